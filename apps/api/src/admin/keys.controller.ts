@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { ApiKeyEntity, AuditLogEntity } from '@audiencekit/persistence';
+import { ApiException, ApiKeyService, ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
+
+const createKeySchema = z.object({
+  name: z.string().min(1).max(200),
+  role: z.enum(['admin', 'marketer', 'viewer', 'write']),
+});
+const auditQuerySchema = pageQuerySchema.extend({ objectType: z.string().optional(), objectId: z.string().optional() });
+
+/** API keys (admin only): created with the secret shown once, listed without it, revoked. */
+@Controller()
+@RequireRole('admin')
+export class KeysController {
+  constructor(
+    private readonly keys: ApiKeyService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Post('keys')
+  @ApiRoute({ summary: 'Create an API key; the secret is in this response only', body: createKeySchema, tags: ['keys'] })
+  async create(@Body() body: unknown) {
+    const input = parseInput(createKeySchema, body);
+    const created = await this.keys.create(input.name, input.role);
+    return { ...created.key, prefix: created.prefix, secret: created.secret };
+  }
+
+  @Get('keys')
+  @ApiRoute({ summary: 'List API keys (never their secrets)', query: pageQuerySchema, tags: ['keys'] })
+  async list(@Query() query: unknown) {
+    const page = parseInput(pageQuerySchema, query, 'query');
+    const [rows, total] = await this.dataSource.getRepository(ApiKeyEntity).findAndCount({ order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
+    return { total, items: rows.map(({ keyHash: _hash, ...visible }) => visible) };
+  }
+
+  @Delete('keys/:id')
+  @HttpCode(204)
+  @ApiRoute({ summary: 'Revoke an API key', status: 204, tags: ['keys'] })
+  async revoke(@Param('id') id: string): Promise<void> {
+    const { id: keyId } = parseInput(z.object({ id: z.uuid() }), { id }, 'params');
+    if (!(await this.keys.revoke(keyId))) throw new ApiException(404, 'key_not_found', `no active key with id ${keyId}`);
+  }
+
+  @Get('audit-log')
+  @ApiRoute({ summary: 'Who did what to which object, newest first', query: auditQuerySchema, tags: ['audit'] })
+  async audit(@Query() query: unknown) {
+    const page = parseInput(auditQuerySchema, query, 'query');
+    const where = { ...(page.objectType ? { objectType: page.objectType } : {}), ...(page.objectId ? { objectId: page.objectId } : {}) };
+    const [items, total] = await this.dataSource.getRepository(AuditLogEntity).findAndCount({ where, order: { id: 'DESC' }, take: page.limit, skip: page.offset });
+    return { total, items };
+  }
+}

@@ -1,0 +1,19 @@
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import { Logger } from 'nestjs-pino';
+import { AppConfig, ErrorBodyFilter, migrateDatabase } from '@audiencekit/server-core';
+import { ApiModule } from './api.module';
+
+/**
+ * Builds the API application (used by main.ts and by the tests, so both boot the same thing).
+ * Migrations run first when MIGRATE_ON_START is on.
+ */
+export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
+  if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL, 'audiencekit-api-migrate');
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ErrorBodyFilter());
+  app.useStaticAssets(getAbsoluteFSPath(), { prefix: '/docs/assets/', index: false });
+  return app;
+}

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { SegmentsModule } from '@audiencekit/segments';
+import { SegmentsController } from './segments.controller';
+
+@Module({ imports: [SegmentsModule], controllers: [SegmentsController] })
+export class SegmentsHttpModule {}

@@ -1,0 +1,27 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
+
+/**
+ * The worker's job modules, one line each: schedulers (the clock, via @nestjs/schedule) and job
+ * handlers (durable work from the Postgres-backed queue).
+ */
+export const WORKER_JOB_MODULES: Type[] = [SegmentRefreshJobsModule];
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, 'audiencekit-worker'),
+        DatabaseModule.forRoot(config, 'audiencekit-worker'),
+        ScheduleModule.forRoot(),
+        QueueModule.forRoot({ queues: Object.values(QUEUES), role: 'worker' }),
+        ...WORKER_JOB_MODULES,
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import nx from '@nx/eslint-plugin';
+
+// Module boundaries are architecture (see ../shared/STYLE.md): every project carries a `type:*` tag,
+// and these constraints say which types may depend on which, plus the imports each type may not use.
+const pureBans = ['@nestjs/*', 'typeorm', 'pg', 'axios', 'express'];
+const depConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin'] },
+  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util'] },
+  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:util'], bannedExternalImports: ['axios', '@nestjs/schedule'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: pureBans },
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg'] },
+  // A plugin sees only the connector SDK, so it cannot read holdout or membership tables.
+  { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:sdk', 'type:util'], bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:testing'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:testing'] },
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
+];
+
+// Test files and test helpers may also use the shared test kit (type:testing); production code may not.
+const TEST_FILES = ['**/*.spec.ts', '**/__tests__/**/*.ts', '**/test/**/*.ts'];
+const testDepConstraints = depConstraints.map((constraint) =>
+  constraint.onlyDependOnLibsWithTags.includes('type:testing') || constraint.sourceTag === 'type:plugin'
+    ? constraint
+    : { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] },
+);
+const boundaries = (constraints) => [
+  'error',
+  { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, checkDynamicDependenciesExceptions: [], depConstraints: constraints },
+];
+
+export default [
+  { ignores: ['**/node_modules', '**/dist', 'tmp/**', '.nx/**', '.data/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(depConstraints),
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: TEST_FILES, rules: { '@nx/enforce-module-boundaries': boundaries(testDepConstraints) } },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+];

@@ -1,0 +1,58 @@
+import { createTestDatabase, TestDatabase } from '../testing/create-test-database';
+import { ALL_MIGRATIONS } from '../migrations';
+
+const EXPECTED_TABLES = [
+  'activations', 'api_keys', 'audit_log', 'destinations', 'events', 'identities', 'profiles',
+  'segment_membership_changes', 'segment_memberships', 'segment_runs', 'segment_versions', 'segments',
+  'suppressions', 'sync_runs',
+];
+
+async function tableNames(db: TestDatabase): Promise<string[]> {
+  const rows: { table_name: string }[] = await db.dataSource.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations' ORDER BY 1`,
+  );
+  return rows.map((row) => row.table_name);
+}
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('apply to an empty database and create every core table', async () => {
+    expect(await tableNames(db)).toEqual([]);
+    const applied = await db.dataSource.runMigrations();
+    expect(applied).toHaveLength(ALL_MIGRATIONS.length);
+    expect(await tableNames(db)).toEqual(EXPECTED_TABLES);
+  });
+
+  it('leave nothing for the entities to change (no pending schema drift)', async () => {
+    const sql = await db.dataSource.driver.createSchemaBuilder().log();
+    expect(sql.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('make segment versions immutable', async () => {
+    const [segment] = await db.dataSource.query(
+      `INSERT INTO segments (key, name, owner) VALUES ('vip', 'VIP', 'crm@example.com') RETURNING id`,
+    );
+    await db.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, '{}')`, [segment.id]);
+    await expect(db.dataSource.query(`UPDATE segment_versions SET definition = '{"x":1}'`)).rejects.toThrow(/immutable/);
+  });
+
+  it('store a retried message once (message_id is unique)', async () => {
+    const insert = `INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ('m-1', gen_random_uuid(), 'track', 'x', now())`;
+    await db.dataSource.query(insert);
+    await expect(db.dataSource.query(insert)).rejects.toThrow(/uq_events_message_id/);
+  });
+
+  it('revert cleanly, down to an empty database', async () => {
+    for (let i = 0; i < ALL_MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
+    expect(await tableNames(db)).toEqual([]);
+    const functions = await db.dataSource.query(`SELECT proname FROM pg_proc WHERE proname = 'refuse_segment_version_update'`);
+    expect(functions).toEqual([]);
+  });
+});

@@ -1,0 +1,46 @@
+import { ActivationEntity } from './activation.entity';
+import { ApiKeyEntity } from './api-key.entity';
+import { AuditLogEntity } from './audit-log.entity';
+import { DestinationEntity } from './destination.entity';
+import { EventEntity } from './event.entity';
+import { IdentityEntity } from './identity.entity';
+import { MembershipChangeEntity } from './membership-change.entity';
+import { ProfileEntity } from './profile.entity';
+import { SegmentMembershipEntity } from './segment-membership.entity';
+import { SegmentRunEntity } from './segment-run.entity';
+import { SegmentVersionEntity } from './segment-version.entity';
+import { SegmentEntity } from './segment.entity';
+import { SuppressionEntity } from './suppression.entity';
+import { SyncRunEntity } from './sync-run.entity';
+
+export * from './activation.entity';
+export * from './api-key.entity';
+export * from './audit-log.entity';
+export * from './destination.entity';
+export * from './event.entity';
+export * from './identity.entity';
+export * from './membership-change.entity';
+export * from './profile.entity';
+export * from './segment-membership.entity';
+export * from './segment-run.entity';
+export * from './segment-version.entity';
+export * from './segment.entity';
+export * from './suppression.entity';
+export * from './sync-run.entity';
+
+export const ALL_ENTITIES = [
+  ProfileEntity,
+  IdentityEntity,
+  EventEntity,
+  SegmentEntity,
+  SegmentVersionEntity,
+  SegmentRunEntity,
+  SegmentMembershipEntity,
+  MembershipChangeEntity,
+  DestinationEntity,
+  ActivationEntity,
+  SyncRunEntity,
+  ApiKeyEntity,
+  AuditLogEntity,
+  SuppressionEntity,
+];

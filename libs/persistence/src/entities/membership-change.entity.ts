@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type MembershipChangeKind = 'added' | 'removed';
+
+/**
+ * The adds and removes of each run: the history from which "who was a member on date X" is
+ * rebuilt, and the feed of Segment Entered / Segment Exited.
+ */
+@Entity({ name: 'segment_membership_changes' })
+@Index('idx_membership_changes_segment_profile_at', ['segmentId', 'profileId', 'changedAt'])
+@Index('idx_membership_changes_run', ['runId'])
+export class MembershipChangeEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'run_id', type: 'uuid' })
+  runId: string;
+
+  @Column({ name: 'segment_id', type: 'uuid' })
+  segmentId: string;
+
+  @Column({ name: 'profile_id', type: 'uuid' })
+  profileId: string;
+
+  @Column({ type: 'text' })
+  change: MembershipChangeKind;
+
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Column({ name: 'changed_at', type: 'timestamptz' })
+  changedAt: Date;
+}

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { parseIsoTimestamp } from './values';
+import { parseWindow } from './window';
+
+/**
+ * The JSON definition of a rules segment. One schema is the single source of truth: the API
+ * validates with it, OpenAPI documents it, and both evaluators (SQL and in-memory) consume the
+ * parsed result. Every node carries a `type`, so an error can name the exact path of a bad node.
+ */
+
+/** Guards against definitions built to exhaust the compiler or the database planner. */
+export const DEFINITION_LIMITS = { maxConditions: 500, maxDepth: 20, maxListValues: 1_000, maxStringLength: 1_000 } as const;
+
+const name = z.string().min(1).max(200);
+/**
+ * A dot path into traits or properties (`address.city`). Numeric segments are refused: Postgres
+ * would index arrays with them, JavaScript would not, and the two evaluators must agree.
+ */
+const valuePath = name.refine(
+  (path) => path.split('.').every((segment) => segment.length > 0 && !/^-?\d+$/.test(segment)),
+  'must be a dot path of non-empty, non-numeric keys',
+);
+const text = z.string().max(DEFINITION_LIMITS.maxStringLength);
+const scalar = z.union([text, z.number().finite(), z.boolean()]);
+
+export const VALUE_OPERATORS = [
+  'equals', 'not_equals', 'in', 'not_in', 'contains', 'starts_with', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'not_exists',
+] as const;
+export type ValueOperator = (typeof VALUE_OPERATORS)[number];
+
+/** A condition on one value (a profile trait or an event property), addressed by a dot path. */
+const valueCondition = {
+  operator: z.enum(VALUE_OPERATORS),
+  value: z.union([scalar, z.array(scalar).max(DEFINITION_LIMITS.maxListValues)]).optional(),
+};
+
+export const windowSchema = z.string().max(100).superRefine((value, context) => {
+  const problem = parseWindow(value).problem;
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+export const COUNT_OPERATORS = ['at_least', 'at_most', 'exactly'] as const;
+export type CountOperator = (typeof COUNT_OPERATORS)[number];
+export const COMPARISON_OPERATORS = ['gt', 'gte', 'lt', 'lte', 'between'] as const;
+export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
+
+const countSchema = z.object({ operator: z.enum(COUNT_OPERATORS), value: z.number().int().min(0).max(1_000_000) }).strict();
+const wholeDays = z.number().int().min(0).max(36_500);
+const comparedNumber = { operator: z.enum(COMPARISON_OPERATORS), value: z.union([z.number().finite(), z.tuple([z.number().finite(), z.number().finite()])]) };
+
+const propertyFilterSchema = z.object({ property: valuePath, ...valueCondition }).strict().superRefine(checkValueForOperator);
+
+export interface TraitCondition { type: 'trait'; trait: string; operator: ValueOperator; value?: Scalar | Scalar[] }
+export interface PropertyFilter { property: string; operator: ValueOperator; value?: Scalar | Scalar[] }
+export interface EventCondition {
+  type: 'event';
+  event: string;
+  where?: PropertyFilter[];
+  window: string;
+  count?: { operator: CountOperator; value: number };
+  aggregate?: { function: 'sum' | 'avg' | 'min' | 'max'; property: string; operator: ComparisonOperator; value: number | [number, number] };
+}
+export interface RecencyCondition { type: 'recency'; event?: string; operator: ComparisonOperator; days: number | [number, number] }
+export interface FrequencyCondition { type: 'frequency'; event?: string; window: string; operator: CountOperator; value: number }
+export interface SegmentCondition { type: 'segment'; segment: string }
+export interface AllCondition { type: 'all'; conditions: Condition[] }
+export interface AnyCondition { type: 'any'; conditions: Condition[] }
+export interface NotCondition { type: 'not'; condition: Condition }
+export type Scalar = string | number | boolean;
+export type Condition =
+  | AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition;
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('all'), conditions: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ type: z.literal('any'), conditions: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ type: z.literal('not'), condition: conditionSchema }).strict(),
+    z.object({ type: z.literal('trait'), trait: valuePath, ...valueCondition }).strict().superRefine(checkValueForOperator),
+    z
+      .object({
+        type: z.literal('event'),
+        event: name,
+        where: z.array(propertyFilterSchema).max(50).optional(),
+        window: windowSchema,
+        count: countSchema.optional(),
+        aggregate: z
+          .object({ function: z.enum(['sum', 'avg', 'min', 'max']), property: valuePath, ...comparedNumber })
+          .strict()
+          .superRefine(checkBetweenTuple)
+          .optional(),
+      })
+      .strict()
+      .superRefine((node, context) => {
+        if (node.count && node.aggregate) context.addIssue({ code: 'custom', path: ['aggregate'], message: 'use either count or aggregate, not both' });
+      }),
+    z
+      .object({ type: z.literal('recency'), event: name.optional(), operator: z.enum(COMPARISON_OPERATORS), days: z.union([wholeDays, z.tuple([wholeDays, wholeDays])]) })
+      .strict()
+      .superRefine((node, context) => checkBetweenTuple({ operator: node.operator, value: node.days }, context, 'days')),
+    z
+      .object({ type: z.literal('frequency'), event: name.optional(), window: windowSchema, ...countSchema.shape })
+      .strict(),
+    z.object({ type: z.literal('segment'), segment: name }).strict(),
+  ]),
+) as z.ZodType<Condition>;
+
+export const rulesDefinitionSchema = z
+  .object({ type: z.literal('rules'), match: conditionSchema })
+  .strict()
+  .superRefine((definition, context) => {
+    const { conditions, depth } = measure(definition.match);
+    if (conditions > DEFINITION_LIMITS.maxConditions) {
+      context.addIssue({ code: 'custom', path: ['match'], message: `has ${conditions} conditions; at most ${DEFINITION_LIMITS.maxConditions} are allowed` });
+    }
+    if (depth > DEFINITION_LIMITS.maxDepth) {
+      context.addIssue({ code: 'custom', path: ['match'], message: `is nested ${depth} levels deep; at most ${DEFINITION_LIMITS.maxDepth} are allowed` });
+    }
+  });
+
+export type RulesDefinition = z.infer<typeof rulesDefinitionSchema>;
+/** Every kind of segment definition. Value tiers, clusters and propensity join this union. */
+export type SegmentDefinition = RulesDefinition;
+
+export interface DefinitionIssue {
+  /** Dot path inside the definition, e.g. `match.conditions.1.window` (empty for the root). */
+  path: string;
+  message: string;
+}
+
+export class SegmentDefinitionException extends Error {
+  constructor(readonly issues: DefinitionIssue[]) {
+    super(`invalid segment definition: ${issues.map((issue) => `${issue.path || '(root)'} ${issue.message}`).join('; ')}`);
+    this.name = 'SegmentDefinitionException';
+  }
+}
+
+/** Validates raw JSON into a definition, or throws with the path of every bad node. */
+export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
+  const tooBig = sizeProblem(raw);
+  if (tooBig) throw new SegmentDefinitionException([{ path: '', message: tooBig }]);
+  const result = rulesDefinitionSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new SegmentDefinitionException(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+}
+
+/** Refuses an oversized document before the recursive schema walks it. */
+const MAX_DEFINITION_BYTES = 64 * 1024;
+function sizeProblem(raw: unknown): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8');
+  return bytes > MAX_DEFINITION_BYTES ? `is ${bytes} bytes; at most ${MAX_DEFINITION_BYTES} are allowed` : undefined;
+}
+
+function measure(node: Condition, depth = 1): { conditions: number; depth: number } {
+  const children = node.type === 'all' || node.type === 'any' ? node.conditions : node.type === 'not' ? [node.condition] : [];
+  return children.reduce(
+    (total, child) => {
+      const inner = measure(child, depth + 1);
+      return { conditions: total.conditions + inner.conditions, depth: Math.max(total.depth, inner.depth) };
+    },
+    { conditions: 1, depth },
+  );
+}
+
+/** Each operator takes one shape of value; say which when it does not. */
+function checkValueForOperator(node: { operator: ValueOperator; value?: unknown }, context: z.RefinementCtx): void {
+  const problem = valueProblem(node.operator, node.value);
+  if (problem) context.addIssue({ code: 'custom', path: ['value'], message: problem });
+}
+
+function valueProblem(operator: ValueOperator, value: unknown): string | undefined {
+  switch (operator) {
+    case 'exists':
+    case 'not_exists':
+      return value === undefined ? undefined : `must be absent for operator ${operator}`;
+    case 'equals':
+    case 'not_equals':
+      return isScalar(value) ? undefined : `must be a string, number or boolean for operator ${operator}`;
+    case 'in':
+    case 'not_in':
+      return Array.isArray(value) && value.length > 0 ? undefined : `must be a non-empty array for operator ${operator}`;
+    case 'contains':
+    case 'starts_with':
+      return typeof value === 'string' && value.length > 0 ? undefined : `must be a non-empty string for operator ${operator}`;
+    case 'between':
+      return Array.isArray(value) && value.length === 2 && sameOrderableKind(value[0], value[1])
+        ? undefined
+        : 'must be [low, high], two numbers or two ISO dates, for operator between';
+    default:
+      return orderableKind(value) ? undefined : `must be a number or an ISO 8601 date for operator ${operator}`;
+  }
+}
+
+function isScalar(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function orderableKind(value: unknown): 'number' | 'date' | undefined {
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'string' && parseIsoTimestamp(value) !== undefined) return 'date';
+  return undefined;
+}
+
+function sameOrderableKind(low: unknown, high: unknown): boolean {
+  const kind = orderableKind(low);
+  return kind !== undefined && kind === orderableKind(high);
+}
+
+function checkBetweenTuple(node: { operator: ComparisonOperator; value: unknown }, context: z.RefinementCtx, field = 'value'): void {
+  const isPair = Array.isArray(node.value);
+  if (node.operator === 'between' && !isPair) context.addIssue({ code: 'custom', path: [field], message: 'must be [low, high] for operator between' });
+  if (node.operator !== 'between' && isPair) context.addIssue({ code: 'custom', path: [field], message: `must be a single number for operator ${node.operator}` });
+}

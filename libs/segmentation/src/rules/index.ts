@@ -1,0 +1,8 @@
+export * from './definition.schema';
+export { compileSegmentSql, CompiledSql } from './compile-sql';
+export { evaluateSegment, ProfileSnapshot } from './evaluate';
+export { findSegmentReferenceCycle, segmentReferences } from './references';
+export { EXAMPLE_SEGMENTS } from './examples';
+export { SEGMENT_LIFECYCLE_EVENTS } from './semantics';
+export { ISO_TIMESTAMP_PATTERN, parseIsoTimestamp } from './values';
+export { parseWindow, resolveWindow, ResolvedWindow } from './window';

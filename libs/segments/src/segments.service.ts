@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
+import { ApiException } from '@audiencekit/server-core';
+import { SegmentDefinitionGate } from './segment-definition.gate';
+import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
+
+export interface SegmentView {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  owner: string;
+  refreshCadence: string;
+  kpi: SegmentEntity['kpi'];
+  status: string;
+  qualityThresholds: SegmentEntity['qualityThresholds'];
+  version: number;
+  definition: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface VersionView {
+  version: number;
+  definition: Record<string, unknown>;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** Segments and their immutable versions. Every change of definition is a new version. */
+@Injectable()
+export class SegmentsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly definitions: SegmentDefinitionGate,
+  ) {}
+
+  async create(input: CreateSegmentInput, actor: string | null): Promise<SegmentView> {
+    const definition = this.definitions.parse(input.definition);
+    return this.dataSource.transaction(async (manager) => {
+      const segments = manager.getRepository(SegmentEntity);
+      if (await segments.exist({ where: { key: input.key } })) {
+        throw new ApiException(409, 'segment_key_taken', `a segment with key "${input.key}" already exists`, [{ path: 'key', message: 'is taken' }]);
+      }
+      const { definition: _raw, ...card } = input;
+      const segment = await segments.save(segments.create({ ...card, currentVersion: 1 }));
+      await this.definitions.assertNoCycle(manager, segment.id, definition);
+      await manager.getRepository(SegmentVersionEntity).save({ segmentId: segment.id, version: 1, definition, createdBy: actor });
+      return toView(segment, definition);
+    });
+  }
+
+  async update(id: string, input: UpdateSegmentInput, actor: string | null): Promise<SegmentView> {
+    const newDefinition = input.definition === undefined ? undefined : this.definitions.parse(input.definition);
+    return this.dataSource.transaction(async (manager) => {
+      const segment = await this.lockLive(manager, id);
+      const { definition: _raw, ...card } = input;
+      Object.assign(segment, card);
+      const current = await this.versionRow(manager, id, segment.currentVersion);
+      let definition = current.definition;
+      if (newDefinition && JSON.stringify(newDefinition) !== JSON.stringify(current.definition)) {
+        await this.definitions.assertNoCycle(manager, id, newDefinition);
+        segment.currentVersion += 1;
+        definition = newDefinition;
+        await manager.getRepository(SegmentVersionEntity).save({ segmentId: id, version: segment.currentVersion, definition, createdBy: actor });
+      }
+      await manager.getRepository(SegmentEntity).save(segment);
+      return toView(segment, definition);
+    });
+  }
+
+  async get(id: string): Promise<SegmentView> {
+    const segment = await this.findLive(this.dataSource.manager, id);
+    const version = await this.versionRow(this.dataSource.manager, id, segment.currentVersion);
+    return toView(segment, version.definition);
+  }
+
+  async list(page: { limit: number; offset: number; owner?: string; status?: string }): Promise<{ items: SegmentView[]; total: number }> {
+    const where = { deletedAt: IsNull(), ...(page.owner ? { owner: page.owner } : {}), ...(page.status ? { status: page.status as SegmentEntity['status'] } : {}) };
+    const [segments, total] = await this.dataSource.getRepository(SegmentEntity).findAndCount({ where, order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
+    const versions = segments.length
+      ? await this.dataSource.getRepository(SegmentVersionEntity).find({ where: segments.map((s) => ({ segmentId: s.id, version: s.currentVersion })) })
+      : [];
+    const byId = new Map(versions.map((v) => [v.segmentId, v.definition]));
+    return { items: segments.map((s) => toView(s, byId.get(s.id) ?? {})), total };
+  }
+
+  /** Soft delete: history stays for as-of queries; the segment disappears from the API and the scheduler. */
+  async remove(id: string): Promise<void> {
+    const result = await this.dataSource.getRepository(SegmentEntity).update({ id, deletedAt: IsNull() }, { deletedAt: new Date(), status: 'archived' });
+    if (!result.affected) throw segmentNotFound(id);
+  }
+
+  async versions(id: string): Promise<VersionView[]> {
+    await this.findLive(this.dataSource.manager, id);
+    const rows = await this.dataSource.getRepository(SegmentVersionEntity).find({ where: { segmentId: id }, order: { version: 'ASC' } });
+    return rows.map(toVersionView);
+  }
+
+  async version(id: string, version: number): Promise<VersionView> {
+    await this.findLive(this.dataSource.manager, id);
+    return toVersionView(await this.versionRow(this.dataSource.manager, id, version));
+  }
+
+  /** Loads a live (not deleted) segment or answers 404. */
+  async findLive(manager: EntityManager, id: string): Promise<SegmentEntity> {
+    const segment = isUuid(id) ? await manager.getRepository(SegmentEntity).findOne({ where: { id, deletedAt: IsNull() } }) : null;
+    if (!segment) throw segmentNotFound(id);
+    return segment;
+  }
+
+  private async lockLive(manager: EntityManager, id: string): Promise<SegmentEntity> {
+    const segment = isUuid(id)
+      ? await manager.getRepository(SegmentEntity).findOne({ where: { id, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    if (!segment) throw segmentNotFound(id);
+    return segment;
+  }
+
+  private async versionRow(manager: EntityManager, id: string, version: number): Promise<SegmentVersionEntity> {
+    const row = await manager.getRepository(SegmentVersionEntity).findOne({ where: { segmentId: id, version } });
+    if (!row) throw new ApiException(404, 'segment_version_not_found', `segment ${id} has no version ${version}`);
+    return row;
+  }
+}
+
+export function segmentNotFound(id: string): ApiException {
+  return new ApiException(404, 'segment_not_found', `no segment with id ${id}`);
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function toView(segment: SegmentEntity, definition: Record<string, unknown>): SegmentView {
+  return {
+    id: segment.id,
+    key: segment.key,
+    name: segment.name,
+    description: segment.description,
+    owner: segment.owner,
+    refreshCadence: segment.refreshCadence,
+    kpi: segment.kpi,
+    status: segment.status,
+    qualityThresholds: segment.qualityThresholds,
+    version: segment.currentVersion,
+    definition,
+    createdAt: segment.createdAt,
+    updatedAt: segment.updatedAt,
+  };
+}
+
+function toVersionView(row: SegmentVersionEntity): VersionView {
+  return { version: row.version, definition: row.definition, createdBy: row.createdBy, createdAt: row.createdAt };
+}

@@ -1,0 +1,51 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiKeyService } from './api-key.service';
+import { REQUIRED_ROLE, RouteAccess } from './auth.decorators';
+import { roleSatisfies } from './roles';
+
+interface RequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  apiKey?: unknown;
+}
+
+/**
+ * Global guard: resolves the presented key (Bearer, x-api-key, or HTTP Basic user name) and checks
+ * the route's declared role. A route that declares nothing is refused (deny by default).
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeyService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const required = this.reflector.getAllAndOverride<RouteAccess | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
+    if (required === 'public') return true;
+    if (!required) throw new ForbiddenException({ code: 'route_without_role', message: 'this route declares no role' });
+    const request = context.switchToHttp().getRequest<RequestLike>();
+    const secret = presentedSecret(request.headers);
+    if (!secret) throw new UnauthorizedException({ code: 'missing_api_key', message: 'an API key is required (Authorization: Bearer <key>, or HTTP Basic with the key as user name)' });
+    const key = await this.apiKeys.authenticate(secret);
+    if (!key) throw new UnauthorizedException({ code: 'invalid_api_key', message: 'the API key is unknown or revoked' });
+    if (!roleSatisfies(key.role, required)) {
+      throw new ForbiddenException({ code: 'insufficient_role', message: `this route requires a ${required} key; this key is ${key.role}` });
+    }
+    request.apiKey = key;
+    return true;
+  }
+}
+
+export function presentedSecret(headers: RequestLike['headers']): string | undefined {
+  const header = headers['authorization'];
+  const authorization = Array.isArray(header) ? header[0] : header;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim() || undefined;
+  if (authorization?.startsWith('Basic ')) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const user = decoded.split(':')[0];
+    return user || undefined;
+  }
+  const xApiKey = headers['x-api-key'];
+  return (Array.isArray(xApiKey) ? xApiKey[0] : xApiKey) || undefined;
+}

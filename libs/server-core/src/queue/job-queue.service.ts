@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import { EntityManager } from 'typeorm';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/config.schema';
+
+export const JOB_QUEUE_OPTIONS = Symbol('JOB_QUEUE_OPTIONS');
+
+export interface JobQueueOptions {
+  /** Queues this process sends to or works on; created at start-up if missing. */
+  queues: string[];
+  /** Only the worker runs pg-boss maintenance (expiry, retention); the API just sends. */
+  role: 'producer' | 'worker';
+}
+
+export type JobHandler<T> = (data: T, job: { id: string; retryCount?: number }) => Promise<void>;
+
+/**
+ * The durable job queue: pg-boss on the same Postgres (jobs claimed with FOR UPDATE SKIP LOCKED,
+ * so N workers share one queue with no coordinator of ours). Chosen over graphile-worker because
+ * it is plain CommonJS, needs no separate schema migration tool, and supports enqueuing inside a
+ * caller's transaction (`sendInTransaction`), which makes "create run + enqueue it" atomic.
+ */
+@Injectable()
+export class JobQueue implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(JobQueue.name);
+  private readonly boss: PgBoss;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOB_QUEUE_OPTIONS) private readonly options: JobQueueOptions,
+  ) {
+    this.boss = new PgBoss({
+      connectionString: config.DATABASE_URL,
+      application_name: `audiencekit-queue-${options.role}`,
+      max: 4,
+      supervise: options.role === 'worker',
+      schedule: false,
+      migrate: true,
+    });
+    this.boss.on('error', (error) => this.logger.error(`queue error: ${error.message}`));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.boss.start();
+    for (const name of this.options.queues) {
+      if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard' });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Graceful: stop fetching, let the running handler finish (or time out and be retried later).
+    await this.boss.stop({ graceful: true, wait: true, timeout: this.config.SHUTDOWN_GRACE_MS });
+  }
+
+  /** Enqueues inside the caller's transaction: the job exists if and only if the transaction commits. */
+  async sendInTransaction(manager: EntityManager, queue: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
+    const db = { executeSql: async (text: string, values: unknown[]) => ({ rows: await manager.query(text, values) }) };
+    return this.boss.send(queue, data, { ...options, db });
+  }
+
+  async send(queue: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
+    return this.boss.send(queue, data, options);
+  }
+
+  /** Runs `handler` for each job of `queue`, one at a time per call of `work`. */
+  async work<T extends object>(queue: string, handler: JobHandler<T>, pollingIntervalSeconds = 1): Promise<string> {
+    return this.boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
+      await handler(job.data, { id: job.id });
+    });
+  }
+
+  async queueSize(queue: string): Promise<number> {
+    return this.boss.getQueueSize(queue);
+  }
+}

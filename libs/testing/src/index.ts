@@ -1,0 +1,4 @@
+// The shared test kit for apps, features and plugins' integration tests. Postgres helpers live in
+// libs/persistence (its own tests need them, and persistence must not depend on this project).
+export { createTestDatabase, onAdmin, adminDatabaseUrl, withDatabase } from '@audiencekit/persistence';
+export type { TestDatabase } from '@audiencekit/persistence';

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// `npm start`: runs the whole product on one machine.
+//   - Postgres: DATABASE_URL if set; otherwise an embedded server whose data lives in AK_DATA_DIR
+//     (default ./.data/postgres, kept across restarts) on AK_EMBEDDED_PG_PORT (default 54329).
+//   - the API (PORT, default 3000), demo data on first start (AK_DEMO_DATA=false to skip), the worker.
+// Ctrl-C (or SIGTERM) stops the worker and the API, then the embedded Postgres.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../libs/persistence/embedded/embedded-postgres.mjs';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const startedAt = Date.now();
+const children = [];
+let embedded;
+let stopping = false;
+
+function say(message) {
+  process.stdout.write(`[audiencekit] ${message}\n`);
+}
+
+async function portIsFree(port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer().once('error', () => resolve(false)).once('listening', () => probe.close(() => resolve(true)));
+    probe.listen(port, '127.0.0.1');
+  });
+}
+
+async function databaseUrl() {
+  if (process.env.DATABASE_URL) {
+    say('using the Postgres at DATABASE_URL');
+    return process.env.DATABASE_URL;
+  }
+  const dataDir = path.resolve(process.env.AK_DATA_DIR ?? path.join(root, '.data'), 'postgres');
+  const preferred = Number(process.env.AK_EMBEDDED_PG_PORT ?? 54329);
+  const port = (await portIsFree(preferred)) ? preferred : undefined;
+  embedded = await startEmbeddedPostgres({ dataDir, port });
+  await embedded.createDatabase('audiencekit');
+  say(`embedded Postgres ${embedded.url('audiencekit').replace(/:[^:@/]+@/, ':***@')} (data in ${dataDir})`);
+  return embedded.url('audiencekit');
+}
+
+function run(name, entry, env, { waitFor } = {}) {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push({ name, child });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      seen += chunk.toString();
+      const match = waitFor && seen.match(waitFor);
+      if (match) resolve(match);
+    });
+    child.on('exit', (code, signal) => {
+      if (!waitFor || code === 0) resolve(null);
+      if (!stopping) reject(new Error(`${name} exited (${signal ?? code}) before it was ready`));
+    });
+  });
+}
+
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  if (embedded) await embedded.stop().catch(() => {});
+  process.exit(code);
+}
+
+async function main() {
+  const url = await databaseUrl();
+  const env = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
+  if (process.env.AK_DEMO_DATA !== 'false') await run('demo-data', 'tools/demo/seed.ts', env);
+  await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
+  say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  say(`audiencekit is running at ${apiUrl}  (health: ${apiUrl}/health, readiness: ${apiUrl}/ready)`);
+  say('press Ctrl-C to stop');
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+main().catch((error) => {
+  process.stderr.write(`[audiencekit] failed to start: ${error.message}\n`);
+  void stopAll(1);
+});

@@ -1,0 +1,81 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+// `npm start` end to end, exactly as a newcomer runs it: no DATABASE_URL, so an embedded Postgres
+// starts from the npm package, the API migrates it, demo data loads, the worker comes up.
+
+const ROOT = path.resolve(__dirname, '../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function launch(env: Record<string, string>): { child: ChildProcess; output: () => string; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [path.join(ROOT, 'tools/launch/start.mjs')], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const match = text.match(re);
+        if (match) {
+          clearInterval(poll);
+          resolve(match);
+        } else if (child.exitCode !== null || Date.now() - started > 60_000) {
+          clearInterval(poll);
+          reject(new Error(`never saw ${re}:\n${text}`));
+        }
+      }, 50);
+    });
+  return { child, output: () => text, waitFor };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  child.kill('SIGTERM');
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('npm start (embedded default)', () => {
+  let dataRoot: string;
+  beforeAll(() => {
+    dataRoot = mkdtempSync(path.join(os.tmpdir(), 'audiencekit-start-'));
+    chmodSync(dataRoot, 0o755);
+  });
+  afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
+
+  it('starts everything on an embedded Postgres, keeps the data across restarts, and reports not-ready when Postgres stops', async () => {
+    const env = { AK_DATA_DIR: dataRoot, PORT: String(await freePort()), AK_EMBEDDED_PG_PORT: String(await freePort()) };
+
+    const first = launch(env);
+    const [, url] = await first.waitFor(/running at (\S+)/);
+    expect(first.output()).toMatch(/demo admin API key \(shown once, stored hashed\): ak_adm_/);
+    expect(await (await fetch(`${url}/ready`)).json()).toEqual({ ready: true, database: 'up', migrations: 'up-to-date' });
+    expect(await stop(first.child)).toBe(0);
+
+    const second = launch(env);
+    await second.waitFor(/running at/);
+    expect(second.output()).toMatch(/demo data already loaded/);
+    expect(second.output()).not.toMatch(/demo admin API key/);
+
+    // Stop Postgres underneath the running API (fast shutdown of the postmaster): readiness turns red.
+    const postmasterPid = Number(readFileSync(path.join(dataRoot, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(postmasterPid, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ready: false, database: 'down' });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    await stop(second.child);
+  }, 120_000);
+});
