@@ -38,24 +38,45 @@ export class SegmentDefinitionGate {
     return compileSegmentSql(parseSegmentDefinition(definition), { now });
   }
 
-  /** Refuses a definition whose segment references would close a cycle (400 naming the cycle). */
+  /** Refuses a definition that refers to unknown segments or whose references would close a cycle (400s). */
   async assertNoCycle(manager: EntityManager, segmentId: string, definition: SegmentDefinition): Promise<void> {
+    // Every live segment's current definition, the one being saved included (its key must
+    // resolve to its id, or a segment referring to itself by key would slip through).
     const rows: { segment_id: string; key: string; definition: unknown }[] = await manager.query(
       `SELECT s.id AS segment_id, s.key, v.definition FROM segments s
-       JOIN segment_versions v ON v.segment_id = s.id AND v.version = s.current_version
-       WHERE s.deleted_at IS NULL AND s.id <> $1`,
-      [segmentId],
+       LEFT JOIN segment_versions v ON v.segment_id = s.id AND v.version = s.current_version
+       WHERE s.deleted_at IS NULL`,
     );
     const idByKey = new Map(rows.map((row) => [row.key, row.segment_id]));
     const resolve = (reference: string) => idByKey.get(reference) ?? reference;
     const graph = new Map<string, string[]>();
-    for (const row of rows) graph.set(row.segment_id, segmentReferences(parseSegmentDefinition(row.definition)).map(resolve));
+    for (const row of rows) {
+      if (row.segment_id !== segmentId && row.definition) graph.set(row.segment_id, segmentReferences(parseSegmentDefinition(row.definition)).map(resolve));
+    }
+    const liveIds = new Set(rows.map((row) => row.segment_id));
+    const unknown = segmentReferences(definition).filter((reference) => !liveIds.has(resolve(reference)));
+    if (unknown.length) {
+      throw new ApiException(400, 'unknown_segment_reference', `definition refers to segments that do not exist: ${unknown.join(', ')}`, [
+        { path: 'definition', message: `refers to unknown segment(s): ${unknown.join(', ')}` },
+      ]);
+    }
     graph.set(segmentId, segmentReferences(definition).map(resolve));
+    const keyById = new Map(rows.map((row) => [row.segment_id, row.key]));
     const cycle = findSegmentReferenceCycle(graph);
     if (cycle) {
-      throw new ApiException(400, 'segment_reference_cycle', `segment references form a cycle: ${cycle.join(' → ')}`, [
-        { path: 'definition', message: `references form a cycle: ${cycle.join(' → ')}` },
+      const named = startAt(cycle, segmentId).map((id) => keyById.get(id) ?? id);
+      throw new ApiException(400, 'segment_reference_cycle', `segment references form a cycle: ${named.join(' → ')}`, [
+        { path: 'definition', message: `references form a cycle: ${named.join(' → ')}` },
       ]);
     }
   }
+}
+
+/** A cycle `[a, b, c, a]` told from `start` when it passes through it: `[b, c, a, b]`. */
+function startAt(cycle: string[], start: string): string[] {
+  const ring = cycle.slice(0, -1);
+  const offset = ring.indexOf(start);
+  if (offset < 0) return cycle;
+  const rotated = [...ring.slice(offset), ...ring.slice(0, offset)];
+  return [...rotated, rotated[0]];
 }

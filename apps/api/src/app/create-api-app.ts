@@ -13,6 +13,9 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL, 'audiencekit-api-migrate');
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
+  // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.
+  app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalFilters(new ErrorBodyFilter());
   app.useStaticAssets(getAbsoluteFSPath(), { prefix: '/docs/assets/', index: false });
   return app;
