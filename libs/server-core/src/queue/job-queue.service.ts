@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import PgBoss from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
@@ -12,6 +13,17 @@ export interface JobQueueOptions {
   /** Only the worker runs pg-boss maintenance (expiry, retention); the API just sends. */
   role: 'producer' | 'worker';
 }
+
+/**
+ * Processes starting together (several workers, or a worker and the API) race to create the same
+ * queue; pg-boss then fails one of them with a deadlock or a duplicate key. Both are safe to retry:
+ * the retry finds the queue the winner created.
+ */
+const QUEUE_CREATION_RACE_CODES = new Set(['40P01', '23505', '42P07']);
+const queueCreationRetry = retry(
+  handleWhen((error) => QUEUE_CREATION_RACE_CODES.has((error as { code?: string }).code ?? '')),
+  { maxAttempts: 5, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) },
+);
 
 export type JobHandler<T> = (data: T, job: { id: string; retryCount?: number }) => Promise<void>;
 
@@ -44,7 +56,9 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.boss.start();
     for (const name of this.options.queues) {
-      if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard' });
+      await queueCreationRetry.execute(async () => {
+        if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard' });
+      });
     }
   }
 
