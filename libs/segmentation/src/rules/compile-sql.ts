@@ -3,6 +3,7 @@ import {
   Condition,
   CountOperator,
   EventCondition,
+  FrequencyCondition,
   PropertyFilter,
   RecencyCondition,
   SegmentDefinition,
@@ -44,7 +45,7 @@ class SqlCompiler {
   condition(node: Condition): string {
     switch (node.type) {
       case 'all':
-        return `(${node.conditions.map((child) => this.condition(child)).join(' AND ')})`;
+        return this.allCondition(node.conditions);
       case 'any':
         return `(${node.conditions.map((child) => this.condition(child)).join(' OR ')})`;
       case 'not':
@@ -61,6 +62,58 @@ class SqlCompiler {
         return `p.id IN (SELECT m.profile_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
           WHERE s.deleted_at IS NULL AND (s.key = ${this.bind(node.segment)} OR s.id::text = ${this.bind(node.segment)}))`;
     }
+  }
+
+  /**
+   * `all` children that each need at least one event of the same name (and the same property
+   * filters) share ONE pass over events: one grouped sub-query whose HAVING holds each child's test
+   * with a FILTER on its own window. VIP ("lifetime revenue > 1,000 and a purchase in the last 90
+   * days") then reads Order Completed once instead of twice. Absence tests (exactly 0, at most N)
+   * cannot share it, because a profile without events never appears in the grouped rows.
+   */
+  private allCondition(children: Condition[]): string {
+    const groups = new Map<string, PositiveEventTest[]>();
+    const others: Condition[] = [];
+    for (const child of children) {
+      const test = positiveEventTest(child);
+      if (!test) {
+        others.push(child);
+        continue;
+      }
+      const groupKey = JSON.stringify([test.event ?? null, test.filters]);
+      groups.set(groupKey, [...(groups.get(groupKey) ?? []), test]);
+    }
+    const parts: string[] = [];
+    for (const tests of groups.values()) {
+      if (tests.length === 1) parts.push(this.condition(tests[0].node));
+      else parts.push(this.sharedEventPass(tests));
+    }
+    parts.push(...others.map((child) => this.condition(child)));
+    return `(${parts.join(' AND ')})`;
+  }
+
+  private sharedEventPass(tests: PositiveEventTest[]): string {
+    const windows = tests.map((test) => resolveWindow(test.window, this.now));
+    const covering = coveringWindow(windows);
+    const having = tests.map((test, index) => this.havingTest(test, this.windowTest(windows[index])));
+    return `p.id IN (${this.eventSet(tests[0].event, covering, tests[0].filters)} GROUP BY e.profile_id HAVING ${having.join(' AND ')})`;
+  }
+
+  private windowTest(window: ResolvedWindow): string {
+    const tests: string[] = [];
+    if (window.start !== null) tests.push(`e.timestamp ${window.startInclusive ? '>=' : '>'} ${this.bind(new Date(window.start).toISOString())}::timestamptz`);
+    tests.push(`e.timestamp ${window.endInclusive ? '<=' : '<'} ${this.bind(new Date(window.end).toISOString())}::timestamptz`);
+    return tests.join(' AND ');
+  }
+
+  /** One child's test inside the shared HAVING, restricted to its own window with FILTER. */
+  private havingTest(test: PositiveEventTest, window: string): string {
+    const node = test.node;
+    if (node.type === 'recency') return this.recencyHaving(node, `max(e.timestamp) FILTER (WHERE ${window})`);
+    if (node.type === 'event' && node.aggregate) return this.aggregateHaving(node.aggregate, window);
+    const count = node.type === 'event' ? (node.count ?? { operator: 'at_least', value: 1 }) : { operator: node.operator, value: node.value };
+    const operator = count.operator === 'exactly' ? '=' : '>=';
+    return `count(*) FILTER (WHERE ${window}) ${operator} ${this.bind(count.value)}`;
   }
 
   private bind(value: unknown): string {
@@ -146,28 +199,73 @@ class SqlCompiler {
    */
   private aggregateCondition(node: EventCondition, aggregate: NonNullable<EventCondition['aggregate']>): string {
     const window = resolveWindow(node.window, this.now);
+    return `p.id IN (${this.eventSet(node.event, window, node.where ?? [])} GROUP BY e.profile_id HAVING ${this.aggregateHaving(aggregate)})`;
+  }
+
+  private aggregateHaving(aggregate: NonNullable<EventCondition['aggregate']>, window?: string): string {
     const path = this.bind(aggregate.property.split('.'));
     const numeric = `CASE WHEN jsonb_typeof(e.properties #> ${path}::text[]) = 'number' THEN (e.properties #>> ${path}::text[])::numeric END`;
+    const filter = window ? ` FILTER (WHERE ${window})` : '';
     const bounds = comparisonBounds(aggregate.operator, aggregate.value);
-    const tests: string[] = [];
     const side = (bound: unknown, operator: string) =>
       aggregate.function === 'avg'
-        ? `sum(${numeric}) ${operator} ${this.bind(String(bound))}::numeric * count(${numeric})`
-        : `${aggregate.function}(${numeric}) ${operator} ${this.bind(String(bound))}::numeric`;
+        ? `sum(${numeric})${filter} ${operator} ${this.bind(String(bound))}::numeric * count(${numeric})${filter}`
+        : `${aggregate.function}(${numeric})${filter} ${operator} ${this.bind(String(bound))}::numeric`;
+    const tests: string[] = [];
     if (bounds.low !== undefined) tests.push(side(bounds.low, bounds.lowInclusive ? '>=' : '>'));
     if (bounds.high !== undefined) tests.push(side(bounds.high, bounds.highInclusive ? '<=' : '<'));
-    return `p.id IN (${this.eventSet(node.event, window, node.where ?? [])} GROUP BY e.profile_id HAVING ${tests.join(' AND ')})`;
+    return tests.join(' AND ');
   }
 
   /** Days since the last matching event, as a bound on that event's time: `gt 30` ⇔ last < now − 30 days. */
   private recencyCondition(node: RecencyCondition): string {
     const window = resolveWindow('ever', this.now);
+    return `p.id IN (${this.eventSet(node.event, window, [])} GROUP BY e.profile_id HAVING ${this.recencyHaving(node, 'max(e.timestamp)')})`;
+  }
+
+  private recencyHaving(node: RecencyCondition, lastEvent: string): string {
     const cut = (days: number) => `${this.bind(new Date(this.now.getTime() - days * 86_400_000).toISOString())}::timestamptz`;
     const bounds = comparisonBounds(node.operator, node.days);
     const tests: string[] = [];
     // More days since ⇔ an earlier last event, so the bounds swap sides.
-    if (bounds.low !== undefined) tests.push(`max(e.timestamp) ${bounds.lowInclusive ? '<=' : '<'} ${cut(bounds.low as number)}`);
-    if (bounds.high !== undefined) tests.push(`max(e.timestamp) ${bounds.highInclusive ? '>=' : '>'} ${cut(bounds.high as number)}`);
-    return `p.id IN (${this.eventSet(node.event, window, [])} GROUP BY e.profile_id HAVING ${tests.join(' AND ')})`;
+    if (bounds.low !== undefined) tests.push(`${lastEvent} ${bounds.lowInclusive ? '<=' : '<'} ${cut(bounds.low as number)}`);
+    if (bounds.high !== undefined) tests.push(`${lastEvent} ${bounds.highInclusive ? '>=' : '>'} ${cut(bounds.high as number)}`);
+    return tests.join(' AND ');
   }
+
+}
+
+interface PositiveEventTest {
+  node: EventCondition | RecencyCondition | FrequencyCondition;
+  event: string | undefined;
+  filters: PropertyFilter[];
+  window: string;
+}
+
+/** A condition that can only hold for a profile with at least one matching event, or undefined. */
+function positiveEventTest(node: Condition): PositiveEventTest | undefined {
+  if (node.type === 'event') {
+    const count = node.count ?? { operator: 'at_least', value: 1 };
+    const needsAnEvent = node.aggregate !== undefined || ((count.operator === 'at_least' || count.operator === 'exactly') && count.value >= 1);
+    return needsAnEvent ? { node, event: node.event, filters: node.where ?? [], window: node.window } : undefined;
+  }
+  if (node.type === 'frequency' && (node.operator === 'at_least' || node.operator === 'exactly') && node.value >= 1) {
+    return { node, event: node.event, filters: [], window: node.window };
+  }
+  if (node.type === 'recency') return { node, event: node.event, filters: [], window: 'ever' };
+  return undefined;
+}
+
+/** The smallest window holding all of them: earliest start (or none), latest end. */
+function coveringWindow(windows: ResolvedWindow[]): ResolvedWindow {
+  const unbounded = windows.some((window) => window.start === null);
+  const earlier = (a: ResolvedWindow, b: ResolvedWindow) => ((a.start ?? 0) < (b.start ?? 0) || (a.start === b.start && a.startInclusive) ? a : b);
+  const startWindow = unbounded ? undefined : windows.reduce(earlier);
+  const endWindow = windows.reduce((a, b) => (a.end > b.end || (a.end === b.end && a.endInclusive) ? a : b));
+  return {
+    start: startWindow ? startWindow.start : null,
+    startInclusive: startWindow ? startWindow.startInclusive : false,
+    end: endWindow.end,
+    endInclusive: endWindow.endInclusive,
+  };
 }
