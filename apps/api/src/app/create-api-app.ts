@@ -4,6 +4,7 @@ import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, ErrorBodyFilter, migrateDatabase } from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
+import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
 
 /**
  * Builds the API application (used by main.ts and by the tests, so both boot the same thing).
@@ -13,6 +14,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL, 'audiencekit-api-migrate');
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.
   app.useBodyParser('json', { limit: '2mb' });

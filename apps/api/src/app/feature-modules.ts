@@ -1,6 +1,7 @@
 import { Type } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
+import { TrackingHttpModule } from '../tracking/tracking-http.module';
 
 /**
  * The API's feature modules, one line each. Each lives in its own folder of apps/api/src and is
@@ -9,4 +10,5 @@ import { SegmentsHttpModule } from '../segments/segments-http.module';
 export const FEATURE_MODULES: Type[] = [
   AdminModule,
   SegmentsHttpModule,
+  TrackingHttpModule,
 ];

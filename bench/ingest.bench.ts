@@ -1,0 +1,293 @@
+/**
+ * Ingestion throughput: N synthetic events (default 1M) sent through POST /v1/batch of the real
+ * API (a child process, as in production: validation, identity stitching, durable commit before
+ * the 200) against a raw COPY of the same rows into a scratch table with the events table's
+ * structure and indexes (`LIKE events INCLUDING ALL`) — the fastest way Postgres can store them,
+ * with no stitching at all. Prints events/s for both and the ratio (target: HTTP ≥ 0.5 × COPY).
+ *
+ *   npm run bench -- ingest                                  # 1M events
+ *   npm run bench -- ingest --events=100000                  # smaller (or INGEST_BENCH_EVENTS=100000)
+ *   npm run bench -- ingest --batch=500 --concurrency=4 --users=50000 --active-sessions=300
+ *   npm run bench -- ingest --shape=uniform                  # every event from a random person
+ *   npm run bench -- ingest --audience=shared                # concurrent batches share their people
+ *
+ * Request bodies and COPY text are generated before either clock starts, so neither side pays for
+ * making up data. Uses DATABASE_URL's server, else the local one (see bench/lib/bench-database.ts).
+ * INGEST_BENCH_API_NODE_OPTIONS passes node flags to the API process (e.g. `--cpu-prof`).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ApiKeyEntity } from '@audiencekit/persistence';
+import { generateApiKey } from '@audiencekit/server-core';
+import { createBenchDatabase } from './lib/bench-database';
+import { printTable, timeIt } from './lib/report';
+
+const EVENTS = Number(argument('events') ?? process.env.INGEST_BENCH_EVENTS ?? 1_000_000);
+const BATCH = Number(argument('batch') ?? 500);
+const CONCURRENCY = Number(argument('concurrency') ?? 4);
+const USERS = Number(argument('users') ?? Math.max(1_000, Math.round(EVENTS / 20)));
+const ACTIVE = Number(argument('active-sessions') ?? 300);
+const SHAPE = argument('shape') ?? 'sessions';
+const AUDIENCE = argument('audience') ?? 'separate';
+const START = Date.parse('2024-01-01T00:00:00Z');
+
+function argument(name: string): string | undefined {
+  return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+}
+
+/** A small deterministic PRNG (mulberry32), so every run sends the same events. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const TRACK_EVENTS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed', 'Product List Viewed', 'Coupon Applied'];
+const PAGES = ['Home', 'Pricing', 'Search', 'Category', 'Product', 'Cart'];
+const CATEGORIES = ['Kitchen', 'Garden', 'Gifts', 'Lighting', 'Toys'];
+
+interface SyntheticEvent {
+  type: 'identify' | 'track' | 'page';
+  messageId: string;
+  userId: string | null;
+  anonymousId: string;
+  user: number;
+  timestamp: string;
+  name: string | null;
+  properties: Record<string, unknown>;
+  context: Record<string, unknown>;
+}
+
+interface Session {
+  user: number;
+  anonymousId: string;
+  /** Registered users log in at this event of the session (0: already logged in); -1: never. */
+  loginAt: number;
+  length: number;
+  done: number;
+}
+
+/**
+ * Web traffic as it arrives: ACTIVE sessions interleaved, each 3–30 events long (mean ≈ 12), one
+ * event every 100 ms site-wide, so a session lasts minutes and a person comes back in later
+ * sessions (USERS people for EVENTS / 12 sessions). 70% of people are registered; a registered
+ * person is usually logged in on a known device, but 10% of their sessions start anonymous on a
+ * new device and log in after a few events (so profiles merge). Mix: a page view to start, an
+ * identify at login, then 75% track (e-commerce events with product properties) and 25% page.
+ * Messages are ~450 bytes of JSON, like a server-side library's. `--shape=uniform` instead draws
+ * every event's person at random (no sessions), the worst case for per-person work.
+ */
+function trafficGenerator(next: () => number, audience: { first: number; size: number }): (index: number) => SyntheticEvent {
+  const uniform = SHAPE === 'uniform';
+  const sessions: Session[] = [];
+  let sessionCount = 0;
+  const newSession = (): Session => {
+    const user = audience.first + Math.floor(next() * audience.size);
+    const registered = user % 10 < 7;
+    const newDevice = registered && next() < 0.1;
+    sessionCount += 1;
+    return {
+      user,
+      anonymousId: newDevice ? `anon-${user}-s${sessionCount}` : `anon-${user}`,
+      loginAt: !registered ? -1 : newDevice ? 1 + Math.floor(next() * 3) : 0,
+      length: 3 + Math.floor(-Math.log(1 - next()) * 9),
+      done: 0,
+    };
+  };
+  return (index) => {
+    let session: Session;
+    if (uniform) {
+      session = newSession();
+      session.done = 1 + Math.floor(next() * 5);
+    } else {
+      while (sessions.length < ACTIVE) sessions.push(newSession());
+      const slot = Math.floor(next() * sessions.length);
+      session = sessions[slot];
+      if (session.done + 1 >= session.length) sessions[slot] = newSession();
+    }
+    const step = session.done++;
+    const loggedIn = session.loginAt >= 0 && step >= session.loginAt;
+    const type = step === session.loginAt && step > 0 ? 'identify' : step === 0 ? 'page' : next() < 0.75 ? 'track' : 'page';
+    return syntheticEvent(index, session, loggedIn, type, next);
+  };
+}
+
+/**
+ * The traffic split among the senders. `separate` (default): each sender is an independent source
+ * (an app server with its own audience, say) sending its batches one after the other, as a
+ * Segment library does. `shared`: one interleaved stream whose consecutive batches are sent
+ * concurrently, so concurrent batches keep bringing the same new people (the worst case for
+ * ingestion's locks on new identifiers).
+ */
+function streams(): { bodies: Buffer[][]; copyChunks: Buffer[]; bytes: number } {
+  const separate = AUDIENCE === 'separate';
+  const sources = separate ? CONCURRENCY : 1;
+  const bodies: Buffer[][] = Array.from({ length: sources }, () => []);
+  const copyChunks: Buffer[] = [];
+  let bytes = 0;
+  for (let source = 0; source < sources; source++) {
+    const next = random(42 + source);
+    const size = Math.floor(USERS / sources);
+    const eventAt = trafficGenerator(next, { first: source * size, size });
+    const first = Math.floor((EVENTS * source) / sources);
+    const last = Math.floor((EVENTS * (source + 1)) / sources);
+    for (let start = first; start < last; start += BATCH) {
+      const events = Array.from({ length: Math.min(BATCH, last - start) }, (_, offset) => eventAt(start + offset));
+      const body = Buffer.from(JSON.stringify({ batch: events.map(toMessage), sentAt: new Date().toISOString() }));
+      bytes += body.length;
+      bodies[source].push(body);
+      copyChunks.push(Buffer.from(events.map(toCopyLine).join('')));
+    }
+  }
+  return { bodies, copyChunks, bytes };
+}
+
+function syntheticEvent(index: number, session: Session, loggedIn: boolean, type: SyntheticEvent['type'], next: () => number): SyntheticEvent {
+  const { user } = session;
+  const timestamp = new Date(START + index * 100 + Math.floor(next() * 100)).toISOString();
+  const context = {
+    library: { name: 'analytics-node', version: '3.1.0' },
+    ip: `10.${user % 250}.${(user >> 8) % 250}.${index % 250}`,
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
+  };
+  const base = { messageId: `bench-${index}`, userId: loggedIn ? `user-${user}` : null, anonymousId: session.anonymousId, user, timestamp, context };
+  if (type === 'identify') {
+    return { ...base, type, name: null, properties: { email: `user-${user}@example.com`, plan: ['free', 'pro', 'team'][user % 3], firstName: `Name${user % 997}` } };
+  }
+  if (type === 'page') {
+    const page = PAGES[Math.floor(next() * PAGES.length)];
+    return { ...base, type, name: page, properties: { path: `/${page.toLowerCase()}`, title: `${page} | Shop`, referrer: 'https://www.google.com/' } };
+  }
+  const price = Math.round(next() * 10_000) / 100;
+  const quantity = 1 + Math.floor(next() * 3);
+  return {
+    ...base, type, name: TRACK_EVENTS[Math.floor(next() * TRACK_EVENTS.length)],
+    properties: { product_id: `sku-${Math.floor(next() * 5_000)}`, category: CATEGORIES[Math.floor(next() * CATEGORIES.length)], price, quantity, revenue: Math.round(price * quantity * 100) / 100, currency: 'GBP' },
+  };
+}
+
+function toMessage(event: SyntheticEvent): Record<string, unknown> {
+  const ids = { messageId: event.messageId, ...(event.userId ? { userId: event.userId } : {}), anonymousId: event.anonymousId, timestamp: event.timestamp, context: event.context };
+  if (event.type === 'identify') return { type: 'identify', ...ids, traits: event.properties };
+  if (event.type === 'page') return { type: 'page', ...ids, name: event.name, properties: event.properties };
+  return { type: 'track', ...ids, event: event.name, properties: event.properties };
+}
+
+/** One COPY text-format line of the events columns (JSON never holds a raw tab or newline; backslashes double). */
+function toCopyLine(event: SyntheticEvent): string {
+  const profileId = `00000000-0000-4000-8000-${event.user.toString(16).padStart(12, '0')}`;
+  const text = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\'));
+  return [event.messageId, profileId, event.type, text(event.name), event.timestamp, text(JSON.stringify(event.properties)), text(JSON.stringify(event.context)), text(event.userId), text(event.anonymousId)].join('\t') + '\n';
+}
+
+async function copyBaseline(url: string, chunks: Buffer[]): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE bench_copy_events (LIKE events INCLUDING ALL)`);
+    await checkpoint(client);
+    const ms = await timeIt(async () => {
+      const copy = client.query(copyFrom(`COPY bench_copy_events (message_id, profile_id, type, name, timestamp, properties, context, user_id, anonymous_id) FROM STDIN`));
+      await pipeline(Readable.from(chunks), copy);
+    });
+    const [{ count }] = (await client.query(`SELECT count(*)::int AS count FROM bench_copy_events`)).rows;
+    if (count !== EVENTS) throw new Error(`COPY stored ${count} rows, expected ${EVENTS}`);
+    return ms;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts the real API (apps/api/src/main.ts) on a free port against the bench database. */
+async function startApi(url: string): Promise<{ baseUrl: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...(process.env.INGEST_BENCH_API_NODE_OPTIONS?.split(' ') ?? []), '-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
+    env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY + 2) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (seen.includes('listening on')) return void process.stderr.write(chunk); // the API's warnings and errors
+      seen += String(chunk);
+      const match = seen.match(/listening on (\S+)/);
+      if (match) resolve({ baseUrl: match[1], child });
+    });
+    child.once('exit', (code) => reject(new Error(`the API exited (${code}) before listening: ${seen}`)));
+  });
+}
+
+async function httpIngest(baseUrl: string, writeKey: string, streamsOfBodies: Buffer[][]): Promise<number> {
+  const authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+  const send = async (body: Buffer) => {
+    const response = await fetch(`${baseUrl}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+    const result = (await response.json()) as { stored?: number; rejected?: unknown[]; message?: string };
+    if (response.status !== 200 || result.rejected?.length) throw new Error(`batch answered ${response.status}: ${JSON.stringify(result).slice(0, 500)}`);
+  };
+  if (streamsOfBodies.length > 1) {
+    // One sender per source, each waiting for its previous batch's answer.
+    return timeIt(() => Promise.all(streamsOfBodies.map(async (bodies) => {
+      for (const body of bodies) await send(body);
+    })));
+  }
+  const [bodies] = streamsOfBodies;
+  let nextBody = 0;
+  const sender = async () => {
+    while (nextBody < bodies.length) await send(bodies[nextBody++]);
+  };
+  return timeIt(() => Promise.all(Array.from({ length: CONCURRENCY }, sender)));
+}
+
+async function checkpoint(client: Client): Promise<void> {
+  // Start each side with no pending checkpoint work from the other (needs superuser; skipped otherwise).
+  await client.query('CHECKPOINT').catch(() => undefined);
+}
+
+async function main(): Promise<void> {
+  console.log(`${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
+  const generated = streams();
+  console.log(`generated ${generated.copyChunks.length.toLocaleString('en-US')} request bodies (${(generated.bytes / 1e6).toFixed(0)} MB of JSON)\n`);
+  const database = await createBenchDatabase('ingest');
+  let api: { baseUrl: string; child: ChildProcess } | undefined;
+  try {
+    const copyMs = await copyBaseline(database.url, generated.copyChunks);
+    generated.copyChunks.length = 0;
+
+    const { secret, prefix, hash } = generateApiKey('write');
+    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'bench source', role: 'write', prefix, keyHash: hash });
+    api = await startApi(database.url);
+    await database.dataSource.query('CHECKPOINT').catch(() => undefined);
+    const httpMs = await httpIngest(api.baseUrl, secret, generated.bodies);
+
+    const [stored] = await database.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM profiles WHERE merged_into IS NULL) AS profiles, (SELECT count(*)::int FROM identities) AS identities`,
+    );
+    if (stored.events !== EVENTS) throw new Error(`the API stored ${stored.events} events, expected ${EVENTS}`);
+    const rate = (ms: number) => Math.round(EVENTS / (ms / 1000));
+    printTable([
+      { path: 'raw COPY into a scratch table (baseline)', events: EVENTS, seconds: copyMs / 1000, 'events/s': rate(copyMs) },
+      { path: 'POST /v1/batch (validate, stitch, commit)', events: EVENTS, seconds: httpMs / 1000, 'events/s': rate(httpMs) },
+    ]);
+    console.log(`\nHTTP / COPY = ${(copyMs / httpMs).toFixed(2)} (target ≥ 0.50); the API also wrote ${stored.profiles.toLocaleString('en-US')} profiles and ${stored.identities.toLocaleString('en-US')} identities`);
+  } finally {
+    if (api) {
+      api.child.kill('SIGTERM');
+      await once(api.child, 'exit');
+    }
+    await database.drop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,11 @@
+import { parseTrackingMessage, TrackingEvent, TrackingMessageType } from '../index';
+
+let sequence = 0;
+
+/** A tracking event built through the real parser, as the API would. */
+export function trackingEvent(type: TrackingMessageType, message: Record<string, unknown>): TrackingEvent {
+  sequence += 1;
+  const result = parseTrackingMessage({ messageId: `test-${process.pid}-${sequence}`, ...message }, type, { receivedAt: new Date(), checkSize: true });
+  if (!result.ok) throw new Error(`bad test message: ${JSON.stringify(result.errors)}`);
+  return result.event;
+}

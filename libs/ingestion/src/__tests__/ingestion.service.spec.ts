@@ -1,0 +1,142 @@
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { IngestionService } from '../index';
+import { trackingEvent } from './events';
+
+describe('IngestionService against Postgres', () => {
+  let db: TestDatabase;
+  let service: IngestionService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = new IngestionService(db.dataSource);
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const query = <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
+  const identitiesOf = (profileId: string) =>
+    query<{ type: string; value: string }>(`SELECT type, value FROM identities WHERE profile_id = $1 ORDER BY type, value`, [profileId]);
+
+  it('creates a profile with normalised identities, traits and the event, in one call', async () => {
+    const identify = trackingEvent('identify', {
+      userId: 'u-create', anonymousId: 'anon-create', timestamp: '2024-05-01T10:00:00Z',
+      traits: { email: '  Create@Example.COM ', phone: '+44 7911 123456', plan: 'pro' },
+    });
+    const result = await service.ingest([identify]);
+    expect(result).toMatchObject({ stored: 1, duplicates: 0, refusals: [] });
+    const [profile] = await query<{ id: string; traits: object; trait_timestamps: object; first_seen_at: Date }>(`SELECT * FROM profiles WHERE id = $1`, [result.profileIds[0]]);
+    expect(profile.traits).toEqual({ email: '  Create@Example.COM ', phone: '+44 7911 123456', plan: 'pro' });
+    expect(profile.trait_timestamps).toEqual({ email: '2024-05-01T10:00:00.000Z', phone: '2024-05-01T10:00:00.000Z', plan: '2024-05-01T10:00:00.000Z' });
+    expect(profile.first_seen_at.toISOString()).toBe('2024-05-01T10:00:00.000Z');
+    expect(await identitiesOf(profile.id)).toEqual([
+      { type: 'anonymous_id', value: 'anon-create' },
+      { type: 'email', value: 'create@example.com' },
+      { type: 'phone', value: '+447911123456' },
+      { type: 'user_id', value: 'u-create' },
+    ]);
+    const events = await query(`SELECT message_id, type, profile_id FROM events WHERE profile_id = $1`, [profile.id]);
+    expect(events).toEqual([{ message_id: identify.messageId, type: 'identify', profile_id: profile.id }]);
+  });
+
+  it('stores a retried messageId once', async () => {
+    const track = trackingEvent('track', { userId: 'u-retry', event: 'Order Completed', properties: { revenue: 10 } });
+    expect(await service.ingest([track, track])).toMatchObject({ stored: 1, duplicates: 1 });
+    expect(await service.ingest([track])).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [track.messageId])).toEqual([{ n: 1 }]);
+  });
+
+  it('keeps anonymous browsing and the later login on one profile', async () => {
+    const first = await service.ingest([trackingEvent('page', { anonymousId: 'anon-login', name: 'Home' })]);
+    const login = await service.ingest([trackingEvent('identify', { anonymousId: 'anon-login', userId: 'u-login' })]);
+    expect(login.profileIds).toEqual(first.profileIds);
+    expect(await identitiesOf(String(first.profileIds[0]))).toEqual([{ type: 'anonymous_id', value: 'anon-login' }, { type: 'user_id', value: 'u-login' }]);
+  });
+
+  it('merges two existing profiles: the loser points at the winner and its events and identities move, none lost', async () => {
+    const device = await service.ingest([1, 2, 3].map((n) => trackingEvent('track', { anonymousId: 'anon-merge', event: `Viewed ${n}` })));
+    const user = await service.ingest([trackingEvent('identify', { userId: 'u-merge', traits: { plan: 'basic' } })]);
+    const [loser, winner] = [device.profileIds[0], user.profileIds[0]];
+    expect(loser).not.toBe(winner);
+
+    const link = await service.ingest([trackingEvent('track', { userId: 'u-merge', anonymousId: 'anon-merge', event: 'Signed In' })]);
+    expect(link.profileIds).toEqual([winner]);
+    expect(await query(`SELECT merged_into FROM profiles WHERE id = $1`, [loser])).toEqual([{ merged_into: winner }]);
+    expect(await query(`SELECT count(*)::int AS n FROM events WHERE profile_id = $1`, [winner])).toEqual([{ n: 5 }]);
+    expect(await query(`SELECT count(*)::int AS n FROM events WHERE profile_id = $1`, [loser])).toEqual([{ n: 0 }]);
+    expect(await identitiesOf(String(winner))).toEqual([{ type: 'anonymous_id', value: 'anon-merge' }, { type: 'user_id', value: 'u-merge' }]);
+  });
+
+  it('applies traits last-write-wins by event time, not arrival order', async () => {
+    const newer = trackingEvent('identify', { userId: 'u-lww', timestamp: '2024-03-01T00:00:00Z', traits: { plan: 'pro' } });
+    const older = trackingEvent('identify', { userId: 'u-lww', timestamp: '2024-01-01T00:00:00Z', traits: { plan: 'free', city: 'Leeds' } });
+    const { profileIds } = await service.ingest([newer]);
+    await service.ingest([older]);
+    expect(await query(`SELECT traits, trait_timestamps FROM profiles WHERE id = $1`, [profileIds[0]])).toEqual([
+      { traits: { plan: 'pro', city: 'Leeds' }, trait_timestamps: { plan: '2024-03-01T00:00:00.000Z', city: '2024-01-01T00:00:00.000Z' } },
+    ]);
+  });
+
+  it('refuses, reports and keeps apart two people who share a device', async () => {
+    const first = await service.ingest([trackingEvent('identify', { userId: 'u-shared-1', anonymousId: 'anon-kiosk' })]);
+    const second = await service.ingest([trackingEvent('identify', { userId: 'u-shared-2', anonymousId: 'anon-kiosk' })]);
+    expect(second.profileIds[0]).not.toBe(first.profileIds[0]);
+    expect(second.refusals).toEqual([expect.objectContaining({ kind: 'merge', loser: first.profileIds[0], identifierType: 'user_id', cap: 1 })]);
+    expect(await query(`SELECT count(*)::int AS n FROM profiles WHERE id = ANY($1) AND merged_into IS NULL`, [[first.profileIds[0], second.profileIds[0]]])).toEqual([{ n: 2 }]);
+  });
+
+  it('honours configured caps: a sixth email is refused by default, allowed with a higher cap', async () => {
+    const emails = (user: string, count: number) =>
+      Array.from({ length: count }, (_, n) => trackingEvent('identify', { userId: user, traits: { email: `${user}-${n}@example.com` } }));
+    const capped = await service.ingest(emails('u-cap', 6));
+    expect(capped.refusals).toEqual([expect.objectContaining({ kind: 'attach', identifier: { type: 'email', value: 'u-cap-5@example.com' } })]);
+    const generous = new IngestionService(db.dataSource, { mergeCaps: { email: 10 } });
+    expect((await generous.ingest(emails('u-cap-10', 6))).refusals).toEqual([]);
+  });
+
+  it('never trusts a stale cache: a merge made by another process is followed, not written around', async () => {
+    const processA = new IngestionService(db.dataSource);
+    const processB = new IngestionService(db.dataSource);
+    const device = await processA.ingest([trackingEvent('track', { anonymousId: 'anon-stale', event: 'Browse' })]);
+    const user = await processB.ingest([trackingEvent('identify', { userId: 'u-stale' })]);
+    await processB.ingest([trackingEvent('identify', { userId: 'u-stale', anonymousId: 'anon-stale' })]);
+    // Process A still caches anon-stale → the merged-away profile.
+    const later = await processA.ingest([trackingEvent('track', { anonymousId: 'anon-stale', event: 'Browse again' })]);
+    expect(later.profileIds).toEqual(user.profileIds);
+    expect(await query(`SELECT merged_into FROM profiles WHERE id = $1`, [device.profileIds[0]])).toEqual([{ merged_into: user.profileIds[0] }]);
+    expect(await query(`SELECT count(*)::int AS n FROM events WHERE profile_id = $1`, [user.profileIds[0]])).toEqual([{ n: 4 }]);
+  });
+
+  it('creates one profile when concurrent batches bring the same new people', async () => {
+    const people = Array.from({ length: 20 }, (_, n) => `u-race-${n}`);
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      [...people].sort(() => (b % 2 ? 1 : -1)).map((userId) => trackingEvent('track', { userId, anonymousId: `anon-${userId}`, event: 'Raced' })),
+    );
+    await Promise.all(batches.map((batch) => service.ingest(batch)));
+    const rows = await query<{ value: string; profiles: number; events: number }>(
+      `SELECT i.value, count(DISTINCT i.profile_id)::int AS profiles,
+              (SELECT count(*)::int FROM events e WHERE e.profile_id = min(i.profile_id::text)::uuid) AS events
+         FROM identities i WHERE i.type = 'user_id' AND i.value LIKE 'u-race-%' GROUP BY i.value`,
+    );
+    expect(rows).toHaveLength(20);
+    expect(rows.every((row) => row.profiles === 1 && row.events === 6)).toBe(true);
+    const orphans = await query(`SELECT p.id FROM profiles p WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.profile_id = p.id) AND p.merged_into IS NULL`);
+    expect(orphans).toEqual([]);
+  });
+
+  it('never leaves an event on a merged profile when a merge races with events for the loser', async () => {
+    for (let round = 0; round < 5; round++) {
+      await service.ingest([trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' })]);
+      await service.ingest([trackingEvent('identify', { userId: `u-rm-${round}` })]);
+      const merge = service.ingest([trackingEvent('identify', { userId: `u-rm-${round}`, anonymousId: `anon-rm-${round}` })]);
+      const browsing = Array.from({ length: 4 }, () => service.ingest(Array.from({ length: 25 }, () => trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' }))));
+      await Promise.all([merge, ...browsing]);
+    }
+    const stranded = await query(`SELECT count(*)::int AS n FROM events e JOIN profiles p ON p.id = e.profile_id WHERE p.merged_into IS NOT NULL`);
+    expect(stranded).toEqual([{ n: 0 }]);
+    const perUser = await query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events e JOIN identities i ON i.profile_id = e.profile_id AND i.type = 'user_id' WHERE i.value LIKE 'u-rm-%' GROUP BY i.value`,
+    );
+    expect(perUser.map((row) => row.n)).toEqual([103, 103, 103, 103, 103]);
+  });
+});

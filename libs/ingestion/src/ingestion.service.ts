@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import {
+  applyTraits, DEFAULT_MERGE_CAPS, extractIdentifiers, Identifier, identifierKey, lookupIdentifiers, MergeCaps, mergeTraitStates, planStitching,
+  profilesNeedingCounts, Refusal, StitchMessage, StitchPlan, TraitState,
+} from '@audiencekit/identity';
+import { IdentityCache } from './identity-cache';
+import { copyText, EventLine, IngestionRepository, LockedProfile, ProfileWrite } from './ingestion.repository';
+import { TrackingEvent } from './tracking-event';
+
+export const INGESTION_OPTIONS = Symbol('INGESTION_OPTIONS');
+
+export interface IngestionOptions {
+  /** Most identifiers of each type per profile (see libs/identity). */
+  mergeCaps?: Partial<MergeCaps>;
+  /** Country for phone numbers written without `+` (ISO 3166 alpha-2); none by default. */
+  defaultPhoneCountry?: string;
+  /** Attempts when a deadlock or a concurrent writer forces a transaction to run again. */
+  maxAttempts?: number;
+  /** Entries of the per-process identifier → profile cache (0 turns it off). */
+  cacheEntries?: number;
+}
+
+export interface IngestResult {
+  /** Events newly stored. */
+  stored: number;
+  /** Events whose messageId was already stored (client retries), or repeated within the input. */
+  duplicates: number;
+  /** Per input event, the profile it was stored on (null for a duplicate, stored before). */
+  profileIds: (string | null)[];
+  /** What the merge caps refused (also logged). */
+  refusals: Refusal[];
+}
+
+/**
+ * How precisely `profiles.first_seen_at` / `last_seen_at` follow the events: a profile row is
+ * rewritten only when a batch moves them by more than this. Exact times are in `events`; the
+ * coarse copy spares one row update per event for a person active in a session.
+ */
+export const SEEN_RESOLUTION_MS = 60 * 60 * 1000;
+
+/** A concurrent writer changed identities or profiles this transaction read: run it again. */
+export class StitchingConflict extends Error {
+  constructor(reason: string) {
+    super(`stitching conflict: ${reason}`);
+    this.name = 'StitchingConflict';
+  }
+}
+
+// Deadlocks and serialisation failures are resolved by running the transaction again.
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+interface Attempt {
+  events: TrackingEvent[];
+  plan: StitchPlan;
+  stored: number;
+  owners: Map<string, string>;
+}
+
+const NOTHING_NEW: Attempt = { events: [], plan: { profileOf: [], newProfiles: [], newIdentities: [], merges: [], refusals: [] }, stored: 0, owners: new Map() };
+
+/**
+ * Stores validated tracking events with identity stitching, in one transaction per call: profiles
+ * and identities are resolved, created and merged, traits applied, and the events inserted, all
+ * committed together before the caller answers (durable before 2xx). A messageId already stored
+ * is skipped, so retries are stored once. Used by the HTTP API and the CSV import alike.
+ *
+ * Concurrency: every existing profile a batch uses is row-locked in id order (so a merge never
+ * races with a batch writing to the loser, and traits are read-modified-written exactly);
+ * creating identifiers takes advisory locks on their hash buckets (so two batches never create
+ * two profiles for one new person). See libs/ingestion/README.md.
+ */
+@Injectable()
+export class IngestionService {
+  private readonly logger = new Logger('IngestionService');
+  private readonly caps: MergeCaps;
+  private readonly maxAttempts: number;
+  private readonly cache: IdentityCache;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(INGESTION_OPTIONS) private readonly options: IngestionOptions = {},
+  ) {
+    this.caps = { ...DEFAULT_MERGE_CAPS, ...options.mergeCaps };
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.cache = new IdentityCache(options.cacheEntries ?? 500_000);
+  }
+
+  async ingest(events: readonly TrackingEvent[], source: { sourceId?: string | null } = {}): Promise<IngestResult> {
+    const unique = firstPerMessageId(events);
+    const lines = unique.map((event) => toEventLine(event, source.sourceId ?? null));
+    const allMessages: StitchMessage[] = unique.map((event) => ({
+      identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }),
+      previousId: event.previousId,
+    }));
+    const outcome = await this.withRetries(async () => {
+      // Reads that need no lock happen before the transaction, to keep it (and its locks) short.
+      const { stored, known, unknown } = await this.readBeforeTransaction(unique, allMessages);
+      const freshIndexes = unique.flatMap((event, index) => (stored.has(event.messageId) ? [] : [index]));
+      if (freshIndexes.length === 0) return NOTHING_NEW;
+      const fresh = freshIndexes.map((index) => unique[index]);
+      const messages = freshIndexes.map((index) => allMessages[index]);
+      const batchLines = freshIndexes.map((index) => lines[index]);
+      return this.dataSource.transaction((manager) => this.ingestOnce(runnerOf(manager), { events: fresh, messages, known, unknown, lines: batchLines }));
+    });
+    this.cache.remember(outcome.owners);
+    for (const { loser, winner } of outcome.plan.merges) this.cache.redirect(loser, winner);
+    for (const refusal of outcome.plan.refusals) {
+      this.logger.warn({ msg: 'identity stitching refused by merge cap', ...refusal, messageId: outcome.events[refusal.messageIndex]?.messageId });
+    }
+    const profileByMessage = new Map(outcome.events.map((event, index) => [event.messageId, outcome.plan.profileOf[index]]));
+    return {
+      stored: outcome.stored,
+      duplicates: events.length - outcome.stored,
+      profileIds: events.map((event) => profileByMessage.get(event.messageId) ?? null),
+      refusals: outcome.plan.refusals,
+    };
+  }
+
+  private async ingestOnce(
+    runner: QueryRunner,
+    batch: { events: TrackingEvent[]; messages: StitchMessage[]; known: Map<string, string>; unknown: Identifier[]; lines: EventLine[] },
+  ): Promise<Attempt> {
+    const { events, messages, known, unknown, lines } = batch;
+    const repository = new IngestionRepository(runner);
+    if (unknown.length > 0) {
+      // Whoever holds these locks may be creating the same identifiers: wait for them, then look
+      // again, so two batches never both create a profile for one new person.
+      await repository.lockNewIdentifiers(unknown);
+      for (const [key, profile] of await repository.findOwners(unknown)) known.set(key, profile);
+    }
+    const needCounts = profilesNeedingCounts(messages, known);
+    const withTraits = new Set([...needCounts, ...identifyProfiles(events, messages, known)]);
+    const touched = new Set(known.values());
+    const locked = await repository.lockProfiles([...touched], withTraits);
+    const merged = locked.filter((profile) => profile.mergedInto !== null);
+    if (merged.length > 0 || locked.length !== touched.size) {
+      // Merged by another process since we read (or cached) its identities: learn it, read again.
+      for (const profile of merged) if (profile.mergedInto) this.cache.redirect(profile.id, profile.mergedInto);
+      throw new StitchingConflict('a profile was merged after its identities were read');
+    }
+    const counts = await repository.identifierCounts([...needCounts]);
+    const plan = planStitching({ messages, known, counts, caps: this.caps, newProfileId: randomUUID });
+
+    const drafts = draftProfiles(locked, plan, events);
+    const newProfiles = new Set(plan.newProfiles);
+    const inserted = await repository.insertProfilesAndIdentities(plan.newProfiles.map((id) => draftOf(drafts, id).write()), plan.newIdentities);
+    if (inserted !== plan.newIdentities.length) throw new StitchingConflict('another writer stored one of these identifiers first');
+    await repository.mergeProfiles(plan.merges);
+    await repository.updateProfiles([...drafts.values()].filter((draft) => !newProfiles.has(draft.id) && draft.dirty).map((draft) => draft.write()));
+    const stored = await repository.copyEvents(lines, plan.profileOf);
+
+    for (const identity of plan.newIdentities) known.set(identifierKey(identity), identity.profileId);
+    return { events, plan, stored, owners: known };
+  }
+
+  /**
+   * What needs no lock, read before the transaction to keep it short: the message ids already
+   * stored, and the owners of the identifiers (from the cache, else the database).
+   */
+  private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[]) {
+    const known = new Map<string, string>();
+    const misses = lookupIdentifiers(messages).filter((identifier) => {
+      const profile = this.cache.owner(identifierKey(identifier));
+      if (profile !== undefined) known.set(identifierKey(identifier), profile);
+      return profile === undefined;
+    });
+    const read = await new IngestionRepository(this.dataSource).storedAndOwners(events.map((event) => event.messageId), misses);
+    for (const [key, profile] of read.owners) known.set(key, profile);
+    return { stored: read.stored, known, unknown: misses.filter((identifier) => !known.has(identifierKey(identifier))) };
+  }
+
+  private async withRetries<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
+        // Jittered, growing pause so two colliding batches do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+}
+
+/** Existing profiles that identify calls of this batch may give new traits. */
+function identifyProfiles(events: TrackingEvent[], messages: StitchMessage[], known: Map<string, string>): Set<string> {
+  const profiles = new Set<string>();
+  events.forEach((event, index) => {
+    if (!event.traits) return;
+    for (const identifier of messages[index].identifiers) {
+      const profile = known.get(identifierKey(identifier));
+      if (profile) profiles.add(profile);
+    }
+  });
+  return profiles;
+}
+
+/** The state of one profile as the batch changes it. */
+class ProfileDraft {
+  dirty = false;
+
+  constructor(
+    readonly id: string,
+    private traits: TraitState | undefined,
+    private firstSeenAt: Date | null,
+    private lastSeenAt: Date | null,
+    private traitsChanged = false,
+  ) {}
+
+  see(at: Date): void {
+    if (!this.firstSeenAt || at.getTime() < this.firstSeenAt.getTime() - SEEN_RESOLUTION_MS) {
+      this.firstSeenAt = at;
+      this.dirty = true;
+    }
+    if (!this.lastSeenAt || at.getTime() > this.lastSeenAt.getTime() + SEEN_RESOLUTION_MS) {
+      this.lastSeenAt = at;
+      this.dirty = true;
+    }
+  }
+
+  applyTraits(incoming: Record<string, unknown>, at: Date): void {
+    const merged = applyTraits(this.requireTraits(), incoming, at);
+    this.adopt(merged.state, merged.changed);
+  }
+
+  absorb(loser: ProfileDraft): void {
+    const merged = mergeTraitStates(this.requireTraits(), loser.requireTraits());
+    this.adopt(merged.state, merged.changed);
+    if (loser.firstSeenAt && (!this.firstSeenAt || loser.firstSeenAt < this.firstSeenAt)) this.firstSeenAt = loser.firstSeenAt;
+    if (loser.lastSeenAt && (!this.lastSeenAt || loser.lastSeenAt > this.lastSeenAt)) this.lastSeenAt = loser.lastSeenAt;
+    this.dirty = true;
+  }
+
+  write(): ProfileWrite {
+    return { id: this.id, ...(this.traitsChanged ? { traits: this.traits } : {}), firstSeenAt: this.firstSeenAt, lastSeenAt: this.lastSeenAt };
+  }
+
+  private adopt(state: TraitState, changed: boolean): void {
+    this.traits = state;
+    if (changed) {
+      this.traitsChanged = true;
+      this.dirty = true;
+    }
+  }
+
+  private requireTraits(): TraitState {
+    if (!this.traits) throw new Error(`traits of profile ${this.id} were not read before changing them`);
+    return this.traits;
+  }
+}
+
+/** Drafts of the locked and the new profiles, with the batch's merges, seen times and traits applied. */
+function draftProfiles(locked: LockedProfile[], plan: StitchPlan, events: TrackingEvent[]): Map<string, ProfileDraft> {
+  const drafts = new Map<string, ProfileDraft>();
+  for (const profile of locked) drafts.set(profile.id, new ProfileDraft(profile.id, profile.traits, profile.firstSeenAt, profile.lastSeenAt));
+  for (const id of plan.newProfiles) drafts.set(id, new ProfileDraft(id, { traits: {}, timestamps: {} }, null, null, true));
+  for (const { loser, winner } of plan.merges) {
+    draftOf(drafts, winner).absorb(draftOf(drafts, loser));
+    drafts.delete(loser);
+  }
+  events.forEach((event, index) => {
+    const draft = draftOf(drafts, plan.profileOf[index]);
+    draft.see(event.timestamp);
+    if (event.traits) draft.applyTraits(event.traits, event.timestamp);
+  });
+  return drafts;
+}
+
+function draftOf(drafts: Map<string, ProfileDraft>, id: string): ProfileDraft {
+  const draft = drafts.get(id);
+  if (!draft) throw new Error(`profile ${id} was neither locked nor created by this batch`);
+  return draft;
+}
+
+function runnerOf(manager: EntityManager): QueryRunner {
+  if (!manager.queryRunner) throw new Error('a transaction without a query runner');
+  return manager.queryRunner;
+}
+
+function toEventLine(event: TrackingEvent, sourceId: string | null): EventLine {
+  const tail = [
+    event.type, copyText(event.name), event.timestamp.toISOString(), copyText(JSON.stringify(event.properties)),
+    copyText(event.context === null ? null : JSON.stringify(event.context)), copyText(event.userId), copyText(event.anonymousId), copyText(sourceId),
+  ];
+  return { messageId: event.messageId, head: copyText(event.messageId), tail: `${tail.join('\t')}\n` };
+}
+
+function firstPerMessageId(events: readonly TrackingEvent[]): TrackingEvent[] {
+  const seen = new Set<string>();
+  return events.filter((event) => (seen.has(event.messageId) ? false : (seen.add(event.messageId), true)));
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof StitchingConflict) return true;
+  const cause = ((error as { driverError?: unknown } | null)?.driverError ?? error) as { code?: unknown; constraint?: unknown } | null;
+  // A duplicate messageId stored by a concurrent request between our check and our COPY.
+  if (cause?.code === '23505' && cause.constraint === 'uq_events_message_id') return true;
+  return typeof cause?.code === 'string' && RETRYABLE_SQLSTATES.has(cause.code);
+}
