@@ -1,0 +1,2 @@
+export * from './fnv1a';
+export * from './holdout';

@@ -1,0 +1,2 @@
+export * from './lift-report';
+export * from './lift-report.types';

@@ -1,0 +1,69 @@
+import fixtures from '../../fixtures/stats.json';
+import { expectClose, thrownBy } from '../../fixtures/assertions';
+import { ExperimentationException } from '../experimentation.exception';
+import { proportionDifference, relativeLift, twoProportionZTest, wilsonInterval } from './proportions';
+
+describe('wilsonInterval (statsmodels proportion_confint, method="wilson")', () => {
+  it.each(fixtures.wilson)('$successes of $trials at alpha $alpha', ({ successes, trials, alpha, lower, upper }) => {
+    const interval = wilsonInterval(successes, trials, alpha);
+    // At 0 (or all) successes the bound is centre − half-width of two equal numbers: 0 (or 1) up to rounding.
+    const floor = successes === 0 || successes === trials ? 1e-15 : 0;
+    expectClose(interval?.lower, lower, 'lower', floor);
+    expectClose(interval?.upper, upper, 'upper', floor);
+    expect(interval?.estimate).toBe(successes / trials);
+  });
+
+  it('returns null for an empty arm instead of 0/0', () => {
+    expect(wilsonInterval(0, 0)).toBeNull();
+  });
+
+  it('refuses more successes than trials, naming the field', () => {
+    const error = thrownBy(ExperimentationException, () => wilsonInterval(5, 4));
+    expect(error).toMatchObject({ code: 'inconsistent_input', field: 'conversions' });
+  });
+
+  it('refuses fractional counts and an alpha outside (0, 1)', () => {
+    expect(thrownBy(ExperimentationException, () => wilsonInterval(1.5, 4)).field).toBe('conversions');
+    expect(thrownBy(ExperimentationException, () => wilsonInterval(1, 4, 1)).field).toBe('alpha');
+  });
+});
+
+describe('proportionDifference (statsmodels confint_proportions_2indep, method="wald")', () => {
+  it.each(fixtures.difference)('$treatment.conversions/$treatment.members vs $control.conversions/$control.members at $alpha', (expected) => {
+    const result = proportionDifference(expected.treatment, expected.control, expected.alpha);
+    expectClose(result?.estimate, expected.estimate, 'estimate');
+    expectClose(result?.lower, expected.lower, 'lower');
+    expectClose(result?.upper, expected.upper, 'upper');
+    expectClose(result?.standardError, expected.standardError, 'standard error');
+  });
+
+  it('is null when an arm is empty', () => {
+    expect(proportionDifference({ members: 0, conversions: 0 }, { members: 10, conversions: 1 })).toBeNull();
+  });
+});
+
+describe('relativeLift (delta method)', () => {
+  it.each(fixtures.relativeLift)('$treatment.conversions/$treatment.members vs $control.conversions/$control.members at $alpha', (expected) => {
+    const result = relativeLift(expected.treatment, expected.control, expected.alpha);
+    expectClose(result?.estimate, expected.estimate, 'estimate');
+    expectClose(result?.lower, expected.lower, 'lower');
+    expectClose(result?.upper, expected.upper, 'upper');
+  });
+
+  it('is null when the control arm has no conversions (a lift relative to 0)', () => {
+    expect(relativeLift({ members: 50, conversions: 3 }, { members: 40, conversions: 0 })).toBeNull();
+  });
+});
+
+describe('twoProportionZTest (statsmodels proportions_ztest, pooled)', () => {
+  it.each(fixtures.zTest)('$treatment.conversions/$treatment.members vs $control.conversions/$control.members', (expected) => {
+    const result = twoProportionZTest(expected.treatment, expected.control);
+    expectClose(result?.z, expected.z, 'z');
+    expectClose(result?.pValue, expected.pValue, 'p-value');
+  });
+
+  it('is null when nobody converted (0/0), where statsmodels returns NaN', () => {
+    expect(twoProportionZTest({ members: 50, conversions: 0 }, { members: 40, conversions: 0 })).toBeNull();
+    expect(twoProportionZTest({ members: 5, conversions: 5 }, { members: 4, conversions: 4 })).toBeNull();
+  });
+});
