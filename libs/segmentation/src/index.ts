@@ -1,1 +1,3 @@
 export * from './rules';
+export * from './clustering';
+export * from './propensity';
