@@ -1,1 +1,4 @@
 export * from './contract/connector-errors';
+export * from './contract/connector-definition';
+export * from './contract/members';
+export * from './contract/personalise';

@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import type { EligibleMember, IdentifierKind, RecordOutcome } from './members';
+
+export type ConnectorChannel = 'email' | 'sms' | 'ads' | 'webhook';
+
+/**
+ * How a destination holds an audience:
+ * - `list`: the vendor keeps a list (SendGrid contacts, Meta and Google audiences): the core sends
+ *   adds (`upsert`) and removes (`remove`), diffed against what it last delivered;
+ * - `send`: no vendor-side list (SMS, transactional email): the core keeps the list and calls
+ *   `send` once per new member.
+ */
+export type DeliveryModel = 'list' | 'send';
+
+export interface ConnectorLimits {
+  /** Most members in one call of `upsert`, `remove` or `send`. */
+  maxBatchSize: number;
+  /** The vendor's documented request rate; the core's rate limiter keeps under it. */
+  maxRequestsPerSecond?: number;
+  /** Parallel calls at most (default 1). */
+  maxConcurrency?: number;
+}
+
+/** Messages of a send-mode activation, as the marketer wrote them; `{{trait}}` placeholders. */
+export interface MessageTemplate {
+  subject?: string;
+  text?: string;
+  html?: string;
+  /** A vendor-side template (e.g. SendGrid dynamic template id); traits become its data. */
+  templateId?: string;
+  [key: string]: unknown;
+}
+
+/** Logging for plugins; the core redacts the destination's secret values from everything logged. */
+export interface ConnectorLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ConnectorContext<Settings, Secrets> {
+  readonly settings: Settings;
+  readonly secrets: Secrets;
+  /**
+   * Where the vendor's API is. Undefined means the vendor's public host; the core sets it from the
+   * server config (`AK_CONNECTOR_BASE_URLS`) so staging and tests point a real SDK at a fake vendor.
+   */
+  readonly baseUrl?: string;
+  /** The vendor-side audience of this activation, once `ensureAudience` has answered. */
+  readonly audience?: { externalId: string };
+  /** Stable across retries and resumes of the same batch: send it where the vendor takes one. */
+  readonly idempotencyKey: string;
+  /** Aborted when the core's per-call timeout fires; pass it to the HTTP client. */
+  readonly signal: AbortSignal;
+  readonly logger: ConnectorLogger;
+}
+
+export interface AudienceInput {
+  /** Human name for the vendor-side list, e.g. "audiencekit: Cart abandoners". */
+  name: string;
+  /** Our activation id: the idempotent key of get-or-create. */
+  activationId: string;
+}
+
+/**
+ * A connector: one typed object, declared once, translated by the core into forms, limits and calls.
+ * Plugins translate; batching, rate limits, retries, diffing and bookkeeping live in the core.
+ * Errors across the boundary are the closed set in `connector-errors.ts`.
+ */
+export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
+  /** Stable, stored in the database: `sendgrid`, `twilio`, ... */
+  slug: string;
+  displayName: string;
+  channel: ConnectorChannel;
+  deliveryModel: DeliveryModel;
+  /** The source of truth for settings (validated on save; served as JSON Schema for forms). */
+  settings: z.ZodType<Settings>;
+  /** Encrypted at rest, never logged, never returned by the API. */
+  secrets: z.ZodType<Secrets>;
+  /** A member needs at least one of these; members with none are counted as invalid, not sent. */
+  requiredIdentifiers: IdentifierKind[];
+  limits: ConnectorLimits;
+
+  /** Check credentials (and settings) against the vendor; throw `InvalidCredentialsError` if refused. */
+  testConnection(ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>): Promise<void>;
+  /** Idempotent get-or-create of the vendor-side list (list model). */
+  ensureAudience?(ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>, input: AudienceInput): Promise<{ externalId: string }>;
+  /** Add (or update) members of the vendor-side list. */
+  upsert?(ctx: ConnectorContext<Settings, Secrets>, members: readonly EligibleMember[]): Promise<RecordOutcome[]>;
+  /** Remove members from the vendor-side list, where the vendor supports it. */
+  remove?(ctx: ConnectorContext<Settings, Secrets>, members: readonly EligibleMember[]): Promise<RecordOutcome[]>;
+  /** Send one message to each member (send model). */
+  send?(ctx: ConnectorContext<Settings, Secrets>, batch: { members: readonly EligibleMember[]; message: MessageTemplate }): Promise<RecordOutcome[]>;
+  /** The vendor's own count of the audience (size or match count), where it reports one. */
+  audienceSize?(ctx: ConnectorContext<Settings, Secrets>): Promise<number | undefined>;
+}
+
+/** Identity function that pins the generic types of a definition (and reads well at the top of a plugin). */
+export function defineConnector<Settings, Secrets>(definition: ConnectorDefinition<Settings, Secrets>): ConnectorDefinition<Settings, Secrets> {
+  return definition;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnectorDefinition = ConnectorDefinition<any, any>;

@@ -1,0 +1,2 @@
+export * from './fake-vendor-server';
+export * from './harness';
