@@ -54,10 +54,11 @@ export class IngestionRepository {
   constructor(private readonly runner: QueryRunner | Queryable) {}
 
   /**
-   * In one round trip, before the transaction: which message ids are already stored (client
-   * retries, skipped), and the stored owner of each identifier.
+   * In one round trip, before the transaction: which of the given message ids are already stored
+   * (client retries, skipped), and the stored owner of each identifier.
    */
   async storedAndOwners(messageIds: string[], identifiers: Identifier[]): Promise<{ stored: Set<string>; owners: Map<string, string> }> {
+    if (messageIds.length === 0 && identifiers.length === 0) return { stored: new Set(), owners: new Map() };
     const rows: { kind: 'stored' | 'owner'; key: string; profile_id: string | null }[] = await this.runner.query(
       `SELECT 'stored' AS kind, message_id AS key, NULL::uuid AS profile_id FROM events WHERE message_id = ANY($1::text[])
        UNION ALL

@@ -77,6 +77,8 @@ export class IngestionService {
   private readonly caps: MergeCaps;
   private readonly maxAttempts: number;
   private readonly cache: IdentityCache;
+  /** Whether the last batch held stored messageIds: the next one is then checked before its COPY. */
+  private expectDuplicates = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -94,16 +96,25 @@ export class IngestionService {
       identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }),
       previousId: event.previousId,
     }));
+    // Optimistic dedupe: most batches hold no stored messageId, and the COPY's unique index checks
+    // every one anyway, so the ids are looked up first only when this batch hit a duplicate on an
+    // earlier attempt, or the previous batch held some (a client retrying, a file imported again).
+    let checkStored = this.expectDuplicates;
+    let storedFound = 0;
     const outcome = await this.withRetries(async () => {
       // Reads that need no lock happen before the transaction, to keep it (and its locks) short.
-      const { stored, known, unknown } = await this.readBeforeTransaction(unique, allMessages);
+      const { stored, known, unknown } = await this.readBeforeTransaction(unique, allMessages, checkStored);
+      storedFound = stored.size;
       const freshIndexes = unique.flatMap((event, index) => (stored.has(event.messageId) ? [] : [index]));
       if (freshIndexes.length === 0) return NOTHING_NEW;
       const fresh = freshIndexes.map((index) => unique[index]);
       const messages = freshIndexes.map((index) => allMessages[index]);
       const batchLines = freshIndexes.map((index) => lines[index]);
       return this.dataSource.transaction((manager) => this.ingestOnce(runnerOf(manager), { events: fresh, messages, known, unknown, lines: batchLines }));
+    }, (error) => {
+      if (isDuplicateMessageId(error)) checkStored = true;
     });
+    this.expectDuplicates = storedFound > 0;
     this.cache.remember(outcome.owners);
     for (const { loser, winner } of outcome.plan.merges) this.cache.redirect(loser, winner);
     for (const refusal of outcome.plan.refusals) {
@@ -159,24 +170,27 @@ export class IngestionService {
    * What needs no lock, read before the transaction to keep it short: the message ids already
    * stored, and the owners of the identifiers (from the cache, else the database).
    */
-  private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[]) {
+  private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[], checkStored: boolean) {
     const known = new Map<string, string>();
     const misses = lookupIdentifiers(messages).filter((identifier) => {
       const profile = this.cache.owner(identifierKey(identifier));
       if (profile !== undefined) known.set(identifierKey(identifier), profile);
       return profile === undefined;
     });
-    const read = await new IngestionRepository(this.dataSource).storedAndOwners(events.map((event) => event.messageId), misses);
+    const read = await new IngestionRepository(this.dataSource).storedAndOwners(checkStored ? events.map((event) => event.messageId) : [], misses);
     for (const [key, profile] of read.owners) known.set(key, profile);
     return { stored: read.stored, known, unknown: misses.filter((identifier) => !known.has(identifierKey(identifier))) };
   }
 
-  private async withRetries<T>(work: () => Promise<T>): Promise<T> {
+  private async withRetries<T>(work: () => Promise<T>, onRetry: (error: unknown) => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
       } catch (error) {
         if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
+        onRetry(error);
+        // A stored duplicate is not a collision with a concurrent writer: look the ids up now, at once.
+        if (isDuplicateMessageId(error) && attempt === 1) continue;
         // Jittered, growing pause so two colliding batches do not collide again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
@@ -293,9 +307,13 @@ function firstPerMessageId(events: readonly TrackingEvent[]): TrackingEvent[] {
 }
 
 function isRetryable(error: unknown): boolean {
-  if (error instanceof StitchingConflict) return true;
-  const cause = ((error as { driverError?: unknown } | null)?.driverError ?? error) as { code?: unknown; constraint?: unknown } | null;
-  // A duplicate messageId stored by a concurrent request between our check and our COPY.
-  if (cause?.code === '23505' && cause.constraint === 'uq_events_message_id') return true;
+  if (error instanceof StitchingConflict || isDuplicateMessageId(error)) return true;
+  const cause = ((error as { driverError?: unknown } | null)?.driverError ?? error) as { code?: unknown } | null;
   return typeof cause?.code === 'string' && RETRYABLE_SQLSTATES.has(cause.code);
+}
+
+/** The COPY met a messageId already stored (a client retry, not looked up first) or stored meanwhile by a concurrent request. */
+function isDuplicateMessageId(error: unknown): boolean {
+  const cause = ((error as { driverError?: unknown } | null)?.driverError ?? error) as { code?: unknown; constraint?: unknown } | null;
+  return cause?.code === '23505' && cause.constraint === 'uq_events_message_id';
 }

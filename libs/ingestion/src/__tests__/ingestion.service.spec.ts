@@ -1,3 +1,4 @@
+import { ConsoleLogger, Logger, LoggerService } from '@nestjs/common';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { IngestionService } from '../index';
 import { trackingEvent } from './events';
@@ -46,6 +47,23 @@ describe('IngestionService against Postgres', () => {
     expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [track.messageId])).toEqual([{ n: 1 }]);
   });
 
+  it('stores the new events of a batch that also holds stored ones, whether or not the service expected duplicates', async () => {
+    const sent = trackingEvent('track', { userId: 'u-mixed', event: 'Sent' });
+    await new IngestionService(db.dataSource).ingest([sent]);
+    // A fresh service (another API process) does not look message ids up first: the COPY meets the duplicate and the batch runs again.
+    const fresh = new IngestionService(db.dataSource);
+    const retry = await fresh.ingest([sent, trackingEvent('identify', { userId: 'u-mixed-new', traits: { email: 'mixed@example.com' } })]);
+    expect(retry).toMatchObject({ stored: 1, duplicates: 1, profileIds: [null, expect.any(String)] });
+    // Its next batch is checked first (the previous one held a duplicate): same answer.
+    const again = await fresh.ingest([sent, trackingEvent('track', { userId: 'u-mixed-new', event: 'Next' })]);
+    expect(again).toMatchObject({ stored: 1, duplicates: 1, profileIds: [null, retry.profileIds[1]] });
+    expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [sent.messageId])).toEqual([{ n: 1 }]);
+    expect(await query(`SELECT type, value FROM identities WHERE profile_id = $1 ORDER BY type`, [retry.profileIds[1]])).toEqual([
+      { type: 'email', value: 'mixed@example.com' },
+      { type: 'user_id', value: 'u-mixed-new' },
+    ]);
+  });
+
   it('keeps anonymous browsing and the later login on one profile', async () => {
     const first = await service.ingest([trackingEvent('page', { anonymousId: 'anon-login', name: 'Home' })]);
     const login = await service.ingest([trackingEvent('identify', { anonymousId: 'anon-login', userId: 'u-login' })]);
@@ -92,6 +110,26 @@ describe('IngestionService against Postgres', () => {
     expect(capped.refusals).toEqual([expect.objectContaining({ kind: 'attach', identifier: { type: 'email', value: 'u-cap-5@example.com' } })]);
     const generous = new IngestionService(db.dataSource, { mergeCaps: { email: 10 } });
     expect((await generous.ingest(emails('u-cap-10', 6))).refusals).toEqual([]);
+  });
+
+  it('logs every refusal of the merge caps as a warning naming the identifier, the profile and the message', async () => {
+    const warnings: unknown[] = [];
+    const capture: LoggerService = { log: () => undefined, error: () => undefined, warn: (message: unknown) => warnings.push(message) };
+    Logger.overrideLogger(capture);
+    try {
+      const capped = new IngestionService(db.dataSource, { mergeCaps: { email: 1 } });
+      const second = trackingEvent('identify', { userId: 'u-logged', traits: { email: 'second@example.com' } });
+      const result = await capped.ingest([trackingEvent('identify', { userId: 'u-logged', traits: { email: 'first@example.com' } }), second]);
+      expect(warnings).toEqual([
+        expect.objectContaining({
+          msg: 'identity stitching refused by merge cap', kind: 'attach', identifier: { type: 'email', value: 'second@example.com' },
+          profileId: result.profileIds[0], cap: 1, messageId: second.messageId,
+        }),
+      ]);
+      expect(await identitiesOf(String(result.profileIds[0]))).toEqual([{ type: 'email', value: 'first@example.com' }, { type: 'user_id', value: 'u-logged' }]);
+    } finally {
+      Logger.overrideLogger(new ConsoleLogger());
+    }
   });
 
   it('never trusts a stale cache: a merge made by another process is followed, not written around', async () => {
