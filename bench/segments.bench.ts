@@ -1,12 +1,14 @@
 /**
  * Segment refresh at scale: N profiles (default 1M) and 10 events each (default 10M), synthetic,
- * in a scratch database. For three representative rules segments it times the compiled query
- * against a hand-written query returning the same members (checked), and it times a real refresh
- * (SegmentRefreshService.execute: compute, adds/removes, swap, entry/exit events) of a ~1M-member
- * segment after 1% churn.
+ * in a scratch database. For the three seed examples it times the compiled query against a
+ * hand-written query returning the same members (checked; median of 3, interleaved), then a real
+ * first refresh of each (SegmentRefreshService.execute: compute, adds/removes, swap, entry
+ * events). Last, a ~1M-member segment is refreshed, churned by 1% and refreshed again, with the
+ * churn run's two steps (compute the members; compute adds/removes) also timed on their own.
  *
- *   npm run bench -- segments                      # 1M profiles, 10M events
+ *   npm run bench -- segments                      # 1M profiles, 10M events (≈ 6 min on 2 cores)
  *   npm run bench -- segments --profiles=100000    # smaller, for a quick look
+ *   npm run bench -- segments --keep               # keep the scratch database (for EXPLAIN); prints its URL
  */
 import { DataSource } from 'typeorm';
 import { compileSegmentSql, EXAMPLE_SEGMENTS, parseSegmentDefinition } from '@audiencekit/segmentation';
@@ -57,11 +59,20 @@ async function main(): Promise<void> {
   try {
     const loadMs = await timeIt(() => generateData(database.dataSource));
     console.log(`generated ${PROFILES.toLocaleString('en-US')} profiles and ${(PROFILES * EVENTS_PER_PROFILE).toLocaleString('en-US')} events in ${(loadMs / 1000).toFixed(1)} s\n`);
-    printTable(await compareWithHandWritten(database.dataSource));
+    const refresh = refreshService(database.dataSource);
+    printTable(await compareWithHandWritten(database.dataSource, refresh));
     console.log('');
-    printTable(await measureChurnRefresh(database.dataSource));
+    const churn = await measureChurnRefresh(database.dataSource, refresh);
+    printTable(churn.runs);
+    console.log('');
+    printTable(churn.steps);
   } finally {
-    await database.drop();
+    if (process.argv.includes('--keep')) {
+      await database.dataSource.destroy();
+      console.log(`\nkept the scratch database: ${database.url}`);
+    } else {
+      await database.drop();
+    }
   }
 }
 
@@ -98,8 +109,9 @@ async function generateData(dataSource: DataSource): Promise<void> {
   await dataSource.query('VACUUM ANALYZE events');
 }
 
-async function compareWithHandWritten(dataSource: DataSource): Promise<Record<string, string | number>[]> {
+async function compareWithHandWritten(dataSource: DataSource, refresh: SegmentRefreshService): Promise<Record<string, string | number>[]> {
   const rows: Record<string, string | number>[] = [];
+  const refreshes: { key: string; definition: unknown }[] = [];
   for (const [name, example] of Object.entries(EXAMPLE_SEGMENTS)) {
     const compiled = compileSegmentSql(parseSegmentDefinition(example.definition), { now: NOW });
     const handWritten = HAND_WRITTEN[name](NOW);
@@ -113,8 +125,40 @@ async function compareWithHandWritten(dataSource: DataSource): Promise<Record<st
     }
     const [compiledMs, handMs] = [median(compiledTimes), median(handTimes)];
     rows.push({ segment: example.key, members: Number(compiledResult.split(':')[0]), 'compiled ms': compiledMs, 'hand-written ms': handMs, 'ratio (≤ 1.2)': compiledMs / handMs });
+    refreshes.push({ key: example.key, definition: example.definition });
+  }
+  // Then a real refresh of each (compute, adds/removes, swap, Segment Entered events), after the
+  // query timings because the entry events it writes grow the events table.
+  for (const [index, { key, definition }] of refreshes.entries()) {
+    const segmentId = await createSegment(dataSource, key, definition);
+    const outcome = await refreshOnce(dataSource, refresh, segmentId);
+    rows[index]['first refresh ms'] = outcome.ms;
+    if (outcome.size !== rows[index].members) throw new Error(`${key}: refresh found ${outcome.size} members, the query ${rows[index].members}`);
   }
   return rows;
+}
+
+function refreshService(dataSource: DataSource): SegmentRefreshService {
+  const gate = new SegmentDefinitionGate();
+  const noQueue = undefined as unknown as JobQueue; // execute() never enqueues
+  return new SegmentRefreshService(dataSource, new SegmentsService(dataSource, gate), gate, noQueue);
+}
+
+async function createSegment(dataSource: DataSource, key: string, definition: unknown): Promise<string> {
+  const [segment] = await dataSource.query(
+    `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'bench', 'manual', 1) RETURNING id`,
+    [`bench-${key}`],
+  );
+  await dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, definition]);
+  return segment.id;
+}
+
+async function refreshOnce(dataSource: DataSource, refresh: SegmentRefreshService, segmentId: string) {
+  const [run] = await dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`, [segmentId]);
+  let outcome: Awaited<ReturnType<SegmentRefreshService['execute']>> | undefined;
+  const ms = await timeIt(async () => (outcome = await refresh.execute(run.id, NOW)));
+  if (outcome?.status !== 'succeeded') throw new Error(`refresh failed: ${JSON.stringify(outcome)}`);
+  return { ms, ...outcome };
 }
 
 /** Member count and an order-free checksum of the member ids: equal iff (almost surely) the same set. */
@@ -123,24 +167,16 @@ async function fingerprint(dataSource: DataSource, query: { text: string; values
   return `${row.n}:${row.checksum}`;
 }
 
-/** A real refresh of a ~1M-member segment, then 1% churn (half leave, half join) and the diff run. */
-async function measureChurnRefresh(dataSource: DataSource): Promise<Record<string, string | number>[]> {
-  const gate = new SegmentDefinitionGate();
-  const noQueue = undefined as unknown as JobQueue; // execute() never enqueues
-  const refresh = new SegmentRefreshService(dataSource, new SegmentsService(dataSource, gate), gate, noQueue);
+/**
+ * A real refresh of a ~1M-member segment, then 1% churn (half leave, half join) and the diff run.
+ * The diff run is also split into its steps, measured on their own in a rolled-back transaction:
+ * computing the members, and computing adds/removes against the current membership (the same
+ * anti-joins the refresh runs).
+ */
+async function measureChurnRefresh(dataSource: DataSource, refresh: SegmentRefreshService) {
   const definition = { type: 'rules', match: { type: 'trait', trait: 'cohort', operator: 'lt', value: 100 } };
-  const [segment] = await dataSource.query(
-    `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('bench-big', 'Big', 'bench', 'manual', 1) RETURNING id`,
-  );
-  await dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, definition]);
-  const runOnce = async () => {
-    const [run] = await dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`, [segment.id]);
-    let outcome: Awaited<ReturnType<SegmentRefreshService['execute']>> | undefined;
-    const ms = await timeIt(async () => (outcome = await refresh.execute(run.id)));
-    if (outcome?.status !== 'succeeded') throw new Error(`refresh failed: ${JSON.stringify(outcome)}`);
-    return { ms, ...outcome };
-  };
-  const first = await runOnce();
+  const segmentId = await createSegment(dataSource, 'big', definition);
+  const first = await refreshOnce(dataSource, refresh, segmentId);
   const churn = Math.round(PROFILES * 0.005);
   // Both sets are chosen before either changes (a CTE is a snapshot), so leavers and joiners are distinct.
   await dataSource.query(
@@ -150,11 +186,44 @@ async function measureChurnRefresh(dataSource: DataSource): Promise<Record<strin
      WHERE p.id IN (SELECT id FROM joiners UNION ALL SELECT id FROM leavers)`,
     [churn],
   );
-  const second = await runOnce();
-  return [
-    { run: 'first refresh (all adds)', size: first.size ?? 0, adds: first.adds ?? 0, removes: first.removes ?? 0, 'ms': first.ms },
-    { run: 'refresh after 1% churn', size: second.size ?? 0, adds: second.adds ?? 0, removes: second.removes ?? 0, 'ms': second.ms },
-  ];
+  await dataSource.query('VACUUM ANALYZE profiles');
+  const steps = await measureDiffSteps(dataSource, segmentId, definition);
+  const second = await refreshOnce(dataSource, refresh, segmentId);
+  return {
+    runs: [
+      { run: 'first refresh (all adds)', size: first.size ?? 0, adds: first.adds ?? 0, removes: first.removes ?? 0, ms: first.ms },
+      { run: 'refresh after 1% churn', size: second.size ?? 0, adds: second.adds ?? 0, removes: second.removes ?? 0, ms: second.ms },
+    ],
+    steps,
+  };
+}
+
+async function measureDiffSteps(dataSource: DataSource, segmentId: string, definition: unknown): Promise<Record<string, string | number>[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  await runner.startTransaction();
+  try {
+    const query = compileSegmentSql(parseSegmentDefinition(definition), { now: new Date() });
+    const computeMs = await timeIt(async () => {
+      await runner.query(`CREATE TEMP TABLE bench_members (profile_id uuid PRIMARY KEY) ON COMMIT DROP`);
+      await runner.query(`INSERT INTO bench_members (profile_id) SELECT DISTINCT q.profile_id FROM (${query.text}) q`, query.values);
+    });
+    let diff: { adds: number; removes: number } = { adds: 0, removes: 0 };
+    const diffMs = await timeIt(async () => {
+      [diff] = await runner.query(
+        `SELECT (SELECT count(*) FROM bench_members n WHERE NOT EXISTS (SELECT 1 FROM segment_memberships m WHERE m.segment_id = $1 AND m.profile_id = n.profile_id))::int AS adds,
+                (SELECT count(*) FROM segment_memberships m WHERE m.segment_id = $1 AND NOT EXISTS (SELECT 1 FROM bench_members n WHERE n.profile_id = m.profile_id))::int AS removes`,
+        [segmentId],
+      );
+    });
+    return [
+      { 'step of the 1% churn run': 'compute the members (compiled query into a temp table)', adds: '', removes: '', ms: computeMs },
+      { 'step of the 1% churn run': 'compute adds/removes against the current membership', adds: diff.adds, removes: diff.removes, ms: diffMs },
+    ];
+  } finally {
+    await runner.rollbackTransaction();
+    await runner.release();
+  }
 }
 
 function median(values: number[]): number {

@@ -1,3 +1,6 @@
 export * from './rules';
 export * from './clustering';
 export * from './propensity';
+export * from './rfm';
+export * from './value-matrix';
+export * from './models';

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import {
   compileSegmentSql,
   findSegmentReferenceCycle,
+  isFittedDefinition,
   parseSegmentDefinition,
   SegmentDefinition,
   SegmentDefinitionException,
@@ -35,11 +36,20 @@ export class SegmentDefinitionGate {
   }
 
   compile(definition: unknown, now: Date): CompiledQuery {
-    return compileSegmentSql(parseSegmentDefinition(definition), { now });
+    const parsed = parseSegmentDefinition(definition);
+    if (isFittedDefinition(parsed)) {
+      throw new ApiException(400, 'needs_fitted_model', `a ${parsed.type} segment has no members before its model is fitted; create the segment to fit it`, [
+        { path: 'definition.type', message: 'cannot be previewed before it is fitted' },
+      ]);
+    }
+    return compileSegmentSql(parsed, { now });
   }
 
   /** Refuses a definition that refers to unknown segments or whose references would close a cycle (400s). */
   async assertNoCycle(manager: EntityManager, segmentId: string, definition: SegmentDefinition): Promise<void> {
+    // One reference-graph check at a time (held until the caller's transaction ends): two saves
+    // racing (a → b and b → a) would otherwise each see the other's old version and both pass.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('segment-reference-graph', 0))`);
     // Every live segment's current definition, the one being saved included (its key must
     // resolve to its id, or a segment referring to itself by key would slip through).
     const rows: { segment_id: string; key: string; definition: unknown }[] = await manager.query(

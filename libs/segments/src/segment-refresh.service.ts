@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SegmentRunEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { JobQueue, QUEUES } from '@audiencekit/server-core';
+import { isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segmentation';
+import { ModelSegmentsService, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { SegmentsService } from './segments.service';
 
@@ -45,6 +47,7 @@ export class SegmentRefreshService {
     private readonly segments: SegmentsService,
     private readonly definitions: SegmentDefinitionGate,
     private readonly queue: JobQueue,
+    private readonly models: ModelSegmentsService = new ModelSegmentsService(),
   ) {}
 
   /**
@@ -98,10 +101,17 @@ export class SegmentRefreshService {
     if (!locked) throw new SegmentBusyException(run.segmentId);
     const segment = await this.segments.findLive(manager, run.segmentId);
     const version = await manager.getRepository(SegmentVersionEntity).findOneByOrFail({ segmentId: run.segmentId, version: run.version });
-    const query = this.definitions.compile(version.definition, now);
+    const definition = parseSegmentDefinition(version.definition);
 
     await manager.query(`CREATE TEMP TABLE refresh_members (profile_id uuid PRIMARY KEY) ON COMMIT DROP`);
-    await manager.query(`INSERT INTO refresh_members (profile_id) SELECT DISTINCT q.profile_id FROM (${query.text}) q`, query.values);
+    if (isFittedDefinition(definition)) {
+      // Cluster / propensity: features aggregated in SQL, scored with the model stored with this version.
+      const members = await this.models.members(manager, definition, version.model as StoredModel | null, now);
+      await manager.query(`INSERT INTO refresh_members (profile_id) SELECT DISTINCT unnest($1::uuid[])`, [members]);
+    } else {
+      const query = this.definitions.compile(definition, now);
+      await manager.query(`INSERT INTO refresh_members (profile_id) SELECT DISTINCT q.profile_id FROM (${query.text}) q`, query.values);
+    }
     const [{ previous }] = await manager.query(`SELECT count(*)::int AS previous FROM segment_memberships WHERE segment_id = $1`, [run.segmentId]);
 
     const common = [run.id, run.segmentId, run.version, now];

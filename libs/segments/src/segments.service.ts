@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { ApiException } from '@audiencekit/server-core';
+import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segmentation';
+import { ModelSegmentsService, StoredClusterModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
 
@@ -25,6 +27,8 @@ export interface SegmentView {
 export interface VersionView {
   version: number;
   definition: Record<string, unknown>;
+  /** The fitted model stored with the version (cluster and propensity segments), else null. */
+  model: Record<string, unknown> | null;
   createdBy: string | null;
   createdAt: Date;
 }
@@ -35,10 +39,14 @@ export class SegmentsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly definitions: SegmentDefinitionGate,
+    private readonly models: ModelSegmentsService = new ModelSegmentsService(),
   ) {}
 
-  async create(input: CreateSegmentInput, actor: string | null): Promise<SegmentView> {
+  /** `now` is the fit time of a cluster / propensity model (tests pass the data's own clock). */
+  async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
     const definition = this.definitions.parse(input.definition);
+    // Fitting reads the data outside the write transaction; a refusal is a 400 and nothing is saved.
+    const model = await this.models.prepareVersion(this.dataSource.manager, definition, now);
     return this.dataSource.transaction(async (manager) => {
       const segments = manager.getRepository(SegmentEntity);
       if (await segments.exist({ where: { key: input.key } })) {
@@ -47,13 +55,17 @@ export class SegmentsService {
       const { definition: _raw, ...card } = input;
       const segment = await segments.save(segments.create({ ...card, currentVersion: 1 }));
       await this.definitions.assertNoCycle(manager, segment.id, definition);
-      await manager.getRepository(SegmentVersionEntity).save({ segmentId: segment.id, version: 1, definition, createdBy: actor });
+      await manager.getRepository(SegmentVersionEntity).save({ segmentId: segment.id, version: 1, definition, model: toJson(model), createdBy: actor });
       return toView(segment, definition);
     });
   }
 
-  async update(id: string, input: UpdateSegmentInput, actor: string | null): Promise<SegmentView> {
+  async update(id: string, input: UpdateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
     const newDefinition = input.definition === undefined ? undefined : this.definitions.parse(input.definition);
+    // Fit (or the purchase-window check) before the write transaction, so no lock is held while a model trains.
+    const before = newDefinition ? await this.currentVersionRow(id) : undefined;
+    const changes = before !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(before.definition);
+    const model = changes && newDefinition ? await this.models.prepareVersion(this.dataSource.manager, newDefinition, now, before) : null;
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
       const { definition: _raw, ...card } = input;
@@ -62,10 +74,39 @@ export class SegmentsService {
       let definition = current.definition;
       if (newDefinition && JSON.stringify(newDefinition) !== JSON.stringify(current.definition)) {
         await this.definitions.assertNoCycle(manager, id, newDefinition);
+        // Rare: another change landed between the read above and this lock; prepare against it now.
+        const stored = changes ? model : await this.models.prepareVersion(manager, newDefinition, now, current);
         segment.currentVersion += 1;
         definition = newDefinition;
-        await manager.getRepository(SegmentVersionEntity).save({ segmentId: id, version: segment.currentVersion, definition, createdBy: actor });
+        await manager.getRepository(SegmentVersionEntity).save({ segmentId: id, version: segment.currentVersion, definition, model: toJson(stored), createdBy: actor });
       }
+      await manager.getRepository(SegmentEntity).save(segment);
+      return toView(segment, definition);
+    });
+  }
+
+  /**
+   * Refits the model of a cluster or propensity segment on the current data into a new version
+   * (the only way its model changes). A cluster pick follows the cluster of the new model that
+   * shares most members with the old picked cluster, since cluster numbers are arbitrary per fit.
+   * @throws {ApiException} 400 for other segment types, or when the refit is refused.
+   */
+  async refit(id: string, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+    return this.dataSource.transaction(async (manager) => {
+      const segment = await this.lockLive(manager, id);
+      const current = await this.versionRow(manager, id, segment.currentVersion);
+      const parsed = parseSegmentDefinition(current.definition);
+      if (!isFittedDefinition(parsed)) {
+        throw new ApiException(400, 'not_a_model_segment', `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`);
+      }
+      const model = await this.models.fit(manager, parsed, now);
+      let definition = current.definition;
+      if (parsed.type === 'cluster' && current.model && model.kind === 'cluster') {
+        const cluster = await this.models.matchCluster(manager, parsed as ClusterDefinition, current.model as unknown as StoredClusterModel, model, now);
+        definition = { ...current.definition, cluster };
+      }
+      segment.currentVersion += 1;
+      await manager.getRepository(SegmentVersionEntity).save({ segmentId: id, version: segment.currentVersion, definition, model: toJson(model), createdBy: actor });
       await manager.getRepository(SegmentEntity).save(segment);
       return toView(segment, definition);
     });
@@ -119,6 +160,11 @@ export class SegmentsService {
     return segment;
   }
 
+  private async currentVersionRow(id: string): Promise<SegmentVersionEntity> {
+    const segment = await this.findLive(this.dataSource.manager, id);
+    return this.versionRow(this.dataSource.manager, id, segment.currentVersion);
+  }
+
   private async versionRow(manager: EntityManager, id: string, version: number): Promise<SegmentVersionEntity> {
     const row = await manager.getRepository(SegmentVersionEntity).findOne({ where: { segmentId: id, version } });
     if (!row) throw new ApiException(404, 'segment_version_not_found', `segment ${id} has no version ${version}`);
@@ -153,5 +199,9 @@ function toView(segment: SegmentEntity, definition: Record<string, unknown>): Se
 }
 
 function toVersionView(row: SegmentVersionEntity): VersionView {
-  return { version: row.version, definition: row.definition, createdBy: row.createdBy, createdAt: row.createdAt };
+  return { version: row.version, definition: row.definition, model: row.model, createdBy: row.createdBy, createdAt: row.createdAt };
+}
+
+function toJson(model: object | null): Record<string, unknown> | null {
+  return model as Record<string, unknown> | null;
 }

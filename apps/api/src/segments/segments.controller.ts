@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { DEFAULT_RFM_TIERS, INTENT_VALUE_PLAYS } from '@audiencekit/segmentation';
 import { createSegmentSchema, SegmentMembershipService, SegmentRefreshService, SegmentsService, updateSegmentSchema } from '@audiencekit/segments';
 import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
@@ -40,6 +41,13 @@ export class SegmentsController {
     return this.membership.preview(input.definition, input.sampleSize);
   }
 
+  @ApiRoute({ summary: 'The default RFM tier table and the intent × value plays (data, overridable per segment)' })
+  @Get('value-tiers')
+  @RequireRole('viewer')
+  valueTiers() {
+    return { rfmTiers: DEFAULT_RFM_TIERS, intentValuePlays: Object.values(INTENT_VALUE_PLAYS) };
+  }
+
   @ApiRoute({ summary: 'A segment with its current definition' })
   @Get(':id')
   @RequireRole('viewer')
@@ -75,6 +83,13 @@ export class SegmentsController {
   version(@Param('id') id: string, @Param('version') version: string) {
     const parsed = parseInput(z.object({ version: z.coerce.number().int().min(1) }), { version }, 'params');
     return this.segments.version(id, parsed.version);
+  }
+
+  @ApiRoute({ summary: 'Refit the model of a cluster or propensity segment into a new version', status: 201 })
+  @Post(':id/refit')
+  @RequireRole('marketer')
+  refit(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return this.segments.refit(id, key?.id ?? null);
   }
 
   @ApiRoute({ summary: 'Queue a refresh now', status: 202 })

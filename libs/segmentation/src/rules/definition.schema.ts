@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { clusterDefinitionSchema, propensityDefinitionSchema, type ClusterDefinition, type PropensityDefinition } from '../models/model-definitions.schema';
+import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
+import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
 import { parseIsoTimestamp } from './values';
 import { parseWindow } from './window';
 
@@ -118,8 +121,17 @@ export const rulesDefinitionSchema = z
   });
 
 export type RulesDefinition = z.infer<typeof rulesDefinitionSchema>;
-/** Every kind of segment definition. Value tiers, clusters and propensity join this union. */
-export type SegmentDefinition = RulesDefinition;
+/** Every kind of segment definition: rules, RFM value tiers, an intent × value cell, a cluster, a propensity tier. */
+export type SegmentDefinition = RulesDefinition | RfmDefinition | IntentValueDefinition | ClusterDefinition | PropensityDefinition;
+
+/** The schema of each definition type; an unknown `type` is reported against the rules schema, as before. */
+const DEFINITION_SCHEMAS: Record<SegmentDefinition['type'], z.ZodType<SegmentDefinition>> = {
+  rules: rulesDefinitionSchema,
+  rfm: rfmDefinitionSchema,
+  intent_value: intentValueDefinitionSchema,
+  cluster: clusterDefinitionSchema,
+  propensity: propensityDefinitionSchema,
+};
 
 export interface DefinitionIssue {
   /** Dot path inside the definition, e.g. `match.conditions.1.window` (empty for the root). */
@@ -138,7 +150,9 @@ export class SegmentDefinitionException extends Error {
 export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
   const tooBig = sizeProblem(raw);
   if (tooBig) throw new SegmentDefinitionException([{ path: '', message: tooBig }]);
-  const result = rulesDefinitionSchema.safeParse(raw);
+  const type = raw !== null && typeof raw === 'object' ? (raw as { type?: unknown }).type : undefined;
+  const schema = typeof type === 'string' && Object.hasOwn(DEFINITION_SCHEMAS, type) ? DEFINITION_SCHEMAS[type as SegmentDefinition['type']] : rulesDefinitionSchema;
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   throw new SegmentDefinitionException(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
 }

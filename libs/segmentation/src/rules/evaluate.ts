@@ -17,6 +17,8 @@ export interface ProfileSnapshot {
  * are identical by construction and by test (the differential suite in libs/segments).
  */
 export function evaluateSegment(definition: SegmentDefinition, profile: ProfileSnapshot, options: { now: Date }): boolean {
+  // RFM quintiles and fitted models rank a profile against the whole population: no one-profile answer.
+  if (definition.type !== 'rules') throw new Error(`a ${definition.type} segment cannot be evaluated for one profile in memory`);
   return new InMemoryEvaluator(profile, options.now).condition(definition.match);
 }
 

@@ -1,7 +1,12 @@
 import { Condition, SegmentDefinition } from './definition.schema';
 
-/** The segments (by key or id, as written) that a definition's `segment` conditions refer to. */
+/**
+ * The segments (by key or id, as written) that a definition's `segment` conditions refer to (for an
+ * intent × value cell, the segment its intent comes from; other model types refer to none).
+ */
 export function segmentReferences(definition: SegmentDefinition): string[] {
+  if (definition.type === 'intent_value') return definition.intent.source === 'segment' ? [definition.intent.segment] : [];
+  if (definition.type !== 'rules') return [];
   const found = new Set<string>();
   const visit = (node: Condition): void => {
     if (node.type === 'segment') found.add(node.segment);

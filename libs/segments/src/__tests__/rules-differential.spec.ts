@@ -45,7 +45,7 @@ describe('SQL compiler and in-memory evaluator agree', () => {
         );
       }
     }
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await database?.drop();
@@ -102,7 +102,7 @@ describe('SQL compiler and in-memory evaluator agree', () => {
     // Most definitions split the population; a generator that only produced all-or-nothing
     // definitions would make the agreement meaningless.
     expect(nonTrivial).toBeGreaterThan(150);
-  });
+  }, 60_000);
 });
 
 /** Profiles whose membership under the hand-made definitions above is known exactly. */

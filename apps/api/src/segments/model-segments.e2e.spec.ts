@@ -1,0 +1,96 @@
+import { SegmentRefreshService } from '@audiencekit/segments';
+import { ApiKeyService } from '@audiencekit/server-core';
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { RunningApi, startTestApi } from '../../test/api-test-app';
+import { daysAgo, insertEvent, insertProfile } from '../../test/seed-data';
+
+/**
+ * RFM, intent × value and cluster segments through the HTTP API: the tier table and plays as data,
+ * fit on create, the model in the version, a refit into a new version, refusals as 400s.
+ */
+describe('model-backed segments through the API', () => {
+  let db: TestDatabase;
+  let api: RunningApi;
+  let marketerKey: string;
+  let viewerKey: string;
+
+  async function call(method: string, path: string, body?: unknown, key = marketerKey): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${api.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+  const create = (key: string, definition: unknown) => call('POST', '/segments', { key, name: key, owner: 'crm-team', definition, qualityThresholds: { minSize: 1, maxChurn: 10 } });
+  const cluster = (k: number) => ({ type: 'cluster', population: 'all', k, cluster: 0, seed: 3, features: [{ source: 'trait', trait: 'age' }, { source: 'frequency' }] });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.url);
+    marketerKey = (await api.app.get(ApiKeyService).create('marketer', 'marketer')).secret;
+    viewerKey = (await api.app.get(ApiKeyService).create('viewer', 'viewer')).secret;
+    // Two obvious groups: young frequent buyers and older one-off buyers.
+    for (let i = 0; i < 30; i++) {
+      const young = i % 2 === 0;
+      const id = await insertProfile(db.dataSource, { age: young ? 20 + (i % 5) : 60 + (i % 7) });
+      for (let order = 0; order < (young ? 8 + (i % 3) : 1); order++) {
+        await insertEvent(db.dataSource, id, 'Order Completed', daysAgo(1 + order * 3 + (i % 4)), { order_id: `o-${i}-${order}`, revenue: 10 + i });
+      }
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  it('serves the default RFM tier table and the four intent × value plays', async () => {
+    const response = await call('GET', '/segments/value-tiers', undefined, viewerKey);
+    expect(response.status).toBe(200);
+    expect(response.body.rfmTiers.map((tier: { key: string }) => tier.key)).toEqual(expect.arrayContaining(['champions', 'at_risk_high_value', 'low_value_dormant']));
+    expect(response.body.intentValuePlays).toHaveLength(4);
+  });
+
+  it('creates an RFM segment (no model) and refuses to refit it', async () => {
+    const created = await create('champions', { type: 'rfm', tiers: ['champions', 'loyal'] });
+    expect(created.status).toBe(201);
+    expect((await call('GET', `/segments/${created.body.id}/versions/1`, undefined, viewerKey)).body.model).toBeNull();
+    const refit = await call('POST', `/segments/${created.body.id}/refit`);
+    expect(refit).toMatchObject({ status: 400, body: { code: 'not_a_model_segment' } });
+  });
+
+  it('fits a cluster segment on create, stores the model with the version, refits into version 2 and refreshes', async () => {
+    const created = await create('young-frequent', cluster(2));
+    expect(created.status).toBe(201);
+    const v1 = (await call('GET', `/segments/${created.body.id}/versions/1`, undefined, viewerKey)).body;
+    expect(v1.model).toMatchObject({ kind: 'cluster', profiles: 30, model: { k: 2, features: ['age', 'frequency'] } });
+    expect(v1.model.clusters.map((c: { size: number }) => c.size).sort()).toEqual([15, 15]);
+
+    const refit = await call('POST', `/segments/${created.body.id}/refit`);
+    expect(refit.status).toBe(201);
+    expect(refit.body.version).toBe(2);
+    const versions = (await call('GET', `/segments/${created.body.id}/versions`, undefined, viewerKey)).body;
+    expect(versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+
+    const queued = await call('POST', `/segments/${created.body.id}/refresh`);
+    expect(await api.app.get(SegmentRefreshService).execute(queued.body.runId)).toMatchObject({ status: 'succeeded', size: 15 });
+    const run = (await call('GET', `/segments/${created.body.id}/runs/${queued.body.runId}`, undefined, viewerKey)).body;
+    expect(run.version).toBe(2);
+  });
+
+  it('answers 400 with the reason for refused fits and for previewing an unfitted model, publishing nothing', async () => {
+    const tooMany = await create('too-many-clusters', cluster(20));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toMatchObject({ code: 'too_few_distinct_points' });
+    const constant = await create('constant', { ...cluster(2), features: [{ source: 'trait', trait: 'age' }, { source: 'event_count', event: 'Never Seen' }] });
+    expect(constant).toMatchObject({ status: 400, body: { code: 'constant_feature', details: [{ path: 'definition.features.1' }] } });
+    const noPurchases = await create('old-window', { type: 'intent_value', cell: 'low_intent_low_value', window: 'between 2001-01-01 and 2002-01-01' });
+    expect(noPurchases).toMatchObject({ status: 400, body: { code: 'no_purchases_in_window' } });
+    const preview = await call('POST', '/segments/preview', { definition: cluster(2) });
+    expect(preview).toMatchObject({ status: 400, body: { code: 'needs_fitted_model' } });
+    const list = (await call('GET', '/segments', undefined, viewerKey)).body;
+    expect(list.items.map((s: { key: string }) => s.key).sort()).toEqual(['champions', 'young-frequent']);
+  });
+});

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { purchaseSourceShape } from '../rfm/rfm.schema';
+
+const name = z.string().min(1).max(200);
+const valuePath = name.refine(
+  (path) => path.split('.').every((segment) => segment.length > 0 && !/^-?\d+$/.test(segment)),
+  'must be a dot path of non-empty, non-numeric keys',
+);
+const featureNameText = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a letter then letters, digits or _ (at most 63)');
+const common = { name: featureNameText.optional(), log1p: z.boolean().optional() };
+
+/**
+ * A feature column, aggregated in SQL per profile (as of the fit time, or the refresh time):
+ * - `recency_days`: days since the last purchase in the window (missing without one);
+ * - `frequency`: distinct orders in the window (0 without one);
+ * - `monetary`: net revenue in the window, purchases minus refunds (0 without one);
+ * - `avg_order_value`: monetary / frequency (missing without a purchase);
+ * - `event_count`: events named `event` in the window (0 without one);
+ * - `tenure_days`: days since the profile was first seen (missing if unknown);
+ * - `trait`: a numeric trait (missing when absent or not a JSON number).
+ * Missing values are imputed by the definition's `imputation` policy (default median, reported).
+ */
+export const featureSpecSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('recency_days'), ...common }).strict(),
+  z.object({ source: z.literal('frequency'), ...common }).strict(),
+  z.object({ source: z.literal('monetary'), ...common }).strict(),
+  z.object({ source: z.literal('avg_order_value'), ...common }).strict(),
+  z.object({ source: z.literal('tenure_days'), ...common }).strict(),
+  z.object({ source: z.literal('event_count'), event: name, ...common }).strict(),
+  z.object({ source: z.literal('trait'), trait: valuePath, ...common }).strict(),
+]);
+export type FeatureSpec = z.infer<typeof featureSpecSchema>;
+
+/** The column name of a feature: its `name`, else the trait path (dots as _), `count_<event>` or the source. */
+export function featureName(feature: FeatureSpec): string {
+  if (feature.name) return feature.name;
+  switch (feature.source) {
+    case 'trait':
+      return feature.trait.replace(/\./g, '_');
+    case 'event_count':
+      return `count_${feature.event.replace(/[^A-Za-z0-9]+/g, '_')}`;
+    default:
+      return feature.source;
+  }
+}
+
+const features = z
+  .array(featureSpecSchema)
+  .min(1)
+  .max(50)
+  .superRefine((list, context) => {
+    const seen = new Set<string>();
+    list.forEach((feature, index) => {
+      const column = featureName(feature);
+      if (seen.has(column)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `feature name "${column}" is used twice; give one a name` });
+      seen.add(column);
+    });
+  });
+
+/** Who is scored: profiles with a purchase in the window (default) or every live profile. */
+const population = z.enum(['purchasers', 'all']).default('purchasers');
+
+const modelShape = {
+  features,
+  population,
+  ...purchaseSourceShape,
+  imputation: z.enum(['median', 'mean', 'reject']).default('median'),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+};
+
+/**
+ * A k-means segment: the fit (features, k, scaling, seed) is done when a version is created and
+ * stored with it; `cluster` picks one cluster of that stored model (0-based, as in its profiles).
+ */
+export const clusterDefinitionSchema = z
+  .object({
+    type: z.literal('cluster'),
+    ...modelShape,
+    k: z.number().int().min(2).max(20),
+    scaling: z.enum(['standard', 'minmax', 'none']).default('standard'),
+    restarts: z.number().int().min(1).max(50).default(10),
+    cluster: z.number().int().min(0),
+  })
+  .strict()
+  .superRefine((definition, context) => {
+    if (definition.cluster >= definition.k) context.addIssue({ code: 'custom', path: ['cluster'], message: `must be below k = ${definition.k} (clusters are numbered from 0)` });
+  });
+export type ClusterDefinition = z.infer<typeof clusterDefinitionSchema>;
+
+/**
+ * A propensity segment: a logistic-regression model of "performed `outcome.event` within
+ * `outcome.withinDays` days after the cutoff", trained when a version is created (features as of
+ * the cutoff, default: fit time − withinDays) and stored with it with its tier thresholds; `tier`
+ * picks the members. At refresh the stored model scores features as of the refresh time.
+ */
+export const propensityDefinitionSchema = z
+  .object({
+    type: z.literal('propensity'),
+    ...modelShape,
+    outcome: z.object({ event: name, withinDays: z.number().int().min(1).max(3650) }).strict(),
+    cutoff: z.iso.datetime({ offset: true }).optional(),
+    C: z.number().positive().max(1e6).default(1),
+    aucFloor: z.number().min(0).max(1).default(0.6),
+    testFraction: z.number().gt(0).lt(1).default(0.25),
+    tierShares: z.object({ topShare: z.number().gt(0).lt(1).default(0.2), bottomShare: z.number().gt(0).lt(1).default(0.5) }).strict().default({ topShare: 0.2, bottomShare: 0.5 }),
+    tier: z.enum(['top', 'middle', 'bottom']),
+  })
+  .strict();
+export type PropensityDefinition = z.infer<typeof propensityDefinitionSchema>;
+
+export type FittedDefinition = ClusterDefinition | PropensityDefinition;
+
+/** True for definitions whose members come from a model fitted when the version is created. */
+export function isFittedDefinition(definition: { type: string }): definition is FittedDefinition {
+  return definition.type === 'cluster' || definition.type === 'propensity';
+}
+
+/** The part of a fitted definition that determines the model: everything but the pick (`cluster` / `tier`). */
+export function fitSpecification(definition: FittedDefinition): Record<string, unknown> {
+  if (definition.type === 'cluster') {
+    const { cluster: _pick, ...spec } = definition;
+    return spec;
+  }
+  const { tier: _pick, ...spec } = definition;
+  return spec;
+}

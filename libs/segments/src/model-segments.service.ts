@@ -1,0 +1,303 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import {
+  assignClusters,
+  assignTiers,
+  ClusterDefinition,
+  ClusteringException,
+  type ClusterModel,
+  compileRfmScoresSql,
+  featureMatrixFromRows,
+  featureName,
+  fitClusterModel,
+  fitSpecification,
+  FittedDefinition,
+  isFittedDefinition,
+  PropensityDefinition,
+  PropensityException,
+  type PropensityModel,
+  purchaseAggregatesSql,
+  quantileThresholds,
+  scorePropensity,
+  SegmentDefinition,
+  SqlParameters,
+  trainPropensityModel,
+  windowSql,
+  type FeatureMatrix,
+  type FeatureSpec,
+  type TierThresholds,
+} from '@audiencekit/segmentation';
+import { ApiException } from '@audiencekit/server-core';
+
+/** What a cluster segment version stores in `segment_versions.model`. */
+export interface StoredClusterModel {
+  kind: 'cluster';
+  fittedAt: string;
+  profiles: number;
+  model: ClusterModel;
+  silhouette: ReturnType<typeof fitClusterModel>['silhouette'];
+  stability: ReturnType<typeof fitClusterModel>['stability'];
+  clusters: ReturnType<typeof fitClusterModel>['profiles'];
+  notes: string[];
+}
+
+/** What a propensity segment version stores in `segment_versions.model`. */
+export interface StoredPropensityModel {
+  kind: 'propensity';
+  fittedAt: string;
+  cutoff: string;
+  profiles: number;
+  positives: number;
+  model: PropensityModel;
+  thresholds: TierThresholds;
+  /** Tier sizes of the population scored at publication. */
+  tierCounts: Record<'top' | 'middle' | 'bottom', number>;
+  heldOutAuc: number;
+  trainAuc: number;
+  calibration: ReturnType<typeof trainPropensityModel>['calibration'];
+  weights: ReturnType<typeof trainPropensityModel>['weights'];
+  split: ReturnType<typeof trainPropensityModel>['split'];
+  notes: string[];
+}
+
+export type StoredModel = StoredClusterModel | StoredPropensityModel;
+
+export interface FeatureRows {
+  profileIds: string[];
+  matrix: FeatureMatrix;
+  /** 0/1 outcome per row, when an outcome was asked for. */
+  outcome?: Float64Array;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The model-backed segment types: RFM / intent × value publication checks, and the fit and
+ * refresh-time scoring of cluster and propensity segments. Feature columns are aggregated in
+ * Postgres (one query per fit or refresh); the pure libs fit and apply the models. Scoring at
+ * refresh always uses the model stored with the version: members never move because of a refit,
+ * and a refit is a new version.
+ */
+@Injectable()
+export class ModelSegmentsService {
+  /**
+   * Run when a version is about to be created: fits the model of a cluster / propensity definition
+   * (or reuses `previous.model` when only the pick — `cluster` / `tier` — changed) and checks that an
+   * RFM / intent × value window has purchasers. Returns the model to store (null for SQL-only types).
+   * @throws {ApiException} 400 with the refusal (too few profiles, constant feature, single class, AUC below floor, no purchases).
+   */
+  async prepareVersion(
+    manager: EntityManager,
+    definition: SegmentDefinition,
+    now: Date,
+    previous?: { definition: Record<string, unknown>; model: Record<string, unknown> | null },
+  ): Promise<StoredModel | null> {
+    if (definition.type === 'rfm' || definition.type === 'intent_value') {
+      await this.assertPurchasers(manager, definition, now);
+      return null;
+    }
+    if (!isFittedDefinition(definition)) return null;
+    if (previous?.model && isFittedDefinition(previous.definition as { type: string }) && sameFit(previous.definition as FittedDefinition, definition)) {
+      return previous.model as unknown as StoredModel;
+    }
+    return this.fit(manager, definition, now);
+  }
+
+  /** Fits a model for a cluster or propensity definition on the current data. */
+  async fit(manager: EntityManager, definition: FittedDefinition, now: Date): Promise<StoredModel> {
+    return definition.type === 'cluster' ? this.fitCluster(manager, definition, now) : this.fitPropensity(manager, definition, now);
+  }
+
+  /** Members of a cluster / propensity segment at `now`, scored with the version's stored model. */
+  async members(manager: EntityManager, definition: FittedDefinition, stored: StoredModel | null, now: Date): Promise<string[]> {
+    if (!stored || stored.kind !== definition.type) throw new Error(`the version has no stored ${definition.type} model`);
+    const rows = await this.featureRows(manager, definition, now);
+    if (rows.profileIds.length === 0) return [];
+    if (stored.kind === 'cluster') {
+      const labels = assignClusters(stored.model, rows.matrix);
+      const cluster = (definition as ClusterDefinition).cluster;
+      return rows.profileIds.filter((_, i) => labels[i] === cluster);
+    }
+    const { tiers } = assignTiers(scorePropensity(stored.model, rows.matrix), stored.thresholds);
+    const tier = (definition as PropensityDefinition).tier;
+    return rows.profileIds.filter((_, i) => tiers[i] === tier);
+  }
+
+  /**
+   * For a refit of a cluster segment: the cluster of `fresh` whose members overlap most with the
+   * members of the picked cluster under `old` (cluster numbers are arbitrary between fits).
+   */
+  async matchCluster(manager: EntityManager, definition: ClusterDefinition, old: StoredClusterModel, fresh: StoredClusterModel, now: Date): Promise<number> {
+    const rows = await this.featureRows(manager, definition, now);
+    const before = assignClusters(old.model, rows.matrix);
+    const after = assignClusters(fresh.model, rows.matrix);
+    const overlap = new Array<number>(fresh.model.k).fill(0);
+    for (let i = 0; i < before.length; i++) if (before[i] === definition.cluster) overlap[after[i]] += 1;
+    return overlap.indexOf(Math.max(...overlap));
+  }
+
+  /**
+   * The feature matrix of a fitted definition's population as of `asOf`, one row per live profile
+   * (ordered by id), aggregated in one SQL query; with `outcome`, also the 0/1 label "performed
+   * `outcome.event` in (asOf, asOf + withinDays]".
+   */
+  async featureRows(manager: EntityManager, definition: FittedDefinition, asOf: Date, outcome?: PropensityDefinition['outcome']): Promise<FeatureRows> {
+    const params = new SqlParameters();
+    const asOfParam = `${params.bind(asOf.toISOString())}::timestamptz`;
+    const joins: string[] = [];
+    const columns = definition.features.map((feature, index) => `${this.featureSql(feature, index, definition, asOf, asOfParam, params, joins)} AS f${index}`);
+    const aggregates = purchaseAggregatesSql(definition, asOf, params);
+    const label = outcome
+      ? `, EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.name = ${params.bind(outcome.event)}
+           AND e.timestamp > ${asOfParam} AND e.timestamp <= ${params.bind(new Date(asOf.getTime() + outcome.withinDays * DAY_MS).toISOString())}::timestamptz) AS outcome`
+      : '';
+    const text = `SELECT p.id AS profile_id, ${columns.join(', ')}${label}
+      FROM profiles p
+      ${definition.population === 'purchasers' ? 'JOIN' : 'LEFT JOIN'} (${aggregates}) a ON a.profile_id = p.id
+      ${joins.join('\n')}
+      WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND (p.first_seen_at IS NULL OR p.first_seen_at <= ${asOfParam})
+      ORDER BY p.id`;
+    const rows: Record<string, unknown>[] = await manager.query(text, params.values);
+    const names = definition.features.map(featureName);
+    const matrix = featureMatrixFromRows(
+      rows.map((row) => definition.features.map((_, index) => toNumber(row[`f${index}`]))),
+      names,
+    );
+    return {
+      profileIds: rows.map((row) => row['profile_id'] as string),
+      matrix,
+      outcome: outcome ? Float64Array.from(rows, (row) => (row['outcome'] ? 1 : 0)) : undefined,
+    };
+  }
+
+  private featureSql(feature: FeatureSpec, index: number, definition: FittedDefinition, asOf: Date, asOfParam: string, params: SqlParameters, joins: string[]): string {
+    switch (feature.source) {
+      case 'recency_days':
+        return `(extract(epoch FROM (${asOfParam} - a.last_purchase_at)) / 86400)::float8`;
+      case 'frequency':
+        return `coalesce(a.frequency, 0)::float8`;
+      case 'monetary':
+        return `coalesce(a.monetary, 0)::float8`;
+      case 'avg_order_value':
+        return `(a.monetary / nullif(a.frequency, 0))::float8`;
+      case 'tenure_days':
+        return `(extract(epoch FROM (${asOfParam} - p.first_seen_at)) / 86400)::float8`;
+      case 'event_count':
+        joins.push(`LEFT JOIN (SELECT e.profile_id, count(*) AS n FROM events e WHERE e.name = ${params.bind(feature.event)} AND ${windowSql(definition.window, asOf, params)}
+          GROUP BY e.profile_id) ec${index} ON ec${index}.profile_id = p.id`);
+        return `coalesce(ec${index}.n, 0)::float8`;
+      case 'trait': {
+        const path = params.bind(feature.trait.split('.'));
+        return `CASE WHEN jsonb_typeof(p.traits #> ${path}::text[]) = 'number' THEN (p.traits #>> ${path}::text[])::float8 END`;
+      }
+    }
+  }
+
+  private async fitCluster(manager: EntityManager, definition: ClusterDefinition, now: Date): Promise<StoredClusterModel> {
+    const rows = await this.featureRows(manager, definition, now);
+    this.assertPopulation(rows, definition);
+    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
+    const fit = refuseAs400(definition, () =>
+      fitClusterModel(rows.matrix, {
+        k: definition.k,
+        preprocessing: { scaling: definition.scaling, imputation: definition.imputation, log1p },
+        kmeans: { seed: definition.seed, nInit: definition.restarts },
+        silhouette: { seed: definition.seed },
+      }),
+    );
+    return {
+      kind: 'cluster',
+      fittedAt: now.toISOString(),
+      profiles: rows.profileIds.length,
+      model: fit.model,
+      silhouette: fit.silhouette,
+      stability: fit.stability,
+      clusters: fit.profiles,
+      notes: fit.notes,
+    };
+  }
+
+  private async fitPropensity(manager: EntityManager, definition: PropensityDefinition, now: Date): Promise<StoredPropensityModel> {
+    const windowMs = definition.outcome.withinDays * DAY_MS;
+    const cutoff = definition.cutoff ? new Date(definition.cutoff) : new Date(now.getTime() - windowMs);
+    if (cutoff.getTime() + windowMs > now.getTime()) {
+      throw new ApiException(400, 'outcome_window_open', `the outcome window (${definition.outcome.withinDays} days after the cutoff ${cutoff.toISOString()}) has not closed yet`, [
+        { path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` },
+      ]);
+    }
+    const training = await this.featureRows(manager, definition, cutoff, definition.outcome);
+    this.assertPopulation(training, definition);
+    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
+    const report = refuseAs400(definition, () =>
+      trainPropensityModel(training.matrix, training.outcome as Float64Array, {
+        C: definition.C,
+        aucFloor: definition.aucFloor,
+        testFraction: definition.testFraction,
+        seed: definition.seed,
+        preprocessing: { imputation: definition.imputation, log1p },
+      }),
+    );
+    // Tier thresholds are cut on the population the segment will score: its profiles as of now.
+    const current = await this.featureRows(manager, definition, now);
+    this.assertPopulation(current, definition);
+    const scores = refuseAs400(definition, () => scorePropensity(report.model, current.matrix));
+    const thresholds = refuseAs400(definition, () => quantileThresholds(scores, definition.tierShares));
+    return {
+      kind: 'propensity',
+      fittedAt: now.toISOString(),
+      cutoff: cutoff.toISOString(),
+      profiles: training.profileIds.length,
+      positives: (training.outcome as Float64Array).reduce((sum, value) => sum + value, 0),
+      model: report.model,
+      thresholds,
+      tierCounts: assignTiers(scores, thresholds).counts,
+      heldOutAuc: report.heldOutAuc,
+      trainAuc: report.trainAuc,
+      calibration: report.calibration,
+      weights: report.weights,
+      split: report.split,
+      notes: report.notes,
+    };
+  }
+
+  private assertPopulation(rows: FeatureRows, definition: FittedDefinition): void {
+    if (rows.profileIds.length > 0) return;
+    if (definition.population === 'purchasers') throw noPurchases(definition);
+    throw new ApiException(400, 'no_profiles', 'there are no profiles to fit a model on', [{ path: 'definition.population', message: 'matches no profile' }]);
+  }
+
+  private async assertPurchasers(manager: EntityManager, definition: Extract<SegmentDefinition, { type: 'rfm' | 'intent_value' }>, now: Date): Promise<void> {
+    const scores = compileRfmScoresSql(definition, { now });
+    const [{ purchasers }] = await manager.query(`SELECT count(*)::int AS purchasers FROM (${scores.text}) s`, scores.values);
+    if (purchasers === 0) throw noPurchases(definition);
+  }
+}
+
+function noPurchases(definition: { window: string; purchaseEvent: string }): ApiException {
+  return new ApiException(400, 'no_purchases_in_window', `no profile has a "${definition.purchaseEvent}" event in the window "${definition.window}"`, [
+    { path: 'definition.window', message: `contains no "${definition.purchaseEvent}" event` },
+  ]);
+}
+
+function sameFit(a: FittedDefinition, b: FittedDefinition): boolean {
+  return a.type === b.type && JSON.stringify(fitSpecification(a)) === JSON.stringify(fitSpecification(b));
+}
+
+/** Clustering and propensity refusals become 400s naming the field under `definition`; nothing is stored. */
+function refuseAs400<T>(definition: FittedDefinition, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ClusteringException || error instanceof PropensityException) {
+      const featureIndex = definition.features.findIndex((feature) => featureName(feature) === error.field);
+      const path = featureIndex >= 0 ? `definition.features.${featureIndex}` : error.field && error.field in definition ? `definition.${error.field}` : 'definition';
+      throw new ApiException(400, error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
+    }
+    throw error;
+  }
+}
+
+function toNumber(value: unknown): number {
+  if (value === null || value === undefined) return Number.NaN;
+  return typeof value === 'number' ? value : Number(value);
+}

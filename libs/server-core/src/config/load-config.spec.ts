@@ -1,0 +1,41 @@
+import { ConfigException, loadConfig } from './load-config';
+
+const URL = 'postgres://postgres@127.0.0.1:5432/audiencekit';
+
+function problemsOf(env: NodeJS.ProcessEnv): { variable: string; reason: string }[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigException) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('configuration from the environment', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ DATABASE_URL: URL })).toMatchObject({
+      DATABASE_URL: URL,
+      HOST: '127.0.0.1',
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+      DB_POOL_SIZE: 10,
+      MIGRATE_ON_START: true,
+      SHUTDOWN_GRACE_MS: 10_000,
+    });
+  });
+
+  it('parses numbers and booleans, and treats an empty value as unset', () => {
+    expect(loadConfig({ DATABASE_URL: URL, PORT: '8080', MIGRATE_ON_START: 'false', LOG_LEVEL: '' })).toMatchObject({ PORT: 8080, MIGRATE_ON_START: false, LOG_LEVEL: 'info' });
+  });
+
+  it('names a missing DATABASE_URL and says what to do', () => {
+    expect(problemsOf({})).toEqual([{ variable: 'DATABASE_URL', reason: expect.stringMatching(/is required/) }]);
+  });
+
+  it('names every bad variable in one message', () => {
+    const env = { DATABASE_URL: 'mysql://x', PORT: 'eighty', LOG_LEVEL: 'loud', MIGRATE_ON_START: 'yes', DB_POOL_SIZE: '0' };
+    expect(problemsOf(env).map((problem) => problem.variable).sort()).toEqual(['DATABASE_URL', 'DB_POOL_SIZE', 'LOG_LEVEL', 'MIGRATE_ON_START', 'PORT']);
+    expect(() => loadConfig(env)).toThrow(/^Invalid configuration: .*DATABASE_URL must be a postgres:\/\/ URL.*PORT /);
+  });
+});
