@@ -4,15 +4,17 @@ import nx from '@nx/eslint-plugin';
 // and these constraints say which types may depend on which, plus the imports each type may not use.
 const pureBans = ['@nestjs/*', 'typeorm', 'pg', 'axios', 'express'];
 const depConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:registry'] },
   { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util'] },
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:util'], bannedExternalImports: ['axios', '@nestjs/schedule'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: pureBans },
   { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg'] },
   // A plugin sees only the connector SDK, so it cannot read holdout or membership tables.
   { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:sdk', 'type:util'], bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:testing'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:testing'] },
+  // The connector registry (libs/connector-registry): the one place that lists the plugins; apps load it.
+  { sourceTag: 'type:registry', onlyDependOnLibsWithTags: ['type:plugin', 'type:sdk', 'type:util'], bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:registry', 'type:testing'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:sdk', 'type:util', 'type:plugin', 'type:registry', 'type:testing'] },
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
 ];
 
@@ -23,6 +25,23 @@ const testDepConstraints = depConstraints.map((constraint) =>
     ? constraint
     : { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] },
 );
+// Only the activation core's eligibility step mints EligibleMembers (after holdout, suppression and
+// consent); a cast anywhere else would let a control-group member reach a plugin. The SDK's test kit
+// is the other exception: it builds members for plugin tests.
+const ELIGIBLE_MEMBER_MINTERS = ['libs/activation/src/pipeline/eligibility.ts', 'libs/connector-sdk/src/testing/**'];
+const castTo = (type) => `:matches(TSAsExpression, TSTypeAssertion) > .typeAnnotation:matches(TSTypeReference[typeName.name='${type}'], :has(TSTypeReference[typeName.name='${type}']))`;
+const eligibleMemberCasts = [
+  'error',
+  { selector: castTo('EligibleMember'), message: 'Only libs/activation/src/pipeline/eligibility.ts mints EligibleMember; do not cast to it (see libs/connector-sdk/src/contract/members.ts).' },
+];
+// The connector test kit (fake vendors, members minted without the core's checks) stays out of
+// production code: tests, benchmarks and the runnable fake servers (`npm run fake:*`) only.
+const TEST_KIT_USERS = [...TEST_FILES, '**/testing/**', '**/fake/**', '**/fakes/**', '**/fake-server.ts', 'bench/**', 'tools/fakes/**'];
+const testKitImports = [
+  'error',
+  { paths: [{ name: '@audiencekit/connector-sdk/testing', message: 'The connector test kit is for tests, benchmarks and fake servers only.' }] },
+];
+
 const boundaries = (constraints) => [
   'error',
   { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, checkDynamicDependenciesExceptions: [], depConstraints: constraints },
@@ -39,6 +58,8 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['**/*.ts'], ignores: ELIGIBLE_MEMBER_MINTERS, rules: { 'no-restricted-syntax': eligibleMemberCasts } },
+  { files: ['**/*.ts'], ignores: TEST_KIT_USERS, rules: { 'no-restricted-imports': testKitImports } },
   {
     files: TEST_FILES,
     rules: {

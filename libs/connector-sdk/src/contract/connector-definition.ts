@@ -19,6 +19,12 @@ export interface ConnectorLimits {
   maxRequestsPerSecond?: number;
   /** Parallel calls at most (default 1). */
   maxConcurrency?: number;
+  /**
+   * The vendor drops a member this many days after its last upload unless it is uploaded again
+   * (Google Customer Match: 540-day membership): the core re-sends (`upsert`) members whose last
+   * delivery is older than this, so they never lapse. Undefined: memberships do not expire.
+   */
+  refreshMembershipAfterDays?: number;
 }
 
 /** Messages of a send-mode activation, as the marketer wrote them; `{{trait}}` placeholders. */

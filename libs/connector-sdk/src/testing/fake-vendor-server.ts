@@ -79,9 +79,10 @@ export class FakeVendorServer {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 1_000;
-    await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve));
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 1_000;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(this.options.port ?? 0, '127.0.0.1', resolve));
     return this;
   }
 

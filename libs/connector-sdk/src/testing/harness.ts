@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AnyConnectorDefinition, ConnectorContext, ConnectorLogger } from '../contract/connector-definition';
+import type { AnyConnectorDefinition, ConnectorContext, ConnectorDefinition, ConnectorLogger } from '../contract/connector-definition';
 import type { EligibleMember, IdentifierKind, MemberData } from '../contract/members';
 
 /**
@@ -53,7 +53,8 @@ export function recordingLogger(): RecordingLogger {
   };
 }
 
-export interface TestContextInput<Settings, Secrets> {
+/** Settings and secrets as a form would submit them: the connector's schemas validate them (and apply defaults). */
+export interface TestContextInput<Settings = unknown, Secrets = unknown> {
   settings: Settings;
   secrets: Secrets;
   baseUrl?: string;
@@ -64,11 +65,12 @@ export interface TestContextInput<Settings, Secrets> {
 
 /**
  * A context as the core builds one, with settings and secrets validated by the connector's own
- * schemas (so a test fails if its settings would be refused on save).
+ * schemas (so a test fails if its settings would be refused on save). The types come from the
+ * connector, so defaults its schema fills in are typed as present.
  */
 export function testContext<Settings, Secrets>(
-  connector: AnyConnectorDefinition,
-  input: TestContextInput<Settings, Secrets>,
+  connector: ConnectorDefinition<Settings, Secrets> | AnyConnectorDefinition,
+  input: TestContextInput<unknown, unknown>,
 ): ConnectorContext<Settings, Secrets> & { logger: RecordingLogger } {
   return {
     settings: connector.settings.parse(input.settings) as Settings,

@@ -1,2 +1,3 @@
 export * from './fake-vendor-server';
 export * from './harness';
+export * from './contract-suite';

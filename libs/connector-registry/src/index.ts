@@ -1,0 +1,2 @@
+export * from './load-connectors';
+export { REGISTERED_CONNECTORS } from './registered-connectors';
