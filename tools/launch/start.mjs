@@ -5,6 +5,8 @@
 //   - the API (PORT, default 3000), demo data on first start (AK_DEMO_DATA=false to skip), the worker.
 // Ctrl-C (or SIGTERM) stops the worker and the API, then the embedded Postgres.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/persistence/embedded/embedded-postgres.mjs';
@@ -75,9 +77,23 @@ async function stopAll(code) {
   process.exit(code);
 }
 
+// Destinations' vendor secrets are sealed with AES-256-GCM under AK_SECRETS_KEYS. When it is not
+// set, npm start keeps a generated key ring in AK_DATA_DIR (0600), so a restart can still decrypt.
+function secretsKeys() {
+  if (process.env.AK_SECRETS_KEYS) return process.env.AK_SECRETS_KEYS;
+  const dataDir = path.resolve(process.env.AK_DATA_DIR ?? path.join(root, '.data'));
+  const file = path.join(dataDir, 'secrets-keys');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `k${Date.now().toString(36)}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    say(`generated a secrets key ring in ${file} (back it up: destinations' secrets need it)`);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 async function main() {
   const url = await databaseUrl();
-  const env = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const env = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
   const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
   if (process.env.AK_DEMO_DATA !== 'false') await run('demo-data', 'tools/demo/seed.ts', env);
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });

@@ -13,6 +13,14 @@ import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.mi
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL, 'audiencekit-api-migrate');
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bufferLogs: true, abortOnError: false });
+  return configureApiApp(app);
+}
+
+/**
+ * Logger, body readers, error filter and docs assets of the API; shared with tests that build the
+ * app from a testing module (to override a provider such as CONNECTORS).
+ */
+export function configureApiApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with

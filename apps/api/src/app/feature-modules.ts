@@ -1,4 +1,5 @@
 import { Type } from '@nestjs/common';
+import { ActivationsHttpModule } from '../activations/activations-http.module';
 import { AdminModule } from '../admin/admin.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
@@ -8,6 +9,7 @@ import { TrackingHttpModule } from '../tracking/tracking-http.module';
  * thin: controllers validate and delegate to services whose logic lives in libs.
  */
 export const FEATURE_MODULES: Type[] = [
+  ActivationsHttpModule,
   AdminModule,
   SegmentsHttpModule,
   TrackingHttpModule,

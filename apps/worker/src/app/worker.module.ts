@@ -1,13 +1,14 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
 
 /**
  * The worker's job modules, one line each: schedulers (the clock, via @nestjs/schedule) and job
  * handlers (durable work from the Postgres-backed queue).
  */
-export const WORKER_JOB_MODULES: Type[] = [SegmentRefreshJobsModule];
+export const WORKER_JOB_MODULES: Type[] = [SegmentRefreshJobsModule, SyncJobsModule];
 
 @Module({})
 export class WorkerModule {

@@ -2,9 +2,9 @@ import { createTestDatabase, TestDatabase } from '../testing/create-test-databas
 import { ALL_MIGRATIONS } from '../migrations';
 
 const EXPECTED_TABLES = [
-  'activations', 'api_keys', 'audit_log', 'destinations', 'events', 'identities', 'profiles',
-  'segment_membership_changes', 'segment_memberships', 'segment_runs', 'segment_versions', 'segments',
-  'suppressions', 'sync_runs',
+  'activation_exposures', 'activation_members', 'activations', 'api_keys', 'audit_log', 'destinations', 'events',
+  'global_holdout', 'identities', 'profiles', 'segment_membership_changes', 'segment_memberships', 'segment_runs',
+  'segment_versions', 'segments', 'suppressions', 'sync_batches', 'sync_rejections', 'sync_runs',
 ];
 
 async function tableNames(db: TestDatabase): Promise<string[]> {

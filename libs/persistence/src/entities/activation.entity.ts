@@ -51,6 +51,10 @@ export class ActivationEntity {
   @Column({ type: 'text', default: 'active' })
   status: string;
 
+  /** The vendor-side audience `ensureAudience` returned (list connectors), created once. */
+  @Column({ name: 'external_audience_id', type: 'text', nullable: true })
+  externalAudienceId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

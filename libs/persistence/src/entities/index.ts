@@ -1,8 +1,11 @@
+import { ActivationExposureEntity } from './activation-exposure.entity';
+import { ActivationMemberEntity } from './activation-member.entity';
 import { ActivationEntity } from './activation.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { DestinationEntity } from './destination.entity';
 import { EventEntity } from './event.entity';
+import { GlobalHoldoutEntity } from './global-holdout.entity';
 import { IdentityEntity } from './identity.entity';
 import { MembershipChangeEntity } from './membership-change.entity';
 import { ProfileEntity } from './profile.entity';
@@ -11,9 +14,16 @@ import { SegmentRunEntity } from './segment-run.entity';
 import { SegmentVersionEntity } from './segment-version.entity';
 import { SegmentEntity } from './segment.entity';
 import { SuppressionEntity } from './suppression.entity';
+import { SyncBatchEntity } from './sync-batch.entity';
+import { SyncRejectionEntity } from './sync-rejection.entity';
 import { SyncRunEntity } from './sync-run.entity';
 
 export * from './activation.entity';
+export * from './activation-exposure.entity';
+export * from './activation-member.entity';
+export * from './global-holdout.entity';
+export * from './sync-batch.entity';
+export * from './sync-rejection.entity';
 export * from './api-key.entity';
 export * from './audit-log.entity';
 export * from './destination.entity';
@@ -43,4 +53,9 @@ export const ALL_ENTITIES = [
   ApiKeyEntity,
   AuditLogEntity,
   SuppressionEntity,
+  ActivationMemberEntity,
+  ActivationExposureEntity,
+  GlobalHoldoutEntity,
+  SyncBatchEntity,
+  SyncRejectionEntity,
 ];

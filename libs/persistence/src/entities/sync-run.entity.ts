@@ -4,6 +4,8 @@ import { ActivationEntity } from './activation.entity';
 /** One sync of an activation: the segment version and run it used, counts per stage, outcome. */
 @Entity({ name: 'sync_runs' })
 @Index('idx_sync_runs_activation_started', ['activationId', 'startedAt'])
+// A scheduled sync (after a refresh, or a cron fire time) is requested once however many workers tick.
+@Index('uq_sync_runs_activation_trigger_key', ['activationId', 'triggerKey'], { unique: true })
 export class SyncRunEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -39,4 +41,29 @@ export class SyncRunEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   errors: Record<string, unknown>[] | null;
+
+  /** `manual`, `api`, `after_refresh` or `schedule`. */
+  @Column({ type: 'text', default: 'manual' })
+  trigger: string;
+
+  /** Dedupe key of scheduled requests: `refresh:<segment run id>` or `cron:<fire time>`. */
+  @Column({ name: 'trigger_key', type: 'text', nullable: true })
+  triggerKey: string | null;
+
+  @Column({ name: 'requested_by', type: 'text', nullable: true })
+  requestedBy: string | null;
+
+  @Column({ name: 'queued_at', type: 'timestamptz', default: () => 'now()' })
+  queuedAt: Date;
+
+  @Column({ name: 'duration_ms', type: 'integer', nullable: true })
+  durationMs: number | null;
+
+  /** Where a resumed run continues: phase, keyset cursor, the page in progress, next batch number. */
+  @Column({ type: 'jsonb', nullable: true })
+  progress: Record<string, unknown> | null;
+
+  /** A dry run's itemised plan: samples of adds, removes, held out, suppressed, invalid. */
+  @Column({ type: 'jsonb', nullable: true })
+  plan: Record<string, unknown> | null;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretBox } from '../secrets/secret-box';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0'])
@@ -18,6 +19,48 @@ export const configSchema = z.object({
   /** How often each worker looks for segments whose cadence is due. */
   SCHEDULER_TICK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Key ring of the destinations' secret box: `id:base64key,...` (the first key encrypts, every
+   * key decrypts). Optional: without it, destinations whose connector has secrets are refused
+   * (503 `secrets_key_missing`). `npm start` generates one into AK_DATA_DIR on first start.
+   */
+  AK_SECRETS_KEYS: z
+    .string()
+    .superRefine((value, context) => {
+      const problem = keyRingProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  /** Where each connector's vendor API is, `slug=url,...` (tests and staging point them at fakes). */
+  AK_CONNECTOR_BASE_URLS: z
+    .string()
+    .transform((value, context) => parseBaseUrls(value, context))
+    .default({}),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
+
+function keyRingProblem(value: string): string | undefined {
+  try {
+    new SecretBox(value);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** `sendgrid=http://127.0.0.1:4010,twilio=http://...` → `{ sendgrid: '...', twilio: '...' }`. */
+function parseBaseUrls(value: string, context: z.RefinementCtx): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf('=');
+    const slug = entry.slice(0, separator).trim();
+    const url = entry.slice(separator + 1).trim();
+    if (separator <= 0 || !/^https?:\/\/\S+$/.test(url)) {
+      context.addIssue({ code: 'custom', message: `entry "${entry}" must be "<connector slug>=<http(s) URL>"` });
+      continue;
+    }
+    urls[slug] = url.replace(/\/+$/, '');
+  }
+  return urls;
+}

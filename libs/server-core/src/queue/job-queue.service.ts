@@ -25,7 +25,7 @@ const queueCreationRetry = retry(
   { maxAttempts: 5, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) },
 );
 
-export type JobHandler<T> = (data: T, job: { id: string; retryCount?: number }) => Promise<void>;
+export type JobHandler<T> = (data: T, job: { id: string; retryCount?: number; retryLimit?: number }) => Promise<void>;
 
 /**
  * The durable job queue: pg-boss on the same Postgres (jobs claimed with FOR UPDATE SKIP LOCKED,
@@ -37,6 +37,7 @@ export type JobHandler<T> = (data: T, job: { id: string; retryCount?: number }) 
 export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly boss: PgBoss;
+  private readonly knownQueues = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,11 +56,16 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.boss.start();
-    for (const name of this.options.queues) {
-      await queueCreationRetry.execute(async () => {
-        if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard' });
-      });
-    }
+    for (const name of this.options.queues) await this.ensureQueue(name);
+  }
+
+  /** Creates `name` if it does not exist yet: for queues made on demand (one per destination). */
+  async ensureQueue(name: string): Promise<void> {
+    if (this.knownQueues.has(name)) return;
+    await queueCreationRetry.execute(async () => {
+      if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard' });
+    });
+    this.knownQueues.add(name);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -79,8 +85,8 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs `handler` for each job of `queue`, one at a time per call of `work`. */
   async work<T extends object>(queue: string, handler: JobHandler<T>, pollingIntervalSeconds = 1): Promise<string> {
-    return this.boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
-      await handler(job.data, { id: job.id });
+    return this.boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+      await handler(job.data, { id: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit });
     });
   }
 

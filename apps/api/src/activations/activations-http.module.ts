@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ActivationModule } from '@audiencekit/activation';
+import { ActivationsAdminModule } from '@audiencekit/activations-admin';
+import { ActivationsController } from './activations.controller';
+import { ConnectorsController } from './connectors.controller';
+import { DestinationsController } from './destinations.controller';
+import { HoldoutController } from './holdout.controller';
+import { registeredConnectors } from './registered-connectors';
+import { SyncRunsController } from './sync-runs.controller';
+
+/**
+ * Destinations, connectors, activations, the global holdout, lift reports and sync runs. The API
+ * only requests syncs (queued jobs) and computes dry runs; the worker executes them.
+ */
+@Module({
+  imports: [
+    ActivationsAdminModule.register({ connectors: registeredConnectors }),
+    ActivationModule.forRoot({ connectors: registeredConnectors() }),
+  ],
+  controllers: [ConnectorsController, DestinationsController, ActivationsController, HoldoutController, SyncRunsController],
+})
+export class ActivationsHttpModule {}

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { ActivationModule } from '@audiencekit/activation';
+import { loadConnectors } from '@audiencekit/connector-registry';
+import { SyncJobs } from './sync-jobs';
+import { loadWorkerConnectors } from './worker-connectors';
+
+// The registry's enabled plugins (AK_CONNECTORS), plus the AK_EXTRA_CONNECTORS test/dev hook.
+@Module({ imports: [ActivationModule.forRoot({ connectors: loadWorkerConnectors(process.env, loadConnectors()) })], providers: [SyncJobs] })
+export class SyncJobsModule {}

@@ -1,0 +1,160 @@
+import { createHoldoutAssigner } from '@audiencekit/experimentation';
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { addMembers, buildEngine, recordingConnector, removeMembers, seedActivation, seedSegment, syncNow } from './sync-fixtures';
+
+/**
+ * The diff against what the destination holds: mirror adds and removes, add-only only adds, send
+ * sends once per member ever; a second run after 1% churn sends exactly the changes.
+ */
+describe('sync diff', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const treatmentOf = (salt: string, share: number, ids: string[]) => {
+    const assigner = createHoldoutAssigner(salt, share);
+    return ids.filter((id) => !assigner.isControl(id));
+  };
+
+  it('mirror: the first run adds every treated member; after 1% churn the second sends exactly the adds and removes', async () => {
+    const connector = recordingConnector({ slug: 'mirror-list', maxBatchSize: 64 });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 1000);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'mirror-list', mode: 'mirror', holdoutShare: 0.1, salt: 'mirror-salt' });
+
+    const first = await syncNow(engine, activationId);
+    const treated = treatmentOf('mirror-salt', 0.1, profileIds);
+    expect(first.run.status).toBe('succeeded');
+    expect(connector.received('upsert').sort()).toEqual([...treated].sort());
+    expect(connector.received('remove')).toEqual([]);
+    expect(first.run.counts).toMatchObject({ considered: 1000, heldOutActivation: 1000 - treated.length, added: treated.length });
+    expect(connector.calls.every((call) => call.members.length <= 64)).toBe(true);
+
+    // 1% churn: 10 members leave, 10 new ones arrive.
+    const leaving = profileIds.slice(0, 10);
+    await removeMembers(db.dataSource, segmentId, leaving);
+    const arriving = await addMembers(db.dataSource, segmentId, null, 10);
+    connector.calls.length = 0;
+
+    const second = await syncNow(engine, activationId);
+    expect(second.run.status).toBe('succeeded');
+    expect(connector.received('upsert').sort()).toEqual(treatmentOf('mirror-salt', 0.1, arriving).sort());
+    expect(connector.received('remove').sort()).toEqual(treatmentOf('mirror-salt', 0.1, leaving).sort());
+    const states = await db.dataSource.query(`SELECT state, count(*)::int AS n FROM activation_members WHERE activation_id = $1 GROUP BY state ORDER BY state`, [activationId]);
+    expect(states).toEqual([
+      { state: 'present', n: treatmentOf('mirror-salt', 0.1, [...profileIds.slice(10), ...arriving]).length },
+      { state: 'removed', n: treatmentOf('mirror-salt', 0.1, leaving).length },
+    ]);
+
+    // Nothing changed: a third run sends nothing at all.
+    connector.calls.length = 0;
+    const third = await syncNow(engine, activationId);
+    expect(connector.calls).toEqual([]);
+    expect(third.run.counts.added ?? 0).toBe(0);
+  });
+
+  it('records sticky exposures: treatment when delivered, control for the held-back members, never rewritten', async () => {
+    const connector = recordingConnector({ slug: 'exposure-list' });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 300);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'exposure-list', mode: 'mirror', holdoutShare: 0.2, salt: 'exp-salt' });
+    const { run } = await syncNow(engine, activationId);
+    const arms = await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm ORDER BY arm`, [activationId]);
+    const treated = treatmentOf('exp-salt', 0.2, profileIds).length;
+    expect(arms).toEqual([
+      { arm: 'control', n: 300 - treated },
+      { arm: 'treatment', n: treated },
+    ]);
+    const before = await db.dataSource.query(`SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`, [activationId]);
+    await removeMembers(db.dataSource, segmentId, profileIds);
+    await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`, [segmentId, profileIds]);
+    await syncNow(engine, activationId);
+    await syncNow(engine, activationId);
+    const after = await db.dataSource.query(`SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`, [activationId]);
+    expect(after).toEqual(before);
+    expect(new Set(after.map((row: { sync_run_id: string }) => row.sync_run_id))).toEqual(new Set([run.id]));
+  });
+
+  it('mirror removes members who may no longer be contacted although still in the segment', async () => {
+    const connector = recordingConnector({ slug: 'consent-list' });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 20);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'consent-list', mode: 'mirror' });
+    await syncNow(engine, activationId);
+    const [unsubscribed, listed, noConsent, smsOnly] = profileIds;
+    await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"unsubscribed": true}' WHERE id = $1`, [unsubscribed]);
+    await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'email', value, 'all', 'complaint' FROM identities WHERE profile_id = $1 AND type = 'email'`, [listed]);
+    await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"consent": {"email": false}}' WHERE id = $1`, [noConsent]);
+    await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"consent": {"sms": false}}' WHERE id = $1`, [smsOnly]);
+    connector.calls.length = 0;
+    const { run } = await syncNow(engine, activationId);
+    expect(connector.received('remove').sort()).toEqual([unsubscribed, listed, noConsent].sort());
+    expect(connector.received('upsert')).toEqual([]);
+    expect(run.counts.removed).toBe(3);
+    // They stay off the list while they remain suppressed.
+    connector.calls.length = 0;
+    await syncNow(engine, activationId);
+    expect(connector.calls).toEqual([]);
+  });
+
+  it('add-only never removes', async () => {
+    const connector = recordingConnector({ slug: 'add-only-list' });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 100);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'add-only-list', mode: 'add_only' });
+    await syncNow(engine, activationId);
+    expect(connector.received('upsert')).toHaveLength(100);
+    await removeMembers(db.dataSource, segmentId, profileIds.slice(0, 50));
+    connector.calls.length = 0;
+    const { run } = await syncNow(engine, activationId);
+    expect(connector.calls).toEqual([]);
+    expect(run.counts.removed ?? 0).toBe(0);
+  });
+
+  it('send: one message per new member, never twice, with a delivery key stable per member and activation', async () => {
+    const connector = recordingConnector({ slug: 'sms-send', deliveryModel: 'send', maxBatchSize: 7 });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 40);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'sms-send', mode: 'send', message: { text: 'Hi {{n}}' } });
+    const first = await syncNow(engine, activationId);
+    expect(first.run.counts).toMatchObject({ sent: 40, considered: 40 });
+    expect(connector.received('send').sort()).toEqual([...profileIds].sort());
+    expect(connector.calls.flatMap((call) => call.members.map((member) => member.deliveryKey))).toEqual(
+      connector.calls.flatMap((call) => call.members.map((member) => `${activationId}:${member.profileId}`)),
+    );
+    expect(connector.calls[0].members[0].identifiers).toEqual({ phone: expect.stringMatching(/^\+1555\d{7}$/) });
+
+    // Leaving and coming back does not send again; a new member gets exactly one message.
+    await removeMembers(db.dataSource, segmentId, profileIds.slice(0, 5));
+    await syncNow(engine, activationId);
+    await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`, [segmentId, profileIds.slice(0, 5)]);
+    const [newcomer] = await addMembers(db.dataSource, segmentId, null, 1);
+    connector.calls.length = 0;
+    const { run } = await syncNow(engine, activationId);
+    expect(connector.received('send')).toEqual([newcomer]);
+    expect(run.counts.sent).toBe(1);
+  });
+
+  it('lists runs newest first and 404s unknown activations', async () => {
+    const connector = recordingConnector({ slug: 'list-runs' });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId } = await seedSegment(db.dataSource, 3);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'list-runs', mode: 'mirror' });
+    const a = await engine.service.requestSync(activationId, { requestedBy: 'ops@example.com' });
+    const b = await engine.service.requestSync(activationId);
+    expect(a).toMatchObject({ status: 'queued', dryRun: false, requestedBy: 'ops@example.com', segmentVersion: 1 });
+    expect(engine.jobs.slice(-2)).toEqual([expect.objectContaining({ data: { runId: a.id } }), expect.objectContaining({ data: { runId: b.id } })]);
+    const page = await engine.service.listRuns(activationId, { limit: 1 });
+    expect(page).toMatchObject({ total: 2, limit: 1, offset: 0 });
+    expect(page.items.map((run) => run.id)).toEqual([b.id]);
+    await expect(engine.service.requestSync('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
+    await expect(engine.service.requestSync('not-a-uuid')).rejects.toMatchObject({ status: 404 });
+    await expect(engine.service.getRun('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
+    await db.dataSource.query(`UPDATE destinations SET deleted_at = now() WHERE id = (SELECT destination_id FROM activations WHERE id = $1)`, [activationId]);
+    await expect(engine.service.requestSync(activationId)).rejects.toMatchObject({ status: 404 });
+  });
+});

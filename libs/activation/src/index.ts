@@ -1,0 +1,12 @@
+export * from './connectors.token';
+export * from './activation.module';
+export * from './sync-engine.options';
+export * from './sync.exception';
+export * from './sync-queues';
+export * from './sync-run.view';
+export * from './sync.service';
+export * from './sync-runner';
+export * from './sync-scheduler.service';
+export * from './sync-queue-worker.service';
+export { DestinationGates } from './delivery/destination-gates';
+export type { SyncConfig } from './sync-setup';

@@ -1,0 +1,142 @@
+import type { EntityManager } from 'typeorm';
+
+/** A profile the diff put forward, with what the filters need (read in the same query). */
+export interface CandidateRow {
+  profileId: string;
+  /** Latest normalised identifier per identity type (`email`, `phone`, `user_id`); for removes, what we delivered. */
+  identifiers: Record<string, string>;
+  traits: Record<string, unknown>;
+  /** The profile is deleted or merged into another one. */
+  gone: boolean;
+  /** One of the profile's identifiers (or its id) is on the suppression list for this channel or `all`. */
+  suppressed: boolean;
+}
+
+export type DiffPhase = 'adds' | 'removes';
+
+export interface DiffScope {
+  activationId: string;
+  segmentId: string;
+  runId: string;
+  /** States of activation_members that mean "nothing to add": `present` (lists) or `sent` (send mode). */
+  doneStates: string[];
+  /** Suppression channels that apply: `all` and the connector's channel. */
+  channels: string[];
+  /** The connector's channel, for `consent.<channel>` traits. */
+  channel: string;
+}
+
+export interface PageBounds {
+  /** Exclusive lower bound (keyset cursor); null = from the start. */
+  after: string | null;
+  /** Inclusive upper bound when re-reading a page that was already cut; null with `limit` for a new page. */
+  upTo: string | null;
+  limit: number | null;
+}
+
+const IDENTIFIERS_SQL = `coalesce((
+    SELECT jsonb_object_agg(t.type, t.value) FROM (
+      SELECT DISTINCT ON (i.type) i.type, i.value FROM identities i
+      WHERE i.profile_id = c.profile_id AND i.type IN ('email', 'phone', 'user_id')
+      ORDER BY i.type, i.id DESC) t), '{}'::jsonb)`;
+
+// user_id identities are "external ids" to connectors, so a suppression may name either type.
+const SUPPRESSED_SQL = `(EXISTS (
+      SELECT 1 FROM identities i JOIN suppressions s ON s.identifier_value = i.value
+        AND s.identifier_type IN (i.type, CASE WHEN i.type = 'user_id' THEN 'external_id' END)
+      WHERE i.profile_id = c.profile_id AND s.channel = ANY($CHANNELS::text[]))
+    OR EXISTS (SELECT 1 FROM suppressions s WHERE s.identifier_type = 'profile_id' AND s.identifier_value = c.profile_id::text AND s.channel = ANY($CHANNELS::text[])))`;
+
+/**
+ * The diff, computed in Postgres one keyset page at a time (never both sides pulled into Node):
+ * adds are segment members the destination does not hold (and that this run has not touched yet);
+ * removes are members the destination holds that left the segment. Each page comes back ordered by
+ * profile id, with identifiers, traits, and the suppression and deleted flags joined in.
+ */
+export async function readCandidates(manager: EntityManager, phase: DiffPhase, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
+  return phase === 'adds' ? readAdds(manager, scope, bounds) : readRemoves(manager, scope, bounds);
+}
+
+async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
+  const rows: RawRow[] = await manager.query(
+    `WITH c AS (
+       SELECT m.profile_id FROM segment_memberships m
+       WHERE m.segment_id = $1
+         AND ($3::uuid IS NULL OR m.profile_id > $3::uuid)
+         AND ($4::uuid IS NULL OR m.profile_id <= $4::uuid)
+         AND NOT EXISTS (
+           SELECT 1 FROM activation_members am
+           WHERE am.activation_id = $2 AND am.profile_id = m.profile_id
+             AND (am.state = ANY($5::text[]) OR am.last_sync_run_id = $6::uuid))
+       ORDER BY m.profile_id
+       LIMIT $7)
+     SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
+            (p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL) AS gone,
+            ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$8')} AS suppressed
+     FROM c LEFT JOIN profiles p ON p.id = c.profile_id
+     ORDER BY c.profile_id`,
+    [scope.segmentId, scope.activationId, bounds.after, bounds.upTo, scope.doneStates, scope.runId, bounds.limit, scope.channels],
+  );
+  return rows.map(toCandidate);
+}
+
+/**
+ * Removes: members the list holds that left the segment — or that may no longer be contacted
+ * (suppressed, unsubscribed, consent withdrawn for the channel, profile deleted or merged): a
+ * mirror keeps them off the vendor's list too.
+ */
+async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
+  const rows: RawRow[] = await manager.query(
+    `SELECT c.profile_id, coalesce(c.identifiers, '{}'::jsonb) AS identifiers, '{}'::jsonb AS traits, false AS gone, false AS suppressed
+     FROM activation_members c LEFT JOIN profiles p ON p.id = c.profile_id
+     WHERE c.activation_id = $1 AND c.state = 'present'
+       AND ($3::uuid IS NULL OR c.profile_id > $3::uuid)
+       AND ($4::uuid IS NULL OR c.profile_id <= $4::uuid)
+       AND c.last_sync_run_id IS DISTINCT FROM $5::uuid
+       AND (NOT EXISTS (SELECT 1 FROM segment_memberships m WHERE m.segment_id = $2 AND m.profile_id = c.profile_id)
+            OR p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL
+            OR p.traits -> 'unsubscribed' = 'true'::jsonb
+            OR p.traits -> 'consent' -> $8::text = 'false'::jsonb
+            OR ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$7')})
+     ORDER BY c.profile_id
+     LIMIT $6`,
+    [scope.activationId, scope.segmentId, bounds.after, bounds.upTo, scope.runId, bounds.limit, scope.channels, scope.channel],
+  );
+  return rows.map(toCandidate);
+}
+
+/** Re-reads given profiles (a batch being replayed after a crash) as add candidates, whatever their state. */
+export async function readProfiles(manager: EntityManager, scope: DiffScope, profileIds: string[]): Promise<CandidateRow[]> {
+  const rows: RawRow[] = await manager.query(
+    `WITH c AS (SELECT unnest($1::uuid[]) AS profile_id)
+     SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
+            (p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL) AS gone,
+            ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$2')} AS suppressed
+     FROM c LEFT JOIN profiles p ON p.id = c.profile_id
+     ORDER BY c.profile_id`,
+    [profileIds, scope.channels],
+  );
+  return rows.map(toCandidate);
+}
+
+/** Stored identifiers of members being removed (replay of a remove batch). */
+export async function readHeldIdentifiers(manager: EntityManager, activationId: string, profileIds: string[]): Promise<CandidateRow[]> {
+  const rows: RawRow[] = await manager.query(
+    `SELECT am.profile_id, coalesce(am.identifiers, '{}'::jsonb) AS identifiers, '{}'::jsonb AS traits, false AS gone, false AS suppressed
+     FROM activation_members am WHERE am.activation_id = $1 AND am.profile_id = ANY($2::uuid[]) ORDER BY am.profile_id`,
+    [activationId, profileIds],
+  );
+  return rows.map(toCandidate);
+}
+
+interface RawRow {
+  profile_id: string;
+  identifiers: Record<string, string> | null;
+  traits: Record<string, unknown> | null;
+  gone: boolean;
+  suppressed: boolean;
+}
+
+function toCandidate(row: RawRow): CandidateRow {
+  return { profileId: row.profile_id, identifiers: row.identifiers ?? {}, traits: row.traits ?? {}, gone: row.gone, suppressed: row.suppressed };
+}

@@ -1,0 +1,53 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { JobQueue } from '@audiencekit/server-core';
+import { SyncJob, syncQueueName } from './sync-queues';
+import { SyncException } from './sync.exception';
+import { SyncService } from './sync.service';
+
+/**
+ * Subscribes this worker to every destination's sync queue (one pg-boss queue per destination,
+ * created on demand) and picks up new destinations on each `refresh()` (the worker's tick). Each
+ * subscription runs its jobs one at a time, independently of the others and of segment refreshes,
+ * so a destination whose vendor hangs only ever holds up its own queue.
+ */
+@Injectable()
+export class SyncQueueWorker {
+  private readonly logger = new Logger(SyncQueueWorker.name);
+  private readonly subscribed = new Set<string>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
+    private readonly syncs: SyncService,
+  ) {}
+
+  /** Subscribes to the queues of destinations not yet followed; returns the new queue names. */
+  async refresh(pollingIntervalSeconds = 1): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY created_at`);
+    const added: string[] = [];
+    for (const { id } of rows) {
+      const name = syncQueueName(id);
+      if (this.subscribed.has(name)) continue;
+      await this.queue.ensureQueue(name);
+      await this.queue.work<SyncJob>(name, (data, job) => this.handle(data, job), pollingIntervalSeconds);
+      this.subscribed.add(name);
+      added.push(name);
+    }
+    return added;
+  }
+
+  private async handle({ runId }: SyncJob, job: { retryCount?: number; retryLimit?: number }): Promise<void> {
+    try {
+      const outcome = await this.syncs.execute(runId);
+      this.logger.log({ runId, status: outcome.status, counts: outcome.counts, reason: outcome.reason }, 'sync run finished');
+    } catch (error) {
+      const lastAttempt = (job.retryCount ?? 0) >= (job.retryLimit ?? 0);
+      const message = error instanceof Error ? error.message : String(error);
+      if (lastAttempt) await this.syncs.failRun(runId, `gave up after ${(job.retryCount ?? 0) + 1} attempt(s): ${message}`);
+      if (!(error instanceof SyncException)) this.logger.error({ runId, error: message }, 'sync run attempt failed; the queue retries it');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+/** Each destination has a queue of its own, so a slow or failing vendor only ever delays itself. */
+export const syncQueueName = (destinationId: string): string => `sync-${destinationId}`;
+
+export interface SyncJob {
+  runId: string;
+}
+
+/**
+ * Job options of a sync: pg-boss re-delivers a job whose worker died once it expires, and the run
+ * resumes from its last acknowledged batch; a destination busy in another worker is retried too.
+ * Expiry must outlast the longest run (a 1M list at a vendor's 10 req/s of 1,000 is ~2 minutes).
+ */
+export const SYNC_JOB_OPTIONS = { retryLimit: 10, retryDelay: 2, retryBackoff: true, expireInMinutes: 60 } as const;

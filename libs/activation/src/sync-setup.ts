@@ -1,0 +1,152 @@
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AnyConnectorDefinition, ConnectorLogger } from '@audiencekit/connector-sdk';
+import { createArmResolver, ResolvedArm } from '@audiencekit/experimentation';
+import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
+import { SecretBox } from '@audiencekit/server-core';
+import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
+import type { EligibilityRules } from './pipeline/eligibility';
+import { SyncException } from './sync.exception';
+
+/** The part of the server config a sync reads. */
+export interface SyncConfig {
+  AK_SECRETS_KEYS?: string;
+  /** `{ slug: url }` (parsed by the config schema); a raw `slug=url,...` string is accepted too. */
+  AK_CONNECTOR_BASE_URLS?: Record<string, string> | string;
+}
+
+export type BatchAction = 'add' | 'remove' | 'send';
+
+/** Everything a run needs, loaded and checked once per execution. */
+export interface SyncSetup {
+  run: SyncRunEntity;
+  activation: ActivationEntity;
+  destination: DestinationEntity;
+  connector: AnyConnectorDefinition;
+  settings: unknown;
+  secrets: unknown;
+  baseUrl?: string;
+  logger: ConnectorLogger;
+  /** Removes the destination's secret values from text bound for the run record. */
+  redact: (text: string) => string;
+  armOf: (profileId: string) => ResolvedArm;
+  rules: EligibilityRules;
+  scope: DiffScope;
+  phases: DiffPhase[];
+  /** What the adds phase does: add to a list, or send a message. */
+  addAction: 'add' | 'send';
+  /** Notes for the run record (e.g. removes skipped because the connector cannot remove). */
+  notes: string[];
+}
+
+const DELETED_STATUSES = new Set(['deleted', 'archived']);
+
+export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, connectors: readonly AnyConnectorDefinition[], config: SyncConfig): Promise<SyncSetup> {
+  const activation = await manager.getRepository(ActivationEntity).findOneBy({ id: run.activationId });
+  if (!activation || DELETED_STATUSES.has(activation.status)) throw new SyncException('activation_deleted', 'the activation was deleted');
+  const destination = await manager.getRepository(DestinationEntity).findOneBy({ id: activation.destinationId });
+  if (!destination || destination.deletedAt) throw new SyncException('destination_deleted', 'the destination was deleted');
+  const connector = connectors.find((candidate) => candidate.slug === destination.connector);
+  if (!connector) throw new SyncException('unknown_connector', `no connector "${destination.connector}" is installed in this worker`);
+  const notes: string[] = [];
+  const { phases, addAction } = phasesOf(activation.mode, connector, notes);
+  const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
+  const secretsPlain = openSecrets(destination, config);
+  const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
+  const armOf = createArmResolver({ globalHoldout: await globalHoldout(manager), activation: { salt: activation.holdoutSalt, share: activation.holdoutShare } });
+  const deliveryKeyOf =
+    addAction === 'send'
+      ? (profileId: string) => `${activation.id}:${profileId}` // one message per member and activation, ever
+      : (profileId: string) => `${activation.id}:${profileId}:${run.id}`;
+  return {
+    run,
+    activation,
+    destination,
+    connector,
+    settings,
+    secrets,
+    baseUrl: baseUrlOf(config, connector.slug),
+    logger: redactingLogger(connector.slug, destination.id, secretStrings(secretsPlain)),
+    redact: redactor(secretStrings(secretsPlain)),
+    armOf,
+    rules: { armOf, channel: connector.channel, requiredIdentifiers: connector.requiredIdentifiers, deliveryKeyOf },
+    scope: {
+      activationId: activation.id,
+      segmentId: activation.segmentId,
+      runId: run.id,
+      doneStates: addAction === 'send' ? ['sent'] : ['present'],
+      channels: connector.channel === 'webhook' ? ['all'] : ['all', connector.channel],
+      channel: connector.channel,
+    },
+    phases,
+    addAction,
+    notes,
+  };
+}
+
+/** Mirror adds and removes; add-only adds; send sends one message per new member. */
+function phasesOf(mode: string, connector: AnyConnectorDefinition, notes: string[]): { phases: DiffPhase[]; addAction: 'add' | 'send' } {
+  if (mode === 'send') {
+    if (!connector.send) throw new SyncException('unsupported_mode', `connector "${connector.slug}" cannot send messages (mode "send")`);
+    return { phases: ['adds'], addAction: 'send' };
+  }
+  if (mode !== 'mirror' && mode !== 'add_only') throw new SyncException('unsupported_mode', `unknown activation mode "${mode}"`);
+  if (!connector.upsert) throw new SyncException('unsupported_mode', `connector "${connector.slug}" keeps no list (mode "${mode}" needs upsert); use mode "send"`);
+  if (mode === 'add_only') return { phases: ['adds'], addAction: 'add' };
+  if (!connector.remove) {
+    notes.push(`connector "${connector.slug}" cannot remove members: removes were skipped`);
+    return { phases: ['adds'], addAction: 'add' };
+  }
+  return { phases: ['adds', 'removes'], addAction: 'add' };
+}
+
+async function globalHoldout(manager: EntityManager): Promise<{ salt: string; share: number } | null> {
+  const rows: { share: number; salt: string }[] = await manager.query(`SELECT share, salt FROM global_holdout WHERE id = 1`);
+  return rows[0] && rows[0].share > 0 ? { salt: rows[0].salt, share: Number(rows[0].share) } : null;
+}
+
+function openSecrets(destination: DestinationEntity, config: SyncConfig): unknown {
+  if (!destination.secretsCiphertext || !destination.secretsKeyId) return {};
+  if (!config.AK_SECRETS_KEYS) throw new SyncException('bad_secrets', 'AK_SECRETS_KEYS is not set: this worker cannot decrypt the destination secrets');
+  try {
+    return JSON.parse(new SecretBox(config.AK_SECRETS_KEYS).open({ keyId: destination.secretsKeyId, ciphertext: destination.secretsCiphertext }));
+  } catch (error) {
+    throw new SyncException('bad_secrets', `the destination secrets cannot be opened: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function parseWith(schema: AnyConnectorDefinition['settings'], value: unknown, code: 'bad_settings' | 'bad_secrets', what: string): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  // Never echo secret values: name the fields only.
+  const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+  throw new SyncException(code, `the destination ${what} do not match the connector's schema (${fields})`);
+}
+
+function baseUrlOf(config: SyncConfig, slug: string): string | undefined {
+  const urls = config.AK_CONNECTOR_BASE_URLS;
+  if (!urls) return undefined;
+  if (typeof urls !== 'string') return urls[slug];
+  const entry = urls.split(',').map((part) => part.trim()).find((part) => part.startsWith(`${slug}=`));
+  return entry?.slice(slug.length + 1).replace(/\/+$/, '');
+}
+
+function secretStrings(secrets: unknown): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string' && value.length >= 4) found.push(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(secrets);
+  return found.sort((a, b) => b.length - a.length);
+}
+
+const redactor = (secrets: string[]) => (text: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+
+/** Plugins log through this: secret values of the destination never reach the log. */
+function redactingLogger(slug: string, destinationId: string, secrets: string[]): ConnectorLogger {
+  const logger = new Logger(`connector:${slug}`);
+  const redact = redactor(secrets);
+  const line = (message: string, fields?: Record<string, unknown>) => ({ msg: redact(message), destinationId, ...(fields ? { fields: JSON.parse(redact(JSON.stringify(fields))) } : {}) });
+  return { info: (message, fields) => logger.log(line(message, fields)), warn: (message, fields) => logger.warn(line(message, fields)) };
+}

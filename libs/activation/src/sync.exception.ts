@@ -1,0 +1,26 @@
+/** Codes of the engine's own errors (not the plugin's: those are the SDK's closed set). */
+export type SyncExceptionCode =
+  | 'destination_deleted'
+  | 'activation_deleted'
+  | 'unknown_connector'
+  | 'unsupported_mode'
+  | 'bad_settings'
+  | 'bad_secrets'
+  | 'invalid_credentials'
+  | 'circuit_open'
+  | 'holdout_violation'
+  | 'destination_busy';
+
+/**
+ * Stops a sync run. `fatal` ones end the run as failed with `message` as the reason and are not
+ * retried by the queue; `destination_busy` is thrown to the queue so it retries the job later.
+ */
+export class SyncException extends Error {
+  constructor(
+    readonly code: SyncExceptionCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SyncException';
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { cadenceProblem } from '@audiencekit/segments';
+
+export const ACTIVATION_MODES = ['mirror', 'add_only', 'send'] as const;
+
+/** `after_refresh` (run after each segment refresh), `manual`, or a cron expression. */
+const schedule = z.string().min(1).max(200).superRefine((value, context) => {
+  if (value === 'after_refresh') return;
+  const problem = cadenceProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem.replace('"manual"', '"after_refresh", "manual"') });
+});
+
+/** The message of a send-mode activation; `{{trait}}` placeholders are filled per member. */
+export const messageTemplateSchema = z
+  .object({
+    subject: z.string().min(1).max(1_000).optional(),
+    text: z.string().min(1).max(100_000).optional(),
+    html: z.string().min(1).max(1_000_000).optional(),
+    templateId: z.string().min(1).max(200).optional(),
+  })
+  .catchall(z.unknown())
+  .refine((message) => message.text !== undefined || message.html !== undefined || message.templateId !== undefined, 'needs text, html or templateId');
+
+/** Share of the audience held back as control: 0 (nobody) up to, not including, 1. */
+const holdoutShare = z.number().min(0).lt(1, 'must be less than 1 (1 would leave nobody to treat)');
+
+export const createActivationSchema = z.object({
+  name: z.string().min(1).max(200),
+  segmentId: z.uuid(),
+  destinationId: z.uuid(),
+  mode: z.enum(ACTIVATION_MODES),
+  holdoutShare: holdoutShare.default(0.1),
+  schedule: schedule.default('after_refresh'),
+  message: messageTemplateSchema.nullable().default(null),
+});
+
+/** The salt never changes (arms stay sticky); the share may change within the rules of the service. */
+export const updateActivationSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  holdoutShare: holdoutShare.optional(),
+  schedule: schedule.optional(),
+  message: messageTemplateSchema.nullable().optional(),
+  status: z.enum(['active', 'paused']).optional(),
+});
+
+export type CreateActivationInput = z.infer<typeof createActivationSchema>;
+export type UpdateActivationInput = z.infer<typeof updateActivationSchema>;
+
+export const activationViewSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  segmentId: z.uuid(),
+  destinationId: z.uuid(),
+  connector: z.string().nullable(),
+  mode: z.enum(ACTIVATION_MODES),
+  holdoutShare: z.number(),
+  schedule: z.string(),
+  message: z.record(z.string(), z.unknown()).nullable(),
+  status: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type ActivationView = z.infer<typeof activationViewSchema>;

@@ -1,0 +1,43 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AnyConnectorDefinition, ConnectorContext, ConnectorLogger } from '@audiencekit/connector-sdk';
+import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
+import { redactDeep, redactText, secretValues } from './destination-secrets.service';
+
+/** How long a connection test may take before it is reported as a timeout. */
+export const CONNECTION_TEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Builds the context a connector is called with outside a sync (the connection test): settings,
+ * secrets, the vendor base URL from AK_CONNECTOR_BASE_URLS, an abort signal, and a logger that
+ * redacts the destination's secret values from everything a plugin logs.
+ */
+@Injectable()
+export class ConnectorContextFactory {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  create(
+    connector: AnyConnectorDefinition,
+    input: { destinationId: string; settings: unknown; secrets: Record<string, unknown>; idempotencyKey: string; signal: AbortSignal },
+  ): Omit<ConnectorContext<unknown, unknown>, 'audience'> {
+    return {
+      settings: input.settings,
+      secrets: input.secrets,
+      baseUrl: this.config.AK_CONNECTOR_BASE_URLS[connector.slug],
+      idempotencyKey: input.idempotencyKey,
+      signal: input.signal,
+      logger: redactingLogger(new Logger(`connector:${connector.slug}`), secretValues(input.secrets), input.destinationId),
+    };
+  }
+}
+
+function redactingLogger(logger: Logger, secrets: string[], destinationId: string): ConnectorLogger {
+  const line = (message: string, fields?: Record<string, unknown>) => ({
+    msg: redactText(message, secrets),
+    destinationId,
+    ...(fields ? { fields: redactDeep(fields, secrets) } : {}),
+  });
+  return {
+    info: (message, fields) => logger.log(line(message, fields)),
+    warn: (message, fields) => logger.warn(line(message, fields)),
+  };
+}
