@@ -9,6 +9,7 @@
  *   npm run bench -- rfm
  *   npm run bench -- rfm --file=online_retail_sample.csv   # the 30,000-row sample, for a quick look
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { compileRfmScoresSql, parseSegmentDefinition, type RfmDefinition } from '@audiencekit/segmentation';
@@ -21,6 +22,14 @@ const FILE = argument('file') ?? 'online_retail.csv';
 const ROOT = path.resolve(__dirname, '..');
 const NOW = new Date('2011-12-10T00:00:00Z');
 const REPEATS = 3;
+
+/** data/ holds the small sets; the full 48 MB online_retail.csv stays in ../shared/data beside the repository. */
+function dataFile(file: string): string {
+  const candidates = [path.join(ROOT, 'data', file), path.resolve(ROOT, '../shared/data', file)];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`${file} not found in ${candidates.join(' or ')}`);
+  return found;
+}
 
 function argument(name: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
@@ -37,7 +46,7 @@ async function main(): Promise<void> {
   try {
     const importMs = await timeIt(async () => {
       const { DATABASE_URL: _inherited, ...env } = process.env;
-      const output = execFileSync(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', path.resolve(ROOT, '../shared/data', FILE)], {
+      const output = execFileSync(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', dataFile(FILE)], {
         cwd: ROOT, env: { ...env, DATABASE_URL: database.url }, maxBuffer: 16 * 1024 * 1024,
       }).toString();
       console.log(output.trim());

@@ -10,7 +10,7 @@ import expected from '../../fixtures/online_retail_expected.json';
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../../..');
 const FIXTURES = path.resolve(__dirname, '../../fixtures');
-const SAMPLE = path.resolve(ROOT, '../shared/data/online_retail_sample.csv');
+const SAMPLE = path.resolve(ROOT, 'data/online_retail_sample.csv');
 
 /** Runs the real CLI (`npm run cli` runs the same entry) against the test database. */
 async function cli(databaseUrl: string | undefined, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

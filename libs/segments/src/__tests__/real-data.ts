@@ -1,4 +1,4 @@
-// Test support: the shared real data sets (../shared/data beside the repository), loaded into a test
+// Test support: the real data sets committed in data/ (copies of ../shared/data), loaded into a test
 // database through the real CSV importer (the CLI, as a child process: libs may not import apps).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-export const SHARED_DATA_DIR = path.resolve(ROOT, '../shared/data');
+export const SHARED_DATA_DIR = path.resolve(ROOT, 'data');
 const run = promisify(execFile);
 
 /** Path of a shared data file; a missing one fails the test naming the path (real-data tests never skip). */
 export function sharedDataFile(file: string): string {
   const location = path.join(SHARED_DATA_DIR, file);
-  if (!existsSync(location)) throw new Error(`shared data file ${file} not found at ${location}; see ../shared/data/README.md`);
+  if (!existsSync(location)) throw new Error(`shared data file ${file} not found at ${location}; see data/README.md`);
   return location;
 }
 
