@@ -1,9 +1,18 @@
 // Demo data for `npm start`, loaded once into an empty database (idempotent: a second start sees
-// the marker and does nothing). Prints the demo admin key the first time only: it is stored hashed.
+// the admin key and does nothing). Prints the demo admin key the first time only: it is stored
+// hashed. Everything after the key goes through the product's own doors: the CLI importer for the
+// orders and the admin API (AK_API_URL) for the segments, so the demo exercises what users use.
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity, createDataSource } from '@audiencekit/persistence';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
 import { generateApiKey } from '@audiencekit/server-core';
+
+const ROOT = path.resolve(__dirname, '../..');
+/** 30,000 real transactions (UCI Online Retail, 2010–2011); see data/README.md. */
+const DEMO_ORDERS = path.join(ROOT, 'data/online_retail_sample.csv');
 
 async function seedAdminKey(dataSource: DataSource): Promise<string | undefined> {
   const keys = dataSource.getRepository(ApiKeyEntity);
@@ -13,20 +22,65 @@ async function seedAdminKey(dataSource: DataSource): Promise<string | undefined>
   return secret;
 }
 
+function importOrders(databaseUrl: string): void {
+  const output = execFileSync(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', DEMO_ORDERS], {
+    cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 16 * 1024 * 1024,
+  }).toString();
+  process.stdout.write(`[audiencekit] demo orders: ${output.trim().split('\n').pop()}\n`);
+}
+
+/**
+ * The seeds' examples plus value tiers. The data is from 2011, so windows relative to today find
+ * nobody for "last 90 days"; the RFM tiers use the whole history ('ever') and still rank customers.
+ */
+const DEMO_SEGMENTS = [
+  ...Object.values(EXAMPLE_SEGMENTS).map((example) => ({ ...example, kpi: { event: 'Order Completed', windowDays: 30, valueProperty: 'revenue' } })),
+  {
+    key: 'champions',
+    name: 'Champions',
+    description: 'RFM tier: bought recently, often, and for a lot. Play: exclusive early access.',
+    definition: { type: 'rfm', tiers: ['champions'], window: 'ever' },
+    kpi: { event: 'Order Completed', windowDays: 30, valueProperty: 'revenue' },
+  },
+  {
+    key: 'at-risk-high-value',
+    name: 'At-risk high-value',
+    description: 'RFM tier: lapsed customers with high frequency and spend. Play: win-back offer.',
+    definition: { type: 'rfm', tiers: ['at_risk_high_value'], window: 'ever' },
+    kpi: { event: 'Order Completed', windowDays: 30, valueProperty: 'revenue' },
+  },
+];
+
+async function createSegments(apiUrl: string, adminKey: string): Promise<void> {
+  const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+  for (const segment of DEMO_SEGMENTS) {
+    const created = await fetch(`${apiUrl}/segments`, { method: 'POST', headers, body: JSON.stringify({ owner: 'demo@audiencekit.local', ...segment }) });
+    if (!created.ok) throw new Error(`creating demo segment ${segment.key}: HTTP ${created.status} ${await created.text()}`);
+    const { id } = (await created.json()) as { id: string };
+    // Queued now, run by the worker as soon as it is up.
+    const refresh = await fetch(`${apiUrl}/segments/${id}/refresh`, { method: 'POST', headers });
+    if (!refresh.ok) throw new Error(`refreshing demo segment ${segment.key}: HTTP ${refresh.status}`);
+  }
+  process.stdout.write(`[audiencekit] demo segments: ${DEMO_SEGMENTS.map((segment) => segment.key).join(', ')} (refresh queued)\n`);
+}
+
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
   const dataSource = await createDataSource({ url, poolSize: 4, applicationName: 'audiencekit-demo-seed' }).initialize();
+  let adminKey: string | undefined;
   try {
-    const adminKey = await seedAdminKey(dataSource);
-    if (adminKey) {
-      process.stdout.write(`[audiencekit] demo admin API key (shown once, stored hashed): ${adminKey}\n`);
-    } else {
-      process.stdout.write('[audiencekit] demo data already loaded\n');
-    }
+    adminKey = await seedAdminKey(dataSource);
   } finally {
     await dataSource.destroy();
   }
+  if (!adminKey) {
+    process.stdout.write('[audiencekit] demo data already loaded\n');
+    return;
+  }
+  process.stdout.write(`[audiencekit] demo admin API key (shown once, stored hashed): ${adminKey}\n`);
+  importOrders(url);
+  if (process.env.AK_API_URL) await createSegments(process.env.AK_API_URL, adminKey);
 }
 
 main().catch((error: unknown) => {

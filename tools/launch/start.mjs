@@ -95,7 +95,7 @@ async function main() {
   const url = await databaseUrl();
   const env = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
   const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
-  if (process.env.AK_DEMO_DATA !== 'false') await run('demo-data', 'tools/demo/seed.ts', env);
+  if (process.env.AK_DEMO_DATA !== 'false') await run('demo-data', 'tools/demo/seed.ts', { ...env, AK_API_URL: apiUrl });
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   say(`audiencekit is running at ${apiUrl}  (health: ${apiUrl}/health, readiness: ${apiUrl}/ready)`);

@@ -60,6 +60,8 @@ describe('npm start (embedded default)', () => {
     const first = launch(env);
     const [, url] = await first.waitFor(/running at (\S+)/);
     expect(first.output()).toMatch(/demo admin API key \(shown once, stored hashed\): ak_adm_/);
+    expect(first.output()).toMatch(/demo orders: +events stored +28,000/);
+    expect(first.output()).toMatch(/demo segments: cart-abandoner, vip, win-back-candidate, champions, at-risk-high-value/);
     expect(await (await fetch(`${url}/ready`)).json()).toEqual({ ready: true, database: 'up', migrations: 'up-to-date' });
     expect(await stop(first.child)).toBe(0);
 
