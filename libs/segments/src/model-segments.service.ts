@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
+  applyPreprocessor,
   assignClusters,
   assignTiers,
+  chooseK,
   ClusterDefinition,
   ClusteringException,
   type ClusterModel,
@@ -10,6 +12,7 @@ import {
   featureMatrixFromRows,
   featureName,
   fitClusterModel,
+  fitPreprocessor,
   fitSpecification,
   FittedDefinition,
   isFittedDefinition,
@@ -40,6 +43,9 @@ export interface StoredClusterModel {
   clusters: ReturnType<typeof fitClusterModel>['profiles'];
   notes: string[];
 }
+
+/** The k-selection curves of a cluster definition (`POST /segments/choose-k`). */
+export type ChooseKView = ReturnType<typeof chooseK> & { profiles: number; notes: string[] };
 
 /** What a propensity segment version stores in `segment_versions.model`. */
 export interface StoredPropensityModel {
@@ -191,6 +197,23 @@ export class ModelSegmentsService {
         return `CASE WHEN jsonb_typeof(p.traits #> ${path}::text[]) = 'number' THEN (p.traits #>> ${path}::text[])::float8 END`;
       }
     }
+  }
+
+  /**
+   * The silhouette and elbow (inertia) curves for k = kMin..kMax on a cluster definition's features,
+   * preprocessed exactly as a fit would be, so a marketer can choose k before saving. Nothing is stored.
+   * @throws {ApiException} 400 with the refusal (too few profiles for kMax, constant feature, ...).
+   */
+  async chooseK(manager: EntityManager, definition: ClusterDefinition, now: Date, range: { kMin: number; kMax: number }): Promise<ChooseKView> {
+    const rows = await this.featureRows(manager, definition, now);
+    this.assertPopulation(rows, definition);
+    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
+    return refuseAs400(definition, () => {
+      const preprocessor = fitPreprocessor(rows.matrix, { scaling: definition.scaling, imputation: definition.imputation, log1p });
+      const input = applyPreprocessor(preprocessor, rows.matrix);
+      const curve = chooseK(input, { ...range, seed: definition.seed, nInit: definition.restarts, silhouette: { seed: definition.seed } });
+      return { profiles: rows.profileIds.length, ...curve, notes: preprocessor.notes };
+    });
   }
 
   private async fitCluster(manager: EntityManager, definition: ClusterDefinition, now: Date): Promise<StoredClusterModel> {

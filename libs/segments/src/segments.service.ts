@@ -4,7 +4,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { ApiException } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segmentation';
-import { ModelSegmentsService, StoredClusterModel } from './model-segments.service';
+import { ChooseKView, ModelSegmentsService, StoredClusterModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
 
@@ -110,6 +110,15 @@ export class SegmentsService {
       await manager.getRepository(SegmentEntity).save(segment);
       return toView(segment, definition);
     });
+  }
+
+  /** Silhouette and elbow curves for a cluster definition over k = kMin..kMax; saves nothing. */
+  async chooseK(definitionInput: unknown, range: { kMin: number; kMax: number }, now: Date = new Date()): Promise<ChooseKView> {
+    const definition = this.definitions.parse(definitionInput);
+    if (definition.type !== 'cluster') {
+      throw new ApiException(400, 'not_a_cluster_definition', 'choosing k needs a cluster definition', [{ path: 'definition.type', message: `must be "cluster", got "${definition.type}"` }]);
+    }
+    return this.models.chooseK(this.dataSource.manager, definition, now, range);
   }
 
   async get(id: string): Promise<SegmentView> {

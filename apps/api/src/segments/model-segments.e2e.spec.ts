@@ -53,6 +53,20 @@ describe('model-backed segments through the API', () => {
     expect(response.body.intentValuePlays).toHaveLength(4);
   });
 
+  it('returns the k = 2..10 silhouette and elbow curves of a cluster definition (marketer), with 400s naming the field', async () => {
+    const curve = await call('POST', '/segments/choose-k', { definition: cluster(2) });
+    expect(curve.status).toBe(200);
+    expect(curve.body.candidates.map((c: { k: number }) => c.k)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(curve.body).toMatchObject({ profiles: 30, silhouetteExact: true });
+    // The two planted groups: k = 2 separates them best.
+    expect(curve.body.bestBySilhouette).toBe(2);
+    expect((await call('POST', '/segments/choose-k', { definition: cluster(2) }, viewerKey)).status).toBe(403);
+    const reversed = await call('POST', '/segments/choose-k', { definition: cluster(2), kMin: 5, kMax: 3 });
+    expect(reversed).toMatchObject({ status: 400, body: { details: [expect.objectContaining({ path: 'kMax' })] } });
+    const notCluster = await call('POST', '/segments/choose-k', { definition: { type: 'rfm', tiers: ['champions'] } });
+    expect(notCluster).toMatchObject({ status: 400, body: { code: 'not_a_cluster_definition', details: [{ path: 'definition.type' }] } });
+  });
+
   it('creates an RFM segment (no model) and refuses to refit it', async () => {
     const created = await create('champions', { type: 'rfm', tiers: ['champions', 'loyal'] });
     expect(created.status).toBe(201);

@@ -8,6 +8,9 @@ const listQuerySchema = pageQuerySchema.extend({ owner: z.string().optional(), s
 const previewSchema = z.object({ definition: z.unknown(), sampleSize: z.number().int().min(0).max(100).default(10) });
 const asOfQuerySchema = pageQuerySchema.extend({ asOf: z.iso.datetime({ offset: true }).optional() });
 const overlapQuerySchema = z.object({ with: z.uuid() });
+const chooseKSchema = z
+  .object({ definition: z.unknown(), kMin: z.number().int().min(2).max(20).default(2), kMax: z.number().int().min(2).max(20).default(10) })
+  .refine((input) => input.kMax >= input.kMin, { path: ['kMax'], message: 'must be at least kMin' });
 
 /** Segments: documentation, versions, preview, refresh, runs and membership. */
 @Controller('segments')
@@ -46,6 +49,15 @@ export class SegmentsController {
   @RequireRole('viewer')
   valueTiers() {
     return { rfmTiers: DEFAULT_RFM_TIERS, intentValuePlays: Object.values(INTENT_VALUE_PLAYS) };
+  }
+
+  @ApiRoute({ summary: 'Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere', body: chooseKSchema, status: 200 })
+  @Post('choose-k')
+  @HttpCode(200)
+  @RequireRole('marketer')
+  chooseK(@Body() body: unknown) {
+    const input = parseInput(chooseKSchema, body);
+    return this.segments.chooseK(input.definition, { kMin: input.kMin, kMax: input.kMax });
   }
 
   @ApiRoute({ summary: 'A segment with its current definition' })

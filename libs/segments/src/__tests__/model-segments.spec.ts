@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { featureMatrixFromColumns, fitClusterModel, trainPropensityModel } from '@audiencekit/segmentation';
+import { applyPreprocessor, chooseK, featureMatrixFromColumns, fitClusterModel, fitPreprocessor, trainPropensityModel } from '@audiencekit/segmentation';
 import type { JobQueue } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { StoredClusterModel, StoredPropensityModel } from '../model-segments.service';
@@ -115,6 +115,28 @@ describe('cluster and propensity segments', () => {
       expect(model.stability?.replicates).toBe(10);
       expect(model.clusters).toHaveLength(6);
       expect(model.clusters[0].description).toMatch(/× average/);
+    });
+
+    it('returns the silhouette and elbow curves for k = 2..10 on the same preprocessed features, saving nothing', async () => {
+      const before = await segmentCount();
+      const curve = await segments.chooseK(mallDefinition(), { kMin: 2, kMax: 10 }, NOW);
+      const matrix = featureMatrixFromColumns({
+        age: order.map((row) => Number(mall[row.index]['Age'])),
+        income: order.map((row) => Number(mall[row.index]['Annual Income (k$)'])),
+        score: order.map((row) => Number(mall[row.index]['Spending Score (1-100)'])),
+      });
+      const input = applyPreprocessor(fitPreprocessor(matrix, { scaling: 'standard' }), matrix);
+      const reference = chooseK(input, { kMin: 2, kMax: 10, seed: 0, nInit: 10, silhouette: { seed: 0 } });
+      expect(curve.candidates.map((c) => c.k)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(curve.candidates).toEqual(reference.candidates);
+      expect(curve).toMatchObject({ profiles: 200, silhouetteExact: true, silhouetteSampleSize: 200, bestBySilhouette: reference.bestBySilhouette, elbow: reference.elbow });
+      // Inertia falls as k grows (the elbow curve), and the chosen k is one of the candidates.
+      for (let i = 1; i < curve.candidates.length; i++) expect(curve.candidates[i].inertia).toBeLessThan(curve.candidates[i - 1].inertia);
+      expect(await segmentCount()).toBe(before);
+      await expect(segments.chooseK(mallDefinition(), { kMin: 2, kMax: 250 }, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'too_few_rows' } });
+      await expect(segments.chooseK({ type: 'rfm', tiers: ['champions'] }, { kMin: 2, kMax: 10 }, NOW)).rejects.toMatchObject({
+        status: 400, response: { code: 'not_a_cluster_definition' },
+      });
     });
 
     it('refreshes to the profiles nearest the stored centre of the picked cluster', async () => {
