@@ -14,8 +14,13 @@
  * Request bodies and COPY text are generated before either clock starts, so neither side pays for
  * making up data. Uses DATABASE_URL's server, else the local one (see bench/lib/bench-database.ts).
  * INGEST_BENCH_API_NODE_OPTIONS passes node flags to the API process (e.g. `--cpu-prof`).
+ * `--db-transport=tcp` reaches a local Postgres over TCP instead of its Unix socket; `--client=fetch`
+ * sends with fetch instead of node:http. Besides events/s it prints CPU time per event (API
+ * process, Postgres backends, this client; from /proc), which moves less with other load.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -34,6 +39,8 @@ const USERS = Number(argument('users') ?? Math.max(1_000, Math.round(EVENTS / 20
 const ACTIVE = Number(argument('active-sessions') ?? 300);
 const SHAPE = argument('shape') ?? 'sessions';
 const AUDIENCE = argument('audience') ?? 'separate';
+const TRANSPORT = argument('db-transport') ?? 'socket';
+const CLIENT = argument('client') ?? 'http';
 const START = Date.parse('2024-01-01T00:00:00Z');
 
 function argument(name: string): string | undefined {
@@ -183,28 +190,34 @@ function toMessage(event: SyntheticEvent): Record<string, unknown> {
   return { type: 'track', ...ids, event: event.name, properties: event.properties };
 }
 
+// The HTTP side stores the write key's id in source_id: the COPY side stores one too, so both write the same columns.
+const COPY_SOURCE_ID = '00000000-0000-4000-8000-0000000000aa';
+
 /** One COPY text-format line of the events columns (JSON never holds a raw tab or newline; backslashes double). */
 function toCopyLine(event: SyntheticEvent): string {
   const profileId = `00000000-0000-4000-8000-${event.user.toString(16).padStart(12, '0')}`;
   const text = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\'));
-  return [event.messageId, profileId, event.type, text(event.name), event.timestamp, text(JSON.stringify(event.properties)), text(JSON.stringify(event.context)), text(event.userId), text(event.anonymousId)].join('\t') + '\n';
+  return [event.messageId, profileId, event.type, text(event.name), event.timestamp, text(JSON.stringify(event.properties)), text(JSON.stringify(event.context)), text(event.userId), text(event.anonymousId), COPY_SOURCE_ID].join('\t') + '\n';
 }
 
-async function copyBaseline(url: string, chunks: Buffer[]): Promise<number> {
+async function copyBaseline(url: string, chunks: Buffer[]): Promise<{ ms: number; backendCpu: number }> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(`CREATE TABLE bench_copy_events (LIKE events INCLUDING ALL)`);
     await checkpoint(client);
+    const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
+    const cpuBefore = cpuSeconds(pid);
     const ms = await timeIt(async () => {
-      const copy = client.query(copyFrom(`COPY bench_copy_events (message_id, profile_id, type, name, timestamp, properties, context, user_id, anonymous_id) FROM STDIN`));
+      const copy = client.query(copyFrom(`COPY bench_copy_events (message_id, profile_id, type, name, timestamp, properties, context, user_id, anonymous_id, source_id) FROM STDIN`));
       await pipeline(Readable.from(chunks), copy);
     });
+    const backendCpu = cpuSeconds(pid) - cpuBefore;
     const [{ count }] = (await client.query(`SELECT count(*)::int AS count FROM bench_copy_events`)).rows;
     if (count !== EVENTS) throw new Error(`COPY stored ${count} rows, expected ${EVENTS}`);
     // Measured: drop it, or autovacuum would vacuum and analyze its N fresh rows during the HTTP run.
     await client.query(`DROP TABLE bench_copy_events`);
-    return ms;
+    return { ms, backendCpu };
   } finally {
     await client.end();
   }
@@ -230,11 +243,35 @@ async function startApi(url: string): Promise<{ baseUrl: string; child: ChildPro
 
 async function httpIngest(baseUrl: string, writeKey: string, streamsOfBodies: Buffer[][]): Promise<number> {
   const authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
-  const send = async (body: Buffer) => {
-    const response = await fetch(`${baseUrl}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
-    const result = (await response.json()) as { stored?: number; rejected?: unknown[]; message?: string };
-    if (response.status !== 200 || result.rejected?.length) throw new Error(`batch answered ${response.status}: ${JSON.stringify(result).slice(0, 500)}`);
+  const check = (status: number, text: string) => {
+    const result = JSON.parse(text) as { stored?: number; rejected?: unknown[]; message?: string };
+    if (status !== 200 || result.rejected?.length) throw new Error(`batch answered ${status}: ${text.slice(0, 500)}`);
   };
+  // node:http with keep-alive costs this process about half the CPU of fetch (undici) per request,
+  // CPU the API and Postgres share on a small machine; `--client=fetch` measures with fetch.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const url = new URL(`${baseUrl}/v1/batch`);
+  const send = CLIENT === 'fetch'
+    ? async (body: Buffer) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+      check(response.status, await response.text());
+    }
+    : (body: Buffer) => new Promise<void>((resolve, reject) => {
+      const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('end', () => {
+          try {
+            resolve(check(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        response.once('error', reject);
+      });
+      request.once('error', reject);
+      request.end(body);
+    });
   if (streamsOfBodies.length > 1) {
     // One sender per source, each waiting for its previous batch's answer.
     return timeIt(() => Promise.all(streamsOfBodies.map(async (bodies) => {
@@ -249,26 +286,91 @@ async function httpIngest(baseUrl: string, writeKey: string, streamsOfBodies: Bu
   return timeIt(() => Promise.all(Array.from({ length: CONCURRENCY }, sender)));
 }
 
+/**
+ * The URL both sides use. A Postgres on this machine is reached through its Unix socket when it
+ * has one (`--db-transport=tcp` keeps TCP): over loopback TCP the kernel charges both ends'
+ * network stack to the sending process, which on two cores is CPU taken from the API and from
+ * Postgres. COPY and the API use the same transport, so the comparison stays like for like.
+ */
+function databaseUrl(url: string): string {
+  const parsed = new URL(url);
+  const socketDir = '/var/run/postgresql';
+  const local = ['127.0.0.1', 'localhost'].includes(parsed.hostname);
+  if (TRANSPORT !== 'socket' || !local || !existsSync(`${socketDir}/.s.PGSQL.${parsed.port || 5432}`)) return url;
+  parsed.searchParams.set('host', socketDir);
+  return parsed.toString();
+}
+
+/** User + system CPU seconds a process has used so far (from /proc; 0 where there is no /proc). */
+function cpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((which === 'sys' ? 0 : Number(fields[11])) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The Postgres backends serving a database, except the asking connection. */
+async function backendPids(query: (sql: string, parameters: unknown[]) => Promise<{ pid: number }[]>, database: string): Promise<number[]> {
+  const rows = await query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+  return rows.map((row) => row.pid);
+}
+
+const cpuUsageSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+
+/** Busy and idle jiffies of all cores (the first line of /proc/stat). */
+function machineCpu(): { busy: number; idle: number } {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait };
+  } catch {
+    return { busy: 0, idle: 1 };
+  }
+}
+
+const perEvent = (seconds: number) => Math.round((seconds * 1e6) / EVENTS);
+
 async function checkpoint(client: Client): Promise<void> {
   // Start each side with no pending checkpoint work from the other (needs superuser; skipped otherwise).
   await client.query('CHECKPOINT').catch(() => undefined);
 }
 
 async function main(): Promise<void> {
-  console.log(`${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
+  console.log(`${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences, client ${CLIENT}), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
   const generated = streams();
   console.log(`generated ${generated.copyChunks.length.toLocaleString('en-US')} request bodies (${(generated.bytes / 1e6).toFixed(0)} MB of JSON)\n`);
   const database = await createBenchDatabase('ingest');
+  const url = databaseUrl(database.url);
+  console.log(`Postgres over ${url === database.url ? 'TCP' : 'its Unix socket'} (COPY and API alike)`);
   let api: { baseUrl: string; child: ChildProcess } | undefined;
   try {
-    const copyMs = await copyBaseline(database.url, generated.copyChunks);
+    const { ms: copyMs, backendCpu: copyBackendCpu } = await copyBaseline(url, generated.copyChunks);
     generated.copyChunks.length = 0;
 
     const { secret, prefix, hash } = generateApiKey('write');
     await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'bench source', role: 'write', prefix, keyHash: hash });
-    api = await startApi(database.url);
+    // INGEST_BENCH_LOG_STATEMENTS=1 logs every statement of the API's connections with its duration
+    // (the server's log; needs superuser): how many round trips a batch costs, and which are slow.
+    if (process.env.INGEST_BENCH_LOG_STATEMENTS) await database.dataSource.query(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET log_min_duration_statement = 0`);
+    api = await startApi(url);
     await database.dataSource.query('CHECKPOINT').catch(() => undefined);
+    const databaseName = new URL(database.url).pathname.slice(1);
+    const pids = () => backendPids((sql, parameters) => database.dataSource.query(sql, parameters), databaseName);
+    const backendsCpu = async () => (await pids()).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const apiPid = api.child.pid ?? 0;
+    const apiCpuBefore = cpuSeconds(apiPid);
+    const apiSysBefore = cpuSeconds(apiPid, 'sys');
+    const backendCpuBefore = await backendsCpu(); // the pool connects lazily: few or none yet
+    const benchCpuBefore = process.cpuUsage();
+    const machineBefore = machineCpu();
     const httpMs = await httpIngest(api.baseUrl, secret, generated.bodies);
+    const apiCpu = cpuSeconds(apiPid) - apiCpuBefore;
+    const apiSys = cpuSeconds(apiPid, 'sys') - apiSysBefore;
+    const backendCpu = (await backendsCpu()) - backendCpuBefore;
+    const benchCpu = cpuUsageSeconds(process.cpuUsage(benchCpuBefore));
+    const machine = machineCpu();
 
     const [stored] = await database.dataSource.query(
       `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM profiles WHERE merged_into IS NULL) AS profiles, (SELECT count(*)::int FROM identities) AS identities`,
@@ -280,6 +382,11 @@ async function main(): Promise<void> {
       { path: 'POST /v1/batch (validate, stitch, commit)', events: EVENTS, seconds: httpMs / 1000, 'events/s': rate(httpMs) },
     ]);
     console.log(`\nHTTP / COPY = ${(copyMs / httpMs).toFixed(2)} (target ≥ 0.50); the API also wrote ${stored.profiles.toLocaleString('en-US')} profiles and ${stored.identities.toLocaleString('en-US')} identities`);
+    // CPU time per event moves much less with the machine's load than events/s do.
+    console.log(`CPU per event (user+sys): COPY backend ${perEvent(copyBackendCpu)} µs;  HTTP: API process ${perEvent(apiCpu)} µs (${perEvent(apiSys)} of it system) + Postgres backends ${perEvent(backendCpu)} µs (+ this client ${perEvent(benchCpu)} µs)`);
+    const busy = machine.busy - machineBefore.busy;
+    console.log(`machine during the HTTP run: ${((busy / (busy + machine.idle - machineBefore.idle)) * 100).toFixed(0)}% of all cores busy`);
+    console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   } finally {
     if (api) {
       api.child.kill('SIGTERM');

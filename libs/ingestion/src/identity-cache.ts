@@ -31,6 +31,15 @@ export class IdentityCache {
     trim(this.owners, this.capacity);
   }
 
+  /**
+   * Forgets every identifier that resolves to `profile` (deleted on request: its identities are
+   * gone, so the next event of that person must look them up, find nothing, and start afresh).
+   */
+  forgetProfile(profile: string): void {
+    for (const [key, owner] of this.owners) if (owner === profile) this.owners.delete(key);
+    this.redirects.delete(profile);
+  }
+
   /** `loser` now resolves through `winner`. */
   redirect(loser: string, winner: string): void {
     if (this.capacity === 0) return;

@@ -22,6 +22,16 @@ export interface ProfileWrite {
   lastSeenAt: Date | null;
 }
 
+/** What one stitching plan writes (see `writeStitching`). */
+export interface StitchingWrites {
+  newProfiles: ProfileWrite[];
+  newIdentities: (Identifier & { profileId: string })[];
+  /** Existing profiles that merge: the loser points at the winner. */
+  merges: { loser: string; winner: string }[];
+  /** Traits and seen times of profiles this transaction has locked. */
+  updates: ProfileWrite[];
+}
+
 /** A query function: a transaction's QueryRunner, or the DataSource for reads outside one. */
 export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -120,7 +130,8 @@ export class IngestionRepository {
    * Locks every existing profile the batch uses, in id order (so two transactions never wait on
    * each other in a cycle), and returns their current state. The lock is what makes stitching safe
    * under concurrency: a merge and a batch that touch the same profile run one after the other and
-   * the second sees the first's result, and read-modify-write of traits is exact.
+   * the second sees the first's result, and read-modify-write of traits is exact. A profile
+   * deleted on request (libs/privacy) is not returned: to the caller it is gone.
    */
   async lockProfiles(ids: string[], withTraits: ReadonlySet<string>): Promise<LockedProfile[]> {
     if (ids.length === 0) return [];
@@ -129,7 +140,7 @@ export class IngestionRepository {
         `SELECT id, merged_into, first_seen_at, last_seen_at,
                 CASE WHEN id = ANY($2::uuid[]) THEN traits END AS traits,
                 CASE WHEN id = ANY($2::uuid[]) THEN trait_timestamps END AS trait_timestamps
-           FROM profiles WHERE id = ANY($1::uuid[])
+           FROM profiles WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
           ORDER BY id
             FOR NO KEY UPDATE`,
         [[...ids].sort(), [...withTraits]],
@@ -155,14 +166,21 @@ export class IngestionRepository {
   }
 
   /**
-   * New profiles and identities in one statement. Identities skip any stored meanwhile; returns
-   * how many were inserted (fewer than asked means another writer claimed one, and the caller runs
-   * the transaction again). Identity rows go in (type, value) order so concurrent inserts of
-   * overlapping sets cannot deadlock.
+   * Everything stitching writes, in one statement (one round trip and one plan instead of up to
+   * six): new profiles and identities, merges (each loser points at its winner, older losers that
+   * pointed at it follow, its identities and events move to the winner), and the traits and seen
+   * times of profiles this transaction has locked. The parts touch disjoint rows (losers are live
+   * profiles, never among the updated ones), so they can share one snapshot.
+   *
+   * Identities skip any stored meanwhile; returns how many were inserted (fewer than asked means
+   * another writer claimed one, and the caller rolls back and runs the transaction again).
+   * Identity rows go in (type, value) order so concurrent inserts of overlapping sets cannot deadlock.
    */
-  async insertProfilesAndIdentities(profiles: ProfileWrite[], identities: (Identifier & { profileId: string })[]): Promise<number> {
-    if (profiles.length === 0 && identities.length === 0) return 0;
-    const sorted = [...identities].sort((a, b) => compare(identifierKey(a), identifierKey(b)));
+  async writeStitching(changes: StitchingWrites): Promise<number> {
+    const { newProfiles, newIdentities, merges, updates } = changes;
+    if (newProfiles.length === 0 && newIdentities.length === 0 && merges.length === 0 && updates.length === 0) return 0;
+    const sorted = [...newIdentities].sort((a, b) => compare(identifierKey(a), identifierKey(b)));
+    const pairs = `unnest($5::uuid[], $6::uuid[]) AS m(loser, winner)`;
     const [row] = await this.runner.query(
       `WITH new_profiles AS (
          INSERT INTO profiles (id, traits, trait_timestamps, first_seen_at, last_seen_at)
@@ -173,38 +191,31 @@ export class IngestionRepository {
          SELECT type, value, profile_id FROM unnest($2::text[], $3::text[], $4::uuid[]) AS i(type, value, profile_id)
          ON CONFLICT (type, value) DO NOTHING
          RETURNING 1
+       ), merged AS (
+         UPDATE profiles p SET merged_into = m.winner, updated_at = now() FROM ${pairs} WHERE p.id = m.loser
+       ), repointed AS (
+         UPDATE profiles p SET merged_into = m.winner, updated_at = now() FROM ${pairs} WHERE p.merged_into = m.loser
+       ), moved_identities AS (
+         UPDATE identities i SET profile_id = m.winner FROM ${pairs} WHERE i.profile_id = m.loser
+       ), moved_events AS (
+         UPDATE events e SET profile_id = m.winner FROM ${pairs} WHERE e.profile_id = m.loser
+       ), updated AS (
+         UPDATE profiles p
+            SET traits = COALESCE(u.traits, p.traits),
+                trait_timestamps = COALESCE(u.trait_timestamps, p.trait_timestamps),
+                first_seen_at = u.first_seen_at,
+                last_seen_at = u.last_seen_at,
+                updated_at = now()
+           FROM json_to_recordset($7::json) AS u(id uuid, traits jsonb, trait_timestamps jsonb, first_seen_at timestamptz, last_seen_at timestamptz)
+          WHERE p.id = u.id
        )
        SELECT count(*)::int AS inserted FROM new_identities`,
-      [JSON.stringify(profiles.map(toProfileRow)), sorted.map((i) => i.type), sorted.map((i) => i.value), sorted.map((i) => i.profileId)],
+      [
+        JSON.stringify(newProfiles.map(toProfileRow)), sorted.map((i) => i.type), sorted.map((i) => i.value), sorted.map((i) => i.profileId),
+        merges.map((m) => m.loser), merges.map((m) => m.winner), JSON.stringify(updates.map(toProfileRow)),
+      ],
     );
     return row.inserted;
-  }
-
-  /** Each loser points at its winner; its identities and events move to the winner, and older losers that pointed at it follow. */
-  async mergeProfiles(merges: { loser: string; winner: string }[]): Promise<void> {
-    if (merges.length === 0) return;
-    const params = [merges.map((m) => m.loser), merges.map((m) => m.winner)];
-    const pairs = `unnest($1::uuid[], $2::uuid[]) AS m(loser, winner)`;
-    await this.runner.query(`UPDATE profiles p SET merged_into = m.winner, updated_at = now() FROM ${pairs} WHERE p.id = m.loser`, params);
-    await this.runner.query(`UPDATE profiles p SET merged_into = m.winner, updated_at = now() FROM ${pairs} WHERE p.merged_into = m.loser`, params);
-    await this.runner.query(`UPDATE identities i SET profile_id = m.winner FROM ${pairs} WHERE i.profile_id = m.loser`, params);
-    await this.runner.query(`UPDATE events e SET profile_id = m.winner FROM ${pairs} WHERE e.profile_id = m.loser`, params);
-  }
-
-  /** Writes traits and seen times of profiles this transaction has locked. */
-  async updateProfiles(profiles: ProfileWrite[]): Promise<void> {
-    if (profiles.length === 0) return;
-    await this.runner.query(
-      `UPDATE profiles p
-          SET traits = COALESCE(u.traits, p.traits),
-              trait_timestamps = COALESCE(u.trait_timestamps, p.trait_timestamps),
-              first_seen_at = u.first_seen_at,
-              last_seen_at = u.last_seen_at,
-              updated_at = now()
-         FROM json_to_recordset($1::json) AS u(id uuid, traits jsonb, trait_timestamps jsonb, first_seen_at timestamptz, last_seen_at timestamptz)
-        WHERE p.id = u.id`,
-      [JSON.stringify(profiles.map(toProfileRow))],
-    );
   }
 
   /**

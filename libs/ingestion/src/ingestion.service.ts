@@ -149,17 +149,24 @@ export class IngestionService {
     if (merged.length > 0 || locked.length !== touched.size) {
       // Merged by another process since we read (or cached) its identities: learn it, read again.
       for (const profile of merged) if (profile.mergedInto) this.cache.redirect(profile.id, profile.mergedInto);
-      throw new StitchingConflict('a profile was merged after its identities were read');
+      // Missing: deleted on request meanwhile (its identities went with it), so forget the cached owner.
+      const found = new Set(locked.map((profile) => profile.id));
+      for (const id of touched) if (!found.has(id)) this.cache.forgetProfile(id);
+      throw new StitchingConflict('a profile was merged or deleted after its identities were read');
     }
     const counts = await repository.identifierCounts([...needCounts]);
     const plan = planStitching({ messages, known, counts, caps: this.caps, newProfileId: randomUUID });
 
     const drafts = draftProfiles(locked, plan, events);
     const newProfiles = new Set(plan.newProfiles);
-    const inserted = await repository.insertProfilesAndIdentities(plan.newProfiles.map((id) => draftOf(drafts, id).write()), plan.newIdentities);
+    const inserted = await repository.writeStitching({
+      newProfiles: plan.newProfiles.map((id) => draftOf(drafts, id).write()),
+      newIdentities: plan.newIdentities,
+      merges: plan.merges,
+      updates: [...drafts.values()].filter((draft) => !newProfiles.has(draft.id) && draft.dirty).map((draft) => draft.write()),
+    });
+    // The statement's other writes are rolled back with the transaction.
     if (inserted !== plan.newIdentities.length) throw new StitchingConflict('another writer stored one of these identifiers first');
-    await repository.mergeProfiles(plan.merges);
-    await repository.updateProfiles([...drafts.values()].filter((draft) => !newProfiles.has(draft.id) && draft.dirty).map((draft) => draft.write()));
     const stored = await repository.copyEvents(lines, plan.profileOf);
 
     for (const identity of plan.newIdentities) known.set(identifierKey(identity), identity.profileId);

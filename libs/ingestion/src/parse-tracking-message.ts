@@ -51,7 +51,8 @@ export function parseTrackingMessage(raw: unknown, type: TrackingMessageType, co
   if (type === 'alias' && !userId) return fail([{ path: 'userId', message: 'alias needs the userId that previousId becomes' }]);
   if (!userId && !anonymousId) return fail([{ path: 'userId', message: 'userId or anonymousId is required' }]);
 
-  const messageContext = message.context || context.batchContext ? { ...context.batchContext, ...message.context } : null;
+  // The message's own context object when there is no batch context to lay under it (no copy).
+  const messageContext = context.batchContext ? { ...context.batchContext, ...message.context } : (message.context ?? null);
   const contextTraits = isPlainObject(messageContext?.['traits']) ? (messageContext['traits'] as Record<string, unknown>) : null;
   const shape = shapeByType(message as TypedMessage, type, contextTraits);
   return {
@@ -96,6 +97,8 @@ export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'b
   const batchSentAt = typeof sentAt === 'string' ? parseIsoDate(sentAt) : null;
   const events: TrackingEvent[] = [];
   const rejected: RejectedMessage[] = [];
+  // One context for every message (not a copy per message: the hot path allocates what it must only).
+  const messageContext: ParseContext = { ...context, batchSentAt, batchContext };
   batch.forEach((raw, index) => {
     const type = isPlainObject(raw) ? raw['type'] : undefined;
     if (typeof type !== 'string' || !(TRACKING_MESSAGE_TYPES as readonly string[]).includes(type)) {
@@ -104,7 +107,7 @@ export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'b
       rejected.push({ index, ...(messageId ? { messageId } : {}), errors: [{ path: isPlainObject(raw) ? 'type' : '', message }] });
       return;
     }
-    const result = parseTrackingMessage(raw, type as TrackingMessageType, { ...context, batchSentAt, batchContext });
+    const result = parseTrackingMessage(raw, type as TrackingMessageType, messageContext);
     if (result.ok) events.push(result.event);
     else rejected.push({ index, ...(result.messageId ? { messageId: result.messageId } : {}), errors: result.errors });
   });
@@ -124,8 +127,9 @@ interface Shape {
   previousId: string | null;
 }
 
+// Every shape is written out as a full literal in one field order: spreading a shared base object
+// per message (`{ ...none, name }`) was the parser's single most expensive line.
 function shapeByType(message: TypedMessage, type: TrackingMessageType, contextTraits: Record<string, unknown> | null): Shape {
-  const none = { traits: null, personTraits: contextTraits, previousId: null };
   switch (type) {
     case 'identify': {
       // RudderStack copies identify traits into context.traits too; Segment sends them in traits.
@@ -133,16 +137,20 @@ function shapeByType(message: TypedMessage, type: TrackingMessageType, contextTr
       return { name: null, properties: traits, traits, personTraits: traits, previousId: null };
     }
     case 'track':
-      return { ...none, name: message.event ?? null, properties: message.properties ?? {} };
+      return { name: message.event ?? null, properties: message.properties ?? {}, traits: null, personTraits: contextTraits, previousId: null };
     case 'page':
     case 'screen': {
       const properties = message.properties ?? {};
-      return { ...none, name: message.name ?? null, properties: message.category && !('category' in properties) ? { ...properties, category: message.category } : properties };
+      return {
+        name: message.name ?? null,
+        properties: message.category && !('category' in properties) ? { ...properties, category: message.category } : properties,
+        traits: null, personTraits: contextTraits, previousId: null,
+      };
     }
     case 'group':
-      return { ...none, name: null, properties: { groupId: message.groupId, traits: message.traits ?? {} } };
+      return { name: null, properties: { groupId: message.groupId, traits: message.traits ?? {} }, traits: null, personTraits: contextTraits, previousId: null };
     case 'alias':
-      return { ...none, name: null, properties: { previousId: message.previousId }, previousId: message.previousId ?? null };
+      return { name: null, properties: { previousId: message.previousId }, traits: null, personTraits: contextTraits, previousId: message.previousId ?? null };
     default:
       return assertNever(type);
   }

@@ -17,8 +17,16 @@ const trackingId = z
 // "2024-05-01T10:00:00+02:00", "2024-05-01 10:00:00"). Segment's libraries send the first form.
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Parses an ISO 8601 timestamp; a date-time without an offset is read as UTC. Null when invalid. */
 export function parseIsoTimestamp(text: string): Date | null {
+  // Fast path for what the Segment libraries send (`Date.toISOString()`): the general rule below
+  // accepts it with the same result, at several times the cost.
+  if (CANONICAL_ISO.test(text) && inRange(text, 5, 1, 12) && inRange(text, 8, 1, 31) && inRange(text, 11, 0, 23)) {
+    const time = Date.parse(text);
+    return Number.isNaN(time) ? null : new Date(time);
+  }
   const match = ISO_8601.exec(text.trim());
   if (!match) return null;
   const [, , month, day, hour, , , offset] = match;
@@ -26,6 +34,12 @@ export function parseIsoTimestamp(text: string): Date | null {
   const normalised = text.trim().replace(' ', 'T') + (hour !== undefined && offset === undefined ? 'Z' : '');
   const time = Date.parse(normalised);
   return Number.isNaN(time) ? null : new Date(time);
+}
+
+/** Whether the two digits at `at` are a number from `low` to `high`. */
+function inRange(text: string, at: number, low: number, high: number): boolean {
+  const value = (text.charCodeAt(at) - 48) * 10 + (text.charCodeAt(at + 1) - 48);
+  return value >= low && value <= high;
 }
 
 const timestamp = z

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
@@ -142,14 +143,12 @@ function discard(request: Request): Promise<void> {
 
 function parseJson(buffer: Buffer): { json?: unknown; problem?: TrackingBodyProblem } {
   if (buffer.length === 0) return { problem: { code: 'invalid_json', message: 'the request body is empty; send a JSON object' } };
-  let text: string;
+  // isUtf8 (simdutf) then toString is about half the cost of a fatal TextDecoder, same verdict.
+  if (!isUtf8(buffer)) return { problem: { code: 'invalid_json', message: 'the request body is not valid UTF-8' } };
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-  } catch {
-    return { problem: { code: 'invalid_json', message: 'the request body is not valid UTF-8' } };
-  }
-  try {
-    return { json: JSON.parse(text) };
+    // A leading byte order mark is skipped, as TextDecoder does.
+    const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+    return { json: JSON.parse(buffer.toString('utf8', bom)) };
   } catch (error) {
     return { problem: { code: 'invalid_json', message: `the request body is not valid JSON: ${(error as Error).message}` } };
   }

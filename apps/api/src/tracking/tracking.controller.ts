@@ -4,7 +4,7 @@ import {
   batchEnvelopeSchema, IngestionService, MessageProblem, parseTrackingBatch, parseTrackingMessage, RejectedMessage, TRACKING_LIMITS,
   TRACKING_MESSAGE_SCHEMAS, TrackingMessageType,
 } from '@audiencekit/ingestion';
-import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, RequireWriteKey } from '@audiencekit/server-core';
+import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, Metrics, RequireWriteKey } from '@audiencekit/server-core';
 import { TrackingErrorFilter } from './tracking-error.filter';
 import { TrackingRequest } from './tracking-body.middleware';
 
@@ -27,7 +27,10 @@ const single = (type: TrackingMessageType, summary: string) =>
 @RequireWriteKey()
 @UseFilters(TrackingErrorFilter)
 export class TrackingController {
-  constructor(private readonly ingestion: IngestionService) {}
+  constructor(
+    private readonly ingestion: IngestionService,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post('identify')
   @HttpCode(200)
@@ -83,19 +86,30 @@ export class TrackingController {
     const parsed = parseTrackingBatch(body, { receivedAt: new Date(), checkSize: bytes > TRACKING_LIMITS.maxMessageBytes });
     if (!parsed.ok) throw invalid('invalid_batch', 'invalid batch', parsed.errors);
     const { events, rejected } = parsed.batch;
+    this.count('batch', 'rejected', rejected.length);
     if (events.length === 0 && rejected.length > 0) {
       throw invalid('invalid_batch', `no message of the batch is valid (${rejected.length} rejected)`, rejectedDetails(rejected));
     }
     const result = await this.ingestion.ingest(events, { sourceId: key?.id });
+    this.count('batch', 'accepted', events.length);
     return { success: true as const, stored: result.stored, duplicates: result.duplicates, rejected };
   }
 
   private async ingestOne(type: TrackingMessageType, request: TrackingRequest, body: unknown, key?: AuthenticatedKey) {
     this.readBody(request);
     const parsed = parseTrackingMessage(body, type, { receivedAt: new Date(), checkSize: false });
-    if (!parsed.ok) throw invalid('invalid_message', `invalid ${type} message`, parsed.errors);
+    if (!parsed.ok) {
+      this.count(type, 'rejected', 1);
+      throw invalid('invalid_message', `invalid ${type} message`, parsed.errors);
+    }
     const result = await this.ingestion.ingest([parsed.event], { sourceId: key?.id });
+    this.count(type, 'accepted', 1);
     return { success: true as const, stored: result.stored, duplicates: result.duplicates };
+  }
+
+  /** Counted after the commit: `accepted` means durable (stored, or a duplicate of a stored message). */
+  private count(route: string, outcome: 'accepted' | 'rejected', messages: number): void {
+    if (messages > 0) this.metrics.ingestEvents.inc({ route, outcome }, messages);
   }
 
   /** Turns a body the reader could not accept into a 400 with its reason; returns the body's size. */

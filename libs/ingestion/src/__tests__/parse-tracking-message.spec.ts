@@ -59,6 +59,20 @@ describe('parseTrackingMessage', () => {
     expect(errorsOf(parse('track', { userId: 'u', event: 'x', timestamp }))).toEqual([{ path: 'timestamp', message: expect.stringMatching(/ISO 8601/) }]);
   });
 
+  // The canonical form (`toISOString()`) takes a fast path: it must judge exactly as the general rule.
+  it.each(['2024-00-10T10:00:00.000Z', '2024-13-10T10:00:00.000Z', '2024-05-00T10:00:00.000Z', '2024-05-32T10:00:00.000Z', '2024-05-10T24:00:00.000Z', '2024-05-10T10:60:00.000Z'])(
+    'rejects the out-of-range canonical timestamp %p',
+    (timestamp) => {
+      expect(parseIsoTimestamp(timestamp)).toBeNull();
+    },
+  );
+
+  it('reads canonical timestamps as Date.parse does', () => {
+    for (const timestamp of ['2024-01-01T00:00:00.000Z', '2024-12-31T23:59:59.999Z', '2024-02-29T12:30:45.123Z']) {
+      expect(parseIsoTimestamp(timestamp)?.getTime()).toBe(Date.parse(timestamp));
+    }
+  });
+
   it('reads a timestamp without offset as UTC', () => {
     expect(parseIsoTimestamp('2011-12-09 12:50:00')?.toISOString()).toBe('2011-12-09T12:50:00.000Z');
     expect(parseIsoTimestamp('2024-05-01')?.toISOString()).toBe('2024-05-01T00:00:00.000Z');

@@ -52,6 +52,7 @@ describe('tracking API: bad input', () => {
     await expectRejected(() => post('/v1/track', '{"userId": "u", "event": '), 400, 'invalid_json', /not valid JSON/);
     await expectRejected(() => post('/v1/batch', 'batch=1', { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'invalid_json');
     await expectRejected(() => post('/v1/track', ''), 400, 'invalid_json', /empty/);
+    await expectRejected(() => post('/v1/track', Buffer.from([0xef, 0xbb, 0xbf])), 400, 'invalid_json', /not valid JSON/);
     await expectRejected(() => post('/v1/track', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, 'invalid_json', /UTF-8/);
   });
 
@@ -120,6 +121,13 @@ describe('tracking API: bad input', () => {
   it('answers 400 and writes nothing when no message of a batch is valid', async () => {
     const body = await expectRejected(() => postJson('/v1/batch', { batch: [{ type: 'track', event: 'x' }, { type: 'nope' }] }), 400, 'invalid_batch', /no message of the batch is valid/);
     expect(body.details?.map((detail) => detail.path)).toEqual(['batch[0].userId', 'batch[1].type']);
+  });
+
+  it('skips a UTF-8 byte order mark before the JSON', async () => {
+    const json = JSON.stringify({ batch: [{ type: 'track', userId: 'u-bom', event: 'Marked', messageId: 'bom-1' }] });
+    const response = await post('/v1/batch', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]));
+    expect(await response.json()).toEqual({ success: true, stored: 1, duplicates: 0, rejected: [] });
+    expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM events WHERE message_id = 'bom-1'`)).toEqual([{ n: 1 }]);
   });
 
   it('accepts gzip bodies and stores a retried messageId once', async () => {
