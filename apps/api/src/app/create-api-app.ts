@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ErrorBodyFilter, migrateDatabase } from '@audiencekit/server-core';
+import { AppConfig, ErrorBodyFilter, Metrics, migrateDatabase } from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
 import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
+import { trackingRequestTimer } from '../metrics/tracking-metrics.middleware';
 
 /**
  * Builds the API application (used by main.ts and by the tests, so both boot the same thing).
@@ -22,11 +25,22 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
  */
 export function configureApiApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
+  app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalFilters(new ErrorBodyFilter());
   app.useStaticAssets(getAbsoluteFSPath(), { prefix: '/docs/assets/', index: false });
+  serveConsole(app);
   return app;
+}
+
+/** The built admin console (apps/console/dist, `vite build apps/console`) at /console/, when it has been built. */
+export const CONSOLE_DIST = path.resolve(__dirname, '../../../console/dist');
+
+function serveConsole(app: NestExpressApplication): void {
+  if (!existsSync(path.join(CONSOLE_DIST, 'index.html'))) return;
+  // Static files only: the console calls the same admin API routes as any client, with its key.
+  app.useStaticAssets(CONSOLE_DIST, { prefix: '/console/', index: 'index.html' });
 }

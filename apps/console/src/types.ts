@@ -1,0 +1,158 @@
+// Shapes of the admin API's answers that the console reads (see /openapi.json).
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface Kpi {
+  event: string;
+  windowDays: number;
+  valueProperty?: string | null;
+}
+
+export interface Segment {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  owner: string;
+  refreshCadence: string;
+  kpi: Kpi | null;
+  status: string;
+  qualityThresholds: { minSize: number; maxChurn: number };
+  version: number;
+  definition: Definition;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Definition = { type: string; [field: string]: unknown };
+
+export interface SegmentVersion {
+  version: number;
+  definition: Definition;
+  model: StoredModel | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface SegmentRun {
+  id: string;
+  version: number;
+  status: string;
+  trigger: string;
+  queuedAt: string;
+  finishedAt: string | null;
+  size: number | null;
+  adds: number | null;
+  removes: number | null;
+  durationMs: number | null;
+  quality: { empty?: boolean; notSubstantial?: boolean; unstable?: boolean; churn?: number | null } | null;
+  error: string | null;
+}
+
+export interface StoredClusterModel {
+  kind: 'cluster';
+  fittedAt: string;
+  profiles: number;
+  silhouette: { score: number; exact: boolean; sampleSize: number };
+  stability?: { meanAdjustedRandIndex?: number } | null;
+  clusters: { cluster: number; size: number; share: number; description: string; features: { feature: string; mean: number; populationMean: number; standardisedDifference: number }[] }[];
+  notes: string[];
+}
+
+export interface StoredPropensityModel {
+  kind: 'propensity';
+  fittedAt: string;
+  profiles: number;
+  positives: number;
+  heldOutAuc: number;
+  trainAuc: number;
+  tierCounts: Record<'top' | 'middle' | 'bottom', number>;
+  calibration: { bins: { bin: number; count: number; meanPredicted: number; observedRate: number }[]; brierScore: number; expectedCalibrationError: number };
+  weights: { feature: string; standardised: number; oddsRatioPerStd: number }[];
+  notes: string[];
+}
+
+export type StoredModel = StoredClusterModel | StoredPropensityModel;
+
+export interface Connector {
+  slug: string;
+  displayName: string;
+  channel: string;
+  deliveryModel: string;
+  requiredIdentifiers: string[];
+  settings: JsonSchema;
+  secrets: JsonSchema;
+}
+
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  format?: string;
+}
+
+export interface Destination {
+  id: string;
+  name: string;
+  connector: string;
+  settings: Record<string, unknown>;
+  secretsSet: boolean;
+}
+
+export interface Activation {
+  id: string;
+  name: string;
+  segmentId: string;
+  destinationId: string;
+  connector: string;
+  mode: string;
+  holdoutShare: number;
+  schedule: string;
+  status: string;
+}
+
+export interface SyncRun {
+  id: string;
+  activationId: string;
+  status: string;
+  dryRun: boolean;
+  counts: Record<string, number>;
+  errors: { code?: string; message?: string }[];
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface Interval {
+  lower: number;
+  upper: number;
+}
+
+export interface ArmReport {
+  members: number;
+  conversions: number;
+  conversionRate: number;
+  conversionRateInterval: Interval;
+}
+
+export interface LiftResponse {
+  activationId: string;
+  kpi: Kpi;
+  asOf: string;
+  report: {
+    confidenceLevel: number;
+    configuredControlShare: number;
+    window: { start: string; end: string };
+    sampleRatioMismatch: { observed: Record<string, number>; expected: Record<string, number>; pValue: number; threshold: number; detected: boolean } | null;
+    arms: { control: ArmReport; treatment: ArmReport };
+    conversion: { absoluteLift: (Interval & { estimate: number }) | null; relativeLift: (Interval & { estimate: number }) | null; test: { pValue: number } | null };
+    power: { power: number; minimumDetectableEffect: { absolute: number | null; relative: number | null } } | null;
+    notes: { path: string; message: string }[];
+  } | null;
+}
