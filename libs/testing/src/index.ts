@@ -2,3 +2,6 @@
 // libs/persistence (its own tests need them, and persistence must not depend on this project).
 export { createTestDatabase, onAdmin, adminDatabaseUrl, withDatabase } from '@audiencekit/persistence';
 export type { TestDatabase } from '@audiencekit/persistence';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxy } from './tcp-proxy';
+export { sampleValue } from './prometheus-text';

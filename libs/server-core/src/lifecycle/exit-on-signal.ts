@@ -1,12 +1,19 @@
 import { INestApplicationContext } from '@nestjs/common';
 
 /**
- * On SIGTERM or SIGINT: close the application (modules' shutdown hooks drain in-flight work),
- * then exit 0. Nest's own enableShutdownHooks re-raises the signal after closing, which process
+ * On SIGTERM or SIGINT: run `beforeClose` (the API drains its HTTP server there, before any module
+ * hook runs: the listening socket closes at once and in-flight requests finish while the queue and
+ * the pool are all still up), then close the application (modules' shutdown hooks drain in-flight
+ * work), then exit 0. Nest's own enableShutdownHooks re-raises the signal after closing, which process
  * managers report as a crash; a clean stop should look like one. A second signal, or a close that
  * outlasts `graceMs`, exits at once with 1.
  */
-export function exitOnSignal(app: INestApplicationContext, graceMs: number, log: (message: string) => void): void {
+export function exitOnSignal(
+  app: INestApplicationContext,
+  graceMs: number,
+  log: (message: string) => void,
+  beforeClose: () => Promise<void> = async () => undefined,
+): void {
   let closing = false;
   const stop = (signal: NodeJS.Signals) => {
     if (closing) process.exit(1);
@@ -17,13 +24,15 @@ export function exitOnSignal(app: INestApplicationContext, graceMs: number, log:
       process.exit(1);
     }, graceMs);
     deadline.unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      },
-    );
+    beforeClose()
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Metrics } from '@audiencekit/server-core';
+
+/**
+ * Times segment refresh jobs into `audiencekit_segment_refresh_duration_seconds{segment,status}`.
+ * The label is the segment's key (bounded and readable), looked up from the run once per job.
+ */
+@Injectable()
+export class SegmentRefreshMetrics {
+  constructor(
+    private readonly metrics: Metrics,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async time<T extends { status: string }>(runId: string, refresh: () => Promise<T>): Promise<T> {
+    const stop = this.metrics.segmentRefreshDuration.startTimer();
+    let status = 'error'; // thrown: a busy segment (retried later) or a crash of the refresh
+    try {
+      const outcome = await refresh();
+      status = outcome.status;
+      return outcome;
+    } finally {
+      // A skipped run (already finished) did no work: observing it would skew the histogram.
+      if (status !== 'skipped') stop({ segment: await this.segmentKey(runId), status });
+    }
+  }
+
+  private async segmentKey(runId: string): Promise<string> {
+    const rows: { key: string }[] = await this.dataSource
+      .query(`SELECT s.key FROM segment_runs r JOIN segments s ON s.id = r.segment_id WHERE r.id = $1`, [runId])
+      .catch(() => []);
+    return rows[0]?.key ?? 'unknown';
+  }
+}

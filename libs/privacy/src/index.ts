@@ -1,0 +1,3 @@
+export * from './deletion-request.schema';
+export * from './privacy-deletion.service';
+export * from './privacy.module';
