@@ -6,7 +6,7 @@
 // Ctrl-C (or SIGTERM) stops the worker and the API, then the embedded Postgres.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/persistence/embedded/embedded-postgres.mjs';
@@ -91,7 +91,27 @@ function secretsKeys() {
   return readFileSync(file, 'utf8').trim();
 }
 
+// The admin console (apps/console) is static files the API serves at /console/; it is rebuilt
+// when missing or older than its sources (vite build takes about a second).
+function newestMtime(dir) {
+  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
+  }));
+}
+
+async function buildConsole() {
+  const app = path.join(root, 'apps/console');
+  const built = path.join(app, 'dist/index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(path.join(app, 'src')), statSync(path.join(app, 'index.html')).mtimeMs)) return;
+  say('building the admin console…');
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', app, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) say('the admin console did not build; the API runs without it');
+}
+
 async function main() {
+  await buildConsole();
   const url = await databaseUrl();
   const env = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
   const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
@@ -99,6 +119,7 @@ async function main() {
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   say(`audiencekit is running at ${apiUrl}  (health: ${apiUrl}/health, readiness: ${apiUrl}/ready)`);
+  say(`admin console: ${apiUrl}/console/  (sign in with the demo admin key printed on first start, or any admin-API key)`);
   say('press Ctrl-C to stop');
 }
 

@@ -2,20 +2,34 @@
 //   npm run cli -- import customers <file.csv>
 //   npm run cli -- import orders <file.csv>
 //   npm run cli -- keys create --role admin --name <name>
+//   npm run cli -- segments list | segments refresh <id|key> | sync <activation-id> | runs show <run-id>
+//   npm run cli -- secrets rotate | privacy delete --email <address>
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import type { ApiKeyRole } from '@audiencekit/persistence';
 import { IngestionService } from '@audiencekit/ingestion';
 import { CliUsageException, openDatabase } from './database';
 import { formatSummary, ImportFileException, importCsv, ImportKind } from './import/import-csv';
 import { createKey, KEY_ROLES } from './keys/create-key';
+import { openOpsContext, OpsServices } from './ops/ops-context';
+import { deletePerson, identifierOption } from './privacy/delete-person';
+import { rotateSecrets } from './secrets/rotate-secrets';
+import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
   npm run cli -- import orders <file.csv>    [--batch-size 1000] [--rejected-file rejected.csv]
   npm run cli -- keys create --role admin|marketer|viewer|write --name <name>
+  npm run cli -- segments list [--owner crm] [--status active|paused|archived] [--limit 50] [--offset 0]
+  npm run cli -- segments refresh <segment id|key> [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
+  npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
+  npm run cli -- runs show <segment run id|sync run id>
+  npm run cli -- secrets rotate          (re-seal every destination's secrets with the first key of AK_SECRETS_KEYS)
+  npm run cli -- privacy delete --email <address> | --phone <+E.164> | --user-id <id> | --anonymous-id <id>
+Refreshes and syncs are queued for the workers; the CLI follows the run until it finishes
+(exit 0 done, 1 failed, 3 held by the mass-send guard, 4 stopped watching at --timeout-ms).
 DATABASE_URL names the Postgres database; pending migrations are applied first.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +42,18 @@ async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       'phone-country': { type: 'string' },
       'rejected-file': { type: 'string' },
+      owner: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      'poll-ms': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      email: { type: 'string' },
+      phone: { type: 'string' },
+      'user-id': { type: 'string' },
+      'anonymous-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,7 +73,37 @@ async function main(argv: string[]): Promise<number> {
     if (!values.name?.trim()) throw new CliUsageException('--name is required (who or what the key is for)');
     return runCreateKey(values.name.trim(), role);
   }
+  const wait: WaitOptions = { wait: !values['no-wait'], pollMs: integerOption(values['poll-ms'], 1_000, 'poll-ms', 10), timeoutMs: integerOption(values['timeout-ms'], 0, 'timeout-ms', 0) };
+  if (command === 'segments' && subject === 'list') {
+    const page = { owner: values.owner, status: values.status, limit: integerOption(values.limit, 50, 'limit', 1), offset: integerOption(values.offset, 0, 'offset', 0) };
+    return withOps((ops) => segmentsList(ops, print, page));
+  }
+  if (command === 'segments' && subject === 'refresh' && file) return withOps((ops) => segmentsRefresh(ops, print, file, wait));
+  if (command === 'sync' && subject) return withOps((ops) => syncActivation(ops, print, subject, { ...wait, dryRun: values['dry-run'] }));
+  if (command === 'runs' && subject === 'show' && file) return withOps((ops) => runsShow(ops, print, file));
+  if (command === 'secrets' && subject === 'rotate') return runRotateSecrets();
+  if (command === 'privacy' && subject === 'delete') return runDeletePerson(identifierOption(values));
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);
+}
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function integerOption(value: string | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) throw new CliUsageException(`--${name} must be an integer of at least ${min}`);
+  return parsed;
+}
+
+async function withOps(command: (ops: OpsServices) => Promise<number>): Promise<number> {
+  const ops = await openOpsContext(process.env.DATABASE_URL);
+  try {
+    return await command(ops);
+  } finally {
+    await ops.close();
+  }
 }
 
 async function runImport(kind: ImportKind, file: string, batchSize: number, phoneCountry?: string, rejectedFile?: string): Promise<number> {
@@ -81,6 +137,26 @@ async function runCreateKey(name: string, role: ApiKeyRole): Promise<number> {
   }
 }
 
+async function runRotateSecrets(): Promise<number> {
+  const keyRing = process.env.AK_SECRETS_KEYS;
+  if (!keyRing) throw new CliUsageException('AK_SECRETS_KEYS is not set: list the new key first and keep the old ones (id:base64key,...)');
+  const dataSource = await openDatabase(process.env.DATABASE_URL);
+  try {
+    const summary = await rotateSecrets(dataSource, keyRing);
+    print(`re-sealed ${summary.resealed} of ${summary.checked} destination secret(s) with key "${summary.keyId}"`);
+    if (summary.checked > 0) print('the other keys can now be dropped from AK_SECRETS_KEYS once every process runs with the new ring');
+    return 0;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function runDeletePerson(identifier: { identifierType: string; value: string }): Promise<number> {
+  const record = await deletePerson(process.env.DATABASE_URL, identifier.identifierType, identifier.value);
+  print(JSON.stringify(record, null, 2));
+  return 0;
+}
+
 // Identity-stitching refusals are logged as warnings; errors only otherwise, to keep the summary readable.
 Logger.overrideLogger(['error', 'warn']);
 main(process.argv.slice(2)).then(
@@ -89,6 +165,11 @@ main(process.argv.slice(2)).then(
     if (error instanceof CliUsageException || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
       process.exit(2);
+    }
+    if (error instanceof HttpException) {
+      // The services' own errors (unknown activation, deleted destination...): their message says it all.
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(`${error instanceof ImportFileException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

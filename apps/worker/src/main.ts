@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { ConfigException, exitOnSignal, loadConfig } from '@audiencekit/server-core';
 import { createWorkerApp } from './app/create-worker-app';
+import { WorkerHealthServer } from './health/worker-health.server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   await app.init();
   exitOnSignal(app, config.SHUTDOWN_GRACE_MS, (message) => app.get(Logger).log(message));
   app.get(Logger).log({ pid: process.pid }, 'audiencekit-worker up');
-  process.stdout.write(`audiencekit-worker up (pid ${process.pid})\n`);
+  process.stdout.write(`audiencekit-worker up (pid ${process.pid}); health on ${app.get(WorkerHealthServer).url()}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -10,3 +10,4 @@ export * from './sync-scheduler.service';
 export * from './sync-queue-worker.service';
 export { DestinationGates } from './delivery/destination-gates';
 export type { SyncConfig } from './sync-setup';
+export * from './guard/mass-send-guard';

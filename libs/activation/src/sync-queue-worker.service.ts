@@ -23,8 +23,17 @@ export class SyncQueueWorker {
     private readonly syncs: SyncService,
   ) {}
 
+  /** Refreshes run one at a time (the tick and the after-refresh hook may overlap): a queue is never followed twice. */
+  private refreshing: Promise<unknown> = Promise.resolve();
+
   /** Subscribes to the queues of destinations not yet followed; returns the new queue names. */
-  async refresh(pollingIntervalSeconds = 1): Promise<string[]> {
+  refresh(pollingIntervalSeconds = 1): Promise<string[]> {
+    const next = this.refreshing.then(() => this.subscribeNew(pollingIntervalSeconds));
+    this.refreshing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async subscribeNew(pollingIntervalSeconds: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY created_at`);
     const added: string[] = [];
     for (const { id } of rows) {

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ExponentialBackoff } from 'cockatiel';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { RetryableError } from '@audiencekit/connector-sdk';
 import type { ConnectorContext, EligibleMember, MessageTemplate } from '@audiencekit/connector-sdk';
 import { SyncRunEntity } from '@audiencekit/persistence';
-import { APP_CONFIG } from '@audiencekit/server-core';
+import { APP_CONFIG, Metrics } from '@audiencekit/server-core';
 import { CONNECTORS, ConnectorList } from './connectors.token';
 import { callWithPolicy, CallResult, delay } from './delivery/call-policy';
 import { DestinationGate, DestinationGates } from './delivery/destination-gates';
@@ -16,6 +17,7 @@ import { addCounts, appendErrors, countsOf, Counts } from './sync-run.store';
 import { BatchAction, loadSyncSetup, SyncConfig, SyncSetup } from './sync-setup';
 import { SyncEngineOptions, SYNC_ENGINE_OPTIONS } from './sync-engine.options';
 import { SyncException } from './sync.exception';
+import { AWAITING_CONFIRMATION, auditGuard, lastRunSentCount, massSendDecision } from './guard/mass-send-guard';
 
 export interface SyncOutcome {
   status: 'succeeded' | 'partial' | 'failed' | 'skipped';
@@ -37,6 +39,10 @@ interface Batch {
   members: EligibleMember[];
   /** Its sync_batches row exists (written before the first call; replayed batches have one). */
   recorded: boolean;
+  /** Replace batches: the last one of the replace (its idempotency key ends in `:last`, so a replay knows). */
+  last?: boolean;
+  /** Replace batches: the estimated total of the whole replace. */
+  total?: number;
 }
 
 /** State of one execution of a run (one job attempt). */
@@ -50,16 +56,19 @@ interface Execution {
   /** Members sent to the plugin by this execution, and the count at which statistics are refreshed next. */
   written: number;
   analyzeAt: number;
+  /** Full resync: the segment's size, the vendor's estimate of the replace's total. */
+  replaceTotal?: number;
 }
 
 const FINAL_STATUSES = new Set(['succeeded', 'failed', 'partial']);
 /** Member states written by one run above which the planner statistics are refreshed. */
 const STATISTICS_REFRESH_ROWS = 10_000;
-const STATE_OF_DELIVERED: Record<BatchAction, string> = { add: 'present', send: 'sent', remove: 'removed' };
-const DELIVERED_COUNT: Record<BatchAction, string> = { add: 'added', send: 'sent', remove: 'removed' };
+const STATE_OF_DELIVERED: Record<BatchAction, string> = { add: 'present', send: 'sent', remove: 'removed', replace: 'present' };
+const DELIVERED_COUNT: Record<BatchAction, string> = { add: 'added', send: 'sent', remove: 'removed', replace: 'replaced' };
 const VERDICT_COUNT: Record<DiffPhase, Record<Verdict, string>> = {
   adds: { heldOutGlobal: 'heldOutGlobal', heldOutActivation: 'heldOutActivation', suppressed: 'suppressed', invalid: 'invalid', eligible: 'eligible' },
   removes: { heldOutGlobal: 'removeHeldOut', heldOutActivation: 'removeHeldOut', suppressed: 'removeSuppressed', invalid: 'removeInvalid', eligible: 'removeEligible' },
+  replace: { heldOutGlobal: 'heldOutGlobal', heldOutActivation: 'heldOutActivation', suppressed: 'suppressed', invalid: 'invalid', eligible: 'eligible' },
 };
 
 /**
@@ -84,18 +93,48 @@ export class SyncRunner {
     @Inject(APP_CONFIG) private readonly config: SyncConfig,
     @Inject(SYNC_ENGINE_OPTIONS) private readonly options: SyncEngineOptions,
     private readonly gates: DestinationGates,
+    // Optional: the engine also runs without a metrics registry (library tests, the CLI).
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   async execute(runId: string): Promise<SyncOutcome> {
     const run = await this.dataSource.getRepository(SyncRunEntity).findOneBy({ id: runId });
     if (!run || FINAL_STATUSES.has(run.status)) return { status: 'skipped' };
     if (run.dryRun) return this.executePlan(run);
+    if (run.status === AWAITING_CONFIRMATION || (await this.heldByGuard(run))) return { status: 'skipped', reason: AWAITING_CONFIRMATION };
     const lock = await this.lockDestination(run);
     try {
       return await this.executeDelivery(run);
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * Mass-send guard for runs nobody checked yet (scheduled ones; the API checks and records its
+   * decision in `plan.guard` before queueing): plans a send-mode run first and parks it as
+   * `awaiting_confirmation` when it is over the guard. Other modes cost nothing per member.
+   */
+  private async heldByGuard(run: SyncRunEntity): Promise<boolean> {
+    if (run.status !== 'queued' || run.plan?.['guard']) return false;
+    const [activation]: { mode: string }[] = await this.dataSource.query(`SELECT mode FROM activations WHERE id = $1`, [run.activationId]);
+    if (activation?.mode !== 'send') return false;
+    let count: number;
+    try {
+      const setup = await loadSyncSetup(this.dataSource.manager, run, this.connectors, this.config);
+      count = (await this.computePlan(setup, 0)).counts['eligible'] ?? 0;
+    } catch (error) {
+      if (error instanceof SyncException) return false; // the delivery records why it cannot run
+      throw error;
+    }
+    const decision = massSendDecision(count, await lastRunSentCount(this.dataSource.manager, run.activationId), this.config);
+    const status = decision.hold ? AWAITING_CONFIRMATION : 'queued';
+    await this.dataSource.query(`UPDATE sync_runs SET status = $2, plan = $3::jsonb WHERE id = $1 AND status = 'queued'`, [run.id, status, JSON.stringify({ guard: decision })]);
+    run.plan = { guard: decision };
+    if (!decision.hold) return false;
+    await auditGuard(this.dataSource.manager, 'mass_send_guard.held', null, run.id, { activationId: run.activationId, trigger: run.trigger, ...decision });
+    this.logger.warn({ runId: run.id, count, reasons: decision.reasons }, 'send run held for confirmation by the mass-send guard');
+    return true;
   }
 
   /** Computes the itemised plan of a dry run and stores it; sends nothing, writes no member state. */
@@ -127,16 +166,20 @@ export class SyncRunner {
         const rows = await readCandidates(this.dataSource.manager, phase, setup.scope, { after: cursor, upTo: null, limit: this.pageSize(setup) });
         if (rows.length === 0) break;
         cursor = rows[rows.length - 1].profileId;
+        const refreshes = new Set(rows.filter((row) => row.refresh).map((row) => row.profileId));
         for (const item of this.classify(setup, phase, rows)) {
           const key = VERDICT_COUNT[phase][item.verdict];
           counts[key] = (counts[key] ?? 0) + 1;
-          keep(item.verdict === 'eligible' ? (phase === 'adds' ? 'adds' : 'removes') : key, item);
+          if (item.verdict === 'eligible' && refreshes.has(item.profileId)) counts['refreshEligible'] = (counts['refreshEligible'] ?? 0) + 1;
+          keep(item.verdict === 'eligible' ? (phase === 'removes' ? 'removes' : 'adds') : key, item);
         }
-        counts[phase === 'adds' ? 'considered' : 'removeConsidered'] = (counts[phase === 'adds' ? 'considered' : 'removeConsidered'] ?? 0) + rows.length;
+        counts[phase === 'removes' ? 'removeConsidered' : 'considered'] = (counts[phase === 'removes' ? 'removeConsidered' : 'considered'] ?? 0) + rows.length;
       }
     }
     const plan = {
       adds: counts['eligible'] ?? 0,
+      /** Of the adds: members the destination holds, re-sent before their membership lapses. */
+      refreshes: counts['refreshEligible'] ?? 0,
       removes: counts['removeEligible'] ?? 0,
       samples,
     };
@@ -149,15 +192,17 @@ export class SyncRunner {
     let execution: Execution | undefined;
     try {
       const setup = await loadSyncSetup(this.dataSource.manager, run, this.connectors, this.config);
-      const gate = this.gates.get(setup.destination.id, setup.connector.limits, this.options.breakerThreshold, this.options.breakerHalfOpenMs);
+      const gate = this.gates.get(setup.destination.id, setup.limits, this.options.breakerThreshold, this.options.breakerHalfOpenMs);
       execution = { setup, gate, progress: this.progressOf(run, setup), nextSeq: await this.nextSeq(run.id), written: 0, analyzeAt: STATISTICS_REFRESH_ROWS };
       if (setup.notes.length) await appendErrors(this.dataSource.manager, run.id, setup.notes.map((message) => ({ kind: 'note', message })));
       await this.ensureAudience(execution);
+      if (setup.fullResync) execution.replaceTotal = await this.segmentSize(setup);
       await this.replayInFlight(execution);
       for (const phase of setup.phases) {
         if (this.phaseDone(execution.progress, phase, setup.phases)) continue;
         await this.deliverPhase(execution, phase);
       }
+      if (setup.fullResync) await this.dropReplaced(setup);
       await this.saveProgress(this.dataSource.manager, run.id, { phase: 'done', cursor: null, page: null });
       if (execution.written > 0 && execution.analyzeAt !== execution.written * 2) await this.refreshStatistics(run.id);
       await this.recordAudienceSize(execution);
@@ -167,6 +212,7 @@ export class SyncRunner {
       const counts: Counts = error.code === 'holdout_violation' ? { holdoutViolations: 1 } : {};
       await addCounts(this.dataSource.manager, run.id, counts);
       const message = execution ? execution.setup.redact(error.message) : error.message;
+      if (execution) this.metrics?.recordSyncError(metricLabels(execution.setup), error.code);
       await this.finish(run.id, 'failed', started, { appendErrors: [{ kind: error.code, message, at: new Date().toISOString() }] });
       if (error.code === 'holdout_violation') this.logger.error({ runId: run.id, message: error.message }, 'HOLDOUT VIOLATION: batch refused');
       return { status: 'failed', reason: message, counts: await countsOf(this.dataSource.manager, run.id) };
@@ -199,7 +245,7 @@ export class SyncRunner {
         page = { from: execution.progress.cursor, to: classified[classified.length - 1].profileId, counts: this.tally(phase, classified.length, classified) };
         const recorded = { ...execution.progress, page };
         await this.dataSource.transaction(async (tx) => {
-          if (phase === 'adds') await this.recordHeldOutExposures(tx, setup, classified);
+          if (phase !== 'removes') await this.recordHeldOutExposures(tx, setup, classified);
           await this.saveProgress(tx, setup.run.id, recorded);
         });
         execution.progress = recorded;
@@ -207,7 +253,9 @@ export class SyncRunner {
       // Read the next page while this one is being delivered (pages are disjoint key ranges).
       prefetched = this.readPage(setup, phase, page.to, this.pageSize(setup, pageIndex + 1)).catch((error: Error) => error);
       const members = eligibleMembers(classified);
-      await this.deliverAll(execution, phase === 'adds' ? setup.addAction : 'remove', members);
+      // A replace marks its final batch: the one after which no page has an eligible member.
+      const last = phase === 'replace' ? await this.isLastPage(prefetched) : false;
+      await this.deliverAll(execution, phase === 'replace' ? 'replace' : phase === 'adds' ? setup.addAction : 'remove', members, last);
       const done: Progress = { phase, cursor: page.to, page: null };
       await this.dataSource.transaction(async (tx) => {
         await addCounts(tx, setup.run.id, page.counts);
@@ -256,11 +304,11 @@ export class SyncRunner {
   }
 
   private classify(setup: SyncSetup, phase: DiffPhase, rows: CandidateRow[]): Classified[] {
-    return rows.map((row) => (phase === 'adds' ? classifyAdd(row, setup.rules) : classifyRemove(row, setup.rules)));
+    return rows.map((row) => (phase === 'removes' ? classifyRemove(row, setup.rules) : classifyAdd(row, setup.rules)));
   }
 
   private tally(phase: DiffPhase, considered: number, classified: Classified[]): Counts {
-    const counts: Counts = { [phase === 'adds' ? 'considered' : 'removeConsidered']: considered };
+    const counts: Counts = { [phase === 'removes' ? 'removeConsidered' : 'considered']: considered };
     for (const item of classified) {
       if (item.verdict === 'eligible') continue;
       const key = VERDICT_COUNT[phase][item.verdict];
@@ -270,17 +318,20 @@ export class SyncRunner {
   }
 
   /** Delivers members in batches of the connector's size; the destination's gate paces the calls. */
-  private async deliverAll(execution: Execution, action: BatchAction, members: EligibleMember[]): Promise<void> {
-    const size = Math.max(1, execution.setup.connector.limits.maxBatchSize);
+  private async deliverAll(execution: Execution, action: BatchAction, members: EligibleMember[], lastPage = false): Promise<void> {
+    const size = Math.max(1, execution.setup.limits.maxBatchSize);
     const batches: EligibleMember[][] = [];
     for (let start = 0; start < members.length; start += size) batches.push(members.slice(start, start + size));
     // One more batch in progress than the vendor takes calls at once: while one batch's answer is
     // being written, the next call goes out; more would only queue for database connections.
-    const lanes = Math.min(batches.length, Math.max(1, execution.setup.connector.limits.maxConcurrency ?? 1) + 1);
+    const lanes = Math.min(batches.length, Math.max(1, execution.setup.limits.maxConcurrency ?? 1) + 1);
     let next = 0;
     const settled = await Promise.allSettled(
       Array.from({ length: lanes }, async () => {
-        while (next < batches.length && !execution.aborted) await this.deliverNew(execution, action, batches[next++], 1);
+        while (next < batches.length && !execution.aborted) {
+          const index = next++;
+          await this.deliverNew(execution, action, batches[index], 1, lastPage && index === batches.length - 1);
+        }
       }),
     );
     const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -288,10 +339,40 @@ export class SyncRunner {
     if (failure) throw failure.reason;
   }
 
-  private async deliverNew(execution: Execution, action: BatchAction, members: EligibleMember[], memberAttempt: number): Promise<void> {
+  private async deliverNew(execution: Execution, action: BatchAction, members: EligibleMember[], memberAttempt: number, last = false): Promise<void> {
     if (members.length === 0) return;
     const seq = execution.nextSeq++;
-    await this.callAndAck(execution, { seq, key: `${execution.setup.run.id}:${seq}`, action, members, recorded: false }, memberAttempt);
+    await this.callAndAck(execution, { seq, key: `${execution.setup.run.id}:${seq}${last ? ':last' : ''}`, action, members, recorded: false, last, total: execution.replaceTotal }, memberAttempt);
+  }
+
+  /** Whether the prefetched next page of a replace holds no eligible member (or nothing at all). */
+  private async isLastPage(prefetched: Promise<Classified[] | Error> | undefined): Promise<boolean> {
+    if (!prefetched) return true;
+    const next = await prefetched;
+    return !(next instanceof Error) && !next.some((item) => item.member);
+  }
+
+  private async segmentSize(setup: SyncSetup): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM segment_memberships WHERE segment_id = $1`, [setup.activation.segmentId]);
+    return row?.n ?? 0;
+  }
+
+  /**
+   * After a full replace the vendor holds exactly what this run delivered: members it held before
+   * and this run did not send (left the segment, held out, suppressed) are `removed`. Only when
+   * the replace went through whole — with a failed batch, what the vendor holds is not known.
+   */
+  private async dropReplaced(setup: SyncSetup): Promise<void> {
+    const counts = await countsOf(this.dataSource.manager, setup.run.id);
+    if ((counts['replaced'] ?? 0) === 0 || (counts['failed'] ?? 0) > 0) return;
+    await this.dataSource.transaction(async (tx) => {
+      const [rows]: [unknown[], number] = await tx.query(
+        `UPDATE activation_members SET state = 'removed', last_sync_run_id = $2, updated_at = now()
+         WHERE activation_id = $1 AND state = 'present' AND last_sync_run_id IS DISTINCT FROM $2 RETURNING profile_id`,
+        [setup.activation.id, setup.run.id],
+      );
+      await addCounts(tx, setup.run.id, { removed: rows.length });
+    });
   }
 
   /** Written inside the call's rate-limit slot, right before the plugin is called: `in_flight` means "may have reached the vendor". */
@@ -342,15 +423,35 @@ export class SyncRunner {
         logger: setup.logger,
       };
       const connector = setup.connector;
-      // Which methods exist was checked when the run was set up (sync-setup.ts phasesOf).
-      if (batch.action === 'add' && connector.upsert) return connector.upsert(ctx, batch.members);
-      if (batch.action === 'remove' && connector.remove) return connector.remove(ctx, batch.members);
-      if (batch.action === 'send' && connector.send) return connector.send(ctx, { members: batch.members, message: (setup.activation.message ?? {}) as MessageTemplate });
-      throw new SyncException('unsupported_mode', `connector "${connector.slug}" cannot ${batch.action}`);
+      return this.observed(setup, () => this.invoke(connector, ctx, batch, setup));
     }).catch((error: unknown) => {
       if (error instanceof SyncException) execution.aborted ??= error;
       throw error;
     });
+  }
+
+  /** Counts a retryable vendor error (and 429s on their own) before the call policy decides about it. */
+  private async observed<T>(setup: SyncSetup, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof RetryableError) {
+        const code = error.vendorCode ?? 'retryable';
+        this.metrics?.recordVendorRetryable(metricLabels(setup), code, /\b429\b/.test(code) || error.hints.slowDown === true);
+      }
+      throw error;
+    }
+  }
+
+  private invoke(connector: SyncSetup['connector'], ctx: ConnectorContext<unknown, unknown>, batch: Batch, setup: SyncSetup): Promise<unknown> {
+    // Which methods exist was checked when the run was set up (sync-setup.ts phasesOf).
+    if (batch.action === 'add' && connector.upsert) return connector.upsert(ctx, batch.members);
+    if (batch.action === 'remove' && connector.remove) return connector.remove(ctx, batch.members);
+    if (batch.action === 'send' && connector.send) return connector.send(ctx, { members: batch.members, message: (setup.activation.message ?? {}) as MessageTemplate });
+    if (batch.action === 'replace' && connector.replace) {
+      return connector.replace(ctx, { members: batch.members, sequence: batch.seq, last: batch.last === true, estimatedTotal: batch.total ?? batch.members.length, replaceKey: setup.run.id });
+    }
+    throw new SyncException('unsupported_mode', `connector "${connector.slug}" cannot ${batch.action}`);
   }
 
   /** Writes what the vendor answered, in one transaction, before the run moves on. */
@@ -360,6 +461,7 @@ export class SyncRunner {
     const delivered = batch.members.filter((member) => outcomes.delivered.has(member.profileId));
     const rejected = batch.members.filter((member) => outcomes.rejected.has(member.profileId));
     await this.dataSource.transaction(async (tx) => {
+      const refreshed = batch.action === 'add' ? await this.countHeld(tx, setup, delivered) : 0;
       await this.setMemberState(tx, setup, delivered, STATE_OF_DELIVERED[batch.action]);
       if (batch.action !== 'remove') {
         await this.setMemberState(tx, setup, rejected, 'rejected');
@@ -381,11 +483,13 @@ export class SyncRunner {
       );
       await this.recordSuppressions(tx, setup, rejected, outcomes);
       await tx.query(`UPDATE sync_batches SET status = 'acked', attempts = attempts + $3, updated_at = now() WHERE sync_run_id = $1 AND seq = $2`, [runId, batch.seq, result.attempts]);
-      await addCounts(tx, runId, { [DELIVERED_COUNT[batch.action]]: delivered.length, rejected: rejected.length, requests: result.attempts, retried: result.attempts - 1 });
+      const deliveredCounts: Counts = refreshed > 0 ? { added: delivered.length - refreshed, refreshed } : { [DELIVERED_COUNT[batch.action]]: delivered.length };
+      await addCounts(tx, runId, { ...deliveredCounts, rejected: rejected.length, requests: result.attempts, retried: result.attempts - 1 });
       if (outcomes.problems.length) {
         await appendErrors(tx, runId, [{ kind: 'malformed_outcomes', seq: batch.seq, count: outcomes.problems.length, samples: outcomes.problems.slice(0, 5), at: new Date().toISOString() }]);
       }
     });
+    this.metrics?.recordSyncMembers(metricLabels(setup), batch.action, { delivered: delivered.length, rejected: rejected.length });
   }
 
   private async failBatch(execution: Execution, batch: Batch, rawReason: string, attempts: number): Promise<void> {
@@ -396,6 +500,7 @@ export class SyncRunner {
       await addCounts(tx, runId, { requests: attempts, retried: Math.max(0, attempts - 1) });
       await appendErrors(tx, runId, [{ kind: 'batch_failed', seq: batch.seq, action: batch.action, members: batch.members.length, reason, at: new Date().toISOString() }]);
     });
+    this.metrics?.recordSyncError(metricLabels(execution.setup), 'batch_failed');
     await this.failMembers(runId, batch.members, reason, execution.setup, batch.action);
   }
 
@@ -406,16 +511,19 @@ export class SyncRunner {
       if (setup && action) await this.touchMembers(tx, setup, members);
       await addCounts(tx, runId, { failed: members.length });
     });
+    if (setup && action) this.metrics?.recordSyncMembers(metricLabels(setup), action, { failed: members.length });
   }
 
   private async setMemberState(tx: EntityManager, setup: SyncSetup, members: EligibleMember[], state: string): Promise<void> {
     if (members.length === 0) return;
     await tx.query(
-      `INSERT INTO activation_members (activation_id, profile_id, state, identifiers, last_sync_run_id, updated_at)
-       SELECT $1, t.profile_id, $3, t.identifiers, $4, now() FROM unnest($2::uuid[], $5::jsonb[]) AS t(profile_id, identifiers)
+      `INSERT INTO activation_members (activation_id, profile_id, state, identifiers, last_sync_run_id, updated_at, delivered_at)
+       SELECT $1, t.profile_id, $3, t.identifiers, $4, now(), CASE WHEN $3 IN ('present', 'sent') THEN now() END
+       FROM unnest($2::uuid[], $5::jsonb[]) AS t(profile_id, identifiers)
        ON CONFLICT (activation_id, profile_id) DO UPDATE
          SET state = excluded.state, identifiers = coalesce(excluded.identifiers, activation_members.identifiers),
-             last_sync_run_id = excluded.last_sync_run_id, updated_at = now()`,
+             last_sync_run_id = excluded.last_sync_run_id, updated_at = now(),
+             delivered_at = coalesce(excluded.delivered_at, activation_members.delivered_at)`,
       [
         setup.activation.id,
         members.map((member) => member.profileId),
@@ -424,6 +532,16 @@ export class SyncRunner {
         members.map((member) => (state === 'removed' ? null : JSON.stringify(deliveredIdentifiers(member)))),
       ],
     );
+  }
+
+  /** Delivered adds the destination already held: membership refreshes (counted as `refreshed`, not `added`). */
+  private async countHeld(tx: EntityManager, setup: SyncSetup, members: EligibleMember[]): Promise<number> {
+    if (members.length === 0 || setup.scope.refreshAfterDays === null) return 0;
+    const [row]: { n: number }[] = await tx.query(
+      `SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND profile_id = ANY($2::uuid[]) AND state = 'present'`,
+      [setup.activation.id, members.map((member) => member.profileId)],
+    );
+    return row?.n ?? 0;
   }
 
   /** Marks members as handled by this run without changing what the destination holds. */
@@ -489,7 +607,7 @@ export class SyncRunner {
         continue;
       }
       await addCounts(this.dataSource.manager, setup.run.id, { replayedBatches: 1 });
-      await this.callAndAck(execution, { seq: row.seq, key: row.idempotency_key, action: row.action, members, recorded: true }, 1);
+      await this.callAndAck(execution, { seq: row.seq, key: row.idempotency_key, action: row.action, members, recorded: true, last: row.idempotency_key.endsWith(':last'), total: execution.replaceTotal }, 1);
       if (execution.aborted) throw execution.aborted;
     }
   }
@@ -547,7 +665,7 @@ export class SyncRunner {
    */
   private async refreshStatistics(runId: string): Promise<void> {
     const counts = await countsOf(this.dataSource.manager, runId);
-    const changed = (counts['added'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0) + (counts['rejected'] ?? 0);
+    const changed = (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0) + (counts['rejected'] ?? 0);
     if (changed >= STATISTICS_REFRESH_ROWS) await this.dataSource.query(`ANALYZE activation_members`);
   }
 
@@ -563,7 +681,7 @@ export class SyncRunner {
 
   private async finishDelivery(runId: string, started: number): Promise<SyncOutcome> {
     const counts = await countsOf(this.dataSource.manager, runId);
-    const delivered = (counts['added'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0);
+    const delivered = (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0);
     const status = (counts['failed'] ?? 0) === 0 ? 'succeeded' : delivered > 0 ? 'partial' : 'failed';
     await this.finish(runId, status, started, {});
     return { status, counts };
@@ -612,7 +730,7 @@ export class SyncRunner {
    */
   private pageSize(setup: SyncSetup, pageIndex = Number.POSITIVE_INFINITY): number {
     if (this.options.pageSize) return this.options.pageSize;
-    const { maxBatchSize, maxRequestsPerSecond } = setup.connector.limits;
+    const { maxBatchSize, maxRequestsPerSecond } = setup.limits;
     const full = Math.max(1, maxBatchSize) * Math.max(10, Math.ceil(2 * (maxRequestsPerSecond ?? 0)));
     return Math.min(full, Math.max(1, maxBatchSize) * 2 ** Math.min(30, pageIndex + 1));
   }
@@ -646,4 +764,8 @@ export class SyncRunner {
 
 function eligibleMembers(classified: Classified[]): EligibleMember[] {
   return classified.flatMap((item) => (item.member ? [item.member] : []));
+}
+
+function metricLabels(setup: SyncSetup): { destination: string; connector: string } {
+  return { destination: setup.destination.id, connector: setup.connector.slug };
 }

@@ -1,21 +1,22 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AnyConnectorDefinition, ConnectorLogger } from '@audiencekit/connector-sdk';
+import type { AnyConnectorDefinition, ConnectorLimits, ConnectorLogger } from '@audiencekit/connector-sdk';
 import { createArmResolver, ResolvedArm } from '@audiencekit/experimentation';
 import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
 import { SecretBox } from '@audiencekit/server-core';
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
+import type { MassSendConfig } from './guard/mass-send-guard';
 
 /** The part of the server config a sync reads. */
-export interface SyncConfig {
+export interface SyncConfig extends MassSendConfig {
   AK_SECRETS_KEYS?: string;
   /** `{ slug: url }` (parsed by the config schema); a raw `slug=url,...` string is accepted too. */
   AK_CONNECTOR_BASE_URLS?: Record<string, string> | string;
 }
 
-export type BatchAction = 'add' | 'remove' | 'send';
+export type BatchAction = 'add' | 'remove' | 'send' | 'replace';
 
 /** Everything a run needs, loaded and checked once per execution. */
 export interface SyncSetup {
@@ -23,6 +24,8 @@ export interface SyncSetup {
   activation: ActivationEntity;
   destination: DestinationEntity;
   connector: AnyConnectorDefinition;
+  /** This destination's limits: `connector.limitsFor(settings)` where the connector has it, else `connector.limits`. */
+  limits: ConnectorLimits;
   settings: unknown;
   secrets: unknown;
   baseUrl?: string;
@@ -35,6 +38,8 @@ export interface SyncSetup {
   phases: DiffPhase[];
   /** What the adds phase does: add to a list, or send a message. */
   addAction: 'add' | 'send';
+  /** A full resync (`requestSync(..., { fullResync: true })`): one `replace` phase through `connector.replace`. */
+  fullResync: boolean;
   /** Notes for the run record (e.g. removes skipped because the connector cannot remove). */
   notes: string[];
 }
@@ -49,8 +54,10 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
   const connector = connectors.find((candidate) => candidate.slug === destination.connector);
   if (!connector) throw new SyncException('unknown_connector', `no connector "${destination.connector}" is installed in this worker`);
   const notes: string[] = [];
-  const { phases, addAction } = phasesOf(activation.mode, connector, notes);
+  const fullResync = run.plan?.['fullResync'] === true;
+  const { phases, addAction } = fullResync ? replacePhases(activation.mode, connector) : phasesOf(activation.mode, connector, notes);
   const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
+  const limits = limitsOf(connector, settings);
   const secretsPlain = openSecrets(destination, config);
   const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
   const armOf = createArmResolver({ globalHoldout: await globalHoldout(manager), activation: { salt: activation.holdoutSalt, share: activation.holdoutShare } });
@@ -63,6 +70,7 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
     activation,
     destination,
     connector,
+    limits,
     settings,
     secrets,
     baseUrl: baseUrlOf(config, connector.slug),
@@ -74,12 +82,15 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
       activationId: activation.id,
       segmentId: activation.segmentId,
       runId: run.id,
-      doneStates: addAction === 'send' ? ['sent'] : ['present'],
+      // A replace sends every eligible member again: nothing counts as done but this run's own work.
+      doneStates: fullResync ? [] : addAction === 'send' ? ['sent'] : ['present'],
       channels: connector.channel === 'webhook' ? ['all'] : ['all', connector.channel],
       channel: connector.channel,
+      refreshAfterDays: addAction === 'add' && !fullResync ? (limits.refreshMembershipAfterDays ?? null) : null,
     },
     phases,
     addAction,
+    fullResync,
     notes,
   };
 }
@@ -98,6 +109,27 @@ function phasesOf(mode: string, connector: AnyConnectorDefinition, notes: string
     return { phases: ['adds'], addAction: 'add' };
   }
   return { phases: ['adds', 'removes'], addAction: 'add' };
+}
+
+/** Settings-dependent limits (e.g. an SMS sender's throughput), checked like the static ones. */
+export function limitsOf(connector: AnyConnectorDefinition, settings: unknown): ConnectorLimits {
+  let limits: ConnectorLimits;
+  try {
+    limits = connector.limitsFor?.(settings) ?? connector.limits;
+  } catch (error) {
+    throw new SyncException('bad_settings', `the connector's limits for these settings failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!limits || !Number.isInteger(limits.maxBatchSize) || limits.maxBatchSize < 1) {
+    throw new SyncException('bad_settings', `the connector's limits for these settings have no valid maxBatchSize (got ${limits?.maxBatchSize})`);
+  }
+  return limits;
+}
+
+/** A full resync replaces a mirrored list, through a connector that can replace. */
+function replacePhases(mode: string, connector: AnyConnectorDefinition): { phases: DiffPhase[]; addAction: 'add' } {
+  if (mode !== 'mirror') throw new SyncException('unsupported_mode', `a full resync replaces a mirrored list; this activation's mode is "${mode}"`);
+  if (!connector.replace) throw new SyncException('unsupported_mode', `connector "${connector.slug}" cannot replace an audience (no replace): a full resync is not possible`);
+  return { phases: ['replace'], addAction: 'add' };
 }
 
 async function globalHoldout(manager: EntityManager): Promise<{ salt: string; share: number } | null> {

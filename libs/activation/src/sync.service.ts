@@ -7,6 +7,7 @@ import { SyncJob, SYNC_JOB_OPTIONS, syncQueueName } from './sync-queues';
 import { SyncOutcome, SyncRunner } from './sync-runner';
 import { toSyncRunView, SyncRunView } from './sync-run.view';
 import { SYNC_ENGINE_OPTIONS, SyncEngineOptions } from './sync-engine.options';
+import { AWAITING_CONFIRMATION, MassSendDecision } from './guard/mass-send-guard';
 
 export interface RequestSyncOptions {
   dryRun?: boolean;
@@ -15,11 +16,21 @@ export interface RequestSyncOptions {
   trigger?: string;
   /** Scheduled requests: a second request with the same key is a no-op (returns null). */
   triggerKey?: string;
+  /** The mass-send guard's decision (send mode), kept in `plan.guard`; a run carrying one is not re-checked. */
+  guard?: MassSendDecision & { confirmedBy?: string | null };
+  /** Record the run as `awaiting_confirmation` and queue nothing (the guard held it). */
+  awaitConfirmation?: boolean;
+  /**
+   * Full resync (mirror activations whose connector has `replace`, e.g. Meta): the run replaces the
+   * vendor's list with every eligible segment member instead of sending a diff. Kept in `plan.fullResync`.
+   */
+  fullResync?: boolean;
 }
 
 export interface RunPage {
   limit?: number;
   offset?: number;
+  status?: string;
 }
 
 const DELETED_STATUSES = ['deleted', 'archived'];
@@ -50,10 +61,38 @@ export class SyncService {
     const queue = syncQueueName(activation.destinationId);
     await this.queue.ensureQueue(queue);
     return this.dataSource.transaction(async (manager) => {
-      const run = await this.insertRun(manager, activation, { ...options, status: 'queued' });
+      const run = await this.insertRun(manager, activation, { ...options, status: options.awaitConfirmation ? AWAITING_CONFIRMATION : 'queued' });
       if (!run) return null;
+      if (options.fullResync) {
+        await manager.query(`UPDATE sync_runs SET plan = coalesce(plan, '{}'::jsonb) || '{"fullResync": true}'::jsonb WHERE id = $1`, [run.id]);
+        run.plan = { ...(run.plan ?? {}), fullResync: true };
+      }
+      if (options.awaitConfirmation) return toSyncRunView(run);
       await this.queue.sendInTransaction(manager, queue, { runId: run.id } satisfies SyncJob, SYNC_JOB_OPTIONS);
       return toSyncRunView(run);
+    });
+  }
+
+  /**
+   * Releases a run held by the mass-send guard: records who confirmed it and queues its job.
+   * Returns null when the run is not awaiting confirmation (already released, or never held).
+   */
+  async confirmRun(runId: string, confirmedBy: string | null): Promise<SyncRunView | null> {
+    const held = await this.getRun(runId);
+    const activation = await this.findLive(this.dataSource.manager, held.activationId);
+    const queue = syncQueueName(activation.destinationId);
+    await this.queue.ensureQueue(queue);
+    return this.dataSource.transaction(async (manager) => {
+      // TypeORM answers an UPDATE ... RETURNING on Postgres as [rows, affected].
+      const [rows]: [{ id: string }[], number] = await manager.query(
+        `UPDATE sync_runs SET status = 'queued', queued_at = now(),
+                plan = jsonb_set(coalesce(plan, '{}'::jsonb), '{guard}', coalesce(plan->'guard', '{}'::jsonb) || jsonb_build_object('confirmedBy', $2::text, 'confirmedAt', now()))
+         WHERE id = $1 AND status = $3 RETURNING id`,
+        [runId, confirmedBy, AWAITING_CONFIRMATION],
+      );
+      if (rows.length === 0) return null;
+      await this.queue.sendInTransaction(manager, queue, { runId } satisfies SyncJob, SYNC_JOB_OPTIONS);
+      return toSyncRunView(await manager.getRepository(SyncRunEntity).findOneByOrFail({ id: runId }));
     });
   }
 
@@ -81,7 +120,7 @@ export class SyncService {
     const limit = Math.min(Math.max(1, Math.floor(page.limit ?? 20)), 200);
     const offset = Math.max(0, Math.floor(page.offset ?? 0));
     const [runs, total] = await this.dataSource.getRepository(SyncRunEntity).findAndCount({
-      where: { activationId },
+      where: { activationId, ...(page.status ? { status: page.status } : {}) },
       order: { queuedAt: 'DESC', id: 'DESC' },
       take: limit,
       skip: offset,
@@ -120,17 +159,17 @@ export class SyncService {
   private async insertRun(
     manager: EntityManager,
     activation: ActivationEntity,
-    options: RequestSyncOptions & { status: 'queued' | 'running' },
+    options: RequestSyncOptions & { status: 'queued' | 'running' | typeof AWAITING_CONFIRMATION },
   ): Promise<SyncRunEntity | null> {
     const rows: { id: string }[] = await manager.query(
-      `INSERT INTO sync_runs (activation_id, segment_run_id, segment_version, status, dry_run, trigger, trigger_key, requested_by, started_at)
+      `INSERT INTO sync_runs (activation_id, segment_run_id, segment_version, status, dry_run, trigger, trigger_key, requested_by, plan, started_at)
        SELECT a.id,
               (SELECT r.id FROM segment_runs r WHERE r.segment_id = a.segment_id AND r.status = 'succeeded' ORDER BY r.finished_at DESC NULLS LAST LIMIT 1),
-              s.current_version, $2, $3, $4, $5, $6, now()
+              s.current_version, $2, $3, $4, $5, $6, $7::jsonb, now()
        FROM activations a JOIN segments s ON s.id = a.segment_id WHERE a.id = $1
        ON CONFLICT (activation_id, trigger_key) DO NOTHING
        RETURNING id`,
-      [activation.id, options.status, options.dryRun ?? false, options.trigger ?? 'manual', options.triggerKey ?? null, options.requestedBy ?? null],
+      [activation.id, options.status, options.dryRun ?? false, options.trigger ?? 'manual', options.triggerKey ?? null, options.requestedBy ?? null, options.guard ? JSON.stringify({ guard: options.guard }) : null],
     );
     if (rows.length === 0) return null;
     return manager.getRepository(SyncRunEntity).findOneByOrFail({ id: rows[0].id });

@@ -11,3 +11,6 @@ export * from './holdout/global-holdout.service';
 export * from './lift/lift-query.schema';
 export * from './lift/lift-data.repository';
 export * from './lift/lift-report.service';
+export * from './activations/send-confirmation.service';
+export * from './pii/pii-mask';
+export * from './activations/sync-run-view.schema';

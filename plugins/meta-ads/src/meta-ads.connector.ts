@@ -1,6 +1,6 @@
 import { AudienceInput, ConnectorContext, defineConnector, EligibleMember, RecordOutcome, rejected } from '@audiencekit/connector-sdk';
 import { formBody, metaRequest } from './meta-client';
-import { sendMetaUsers } from './meta-users';
+import { metaReplaceSessionId, replaceMetaUsersBatch, sendMetaUsers } from './meta-users';
 import { actId, MetaSecrets, metaSecretsSchema, MetaSettings, metaSettingsSchema } from './meta-settings';
 
 type SetupContext = Omit<ConnectorContext<MetaSettings, MetaSecrets>, 'audience'>;
@@ -27,6 +27,9 @@ export const metaAdsConnector = defineConnector<MetaSettings, MetaSecrets>({
   ensureAudience: (ctx, input) => ensureMetaAudience(ctx, input),
   upsert: (ctx, members) => sendMetaUsers(ctx, 'POST', members),
   remove: (ctx, members) => (ctx.settings.addOnly ? addOnlyOutcomes(members) : sendMetaUsers(ctx, 'DELETE', members)),
+  // A full resync: one usersreplace session per replace (its id derived from the core's replace key).
+  replace: (ctx, batch) =>
+    replaceMetaUsersBatch(ctx, batch.members, { sessionId: metaReplaceSessionId(batch.replaceKey), batchSeq: batch.sequence, lastBatch: batch.last, estimatedTotal: batch.estimatedTotal }),
 
   async audienceSize(ctx) {
     const id = ctx.audience?.externalId ?? ctx.settings.existingAudienceId;

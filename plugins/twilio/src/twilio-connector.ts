@@ -27,8 +27,8 @@ export const MAX_BODY_CHARS = 1_600;
 export const DELIVERY_KEY_PARAM = 'akDeliveryKey';
 
 /**
- * The contract's limits are static; an SMS sender's throughput depends on its settings. This is
- * the additive hook proposed for the contract: the core asks `limitsFor(settings)` when present.
+ * An SMS sender's throughput depends on its settings: the contract's optional `limitsFor(settings)`,
+ * which the core uses instead of the static `limits` (typed as required here so tests call it directly).
  */
 export type TwilioDefinition = ConnectorDefinition<TwilioSettings, TwilioSecrets> & { limitsFor(settings: TwilioSettings): ConnectorLimits };
 

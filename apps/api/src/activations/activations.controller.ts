@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { ActivationsService, activationViewSchema, createActivationSchema, LiftReportService, liftQuerySchema, updateActivationSchema } from '@audiencekit/activations-admin';
 import { ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
-const listQuerySchema = pageQuerySchema.extend({ segmentId: z.uuid().optional(), destinationId: z.uuid().optional() });
+const listQuerySchema = pageQuerySchema.extend({
+  segmentId: z.uuid().optional(),
+  destinationId: z.uuid().optional(),
+  status: z.enum(['active', 'paused']).optional(),
+  mode: z.enum(['mirror', 'add_only', 'send']).optional(),
+});
 
 /** Activations: a segment synced to a destination with a control group, and its lift report. */
 @Controller('activations')

@@ -1,46 +1,67 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { SyncService } from '@audiencekit/activation';
+import { forRole, SendConfirmationService, syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activations-admin';
 import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
-const syncBodySchema = z.object({ dryRun: z.boolean().default(false) });
+const syncBodySchema = z.object({
+  dryRun: z.boolean().default(false),
+  confirm: z.uuid().optional().describe('releases a send run held by the mass-send guard: the confirmationToken of its 409'),
+});
 const dryRunBodySchema = z.object({ sampleSize: z.number().int().min(0).max(100).optional() });
-const runsQuerySchema = pageQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+const runsQuerySchema = pageQuerySchema.extend({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'partial', 'awaiting_confirmation']).optional(),
+});
 
-/** Sync runs: trigger one (queued for the worker), a dry run (the plan, nothing sent), and read them. */
+/**
+ * Sync runs: trigger one (queued for the worker), a dry run (the plan, nothing sent), and read them.
+ * Runs carry vendor messages and samples: identifiers in them are masked unless the key is admin.
+ */
 @Controller()
 export class SyncRunsController {
-  constructor(private readonly sync: SyncService) {}
+  constructor(
+    private readonly sync: SyncService,
+    private readonly sends: SendConfirmationService,
+  ) {}
 
-  @ApiRoute({ summary: 'Queue a sync now (dryRun: plan only, nothing sent)', body: syncBodySchema, status: 202 })
+  @ApiRoute({ summary: 'Queue a sync now (dryRun: plan only, nothing sent); a send over the mass-send guard answers 409 confirmation_required', body: syncBodySchema, response: syncRunViewSchema, status: 202 })
   @Post('activations/:id/sync')
   @HttpCode(202)
   @RequireRole('marketer')
-  request(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
+  async request(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const input = parseInput(syncBodySchema, body ?? {});
-    return this.sync.requestSync(id, { dryRun: input.dryRun, requestedBy: key?.id ?? null, trigger: 'api' });
+    return forRole(await this.sends.requestSync(id, { dryRun: input.dryRun, confirm: input.confirm, requestedBy: key?.id ?? null }), key?.role);
   }
 
-  @ApiRoute({ summary: 'Dry run now: the itemised plan (adds, removes, held out, suppressed, invalid) with samples', body: dryRunBodySchema, status: 200 })
+  @ApiRoute({ summary: 'Confirm a send run held by the mass-send guard (awaiting_confirmation): it is queued', response: syncRunViewSchema, status: 202 })
+  @Post('sync-runs/:id/confirm')
+  @HttpCode(202)
+  @RequireRole('marketer')
+  async confirm(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return forRole(await this.sends.confirm(id, key?.id ?? null), key?.role);
+  }
+
+  @ApiRoute({ summary: 'Dry run now: the itemised plan (adds, removes, held out, suppressed, invalid) with samples', body: dryRunBodySchema, response: syncRunViewSchema, status: 200 })
   @Post('activations/:id/dry-run')
   @HttpCode(200)
   @RequireRole('marketer')
-  dryRun(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
+  async dryRun(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const input = parseInput(dryRunBodySchema, body ?? {});
-    return this.sync.dryRun(id, { sampleSize: input.sampleSize, requestedBy: key?.id ?? null });
+    return forRole(await this.sync.dryRun(id, { sampleSize: input.sampleSize, requestedBy: key?.id ?? null }), key?.role);
   }
 
-  @ApiRoute({ summary: 'Sync runs of an activation, newest first', query: runsQuerySchema })
+  @ApiRoute({ summary: 'Sync runs of an activation, newest first (filter by status)', query: runsQuerySchema, response: syncRunPageSchema })
   @Get('activations/:id/sync-runs')
   @RequireRole('viewer')
-  runs(@Param('id') id: string, @Query() query: unknown) {
-    return this.sync.listRuns(id, parseInput(runsQuerySchema, query, 'query'));
+  async runs(@Param('id') id: string, @Query() query: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    return forRole(await this.sync.listRuns(id, parseInput(runsQuerySchema, query, 'query')), key?.role);
   }
 
-  @ApiRoute({ summary: 'One sync run: status, counts per stage, errors with samples, plan' })
+  @ApiRoute({ summary: 'One sync run: status, counts per stage, errors with samples, plan', response: syncRunViewSchema })
   @Get('sync-runs/:id')
   @RequireRole('viewer')
-  run(@Param('id') id: string) {
-    return this.sync.getRun(id);
+  async run(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return forRole(await this.sync.getRun(id), key?.role);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
 import { ApiKeyEntity, AuditLogEntity } from '@audiencekit/persistence';
 import { ApiException, ApiKeyService, ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
@@ -9,7 +9,16 @@ const createKeySchema = z.object({
   name: z.string().min(1).max(200),
   role: z.enum(['admin', 'marketer', 'viewer', 'write']),
 });
-const auditQuerySchema = pageQuerySchema.extend({ objectType: z.string().optional(), objectId: z.string().optional() });
+const auditQuerySchema = pageQuerySchema.extend({
+  objectType: z.string().optional(),
+  objectId: z.string().optional(),
+  actorKeyId: z.uuid().optional(),
+  action: z.string().optional().describe('exact action, e.g. "POST /segments" or "mass_send_guard.confirmed"'),
+});
+const keysQuerySchema = pageQuerySchema.extend({
+  role: z.enum(['admin', 'marketer', 'viewer', 'write']).optional(),
+  revoked: z.enum(['true', 'false']).optional(),
+});
 
 /** API keys (admin only): created with the secret shown once, listed without it, revoked. */
 @Controller()
@@ -29,11 +38,12 @@ export class KeysController {
   }
 
   @Get('keys')
-  @ApiRoute({ summary: 'List API keys (never their secrets)', query: pageQuerySchema, tags: ['keys'] })
+  @ApiRoute({ summary: 'List API keys (never their secrets); filter by role and revoked', query: keysQuerySchema, tags: ['keys'] })
   async list(@Query() query: unknown) {
-    const page = parseInput(pageQuerySchema, query, 'query');
-    const [rows, total] = await this.dataSource.getRepository(ApiKeyEntity).findAndCount({ order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
-    return { total, items: rows.map(({ keyHash: _hash, ...visible }) => visible) };
+    const page = parseInput(keysQuerySchema, query, 'query');
+    const where = { ...(page.role ? { role: page.role } : {}), ...(page.revoked ? { revokedAt: page.revoked === 'true' ? Not(IsNull()) : IsNull() } : {}) };
+    const [rows, total] = await this.dataSource.getRepository(ApiKeyEntity).findAndCount({ where, order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
+    return { total, limit: page.limit, offset: page.offset, items: rows.map(({ keyHash: _hash, ...visible }) => visible) };
   }
 
   @Delete('keys/:id')
@@ -48,8 +58,13 @@ export class KeysController {
   @ApiRoute({ summary: 'Who did what to which object, newest first', query: auditQuerySchema, tags: ['audit'] })
   async audit(@Query() query: unknown) {
     const page = parseInput(auditQuerySchema, query, 'query');
-    const where = { ...(page.objectType ? { objectType: page.objectType } : {}), ...(page.objectId ? { objectId: page.objectId } : {}) };
+    const where = {
+      ...(page.objectType ? { objectType: page.objectType } : {}),
+      ...(page.objectId ? { objectId: page.objectId } : {}),
+      ...(page.actorKeyId ? { actorKeyId: page.actorKeyId } : {}),
+      ...(page.action ? { action: page.action } : {}),
+    };
     const [items, total] = await this.dataSource.getRepository(AuditLogEntity).findAndCount({ where, order: { id: 'DESC' }, take: page.limit, skip: page.offset });
-    return { total, items };
+    return { total, limit: page.limit, offset: page.offset, items };
   }
 }

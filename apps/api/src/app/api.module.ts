@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, AuthModule, ConfigModule, DatabaseModule, LoggingModule, OpenApiModule, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { AppConfig, AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, OpenApiModule, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { HealthController } from '../health/health.controller';
 import { FEATURE_MODULES } from './feature-modules';
 
@@ -11,6 +11,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config), LoggingModule.forRoot(config, 'audiencekit-api'), DatabaseModule.forRoot(config, 'audiencekit-api'), AuthModule,
         OpenApiModule,
+        MetricsModule,
         // The API only enqueues; workers run the jobs.
         QueueModule.forRoot({ queues: Object.values(QUEUES), role: 'producer' }),
         ...FEATURE_MODULES,

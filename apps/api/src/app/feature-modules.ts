@@ -1,6 +1,8 @@
 import { Type } from '@nestjs/common';
 import { ActivationsHttpModule } from '../activations/activations-http.module';
 import { AdminModule } from '../admin/admin.module';
+import { MetricsHttpModule } from '../metrics/metrics-http.module';
+import { PrivacyHttpModule } from '../privacy/privacy-http.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
 
@@ -11,6 +13,8 @@ import { TrackingHttpModule } from '../tracking/tracking-http.module';
 export const FEATURE_MODULES: Type[] = [
   ActivationsHttpModule,
   AdminModule,
+  MetricsHttpModule,
+  PrivacyHttpModule,
   SegmentsHttpModule,
   TrackingHttpModule,
 ];

@@ -141,4 +141,12 @@ describe('audiencekit CLI against a real database', () => {
     const result = await cli(db.url, 'import', 'orders', path.join(FIXTURES, 'customers.csv'));
     expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('an orders file needs columns for order, timestamp, quantity, unit price or amount') });
   });
+
+  it('runs the ops commands as a process: segments list, and a clear error for an unknown activation', async () => {
+    const listed = await cli(db.url, 'segments', 'list');
+    expect(listed).toMatchObject({ code: 0, stdout: expect.stringContaining('0 of 0 segment(s)') });
+    expect(await cli(db.url, 'sync', '00000000-0000-4000-8000-000000000000', '--no-wait')).toMatchObject({ code: 1, stderr: expect.stringContaining('no activation 00000000-0000-4000-8000-000000000000') });
+    expect(await cli(db.url, 'segments', 'refresh', 'nope')).toMatchObject({ code: 2, stderr: expect.stringContaining('no segment with id or key "nope"') });
+    expect(await cli(db.url, 'runs', 'show', 'x', '--poll-ms', '1')).toMatchObject({ code: 2, stderr: expect.stringContaining('--poll-ms must be an integer of at least 10') });
+  });
 });

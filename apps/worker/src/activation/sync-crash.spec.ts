@@ -94,7 +94,12 @@ describe('a worker crashing mid-sync', () => {
 
     const [run] = await query<{ id: string; status: string }>(`SELECT id, status FROM sync_runs WHERE activation_id = $1`, [activation.id]);
     expect(run.status).toBe('running');
-    const [inFlight] = await query<{ idempotency_key: string }>(`SELECT idempotency_key FROM sync_batches WHERE status = 'in_flight'`);
+    const [inFlight] = await query<{ idempotency_key: string; profile_ids: string[] }>(`SELECT idempotency_key, profile_ids FROM sync_batches WHERE status = 'in_flight'`);
+    // Nothing half-written at the crash: the members marked present are exactly those of the acknowledged batches.
+    const present = async () => (await query<{ profile_id: string }>(`SELECT profile_id FROM activation_members WHERE activation_id = $1 AND state = 'present'`, [activation.id])).map((row) => row.profile_id).sort();
+    const ackedMembers = (await query<{ profile_id: string }>(`SELECT unnest(profile_ids) AS profile_id FROM sync_batches WHERE status = 'acked'`)).map((row) => row.profile_id).sort();
+    expect(ackedMembers).toHaveLength((HELD_CALL - 1) * 100);
+    expect(await present()).toEqual(ackedMembers);
 
     // pg-boss hands the job out again once its expiry has passed: age it, run pg-boss's maintenance.
     const [job] = await query<{ id: string }>(`SELECT id FROM pgboss.job WHERE name = $1 AND data->>'runId' = $2`, [`sync-${destination.id}`, run.id]);
@@ -144,7 +149,20 @@ describe('a worker crashing mid-sync', () => {
     }
     expect([...applied.values()].every((times) => times === 1)).toBe(true);
     expect(applied.size).toBe(treated.length);
-    expect((await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND state = 'present'`, [activation.id]))[0].n).toBe(treated.length);
+    expect(await present()).toEqual([...treated].sort());
+    expect((await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`, [activation.id, [...heldOut]]))[0].n).toBe(0);
+
+    // The duplicate window (libs/activation README): only the batch in flight at the crash reached
+    // the vendor twice, so the members sent twice are exactly that batch's members.
+    const requestsByKey = new Map<string, number>();
+    const sends = new Map<string, number>();
+    for (const request of vendor.requestsTo('POST /lists/members')) {
+      const key = String(request.headers['idempotency-key']);
+      requestsByKey.set(key, (requestsByKey.get(key) ?? 0) + 1);
+      for (const member of (request.body as { members: { profileId: string }[] }).members) sends.set(member.profileId, (sends.get(member.profileId) ?? 0) + 1);
+    }
+    expect([...requestsByKey].filter(([, times]) => times > 1)).toEqual([[inFlight.idempotency_key, 2]]);
+    expect([...sends].filter(([, times]) => times > 1).map(([id]) => id).sort()).toEqual([...inFlight.profile_ids].sort());
 
     second.child.kill('SIGTERM');
     expect((await second.exited()).code).toBe(0);

@@ -1,7 +1,8 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { SyncJobsModule } from '../activation/sync-jobs.module';
+import { WorkerHealthModule } from '../health/worker-health.module';
 import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
 
 /**
@@ -21,6 +22,8 @@ export class WorkerModule {
         DatabaseModule.forRoot(config, 'audiencekit-worker'),
         ScheduleModule.forRoot(),
         QueueModule.forRoot({ queues: Object.values(QUEUES), role: 'worker' }),
+        MetricsModule,
+        WorkerHealthModule,
         ...WORKER_JOB_MODULES,
       ],
     };

@@ -110,6 +110,14 @@ describe('a worker crashing mid-refresh', () => {
       { name: 'Segment Exited', profile_id: profile.cat },
     ]);
 
+    // The change log of the finished run holds the whole diff, once: nothing left over from the killed attempt.
+    const changes = await query<{ change: string; profile_id: string }>(`SELECT change, profile_id FROM segment_membership_changes WHERE run_id = $1 ORDER BY change`, [run.id]);
+    expect(changes).toEqual([
+      { change: 'added', profile_id: profile.ben },
+      { change: 'removed', profile_id: profile.cat },
+    ]);
+    await waitUntil(async () => (await query(`SELECT state FROM pgboss.job WHERE id = $1`, [job.id]))[0].state === 'completed', 10_000);
+
     // Re-delivered, not re-requested: the crash produced no second run.
     expect((await query(`SELECT count(*)::int AS n FROM segment_runs WHERE segment_id = $1 AND trigger = 'schedule'`, [segmentId]))[0].n).toBe(1);
 

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SegmentsModule } from '@audiencekit/segments';
+import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { SegmentRefreshJobs } from './segment-refresh.jobs';
 
-@Module({ imports: [SegmentsModule], providers: [SegmentRefreshJobs] })
+// SyncJobsModule: the after-refresh hook requests syncs through the activation engine.
+@Module({ imports: [SegmentsModule, SyncJobsModule], providers: [SegmentRefreshJobs] })
 export class SegmentRefreshJobsModule {}

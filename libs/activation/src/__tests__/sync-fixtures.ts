@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
-import { AnyConnectorDefinition, EligibleMember, RecordOutcome } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, ConnectorLimits, EligibleMember, RecordOutcome } from '@audiencekit/connector-sdk';
 import type { JobQueue } from '@audiencekit/server-core';
 import { DestinationGates } from '../delivery/destination-gates';
 import { resolveSyncEngineOptions, SyncEngineOptions } from '../sync-engine.options';
@@ -22,6 +22,8 @@ export const FAST_OPTIONS: Partial<SyncEngineOptions> = {
 export interface Engine {
   service: SyncService;
   runner: SyncRunner;
+  /** The per-destination gates (rate limiter and breaker) the runner uses. */
+  gates: DestinationGates;
   /** Jobs "enqueued" by requestSync (the queue itself is exercised by the worker tests). */
   jobs: { queue: string; data: { runId: string } }[];
 }
@@ -29,7 +31,8 @@ export interface Engine {
 /** The engine over a real database; the job queue is replaced by a recorder (jobs are executed by the test). */
 export function buildEngine(dataSource: DataSource, connectors: AnyConnectorDefinition[], options: Partial<SyncEngineOptions> = {}, config: Record<string, unknown> = {}): Engine {
   const resolved = resolveSyncEngineOptions({ ...FAST_OPTIONS, ...options });
-  const runner = new SyncRunner(dataSource, connectors, config, resolved, new DestinationGates());
+  const gates = new DestinationGates();
+  const runner = new SyncRunner(dataSource, connectors, config, resolved, gates);
   const jobs: Engine['jobs'] = [];
   const queue = {
     ensureQueue: async () => undefined,
@@ -38,7 +41,7 @@ export function buildEngine(dataSource: DataSource, connectors: AnyConnectorDefi
       return 'job';
     },
   } as unknown as JobQueue;
-  return { service: new SyncService(dataSource, queue, runner, resolved), runner, jobs };
+  return { service: new SyncService(dataSource, queue, runner, resolved), runner, gates, jobs };
 }
 
 export type Behaviour = (members: readonly EligibleMember[], call: number) => Promise<unknown> | unknown;
@@ -63,6 +66,9 @@ export function recordingConnector(input: {
   behaviour?: Behaviour;
   withRemove?: boolean;
   audienceSize?: number;
+  /** Overrides `maxBatchSize` (e.g. to declare `refreshMembershipAfterDays`). */
+  limits?: ConnectorLimits;
+  limitsFor?: (settings: any) => ConnectorLimits;
 }): RecordingConnector {
   const calls: RecordingConnector['calls'] = [];
   const behaviour: Behaviour = input.behaviour ?? ((members) => members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' })));
@@ -79,7 +85,8 @@ export function recordingConnector(input: {
     settings: z.object({}).passthrough(),
     secrets: z.object({}).passthrough(),
     requiredIdentifiers: input.requiredIdentifiers ?? (isSend ? ['phone'] : ['email']),
-    limits: { maxBatchSize: input.maxBatchSize ?? 50 },
+    limits: input.limits ?? { maxBatchSize: input.maxBatchSize ?? 50 },
+    ...(input.limitsFor ? { limitsFor: input.limitsFor } : {}),
     testConnection: async () => undefined,
     ...(isSend
       ? { send: (ctx: { idempotencyKey: string }, batch: { members: readonly EligibleMember[] }) => record('send')(ctx, batch.members) }
@@ -134,9 +141,9 @@ export async function removeMembers(dataSource: DataSource, segmentId: string, p
 
 export async function seedActivation(
   dataSource: DataSource,
-  input: { segmentId: string; connector: string; mode: 'mirror' | 'add_only' | 'send'; holdoutShare?: number; salt?: string; message?: Record<string, unknown> },
+  input: { segmentId: string; connector: string; mode: 'mirror' | 'add_only' | 'send'; holdoutShare?: number; salt?: string; message?: Record<string, unknown>; settings?: Record<string, unknown> },
 ): Promise<{ destinationId: string; activationId: string }> {
-  const [destination] = await dataSource.query(`INSERT INTO destinations (name, connector, settings) VALUES ('test', $1, '{}') RETURNING id`, [input.connector]);
+  const [destination] = await dataSource.query(`INSERT INTO destinations (name, connector, settings) VALUES ('test', $1, $2) RETURNING id`, [input.connector, input.settings ?? {}]);
   const [activation] = await dataSource.query(
     `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule, message)
      VALUES ('test activation', $1, $2, $3, $4, $5, 'manual', $6) RETURNING id`,

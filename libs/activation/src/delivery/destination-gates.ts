@@ -55,11 +55,21 @@ export class DestinationGate {
 export class DestinationGates {
   private readonly gates = new Map<string, DestinationGate>();
 
+  private readonly limitsKeys = new Map<string, string>();
+
+  /** The gate a destination's runs use now, if one was made (for the run record and tests). */
+  find(destinationId: string): DestinationGate | undefined {
+    return this.gates.get(destinationId);
+  }
+
+  /** The destination's gate; a new one when its limits changed (settings-dependent limits: the settings were edited). */
   get(destinationId: string, limits: ConnectorLimits, breakerThreshold: number, halfOpenAfterMs: number): DestinationGate {
+    const key = JSON.stringify([limits.maxBatchSize, limits.maxRequestsPerSecond ?? null, limits.maxConcurrency ?? null]);
     let gate = this.gates.get(destinationId);
-    if (!gate) {
+    if (!gate || this.limitsKeys.get(destinationId) !== key) {
       gate = new DestinationGate(limits, breakerThreshold, halfOpenAfterMs);
       this.gates.set(destinationId, gate);
+      this.limitsKeys.set(destinationId, key);
     }
     return gate;
   }

@@ -10,9 +10,12 @@ export interface CandidateRow {
   gone: boolean;
   /** One of the profile's identifiers (or its id) is on the suppression list for this channel or `all`. */
   suppressed: boolean;
+  /** An add of a member the destination already holds, re-sent because its membership would lapse. */
+  refresh?: boolean;
 }
 
-export type DiffPhase = 'adds' | 'removes';
+/** `replace` (a full resync): every segment member is a candidate, whatever the destination holds. */
+export type DiffPhase = 'adds' | 'removes' | 'replace';
 
 export interface DiffScope {
   activationId: string;
@@ -24,6 +27,11 @@ export interface DiffScope {
   channels: string[];
   /** The connector's channel, for `consent.<channel>` traits. */
   channel: string;
+  /**
+   * List adds of a connector whose vendor expires memberships (`limits.refreshMembershipAfterDays`):
+   * members held (`present`) whose last delivery is older than this many days are adds again.
+   */
+  refreshAfterDays: number | null;
 }
 
 export interface PageBounds {
@@ -49,15 +57,25 @@ const SUPPRESSED_SQL = `(EXISTS (
 
 /**
  * The diff, computed in Postgres one keyset page at a time (never both sides pulled into Node):
- * adds are segment members the destination does not hold (and that this run has not touched yet);
+ * adds are segment members the destination does not hold (and that this run has not touched yet),
+ * plus, for vendors that expire memberships, members held whose last delivery is too old;
  * removes are members the destination holds that left the segment. Each page comes back ordered by
  * profile id, with identifiers, traits, and the suppression and deleted flags joined in.
  */
 export async function readCandidates(manager: EntityManager, phase: DiffPhase, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
-  return phase === 'adds' ? readAdds(manager, scope, bounds) : readRemoves(manager, scope, bounds);
+  return phase === 'removes' ? readRemoves(manager, scope, bounds) : readAdds(manager, scope, bounds);
 }
 
 async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
+  // Without a membership lifespan the query is the plain anti-join (the hot path of every sync).
+  const refreshing = scope.refreshAfterDays !== null;
+  const held = refreshing
+    ? `(am.last_sync_run_id = $6::uuid
+                  OR (am.state = ANY($5::text[]) AND coalesce(am.delivered_at, am.updated_at) >= now() - make_interval(days => $9::int)))`
+    : `(am.state = ANY($5::text[]) OR am.last_sync_run_id = $6::uuid)`;
+  const refresh = refreshing
+    ? `EXISTS (SELECT 1 FROM activation_members h WHERE h.activation_id = $2 AND h.profile_id = c.profile_id AND h.state = ANY($5::text[]))`
+    : 'false';
   const rows: RawRow[] = await manager.query(
     `WITH c AS (
        SELECT m.profile_id FROM segment_memberships m
@@ -67,15 +85,16 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
          AND NOT EXISTS (
            SELECT 1 FROM activation_members am
            WHERE am.activation_id = $2 AND am.profile_id = m.profile_id
-             AND (am.state = ANY($5::text[]) OR am.last_sync_run_id = $6::uuid))
+             AND ${held})
        ORDER BY m.profile_id
        LIMIT $7)
      SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
             (p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL) AS gone,
-            ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$8')} AS suppressed
+            ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$8')} AS suppressed,
+            ${refresh} AS refresh
      FROM c LEFT JOIN profiles p ON p.id = c.profile_id
      ORDER BY c.profile_id`,
-    [scope.segmentId, scope.activationId, bounds.after, bounds.upTo, scope.doneStates, scope.runId, bounds.limit, scope.channels],
+    [scope.segmentId, scope.activationId, bounds.after, bounds.upTo, scope.doneStates, scope.runId, bounds.limit, scope.channels, ...(refreshing ? [scope.refreshAfterDays] : [])],
   );
   return rows.map(toCandidate);
 }
@@ -135,8 +154,9 @@ interface RawRow {
   traits: Record<string, unknown> | null;
   gone: boolean;
   suppressed: boolean;
+  refresh?: boolean;
 }
 
 function toCandidate(row: RawRow): CandidateRow {
-  return { profileId: row.profile_id, identifiers: row.identifiers ?? {}, traits: row.traits ?? {}, gone: row.gone, suppressed: row.suppressed };
+  return { profileId: row.profile_id, identifiers: row.identifiers ?? {}, traits: row.traits ?? {}, gone: row.gone, suppressed: row.suppressed, refresh: row.refresh === true };
 }

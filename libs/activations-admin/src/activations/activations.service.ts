@@ -46,15 +46,20 @@ export class ActivationsService {
     return toView(saved, destination?.connector ?? null);
   }
 
-  async list(page: { limit: number; offset: number; segmentId?: string; destinationId?: string }): Promise<{ items: ActivationView[]; total: number }> {
+  async list(page: { limit: number; offset: number; segmentId?: string; destinationId?: string; status?: string; mode?: ActivationMode }): Promise<{ items: ActivationView[]; total: number; limit: number; offset: number }> {
     const [rows, total] = await this.dataSource.getRepository(ActivationEntity).findAndCount({
-      where: { status: Not(DELETED_STATUS), ...(page.segmentId ? { segmentId: page.segmentId } : {}), ...(page.destinationId ? { destinationId: page.destinationId } : {}) },
+      where: {
+        status: page.status ?? Not(DELETED_STATUS),
+        ...(page.segmentId ? { segmentId: page.segmentId } : {}),
+        ...(page.destinationId ? { destinationId: page.destinationId } : {}),
+        ...(page.mode ? { mode: page.mode } : {}),
+      },
       order: { createdAt: 'ASC', id: 'ASC' },
       take: page.limit,
       skip: page.offset,
     });
     const connectors = await this.connectorsOf(rows.map((row) => row.destinationId));
-    return { items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null)), total };
+    return { items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null)), total, limit: page.limit, offset: page.offset };
   }
 
   async get(id: string): Promise<ActivationView> {

@@ -41,14 +41,14 @@ export class DestinationsService {
     return toView(saved);
   }
 
-  async list(page: { limit: number; offset: number; connector?: string }): Promise<{ items: DestinationView[]; total: number }> {
+  async list(page: { limit: number; offset: number; connector?: string }): Promise<{ items: DestinationView[]; total: number; limit: number; offset: number }> {
     const [rows, total] = await this.dataSource.getRepository(DestinationEntity).findAndCount({
       where: { deletedAt: IsNull(), ...(page.connector ? { connector: page.connector } : {}) },
       order: { createdAt: 'ASC', id: 'ASC' },
       take: page.limit,
       skip: page.offset,
     });
-    return { items: rows.map(toView), total };
+    return { items: rows.map(toView), total, limit: page.limit, offset: page.offset };
   }
 
   async get(id: string): Promise<DestinationView> {

@@ -67,6 +67,19 @@ export interface AudienceInput {
   activationId: string;
 }
 
+/** One batch of a full replace (`replace`): the vendor swaps the audience for all batches' members once it has the last. */
+export interface ReplaceBatch {
+  members: readonly EligibleMember[];
+  /** 1, 2, 3, ... in the order the core sends them; the same when a batch is retried or replayed after a crash. */
+  sequence: number;
+  /** This is the last batch of the replace. */
+  last: boolean;
+  /** How many members the whole replace is expected to send (an estimate: the segment's size). */
+  estimatedTotal: number;
+  /** The same for every batch of one replace (the sync run id), also across resumes: derive the vendor's session id from it. */
+  replaceKey: string;
+}
+
 /**
  * A connector: one typed object, declared once, translated by the core into forms, limits and calls.
  * Plugins translate; batching, rate limits, retries, diffing and bookkeeping live in the core.
@@ -84,7 +97,15 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
   secrets: z.ZodType<Secrets>;
   /** A member needs at least one of these; members with none are counted as invalid, not sent. */
   requiredIdentifiers: IdentifierKind[];
+  /** The vendor's limits; with `limitsFor`, the default (and the one shown before settings exist). */
   limits: ConnectorLimits;
+  /**
+   * Limits that depend on the destination's settings (an SMS sender's throughput depends on its
+   * sender type). Optional: when present the core uses `limitsFor(settings)` for batch size, rate
+   * and concurrency of that destination instead of `limits`. Must be pure and cheap (called once
+   * per run with the parsed settings).
+   */
+  limitsFor?(settings: Settings): ConnectorLimits;
 
   /** Check credentials (and settings) against the vendor; throw `InvalidCredentialsError` if refused. */
   testConnection(ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>): Promise<void>;
@@ -94,6 +115,12 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
   upsert?(ctx: ConnectorContext<Settings, Secrets>, members: readonly EligibleMember[]): Promise<RecordOutcome[]>;
   /** Remove members from the vendor-side list, where the vendor supports it. */
   remove?(ctx: ConnectorContext<Settings, Secrets>, members: readonly EligibleMember[]): Promise<RecordOutcome[]>;
+  /**
+   * Replace the whole vendor-side list with the members of the batches (list model, optional): used
+   * by a full resync (`requestSync(..., { fullResync: true })`), e.g. Meta's `usersreplace` session.
+   * Members the core does not send are dropped by the vendor when the last batch arrives.
+   */
+  replace?(ctx: ConnectorContext<Settings, Secrets>, batch: ReplaceBatch): Promise<RecordOutcome[]>;
   /** Send one message to each member (send model). */
   send?(ctx: ConnectorContext<Settings, Secrets>, batch: { members: readonly EligibleMember[]; message: MessageTemplate }): Promise<RecordOutcome[]>;
   /** The vendor's own count of the audience (size or match count), where it reports one. */

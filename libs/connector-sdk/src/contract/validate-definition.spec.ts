@@ -36,6 +36,8 @@ describe('definitionProblems', () => {
     ['a list connector without upsert', { upsert: undefined }, /deliveryModel "list" needs upsert/],
     ['a send connector without send', { deliveryModel: 'send' }, /deliveryModel "send" needs send/],
     ['an unknown channel', { channel: 'fax' }, /channel "fax"/],
+    ['limitsFor that is not a function', { limitsFor: { maxBatchSize: 1 } }, /limitsFor is not a function/],
+    ['replace on a send connector', { deliveryModel: 'send', send: async () => [], replace: async () => [] }, /replace must be a function of a "list" connector/],
   ])('reports %s', (_label, patch, message) => {
     expect(definitionProblems(variant(patch as Partial<AnyConnectorDefinition>)).join('\n')).toMatch(message);
   });

@@ -31,6 +31,10 @@ export class ActivationMemberEntity {
   @Column({ name: 'last_sync_run_id', type: 'uuid', nullable: true })
   lastSyncRunId: string | null;
 
+  /** When the destination last accepted this member (add, re-add, send): vendors that expire memberships get it re-sent before they lapse. */
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

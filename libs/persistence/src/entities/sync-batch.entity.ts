@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { SyncRunEntity } from './sync-run.entity';
 
-export type SyncBatchAction = 'add' | 'remove' | 'send';
+export type SyncBatchAction = 'add' | 'remove' | 'send' | 'replace';
 export type SyncBatchStatus = 'in_flight' | 'acked' | 'failed';
 
 /**

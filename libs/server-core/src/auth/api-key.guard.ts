@@ -1,8 +1,17 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, Optional, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyService } from './api-key.service';
 import { REQUIRED_ROLE, RouteAccess } from './auth.decorators';
 import { roleSatisfies } from './roles';
+import { APP_CONFIG } from '../config/config.module';
+import { ApiException } from '../errors/api-exception';
+import { KeyRateLimiter } from './key-rate-limiter';
+
+/** The part of the config the guard reads (AK_ADMIN_RATE_*). */
+export interface AdminRateConfig {
+  AK_ADMIN_RATE_LIMIT?: number;
+  AK_ADMIN_RATE_BURST?: number;
+}
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
@@ -15,10 +24,15 @@ interface RequestLike {
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly limiter: KeyRateLimiter;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyService,
-  ) {}
+    @Optional() @Inject(APP_CONFIG) config?: AdminRateConfig,
+  ) {
+    this.limiter = new KeyRateLimiter(config?.AK_ADMIN_RATE_LIMIT ?? 600, config?.AK_ADMIN_RATE_BURST ?? 600);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const required = this.reflector.getAllAndOverride<RouteAccess | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
@@ -32,8 +46,17 @@ export class ApiKeyGuard implements CanActivate {
     if (!roleSatisfies(key.role, required)) {
       throw new ForbiddenException({ code: 'insufficient_role', message: `this route requires a ${required} key; this key is ${key.role}` });
     }
+    // Admin routes only: ingestion write keys have their own path and limits (body size, batching).
+    if (required !== 'write') this.limit(context, key.id);
     request.apiKey = key;
     return true;
+  }
+
+  private limit(context: ExecutionContext, keyId: string): void {
+    const decision = this.limiter.take(keyId);
+    if (decision.allowed) return;
+    context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('Retry-After', String(decision.retryAfterSeconds));
+    throw new ApiException(429, 'rate_limited', `too many requests for this API key; retry after ${decision.retryAfterSeconds} s`);
   }
 }
 

@@ -31,6 +31,16 @@ export const configSchema = z.object({
       if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
+  /** Mass-send guard: a send-mode sync above this many messages waits for a marketer's confirmation. */
+  AK_MASS_SEND_THRESHOLD: z.coerce.number().int().min(0).default(10_000),
+  /** ...or more than this many percent above its last run's sent count. */
+  AK_MASS_SEND_GROWTH_PCT: z.coerce.number().min(0).default(50),
+  /** ...counting growth only from this many messages (a send of 3 after 1 needs no one's confirmation). */
+  AK_MASS_SEND_GROWTH_MIN: z.coerce.number().int().min(0).default(100),
+  /** Admin API requests per minute per API key (token bucket, per process); 0 turns the limit off. */
+  AK_ADMIN_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
+  /** Requests a key may make at once before the per-minute rate applies (bucket size; default: a whole minute's worth). */
+  AK_ADMIN_RATE_BURST: z.coerce.number().int().min(1).default(600),
   /** Where each connector's vendor API is, `slug=url,...` (tests and staging point them at fakes). */
   AK_CONNECTOR_BASE_URLS: z
     .string()

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import PgBoss from 'pg-boss';
 import { EntityManager } from 'typeorm';
@@ -34,7 +34,7 @@ export type JobHandler<T> = (data: T, job: { id: string; retryCount?: number; re
  * caller's transaction (`sendInTransaction`), which makes "create run + enqueue it" atomic.
  */
 @Injectable()
-export class JobQueue implements OnModuleInit, OnApplicationShutdown {
+export class JobQueue implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly boss: PgBoss;
   private readonly knownQueues = new Set<string>();
@@ -68,9 +68,20 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
     this.knownQueues.add(name);
   }
 
+  /**
+   * Graceful: stop fetching, let the running handler finish. Before (not on) application shutdown,
+   * so it runs while the database pool is still open: every beforeApplicationShutdown hook runs
+   * before any onApplicationShutdown one, and TypeORM closes its pool in the latter. A handler
+   * still running 2 s before SHUTDOWN_GRACE_MS ends is failed back to the queue ("pg-boss shut
+   * down while active"), so another worker retries it at once rather than after its expiry.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: Math.max(1_000, this.config.SHUTDOWN_GRACE_MS - 2_000) });
+  }
+
+  /** Also a shutdown hook for callers that own a JobQueue directly (tests); a no-op once stopped. */
   async onApplicationShutdown(): Promise<void> {
-    // Graceful: stop fetching, let the running handler finish (or time out and be retried later).
-    await this.boss.stop({ graceful: true, wait: true, timeout: this.config.SHUTDOWN_GRACE_MS });
+    await this.beforeApplicationShutdown();
   }
 
   /** Enqueues inside the caller's transaction: the job exists if and only if the transaction commits. */
@@ -93,4 +104,31 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   async queueSize(queue: string): Promise<number> {
     return this.boss.getQueueSize(queue);
   }
+
+  /**
+   * Per queue: jobs waiting (created or retry, due now), jobs active, and the age of the oldest
+   * waiting job, in one query over pg-boss's tables (for the metrics gauges, read at scrape time).
+   */
+  async stats(): Promise<QueueStats[]> {
+    const waiting = `j.state IN ('created', 'retry') AND j.start_after <= now()`;
+    const result = await this.boss.getDb().executeSql(
+      `SELECT q.name AS queue,
+              count(j.id) FILTER (WHERE ${waiting})::int AS waiting,
+              count(j.id) FILTER (WHERE j.state = 'active')::int AS active,
+              coalesce(extract(epoch FROM now() - min(j.created_on) FILTER (WHERE ${waiting})), 0)::float8 AS oldest
+         FROM pgboss.queue q LEFT JOIN pgboss.job j ON j.name = q.name
+        GROUP BY q.name ORDER BY q.name`,
+      [],
+    );
+    return (result.rows as { queue: string; waiting: number; active: number; oldest: number }[]).map((row) => ({
+      queue: row.queue, waiting: row.waiting, active: row.active, oldestWaitingSeconds: Number(row.oldest),
+    }));
+  }
+}
+
+export interface QueueStats {
+  queue: string;
+  waiting: number;
+  active: number;
+  oldestWaitingSeconds: number;
 }

@@ -1,4 +1,4 @@
-import { SyncService } from '@audiencekit/activation';
+import { SyncQueueWorker } from '@audiencekit/activation';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
 import { SegmentRefreshService } from '@audiencekit/segments';
@@ -13,7 +13,8 @@ const AUDIENCE = 60;
 /**
  * Issue 8's marketer workflow through the API only: a cart-abandoner segment is previewed and
  * saved, a destination and an activation with a 10% holdout are created, a sync is triggered and
- * watched to completion (the queued job is run with the service the worker's handler calls), and
+ * watched to completion by polling GET /sync-runs/:id while the worker's queue consumer (the same
+ * SyncQueueWorker the worker app runs, subscribed to pg-boss here) picks the job up and runs it, and
  * the lift report is read. The fake vendor must have received every treated member and no control.
  */
 describe('the marketer workflow, end to end through the API', () => {
@@ -67,12 +68,20 @@ describe('the marketer workflow, end to end through the API', () => {
     expect(dryRun.body).toMatchObject({ dryRun: true });
     expect(vendor.requests).toHaveLength(0); // a dry run sends nothing
 
+    await api.app.get(SyncQueueWorker).refresh(1); // consume the destination's queue, as a worker does
     const queued = await call('POST', `/activations/${activation.body.id}/sync`, {});
     expect(queued.status).toBe(202);
     expect(queued.body).toMatchObject({ status: 'queued', dryRun: false, activationId: activation.body.id });
-    await api.app.get(SyncService).execute(queued.body.id);
-    const run = await call('GET', `/sync-runs/${queued.body.id}`);
+    const seen = new Set<string>();
+    let run = await call('GET', `/sync-runs/${queued.body.id}`);
+    for (let polls = 0; !['succeeded', 'partial', 'failed'].includes(run.body.status) && polls < 900; polls++) {
+      seen.add(run.body.status);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = await call('GET', `/sync-runs/${queued.body.id}`);
+    }
     expect(run.body.status).toBe('succeeded');
+    expect([...seen].filter((status) => !['queued', 'running'].includes(status))).toEqual([]);
+    expect(run.body.counts).toMatchObject({ added: expect.any(Number), heldOutActivation: expect.any(Number) });
     const runs = await call('GET', `/activations/${activation.body.id}/sync-runs`);
     expect(runs.body.items.map((item: any) => item.id)).toContain(queued.body.id);
 

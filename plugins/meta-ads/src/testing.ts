@@ -1,0 +1,2 @@
+/** The fake vendor server of this plugin, for end-to-end tests of other packages (the worker's) and staging. */
+export * from './fake/meta-fake';
