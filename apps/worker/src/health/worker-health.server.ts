@@ -23,6 +23,11 @@ export class WorkerHealthServer implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Idle keep-alive sockets are closed by the client (probe, scraper) before the server: when the
+    // server closes first (Node's default 5 s), a client reusing the socket at that moment gets
+    // ECONNRESET — seen as a flaky probe under load.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.config.WORKER_HEALTH_PORT, this.config.HOST, () => resolve());
