@@ -36,9 +36,11 @@ describe('worker health and metrics', () => {
   });
 
   it('serves health, readiness and metrics that move with a refresh and a sync', async () => {
+    // A daily cadence: exactly one fire time (today's midnight) is due, and no second one can come due
+    // while the test runs (an every-minute cadence did, across a minute boundary, and queued a second sync).
     const [segment] = await query(
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version, created_at, quality_thresholds)
-       VALUES ('cart-metrics', 'Cart abandoners', 'crm', '* * * * *', 1, now() - interval '10 minutes', '{"minSize": 0, "maxChurn": 1}') RETURNING id`,
+       VALUES ('cart-metrics', 'Cart abandoners', 'crm', '0 0 * * *', 1, now() - interval '2 days', '{"minSize": 0, "maxChurn": 1}') RETURNING id`,
     );
     await query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, EXAMPLE_SEGMENTS.cartAbandoner.definition]);
     await query(
