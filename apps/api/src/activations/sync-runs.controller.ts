@@ -7,6 +7,7 @@ import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, Re
 const syncBodySchema = z.object({
   dryRun: z.boolean().default(false),
   confirm: z.uuid().optional().describe('releases a send run held by the mass-send guard: the confirmationToken of its 409'),
+  fullResync: z.boolean().default(false).describe('list connectors with a full replace (Meta): send every eligible member as a replace, not a diff'),
 });
 const dryRunBodySchema = z.object({ sampleSize: z.number().int().min(0).max(100).optional() });
 const runsQuerySchema = pageQuerySchema.extend({
@@ -31,7 +32,7 @@ export class SyncRunsController {
   @RequireRole('marketer')
   async request(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const input = parseInput(syncBodySchema, body ?? {});
-    return forRole(await this.sends.requestSync(id, { dryRun: input.dryRun, confirm: input.confirm, requestedBy: key?.id ?? null }), key?.role);
+    return forRole(await this.sends.requestSync(id, { dryRun: input.dryRun, confirm: input.confirm, fullResync: input.fullResync, requestedBy: key?.id ?? null }), key?.role);
   }
 
   @ApiRoute({ summary: 'Confirm a send run held by the mass-send guard (awaiting_confirmation): it is queued', response: syncRunViewSchema, status: 202 })

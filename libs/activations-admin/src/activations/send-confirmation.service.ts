@@ -8,6 +8,8 @@ export interface SyncRequest {
   dryRun?: boolean;
   /** The id of a run held by the mass-send guard (the token of a 409 `confirmation_required`). */
   confirm?: string;
+  /** A full replace instead of a diff (list connectors that implement `replace`; refused by the engine otherwise). */
+  fullResync?: boolean;
   requestedBy: string | null;
 }
 
@@ -47,7 +49,7 @@ export class SendConfirmationService {
   async requestSync(activationId: string, request: SyncRequest): Promise<SyncRunView> {
     if (request.confirm) return this.confirm(request.confirm, request.requestedBy, activationId);
     const base = { requestedBy: request.requestedBy, trigger: 'api' };
-    if (request.dryRun || !(await this.isSendMode(activationId))) return this.sync.requestSync(activationId, { ...base, dryRun: request.dryRun });
+    if (request.dryRun || !(await this.isSendMode(activationId))) return this.sync.requestSync(activationId, { ...base, dryRun: request.dryRun, fullResync: request.fullResync });
     const plan = await this.sync.dryRun(activationId, { sampleSize: 0, requestedBy: request.requestedBy });
     const decision = massSendDecision(Number(plan.plan?.['adds'] ?? 0), await lastRunSentCount(this.dataSource.manager, activationId), this.config);
     if (!decision.hold) return this.sync.requestSync(activationId, { ...base, guard: decision });

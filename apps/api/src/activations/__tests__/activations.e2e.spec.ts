@@ -93,6 +93,18 @@ describe('activations through the API', () => {
     expect({ salt: row.holdoutSalt, share: row.holdoutShare }).toEqual({ salt, share: 0.3 });
   });
 
+  it('queues a full resync when asked (kept in the run plan), a plain sync otherwise; a wrong type is a 400 naming the field', async () => {
+    const activation = (await call('POST', '/activations', mirror({ name: 'replace me', schedule: 'manual' }))).body;
+    const full = await call('POST', `/activations/${activation.id}/sync`, { fullResync: true });
+    expect(full.status).toBe(202);
+    expect((await call('GET', `/sync-runs/${full.body.id}`, undefined, keys.viewer)).body).toMatchObject({ status: 'queued', plan: { fullResync: true } });
+    const plain = await call('POST', `/activations/${activation.id}/sync`, {});
+    expect(plain.status).toBe(202);
+    expect((await call('GET', `/sync-runs/${plain.body.id}`, undefined, keys.viewer)).body.plan?.fullResync).toBeUndefined();
+    const wrong = await call('POST', `/activations/${activation.id}/sync`, { fullResync: 'yes' });
+    expect(wrong).toMatchObject({ status: 400, body: { details: [expect.objectContaining({ path: 'fullResync' })] } });
+  });
+
   it('soft-deletes, keeps writes to marketers, and audits them', async () => {
     const created = (await call('POST', '/activations', mirror({ name: 'to delete' }))).body;
     expect((await call('PATCH', `/activations/${created.id}`, { name: 'x' }, keys.viewer)).status).toBe(403);
