@@ -78,9 +78,7 @@ export class SegmentRefreshService {
     const started = Date.now();
     await this.dataSource.getRepository(SegmentRunEntity).update(run.id, { status: 'running', startedAt: new Date() });
     try {
-      const counts = await this.dataSource.transaction((manager) => this.computeAndSwap(manager, run, now));
-      const durationMs = Date.now() - started;
-      await this.dataSource.getRepository(SegmentRunEntity).update(run.id, { durationMs });
+      const counts = await this.dataSource.transaction((manager) => this.computeAndSwap(manager, run, now, started));
       return { status: 'succeeded', ...counts };
     } catch (error) {
       if (error instanceof SegmentBusyException) {
@@ -96,7 +94,7 @@ export class SegmentRefreshService {
     }
   }
 
-  private async computeAndSwap(manager: EntityManager, run: SegmentRunEntity, now: Date): Promise<{ size: number; adds: number; removes: number }> {
+  private async computeAndSwap(manager: EntityManager, run: SegmentRunEntity, now: Date, started: number): Promise<{ size: number; adds: number; removes: number }> {
     const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('segment-refresh:' || $1, 0)) AS locked`, [run.segmentId]);
     if (!locked) throw new SegmentBusyException(run.segmentId);
     const segment = await this.segments.findLive(manager, run.segmentId);
@@ -141,7 +139,8 @@ export class SegmentRefreshService {
 
     const size = previous + adds - removes;
     const quality = assessQuality({ size, previous, adds, removes }, segment.qualityThresholds);
-    await manager.getRepository(SegmentRunEntity).save({ id: run.id, status: 'succeeded', size, adds, removes, quality, finishedAt: new Date() });
+    // The duration is written with the status, in the same transaction, so nobody reads a succeeded run without one.
+    await manager.getRepository(SegmentRunEntity).save({ id: run.id, status: 'succeeded', size, adds, removes, quality, finishedAt: new Date(), durationMs: Date.now() - started });
     return { size, adds, removes };
   }
 
