@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { RunningApi, startTestApi } from '../../../test/api-test-app';
-import { basicAuth, countRows, createWriteKey } from './tracking-test-kit';
+import type { TestDatabase } from '@audiencekit/testing';
+import type { RunningApi } from '../../../test/api-test-app';
+import { basicAuth, countRows, startTrackingApi, stopTrackingApi } from './tracking-test-kit';
 
 // Bad input gets a 400 (401/403 for keys) with the reason, and writes nothing.
 describe('tracking API: bad input', () => {
@@ -11,14 +11,9 @@ describe('tracking API: bad input', () => {
   let writeKey: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db.url);
-    writeKey = await createWriteKey(api);
+    ({ db, api, writeKey } = await startTrackingApi());
   });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  afterAll(() => stopTrackingApi({ db, api }));
 
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey), ...headers }, body });

@@ -1,9 +1,9 @@
 import { Analytics } from '@segment/analytics-node';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { RunningApi, startTestApi } from '../../../test/api-test-app';
-import { createWriteKey, profileOf } from './tracking-test-kit';
+import type { TestDatabase } from '@audiencekit/testing';
+import type { RunningApi } from '../../../test/api-test-app';
+import { profileOf, startTrackingApi, stopTrackingApi } from './tracking-test-kit';
 
 // The real client libraries, unchanged, pointed at the local API: what customers will run.
 describe('tracking API with the real Segment and RudderStack clients', () => {
@@ -12,14 +12,9 @@ describe('tracking API with the real Segment and RudderStack clients', () => {
   let writeKey: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db.url);
-    writeKey = await createWriteKey(api);
+    ({ db, api, writeKey } = await startTrackingApi());
   });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  afterAll(() => stopTrackingApi({ db, api }));
 
   it('@segment/analytics-node: identify, track and page land on one stitched profile', async () => {
     const analytics = new Analytics({ writeKey, host: api.baseUrl, flushAt: 50, flushInterval: 50, maxRetries: 0 });

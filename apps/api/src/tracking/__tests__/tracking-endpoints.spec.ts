@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { RunningApi, startTestApi } from '../../../test/api-test-app';
-import { basicAuth, createWriteKey, profileOf } from './tracking-test-kit';
+import type { TestDatabase } from '@audiencekit/testing';
+import type { RunningApi } from '../../../test/api-test-app';
+import { basicAuth, profileOf, startTrackingApi, stopTrackingApi } from './tracking-test-kit';
 
 // Each single-call route of the Segment HTTP API, sent as the spec documents it, and what it stores.
 describe('tracking API: the single-call routes', () => {
@@ -10,14 +10,9 @@ describe('tracking API: the single-call routes', () => {
   let writeKey: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db.url);
-    writeKey = await createWriteKey(api);
+    ({ db, api, writeKey } = await startTrackingApi());
   });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  afterAll(() => stopTrackingApi({ db, api }));
 
   async function send(path: string, body: unknown, gzip = false) {
     const json = JSON.stringify(body);

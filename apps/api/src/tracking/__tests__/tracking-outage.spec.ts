@@ -1,7 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
-import { createTestDatabase, onAdmin, TestDatabase } from '@audiencekit/testing';
-import { RunningApi, startTestApi } from '../../../test/api-test-app';
-import { basicAuth, createWriteKey } from './tracking-test-kit';
+import { onAdmin, type TestDatabase } from '@audiencekit/testing';
+import type { RunningApi } from '../../../test/api-test-app';
+import { basicAuth, startTrackingApi, stopTrackingApi } from './tracking-test-kit';
 
 // A database outage, simulated the way a Postgres restart looks to the API's pool: the test's
 // database stops accepting connections and every open backend of it is terminated. Restoring
@@ -12,14 +12,11 @@ describe('tracking API during a database outage', () => {
   let writeKey: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db.url);
-    writeKey = await createWriteKey(api);
+    ({ db, api, writeKey } = await startTrackingApi());
   });
   afterAll(async () => {
     await restore();
-    await api.close();
-    await db.drop();
+    await stopTrackingApi({ db, api });
   });
 
   async function takeDown(): Promise<void> {

@@ -1,6 +1,25 @@
 import { DataSource } from 'typeorm';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { RunningApi } from '../../../test/api-test-app';
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { RunningApi, startTestApi } from '../../../test/api-test-app';
+
+export interface TrackingTestApi {
+  db: TestDatabase;
+  api: RunningApi;
+  writeKey: string;
+}
+
+/** A database of the test file's own, the real API booted on it, and a source's write key. */
+export async function startTrackingApi(): Promise<TrackingTestApi> {
+  const db = await createTestDatabase();
+  const api = await startTestApi(db.url);
+  return { db, api, writeKey: await createWriteKey(api) };
+}
+
+export async function stopTrackingApi({ db, api }: Partial<TrackingTestApi>): Promise<void> {
+  await api?.close();
+  await db?.drop();
+}
 
 /** A write key for the running API (what a source is given). */
 export async function createWriteKey(api: RunningApi): Promise<string> {
