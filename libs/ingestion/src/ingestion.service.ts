@@ -5,6 +5,8 @@ import {
   applyTraits, DEFAULT_MERGE_CAPS, extractIdentifiers, Identifier, identifierKey, lookupIdentifiers, MergeCaps, mergeTraitStates, planStitching,
   profilesNeedingCounts, Refusal, StitchMessage, StitchPlan, TraitState,
 } from '@audiencekit/identity';
+import { isDatabaseUnavailable } from './database-unavailable';
+import { GroupCommit } from './group-commit';
 import { IdentityCache } from './identity-cache';
 import { copyText, EventLine, IngestionRepository, LockedProfile, ProfileWrite } from './ingestion.repository';
 import { TrackingEvent } from './tracking-event';
@@ -20,7 +22,16 @@ export interface IngestionOptions {
   maxAttempts?: number;
   /** Entries of the per-process identifier → profile cache (0 turns it off). */
   cacheEntries?: number;
+  /**
+   * Group commit: calls made while `maxInFlight` transactions are running wait and are stored
+   * together, up to `maxEvents` events per transaction (see README). `maxInFlight: 0` turns it off
+   * (every call its own transaction, all at once).
+   */
+  groupCommit?: { maxInFlight?: number; maxEvents?: number };
 }
+
+/** Measured with `npm run bench -- ingest` (libs/ingestion/README.md). */
+export const DEFAULT_GROUP_COMMIT = { maxInFlight: 1, maxEvents: 5_000 };
 
 export interface IngestResult {
   /** Events newly stored. */
@@ -29,8 +40,18 @@ export interface IngestResult {
   duplicates: number;
   /** Per input event, the profile it was stored on (null for a duplicate, stored before). */
   profileIds: (string | null)[];
-  /** What the merge caps refused (also logged). */
+  /** What the merge caps refused (also logged); `messageIndex` is the index in the call's events. */
   refusals: Refusal[];
+}
+
+/**
+ * One call of `ingest`, waiting for (or part of) a group commit. Its COPY lines and identifiers are
+ * prepared when it arrives, while an earlier group may still be committing.
+ */
+interface Submission {
+  events: readonly TrackingEvent[];
+  lines: EventLine[];
+  messages: StitchMessage[];
 }
 
 /**
@@ -79,6 +100,7 @@ export class IngestionService {
   private readonly cache: IdentityCache;
   /** Whether the last batch held stored messageIds: the next one is then checked before its COPY. */
   private expectDuplicates = false;
+  private readonly groups: GroupCommit<Submission, IngestResult>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -87,15 +109,65 @@ export class IngestionService {
     this.caps = { ...DEFAULT_MERGE_CAPS, ...options.mergeCaps };
     this.maxAttempts = options.maxAttempts ?? 8;
     this.cache = new IdentityCache(options.cacheEntries ?? 500_000);
+    const group = { ...DEFAULT_GROUP_COMMIT, ...options.groupCommit };
+    this.groups = new GroupCommit((submissions) => this.storeGroup(submissions), {
+      maxInFlight: group.maxInFlight > 0 ? group.maxInFlight : Number.POSITIVE_INFINITY,
+      maxGroupSize: group.maxInFlight > 0 ? group.maxEvents : 0,
+      // A group that failed for a reason other than the database being down is stored again one
+      // call at a time: a call that cannot be stored then fails alone, the others succeed.
+      retryAlone: (error) => !isDatabaseUnavailable(error),
+    });
   }
 
-  async ingest(events: readonly TrackingEvent[], source: { sourceId?: string | null } = {}): Promise<IngestResult> {
-    const unique = firstPerMessageId(events);
-    const lines = unique.map((event) => toEventLine(event, source.sourceId ?? null));
-    const allMessages: StitchMessage[] = unique.map((event) => ({
-      identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }),
-      previousId: event.previousId,
-    }));
+  /**
+   * Stores the events (committed when the promise resolves). Calls made while the service is busy
+   * are committed together with others in one transaction (group commit); each still gets its own
+   * result, and a call that cannot be stored fails alone.
+   */
+  ingest(events: readonly TrackingEvent[], source: { sourceId?: string | null } = {}): Promise<IngestResult> {
+    const sourceId = source.sourceId ?? null;
+    return this.groups.submit({
+      events,
+      lines: events.map((event) => toEventLine(event, sourceId)),
+      messages: events.map((event) => ({ identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }), previousId: event.previousId })),
+    }, events.length);
+  }
+
+  /** One transaction for the events of several calls, split back into one result per call. */
+  private async storeGroup(submissions: Submission[]): Promise<IngestResult[]> {
+    if (submissions.length === 1) return [await this.store(submissions[0])];
+    const combined = await this.store({
+      events: submissions.flatMap((submission) => submission.events),
+      lines: submissions.flatMap((submission) => submission.lines),
+      messages: submissions.flatMap((submission) => submission.messages),
+    });
+    const events = submissions.flatMap((submission) => submission.events);
+    const firstIndex = new Map<string, number>();
+    events.forEach((event, index) => {
+      if (!firstIndex.has(event.messageId)) firstIndex.set(event.messageId, index);
+    });
+    const storedHere = (event: TrackingEvent, index: number) => firstIndex.get(event.messageId) === index && combined.storedIds.has(event.messageId);
+    let offset = 0;
+    return submissions.map((submission) => {
+      const start = offset;
+      offset += submission.events.length;
+      const stored = submission.events.filter((event, local) => storedHere(event, start + local)).length;
+      return {
+        stored,
+        duplicates: submission.events.length - stored,
+        profileIds: combined.profileIds.slice(start, offset),
+        refusals: combined.refusals.filter((refusal) => refusal.messageIndex >= start && refusal.messageIndex < offset).map((refusal) => ({ ...refusal, messageIndex: refusal.messageIndex - start })),
+      };
+    });
+  }
+
+  /** Stores a submission's events in one transaction (with retries). */
+  private async store(submission: Submission): Promise<IngestResult & { storedIds: Set<string> }> {
+    const { events } = submission;
+    const uniqueIndexes = firstIndexPerMessageId(events);
+    const unique = uniqueIndexes.map((index) => events[index]);
+    const lines = uniqueIndexes.map((index) => submission.lines[index]);
+    const allMessages = uniqueIndexes.map((index) => submission.messages[index]);
     // Optimistic dedupe: most batches hold no stored messageId, and the COPY's unique index checks
     // every one anyway, so the ids are looked up first only when this batch hit a duplicate on an
     // earlier attempt, or the previous batch held some (a client retrying, a file imported again).
@@ -121,11 +193,14 @@ export class IngestionService {
       this.logger.warn({ msg: 'identity stitching refused by merge cap', ...refusal, messageId: outcome.events[refusal.messageIndex]?.messageId });
     }
     const profileByMessage = new Map(outcome.events.map((event, index) => [event.messageId, outcome.plan.profileOf[index]]));
+    // Refusals name the message by its index in `events` (the plan counts only the fresh ones).
+    const indexOf = new Map(uniqueIndexes.map((index) => [events[index].messageId, index]));
     return {
       stored: outcome.stored,
       duplicates: events.length - outcome.stored,
       profileIds: events.map((event) => profileByMessage.get(event.messageId) ?? null),
-      refusals: outcome.plan.refusals,
+      refusals: outcome.plan.refusals.map((refusal) => ({ ...refusal, messageIndex: indexOf.get(outcome.events[refusal.messageIndex].messageId) ?? refusal.messageIndex })),
+      storedIds: new Set(outcome.events.map((event) => event.messageId)),
     };
   }
 
@@ -308,9 +383,17 @@ function toEventLine(event: TrackingEvent, sourceId: string | null): EventLine {
   return { messageId: event.messageId, head: copyText(event.messageId), tail: `${tail.join('\t')}\n` };
 }
 
-function firstPerMessageId(events: readonly TrackingEvent[]): TrackingEvent[] {
+/** Indexes of the first event of each messageId, in order. */
+function firstIndexPerMessageId(events: readonly TrackingEvent[]): number[] {
   const seen = new Set<string>();
-  return events.filter((event) => (seen.has(event.messageId) ? false : (seen.add(event.messageId), true)));
+  const indexes: number[] = [];
+  events.forEach((event, index) => {
+    if (!seen.has(event.messageId)) {
+      seen.add(event.messageId);
+      indexes.push(index);
+    }
+  });
+  return indexes;
 }
 
 function isRetryable(error: unknown): boolean {

@@ -150,7 +150,8 @@ describe('IngestionService against Postgres', () => {
     const batches = Array.from({ length: 6 }, (_, b) =>
       [...people].sort(() => (b % 2 ? 1 : -1)).map((userId) => trackingEvent('track', { userId, anonymousId: `anon-${userId}`, event: 'Raced' })),
     );
-    await Promise.all(batches.map((batch) => service.ingest(batch)));
+    // One service per batch, as if six API processes: within one process they would share a group commit.
+    await Promise.all(batches.map((batch) => new IngestionService(db.dataSource).ingest(batch)));
     const rows = await query<{ value: string; profiles: number; events: number }>(
       `SELECT i.value, count(DISTINCT i.profile_id)::int AS profiles,
               (SELECT count(*)::int FROM events e WHERE e.profile_id = min(i.profile_id::text)::uuid) AS events
@@ -166,8 +167,9 @@ describe('IngestionService against Postgres', () => {
     for (let round = 0; round < 5; round++) {
       await service.ingest([trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' })]);
       await service.ingest([trackingEvent('identify', { userId: `u-rm-${round}` })]);
-      const merge = service.ingest([trackingEvent('identify', { userId: `u-rm-${round}`, anonymousId: `anon-rm-${round}` })]);
-      const browsing = Array.from({ length: 4 }, () => service.ingest(Array.from({ length: 25 }, () => trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' }))));
+      // Separate services (processes), so the merge and the browsing batches are separate transactions that race.
+      const merge = new IngestionService(db.dataSource).ingest([trackingEvent('identify', { userId: `u-rm-${round}`, anonymousId: `anon-rm-${round}` })]);
+      const browsing = Array.from({ length: 4 }, () => new IngestionService(db.dataSource).ingest(Array.from({ length: 25 }, () => trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' }))));
       await Promise.all([merge, ...browsing]);
     }
     const stranded = await query(`SELECT count(*)::int AS n FROM events e JOIN profiles p ON p.id = e.profile_id WHERE p.merged_into IS NOT NULL`);
@@ -176,5 +178,79 @@ describe('IngestionService against Postgres', () => {
       `SELECT count(*)::int AS n FROM events e JOIN identities i ON i.profile_id = e.profile_id AND i.type = 'user_id' WHERE i.value LIKE 'u-rm-%' GROUP BY i.value`,
     );
     expect(perUser.map((row) => row.n)).toEqual([103, 103, 103, 103, 103]);
+  });
+
+  describe('group commit', () => {
+    const xminsOf = async (messageIds: string[]) =>
+      (await query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM events WHERE message_id = ANY($1)`, [messageIds]))[0].n;
+
+    it('stores calls made while a transaction is running together in the next one, with a result per call', async () => {
+      const grouped = new IngestionService(db.dataSource);
+      const calls = Array.from({ length: 5 }, (_, call) =>
+        Array.from({ length: 3 }, (_, n) => trackingEvent('track', { userId: `u-group-${call}`, event: `Step ${n}` })),
+      );
+      const results = await Promise.all(calls.map((events) => grouped.ingest(events)));
+      // The first call commits alone at once; the four made meanwhile share the next transaction.
+      expect(await xminsOf(calls[0].map((event) => event.messageId))).toBe(1);
+      expect(await xminsOf(calls.slice(1).flat().map((event) => event.messageId))).toBe(1);
+      expect(await xminsOf(calls.flat().map((event) => event.messageId))).toBe(2);
+      for (const result of results) {
+        expect(result).toMatchObject({ stored: 3, duplicates: 0, refusals: [] });
+        expect(new Set(result.profileIds).size).toBe(1);
+      }
+      const owners = await query<{ value: string; profile_id: string }>(`SELECT value, profile_id FROM identities WHERE type = 'user_id' AND value LIKE 'u-group-%' ORDER BY value`);
+      // Each call's events are on the profile of its own user.
+      expect(owners.map((row) => row.profile_id)).toEqual(results.map((result) => result.profileIds[0]));
+    });
+
+    it('counts a message sent by two calls of one group once: stored for the first, a duplicate for the second', async () => {
+      const grouped = new IngestionService(db.dataSource);
+      const shared = trackingEvent('track', { userId: 'u-group-dup', event: 'Retried' });
+      const [first, second, third] = await Promise.all([
+        grouped.ingest([trackingEvent('track', { userId: 'u-group-dup', event: 'Opened' })]),
+        grouped.ingest([shared, trackingEvent('track', { userId: 'u-group-dup', event: 'Other' })]),
+        grouped.ingest([shared]),
+      ]);
+      expect(first).toMatchObject({ stored: 1, duplicates: 0 });
+      expect(second).toMatchObject({ stored: 2, duplicates: 0 });
+      expect(third).toMatchObject({ stored: 0, duplicates: 1 });
+      expect(third.profileIds).toEqual([second.profileIds[0]]);
+      expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [shared.messageId])).toEqual([{ n: 1 }]);
+    });
+
+    it('reports a refusal with the index of the message in its own call', async () => {
+      const grouped = new IngestionService(db.dataSource, { mergeCaps: { email: 1 } });
+      const person = (email: string) => trackingEvent('identify', { userId: 'u-group-cap', traits: { email } });
+      const [, capped] = await Promise.all([
+        grouped.ingest([person('first@group.example')]),
+        grouped.ingest([trackingEvent('track', { userId: 'u-group-other', event: 'x' }), person('first@group.example'), person('second@group.example')]),
+      ]);
+      expect(capped.refusals).toEqual([expect.objectContaining({ kind: 'attach', messageIndex: 2, identifier: { type: 'email', value: 'second@group.example' } })]);
+    });
+
+    it('fails only the call that cannot be stored: its group is stored again one call at a time', async () => {
+      const grouped = new IngestionService(db.dataSource);
+      const good = [trackingEvent('track', { userId: 'u-group-ok-1', event: 'x' })];
+      const bad = [trackingEvent('track', { userId: 'u-group-bad', event: 'x' })];
+      const alsoGood = [trackingEvent('track', { userId: 'u-group-ok-2', event: 'x' })];
+      const [first, second, third, fourth] = await Promise.allSettled([
+        grouped.ingest([trackingEvent('track', { userId: 'u-group-ok-0', event: 'x' })]),
+        grouped.ingest(good),
+        grouped.ingest(bad, { sourceId: 'not-a-uuid' }), // source_id is a uuid column: Postgres refuses this call's COPY
+        grouped.ingest(alsoGood),
+      ]);
+      expect([first.status, second.status, third.status, fourth.status]).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(String((third as PromiseRejectedResult).reason)).toMatch(/uuid/);
+      expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = ANY($1)`, [[...good, ...alsoGood].map((event) => event.messageId)])).toEqual([{ n: 2 }]);
+      expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [bad[0].messageId])).toEqual([{ n: 0 }]);
+      expect(await query(`SELECT count(*)::int AS n FROM identities WHERE value = 'u-group-bad'`)).toEqual([{ n: 0 }]);
+    });
+
+    it('commits every call alone when group commit is off', async () => {
+      const single = new IngestionService(db.dataSource, { groupCommit: { maxInFlight: 0 } });
+      const calls = Array.from({ length: 4 }, (_, call) => [trackingEvent('track', { userId: `u-nogroup-${call}`, event: 'x' })]);
+      await Promise.all(calls.map((events) => single.ingest(events)));
+      expect(await xminsOf(calls.flat().map((event) => event.messageId))).toBe(4);
+    });
   });
 });
