@@ -10,6 +10,7 @@
  *   npm run bench -- ingest --batch=500 --concurrency=4 --users=50000 --active-sessions=300
  *   npm run bench -- ingest --shape=uniform                  # every event from a random person
  *   npm run bench -- ingest --audience=shared                # concurrent batches share their people
+ *   npm run bench -- ingest --api-processes=1                # the API's API_PROCESSES (default auto: one per core)
  *
  * Request bodies and COPY text are generated before either clock starts, so neither side pays for
  * making up data. Uses DATABASE_URL's server, else the local one (see bench/lib/bench-database.ts).
@@ -19,7 +20,7 @@
  * process, Postgres backends, this client; from /proc), which moves less with other load.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -41,6 +42,8 @@ const SHAPE = argument('shape') ?? 'sessions';
 const AUDIENCE = argument('audience') ?? 'separate';
 const TRANSPORT = argument('db-transport') ?? 'socket';
 const CLIENT = argument('client') ?? 'http';
+// API_PROCESSES of the API under test: `auto` is one per core, how a machine running only the API is set up.
+const API_PROCESSES = argument('api-processes') ?? 'auto';
 const START = Date.parse('2024-01-01T00:00:00Z');
 
 function argument(name: string): string | undefined {
@@ -226,7 +229,7 @@ async function copyBaseline(url: string, chunks: Buffer[]): Promise<{ ms: number
 /** Starts the real API (apps/api/src/main.ts) on a free port against the bench database. */
 async function startApi(url: string): Promise<{ baseUrl: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [...(process.env.INGEST_BENCH_API_NODE_OPTIONS?.split(' ') ?? []), '-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
-    env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY + 2) },
+    env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY + 2), API_PROCESSES },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -312,6 +315,25 @@ function cpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
   }
 }
 
+/** CPU seconds of a process and of its children (the API's processes under a cluster primary). */
+function treeCpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
+  return [pid, ...childrenOf(pid)].reduce((sum, member) => sum + cpuSeconds(member, which), 0);
+}
+
+function childrenOf(parent: number): number[] {
+  try {
+    return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
+      try {
+        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === parent ? [Number(pid)] : [];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
 /** The Postgres backends serving a database, except the asking connection. */
 async function backendPids(query: (sql: string, parameters: unknown[]) => Promise<{ pid: number }[]>, database: string): Promise<number[]> {
   const rows = await query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
@@ -338,7 +360,7 @@ async function checkpoint(client: Client): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences, client ${CLIENT}), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight`);
+  console.log(`${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences, client ${CLIENT}), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight, API_PROCESSES=${API_PROCESSES}`);
   const generated = streams();
   console.log(`generated ${generated.copyChunks.length.toLocaleString('en-US')} request bodies (${(generated.bytes / 1e6).toFixed(0)} MB of JSON)\n`);
   const database = await createBenchDatabase('ingest');
@@ -360,14 +382,14 @@ async function main(): Promise<void> {
     const pids = () => backendPids((sql, parameters) => database.dataSource.query(sql, parameters), databaseName);
     const backendsCpu = async () => (await pids()).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const apiPid = api.child.pid ?? 0;
-    const apiCpuBefore = cpuSeconds(apiPid);
-    const apiSysBefore = cpuSeconds(apiPid, 'sys');
+    const apiCpuBefore = treeCpuSeconds(apiPid);
+    const apiSysBefore = treeCpuSeconds(apiPid, 'sys');
     const backendCpuBefore = await backendsCpu(); // the pool connects lazily: few or none yet
     const benchCpuBefore = process.cpuUsage();
     const machineBefore = machineCpu();
     const httpMs = await httpIngest(api.baseUrl, secret, generated.bodies);
-    const apiCpu = cpuSeconds(apiPid) - apiCpuBefore;
-    const apiSys = cpuSeconds(apiPid, 'sys') - apiSysBefore;
+    const apiCpu = treeCpuSeconds(apiPid) - apiCpuBefore;
+    const apiSys = treeCpuSeconds(apiPid, 'sys') - apiSysBefore;
     const backendCpu = (await backendsCpu()) - backendCpuBefore;
     const benchCpu = cpuUsageSeconds(process.cpuUsage(benchCpuBefore));
     const machine = machineCpu();
@@ -383,7 +405,7 @@ async function main(): Promise<void> {
     ]);
     console.log(`\nHTTP / COPY = ${(copyMs / httpMs).toFixed(2)} (target ≥ 0.50); the API also wrote ${stored.profiles.toLocaleString('en-US')} profiles and ${stored.identities.toLocaleString('en-US')} identities`);
     // CPU time per event moves much less with the machine's load than events/s do.
-    console.log(`CPU per event (user+sys): COPY backend ${perEvent(copyBackendCpu)} µs;  HTTP: API process ${perEvent(apiCpu)} µs (${perEvent(apiSys)} of it system) + Postgres backends ${perEvent(backendCpu)} µs (+ this client ${perEvent(benchCpu)} µs)`);
+    console.log(`CPU per event (user+sys): COPY backend ${perEvent(copyBackendCpu)} µs;  HTTP: API processes ${perEvent(apiCpu)} µs (${perEvent(apiSys)} of it system) + Postgres backends ${perEvent(backendCpu)} µs (+ this client ${perEvent(benchCpu)} µs)`);
     const busy = machine.busy - machineBefore.busy;
     console.log(`machine during the HTTP run: ${((busy / (busy + machine.idle - machineBefore.idle)) * 100).toFixed(0)}% of all cores busy`);
     console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);

@@ -27,3 +27,4 @@ export * from './openapi/openapi.module';
 export * from './secrets/secret-box';
 export * from './metrics/metrics.service';
 export * from './metrics/metrics.module';
+export { serveClusterMetrics } from './metrics/cluster-metrics';

@@ -15,7 +15,7 @@ describe('API boot against a real Postgres server', () => {
     try {
       const health = await fetch(`${api.baseUrl}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok' });
+      expect(await health.json()).toEqual({ status: 'ok', pid: process.pid });
       const ready = await fetch(`${api.baseUrl}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ ready: true, database: 'up', migrations: 'up-to-date' });

@@ -6,12 +6,15 @@ import { ApiRoute, DatabaseHealthService, Public, Readiness } from '@audiencekit
 export class HealthController {
   constructor(private readonly databaseHealth: DatabaseHealthService) {}
 
-  /** Liveness: the process answers. Never touches the database, so a DB outage does not restart pods. */
+  /**
+   * Liveness: the process answers. Never touches the database, so a DB outage does not restart pods.
+   * `pid` tells which API process answered when API_PROCESSES share the port.
+   */
   @Get('health')
-  @ApiRoute({ summary: 'Liveness', tags: ['health'] })
+  @ApiRoute({ summary: 'Liveness (and which API process answered)', tags: ['health'] })
   @HttpCode(200)
-  health(): { status: 'ok' } {
-    return { status: 'ok' };
+  health(): { status: 'ok'; pid: number } {
+    return { status: 'ok', pid: process.pid };
   }
 
   /** Readiness: the database answers and every migration is applied; 503 otherwise, with the reason. */

@@ -5,6 +5,8 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+const API_PROCESSES_RULE = 'must be a whole number from 1 to 64, or auto';
+
 /** Every environment variable the API and the worker read, with defaults. */
 export const configSchema = z.object({
   DATABASE_URL: z
@@ -15,6 +17,16 @@ export const configSchema = z.object({
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * API processes sharing the port (node:cluster): a number, or `auto` for one per core. Each has
+   * its own DB_POOL_SIZE connections. The worker app ignores it (scale workers by running more).
+   */
+  API_PROCESSES: z
+    .string()
+    .regex(/^(auto|[1-9]\d?)$/, API_PROCESSES_RULE)
+    .transform((value) => (value === 'auto' ? ('auto' as const) : Number(value)))
+    .refine((value) => value === 'auto' || value <= 64, API_PROCESSES_RULE)
+    .default(1),
   MIGRATE_ON_START: booleanFromEnv.default(true),
   /** How often each worker looks for segments whose cadence is due. */
   SCHEDULER_TICK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),

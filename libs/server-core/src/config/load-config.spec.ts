@@ -20,6 +20,7 @@ describe('configuration from the environment', () => {
       PORT: 3000,
       LOG_LEVEL: 'info',
       DB_POOL_SIZE: 10,
+      API_PROCESSES: 1,
       MIGRATE_ON_START: true,
       SHUTDOWN_GRACE_MS: 10_000,
     });
@@ -37,5 +38,13 @@ describe('configuration from the environment', () => {
     const env = { DATABASE_URL: 'mysql://x', PORT: 'eighty', LOG_LEVEL: 'loud', MIGRATE_ON_START: 'yes', DB_POOL_SIZE: '0' };
     expect(problemsOf(env).map((problem) => problem.variable).sort()).toEqual(['DATABASE_URL', 'DB_POOL_SIZE', 'LOG_LEVEL', 'MIGRATE_ON_START', 'PORT']);
     expect(() => loadConfig(env)).toThrow(/^Invalid configuration: .*DATABASE_URL must be a postgres:\/\/ URL.*PORT /);
+  });
+
+  it('reads API_PROCESSES as a count or auto, and names a bad one', () => {
+    expect(loadConfig({ DATABASE_URL: URL, API_PROCESSES: '4' }).API_PROCESSES).toBe(4);
+    expect(loadConfig({ DATABASE_URL: URL, API_PROCESSES: 'auto' }).API_PROCESSES).toBe('auto');
+    for (const bad of ['0', 'two', '2.5', '65']) {
+      expect(problemsOf({ DATABASE_URL: URL, API_PROCESSES: bad })).toEqual([{ variable: 'API_PROCESSES', reason: expect.stringMatching(/1 to 64, or auto/) }]);
+    }
   });
 });

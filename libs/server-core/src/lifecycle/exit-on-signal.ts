@@ -6,13 +6,15 @@ import { INestApplicationContext } from '@nestjs/common';
  * the pool are all still up), then close the application (modules' shutdown hooks drain in-flight
  * work), then exit 0. Nest's own enableShutdownHooks re-raises the signal after closing, which process
  * managers report as a crash; a clean stop should look like one. A second signal, or a close that
- * outlasts `graceMs`, exits at once with 1.
+ * outlasts `graceMs`, exits at once with 1. `signals`: which ones stop it (an API process under a
+ * cluster primary listens to SIGTERM only: a terminal's Ctrl-C reaches the primary, which stops it).
  */
 export function exitOnSignal(
   app: INestApplicationContext,
   graceMs: number,
   log: (message: string) => void,
   beforeClose: () => Promise<void> = async () => undefined,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
 ): void {
   let closing = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -34,6 +36,5 @@ export function exitOnSignal(
         },
       );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  for (const signal of signals) process.on(signal, stop);
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobQueue, QueueStats } from '../queue/job-queue.service';
+import { clusterMetrics, inClusterWorker, shareRegistryWithCluster } from './cluster-metrics';
 
 /** What a sync batch did, as the sync engine reports it (libs/activation calls these). */
 export interface SyncMetricLabels {
@@ -75,6 +76,7 @@ export class Metrics {
   constructor() {
     // Standard names (process_*, nodejs_*), so stock Node.js dashboards work unchanged.
     collectDefaultMetrics({ register: this.registry });
+    if (inClusterWorker()) shareRegistryWithCluster(this.registry);
     this.queueGauge('audiencekit_queue_depth', 'Jobs waiting (created or retry, due now) per queue; read from pg-boss at scrape time', (stat) => stat.waiting);
     this.queueGauge('audiencekit_queue_active_jobs', 'Jobs being worked on per queue', (stat) => stat.active);
     this.queueGauge(
@@ -95,6 +97,8 @@ export class Metrics {
       help,
       labelNames: ['queue'] as const,
       registers: [this.registry],
+      // Every API process reads the same queue: across a cluster the value is one reading, not a sum.
+      aggregator: 'max',
       async collect() {
         const current = await stats();
         if (!current) return; // database down: keep the last values rather than fail the scrape
@@ -127,8 +131,10 @@ export class Metrics {
     if (rateLimited) this.vendorRateLimited.inc(labels);
   }
 
+  /** The exposition text: of this process, or of every API process when several share the port. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = inClusterWorker() ? await clusterMetrics() : await this.registry.metrics();
+    return { contentType: this.registry.contentType, body };
   }
 
   /** One pg-boss query shared by the gauges of a scrape; undefined without a queue or a database. */
