@@ -56,6 +56,14 @@ const CREATION_GATE_SPACE = 0x6967;
 const MAX_IDENTIFIER_LOCKS = 256;
 
 /**
+ * The owner of each wanted identifier, one probe of the unique index per identifier. A plain join
+ * lets the planner hash the whole identities table instead whenever it believes the table small
+ * (a young, fast-growing table: autovacuum's statistics lag behind), which turned each lookup into
+ * a scan growing with the table. The LIMIT keeps the subquery from being flattened into a join.
+ */
+const OWNER_BY_KEY = `CROSS JOIN LATERAL (SELECT profile_id FROM identities WHERE type = wanted.type AND value = wanted.value LIMIT 1) AS i`;
+
+/**
  * Every statement of ingestion, on the connection of one transaction. Sets of rows travel as one
  * parameter each (arrays, or a JSON array read with json_to_recordset), so a batch of 2,500 events
  * is a handful of statements, not thousands.
@@ -72,9 +80,9 @@ export class IngestionRepository {
     const rows: { kind: 'stored' | 'owner'; key: string; profile_id: string | null }[] = await this.runner.query(
       `SELECT 'stored' AS kind, message_id AS key, NULL::uuid AS profile_id FROM events WHERE message_id = ANY($1::text[])
        UNION ALL
-       SELECT 'owner', i.type || ':' || i.value, i.profile_id
+       SELECT 'owner', wanted.type || ':' || wanted.value, i.profile_id
          FROM unnest($2::text[], $3::text[]) AS wanted(type, value)
-         JOIN identities i ON i.type = wanted.type AND i.value = wanted.value`,
+         ${OWNER_BY_KEY}`,
       [messageIds, identifiers.map((identifier) => identifier.type), identifiers.map((identifier) => identifier.value)],
     );
     const stored = new Set<string>();
@@ -91,13 +99,25 @@ export class IngestionRepository {
     const owners = new Map<string, string>();
     if (identifiers.length === 0) return owners;
     const rows: { type: string; value: string; profile_id: string }[] = await this.runner.query(
-      `SELECT i.type, i.value, i.profile_id
+      `SELECT wanted.type, wanted.value, i.profile_id
          FROM unnest($1::text[], $2::text[]) AS wanted(type, value)
-         JOIN identities i ON i.type = wanted.type AND i.value = wanted.value`,
+         ${OWNER_BY_KEY}`,
       [identifiers.map((identifier) => identifier.type), identifiers.map((identifier) => identifier.value)],
     );
     for (const row of rows) owners.set(`${row.type}:${row.value}`, row.profile_id);
     return owners;
+  }
+
+  /**
+   * Makes the planner use the indexes for the rest of this transaction. Every statement of an
+   * ingestion transaction reaches its rows by key (ids, identifiers, profile ids), a handful of
+   * rows out of tables that may hold millions; but on young, fast-growing tables the planner's
+   * statistics lag behind, and it chose sequential scans and hash joins over whole tables (seen
+   * in the plans of `npm run bench -- ingest`, at a cost growing with the tables). `set_config(…,
+   * true)` is SET LOCAL: it ends with the transaction, and the pool's other users never see it.
+   */
+  async useKeyAccessPlans(): Promise<void> {
+    await this.runner.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
   }
 
   /**

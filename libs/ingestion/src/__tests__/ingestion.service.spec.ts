@@ -40,6 +40,15 @@ describe('IngestionService against Postgres', () => {
     expect(events).toEqual([{ message_id: identify.messageId, type: 'identify', profile_id: profile.id }]);
   });
 
+  it("stores COPY's special characters (backslash, tab, newline, carriage return, \\N) exactly, in every column", async () => {
+    const tricky = 'a\\b\tc\nd\re \\N \\\\ "q" \u2028';
+    const event = trackingEvent('track', { userId: `u-copy ${tricky}`, anonymousId: `anon ${tricky}`, event: `Name ${tricky}`, properties: { [tricky]: tricky, nested: [tricky] }, context: { note: tricky } });
+    await service.ingest([event]);
+    const [row] = await query<{ name: string; user_id: string; anonymous_id: string; properties: unknown; context: unknown }>(
+      `SELECT name, user_id, anonymous_id, properties, context FROM events WHERE message_id = $1`, [event.messageId]);
+    expect(row).toEqual({ name: `Name ${tricky}`, user_id: `u-copy ${tricky}`, anonymous_id: `anon ${tricky}`, properties: { [tricky]: tricky, nested: [tricky] }, context: { note: tricky } });
+  });
+
   it('stores a retried messageId once', async () => {
     const track = trackingEvent('track', { userId: 'u-retry', event: 'Order Completed', properties: { revenue: 10 } });
     expect(await service.ingest([track, track])).toMatchObject({ stored: 1, duplicates: 1 });
