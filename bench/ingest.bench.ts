@@ -228,7 +228,7 @@ async function copyBaseline(url: string, chunks: Buffer[]): Promise<{ ms: number
 
 /** Starts the real API (apps/api/src/main.ts) on a free port against the bench database. */
 async function startApi(url: string): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(process.env.INGEST_BENCH_API_NODE_OPTIONS?.split(' ') ?? []), '-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
+  const child = spawn(process.execPath, [...(process.env.INGEST_BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
     env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY + 2), API_PROCESSES },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

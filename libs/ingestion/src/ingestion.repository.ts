@@ -155,9 +155,13 @@ export class IngestionRepository {
    */
   async lockProfiles(ids: string[], withTraits: ReadonlySet<string>): Promise<LockedProfile[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string; merged_into: string | null; first_seen_at: Date | null; last_seen_at: Date | null; traits: Record<string, unknown> | null; trait_timestamps: Record<string, string> | null }[] =
+    // Seen times come back as epoch milliseconds: parsing hundreds of timestamptz texts into Dates
+    // (node-postgres' default) was a visible share of a batch's CPU in the API.
+    const rows: { id: string; merged_into: string | null; first_seen_ms: number | null; last_seen_ms: number | null; traits: Record<string, unknown> | null; trait_timestamps: Record<string, string> | null }[] =
       await this.runner.query(
-        `SELECT id, merged_into, first_seen_at, last_seen_at,
+        `SELECT id, merged_into,
+                floor(extract(epoch FROM first_seen_at) * 1000)::float8 AS first_seen_ms,
+                floor(extract(epoch FROM last_seen_at) * 1000)::float8 AS last_seen_ms,
                 CASE WHEN id = ANY($2::uuid[]) THEN traits END AS traits,
                 CASE WHEN id = ANY($2::uuid[]) THEN trait_timestamps END AS trait_timestamps
            FROM profiles WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
@@ -168,8 +172,8 @@ export class IngestionRepository {
     return rows.map((row) => ({
       id: row.id,
       mergedInto: row.merged_into,
-      firstSeenAt: row.first_seen_at,
-      lastSeenAt: row.last_seen_at,
+      firstSeenAt: row.first_seen_ms === null ? null : new Date(row.first_seen_ms),
+      lastSeenAt: row.last_seen_ms === null ? null : new Date(row.last_seen_ms),
       ...(row.traits ? { traits: { traits: row.traits, timestamps: row.trait_timestamps ?? {} } } : {}),
     }));
   }

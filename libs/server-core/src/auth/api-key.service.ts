@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull } from 'typeorm';
 import { ApiKeyEntity, ApiKeyRole } from '@audiencekit/persistence';
 import { generateApiKey, hashApiKey } from './api-key-secret';
@@ -13,9 +14,32 @@ export interface AuthenticatedKey {
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * How long a verified key is trusted without asking the database again. Every tracking request
+ * is authenticated, and the lookup (a query, its round trip) was a visible part of a batch's cost;
+ * the price is that a key revoked by another process (another API process, the CLI) keeps working
+ * here for at most this long. Revoking through this process takes effect at once.
+ */
+export const API_KEY_CACHE_TTL_MS = 5_000;
+/** Injection token to set another trust period (tests; 0 turns the cache off). */
+export const API_KEY_CACHE_TTL = Symbol('API_KEY_CACHE_TTL');
+
+interface CachedKey {
+  key: AuthenticatedKey;
+  lastUsedAt: number;
+}
+
 @Injectable()
 export class ApiKeyService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** Verified keys by the hash of their secret (never the secret). Unknown keys are never cached. */
+  private readonly verified: LRUCache<string, CachedKey> | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() @Inject(API_KEY_CACHE_TTL) ttlMs: number = API_KEY_CACHE_TTL_MS,
+  ) {
+    this.verified = ttlMs > 0 ? new LRUCache({ max: 10_000, ttl: ttlMs }) : undefined;
+  }
 
   /** Creates a key and returns its secret: the only time the secret is ever available. */
   async create(name: string, role: ApiKeyRole): Promise<{ key: AuthenticatedKey; secret: string; prefix: string }> {
@@ -26,20 +50,31 @@ export class ApiKeyService {
 
   /** Resolves a presented secret to an active key, or null when unknown or revoked. */
   async authenticate(secret: string): Promise<AuthenticatedKey | null> {
-    const key = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .findOne({ where: { keyHash: hashApiKey(secret), revokedAt: IsNull() } });
-    if (!key) return null;
-    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.dataSource.getRepository(ApiKeyEntity).update(key.id, { lastUsedAt: new Date() });
+    const hash = hashApiKey(secret);
+    const cached = this.verified?.get(hash);
+    if (cached) {
+      if (Date.now() - cached.lastUsedAt > LAST_USED_RESOLUTION_MS) await this.touch(cached);
+      return cached.key;
     }
-    return { id: key.id, name: key.name, role: key.role };
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
+    if (!key) return null;
+    const entry: CachedKey = { key: { id: key.id, name: key.name, role: key.role }, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
+    if (Date.now() - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) await this.touch(entry);
+    this.verified?.set(hash, entry);
+    return entry.key;
   }
 
   async revoke(id: string): Promise<boolean> {
     const result = await this.dataSource
       .getRepository(ApiKeyEntity)
       .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    // Forget every verified key: revocation here must not wait for the cache to expire.
+    this.verified?.clear();
     return (result.affected ?? 0) > 0;
+  }
+
+  private async touch(entry: CachedKey): Promise<void> {
+    entry.lastUsedAt = Date.now();
+    await this.dataSource.getRepository(ApiKeyEntity).update(entry.key.id, { lastUsedAt: new Date(entry.lastUsedAt) });
   }
 }
