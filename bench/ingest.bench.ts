@@ -30,6 +30,7 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ApiKeyEntity } from '@audiencekit/persistence';
 import { generateApiKey } from '@audiencekit/server-core';
+import { withApiNodeFlags } from '../apps/api/src/api-processes';
 import { createBenchDatabase } from './lib/bench-database';
 import { printTable, timeIt } from './lib/report';
 
@@ -228,7 +229,9 @@ async function copyBaseline(url: string, chunks: Buffer[]): Promise<{ ms: number
 
 /** Starts the real API (apps/api/src/main.ts) on a free port against the bench database. */
 async function startApi(url: string): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(process.env.INGEST_BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
+  // As the API is run (API_NODE_FLAGS: a cluster primary gives them to its processes, npm start to a single one).
+  const nodeFlags = withApiNodeFlags(process.env.INGEST_BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []);
+  const child = spawn(process.execPath, [...nodeFlags, '-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
     env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONCURRENCY + 2), API_PROCESSES },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

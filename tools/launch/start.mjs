@@ -43,7 +43,9 @@ async function databaseUrl() {
 }
 
 function run(name, entry, env, { waitFor } = {}) {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, entry)], {
+  // The API's young-generation size (see API_NODE_FLAGS in apps/api/src/api-processes.ts).
+  const flags = entry.startsWith('apps/api/') ? ['--max-semi-space-size=64'] : [];
+  const child = spawn(process.execPath, [...flags, '-r', '@swc-node/register', path.join(root, entry)], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

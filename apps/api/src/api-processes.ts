@@ -13,6 +13,20 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
 const RESTART_DELAY_MS = 1_000;
 
+/**
+ * Node flags the API processes run with. A /v1/batch request allocates a few MB (the parsed body,
+ * the events, the COPY text) that live until its group commits: with V8's default 16 MB semi-spaces
+ * every few requests' live data was copied by the young-generation GC; 64 MB semi-spaces cut the
+ * ingestion path's CPU by ~9% (bench/ingest and an in-process measurement), for up to ~150 MB more
+ * memory per process under load. A flag given explicitly (NODE_OPTIONS, the command line) wins.
+ */
+export const API_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+export function withApiNodeFlags(execArgv: readonly string[]): string[] {
+  const given = `${execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  return [...API_NODE_FLAGS.filter((flag) => !given.includes(flag.split('=')[0])), ...execArgv];
+}
+
 /** API_PROCESSES resolved: `auto` is one per core the process may use. */
 export function apiProcessCount(setting: AppConfig['API_PROCESSES']): number {
   return setting === 'auto' ? availableParallelism() : setting;
@@ -35,6 +49,7 @@ export async function superviseApiProcesses(config: AppConfig, processes: number
   let announced = false;
   let stopping = false;
 
+  cluster.setupPrimary({ execArgv: withApiNodeFlags(process.execArgv) });
   const fork = () => cluster.fork(env);
   cluster.on('message', (worker: Worker, message: ListeningMessage) => {
     if (message?.type !== 'audiencekit:listening') return;

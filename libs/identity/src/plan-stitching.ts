@@ -48,8 +48,10 @@ export interface StitchPlan {
 /** Every identifier whose stored owner the planner needs: each message's, plus both readings of an alias' previous id. */
 export function lookupIdentifiers(messages: readonly StitchMessage[]): Identifier[] {
   const byKey = new Map<string, Identifier>();
+  // Plain loops, no per-message arrays: this runs for every message of every batch.
   for (const message of messages) {
-    for (const identifier of [...message.identifiers, ...aliasReadings(message.previousId)]) byKey.set(identifierKey(identifier), identifier);
+    for (const identifier of message.identifiers) byKey.set(identifierKey(identifier), identifier);
+    if (message.previousId) for (const identifier of aliasReadings(message.previousId)) byKey.set(identifierKey(identifier), identifier);
   }
   return [...byKey.values()];
 }
@@ -62,15 +64,22 @@ export function lookupIdentifiers(messages: readonly StitchMessage[]): Identifie
 export function profilesNeedingCounts(messages: readonly StitchMessage[], known: ReadonlyMap<string, string>): Set<string> {
   const needed = new Set<string>();
   for (const message of messages) {
-    const candidates = [...message.identifiers, ...aliasReadings(message.previousId)];
-    const profiles = new Set<string>();
+    // The common message names one known profile through all its identifiers: no allocation then.
+    const candidates = message.previousId ? [...message.identifiers, ...aliasReadings(message.previousId)] : message.identifiers;
+    let first: string | undefined;
+    let several = false;
     let unknown = false;
     for (const identifier of candidates) {
       const profile = known.get(identifierKey(identifier));
-      if (profile) profiles.add(profile);
-      else unknown = true;
+      if (!profile) unknown = true;
+      else if (first === undefined) first = profile;
+      else if (profile !== first) several = true;
     }
-    if (unknown || profiles.size > 1) for (const profile of profiles) needed.add(profile);
+    if (!unknown && !several) continue;
+    for (const identifier of candidates) {
+      const profile = known.get(identifierKey(identifier));
+      if (profile) needed.add(profile);
+    }
   }
   return needed;
 }

@@ -256,8 +256,9 @@ export class IngestionService {
   private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[], checkStored: boolean) {
     const known = new Map<string, string>();
     const misses = lookupIdentifiers(messages).filter((identifier) => {
-      const profile = this.cache.owner(identifierKey(identifier));
-      if (profile !== undefined) known.set(identifierKey(identifier), profile);
+      const key = identifierKey(identifier);
+      const profile = this.cache.owner(key);
+      if (profile !== undefined) known.set(key, profile);
       return profile === undefined;
     });
     const read = await new IngestionRepository(this.dataSource).storedAndOwners(checkStored ? events.map((event) => event.messageId) : [], misses);

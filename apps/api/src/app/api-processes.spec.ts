@@ -90,6 +90,8 @@ describe('API with API_PROCESSES=2', () => {
     expect(workers).toHaveLength(2);
     expect([...(await healthPids(8))].sort()).toEqual(workers);
     expect(output.match(/listening on/g)).toHaveLength(1);
+    // The API's V8 flags (API_NODE_FLAGS) reach the processes that serve.
+    for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
   });
 
   it('answers /metrics for both processes: every scrape counts all the events, whichever process it reaches', async () => {
