@@ -124,7 +124,7 @@ export class IngestionService {
    * are committed together with others in one transaction (group commit); each still gets its own
    * result, and a call that cannot be stored fails alone.
    */
-  ingest(events: readonly TrackingEvent[], source: { sourceId?: string | null } = {}): Promise<IngestResult> {
+  async ingest(events: readonly TrackingEvent[], source: { sourceId?: string | null } = {}): Promise<IngestResult> {
     const sourceId = source.sourceId ?? null;
     return this.groups.submit({
       events,
@@ -135,7 +135,10 @@ export class IngestionService {
 
   /** One transaction for the events of several calls, split back into one result per call. */
   private async storeGroup(submissions: Submission[]): Promise<IngestResult[]> {
-    if (submissions.length === 1) return [await this.store(submissions[0])];
+    if (submissions.length === 1) {
+      const { storedIds: _storedIds, ...result } = await this.store(submissions[0]);
+      return [result];
+    }
     const combined = await this.store({
       events: submissions.flatMap((submission) => submission.events),
       lines: submissions.flatMap((submission) => submission.lines),
