@@ -97,12 +97,13 @@ describe('three workers on one database', () => {
     });
     await queueManualRefreshes(db.url, await query(`SELECT id FROM segments WHERE key = ANY($1)`, [Array.from({ length: DOUBLED }, (_, index) => `bucket-${SEGMENTS - 1 - index}`)]));
 
-    // About 15 s on an idle machine; the bound is generous for a loaded one.
+    // About 15 s on an idle fast machine, ~35 s alone on a slow one (steal time); under the whole
+    // suite's load it went past 75 s once, so the bound is wide: it only guards against a hang.
     await waitUntil(async () => {
       const [{ refreshes }] = await query(`SELECT count(*)::int AS refreshes FROM segment_runs WHERE status IN ('succeeded', 'failed')`);
       const [{ syncs }] = await query(`SELECT count(*)::int AS syncs FROM sync_runs WHERE status IN ('succeeded', 'failed', 'partial')`);
       return refreshes >= SEGMENTS + DOUBLED && syncs >= ACTIVATIONS;
-    }, 75_000);
+    }, 200_000);
     // Let every worker tick a few more times over the same, already served, slots.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
@@ -174,7 +175,7 @@ describe('three workers on one database', () => {
         expect((await worker.exited()).code).toBe(0);
       }),
     );
-  }, 120_000);
+  }, 260_000);
 });
 
 /** A manual refresh of each segment, queued as requestRefresh does (run row + job), retried after 1 s when busy. */
