@@ -104,6 +104,12 @@ describe('three workers on one database', () => {
       const [{ syncs }] = await query(`SELECT count(*)::int AS syncs FROM sync_runs WHERE status IN ('succeeded', 'failed', 'partial')`);
       return refreshes >= SEGMENTS + DOUBLED && syncs >= ACTIVATIONS;
     }, 200_000);
+    // pg-boss marks a job completed after its handler returns, a moment after the run's own commit:
+    // under load that moment passed the pause below once, so wait for no job to be still active.
+    await waitUntil(async () => {
+      const [{ active }] = await query(`SELECT count(*)::int AS active FROM pgboss.job WHERE state IN ('created', 'retry', 'active')`);
+      return active === 0;
+    }, 30_000);
     // Let every worker tick a few more times over the same, already served, slots.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
