@@ -139,12 +139,12 @@ export class IngestionService {
       const { storedIds: _storedIds, ...result } = await this.store(submissions[0]);
       return [result];
     }
+    const events = submissions.flatMap((submission) => submission.events);
     const combined = await this.store({
-      events: submissions.flatMap((submission) => submission.events),
+      events,
       lines: submissions.flatMap((submission) => submission.lines),
       messages: submissions.flatMap((submission) => submission.messages),
     });
-    const events = submissions.flatMap((submission) => submission.events);
     const firstIndex = new Map<string, number>();
     events.forEach((event, index) => {
       if (!firstIndex.has(event.messageId)) firstIndex.set(event.messageId, index);
