@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { migrationsUpToDate } from '@audiencekit/persistence';
 
@@ -13,6 +13,8 @@ const PROBE_TIMEOUT_MS = 2_000;
 
 @Injectable()
 export class DatabaseHealthService {
+  private readonly logger = new Logger(DatabaseHealthService.name);
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Ready means: the database answers within the probe timeout and no migration is pending. */
@@ -20,7 +22,9 @@ export class DatabaseHealthService {
     try {
       await withTimeout(this.dataSource.query('SELECT 1'), PROBE_TIMEOUT_MS);
     } catch (error) {
-      return { ready: false, database: 'down', migrations: 'unknown', reason: describe(error) };
+      // /ready is public: the driver's text (database name, host, server message) goes to the log only.
+      this.logger.warn(`readiness probe: the database does not answer: ${describe(error)}`);
+      return { ready: false, database: 'down', migrations: 'unknown', reason: 'the database does not answer' };
     }
     const upToDate = await withTimeout(migrationsUpToDate(this.dataSource), PROBE_TIMEOUT_MS).catch(() => false);
     return upToDate
