@@ -14,6 +14,7 @@ export * from './auth/key-rate-limiter';
 export * from './auth/auth.module';
 export * from './errors/api-exception';
 export * from './errors/error-body.filter';
+export * from './errors/id-params.pipe';
 export * from './lifecycle/exit-on-signal';
 export * from './lifecycle/drain-http-server';
 export * from './queue/job-queue.service';

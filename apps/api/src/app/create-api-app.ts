@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ErrorBodyFilter, Metrics, migrateDatabase } from '@audiencekit/server-core';
+import { AppConfig, ErrorBodyFilter, IdParamsPipe, Metrics, migrateDatabase } from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
 import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
 import { trackingRequestTimer } from '../metrics/tracking-metrics.middleware';
@@ -31,6 +31,7 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalFilters(new ErrorBodyFilter());
+  app.useGlobalPipes(new IdParamsPipe()); // a non-UUID :id / :runId is a 400 naming it, not a 500 from the uuid cast
   app.useStaticAssets(getAbsoluteFSPath(), { prefix: '/docs/assets/', index: false });
   serveConsole(app);
   return app;
