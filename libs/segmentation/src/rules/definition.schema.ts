@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clusterDefinitionSchema, propensityDefinitionSchema, type ClusterDefinition, type PropensityDefinition } from '../models/model-definitions.schema';
 import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
 import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
+import { jsonNestingProblem } from './json-nesting';
 import { parseIsoTimestamp } from './values';
 import { parseWindow } from './window';
 
@@ -148,6 +149,9 @@ export class SegmentDefinitionException extends Error {
 
 /** Validates raw JSON into a definition, or throws with the path of every bad node. */
 export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
+  // First, and without recursion: the size check and the schema below both recurse.
+  const tooDeep = jsonNestingProblem(raw);
+  if (tooDeep) throw new SegmentDefinitionException([tooDeep]);
   const tooBig = sizeProblem(raw);
   if (tooBig) throw new SegmentDefinitionException([{ path: '', message: tooBig }]);
   const type = raw !== null && typeof raw === 'object' ? (raw as { type?: unknown }).type : undefined;

@@ -62,6 +62,23 @@ describe('segment definition schema', () => {
     for (let level = 0; level < 25; level += 1) deep = { type: 'not', condition: deep };
     expect(issuesOf(rules(deep))).toEqual([{ path: 'match', message: 'is nested 26 levels deep; at most 20 are allowed' }]);
   });
+
+  // Built thousands deep, these overflowed the stack of the recursive schema (and of JSON.stringify): a 500.
+  const nested = (depth: number, wrap: (inner: unknown) => unknown, leaf: unknown) => {
+    let node = leaf;
+    for (let level = 0; level < depth; level += 1) node = wrap(node);
+    return node;
+  };
+  it.each([
+    ['not conditions', rules(nested(5_000, (inner) => ({ type: 'not', condition: inner }), { type: 'trait', trait: 'a', operator: 'exists' })), 'match.condition.condition'],
+    ['all groups', rules(nested(5_000, (inner) => ({ type: 'all', conditions: [inner] }), { type: 'trait', trait: 'a', operator: 'exists' })), 'match.conditions.0.conditions.0'],
+    ['arrays in a value', rules({ type: 'trait', trait: 'a', operator: 'in', value: nested(5_000, (inner) => [inner], 1) }), 'match.value.0.0'],
+    ['objects of a cluster definition', nested(100_000, (inner) => ({ type: 'cluster', features: inner }), 1), 'features.features'],
+  ])('refuses %s nested thousands deep with the path and the reason, before any recursive walk', (_label, definition, pathStart) => {
+    const issues = issuesOf(definition);
+    expect(issues).toEqual([{ path: expect.stringMatching(new RegExp(`^${pathStart.replace(/\./g, '\\.')}`)), message: 'is nested more than 64 levels deep (JSON objects and arrays); at most 64 are allowed' }]);
+    expect(issues[0].path.split('.').length).toBeLessThanOrEqual(64 * 2);
+  });
 });
 
 describe('windows', () => {

@@ -1,4 +1,5 @@
 export * from './definition.schema';
+export { jsonNestingProblem, MAX_JSON_NESTING } from './json-nesting';
 export { compileSegmentSql, CompiledSql } from './compile-sql';
 export { evaluateSegment, ProfileSnapshot } from './evaluate';
 export { findSegmentReferenceCycle, segmentReferences } from './references';
