@@ -112,12 +112,26 @@ describe('buildLiftReport: well-defined results for degenerate data', () => {
     expectJsonSafe(report);
   });
 
-  it('zero conversions in both arms: a degenerate absolute lift, no relative lift, no test', () => {
+  it('zero conversions in both arms: an absolute-lift interval around 0 (Newcombe), no relative lift, no test', () => {
     const report = buildLiftReport(minimal({ members: 1_000, conversions: 0 }, { members: 9_000, conversions: 0 }));
-    expect(report.conversion.absoluteLift).toMatchObject({ estimate: 0, lower: 0, upper: 0, standardError: 0 });
+    expect(report.conversion.absoluteLift).toMatchObject({ estimate: 0, standardError: 0 });
+    expect(report.conversion.absoluteLift?.lower).toBeLessThan(0);
+    expect(report.conversion.absoluteLift?.upper).toBeGreaterThan(0);
     expect(report.conversion).toMatchObject({ relativeLift: null, test: null, alwaysValid: null });
     expect(report.arms.control.conversionRateInterval?.upper).toBeGreaterThan(0);
     expect(report.notes.map((note) => note.path)).toEqual(expect.arrayContaining(['conversion.relativeLift', 'conversion.test', 'conversion.alwaysValid']));
+    expectJsonSafe(report);
+  });
+
+  it("a small control without conversions: the absolute-lift interval agrees with the test (issue #16's 45/200 vs 0/10, p = 0.09)", () => {
+    const report = buildLiftReport(minimal({ members: 10, conversions: 0 }, { members: 200, conversions: 45 }, 0.05));
+    const reference = fixtures.newcombe.find((row) => row.treatment.conversions === 45 && row.control.members === 10 && row.alpha === 0.05);
+    expect(report.methods.absoluteLift).toMatch(/Newcombe/);
+    expect(report.conversion.test?.pValue).toBeGreaterThan(0.05);
+    expectClose(report.conversion.absoluteLift?.lower, reference?.lower ?? NaN, 'lower');
+    expectClose(report.conversion.absoluteLift?.upper, reference?.upper ?? NaN, 'upper');
+    expect(report.conversion.absoluteLift?.lower).toBeLessThan(0);
+    expect(report.conversion.absoluteLift?.upper).toBeGreaterThan(0);
     expectJsonSafe(report);
   });
 

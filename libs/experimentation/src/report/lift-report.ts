@@ -4,7 +4,7 @@ import { CONFIDENCE_SEQUENCE_METHOD, normalMixtureConfidenceSequence, tunedMixtu
 import { assertCupedSums, cupedDifference } from '../stats/cuped';
 import { meanAndVariance, welchTTest } from '../stats/means';
 import { minimumDetectableEffect, twoProportionSampleSize } from '../stats/power';
-import { assertCounts, proportionDifference, relativeLift, twoProportionZTest, wilsonInterval } from '../stats/proportions';
+import { assertCounts, newcombeDifference, relativeLift, twoProportionZTest, wilsonInterval } from '../stats/proportions';
 import type { IntervalEstimate } from '../stats/types';
 import { assertCount, assertFinite, assertNonNegative, assertOpenUnitInterval, assertRate } from '../validation';
 import type {
@@ -26,7 +26,7 @@ const DEFAULT_POWER = 0.8;
 
 const METHODS = {
   conversionRateInterval: 'Wilson score interval',
-  absoluteLift: 'difference of proportions, unpooled Wald interval',
+  absoluteLift: "difference of proportions, Newcombe's hybrid score interval (from the arms' Wilson intervals)",
   relativeLift: 'ratio of proportions minus 1, delta-method interval',
   test: 'two-proportion z-test, pooled variance, two-sided',
   alwaysValid: `${CONFIDENCE_SEQUENCE_METHOD}; tuning parameter: mixtureVariance τ² (ρ = 1/τ²)`,
@@ -62,7 +62,7 @@ export function buildLiftReport(input: LiftReportInput): LiftReport {
 
   const srm = sampleRatioMismatchReport(input, options.srmThreshold, note);
   const baselineRate = baselineInput && baselineInput.members > 0 ? baselineInput.conversions / baselineInput.members : null;
-  const absoluteLift = proportionDifference(treatment, control, alpha);
+  const absoluteLift = newcombeDifference(treatment, control, alpha);
   const report: LiftReport = {
     version: 1,
     alpha,
@@ -87,7 +87,7 @@ export function buildLiftReport(input: LiftReportInput): LiftReport {
     power: powerReport(input, options, baselineRate, note),
     notes,
   };
-  explainConversionNulls(report, input, note);
+  explainConversionNulls(input, note);
   return jsonSafe(report, notes);
 }
 
@@ -255,7 +255,7 @@ function armReport(arm: ArmInput, alpha: number, baselineRate: number | null, pa
   };
 }
 
-function explainConversionNulls(report: LiftReport, input: LiftReportInput, note: (path: string, message: string) => void): void {
+function explainConversionNulls(input: LiftReportInput, note: (path: string, message: string) => void): void {
   const { control, treatment } = input.arms;
   const emptyArm = control.members === 0 || treatment.members === 0;
   if (emptyArm) {
@@ -264,11 +264,8 @@ function explainConversionNulls(report: LiftReport, input: LiftReportInput, note
   }
   if (control.conversions === 0) note('conversion.relativeLift', 'the control arm has no conversions: a lift relative to 0 is undefined');
   const pooled = (control.conversions + treatment.conversions) / (control.members + treatment.members);
-  if (pooled === 0) note('conversion.test', 'no conversions in either arm: the test statistic is 0/0 and the absolute-lift interval collapses to 0');
-  if (pooled === 1) note('conversion.test', 'every member converted in both arms: the test statistic is 0/0 and the absolute-lift interval collapses to 0');
-  if (report.conversion.absoluteLift && report.conversion.absoluteLift.standardError === 0 && pooled > 0 && pooled < 1) {
-    note('conversion.absoluteLift', 'both arms are at 0% or 100%: the Wald interval has zero width; read the Wilson intervals of the arms instead');
-  }
+  if (pooled === 0) note('conversion.test', 'no conversions in either arm: the test statistic is 0/0');
+  if (pooled === 1) note('conversion.test', 'every member converted in both arms: the test statistic is 0/0');
 }
 
 function alwaysValidReport(

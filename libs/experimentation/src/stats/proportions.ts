@@ -46,6 +46,35 @@ export function proportionDifference(treatment: ConversionCounts, control: Conve
 }
 
 /**
+ * Absolute lift p̂_T − p̂_C with Newcombe's hybrid score interval (R. G. Newcombe, Statistics in
+ * Medicine 17 (1998) 873–890, method 10; statsmodels `confint_proportions_2indep(method='newcomb')`),
+ * built from the Wilson intervals (l, u) of the two rates:
+ * lower = d − √((p̂_T − l_T)² + (u_C − p̂_C)²), upper = d + √((u_T − p̂_T)² + (p̂_C − l_C)²).
+ * Unlike the Wald interval it stays honest at small counts and at 0% or 100%: a zero-conversion
+ * control no longer gives a zero-variance arm, so the interval does not exclude 0 while the z-test
+ * says the difference is not significant (issue #16: 45/200 vs 0/10, p = 0.09).
+ *
+ * `standardError` is still the unpooled √(p̂_T(1−p̂_T)/n_T + p̂_C(1−p̂_C)/n_C) of the difference
+ * (what the always-valid confidence sequence is built on); the interval is not estimate ± z·SE.
+ *
+ * @returns null when either arm is empty.
+ * @throws ExperimentationException for invalid counts (field named) or alpha ∉ (0, 1).
+ * @example newcombeDifference({ members: 200, conversions: 45 }, { members: 10, conversions: 0 })
+ *   // { estimate: 0.225, lower: -0.0574…, upper: 0.2877…, standardError: 0.0295… }
+ */
+export function newcombeDifference(treatment: ConversionCounts, control: ConversionCounts, alpha = 0.05): IntervalEstimate | null {
+  const wald = proportionDifference(treatment, control, alpha);
+  if (wald === null) return null;
+  const treated = wilsonInterval(treatment.conversions, treatment.members, alpha);
+  const held = wilsonInterval(control.conversions, control.members, alpha);
+  if (treated === null || held === null) return null;
+  const { estimate } = wald;
+  const lower = estimate - Math.hypot(treated.estimate - treated.lower, held.upper - held.estimate);
+  const upper = estimate + Math.hypot(treated.upper - treated.estimate, held.estimate - held.lower);
+  return { estimate, lower, upper, standardError: wald.standardError };
+}
+
+/**
  * Relative lift p̂_T / p̂_C − 1 with a delta-method interval: the gradient of f(p_T, p_C) = p_T/p_C − 1
  * is (1/p_C, −p_T/p_C²), and the arms are independent, so
  * Var ≈ Var(p̂_T)/p̂_C² + p̂_T²·Var(p̂_C)/p̂_C⁴ with Var(p̂) = p̂(1−p̂)/n (Casella & Berger §5.5.4).
