@@ -321,8 +321,8 @@ class ProfileDraft {
     }
   }
 
-  applyTraits(incoming: Record<string, unknown>, at: Date): void {
-    const merged = applyTraits(this.requireTraits(), incoming, at);
+  applyTraits(incoming: Record<string, unknown>, at: Date, receivedAt: Date): void {
+    const merged = applyTraits(this.requireTraits(), incoming, at, receivedAt);
     this.adopt(merged.state, merged.changed);
   }
 
@@ -364,7 +364,7 @@ function draftProfiles(locked: LockedProfile[], plan: StitchPlan, events: Tracki
   events.forEach((event, index) => {
     const draft = draftOf(drafts, plan.profileOf[index]);
     draft.see(event.timestamp);
-    if (event.traits) draft.applyTraits(event.traits, event.timestamp);
+    if (event.traits) draft.applyTraits(event.traits, event.timestamp, event.receivedAt);
   });
   return drafts;
 }

@@ -20,4 +20,11 @@ export const TRACKING_LIMITS = {
    * levels (context.device.…); a deeper one is a bug or an attack, and deep jsonb is slow to query.
    */
   maxNestingDepth: 16,
+  /**
+   * How far past its receipt a message may be dated; a later time is clamped to receipt + this
+   * (as Segment rewrites timestamps from the future). Clocks of healthy devices are within
+   * seconds; five minutes is the usual clock-skew allowance (Kerberos', most JWT libraries') and
+   * leaves room for a client whose clock runs ahead without letting a date in 9999 pin traits.
+   */
+  maxFutureSkewMs: 5 * 60 * 1000,
 } as const;

@@ -62,6 +62,7 @@ export function parseTrackingMessage(raw: unknown, type: TrackingMessageType, co
       type,
       name: shape.name,
       timestamp: eventTime(message, context),
+      receivedAt: context.receivedAt,
       properties: shape.properties,
       context: messageContext,
       userId,
@@ -94,6 +95,10 @@ export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'b
   if (batch.length > TRACKING_LIMITS.maxBatchMessages) {
     return { ok: false, errors: [{ path: 'batch', message: `holds ${batch.length} messages; at most ${TRACKING_LIMITS.maxBatchMessages} are accepted per batch` }] };
   }
+  // The batch context is laid under every message's own, so it obeys the same rules (depth, NUL,
+  // unpaired surrogates): otherwise Postgres refuses the stored context and the request fails whole.
+  const contextProblem = batchContext ? inspect(batchContext, 1) : null;
+  if (contextProblem) return { ok: false, errors: [{ path: 'context', message: contextProblem }] };
   const batchSentAt = typeof sentAt === 'string' ? parseIsoDate(sentAt) : null;
   const events: TrackingEvent[] = [];
   const rejected: RejectedMessage[] = [];
@@ -159,8 +164,16 @@ function shapeByType(message: TypedMessage, type: TrackingMessageType, contextTr
 /**
  * Segment's rule: the client's `timestamp` when given; otherwise `originalTimestamp` corrected for
  * the device clock's skew (receivedAt − (sentAt − originalTimestamp)); otherwise the receipt time.
+ * A time later than the receipt plus `maxFutureSkewMs` is clamped to that: a message dated in 9999
+ * would otherwise win every later trait update and hold `last_seen_at` forever.
  */
 function eventTime(message: { timestamp?: Date | null; originalTimestamp?: Date | null; sentAt?: Date | null }, context: ParseContext): Date {
+  const latest = context.receivedAt.getTime() + TRACKING_LIMITS.maxFutureSkewMs;
+  const time = clientTime(message, context);
+  return time.getTime() > latest ? new Date(latest) : time;
+}
+
+function clientTime(message: { timestamp?: Date | null; originalTimestamp?: Date | null; sentAt?: Date | null }, context: ParseContext): Date {
   if (message.timestamp) return message.timestamp;
   const sentAt = message.sentAt ?? context.batchSentAt;
   if (message.originalTimestamp && sentAt) return new Date(context.receivedAt.getTime() - (sentAt.getTime() - message.originalTimestamp.getTime()));

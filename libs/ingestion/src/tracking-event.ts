@@ -7,8 +7,13 @@ export interface TrackingEvent {
   type: TrackingMessageType;
   /** Event name for track, page/screen name for page and screen, null otherwise. */
   name: string | null;
-  /** When it happened (the client's timestamp, corrected for clock skew when only originalTimestamp is sent). */
+  /**
+   * When it happened (the client's timestamp, corrected for clock skew when only originalTimestamp
+   * is sent), never later than `receivedAt` plus `TRACKING_LIMITS.maxFutureSkewMs`.
+   */
   timestamp: Date;
+  /** When the server received it: orders consent changes (an opt-out received later wins). */
+  receivedAt: Date;
   /** track/page/screen properties; identify traits; group `{ groupId, traits }`; alias `{ previousId }`. */
   properties: Record<string, unknown>;
   context: Record<string, unknown> | null;

@@ -16,7 +16,7 @@ describe('parseTrackingMessage', () => {
     expect(result).toEqual({
       ok: true,
       event: {
-        messageId: 'm1', type: 'track', name: 'Order Completed', timestamp: new Date('2024-05-01T08:00:00.000Z'),
+        messageId: 'm1', type: 'track', name: 'Order Completed', timestamp: new Date('2024-05-01T08:00:00.000Z'), receivedAt: context.receivedAt,
         properties: { revenue: 9.5 }, context: { ip: '1.2.3.4' }, userId: '42', anonymousId: null, previousId: null, traits: null, personTraits: null,
       },
     });
@@ -84,6 +84,21 @@ describe('parseTrackingMessage', () => {
     expect(result.ok && result.event.timestamp.toISOString()).toBe('2024-05-01T11:59:00.000Z');
   });
 
+  it('clamps a time past the receipt plus the allowed skew (a client clock in 9999 must not pin traits)', () => {
+    const latest = new Date(context.receivedAt.getTime() + TRACKING_LIMITS.maxFutureSkewMs);
+    const at = (message: Record<string, unknown>) => {
+      const result = parse('identify', { userId: 'u', ...message });
+      return result.ok ? result.event.timestamp.toISOString() : undefined;
+    };
+    expect(TRACKING_LIMITS.maxFutureSkewMs).toBe(5 * 60 * 1000);
+    expect(at({ timestamp: '9999-12-31T23:59:59Z' })).toBe(latest.toISOString());
+    expect(at({ originalTimestamp: '9999-12-31T23:59:59Z' })).toBe(latest.toISOString());
+    // sentAt in the past, originalTimestamp far ahead of it: the correction lands in the future, clamped too.
+    expect(at({ originalTimestamp: '2024-05-02T12:00:00Z', sentAt: '2024-05-01T12:00:00Z' })).toBe(latest.toISOString());
+    // Within the skew: kept as sent.
+    expect(at({ timestamp: '2024-05-01T12:04:00Z' })).toBe('2024-05-01T12:04:00.000Z');
+  });
+
   it('rejects properties nested deeper than the limit, without exhausting the stack on absurd depths', () => {
     expect(parse('track', { userId: 'u', event: 'x', properties: nested(TRACKING_LIMITS.maxNestingDepth - 2) }).ok).toBe(true);
     const message = `nests deeper than ${TRACKING_LIMITS.maxNestingDepth} levels`;
@@ -121,6 +136,14 @@ describe('parseTrackingMessage', () => {
 
 describe('parseTrackingBatch', () => {
   const batchContext = { receivedAt: context.receivedAt, checkSize: true };
+
+  it('rejects the whole batch when its top-level context breaks a message rule, naming `context`', () => {
+    const deep = JSON.parse('{"a":'.repeat(TRACKING_LIMITS.maxNestingDepth + 1) + '1' + '}'.repeat(TRACKING_LIMITS.maxNestingDepth + 1));
+    const batch = [{ type: 'track', userId: 'u', event: 'x' }];
+    expect(parseTrackingBatch({ batch, context: deep }, batchContext)).toEqual({ ok: false, errors: [{ path: 'context', message: `nests deeper than ${TRACKING_LIMITS.maxNestingDepth} levels` }] });
+    expect(parseTrackingBatch({ batch, context: { page: { title: 'a\u0000b' } } }, batchContext)).toMatchObject({ ok: false, errors: [{ path: 'context', message: expect.stringMatching(/NUL/) }] });
+    expect(parseTrackingBatch({ batch, context: { ['\ud800']: 1 } }, batchContext)).toMatchObject({ ok: false, errors: [{ path: 'context', message: expect.stringMatching(/surrogate/) }] });
+  });
 
   it('keeps valid messages and reports invalid ones with their index and reasons', () => {
     const result = parseTrackingBatch(

@@ -72,6 +72,16 @@ describe('tracking API: bad input', () => {
     await expectRejected(() => post('/v1/batch', `{"batch":[{"type":"track","userId":"u","event":"x","context":${seventeen}}]}`), 400, 'invalid_batch', /batch\[0\]\.context nests deeper/);
   });
 
+  it('validates the batch-level context like a message context: too deep, NUL, lone surrogate → 400 naming `context`', async () => {
+    const message = '{"type":"track","userId":"u","event":"x"}';
+    const seventeen = '{"a":'.repeat(17) + '1' + '}'.repeat(17);
+    const body = await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":${seventeen}}`), 400, 'invalid_batch', /context nests deeper than 16 levels/);
+    expect(body.details?.[0]?.path).toBe('context');
+    await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":{"page":{"title":"a\\u0000b"}}}`), 400, 'invalid_batch', /context contains a NUL character/);
+    await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":{"page":{"title":"a\\ud800b"}}}`), 400, 'invalid_batch', /context contains an unpaired UTF-16 surrogate/);
+    await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":{"bad\\u0000key":1}}`), 400, 'invalid_batch', /context contains a NUL character/);
+  });
+
   it('rejects a 10 MB body with 400 (plain, and gzip that inflates to 10 MB)', async () => {
     const huge = JSON.stringify({ batch: [{ type: 'track', ...track({ properties: { blob: 'x'.repeat(10 * 1024 * 1024) } }) }] });
     await expectRejected(() => post('/v1/batch', huge), 400, 'body_too_large', /limit for a batch request \(500 KB\) is 512000 bytes/);
