@@ -421,6 +421,7 @@ export class SyncRunner {
         idempotencyKey: batch.key,
         signal,
         logger: setup.logger,
+        http: setup.http,
       };
       const connector = setup.connector;
       return this.observed(setup, () => this.invoke(connector, ctx, batch, setup));
@@ -619,7 +620,7 @@ export class SyncRunner {
     if (!ensure || setup.addAction !== 'add' || setup.activation.externalAudienceId) return;
     const result = await callWithPolicy(execution.gate, this.options, (signal) =>
       ensure(
-        { settings: setup.settings, secrets: setup.secrets, baseUrl: setup.baseUrl, idempotencyKey: `${setup.activation.id}:audience`, signal, logger: setup.logger },
+        { settings: setup.settings, secrets: setup.secrets, baseUrl: setup.baseUrl, idempotencyKey: `${setup.activation.id}:audience`, signal, logger: setup.logger, http: setup.http },
         { name: `audiencekit: ${setup.activation.name}`, activationId: setup.activation.id },
       ),
     );
@@ -647,6 +648,7 @@ export class SyncRunner {
           idempotencyKey: `${setup.run.id}:audience-size`,
           signal,
           logger: setup.logger,
+          http: setup.http,
         }),
       );
       if (result.kind === 'answered' && typeof result.value === 'number' && Number.isFinite(result.value)) {

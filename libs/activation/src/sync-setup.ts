@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AnyConnectorDefinition, ConnectorLimits, ConnectorLogger } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, ConnectorLimits, ConnectorLogger, createGuardedHttp, GuardedHttp } from '@audiencekit/connector-sdk';
 import { createArmResolver, ResolvedArm } from '@audiencekit/experimentation';
 import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
 import { SecretBox } from '@audiencekit/server-core';
@@ -30,6 +30,8 @@ export interface SyncSetup {
   secrets: unknown;
   baseUrl?: string;
   logger: ConnectorLogger;
+  /** The SDK's guarded HTTP client handed to the plugin (`ctx.http`): only `baseUrl`'s host and the operator's allow-list may be private. */
+  http: GuardedHttp;
   /** Removes the destination's secret values from text bound for the run record. */
   redact: (text: string) => string;
   armOf: (profileId: string) => ResolvedArm;
@@ -74,6 +76,7 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
     settings,
     secrets,
     baseUrl: baseUrlOf(config, connector.slug),
+    http: createGuardedHttp({ trustedBaseUrl: baseUrlOf(config, connector.slug) }),
     logger: redactingLogger(connector.slug, destination.id, secretStrings(secretsPlain)),
     redact: redactor(secretStrings(secretsPlain)),
     armOf,

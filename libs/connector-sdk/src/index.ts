@@ -4,3 +4,7 @@ export * from './contract/members';
 export * from './contract/personalise';
 export * from './contract/http-errors';
 export * from './contract/validate-definition';
+export * from './http/guarded-http';
+export { allowedHostsFromEnv, assertAllowedTarget, isPrivateAddress, literalTargetProblem, RefusedTargetError } from './http/ssrf-guard';
+export type { AllowedHosts, ResolveAll } from './http/ssrf-guard';
+export * from './http/url-settings';

@@ -1,6 +1,5 @@
-import axios from 'axios';
 import { createHash } from 'node:crypto';
-import { ConnectorContext, InvalidCredentialsError, RetryableError } from '@audiencekit/connector-sdk';
+import { ConnectorContext, ConnectorError, InvalidCredentialsError, isHttpClientError, RetryableError } from '@audiencekit/connector-sdk';
 import type { GoogleSecrets, GoogleSettings } from './google-settings';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -15,18 +14,20 @@ const minted = new Map<string, { token: string; expiresAt: number }>();
 export async function googleAccessToken(ctx: GoogleContext, now = Date.now()): Promise<string> {
   const secrets = ctx.secrets;
   if ('accessToken' in secrets) return secrets.accessToken;
-  const tokenUrl = ctx.settings.tokenUrl ?? (ctx.baseUrl ? `${ctx.baseUrl.replace(/\/+$/, '')}/token` : GOOGLE_TOKEN_URL);
+  // Operator config only (never a setting): the secrets below are posted to this URL.
+  const tokenUrl = ctx.baseUrl ? `${ctx.baseUrl.replace(/\/+$/, '')}/token` : GOOGLE_TOKEN_URL;
   const key = createHash('sha256').update(`${tokenUrl}\n${secrets.clientId}\n${secrets.refreshToken}`).digest('hex');
   const cached = minted.get(key);
   if (cached && cached.expiresAt > now) return cached.token;
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: secrets.refreshToken, client_id: secrets.clientId, client_secret: secrets.clientSecret });
   try {
-    const { data } = await axios.post<{ access_token: string; expires_in?: number }>(tokenUrl, form, { signal: ctx.signal });
+    const { data } = await ctx.http.client.post<{ access_token: string; expires_in?: number }>(tokenUrl, form, { signal: ctx.signal });
     minted.set(key, { token: data.access_token, expiresAt: now + Math.max(0, (data.expires_in ?? 3600) - 60) * 1000 });
     return data.access_token;
   } catch (error) {
-    const status = axios.isAxiosError(error) ? error.response?.status : undefined;
-    const reason = axios.isAxiosError(error) ? (error.response?.data as { error?: string } | undefined)?.error : undefined;
+    if (error instanceof ConnectorError) throw error; // the SDK's guard refused the target
+    const status = isHttpClientError(error) ? error.response?.status : undefined;
+    const reason = isHttpClientError(error) ? (error.response?.data as { error?: string } | undefined)?.error : undefined;
     // 400 invalid_grant / 401 invalid_client: the refresh token or client was revoked or mistyped.
     if (status === 400 || status === 401) throw new InvalidCredentialsError(`Google OAuth: ${reason ?? `HTTP ${status}`}`, reason ?? `HTTP ${status}`);
     throw new RetryableError(`Google OAuth: ${error instanceof Error ? error.message : String(error)}`, undefined, status ? `HTTP ${status}` : undefined);

@@ -1,5 +1,4 @@
-import axios from 'axios';
-import { ConnectorContext, ConnectorError, connectorErrorFromHttp, HttpHeaders, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
+import { ConnectorContext, ConnectorError, connectorErrorFromHttp, HttpHeaders, isHttpClientError, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
 import { googleAccessToken } from './google-auth';
 import type { GoogleSecrets, GoogleSettings } from './google-settings';
 
@@ -37,7 +36,7 @@ export class GoogleApiFailure extends Error {
 export async function dataManagerGet<T>(ctx: GoogleContext, resource: string): Promise<T> {
   const token = await googleAccessToken(ctx);
   try {
-    const response = await axios.get<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${resource}`, { headers: { Authorization: `Bearer ${token}` }, signal: ctx.signal });
+    const response = await ctx.http.client.get<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${resource}`, { headers: { Authorization: `Bearer ${token}` }, signal: ctx.signal });
     return response.data;
   } catch (error) {
     throw toFailure(error);
@@ -48,7 +47,7 @@ export async function dataManagerGet<T>(ctx: GoogleContext, resource: string): P
 export async function dataManagerPost<T>(ctx: GoogleContext, method: string, body: unknown): Promise<T> {
   const token = await googleAccessToken(ctx);
   try {
-    const response = await axios.post<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${method}`, body, {
+    const response = await ctx.http.client.post<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${method}`, body, {
       headers: { Authorization: `Bearer ${token}` },
       signal: ctx.signal,
       maxBodyLength: Infinity,
@@ -60,7 +59,7 @@ export async function dataManagerPost<T>(ctx: GoogleContext, method: string, bod
 }
 
 function toFailure(error: unknown): unknown {
-  if (!axios.isAxiosError(error)) return error;
+  if (!isHttpClientError(error)) return error;
   if (!error.response) return new RetryableError(`Google Data Manager: ${error.message}`, undefined, error.code);
   return new GoogleApiFailure(error.response.status, error.response.headers as HttpHeaders, (error.response.data ?? {}) as GoogleErrorBody);
 }

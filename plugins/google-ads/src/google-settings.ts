@@ -40,8 +40,8 @@ export const googleSettingsSchema = z.object({
       postalCode: z.string().default('postal_code'),
     })
     .default({ givenName: 'first_name', familyName: 'last_name', regionCode: 'country_code', postalCode: 'postal_code' }),
-  /** OAuth token endpoint for the refresh-token secret; default Google's, or `<baseUrl>/token` when the core points at a fake. */
-  tokenUrl: z.url().optional(),
+  // No token endpoint setting (#16): the refresh token and client secret are posted to it, so it is
+  // Google's, or `<baseUrl>/token` under the operator's AK_CONNECTOR_BASE_URLS, never a marketer's URL.
 });
 export type GoogleSettings = z.output<typeof googleSettingsSchema>;
 

@@ -1,10 +1,11 @@
-import axios, { AxiosRequestConfig } from 'axios';
 import {
   ConnectorContext,
   ConnectorError,
   connectorErrorFromHttp,
   HttpHeaders,
+  HttpRequestConfig,
   InvalidCredentialsError,
+  isHttpClientError,
   parseRetryAfter,
   RetryableError,
 } from '@audiencekit/connector-sdk';
@@ -27,10 +28,10 @@ const isRateLimitCode = (code: number): boolean => code === 4 || code === 17 || 
 const isTransientCode = (code: number): boolean => code === 1 || code === 2;
 
 /** One Graph API call; every failure leaves as one of the SDK's closed error set. */
-export async function metaRequest<T>(ctx: MetaContext, config: AxiosRequestConfig): Promise<T> {
+export async function metaRequest<T>(ctx: MetaContext, config: HttpRequestConfig): Promise<T> {
   const baseURL = `${(ctx.baseUrl ?? META_GRAPH_HOST).replace(/\/+$/, '')}/${ctx.settings.apiVersion}`;
   try {
-    const response = await axios.request<T>({
+    const response = await ctx.http.client.request<T>({
       ...config,
       baseURL,
       // A header, not the `access_token` parameter, so the token never lands in a URL or an access log.
@@ -47,7 +48,7 @@ export async function metaRequest<T>(ctx: MetaContext, config: AxiosRequestConfi
 /** Maps an axios failure against the Graph API to the closed error set (by Meta's error code first, HTTP status second). */
 export function metaError(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
-  if (!axios.isAxiosError(error)) return new ConnectorError('connector_error', `Meta: ${error instanceof Error ? error.message : String(error)}`);
+  if (!isHttpClientError(error)) return new ConnectorError('connector_error', `Meta: ${error instanceof Error ? error.message : String(error)}`);
   const response = error.response;
   // No answer at all (reset, timeout, abort): worth another try later.
   if (!response) return new RetryableError(`Meta: ${error.message}`, undefined, error.code);

@@ -1,5 +1,5 @@
 import { Client } from '@sendgrid/client';
-import { ConnectorError, connectorErrorFromHttp, HttpHeaders, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
+import { ConnectorError, connectorErrorFromHttp, GuardedHttp, HttpHeaders, parseRetryAfter, refusedTargetIn, RetryableError } from '@audiencekit/connector-sdk';
 import { z } from 'zod';
 
 /** The secrets both SendGrid connectors share: one API key (Bearer auth). */
@@ -16,6 +16,7 @@ export interface SendgridCallContext {
   readonly settings: { region?: 'global' | 'eu' };
   readonly baseUrl?: string;
   readonly signal: AbortSignal;
+  readonly http: GuardedHttp;
 }
 
 /**
@@ -28,8 +29,16 @@ export function sendgridClient(ctx: SendgridCallContext): Client {
   client.setApiKey(ctx.secrets.apiKey);
   if (ctx.settings.region === 'eu') client.setDataResidency('eu');
   if (ctx.baseUrl) client.setDefaultRequest('baseUrl', ctx.baseUrl);
-  // mergeData copies the default request shallowly, so the signal reaches axios as is.
-  client.setDefaultRequest({ signal: ctx.signal, timeout: 30_000 } as never);
+  // mergeData copies the default request shallowly, so the signal and the core's guarded agents
+  // (ctx.http: private addresses refused at connect time) reach the SDK's axios as they are.
+  client.setDefaultRequest({
+    signal: ctx.signal,
+    timeout: 30_000,
+    httpAgent: ctx.http.httpAgent,
+    httpsAgent: ctx.http.httpsAgent,
+    maxRedirects: 0,
+    proxy: false,
+  } as never);
   return client;
 }
 
@@ -81,6 +90,8 @@ export function sendgridFailure(error: unknown): SendgridFailure | undefined {
  */
 export function toConnectorError(error: unknown, what: string, now = Date.now()): ConnectorError {
   if (error instanceof ConnectorError) return error;
+  const refused = refusedTargetIn(error);
+  if (refused) return refused;
   const failure = sendgridFailure(error);
   if (!failure) return new RetryableError(`SendGrid ${what}: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network');
   const { status, headers } = failure;

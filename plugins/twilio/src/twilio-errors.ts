@@ -1,4 +1,4 @@
-import { ConnectorError, connectorErrorFromHttp, InvalidCredentialsError, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
+import { ConnectorError, connectorErrorFromHttp, InvalidCredentialsError, parseRetryAfter, refusedTargetIn, RetryableError } from '@audiencekit/connector-sdk';
 
 /** What a failed Messages create means for the member it was for, or for the whole batch. */
 export type TwilioFailure =
@@ -50,6 +50,8 @@ export function asRestError(error: unknown): TwilioRestError | undefined {
  * → payload validation, since it would fail every member alike.
  */
 export function classifyTwilioError(error: unknown, headers: Record<string, string>): TwilioFailure {
+  const refused = refusedTargetIn(error); // the SDK's SSRF guard: a setting to fix, not a retry
+  if (refused) return { scope: 'batch', error: refused };
   const rest = asRestError(error);
   if (!rest) return { scope: 'batch', error: new RetryableError(`Twilio request failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network') };
   const code = rest.code;

@@ -1,6 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { AxiosError } from 'axios';
 import { z } from 'zod';
 import {
   allDelivered,
@@ -9,15 +6,17 @@ import {
   connectorErrorFromHttp,
   ConnectorDefinition,
   EligibleMember,
+  isHttpCancel,
+  isHttpClientError,
   PayloadValidationError,
   RecordOutcome,
+  refusedTargetIn,
   RetryableError,
 } from '@audiencekit/connector-sdk';
 import { signBody, SIGNATURE_HEADER } from './signature';
-import { AllowedHosts, allowedHostsFromEnv, assertPublicTarget, guardedLookup, RefusedTargetError, ResolveAll, resolveAll } from './ssrf-guard';
 
 export const webhookSettings = z.object({
-  url: z.url({ protocol: /^https?$/ }).describe('Receiver URL; private and loopback hosts are refused unless the server allow-lists them'),
+  url: z.url({ protocol: /^https?$/ }).describe('Receiver URL; private and loopback hosts are refused unless the server allow-lists them (AK_OUTBOUND_ALLOWED_HOSTS)'),
   includeTraits: z.boolean().default(true).describe('Send profile traits with each member'),
 });
 export const webhookSecrets = z.object({
@@ -40,36 +39,25 @@ export interface WebhookPayload {
 }
 
 export interface WebhookConnectorOptions {
-  /** Hosts allowed although private (default: `AK_WEBHOOK_ALLOWED_HOSTS`, read at call time). */
-  allowedHosts?: AllowedHosts;
   now?: () => number;
-  /** Host name resolution (tests script DNS answers, e.g. a rebinding host). */
-  resolve?: ResolveAll;
 }
 
-/** The webhook connector, with its SSRF allow-list injectable for tests; `webhook` is the default. */
+/**
+ * The webhook connector (`webhook` is the default instance). The URL is the marketer's, so the
+ * request goes through `ctx.http`, the SDK's guarded client: private targets are refused (unless the
+ * operator allow-lists them), at the check and again at connect time, and no redirect is followed.
+ */
 export function createWebhookConnector(options: WebhookConnectorOptions = {}) {
-  const allowedHosts = options.allowedHosts ?? allowedHostsFromEnv;
   const now = options.now ?? Date.now;
-  const resolve = options.resolve ?? resolveAll;
-  const lookup = guardedLookup(allowedHosts, resolve);
-  // No keep-alive: every connection goes through the guarded lookup again.
-  const httpAgent = new HttpAgent({ lookup } as never);
-  const httpsAgent = new HttpsAgent({ lookup } as never);
 
   const post = async (ctx: Ctx, type: WebhookEventType, members: readonly EligibleMember[]): Promise<void> => {
     const url = new URL(ctx.settings.url);
-    await assertPublicTarget(url, allowedHosts, resolve).catch(toConnectorError);
     const body = JSON.stringify(payload(ctx, type, members, now()));
     const signature = signBody(body, ctx.secrets.signingSecret, Math.floor(now() / 1000));
-    const response = await axios
+    const response = await ctx.http.client
       .post(url.toString(), body, {
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, 'Idempotency-Key': ctx.idempotencyKey, 'user-agent': 'audiencekit-webhook/1' },
-        maxRedirects: 0, // a redirect could point at a private host the guard never saw
         signal: ctx.signal,
-        httpAgent,
-        httpsAgent,
-        proxy: false,
         transformRequest: [(data: string) => data], // send the exact bytes that were signed
       })
       .catch(toConnectorError);
@@ -119,14 +107,14 @@ function payload(ctx: Ctx, type: WebhookEventType, members: readonly EligibleMem
 /** Every failure leaves as one of the SDK's errors; the core decides about retries. */
 function toConnectorError(error: unknown): never {
   if (error instanceof ConnectorError) throw error;
-  if (error instanceof RefusedTargetError) throw new PayloadValidationError(error.message, 'refused_target');
-  if (error instanceof AxiosError) {
-    if (error.code === 'EAK_WEBHOOK_REFUSED_TARGET') throw new PayloadValidationError(error.message, 'refused_target');
+  const refused = refusedTargetIn(error);
+  if (refused) throw refused;
+  if (isHttpClientError(error)) {
     if (error.response) {
       const status = error.response.status;
       throw connectorErrorFromHttp(status, error.response.headers as Record<string, string>, `webhook receiver answered HTTP ${status}`);
     }
-    if (axios.isCancel(error) || error.code === 'ERR_CANCELED') throw new RetryableError('webhook receiver did not answer in time', undefined, 'timeout');
+    if (isHttpCancel(error)) throw new RetryableError('webhook receiver did not answer in time', undefined, 'timeout');
     throw new RetryableError(`webhook receiver unreachable: ${error.code ?? error.message}`, undefined, error.code);
   }
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AnyConnectorDefinition, ConnectorContext, ConnectorLogger } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, ConnectorContext, ConnectorLogger, createGuardedHttp } from '@audiencekit/connector-sdk';
 import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 import { redactDeep, redactText, secretValues } from './destination-secrets.service';
 
@@ -8,8 +8,9 @@ export const CONNECTION_TEST_TIMEOUT_MS = 15_000;
 
 /**
  * Builds the context a connector is called with outside a sync (the connection test): settings,
- * secrets, the vendor base URL from AK_CONNECTOR_BASE_URLS, an abort signal, and a logger that
- * redacts the destination's secret values from everything a plugin logs.
+ * secrets, the vendor base URL from AK_CONNECTOR_BASE_URLS, an abort signal, a logger that
+ * redacts the destination's secret values from everything a plugin logs, and the SDK's guarded
+ * HTTP client (only the base URL's host and AK_OUTBOUND_ALLOWED_HOSTS may be private).
  */
 @Injectable()
 export class ConnectorContextFactory {
@@ -19,13 +20,15 @@ export class ConnectorContextFactory {
     connector: AnyConnectorDefinition,
     input: { destinationId: string; settings: unknown; secrets: Record<string, unknown>; idempotencyKey: string; signal: AbortSignal },
   ): Omit<ConnectorContext<unknown, unknown>, 'audience'> {
+    const baseUrl = this.config.AK_CONNECTOR_BASE_URLS[connector.slug];
     return {
       settings: input.settings,
       secrets: input.secrets,
-      baseUrl: this.config.AK_CONNECTOR_BASE_URLS[connector.slug],
+      baseUrl,
       idempotencyKey: input.idempotencyKey,
       signal: input.signal,
       logger: redactingLogger(new Logger(`connector:${connector.slug}`), secretValues(input.secrets), input.destinationId),
+      http: createGuardedHttp({ trustedBaseUrl: baseUrl }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { GuardedHttp } from '../http/guarded-http';
 import type { EligibleMember, IdentifierKind, RecordOutcome } from './members';
 
 export type ConnectorChannel = 'email' | 'sms' | 'ads' | 'webhook';
@@ -58,6 +59,12 @@ export interface ConnectorContext<Settings, Secrets> {
   /** Aborted when the core's per-call timeout fires; pass it to the HTTP client. */
   readonly signal: AbortSignal;
   readonly logger: ConnectorLogger;
+  /**
+   * The only way out to the network: a guarded axios instance (`http.client`) and agents for vendor
+   * SDKs (`http.httpAgent`, `http.httpsAgent`). The core builds it (`createGuardedHttp`), trusting
+   * the host of `baseUrl` and the operator's allow-list; any other private address is refused.
+   */
+  readonly http: GuardedHttp;
 }
 
 export interface AudienceInput {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyConnectorDefinition, ConnectorContext, ConnectorDefinition, ConnectorLogger } from '../contract/connector-definition';
 import type { EligibleMember, IdentifierKind, MemberData } from '../contract/members';
+import { createGuardedHttp, GuardedHttpOptions } from '../http/guarded-http';
 
 /**
  * Test kit for connector authors: members and contexts to call a connector directly in its own
@@ -61,6 +62,11 @@ export interface TestContextInput<Settings = unknown, Secrets = unknown> {
   audience?: { externalId: string };
   idempotencyKey?: string;
   timeoutMs?: number;
+  /**
+   * The guard of `ctx.http`, as the core would build it: the host of `baseUrl` is trusted; add
+   * `allowedHosts` (default: the environment's allow-list) or a scripted `resolve`.
+   */
+  http?: Omit<GuardedHttpOptions, 'trustedBaseUrl'>;
 }
 
 /**
@@ -80,5 +86,6 @@ export function testContext<Settings, Secrets>(
     idempotencyKey: input.idempotencyKey ?? randomUUID(),
     signal: AbortSignal.timeout(input.timeoutMs ?? 10_000),
     logger: recordingLogger(),
+    http: createGuardedHttp({ ...input.http, trustedBaseUrl: input.baseUrl }),
   };
 }

@@ -1,6 +1,7 @@
 import axios from 'axios';
+import { z } from 'zod';
 import { definitionProblems, InvalidCredentialsError, PayloadValidationError, RetryableError, sha256Hex } from '@audiencekit/connector-sdk';
-import { testContext, testMember, testMembers } from '@audiencekit/connector-sdk/testing';
+import { startFakeVendor, testContext, testMember, testMembers } from '@audiencekit/connector-sdk/testing';
 import { clearGoogleTokenCache, googleAdsConnector, GoogleSecrets, GoogleSettings, quotaRetryAfterMs } from '../index';
 import { GoogleFake, startGoogleFake, status } from '../fake/google-fake';
 import { google } from './google-test-helpers';
@@ -56,6 +57,20 @@ describe('google-ads connector against the fake Data Manager API', () => {
     expect(fake.server.requestsTo(INGEST)[0].headers.authorization).toMatch(/^Bearer ya29\.fake-/);
     clearGoogleTokenCache();
     await expect(google.upsert(context({}, { ...CLIENT, refreshToken: 'revoked' }), testMembers(1))).rejects.toMatchObject({ name: 'InvalidCredentialsError', vendorCode: 'invalid_grant' });
+  });
+
+  it('has no tokenUrl setting: the refresh token and client secret go only to the token endpoint of the operator’s base URL (#16)', async () => {
+    const listener = await startFakeVendor({ routes: { 'POST /token': () => ({ status: 200, body: { access_token: 'ya29.stolen', expires_in: 3600 } }) } });
+    try {
+      const ctx = context({ tokenUrl: `${listener.url}/token` }, CLIENT);
+      expect(ctx.settings).not.toHaveProperty('tokenUrl');
+      await googleAdsConnector.testConnection(ctx);
+      expect(listener.requests).toHaveLength(0);
+      expect(fake.server.requestsTo('POST /token')).toHaveLength(1);
+      expect(JSON.stringify(z.toJSONSchema(googleAdsConnector.settings, { io: 'input', unrepresentable: 'any' }))).not.toContain('tokenUrl');
+    } finally {
+      await listener.stop();
+    }
   });
 
   it('upsert ingests hashed identifiers with destination, consent, terms and HEX encoding, and records the requestId', async () => {

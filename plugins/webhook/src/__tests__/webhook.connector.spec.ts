@@ -2,13 +2,15 @@ import { createHmac } from 'node:crypto';
 import { InvalidCredentialsError, PayloadValidationError, RetryableError } from '@audiencekit/connector-sdk';
 import { describeConnectorContract, FakeVendorServer, startFakeVendor, testContext, testMember, testMembers } from '@audiencekit/connector-sdk/testing';
 import { startWebhookReceiver } from '../fake/webhook-receiver';
-import { createWebhookConnector, isPrivateAddress, verifySignature } from '../index';
+import { createWebhookConnector, verifySignature } from '../index';
 
 const SECRET = 'whsec_test_0123456789abcdef';
 const NOW = Date.parse('2026-12-01T09:00:00Z');
-// The receiver used in these tests is a fake on 127.0.0.1, allowed as an operator would allow it.
-const connector = createWebhookConnector({ allowedHosts: () => ['127.0.0.1'], now: () => NOW });
+const connector = createWebhookConnector({ now: () => NOW });
 const startReceiver = () => startWebhookReceiver({ signingSecret: SECRET, now: () => NOW });
+// The receiver used in these tests is a fake on 127.0.0.1, allowed as an operator would allow it
+// (the core's ctx.http; AK_OUTBOUND_ALLOWED_HOSTS in a server).
+const ALLOW_RECEIVER = { allowedHosts: () => ['127.0.0.1'] };
 
 const ctxFor = (url: string, extra: { idempotencyKey?: string; includeTraits?: boolean; timeoutMs?: number } = {}) =>
   testContext(connector, {
@@ -17,6 +19,7 @@ const ctxFor = (url: string, extra: { idempotencyKey?: string; includeTraits?: b
     idempotencyKey: extra.idempotencyKey,
     timeoutMs: extra.timeoutMs,
     audience: { externalId: 'act-1' },
+    http: ALLOW_RECEIVER,
   });
 
 describeConnectorContract('webhook', {
@@ -79,7 +82,7 @@ describe('webhook connector', () => {
   });
 
   it('is refused by a receiver holding another secret (InvalidCredentialsError)', async () => {
-    const ctx = testContext(connector, { settings: { url }, secrets: { signingSecret: 'not-the-receivers-secret' } });
+    const ctx = testContext(connector, { settings: { url }, secrets: { signingSecret: 'not-the-receivers-secret' }, http: ALLOW_RECEIVER });
     await expect(connector.testConnection(ctx)).rejects.toBeInstanceOf(InvalidCredentialsError);
     expect(receiver.requests).toHaveLength(1);
   });
@@ -125,63 +128,60 @@ describe('webhook connector', () => {
   });
 
   describe('server-side request forgery', () => {
-    it.each(['http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://172.20.0.1/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0/hook', 'http://2852039166/latest' /* 169.254.169.254 in decimal */])(
+    it.each(['http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://172.20.0.1/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0/hook', 'http://2852039166/latest' /* 169.254.169.254 in decimal */, 'http://[64:ff9b::7f00:1]/hook', 'http://[2002:a9fe:a9fe::1]/latest', 'http://198.18.0.1/hook'])(
       'refuses the private target %s before any request',
       async (target) => {
         await expect(connector.upsert(ctxFor(target), testMembers(1))).rejects.toMatchObject({ code: 'payload_validation', vendorCode: 'refused_target' });
       },
     );
 
-    it('refuses a host name resolving to loopback when only 127.0.0.1 is allowed', async () => {
+    it('refuses localhost when only 127.0.0.1 is allowed', async () => {
       const viaName = url.replace('127.0.0.1', 'localhost');
-      await expect(connector.upsert(ctxFor(viaName), testMembers(1))).rejects.toThrow(/localhost resolves to the private address/);
+      await expect(connector.upsert(ctxFor(viaName), testMembers(1))).rejects.toThrow(/localhost is loopback/);
       expect(receiver.requests).toHaveLength(0);
     });
 
-    it('refuses loopback with no allow-list at all (the default connector reads AK_WEBHOOK_ALLOWED_HOSTS)', async () => {
-      const strict = createWebhookConnector({ allowedHosts: () => [] });
-      const ctx = testContext(strict, { settings: { url }, secrets: { signingSecret: SECRET } });
-      await expect(strict.upsert(ctx, testMembers(1))).rejects.toBeInstanceOf(PayloadValidationError);
+    it('refuses loopback with no allow-list at all', async () => {
+      const ctx = testContext(connector, { settings: { url }, secrets: { signingSecret: SECRET }, http: { allowedHosts: () => [] } });
+      await expect(connector.upsert(ctx, testMembers(1))).rejects.toBeInstanceOf(PayloadValidationError);
       expect(receiver.requests).toHaveLength(0);
     });
 
-    it('reads the allow-list from AK_WEBHOOK_ALLOWED_HOSTS at call time', async () => {
-      const fromEnv = createWebhookConnector({ now: () => NOW });
-      const ctx = testContext(fromEnv, { settings: { url }, secrets: { signingSecret: SECRET } });
-      const saved = process.env.AK_WEBHOOK_ALLOWED_HOSTS;
+    it.each(['AK_OUTBOUND_ALLOWED_HOSTS', 'AK_WEBHOOK_ALLOWED_HOSTS'])('reads the allow-list from %s at call time (the default of ctx.http)', async (variable) => {
+      const ctx = testContext(connector, { settings: { url }, secrets: { signingSecret: SECRET } });
+      const saved = process.env[variable];
       try {
-        process.env.AK_WEBHOOK_ALLOWED_HOSTS = 'example.org, 127.0.0.1';
-        await expect(fromEnv.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
-        process.env.AK_WEBHOOK_ALLOWED_HOSTS = 'example.org';
-        await expect(fromEnv.upsert(ctx, testMembers(1))).rejects.toBeInstanceOf(PayloadValidationError);
+        process.env[variable] = 'example.org, 127.0.0.1';
+        await expect(connector.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
+        process.env[variable] = 'example.org';
+        await expect(connector.upsert(ctx, testMembers(1))).rejects.toBeInstanceOf(PayloadValidationError);
       } finally {
-        if (saved === undefined) delete process.env.AK_WEBHOOK_ALLOWED_HOSTS;
-        else process.env.AK_WEBHOOK_ALLOWED_HOSTS = saved;
+        if (saved === undefined) delete process.env[variable];
+        else process.env[variable] = saved;
       }
     });
 
     it('connects through the guarded lookup to an allow-listed host name', async () => {
-      const byName = createWebhookConnector({ allowedHosts: () => ['localhost'], now: () => NOW });
-      const ctx = testContext(byName, { settings: { url: url.replace('127.0.0.1', 'localhost') }, secrets: { signingSecret: SECRET } });
-      await expect(byName.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
+      const ctx = testContext(connector, { settings: { url: url.replace('127.0.0.1', 'localhost') }, secrets: { signingSecret: SECRET }, http: { allowedHosts: () => ['localhost'] } });
+      await expect(connector.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
       expect(receiver.requests).toHaveLength(1);
     });
 
     it('refuses a host name that re-resolves to loopback after the check (DNS rebinding)', async () => {
       const answers = [[{ address: '93.184.216.34', family: 4 }], [{ address: '127.0.0.1', family: 4 }]];
       let calls = 0;
-      const rebinding = createWebhookConnector({ allowedHosts: () => [], resolve: async () => answers[Math.min(calls++, 1)] });
       const port = new URL(url).port;
-      const ctx = testContext(rebinding, { settings: { url: `http://rebind.example:${port}/hooks/audiencekit` }, secrets: { signingSecret: SECRET } });
-      await expect(rebinding.upsert(ctx, testMembers(1))).rejects.toMatchObject({ code: 'payload_validation', vendorCode: 'refused_target' });
+      const http = { allowedHosts: () => [], resolve: async () => answers[Math.min(calls++, 1)] };
+      const ctx = testContext(connector, { settings: { url: `http://rebind.example:${port}/hooks/audiencekit` }, secrets: { signingSecret: SECRET }, http });
+      await expect(connector.upsert(ctx, testMembers(1))).rejects.toMatchObject({ code: 'payload_validation', vendorCode: 'refused_target' });
       expect(calls).toBe(2); // the pre-check, then the connection's own lookup
       expect(receiver.requests).toHaveLength(0);
     });
 
     it('refuses a host name with one private address among public ones', async () => {
-      const mixed = createWebhookConnector({ allowedHosts: () => [], resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] });
-      const ctx = testContext(mixed, { settings: { url: 'http://mixed.example/hook' }, secrets: { signingSecret: SECRET } });
-      await expect(mixed.upsert(ctx, testMembers(1))).rejects.toThrow(/mixed.example resolves to the private address 10.0.0.7/);
+      const http = { allowedHosts: () => [], resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] };
+      const ctx = testContext(connector, { settings: { url: 'http://mixed.example/hook' }, secrets: { signingSecret: SECRET }, http });
+      await expect(connector.upsert(ctx, testMembers(1))).rejects.toThrow(/mixed.example resolves to the private address 10.0.0.7/);
     });
 
     it('does not follow a redirect (to a private target or anywhere)', async () => {
@@ -199,15 +199,4 @@ describe('webhook connector', () => {
       expect(() => ctxFor('file:///etc/passwd')).toThrow(/url/);
     });
   });
-});
-
-describe('isPrivateAddress', () => {
-  it.each(['10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '127.0.0.1', '127.255.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1', '100.127.255.255', '::1', '::', 'fc00::1', 'fd12:3456::1', 'fe80::1', 'febf::1', '::ffff:10.0.0.1', '::ffff:7f00:1', '::ffff:169.254.1.1', '224.0.0.1'])(
-    'refuses %s',
-    (address) => expect(isPrivateAddress(address)).toBe(true),
-  );
-
-  it.each(['8.8.8.8', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '192.169.0.1', '169.255.0.1', '2606:4700::1111', '::ffff:8.8.8.8', 'fec0::1'])('allows %s', (address) =>
-    expect(isPrivateAddress(address)).toBe(false),
-  );
 });
