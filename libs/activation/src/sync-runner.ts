@@ -13,7 +13,7 @@ import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { CandidateRow, DiffPhase, readCandidates, readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
 import { Classified, classifyAdd, classifyRemove, deliveredIdentifiers, Verdict } from './pipeline/eligibility';
 import { assertNoHeldOutMember } from './pipeline/holdout-guard';
-import { addCounts, appendErrors, countsOf, Counts } from './sync-run.store';
+import { addCounts, appendErrors, boundErrorEntry, countsOf, Counts, truncateVendorText } from './sync-run.store';
 import { BatchAction, loadSyncSetup, SyncConfig, SyncSetup } from './sync-setup';
 import { SyncEngineOptions, SYNC_ENGINE_OPTIONS } from './sync-engine.options';
 import { SyncException } from './sync.exception';
@@ -495,9 +495,9 @@ export class SyncRunner {
 
   private async failBatch(execution: Execution, batch: Batch, rawReason: string, attempts: number): Promise<void> {
     const runId = execution.setup.run.id;
-    const reason = execution.setup.redact(rawReason);
+    const reason = execution.setup.redact(rawReason); // whole here: appendErrors stores 2 KB and the length
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`UPDATE sync_batches SET status = 'failed', attempts = attempts + $3, error = $4, updated_at = now() WHERE sync_run_id = $1 AND seq = $2`, [runId, batch.seq, attempts, reason]);
+      await tx.query(`UPDATE sync_batches SET status = 'failed', attempts = attempts + $3, error = $4, updated_at = now() WHERE sync_run_id = $1 AND seq = $2`, [runId, batch.seq, attempts, truncateVendorText(reason)]);
       await addCounts(tx, runId, { requests: attempts, retried: Math.max(0, attempts - 1) });
       await appendErrors(tx, runId, [{ kind: 'batch_failed', seq: batch.seq, action: batch.action, members: batch.members.length, reason, at: new Date().toISOString() }]);
     });
@@ -562,7 +562,7 @@ export class SyncRunner {
       `INSERT INTO sync_rejections (sync_run_id, profile_id, kind, reason, code)
        SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])
        ON CONFLICT (sync_run_id, profile_id) DO UPDATE SET kind = excluded.kind, reason = excluded.reason, code = excluded.code`,
-      [runId, rows.map((row) => row.profileId), rows.map((row) => row.kind), rows.map((row) => row.reason), rows.map((row) => row.code)],
+      [runId, rows.map((row) => row.profileId), rows.map((row) => row.kind), rows.map((row) => truncateVendorText(row.reason)), rows.map((row) => row.code)],
     );
   }
 
@@ -702,7 +702,7 @@ export class SyncRunner {
               plan = coalesce($5::jsonb, plan),
               errors = CASE WHEN $6::jsonb IS NULL THEN errors ELSE $6::jsonb END
        WHERE id = $1`,
-      [runId, status, Math.max(0, Date.now() - started), extra.counts ? JSON.stringify(extra.counts) : null, extra.plan ? JSON.stringify(extra.plan) : null, extra.errors ? JSON.stringify(extra.errors) : null],
+      [runId, status, Math.max(0, Date.now() - started), extra.counts ? JSON.stringify(extra.counts) : null, extra.plan ? JSON.stringify(extra.plan) : null, extra.errors ? JSON.stringify(extra.errors.map(boundErrorEntry)) : null],
     );
   }
 
