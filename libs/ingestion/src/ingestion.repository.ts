@@ -73,12 +73,13 @@ export class IngestionRepository {
 
   /**
    * In one round trip, before the transaction: which of the given message ids are already stored
-   * (client retries, skipped), and the stored owner of each identifier.
+   * (client retries, skipped) — as `dedupeKey`s (source and messageId), of every source, for the
+   * caller to match against its own — and the stored owner of each identifier.
    */
   async storedAndOwners(messageIds: string[], identifiers: Identifier[]): Promise<{ stored: Set<string>; owners: Map<string, string> }> {
     if (messageIds.length === 0 && identifiers.length === 0) return { stored: new Set(), owners: new Map() };
     const rows: { kind: 'stored' | 'owner'; key: string; profile_id: string | null }[] = await this.runner.query(
-      `SELECT 'stored' AS kind, message_id AS key, NULL::uuid AS profile_id FROM events WHERE message_id = ANY($1::text[])
+      `SELECT 'stored' AS kind, coalesce(source_id::text, '') || '|' || message_id AS key, NULL::uuid AS profile_id FROM events WHERE message_id = ANY($1::text[])
        UNION ALL
        SELECT 'owner', wanted.type || ':' || wanted.value, i.profile_id
          FROM unnest($2::text[], $3::text[]) AS wanted(type, value)
@@ -245,7 +246,8 @@ export class IngestionRepository {
   /**
    * Writes the events with COPY, the fastest way into Postgres (measured ~1.4× a multi-row INSERT
    * here). COPY has no ON CONFLICT: the caller has removed message ids already stored, and a
-   * concurrent duplicate makes the COPY fail on the unique index, which the caller retries.
+   * concurrent duplicate makes the COPY fail on the unique index (`uq_events_source_message_id`),
+   * which the caller retries.
    */
   async copyEvents(lines: EventLine[], profileIds: string[]): Promise<number> {
     if (lines.length === 0) return 0;

@@ -50,6 +50,8 @@ export interface IngestResult {
  */
 interface Submission {
   events: readonly TrackingEvent[];
+  /** Per event, what makes it a duplicate: its source and messageId (`dedupeKey`). */
+  keys: string[];
   lines: EventLine[];
   messages: StitchMessage[];
 }
@@ -74,12 +76,13 @@ const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 
 interface Attempt {
   events: TrackingEvent[];
+  keys: string[];
   plan: StitchPlan;
   stored: number;
   owners: Map<string, string>;
 }
 
-const NOTHING_NEW: Attempt = { events: [], plan: { profileOf: [], newProfiles: [], newIdentities: [], merges: [], refusals: [] }, stored: 0, owners: new Map() };
+const NOTHING_NEW: Attempt = { events: [], keys: [], plan: { profileOf: [], newProfiles: [], newIdentities: [], merges: [], refusals: [] }, stored: 0, owners: new Map() };
 
 /**
  * Stores validated tracking events with identity stitching, in one transaction per call: profiles
@@ -128,6 +131,7 @@ export class IngestionService {
     const sourceId = source.sourceId ?? null;
     return this.groups.submit({
       events,
+      keys: events.map((event) => dedupeKey(sourceId, event.messageId)),
       lines: events.map((event) => toEventLine(event, sourceId)),
       messages: events.map((event) => ({ identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }), previousId: event.previousId })),
     }, events.length);
@@ -139,22 +143,23 @@ export class IngestionService {
       const { storedIds: _storedIds, ...result } = await this.store(submissions[0]);
       return [result];
     }
-    const events = submissions.flatMap((submission) => submission.events);
+    const keys = submissions.flatMap((submission) => submission.keys);
     const combined = await this.store({
-      events,
+      events: submissions.flatMap((submission) => submission.events),
+      keys,
       lines: submissions.flatMap((submission) => submission.lines),
       messages: submissions.flatMap((submission) => submission.messages),
     });
     const firstIndex = new Map<string, number>();
-    events.forEach((event, index) => {
-      if (!firstIndex.has(event.messageId)) firstIndex.set(event.messageId, index);
+    keys.forEach((key, index) => {
+      if (!firstIndex.has(key)) firstIndex.set(key, index);
     });
-    const storedHere = (event: TrackingEvent, index: number) => firstIndex.get(event.messageId) === index && combined.storedIds.has(event.messageId);
+    const storedHere = (index: number) => firstIndex.get(keys[index]) === index && combined.storedIds.has(keys[index]);
     let offset = 0;
     return submissions.map((submission) => {
       const start = offset;
       offset += submission.events.length;
-      const stored = submission.events.filter((event, local) => storedHere(event, start + local)).length;
+      const stored = submission.events.filter((_event, local) => storedHere(start + local)).length;
       return {
         stored,
         duplicates: submission.events.length - stored,
@@ -166,9 +171,10 @@ export class IngestionService {
 
   /** Stores a submission's events in one transaction (with retries). */
   private async store(submission: Submission): Promise<IngestResult & { storedIds: Set<string> }> {
-    const { events } = submission;
-    const uniqueIndexes = firstIndexPerMessageId(events);
+    const { events, keys } = submission;
+    const uniqueIndexes = firstIndexPerKey(keys);
     const unique = uniqueIndexes.map((index) => events[index]);
+    const uniqueKeys = uniqueIndexes.map((index) => keys[index]);
     const lines = uniqueIndexes.map((index) => submission.lines[index]);
     const allMessages = uniqueIndexes.map((index) => submission.messages[index]);
     // Optimistic dedupe: most batches hold no stored messageId, and the COPY's unique index checks
@@ -179,13 +185,14 @@ export class IngestionService {
     const outcome = await this.withRetries(async () => {
       // Reads that need no lock happen before the transaction, to keep it (and its locks) short.
       const { stored, known, unknown } = await this.readBeforeTransaction(unique, allMessages, checkStored);
-      storedFound = stored.size;
-      const freshIndexes = unique.flatMap((event, index) => (stored.has(event.messageId) ? [] : [index]));
+      const freshIndexes = uniqueKeys.flatMap((key, index) => (stored.has(key) ? [] : [index]));
+      storedFound = uniqueKeys.length - freshIndexes.length;
       if (freshIndexes.length === 0) return NOTHING_NEW;
       const fresh = freshIndexes.map((index) => unique[index]);
       const messages = freshIndexes.map((index) => allMessages[index]);
       const batchLines = freshIndexes.map((index) => lines[index]);
-      return this.dataSource.transaction((manager) => this.ingestOnce(runnerOf(manager), { events: fresh, messages, known, unknown, lines: batchLines }));
+      const freshKeys = freshIndexes.map((index) => uniqueKeys[index]);
+      return this.dataSource.transaction((manager) => this.ingestOnce(runnerOf(manager), { events: fresh, keys: freshKeys, messages, known, unknown, lines: batchLines }));
     }, (error) => {
       if (isDuplicateMessageId(error)) checkStored = true;
     });
@@ -195,23 +202,23 @@ export class IngestionService {
     for (const refusal of outcome.plan.refusals) {
       this.logger.warn({ msg: 'identity stitching refused by merge cap', ...refusal, messageId: outcome.events[refusal.messageIndex]?.messageId });
     }
-    const profileByMessage = new Map(outcome.events.map((event, index) => [event.messageId, outcome.plan.profileOf[index]]));
+    const profileByKey = new Map(outcome.keys.map((key, index) => [key, outcome.plan.profileOf[index]]));
     // Refusals name the message by its index in `events` (the plan counts only the fresh ones).
-    const indexOf = new Map(uniqueIndexes.map((index) => [events[index].messageId, index]));
+    const indexOf = new Map(uniqueIndexes.map((index) => [keys[index], index]));
     return {
       stored: outcome.stored,
       duplicates: events.length - outcome.stored,
-      profileIds: events.map((event) => profileByMessage.get(event.messageId) ?? null),
-      refusals: outcome.plan.refusals.map((refusal) => ({ ...refusal, messageIndex: indexOf.get(outcome.events[refusal.messageIndex].messageId) ?? refusal.messageIndex })),
-      storedIds: new Set(outcome.events.map((event) => event.messageId)),
+      profileIds: keys.map((key) => profileByKey.get(key) ?? null),
+      refusals: outcome.plan.refusals.map((refusal) => ({ ...refusal, messageIndex: indexOf.get(outcome.keys[refusal.messageIndex]) ?? refusal.messageIndex })),
+      storedIds: new Set(outcome.keys),
     };
   }
 
   private async ingestOnce(
     runner: QueryRunner,
-    batch: { events: TrackingEvent[]; messages: StitchMessage[]; known: Map<string, string>; unknown: Identifier[]; lines: EventLine[] },
+    batch: { events: TrackingEvent[]; keys: string[]; messages: StitchMessage[]; known: Map<string, string>; unknown: Identifier[]; lines: EventLine[] },
   ): Promise<Attempt> {
-    const { events, messages, known, unknown, lines } = batch;
+    const { events, keys, messages, known, unknown, lines } = batch;
     const repository = new IngestionRepository(runner);
     await repository.useKeyAccessPlans();
     if (unknown.length > 0) {
@@ -249,14 +256,14 @@ export class IngestionService {
     const stored = await repository.copyEvents(lines, plan.profileOf);
 
     for (const identity of plan.newIdentities) known.set(identifierKey(identity), identity.profileId);
-    return { events, plan, stored, owners: known };
+    return { events, keys, plan, stored, owners: known };
   }
 
   /**
    * What needs no lock, read before the transaction to keep it short: the message ids already
    * stored, and the owners of the identifiers (from the cache, else the database).
    */
-  private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[], checkStored: boolean) {
+  private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[], checkStored: boolean): Promise<{ stored: Set<string>; known: Map<string, string>; unknown: Identifier[] }> {
     const known = new Map<string, string>();
     const misses = lookupIdentifiers(messages).filter((identifier) => {
       const key = identifierKey(identifier);
@@ -396,13 +403,22 @@ function jsonCopyText(json: string): string {
   return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
-/** Indexes of the first event of each messageId, in order. */
-function firstIndexPerMessageId(events: readonly TrackingEvent[]): number[] {
+/**
+ * What makes an event a duplicate: its messageId within its source (a source cannot claim another
+ * source's ids). Source ids are uuids, so the separator cannot occur in them. `dedupeKey` of the
+ * repository's stored rows is built the same way.
+ */
+function dedupeKey(sourceId: string | null, messageId: string): string {
+  return `${sourceId ?? ''}|${messageId}`;
+}
+
+/** Indexes of the first event of each dedupe key, in order. */
+function firstIndexPerKey(keys: readonly string[]): number[] {
   const seen = new Set<string>();
   const indexes: number[] = [];
-  events.forEach((event, index) => {
-    if (!seen.has(event.messageId)) {
-      seen.add(event.messageId);
+  keys.forEach((key, index) => {
+    if (!seen.has(key)) {
+      seen.add(key);
       indexes.push(index);
     }
   });
@@ -418,5 +434,5 @@ function isRetryable(error: unknown): boolean {
 /** The COPY met a messageId already stored (a client retry, not looked up first) or stored meanwhile by a concurrent request. */
 function isDuplicateMessageId(error: unknown): boolean {
   const cause = ((error as { driverError?: unknown } | null)?.driverError ?? error) as { code?: unknown; constraint?: unknown } | null;
-  return cause?.code === '23505' && cause.constraint === 'uq_events_message_id';
+  return cause?.code === '23505' && cause.constraint === 'uq_events_source_message_id';
 }

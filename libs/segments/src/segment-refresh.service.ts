@@ -163,7 +163,7 @@ export class SegmentRefreshService {
               CASE c.change WHEN 'added' THEN 'Segment Entered' ELSE 'Segment Exited' END, $2::timestamptz,
               jsonb_build_object('segment_id', c.segment_id, 'segment_key', $3::text, 'segment_version', c.version, 'run_id', c.run_id)
        FROM segment_membership_changes c WHERE c.run_id = $1
-       ON CONFLICT (message_id) DO NOTHING`,
+       ON CONFLICT (message_id, source_id) DO NOTHING`,
       [run.id, now, segmentKey],
     );
   }

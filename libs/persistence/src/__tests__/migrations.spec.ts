@@ -43,10 +43,18 @@ describe('migrations', () => {
     await expect(db.dataSource.query(`UPDATE segment_versions SET definition = '{"x":1}'`)).rejects.toThrow(/immutable/);
   });
 
-  it('store a retried message once (message_id is unique)', async () => {
+  it('store a retried message once (message_id is unique per source, a missing source counting as one)', async () => {
     const insert = `INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ('m-1', gen_random_uuid(), 'track', 'x', now())`;
     await db.dataSource.query(insert);
-    await expect(db.dataSource.query(insert)).rejects.toThrow(/uq_events_message_id/);
+    await expect(db.dataSource.query(insert)).rejects.toThrow(/uq_events_source_message_id/);
+    const fromSource = `INSERT INTO events (message_id, profile_id, type, name, timestamp, source_id) VALUES ('m-2', gen_random_uuid(), 'track', 'x', now(), '00000000-0000-4000-8000-000000000001')`;
+    await db.dataSource.query(fromSource);
+    await expect(db.dataSource.query(fromSource)).rejects.toThrow(/uq_events_source_message_id/);
+  });
+
+  it('make existing API keys server sources and new ones client sources', async () => {
+    const [key] = await db.dataSource.query(`INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ('k', 'write', 'wk_', 'h-new') RETURNING trust`);
+    expect(key.trust).toBe('client');
   });
 
   it('revert cleanly, down to an empty database', async () => {

@@ -3,13 +3,15 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 export type EventType = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
 
 /**
- * An accepted tracking message. `message_id` is unique so a client's retry is stored once.
+ * An accepted tracking message. (`message_id`, `source_id`) is unique, NULLS NOT DISTINCT, so a
+ * client's retry is stored once and one source cannot claim another's ids (the index is created by
+ * migration 1796200100000: TypeORM cannot declare NULLS NOT DISTINCT).
  * The (profile_id, name, timestamp) index serves per-profile time-window conditions; the
  * (name, timestamp) index serves whole-population windows ("everyone who did X in 30 days").
  * A BRIN index on received_at keeps time-range scans cheap at hundreds of millions of rows.
  */
 @Entity({ name: 'events' })
-@Index('uq_events_message_id', ['messageId'], { unique: true })
+@Index('uq_events_source_message_id', { synchronize: false })
 @Index('idx_events_profile_name_time', ['profileId', 'name', 'timestamp'])
 @Index('idx_events_name_time', ['name', 'timestamp'])
 @Index('idx_events_received_at_brin', { synchronize: false })
