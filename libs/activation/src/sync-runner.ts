@@ -13,6 +13,7 @@ import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { CandidateRow, DiffPhase, readCandidates, readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
 import { Classified, classifyAdd, classifyRemove, deliveredIdentifiers, Verdict } from './pipeline/eligibility';
 import { assertNoHeldOutMember } from './pipeline/holdout-guard';
+import { HeldOutMember, recordHeldOutExposures, recordTreatmentExposures } from './exposure.store';
 import { addCounts, appendErrors, boundErrorEntry, countsOf, Counts, truncateVendorText } from './sync-run.store';
 import { BatchAction, loadSyncSetup, SyncConfig, SyncSetup } from './sync-setup';
 import { SyncEngineOptions, SYNC_ENGINE_OPTIONS } from './sync-engine.options';
@@ -244,10 +245,7 @@ export class SyncRunner {
         if (classified.length === 0) break;
         page = { from: execution.progress.cursor, to: classified[classified.length - 1].profileId, counts: this.tally(phase, classified.length, classified) };
         const recorded = { ...execution.progress, page };
-        await this.dataSource.transaction(async (tx) => {
-          if (phase !== 'removes') await this.recordHeldOutExposures(tx, setup, classified);
-          await this.saveProgress(tx, setup.run.id, recorded);
-        });
+        await this.saveProgress(manager, setup.run.id, recorded);
         execution.progress = recorded;
       }
       // Read the next page while this one is being delivered (pages are disjoint key ranges).
@@ -257,7 +255,10 @@ export class SyncRunner {
       const last = phase === 'replace' ? await this.isLastPage(prefetched) : false;
       await this.deliverAll(execution, phase === 'replace' ? 'replace' : phase === 'adds' ? setup.addAction : 'remove', members, last);
       const done: Progress = { phase, cursor: page.to, page: null };
+      const range = { from: page.from, to: page.to };
       await this.dataSource.transaction(async (tx) => {
+        // Held-out members are exposed with the page's treated members, once their delivery is answered.
+        if (phase !== 'removes') await recordHeldOutExposures(tx, setup.activation.id, setup.run.id, range, heldOutMembers(classified), members.length);
         await addCounts(tx, setup.run.id, page.counts);
         await this.saveProgress(tx, setup.run.id, done);
       });
@@ -466,11 +467,7 @@ export class SyncRunner {
       await this.setMemberState(tx, setup, delivered, STATE_OF_DELIVERED[batch.action]);
       if (batch.action !== 'remove') {
         await this.setMemberState(tx, setup, rejected, 'rejected');
-        await tx.query(
-          `INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at, sync_run_id)
-           SELECT $1, unnest($2::uuid[]), 'treatment', now(), $3 ON CONFLICT DO NOTHING`,
-          [setup.activation.id, delivered.map((member) => member.profileId), runId],
-        );
+        await recordTreatmentExposures(tx, setup.activation.id, runId, delivered.map((member) => member.profileId));
       } else {
         await this.touchMembers(tx, setup, rejected);
       }
@@ -578,17 +575,6 @@ export class SyncRunner {
         [hint.identifier, value, channel, hint.reason],
       );
     }
-  }
-
-  private async recordHeldOutExposures(tx: EntityManager, setup: SyncSetup, classified: Classified[]): Promise<void> {
-    const held = classified.filter((item) => item.verdict === 'heldOutGlobal' || item.verdict === 'heldOutActivation');
-    if (held.length === 0) return;
-    await tx.query(
-      `INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at, sync_run_id)
-       SELECT $1, t.profile_id, t.arm, now(), $4 FROM unnest($2::uuid[], $3::text[]) AS t(profile_id, arm)
-       ON CONFLICT DO NOTHING`,
-      [setup.activation.id, held.map((item) => item.profileId), held.map((item) => (item.verdict === 'heldOutGlobal' ? 'global_holdout' : 'control')), setup.run.id],
-    );
   }
 
   /** Batches a crashed execution sent without recording the answer: same members, same idempotency key. */
@@ -766,6 +752,12 @@ export class SyncRunner {
 
 function eligibleMembers(classified: Classified[]): EligibleMember[] {
   return classified.flatMap((item) => (item.member ? [item.member] : []));
+}
+
+function heldOutMembers(classified: Classified[]): HeldOutMember[] {
+  return classified.flatMap((item): HeldOutMember[] =>
+    item.verdict === 'heldOutGlobal' ? [{ profileId: item.profileId, arm: 'global_holdout' }] : item.verdict === 'heldOutActivation' ? [{ profileId: item.profileId, arm: 'control' }] : [],
+  );
 }
 
 function metricLabels(setup: SyncSetup): { destination: string; connector: string } {

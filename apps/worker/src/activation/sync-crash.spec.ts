@@ -151,6 +151,11 @@ describe('a worker crashing mid-sync', () => {
     expect(applied.size).toBe(treated.length);
     expect(await present()).toEqual([...treated].sort());
     expect((await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`, [activation.id, [...heldOut]]))[0].n).toBe(0);
+    // Exposures after the resume: every member once, in its arm (held-out members of the page
+    // interrupted by the crash are exposed when the resumed run finishes that page).
+    const exposures = await query<{ profile_id: string; arm: string }>(`SELECT profile_id, arm FROM activation_exposures WHERE activation_id = $1`, [activation.id]);
+    expect(exposures.filter((row) => row.arm === 'treatment').map((row) => row.profile_id).sort()).toEqual([...treated].sort());
+    expect(exposures.filter((row) => row.arm !== 'treatment').map((row) => row.profile_id).sort()).toEqual([...heldOut].sort());
 
     // The duplicate window (libs/activation README): only the batch in flight at the crash reached
     // the vendor twice, so the members sent twice are exactly that batch's members.

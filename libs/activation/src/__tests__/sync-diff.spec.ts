@@ -1,3 +1,4 @@
+import { InvalidCredentialsError, RecordOutcome } from '@audiencekit/connector-sdk';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { addMembers, buildEngine, recordingConnector, removeMembers, seedActivation, seedSegment, syncNow } from './sync-fixtures';
@@ -77,6 +78,64 @@ describe('sync diff', () => {
     const after = await db.dataSource.query(`SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`, [activationId]);
     expect(after).toEqual(before);
     expect(new Set(after.map((row: { sync_run_id: string }) => row.sync_run_id))).toEqual(new Set([run.id]));
+  });
+
+  const armsOf = async (activationId: string) =>
+    Object.fromEntries(
+      (await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm`, [activationId])).map((row: { arm: string; n: number }) => [row.arm, row.n]),
+    );
+
+  it('exposes nobody when the run delivers nothing: every batch failing, or the vendor refusing the credentials (list and send)', async () => {
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 120);
+    const cases = [
+      { slug: 'all-fail-list', deliveryModel: 'list' as const, mode: 'mirror' as const, fail: () => { throw new TypeError('vendor down'); } },
+      { slug: 'revoked-list', deliveryModel: 'list' as const, mode: 'mirror' as const, fail: () => { throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401'); } },
+      { slug: 'revoked-sms', deliveryModel: 'send' as const, mode: 'send' as const, fail: () => { throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401'); } },
+    ];
+    for (const { slug, deliveryModel, mode, fail } of cases) {
+      const connector = recordingConnector({ slug, deliveryModel, requiredIdentifiers: ['email'], maxBatchSize: 25, behaviour: fail });
+      const engine = buildEngine(db.dataSource, [connector.definition]);
+      const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: slug, mode, holdoutShare: 0.3, salt: `${slug}-salt`, message: mode === 'send' ? { text: 'hi' } : undefined });
+      const { run } = await syncNow(engine, activationId);
+      expect({ slug, status: run.status, called: connector.calls.length > 0 }).toEqual({ slug, status: 'failed', called: true });
+      expect({ slug, arms: await armsOf(activationId) }).toEqual({ slug, arms: {} });
+    }
+    expect(treatmentOf('all-fail-list-salt', 0.3, profileIds).length).toBeLessThan(120); // there was a control group to expose
+  });
+
+  it('send mode: the control group is exposed with the page whose messages were sent, each member once', async () => {
+    const connector = recordingConnector({ slug: 'exposure-sms', deliveryModel: 'send', requiredIdentifiers: ['email'], maxBatchSize: 10 });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 90);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'exposure-sms', mode: 'send', holdoutShare: 0.25, salt: 'sms-exp', message: { text: 'hi' } });
+    const { run } = await syncNow(engine, activationId);
+    const treated = treatmentOf('sms-exp', 0.25, profileIds).length;
+    expect(run.counts).toMatchObject({ sent: treated, heldOutActivation: 90 - treated });
+    expect(await armsOf(activationId)).toEqual({ control: 90 - treated, treatment: treated });
+    await syncNow(engine, activationId);
+    expect(await armsOf(activationId)).toEqual({ control: 90 - treated, treatment: treated });
+  });
+
+  it('a page whose batches all failed exposes its control group at the next run that delivers it', async () => {
+    let failing = true;
+    const connector = recordingConnector({
+      slug: 'flaky-list',
+      maxBatchSize: 20,
+      behaviour: (members) => {
+        if (failing) throw new TypeError('vendor down');
+        return members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' }));
+      },
+    });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 60);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'flaky-list', mode: 'mirror', holdoutShare: 0.2, salt: 'flaky-salt' });
+    expect((await syncNow(engine, activationId)).run.status).toBe('failed');
+    expect(await armsOf(activationId)).toEqual({});
+    failing = false;
+    const { run } = await syncNow(engine, activationId);
+    const treated = treatmentOf('flaky-salt', 0.2, profileIds).length;
+    expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ added: treated }) });
+    expect(await armsOf(activationId)).toEqual({ control: 60 - treated, treatment: treated });
   });
 
   it('mirror removes members who may no longer be contacted although still in the segment', async () => {
