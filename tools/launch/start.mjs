@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../../libs/persistence/embedded/embedded-postgres.mjs';
+import { EmbeddedPostgresError, describeFailure, startEmbeddedPostgres } from '../../libs/persistence/embedded/embedded-postgres.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const startedAt = Date.now();
@@ -37,9 +37,10 @@ async function databaseUrl() {
   const preferred = Number(process.env.AK_EMBEDDED_PG_PORT ?? 54329);
   const port = (await portIsFree(preferred)) ? preferred : undefined;
   embedded = await startEmbeddedPostgres({ dataDir, port });
-  keepOnlyOurSignalHandlers();
+  // Postgres dying later is said the same way; the API stays up and reports not-ready (/ready 503).
+  embedded.onUnexpectedExit((error) => process.stderr.write(`${describeFailure(error, 'stopped')}\n`));
   await embedded.createDatabase('audiencekit');
-  say(`embedded Postgres ${embedded.url('audiencekit').replace(/:[^:@/]+@/, ':***@')} (data in ${dataDir})`);
+  say(`embedded Postgres ${embedded.url('audiencekit').replace(/:[^:@/]+@/, ':***@')} (data in ${embedded.dataDir})`);
   return embedded.url('audiencekit');
 }
 
@@ -131,16 +132,7 @@ process.on('SIGINT', onStopSignal);
 process.on('SIGTERM', onStopSignal);
 process.on('SIGHUP', onStopSignal); // a closed terminal
 
-// The embedded-postgres package installs async-exit-hook, whose SIGINT/SIGTERM handlers stop
-// Postgres at once and exit 128 + signal: racing ours, they stopped the database under the
-// draining API and worker and made a clean stop exit 143 now and then. We stop it ourselves, in
-// order (worker, API, then Postgres); its exit hook stays as the backstop for an abrupt exit.
-function keepOnlyOurSignalHandlers() {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    for (const listener of process.listeners(signal)) if (listener !== onStopSignal) process.removeListener(signal, listener);
-  }
-}
 main().catch((error) => {
-  process.stderr.write(`[audiencekit] failed to start: ${error.message}\n`);
+  process.stderr.write(error instanceof EmbeddedPostgresError ? `${describeFailure(error)}\n` : `[audiencekit] failed to start: ${error.message}\n`);
   void stopAll(1);
 });

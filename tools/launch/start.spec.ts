@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,11 +73,37 @@ describe('npm start (embedded default)', () => {
     // Stop Postgres underneath the running API (fast shutdown of the postmaster): readiness turns red.
     const postmasterPid = Number(readFileSync(path.join(dataRoot, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(postmasterPid, 'SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await second.waitFor(/embedded Postgres stopped/);
+    expect(second.output()).toContain(
+      `[audiencekit] embedded Postgres stopped: ${path.join(dataRoot, 'postgres')}: it exited (code 0). Set DATABASE_URL=postgres://… to use your own server.\n`,
+    );
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, database: 'down' });
     expect((await fetch(`${url}/health`)).status).toBe(200);
     await stop(second.child);
   }, 120_000);
+});
+
+describe('npm start when the embedded Postgres cannot start', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'audiencekit-start-fail-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('prints one line naming the folder, the reason and DATABASE_URL, with no stack trace, and exits 1', async () => {
+    // A data folder below a plain file cannot be created, not even by root (ENOTDIR), like a read-only disk.
+    const plainFile = path.join(scratch, 'not-a-folder');
+    writeFileSync(plainFile, '');
+    const started = launch({ AK_DATA_DIR: path.join(plainFile, 'data'), PORT: String(await freePort()), AK_EMBEDDED_PG_PORT: String(await freePort()) });
+    const code = await new Promise<number | null>((resolve) => started.child.once('exit', (exitCode) => resolve(exitCode)));
+
+    expect(code).toBe(1);
+    const progress = /^\[audiencekit\] (building the admin console…|stopping…)$/;
+    expect(started.output().split('\n').filter((line) => line !== '' && !progress.test(line))).toEqual([
+      `[audiencekit] embedded Postgres cannot start: ${path.join(plainFile, 'data')}: a part of this path is a file, not a folder (ENOTDIR). Set DATABASE_URL=postgres://… to use your own server.`,
+    ]);
+    expect(started.output()).not.toMatch(/^\s+at /m);
+  }, 60_000);
 });
