@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { connectionTestResultSchema, createDestinationSchema, DestinationsService, destinationViewSchema, updateDestinationSchema } from '@audiencekit/activations-admin';
-import { ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
+import { connectionTestResultSchema, createDestinationSchema, DestinationsService, destinationViewFor, destinationViewSchema, updateDestinationSchema } from '@audiencekit/activations-admin';
+import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const listQuerySchema = pageQuerySchema.extend({ connector: z.string().optional() });
 
@@ -17,18 +17,19 @@ export class DestinationsController {
     return this.destinations.create(parseInput(createDestinationSchema, body));
   }
 
-  @ApiRoute({ summary: 'List destinations', query: listQuerySchema })
+  @ApiRoute({ summary: 'List destinations (below admin, URLs in settings without credentials or query)', query: listQuerySchema })
   @Get()
   @RequireRole('viewer')
-  list(@Query() query: unknown) {
-    return this.destinations.list(parseInput(listQuerySchema, query, 'query'));
+  async list(@Query() query: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    const page = await this.destinations.list(parseInput(listQuerySchema, query, 'query'));
+    return { ...page, items: page.items.map((item) => destinationViewFor(key?.role ?? 'viewer', item)) };
   }
 
-  @ApiRoute({ summary: 'One destination (secrets never shown: `secretsSet`)', response: destinationViewSchema })
+  @ApiRoute({ summary: 'One destination (secrets never shown: `secretsSet`; below admin, URLs without credentials or query)', response: destinationViewSchema })
   @Get(':id')
   @RequireRole('viewer')
-  get(@Param('id') id: string) {
-    return this.destinations.get(id);
+  async get(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return destinationViewFor(key?.role ?? 'viewer', await this.destinations.get(id));
   }
 
   @ApiRoute({ summary: 'Change a destination; new secrets are re-sealed', body: updateDestinationSchema, response: destinationViewSchema })

@@ -60,6 +60,9 @@ function describe(connector: AnyConnectorDefinition): ConnectorDescription {
   };
 }
 
+/** The settings JSON Schema exactly as GET /connectors serves it (the save-time host checks walk it). */
+export const settingsJsonSchema = (connector: AnyConnectorDefinition): Record<string, unknown> => jsonSchema(connector.settings);
+
 // `io: 'input'` describes what a client sends (defaults optional); transforms cannot be expressed
 // in JSON Schema, so they render as "any" rather than failing the whole listing.
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {

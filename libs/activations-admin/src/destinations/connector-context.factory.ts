@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AnyConnectorDefinition, ConnectorContext, ConnectorLogger, createGuardedHttp } from '@audiencekit/connector-sdk';
+import { AllowedHosts, AnyConnectorDefinition, ConnectorContext, ConnectorLogger, createGuardedHttp, outboundAllowedHosts } from '@audiencekit/connector-sdk';
 import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 import { redactDeep, redactText, secretValues } from './destination-secrets.service';
 
@@ -31,6 +31,19 @@ export class ConnectorContextFactory {
       http: createGuardedHttp({ trustedBaseUrl: baseUrl }),
     };
   }
+
+  /** See `allowedHostsOf`. */
+  allowedHosts(connector: AnyConnectorDefinition): AllowedHosts {
+    return allowedHostsOf(connector, this.config);
+  }
+}
+
+/**
+ * Hosts a destination's settings may name although private, as `ctx.http` will allow them: the
+ * operator's AK_OUTBOUND_ALLOWED_HOSTS and the host of the connector's AK_CONNECTOR_BASE_URLS entry.
+ */
+export function allowedHostsOf(connector: AnyConnectorDefinition, config: Pick<AppConfig, 'AK_CONNECTOR_BASE_URLS'>): AllowedHosts {
+  return outboundAllowedHosts({ trustedBaseUrl: config.AK_CONNECTOR_BASE_URLS[connector.slug] });
 }
 
 function redactingLogger(logger: Logger, secrets: string[], destinationId: string): ConnectorLogger {

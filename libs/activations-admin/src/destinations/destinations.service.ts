@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { z } from 'zod';
-import { AnyConnectorDefinition, isConnectorError } from '@audiencekit/connector-sdk';
-import { DestinationEntity } from '@audiencekit/persistence';
+import { AllowedHosts, AnyConnectorDefinition, changedHostSettings, isConnectorError, redactUrlsDeep, refusedHostSettings } from '@audiencekit/connector-sdk';
+import { ApiKeyRole, DestinationEntity } from '@audiencekit/persistence';
 import { ApiException, zodIssuesToDetails } from '@audiencekit/server-core';
-import { ConnectorCatalog } from '../connectors/connector-catalog.service';
+import { ConnectorCatalog, settingsJsonSchema } from '../connectors/connector-catalog.service';
 import { CONNECTION_TEST_TIMEOUT_MS, ConnectorContextFactory } from './connector-context.factory';
 import { ConnectionTestResult, CreateDestinationInput, DestinationView, UpdateDestinationInput } from './destination-input.schema';
 import { DestinationSecrets, redactText, secretValues } from './destination-secrets.service';
@@ -27,7 +27,7 @@ export class DestinationsService {
       const known = this.catalog.slugs();
       throw invalid('connector', `no connector "${input.connector}" is registered (registered: ${known.length ? known.join(', ') : 'none'})`);
     }
-    const settings = validateWith(connector.settings, input.settings, 'settings');
+    const settings = validateSettings(connector, input.settings, this.contexts.allowedHosts(connector));
     const secrets = validateWith(connector.secrets, input.secrets, 'secrets');
     const sealed = hasValues(secrets) ? this.secrets.seal(secrets) : null;
     const repository = this.dataSource.getRepository(DestinationEntity);
@@ -59,7 +59,11 @@ export class DestinationsService {
     const destination = await this.findLive(id);
     const connector = this.catalog.require(destination.connector);
     if (input.name !== undefined) destination.name = input.name;
-    if (input.settings !== undefined) destination.settings = validateWith(connector.settings, input.settings, 'settings');
+    if (input.settings !== undefined) {
+      const settings = validateSettings(connector, input.settings, this.contexts.allowedHosts(connector));
+      if (input.secrets === undefined && destination.secretsCiphertext !== null) assertHostsUnchanged(connector, destination.settings, settings);
+      destination.settings = settings;
+    }
     if (input.secrets !== undefined) {
       const secrets = validateWith(connector.secrets, input.secrets, 'secrets');
       const sealed = hasValues(secrets) ? this.secrets.seal(secrets) : null;
@@ -123,6 +127,41 @@ function validateWith(schema: z.ZodType, value: unknown, prefix: 'settings' | 's
     throw new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
   }
   return (parsed.data ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * The connector's own schema, plus the SSRF decision for every host-like field that needs no DNS
+ * query (private literals, localhost): all problems in one 400, each named `settings.<field>`.
+ */
+function validateSettings(connector: AnyConnectorDefinition, value: unknown, allowedHosts: AllowedHosts): Record<string, unknown> {
+  const hosts = refusedHostSettings(settingsJsonSchema(connector), value, allowedHosts).map((problem) => ({ path: `settings.${problem.path}`, message: problem.message }));
+  const parsed = connector.settings.safeParse(value);
+  const details = [...(parsed.success ? [] : zodIssuesToDetails(parsed.error.issues, 'settings')), ...hosts];
+  if (details.length > 0) throw new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  return (parsed.data ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * Secrets sealed for one host are sent only there: pointing a host-like setting elsewhere needs the
+ * secrets in the same request, from someone who knows them (#16).
+ * @throws ApiException 400 naming each changed field
+ */
+function assertHostsUnchanged(connector: AnyConnectorDefinition, before: unknown, after: unknown): void {
+  const changed = changedHostSettings(settingsJsonSchema(connector), before, after);
+  if (changed.length === 0) return;
+  const details = changed.map((path) => ({
+    path: `settings.${path}`,
+    message: 'names where requests (with the sealed secrets) go: changing it requires sending "secrets" again in the same request',
+  }));
+  throw new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+}
+
+/**
+ * A destination as a caller of `role` may see it: below admin, every URL in the settings loses its
+ * userinfo and query string (they often carry tokens), e.g. `https://***:***@host/path?***`.
+ */
+export function destinationViewFor(role: ApiKeyRole, view: DestinationView): DestinationView {
+  return role === 'admin' ? view : { ...view, settings: redactUrlsDeep(view.settings) };
 }
 
 function hasValues(secrets: Record<string, unknown>): boolean {

@@ -36,9 +36,7 @@ export interface GuardedHttpOptions {
 
 /** A guarded client as `ctx.http` carries it; see `GuardedHttp`. */
 export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp {
-  const configured = options.allowedHosts ?? allowedHostsFromEnv;
-  const trusted = options.trustedBaseUrl ? hostOf(new URL(options.trustedBaseUrl)) : undefined;
-  const allowedHosts: AllowedHosts = () => (trusted ? [...configured(), trusted] : configured());
+  const allowedHosts = outboundAllowedHosts(options);
   const resolve = options.resolve ?? resolveAll;
   const lookup = guardedLookup(allowedHosts, resolve);
   // No keep-alive: every connection goes through the guarded lookup again.
@@ -53,6 +51,13 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
   });
   client.interceptors.response.use(undefined, (error: unknown) => Promise.reject(refusedTargetIn(error) ?? error));
   return { client, httpAgent, httpsAgent, assertAllowedTarget: check };
+}
+
+/** The hosts a guard lets through although private: the operator's allow-list and the host of the trusted base URL. */
+export function outboundAllowedHosts(options: Pick<GuardedHttpOptions, 'allowedHosts' | 'trustedBaseUrl'> = {}): AllowedHosts {
+  const configured = options.allowedHosts ?? allowedHostsFromEnv;
+  const trusted = options.trustedBaseUrl ? hostOf(new URL(options.trustedBaseUrl)) : undefined;
+  return () => (trusted ? [...configured(), trusted] : configured());
 }
 
 /**

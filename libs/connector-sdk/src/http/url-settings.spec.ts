@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostSettingPaths, redactUrl, redactUrlsDeep, refusedHostSettings } from './url-settings';
+import { changedHostSettings, hostSettingPaths, redactUrl, redactUrlsDeep, refusedHostSettings } from './url-settings';
 
 const schema = z.toJSONSchema(
   z.object({
@@ -56,5 +56,14 @@ describe('redactUrl', () => {
       list: ['https://y.example/?***'],
       flag: true,
     });
+  });
+});
+
+describe('changedHostSettings', () => {
+  it('names the host-like fields whose value changed, and only those', () => {
+    const before = { url: 'https://a.example/x', name: 'n', nested: { tokenEndpoint: 'https://t.example' } };
+    expect(changedHostSettings(schema, before, { ...before, name: 'other' })).toEqual([]);
+    expect(changedHostSettings(schema, before, { ...before, url: 'https://b.example/x' })).toEqual(['url']);
+    expect(changedHostSettings(schema, before, { ...before, url: 'https://a.example/y', nested: {} })).toEqual(['url', 'nested.tokenEndpoint']);
   });
 });

@@ -61,6 +61,14 @@ export function refusedHostSettings(schema: unknown, settings: unknown, allowedH
   return problems;
 }
 
+/**
+ * The host-like fields whose value differs between two versions of some settings: changing one
+ * points the destination (and its sealed secrets) somewhere else.
+ */
+export function changedHostSettings(schema: unknown, before: unknown, after: unknown): string[] {
+  return hostSettingPaths(schema).filter((path) => JSON.stringify(stringsAt(before, path)) !== JSON.stringify(stringsAt(after, path)));
+}
+
 /** A URL, or a bare host (`10.0.0.1`, `db.internal:5432`) read as one; undefined when neither. */
 function parseUrlish(value: string): URL | undefined {
   for (const candidate of [value, `http://${value}`]) {
