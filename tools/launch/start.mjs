@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: runs the whole product on one machine.
 //   - Postgres: DATABASE_URL if set; otherwise an embedded server whose data lives in AK_DATA_DIR
-//     (default ./.data/postgres, kept across restarts) on AK_EMBEDDED_PG_PORT (default 54329).
+//     (default ./.data/postgres, kept across restarts) on AK_EMBEDDED_PG_PORT (default 54329). As root,
+//     what the `postgres` user cannot reach goes to AK_EMBEDDED_PG_HOME (see libs/persistence/README.md);
+//     the data's actual folder is printed. A failure of it is one line naming folder and reason, never a stack.
 //   - the API (PORT, default 3000), demo data on first start (AK_DEMO_DATA=false to skip), the worker.
 // Ctrl-C (or SIGTERM) stops the worker and the API, then the embedded Postgres.
 import { spawn } from 'node:child_process';
