@@ -65,6 +65,7 @@ describe('the admin console in a real browser', () => {
   let page: Page;
   let userDataDir: string;
   let adminKey: string;
+  const cspViolations: string[] = []; // the API's Content-Security-Policy (helmet) must let the console and /docs run
 
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
@@ -90,6 +91,7 @@ describe('the admin console in a real browser', () => {
     // Browser-side errors end up in the test's output, next to the failed step.
     page.on('pageerror', (error) => process.stderr.write(`[console page error] ${error.message}\n`));
     page.on('console', (message) => message.type() === 'error' && process.stderr.write(`[console error] ${message.text()}\n`));
+    page.on('console', (message) => /Content Security Policy/i.test(message.text()) && cspViolations.push(message.text()));
   }, 120_000);
 
   afterAll(async () => {
@@ -198,4 +200,11 @@ describe('the admin console in a real browser', () => {
     expect(await textOf(diff)).toContain('− did not do “Order Completed” in the last 7 days + did not do “Order Completed” in the last 14 days');
     await shot('07-version-diff');
   }, 180_000);
+
+  it('Swagger UI at /docs starts under the Content-Security-Policy, and nothing the console or /docs loaded was refused by it', async () => {
+    await page.goto(`${apiUrl}/docs`);
+    await visible(page.locator('.swagger-ui .info .title'), 20_000);
+    expect(await textOf(page.locator('.swagger-ui .info .title'))).toContain('audiencekit');
+    expect(cspViolations).toEqual([]);
+  }, 30_000);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, ErrorBodyFilter, IdParamsPipe, Metrics, migrateDatabase } from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
@@ -25,6 +26,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
  */
 export function configureApiApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
@@ -35,6 +38,20 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.useStaticAssets(getAbsoluteFSPath(), { prefix: '/docs/assets/', index: false });
   serveConsole(app);
   return app;
+}
+
+/**
+ * Security headers on every answer (console, /docs, JSON): helmet's defaults (nosniff, HSTS, …)
+ * with a CSP that allows only this origin's scripts — the console (Vite build) and Swagger UI
+ * (swagger-ui-dist, started by /docs/swagger-init.js) load nothing else — no framing at all,
+ * no Referer, and no upgrade-insecure-requests (the API is often reached over plain HTTP on a
+ * private network, where upgrading would break the console's own requests).
+ */
+function securityHeaders(): ReturnType<typeof helmet> {
+  return helmet({
+    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'upgrade-insecure-requests': null } },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
 }
 
 /** The built admin console (apps/console/dist, `vite build apps/console`) at /console/, when it has been built. */
