@@ -168,9 +168,8 @@ async function ensureOwnFolder(folder) {
 async function reachableDataDir(requested, user, home) {
   const parent = path.dirname(requested);
   await inFolder(parent, async () => {
-    await mkdir(parent, { recursive: true });
-    // Our own data folder (./.data), not the user's: opening it costs no privacy.
-    await chmod(parent, 0o755).catch(() => {});
+    // Opened only when we create it (./.data on a first start): a folder of the user's stays as it is.
+    if (await mkdir(parent, { recursive: true })) await chmod(parent, 0o755);
   });
   if (reachableBy(user, parent)) return requested;
   const slot = path.join(home, `data-${createHash('sha256').update(requested).digest('hex').slice(0, 16)}`);
