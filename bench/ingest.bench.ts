@@ -375,7 +375,7 @@ async function main(): Promise<void> {
     generated.copyChunks.length = 0;
 
     const { secret, prefix, hash } = generateApiKey('write');
-    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'bench source', role: 'write', prefix, keyHash: hash });
+    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'bench source', role: 'write', trust: 'server', prefix, keyHash: hash });
     // INGEST_BENCH_LOG_STATEMENTS=1 logs every statement of the API's connections with its duration
     // (the server's log; needs superuser): how many round trips a batch costs, and which are slow.
     if (process.env.INGEST_BENCH_LOG_STATEMENTS) await database.dataSource.query(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET log_min_duration_statement = 0`);

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   let api: { baseUrl: string; child: ChildProcess } | undefined;
   try {
     const { secret, prefix, hash } = generateApiKey('write');
-    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'load source', role: 'write', prefix, keyHash: hash });
+    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'load source', role: 'write', trust: 'server', prefix, keyHash: hash });
     api = await startApi(database.url);
     if (!new URL(api.baseUrl).hostname.match(/^(127\.0\.0\.1|localhost)$/)) throw new Error(`refusing to load a non-loopback address: ${api.baseUrl}`);
 

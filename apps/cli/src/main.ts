@@ -1,18 +1,18 @@
 // audiencekit command line for ops (see apps/cli/README.md):
 //   npm run cli -- import customers <file.csv>
 //   npm run cli -- import orders <file.csv>
-//   npm run cli -- keys create --role admin --name <name>
+//   npm run cli -- keys create --role admin --name <name> [--trust client|server]
 //   npm run cli -- segments list | segments refresh <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { HttpException, Logger } from '@nestjs/common';
-import type { ApiKeyRole } from '@audiencekit/persistence';
+import type { ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { IngestionService } from '@audiencekit/ingestion';
 import { CliUsageException, openDatabase } from './database';
 import { formatSummary, ImportFileException, importCsv, ImportKind } from './import/import-csv';
-import { createKey, KEY_ROLES } from './keys/create-key';
+import { createKey, KEY_ROLES, KEY_TRUSTS } from './keys/create-key';
 import { openOpsContext, OpsServices } from './ops/ops-context';
 import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
@@ -21,7 +21,9 @@ import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
   npm run cli -- import orders <file.csv>    [--batch-size 1000] [--rejected-file rejected.csv]
-  npm run cli -- keys create --role admin|marketer|viewer|write --name <name>
+  npm run cli -- keys create --role admin|marketer|viewer|write --name <name> [--trust client|server]
+                                   (write keys: client, the default, for a key a browser or app may hold;
+                                    server for a backend that keeps it secret)
   npm run cli -- segments list [--owner crm] [--status active|paused|archived] [--limit 50] [--offset 0]
   npm run cli -- segments refresh <segment id|key> [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       role: { type: 'string' },
+      trust: { type: 'string' },
       name: { type: 'string' },
       'batch-size': { type: 'string' },
       'phone-country': { type: 'string' },
@@ -71,7 +74,9 @@ async function main(argv: string[]): Promise<number> {
     const role = values.role as ApiKeyRole | undefined;
     if (!role || !KEY_ROLES.includes(role)) throw new CliUsageException(`--role must be one of ${KEY_ROLES.join(', ')}`);
     if (!values.name?.trim()) throw new CliUsageException('--name is required (who or what the key is for)');
-    return runCreateKey(values.name.trim(), role);
+    const trust = (values.trust ?? 'client') as ApiKeyTrust;
+    if (!KEY_TRUSTS.includes(trust)) throw new CliUsageException(`--trust must be one of ${KEY_TRUSTS.join(', ')}`);
+    return runCreateKey(values.name.trim(), role, trust);
   }
   const wait: WaitOptions = { wait: !values['no-wait'], pollMs: integerOption(values['poll-ms'], 1_000, 'poll-ms', 10), timeoutMs: integerOption(values['timeout-ms'], 0, 'timeout-ms', 0) };
   if (command === 'segments' && subject === 'list') {
@@ -122,12 +127,12 @@ async function runImport(kind: ImportKind, file: string, batchSize: number, phon
   }
 }
 
-async function runCreateKey(name: string, role: ApiKeyRole): Promise<number> {
+async function runCreateKey(name: string, role: ApiKeyRole, trust: ApiKeyTrust): Promise<number> {
   const dataSource = await openDatabase(process.env.DATABASE_URL);
   try {
-    const created = await createKey(dataSource, name, role);
+    const created = await createKey(dataSource, name, role, trust);
     process.stdout.write(
-      `created ${role} key "${name}" (id ${created.key.id}, prefix ${created.prefix})\n` +
+      `created ${role} key "${name}" (id ${created.key.id}, prefix ${created.prefix}${role === 'write' ? `, trust ${trust}` : ''})\n` +
         `secret: ${created.secret}\n` +
         'store it now: only its hash is kept, it cannot be shown again\n',
     );

@@ -10,7 +10,17 @@ export interface StitchMessage {
    * an explicit instruction from the source that two ids are one person, so it is not capped.
    */
   previousId?: string | null;
+  /**
+   * From a source that anyone may hold the key of (a browser's write key): the message may not
+   * add a user id, email or phone to a profile that already has one of that kind, whether by
+   * attaching it or by merging in a profile that holds one. Such a message is refused whole (a
+   * `restricted` refusal, `profileOf` null) and changes nothing.
+   */
+  restricted?: boolean;
 }
+
+/** Identifier kinds a restricted message may not add to a profile already holding one (anonymous ids are per device: browsers add them). */
+const GUARDED_TYPES: readonly IdentifierType[] = ['user_id', 'email', 'phone'];
 
 export type IdentifierCounts = Partial<Record<IdentifierType, number>>;
 
@@ -30,18 +40,24 @@ export interface StitchInput {
 
 export type Refusal =
   | { kind: 'attach'; messageIndex: number; identifier: Identifier; profileId: string; cap: number }
-  | { kind: 'merge'; messageIndex: number; winner: string; loser: string; identifierType: IdentifierType; cap: number };
+  | { kind: 'merge'; messageIndex: number; winner: string; loser: string; identifierType: IdentifierType; cap: number }
+  /**
+   * A restricted message (see `StitchMessage.restricted`) would have added an `identifierType` to
+   * `profileId`, which already has one: by attaching `identifier` (`via: 'attach'`), or by merging
+   * in the profile `identifier` belongs to (`via: 'merge'`). The message was not placed.
+   */
+  | { kind: 'restricted'; messageIndex: number; via: 'attach' | 'merge'; identifier: Identifier; identifierType: IdentifierType; profileId: string };
 
 export interface StitchPlan {
-  /** Per message, the profile its event belongs to (after every merge of this batch). */
-  profileOf: string[];
+  /** Per message, the profile its event belongs to (after every merge of this batch); null for a refused restricted message. */
+  profileOf: (string | null)[];
   /** Profiles to create (new ones merged away within the batch are left out). */
   newProfiles: string[];
   /** Identifiers to store, each with its final profile. */
   newIdentities: (Identifier & { profileId: string })[];
   /** Existing profiles that merge: `loser.merged_into = winner` (winners are final, never losers). */
   merges: { loser: string; winner: string }[];
-  /** What the caps refused, for the log. */
+  /** What the caps refused, for the log, and the restricted messages refused whole. */
   refusals: Refusal[];
 }
 
@@ -112,6 +128,9 @@ export function planStitching(input: StitchInput): StitchPlan {
   return state.finish(profileOf);
 }
 
+/** What a restricted message may not do, before it is known which message it was. */
+type Violation = Omit<Extract<Refusal, { kind: 'restricted' }>, 'kind' | 'messageIndex'>;
+
 class StitchState {
   private readonly owner: Map<string, string>;
   private readonly mergedInto = new Map<string, string>();
@@ -120,12 +139,36 @@ class StitchState {
   private readonly attached = new Map<string, Identifier & { profileId: string }>();
   private readonly merges: { loser: string; winner: string }[] = [];
   private readonly refusals: Refusal[] = [];
+  /** Undo steps of the restricted message being placed (null for the others: nothing to record). */
+  private journal: (() => void)[] | null = null;
+  /** The first thing the restricted message being placed may not do. */
+  private violation: Violation | null = null;
 
   constructor(private readonly input: StitchInput) {
     this.owner = new Map(input.known);
   }
 
-  place(message: StitchMessage, messageIndex: number): string {
+  /** Places a message; a restricted one that would add a guarded identifier is taken back whole. */
+  place(message: StitchMessage, messageIndex: number): string | null {
+    if (!message.restricted) return this.placeOnce(message, messageIndex);
+    this.journal = [];
+    this.violation = null;
+    const profile = this.placeOnce(message, messageIndex);
+    const { journal, violation } = this.takeJournal();
+    this.journal = null;
+    this.violation = null;
+    if (!violation) return profile;
+    for (let step = journal.length - 1; step >= 0; step--) journal[step]();
+    this.refusals.push({ kind: 'restricted', messageIndex, ...violation });
+    return null;
+  }
+
+  // A method, not a read of the fields: the compiler would keep them narrowed to the values set before placeOnce.
+  private takeJournal(): { journal: (() => void)[]; violation: Violation | null } {
+    return { journal: this.journal ?? [], violation: this.violation };
+  }
+
+  private placeOnce(message: StitchMessage, messageIndex: number): string {
     const explicit = Boolean(message.previousId);
     const identifiers = [...message.identifiers];
     if (message.previousId) identifiers.push(this.readAlias(message.previousId));
@@ -141,14 +184,14 @@ class StitchState {
     for (const identifier of rest) {
       const profile = this.resolve(identifier);
       if (profile === undefined) this.attachOrRefuse(identifier, primary, messageIndex, explicit);
-      else if (profile !== primary) this.mergeOrRefuse(primary, profile, messageIndex, explicit);
+      else if (profile !== primary) this.mergeOrRefuse(primary, profile, identifier, messageIndex, explicit);
     }
     return primary;
   }
 
-  finish(profileOf: string[]): StitchPlan {
+  finish(profileOf: (string | null)[]): StitchPlan {
     return {
-      profileOf: profileOf.map((profile) => this.find(profile)),
+      profileOf: profileOf.map((profile) => (profile === null ? null : this.find(profile))),
       newProfiles: [...this.created].filter((profile) => !this.mergedInto.has(profile)),
       newIdentities: [...this.attached.values()].map((identity) => ({ ...identity, profileId: this.find(identity.profileId) })),
       merges: this.merges.map(({ loser }) => ({ loser, winner: this.find(loser) })),
@@ -191,32 +234,76 @@ class StitchState {
     const profile = this.input.newProfileId();
     this.created.add(profile);
     this.counts.set(profile, {});
+    this.journal?.push(() => {
+      this.created.delete(profile);
+      this.counts.delete(profile);
+    });
     return profile;
   }
 
   private attachOrRefuse(identifier: Identifier, profile: string, messageIndex: number, explicit: boolean): void {
     if (!explicit && !this.fits(profile, identifier.type)) {
-      this.refusals.push({ kind: 'attach', messageIndex, identifier, profileId: profile, cap: this.input.caps[identifier.type] });
+      this.refuse({ kind: 'attach', messageIndex, identifier, profileId: profile, cap: this.input.caps[identifier.type] });
       return;
     }
+    const counts = this.countsOf(profile);
+    const held = counts[identifier.type];
+    if (this.journal && !this.violation && GUARDED_TYPES.includes(identifier.type) && (held ?? 0) >= 1) {
+      this.violation = { via: 'attach', identifier, identifierType: identifier.type, profileId: profile };
+    }
     const key = identifierKey(identifier);
+    this.record(this.owner, key);
+    this.record(this.attached, key);
+    this.journal?.push(() => {
+      if (held === undefined) delete counts[identifier.type];
+      else counts[identifier.type] = held;
+    });
     this.owner.set(key, profile);
     this.attached.set(key, { ...identifier, profileId: profile });
-    const counts = this.countsOf(profile);
-    counts[identifier.type] = (counts[identifier.type] ?? 0) + 1;
+    counts[identifier.type] = (held ?? 0) + 1;
   }
 
-  private mergeOrRefuse(winner: string, loser: string, messageIndex: number, explicit: boolean): void {
+  private mergeOrRefuse(winner: string, loser: string, via: Identifier, messageIndex: number, explicit: boolean): void {
     const winnerCounts = this.countsOf(winner);
     const loserCounts = this.countsOf(loser);
     const overflow = explicit ? undefined : IDENTIFIER_TYPES.find((type) => !this.fits(winner, type, loserCounts[type] ?? 0));
     if (overflow) {
-      this.refusals.push({ kind: 'merge', messageIndex, winner, loser, identifierType: overflow, cap: this.input.caps[overflow] });
+      this.refuse({ kind: 'merge', messageIndex, winner, loser, identifierType: overflow, cap: this.input.caps[overflow] });
       return;
+    }
+    if (this.journal) {
+      const doubled = GUARDED_TYPES.find((type) => (winnerCounts[type] ?? 0) >= 1 && (loserCounts[type] ?? 0) >= 1);
+      if (doubled && !this.violation) this.violation = { via: 'merge', identifier: via, identifierType: doubled, profileId: winner };
+      const before = { ...winnerCounts };
+      const recorded = !this.created.has(loser);
+      this.journal.push(() => {
+        for (const type of IDENTIFIER_TYPES) {
+          if (before[type] === undefined) delete winnerCounts[type];
+          else winnerCounts[type] = before[type];
+        }
+        this.mergedInto.delete(loser);
+        if (recorded) this.merges.pop();
+      });
     }
     for (const type of IDENTIFIER_TYPES) winnerCounts[type] = (winnerCounts[type] ?? 0) + (loserCounts[type] ?? 0);
     this.mergedInto.set(loser, winner);
     if (!this.created.has(loser)) this.merges.push({ loser, winner });
+  }
+
+  private refuse(refusal: Refusal): void {
+    this.refusals.push(refusal);
+    this.journal?.push(() => this.refusals.pop());
+  }
+
+  /** Journals the current entry of `key` in `map`, to restore it if the message is taken back. */
+  private record<V>(map: Map<string, V>, key: string): void {
+    if (!this.journal) return;
+    const had = map.has(key);
+    const previous = map.get(key);
+    this.journal.push(() => {
+      if (had) map.set(key, previous as V);
+      else map.delete(key);
+    });
   }
 }
 

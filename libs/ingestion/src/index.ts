@@ -7,3 +7,4 @@ export * from './identity-cache';
 export * from './ingestion.repository';
 export * from './ingestion.service';
 export * from './ingestion.module';
+export * from './source-trust';

@@ -9,7 +9,8 @@ import { isDatabaseUnavailable } from './database-unavailable';
 import { GroupCommit } from './group-commit';
 import { IdentityCache } from './identity-cache';
 import { copyText, EventLine, IngestionRepository, LockedProfile, ProfileWrite } from './ingestion.repository';
-import { TrackingEvent } from './tracking-event';
+import { consentRefusals, IngestSource, restrictedRejection } from './source-trust';
+import { RejectedMessage, TrackingEvent } from './tracking-event';
 
 export const INGESTION_OPTIONS = Symbol('INGESTION_OPTIONS');
 
@@ -42,6 +43,11 @@ export interface IngestResult {
   profileIds: (string | null)[];
   /** What the merge caps refused (also logged); `messageIndex` is the index in the call's events. */
   refusals: Refusal[];
+  /**
+   * Events refused whole because a client source may not do what they ask (see `IngestSource`):
+   * nothing of them is stored. `index` is the index in the call's events.
+   */
+  rejected: RejectedMessage[];
 }
 
 /**
@@ -127,13 +133,25 @@ export class IngestionService {
    * are committed together with others in one transaction (group commit); each still gets its own
    * result, and a call that cannot be stored fails alone.
    */
-  async ingest(events: readonly TrackingEvent[], source: { sourceId?: string | null } = {}): Promise<IngestResult> {
-    const sourceId = source.sourceId ?? null;
+  async ingest(events: readonly TrackingEvent[], source: IngestSource = {}): Promise<IngestResult> {
+    const restricted = source.trust === 'client';
+    // Consent traits from a client source are refused before anything else (no database needed).
+    const refused = restricted ? consentRefusals(events) : [];
+    if (refused.length === 0) return this.submit(events, source.sourceId ?? null, restricted);
+    const refusedIndexes = new Set(refused.map((rejection) => rejection.index));
+    const kept = events.flatMap((_event, index) => (refusedIndexes.has(index) ? [] : [index]));
+    const result = kept.length > 0 ? await this.submit(kept.map((index) => events[index]), source.sourceId ?? null, restricted) : NOTHING_STORED;
+    return inOriginalIndexes(result, kept, events.length, refused);
+  }
+
+  private submit(events: readonly TrackingEvent[], sourceId: string | null, restricted: boolean): Promise<IngestResult> {
     return this.groups.submit({
       events,
       keys: events.map((event) => dedupeKey(sourceId, event.messageId)),
       lines: events.map((event) => toEventLine(event, sourceId)),
-      messages: events.map((event) => ({ identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }), previousId: event.previousId })),
+      messages: events.map((event) => ({
+        identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }), previousId: event.previousId, restricted,
+      })),
     }, events.length);
   }
 
@@ -160,11 +178,13 @@ export class IngestionService {
       const start = offset;
       offset += submission.events.length;
       const stored = submission.events.filter((_event, local) => storedHere(start + local)).length;
+      const rejected = combined.rejected.filter((rejection) => rejection.index >= start && rejection.index < offset).map((rejection) => ({ ...rejection, index: rejection.index - start }));
       return {
         stored,
-        duplicates: submission.events.length - stored,
+        duplicates: submission.events.length - stored - rejected.length,
         profileIds: combined.profileIds.slice(start, offset),
         refusals: combined.refusals.filter((refusal) => refusal.messageIndex >= start && refusal.messageIndex < offset).map((refusal) => ({ ...refusal, messageIndex: refusal.messageIndex - start })),
+        rejected,
       };
     });
   }
@@ -200,17 +220,26 @@ export class IngestionService {
     this.cache.remember(outcome.owners);
     for (const { loser, winner } of outcome.plan.merges) this.cache.redirect(loser, winner);
     for (const refusal of outcome.plan.refusals) {
-      this.logger.warn({ msg: 'identity stitching refused by merge cap', ...refusal, messageId: outcome.events[refusal.messageIndex]?.messageId });
+      const msg = refusal.kind === 'restricted' ? 'message of a client source refused: it would add an identifier to a profile that has one' : 'identity stitching refused by merge cap';
+      this.logger.warn({ msg, ...refusal, messageId: outcome.events[refusal.messageIndex]?.messageId });
     }
     const profileByKey = new Map(outcome.keys.map((key, index) => [key, outcome.plan.profileOf[index]]));
     // Refusals name the message by its index in `events` (the plan counts only the fresh ones).
     const indexOf = new Map(uniqueIndexes.map((index) => [keys[index], index]));
+    const indexInCall = (planIndex: number) => indexOf.get(outcome.keys[planIndex]) ?? planIndex;
+    const rejected: RejectedMessage[] = [];
+    const refusals: Refusal[] = [];
+    for (const refusal of outcome.plan.refusals) {
+      if (refusal.kind === 'restricted') rejected.push(restrictedRejection(outcome.events[refusal.messageIndex], indexInCall(refusal.messageIndex), refusal));
+      else refusals.push({ ...refusal, messageIndex: indexInCall(refusal.messageIndex) });
+    }
     return {
       stored: outcome.stored,
-      duplicates: events.length - outcome.stored,
+      duplicates: events.length - outcome.stored - rejected.length,
       profileIds: keys.map((key) => profileByKey.get(key) ?? null),
-      refusals: outcome.plan.refusals.map((refusal) => ({ ...refusal, messageIndex: indexOf.get(outcome.keys[refusal.messageIndex]) ?? refusal.messageIndex })),
-      storedIds: new Set(outcome.keys),
+      refusals,
+      rejected,
+      storedIds: new Set(outcome.keys.filter((_key, index) => outcome.plan.profileOf[index] !== null)),
     };
   }
 
@@ -253,7 +282,9 @@ export class IngestionService {
     });
     // The statement's other writes are rolled back with the transaction.
     if (inserted !== plan.newIdentities.length) throw new StitchingConflict('another writer stored one of these identifiers first');
-    const stored = await repository.copyEvents(lines, plan.profileOf);
+    // A refused message of a client source (no profile) is not stored.
+    const placed = plan.profileOf.flatMap((profile, index) => (profile === null ? [] : [index]));
+    const stored = await repository.copyEvents(placed.map((index) => lines[index]), placed.map((index) => plan.profileOf[index] as string));
 
     for (const identity of plan.newIdentities) known.set(identifierKey(identity), identity.profileId);
     return { events, keys, plan, stored, owners: known };
@@ -369,7 +400,9 @@ function draftProfiles(locked: LockedProfile[], plan: StitchPlan, events: Tracki
     drafts.delete(loser);
   }
   events.forEach((event, index) => {
-    const draft = draftOf(drafts, plan.profileOf[index]);
+    const profile = plan.profileOf[index];
+    if (profile === null) return;
+    const draft = draftOf(drafts, profile);
     draft.see(event.timestamp);
     if (event.traits) draft.applyTraits(event.traits, event.timestamp, event.receivedAt);
   });
@@ -410,6 +443,26 @@ function jsonCopyText(json: string): string {
  */
 function dedupeKey(sourceId: string | null, messageId: string): string {
   return `${sourceId ?? ''}|${messageId}`;
+}
+
+const NOTHING_STORED: IngestResult = { stored: 0, duplicates: 0, profileIds: [], refusals: [], rejected: [] };
+
+/**
+ * A result for the `kept` events of a call (indexes into its `total` events), told in the call's
+ * own indexes, with the rejections made before storing added.
+ */
+function inOriginalIndexes(result: IngestResult, kept: number[], total: number, refusedBefore: RejectedMessage[]): IngestResult {
+  const profileIds: (string | null)[] = new Array<string | null>(total).fill(null);
+  kept.forEach((original, index) => {
+    profileIds[original] = result.profileIds[index];
+  });
+  return {
+    stored: result.stored,
+    duplicates: result.duplicates,
+    profileIds,
+    refusals: result.refusals.map((refusal) => ({ ...refusal, messageIndex: kept[refusal.messageIndex] })),
+    rejected: [...refusedBefore, ...result.rejected.map((rejection) => ({ ...rejection, index: kept[rejection.index] }))].sort((a, b) => a.index - b.index),
+  };
 }
 
 /** Indexes of the first event of each dedupe key, in order. */

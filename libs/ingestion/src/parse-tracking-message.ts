@@ -76,6 +76,8 @@ export function parseTrackingMessage(raw: unknown, type: TrackingMessageType, co
 
 export interface ParsedBatch {
   events: TrackingEvent[];
+  /** Per event, its index in the batch (for rejections made later, when storing). */
+  eventIndexes: number[];
   rejected: RejectedMessage[];
 }
 
@@ -101,6 +103,7 @@ export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'b
   if (contextProblem) return { ok: false, errors: [{ path: 'context', message: contextProblem }] };
   const batchSentAt = typeof sentAt === 'string' ? parseIsoDate(sentAt) : null;
   const events: TrackingEvent[] = [];
+  const eventIndexes: number[] = [];
   const rejected: RejectedMessage[] = [];
   // One context for every message (not a copy per message: the hot path allocates what it must only).
   const messageContext: ParseContext = { ...context, batchSentAt, batchContext };
@@ -113,10 +116,12 @@ export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'b
       return;
     }
     const result = parseTrackingMessage(raw, type as TrackingMessageType, messageContext);
-    if (result.ok) events.push(result.event);
-    else rejected.push({ index, ...(result.messageId ? { messageId: result.messageId } : {}), errors: result.errors });
+    if (result.ok) {
+      events.push(result.event);
+      eventIndexes.push(index);
+    } else rejected.push({ index, ...(result.messageId ? { messageId: result.messageId } : {}), errors: result.errors });
   });
-  return { ok: true, batch: { events, rejected } };
+  return { ok: true, batch: { events, eventIndexes, rejected } };
 }
 
 type TypedMessage = {

@@ -8,6 +8,8 @@ import { ApiException, ApiKeyService, ApiRoute, pageQuerySchema, parseInput, Req
 const createKeySchema = z.object({
   name: z.string().min(1).max(200),
   role: z.enum(['admin', 'marketer', 'viewer', 'write']),
+  trust: z.enum(['server', 'client']).default('client')
+    .describe('for write keys: `client` (default) for a key that may be embedded in a browser or app — it may not add an identifier to a profile that has one of that kind, nor set consent traits; `server` for a backend that keeps the key secret'),
 });
 const auditQuerySchema = pageQuerySchema.extend({
   objectType: z.string().optional(),
@@ -17,6 +19,7 @@ const auditQuerySchema = pageQuerySchema.extend({
 });
 const keysQuerySchema = pageQuerySchema.extend({
   role: z.enum(['admin', 'marketer', 'viewer', 'write']).optional(),
+  trust: z.enum(['server', 'client']).optional(),
   revoked: z.enum(['true', 'false']).optional(),
 });
 
@@ -33,15 +36,15 @@ export class KeysController {
   @ApiRoute({ summary: 'Create an API key; the secret is in this response only', body: createKeySchema, tags: ['keys'] })
   async create(@Body() body: unknown) {
     const input = parseInput(createKeySchema, body);
-    const created = await this.keys.create(input.name, input.role);
+    const created = await this.keys.create(input.name, input.role, input.trust);
     return { ...created.key, prefix: created.prefix, secret: created.secret };
   }
 
   @Get('keys')
-  @ApiRoute({ summary: 'List API keys (never their secrets); filter by role and revoked', query: keysQuerySchema, tags: ['keys'] })
+  @ApiRoute({ summary: 'List API keys (never their secrets), with their trust; filter by role, trust and revoked', query: keysQuerySchema, tags: ['keys'] })
   async list(@Query() query: unknown) {
     const page = parseInput(keysQuerySchema, query, 'query');
-    const where = { ...(page.role ? { role: page.role } : {}), ...(page.revoked ? { revokedAt: page.revoked === 'true' ? Not(IsNull()) : IsNull() } : {}) };
+    const where = { ...(page.role ? { role: page.role } : {}), ...(page.trust ? { trust: page.trust } : {}), ...(page.revoked ? { revokedAt: page.revoked === 'true' ? Not(IsNull()) : IsNull() } : {}) };
     const [rows, total] = await this.dataSource.getRepository(ApiKeyEntity).findAndCount({ where, order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
     return { total, limit: page.limit, offset: page.offset, items: rows.map(({ keyHash: _hash, ...visible }) => visible) };
   }

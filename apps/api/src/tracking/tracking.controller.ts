@@ -85,14 +85,18 @@ export class TrackingController {
     const bytes = this.readBody(request);
     const parsed = parseTrackingBatch(body, { receivedAt: new Date(), checkSize: bytes > TRACKING_LIMITS.maxMessageBytes });
     if (!parsed.ok) throw invalid('invalid_batch', 'invalid batch', parsed.errors);
-    const { events, rejected } = parsed.batch;
+    const { events, eventIndexes, rejected } = parsed.batch;
     this.count('batch', 'rejected', rejected.length);
     if (events.length === 0 && rejected.length > 0) {
       throw invalid('invalid_batch', `no message of the batch is valid (${rejected.length} rejected)`, rejectedDetails(rejected));
     }
-    const result = await this.ingestion.ingest(events, { sourceId: key?.id });
-    this.count('batch', 'accepted', events.length);
-    return { success: true as const, stored: result.stored, duplicates: result.duplicates, rejected };
+    const result = await this.ingestion.ingest(events, { sourceId: key?.id, trust: key?.trust });
+    // What the source's trust did not allow is reported like an invalid message, by its batch index.
+    const refused = result.rejected.map((rejection) => ({ ...rejection, index: eventIndexes[rejection.index] }));
+    this.count('batch', 'rejected', refused.length);
+    this.count('batch', 'accepted', events.length - refused.length);
+    const allRejected = refused.length === 0 ? rejected : [...rejected, ...refused].sort((a, b) => a.index - b.index);
+    return { success: true as const, stored: result.stored, duplicates: result.duplicates, rejected: allRejected };
   }
 
   private async ingestOne(type: TrackingMessageType, request: TrackingRequest, body: unknown, key?: AuthenticatedKey) {
@@ -102,7 +106,12 @@ export class TrackingController {
       this.count(type, 'rejected', 1);
       throw invalid('invalid_message', `invalid ${type} message`, parsed.errors);
     }
-    const result = await this.ingestion.ingest([parsed.event], { sourceId: key?.id });
+    const result = await this.ingestion.ingest([parsed.event], { sourceId: key?.id, trust: key?.trust });
+    if (result.rejected.length > 0) {
+      this.count(type, 'rejected', 1);
+      const problems = result.rejected[0].errors;
+      throw new ApiException(403, 'refused_for_client_key', `${type} refused for this write key (trust: client): ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`, problems);
+    }
     this.count(type, 'accepted', 1);
     return { success: true as const, stored: result.stored, duplicates: result.duplicates };
   }

@@ -46,6 +46,15 @@ describe('audiencekit CLI against a real database', () => {
     expect(await query(`SELECT name, role FROM api_keys WHERE key_hash = $1`, [hashApiKey(secret ?? '')])).toEqual([{ name: 'first admin', role: 'admin' }]);
   });
 
+  it('creates write keys as client sources unless --trust server is given', async () => {
+    const client = await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'site');
+    const server = await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'backend', '--trust', 'server');
+    expect([client.code, server.code]).toEqual([0, 0]);
+    expect(server.stdout).toContain('trust server');
+    expect(await query(`SELECT name, trust FROM api_keys WHERE role = 'write' ORDER BY name`)).toEqual([{ name: 'backend', trust: 'server' }, { name: 'site', trust: 'client' }]);
+    expect(await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'x', '--trust', 'root')).toMatchObject({ code: 2, stderr: expect.stringContaining('--trust must be one of client, server') });
+  });
+
   it('imports customers: identify calls with normalised identities, rejected rows listed with line and reason', async () => {
     const result = await cli(db.url, 'import', 'customers', path.join(FIXTURES, 'customers.csv'));
     expect(result.code).toBe(0);

@@ -1,13 +1,14 @@
 import { DataSource } from 'typeorm';
-import type { ApiKeyRole } from '@audiencekit/persistence';
+import type { ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { ApiKeyService } from '@audiencekit/server-core';
 
 export const KEY_ROLES: ApiKeyRole[] = ['admin', 'marketer', 'viewer', 'write'];
+export const KEY_TRUSTS: ApiKeyTrust[] = ['client', 'server'];
 
 /**
  * Creates an API key with the API's own ApiKeyService (same secret format, same SHA-256 at rest),
  * so the first admin key of an installation can be made without an admin key.
  */
-export async function createKey(dataSource: DataSource, name: string, role: ApiKeyRole) {
-  return new ApiKeyService(dataSource).create(name, role);
+export async function createKey(dataSource: DataSource, name: string, role: ApiKeyRole, trust: ApiKeyTrust = 'client') {
+  return new ApiKeyService(dataSource).create(name, role, trust);
 }

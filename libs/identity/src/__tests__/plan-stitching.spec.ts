@@ -176,7 +176,7 @@ describe('stitching invariant on random batches (uncapped)', () => {
       const keys = message.identifiers.map(identifierKey);
       for (const key of keys.slice(1)) parent.set(root(key), root(keys[0]));
     }
-    const profileOfComponent = new Map<string, string>();
+    const profileOfComponent = new Map<string, string | null>();
     messages.forEach((message, index) => {
       const component = root(identifierKey(message.identifiers[0]));
       const seen = profileOfComponent.get(component);

@@ -2,13 +2,15 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull } from 'typeorm';
-import { ApiKeyEntity, ApiKeyRole } from '@audiencekit/persistence';
+import { ApiKeyEntity, ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { generateApiKey, hashApiKey } from './api-key-secret';
 
 export interface AuthenticatedKey {
   id: string;
   name: string;
   role: ApiKeyRole;
+  /** What a write key's source may change (see `ApiKeyTrust`); ingestion restricts `client` sources. */
+  trust: ApiKeyTrust;
 }
 
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
@@ -41,11 +43,15 @@ export class ApiKeyService {
     this.verified = ttlMs > 0 ? new LRUCache({ max: 10_000, ttl: ttlMs }) : undefined;
   }
 
-  /** Creates a key and returns its secret: the only time the secret is ever available. */
-  async create(name: string, role: ApiKeyRole): Promise<{ key: AuthenticatedKey; secret: string; prefix: string }> {
+  /**
+   * Creates a key and returns its secret: the only time the secret is ever available. `trust`
+   * defaults to `client`, the safe choice for a write key that may end up in a browser; a backend
+   * sending with a server library asks for `server`.
+   */
+  async create(name: string, role: ApiKeyRole, trust: ApiKeyTrust = 'client'): Promise<{ key: AuthenticatedKey; secret: string; prefix: string }> {
     const { secret, prefix, hash } = generateApiKey(role);
-    const saved = await this.dataSource.getRepository(ApiKeyEntity).save({ name, role, prefix, keyHash: hash });
-    return { key: { id: saved.id, name, role }, secret, prefix };
+    const saved = await this.dataSource.getRepository(ApiKeyEntity).save({ name, role, trust, prefix, keyHash: hash });
+    return { key: { id: saved.id, name, role, trust }, secret, prefix };
   }
 
   /** Resolves a presented secret to an active key, or null when unknown or revoked. */
@@ -58,7 +64,7 @@ export class ApiKeyService {
     }
     const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     if (!key) return null;
-    const entry: CachedKey = { key: { id: key.id, name: key.name, role: key.role }, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
+    const entry: CachedKey = { key: { id: key.id, name: key.name, role: key.role, trust: key.trust }, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
     if (Date.now() - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) await this.touch(entry);
     this.verified?.set(hash, entry);
     return entry.key;

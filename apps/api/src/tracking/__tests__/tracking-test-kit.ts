@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import type { ApiKeyTrust } from '@audiencekit/persistence';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { RunningApi, startTestApi } from '../../../test/api-test-app';
@@ -21,9 +22,12 @@ export async function stopTrackingApi({ db, api }: Partial<TrackingTestApi>): Pr
   await db?.drop();
 }
 
-/** A write key for the running API (what a source is given). */
-export async function createWriteKey(api: RunningApi): Promise<string> {
-  return (await api.app.get(ApiKeyService).create('test source', 'write')).secret;
+/**
+ * A write key for the running API (what a source is given). `server` by default: these tests send
+ * as the Segment and RudderStack server libraries do; `client` is a browser's key.
+ */
+export async function createWriteKey(api: RunningApi, trust: ApiKeyTrust = 'server'): Promise<string> {
+  return (await api.app.get(ApiKeyService).create('test source', 'write', trust)).secret;
 }
 
 export function basicAuth(writeKey: string): string {
