@@ -5,7 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ErrorBodyFilter, IdParamsPipe, Metrics, migrateDatabase } from '@audiencekit/server-core';
+import { APP_CONFIG, ApiKeyService, AppConfig, ErrorBodyFilter, IdParamsPipe, jsonBodiesOnly, keyBeforeBody, Metrics, migrateDatabase } from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
 import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
 import { trackingRequestTimer } from '../metrics/tracking-metrics.middleware';
@@ -29,6 +29,9 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
+  // Before any body reader: no known key, no body read (401); a body slower than the limit is a 408.
+  app.use(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS));
+  app.use(jsonBodiesOnly(TRACKING_PATHS)); // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded)
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.

@@ -75,7 +75,8 @@ describe('every route declares and enforces its role', () => {
       expect({ route: `${route.method} ${route.path}`, role: operation?.['x-required-role'] }).toEqual({ route: `${route.method} ${route.path}`, role: route.access });
     }
     const docs = await fetch(`${api.baseUrl}/docs`);
-    expect(await docs.text()).toContain('SwaggerUIBundle');
+    expect(await docs.text()).toContain('<script src="/docs/swagger-init.js">');
+    expect(await (await fetch(`${api.baseUrl}/docs/swagger-init.js`)).text()).toContain('SwaggerUIBundle');
     expect((await fetch(`${api.baseUrl}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
   });
 });

@@ -15,8 +15,8 @@ interface PathLink {
  */
 export function jsonNestingProblem(raw: unknown, maxDepth: number = MAX_JSON_NESTING): { path: string; message: string } | undefined {
   const stack: { value: unknown; depth: number; at: PathLink | undefined }[] = [{ value: raw, depth: 0, at: undefined }];
-  while (stack.length > 0) {
-    const { value, depth, at } = stack.pop()!;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { value, depth, at } = next;
     if (value === null || typeof value !== 'object') continue;
     if (depth >= maxDepth) {
       return { path: pathOf(at), message: `is nested more than ${maxDepth} levels deep (JSON objects and arrays); at most ${maxDepth} are allowed` };

@@ -19,8 +19,8 @@ interface RequestLike {
 }
 
 /**
- * Global guard: resolves the presented key (Bearer, x-api-key, or HTTP Basic user name) and checks
- * the route's declared role. A route that declares nothing is refused (deny by default).
+ * Global guard: resolves the presented key (Bearer; on the tracking routes also x-api-key or the
+ * HTTP Basic user name) and checks the route's declared role. A route that declares nothing is refused (deny by default).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -39,6 +39,11 @@ export class ApiKeyGuard implements CanActivate {
     if (required === 'public') return true;
     if (!required) throw new ForbiddenException({ code: 'route_without_role', message: 'this route declares no role' });
     const request = context.switchToHttp().getRequest<RequestLike>();
+    // HTTP Basic is what Segment's and RudderStack's libraries send, so the tracking routes take
+    // it; admin routes take a bearer token only (Basic invites browsers' credential prompts and caches).
+    if (required !== 'write' && !isBearer(request.headers)) {
+      throw new UnauthorizedException({ code: 'bearer_required', message: 'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)' });
+    }
     const secret = presentedSecret(request.headers);
     if (!secret) throw new UnauthorizedException({ code: 'missing_api_key', message: 'an API key is required (Authorization: Bearer <key>, or HTTP Basic with the key as user name)' });
     const key = await this.apiKeys.authenticate(secret);
@@ -58,6 +63,11 @@ export class ApiKeyGuard implements CanActivate {
     context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('Retry-After', String(decision.retryAfterSeconds));
     throw new ApiException(429, 'rate_limited', `too many requests for this API key; retry after ${decision.retryAfterSeconds} s`);
   }
+}
+
+function isBearer(headers: RequestLike['headers']): boolean {
+  const header = headers['authorization'];
+  return (Array.isArray(header) ? header[0] : header)?.startsWith('Bearer ') ?? false;
 }
 
 export function presentedSecret(headers: RequestLike['headers']): string | undefined {

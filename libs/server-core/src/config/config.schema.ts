@@ -18,6 +18,16 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /**
+   * Connections of the separate pool that previews, overlap, choose-k and other interactive
+   * analytics use, so they can never take tracking's or the worker's connections (default:
+   * max(2, DB_POOL_SIZE / 3); `analyticsPoolSize()`).
+   */
+  DB_ANALYTICS_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
+  /** Longest an interactive analytics statement may run (Postgres statement_timeout); over it: 422 `analytics_timeout`. */
+  ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Longest a request body may take to arrive once its key is accepted; slower: 408 `body_timeout`. */
+  AK_BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
    * API processes sharing the port (node:cluster): a number, or `auto` for one per core. Each has
    * its own DB_POOL_SIZE connections. The worker app ignores it (scale workers by running more).
    */
@@ -61,6 +71,11 @@ export const configSchema = z.object({
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
+
+/** DB_ANALYTICS_POOL_SIZE, or a third of DB_POOL_SIZE (at least 2). */
+export function analyticsPoolSize(config: Pick<AppConfig, 'DB_POOL_SIZE' | 'DB_ANALYTICS_POOL_SIZE'>): number {
+  return config.DB_ANALYTICS_POOL_SIZE ?? Math.max(2, Math.floor(config.DB_POOL_SIZE / 3));
+}
 
 function keyRingProblem(value: string): string | undefined {
   try {

@@ -1,3 +1,4 @@
+import { analyticsPoolSize } from './config.schema';
 import { ConfigException, loadConfig } from './load-config';
 
 const URL = 'postgres://postgres@127.0.0.1:5432/audiencekit';
@@ -46,5 +47,20 @@ describe('configuration from the environment', () => {
     for (const bad of ['0', 'two', '2.5', '65']) {
       expect(problemsOf({ DATABASE_URL: URL, API_PROCESSES: bad })).toEqual([{ variable: 'API_PROCESSES', reason: expect.stringMatching(/1 to 64, or auto/) }]);
     }
+  });
+});
+
+describe('analytics pool and body read configuration', () => {
+  it('defaults: a third of DB_POOL_SIZE (at least 2), 30 s statements, 30 s body reads', () => {
+    const config = loadConfig({ DATABASE_URL: URL });
+    expect(analyticsPoolSize(config)).toBe(3);
+    expect(analyticsPoolSize(loadConfig({ DATABASE_URL: URL, DB_POOL_SIZE: '4' }))).toBe(2);
+    expect(analyticsPoolSize(loadConfig({ DATABASE_URL: URL, DB_ANALYTICS_POOL_SIZE: '5' }))).toBe(5);
+    expect(config).toMatchObject({ ANALYTICS_STATEMENT_TIMEOUT_MS: 30_000, AK_BODY_READ_TIMEOUT_MS: 30_000 });
+  });
+
+  it('names each bad variable', () => {
+    const env = { DATABASE_URL: URL, DB_ANALYTICS_POOL_SIZE: '0', ANALYTICS_STATEMENT_TIMEOUT_MS: 'soon', AK_BODY_READ_TIMEOUT_MS: '5' };
+    expect(problemsOf(env).map((problem) => problem.variable).sort()).toEqual(['AK_BODY_READ_TIMEOUT_MS', 'ANALYTICS_STATEMENT_TIMEOUT_MS', 'DB_ANALYTICS_POOL_SIZE']);
   });
 });

@@ -2,14 +2,19 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@audiencekit/persistence';
 import { AppConfig } from '../config/config.schema';
+import { AnalyticsDatabase } from './analytics-database.service';
 import { DatabaseHealthService } from './database-health.service';
 
-/** The TypeORM connection to Postgres, plus the readiness check both apps expose. */
+/**
+ * The TypeORM connection to Postgres, the readiness check both apps expose, and the separate
+ * analytics pool (global, so feature modules such as segments can inject it).
+ */
 @Module({})
 export class DatabaseModule {
   static forRoot(config: AppConfig, applicationName: string): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, applicationName }),
@@ -18,8 +23,8 @@ export class DatabaseModule {
           retryDelay: 1_000,
         }),
       ],
-      providers: [DatabaseHealthService],
-      exports: [DatabaseHealthService],
+      providers: [DatabaseHealthService, { provide: AnalyticsDatabase, useFactory: () => new AnalyticsDatabase(config) }],
+      exports: [DatabaseHealthService, AnalyticsDatabase],
     };
   }
 }
