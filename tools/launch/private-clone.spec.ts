@@ -59,11 +59,24 @@ async function waitFor(output: () => string, child: ChildProcess, re: RegExp, ms
   }
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops npm and everything it started (launcher, API, worker, Postgres), and waits until all are gone. */
 async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (!child.pid || !groupAlive(child.pid)) return;
   process.kill(-child.pid, 'SIGTERM');
-  await exited;
+  const started = Date.now();
+  while (groupAlive(child.pid)) {
+    if (Date.now() - started > 30_000) process.kill(-child.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe('the README commands from a clone in a private (0700) folder', () => {
