@@ -1,0 +1,51 @@
+import { ApiKeyService } from '@audiencekit/server-core';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { RunningApi, startTestApi } from '../../test/api-test-app';
+import { callApi } from '../activations/__tests__/activations-test-app';
+
+/**
+ * A rules definition whose `match` is `not` inside `not` … 5,000 deep (a stack overflow, a 500,
+ * before), as JSON text: built by concatenation, since JSON.stringify itself overflows on it.
+ */
+function nestedDefinitionJson(depth = 5_000): string {
+  const leaf = '{"type":"trait","trait":"plan","operator":"exists"}';
+  return `{"type":"rules","match":${'{"type":"not","condition":'.repeat(depth)}${leaf}${'}'.repeat(depth)}}`;
+}
+
+async function send(baseUrl: string, key: string, method: string, path: string, bodyJson: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: bodyJson });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('segment definitions nested thousands deep', () => {
+  let db: TestDatabase;
+  let api: RunningApi;
+  let key: string;
+  let segmentId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.url);
+    key = (await api.app.get(ApiKeyService).create('marketer', 'marketer')).secret;
+    segmentId = (await callApi(api.baseUrl, key, 'POST', '/segments', { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition })).body.id;
+  }, 60_000);
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  it.each([
+    ['POST /segments', 'POST', () => '/segments', () => `{"key":"deep","name":"Deep","owner":"crm","definition":${nestedDefinitionJson()}}`],
+    ['PATCH /segments/:id', 'PATCH', () => `/segments/${segmentId}`, () => `{"definition":${nestedDefinitionJson()}}`],
+    ['POST /segments/preview', 'POST', () => '/segments/preview', () => `{"definition":${nestedDefinitionJson()}}`],
+    ['POST /segments/choose-k', 'POST', () => '/segments/choose-k', () => `{"definition":{"type":"cluster","features":${nestedDefinitionJson()}}}`],
+  ])('%s: 400 naming the path and the reason, nothing saved', async (_label, method, path, body) => {
+    const { status, body: answer } = await send(api.baseUrl, key, method, path(), body());
+    expect(status).toBe(400);
+    expect(answer).toMatchObject({ code: 'invalid_definition', details: [{ path: expect.stringMatching(/^definition\.(match|features)\./), message: expect.stringContaining('levels deep') }] });
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM segment_versions`);
+    expect(n).toBe(1);
+  });
+});
