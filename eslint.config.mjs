@@ -42,6 +42,24 @@ const testKitImports = [
   { paths: [{ name: '@audiencekit/connector-sdk/testing', message: 'The connector test kit is for tests, benchmarks and fake servers only.' }] },
 ];
 
+// Plugins reach the network only through ctx.http, the SDK's guarded client (SSRF guard, #16): no
+// HTTP client, socket or fetch of their own in production code. Vendor SDKs get ctx.http's agents.
+const PLUGIN_SOURCES = ['plugins/**/*.ts', 'tools/workspace-lint/fixtures/plugin-probe/**/*.ts'];
+const OUTBOUND_MESSAGE = 'Plugins reach the network only through ctx.http (the SDK\'s guarded client; see libs/connector-sdk/README.md).';
+const OUTBOUND_MODULES = ['axios', 'undici', 'node-fetch', 'got', 'http', 'https', 'http2', 'net', 'tls', 'dgram'];
+const pluginImports = [
+  'error',
+  {
+    paths: [
+      ...testKitImports[1].paths,
+      ...OUTBOUND_MODULES.flatMap((name) => (['axios', 'undici', 'node-fetch', 'got'].includes(name) ? [name] : [name, `node:${name}`])).map((name) => ({ name, message: OUTBOUND_MESSAGE })),
+    ],
+    patterns: [{ group: ['axios/*', 'undici/*'], message: OUTBOUND_MESSAGE }],
+  },
+];
+const pluginGlobals = ['error', ...['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource'].map((name) => ({ name, message: OUTBOUND_MESSAGE }))];
+const pluginProperties = ['error', ...['fetch', 'XMLHttpRequest', 'WebSocket'].map((property) => ({ object: 'globalThis', property, message: OUTBOUND_MESSAGE }))];
+
 const boundaries = (constraints) => [
   'error',
   { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, checkDynamicDependenciesExceptions: [], depConstraints: constraints },
@@ -60,6 +78,7 @@ export default [
   },
   { files: ['**/*.ts'], ignores: ELIGIBLE_MEMBER_MINTERS, rules: { 'no-restricted-syntax': eligibleMemberCasts } },
   { files: ['**/*.ts'], ignores: TEST_KIT_USERS, rules: { 'no-restricted-imports': testKitImports } },
+  { files: PLUGIN_SOURCES, ignores: TEST_KIT_USERS, rules: { 'no-restricted-imports': pluginImports, 'no-restricted-globals': pluginGlobals, 'no-restricted-properties': pluginProperties } },
   {
     files: TEST_FILES,
     rules: {

@@ -6,7 +6,9 @@ import path from 'node:path';
 // probe files are written where they pretend to live, linted in one ESLint run, and removed.
 // (a) no cast to EligibleMember outside the eligibility step and the SDK test kit;
 // (b) no import of the connector test kit from production code;
-// (c) the type:registry tag: the registry may import plugins, plugins may not import the registry.
+// (c) the type:registry tag: the registry may import plugins, plugins may not import the registry;
+// (d) plugins reach the network only through ctx.http (the SDK's guarded client): no axios,
+//     node:http(s), undici or fetch of their own outside tests and fakes (#16).
 
 const ROOT = path.resolve(__dirname, '../..');
 const ESLINT = path.join(ROOT, 'node_modules/.bin/eslint');
@@ -38,6 +40,16 @@ const PROBES: Record<string, { dir: string; source: string; suffix?: string }> =
   appImportsRegistry: { dir: 'apps/api/src', source: "export { loadConnectors } from '@audiencekit/connector-registry';\n" },
   pluginImportsRegistry: { dir: PLUGIN_DIR, source: "export { loadConnectors } from '@audiencekit/connector-registry';\n" },
   pluginImportsPlugin: { dir: PLUGIN_DIR, source: "export { webhook } from '@audiencekit/plugin-webhook';\n" },
+  axiosInPlugin: { dir: PLUGIN_DIR, source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n" },
+  axiosTypeInPlugin: { dir: PLUGIN_DIR, source: "import type { AxiosRequestConfig } from 'axios';\nexport type C = AxiosRequestConfig;\n" },
+  nodeHttpInPlugin: { dir: PLUGIN_DIR, source: "import { request } from 'node:http';\nexport const r = request;\n" },
+  bareHttpsInPlugin: { dir: PLUGIN_DIR, source: "import https from 'https';\nexport const r = https.request;\n" },
+  undiciInPlugin: { dir: PLUGIN_DIR, source: "import { request } from 'undici';\nexport const r = request;\n" },
+  fetchInPlugin: { dir: PLUGIN_DIR, source: "export const get = (url: string) => fetch(url);\n" },
+  globalFetchInPlugin: { dir: PLUGIN_DIR, source: "export const get = (url: string) => globalThis.fetch(url);\n" },
+  axiosInPluginSpec: { dir: PLUGIN_DIR, source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n", suffix: '.spec.ts' },
+  fetchInPluginFake: { dir: `${PLUGIN_DIR}/fake`, source: "export const get = (url: string) => fetch(url);\n" },
+  axiosInSdk: { dir: 'libs/connector-sdk/src/http', source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n" },
 };
 
 function lintProbes(): Record<string, LintMessage[]> {
@@ -128,6 +140,26 @@ describe('connector lint rules', () => {
 
     it.each(['pluginImportsRegistry', 'pluginImportsPlugin'])('still limits plugins to the SDK (%s)', (probe) => {
       expect(messagesOf(results[probe], '@nx/enforce-module-boundaries')).toMatch(/tagged with "type:plugin" can only depend on libs tagged with "type:sdk", "type:util"/);
+    });
+  });
+  describe('(d) outbound HTTP in plugins only through ctx.http', () => {
+    const OUTBOUND = /network only through ctx\.http/;
+    it.each(['axiosInPlugin', 'axiosTypeInPlugin', 'nodeHttpInPlugin', 'bareHttpsInPlugin', 'undiciInPlugin'])('refuses the import in %s', (probe) => {
+      expect(messagesOf(results[probe], 'no-restricted-imports')).toMatch(OUTBOUND);
+    });
+
+    it.each(['fetchInPlugin', 'globalFetchInPlugin'])('refuses the global fetch in %s', (probe) => {
+      const messages = [messagesOf(results[probe], 'no-restricted-globals'), messagesOf(results[probe], 'no-restricted-properties')].join('\n');
+      expect(messages).toMatch(OUTBOUND);
+    });
+
+    it('still refuses the test kit in plugin sources (the rule keeps both lists)', () => {
+      expect(messagesOf(results.kitInPluginSource, 'no-restricted-imports')).toMatch(/test kit is for tests, benchmarks and fake servers only/);
+    });
+
+    it.each(['axiosInPluginSpec', 'fetchInPluginFake', 'axiosInSdk'])('allows %s (tests, fakes, and the SDK that owns the guard)', (probe) => {
+      expect(messagesOf(results[probe], 'no-restricted-imports')).toBe('');
+      expect(messagesOf(results[probe], 'no-restricted-globals')).toBe('');
     });
   });
 });

@@ -76,7 +76,7 @@ function readme({ names, channel, deliveryModel }: ConnectorTemplateInput): stri
   return `# plugins/${names.slug}
 
 ${names.display} connector (slug \`${names.slug}\`, channel \`${channel}\`, delivery model \`${deliveryModel}\`), tag
-\`type:plugin\`: it depends on \`@audiencekit/connector-sdk\` only (and \`axios\` for HTTP).
+\`type:plugin\`: it depends on \`@audiencekit/connector-sdk\` only; HTTP goes through \`ctx.http\`, the SDK's guarded client.
 
 Scaffolded by \`npx nx g ./tools/generators:connector --name=${names.slug} --channel=${channel}\`. Replace the
 placeholder vendor API (\`src/${names.slug}.connector.ts\`) and its fake (\`src/fake/${names.slug}-fake.ts\`) with
@@ -101,8 +101,8 @@ credentials, error mapping) and the SDK's contract suite (\`describeConnectorCon
 
 function connectorSource({ names, channel, deliveryModel }: ConnectorTemplateInput): string {
   const sdkImports = deliveryModel === 'send'
-    ? 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, MessageTemplate, renderTemplate, RetryableError'
-    : 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, RetryableError';
+    ? 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, MessageTemplate, renderTemplate, RetryableError'
+    : 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, RetryableError';
   const methods = deliveryModel === 'send'
     ? `  send: async (ctx, { members, message }) => {
     await call(ctx, 'POST', '/v1/messages', { messages: members.map((member) => toMessage(member, message)) });
@@ -138,8 +138,7 @@ function toMessage(member: EligibleMember, message: MessageTemplate) {
 function toContact(member: EligibleMember) {
   return { id: member.profileId, ...member.identifiers, fields: member.traits };
 }`;
-  return `import axios, { AxiosError } from 'axios';
-import { z } from 'zod';
+  return `import { z } from 'zod';
 import { ${sdkImports} } from '@audiencekit/connector-sdk';
 
 /** The vendor's public API; the core points \`ctx.baseUrl\` at a fake in tests and staging (AK_CONNECTOR_BASE_URLS). */
@@ -155,10 +154,13 @@ export type ${names.pascal}Settings = z.infer<typeof ${names.camel}Settings>;
 export type ${names.pascal}Secrets = z.infer<typeof ${names.camel}Secrets>;
 type Ctx = Omit<ConnectorContext<${names.pascal}Settings, ${names.pascal}Secrets>, 'audience'>;
 
-/** One vendor call; every failure leaves as one of the SDK's errors (the core decides on retries). */
+/**
+ * One vendor call through \`ctx.http\` (the SDK's guarded client: no redirects, private hosts refused);
+ * every failure leaves as one of the SDK's errors (the core decides on retries).
+ */
 async function call<T = unknown>(ctx: Ctx, method: 'GET' | 'POST' | 'PUT', path: string, data?: unknown): Promise<T> {
   try {
-    const response = await axios.request<T>({
+    const response = await ctx.http.client.request<T>({
       method,
       url: \`\${ctx.baseUrl ?? ${names.constant}_HOST}\${path}\`,
       data,
@@ -172,11 +174,12 @@ async function call<T = unknown>(ctx: Ctx, method: 'GET' | 'POST' | 'PUT', path:
 }
 
 function toConnectorError(error: unknown): ConnectorError {
-  if (error instanceof AxiosError && error.response) {
+  if (error instanceof ConnectorError) return error; // e.g. the guard refused the target
+  if (isHttpClientError(error) && error.response) {
     const { status, headers } = error.response;
     return connectorErrorFromHttp(status, headers as Record<string, string>, \`${names.display} answered HTTP \${status}\`);
   }
-  if (error instanceof AxiosError) return new RetryableError(\`${names.display} unreachable: \${error.code ?? error.message}\`, undefined, error.code);
+  if (isHttpClientError(error)) return new RetryableError(\`${names.display} unreachable: \${error.code ?? error.message}\`, undefined, error.code);
   return new ConnectorError('connector_error', error instanceof Error ? error.message : String(error));
 }
 
