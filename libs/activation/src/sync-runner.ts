@@ -368,7 +368,7 @@ export class SyncRunner {
     if ((counts['replaced'] ?? 0) === 0 || (counts['failed'] ?? 0) > 0) return;
     await this.dataSource.transaction(async (tx) => {
       const [rows]: [unknown[], number] = await tx.query(
-        `UPDATE activation_members SET state = 'removed', last_sync_run_id = $2, updated_at = now()
+        `UPDATE activation_members SET state = 'removed', identifiers = NULL, last_sync_run_id = $2, updated_at = now()
          WHERE activation_id = $1 AND state = 'present' AND last_sync_run_id IS DISTINCT FROM $2 RETURNING profile_id`,
         [setup.activation.id, setup.run.id],
       );
@@ -519,7 +519,7 @@ export class SyncRunner {
        SELECT $1, t.profile_id, $3, t.identifiers, $4, now(), CASE WHEN $3 IN ('present', 'sent') THEN now() END
        FROM unnest($2::uuid[], $5::jsonb[]) AS t(profile_id, identifiers)
        ON CONFLICT (activation_id, profile_id) DO UPDATE
-         SET state = excluded.state, identifiers = coalesce(excluded.identifiers, activation_members.identifiers),
+         SET state = excluded.state, identifiers = excluded.identifiers,
              last_sync_run_id = excluded.last_sync_run_id, updated_at = now(),
              delivered_at = coalesce(excluded.delivered_at, activation_members.delivered_at)`,
       [
@@ -527,6 +527,8 @@ export class SyncRunner {
         members.map((member) => member.profileId),
         state,
         setup.run.id,
+        // A delivered remove forgets the identifiers: the vendor no longer holds them, and an erased
+        // person's must not outlive the removal (privacy deletion, issue #16).
         members.map((member) => (state === 'removed' ? null : JSON.stringify(deliveredIdentifiers(member)))),
       ],
     );

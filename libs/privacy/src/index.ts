@@ -1,3 +1,4 @@
+export * from './audit-digest';
 export * from './deletion-request.schema';
 export * from './privacy-deletion.service';
 export * from './privacy.module';

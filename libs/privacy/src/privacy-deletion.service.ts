@@ -1,17 +1,35 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SyncService } from '@audiencekit/activation';
-import { ApiException } from '@audiencekit/server-core';
+import { ApiException, APP_CONFIG, AppConfig, SecretBox } from '@audiencekit/server-core';
+import { AuditDigest, auditDigest } from './audit-digest';
 import { DeletionRequest } from './deletion-request.schema';
+import {
+  activationsHolding,
+  clearDeliveredIdentifiers,
+  deleteEvents,
+  deleteIdentities,
+  emptyProfiles,
+  findDeletionAudit,
+  forgetVendorTexts,
+  identifiersOf,
+  insertDeletionAudit,
+  lockProfilesOf,
+  suppressAll,
+} from './privacy-deletion.repository';
 
 /** What a deletion did: the API's 202 body and the audit record (no personal data in either). */
 export interface DeletionRecord {
   id: string;
   identifierType: string;
-  /** sha256 of the normalised identifier: lets an auditor check "was X deleted?" without storing X here. */
-  valueSha256: string;
+  /**
+   * HMAC-SHA256 of the normalised identifier under a key derived from AK_SECRETS_KEYS (see
+   * audit-digest.ts): lets the server check "was X deleted?" without storing X, and cannot be
+   * reversed by hashing guesses. null when the server has no key ring (then nothing is stored).
+   */
+  valueHmac: AuditDigest | null;
   requestedAt: string;
   requestedBy: string | null;
   /** Profile ids (pseudonymous) whose data was erased; the rows stay as empty tombstones. */
@@ -37,16 +55,21 @@ const SUPPRESSION_REASON = 'deleted on request (privacy)';
  * members, exposures and membership history refer to it by id, and lift reports stay correct);
  * the suppression entries (they must hold the identifier to match future data); the identifiers
  * stored on `activation_members` until the removal has been delivered (it is what the vendor
- * holds, and what the remove call must name); an audit row with a sha256 of the identifier.
+ * holds, and what the remove call must name; the delivered remove clears them); an audit row with
+ * a keyed hash of the identifier (or none without a key ring).
  */
 @Injectable()
 export class PrivacyDeletionService {
   private readonly logger = new Logger(PrivacyDeletionService.name);
+  private readonly box: SecretBox | null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly syncs: SyncService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.box = config.AK_SECRETS_KEYS ? new SecretBox(config.AK_SECRETS_KEYS) : null;
+  }
 
   async delete(request: DeletionRequest, requestedBy: string | null = null): Promise<DeletionRecord> {
     const id = randomUUID();
@@ -56,7 +79,7 @@ export class PrivacyDeletionService {
     const record: DeletionRecord = {
       id,
       identifierType: request.identifierType,
-      valueSha256: sha256(request.value),
+      valueHmac: auditDigest(this.box, request.value),
       requestedAt: new Date().toISOString(),
       requestedBy,
       profileIds: erased.profileIds,
@@ -64,70 +87,38 @@ export class PrivacyDeletionService {
       suppressions: erased.suppressions,
       removals,
     };
-    await this.dataSource.query(
-      `INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, 'privacy.deletion', 'privacy_deletion', $2, $3)`,
-      [requestedBy, id, JSON.stringify(record)],
-    );
+    await insertDeletionAudit(this.dataSource.manager, id, requestedBy, record);
     this.logger.log({ deletionId: id, profiles: erased.profileIds.length, removals: removals.length }, 'privacy deletion done');
     return record;
   }
 
   /** The audit record of a deletion (404 `deletion_not_found`). */
   async get(id: string): Promise<DeletionRecord> {
-    const rows: { details: DeletionRecord }[] = await this.dataSource.query(
-      `SELECT details FROM audit_log WHERE action = 'privacy.deletion' AND object_type = 'privacy_deletion' AND object_id = $1`,
-      [id],
-    );
-    if (!rows[0]) throw new ApiException(404, 'deletion_not_found', `no privacy deletion ${id}`);
-    return rows[0].details;
+    const record = await findDeletionAudit<DeletionRecord>(this.dataSource.manager, id);
+    if (!record) throw new ApiException(404, 'deletion_not_found', `no privacy deletion ${id}`);
+    return record;
   }
 
   /** One transaction: either the person is fully erased and suppressed, or nothing changed. */
   private async erase(manager: EntityManager, request: DeletionRequest) {
-    const profileIds = await this.profilesOf(manager, request);
-    const identifiers: { type: string; value: string }[] = profileIds.length
-      ? await manager.query(`SELECT DISTINCT type, value FROM identities WHERE profile_id = ANY($1::uuid[])`, [profileIds])
-      : [];
+    const profileIds = await lockProfilesOf(manager, { type: request.identifierType, value: request.value });
+    const identifiers = await identifiersOf(manager, profileIds);
     // The requested identifier is suppressed even when we hold nothing for it (erasure requested
     // before any data arrived must still keep that person out of every send).
-    const suppressed = [
-      { type: request.identifierType, value: request.value },
-      ...identifiers,
-      ...profileIds.map((profileId) => ({ type: 'profile_id', value: profileId })),
-    ];
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason)
-       SELECT type, value, 'all', $3 FROM unnest($1::text[], $2::text[]) AS s(type, value)
-       ON CONFLICT (identifier_type, identifier_value, channel) DO NOTHING RETURNING id`,
-      [suppressed.map((entry) => entry.type), suppressed.map((entry) => entry.value), SUPPRESSION_REASON],
+    const suppressions = await suppressAll(
+      manager,
+      [{ type: request.identifierType, value: request.value }, ...identifiers, ...profileIds.map((profileId) => ({ type: 'profile_id', value: profileId }))],
+      SUPPRESSION_REASON,
     );
-    const activations: { activation_id: string }[] = profileIds.length
-      ? await manager.query(`SELECT DISTINCT activation_id FROM activation_members WHERE profile_id = ANY($1::uuid[]) AND state = 'present' ORDER BY activation_id`, [profileIds])
-      : [];
+    const activationIds = await activationsHolding(manager, profileIds);
     // Delivered identifiers are kept only where the vendor still holds the person (the remove
-    // call must name them); on every other row (removed, sent, rejected, failed) they go now.
-    await manager.query(`UPDATE activation_members SET identifiers = NULL WHERE profile_id = ANY($1::uuid[]) AND state <> 'present'`, [profileIds]);
-    const events = await affected(manager, `DELETE FROM events WHERE profile_id = ANY($1::uuid[])`, [profileIds]);
-    const identities = await affected(manager, `DELETE FROM identities WHERE profile_id = ANY($1::uuid[])`, [profileIds]);
-    await manager.query(
-      `UPDATE profiles SET traits = '{}', trait_timestamps = '{}', first_seen_at = NULL, last_seen_at = NULL, deleted_at = coalesce(deleted_at, now()), updated_at = now()
-        WHERE id = ANY($1::uuid[])`,
-      [profileIds],
-    );
-    return { profileIds, activationIds: activations.map((row) => row.activation_id), deleted: { events, identities }, suppressions: inserted.length };
-  }
-
-  /** The profile holding the identifier, and every profile merged into it; locked for the erasure. */
-  private async profilesOf(manager: EntityManager, request: DeletionRequest): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
-      `WITH RECURSIVE owner AS (
-         SELECT profile_id AS id FROM identities WHERE type = $1 AND value = $2
-         UNION SELECT p.id FROM profiles p JOIN owner o ON p.merged_into = o.id
-       )
-       SELECT p.id FROM profiles p JOIN owner o ON o.id = p.id ORDER BY p.id FOR UPDATE OF p`,
-      [request.identifierType, request.value],
-    );
-    return rows.map((row) => row.id);
+    // call must name them, and the delivered remove clears them); on every other row they go now.
+    await clearDeliveredIdentifiers(manager, profileIds);
+    await forgetVendorTexts(manager, profileIds, [request.value, ...identifiers.map((identifier) => identifier.value)]);
+    const events = await deleteEvents(manager, profileIds);
+    const identities = await deleteIdentities(manager, profileIds);
+    await emptyProfiles(manager, profileIds);
+    return { profileIds, activationIds, deleted: { events, identities }, suppressions };
   }
 
   private async requestRemoval(deletionId: string, activationId: string, requestedBy: string | null): Promise<DeletionRecord['removals'][number]> {
@@ -141,14 +132,4 @@ export class PrivacyDeletionService {
       return { activationId, syncRunId: null, note };
     }
   }
-}
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-/** Rows affected by a DELETE (TypeORM answers `[rows, count]` on Postgres). */
-async function affected(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
-  const result: unknown = await manager.query(sql, params);
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }

@@ -1,3 +1,4 @@
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { SyncService } from '@audiencekit/activation';
 import { connectorErrorFromHttp, defineConnector, delivered } from '@audiencekit/connector-sdk';
@@ -5,7 +6,7 @@ import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/te
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../test/api-test-app';
-import { callApi, startActivationsTestApi } from '../activations/__tests__/activations-test-app';
+import { callApi, startActivationsTestApi, TEST_SECRETS_KEYS } from '../activations/__tests__/activations-test-app';
 import { basicAuth } from '../tracking/__tests__/tracking-test-kit';
 
 /** A tiny list connector (adds and removes by email) talking to the fake vendor over HTTP. */
@@ -41,10 +42,26 @@ describe('privacy deletion through the API', () => {
   let marketer: string;
   let writeKey: string;
   let activationId: string;
+  let firstRunId: string;
   const list = new Set<string>();
   const query = async <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
   const track = (path: string, body: unknown) =>
     fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { authorization: basicAuth(writeKey), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  /** Every row of every table (pg-boss's included), as text, that contains one of `needles`. */
+  const rowsMentioning = async (needles: string[]) => {
+    const tables: { schema: string; name: string }[] = await query(
+      `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+        WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+    );
+    expect(tables.map((table) => `${table.schema}.${table.name}`)).toEqual(expect.arrayContaining(['public.audit_log', 'public.activation_members', 'pgboss.job']));
+    const found: { table: string; needle: string }[] = [];
+    for (const table of tables) {
+      const rows: { row: string }[] = await query(`SELECT t::text AS row FROM "${table.schema}"."${table.name}" t`);
+      for (const { row } of rows) for (const needle of needles) if (row.toLowerCase().includes(needle.toLowerCase())) found.push({ table: table.name, needle });
+    }
+    return found.sort((a, b) => `${a.table}${a.needle}`.localeCompare(`${b.table}${b.needle}`));
+  };
+  const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
   const profileIdOf = async (email: string) => (await query(`SELECT profile_id FROM identities WHERE type = 'email' AND value = $1`, [email]))[0]?.profile_id as string | undefined;
   /** Runs a queued sync in this process, as a worker would. */
   const runSync = async (runId: string) => {
@@ -86,6 +103,7 @@ describe('privacy deletion through the API', () => {
     activationId = activation.body.id;
     const first = await callApi(api.baseUrl, marketer, 'POST', `/activations/${activationId}/sync`, {});
     expect(first.status).toBe(202);
+    firstRunId = first.body.id;
     expect(await runSync(first.body.id)).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ added: 2 }) });
     expect([...list].sort()).toEqual(['ann@example.com', 'bob@example.com']);
   }, 60_000);
@@ -114,11 +132,18 @@ describe('privacy deletion through the API', () => {
     const [old] = await query(`INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, status)
       SELECT 'old', segment_id, destination_id, 'mirror', 0, 'old-salt', 'paused' FROM activations WHERE id = $1 RETURNING id`, [activationId]);
     await query(`INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'removed', '{"email": "ann@example.com"}')`, [old.id, ann]);
+    // Vendors echo addresses in their answers: a rejection reason, a failed batch and a run error naming ann.
+    await query(`INSERT INTO sync_rejections (sync_run_id, profile_id, kind, reason) VALUES ($1, $2, 'rejected', 'mailbox ann@example.com bounced')`, [firstRunId, ann]);
+    await query(`INSERT INTO sync_batches (sync_run_id, seq, action, profile_ids, idempotency_key, status, error) VALUES ($1, 99, 'add', ARRAY[$2::uuid, $3::uuid], 'k99', 'failed', 'HTTP 400: +447911123456 is not a mobile number')`, [firstRunId, ann, bob]);
+    await query(`UPDATE sync_runs SET errors = coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('kind', 'batch_failed', 'reason', 'invalid contact u-ann <ann@example.com>')) WHERE id = $1`, [firstRunId]);
+    // The scan below sees the person's data where it lives (so its empty answer after the erasure means something).
+    const before = new Set((await rowsMentioning(['ann@example.com', '+447911123456'])).map((row) => row.table));
+    expect([...before]).toEqual(expect.arrayContaining(['activation_members', 'events', 'identities', 'profiles', 'sync_batches', 'sync_rejections', 'sync_runs']));
     const response = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', { identifierType: 'email', value: ' Ann@Example.com ' });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({
       identifierType: 'email',
-      valueSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      valueHmac: { keyId: 'test1', hmacSha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
       profileIds: [ann],
       deleted: { events: 2, identities: 4 },
       suppressions: 5, // email, phone, user_id, anonymous_id, profile_id
@@ -144,10 +169,13 @@ describe('privacy deletion through the API', () => {
       { identifier_type: 'profile_id', identifier_value: ann, channel: 'all' },
       { identifier_type: 'user_id', identifier_value: 'u-ann', channel: 'all' },
     ]);
-    // The audit trail keeps a hash, never the address itself.
+    // The audit trail keeps a keyed hash (HMAC under a key derived from the secrets key ring), never
+    // the address nor its plain sha256 (which anyone can recompute from a guessed address).
     const audit = await query(`SELECT action, details::text AS details FROM audit_log WHERE action LIKE '%privacy%' ORDER BY id`);
     expect(audit.map((row) => row.action)).toEqual(['privacy.deletion', 'POST /privacy/deletions']);
-    expect(audit.filter((row) => row.details.toLowerCase().includes('ann@example.com'))).toEqual([]);
+    expect(audit.filter((row) => row.details.toLowerCase().includes('ann@example.com') || row.details.includes(sha256('ann@example.com')))).toEqual([]);
+    const auditKey = Buffer.from(hkdfSync('sha256', Buffer.from(TEST_SECRETS_KEYS.split(':')[1], 'base64'), Buffer.alloc(0), 'audiencekit privacy audit v1', 32));
+    expect(response.body.valueHmac.hmacSha256).toBe(createHmac('sha256', auditKey).update('ann@example.com', 'utf8').digest('hex'));
     const record = await callApi(api.baseUrl, admin, 'GET', `/privacy/deletions/${response.body.id}`);
     expect(record.body).toEqual(response.body);
 
@@ -155,7 +183,21 @@ describe('privacy deletion through the API', () => {
     const removal = await runSync(response.body.removals[0].syncRunId);
     expect(removal).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ removed: 1 }) });
     expect([...list]).toEqual(['bob@example.com']);
-    expect(await query(`SELECT state FROM activation_members WHERE profile_id = $1 AND activation_id = $2`, [ann, activationId])).toEqual([{ state: 'removed' }]);
+    expect(await query(`SELECT state, identifiers FROM activation_members WHERE profile_id = $1 AND activation_id = $2`, [ann, activationId])).toEqual([{ state: 'removed', identifiers: null }]);
+
+    // Vendor texts that named her are replaced whole (the entries keep their kind), never cut into.
+    expect((await query(`SELECT errors FROM sync_runs WHERE id = $1`, [firstRunId]))[0].errors).toEqual(
+      expect.arrayContaining([{ kind: 'batch_failed', message: 'erased: it named a person deleted on request' }]),
+    );
+    expect(await query(`SELECT error FROM sync_batches WHERE sync_run_id = $1 AND seq = 99`, [firstRunId])).toEqual([{ error: 'erased: it named a person deleted on request' }]);
+    expect(await query(`SELECT count(*)::int AS n FROM sync_rejections WHERE profile_id = $1`, [ann])).toEqual([{ n: 0 }]);
+
+    // After the erasure and the removal run, nothing in the database names ann but her suppression
+    // entries: every row of every table is scanned for each identifier and the email's sha256.
+    const identifiers = ['ann@example.com', '+447911123456', 'u-ann', 'anon-ann'];
+    expect(await rowsMentioning([...identifiers, sha256('ann@example.com')])).toEqual(
+      ['anon-ann', 'ann@example.com', '+447911123456', 'u-ann'].map((needle) => ({ table: 'suppressions', needle })).sort((a, b) => a.needle.localeCompare(b.needle)),
+    );
   });
 
   it('never makes a contactable profile again from a later identify with the same email', async () => {

@@ -8,7 +8,7 @@ const idParamsSchema = z.object({ id: z.uuid() });
 const deletionRecordSchema = z.object({
   id: z.uuid(),
   identifierType: z.string(),
-  valueSha256: z.string(),
+  valueHmac: z.object({ keyId: z.string(), hmacSha256: z.string() }).nullable().describe('HMAC-SHA256 of the identifier under a key derived from AK_SECRETS_KEYS; null when no key ring is configured'),
   requestedAt: z.string(),
   requestedBy: z.string().nullable(),
   profileIds: z.array(z.string()),

@@ -45,10 +45,15 @@ describe('sync diff', () => {
     expect(second.run.status).toBe('succeeded');
     expect(connector.received('upsert').sort()).toEqual(treatmentOf('mirror-salt', 0.1, arriving).sort());
     expect(connector.received('remove').sort()).toEqual(treatmentOf('mirror-salt', 0.1, leaving).sort());
-    const states = await db.dataSource.query(`SELECT state, count(*)::int AS n FROM activation_members WHERE activation_id = $1 GROUP BY state ORDER BY state`, [activationId]);
+    // A delivered remove forgets the identifiers it sent (the vendor no longer holds them; issue #16).
+    const states = await db.dataSource.query(
+      `SELECT state, count(*)::int AS n, count(identifiers)::int AS with_identifiers FROM activation_members WHERE activation_id = $1 GROUP BY state ORDER BY state`,
+      [activationId],
+    );
+    const present = treatmentOf('mirror-salt', 0.1, [...profileIds.slice(10), ...arriving]).length;
     expect(states).toEqual([
-      { state: 'present', n: treatmentOf('mirror-salt', 0.1, [...profileIds.slice(10), ...arriving]).length },
-      { state: 'removed', n: treatmentOf('mirror-salt', 0.1, leaving).length },
+      { state: 'present', n: present, with_identifiers: present },
+      { state: 'removed', n: treatmentOf('mirror-salt', 0.1, leaving).length, with_identifiers: 0 },
     ]);
 
     // Nothing changed: a third run sends nothing at all.

@@ -60,10 +60,14 @@ describe('sync full resync (replace)', () => {
     expect(new Set(replaced.map((call) => call.batch.replaceKey))).toEqual(new Set([run.id]));
     expect(replaced.every((call) => call.members.length <= 7 && call.batch.estimatedTotal === 37)).toBe(true);
     expect(run.counts).toMatchObject({ replaced: staying.length, removed: 4 });
-    const states = await db.dataSource.query(`SELECT state, count(*)::int AS n FROM activation_members WHERE activation_id = $1 GROUP BY state ORDER BY state`, [activationId]);
+    // Members the replace dropped keep no identifiers: the vendor no longer holds them (issue #16).
+    const states = await db.dataSource.query(
+      `SELECT state, count(*)::int AS n, count(identifiers)::int AS with_identifiers FROM activation_members WHERE activation_id = $1 GROUP BY state ORDER BY state`,
+      [activationId],
+    );
     expect(states).toEqual([
-      { state: 'present', n: staying.length },
-      { state: 'removed', n: 4 },
+      { state: 'present', n: staying.length, with_identifiers: staying.length },
+      { state: 'removed', n: 4, with_identifiers: 0 },
     ]);
 
     // Back to diffs: nothing changed, nothing is sent.

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -58,6 +58,16 @@ export class SecretBox {
     } catch {
       throw new SecretBoxException('tampered', 'secret failed authentication (wrong key or altered ciphertext)');
     }
+  }
+
+  /**
+   * A 32-byte key for another purpose (e.g. keyed hashes in audit records), derived from the
+   * current key with HKDF-SHA256 (empty salt, `info` = purpose), so no second secret has to be
+   * configured and the ring's key never leaves this class. Returns the id of the key it came from:
+   * after a rotation, derive with `keyId` to recompute an older value (while that key is listed).
+   */
+  deriveKey(purpose: string, keyId = this.currentKeyId): { keyId: string; key: Buffer } {
+    return { keyId, key: Buffer.from(hkdfSync('sha256', this.key(keyId), Buffer.alloc(0), purpose, KEY_BYTES)) };
   }
 
   /** True when `sealed` was made with an older key and should be re-sealed. */
