@@ -32,7 +32,7 @@ export function customerRow(values: string[], columns: ColumnMap, importedAt: Da
   if (cell('email')) traits['email'] = cell('email');
   if (cell('phone')) traits['phone'] = cell('phone');
   for (const column of columns.extra) {
-    const value = cellValue(values[column.index] ?? '');
+    const value = column.name === 'unsubscribed' ? consentCell(values[column.index] ?? '') : cellValue(values[column.index] ?? '');
     if (value !== undefined) traits[column.name] = value;
   }
   let timestamp = importedAt;
@@ -42,4 +42,15 @@ export function customerRow(values: string[], columns: ColumnMap, importedAt: Da
     timestamp = parsed;
   }
   return { kind: 'message', type: 'identify', message: { userId: id, traits, timestamp: timestamp.toISOString() } };
+}
+
+/**
+ * An `unsubscribed` cell: `true` / `false` (any case, as spreadsheets write them) become booleans,
+ * because activation suppresses on `unsubscribed === true` only; anything else stays as written.
+ */
+function consentCell(text: string): boolean | string | number | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return cellValue(text);
 }

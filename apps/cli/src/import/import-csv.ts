@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { parse } from 'csv-parse';
 import { SingleBar } from 'cli-progress';
 import { IngestionService, parseTrackingMessage, TrackingEvent } from '@audiencekit/ingestion';
 import { ColumnMap } from './csv-columns';
+import { csvRecords, splitFields } from './csv-records';
 import { customerColumns, customerRow } from './customers.mapping';
 import { orderColumns, orderRow } from './orders.mapping';
 import { RowOutcome } from './row-outcome';
@@ -20,7 +20,15 @@ export interface ImportOptions {
   /** Called for every rejected row (the summary keeps only the first MAX_KEPT_REJECTIONS). */
   onRejected?: (line: number, reason: string) => void;
   now?: Date;
+  /** Bytes one row may take (default `MAX_ROW_BYTES`); a longer row is rejected without being held in memory. */
+  maxRowBytes?: number;
 }
+
+/**
+ * Default bound of one row: 1 MiB, thirty times the 32 KB a message may take once mapped (a row
+ * that long is rejected by that limit anyway), and what bounds the importer's memory per row.
+ */
+export const MAX_ROW_BYTES = 1024 * 1024;
 
 export interface ImportSummary {
   file: string;
@@ -52,11 +60,13 @@ const KINDS: Record<ImportKind, { columns: (header: string[]) => ColumnMap | str
 };
 
 /**
- * Streams a CSV file into the ingestion service: rows are parsed one at a time (csv-parse), mapped
- * to Segment-spec calls, validated by the same parser as the HTTP API, and written in batches
- * through IngestionService (stitching, dedupe, one transaction per batch). Memory stays flat
- * whatever the file size. Message ids derive from the row content (and its occurrence, for exact
- * duplicate rows), so importing the same file twice stores nothing new.
+ * Streams a CSV file into the ingestion service: rows are read one at a time (`csvRecords`, at most
+ * `maxRowBytes` each), decoded as strict UTF-8, mapped to Segment-spec calls, validated by the same
+ * parser as the HTTP API, and written in batches through IngestionService (stitching, dedupe, one
+ * transaction per batch). Memory stays flat whatever the file and its rows. A row too long, not
+ * UTF-8 or not readable as CSV is rejected with its line number and the import goes on. Message ids
+ * derive from the row content (and its occurrence, for exact duplicate rows), so importing the same
+ * file twice stores nothing new.
  */
 export async function importCsv(ingestion: IngestionService, options: ImportOptions): Promise<ImportSummary> {
   const started = process.hrtime.bigint();
@@ -76,20 +86,9 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
   const size = statSync(options.file).size;
   const bar = options.progress ? new SingleBar({ format: '{bar} {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true }) : undefined;
   bar?.start(size, 0, { rows: 0 });
-  const parser = createReadStream(options.file).pipe(
-    parse({
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        summary.rowsRead += 1;
-        reject((error as { lines?: number } | undefined)?.lines ?? 0, `not readable as CSV: ${error?.message ?? 'unknown error'}`);
-        return undefined;
-      },
-    }),
-  );
+  const maxRowBytes = options.maxRowBytes ?? MAX_ROW_BYTES;
+  // Fatal: a byte sequence that is not UTF-8 rejects its row instead of becoming U+FFFD silently.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
   let columns: ColumnMap | undefined;
   let header: string[] = [];
@@ -104,7 +103,29 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
     batch = [];
   };
 
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+  for await (const row of csvRecords(createReadStream(options.file), maxRowBytes)) {
+    const line = row.line;
+    if (row.kind === 'too_long') {
+      if (!columns) throw new ImportFileException(`the header row is longer than ${maxRowBytes} bytes`);
+      summary.rowsRead += 1;
+      reject(line, `the row is longer than ${maxRowBytes} bytes (${row.length} bytes): not read`);
+      continue;
+    }
+    const text = decodeRow(utf8, row.bytes, !columns);
+    if (text === '' || text === '\r') continue;
+    if (text === null) {
+      if (!columns) throw new ImportFileException('the header row is not valid UTF-8 text: save the file as UTF-8');
+      summary.rowsRead += 1;
+      reject(line, 'the row is not valid UTF-8 text: save the file as UTF-8');
+      continue;
+    }
+    const record = splitFields(text);
+    if (!Array.isArray(record)) {
+      if (!columns) throw new ImportFileException(`the header row is not readable as CSV: ${record.problem}`);
+      summary.rowsRead += 1;
+      reject(line, `not readable as CSV: ${record.problem}`);
+      continue;
+    }
     if (!columns) {
       header = record;
       const mapped = kind.columns(header);
@@ -116,7 +137,6 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
       continue;
     }
     summary.rowsRead += 1;
-    const line = info.lines;
     if (record.length !== header.length) {
       reject(line, `expected ${header.length} fields, found ${record.length}`);
       continue;
@@ -141,7 +161,7 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
       batch.push(parsed.event);
       if (batch.length >= batchSize) await flush();
     }
-    if (bar && summary.rowsRead % 500 === 0) bar.update(info.bytes, { rows: summary.rowsRead.toLocaleString('en-US') });
+    if (bar && summary.rowsRead % 500 === 0) bar.update(row.bytesRead, { rows: summary.rowsRead.toLocaleString('en-US') });
   }
   if (!columns) throw new ImportFileException('the file is empty: a header row is needed');
   await flush();
@@ -149,6 +169,16 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
   bar?.stop();
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;
+}
+
+/** A row's text, or null when it is not UTF-8; the file's first row loses its byte order mark. */
+function decodeRow(decoder: TextDecoder, bytes: Buffer, first: boolean): string | null {
+  try {
+    const text = decoder.decode(bytes);
+    return first && text.startsWith('\uFEFF') ? text.slice(1) : text;
+  } catch {
+    return null;
+  }
 }
 
 /** The summary as ops read it: counts, then the first rejected rows with their line numbers. */
