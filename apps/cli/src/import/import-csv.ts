@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import { TextDecoder } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { IngestionService, parseTrackingMessage, TrackingEvent } from '@audiencekit/ingestion';
 import { ColumnMap } from './csv-columns';
