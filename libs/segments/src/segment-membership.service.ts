@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SegmentRunEntity, SegmentVersionEntity } from '@audiencekit/persistence';
+import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { SegmentsService } from './segments.service';
 
@@ -16,22 +17,33 @@ export interface MemberAsOf {
 /** Reads of membership: preview, run history, who was a member at a time, overlap. */
 @Injectable()
 export class SegmentMembershipService {
+  /** The analytics pool (DatabaseModule provides it); tests that build the service by hand use their data source. */
+  private readonly analytics: Pick<AnalyticsDatabase, 'run'>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly segments: SegmentsService,
     private readonly definitions: SegmentDefinitionGate,
-  ) {}
+    @Optional() analytics?: AnalyticsDatabase,
+  ) {
+    this.analytics = analytics ?? { run: (work) => work(dataSource.manager) };
+  }
 
-  /** Size and a sample of a definition's members, computed in Postgres and saved nowhere. */
+  /**
+   * Size and a sample of a definition's members, computed in Postgres and saved nowhere — on the
+   * analytics pool (bounded, with a statement timeout), never on the pool tracking needs.
+   */
   async preview(rawDefinition: unknown, sampleSize = 10, now = new Date()): Promise<{ size: number; sample: string[] }> {
     const definition = this.definitions.parse(rawDefinition);
     const query = this.definitions.compile(definition, now);
-    const [{ size }] = await this.dataSource.query(`SELECT count(DISTINCT q.profile_id)::int AS size FROM (${query.text}) q`, query.values);
-    const sample: { profile_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT q.profile_id FROM (${query.text}) q ORDER BY q.profile_id LIMIT ${Math.max(0, Math.min(100, Math.trunc(sampleSize)))}`,
-      query.values,
-    );
-    return { size, sample: sample.map((row) => row.profile_id) };
+    return this.analytics.run(async (manager) => {
+      const [{ size }] = await manager.query(`SELECT count(DISTINCT q.profile_id)::int AS size FROM (${query.text}) q`, query.values);
+      const sample: { profile_id: string }[] = await manager.query(
+        `SELECT DISTINCT q.profile_id FROM (${query.text}) q ORDER BY q.profile_id LIMIT ${Math.max(0, Math.min(100, Math.trunc(sampleSize)))}`,
+        query.values,
+      );
+      return { size, sample: sample.map((row) => row.profile_id) };
+    });
   }
 
   async runs(segmentId: string, page: { limit: number; offset: number }): Promise<{ items: SegmentRunEntity[]; total: number }> {
@@ -79,16 +91,18 @@ export class SegmentMembershipService {
     };
   }
 
-  /** Current sizes of two segments and of their intersection. */
+  /** Current sizes of two segments and of their intersection (on the analytics pool). */
   async overlap(segmentId: string, otherId: string): Promise<{ size: number; otherSize: number; intersection: number }> {
     await this.segments.findLive(this.dataSource.manager, segmentId);
     await this.segments.findLive(this.dataSource.manager, otherId);
-    const [row] = await this.dataSource.query(
+    const [row] = await this.analytics.run((manager) =>
+      manager.query(
       `SELECT (SELECT count(*) FROM segment_memberships WHERE segment_id = $1)::int AS size,
               (SELECT count(*) FROM segment_memberships WHERE segment_id = $2)::int AS other_size,
               (SELECT count(*) FROM segment_memberships a JOIN segment_memberships b ON b.profile_id = a.profile_id AND b.segment_id = $2
                 WHERE a.segment_id = $1)::int AS intersection`,
       [segmentId, otherId],
+      ),
     );
     return { size: row.size, otherSize: row.other_size, intersection: row.intersection };
   }

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
-import { ApiException } from '@audiencekit/server-core';
+import { AnalyticsDatabase, ApiException } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segmentation';
 import { ChooseKView, ModelSegmentsService, StoredClusterModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
@@ -36,11 +36,17 @@ export interface VersionView {
 /** Segments and their immutable versions. Every change of definition is a new version. */
 @Injectable()
 export class SegmentsService {
+  /** The analytics pool (DatabaseModule provides it); tests that build the service by hand use their data source. */
+  private readonly analytics: Pick<AnalyticsDatabase, 'run'>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly definitions: SegmentDefinitionGate,
     private readonly models: ModelSegmentsService = new ModelSegmentsService(),
-  ) {}
+    @Optional() analytics?: AnalyticsDatabase,
+  ) {
+    this.analytics = analytics ?? { run: (work) => work(dataSource.manager) };
+  }
 
   /** `now` is the fit time of a cluster / propensity model (tests pass the data's own clock). */
   async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
@@ -118,7 +124,7 @@ export class SegmentsService {
     if (definition.type !== 'cluster') {
       throw new ApiException(400, 'not_a_cluster_definition', 'choosing k needs a cluster definition', [{ path: 'definition.type', message: `must be "cluster", got "${definition.type}"` }]);
     }
-    return this.models.chooseK(this.dataSource.manager, definition, now, range);
+    return this.analytics.run((manager) => this.models.chooseK(manager, definition, now, range));
   }
 
   async get(id: string): Promise<SegmentView> {
