@@ -1,0 +1,103 @@
+import type { Condition, EventCondition } from './definition.schema';
+import { parseWindow } from './window';
+
+/**
+ * What a rules definition may cost Postgres, in units: the number of conditions alone let through
+ * 120 aggregate conditions (each a grouped pass over the events of its name) that held twelve
+ * connections for minutes. The weights follow what each leaf compiles to (compile-sql.ts).
+ */
+export const DEFINITION_COST = {
+  budget: 800,
+  /** A group (`all` / `any` / `not`). */
+  group: 1,
+  trait: 1,
+  /** A join on the current memberships of another segment. */
+  segment: 2,
+  /** A pass over the events of one name: `event` with a count, `frequency`. */
+  eventCount: 4,
+  /** A grouped pass with an aggregate of a JSON property: `event` with `aggregate`. */
+  eventAggregate: 8,
+  /** The latest event of each profile, over all time. */
+  recency: 6,
+  /** Each `where` property filter of an event condition. */
+  propertyFilter: 1,
+  /** Windows over more than a year (or `ever`) read more rows: the leaf costs this much more. */
+  longWindowFactor: 1.5,
+  longWindowDays: 365,
+} as const;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The cost of a condition tree in units (see DEFINITION_COST). Iterative, so it is safe on any
+ * tree the schema accepted.
+ *
+ * @example definitionCost({ type: 'all', conditions: [{ type: 'trait', trait: 'plan', operator: 'exists' }] }) // → 2
+ */
+export function definitionCost(root: Condition): number {
+  let total = 0;
+  const pending: Condition[] = [root];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    switch (node.type) {
+      case 'all':
+      case 'any':
+        total += DEFINITION_COST.group;
+        pending.push(...node.conditions);
+        break;
+      case 'not':
+        total += DEFINITION_COST.group;
+        pending.push(node.condition);
+        break;
+      case 'trait':
+        total += DEFINITION_COST.trait;
+        break;
+      case 'segment':
+        total += DEFINITION_COST.segment;
+        break;
+      case 'recency':
+        total += DEFINITION_COST.recency;
+        break;
+      case 'frequency':
+        total += windowed(DEFINITION_COST.eventCount, node.window);
+        break;
+      case 'event':
+        total += windowed(eventBase(node), node.window);
+        break;
+    }
+  }
+  return total;
+}
+
+/** The message of a refusal: the cost, the budget and the weights, so the marketer can see what to cut. */
+export function overBudgetMessage(cost: number): string {
+  const c = DEFINITION_COST;
+  return (
+    `costs ${cost} units; at most ${c.budget} are allowed (aggregate event conditions cost ${c.eventAggregate}, event and frequency ${c.eventCount}, ` +
+    `recency ${c.recency}, segment ${c.segment}, trait ${c.trait}, +${c.propertyFilter} per property filter and ${c.group} per group; ` +
+    `× ${c.longWindowFactor} for windows over ${c.longWindowDays} days or ever)`
+  );
+}
+
+function eventBase(node: EventCondition): number {
+  const base = node.aggregate ? DEFINITION_COST.eventAggregate : DEFINITION_COST.eventCount;
+  return base + DEFINITION_COST.propertyFilter * (node.where?.length ?? 0);
+}
+
+function windowed(cost: number, window: string): number {
+  return isLongWindow(window) ? Math.ceil(cost * DEFINITION_COST.longWindowFactor) : cost;
+}
+
+function isLongWindow(text: string): boolean {
+  const { window } = parseWindow(text);
+  const limit = DEFINITION_COST.longWindowDays * DAY_MS;
+  switch (window?.kind) {
+    case 'ever':
+      return true;
+    case 'last':
+      return window.milliseconds > limit;
+    case 'between':
+      return window.to - window.from > limit;
+    default:
+      return false;
+  }
+}
