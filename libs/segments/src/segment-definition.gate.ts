@@ -4,6 +4,7 @@ import {
   compileSegmentSql,
   findSegmentReferenceCycle,
   isFittedDefinition,
+  parseNewSegmentDefinition,
   parseSegmentDefinition,
   SegmentDefinition,
   SegmentDefinitionException,
@@ -23,9 +24,10 @@ export interface CompiledQuery {
  */
 @Injectable()
 export class SegmentDefinitionGate {
+  /** A definition sent to be saved or previewed: the schema, then the cost budget (libs/segmentation). */
   parse(raw: unknown): SegmentDefinition & Record<string, unknown> {
     try {
-      return parseSegmentDefinition(raw) as SegmentDefinition & Record<string, unknown>;
+      return parseNewSegmentDefinition(raw) as SegmentDefinition & Record<string, unknown>;
     } catch (error) {
       if (error instanceof SegmentDefinitionException) {
         const details = error.issues.map((issue) => ({ path: issue.path ? `definition.${issue.path}` : 'definition', message: issue.message }));

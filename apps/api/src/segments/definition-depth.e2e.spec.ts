@@ -48,4 +48,16 @@ describe('segment definitions nested thousands deep', () => {
     const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM segment_versions`);
     expect(n).toBe(1);
   });
+
+  it('a definition over the cost budget (120 aggregate conditions) is a 400 naming definition.match, on preview and on save', async () => {
+    const conditions = Array.from({ length: 120 }, (_, index) => ({ type: 'event', event: 'Order Completed', window: 'last 30 days', aggregate: { function: 'sum', property: 'amount', operator: 'gt', value: index } }));
+    const definition = JSON.stringify({ type: 'rules', match: { type: 'any', conditions } });
+    for (const [method, path, body] of [['POST', '/segments/preview', `{"definition":${definition}}`], ['POST', '/segments', `{"key":"costly","name":"Costly","owner":"crm","definition":${definition}}`]]) {
+      const { status, body: answer } = await send(api.baseUrl, key, method, path, body);
+      expect({ path, status }).toEqual({ path, status: 400 });
+      expect(answer.details).toEqual([{ path: 'definition.match', message: expect.stringMatching(/^costs 961 units; at most 800 are allowed/) }]);
+    }
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM segments WHERE key = 'costly'`);
+    expect(n).toBe(0);
+  });
 });

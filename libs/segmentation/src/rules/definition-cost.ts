@@ -1,4 +1,4 @@
-import type { Condition, EventCondition } from './definition.schema';
+import { Condition, EventCondition, parseSegmentDefinition, SegmentDefinition, SegmentDefinitionException } from './definition.schema';
 import { parseWindow } from './window';
 
 /**
@@ -66,6 +66,21 @@ export function definitionCost(root: Condition): number {
     }
   }
   return total;
+}
+
+/**
+ * `parseSegmentDefinition` plus the cost budget: for a definition being saved or previewed. Stored
+ * definitions are read with `parseSegmentDefinition` alone, so a lower budget never makes a saved
+ * segment unreadable (its refreshes go on; a change of it must fit the budget).
+ *
+ * @throws SegmentDefinitionException with the path `match` when the definition is over budget.
+ */
+export function parseNewSegmentDefinition(raw: unknown): SegmentDefinition {
+  const definition = parseSegmentDefinition(raw);
+  if (definition.type !== 'rules') return definition;
+  const cost = definitionCost(definition.match);
+  if (cost > DEFINITION_COST.budget) throw new SegmentDefinitionException([{ path: 'match', message: overBudgetMessage(cost) }]);
+  return definition;
 }
 
 /** The message of a refusal: the cost, the budget and the weights, so the marketer can see what to cut. */

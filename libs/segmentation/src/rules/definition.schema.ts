@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { clusterDefinitionSchema, propensityDefinitionSchema, type ClusterDefinition, type PropensityDefinition } from '../models/model-definitions.schema';
 import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
 import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
-import { definitionCost, DEFINITION_COST, overBudgetMessage } from './definition-cost';
 import { jsonNestingProblem } from './json-nesting';
 import { parseIsoTimestamp } from './values';
 import { parseWindow } from './window';
@@ -120,9 +119,6 @@ export const rulesDefinitionSchema = z
     if (depth > DEFINITION_LIMITS.maxDepth) {
       context.addIssue({ code: 'custom', path: ['match'], message: `is nested ${depth} levels deep; at most ${DEFINITION_LIMITS.maxDepth} are allowed` });
     }
-    if (conditions > DEFINITION_LIMITS.maxConditions || depth > DEFINITION_LIMITS.maxDepth) return;
-    const cost = definitionCost(definition.match);
-    if (cost > DEFINITION_COST.budget) context.addIssue({ code: 'custom', path: ['match'], message: overBudgetMessage(cost) });
   });
 
 export type RulesDefinition = z.infer<typeof rulesDefinitionSchema>;

@@ -1,5 +1,5 @@
 import { compileSegmentSql } from './compile-sql';
-import { definitionCost } from './definition-cost';
+import { definitionCost, parseNewSegmentDefinition } from './definition-cost';
 import { parseSegmentDefinition, SegmentDefinitionException } from './definition.schema';
 import { evaluateSegment } from './evaluate';
 import { EXAMPLE_SEGMENTS } from './examples';
@@ -82,24 +82,37 @@ describe('segment definition schema', () => {
   });
 });
 
-describe('definition cost budget', () => {
+describe('definition cost budget (definitions being saved or previewed)', () => {
+  const newIssuesOf = (raw: unknown) => {
+    try {
+      parseNewSegmentDefinition(raw);
+    } catch (error) {
+      if (error instanceof SegmentDefinitionException) return error.issues;
+      throw error;
+    }
+    throw new Error('expected the definition to be refused');
+  };
   const aggregate = (index: number, window = 'last 30 days') => ({ type: 'event', event: 'Order Completed', window, aggregate: { function: 'sum', property: 'amount', operator: 'gt', value: index } });
   const trait = (index: number) => ({ type: 'trait', trait: `t${index}`, operator: 'equals', value: 'x' });
 
   it('refuses 120 aggregate conditions (the definition that exhausted the pool), naming the path, the cost and the budget', () => {
-    expect(issuesOf(rules({ type: 'any', conditions: Array.from({ length: 120 }, (_, index) => aggregate(index)) }))).toEqual([
+    expect(newIssuesOf(rules({ type: 'any', conditions: Array.from({ length: 120 }, (_, index) => aggregate(index)) }))).toEqual([
       { path: 'match', message: expect.stringMatching(/^costs 961 units; at most 800 are allowed \(aggregate event conditions cost 8/) },
     ]);
   });
 
   it('weighs long windows and property filters: 100 "ever" event conditions with two filters are over budget', () => {
     const filtered = { type: 'event', event: 'Page Viewed', window: 'ever', where: [{ property: 'a', operator: 'exists' }, { property: 'b', operator: 'exists' }] };
-    expect(issuesOf(rules({ type: 'all', conditions: Array.from({ length: 100 }, () => filtered) }))[0]).toEqual({ path: 'match', message: expect.stringMatching(/^costs 901 units/) });
+    expect(newIssuesOf(rules({ type: 'all', conditions: Array.from({ length: 100 }, () => filtered) }))[0]).toEqual({ path: 'match', message: expect.stringMatching(/^costs 901 units/) });
+  });
+
+  it('still reads a stored definition over the budget (a lower budget never makes a saved segment unreadable)', () => {
+    expect(() => parseSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 120 }, (_, index) => aggregate(index)) }))).not.toThrow();
   });
 
   it('accepts what stays within it: 500 trait conditions, 60 aggregates over all time', () => {
-    expect(() => parseSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 499 }, (_, index) => trait(index)) }))).not.toThrow();
-    expect(() => parseSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 60 }, (_, index) => aggregate(index, 'ever')) }))).not.toThrow();
+    expect(() => parseNewSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 499 }, (_, index) => trait(index)) }))).not.toThrow();
+    expect(() => parseNewSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 60 }, (_, index) => aggregate(index, 'ever')) }))).not.toThrow();
     expect(definitionCost({ type: 'any', conditions: [aggregate(1, 'ever'), trait(1), { type: 'not', condition: { type: 'segment', segment: 'vip' } }] } as never)).toBe(1 + 12 + 1 + 1 + 2);
   });
 });

@@ -1,5 +1,5 @@
 export * from './definition.schema';
-export { definitionCost, DEFINITION_COST } from './definition-cost';
+export { definitionCost, DEFINITION_COST, parseNewSegmentDefinition } from './definition-cost';
 export { jsonNestingProblem, MAX_JSON_NESTING } from './json-nesting';
 export { compileSegmentSql, CompiledSql } from './compile-sql';
 export { evaluateSegment, ProfileSnapshot } from './evaluate';
