@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { latestDueFireTime } from '@audiencekit/segments';
+import { latestDueFireTime } from '@audiencekit/util';
 import { SyncService } from './sync.service';
 
 const SPECIAL_SCHEDULES = new Set(['after_refresh', 'manual']);

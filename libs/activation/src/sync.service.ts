@@ -8,6 +8,7 @@ import { SyncOutcome, SyncRunner } from './sync-runner';
 import { toSyncRunView, SyncRunView } from './sync-run.view';
 import { SYNC_ENGINE_OPTIONS, SyncEngineOptions } from './sync-engine.options';
 import { AWAITING_CONFIRMATION, MassSendDecision } from './guard/mass-send-guard';
+import { isUuid } from '@audiencekit/util';
 
 export interface RequestSyncOptions {
   dryRun?: boolean;
@@ -176,5 +177,3 @@ export class SyncService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (value: string): boolean => UUID.test(value);

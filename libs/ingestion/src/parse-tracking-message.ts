@@ -3,6 +3,7 @@ import { TRACKING_LIMITS } from './limits';
 import { batchEnvelopeSchema, TRACKING_MESSAGE_SCHEMAS, TRACKING_MESSAGE_TYPES, TrackingMessageType } from './tracking-message.schema';
 import { MessageProblem, RejectedMessage, TrackingEvent } from './tracking-event';
 import { AnyTrackingMessage, quickParse } from './quick-parse';
+import { assertNever } from '@audiencekit/util';
 
 export interface ParseContext {
   /** When the server received the request: the base of clock-skew correction. */
@@ -162,7 +163,7 @@ function shapeByType(message: TypedMessage, type: TrackingMessageType, contextTr
     case 'alias':
       return { name: null, properties: { previousId: message.previousId }, traits: null, personTraits: contextTraits, previousId: message.previousId ?? null };
     default:
-      return assertNever(type);
+      return assertNever(type, 'message type');
   }
 }
 
@@ -252,8 +253,4 @@ function unstorable(text: string): string | null {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected message type ${String(value)}`);
 }

@@ -1,4 +1,3 @@
-export * from './cadence';
 export * from './segment-input.schema';
 export * from './segment-definition.gate';
 export * from './model-segments.service';

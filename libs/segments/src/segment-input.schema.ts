@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cadenceProblem } from './cadence';
+import { cadenceProblem } from '@audiencekit/util';
 
 const cadence = z.string().superRefine((value, context) => {
   const problem = cadenceProblem(value);

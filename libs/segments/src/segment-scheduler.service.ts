@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { latestDueFireTime } from './cadence';
+import { latestDueFireTime } from '@audiencekit/util';
 import { SegmentRefreshService } from './segment-refresh.service';
 
 /**

@@ -7,6 +7,7 @@ import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@
 import { ChooseKView, ModelSegmentsService, StoredClusterModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
+import { isUuid } from '@audiencekit/util';
 
 export interface SegmentView {
   id: string;
@@ -189,10 +190,6 @@ export class SegmentsService {
 
 export function segmentNotFound(id: string): ApiException {
   return new ApiException(404, 'segment_not_found', `no segment with id ${id}`);
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function toView(segment: SegmentEntity, definition: Record<string, unknown>): SegmentView {

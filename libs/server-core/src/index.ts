@@ -15,7 +15,6 @@ export * from './auth/key-rate-limiter';
 export * from './auth/auth.module';
 export * from './auth/body-gate.middleware';
 export * from './errors/api-exception';
-export * from './errors/error-body.filter';
 export * from './errors/id-params.pipe';
 export * from './lifecycle/exit-on-signal';
 export * from './lifecycle/drain-http-server';

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { isDatabaseUnavailable } from '@audiencekit/ingestion';
-import { ErrorBody, ErrorBodyFilter } from '@audiencekit/server-core';
+import { ErrorBody } from '@audiencekit/server-core';
+import { ErrorBodyFilter } from '../errors/error-body.filter';
 
 // Segment's libraries retry 5xx (except 501/505) with backoff; the header tells any client when.
 const RETRY_AFTER_SECONDS = 5;

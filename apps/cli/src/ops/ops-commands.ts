@@ -2,6 +2,7 @@ import { IsNull } from 'typeorm';
 import { SegmentEntity, SegmentRunEntity } from '@audiencekit/persistence';
 import { CliUsageException } from '../database';
 import type { OpsServices } from './ops-context';
+import { isUuid } from '@audiencekit/util';
 
 /** Where the commands write (stdout in the CLI, an array in tests). */
 export type Print = (line: string) => void;
@@ -16,7 +17,6 @@ export interface WaitOptions {
 
 const SEGMENT_FINAL = new Set(['succeeded', 'failed']);
 const SYNC_FINAL = new Set(['succeeded', 'partial', 'failed']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Exit codes: 0 done, 1 the run failed, 3 a send held by the mass-send guard, 4 stopped watching. */
 export const EXIT = { ok: 0, failed: 1, held: 3, stillRunning: 4 } as const;
@@ -62,7 +62,7 @@ export async function syncActivation(ops: OpsServices, print: Print, activationI
 
 /** Shows a segment refresh run or a sync run (the id says which). */
 export async function runsShow(ops: OpsServices, print: Print, runId: string): Promise<number> {
-  if (!UUID.test(runId)) throw new CliUsageException(`"${runId}" is not a run id (a UUID)`);
+  if (!isUuid(runId)) throw new CliUsageException(`"${runId}" is not a run id (a UUID)`);
   const segmentRun = await ops.dataSource.getRepository(SegmentRunEntity).findOneBy({ id: runId });
   if (segmentRun) {
     const segment = await ops.dataSource.getRepository(SegmentEntity).findOneBy({ id: segmentRun.segmentId });
@@ -85,7 +85,7 @@ export async function runsShow(ops: OpsServices, print: Print, runId: string): P
 
 async function resolveSegment(ops: OpsServices, idOrKey: string): Promise<SegmentEntity> {
   const repository = ops.dataSource.getRepository(SegmentEntity);
-  const segment = UUID.test(idOrKey)
+  const segment = isUuid(idOrKey)
     ? await repository.findOneBy({ id: idOrKey, deletedAt: IsNull() })
     : await repository.findOneBy({ key: idOrKey, deletedAt: IsNull() });
   if (!segment) throw new CliUsageException(`no segment with id or key "${idOrKey}"`);

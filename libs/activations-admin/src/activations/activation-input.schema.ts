@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cadenceProblem } from '@audiencekit/segments';
+import { cadenceProblem } from '@audiencekit/util';
 
 export const ACTIVATION_MODES = ['mirror', 'add_only', 'send'] as const;
 

@@ -180,11 +180,12 @@ function scalingParameters(values: Float64Array, scaling: Scaling): { center: nu
     case 'none':
       return { center: 0, scale: 1 };
     default:
-      return assertNever(scaling);
+      return unknownScaling(scaling);
   }
 }
 
-function assertNever(value: never): never {
+/** Closes the scaling switch: a scaling from outside the type is refused as an option error. */
+function unknownScaling(value: never): never {
   throw new ClusteringException('invalid_option', `unknown scaling ${String(value)}`, 'scaling');
 }
 

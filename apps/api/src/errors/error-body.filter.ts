@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ErrorBody } from './api-exception';
+import { ErrorBody } from '@audiencekit/server-core';
+import { CodedException } from '@audiencekit/util';
+import { STATUS_BY_CODE } from './status-by-code';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict',
@@ -8,7 +10,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 };
 
 /**
- * Turns every thrown error into the one ErrorBody shape. Unknown errors become a 500 whose body
+ * Turns every thrown error into the one ErrorBody shape: a library's `CodedException` by the
+ * status table (status-by-code.ts), an `HttpException` (guards, pipes, controllers) as it says. Unknown errors become a 500 whose body
  * says nothing internal; the error itself is logged.
  */
 @Catch()
@@ -25,6 +28,7 @@ export class ErrorBodyFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof CodedException) return codedBody(exception);
     if (!(exception instanceof HttpException)) {
       const status = bodyParserStatus(exception);
       if (status) return { statusCode: status, code: CODE_BY_STATUS[status] ?? 'bad_request', message: (exception as Error).message };
@@ -40,6 +44,17 @@ export class ErrorBodyFilter implements ExceptionFilter {
     }
     return { statusCode, code: CODE_BY_STATUS[statusCode] ?? 'error', message: String(raw) };
   }
+}
+
+/**
+ * A library's coded exception: its status comes from the API's table. A code missing from the
+ * table cannot compile for the libraries listed there; anything else is a 500 (and logged).
+ */
+function codedBody(exception: CodedException): ErrorBody {
+  const statusCode = STATUS_BY_CODE[exception.code];
+  if (statusCode === undefined) return { statusCode: 500, code: 'internal_error', message: 'internal error' };
+  const details = exception.details?.length ? { details: [...exception.details] } : {};
+  return { ...exception.extra, statusCode, code: exception.code, message: exception.message, ...details };
 }
 
 /** body-parser / raw-body errors carry a 4xx `status` (too large, bad JSON, bad encoding). */

@@ -1,0 +1,5 @@
+export { assertNever } from './assert-never';
+export { MANUAL_CADENCE, cadenceProblem, latestDueFireTime } from './cadence';
+export { CodedException, errorMessage } from './coded-exception';
+export type { ErrorDetail } from './coded-exception';
+export { UUID_PATTERN, isUuid } from './ids';
