@@ -14,7 +14,9 @@ export type ExperimentationExceptionCode =
   /** The baseline or covariate window does not line up with the KPI window. */
   | 'window_mismatch'
   /** An option out of its allowed range (alpha, power, mixture variance, ...). */
-  | 'invalid_option';
+  | 'invalid_option'
+  /** A stored holdout hash version this code does not implement (never silently hashed with another). */
+  | 'unknown_hash_version';
 
 export class ExperimentationException extends Error {
   constructor(

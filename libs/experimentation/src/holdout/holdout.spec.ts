@@ -4,7 +4,7 @@ import { seededRandom, thrownBy } from '../../fixtures/assertions';
 import { ExperimentationException } from '../experimentation.exception';
 import { contingencyChiSquare, pearsonStatistic } from '../stats/chi-square';
 import { fnv1a32 } from './fnv1a';
-import { assignArm, createArmResolver, createHoldoutAssigner, holdoutBucket, holdoutHash, isInGlobalHoldout, resolveArm } from './holdout';
+import { assignArm, createArmResolver, createHoldoutAssigner, HOLDOUT_HASH_VERSION, holdoutBucket, holdoutHash, isInGlobalHoldout, resolveArm } from './holdout';
 
 /** χ² critical values at α = 0.001 from scipy (chi2.isf), so these tests fail about once in 1,000 seeds, and not on this one. */
 function critical(df: number): number {
@@ -194,5 +194,25 @@ describe('bad input', () => {
   it('refuses an empty salt or profile id', () => {
     expect(thrownBy(ExperimentationException, () => holdoutBucket('', 'p-1'))).toMatchObject({ code: 'invalid_identifier', field: 'salt' });
     expect(thrownBy(ExperimentationException, () => createHoldoutAssigner('a', 0.1).arm(''))).toMatchObject({ code: 'invalid_identifier', field: 'profileId' });
+  });
+});
+
+describe('hash version stored beside the salt', () => {
+  it('is version 1, and a split carrying it assigns exactly as one without it', () => {
+    expect(HOLDOUT_HASH_VERSION).toBe(1);
+    const ids = uuids.slice(0, 2_000);
+    const versioned = createArmResolver({ globalHoldout: { salt: 'g', share: 0.05, hashVersion: 1 }, activation: { salt: 'a', share: 0.2, hashVersion: 1 } });
+    const plain = createArmResolver({ globalHoldout: { salt: 'g', share: 0.05 }, activation: { salt: 'a', share: 0.2 } });
+    expect(ids.map(versioned)).toEqual(ids.map(plain));
+    expect(createHoldoutAssigner('a', 0.2).hashVersion).toBe(1);
+  });
+
+  it.each([0, 2, 1.5, Number.NaN])('refuses a stored version %p it does not implement, naming the field (no fallback)', (hashVersion) => {
+    const activation = thrownBy(ExperimentationException, () => resolveArm({ activation: { salt: 'a', share: 0.1, hashVersion } }, 'p-1'));
+    expect(activation).toMatchObject({ code: 'unknown_hash_version', field: 'activation.hashVersion' });
+    expect(activation.reason).toMatch(/not implemented here \(known: 1\)/);
+    const global = thrownBy(ExperimentationException, () => createArmResolver({ globalHoldout: { salt: 'g', share: 0.1, hashVersion }, activation: { salt: 'a', share: 0.1 } }));
+    expect(global).toMatchObject({ code: 'unknown_hash_version', field: 'globalHoldout.hashVersion' });
+    expect(thrownBy(ExperimentationException, () => createHoldoutAssigner('a', 0.1, undefined, hashVersion))).toMatchObject({ code: 'unknown_hash_version', field: 'hashVersion' });
   });
 });

@@ -12,6 +12,9 @@ export type ResolvedArm = 'global_holdout' | HoldoutArm;
  */
 export const HOLDOUT_HASH_VERSION = 1;
 
+/** Every hash version this code implements; a salt stored with another version is refused. */
+export const KNOWN_HOLDOUT_HASH_VERSIONS: readonly number[] = [HOLDOUT_HASH_VERSION];
+
 const TWO_TO_THE_32 = 4294967296;
 const SEPARATOR = ':';
 
@@ -19,6 +22,11 @@ const SEPARATOR = ':';
 export interface HoldoutSplit {
   salt: string;
   share: number;
+  /**
+   * The hash version stored beside the salt. Pass it whenever the salt was read from storage;
+   * absent means {@link HOLDOUT_HASH_VERSION} (a salt made in memory, e.g. in a test).
+   */
+  hashVersion?: number;
 }
 
 export interface ArmResolutionConfig {
@@ -76,17 +84,32 @@ export function isInGlobalHoldout(globalSalt: string, profileId: string, share: 
  * The global holdout first, then the activation's own split among everyone else.
  *
  * @throws ExperimentationException `invalid_share` (field `globalHoldout.share` or
- *   `activation.share`), `invalid_identifier` (field `globalHoldout.salt`, `activation.salt`, `profileId`).
+ *   `activation.share`), `invalid_identifier` (field `globalHoldout.salt`, `activation.salt`, `profileId`),
+ *   `unknown_hash_version` (field `globalHoldout.hashVersion` or `activation.hashVersion`).
  * @example resolveArm({ globalHoldout: { salt: 'global', share: 0.05 }, activation: { salt: 'a-42', share: 0.1 } }, id)
  */
 export function resolveArm(config: ArmResolutionConfig, profileId: string): ResolvedArm {
   return createArmResolver(config)(profileId);
 }
 
+/**
+ * Checks a stored hash version before any bucketing: only a version this code implements may
+ * decide arms, never a fallback to another one (that would silently move members between arms).
+ *
+ * @throws ExperimentationException `unknown_hash_version` for any value not in {@link KNOWN_HOLDOUT_HASH_VERSIONS}.
+ * @example assertHoldoutHashVersion(row.holdout_hash_version, 'activation.hashVersion')
+ */
+export function assertHoldoutHashVersion(version: unknown, field = 'hashVersion'): asserts version is number {
+  if (typeof version !== 'number' || !KNOWN_HOLDOUT_HASH_VERSIONS.includes(version)) {
+    throw new ExperimentationException('unknown_hash_version', field, `holdout hash version ${String(version)} is not implemented here (known: ${KNOWN_HOLDOUT_HASH_VERSIONS.join(', ')})`);
+  }
+}
+
 /** A precomputed {@link assignArm} for one salt and share: the salt's bytes are hashed once. */
 export interface HoldoutAssigner {
   readonly salt: string;
   readonly controlShare: number;
+  readonly hashVersion: number;
   bucket(profileId: string): number;
   arm(profileId: string): HoldoutArm;
   isControl(profileId: string): boolean;
@@ -95,8 +118,16 @@ export interface HoldoutAssigner {
 /**
  * Validates once and returns an assigner for many profiles; the FNV state after `salt + ":"` is
  * kept, so each call hashes only the profile id. Same results as {@link assignArm}.
+ *
+ * @throws ExperimentationException `invalid_identifier`, `invalid_share`, `unknown_hash_version`.
  */
-export function createHoldoutAssigner(salt: string, controlShare: number, fields = { salt: 'salt', share: 'controlShare' }): HoldoutAssigner {
+export function createHoldoutAssigner(
+  salt: string,
+  controlShare: number,
+  fields = { salt: 'salt', share: 'controlShare', hashVersion: 'hashVersion' },
+  hashVersion: number = HOLDOUT_HASH_VERSION,
+): HoldoutAssigner {
+  assertHoldoutHashVersion(hashVersion, fields.hashVersion);
   assertIdentifier(salt, fields.salt);
   assertShare(controlShare, fields.share);
   const prefix = saltState(salt);
@@ -109,6 +140,7 @@ export function createHoldoutAssigner(salt: string, controlShare: number, fields
   return {
     salt,
     controlShare,
+    hashVersion,
     bucket: (profileId) => hashOf(profileId) / TWO_TO_THE_32,
     arm: (profileId) => (hashOf(profileId) < threshold ? 'control' : 'treatment'),
     isControl: (profileId) => hashOf(profileId) < threshold,
@@ -118,9 +150,19 @@ export function createHoldoutAssigner(salt: string, controlShare: number, fields
 /** A precomputed {@link resolveArm}: validates the configuration once. */
 export function createArmResolver(config: ArmResolutionConfig): (profileId: string) => ResolvedArm {
   const global = config.globalHoldout
-    ? createHoldoutAssigner(config.globalHoldout.salt, config.globalHoldout.share, { salt: 'globalHoldout.salt', share: 'globalHoldout.share' })
+    ? createHoldoutAssigner(
+        config.globalHoldout.salt,
+        config.globalHoldout.share,
+        { salt: 'globalHoldout.salt', share: 'globalHoldout.share', hashVersion: 'globalHoldout.hashVersion' },
+        config.globalHoldout.hashVersion,
+      )
     : null;
-  const activation = createHoldoutAssigner(config.activation.salt, config.activation.share, { salt: 'activation.salt', share: 'activation.share' });
+  const activation = createHoldoutAssigner(
+    config.activation.salt,
+    config.activation.share,
+    { salt: 'activation.salt', share: 'activation.share', hashVersion: 'activation.hashVersion' },
+    config.activation.hashVersion,
+  );
   return (profileId) => (global?.isControl(profileId) ? 'global_holdout' : activation.arm(profileId));
 }
 
