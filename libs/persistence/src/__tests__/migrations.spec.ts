@@ -57,6 +57,33 @@ describe('migrations', () => {
     expect(key.trust).toBe('client');
   });
 
+  it('store the holdout hash version beside each salt: existing rows get 1, new rows default to 1', async () => {
+    // Undo back to before the hash-version migration (and any later one), store salts as before it, migrate again.
+    const executed: { name: string; timestamp: string }[] = await db.dataSource.query(`SELECT name, timestamp FROM typeorm_migrations ORDER BY timestamp DESC`);
+    const toUndo = executed.findIndex((row) => row.name === 'HoldoutHashVersion1796300000000') + 1;
+    expect(toUndo).toBeGreaterThan(0);
+    for (let i = 0; i < toUndo; i++) await db.dataSource.undoLastMigration();
+    const [segment] = await db.dataSource.query(`INSERT INTO segments (key, name, owner) VALUES ('hv', 'HV', 'crm@example.com') RETURNING id`);
+    const [destination] = await db.dataSource.query(`INSERT INTO destinations (name, connector) VALUES ('d', 'webhook') RETURNING id`);
+    const [before] = await db.dataSource.query(
+      `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_salt) VALUES ('old', $1, $2, 'mirror', 'salt-old') RETURNING id`,
+      [segment.id, destination.id],
+    );
+    await db.dataSource.query(`INSERT INTO global_holdout (id, share, salt) VALUES (1, 0.05, 'global-salt') ON CONFLICT (id) DO UPDATE SET salt = EXCLUDED.salt`);
+    await db.dataSource.runMigrations();
+
+    const [existing] = await db.dataSource.query(`SELECT holdout_hash_version FROM activations WHERE id = $1`, [before.id]);
+    expect(existing.holdout_hash_version).toBe(1);
+    const [global] = await db.dataSource.query(`SELECT hash_version FROM global_holdout WHERE id = 1`);
+    expect(global.hash_version).toBe(1);
+    const [created] = await db.dataSource.query(
+      `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_salt) VALUES ('new', $1, $2, 'mirror', 'salt-new') RETURNING holdout_hash_version`,
+      [segment.id, destination.id],
+    );
+    expect(created.holdout_hash_version).toBe(1);
+    await expect(db.dataSource.query(`UPDATE activations SET holdout_hash_version = NULL`)).rejects.toThrow(/null value/);
+  });
+
   it('revert cleanly, down to an empty database', async () => {
     for (let i = 0; i < ALL_MIGRATIONS.length; i++) await db.dataSource.undoLastMigration();
     expect(await tableNames(db)).toEqual([]);

@@ -40,6 +40,10 @@ export class ActivationEntity {
   @Column({ name: 'holdout_salt', type: 'text' })
   holdoutSalt: string;
 
+  /** Version of the holdout hash the salt is used with (libs/experimentation `HOLDOUT_HASH_VERSION`), written with the salt. */
+  @Column({ name: 'holdout_hash_version', type: 'smallint', default: 1 })
+  holdoutHashVersion: number;
+
   /** A cron expression, `after_refresh`, or `manual`. */
   @Column({ type: 'text', default: 'after_refresh' })
   schedule: string;

@@ -14,6 +14,10 @@ export class GlobalHoldoutEntity {
   @Column({ type: 'text' })
   salt: string;
 
+  /** Version of the holdout hash the salt is used with (libs/experimentation `HOLDOUT_HASH_VERSION`), written with the salt. */
+  @Column({ name: 'hash_version', type: 'smallint', default: 1 })
+  hashVersion: number;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

@@ -6,8 +6,9 @@ import { ActivationEngine1796113604695 } from './1796113604695-activation-engine
 import { ActivationMemberDeliveredAt1796117086843 } from './1796117086843-activation-member-delivered-at';
 import { SourceTrustAndDedupe1796200100000 } from './1796200100000-source-trust-and-dedupe';
 import { ForgetErasedIdentifiers1796200000000 } from './1796200000000-forget-erased-identifiers';
+import { HoldoutHashVersion1796300000000 } from './1796300000000-holdout-hash-version';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
 // libs/persistence/scripts/generate-migration.ts).
-export const ALL_MIGRATIONS = [Initial1795395934069, HistoryGuards1795395934070, SegmentRunScheduling1795396715911, SegmentationFunctions1795400000000, ActivationEngine1796113604695, ActivationMemberDeliveredAt1796117086843, SourceTrustAndDedupe1796200100000, ForgetErasedIdentifiers1796200000000];
+export const ALL_MIGRATIONS = [Initial1795395934069, HistoryGuards1795395934070, SegmentRunScheduling1795396715911, SegmentationFunctions1795400000000, ActivationEngine1796113604695, ActivationMemberDeliveredAt1796117086843, SourceTrustAndDedupe1796200100000, ForgetErasedIdentifiers1796200000000, HoldoutHashVersion1796300000000];
