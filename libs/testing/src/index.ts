@@ -5,3 +5,4 @@ export type { TestDatabase } from '@audiencekit/persistence';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
 export { sampleValue } from './prometheus-text';
+export { captureSql, expectGolden, sqlSections } from './golden';
