@@ -5,4 +5,7 @@ export type { TestDatabase } from '@audiencekit/persistence';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
 export { sampleValue } from './prometheus-text';
-export { captureSql, expectGolden, sqlSections } from './golden';
+export { waitUntil } from './wait-until';
+export { lcgAnsiC, mulberry32 } from './random';
+export { spawnTs, WORKSPACE_ROOT } from './spawn-ts';
+export type { SpawnedProcess, SpawnTsOptions } from './spawn-ts';
