@@ -9,3 +9,4 @@ export { waitUntil } from './wait-until';
 export { lcgAnsiC, mulberry32 } from './random';
 export { spawnTs, WORKSPACE_ROOT } from './spawn-ts';
 export type { SpawnedProcess, SpawnTsOptions } from './spawn-ts';
+export { captureSql, expectGolden, sqlSections } from './golden';
