@@ -1,11 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import path from 'node:path';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-
-const ROOT = path.resolve(__dirname, '../../../..');
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase } from '@audiencekit/testing';
 
 /** One request on a connection of its own (no keep-alive), so the primary hands each to the next process. */
 function send(url: URL, method: string, route: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
@@ -51,23 +48,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 describe('API with API_PROCESSES=2', () => {
   jest.setTimeout(30_000);
   let db: TestDatabase;
+  let api: SpawnedProcess;
   let primary: ChildProcess | undefined;
-  let output = '';
   let url: URL;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    primary = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/api/src/main.ts')], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn', API_PROCESSES: '2', DB_POOL_SIZE: '3' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const collect = (chunk: Buffer) => (output += chunk.toString('utf8'));
-    primary.stdout?.on('data', collect);
-    primary.stderr?.on('data', collect);
-    const line = await waitFor('the listening line', () => output.match(/audiencekit-api listening on (http:\/\/\S+) \(2 processes\)/)?.[1], 60_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${output}`);
-    });
+    api = spawnTs('apps/api/src/main.ts', { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn', API_PROCESSES: '2', DB_POOL_SIZE: '3' });
+    primary = api.child;
+    const [, line] = await api.waitFor(/audiencekit-api listening on (http:\/\/\S+) \(2 processes\)/, 60_000);
     url = new URL(line.replace('localhost', '127.0.0.1'));
   }, 90_000);
 
@@ -89,7 +78,7 @@ describe('API with API_PROCESSES=2', () => {
     const workers = childrenOf(primary?.pid ?? 0).sort();
     expect(workers).toHaveLength(2);
     expect([...(await healthPids(8))].sort()).toEqual(workers);
-    expect(output.match(/listening on/g)).toHaveLength(1);
+    expect(api.output().match(/listening on/g)).toHaveLength(1);
     // The API's V8 flags (API_NODE_FLAGS) reach the processes that serve.
     for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
   });
@@ -118,7 +107,7 @@ describe('API with API_PROCESSES=2', () => {
     process.kill(before[0], 'SIGKILL');
     // A connection the primary handed over at the very moment of the death is lost (the client
     // retries it); once the primary has seen the exit, the survivor takes every connection.
-    await waitFor('the primary to see the exit', () => (output.includes(`API process ${before[0]} exited (SIGKILL): starting a replacement`) ? true : undefined));
+    await waitFor('the primary to see the exit', () => (api.output().includes(`API process ${before[0]} exited (SIGKILL): starting a replacement`) ? true : undefined));
     expect([...(await healthPids(4))]).toEqual([before[1]]);
     const replacement = await waitFor('a replacement process', () => {
       const now = childrenOf(primary?.pid ?? 0);

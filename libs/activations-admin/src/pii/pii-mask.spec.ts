@@ -1,3 +1,4 @@
+import { lcgAnsiC } from '@audiencekit/testing';
 import { emailScanSteps, forRole, maskEmail, maskIdentifiers, maskPhone, maskPiiDeep } from './pii-mask';
 
 describe('PII masking', () => {
@@ -62,8 +63,7 @@ describe('PII masking of adversarial vendor messages (linear time)', () => {
     ];
     for (const text of samples) expect(maskEmail(text)).toBe(former(text));
     // And on 5,000 random strings over the characters that matter (seeded, so a failure repeats).
-    let seed = 16;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = lcgAnsiC(16);
     const alphabet = 'ab1.-_%+@ @Z.';
     for (let i = 0; i < 5000; i += 1) {
       const text = Array.from({ length: Math.floor(random() * 30) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');

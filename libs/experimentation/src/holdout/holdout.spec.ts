@@ -1,6 +1,7 @@
+import { mulberry32 } from '@audiencekit/testing';
 import vectors from '../../fixtures/hash-vectors.json';
 import stats from '../../fixtures/stats.json';
-import { seededRandom, thrownBy } from '../../fixtures/assertions';
+import { thrownBy } from '../../fixtures/assertions';
 import { ExperimentationException } from '../experimentation.exception';
 import { contingencyChiSquare, pearsonStatistic } from '../stats/chi-square';
 import { fnv1a32 } from './fnv1a';
@@ -19,7 +20,7 @@ const MILLION = 1_000_000;
 const { floor } = Math;
 
 function uuidLikeIds(count: number, seed: number): string[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const hex = (digits: number) => {
     let text = '';
     for (let i = 0; i < digits; i++) text += '0123456789abcdef'[floor(random() * 16)];

@@ -1,5 +1,6 @@
+import { mulberry32 } from '@audiencekit/testing';
 import fixtures from '../../fixtures/stats.json';
-import { expectClose, seededRandom, thrownBy } from '../../fixtures/assertions';
+import { expectClose, thrownBy } from '../../fixtures/assertions';
 import { ExperimentationException } from '../experimentation.exception';
 import { buildLiftReport } from './lift-report';
 import type { LiftReport, LiftReportInput } from './lift-report.types';
@@ -246,7 +247,7 @@ describe('buildLiftReport: refused input (ExperimentationException with field an
 
 describe('buildLiftReport: never NaN or Infinity (2,000 random inputs, zeros and extremes included)', () => {
   it('returns finite numbers or null for every valid input', () => {
-    const random = seededRandom(424242);
+    const random = mulberry32(424242);
     const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)];
     for (let i = 0; i < 2_000; i++) {
       const arm = () => {

@@ -1,5 +1,6 @@
+import { mulberry32 } from '@audiencekit/testing';
 import fixtures from '../../fixtures/stats.json';
-import { expectClose, seededRandom, thrownBy } from '../../fixtures/assertions';
+import { expectClose, thrownBy } from '../../fixtures/assertions';
 import { ExperimentationException } from '../experimentation.exception';
 import { normalMixtureConfidenceSequence, tunedMixtureVariance } from './confidence-sequence';
 import { normalUpperQuantile } from './normal';
@@ -53,7 +54,7 @@ describe('peeking (A/A simulation, 1,000 experiments looked at 40 times each)', 
   const mixtureVariance = tunedMixtureVariance(plannedStandardError, alpha);
   const z = normalUpperQuantile(alpha / 2);
 
-  const random = seededRandom(20250301);
+  const random = mulberry32(20250301);
   let fixedFalsePositives = 0;
   let sequentialFalsePositives = 0;
   for (let e = 0; e < experiments; e++) {

@@ -1,3 +1,4 @@
+import { lcgAnsiC } from '@audiencekit/testing';
 import {
   DEFAULT_MERGE_CAPS, Identifier, IdentifierCounts, identifierKey, MergeCaps, planStitching, profilesNeedingCounts, StitchMessage,
 } from '../index';
@@ -146,16 +147,8 @@ describe('stitching invariant on random batches (uncapped)', () => {
   // directly or through a chain, end on the same profile, and every stored identifier points to it.
   const uncapped: MergeCaps = { user_id: Infinity, email: Infinity, phone: Infinity, anonymous_id: Infinity };
 
-  function lcg(seed: number) {
-    let state = seed;
-    return () => {
-      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return state / 2_147_483_648;
-    };
-  }
-
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i', (seed) => {
-    const random = lcg(seed);
+    const random = lcgAnsiC(seed);
     const pick = (n: number) => Math.floor(random() * n);
     const messages: StitchMessage[] = Array.from({ length: 60 }, () => {
       const identifiers: Identifier[] = [];

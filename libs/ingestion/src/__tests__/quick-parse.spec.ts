@@ -1,16 +1,9 @@
+import { lcgAnsiC } from '@audiencekit/testing';
 import { quickParse } from '../quick-parse';
 import { TRACKING_MESSAGE_SCHEMAS, TRACKING_MESSAGE_TYPES, TrackingMessageType } from '../tracking-message.schema';
 
 // The fast validator must never accept what the zod schema rejects, and must return what zod
 // returns when it accepts. Random messages mix valid and invalid values for every field.
-
-function lcg(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
-}
 
 const CANDIDATES: Record<string, unknown[]> = {
   messageId: [undefined, 'm-1', '', 'x'.repeat(100), 'x'.repeat(101), 7, null],
@@ -42,7 +35,7 @@ function randomMessage(next: () => number): Record<string, unknown> {
 
 describe('quickParse agrees with the zod schemas', () => {
   it.each(TRACKING_MESSAGE_TYPES.map((type) => [type]))('%s', (type) => {
-    const next = lcg(TRACKING_MESSAGE_TYPES.indexOf(type as TrackingMessageType) + 1);
+    const next = lcgAnsiC(TRACKING_MESSAGE_TYPES.indexOf(type as TrackingMessageType) + 1);
     let accepted = 0;
     for (let n = 0; n < 10_000; n++) {
       const message = randomMessage(next);

@@ -1,7 +1,7 @@
 import { buildLiftReport, CupedSums } from '@audiencekit/experimentation';
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../../test/api-test-app';
 import { callApi, startActivationsTestApi } from './activations-test-app';
 
@@ -9,16 +9,6 @@ const DAY = 86_400_000;
 const W = 5;
 const BASE = Date.parse('2026-03-01T00:00:00.000Z');
 const AS_OF = BASE + 12 * DAY;
-
-/** mulberry32: a seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Person { id?: string; arm: 'treatment' | 'control' | 'global_holdout' | null; exposedAt: number; events: { at: number; revenue: number | string | null; name: string }[] }
 
@@ -32,7 +22,7 @@ describe('the lift report on random data', () => {
   let db: TestDatabase;
   let api: RunningApi;
   let key: string;
-  const next = random(20261201);
+  const next = mulberry32(20261201);
   const people: Person[] = [];
 
   beforeAll(async () => {

@@ -1,12 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase } from '@audiencekit/testing';
 import { callApi, startActivationsTestApi, TEST_SECRETS_KEYS } from './activations-test-app';
 
 const SECRET = 'sk_live_NEVER_LOG_ME_7f3a9c';
-const ROOT = path.resolve(__dirname, '../../../../..');
 
 /**
  * Issue 8: vendor secrets are never logged. A real API process (trace-level logs, test connectors)
@@ -16,40 +14,31 @@ const ROOT = path.resolve(__dirname, '../../../../..');
 describe('destination secrets never reach the logs', () => {
   let db: TestDatabase;
   let vendor: FakeVendorServer;
-  let child: ChildProcess;
-  let output = '';
+  let api: SpawnedProcess;
 
   beforeAll(async () => {
     vendor = await startFakeVendor({
       routes: { 'GET /v1/lists/:id': (request) => (request.params.id === 'ok' ? { status: 200, body: {} } : { status: 401, body: { error: `unknown key ${SECRET}` } }) },
     });
     db = await createTestDatabase();
-    child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'api-with-test-connectors.main.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'trace', AK_SECRETS_KEYS: TEST_SECRETS_KEYS, AK_CONNECTOR_BASE_URLS: `test-list=${vendor.url}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk) => (output += chunk.toString()));
+    api = spawnTs(
+      path.join(__dirname, 'api-with-test-connectors.main.ts'),
+      { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'trace', AK_SECRETS_KEYS: TEST_SECRETS_KEYS, AK_CONNECTOR_BASE_URLS: `test-list=${vendor.url}` },
+      { inheritEnv: true },
+    );
   }, 60_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+    if (api.child.exitCode === null) {
+      api.child.kill('SIGTERM');
+      await api.exited();
     }
     await db.drop();
     await vendor.stop();
   });
 
   async function baseUrl(): Promise<string> {
-    for (let attempt = 0; attempt < 600; attempt++) {
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match) return match[1];
-      if (child.exitCode !== null) throw new Error(`API exited: ${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`API did not start: ${output}`);
+    return (await api.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1];
   }
 
   it('logs requests and the connector’s lines, with the secret redacted everywhere', async () => {
@@ -71,8 +60,8 @@ describe('destination secrets never reach the logs', () => {
 
     expect(vendor.requests.filter((request) => request.headers.authorization === `Bearer ${SECRET}`)).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the last log lines arrive
-    expect(output).toContain('"url":"/destinations"'); // the request log is there (the search is not vacuous)
-    expect(output).toContain('checking key [redacted]'); // and so is the connector's own line
-    expect(output).not.toContain(SECRET);
+    expect(api.output()).toContain('"url":"/destinations"'); // the request log is there (the search is not vacuous)
+    expect(api.output()).toContain('checking key [redacted]'); // and so is the connector's own line
+    expect(api.output()).not.toContain(SECRET);
   }, 60_000);
 });
