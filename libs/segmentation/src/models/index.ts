@@ -1,1 +1,2 @@
 export * from './model-definitions.schema';
+export { compileFeatureSql, FeatureSql } from './feature-sql';

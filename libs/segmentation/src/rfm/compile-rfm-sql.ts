@@ -1,27 +1,7 @@
-import type { FittedDefinition } from '../models/model-definitions.schema';
-import type { CompiledSql } from '../rules/compile-sql';
-import { resolveWindow } from '../rules/window';
+import { type CompiledSql, SqlParameters, windowSql } from '../sql/sql-parameters';
 import type { IntentValueDefinition } from '../value-matrix/value-matrix';
 import { DEFAULT_RFM_TIERS, rfmScoreCodes } from './rfm-tiers';
 import type { PurchaseSource, RfmDefinition } from './rfm.schema';
-
-/** Collects bind values; `bind` returns the placeholder. Nothing user-supplied is ever spliced into SQL text. */
-export class SqlParameters {
-  readonly values: unknown[] = [];
-  bind(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-/** `e.timestamp` inside the window resolved at `now` (bounds as in rules windows). */
-export function windowSql(window: string, now: Date, params: SqlParameters, column = 'e.timestamp'): string {
-  const resolved = resolveWindow(window, now);
-  const tests: string[] = [];
-  if (resolved.start !== null) tests.push(`${column} ${resolved.startInclusive ? '>=' : '>'} ${params.bind(new Date(resolved.start).toISOString())}::timestamptz`);
-  tests.push(`${column} ${resolved.endInclusive ? '<=' : '<'} ${params.bind(new Date(resolved.end).toISOString())}::timestamptz`);
-  return tests.join(' AND ');
-}
 
 /** A numeric JSON property as numeric, NULL when absent or not a JSON number. */
 function numericProperty(path: string, params: SqlParameters): string {
@@ -76,11 +56,8 @@ export function compileRfmScoresSql(source: PurchaseSource, options: { now: Date
   return { text: rfmScoresSql(source, options.now, params), values: params.values };
 }
 
-/**
- * Members of an RFM or intent × value segment as one parameterised query returning `profile_id`.
- * @throws {Error} for cluster and propensity definitions, whose members need their stored model.
- */
-export function compileValueSegmentSql(definition: RfmDefinition | IntentValueDefinition | FittedDefinition, options: { now: Date }): CompiledSql {
+/** Members of an RFM or intent × value segment as one parameterised query returning `profile_id`. */
+export function compileValueSegmentSql(definition: RfmDefinition | IntentValueDefinition, options: { now: Date }): CompiledSql {
   const params = new SqlParameters();
   switch (definition.type) {
     case 'rfm': {
@@ -100,8 +77,5 @@ export function compileValueSegmentSql(definition: RfmDefinition | IntentValueDe
       const where = `${intent === 'high' ? highIntent : `NOT (${highIntent})`} AND ${value === 'high_value' ? highValue : `NOT (${highValue})`}`;
       return { text: `SELECT s.profile_id FROM (${scores}) s WHERE ${where}`, values: params.values };
     }
-    case 'cluster':
-    case 'propensity':
-      throw new Error(`a ${definition.type} segment's members come from its stored model, not from SQL alone`);
   }
 }

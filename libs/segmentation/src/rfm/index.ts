@@ -1,3 +1,3 @@
 export * from './rfm-tiers';
 export * from './rfm.schema';
-export { compileRfmScoresSql, purchaseAggregatesSql, rfmScoresSql, SqlParameters, windowSql } from './compile-rfm-sql';
+export { compileRfmScoresSql, compileValueSegmentSql, purchaseAggregatesSql, rfmScoresSql } from './compile-rfm-sql';

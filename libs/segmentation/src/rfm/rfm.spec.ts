@@ -1,4 +1,4 @@
-import { compileSegmentSql } from '../rules/compile-sql';
+import { compileSegmentSql } from '../compile-segment-sql';
 import { parseSegmentDefinition, SegmentDefinitionException } from '../rules/definition.schema';
 import { evaluateSegment } from '../rules/evaluate';
 import { segmentReferences } from '../rules/references';

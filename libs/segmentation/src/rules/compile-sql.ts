@@ -6,21 +6,14 @@ import {
   FrequencyCondition,
   PropertyFilter,
   RecencyCondition,
-  SegmentDefinition,
+  RulesDefinition,
   TraitCondition,
   ValueOperator,
 } from './definition.schema';
-import { compileValueSegmentSql } from '../rfm/compile-rfm-sql';
+import type { CompiledSql } from '../sql/sql-parameters';
 import { SEGMENT_LIFECYCLE_EVENTS, comparisonBounds, isDateValue } from './semantics';
 import { requireIsoTimestamp } from './values';
 import { ResolvedWindow, resolveWindow } from './window';
-
-export interface CompiledSql {
-  /** One SELECT returning a `profile_id` column: the members. */
-  text: string;
-  /** Bind values for `$1..$n`; no value is ever spliced into `text`. */
-  values: unknown[];
-}
 
 /**
  * Compiles a definition into ONE parameterised query over `profiles` and `events`, so the database
@@ -30,8 +23,7 @@ export interface CompiledSql {
  * sets as `p.id IN (SELECT profile_id FROM bN)` over a MATERIALIZED CTE `bN`), which Postgres runs
  * as a semi-join or a hashed sub-plan computed once, instead of a lookup per profile.
  */
-export function compileSegmentSql(definition: SegmentDefinition, options: { now: Date }): CompiledSql {
-  if (definition.type !== 'rules') return compileValueSegmentSql(definition, options);
+export function compileRulesSql(definition: RulesDefinition, options: { now: Date }): CompiledSql {
   const compiler = new SqlCompiler(options.now);
   const where = compiler.condition(definition.match);
   const sets = compiler.sets.length ? `WITH ${compiler.sets.map((set, index) => `b${index + 1} AS MATERIALIZED (${set})`).join(', ')} ` : '';

@@ -1,4 +1,4 @@
-import { compileSegmentSql } from './compile-sql';
+import { compileSegmentSql } from '../compile-segment-sql';
 import { definitionCost, parseNewSegmentDefinition } from './definition-cost';
 import { parseSegmentDefinition, SegmentDefinitionException } from './definition.schema';
 import { evaluateSegment } from './evaluate';

@@ -1,7 +1,7 @@
 export * from './definition.schema';
 export { definitionCost, DEFINITION_COST, parseNewSegmentDefinition } from './definition-cost';
 export { jsonNestingProblem, MAX_JSON_NESTING } from './json-nesting';
-export { compileSegmentSql, CompiledSql } from './compile-sql';
+export { compileRulesSql } from './compile-sql';
 export { evaluateSegment, ProfileSnapshot } from './evaluate';
 export { findSegmentReferenceCycle, segmentReferences } from './references';
 export { EXAMPLE_SEGMENTS } from './examples';

@@ -1,0 +1,24 @@
+import { compileValueSegmentSql } from './rfm/compile-rfm-sql';
+import type { SegmentDefinition } from './rules/definition.schema';
+import { compileRulesSql } from './rules/compile-sql';
+import type { CompiledSql } from './sql/sql-parameters';
+
+/**
+ * The members of a segment as ONE parameterised query returning `profile_id`: rules through the
+ * rules compiler, RFM and intent × value through the RFM SQL. The one entry point the segment
+ * service calls, so the two compilers never import each other.
+ * @throws {Error} for cluster and propensity definitions, whose members need their stored model.
+ * @example compileSegmentSql({ type: 'rules', match: { type: 'trait', trait: 'plan', operator: 'equals', value: 'pro' } }, { now: new Date() })
+ */
+export function compileSegmentSql(definition: SegmentDefinition, options: { now: Date }): CompiledSql {
+  switch (definition.type) {
+    case 'rules':
+      return compileRulesSql(definition, options);
+    case 'rfm':
+    case 'intent_value':
+      return compileValueSegmentSql(definition, options);
+    case 'cluster':
+    case 'propensity':
+      throw new Error(`a ${definition.type} segment's members come from its stored model, not from SQL alone`);
+  }
+}

@@ -1,0 +1,17 @@
+SELECT p.id AS profile_id, (extract(epoch FROM ($1::timestamptz - a.last_purchase_at)) / 86400)::float8 AS f0, coalesce(a.frequency, 0)::float8 AS f1, coalesce(a.monetary, 0)::float8 AS f2, (a.monetary / nullif(a.frequency, 0))::float8 AS f3, (extract(epoch FROM ($1::timestamptz - p.first_seen_at)) / 86400)::float8 AS f4, coalesce(ec5.n, 0)::float8 AS f5, CASE WHEN jsonb_typeof(p.traits #> $5::text[]) = 'number' THEN (p.traits #>> $5::text[])::float8 END AS f6
+      FROM profiles p
+      LEFT JOIN (SELECT pu.profile_id, pu.last_purchase_at, pu.first_purchase_at, pu.frequency, pu.gross - coalesce(rf.refunded, 0) AS monetary
+    FROM (SELECT e.profile_id, max(e.timestamp) AS last_purchase_at, min(e.timestamp) AS first_purchase_at,
+      count(DISTINCT coalesce(e.properties ->> 'order_id', e.message_id))::int AS frequency,
+      coalesce(sum(CASE WHEN jsonb_typeof(e.properties #> $6::text[]) = 'number' THEN (e.properties #>> $6::text[])::numeric END), 0) AS gross
+    FROM events e WHERE e.name = $7 AND e.timestamp > $8::timestamptz AND e.timestamp <= $9::timestamptz
+    GROUP BY e.profile_id) pu
+    JOIN profiles p ON p.id = pu.profile_id AND p.merged_into IS NULL AND p.deleted_at IS NULL
+    LEFT JOIN (SELECT e.profile_id, coalesce(sum(abs(coalesce(CASE WHEN jsonb_typeof(e.properties #> $10::text[]) = 'number' THEN (e.properties #>> $10::text[])::numeric END, CASE WHEN jsonb_typeof(e.properties #> $11::text[]) = 'number' THEN (e.properties #>> $11::text[])::numeric END))), 0) AS refunded
+    FROM events e WHERE e.name = $12 AND e.timestamp > $13::timestamptz AND e.timestamp <= $14::timestamptz
+    GROUP BY e.profile_id) rf ON rf.profile_id = pu.profile_id) a ON a.profile_id = p.id
+      LEFT JOIN (SELECT e.profile_id, count(*) AS n FROM events e WHERE e.name = $2 AND e.timestamp > $3::timestamptz AND e.timestamp <= $4::timestamptz
+          GROUP BY e.profile_id) ec5 ON ec5.profile_id = p.id
+      WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND (p.first_seen_at IS NULL OR p.first_seen_at <= $1::timestamptz)
+      ORDER BY p.id
+-- values: ["2026-03-01T12:00:00.000Z","Page Viewed","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",["income","yearly"],["revenue"],"Order Completed","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",["revenue"],["total"],"Order Refunded","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z"]

@@ -1,0 +1,18 @@
+SELECT p.id AS profile_id, coalesce(a.frequency, 0)::float8 AS f0, coalesce(ec1.n, 0)::float8 AS f1, EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.name = $14
+           AND e.timestamp > $1::timestamptz AND e.timestamp <= $15::timestamptz) AS outcome
+      FROM profiles p
+      JOIN (SELECT pu.profile_id, pu.last_purchase_at, pu.first_purchase_at, pu.frequency, pu.gross - coalesce(rf.refunded, 0) AS monetary
+    FROM (SELECT e.profile_id, max(e.timestamp) AS last_purchase_at, min(e.timestamp) AS first_purchase_at,
+      count(DISTINCT coalesce(e.properties ->> 'order_id', e.message_id))::int AS frequency,
+      coalesce(sum(CASE WHEN jsonb_typeof(e.properties #> $5::text[]) = 'number' THEN (e.properties #>> $5::text[])::numeric END), 0) AS gross
+    FROM events e WHERE e.name = $6 AND e.timestamp > $7::timestamptz AND e.timestamp <= $8::timestamptz
+    GROUP BY e.profile_id) pu
+    JOIN profiles p ON p.id = pu.profile_id AND p.merged_into IS NULL AND p.deleted_at IS NULL
+    LEFT JOIN (SELECT e.profile_id, coalesce(sum(abs(coalesce(CASE WHEN jsonb_typeof(e.properties #> $9::text[]) = 'number' THEN (e.properties #>> $9::text[])::numeric END, CASE WHEN jsonb_typeof(e.properties #> $10::text[]) = 'number' THEN (e.properties #>> $10::text[])::numeric END))), 0) AS refunded
+    FROM events e WHERE e.name = $11 AND e.timestamp > $12::timestamptz AND e.timestamp <= $13::timestamptz
+    GROUP BY e.profile_id) rf ON rf.profile_id = pu.profile_id) a ON a.profile_id = p.id
+      LEFT JOIN (SELECT e.profile_id, count(*) AS n FROM events e WHERE e.name = $2 AND e.timestamp > $3::timestamptz AND e.timestamp <= $4::timestamptz
+          GROUP BY e.profile_id) ec1 ON ec1.profile_id = p.id
+      WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND (p.first_seen_at IS NULL OR p.first_seen_at <= $1::timestamptz)
+      ORDER BY p.id
+-- values: ["2026-03-01T12:00:00.000Z","Product Viewed","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",["revenue"],"Order Completed","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",["revenue"],["total"],"Order Refunded","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z","Order Completed","2026-03-31T12:00:00.000Z"]

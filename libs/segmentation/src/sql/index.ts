@@ -1,0 +1,1 @@
+export { CompiledSql, SqlParameters, windowSql } from './sql-parameters';
