@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { HttpException, Logger } from '@nestjs/common';
 import type { ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { IngestionService } from '@audiencekit/ingestion';
+import { CodedException } from '@audiencekit/util';
 import { CliUsageException, openDatabase } from './database';
 import { formatSummary, ImportFileException, importCsv, ImportKind } from './import/import-csv';
 import { createKey, KEY_ROLES, KEY_TRUSTS } from './keys/create-key';
@@ -171,8 +172,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
       process.exit(2);
     }
-    if (error instanceof HttpException) {
-      // The services' own errors (unknown activation, deleted destination...): their message says it all.
+    if (error instanceof HttpException || error instanceof CodedException) {
+      // The services' own errors (unknown activation, unknown segment, deleted destination...): their message says it all.
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SyncService } from '@audiencekit/activation';
-import { ApiException, APP_CONFIG, AppConfig, SecretBox } from '@audiencekit/server-core';
+import { APP_CONFIG, AppConfig, SecretBox } from '@audiencekit/server-core';
 import { AuditDigest, auditDigest } from './audit-digest';
 import { DeletionRequest } from './deletion-request.schema';
 import {
@@ -19,6 +19,7 @@ import {
   lockProfilesOf,
   suppressAll,
 } from './privacy-deletion.repository';
+import { PrivacyException } from './privacy.exception';
 
 /** What a deletion did: the API's 202 body and the audit record (no personal data in either). */
 export interface DeletionRecord {
@@ -95,7 +96,7 @@ export class PrivacyDeletionService {
   /** The audit record of a deletion (404 `deletion_not_found`). */
   async get(id: string): Promise<DeletionRecord> {
     const record = await findDeletionAudit<DeletionRecord>(this.dataSource.manager, id);
-    if (!record) throw new ApiException(404, 'deletion_not_found', `no privacy deletion ${id}`);
+    if (!record) throw new PrivacyException('deletion_not_found', `no privacy deletion ${id}`);
     return record;
   }
 

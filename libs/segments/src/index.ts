@@ -7,3 +7,4 @@ export * from './segment-membership.service';
 export * from './segment-scheduler.service';
 export * from './profile-segments.service';
 export * from './segments.module';
+export * from './segments.exception';

@@ -8,6 +8,7 @@ import {
   ClusterDefinition,
   ClusteringException,
   type ClusterModel,
+  compileFeatureSql,
   compileRfmScoresSql,
   featureMatrixFromRows,
   featureName,
@@ -19,18 +20,15 @@ import {
   PropensityDefinition,
   PropensityException,
   type PropensityModel,
-  purchaseAggregatesSql,
   quantileThresholds,
   scorePropensity,
   SegmentDefinition,
-  SqlParameters,
   trainPropensityModel,
-  windowSql,
   type FeatureMatrix,
-  type FeatureSpec,
   type TierThresholds,
 } from '@audiencekit/segmentation';
-import { ApiException } from '@audiencekit/server-core';
+import { countPurchasers, featureRowsOf } from './segment-membership.repository';
+import { SegmentsException } from './segments.exception';
 
 /** What a cluster segment version stores in `segment_versions.model`. */
 export interface StoredClusterModel {
@@ -90,7 +88,7 @@ export class ModelSegmentsService {
    * Run when a version is about to be created: fits the model of a cluster / propensity definition
    * (or reuses `previous.model` when only the pick — `cluster` / `tier` — changed) and checks that an
    * RFM / intent × value window has purchasers. Returns the model to store (null for SQL-only types).
-   * @throws {ApiException} 400 with the refusal (too few profiles, constant feature, single class, AUC below floor, no purchases).
+   * @throws {SegmentsException} the refusal (too few profiles, constant feature, single class, AUC below floor, no purchases).
    */
   async prepareVersion(
     manager: EntityManager,
@@ -148,22 +146,7 @@ export class ModelSegmentsService {
    * `outcome.event` in (asOf, asOf + withinDays]".
    */
   async featureRows(manager: EntityManager, definition: FittedDefinition, asOf: Date, outcome?: PropensityDefinition['outcome']): Promise<FeatureRows> {
-    const params = new SqlParameters();
-    const asOfParam = `${params.bind(asOf.toISOString())}::timestamptz`;
-    const joins: string[] = [];
-    const columns = definition.features.map((feature, index) => `${this.featureSql(feature, index, definition, asOf, asOfParam, params, joins)} AS f${index}`);
-    const aggregates = purchaseAggregatesSql(definition, asOf, params);
-    const label = outcome
-      ? `, EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.name = ${params.bind(outcome.event)}
-           AND e.timestamp > ${asOfParam} AND e.timestamp <= ${params.bind(new Date(asOf.getTime() + outcome.withinDays * DAY_MS).toISOString())}::timestamptz) AS outcome`
-      : '';
-    const text = `SELECT p.id AS profile_id, ${columns.join(', ')}${label}
-      FROM profiles p
-      ${definition.population === 'purchasers' ? 'JOIN' : 'LEFT JOIN'} (${aggregates}) a ON a.profile_id = p.id
-      ${joins.join('\n')}
-      WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND (p.first_seen_at IS NULL OR p.first_seen_at <= ${asOfParam})
-      ORDER BY p.id`;
-    const rows: Record<string, unknown>[] = await manager.query(text, params.values);
+    const rows = await featureRowsOf(manager, compileFeatureSql(definition, asOf, outcome));
     const names = definition.features.map(featureName);
     const matrix = featureMatrixFromRows(
       rows.map((row) => definition.features.map((_, index) => toNumber(row[`f${index}`]))),
@@ -176,33 +159,10 @@ export class ModelSegmentsService {
     };
   }
 
-  private featureSql(feature: FeatureSpec, index: number, definition: FittedDefinition, asOf: Date, asOfParam: string, params: SqlParameters, joins: string[]): string {
-    switch (feature.source) {
-      case 'recency_days':
-        return `(extract(epoch FROM (${asOfParam} - a.last_purchase_at)) / 86400)::float8`;
-      case 'frequency':
-        return `coalesce(a.frequency, 0)::float8`;
-      case 'monetary':
-        return `coalesce(a.monetary, 0)::float8`;
-      case 'avg_order_value':
-        return `(a.monetary / nullif(a.frequency, 0))::float8`;
-      case 'tenure_days':
-        return `(extract(epoch FROM (${asOfParam} - p.first_seen_at)) / 86400)::float8`;
-      case 'event_count':
-        joins.push(`LEFT JOIN (SELECT e.profile_id, count(*) AS n FROM events e WHERE e.name = ${params.bind(feature.event)} AND ${windowSql(definition.window, asOf, params)}
-          GROUP BY e.profile_id) ec${index} ON ec${index}.profile_id = p.id`);
-        return `coalesce(ec${index}.n, 0)::float8`;
-      case 'trait': {
-        const path = params.bind(feature.trait.split('.'));
-        return `CASE WHEN jsonb_typeof(p.traits #> ${path}::text[]) = 'number' THEN (p.traits #>> ${path}::text[])::float8 END`;
-      }
-    }
-  }
-
   /**
    * The silhouette and elbow (inertia) curves for k = kMin..kMax on a cluster definition's features,
    * preprocessed exactly as a fit would be, so a marketer can choose k before saving. Nothing is stored.
-   * @throws {ApiException} 400 with the refusal (too few profiles for kMax, constant feature, ...).
+   * @throws {SegmentsException} the refusal (too few profiles for kMax, constant feature, ...).
    */
   async chooseK(manager: EntityManager, definition: ClusterDefinition, now: Date, range: { kMin: number; kMax: number }): Promise<ChooseKView> {
     const rows = await this.featureRows(manager, definition, now);
@@ -244,7 +204,7 @@ export class ModelSegmentsService {
     const windowMs = definition.outcome.withinDays * DAY_MS;
     const cutoff = definition.cutoff ? new Date(definition.cutoff) : new Date(now.getTime() - windowMs);
     if (cutoff.getTime() + windowMs > now.getTime()) {
-      throw new ApiException(400, 'outcome_window_open', `the outcome window (${definition.outcome.withinDays} days after the cutoff ${cutoff.toISOString()}) has not closed yet`, [
+      throw new SegmentsException('outcome_window_open', `the outcome window (${definition.outcome.withinDays} days after the cutoff ${cutoff.toISOString()}) has not closed yet`, [
         { path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` },
       ]);
     }
@@ -286,18 +246,16 @@ export class ModelSegmentsService {
   private assertPopulation(rows: FeatureRows, definition: FittedDefinition): void {
     if (rows.profileIds.length > 0) return;
     if (definition.population === 'purchasers') throw noPurchases(definition);
-    throw new ApiException(400, 'no_profiles', 'there are no profiles to fit a model on', [{ path: 'definition.population', message: 'matches no profile' }]);
+    throw new SegmentsException('no_profiles', 'there are no profiles to fit a model on', [{ path: 'definition.population', message: 'matches no profile' }]);
   }
 
   private async assertPurchasers(manager: EntityManager, definition: Extract<SegmentDefinition, { type: 'rfm' | 'intent_value' }>, now: Date): Promise<void> {
-    const scores = compileRfmScoresSql(definition, { now });
-    const [{ purchasers }] = await manager.query(`SELECT count(*)::int AS purchasers FROM (${scores.text}) s`, scores.values);
-    if (purchasers === 0) throw noPurchases(definition);
+    if ((await countPurchasers(manager, compileRfmScoresSql(definition, { now }))) === 0) throw noPurchases(definition);
   }
 }
 
-function noPurchases(definition: { window: string; purchaseEvent: string }): ApiException {
-  return new ApiException(400, 'no_purchases_in_window', `no profile has a "${definition.purchaseEvent}" event in the window "${definition.window}"`, [
+function noPurchases(definition: { window: string; purchaseEvent: string }): SegmentsException {
+  return new SegmentsException('no_purchases_in_window', `no profile has a "${definition.purchaseEvent}" event in the window "${definition.window}"`, [
     { path: 'definition.window', message: `contains no "${definition.purchaseEvent}" event` },
   ]);
 }
@@ -306,7 +264,7 @@ function sameFit(a: FittedDefinition, b: FittedDefinition): boolean {
   return a.type === b.type && JSON.stringify(fitSpecification(a)) === JSON.stringify(fitSpecification(b));
 }
 
-/** Clustering and propensity refusals become 400s naming the field under `definition`; nothing is stored. */
+/** Clustering and propensity refusals become `SegmentsException`s (400 in the API) naming the field under `definition`; nothing is stored. */
 function refuseAs400<T>(definition: FittedDefinition, work: () => T): T {
   try {
     return work();
@@ -314,7 +272,7 @@ function refuseAs400<T>(definition: FittedDefinition, work: () => T): T {
     if (error instanceof ClusteringException || error instanceof PropensityException) {
       const featureIndex = definition.features.findIndex((feature) => featureName(feature) === error.field);
       const path = featureIndex >= 0 ? `definition.features.${featureIndex}` : error.field && error.field in definition ? `definition.${error.field}` : 'definition';
-      throw new ApiException(400, error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
+      throw new SegmentsException(error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
     }
     throw error;
   }

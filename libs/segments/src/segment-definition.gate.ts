@@ -10,7 +10,8 @@ import {
   SegmentDefinitionException,
   segmentReferences,
 } from '@audiencekit/segmentation';
-import { ApiException } from '@audiencekit/server-core';
+import { SegmentsException } from './segments.exception';
+import { liveCurrentDefinitions, lockReferenceGraph } from './segments.repository';
 
 export interface CompiledQuery {
   text: string;
@@ -31,7 +32,7 @@ export class SegmentDefinitionGate {
     } catch (error) {
       if (error instanceof SegmentDefinitionException) {
         const details = error.issues.map((issue) => ({ path: issue.path ? `definition.${issue.path}` : 'definition', message: issue.message }));
-        throw new ApiException(400, 'invalid_definition', `invalid segment definition: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+        throw new SegmentsException('invalid_definition', `invalid segment definition: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
       }
       throw error;
     }
@@ -40,7 +41,7 @@ export class SegmentDefinitionGate {
   compile(definition: unknown, now: Date): CompiledQuery {
     const parsed = parseSegmentDefinition(definition);
     if (isFittedDefinition(parsed)) {
-      throw new ApiException(400, 'needs_fitted_model', `a ${parsed.type} segment has no members before its model is fitted; create the segment to fit it`, [
+      throw new SegmentsException('needs_fitted_model', `a ${parsed.type} segment has no members before its model is fitted; create the segment to fit it`, [
         { path: 'definition.type', message: 'cannot be previewed before it is fitted' },
       ]);
     }
@@ -51,14 +52,10 @@ export class SegmentDefinitionGate {
   async assertNoCycle(manager: EntityManager, segmentId: string, definition: SegmentDefinition): Promise<void> {
     // One reference-graph check at a time (held until the caller's transaction ends): two saves
     // racing (a → b and b → a) would otherwise each see the other's old version and both pass.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('segment-reference-graph', 0))`);
+    await lockReferenceGraph(manager);
     // Every live segment's current definition, the one being saved included (its key must
     // resolve to its id, or a segment referring to itself by key would slip through).
-    const rows: { segment_id: string; key: string; definition: unknown }[] = await manager.query(
-      `SELECT s.id AS segment_id, s.key, v.definition FROM segments s
-       LEFT JOIN segment_versions v ON v.segment_id = s.id AND v.version = s.current_version
-       WHERE s.deleted_at IS NULL`,
-    );
+    const rows = await liveCurrentDefinitions(manager);
     const idByKey = new Map(rows.map((row) => [row.key, row.segment_id]));
     const resolve = (reference: string) => idByKey.get(reference) ?? reference;
     const graph = new Map<string, string[]>();
@@ -68,7 +65,7 @@ export class SegmentDefinitionGate {
     const liveIds = new Set(rows.map((row) => row.segment_id));
     const unknown = segmentReferences(definition).filter((reference) => !liveIds.has(resolve(reference)));
     if (unknown.length) {
-      throw new ApiException(400, 'unknown_segment_reference', `definition refers to segments that do not exist: ${unknown.join(', ')}`, [
+      throw new SegmentsException('unknown_segment_reference', `definition refers to segments that do not exist: ${unknown.join(', ')}`, [
         { path: 'definition', message: `refers to unknown segment(s): ${unknown.join(', ')}` },
       ]);
     }
@@ -77,7 +74,7 @@ export class SegmentDefinitionGate {
     const cycle = findSegmentReferenceCycle(graph);
     if (cycle) {
       const named = startAt(cycle, segmentId).map((id) => keyById.get(id) ?? id);
-      throw new ApiException(400, 'segment_reference_cycle', `segment references form a cycle: ${named.join(' → ')}`, [
+      throw new SegmentsException('segment_reference_cycle', `segment references form a cycle: ${named.join(' → ')}`, [
         { path: 'definition', message: `references form a cycle: ${named.join(' → ')}` },
       ]);
     }

@@ -1,9 +1,11 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SegmentRunEntity, SegmentVersionEntity } from '@audiencekit/persistence';
+import { SegmentRunEntity } from '@audiencekit/persistence';
 import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { SegmentDefinitionGate } from './segment-definition.gate';
+import { countMembersAsOf, findRunOf, membersAsOfPage, overlapCounts, previewSample, previewSize, runsPage, versionInForce } from './segment-membership.repository';
+import { findVersion } from './segments.repository';
 import { SegmentsService } from './segments.service';
 
 export interface MemberAsOf {
@@ -36,26 +38,17 @@ export class SegmentMembershipService {
   async preview(rawDefinition: unknown, sampleSize = 10, now = new Date()): Promise<{ size: number; sample: string[] }> {
     const definition = this.definitions.parse(rawDefinition);
     const query = this.definitions.compile(definition, now);
-    return this.analytics.run(async (manager) => {
-      const [{ size }] = await manager.query(`SELECT count(DISTINCT q.profile_id)::int AS size FROM (${query.text}) q`, query.values);
-      const sample: { profile_id: string }[] = await manager.query(
-        `SELECT DISTINCT q.profile_id FROM (${query.text}) q ORDER BY q.profile_id LIMIT ${Math.max(0, Math.min(100, Math.trunc(sampleSize)))}`,
-        query.values,
-      );
-      return { size, sample: sample.map((row) => row.profile_id) };
-    });
+    return this.analytics.run(async (manager) => ({ size: await previewSize(manager, query), sample: await previewSample(manager, query, sampleSize) }));
   }
 
   async runs(segmentId: string, page: { limit: number; offset: number }): Promise<{ items: SegmentRunEntity[]; total: number }> {
     await this.segments.findLive(this.dataSource.manager, segmentId);
-    const [items, total] = await this.dataSource
-      .getRepository(SegmentRunEntity)
-      .findAndCount({ where: { segmentId }, order: { queuedAt: 'DESC' }, take: page.limit, skip: page.offset });
+    const [items, total] = await runsPage(this.dataSource.manager, segmentId, page);
     return { items, total };
   }
 
   async run(segmentId: string, runId: string): Promise<SegmentRunEntity | null> {
-    return this.dataSource.getRepository(SegmentRunEntity).findOneBy({ id: runId, segmentId });
+    return findRunOf(this.dataSource.manager, segmentId, runId);
   }
 
   /**
@@ -67,21 +60,12 @@ export class SegmentMembershipService {
     asOf: Date,
     page: { limit: number; offset: number },
   ): Promise<{ asOf: Date; version: number | null; definition: Record<string, unknown> | null; total: number; items: MemberAsOf[] }> {
-    await this.segments.findLive(this.dataSource.manager, segmentId);
-    const latest = `SELECT DISTINCT ON (profile_id) profile_id, change, changed_at, run_id, version
-                    FROM segment_membership_changes WHERE segment_id = $1 AND changed_at <= $2
-                    ORDER BY profile_id, changed_at DESC, id DESC`;
-    const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM (${latest}) l WHERE l.change = 'added'`, [segmentId, asOf]);
-    const rows: { profile_id: string; changed_at: Date; run_id: string; version: number }[] = await this.dataSource.query(
-      `SELECT l.profile_id, l.changed_at, l.run_id, l.version FROM (${latest}) l WHERE l.change = 'added' ORDER BY l.profile_id LIMIT $3 OFFSET $4`,
-      [segmentId, asOf, page.limit, page.offset],
-    );
-    const [inForce] = await this.dataSource.query(
-      `SELECT version FROM segment_runs WHERE segment_id = $1 AND status = 'succeeded' AND finished_at <= $2 ORDER BY finished_at DESC LIMIT 1`,
-      [segmentId, asOf],
-    );
-    const version: number | null = inForce?.version ?? null;
-    const definition = version === null ? null : ((await this.dataSource.getRepository(SegmentVersionEntity).findOneBy({ segmentId, version }))?.definition ?? null);
+    const manager = this.dataSource.manager;
+    await this.segments.findLive(manager, segmentId);
+    const total = await countMembersAsOf(manager, segmentId, asOf);
+    const rows = await membersAsOfPage(manager, segmentId, asOf, page);
+    const version = await versionInForce(manager, segmentId, asOf);
+    const definition = version === null ? null : ((await findVersion(manager, segmentId, version))?.definition ?? null);
     return {
       asOf,
       version,
@@ -95,15 +79,6 @@ export class SegmentMembershipService {
   async overlap(segmentId: string, otherId: string): Promise<{ size: number; otherSize: number; intersection: number }> {
     await this.segments.findLive(this.dataSource.manager, segmentId);
     await this.segments.findLive(this.dataSource.manager, otherId);
-    const [row] = await this.analytics.run((manager) =>
-      manager.query(
-      `SELECT (SELECT count(*) FROM segment_memberships WHERE segment_id = $1)::int AS size,
-              (SELECT count(*) FROM segment_memberships WHERE segment_id = $2)::int AS other_size,
-              (SELECT count(*) FROM segment_memberships a JOIN segment_memberships b ON b.profile_id = a.profile_id AND b.segment_id = $2
-                WHERE a.segment_id = $1)::int AS intersection`,
-      [segmentId, otherId],
-      ),
-    );
-    return { size: row.size, otherSize: row.other_size, intersection: row.intersection };
+    return this.analytics.run((manager) => overlapCounts(manager, segmentId, otherId));
   }
 }

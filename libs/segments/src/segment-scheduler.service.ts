@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { latestDueFireTime } from '@audiencekit/util';
 import { SegmentRefreshService } from './segment-refresh.service';
+import { scheduledSegments } from './segments.repository';
 
 /**
  * Turns cadences into queued runs. Every worker may call `enqueueDue` on its own clock tick: the
@@ -17,12 +18,7 @@ export class SegmentSchedulerService {
   ) {}
 
   async enqueueDue(now: Date = new Date()): Promise<string[]> {
-    const candidates: { id: string; refresh_cadence: string; since: Date }[] = await this.dataSource.query(
-      `SELECT s.id, s.refresh_cadence,
-              greatest(s.created_at, coalesce((SELECT max(r.scheduled_for) FROM segment_runs r WHERE r.segment_id = s.id), s.created_at)) AS since
-       FROM segments s
-       WHERE s.deleted_at IS NULL AND s.status = 'active' AND s.refresh_cadence <> 'manual'`,
-    );
+    const candidates = await scheduledSegments(this.dataSource.manager);
     const enqueued: string[] = [];
     for (const candidate of candidates) {
       const due = latestDueFireTime(candidate.refresh_cadence, new Date(candidate.since), now);

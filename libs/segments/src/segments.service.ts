@@ -1,13 +1,26 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
-import { AnalyticsDatabase, ApiException } from '@audiencekit/server-core';
+import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segmentation';
+import { isUuid } from '@audiencekit/util';
 import { ChooseKView, ModelSegmentsService, StoredClusterModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
-import { isUuid } from '@audiencekit/util';
+import { SegmentsException } from './segments.exception';
+import {
+  archiveSegment,
+  currentVersionsOf,
+  findLiveSegment,
+  findVersion,
+  insertSegment,
+  insertVersion,
+  listLiveSegments,
+  saveSegment,
+  segmentKeyExists,
+  versionsOf,
+} from './segments.repository';
 
 export interface SegmentView {
   id: string;
@@ -55,14 +68,13 @@ export class SegmentsService {
     // Fitting reads the data outside the write transaction; a refusal is a 400 and nothing is saved.
     const model = await this.models.prepareVersion(this.dataSource.manager, definition, now);
     return this.dataSource.transaction(async (manager) => {
-      const segments = manager.getRepository(SegmentEntity);
-      if (await segments.exist({ where: { key: input.key } })) {
-        throw new ApiException(409, 'segment_key_taken', `a segment with key "${input.key}" already exists`, [{ path: 'key', message: 'is taken' }]);
+      if (await segmentKeyExists(manager, input.key)) {
+        throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [{ path: 'key', message: 'is taken' }]);
       }
       const { definition: _raw, ...card } = input;
-      const segment = await segments.save(segments.create({ ...card, currentVersion: 1 }));
+      const segment = await insertSegment(manager, card);
       await this.definitions.assertNoCycle(manager, segment.id, definition);
-      await manager.getRepository(SegmentVersionEntity).save({ segmentId: segment.id, version: 1, definition, model: toJson(model), createdBy: actor });
+      await insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: toJson(model), createdBy: actor });
       return toView(segment, definition);
     });
   }
@@ -85,9 +97,9 @@ export class SegmentsService {
         const stored = changes ? model : await this.models.prepareVersion(manager, newDefinition, now, current);
         segment.currentVersion += 1;
         definition = newDefinition;
-        await manager.getRepository(SegmentVersionEntity).save({ segmentId: id, version: segment.currentVersion, definition, model: toJson(stored), createdBy: actor });
+        await insertVersion(manager, { segmentId: id, version: segment.currentVersion, definition, model: toJson(stored), createdBy: actor });
       }
-      await manager.getRepository(SegmentEntity).save(segment);
+      await saveSegment(manager, segment);
       return toView(segment, definition);
     });
   }
@@ -96,7 +108,7 @@ export class SegmentsService {
    * Refits the model of a cluster or propensity segment on the current data into a new version
    * (the only way its model changes). A cluster pick follows the cluster of the new model that
    * shares most members with the old picked cluster, since cluster numbers are arbitrary per fit.
-   * @throws {ApiException} 400 for other segment types, or when the refit is refused.
+   * @throws {SegmentsException} `not_a_model_segment` for other segment types, or the refusal of the refit.
    */
   async refit(id: string, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
     return this.dataSource.transaction(async (manager) => {
@@ -104,7 +116,7 @@ export class SegmentsService {
       const current = await this.versionRow(manager, id, segment.currentVersion);
       const parsed = parseSegmentDefinition(current.definition);
       if (!isFittedDefinition(parsed)) {
-        throw new ApiException(400, 'not_a_model_segment', `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`);
+        throw new SegmentsException('not_a_model_segment', `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`);
       }
       const model = await this.models.fit(manager, parsed, now);
       let definition = current.definition;
@@ -113,8 +125,8 @@ export class SegmentsService {
         definition = { ...current.definition, cluster };
       }
       segment.currentVersion += 1;
-      await manager.getRepository(SegmentVersionEntity).save({ segmentId: id, version: segment.currentVersion, definition, model: toJson(model), createdBy: actor });
-      await manager.getRepository(SegmentEntity).save(segment);
+      await insertVersion(manager, { segmentId: id, version: segment.currentVersion, definition, model: toJson(model), createdBy: actor });
+      await saveSegment(manager, segment);
       return toView(segment, definition);
     });
   }
@@ -123,7 +135,7 @@ export class SegmentsService {
   async chooseK(definitionInput: unknown, range: { kMin: number; kMax: number }, now: Date = new Date()): Promise<ChooseKView> {
     const definition = this.definitions.parse(definitionInput);
     if (definition.type !== 'cluster') {
-      throw new ApiException(400, 'not_a_cluster_definition', 'choosing k needs a cluster definition', [{ path: 'definition.type', message: `must be "cluster", got "${definition.type}"` }]);
+      throw new SegmentsException('not_a_cluster_definition', 'choosing k needs a cluster definition', [{ path: 'definition.type', message: `must be "cluster", got "${definition.type}"` }]);
     }
     return this.analytics.run((manager) => this.models.chooseK(manager, definition, now, range));
   }
@@ -135,24 +147,20 @@ export class SegmentsService {
   }
 
   async list(page: { limit: number; offset: number; owner?: string; status?: string }): Promise<{ items: SegmentView[]; total: number }> {
-    const where = { deletedAt: IsNull(), ...(page.owner ? { owner: page.owner } : {}), ...(page.status ? { status: page.status as SegmentEntity['status'] } : {}) };
-    const [segments, total] = await this.dataSource.getRepository(SegmentEntity).findAndCount({ where, order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
-    const versions = segments.length
-      ? await this.dataSource.getRepository(SegmentVersionEntity).find({ where: segments.map((s) => ({ segmentId: s.id, version: s.currentVersion })) })
-      : [];
+    const [segments, total] = await listLiveSegments(this.dataSource.manager, page);
+    const versions = await currentVersionsOf(this.dataSource.manager, segments);
     const byId = new Map(versions.map((v) => [v.segmentId, v.definition]));
     return { items: segments.map((s) => toView(s, byId.get(s.id) ?? {})), total };
   }
 
   /** Soft delete: history stays for as-of queries; the segment disappears from the API and the scheduler. */
   async remove(id: string): Promise<void> {
-    const result = await this.dataSource.getRepository(SegmentEntity).update({ id, deletedAt: IsNull() }, { deletedAt: new Date(), status: 'archived' });
-    if (!result.affected) throw segmentNotFound(id);
+    if (!(await archiveSegment(this.dataSource.manager, id))) throw segmentNotFound(id);
   }
 
   async versions(id: string): Promise<VersionView[]> {
     await this.findLive(this.dataSource.manager, id);
-    const rows = await this.dataSource.getRepository(SegmentVersionEntity).find({ where: { segmentId: id }, order: { version: 'ASC' } });
+    const rows = await versionsOf(this.dataSource.manager, id);
     return rows.map(toVersionView);
   }
 
@@ -163,15 +171,13 @@ export class SegmentsService {
 
   /** Loads a live (not deleted) segment or answers 404. */
   async findLive(manager: EntityManager, id: string): Promise<SegmentEntity> {
-    const segment = isUuid(id) ? await manager.getRepository(SegmentEntity).findOne({ where: { id, deletedAt: IsNull() } }) : null;
+    const segment = isUuid(id) ? await findLiveSegment(manager, id) : null;
     if (!segment) throw segmentNotFound(id);
     return segment;
   }
 
   private async lockLive(manager: EntityManager, id: string): Promise<SegmentEntity> {
-    const segment = isUuid(id)
-      ? await manager.getRepository(SegmentEntity).findOne({ where: { id, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } })
-      : null;
+    const segment = isUuid(id) ? await findLiveSegment(manager, id, { lock: true }) : null;
     if (!segment) throw segmentNotFound(id);
     return segment;
   }
@@ -182,14 +188,14 @@ export class SegmentsService {
   }
 
   private async versionRow(manager: EntityManager, id: string, version: number): Promise<SegmentVersionEntity> {
-    const row = await manager.getRepository(SegmentVersionEntity).findOne({ where: { segmentId: id, version } });
-    if (!row) throw new ApiException(404, 'segment_version_not_found', `segment ${id} has no version ${version}`);
+    const row = await findVersion(manager, id, version);
+    if (!row) throw new SegmentsException('segment_version_not_found', `segment ${id} has no version ${version}`);
     return row;
   }
 }
 
-export function segmentNotFound(id: string): ApiException {
-  return new ApiException(404, 'segment_not_found', `no segment with id ${id}`);
+export function segmentNotFound(id: string): SegmentsException {
+  return new SegmentsException('segment_not_found', `no segment with id ${id}`);
 }
 
 function toView(segment: SegmentEntity, definition: Record<string, unknown>): SegmentView {

@@ -1,3 +1,6 @@
+import type { PrivacyExceptionCode } from '@audiencekit/privacy';
+import type { SegmentsExceptionCode } from '@audiencekit/segments';
+
 /**
  * The one table from library exception codes to HTTP statuses. Libraries throw their own
  * `XxxException` (a `CodedException` from @audiencekit/util) with a code from their
@@ -11,7 +14,42 @@
  */
 export type HttpStatusCode = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 422 | 429 | 503;
 
+const SEGMENTS_STATUS = {
+  invalid_definition: 400,
+  needs_fitted_model: 400,
+  unknown_segment_reference: 400,
+  segment_reference_cycle: 400,
+  segment_key_taken: 409,
+  segment_not_found: 404,
+  segment_version_not_found: 404,
+  profile_not_found: 404,
+  not_a_model_segment: 400,
+  not_a_cluster_definition: 400,
+  outcome_window_open: 400,
+  no_profiles: 400,
+  no_purchases_in_window: 400,
+  // Refusals of a model fit (libs/segmentation's clustering and propensity codes).
+  shape_mismatch: 400,
+  unknown_feature: 400,
+  missing_values: 400,
+  non_finite: 400,
+  invalid_value: 400,
+  constant_feature: 400,
+  too_few_rows: 400,
+  too_few_distinct_points: 400,
+  invalid_labels: 400,
+  invalid_option: 400,
+  invalid_outcome: 400,
+  single_class: 400,
+  auc_below_floor: 400,
+  not_converged: 400,
+} satisfies Record<SegmentsExceptionCode, HttpStatusCode>;
+
+const PRIVACY_STATUS = {
+  deletion_not_found: 404,
+} satisfies Record<PrivacyExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
-export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {};
+export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = { segments: SEGMENTS_STATUS, privacy: PRIVACY_STATUS };
 
 export const STATUS_BY_CODE: Readonly<Record<string, HttpStatusCode>> = Object.assign({}, ...Object.values(STATUS_TABLES));

@@ -75,7 +75,7 @@ describe('cluster and propensity segments', () => {
 
   it('refuses a clustering with fewer profiles than k (400, nothing published)', async () => {
     await insertProfiles([{ age: 20, income: 15, score: 39 }, { age: 30, income: 40, score: 60 }, { age: 50, income: 80, score: 10 }], 'tiny');
-    await expect(segments.create(card('too-few', mallDefinition()), null, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'too_few_rows' } });
+    await expect(segments.create(card('too-few', mallDefinition()), null, NOW)).rejects.toMatchObject({ name: 'SegmentsException', code: 'too_few_rows' });
     expect(await segmentCount()).toBe(0);
     await query(`DELETE FROM profiles`);
   });
@@ -133,9 +133,9 @@ describe('cluster and propensity segments', () => {
       // Inertia falls as k grows (the elbow curve), and the chosen k is one of the candidates.
       for (let i = 1; i < curve.candidates.length; i++) expect(curve.candidates[i].inertia).toBeLessThan(curve.candidates[i - 1].inertia);
       expect(await segmentCount()).toBe(before);
-      await expect(segments.chooseK(mallDefinition(), { kMin: 2, kMax: 250 }, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'too_few_rows' } });
+      await expect(segments.chooseK(mallDefinition(), { kMin: 2, kMax: 250 }, NOW)).rejects.toMatchObject({ name: 'SegmentsException', code: 'too_few_rows' });
       await expect(segments.chooseK({ type: 'rfm', tiers: ['champions'] }, { kMin: 2, kMax: 10 }, NOW)).rejects.toMatchObject({
-        status: 400, response: { code: 'not_a_cluster_definition' },
+        name: 'SegmentsException', code: 'not_a_cluster_definition',
       });
     });
 
@@ -167,17 +167,17 @@ describe('cluster and propensity segments', () => {
       const before = await segmentCount();
       const constant = mallDefinition({ features: [{ source: 'trait', trait: 'income' }, { source: 'trait', trait: 'constant' }] });
       await expect(segments.create(card('constant', constant), null, NOW)).rejects.toMatchObject({
-        status: 400, response: { code: 'constant_feature', details: [{ path: 'definition.features.1' }] },
+        name: 'SegmentsException', code: 'constant_feature', details: [{ path: 'definition.features.1' }],
       });
       const missing = mallDefinition({ features: [{ source: 'trait', trait: 'income' }, { source: 'trait', trait: 'nowhere' }] });
-      await expect(segments.create(card('missing', missing), null, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'missing_values' } });
+      await expect(segments.create(card('missing', missing), null, NOW)).rejects.toMatchObject({ name: 'SegmentsException', code: 'missing_values' });
       const purchasers = mallDefinition({ population: 'purchasers' });
-      await expect(segments.create(card('no-purchases', purchasers), null, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'no_purchases_in_window' } });
+      await expect(segments.create(card('no-purchases', purchasers), null, NOW)).rejects.toMatchObject({ name: 'SegmentsException', code: 'no_purchases_in_window' });
       expect(await segmentCount()).toBe(before);
     });
 
     it('cannot preview a cluster definition before it is fitted (400, not 500)', async () => {
-      await expect(membership.preview(mallDefinition(), 5, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'needs_fitted_model' } });
+      await expect(membership.preview(mallDefinition(), 5, NOW)).rejects.toMatchObject({ name: 'SegmentsException', code: 'needs_fitted_model' });
     });
 
     afterAll(async () => {
@@ -232,13 +232,13 @@ describe('cluster and propensity segments', () => {
     it('refuses a single-class outcome and an AUC below the floor (400, nothing published)', async () => {
       const before = await segmentCount();
       await expect(segments.create(card('nobody', definition({ outcome: { event: 'Never Happened', withinDays: 30 } })), null, NOW)).rejects.toMatchObject({
-        status: 400, response: { code: 'single_class' },
+        name: 'SegmentsException', code: 'single_class',
       });
       await expect(segments.create(card('too-demanding', definition({ aucFloor: 0.99 })), null, NOW)).rejects.toMatchObject({
-        status: 400, response: { code: 'auc_below_floor', message: expect.stringMatching(/held-out AUC 0\.\d+ is below the floor 0\.99/) },
+        name: 'SegmentsException', code: 'auc_below_floor', message: expect.stringMatching(/held-out AUC 0\.\d+ is below the floor 0\.99/),
       });
       await expect(segments.create(card('open-window', definition({ cutoff: '2026-02-15T00:00:00Z' })), null, NOW)).rejects.toMatchObject({
-        status: 400, response: { code: 'outcome_window_open' },
+        name: 'SegmentsException', code: 'outcome_window_open',
       });
       expect(await segmentCount()).toBe(before);
     });

@@ -87,6 +87,6 @@ describe('a profile evaluated in memory against the live segments', () => {
   });
 
   it('answers 404 for an unknown profile', async () => {
-    await expect(profiles.evaluate('00000000-0000-4000-8000-000000000000', now)).rejects.toMatchObject({ status: 404 });
+    await expect(profiles.evaluate('00000000-0000-4000-8000-000000000000', now)).rejects.toMatchObject({ name: 'SegmentsException', code: 'profile_not_found' });
   });
 });

@@ -122,8 +122,7 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
   it('refuses an RFM segment whose window holds no purchase, with a 400 and nothing saved', async () => {
     const before = await query(`SELECT id FROM segments`);
     await expect(segments.create(card('empty-window', { type: 'rfm', tiers: ['champions'], window: 'between 2009-01-01 and 2009-06-01' }), null, NOW)).rejects.toMatchObject({
-      status: 400,
-      response: { code: 'no_purchases_in_window', details: [{ path: 'definition.window' }] },
+      name: 'SegmentsException', code: 'no_purchases_in_window', details: [{ path: 'definition.window' }],
     });
     expect(await query(`SELECT id FROM segments`)).toEqual(before);
   });
@@ -228,7 +227,7 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
 
     it('refuses to refit a segment that has no model', async () => {
       const rfm = await segments.create(card('rfm-no-model', { type: 'rfm', tiers: ['new'], window: 'ever' }), null, NOW);
-      await expect(segments.refit(rfm.id, null, NOW)).rejects.toMatchObject({ status: 400, response: { code: 'not_a_model_segment' } });
+      await expect(segments.refit(rfm.id, null, NOW)).rejects.toMatchObject({ name: 'SegmentsException', code: 'not_a_model_segment' });
     });
   });
 });

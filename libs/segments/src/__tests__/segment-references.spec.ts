@@ -1,7 +1,7 @@
-import { ApiException } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { SegmentDefinitionGate } from '../segment-definition.gate';
 import { createSegmentSchema } from '../segment-input.schema';
+import { SegmentsException } from '../segments.exception';
 import { SegmentsService } from '../segments.service';
 
 /**
@@ -33,9 +33,8 @@ describe('segment reference cycles under concurrent saves', () => {
       ]);
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
       const [refused] = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-      expect(refused.reason).toBeInstanceOf(ApiException);
-      expect(refused.reason.getStatus()).toBe(400);
-      expect(refused.reason.getResponse()).toMatchObject({ code: 'segment_reference_cycle' });
+      expect(refused.reason).toBeInstanceOf(SegmentsException);
+      expect(refused.reason).toMatchObject({ code: 'segment_reference_cycle' });
     }
   });
 });
