@@ -1,9 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
-import { ApiKeyEntity, AuditLogEntity } from '@audiencekit/persistence';
-import { ApiException, ApiKeyService, ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
+import { ApiException, ApiKeyService, ApiRoute, AuditLogService, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const createKeySchema = z.object({
   name: z.string().min(1).max(200),
@@ -29,7 +26,7 @@ const keysQuerySchema = pageQuerySchema.extend({
 export class KeysController {
   constructor(
     private readonly keys: ApiKeyService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly auditLog: AuditLogService,
   ) {}
 
   @Post('keys')
@@ -44,9 +41,8 @@ export class KeysController {
   @ApiRoute({ summary: 'List API keys (never their secrets), with their trust; filter by role, trust and revoked', query: keysQuerySchema, tags: ['keys'] })
   async list(@Query() query: unknown) {
     const page = parseInput(keysQuerySchema, query, 'query');
-    const where = { ...(page.role ? { role: page.role } : {}), ...(page.trust ? { trust: page.trust } : {}), ...(page.revoked ? { revokedAt: page.revoked === 'true' ? Not(IsNull()) : IsNull() } : {}) };
-    const [rows, total] = await this.dataSource.getRepository(ApiKeyEntity).findAndCount({ where, order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
-    return { total, limit: page.limit, offset: page.offset, items: rows.map(({ keyHash: _hash, ...visible }) => visible) };
+    const { items, total } = await this.keys.list({ ...page, revoked: page.revoked === undefined ? undefined : page.revoked === 'true' });
+    return { total, limit: page.limit, offset: page.offset, items };
   }
 
   @Delete('keys/:id')
@@ -61,13 +57,7 @@ export class KeysController {
   @ApiRoute({ summary: 'Who did what to which object, newest first', query: auditQuerySchema, tags: ['audit'] })
   async audit(@Query() query: unknown) {
     const page = parseInput(auditQuerySchema, query, 'query');
-    const where = {
-      ...(page.objectType ? { objectType: page.objectType } : {}),
-      ...(page.objectId ? { objectId: page.objectId } : {}),
-      ...(page.actorKeyId ? { actorKeyId: page.actorKeyId } : {}),
-      ...(page.action ? { action: page.action } : {}),
-    };
-    const [items, total] = await this.dataSource.getRepository(AuditLogEntity).findAndCount({ where, order: { id: 'DESC' }, take: page.limit, skip: page.offset });
+    const { items, total } = await this.auditLog.list(page);
     return { total, limit: page.limit, offset: page.offset, items };
   }
 }

@@ -3,9 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Observable, mergeMap } from 'rxjs';
-import { AuditLogEntity } from '@audiencekit/persistence';
 import type { AuthenticatedKey } from '../auth/api-key.service';
 import { REQUIRED_ROLE } from '../auth/auth.decorators';
+import { insertAuditEntry } from './audit-log.repository';
 
 interface AuditedRequest {
   method: string;
@@ -41,7 +41,7 @@ export class AuditInterceptor implements NestInterceptor {
   private async record(request: AuditedRequest, context: ExecutionContext, result: unknown): Promise<void> {
     const route = request.route?.path ?? context.getHandler().name;
     const createdId = typeof result === 'object' && result !== null && 'id' in result ? String((result as { id: unknown }).id) : null;
-    await this.dataSource.getRepository(AuditLogEntity).insert({
+    await insertAuditEntry(this.dataSource.manager, {
       actorKeyId: request.apiKey?.id ?? null,
       action: `${request.method} ${route}`,
       objectType: route.split('/').filter(Boolean)[0] ?? 'unknown',

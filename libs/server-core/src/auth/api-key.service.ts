@@ -1,9 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ApiKeyEntity, ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { generateApiKey, hashApiKey } from './api-key-secret';
+import { ApiKeyFilter, findActiveKeyByHash, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-key.repository';
 
 export interface AuthenticatedKey {
   id: string;
@@ -50,7 +51,7 @@ export class ApiKeyService {
    */
   async create(name: string, role: ApiKeyRole, trust: ApiKeyTrust = 'client'): Promise<{ key: AuthenticatedKey; secret: string; prefix: string }> {
     const { secret, prefix, hash } = generateApiKey(role);
-    const saved = await this.dataSource.getRepository(ApiKeyEntity).save({ name, role, trust, prefix, keyHash: hash });
+    const saved = await insertApiKey(this.dataSource.manager, { name, role, trust, prefix, keyHash: hash });
     return { key: { id: saved.id, name, role, trust }, secret, prefix };
   }
 
@@ -62,7 +63,7 @@ export class ApiKeyService {
       if (Date.now() - cached.lastUsedAt > LAST_USED_RESOLUTION_MS) await this.touch(cached);
       return cached.key;
     }
-    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
+    const key = await findActiveKeyByHash(this.dataSource.manager, hash);
     if (!key) return null;
     const entry: CachedKey = { key: { id: key.id, name: key.name, role: key.role, trust: key.trust }, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
     if (Date.now() - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) await this.touch(entry);
@@ -71,16 +72,20 @@ export class ApiKeyService {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const revoked = await revokeApiKey(this.dataSource.manager, id);
     // Forget every verified key: revocation here must not wait for the cache to expire.
     this.verified?.clear();
-    return (result.affected ?? 0) > 0;
+    return revoked;
+  }
+
+  /** A page of keys, oldest first, without their hashes (the secret is never stored). */
+  async list(filter: ApiKeyFilter): Promise<{ items: Omit<ApiKeyEntity, 'keyHash'>[]; total: number }> {
+    const [rows, total] = await listApiKeys(this.dataSource.manager, filter);
+    return { items: rows.map(({ keyHash: _hash, ...visible }) => visible), total };
   }
 
   private async touch(entry: CachedKey): Promise<void> {
     entry.lastUsedAt = Date.now();
-    await this.dataSource.getRepository(ApiKeyEntity).update(entry.key.id, { lastUsedAt: new Date(entry.lastUsedAt) });
+    await touchApiKey(this.dataSource.manager, entry.key.id, new Date(entry.lastUsedAt));
   }
 }
