@@ -41,7 +41,7 @@ describe('golden SQL of the libs/segments repositories', () => {
       const definition = { type: 'rules', match: { type: 'trait', trait: 'country', operator: 'equals', value: 'DE' } };
       await record(s, 'insertVersion', () => segments.insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: null, createdBy: null }));
       await record(s, 'findLiveSegment', () => segments.findLiveSegment(manager, segment.id));
-      const locked = await record(s, 'findLiveSegment (lock)', async () => (await segments.findLiveSegment(manager, segment.id, { lock: true }))!);
+      const locked = await record(s, 'findLiveSegment (lock)', async () => required(await segments.findLiveSegment(manager, segment.id, { lock: true })));
       await record(s, 'saveSegment', () => segments.saveSegment(manager, Object.assign(locked, { description: 'changed' })));
       await record(s, 'listLiveSegments', () => segments.listLiveSegments(manager, { limit: 10, offset: 0, owner: 'test', status: 'active' }));
       await record(s, 'findVersion', () => segments.findVersion(manager, segment.id, 1));
@@ -55,7 +55,7 @@ describe('golden SQL of the libs/segments repositories', () => {
 
       const [{ id: profileId }] = await manager.query(`INSERT INTO profiles (traits) VALUES ('{"country": "DE"}') RETURNING id`);
       const r = 'segment-refresh.repository';
-      const run = await record(r, 'insertQueuedRun', async () => (await refresh.insertQueuedRun(manager, { segmentId: segment.id, version: 1, trigger: 'manual', scheduledFor: null }))!);
+      const run = await record(r, 'insertQueuedRun', async () => required(await refresh.insertQueuedRun(manager, { segmentId: segment.id, version: 1, trigger: 'manual', scheduledFor: null })));
       await record(r, 'findRun', () => refresh.findRun(manager, run.id));
       await record(r, 'updateRun', () => refresh.updateRun(manager, run.id, { status: 'running', startedAt: NOW }));
       await record(r, 'tryLockSegmentRefresh', () => refresh.tryLockSegmentRefresh(manager, segment.id));
@@ -89,3 +89,8 @@ describe('golden SQL of the libs/segments repositories', () => {
     for (const [file, sections] of Object.entries(written)) golden(file, sections);
   });
 });
+
+function required<T>(value: T | null): T {
+  if (value === null) throw new Error('expected a row');
+  return value;
+}
