@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AnyConnectorDefinition, ConnectorLimits, ConnectorLogger, createGuardedHttp, GuardedHttp } from '@audiencekit/connector-sdk';
-import { createArmResolver, ResolvedArm } from '@audiencekit/experimentation';
+import { createArmResolver, ExperimentationException, HoldoutSplit, ResolvedArm } from '@audiencekit/experimentation';
 import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
 import { SecretBox } from '@audiencekit/server-core';
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
@@ -62,7 +62,7 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
   const limits = limitsOf(connector, settings);
   const secretsPlain = openSecrets(destination, config);
   const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
-  const armOf = createArmResolver({ globalHoldout: await globalHoldout(manager), activation: { salt: activation.holdoutSalt, share: activation.holdoutShare } });
+  const armOf = armResolver(await globalHoldout(manager), { salt: activation.holdoutSalt, share: activation.holdoutShare, hashVersion: activation.holdoutHashVersion });
   const deliveryKeyOf =
     addAction === 'send'
       ? (profileId: string) => `${activation.id}:${profileId}` // one message per member and activation, ever
@@ -135,9 +135,20 @@ function replacePhases(mode: string, connector: AnyConnectorDefinition): { phase
   return { phases: ['replace'], addAction: 'add' };
 }
 
-async function globalHoldout(manager: EntityManager): Promise<{ salt: string; share: number } | null> {
-  const rows: { share: number; salt: string }[] = await manager.query(`SELECT share, salt FROM global_holdout WHERE id = 1`);
-  return rows[0] && rows[0].share > 0 ? { salt: rows[0].salt, share: Number(rows[0].share) } : null;
+/** The global holdout's split (salt, share, and the hash version stored beside the salt), or null when it holds nobody. */
+async function globalHoldout(manager: EntityManager): Promise<HoldoutSplit | null> {
+  const rows: { share: number; salt: string; hash_version: number }[] = await manager.query(`SELECT share, salt, hash_version FROM global_holdout WHERE id = 1`);
+  return rows[0] && rows[0].share > 0 ? { salt: rows[0].salt, share: Number(rows[0].share), hashVersion: Number(rows[0].hash_version) } : null;
+}
+
+/** Arms by the stored salts and hash versions; a version this engine does not implement fails the run. */
+function armResolver(global: HoldoutSplit | null, activation: HoldoutSplit): (profileId: string) => ResolvedArm {
+  try {
+    return createArmResolver({ globalHoldout: global, activation });
+  } catch (error) {
+    if (error instanceof ExperimentationException && error.code === 'unknown_hash_version') throw new SyncException('unknown_hash_version', error.message);
+    throw error;
+  }
 }
 
 function openSecrets(destination: DestinationEntity, config: SyncConfig): unknown {

@@ -9,7 +9,9 @@ export type SyncExceptionCode =
   | 'invalid_credentials'
   | 'circuit_open'
   | 'holdout_violation'
-  | 'destination_busy';
+  | 'destination_busy'
+  /** A holdout hash version stored beside a salt that this engine does not implement. */
+  | 'unknown_hash_version';
 
 /**
  * Stops a sync run. `fatal` ones end the run as failed with `message` as the reason and are not

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, In, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
+import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
 import { ActivationEntity, ActivationMode, DestinationEntity, SegmentEntity } from '@audiencekit/persistence';
 import { ApiException, ErrorDetail } from '@audiencekit/server-core';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
@@ -39,6 +40,7 @@ export class ActivationsService {
       mode: input.mode,
       holdoutShare: input.holdoutShare,
       holdoutSalt: randomBytes(16).toString('hex'),
+      holdoutHashVersion: HOLDOUT_HASH_VERSION,
       schedule: input.schedule,
       message: input.message,
       status: 'active',

@@ -41,6 +41,7 @@ describe('activations through the API', () => {
     expect(created.body).not.toHaveProperty('holdoutSalt');
     const row = await db.dataSource.getRepository(ActivationEntity).findOneByOrFail({ id: created.body.id });
     expect(row.holdoutSalt).toMatch(/^[0-9a-f]{32}$/);
+    expect(row.holdoutHashVersion).toBe(1); // the holdout hash version, stored beside the salt
     const other = await call('POST', '/activations', mirror({ holdoutShare: 0.25, schedule: '0 6 * * *' }));
     expect(other.body).toMatchObject({ holdoutShare: 0.25, schedule: '0 6 * * *' });
     expect((await db.dataSource.getRepository(ActivationEntity).findOneByOrFail({ id: other.body.id })).holdoutSalt).not.toBe(row.holdoutSalt);
@@ -134,12 +135,17 @@ describe('activations through the API', () => {
     expect(set.status).toBe(200);
     expect(set.body.share).toBe(0.05);
     expect((await call('GET', '/holdout/global', undefined, keys.viewer)).body.share).toBe(0.05);
-    const rows = await db.dataSource.query(`SELECT share, salt FROM global_holdout`);
-    expect(rows).toEqual([{ share: 0.05, salt }]);
+    const rows = await db.dataSource.query(`SELECT share, salt, hash_version FROM global_holdout`);
+    expect(rows).toEqual([{ share: 0.05, salt, hash_version: 1 }]);
     const bad = await call('PUT', '/holdout/global', { share: 1 }, keys.admin);
     expect(bad.status).toBe(400);
     expect(bad.body.details[0].path).toBe('share');
     const audit = await db.dataSource.getRepository(AuditLogEntity).find({ where: { action: 'PUT /holdout/global' } });
     expect(audit).toHaveLength(1);
+    // A salt drawn by the service (no row yet) is written with the hash version it is used with.
+    await db.dataSource.query(`DELETE FROM global_holdout`);
+    expect((await call('PUT', '/holdout/global', { share: 0.02 }, keys.admin)).status).toBe(200);
+    const [drawn] = await db.dataSource.query(`SELECT salt, hash_version FROM global_holdout WHERE id = 1`);
+    expect(drawn).toEqual({ salt: expect.stringMatching(/^[0-9a-f]{32}$/), hash_version: 1 });
   });
 });
