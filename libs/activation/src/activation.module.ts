@@ -7,6 +7,7 @@ import { SyncQueueWorker } from './sync-queue-worker.service';
 import { SyncRunner } from './sync-runner';
 import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
+import { SyncRequestsService } from './sync-requests.service';
 
 export interface ActivationModuleOptions {
   /** The connectors this process can sync to (provided as the CONNECTORS token). */
@@ -23,7 +24,7 @@ export interface ActivationModuleOptions {
 @Module({})
 export class ActivationModule {
   static forRoot(options: ActivationModuleOptions): DynamicModule {
-    const services = [SyncService, SyncRunner, SyncSchedulerService, SyncQueueWorker, DestinationGates];
+    const services = [SyncService, SyncRequestsService, SyncRunner, SyncSchedulerService, SyncQueueWorker, DestinationGates];
     return {
       module: ActivationModule,
       providers: [

@@ -1,20 +1,16 @@
-import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AnyConnectorDefinition, ConnectorLimits, ConnectorLogger, createGuardedHttp, GuardedHttp } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, ConnectorLimits } from '@audiencekit/connector-sdk';
 import { createArmResolver, ExperimentationException, HoldoutSplit, ResolvedArm } from '@audiencekit/experimentation';
 import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
-import { SecretBox } from '@audiencekit/server-core';
+import { ConnectorRuntime, ConnectorRuntimeConfig, connectorRuntime, openSecrets } from './connector-runtime';
+import { globalHoldout } from './data/sync-run.repository';
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
 import type { MassSendConfig } from './guard/mass-send-guard';
 
 /** The part of the server config a sync reads. */
-export interface SyncConfig extends MassSendConfig {
-  AK_SECRETS_KEYS?: string;
-  /** `{ slug: url }` (parsed by the config schema); a raw `slug=url,...` string is accepted too. */
-  AK_CONNECTOR_BASE_URLS?: Record<string, string> | string;
-}
+export interface SyncConfig extends MassSendConfig, ConnectorRuntimeConfig {}
 
 export type BatchAction = 'add' | 'remove' | 'send' | 'replace';
 
@@ -28,12 +24,8 @@ export interface SyncSetup {
   limits: ConnectorLimits;
   settings: unknown;
   secrets: unknown;
-  baseUrl?: string;
-  logger: ConnectorLogger;
-  /** The SDK's guarded HTTP client handed to the plugin (`ctx.http`): only `baseUrl`'s host and the operator's allow-list may be private. */
-  http: GuardedHttp;
-  /** Removes the destination's secret values from text bound for the run record. */
-  redact: (text: string) => string;
+  /** Base URL, guarded `http`, redacting logger and `redact` of this destination (connector-runtime.ts). */
+  runtime: ConnectorRuntime;
   armOf: (profileId: string) => ResolvedArm;
   rules: EligibilityRules;
   scope: DiffScope;
@@ -60,7 +52,7 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
   const { phases, addAction } = fullResync ? replacePhases(activation.mode, connector) : phasesOf(activation.mode, connector, notes);
   const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
   const limits = limitsOf(connector, settings);
-  const secretsPlain = openSecrets(destination, config);
+  const secretsPlain = openSecrets(destination, config.AK_SECRETS_KEYS);
   const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
   const armOf = armResolver(await globalHoldout(manager), { salt: activation.holdoutSalt, share: activation.holdoutShare, hashVersion: activation.holdoutHashVersion });
   const deliveryKeyOf =
@@ -75,10 +67,7 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
     limits,
     settings,
     secrets,
-    baseUrl: baseUrlOf(config, connector.slug),
-    http: createGuardedHttp({ trustedBaseUrl: baseUrlOf(config, connector.slug) }),
-    logger: redactingLogger(connector.slug, destination.id, secretStrings(secretsPlain)),
-    redact: redactor(secretStrings(secretsPlain)),
+    runtime: connectorRuntime(connector, destination.id, secretsPlain, config),
     armOf,
     rules: { armOf, channel: connector.channel, requiredIdentifiers: connector.requiredIdentifiers, deliveryKeyOf },
     scope: {
@@ -135,12 +124,6 @@ function replacePhases(mode: string, connector: AnyConnectorDefinition): { phase
   return { phases: ['replace'], addAction: 'add' };
 }
 
-/** The global holdout's split (salt, share, and the hash version stored beside the salt), or null when it holds nobody. */
-async function globalHoldout(manager: EntityManager): Promise<HoldoutSplit | null> {
-  const rows: { share: number; salt: string; hash_version: number }[] = await manager.query(`SELECT share, salt, hash_version FROM global_holdout WHERE id = 1`);
-  return rows[0] && rows[0].share > 0 ? { salt: rows[0].salt, share: Number(rows[0].share), hashVersion: Number(rows[0].hash_version) } : null;
-}
-
 /** Arms by the stored salts and hash versions; a version this engine does not implement fails the run. */
 function armResolver(global: HoldoutSplit | null, activation: HoldoutSplit): (profileId: string) => ResolvedArm {
   try {
@@ -151,48 +134,10 @@ function armResolver(global: HoldoutSplit | null, activation: HoldoutSplit): (pr
   }
 }
 
-function openSecrets(destination: DestinationEntity, config: SyncConfig): unknown {
-  if (!destination.secretsCiphertext || !destination.secretsKeyId) return {};
-  if (!config.AK_SECRETS_KEYS) throw new SyncException('bad_secrets', 'AK_SECRETS_KEYS is not set: this worker cannot decrypt the destination secrets');
-  try {
-    return JSON.parse(new SecretBox(config.AK_SECRETS_KEYS).open({ keyId: destination.secretsKeyId, ciphertext: destination.secretsCiphertext }));
-  } catch (error) {
-    throw new SyncException('bad_secrets', `the destination secrets cannot be opened: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 function parseWith(schema: AnyConnectorDefinition['settings'], value: unknown, code: 'bad_settings' | 'bad_secrets', what: string): unknown {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   // Never echo secret values: name the fields only.
   const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
   throw new SyncException(code, `the destination ${what} do not match the connector's schema (${fields})`);
-}
-
-function baseUrlOf(config: SyncConfig, slug: string): string | undefined {
-  const urls = config.AK_CONNECTOR_BASE_URLS;
-  if (!urls) return undefined;
-  if (typeof urls !== 'string') return urls[slug];
-  const entry = urls.split(',').map((part) => part.trim()).find((part) => part.startsWith(`${slug}=`));
-  return entry?.slice(slug.length + 1).replace(/\/+$/, '');
-}
-
-function secretStrings(secrets: unknown): string[] {
-  const found: string[] = [];
-  const walk = (value: unknown): void => {
-    if (typeof value === 'string' && value.length >= 4) found.push(value);
-    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
-  };
-  walk(secrets);
-  return found.sort((a, b) => b.length - a.length);
-}
-
-const redactor = (secrets: string[]) => (text: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
-
-/** Plugins log through this: secret values of the destination never reach the log. */
-function redactingLogger(slug: string, destinationId: string, secrets: string[]): ConnectorLogger {
-  const logger = new Logger(`connector:${slug}`);
-  const redact = redactor(secrets);
-  const line = (message: string, fields?: Record<string, unknown>) => ({ msg: redact(message), destinationId, ...(fields ? { fields: JSON.parse(redact(JSON.stringify(fields))) } : {}) });
-  return { info: (message, fields) => logger.log(line(message, fields)), warn: (message, fields) => logger.warn(line(message, fields)) };
 }

@@ -3,14 +3,13 @@ import { CONNECTORS } from '@audiencekit/activation';
 import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
 import { ActivationsService } from './activations/activations.service';
 import { ConnectorCatalog } from './connectors/connector-catalog.service';
-import { ConnectorContextFactory } from './destinations/connector-context.factory';
 import { DestinationSecrets } from './destinations/destination-secrets.service';
 import { DestinationsService } from './destinations/destinations.service';
 import { GlobalHoldoutService } from './holdout/global-holdout.service';
 import { LiftDataRepository } from './lift/lift-data.repository';
 import { LiftReportService } from './lift/lift-report.service';
 
-const SERVICES = [ConnectorCatalog, DestinationSecrets, ConnectorContextFactory, DestinationsService, ActivationsService, GlobalHoldoutService, LiftDataRepository, LiftReportService];
+const SERVICES = [ConnectorCatalog, DestinationSecrets, DestinationsService, ActivationsService, GlobalHoldoutService, LiftDataRepository, LiftReportService];
 
 export interface ActivationsAdminOptions {
   /** The registered connectors (the app passes its registry's `loadConnectors`). */

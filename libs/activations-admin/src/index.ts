@@ -1,8 +1,8 @@
 export * from './activations-admin.module';
+export * from './activations-admin.exception';
 export * from './connectors/connector-catalog.service';
 export * from './destinations/destination-input.schema';
 export * from './destinations/destination-secrets.service';
-export * from './destinations/connector-context.factory';
 export * from './destinations/destinations.service';
 export * from './activations/activation-input.schema';
 export * from './activations/delivery-modes';
@@ -11,6 +11,5 @@ export * from './holdout/global-holdout.service';
 export * from './lift/lift-query.schema';
 export * from './lift/lift-data.repository';
 export * from './lift/lift-report.service';
-export * from './activations/send-confirmation.service';
 export * from './pii/pii-mask';
 export * from './activations/sync-run-view.schema';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ActivationModule } from '@audiencekit/activation';
-import { ActivationsAdminModule, SendConfirmationService } from '@audiencekit/activations-admin';
+import { ActivationsAdminModule } from '@audiencekit/activations-admin';
 import { ActivationsController } from './activations.controller';
 import { ConnectorsController } from './connectors.controller';
 import { DestinationsController } from './destinations.controller';
@@ -17,7 +17,6 @@ import { SyncRunsController } from './sync-runs.controller';
     ActivationsAdminModule.register({ connectors: registeredConnectors }),
     ActivationModule.forRoot({ connectors: registeredConnectors() }),
   ],
-  providers: [SendConfirmationService],
   controllers: [ConnectorsController, DestinationsController, ActivationsController, HoldoutController, SyncRunsController],
 })
 export class ActivationsHttpModule {}

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { SyncService } from '@audiencekit/activation';
-import { forRole, SendConfirmationService, syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activations-admin';
+import { SyncRequestsService, SyncService } from '@audiencekit/activation';
+import { forRole, syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activations-admin';
 import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const syncBodySchema = z.object({
@@ -23,7 +23,7 @@ const runsQuerySchema = pageQuerySchema.extend({
 export class SyncRunsController {
   constructor(
     private readonly sync: SyncService,
-    private readonly sends: SendConfirmationService,
+    private readonly requests: SyncRequestsService,
   ) {}
 
   @ApiRoute({ summary: 'Queue a sync now (dryRun: plan only, nothing sent); a send over the mass-send guard answers 409 confirmation_required', body: syncBodySchema, response: syncRunViewSchema, status: 202 })
@@ -32,7 +32,7 @@ export class SyncRunsController {
   @RequireRole('marketer')
   async request(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const input = parseInput(syncBodySchema, body ?? {});
-    return forRole(await this.sends.requestSync(id, { dryRun: input.dryRun, confirm: input.confirm, fullResync: input.fullResync, requestedBy: key?.id ?? null }), key?.role);
+    return forRole(await this.requests.requestSync(id, { dryRun: input.dryRun, confirm: input.confirm, fullResync: input.fullResync, requestedBy: key?.id ?? null }), key?.role);
   }
 
   @ApiRoute({ summary: 'Confirm a send run held by the mass-send guard (awaiting_confirmation): it is queued', response: syncRunViewSchema, status: 202 })
@@ -40,7 +40,7 @@ export class SyncRunsController {
   @HttpCode(202)
   @RequireRole('marketer')
   async confirm(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
-    return forRole(await this.sends.confirm(id, key?.id ?? null), key?.role);
+    return forRole(await this.requests.confirm(id, key?.id ?? null), key?.role);
   }
 
   @ApiRoute({ summary: 'Dry run now: the itemised plan (adds, removes, held out, suppressed, invalid) with samples', body: dryRunBodySchema, response: syncRunViewSchema, status: 200 })
@@ -49,7 +49,7 @@ export class SyncRunsController {
   @RequireRole('marketer')
   async dryRun(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const input = parseInput(dryRunBodySchema, body ?? {});
-    return forRole(await this.sync.dryRun(id, { sampleSize: input.sampleSize, requestedBy: key?.id ?? null }), key?.role);
+    return forRole(await this.requests.dryRun(id, { sampleSize: input.sampleSize, requestedBy: key?.id ?? null }), key?.role);
   }
 
   @ApiRoute({ summary: 'Sync runs of an activation, newest first (filter by status)', query: runsQuerySchema, response: syncRunPageSchema })

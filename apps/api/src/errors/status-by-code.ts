@@ -1,3 +1,5 @@
+import type { ActivationExceptionCode } from '@audiencekit/activation';
+import type { ActivationsAdminExceptionCode } from '@audiencekit/activations-admin';
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
 import type { SegmentsExceptionCode } from '@audiencekit/segments';
 
@@ -49,7 +51,33 @@ const PRIVACY_STATUS = {
   deletion_not_found: 404,
 } satisfies Record<PrivacyExceptionCode, HttpStatusCode>;
 
+const ACTIVATION_STATUS = {
+  activation_not_found: 404,
+  sync_run_not_found: 404,
+  sync_already_requested: 409,
+  confirmation_required: 409,
+  not_awaiting_confirmation: 409,
+} satisfies Record<ActivationExceptionCode, HttpStatusCode>;
+
+// `invalid_option` (a lift report option out of range, from libs/experimentation) is 400 in the
+// segments table: the same code with the same status, so it has no second row here.
+const ACTIVATIONS_ADMIN_STATUS = {
+  invalid_request: 400,
+  destination_not_found: 404,
+  connector_not_registered: 409,
+  holdout_share_decrease: 409,
+  secrets_key_missing: 503,
+  kpi_not_configured: 409,
+  no_control_group: 409,
+  invalid_share: 409,
+  invalid_identifier: 409,
+  invalid_number: 409,
+  inconsistent_input: 409,
+  window_mismatch: 409,
+  unknown_hash_version: 409,
+} satisfies Record<Exclude<ActivationsAdminExceptionCode, 'invalid_option'>, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
-export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = { segments: SEGMENTS_STATUS, privacy: PRIVACY_STATUS };
+export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = { segments: SEGMENTS_STATUS, privacy: PRIVACY_STATUS, activation: ACTIVATION_STATUS, activationsAdmin: ACTIVATIONS_ADMIN_STATUS };
 
 export const STATUS_BY_CODE: Readonly<Record<string, HttpStatusCode>> = Object.assign({}, ...Object.values(STATUS_TABLES));

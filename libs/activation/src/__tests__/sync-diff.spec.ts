@@ -215,10 +215,11 @@ describe('sync diff', () => {
     const page = await engine.service.listRuns(activationId, { limit: 1 });
     expect(page).toMatchObject({ total: 2, limit: 1, offset: 0 });
     expect(page.items.map((run) => run.id)).toEqual([b.id]);
-    await expect(engine.service.requestSync('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
-    await expect(engine.service.requestSync('not-a-uuid')).rejects.toMatchObject({ status: 404 });
-    await expect(engine.service.getRun('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
+    // The engine's codes; apps/api's status table makes them 404s (activations.e2e.spec.ts checks the wire).
+    await expect(engine.service.requestSync('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'activation_not_found' });
+    await expect(engine.service.requestSync('not-a-uuid')).rejects.toMatchObject({ code: 'activation_not_found' });
+    await expect(engine.service.getRun('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'sync_run_not_found' });
     await db.dataSource.query(`UPDATE destinations SET deleted_at = now() WHERE id = (SELECT destination_id FROM activations WHERE id = $1)`, [activationId]);
-    await expect(engine.service.requestSync(activationId)).rejects.toMatchObject({ status: 404 });
+    await expect(engine.service.requestSync(activationId)).rejects.toMatchObject({ code: 'activation_not_found' });
   });
 });

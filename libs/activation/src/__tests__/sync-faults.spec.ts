@@ -177,8 +177,10 @@ describe('sync faults', () => {
     const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'leak-check', mode: 'mirror', holdoutShare: 0.5, salt: 'leak-salt' });
     // Simulate a bug upstream: the control share grows between the filters and the call (the
     // eligibility step saw 0.5; the runner re-reads the activation it was set up with).
-    const realCall = (engine.runner as unknown as { call: (execution: any, batch: any) => Promise<unknown> }).call.bind(engine.runner);
-    (engine.runner as unknown as { call: unknown }).call = (execution: any, batch: any) => {
+    // The plugin call is batch delivery's (batch-delivery.ts), which the runner owns.
+    const delivery = (engine.runner as unknown as { delivery: { call: (execution: any, batch: any) => Promise<unknown> } }).delivery;
+    const realCall = delivery.call.bind(delivery);
+    delivery.call = (execution: any, batch: any) => {
       const original = execution.setup.armOf;
       execution.setup.armOf = () => 'control';
       return realCall(execution, batch).finally(() => {

@@ -1,6 +1,6 @@
 import { PayloadValidationError } from '@audiencekit/connector-sdk';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { VENDOR_TEXT_MAX_CHARS } from '../sync-run.store';
+import { VENDOR_TEXT_MAX_CHARS } from '../data/vendor-text';
 import { buildEngine, recordingConnector, seedActivation, seedSegment, syncNow } from './sync-fixtures';
 
 /**

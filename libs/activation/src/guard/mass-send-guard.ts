@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { auditGuard, lastRunSentCount } from '../data/sync-run.repository';
 
 /** Status of a send run held by the mass-send guard until a marketer or admin confirms it. */
 export const AWAITING_CONFIRMATION = 'awaiting_confirmation';
@@ -44,21 +45,23 @@ export function massSendDecision(count: number, lastRunSent: number | null, conf
   return { hold: reasons.length > 0, count, threshold, growthPct, lastRunSent, reasons };
 }
 
-/** Sent count of the activation's last finished (succeeded or partial) send run, or null. */
-export async function lastRunSentCount(manager: EntityManager, activationId: string): Promise<number | null> {
-  const rows: { sent: string | null }[] = await manager.query(
-    `SELECT counts->>'sent' AS sent FROM sync_runs
-     WHERE activation_id = $1 AND dry_run = false AND status IN ('succeeded', 'partial')
-     ORDER BY finished_at DESC NULLS LAST LIMIT 1`,
-    [activationId],
-  );
-  return rows.length ? Number(rows[0].sent ?? 0) : null;
-}
+/**
+ * The mass-send guard, decided in one place for every request (API or scheduled): the decision for
+ * a send of `count` messages against the activation's last send, and the audit row of a hold or a
+ * confirmation. Used by the engine's door (sync-requests.service.ts) and by the runner for runs
+ * nobody checked yet (scheduled ones).
+ */
+export class MassSendGuard {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: MassSendConfig,
+  ) {}
 
-/** An explicit audit row for a guard decision or a confirmation (who, what, the figures). */
-export async function auditGuard(manager: EntityManager, action: 'mass_send_guard.held' | 'mass_send_guard.confirmed', actorKeyId: string | null, runId: string, details: Record<string, unknown>): Promise<void> {
-  await manager.query(
-    `INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, $2, 'sync-runs', $3, $4::jsonb)`,
-    [actorKeyId, action, runId, JSON.stringify(details)],
-  );
+  async decide(activationId: string, count: number): Promise<MassSendDecision> {
+    return massSendDecision(count, await lastRunSentCount(this.dataSource.manager, activationId), this.config);
+  }
+
+  audit(action: 'mass_send_guard.held' | 'mass_send_guard.confirmed', actorKeyId: string | null, runId: string, details: Record<string, unknown>): Promise<void> {
+    return auditGuard(this.dataSource.manager, action, actorKeyId, runId, details);
+  }
 }

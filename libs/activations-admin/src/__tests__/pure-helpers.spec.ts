@@ -1,5 +1,4 @@
 import { modeProblem } from '../activations/delivery-modes';
-import { redactDeep, redactText, secretValues } from '../destinations/destination-secrets.service';
 import { isoDurationDays } from '../lift/lift-query.schema';
 import { reportWindow } from '../lift/lift-report.service';
 import type { ArmAggregate } from '../lift/lift-data.repository';
@@ -34,18 +33,5 @@ describe('modes by delivery model', () => {
     expect(modeProblem('send', 'list', 'x')).toContain('allows "mirror", "add_only"');
     expect(modeProblem('send', 'send', 'x')).toBeUndefined();
     expect(modeProblem('mirror', 'send', 'sms')).toBe('"mirror" is not available for connector "sms" (delivery model "send" allows "send")');
-  });
-});
-
-describe('secret redaction', () => {
-  const secrets = secretValues({ apiKey: 'sk_abc', nested: { token: 'sk_abcdef', pin: 1234 }, list: ['x1'] });
-
-  it('collects every value, longest first, so a secret containing another is redacted whole', () => {
-    expect(secrets).toEqual(['sk_abcdef', 'sk_abc', '1234', 'x1']);
-    expect(redactText('key sk_abcdef and sk_abc, pin 1234', secrets)).toBe('key [redacted] and [redacted], pin [redacted]');
-  });
-
-  it('redacts inside nested fields and error messages', () => {
-    expect(redactDeep({ a: ['sk_abc'], b: { c: new Error('bad sk_abcdef') }, n: 5 }, secrets)).toEqual({ a: ['[redacted]'], b: { c: 'bad [redacted]' }, n: 5 });
   });
 });

@@ -5,7 +5,9 @@ import { DataSource, In, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
 import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
 import { ActivationEntity, ActivationMode, DestinationEntity, SegmentEntity } from '@audiencekit/persistence';
-import { ApiException, ErrorDetail } from '@audiencekit/server-core';
+import { ActivationException } from '@audiencekit/activation';
+import type { ErrorDetail } from '@audiencekit/util';
+import { ActivationsAdminException } from '../activations-admin.exception';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
 import { ActivationView, CreateActivationInput, UpdateActivationInput } from './activation-input.schema';
 import { modeProblem } from './delivery-modes';
@@ -75,7 +77,7 @@ export class ActivationsService {
       if (input.holdoutShare !== undefined && input.holdoutShare < activation.holdoutShare && (await this.hasExposures(manager, id))) {
         // Shrinking moves control members into treatment: people measured as "not contacted" would
         // then be contacted, and the control group of every past run would be contaminated.
-        throw new ApiException(409, 'holdout_share_decrease', `holdoutShare can only grow once the activation has synced (from ${activation.holdoutShare})`, [
+        throw new ActivationsAdminException('holdout_share_decrease', `holdoutShare can only grow once the activation has synced (from ${activation.holdoutShare})`, [
           { path: 'holdoutShare', message: `must be at least ${activation.holdoutShare}: lowering it would move control members into treatment` },
         ]);
       }
@@ -99,7 +101,7 @@ export class ActivationsService {
     const activation = z.uuid().safeParse(id).success
       ? await repository.findOne({ where: { id, status: Not(DELETED_STATUS) }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) })
       : null;
-    if (!activation) throw new ApiException(404, 'activation_not_found', `no activation ${id}`);
+    if (!activation) throw new ActivationException('activation_not_found', `no activation ${id}`);
     return activation;
   }
 
@@ -127,8 +129,8 @@ export class ActivationsService {
   }
 }
 
-function invalid(details: ErrorDetail[]): ApiException {
-  return new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+function invalid(details: ErrorDetail[]): ActivationsAdminException {
+  return new ActivationsAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
 }
 
 function hasSubjectOrTemplate(message: unknown): boolean {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { CONNECTORS } from '@audiencekit/activation';
 import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
-import { ApiException } from '@audiencekit/server-core';
+import { ActivationsAdminException } from '../activations-admin.exception';
 
 /** What GET /connectors says about a connector: enough for a client to render its forms. */
 export interface ConnectorDescription {
@@ -38,7 +38,7 @@ export class ConnectorCatalog {
   /** The connector of a stored destination; a 409 when the plugin is no longer installed. */
   require(slug: string): AnyConnectorDefinition {
     const connector = this.bySlug.get(slug);
-    if (!connector) throw new ApiException(409, 'connector_not_registered', `connector "${slug}" is not registered in this server`);
+    if (!connector) throw new ActivationsAdminException('connector_not_registered', `connector "${slug}" is not registered in this server`);
     return connector;
   }
 

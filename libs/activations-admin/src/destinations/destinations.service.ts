@@ -1,15 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { z } from 'zod';
 import { AllowedHosts, AnyConnectorDefinition, changedHostSettings, isConnectorError, redactUrlsDeep, refusedHostSettings } from '@audiencekit/connector-sdk';
 import { ApiKeyRole, DestinationEntity } from '@audiencekit/persistence';
-import { ApiException, zodIssuesToDetails } from '@audiencekit/server-core';
+import { allowedHostsOf, connectorContext, connectorRuntime, redactText, secretValues } from '@audiencekit/activation';
+import { APP_CONFIG, AppConfig, zodIssuesToDetails } from '@audiencekit/server-core';
+import { ActivationsAdminException } from '../activations-admin.exception';
 import { ConnectorCatalog, settingsJsonSchema } from '../connectors/connector-catalog.service';
-import { CONNECTION_TEST_TIMEOUT_MS, ConnectorContextFactory } from './connector-context.factory';
 import { ConnectionTestResult, CreateDestinationInput, DestinationView, UpdateDestinationInput } from './destination-input.schema';
-import { DestinationSecrets, redactText, secretValues } from './destination-secrets.service';
+import { DestinationSecrets } from './destination-secrets.service';
+
+/** How long a connection test may take before it is reported as a timeout. */
+export const CONNECTION_TEST_TIMEOUT_MS = 15_000;
 
 /** Destinations: configured connector instances whose secrets are sealed at rest and never returned. */
 @Injectable()
@@ -18,7 +22,7 @@ export class DestinationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: ConnectorCatalog,
     private readonly secrets: DestinationSecrets,
-    private readonly contexts: ConnectorContextFactory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(input: CreateDestinationInput): Promise<DestinationView> {
@@ -27,7 +31,7 @@ export class DestinationsService {
       const known = this.catalog.slugs();
       throw invalid('connector', `no connector "${input.connector}" is registered (registered: ${known.length ? known.join(', ') : 'none'})`);
     }
-    const settings = validateSettings(connector, input.settings, this.contexts.allowedHosts(connector));
+    const settings = validateSettings(connector, input.settings, allowedHostsOf(connector, this.config));
     const secrets = validateWith(connector.secrets, input.secrets, 'secrets');
     const sealed = hasValues(secrets) ? this.secrets.seal(secrets) : null;
     const repository = this.dataSource.getRepository(DestinationEntity);
@@ -60,7 +64,7 @@ export class DestinationsService {
     const connector = this.catalog.require(destination.connector);
     if (input.name !== undefined) destination.name = input.name;
     if (input.settings !== undefined) {
-      const settings = validateSettings(connector, input.settings, this.contexts.allowedHosts(connector));
+      const settings = validateSettings(connector, input.settings, allowedHostsOf(connector, this.config));
       if (input.secrets === undefined && destination.secretsCiphertext !== null) assertHostsUnchanged(connector, destination.settings, settings);
       destination.settings = settings;
     }
@@ -88,7 +92,8 @@ export class DestinationsService {
     const connector = this.catalog.require(destination.connector);
     const secrets = this.secrets.open(destination);
     const signal = AbortSignal.timeout(CONNECTION_TEST_TIMEOUT_MS);
-    const context = this.contexts.create(connector, { destinationId: id, settings: destination.settings, secrets, idempotencyKey: `test-${randomUUID()}`, signal });
+    // The same runtime a sync run gets (connector-runtime.ts): base URL, guarded http, redacting logger.
+    const context = connectorContext(connectorRuntime(connector, id, secrets, this.config), { settings: destination.settings, secrets, idempotencyKey: `test-${randomUUID()}`, signal });
     try {
       await raceAbort(connector.testConnection(context), signal);
       return { ok: true };
@@ -109,13 +114,13 @@ export class DestinationsService {
     const destination = parsed.success
       ? await this.dataSource.getRepository(DestinationEntity).findOne({ where: { id, deletedAt: IsNull() } })
       : null;
-    if (!destination) throw new ApiException(404, 'destination_not_found', `no destination ${id}`);
+    if (!destination) throw new ActivationsAdminException('destination_not_found', `no destination ${id}`);
     return destination;
   }
 }
 
-function invalid(path: string, message: string): ApiException {
-  return new ApiException(400, 'invalid_request', `invalid body: ${path} ${message}`, [{ path, message }]);
+function invalid(path: string, message: string): ActivationsAdminException {
+  return new ActivationsAdminException('invalid_request', `invalid body: ${path} ${message}`, [{ path, message }]);
 }
 
 /** Validates with the connector's schema; a 400 naming each field as `settings.listId`. */
@@ -124,7 +129,7 @@ function validateWith(schema: z.ZodType, value: unknown, prefix: 'settings' | 's
   if (!parsed.success) {
     // Issues of secrets name the field, never echo the value (zod messages do not include input).
     const details = zodIssuesToDetails(parsed.error.issues, prefix);
-    throw new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+    throw new ActivationsAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
   }
   return (parsed.data ?? {}) as Record<string, unknown>;
 }
@@ -137,14 +142,14 @@ function validateSettings(connector: AnyConnectorDefinition, value: unknown, all
   const hosts = refusedHostSettings(settingsJsonSchema(connector), value, allowedHosts).map((problem) => ({ path: `settings.${problem.path}`, message: problem.message }));
   const parsed = connector.settings.safeParse(value);
   const details = [...(parsed.success ? [] : zodIssuesToDetails(parsed.error.issues, 'settings')), ...hosts];
-  if (details.length > 0) throw new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  if (details.length > 0) throw new ActivationsAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
   return (parsed.data ?? {}) as Record<string, unknown>;
 }
 
 /**
  * Secrets sealed for one host are sent only there: pointing a host-like setting elsewhere needs the
  * secrets in the same request, from someone who knows them (#16).
- * @throws ApiException 400 naming each changed field
+ * @throws ActivationsAdminException `invalid_request` naming each changed field
  */
 function assertHostsUnchanged(connector: AnyConnectorDefinition, before: unknown, after: unknown): void {
   const changed = changedHostSettings(settingsJsonSchema(connector), before, after);
@@ -153,7 +158,7 @@ function assertHostsUnchanged(connector: AnyConnectorDefinition, before: unknown
     path: `settings.${path}`,
     message: 'names where requests (with the sealed secrets) go: changing it requires sending "secrets" again in the same request',
   }));
-  throw new ApiException(400, 'invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  throw new ActivationsAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
 }
 
 /**

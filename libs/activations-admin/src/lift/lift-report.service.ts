@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ArmInput, buildLiftReport, CupedSums, ExperimentationException, LiftReport, LiftReportInput, TimeWindow } from '@audiencekit/experimentation';
 import { SegmentEntity } from '@audiencekit/persistence';
-import { ApiException } from '@audiencekit/server-core';
+import { ActivationsAdminException } from '../activations-admin.exception';
 import { ActivationsService } from '../activations/activations.service';
 import { ArmAggregate, KpiSpec, LiftDataRepository } from './lift-data.repository';
 import { isoDurationDays, LiftQuery } from './lift-query.schema';
@@ -39,8 +39,8 @@ export class LiftReportService {
   async report(activationId: string, query: LiftQuery): Promise<ActivationLiftReport> {
     const activation = await this.activations.findLive(activationId);
     const segment = await this.dataSource.getRepository(SegmentEntity).findOneBy({ id: activation.segmentId });
-    if (!segment?.kpi) throw new ApiException(409, 'kpi_not_configured', `segment ${activation.segmentId} has no success KPI: set its kpi (event, windowDays) to read a lift report`);
-    if (!(activation.holdoutShare > 0)) throw new ApiException(409, 'no_control_group', 'the activation holds nobody back (holdoutShare 0): there is no control group to measure lift against');
+    if (!segment?.kpi) throw new ActivationsAdminException('kpi_not_configured', `segment ${activation.segmentId} has no success KPI: set its kpi (event, windowDays) to read a lift report`);
+    if (!(activation.holdoutShare > 0)) throw new ActivationsAdminException('no_control_group', 'the activation holds nobody back (holdoutShare 0): there is no control group to measure lift against');
     const windowDays = (query.window ? isoDurationDays(query.window) : undefined) ?? query.windowDays ?? segment.kpi.windowDays;
     const kpi: KpiSpec = {
       event: segment.kpi.event,
@@ -122,6 +122,6 @@ function build(input: LiftReportInput): LiftReport {
     if (!(error instanceof ExperimentationException)) throw error;
     // Options come from the query (already range-checked); anything else means the stored data
     // cannot make a report, which the caller should see with the field the lib named.
-    throw new ApiException(error.code === 'invalid_option' ? 400 : 409, error.code, `cannot build the lift report: ${error.message}`, [{ path: error.field, message: error.reason }]);
+    throw new ActivationsAdminException(error.code, `cannot build the lift report: ${error.message}`, [{ path: error.field, message: error.reason }]);
   }
 }
