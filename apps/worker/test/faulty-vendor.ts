@@ -2,6 +2,7 @@ import axios from 'axios';
 import { z } from 'zod';
 import { AnyConnectorDefinition, allDelivered, defineConnector, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
+import { mulberry32 } from '@audiencekit/testing';
 
 /**
  * A list vendor that misbehaves at fixed, seeded rates — shared by the fault soak test
@@ -101,16 +102,4 @@ export function faultyListConnector(limits: { maxBatchSize: number; maxRequestsP
       return allDelivered(members);
     },
   });
-}
-
-/** mulberry32: a seeded PRNG, so a soak's fault sequence is reproducible from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -2,8 +2,7 @@ import path from 'node:path';
 import PgBoss from 'pg-boss';
 import { startFakeVendor, FakeVendorServer } from '@audiencekit/connector-sdk/testing';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs, WORKSPACE_ROOT } from '../../test/spawn-process';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const MEMBERS = 3000;
 const HELD_CALL = 7;
@@ -82,7 +81,7 @@ describe('a worker crashing mid-sync', () => {
 
     const first = spawnWorker();
     await first.waitFor(/audiencekit-worker up/, 30_000);
-    await waitUntil(async () => vendor.requests.length >= HELD_CALL, 30_000);
+    await waitUntil(async () => vendor.requests.length >= HELD_CALL, 30_000, 50);
     first.child.kill('SIGKILL');
     expect((await first.exited()).signal).toBe('SIGKILL');
     markCrashed();
@@ -103,7 +102,7 @@ describe('a worker crashing mid-sync', () => {
 
     // pg-boss hands the job out again once its expiry has passed: age it, run pg-boss's maintenance.
     const [job] = await query<{ id: string }>(`SELECT id FROM pgboss.job WHERE name = $1 AND data->>'runId' = $2`, [`sync-${destination.id}`, run.id]);
-    await waitUntil(async () => (await query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-%' AND application_name <> 'audiencekit-test'`))[0].n === 0, 20_000);
+    await waitUntil(async () => (await query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-%' AND application_name <> 'audiencekit-test'`))[0].n === 0, 20_000, 50);
     await query(`UPDATE pgboss.job SET started_on = started_on - expire_in - interval '1 minute' WHERE id = $1`, [job.id]);
     const boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false, migrate: false });
     await boss.start();
@@ -115,7 +114,7 @@ describe('a worker crashing mid-sync', () => {
 
     const second = spawnWorker();
     await second.waitFor(/audiencekit-worker up/, 30_000);
-    await waitUntil(async () => ['succeeded', 'failed', 'partial'].includes((await query(`SELECT status FROM sync_runs WHERE id = $1`, [run.id]))[0].status), 60_000);
+    await waitUntil(async () => ['succeeded', 'failed', 'partial'].includes((await query(`SELECT status FROM sync_runs WHERE id = $1`, [run.id]))[0].status), 60_000, 50);
     const [finished] = await query(`SELECT status, counts FROM sync_runs WHERE id = $1`, [run.id]);
     expect(finished.status).toBe('succeeded');
     expect(finished.counts).toMatchObject({ considered: MEMBERS, added: treated.length, heldOutGlobal: expect.any(Number), heldOutActivation: expect.any(Number) });
@@ -173,13 +172,3 @@ describe('a worker crashing mid-sync', () => {
     expect((await second.exited()).code).toBe(0);
   }, 150_000);
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}

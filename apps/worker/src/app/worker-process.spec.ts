@@ -1,5 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { spawnTs } from '../../test/spawn-process';
+import { createTestDatabase, spawnTs, TestDatabase } from '@audiencekit/testing';
 
 describe('worker process', () => {
   let db: TestDatabase;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs, WORKSPACE_ROOT } from '../../test/spawn-process';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const MEMBERS = 120; // 3 batches of the test connector's 50
 const CONNECTOR_MODULE = path.join(WORKSPACE_ROOT, 'apps/worker/test/metrics-list-connector.ts');
@@ -120,11 +119,3 @@ describe('worker graceful shutdown', () => {
     await waitUntil(async () => (await jobStates()).join() === 'completed', 10_000);
   }, 90_000);
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

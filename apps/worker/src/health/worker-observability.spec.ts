@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
-import { createTestDatabase, sampleValue, startTcpProxy, TcpProxy, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs, WORKSPACE_ROOT } from '../../test/spawn-process';
+import { createTestDatabase, sampleValue, SpawnedProcess, spawnTs, startTcpProxy, TcpProxy, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const MEMBERS = 120;
 const CONNECTOR_MODULE = path.join(WORKSPACE_ROOT, 'apps/worker/test/metrics-list-connector.ts');
@@ -71,7 +70,7 @@ describe('worker health and metrics', () => {
     await expect(ready.json()).resolves.toMatchObject({ ready: true, database: 'up', migrations: 'up-to-date' });
     expect(await status(`${healthUrl}/nowhere`)).toBe(404);
 
-    await waitUntil(async () => (await query(`SELECT 1 FROM sync_runs WHERE status IN ('succeeded', 'partial', 'failed')`)).length > 0, 30_000);
+    await waitUntil(async () => (await query(`SELECT 1 FROM sync_runs WHERE status IN ('succeeded', 'partial', 'failed')`)).length > 0, 30_000, 200);
     const [run] = await query(`SELECT status, counts FROM sync_runs`);
     expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ added: MEMBERS }) });
 
@@ -101,12 +100,4 @@ async function status(url: string): Promise<number> {
   const response = await fetch(url);
   await response.arrayBuffer();
   return response.status;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

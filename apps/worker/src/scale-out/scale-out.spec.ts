@@ -2,8 +2,7 @@ import path from 'node:path';
 import PgBoss from 'pg-boss';
 import { startFakeVendor, FakeVendorServer } from '@audiencekit/connector-sdk/testing';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs, WORKSPACE_ROOT } from '../../test/spawn-process';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const WORKERS = 3;
 const SEGMENTS = 30;
@@ -213,12 +212,4 @@ function finishedRunIds(output: string): string[] {
     if ((entry.msg === 'segment refresh finished' || entry.msg === 'sync run finished') && entry.runId) ids.push(entry.runId);
   }
   return ids;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -2,8 +2,7 @@ import path from 'node:path';
 import PgBoss from 'pg-boss';
 import { startFakeVendor, FakeVendorServer } from '@audiencekit/connector-sdk/testing';
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs, WORKSPACE_ROOT } from '../../test/spawn-process';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const CONNECTOR_MODULE = path.join(WORKSPACE_ROOT, 'apps/worker/test/fake-list-connector.ts');
 
@@ -74,11 +73,3 @@ describe('after-refresh syncs requested by the refresh job', () => {
     expect((await worker.exited()).code).toBe(0);
   }, 90_000);
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs } from '../../test/spawn-process';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil } from '@audiencekit/testing';
 
 /**
  * A worker killed (SIGKILL) in the middle of a refresh leaves no half-written membership: the run's
@@ -125,11 +124,3 @@ describe('a worker crashing mid-refresh', () => {
     expect((await second.exited()).code).toBe(0);
   }, 90_000);
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -1,6 +1,5 @@
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { SpawnedProcess, spawnTs } from '../../test/spawn-process';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil } from '@audiencekit/testing';
 
 /**
  * Real worker processes, a real queue: two workers tick the scheduler together every 200 ms, yet
@@ -64,11 +63,3 @@ describe('scheduled refresh across two worker processes', () => {
     }));
   }, 60_000);
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
