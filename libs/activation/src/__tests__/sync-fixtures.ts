@@ -162,15 +162,3 @@ export async function syncNow(engine: Engine, activationId: string) {
   const outcome = await engine.service.execute(run.id);
   return { outcome, run: await engine.service.getRun(run.id) };
 }
-
-/** A seeded PRNG (mulberry32): property tests are reproducible from their seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,7 +1,7 @@
 import { RecordOutcome, RetryableError } from '@audiencekit/connector-sdk';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { addMembers, Behaviour, buildEngine, prng, recordingConnector, removeMembers, seedActivation, seedSegment, setGlobalHoldout, syncNow } from './sync-fixtures';
+import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testing';
+import { addMembers, Behaviour, buildEngine, recordingConnector, removeMembers, seedActivation, seedSegment, setGlobalHoldout, syncNow } from './sync-fixtures';
 
 const CASES = 40;
 const SEED = 20261201;
@@ -22,7 +22,7 @@ describe('holdout and suppression invariant (property)', () => {
   });
 
   it(`holds over ${CASES} random cases (seed ${SEED})`, async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     let reachedPlugin = 0;
     let forbiddenSeen = 0;

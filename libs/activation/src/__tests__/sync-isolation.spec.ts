@@ -4,7 +4,7 @@ import { AnyConnectorDefinition, allDelivered, defineConnector } from '@audience
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { SegmentDefinitionGate, SegmentRefreshService, SegmentsService } from '@audiencekit/segments';
 import { AppConfig, JobQueue, QUEUES } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { createTestDatabase, TestDatabase, waitUntil } from '@audiencekit/testing';
 import { DestinationGates } from '../delivery/destination-gates';
 import { resolveSyncEngineOptions } from '../sync-engine.options';
 import { SyncQueueWorker } from '../sync-queue-worker.service';
@@ -77,7 +77,7 @@ describe('sync isolation between destinations', () => {
     expect((await worker.refresh(0.5)).sort()).toEqual([`sync-${stuck.destinationId}`, `sync-${fine.destinationId}`].sort());
 
     const stuckRun = await syncs.requestSync(stuck.activationId);
-    await waitUntil(async () => hanging.requests.length > 0);
+    await waitUntil(async () => hanging.requests.length > 0, 30_000, 50);
     // A is now inside its vendor call. Queue B's sync and a refresh of another segment after it.
     const fineRun = await syncs.requestSync(fine.activationId);
     const [other] = await db.dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('iso-de', 'Germans', 'test', 'manual', 1) RETURNING id`);
@@ -85,22 +85,14 @@ describe('sync isolation between destinations', () => {
     const refreshRun = await refresh.requestRefresh(other.id, 'manual');
     if (!refreshRun) throw new Error('the refresh was not queued');
 
-    await waitUntil(async () => (await statusOf('sync_runs', fineRun.id)) === 'succeeded' && (await statusOf('segment_runs', refreshRun.id)) === 'succeeded');
+    await waitUntil(async () => (await statusOf('sync_runs', fineRun.id)) === 'succeeded' && (await statusOf('segment_runs', refreshRun.id)) === 'succeeded', 30_000, 50);
     expect(healthy.requestsTo('POST /members')).toHaveLength(3);
     expect(await statusOf('sync_runs', stuckRun.id)).toBe('running');
     expect(hanging.requests).toHaveLength(1);
 
     // The vendor goes away: A's call fails, its run ends, and nothing of A ever reached B's vendor.
     await hanging.stop();
-    await waitUntil(async () => (await statusOf('sync_runs', stuckRun.id)) !== 'running');
+    await waitUntil(async () => (await statusOf('sync_runs', stuckRun.id)) !== 'running', 30_000, 50);
     expect(await statusOf('sync_runs', stuckRun.id)).toBe('failed');
   }, 60_000);
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,4 +1,5 @@
 import { Condition, RulesDefinition } from '@audiencekit/segmentation';
+import { mulberry32 } from '@audiencekit/testing';
 
 /**
  * Seeded random profiles and definitions for the differential test. The value pools are chosen to
@@ -7,15 +8,15 @@ import { Condition, RulesDefinition } from '@audiencekit/segmentation';
  * fall exactly on window edges.
  */
 export class SeededRandom {
-  constructor(private state: number) {}
+  private readonly draw: () => number;
 
-  /** mulberry32: small, fast, good enough for test data. */
+  constructor(seed: number) {
+    this.draw = mulberry32(seed);
+  }
+
+  /** The next float in [0, 1) of libs/testing's mulberry32 stream. */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   int(min: number, max: number): number {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { JobQueue } from '@audiencekit/server-core';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { createTestDatabase, TestDatabase, waitUntil } from '@audiencekit/testing';
 import { SegmentDefinitionGate } from '../segment-definition.gate';
 import { SegmentBusyException, SegmentRefreshService } from '../segment-refresh.service';
 import { SegmentsService } from '../segments.service';
@@ -74,7 +74,7 @@ describe('segment refresh exclusivity', () => {
     try {
       // The first run is blocked on the table lock, so it already holds the segment's advisory lock.
       const stalled = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND $1::uuid IS NOT NULL`;
-      await waitUntil(async () => (await count(stalled)) > 0);
+      await waitUntil(async () => (await count(stalled)) > 0, 10_000, 20);
       await expect(refresh.execute(second)).rejects.toBeInstanceOf(SegmentBusyException);
     } finally {
       await other.query(`COMMIT`);
@@ -86,11 +86,3 @@ describe('segment refresh exclusivity', () => {
     expect(await count(`SELECT count(*)::int AS n FROM events WHERE name = 'Segment Entered' AND properties->>'segment_id' = $1::text`)).toBe(8);
   });
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
