@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobQueue } from '@audiencekit/server-core';
+import { liveDestinationIds } from './data/sync-schedule.repository';
 import { SyncJob, syncQueueName } from './sync-queues';
 import { SyncException } from './sync.exception';
 import { SyncService } from './sync.service';
@@ -34,9 +35,8 @@ export class SyncQueueWorker {
   }
 
   private async subscribeNew(pollingIntervalSeconds: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY created_at`);
     const added: string[] = [];
-    for (const { id } of rows) {
+    for (const id of await liveDestinationIds(this.dataSource.manager)) {
       const name = syncQueueName(id);
       if (this.subscribed.has(name)) continue;
       await this.queue.ensureQueue(name);

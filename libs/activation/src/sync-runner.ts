@@ -184,7 +184,7 @@ export class SyncRunner {
       execution.progress = done;
       execution.written += members.length;
       if (execution.written >= execution.analyzeAt) {
-        // A run that fills activation_members makes the planner's estimate stale as it goes.
+        // A run that fills activation_members makes Postgres' row estimate stale as it goes.
         await runs.analyzeMembers(this.dataSource.manager);
         execution.analyzeAt = execution.written * 2;
       }
@@ -245,7 +245,7 @@ export class SyncRunner {
   }
 
   /**
-   * After a run that changed many member states, refresh the planner's statistics of
+   * After a run that changed many member states, refresh Postgres' statistics of
    * activation_members: with the stale estimate of a table that was empty, the next run's diff
    * (an anti-join against it) would be planned as a nested loop over the whole table.
    */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { latestDueFireTime } from '@audiencekit/util';
+import { cronCandidates, dueAfterRefresh } from './data/sync-schedule.repository';
 import { SyncService } from './sync.service';
 
 const SPECIAL_SCHEDULES = new Set(['after_refresh', 'manual']);
@@ -40,27 +41,12 @@ export class SyncSchedulerService {
   }
 
   private async enqueueAfterRefresh(segmentRunId: string | null = null): Promise<string[]> {
-    const due: { activation_id: string; segment_run_id: string }[] = await this.dataSource.query(
-      `SELECT a.id AS activation_id, r.id AS segment_run_id
-       FROM activations a
-       JOIN destinations d ON d.id = a.destination_id AND d.deleted_at IS NULL
-       JOIN LATERAL (SELECT id, finished_at FROM segment_runs WHERE segment_id = a.segment_id AND status = 'succeeded'
-                     ORDER BY finished_at DESC NULLS LAST LIMIT 1) r ON true
-       WHERE a.schedule = 'after_refresh' AND a.status = 'active'
-         AND ($1::uuid IS NULL OR a.segment_id = (SELECT segment_id FROM segment_runs WHERE id = $1::uuid))
-         AND NOT EXISTS (SELECT 1 FROM sync_runs s WHERE s.activation_id = a.id AND s.trigger_key = 'refresh:' || r.id)`,
-      [segmentRunId],
-    );
+    const due = await dueAfterRefresh(this.dataSource.manager, segmentRunId);
     return this.request(due.map((row) => ({ activationId: row.activation_id, trigger: 'after_refresh', triggerKey: `refresh:${row.segment_run_id}` })));
   }
 
   private async enqueueCron(now: Date): Promise<string[]> {
-    const candidates: { id: string; schedule: string; since: Date }[] = await this.dataSource.query(
-      `SELECT a.id, a.schedule,
-              greatest(a.created_at, coalesce((SELECT max(s.queued_at) FROM sync_runs s WHERE s.activation_id = a.id AND s.trigger = 'schedule'), a.created_at)) AS since
-       FROM activations a JOIN destinations d ON d.id = a.destination_id AND d.deleted_at IS NULL
-       WHERE a.status = 'active' AND a.schedule NOT IN ('after_refresh', 'manual')`,
-    );
+    const candidates = await cronCandidates(this.dataSource.manager);
     const requests = [];
     for (const candidate of candidates) {
       if (SPECIAL_SCHEDULES.has(candidate.schedule)) continue;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
 import * as runs from '../data/sync-run.repository';
+import * as schedule from '../data/sync-schedule.repository';
 import { DiffPhase, DiffScope, readCandidates, readHeldIdentifiers, readProfiles } from '../pipeline/candidates.repository';
 import { seedActivation, seedSegment } from './sync-fixtures';
 
@@ -74,6 +75,16 @@ describe('golden SQL of the activation repositories', () => {
       await section('recordHeldOutExposures', () => runs.recordHeldOutExposures(m, activationId, runId, { from: null, to: profileIds[2] }, [{ profileId: profileIds[0], arm: 'control' }], 1)),
     ];
     expectGolden(golden('sync-run.repository'), sqlSections(sections));
+  });
+
+  it('sync-schedule.repository: due activations and followed destinations', async () => {
+    const m = db.dataSource.manager;
+    const sections = [
+      await section('dueAfterRefresh', () => schedule.dueAfterRefresh(m, null)),
+      await section('cronCandidates', () => schedule.cronCandidates(m)),
+      await section('liveDestinationIds', () => schedule.liveDestinationIds(m)),
+    ];
+    expectGolden(golden('sync-schedule.repository'), sqlSections(sections));
   });
 
   // One golden per activation mode: the diff queries its phases run (and the replay reads).

@@ -13,7 +13,7 @@ export type Counts = Record<string, number>;
 /** Most error entries kept on a run; later ones are counted in `errorsDropped`. */
 const MAX_ERRORS = 50;
 const DELETED_STATUSES = ['deleted', 'archived'];
-/** Member states written by one run above which the planner statistics are refreshed. */
+/** Member states written by one run above which Postgres' statistics of activation_members are refreshed. */
 export const STATISTICS_REFRESH_ROWS = 10_000;
 
 // ---- runs ----------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ export async function dropReplaced(db: EntityManager, activationId: string, runI
   return rows.length;
 }
 
-/** Refreshes the planner's statistics of activation_members (stale after a run that filled it). */
+/** Refreshes Postgres' statistics of activation_members (stale after a run that filled it). */
 export async function analyzeMembers(db: EntityManager): Promise<void> {
   await db.query(`ANALYZE activation_members`);
 }

@@ -9,6 +9,7 @@ import { ActivationException } from '@audiencekit/activation';
 import type { ErrorDetail } from '@audiencekit/util';
 import { ActivationsAdminException } from '../activations-admin.exception';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
+import { hasExposures } from './activations.repository';
 import { ActivationView, CreateActivationInput, UpdateActivationInput } from './activation-input.schema';
 import { modeProblem } from './delivery-modes';
 
@@ -74,7 +75,7 @@ export class ActivationsService {
   async update(id: string, input: UpdateActivationInput): Promise<ActivationView> {
     return this.dataSource.transaction(async (manager) => {
       const activation = await this.findLive(id, manager.getRepository(ActivationEntity), true);
-      if (input.holdoutShare !== undefined && input.holdoutShare < activation.holdoutShare && (await this.hasExposures(manager, id))) {
+      if (input.holdoutShare !== undefined && input.holdoutShare < activation.holdoutShare && (await hasExposures(manager, id))) {
         // Shrinking moves control members into treatment: people measured as "not contacted" would
         // then be contacted, and the control group of every past run would be contaminated.
         throw new ActivationsAdminException('holdout_share_decrease', `holdoutShare can only grow once the activation has synced (from ${activation.holdoutShare})`, [
@@ -115,11 +116,6 @@ export class ActivationsService {
       problems.push({ path: 'message.subject', message: 'is required for an email unless message.templateId is set' });
     }
     return problems;
-  }
-
-  private async hasExposures(manager: DataSource['manager'], activationId: string): Promise<boolean> {
-    const [row] = await manager.query(`SELECT EXISTS (SELECT 1 FROM activation_exposures WHERE activation_id = $1) AS found`, [activationId]);
-    return row.found === true;
   }
 
   private async connectorsOf(destinationIds: string[]): Promise<Map<string, string>> {

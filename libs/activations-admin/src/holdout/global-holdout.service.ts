@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
+import { readGlobalHoldout, upsertGlobalHoldout } from './global-holdout.repository';
 
 /** A share of all customers that no activation ever contacts; the salt never changes. */
 export const globalHoldoutInputSchema = z.object({
@@ -26,17 +27,10 @@ export class GlobalHoldoutService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async get(): Promise<GlobalHoldoutView> {
-    const [row] = await this.dataSource.query(`SELECT share, updated_at FROM global_holdout WHERE id = 1`);
-    return row ? { share: Number(row.share), updatedAt: row.updated_at } : { share: 0, updatedAt: null };
+    return (await readGlobalHoldout(this.dataSource.manager)) ?? { share: 0, updatedAt: null };
   }
 
-  async set(share: number): Promise<GlobalHoldoutView> {
-    const [row] = await this.dataSource.query(
-      `INSERT INTO global_holdout (id, share, salt, hash_version, updated_at) VALUES (1, $1, $2, $3, now())
-       ON CONFLICT (id) DO UPDATE SET share = EXCLUDED.share, updated_at = now()
-       RETURNING share, updated_at`,
-      [share, randomBytes(16).toString('hex'), HOLDOUT_HASH_VERSION],
-    );
-    return { share: Number(row.share), updatedAt: row.updated_at };
+  set(share: number): Promise<GlobalHoldoutView> {
+    return upsertGlobalHoldout(this.dataSource.manager, share, randomBytes(16).toString('hex'), HOLDOUT_HASH_VERSION);
   }
 }
