@@ -3,25 +3,13 @@
  * generators, because tests pin numbers drawn from each: keep the one a test was written with.
  */
 
-// Bound once: inside jest's sandbox a `Math.imul` lookup per draw is a slow global lookup.
-const { imul } = Math;
-
 /**
- * mulberry32: uniform floats in [0, 1) from a 32-bit seed. The same stream as
- * `mulberry32` of libs/segmentation (clustering), written without a dependency on it.
+ * mulberry32: uniform floats in [0, 1) from a 32-bit seed — the clustering library's generator,
+ * re-exported from libs/util so tests and production draw the same streams from one implementation.
  *
  * @example const random = mulberry32(42); random(); // 0.6011037519201636
  */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '@audiencekit/util';
 
 /**
  * The linear congruential generator of the C standard's example `rand()` (multiplier 1103515245,

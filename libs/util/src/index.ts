@@ -3,3 +3,5 @@ export { MANUAL_CADENCE, cadenceProblem, latestDueFireTime } from './cadence';
 export { CodedException, errorMessage } from './coded-exception';
 export type { ErrorDetail } from './coded-exception';
 export { UUID_PATTERN, isUuid } from './ids';
+export { mulberry32 } from './random';
+export type { Random } from './random';

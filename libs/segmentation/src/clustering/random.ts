@@ -1,32 +1,18 @@
 /**
  * Seeded pseudo-random numbers, so every clustering, bootstrap and split is reproducible from a seed.
  *
- * The generator is mulberry32 (Tommy Ettinger's 32-bit state mixer): tiny, fast, passes the
+ * The generator is mulberry32 (libs/util, shared with the tests): tiny, fast, passes the
  * statistical tests that matter for sampling and initialisation, and gives identical streams on
- * every platform because it only uses 32-bit integer arithmetic (`Math.imul`). It is not
- * cryptographic, and a 32-bit state is plenty for choosing centres and samples.
+ * every platform. It is not cryptographic, and a 32-bit state is plenty for choosing centres and
+ * samples. This file adds what clustering draws from it.
  */
-export type Random = () => number;
+import { mulberry32, Random } from '@audiencekit/util';
+
+export { mulberry32 };
+export type { Random };
 
 // Bound once: inside jest's vm sandbox a `Math.x` call per draw is a slow global lookup.
-const { imul, floor, sqrt, log, cos, PI } = Math;
-
-/**
- * Returns a generator of uniform floats in [0, 1) for a 32-bit integer seed.
- * @throws {RangeError} when the seed is not a safe integer.
- * @example const random = mulberry32(42); random(); // 0.6011037519201636
- */
-export function mulberry32(seed: number): Random {
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { floor, sqrt, log, cos, PI } = Math;
 
 /** Draws a fresh 32-bit seed from a generator, to give each restart or replicate its own stream. */
 export function nextSeed(random: Random): number {
