@@ -28,11 +28,11 @@ const testDepConstraints = depConstraints.map((constraint) =>
 // Only the activation core's eligibility step mints EligibleMembers (after holdout, suppression and
 // consent); a cast anywhere else would let a control-group member reach a plugin. The SDK's test kit
 // is the other exception: it builds members for plugin tests.
-const ELIGIBLE_MEMBER_MINTERS = ['libs/activation/src/pipeline/eligibility.ts', 'libs/connector-sdk/src/testing/**'];
+const ELIGIBLE_MEMBER_MINTERS = ['libs/activation-engine/src/pipeline/eligibility.ts', 'libs/connector-sdk/src/testing/**'];
 const castTo = (type) => `:matches(TSAsExpression, TSTypeAssertion) > .typeAnnotation:matches(TSTypeReference[typeName.name='${type}'], :has(TSTypeReference[typeName.name='${type}']))`;
 const eligibleMemberCasts = [
   'error',
-  { selector: castTo('EligibleMember'), message: 'Only libs/activation/src/pipeline/eligibility.ts mints EligibleMember; do not cast to it (see libs/connector-sdk/src/contract/members.ts).' },
+  { selector: castTo('EligibleMember'), message: 'Only libs/activation-engine/src/pipeline/eligibility.ts mints EligibleMember; do not cast to it (see libs/connector-sdk/src/contract/members.ts).' },
 ];
 // The connector test kit (fake vendors, members minted without the core's checks) stays out of
 // production code: tests, benchmarks and the runnable fake servers (`npm run fake:*`) only.

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { AnyConnectorDefinition, allDelivered, defineConnector, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
-import { DestinationGates, resolveSyncEngineOptions, SyncRunner, SyncService } from '@audiencekit/activation';
+import { DestinationGates, resolveSyncEngineOptions, SyncRunner, SyncService } from '@audiencekit/activation-engine';
 import { createDataSource } from '@audiencekit/persistence';
 import type { JobQueue } from '@audiencekit/server-core';
 import { DataSource } from 'typeorm';

@@ -1,8 +1,8 @@
-// k-means: ours (typed arrays, libs/segmentation) against ml-kmeans v7 (arrays of arrays) on the same
+// k-means: ours (typed arrays, libs/segments-domain) against ml-kmeans v7 (arrays of arrays) on the same
 // synthetic data and the same initial centres, in the same process; plus the sampled silhouette.
 //   npm run bench -- kmeans                 1,000,000 points × 6 features, k = 8
 //   npm run bench -- kmeans --rows=100000   smaller run (or KMEANS_BENCH_ROWS=100000)
-import { adjustedRandIndex, featureMatrix, kmeans, kmeansPlusPlus, mulberry32, silhouetteScore, standardNormal } from '@audiencekit/segmentation';
+import { adjustedRandIndex, featureMatrix, kmeans, kmeansPlusPlus, mulberry32, silhouetteScore, standardNormal } from '@audiencekit/segments-domain';
 import { printTable, timeIt } from './lib/report';
 
 const FEATURES = 6;

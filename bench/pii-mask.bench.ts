@@ -1,9 +1,9 @@
-// PII masking of vendor messages: the scanner (libs/activations-admin pii-mask.ts) against the
+// PII masking of vendor messages: the scanner (libs/activation-admin pii-mask.ts) against the
 // regular expression it replaced, on the adversarial input of issue #16 (a long run without `@`),
 // and on ordinary text with addresses. The former expression is quadratic: it runs on 10 KB and
 // 120 KB only (1 MB would take about ten minutes).
 //   npm run bench -- pii-mask
-import { maskEmail } from '@audiencekit/activations-admin';
+import { maskEmail } from '@audiencekit/activation-admin';
 import { printTable, timeIt } from './lib/report';
 
 const FORMER_EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;

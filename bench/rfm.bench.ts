@@ -12,8 +12,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { compileRfmScoresSql, parseSegmentDefinition, type RfmDefinition } from '@audiencekit/segmentation';
-import { SegmentDefinitionGate, SegmentRefreshService, SegmentsService } from '@audiencekit/segments';
+import { compileRfmScoresSql, parseSegmentDefinition, type RfmDefinition } from '@audiencekit/segments-domain';
+import { SegmentDefinitionGate, SegmentRefreshService, SegmentsService } from '@audiencekit/segments-service';
 import type { JobQueue } from '@audiencekit/server-core';
 import { createBenchDatabase } from './lib/bench-database';
 import { printTable, timeIt } from './lib/report';

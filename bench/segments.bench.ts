@@ -11,8 +11,8 @@
  *   npm run bench -- segments --keep               # keep the scratch database (for EXPLAIN); prints its URL
  */
 import { DataSource } from 'typeorm';
-import { compileSegmentSql, EXAMPLE_SEGMENTS, parseSegmentDefinition } from '@audiencekit/segmentation';
-import { SegmentDefinitionGate, SegmentRefreshService, SegmentsService } from '@audiencekit/segments';
+import { compileSegmentSql, EXAMPLE_SEGMENTS, parseSegmentDefinition } from '@audiencekit/segments-domain';
+import { SegmentDefinitionGate, SegmentRefreshService, SegmentsService } from '@audiencekit/segments-service';
 import type { JobQueue } from '@audiencekit/server-core';
 import { createBenchDatabase } from './lib/bench-database';
 import { printTable, timeIt } from './lib/report';

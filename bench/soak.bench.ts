@@ -11,7 +11,7 @@
  *   options: --batch=500 --concurrency=8 --seed=42
  */
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
-import { DestinationGates, resolveSyncEngineOptions, SyncRunner, SyncService } from '@audiencekit/activation';
+import { DestinationGates, resolveSyncEngineOptions, SyncRunner, SyncService } from '@audiencekit/activation-engine';
 import { createDataSource } from '@audiencekit/persistence';
 import type { JobQueue } from '@audiencekit/server-core';
 import { DataSource } from 'typeorm';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity, createDataSource } from '@audiencekit/persistence';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { generateApiKey } from '@audiencekit/server-core';
 
 const ROOT = path.resolve(__dirname, '../..');

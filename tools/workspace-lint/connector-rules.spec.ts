@@ -24,7 +24,7 @@ const KIT = "import { testMember } from '@audiencekit/connector-sdk/testing';\ne
 
 const PROBES: Record<string, { dir: string; source: string; suffix?: string }> = {
   castInPlugin: { dir: PLUGIN_DIR, source: `${MEMBER}export const a = m as EligibleMember;\n` },
-  castArrayInActivation: { dir: 'libs/activation/src/pipeline', source: `${MEMBER}export const a = [m] as readonly EligibleMember[];\n` },
+  castArrayInActivation: { dir: 'libs/activation-engine/src/pipeline', source: `${MEMBER}export const a = [m] as readonly EligibleMember[];\n` },
   doubleCastInApp: { dir: 'apps/api/src', source: `${MEMBER}export const a = m as unknown as EligibleMember;\n` },
   angleCastInPlugin: { dir: PLUGIN_DIR, source: `${MEMBER}export const a = <EligibleMember>m;\n` },
   castInTestKit: { dir: 'libs/connector-sdk/src/testing', source: `${MEMBER}export const a = m as EligibleMember;\n` },
@@ -81,7 +81,7 @@ function removeIfEmpty(dir: string): void {
 
 /** The eligibility step itself exists on disk, so it is linted as it is, with a cast appended. */
 function lintEligibilityStep(): LintMessage[] {
-  const file = 'libs/activation/src/pipeline/eligibility.ts';
+  const file = 'libs/activation-engine/src/pipeline/eligibility.ts';
   const source = `${MEMBER}export const probe = m as EligibleMember;\n`;
   const result = spawnSync(ESLINT, ['--format', 'json', '--stdin', '--stdin-filename', file], { cwd: ROOT, encoding: 'utf8', input: source });
   return (JSON.parse(result.stdout) as { messages: LintMessage[] }[])[0].messages;
@@ -104,7 +104,7 @@ describe('connector lint rules', () => {
 
   describe('(a) casts to EligibleMember', () => {
     it.each(['castInPlugin', 'castArrayInActivation', 'doubleCastInApp', 'angleCastInPlugin'])('refuses %s', (probe) => {
-      expect(messagesOf(results[probe], 'no-restricted-syntax')).toMatch(/Only libs\/activation\/src\/pipeline\/eligibility.ts mints EligibleMember/);
+      expect(messagesOf(results[probe], 'no-restricted-syntax')).toMatch(/Only libs\/activation-engine\/src\/pipeline\/eligibility.ts mints EligibleMember/);
     });
 
     it('allows them in the eligibility step and in the SDK test kit', () => {

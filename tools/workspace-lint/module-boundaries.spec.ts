@@ -17,12 +17,12 @@ const PLUGIN_DIR = 'tools/workspace-lint/fixtures/plugin-probe/src';
 const PROBES: Record<string, { dir: string; source: string }> = {
   pluginSdk: { dir: PLUGIN_DIR, source: "export { ConnectorError } from '@audiencekit/connector-sdk';\n" },
   pluginPersistence: { dir: PLUGIN_DIR, source: "export * from '@audiencekit/persistence';\n" },
-  pluginActivation: { dir: PLUGIN_DIR, source: "export * from '@audiencekit/activation';\n" },
+  pluginActivation: { dir: PLUGIN_DIR, source: "export * from '@audiencekit/activation-engine';\n" },
   pluginExperimentation: { dir: PLUGIN_DIR, source: "export * from '@audiencekit/experimentation';\n" },
   pluginTypeorm: { dir: PLUGIN_DIR, source: "import { DataSource } from 'typeorm';\nexport const d = DataSource;\n" },
-  domainNest: { dir: 'libs/segmentation/src', source: "import { Injectable } from '@nestjs/common';\nexport const i = Injectable;\n" },
+  domainNest: { dir: 'libs/segments-domain/src', source: "import { Injectable } from '@nestjs/common';\nexport const i = Injectable;\n" },
   domainTypeorm: { dir: 'libs/experimentation/src', source: "import { DataSource } from 'typeorm';\nexport const d = DataSource;\n" },
-  libImportsApp: { dir: 'libs/activation/src', source: "export * from '../../../apps/api/src/app/feature-modules';\n" },
+  libImportsApp: { dir: 'libs/activation-engine/src', source: "export * from '../../../apps/api/src/app/feature-modules';\n" },
 };
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 // READMEs that agree with the code: every library under libs/ has a row in the root README's
 // layout table (and no row names a folder that is gone), and every package under libs/, apps/
 // and plugins/ has a README.md. A package is a folder with a project.json (nesting allowed,
-// e.g. libs/activation/engine).
+// e.g. libs/activation-engine/engine).
 
 const ROOT = path.resolve(__dirname, '../..');
 const PACKAGE_PARENTS = ['libs', 'apps', 'plugins'];
@@ -75,13 +75,13 @@ describe('the root README and the packages agree', () => {
     const withoutUtil = readme.replace(/^\| `libs\/util` \|.*\n/m, '');
     expect(withoutUtil).not.toBe(readme);
     expect(librariesWithoutRow(withoutUtil, libraries)).toEqual(['libs/util']);
-    const renamed = readme.replace('| `libs/segments` |', '| `libs/segment-service` |');
-    expect(librariesWithoutRow(renamed, libraries)).toEqual(['libs/segments']);
+    const renamed = readme.replace('| `libs/segments-service` |', '| `libs/segment-service` |');
+    expect(librariesWithoutRow(renamed, libraries)).toEqual(['libs/segments-service']);
     expect(staleRows(renamed, ROOT)).toEqual(['libs/segment-service']);
     // A nested library is covered by its own row or by a `parent/*` row.
-    expect(librariesWithoutRow(readme, ['libs/activation/engine'])).toEqual(['libs/activation/engine']);
-    const withWing = readme.replace(/^(\| `libs\/util` \|.*\n)/m, '$1| `libs/activation/*` | the activation wing |\n');
-    expect(librariesWithoutRow(withWing, ['libs/activation/engine'])).toEqual([]);
+    expect(librariesWithoutRow(readme, ['libs/activation-engine/engine'])).toEqual(['libs/activation-engine/engine']);
+    const withWing = readme.replace(/^(\| `libs\/util` \|.*\n)/m, '$1| `libs/activation-engine/*` | the activation wing |\n');
+    expect(librariesWithoutRow(withWing, ['libs/activation-engine/engine'])).toEqual([]);
   });
 
   it('finds a package without a README in a folder tree', () => {

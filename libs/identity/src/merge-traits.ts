@@ -15,7 +15,7 @@ export interface TraitMerge {
 }
 
 /**
- * Traits that record consent, as activation reads them (libs/activation `eligibility.ts`):
+ * Traits that record consent, as activation reads them (libs/activation-engine `eligibility.ts`):
  * `unsubscribed: true` opts out of everything, `consent.<channel>: false` out of one channel.
  * Anything else in them counts as an opt-in.
  */

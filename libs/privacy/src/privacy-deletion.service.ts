@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { SyncService } from '@audiencekit/activation';
+import { SyncService } from '@audiencekit/activation-engine';
 import { APP_CONFIG, AppConfig, SecretBox } from '@audiencekit/server-core';
 import { AuditDigest, auditDigest } from './audit-digest';
 import { DeletionRequest } from './deletion-request.schema';
@@ -50,7 +50,7 @@ const SUPPRESSION_REASON = 'deleted on request (privacy)';
  * `all`, so they are never contacted again and a later event carrying the same email creates a
  * fresh profile that the sync engine filters out), and each activation whose destination holds
  * them gets a sync requested, whose diff removes them from the vendor (the engine's mirror logic
- * removes deleted and suppressed profiles; see libs/activation README).
+ * removes deleted and suppressed profiles; see libs/activation-engine README).
  *
  * Kept, on purpose: the profile row as an empty tombstone (id and deleted_at only: activation
  * members, exposures and membership history refer to it by id, and lift reports stay correct);

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ActivationModule } from '@audiencekit/activation';
+import { ActivationModule } from '@audiencekit/activation-engine';
 import { PrivacyDeletionService } from './privacy-deletion.service';
 
 /**

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ActivationModule } from '@audiencekit/activation';
-import { ActivationsAdminModule } from '@audiencekit/activations-admin';
+import { ActivationModule } from '@audiencekit/activation-engine';
+import { ActivationAdminModule } from '@audiencekit/activation-admin';
 import { ActivationsController } from './activations.controller';
 import { ConnectorsController } from './connectors.controller';
 import { DestinationsController } from './destinations.controller';
@@ -14,7 +14,7 @@ import { SyncRunsController } from './sync-runs.controller';
  */
 @Module({
   imports: [
-    ActivationsAdminModule.register({ connectors: registeredConnectors }),
+    ActivationAdminModule.register({ connectors: registeredConnectors }),
     ActivationModule.forRoot({ connectors: registeredConnectors() }),
   ],
   controllers: [ConnectorsController, DestinationsController, ActivationsController, HoldoutController, SyncRunsController],

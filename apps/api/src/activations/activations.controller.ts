@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ActivationsService, activationViewSchema, createActivationSchema, LiftReportService, liftQuerySchema, updateActivationSchema } from '@audiencekit/activations-admin';
+import { ActivationsService, activationViewSchema, createActivationSchema, LiftReportService, liftQuerySchema, updateActivationSchema } from '@audiencekit/activation-admin';
 import { ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const listQuerySchema = pageQuerySchema.extend({

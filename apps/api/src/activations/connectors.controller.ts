@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ConnectorCatalog } from '@audiencekit/activations-admin';
+import { ConnectorCatalog } from '@audiencekit/activation-admin';
 import { ApiRoute, RequireRole } from '@audiencekit/server-core';
 
 /** The registered connectors, with settings and secrets as JSON Schema for a client's forms. */

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { connectionTestResultSchema, createDestinationSchema, DestinationsService, destinationViewFor, destinationViewSchema, updateDestinationSchema } from '@audiencekit/activations-admin';
+import { connectionTestResultSchema, createDestinationSchema, DestinationsService, destinationViewFor, destinationViewSchema, updateDestinationSchema } from '@audiencekit/activation-admin';
 import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const listQuerySchema = pageQuerySchema.extend({ connector: z.string().optional() });

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { GlobalHoldoutService, globalHoldoutInputSchema } from '@audiencekit/activations-admin';
+import { GlobalHoldoutService, globalHoldoutInputSchema } from '@audiencekit/activation-admin';
 import { ApiRoute, parseInput, RequireRole } from '@audiencekit/server-core';
 
 /** The global holdout: customers no activation ever contacts. Its salt is fixed; only the share changes. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { SyncRequestsService, SyncService } from '@audiencekit/activation';
-import { forRole, syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activations-admin';
+import { SyncRequestsService, SyncService } from '@audiencekit/activation-engine';
+import { forRole, syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activation-admin';
 import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const syncBodySchema = z.object({

@@ -1,7 +1,7 @@
-import type { ActivationExceptionCode } from '@audiencekit/activation';
-import type { ActivationsAdminExceptionCode } from '@audiencekit/activations-admin';
+import type { ActivationExceptionCode } from '@audiencekit/activation-engine';
+import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin';
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
-import type { SegmentsExceptionCode } from '@audiencekit/segments';
+import type { SegmentsExceptionCode } from '@audiencekit/segments-service';
 
 /**
  * The one table from library exception codes to HTTP statuses. Libraries throw their own
@@ -30,7 +30,7 @@ const SEGMENTS_STATUS = {
   outcome_window_open: 400,
   no_profiles: 400,
   no_purchases_in_window: 400,
-  // Refusals of a model fit (libs/segmentation's clustering and propensity codes).
+  // Refusals of a model fit (libs/segments-domain's clustering and propensity codes).
   shape_mismatch: 400,
   unknown_feature: 400,
   missing_values: 400,
@@ -61,7 +61,7 @@ const ACTIVATION_STATUS = {
 
 // `invalid_option` (a lift report option out of range, from libs/experimentation) is 400 in the
 // segments table: the same code with the same status, so it has no second row here.
-const ACTIVATIONS_ADMIN_STATUS = {
+const ACTIVATION_ADMIN_STATUS = {
   invalid_request: 400,
   destination_not_found: 404,
   connector_not_registered: 409,
@@ -75,9 +75,9 @@ const ACTIVATIONS_ADMIN_STATUS = {
   inconsistent_input: 409,
   window_mismatch: 409,
   unknown_hash_version: 409,
-} satisfies Record<Exclude<ActivationsAdminExceptionCode, 'invalid_option'>, HttpStatusCode>;
+} satisfies Record<Exclude<ActivationAdminExceptionCode, 'invalid_option'>, HttpStatusCode>;
 
 /** Every library's table, by library name (the test checks no code appears in two). */
-export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = { segments: SEGMENTS_STATUS, privacy: PRIVACY_STATUS, activation: ACTIVATION_STATUS, activationsAdmin: ACTIVATIONS_ADMIN_STATUS };
+export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = { segments: SEGMENTS_STATUS, privacy: PRIVACY_STATUS, activation: ACTIVATION_STATUS, activationsAdmin: ACTIVATION_ADMIN_STATUS };
 
 export const STATUS_BY_CODE: Readonly<Record<string, HttpStatusCode>> = Object.assign({}, ...Object.values(STATUS_TABLES));

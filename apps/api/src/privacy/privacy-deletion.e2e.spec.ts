@@ -1,6 +1,6 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { z } from 'zod';
-import { SyncService } from '@audiencekit/activation';
+import { SyncService } from '@audiencekit/activation-engine';
 import { connectorErrorFromHttp, defineConnector, delivered } from '@audiencekit/connector-sdk';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { ApiKeyService } from '@audiencekit/server-core';

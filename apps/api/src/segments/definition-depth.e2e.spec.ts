@@ -1,5 +1,5 @@
 import { ApiKeyService } from '@audiencekit/server-core';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { RunningApi, startTestApi } from '../../test/api-test-app';
 import { callApi } from '../activations/__tests__/activations-test-app';

@@ -1,4 +1,4 @@
-import { SegmentRefreshService } from '@audiencekit/segments';
+import { SegmentRefreshService } from '@audiencekit/segments-service';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { RunningApi, startTestApi } from '../../test/api-test-app';

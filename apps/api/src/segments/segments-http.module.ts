@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SegmentsModule } from '@audiencekit/segments';
+import { SegmentsModule } from '@audiencekit/segments-service';
 import { SegmentsController } from './segments.controller';
 
 @Module({ imports: [SegmentsModule], controllers: [SegmentsController] })

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { DEFAULT_RFM_TIERS, INTENT_VALUE_PLAYS } from '@audiencekit/segmentation';
-import { createSegmentSchema, SegmentMembershipService, SegmentRefreshService, SegmentsService, updateSegmentSchema } from '@audiencekit/segments';
+import { DEFAULT_RFM_TIERS, INTENT_VALUE_PLAYS } from '@audiencekit/segments-domain';
+import { createSegmentSchema, SegmentMembershipService, SegmentRefreshService, SegmentsService, updateSegmentSchema } from '@audiencekit/segments-service';
 import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const listQuerySchema = pageQuerySchema.extend({ owner: z.string().optional(), status: z.enum(['active', 'paused', 'archived']).optional() });

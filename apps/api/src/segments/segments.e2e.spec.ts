@@ -1,5 +1,5 @@
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
-import { SegmentRefreshService } from '@audiencekit/segments';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
+import { SegmentRefreshService } from '@audiencekit/segments-service';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { RunningApi, startTestApi } from '../../test/api-test-app';

@@ -1,10 +1,10 @@
 import { Module, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { z } from 'zod';
-import { ActivationModule, SyncService } from '@audiencekit/activation';
+import { ActivationModule, SyncService } from '@audiencekit/activation-engine';
 import { defineConnector, delivered } from '@audiencekit/connector-sdk';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
-import { createSegmentSchema, SegmentRefreshService, SegmentsModule } from '@audiencekit/segments';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
+import { createSegmentSchema, SegmentRefreshService, SegmentsModule } from '@audiencekit/segments-service';
 import { ConfigModule, DatabaseModule, loadConfig, QueueModule } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { openOpsContext, OpsServices } from '../ops/ops-context';

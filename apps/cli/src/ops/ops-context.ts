@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { ActivationModule, SyncService } from '@audiencekit/activation';
-import { SegmentMembershipService, SegmentRefreshService, SegmentsModule, SegmentsService } from '@audiencekit/segments';
+import { ActivationModule, SyncService } from '@audiencekit/activation-engine';
+import { SegmentMembershipService, SegmentRefreshService, SegmentsModule, SegmentsService } from '@audiencekit/segments-service';
 import { ConfigModule, DatabaseModule, loadConfig, migrateDatabase, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { DataSource } from 'typeorm';
 import { CliUsageException } from '../database';

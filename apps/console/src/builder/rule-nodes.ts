@@ -1,4 +1,4 @@
-// The builder edits the API's own rules tree (libs/segmentation's definition language) directly,
+// The builder edits the API's own rules tree (libs/segments-domain's definition language) directly,
 // so what is previewed and saved is exactly what the form shows.
 export type RuleNode =
   | { type: 'all' | 'any'; conditions: RuleNode[] }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ActivationModule, SyncService } from '@audiencekit/activation';
+import { ActivationModule, SyncService } from '@audiencekit/activation-engine';
 import type { FakeVendorServer, RecordedRequest } from '@audiencekit/connector-sdk/testing';
 import { REGISTERED_CONNECTORS } from '@audiencekit/connector-registry';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';

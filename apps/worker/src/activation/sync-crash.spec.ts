@@ -156,7 +156,7 @@ describe('a worker crashing mid-sync', () => {
     expect(exposures.filter((row) => row.arm === 'treatment').map((row) => row.profile_id).sort()).toEqual([...treated].sort());
     expect(exposures.filter((row) => row.arm !== 'treatment').map((row) => row.profile_id).sort()).toEqual([...heldOut].sort());
 
-    // The duplicate window (libs/activation README): only the batch in flight at the crash reached
+    // The duplicate window (libs/activation-engine README): only the batch in flight at the crash reached
     // the vendor twice, so the members sent twice are exactly that batch's members.
     const requestsByKey = new Map<string, number>();
     const sends = new Map<string, number>();

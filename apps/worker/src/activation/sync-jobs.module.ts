@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ActivationModule } from '@audiencekit/activation';
+import { ActivationModule } from '@audiencekit/activation-engine';
 import { loadConnectors } from '@audiencekit/connector-registry';
 import { SyncJobs } from './sync-jobs';
 import { loadWorkerConnectors } from './worker-connectors';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { SyncQueueWorker, SyncSchedulerService } from '@audiencekit/activation';
+import { SyncQueueWorker, SyncSchedulerService } from '@audiencekit/activation-engine';
 import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 
 const TICK = 'sync-tick';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { createTestDatabase, sampleValue, SpawnedProcess, spawnTs, startTcpProxy, TcpProxy, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const MEMBERS = 120;

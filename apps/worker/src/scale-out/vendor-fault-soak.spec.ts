@@ -1,6 +1,6 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ActivationModule, SyncEngineOptions, SyncService } from '@audiencekit/activation';
+import { ActivationModule, SyncEngineOptions, SyncService } from '@audiencekit/activation-engine';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
 import { ConfigModule, DatabaseModule, loadConfig, QueueModule } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import PgBoss from 'pg-boss';
 import { startFakeVendor, FakeVendorServer } from '@audiencekit/connector-sdk/testing';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
 
 const CONNECTOR_MODULE = path.join(WORKSPACE_ROOT, 'apps/worker/test/fake-list-connector.ts');

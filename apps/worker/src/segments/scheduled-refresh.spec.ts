@@ -1,4 +1,4 @@
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase, waitUntil } from '@audiencekit/testing';
 
 /**

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SegmentsModule } from '@audiencekit/segments';
+import { SegmentsModule } from '@audiencekit/segments-service';
 import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { SegmentRefreshJobs } from './segment-refresh.jobs';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { SyncQueueWorker, SyncSchedulerService } from '@audiencekit/activation';
-import { RefreshJob, SegmentRefreshService, SegmentSchedulerService } from '@audiencekit/segments';
+import { SyncQueueWorker, SyncSchedulerService } from '@audiencekit/activation-engine';
+import { RefreshJob, SegmentRefreshService, SegmentSchedulerService } from '@audiencekit/segments-service';
 import { APP_CONFIG, AppConfig, JobQueue, QUEUES } from '@audiencekit/server-core';
 import { SegmentRefreshMetrics } from '../health/segment-refresh-metrics.service';
 

@@ -2,7 +2,7 @@
  * Who a connector may contact, and what it says back about each of them.
  *
  * A plugin only ever sees `EligibleMember`s. The type carries a brand that no plugin can name, and
- * only the activation core's eligibility step (`libs/activation/src/pipeline/eligibility.ts`) mints
+ * only the activation core's eligibility step (`libs/activation-engine/src/pipeline/eligibility.ts`) mints
  * members, after the global holdout, the activation's control group, suppressions, consent and
  * identifier checks. A lint rule forbids casting to `EligibleMember` anywhere else (the SDK's own
  * test kit excepted), and the sync runner re-checks the holdout right before every call.

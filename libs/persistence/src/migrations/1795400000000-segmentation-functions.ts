@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `ak_try_timestamptz(text)`: the strict ISO 8601 parse that segment rules use for date traits and
  * properties. NULL (never an error) for anything that is not a real ISO date, so one malformed
  * trait cannot fail a whole refresh. The pattern is the same as ISO_TIMESTAMP_PATTERN in
- * libs/segmentation/src/rules/values.ts; the differential test of the two evaluators keeps them equal.
+ * libs/segments-domain/src/rules/values.ts; the differential test of the two evaluators keeps them equal.
  */
 export class SegmentationFunctions1795400000000 implements MigrationInterface {
   name = 'SegmentationFunctions1795400000000';

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { JobQueue, QueueStats } from '../queue/job-queue.service';
 import { clusterMetrics, inClusterWorker, shareRegistryWithCluster } from './cluster-metrics';
 
-/** What a sync batch did, as the sync engine reports it (libs/activation calls these). */
+/** What a sync batch did, as the sync engine reports it (libs/activation-engine calls these). */
 export interface SyncMetricLabels {
   destination: string;
   connector: string;

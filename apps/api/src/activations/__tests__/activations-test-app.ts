@@ -1,6 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { CONNECTORS } from '@audiencekit/activation';
+import { CONNECTORS } from '@audiencekit/activation-engine';
 import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
 import { AppConfig, loadConfig, migrateDatabase, SecretBox } from '@audiencekit/server-core';
 import { ApiModule } from '../../app/api.module';

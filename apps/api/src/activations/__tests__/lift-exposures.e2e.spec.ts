@@ -1,4 +1,4 @@
-import { SyncService } from '@audiencekit/activation';
+import { SyncService } from '@audiencekit/activation-engine';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';

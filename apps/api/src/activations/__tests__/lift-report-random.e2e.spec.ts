@@ -1,5 +1,5 @@
 import { buildLiftReport, CupedSums } from '@audiencekit/experimentation';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../../test/api-test-app';

@@ -1,7 +1,7 @@
-import { SyncService } from '@audiencekit/activation';
+import { SyncService } from '@audiencekit/activation-engine';
 import { AuditLogEntity } from '@audiencekit/persistence';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
-import { SegmentRefreshService } from '@audiencekit/segments';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
+import { SegmentRefreshService } from '@audiencekit/segments-service';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../../test/api-test-app';

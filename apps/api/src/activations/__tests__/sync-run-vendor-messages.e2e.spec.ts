@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SyncService } from '@audiencekit/activation';
+import { SyncService } from '@audiencekit/activation-engine';
 import { defineConnector, PayloadValidationError } from '@audiencekit/connector-sdk';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';

@@ -1,6 +1,6 @@
-import { syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activations-admin';
+import { syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activation-admin';
 import { ApiKeyService, RouteCatalog } from '@audiencekit/server-core';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../../test/api-test-app';
 import { callApi, startActivationsTestApi } from '../../activations/__tests__/activations-test-app';

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { ApiKeyService } from '@audiencekit/server-core';
-import { EXAMPLE_SEGMENTS } from '@audiencekit/segmentation';
+import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { RunningApi, startTestApi } from '../../../test/api-test-app';
 

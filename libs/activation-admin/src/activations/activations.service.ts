@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource, In, IsNull, Not } from 'typeorm';
+import { z } from 'zod';
+import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
+import { ActivationEntity, ActivationMode, DestinationEntity, SegmentEntity } from '@audiencekit/persistence';
+import { ActivationException } from '@audiencekit/activation-engine';
+import type { ErrorDetail } from '@audiencekit/util';
+import { ActivationAdminException } from '../activation-admin.exception';
+import { ConnectorCatalog } from '../connectors/connector-catalog.service';
+import { hasExposures } from './activations.repository';
+import { ActivationView, CreateActivationInput, UpdateActivationInput } from './activation-input.schema';
+import { modeProblem } from './delivery-modes';
+
+/** Status of a deleted activation: kept (its sync runs and exposures are history), never synced. */
+export const DELETED_STATUS = 'deleted';
+
+/**
+ * Activations: a segment linked to a destination with a mode and a control group. The holdout salt
+ * is drawn once at creation and never changes, so every profile keeps its arm.
+ */
+@Injectable()
+export class ActivationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: ConnectorCatalog,
+  ) {}
+
+  async create(input: CreateActivationInput): Promise<ActivationView> {
+    const problems: ErrorDetail[] = [];
+    const segment = await this.dataSource.getRepository(SegmentEntity).findOne({ where: { id: input.segmentId, deletedAt: IsNull() } });
+    if (!segment) problems.push({ path: 'segmentId', message: `no segment ${input.segmentId}` });
+    const destination = await this.dataSource.getRepository(DestinationEntity).findOne({ where: { id: input.destinationId, deletedAt: IsNull() } });
+    if (!destination) problems.push({ path: 'destinationId', message: `no destination ${input.destinationId}` });
+    if (destination) problems.push(...this.modeProblems(destination, input.mode, input.message));
+    if (problems.length) throw invalid(problems);
+    const repository = this.dataSource.getRepository(ActivationEntity);
+    const saved = await repository.save(repository.create({
+      name: input.name,
+      segmentId: input.segmentId,
+      destinationId: input.destinationId,
+      mode: input.mode,
+      holdoutShare: input.holdoutShare,
+      holdoutSalt: randomBytes(16).toString('hex'),
+      holdoutHashVersion: HOLDOUT_HASH_VERSION,
+      schedule: input.schedule,
+      message: input.message,
+      status: 'active',
+    }));
+    return toView(saved, destination?.connector ?? null);
+  }
+
+  async list(page: { limit: number; offset: number; segmentId?: string; destinationId?: string; status?: string; mode?: ActivationMode }): Promise<{ items: ActivationView[]; total: number; limit: number; offset: number }> {
+    const [rows, total] = await this.dataSource.getRepository(ActivationEntity).findAndCount({
+      where: {
+        status: page.status ?? Not(DELETED_STATUS),
+        ...(page.segmentId ? { segmentId: page.segmentId } : {}),
+        ...(page.destinationId ? { destinationId: page.destinationId } : {}),
+        ...(page.mode ? { mode: page.mode } : {}),
+      },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    const connectors = await this.connectorsOf(rows.map((row) => row.destinationId));
+    return { items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null)), total, limit: page.limit, offset: page.offset };
+  }
+
+  async get(id: string): Promise<ActivationView> {
+    const activation = await this.findLive(id);
+    return toView(activation, (await this.connectorsOf([activation.destinationId])).get(activation.destinationId) ?? null);
+  }
+
+  async update(id: string, input: UpdateActivationInput): Promise<ActivationView> {
+    return this.dataSource.transaction(async (manager) => {
+      const activation = await this.findLive(id, manager.getRepository(ActivationEntity), true);
+      if (input.holdoutShare !== undefined && input.holdoutShare < activation.holdoutShare && (await hasExposures(manager, id))) {
+        // Shrinking moves control members into treatment: people measured as "not contacted" would
+        // then be contacted, and the control group of every past run would be contaminated.
+        throw new ActivationAdminException('holdout_share_decrease', `holdoutShare can only grow once the activation has synced (from ${activation.holdoutShare})`, [
+          { path: 'holdoutShare', message: `must be at least ${activation.holdoutShare}: lowering it would move control members into treatment` },
+        ]);
+      }
+      const message = input.message === undefined ? activation.message : input.message;
+      const destination = await manager.getRepository(DestinationEntity).findOneByOrFail({ id: activation.destinationId });
+      const problems = this.modeProblems(destination, activation.mode, message);
+      if (problems.length) throw invalid(problems);
+      Object.assign(activation, stripUndefined({ name: input.name, holdoutShare: input.holdoutShare, schedule: input.schedule, status: input.status }), { message });
+      return toView(await manager.getRepository(ActivationEntity).save(activation), destination.connector);
+    });
+  }
+
+  /** Soft delete: the activation stops syncing; its runs and exposures stay for the lift history. */
+  async remove(id: string): Promise<void> {
+    const activation = await this.findLive(id);
+    await this.dataSource.getRepository(ActivationEntity).update({ id: activation.id }, { status: DELETED_STATUS });
+  }
+
+  /** A live (not deleted) activation, or a 404. */
+  async findLive(id: string, repository = this.dataSource.getRepository(ActivationEntity), lock = false): Promise<ActivationEntity> {
+    const activation = z.uuid().safeParse(id).success
+      ? await repository.findOne({ where: { id, status: Not(DELETED_STATUS) }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) })
+      : null;
+    if (!activation) throw new ActivationException('activation_not_found', `no activation ${id}`);
+    return activation;
+  }
+
+  private modeProblems(destination: DestinationEntity, mode: ActivationMode, message: unknown): ErrorDetail[] {
+    const connector = this.catalog.require(destination.connector);
+    const problems: ErrorDetail[] = [];
+    const problem = modeProblem(mode, connector.deliveryModel, connector.slug);
+    if (problem) problems.push({ path: 'mode', message: problem });
+    if (mode === 'send' && !message) problems.push({ path: 'message', message: 'is required in send mode' });
+    if (mode === 'send' && connector.channel === 'email' && message && !hasSubjectOrTemplate(message)) {
+      problems.push({ path: 'message.subject', message: 'is required for an email unless message.templateId is set' });
+    }
+    return problems;
+  }
+
+  private async connectorsOf(destinationIds: string[]): Promise<Map<string, string>> {
+    if (destinationIds.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(DestinationEntity).find({ select: { id: true, connector: true }, where: { id: In([...new Set(destinationIds)]) } });
+    return new Map(rows.map((row) => [row.id, row.connector]));
+  }
+}
+
+function invalid(details: ErrorDetail[]): ActivationAdminException {
+  return new ActivationAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+}
+
+function hasSubjectOrTemplate(message: unknown): boolean {
+  const fields = message as { subject?: unknown; templateId?: unknown };
+  return typeof fields.subject === 'string' || typeof fields.templateId === 'string';
+}
+
+function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
+function toView(activation: ActivationEntity, connector: string | null): ActivationView {
+  return {
+    id: activation.id,
+    name: activation.name,
+    segmentId: activation.segmentId,
+    destinationId: activation.destinationId,
+    connector,
+    mode: activation.mode,
+    holdoutShare: activation.holdoutShare,
+    schedule: activation.schedule,
+    message: activation.message,
+    status: activation.status,
+    createdAt: activation.createdAt,
+    updatedAt: activation.updatedAt,
+  };
+}

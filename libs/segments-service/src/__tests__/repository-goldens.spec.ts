@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { EntityManager } from 'typeorm';
+import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
+import * as membership from '../segment-membership.repository';
+import * as refresh from '../segment-refresh.repository';
+import * as segments from '../segments.repository';
+
+/**
+ * Golden SQL of the repositories of libs/segments-service (`src/__golden__/*.repository.sql`): every
+ * function is called once, in one transaction, against a real migrated database, and the text of
+ * each statement it sends (TypeORM's generated SQL included) is compared with the committed file.
+ * A query change then shows in review. `UPDATE_GOLDENS=1 npx jest libs/segments-service/src/__tests__/repository-goldens`
+ * rewrites them. Behaviour is tested elsewhere; this only pins the text.
+ */
+describe('golden SQL of the libs/segments-service repositories', () => {
+  let database: TestDatabase;
+  const NOW = new Date('2026-03-01T12:00:00.000Z');
+  const golden = (name: string, sections: [string, string[]][]) => expectGolden(join(__dirname, '..', '__golden__', `${name}.sql`), sqlSections(sections));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('pins the text of every query', async () => {
+    const written: Record<string, [string, string[]][]> = { 'segments.repository': [], 'segment-refresh.repository': [], 'segment-membership.repository': [] };
+    await database.dataSource.transaction(async (manager: EntityManager) => {
+      const record = async <T>(file: string, name: string, work: () => Promise<T>): Promise<T> => {
+        const { result, statements } = await captureSql(database.dataSource, work);
+        written[file].push([name, statements]);
+        return result;
+      };
+      const s = 'segments.repository';
+      await record(s, 'segmentKeyExists', () => segments.segmentKeyExists(manager, 'golden'));
+      const segment = await record(s, 'insertSegment', () =>
+        segments.insertSegment(manager, { key: 'golden', name: 'Golden', owner: 'test', refreshCadence: 'manual', qualityThresholds: { minSize: 1, maxChurn: 1 } }),
+      );
+      const definition = { type: 'rules', match: { type: 'trait', trait: 'country', operator: 'equals', value: 'DE' } };
+      await record(s, 'insertVersion', () => segments.insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: null, createdBy: null }));
+      await record(s, 'findLiveSegment', () => segments.findLiveSegment(manager, segment.id));
+      const locked = await record(s, 'findLiveSegment (lock)', async () => required(await segments.findLiveSegment(manager, segment.id, { lock: true })));
+      await record(s, 'saveSegment', () => segments.saveSegment(manager, Object.assign(locked, { description: 'changed' })));
+      await record(s, 'listLiveSegments', () => segments.listLiveSegments(manager, { limit: 10, offset: 0, owner: 'test', status: 'active' }));
+      await record(s, 'findVersion', () => segments.findVersion(manager, segment.id, 1));
+      await record(s, 'findVersionOrFail', () => segments.findVersionOrFail(manager, segment.id, 1));
+      await record(s, 'currentVersionsOf', () => segments.currentVersionsOf(manager, [segment]));
+      await record(s, 'versionsOf', () => segments.versionsOf(manager, segment.id));
+      await record(s, 'lockReferenceGraph', () => segments.lockReferenceGraph(manager));
+      await record(s, 'liveCurrentDefinitions', () => segments.liveCurrentDefinitions(manager));
+      await record(s, 'activeCurrentDefinitions', () => segments.activeCurrentDefinitions(manager));
+      await record(s, 'scheduledSegments', () => segments.scheduledSegments(manager));
+
+      const [{ id: profileId }] = await manager.query(`INSERT INTO profiles (traits) VALUES ('{"country": "DE"}') RETURNING id`);
+      const r = 'segment-refresh.repository';
+      const run = await record(r, 'insertQueuedRun', async () => required(await refresh.insertQueuedRun(manager, { segmentId: segment.id, version: 1, trigger: 'manual', scheduledFor: null })));
+      await record(r, 'findRun', () => refresh.findRun(manager, run.id));
+      await record(r, 'updateRun', () => refresh.updateRun(manager, run.id, { status: 'running', startedAt: NOW }));
+      await record(r, 'tryLockSegmentRefresh', () => refresh.tryLockSegmentRefresh(manager, segment.id));
+      await record(r, 'createRefreshMembers', () => refresh.createRefreshMembers(manager));
+      await record(r, 'insertRefreshMemberIds', () => refresh.insertRefreshMemberIds(manager, [profileId]));
+      await record(r, 'insertRefreshMembersOf', () => refresh.insertRefreshMembersOf(manager, { text: 'SELECT p.id AS profile_id FROM profiles p WHERE p.id <> $1', values: [profileId] }));
+      await record(r, 'countMembers', () => refresh.countMembers(manager, segment.id));
+      await record(r, 'recordAdds', () => refresh.recordAdds(manager, run, NOW));
+      await record(r, 'recordRemoves', () => refresh.recordRemoves(manager, run, NOW));
+      await record(r, 'applyRecordedChanges', () => refresh.applyRecordedChanges(manager, run));
+      await record(r, 'insertEntryExitEvents', () => refresh.insertEntryExitEvents(manager, run.id, segment.key, NOW));
+      await record(r, 'saveSucceededRun', () => refresh.saveSucceededRun(manager, { id: run.id, size: 1, adds: 1, removes: 0, quality: null, finishedAt: NOW, durationMs: 1 }));
+
+      const m = 'segment-membership.repository';
+      const query = { text: 'SELECT m.profile_id FROM segment_memberships m WHERE m.segment_id = $1', values: [segment.id] };
+      await record(m, 'previewSize', () => membership.previewSize(manager, query));
+      await record(m, 'previewSample', () => membership.previewSample(manager, query, 10));
+      await record(m, 'runsPage', () => membership.runsPage(manager, segment.id, { limit: 10, offset: 0 }));
+      await record(m, 'findRunOf', () => membership.findRunOf(manager, segment.id, run.id));
+      await record(m, 'countMembersAsOf', () => membership.countMembersAsOf(manager, segment.id, NOW));
+      await record(m, 'membersAsOfPage', () => membership.membersAsOfPage(manager, segment.id, NOW, { limit: 10, offset: 0 }));
+      await record(m, 'versionInForce', () => membership.versionInForce(manager, segment.id, NOW));
+      await record(m, 'overlapCounts', () => membership.overlapCounts(manager, segment.id, segment.id));
+      await record(m, 'liveProfileTraits', () => membership.liveProfileTraits(manager, profileId));
+      await record(m, 'profileEventsUntil', () => membership.profileEventsUntil(manager, profileId, NOW));
+      await record(m, 'segmentsOfProfile', () => membership.segmentsOfProfile(manager, profileId));
+      await record(m, 'featureRowsOf', () => membership.featureRowsOf(manager, { text: 'SELECT p.id AS profile_id FROM profiles p ORDER BY p.id', values: [] }));
+      await record(m, 'countPurchasers', () => membership.countPurchasers(manager, { text: 'SELECT p.id AS profile_id FROM profiles p', values: [] }));
+      await record(s, 'archiveSegment', () => segments.archiveSegment(manager, segment.id));
+    });
+    for (const [file, sections] of Object.entries(written)) golden(file, sections);
+  });
+});
+
+function required<T>(value: T | null): T {
+  if (value === null) throw new Error('expected a row');
+  return value;
+}

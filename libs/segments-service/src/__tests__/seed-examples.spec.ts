@@ -1,0 +1,106 @@
+import { compileSegmentSql, EXAMPLE_SEGMENTS, evaluateSegment, parseSegmentDefinition } from '@audiencekit/segments-domain';
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+
+/**
+ * The seeds' three examples (cart abandoner, VIP, win-back candidate) on Postgres through the
+ * compiled SQL, and in memory, over one population with the members worked out by hand; then the
+ * compiler is attacked with hostile names and values on the same real database.
+ */
+const NOW = new Date('2026-06-15T12:00:00.000Z');
+const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
+const order = (days: number, revenue?: number) => ({ name: 'Order Completed', timestamp: ago(days), properties: revenue === undefined ? {} : { revenue } });
+const added = (days: number) => ({ name: 'Product Added', timestamp: ago(days), properties: {} });
+
+const PEOPLE: Record<string, { name: string; timestamp: Date; properties: Record<string, unknown> }[]> = {
+  addedNoOrder: [added(2)],
+  addedThenBought: [added(2), order(1)],
+  addedTooLongAgo: [added(8)],
+  addedAfterOldOrder: [added(3), order(10)],
+  vipRecent: [order(400, 900), order(10, 200)],
+  vipLapsed: [order(400, 900), order(100, 200)],
+  exactlyThreshold: [order(10, 1000)],
+  justAbove: [order(5, 1000.01)],
+  lapsed200: [order(200)],
+  boughtAgain179: [order(200), order(179)],
+  lapsedExactly180: [order(180)],
+  nothing: [],
+};
+
+const EXPECTED: Record<keyof typeof EXAMPLE_SEGMENTS, string[]> = {
+  cartAbandoner: ['addedAfterOldOrder', 'addedNoOrder'],
+  vip: ['justAbove', 'vipRecent'],
+  winBack: ['lapsed200', 'lapsedExactly180'],
+};
+
+describe('the seed examples, on Postgres and in memory', () => {
+  let database: TestDatabase;
+  const nameOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    for (const [name, events] of Object.entries(PEOPLE)) {
+      const [row] = await database.dataSource.query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [{ label: name }]);
+      nameOf.set(row.id, name);
+      for (const [index, event] of events.entries()) {
+        await database.dataSource.query(
+          `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', $3, $4, $5)`,
+          [`${name}-${index}`, row.id, event.name, event.timestamp, event.properties],
+        );
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it.each(Object.keys(EXPECTED) as (keyof typeof EXAMPLE_SEGMENTS)[])('%s', async (example) => {
+    const definition = parseSegmentDefinition(EXAMPLE_SEGMENTS[example].definition);
+    const query = compileSegmentSql(definition, { now: NOW });
+    const rows: { profile_id: string }[] = await database.dataSource.query(query.text, query.values);
+    expect(rows.map((row) => nameOf.get(row.profile_id)).sort()).toEqual(EXPECTED[example]);
+    const inMemory = Object.entries(PEOPLE).filter(([, events]) => evaluateSegment(definition, { traits: {}, events }, { now: NOW }));
+    expect(inMemory.map(([name]) => name).sort()).toEqual(EXPECTED[example]);
+  });
+
+  describe('injection', () => {
+    const HOSTILE = [
+      "x'); DROP TABLE profiles; --",
+      "' OR '1'='1",
+      '$$; DROP TABLE events; $$',
+      "\\'; DELETE FROM events; --",
+      '"; TRUNCATE segments; --',
+      "') OR true) --",
+    ];
+
+    it.each(HOSTILE)('binds %j as data: it matches only itself and harms nothing', async (hostile) => {
+      const [row] = await database.dataSource.query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [{ [hostile]: hostile }]);
+      await database.dataSource.query(
+        `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', $3, $4, $5)`,
+        [`hostile-${row.id}`, row.id, hostile, ago(1), { [hostile]: hostile }],
+      );
+      const [before] = await database.dataSource.query(`SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`);
+      const definitions = [
+        { type: 'trait', trait: hostile, operator: 'equals', value: hostile },
+        { type: 'trait', trait: 'label', operator: 'in', value: [hostile, 'nothing'] },
+        { type: 'event', event: hostile, window: 'last 7 days', where: [{ property: hostile, operator: 'starts_with', value: hostile }] },
+        { type: 'event', event: hostile, window: 'ever', aggregate: { function: 'sum', property: hostile, operator: 'gt', value: 0 } },
+        { type: 'any', conditions: [{ type: 'segment', segment: hostile }, { type: 'trait', trait: hostile, operator: 'contains', value: hostile }] },
+      ];
+      const results: string[][] = [];
+      for (const match of definitions) {
+        const query = compileSegmentSql(parseSegmentDefinition({ type: 'rules', match }), { now: NOW });
+        expect(query.text).not.toContain(hostile);
+        const rows: { profile_id: string }[] = await database.dataSource.query(query.text, query.values);
+        results.push(rows.map((member) => member.profile_id));
+      }
+      // The hostile string is compared as a value: the profile carrying it matches, nobody else does
+      // (label "nothing" matches the fixture profile with that label; the sum of a string is no number).
+      const nothing = [...nameOf].find(([, name]) => name === 'nothing')?.[0];
+      expect(results).toEqual([[row.id], [nothing], [row.id], [], [row.id]]);
+      const [after] = await database.dataSource.query(`SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`);
+      expect(after).toEqual(before);
+      await database.dataSource.query(`SELECT count(*) FROM segments`);
+    });
+  });
+});

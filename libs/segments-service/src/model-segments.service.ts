@@ -1,0 +1,284 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import {
+  applyPreprocessor,
+  assignClusters,
+  assignTiers,
+  chooseK,
+  ClusterDefinition,
+  ClusteringException,
+  type ClusterModel,
+  compileFeatureSql,
+  compileRfmScoresSql,
+  featureMatrixFromRows,
+  featureName,
+  fitClusterModel,
+  fitPreprocessor,
+  fitSpecification,
+  FittedDefinition,
+  isFittedDefinition,
+  PropensityDefinition,
+  PropensityException,
+  type PropensityModel,
+  quantileThresholds,
+  scorePropensity,
+  SegmentDefinition,
+  trainPropensityModel,
+  type FeatureMatrix,
+  type TierThresholds,
+} from '@audiencekit/segments-domain';
+import { countPurchasers, featureRowsOf } from './segment-membership.repository';
+import { SegmentsException } from './segments.exception';
+
+/** What a cluster segment version stores in `segment_versions.model`. */
+export interface StoredClusterModel {
+  kind: 'cluster';
+  fittedAt: string;
+  profiles: number;
+  model: ClusterModel;
+  silhouette: ReturnType<typeof fitClusterModel>['silhouette'];
+  stability: ReturnType<typeof fitClusterModel>['stability'];
+  clusters: ReturnType<typeof fitClusterModel>['profiles'];
+  notes: string[];
+}
+
+/** The k-selection curves of a cluster definition (`POST /segments/choose-k`). */
+export type ChooseKView = ReturnType<typeof chooseK> & { profiles: number; notes: string[] };
+
+/** What a propensity segment version stores in `segment_versions.model`. */
+export interface StoredPropensityModel {
+  kind: 'propensity';
+  fittedAt: string;
+  cutoff: string;
+  profiles: number;
+  positives: number;
+  model: PropensityModel;
+  thresholds: TierThresholds;
+  /** Tier sizes of the population scored at publication. */
+  tierCounts: Record<'top' | 'middle' | 'bottom', number>;
+  heldOutAuc: number;
+  trainAuc: number;
+  calibration: ReturnType<typeof trainPropensityModel>['calibration'];
+  weights: ReturnType<typeof trainPropensityModel>['weights'];
+  split: ReturnType<typeof trainPropensityModel>['split'];
+  notes: string[];
+}
+
+export type StoredModel = StoredClusterModel | StoredPropensityModel;
+
+export interface FeatureRows {
+  profileIds: string[];
+  matrix: FeatureMatrix;
+  /** 0/1 outcome per row, when an outcome was asked for. */
+  outcome?: Float64Array;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The model-backed segment types: RFM / intent × value publication checks, and the fit and
+ * refresh-time scoring of cluster and propensity segments. Feature columns are aggregated in
+ * Postgres (one query per fit or refresh); the pure libs fit and apply the models. Scoring at
+ * refresh always uses the model stored with the version: members never move because of a refit,
+ * and a refit is a new version.
+ */
+@Injectable()
+export class ModelSegmentsService {
+  /**
+   * Run when a version is about to be created: fits the model of a cluster / propensity definition
+   * (or reuses `previous.model` when only the pick — `cluster` / `tier` — changed) and checks that an
+   * RFM / intent × value window has purchasers. Returns the model to store (null for SQL-only types).
+   * @throws {SegmentsException} the refusal (too few profiles, constant feature, single class, AUC below floor, no purchases).
+   */
+  async prepareVersion(
+    manager: EntityManager,
+    definition: SegmentDefinition,
+    now: Date,
+    previous?: { definition: Record<string, unknown>; model: Record<string, unknown> | null },
+  ): Promise<StoredModel | null> {
+    if (definition.type === 'rfm' || definition.type === 'intent_value') {
+      await this.assertPurchasers(manager, definition, now);
+      return null;
+    }
+    if (!isFittedDefinition(definition)) return null;
+    if (previous?.model && isFittedDefinition(previous.definition as { type: string }) && sameFit(previous.definition as FittedDefinition, definition)) {
+      return previous.model as unknown as StoredModel;
+    }
+    return this.fit(manager, definition, now);
+  }
+
+  /** Fits a model for a cluster or propensity definition on the current data. */
+  async fit(manager: EntityManager, definition: FittedDefinition, now: Date): Promise<StoredModel> {
+    return definition.type === 'cluster' ? this.fitCluster(manager, definition, now) : this.fitPropensity(manager, definition, now);
+  }
+
+  /** Members of a cluster / propensity segment at `now`, scored with the version's stored model. */
+  async members(manager: EntityManager, definition: FittedDefinition, stored: StoredModel | null, now: Date): Promise<string[]> {
+    if (!stored || stored.kind !== definition.type) throw new Error(`the version has no stored ${definition.type} model`);
+    const rows = await this.featureRows(manager, definition, now);
+    if (rows.profileIds.length === 0) return [];
+    if (stored.kind === 'cluster') {
+      const labels = assignClusters(stored.model, rows.matrix);
+      const cluster = (definition as ClusterDefinition).cluster;
+      return rows.profileIds.filter((_, i) => labels[i] === cluster);
+    }
+    const { tiers } = assignTiers(scorePropensity(stored.model, rows.matrix), stored.thresholds);
+    const tier = (definition as PropensityDefinition).tier;
+    return rows.profileIds.filter((_, i) => tiers[i] === tier);
+  }
+
+  /**
+   * For a refit of a cluster segment: the cluster of `fresh` whose members overlap most with the
+   * members of the picked cluster under `old` (cluster numbers are arbitrary between fits).
+   */
+  async matchCluster(manager: EntityManager, definition: ClusterDefinition, old: StoredClusterModel, fresh: StoredClusterModel, now: Date): Promise<number> {
+    const rows = await this.featureRows(manager, definition, now);
+    const before = assignClusters(old.model, rows.matrix);
+    const after = assignClusters(fresh.model, rows.matrix);
+    const overlap = new Array<number>(fresh.model.k).fill(0);
+    for (let i = 0; i < before.length; i++) if (before[i] === definition.cluster) overlap[after[i]] += 1;
+    return overlap.indexOf(Math.max(...overlap));
+  }
+
+  /**
+   * The feature matrix of a fitted definition's population as of `asOf`, one row per live profile
+   * (ordered by id), aggregated in one SQL query; with `outcome`, also the 0/1 label "performed
+   * `outcome.event` in (asOf, asOf + withinDays]".
+   */
+  async featureRows(manager: EntityManager, definition: FittedDefinition, asOf: Date, outcome?: PropensityDefinition['outcome']): Promise<FeatureRows> {
+    const rows = await featureRowsOf(manager, compileFeatureSql(definition, asOf, outcome));
+    const names = definition.features.map(featureName);
+    const matrix = featureMatrixFromRows(
+      rows.map((row) => definition.features.map((_, index) => toNumber(row[`f${index}`]))),
+      names,
+    );
+    return {
+      profileIds: rows.map((row) => row['profile_id'] as string),
+      matrix,
+      outcome: outcome ? Float64Array.from(rows, (row) => (row['outcome'] ? 1 : 0)) : undefined,
+    };
+  }
+
+  /**
+   * The silhouette and elbow (inertia) curves for k = kMin..kMax on a cluster definition's features,
+   * preprocessed exactly as a fit would be, so a marketer can choose k before saving. Nothing is stored.
+   * @throws {SegmentsException} the refusal (too few profiles for kMax, constant feature, ...).
+   */
+  async chooseK(manager: EntityManager, definition: ClusterDefinition, now: Date, range: { kMin: number; kMax: number }): Promise<ChooseKView> {
+    const rows = await this.featureRows(manager, definition, now);
+    this.assertPopulation(rows, definition);
+    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
+    return refuseAs400(definition, () => {
+      const preprocessor = fitPreprocessor(rows.matrix, { scaling: definition.scaling, imputation: definition.imputation, log1p });
+      const input = applyPreprocessor(preprocessor, rows.matrix);
+      const curve = chooseK(input, { ...range, seed: definition.seed, nInit: definition.restarts, silhouette: { seed: definition.seed } });
+      return { profiles: rows.profileIds.length, ...curve, notes: preprocessor.notes };
+    });
+  }
+
+  private async fitCluster(manager: EntityManager, definition: ClusterDefinition, now: Date): Promise<StoredClusterModel> {
+    const rows = await this.featureRows(manager, definition, now);
+    this.assertPopulation(rows, definition);
+    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
+    const fit = refuseAs400(definition, () =>
+      fitClusterModel(rows.matrix, {
+        k: definition.k,
+        preprocessing: { scaling: definition.scaling, imputation: definition.imputation, log1p },
+        kmeans: { seed: definition.seed, nInit: definition.restarts },
+        silhouette: { seed: definition.seed },
+      }),
+    );
+    return {
+      kind: 'cluster',
+      fittedAt: now.toISOString(),
+      profiles: rows.profileIds.length,
+      model: fit.model,
+      silhouette: fit.silhouette,
+      stability: fit.stability,
+      clusters: fit.profiles,
+      notes: fit.notes,
+    };
+  }
+
+  private async fitPropensity(manager: EntityManager, definition: PropensityDefinition, now: Date): Promise<StoredPropensityModel> {
+    const windowMs = definition.outcome.withinDays * DAY_MS;
+    const cutoff = definition.cutoff ? new Date(definition.cutoff) : new Date(now.getTime() - windowMs);
+    if (cutoff.getTime() + windowMs > now.getTime()) {
+      throw new SegmentsException('outcome_window_open', `the outcome window (${definition.outcome.withinDays} days after the cutoff ${cutoff.toISOString()}) has not closed yet`, [
+        { path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` },
+      ]);
+    }
+    const training = await this.featureRows(manager, definition, cutoff, definition.outcome);
+    this.assertPopulation(training, definition);
+    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
+    const report = refuseAs400(definition, () =>
+      trainPropensityModel(training.matrix, training.outcome as Float64Array, {
+        C: definition.C,
+        aucFloor: definition.aucFloor,
+        testFraction: definition.testFraction,
+        seed: definition.seed,
+        preprocessing: { imputation: definition.imputation, log1p },
+      }),
+    );
+    // Tier thresholds are cut on the population the segment will score: its profiles as of now.
+    const current = await this.featureRows(manager, definition, now);
+    this.assertPopulation(current, definition);
+    const scores = refuseAs400(definition, () => scorePropensity(report.model, current.matrix));
+    const thresholds = refuseAs400(definition, () => quantileThresholds(scores, definition.tierShares));
+    return {
+      kind: 'propensity',
+      fittedAt: now.toISOString(),
+      cutoff: cutoff.toISOString(),
+      profiles: training.profileIds.length,
+      positives: (training.outcome as Float64Array).reduce((sum, value) => sum + value, 0),
+      model: report.model,
+      thresholds,
+      tierCounts: assignTiers(scores, thresholds).counts,
+      heldOutAuc: report.heldOutAuc,
+      trainAuc: report.trainAuc,
+      calibration: report.calibration,
+      weights: report.weights,
+      split: report.split,
+      notes: report.notes,
+    };
+  }
+
+  private assertPopulation(rows: FeatureRows, definition: FittedDefinition): void {
+    if (rows.profileIds.length > 0) return;
+    if (definition.population === 'purchasers') throw noPurchases(definition);
+    throw new SegmentsException('no_profiles', 'there are no profiles to fit a model on', [{ path: 'definition.population', message: 'matches no profile' }]);
+  }
+
+  private async assertPurchasers(manager: EntityManager, definition: Extract<SegmentDefinition, { type: 'rfm' | 'intent_value' }>, now: Date): Promise<void> {
+    if ((await countPurchasers(manager, compileRfmScoresSql(definition, { now }))) === 0) throw noPurchases(definition);
+  }
+}
+
+function noPurchases(definition: { window: string; purchaseEvent: string }): SegmentsException {
+  return new SegmentsException('no_purchases_in_window', `no profile has a "${definition.purchaseEvent}" event in the window "${definition.window}"`, [
+    { path: 'definition.window', message: `contains no "${definition.purchaseEvent}" event` },
+  ]);
+}
+
+function sameFit(a: FittedDefinition, b: FittedDefinition): boolean {
+  return a.type === b.type && JSON.stringify(fitSpecification(a)) === JSON.stringify(fitSpecification(b));
+}
+
+/** Clustering and propensity refusals become `SegmentsException`s (400 in the API) naming the field under `definition`; nothing is stored. */
+function refuseAs400<T>(definition: FittedDefinition, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ClusteringException || error instanceof PropensityException) {
+      const featureIndex = definition.features.findIndex((feature) => featureName(feature) === error.field);
+      const path = featureIndex >= 0 ? `definition.features.${featureIndex}` : error.field && error.field in definition ? `definition.${error.field}` : 'definition';
+      throw new SegmentsException(error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
+    }
+    throw error;
+  }
+}
+
+function toNumber(value: unknown): number {
+  if (value === null || value === undefined) return Number.NaN;
+  return typeof value === 'number' ? value : Number(value);
+}

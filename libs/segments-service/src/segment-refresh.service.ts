@@ -1,0 +1,155 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { SegmentRunEntity } from '@audiencekit/persistence';
+import { JobQueue, QUEUES } from '@audiencekit/server-core';
+import { isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
+import { ModelSegmentsService, StoredModel } from './model-segments.service';
+import { SegmentDefinitionGate } from './segment-definition.gate';
+import {
+  applyRecordedChanges,
+  countMembers,
+  createRefreshMembers,
+  findRun,
+  insertEntryExitEvents,
+  insertQueuedRun,
+  insertRefreshMemberIds,
+  insertRefreshMembersOf,
+  recordAdds,
+  recordRemoves,
+  saveSucceededRun,
+  tryLockSegmentRefresh,
+  updateRun,
+} from './segment-refresh.repository';
+import { findVersionOrFail } from './segments.repository';
+import { SegmentsService } from './segments.service';
+
+export interface RefreshJob {
+  runId: string;
+}
+
+/** Another worker holds the segment: the queue retries the job later. */
+export class SegmentBusyException extends Error {
+  constructor(readonly segmentId: string) {
+    super(`segment ${segmentId} is being refreshed by another worker`);
+    this.name = 'SegmentBusyException';
+  }
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'skipped';
+  size?: number;
+  adds?: number;
+  removes?: number;
+  error?: string;
+}
+
+// Job retries cover a worker that died mid-run (pg-boss re-delivers after expiry) and a segment
+// busy in another worker; a failing definition is recorded as a failed run, never retried.
+const REFRESH_JOB_OPTIONS = { retryLimit: 20, retryDelay: 5, retryBackoff: true, expireInMinutes: 30 };
+
+/**
+ * Refreshes a segment: computes its members with the compiled SQL inside Postgres, and in ONE
+ * transaction records adds/removes, replaces the membership and emits Segment Entered / Exited
+ * events. A failure rolls all of it back, so the previous membership stays intact; the run is then
+ * marked failed with the reason.
+ */
+@Injectable()
+export class SegmentRefreshService {
+  private readonly logger = new Logger(SegmentRefreshService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly segments: SegmentsService,
+    private readonly definitions: SegmentDefinitionGate,
+    private readonly queue: JobQueue,
+    private readonly models: ModelSegmentsService = new ModelSegmentsService(),
+  ) {}
+
+  /**
+   * Records a queued run and enqueues its job in the same transaction. With `scheduledFor`, a
+   * second request for the same fire time (another worker's tick) is a no-op and returns null.
+   */
+  async requestRefresh(segmentId: string, trigger: 'manual' | 'schedule' | 'api', scheduledFor?: Date): Promise<SegmentRunEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const segment = await this.segments.findLive(manager, segmentId);
+      const run = await insertQueuedRun(manager, { segmentId: segment.id, version: segment.currentVersion, trigger, scheduledFor: scheduledFor ?? null });
+      if (!run) return null;
+      await this.queue.sendInTransaction(manager, QUEUES.segmentRefresh, { runId: run.id } satisfies RefreshJob, REFRESH_JOB_OPTIONS);
+      return run;
+    });
+  }
+
+  /** Executes a queued (or interrupted) run. Idempotent: a finished run is not run again. */
+  async execute(runId: string, now: Date = new Date()): Promise<RunOutcome> {
+    const manager = this.dataSource.manager;
+    const run = await findRun(manager, runId);
+    if (!run || run.status === 'succeeded' || run.status === 'failed') return { status: 'skipped' };
+    const started = Date.now();
+    await updateRun(manager, run.id, { status: 'running', startedAt: new Date() });
+    try {
+      const counts = await this.dataSource.transaction((transaction) => this.computeAndSwap(transaction, run, now, started));
+      return { status: 'succeeded', ...counts };
+    } catch (error) {
+      if (error instanceof SegmentBusyException) {
+        await updateRun(manager, run.id, { status: 'queued', startedAt: null });
+        throw error;
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`refresh of segment ${run.segmentId} (run ${run.id}) failed: ${reason}`);
+      await updateRun(manager, run.id, { status: 'failed', error: reason.slice(0, 2_000), finishedAt: new Date(), durationMs: Date.now() - started });
+      return { status: 'failed', error: reason };
+    }
+  }
+
+  private async computeAndSwap(manager: EntityManager, run: SegmentRunEntity, now: Date, started: number): Promise<{ size: number; adds: number; removes: number }> {
+    if (!(await tryLockSegmentRefresh(manager, run.segmentId))) throw new SegmentBusyException(run.segmentId);
+    const segment = await this.segments.findLive(manager, run.segmentId);
+    const version = await findVersionOrFail(manager, run.segmentId, run.version);
+    const definition = parseSegmentDefinition(version.definition);
+
+    await createRefreshMembers(manager);
+    if (isFittedDefinition(definition)) {
+      // Cluster / propensity: features aggregated in SQL, scored with the model stored with this version.
+      await insertRefreshMemberIds(manager, await this.models.members(manager, definition, version.model as StoredModel | null, now));
+    } else {
+      await insertRefreshMembersOf(manager, this.definitions.compile(definition, now));
+    }
+    const previous = await countMembers(manager, run.segmentId);
+    const adds = await recordAdds(manager, run, now);
+    const removes = await recordRemoves(manager, run, now);
+    await applyRecordedChanges(manager, run);
+    await insertEntryExitEvents(manager, run.id, segment.key, now);
+
+    const size = previous + adds - removes;
+    const quality = assessQuality({ size, previous, adds, removes }, segment.qualityThresholds);
+    // The duration is written with the status, in the same transaction, so nobody reads a succeeded run without one.
+    await saveSucceededRun(manager, { id: run.id, size, adds, removes, quality, finishedAt: new Date(), durationMs: Date.now() - started });
+    return { size, adds, removes };
+  }
+}
+
+export interface RunQuality {
+  empty: boolean;
+  notSubstantial: boolean;
+  unstable: boolean;
+  churn: number | null;
+  minSize: number;
+  maxChurn: number;
+}
+
+/** Quality flags of one run, stored with it: empty, below the minimum size, churn above the threshold. */
+export function assessQuality(
+  counts: { size: number; previous: number; adds: number; removes: number },
+  thresholds: { minSize: number; maxChurn: number },
+): RunQuality {
+  const churn = counts.previous > 0 ? (counts.adds + counts.removes) / counts.previous : null;
+  return {
+    empty: counts.size === 0,
+    notSubstantial: counts.size < thresholds.minSize,
+    unstable: churn !== null && churn > thresholds.maxChurn,
+    churn,
+    minSize: thresholds.minSize,
+    maxChurn: thresholds.maxChurn,
+  };
+}

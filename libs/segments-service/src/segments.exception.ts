@@ -1,0 +1,32 @@
+import type { ClusteringExceptionCode, PropensityExceptionCode } from '@audiencekit/segments-domain';
+import { CodedException, type ErrorDetail } from '@audiencekit/util';
+
+/** Why the segment service refused a request. apps/api maps each code to an HTTP status. */
+export type SegmentsExceptionCode =
+  /** The definition fails the schema or the cost budget (details name the path under `definition`). */
+  | 'invalid_definition'
+  /** A cluster / propensity definition cannot be previewed before its model is fitted. */
+  | 'needs_fitted_model'
+  | 'unknown_segment_reference'
+  | 'segment_reference_cycle'
+  | 'segment_key_taken'
+  | 'segment_not_found'
+  | 'segment_version_not_found'
+  | 'profile_not_found'
+  /** Refit asked of a segment that has no model (rules, RFM, intent × value). */
+  | 'not_a_model_segment'
+  /** Choose-k asked with a definition that is not a cluster definition. */
+  | 'not_a_cluster_definition'
+  /** A propensity cutoff whose outcome window has not closed yet. */
+  | 'outcome_window_open'
+  | 'no_profiles'
+  | 'no_purchases_in_window'
+  /** A fit refused by the pure libs (libs/segments-domain): their own code, the field under `definition`. */
+  | ClusteringExceptionCode
+  | PropensityExceptionCode;
+
+export class SegmentsException extends CodedException<SegmentsExceptionCode> {
+  constructor(code: SegmentsExceptionCode, message: string, details?: readonly ErrorDetail[]) {
+    super(code, message, details);
+  }
+}

@@ -1,0 +1,225 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
+import { AnalyticsDatabase } from '@audiencekit/server-core';
+import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
+import { isUuid } from '@audiencekit/util';
+import { ChooseKView, ModelSegmentsService, StoredClusterModel } from './model-segments.service';
+import { SegmentDefinitionGate } from './segment-definition.gate';
+import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
+import { SegmentsException } from './segments.exception';
+import {
+  archiveSegment,
+  currentVersionsOf,
+  findLiveSegment,
+  findVersion,
+  insertSegment,
+  insertVersion,
+  listLiveSegments,
+  saveSegment,
+  segmentKeyExists,
+  versionsOf,
+} from './segments.repository';
+
+export interface SegmentView {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  owner: string;
+  refreshCadence: string;
+  kpi: SegmentEntity['kpi'];
+  status: string;
+  qualityThresholds: SegmentEntity['qualityThresholds'];
+  version: number;
+  definition: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface VersionView {
+  version: number;
+  definition: Record<string, unknown>;
+  /** The fitted model stored with the version (cluster and propensity segments), else null. */
+  model: Record<string, unknown> | null;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** Segments and their immutable versions. Every change of definition is a new version. */
+@Injectable()
+export class SegmentsService {
+  /** The analytics pool (DatabaseModule provides it); tests that build the service by hand use their data source. */
+  private readonly analytics: Pick<AnalyticsDatabase, 'run'>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly definitions: SegmentDefinitionGate,
+    private readonly models: ModelSegmentsService = new ModelSegmentsService(),
+    @Optional() analytics?: AnalyticsDatabase,
+  ) {
+    this.analytics = analytics ?? { run: (work) => work(dataSource.manager) };
+  }
+
+  /** `now` is the fit time of a cluster / propensity model (tests pass the data's own clock). */
+  async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+    const definition = this.definitions.parse(input.definition);
+    // Fitting reads the data outside the write transaction; a refusal is a 400 and nothing is saved.
+    const model = await this.models.prepareVersion(this.dataSource.manager, definition, now);
+    return this.dataSource.transaction(async (manager) => {
+      if (await segmentKeyExists(manager, input.key)) {
+        throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [{ path: 'key', message: 'is taken' }]);
+      }
+      const { definition: _raw, ...card } = input;
+      const segment = await insertSegment(manager, card);
+      await this.definitions.assertNoCycle(manager, segment.id, definition);
+      await insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: toJson(model), createdBy: actor });
+      return toView(segment, definition);
+    });
+  }
+
+  async update(id: string, input: UpdateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+    const newDefinition = input.definition === undefined ? undefined : this.definitions.parse(input.definition);
+    // Fit (or the purchase-window check) before the write transaction, so no lock is held while a model trains.
+    const before = newDefinition ? await this.currentVersionRow(id) : undefined;
+    const changes = before !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(before.definition);
+    const model = changes && newDefinition ? await this.models.prepareVersion(this.dataSource.manager, newDefinition, now, before) : null;
+    return this.dataSource.transaction(async (manager) => {
+      const segment = await this.lockLive(manager, id);
+      const { definition: _raw, ...card } = input;
+      Object.assign(segment, card);
+      const current = await this.versionRow(manager, id, segment.currentVersion);
+      let definition = current.definition;
+      if (newDefinition && JSON.stringify(newDefinition) !== JSON.stringify(current.definition)) {
+        await this.definitions.assertNoCycle(manager, id, newDefinition);
+        // Rare: another change landed between the read above and this lock; prepare against it now.
+        const stored = changes ? model : await this.models.prepareVersion(manager, newDefinition, now, current);
+        segment.currentVersion += 1;
+        definition = newDefinition;
+        await insertVersion(manager, { segmentId: id, version: segment.currentVersion, definition, model: toJson(stored), createdBy: actor });
+      }
+      await saveSegment(manager, segment);
+      return toView(segment, definition);
+    });
+  }
+
+  /**
+   * Refits the model of a cluster or propensity segment on the current data into a new version
+   * (the only way its model changes). A cluster pick follows the cluster of the new model that
+   * shares most members with the old picked cluster, since cluster numbers are arbitrary per fit.
+   * @throws {SegmentsException} `not_a_model_segment` for other segment types, or the refusal of the refit.
+   */
+  async refit(id: string, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+    return this.dataSource.transaction(async (manager) => {
+      const segment = await this.lockLive(manager, id);
+      const current = await this.versionRow(manager, id, segment.currentVersion);
+      const parsed = parseSegmentDefinition(current.definition);
+      if (!isFittedDefinition(parsed)) {
+        throw new SegmentsException('not_a_model_segment', `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`);
+      }
+      const model = await this.models.fit(manager, parsed, now);
+      let definition = current.definition;
+      if (parsed.type === 'cluster' && current.model && model.kind === 'cluster') {
+        const cluster = await this.models.matchCluster(manager, parsed as ClusterDefinition, current.model as unknown as StoredClusterModel, model, now);
+        definition = { ...current.definition, cluster };
+      }
+      segment.currentVersion += 1;
+      await insertVersion(manager, { segmentId: id, version: segment.currentVersion, definition, model: toJson(model), createdBy: actor });
+      await saveSegment(manager, segment);
+      return toView(segment, definition);
+    });
+  }
+
+  /** Silhouette and elbow curves for a cluster definition over k = kMin..kMax; saves nothing. */
+  async chooseK(definitionInput: unknown, range: { kMin: number; kMax: number }, now: Date = new Date()): Promise<ChooseKView> {
+    const definition = this.definitions.parse(definitionInput);
+    if (definition.type !== 'cluster') {
+      throw new SegmentsException('not_a_cluster_definition', 'choosing k needs a cluster definition', [{ path: 'definition.type', message: `must be "cluster", got "${definition.type}"` }]);
+    }
+    return this.analytics.run((manager) => this.models.chooseK(manager, definition, now, range));
+  }
+
+  async get(id: string): Promise<SegmentView> {
+    const segment = await this.findLive(this.dataSource.manager, id);
+    const version = await this.versionRow(this.dataSource.manager, id, segment.currentVersion);
+    return toView(segment, version.definition);
+  }
+
+  async list(page: { limit: number; offset: number; owner?: string; status?: string }): Promise<{ items: SegmentView[]; total: number }> {
+    const [segments, total] = await listLiveSegments(this.dataSource.manager, page);
+    const versions = await currentVersionsOf(this.dataSource.manager, segments);
+    const byId = new Map(versions.map((v) => [v.segmentId, v.definition]));
+    return { items: segments.map((s) => toView(s, byId.get(s.id) ?? {})), total };
+  }
+
+  /** Soft delete: history stays for as-of queries; the segment disappears from the API and the scheduler. */
+  async remove(id: string): Promise<void> {
+    if (!(await archiveSegment(this.dataSource.manager, id))) throw segmentNotFound(id);
+  }
+
+  async versions(id: string): Promise<VersionView[]> {
+    await this.findLive(this.dataSource.manager, id);
+    const rows = await versionsOf(this.dataSource.manager, id);
+    return rows.map(toVersionView);
+  }
+
+  async version(id: string, version: number): Promise<VersionView> {
+    await this.findLive(this.dataSource.manager, id);
+    return toVersionView(await this.versionRow(this.dataSource.manager, id, version));
+  }
+
+  /** Loads a live (not deleted) segment or answers 404. */
+  async findLive(manager: EntityManager, id: string): Promise<SegmentEntity> {
+    const segment = isUuid(id) ? await findLiveSegment(manager, id) : null;
+    if (!segment) throw segmentNotFound(id);
+    return segment;
+  }
+
+  private async lockLive(manager: EntityManager, id: string): Promise<SegmentEntity> {
+    const segment = isUuid(id) ? await findLiveSegment(manager, id, { lock: true }) : null;
+    if (!segment) throw segmentNotFound(id);
+    return segment;
+  }
+
+  private async currentVersionRow(id: string): Promise<SegmentVersionEntity> {
+    const segment = await this.findLive(this.dataSource.manager, id);
+    return this.versionRow(this.dataSource.manager, id, segment.currentVersion);
+  }
+
+  private async versionRow(manager: EntityManager, id: string, version: number): Promise<SegmentVersionEntity> {
+    const row = await findVersion(manager, id, version);
+    if (!row) throw new SegmentsException('segment_version_not_found', `segment ${id} has no version ${version}`);
+    return row;
+  }
+}
+
+export function segmentNotFound(id: string): SegmentsException {
+  return new SegmentsException('segment_not_found', `no segment with id ${id}`);
+}
+
+function toView(segment: SegmentEntity, definition: Record<string, unknown>): SegmentView {
+  return {
+    id: segment.id,
+    key: segment.key,
+    name: segment.name,
+    description: segment.description,
+    owner: segment.owner,
+    refreshCadence: segment.refreshCadence,
+    kpi: segment.kpi,
+    status: segment.status,
+    qualityThresholds: segment.qualityThresholds,
+    version: segment.currentVersion,
+    definition,
+    createdAt: segment.createdAt,
+    updatedAt: segment.updatedAt,
+  };
+}
+
+function toVersionView(row: SegmentVersionEntity): VersionView {
+  return { version: row.version, definition: row.definition, model: row.model, createdBy: row.createdBy, createdAt: row.createdAt };
+}
+
+function toJson(model: object | null): Record<string, unknown> | null {
+  return model as Record<string, unknown> | null;
+}

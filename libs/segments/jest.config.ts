@@ -1,7 +1,0 @@
-/** @jest-config-loader ts-node */
-/** @jest-config-loader-options {"transpileOnly": true} */
-export default {
-  displayName: 'segments',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};
