@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettierConfig from 'eslint-config-prettier';
 
 // Module boundaries are architecture (see ../shared/STYLE.md): every project carries a `type:*` tag,
 // and these constraints say which types may depend on which, plus the imports each type may not use.
@@ -102,4 +103,6 @@ export default [
       '@typescript-eslint/no-floating-promises': 'error',
     },
   },
+  // Layout is Prettier's (npm run format; checked by npm run lint): turn off the rules it owns.
+  prettierConfig,
 ];
