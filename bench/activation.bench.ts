@@ -66,7 +66,11 @@ function benchVendor(): Promise<FakeVendorServer> {
 
 function benchConnector(): AnyConnectorDefinition {
   const post = async (url: string, members: readonly { identifiers: { email?: string } }[], key: string, signal: AbortSignal) => {
-    const response = await axios.post(url, { members: members.map((member) => ({ email: member.identifiers.email })) }, { headers: { 'idempotency-key': key }, signal, validateStatus: () => true });
+    const response = await axios.post(
+      url,
+      { members: members.map((member) => ({ email: member.identifiers.email })) },
+      { headers: { 'idempotency-key': key }, signal, validateStatus: () => true },
+    );
     if (response.status === 429) throw new RetryableError('429', parseRetryAfter(response.headers['retry-after']), 'HTTP 429');
     if (response.status >= 400) throw new RetryableError(`HTTP ${response.status}`);
   };
@@ -80,13 +84,21 @@ function benchConnector(): AnyConnectorDefinition {
     requiredIdentifiers: ['email'],
     limits: { maxBatchSize: BATCH, maxRequestsPerSecond: RPS, maxConcurrency: CONCURRENCY },
     testConnection: async () => undefined,
-    upsert: async (ctx, members) => (await post(`${ctx.baseUrl}/lists/members`, members, ctx.idempotencyKey, ctx.signal), allDelivered(members)),
-    remove: async (ctx, members) => (await post(`${ctx.baseUrl}/lists/members/delete`, members, ctx.idempotencyKey, ctx.signal), allDelivered(members)),
+    upsert: async (ctx, members) => (
+      await post(`${ctx.baseUrl}/lists/members`, members, ctx.idempotencyKey, ctx.signal),
+      allDelivered(members)
+    ),
+    remove: async (ctx, members) => (
+      await post(`${ctx.baseUrl}/lists/members/delete`, members, ctx.idempotencyKey, ctx.signal),
+      allDelivered(members)
+    ),
   });
 }
 
 async function generate(dataSource: DataSource): Promise<{ segmentId: string; activationId: string }> {
-  const [segment] = await dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('bench', 'Bench', 'bench', 'manual', 1) RETURNING id`);
+  const [segment] = await dataSource.query(
+    `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('bench', 'Bench', 'bench', 'manual', 1) RETURNING id`,
+  );
   const chunk = 200_000;
   for (let from = 1; from <= MEMBERS; from += chunk) {
     await dataSource.query(
@@ -96,7 +108,9 @@ async function generate(dataSource: DataSource): Promise<{ segmentId: string; ac
       [from, Math.min(MEMBERS, from + chunk - 1), segment.id],
     );
   }
-  const [destination] = await dataSource.query(`INSERT INTO destinations (name, connector) VALUES ('bench vendor', 'bench-list') RETURNING id`);
+  const [destination] = await dataSource.query(
+    `INSERT INTO destinations (name, connector) VALUES ('bench vendor', 'bench-list') RETURNING id`,
+  );
   const [activation] = await dataSource.query(
     `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ('bench', $1, $2, 'mirror', $3, $4, 'manual') RETURNING id`,
     [segment.id, destination.id, HOLDOUT, SALT],
@@ -132,9 +146,17 @@ async function main(): Promise<void> {
   try {
     let seeded = { segmentId: '', activationId: '' };
     const loadMs = await timeIt(async () => (seeded = await generate(dataSource)));
-    console.log(`generated ${MEMBERS.toLocaleString('en-US')} members (${(loadMs / 1000).toFixed(1)} s); vendor ceiling ${BATCH} × ${RPS}/s = ${(BATCH * RPS).toLocaleString('en-US')} members/s\n`);
+    console.log(
+      `generated ${MEMBERS.toLocaleString('en-US')} members (${(loadMs / 1000).toFixed(1)} s); vendor ceiling ${BATCH} × ${RPS}/s = ${(BATCH * RPS).toLocaleString('en-US')} members/s\n`,
+    );
     const options = resolveSyncEngineOptions({});
-    const runner = new SyncRunner(dataSource, [benchConnector()], { AK_CONNECTOR_BASE_URLS: { 'bench-list': vendor.url } }, options, new DestinationGates());
+    const runner = new SyncRunner(
+      dataSource,
+      [benchConnector()],
+      { AK_CONNECTOR_BASE_URLS: { 'bench-list': vendor.url } },
+      options,
+      new DestinationGates(),
+    );
     const queue = { ensureQueue: async () => undefined, sendInTransaction: async () => 'bench' } as unknown as JobQueue;
     const syncs = new SyncService(dataSource, queue, runner, options);
     const control = createHoldoutAssigner(SALT, HOLDOUT);

@@ -109,7 +109,9 @@ function collectGarbage(): void {
 async function main(): Promise<void> {
   if (!Number.isInteger(IDS) || IDS < 1000) throw new Error(`--ids must be an integer of at least 1000, got ${IDS}`);
   const { util, version } = loadGrowthBookUtil();
-  console.log(`${IDS.toLocaleString('en-US')} random UUIDs, control share ${CONTROL_SHARE}, best of ${REPEATS} runs each; @growthbook/growthbook ${version}; node ${process.version}`);
+  console.log(
+    `${IDS.toLocaleString('en-US')} random UUIDs, control share ${CONTROL_SHARE}, best of ${REPEATS} runs each; @growthbook/growthbook ${version}; node ${process.version}`,
+  );
   const ids = randomUuids(IDS);
   const warmUp = ids.slice(0, 200_000);
   const candidates = methods(util);
@@ -129,7 +131,13 @@ async function main(): Promise<void> {
 
   const rows = candidates.map(({ name }) => {
     const { ms, control } = best.get(name) as { ms: number; control: number };
-    return { method: name, ids: IDS, ms: Math.round(ms), 'assignments/s': Math.round(IDS / (ms / 1000)), 'control share': (control / IDS).toFixed(4) };
+    return {
+      method: name,
+      ids: IDS,
+      ms: Math.round(ms),
+      'assignments/s': Math.round(IDS / (ms / 1000)),
+      'control share': (control / IDS).toFixed(4),
+    };
   });
   printTable(rows);
   const rate = (name: string) => IDS / ((best.get(name) as { ms: number }).ms / 1000);

@@ -163,7 +163,13 @@ function streams(): { bodies: Buffer[][]; copyChunks: Buffer[]; bytes: number } 
   return { bodies, copyChunks, bytes };
 }
 
-function syntheticEvent(index: number, session: Session, loggedIn: boolean, type: SyntheticEvent['type'], next: () => number): SyntheticEvent {
+function syntheticEvent(
+  index: number,
+  session: Session,
+  loggedIn: boolean,
+  type: SyntheticEvent['type'],
+  next: () => number,
+): SyntheticEvent {
   const { user } = session;
   const timestamp = new Date(START + index * 100 + Math.floor(next() * 100)).toISOString();
   const context = {
@@ -171,24 +177,56 @@ function syntheticEvent(index: number, session: Session, loggedIn: boolean, type
     ip: `10.${user % 250}.${(user >> 8) % 250}.${index % 250}`,
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
   };
-  const base = { messageId: `bench-${index}`, userId: loggedIn ? `user-${user}` : null, anonymousId: session.anonymousId, user, timestamp, context };
+  const base = {
+    messageId: `bench-${index}`,
+    userId: loggedIn ? `user-${user}` : null,
+    anonymousId: session.anonymousId,
+    user,
+    timestamp,
+    context,
+  };
   if (type === 'identify') {
-    return { ...base, type, name: null, properties: { email: `user-${user}@example.com`, plan: ['free', 'pro', 'team'][user % 3], firstName: `Name${user % 997}` } };
+    return {
+      ...base,
+      type,
+      name: null,
+      properties: { email: `user-${user}@example.com`, plan: ['free', 'pro', 'team'][user % 3], firstName: `Name${user % 997}` },
+    };
   }
   if (type === 'page') {
     const page = PAGES[Math.floor(next() * PAGES.length)];
-    return { ...base, type, name: page, properties: { path: `/${page.toLowerCase()}`, title: `${page} | Shop`, referrer: 'https://www.google.com/' } };
+    return {
+      ...base,
+      type,
+      name: page,
+      properties: { path: `/${page.toLowerCase()}`, title: `${page} | Shop`, referrer: 'https://www.google.com/' },
+    };
   }
   const price = Math.round(next() * 10_000) / 100;
   const quantity = 1 + Math.floor(next() * 3);
   return {
-    ...base, type, name: TRACK_EVENTS[Math.floor(next() * TRACK_EVENTS.length)],
-    properties: { product_id: `sku-${Math.floor(next() * 5_000)}`, category: CATEGORIES[Math.floor(next() * CATEGORIES.length)], price, quantity, revenue: Math.round(price * quantity * 100) / 100, currency: 'GBP' },
+    ...base,
+    type,
+    name: TRACK_EVENTS[Math.floor(next() * TRACK_EVENTS.length)],
+    properties: {
+      product_id: `sku-${Math.floor(next() * 5_000)}`,
+      category: CATEGORIES[Math.floor(next() * CATEGORIES.length)],
+      price,
+      quantity,
+      revenue: Math.round(price * quantity * 100) / 100,
+      currency: 'GBP',
+    },
   };
 }
 
 function toMessage(event: SyntheticEvent): Record<string, unknown> {
-  const ids = { messageId: event.messageId, ...(event.userId ? { userId: event.userId } : {}), anonymousId: event.anonymousId, timestamp: event.timestamp, context: event.context };
+  const ids = {
+    messageId: event.messageId,
+    ...(event.userId ? { userId: event.userId } : {}),
+    anonymousId: event.anonymousId,
+    timestamp: event.timestamp,
+    context: event.context,
+  };
   if (event.type === 'identify') return { type: 'identify', ...ids, traits: event.properties };
   if (event.type === 'page') return { type: 'page', ...ids, name: event.name, properties: event.properties };
   return { type: 'track', ...ids, event: event.name, properties: event.properties };
@@ -201,7 +239,20 @@ const COPY_SOURCE_ID = '00000000-0000-4000-8000-0000000000aa';
 function toCopyLine(event: SyntheticEvent): string {
   const profileId = `00000000-0000-4000-8000-${event.user.toString(16).padStart(12, '0')}`;
   const text = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\'));
-  return [event.messageId, profileId, event.type, text(event.name), event.timestamp, text(JSON.stringify(event.properties)), text(JSON.stringify(event.context)), text(event.userId), text(event.anonymousId), COPY_SOURCE_ID].join('\t') + '\n';
+  return (
+    [
+      event.messageId,
+      profileId,
+      event.type,
+      text(event.name),
+      event.timestamp,
+      text(JSON.stringify(event.properties)),
+      text(JSON.stringify(event.context)),
+      text(event.userId),
+      text(event.anonymousId),
+      COPY_SOURCE_ID,
+    ].join('\t') + '\n'
+  );
 }
 
 async function copyBaseline(url: string, chunks: Buffer[]): Promise<{ ms: number; backendCpu: number }> {
@@ -213,7 +264,11 @@ async function copyBaseline(url: string, chunks: Buffer[]): Promise<{ ms: number
     const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
     const cpuBefore = cpuSeconds(pid);
     const ms = await timeIt(async () => {
-      const copy = client.query(copyFrom(`COPY bench_copy_events (message_id, profile_id, type, name, timestamp, properties, context, user_id, anonymous_id, source_id) FROM STDIN`));
+      const copy = client.query(
+        copyFrom(
+          `COPY bench_copy_events (message_id, profile_id, type, name, timestamp, properties, context, user_id, anonymous_id, source_id) FROM STDIN`,
+        ),
+      );
       await pipeline(Readable.from(chunks), copy);
     });
     const backendCpu = cpuSeconds(pid) - cpuBefore;
@@ -257,32 +312,42 @@ async function httpIngest(baseUrl: string, writeKey: string, streamsOfBodies: Bu
   // CPU the API and Postgres share on a small machine; `--client=fetch` measures with fetch.
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const url = new URL(`${baseUrl}/v1/batch`);
-  const send = CLIENT === 'fetch'
-    ? async (body: Buffer) => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
-      check(response.status, await response.text());
-    }
-    : (body: Buffer) => new Promise<void>((resolve, reject) => {
-      const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization } }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.once('end', () => {
-          try {
-            resolve(check(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            reject(error);
-          }
-        });
-        response.once('error', reject);
-      });
-      request.once('error', reject);
-      request.end(body);
-    });
+  const send =
+    CLIENT === 'fetch'
+      ? async (body: Buffer) => {
+          const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+          check(response.status, await response.text());
+        }
+      : (body: Buffer) =>
+          new Promise<void>((resolve, reject) => {
+            const request = http.request(
+              url,
+              { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization } },
+              (response) => {
+                const chunks: Buffer[] = [];
+                response.on('data', (chunk: Buffer) => chunks.push(chunk));
+                response.once('end', () => {
+                  try {
+                    resolve(check(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+                  } catch (error) {
+                    reject(error);
+                  }
+                });
+                response.once('error', reject);
+              },
+            );
+            request.once('error', reject);
+            request.end(body);
+          });
   if (streamsOfBodies.length > 1) {
     // One sender per source, each waiting for its previous batch's answer.
-    return timeIt(() => Promise.all(streamsOfBodies.map(async (bodies) => {
-      for (const body of bodies) await send(body);
-    })));
+    return timeIt(() =>
+      Promise.all(
+        streamsOfBodies.map(async (bodies) => {
+          for (const body of bodies) await send(body);
+        }),
+      ),
+    );
   }
   const [bodies] = streamsOfBodies;
   let nextBody = 0;
@@ -325,13 +390,15 @@ function treeCpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
 
 function childrenOf(parent: number): number[] {
   try {
-    return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-      try {
-        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === parent ? [Number(pid)] : [];
-      } catch {
-        return [];
-      }
-    });
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === parent ? [Number(pid)] : [];
+        } catch {
+          return [];
+        }
+      });
   } catch {
     return [];
   }
@@ -348,7 +415,11 @@ const cpuUsageSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) 
 /** Busy and idle jiffies of all cores (the first line of /proc/stat). */
 function machineCpu(): { busy: number; idle: number } {
   try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
     return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait };
   } catch {
     return { busy: 0, idle: 1 };
@@ -363,9 +434,13 @@ async function checkpoint(client: Client): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences, client ${CLIENT}), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight, API_PROCESSES=${API_PROCESSES}`);
+  console.log(
+    `${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences, client ${CLIENT}), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight, API_PROCESSES=${API_PROCESSES}`,
+  );
   const generated = streams();
-  console.log(`generated ${generated.copyChunks.length.toLocaleString('en-US')} request bodies (${(generated.bytes / 1e6).toFixed(0)} MB of JSON)\n`);
+  console.log(
+    `generated ${generated.copyChunks.length.toLocaleString('en-US')} request bodies (${(generated.bytes / 1e6).toFixed(0)} MB of JSON)\n`,
+  );
   const database = await createBenchDatabase('ingest');
   const url = databaseUrl(database.url);
   console.log(`Postgres over ${url === database.url ? 'TCP' : 'its Unix socket'} (COPY and API alike)`);
@@ -375,10 +450,13 @@ async function main(): Promise<void> {
     generated.copyChunks.length = 0;
 
     const { secret, prefix, hash } = generateApiKey('write');
-    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'bench source', role: 'write', trust: 'server', prefix, keyHash: hash });
+    await database.dataSource
+      .getRepository(ApiKeyEntity)
+      .save({ name: 'bench source', role: 'write', trust: 'server', prefix, keyHash: hash });
     // INGEST_BENCH_LOG_STATEMENTS=1 logs every statement of the API's connections with its duration
     // (the server's log; needs superuser): how many round trips a batch costs, and which are slow.
-    if (process.env.INGEST_BENCH_LOG_STATEMENTS) await database.dataSource.query(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET log_min_duration_statement = 0`);
+    if (process.env.INGEST_BENCH_LOG_STATEMENTS)
+      await database.dataSource.query(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET log_min_duration_statement = 0`);
     api = await startApi(url);
     await database.dataSource.query('CHECKPOINT').catch(() => undefined);
     const databaseName = new URL(database.url).pathname.slice(1);
@@ -406,11 +484,17 @@ async function main(): Promise<void> {
       { path: 'raw COPY into a scratch table (baseline)', events: EVENTS, seconds: copyMs / 1000, 'events/s': rate(copyMs) },
       { path: 'POST /v1/batch (validate, stitch, commit)', events: EVENTS, seconds: httpMs / 1000, 'events/s': rate(httpMs) },
     ]);
-    console.log(`\nHTTP / COPY = ${(copyMs / httpMs).toFixed(2)} (target ≥ 0.50); the API also wrote ${stored.profiles.toLocaleString('en-US')} profiles and ${stored.identities.toLocaleString('en-US')} identities`);
+    console.log(
+      `\nHTTP / COPY = ${(copyMs / httpMs).toFixed(2)} (target ≥ 0.50); the API also wrote ${stored.profiles.toLocaleString('en-US')} profiles and ${stored.identities.toLocaleString('en-US')} identities`,
+    );
     // CPU time per event moves much less with the machine's load than events/s do.
-    console.log(`CPU per event (user+sys): COPY backend ${perEvent(copyBackendCpu)} µs;  HTTP: API processes ${perEvent(apiCpu)} µs (${perEvent(apiSys)} of it system) + Postgres backends ${perEvent(backendCpu)} µs (+ this client ${perEvent(benchCpu)} µs)`);
+    console.log(
+      `CPU per event (user+sys): COPY backend ${perEvent(copyBackendCpu)} µs;  HTTP: API processes ${perEvent(apiCpu)} µs (${perEvent(apiSys)} of it system) + Postgres backends ${perEvent(backendCpu)} µs (+ this client ${perEvent(benchCpu)} µs)`,
+    );
     const busy = machine.busy - machineBefore.busy;
-    console.log(`machine during the HTTP run: ${((busy / (busy + machine.idle - machineBefore.idle)) * 100).toFixed(0)}% of all cores busy`);
+    console.log(
+      `machine during the HTTP run: ${((busy / (busy + machine.idle - machineBefore.idle)) * 100).toFixed(0)}% of all cores busy`,
+    );
     console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   } finally {
     if (api) {

@@ -29,7 +29,15 @@ function argument(name: string): string | undefined {
 /** Starts the real API (apps/api/src/main.ts) on a free loopback port against the bench database. */
 async function startApi(url: string): Promise<{ baseUrl: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.resolve(__dirname, '../apps/api/src/main.ts')], {
-    env: { ...process.env, DATABASE_URL: url, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: String(CONNECTIONS + 2), AK_ADMIN_RATE_LIMIT: '0' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      DB_POOL_SIZE: String(CONNECTIONS + 2),
+      AK_ADMIN_RATE_LIMIT: '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -98,14 +106,19 @@ async function healthLoad(baseUrl: string): Promise<AutocannonResult> {
 }
 
 async function main(): Promise<void> {
-  console.log(`${CONNECTIONS} connections, ${REQUESTS.toLocaleString('en-US')} requests per target, batches of ${BATCH} events (${(REQUESTS * BATCH).toLocaleString('en-US')} events)\n`);
+  console.log(
+    `${CONNECTIONS} connections, ${REQUESTS.toLocaleString('en-US')} requests per target, batches of ${BATCH} events (${(REQUESTS * BATCH).toLocaleString('en-US')} events)\n`,
+  );
   const database = await createBenchDatabase('load');
   let api: { baseUrl: string; child: ChildProcess } | undefined;
   try {
     const { secret, prefix, hash } = generateApiKey('write');
-    await database.dataSource.getRepository(ApiKeyEntity).save({ name: 'load source', role: 'write', trust: 'server', prefix, keyHash: hash });
+    await database.dataSource
+      .getRepository(ApiKeyEntity)
+      .save({ name: 'load source', role: 'write', trust: 'server', prefix, keyHash: hash });
     api = await startApi(database.url);
-    if (!new URL(api.baseUrl).hostname.match(/^(127\.0\.0\.1|localhost)$/)) throw new Error(`refusing to load a non-loopback address: ${api.baseUrl}`);
+    if (!new URL(api.baseUrl).hostname.match(/^(127\.0\.0\.1|localhost)$/))
+      throw new Error(`refusing to load a non-loopback address: ${api.baseUrl}`);
 
     // Warm-up (JIT, connection pools), not measured.
     await autocannon({ url: `${api.baseUrl}/health`, connections: CONNECTIONS, amount: 500, timeout: 30 });

@@ -46,12 +46,19 @@ async function main(): Promise<void> {
   try {
     const importMs = await timeIt(async () => {
       const { DATABASE_URL: _inherited, ...env } = process.env;
-      const output = execFileSync(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', dataFile(FILE)], {
-        cwd: ROOT, env: { ...env, DATABASE_URL: database.url }, maxBuffer: 16 * 1024 * 1024,
-      }).toString();
+      const output = execFileSync(
+        process.execPath,
+        ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', dataFile(FILE)],
+        {
+          cwd: ROOT,
+          env: { ...env, DATABASE_URL: database.url },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      ).toString();
       console.log(output.trim());
     });
-    const query = <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => database.dataSource.query(sql, params);
+    const query = <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
+      database.dataSource.query(sql, params);
     await query('ANALYZE');
     const [{ events }] = await query<{ events: number }>(`SELECT count(*)::int AS events FROM events`);
 
@@ -72,10 +79,21 @@ async function main(): Promise<void> {
     const segments = new SegmentsService(database.dataSource, gate);
     const refresh = new SegmentRefreshService(database.dataSource, segments, gate, undefined as unknown as JobQueue);
     const card = (key: string, def: Record<string, unknown>) => ({
-      key, name: key, description: '', owner: 'bench', refreshCadence: 'manual', kpi: null, status: 'active' as const, qualityThresholds: { minSize: 1, maxChurn: 10 }, definition: def,
+      key,
+      name: key,
+      description: '',
+      owner: 'bench',
+      refreshCadence: 'manual',
+      kpi: null,
+      status: 'active' as const,
+      qualityThresholds: { minSize: 1, maxChurn: 10 },
+      definition: def,
     });
     const refreshOnce = async (segmentId: string): Promise<{ ms: number; size: number }> => {
-      const [run] = await query<{ id: string }>(`INSERT INTO segment_runs (segment_id, version, status, trigger) SELECT id, current_version, 'queued', 'manual' FROM segments WHERE id = $1 RETURNING id`, [segmentId]);
+      const [run] = await query<{ id: string }>(
+        `INSERT INTO segment_runs (segment_id, version, status, trigger) SELECT id, current_version, 'queued', 'manual' FROM segments WHERE id = $1 RETURNING id`,
+        [segmentId],
+      );
       let size = 0;
       const ms = await timeIt(async () => {
         const outcome = await refresh.execute(run.id, NOW);
@@ -90,7 +108,13 @@ async function main(): Promise<void> {
     let clusterId = '';
     const fitMs = await timeIt(async () => {
       const created = await segments.create(
-        card('rfm-k5', { type: 'cluster', window: 'ever', k: 5, cluster: 0, features: [{ source: 'recency_days' }, { source: 'frequency', log1p: true }, { source: 'monetary' }] }),
+        card('rfm-k5', {
+          type: 'cluster',
+          window: 'ever',
+          k: 5,
+          cluster: 0,
+          features: [{ source: 'recency_days' }, { source: 'frequency', log1p: true }, { source: 'monetary' }],
+        }),
         null,
         NOW,
       );
@@ -101,7 +125,13 @@ async function main(): Promise<void> {
       { step: 'RFM scores, rank quintiles (ours)', ms: oursMs, rows: purchasers },
       { step: 'RFM scores, NTILE(5) (baseline)', ms: ntileMs, rows: purchasers },
     ];
-    for (const [name, id] of [['refresh RFM champions (first)', rfm.id], ['refresh RFM champions (again)', rfm.id], ['refresh intent×value win-back', iv.id], ['refresh k-means, stored model (first)', clusterId], ['refresh k-means, stored model (again)', clusterId]] as const) {
+    for (const [name, id] of [
+      ['refresh RFM champions (first)', rfm.id],
+      ['refresh RFM champions (again)', rfm.id],
+      ['refresh intent×value win-back', iv.id],
+      ['refresh k-means, stored model (first)', clusterId],
+      ['refresh k-means, stored model (again)', clusterId],
+    ] as const) {
       const { ms, size } = await refreshOnce(id);
       rows.push({ step: name, ms, rows: size });
     }

@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   const database = await createBenchDatabase('segments');
   try {
     const loadMs = await timeIt(() => generateData(database.dataSource));
-    console.log(`generated ${PROFILES.toLocaleString('en-US')} profiles and ${(PROFILES * EVENTS_PER_PROFILE).toLocaleString('en-US')} events in ${(loadMs / 1000).toFixed(1)} s\n`);
+    console.log(
+      `generated ${PROFILES.toLocaleString('en-US')} profiles and ${(PROFILES * EVENTS_PER_PROFILE).toLocaleString('en-US')} events in ${(loadMs / 1000).toFixed(1)} s\n`,
+    );
     const refresh = refreshService(database.dataSource);
     printTable(await compareWithHandWritten(database.dataSource, refresh));
     console.log('');
@@ -116,7 +118,8 @@ async function compareWithHandWritten(dataSource: DataSource, refresh: SegmentRe
     const compiled = compileSegmentSql(parseSegmentDefinition(example.definition), { now: NOW });
     const handWritten = HAND_WRITTEN[name](NOW);
     const [compiledResult, handResult] = [await fingerprint(dataSource, compiled), await fingerprint(dataSource, handWritten)];
-    if (compiledResult !== handResult) throw new Error(`${name}: compiled and hand-written queries disagree (${compiledResult} vs ${handResult})`);
+    if (compiledResult !== handResult)
+      throw new Error(`${name}: compiled and hand-written queries disagree (${compiledResult} vs ${handResult})`);
     const compiledTimes: number[] = [];
     const handTimes: number[] = [];
     for (let round = 0; round < REPEATS; round += 1) {
@@ -124,7 +127,13 @@ async function compareWithHandWritten(dataSource: DataSource, refresh: SegmentRe
       handTimes.push(await timeIt(() => fingerprint(dataSource, handWritten)));
     }
     const [compiledMs, handMs] = [median(compiledTimes), median(handTimes)];
-    rows.push({ segment: example.key, members: Number(compiledResult.split(':')[0]), 'compiled ms': compiledMs, 'hand-written ms': handMs, 'ratio (≤ 1.2)': compiledMs / handMs });
+    rows.push({
+      segment: example.key,
+      members: Number(compiledResult.split(':')[0]),
+      'compiled ms': compiledMs,
+      'hand-written ms': handMs,
+      'ratio (≤ 1.2)': compiledMs / handMs,
+    });
     refreshes.push({ key: example.key, definition: example.definition });
   }
   // Then a real refresh of each (compute, adds/removes, swap, Segment Entered events), after the
@@ -133,7 +142,8 @@ async function compareWithHandWritten(dataSource: DataSource, refresh: SegmentRe
     const segmentId = await createSegment(dataSource, key, definition);
     const outcome = await refreshOnce(dataSource, refresh, segmentId);
     rows[index]['first refresh ms'] = outcome.ms;
-    if (outcome.size !== rows[index].members) throw new Error(`${key}: refresh found ${outcome.size} members, the query ${rows[index].members}`);
+    if (outcome.size !== rows[index].members)
+      throw new Error(`${key}: refresh found ${outcome.size} members, the query ${rows[index].members}`);
   }
   return rows;
 }
@@ -154,7 +164,10 @@ async function createSegment(dataSource: DataSource, key: string, definition: un
 }
 
 async function refreshOnce(dataSource: DataSource, refresh: SegmentRefreshService, segmentId: string) {
-  const [run] = await dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`, [segmentId]);
+  const [run] = await dataSource.query(
+    `INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`,
+    [segmentId],
+  );
   let outcome: Awaited<ReturnType<SegmentRefreshService['execute']>> | undefined;
   const ms = await timeIt(async () => (outcome = await refresh.execute(run.id, NOW)));
   if (outcome?.status !== 'succeeded') throw new Error(`refresh failed: ${JSON.stringify(outcome)}`);
@@ -163,7 +176,10 @@ async function refreshOnce(dataSource: DataSource, refresh: SegmentRefreshServic
 
 /** Member count and an order-free checksum of the member ids: equal iff (almost surely) the same set. */
 async function fingerprint(dataSource: DataSource, query: { text: string; values: unknown[] }): Promise<string> {
-  const [row] = await dataSource.query(`SELECT count(*) AS n, coalesce(sum(hashtext(q.profile_id::text)::bigint), 0) AS checksum FROM (${query.text}) q`, query.values);
+  const [row] = await dataSource.query(
+    `SELECT count(*) AS n, coalesce(sum(hashtext(q.profile_id::text)::bigint), 0) AS checksum FROM (${query.text}) q`,
+    query.values,
+  );
   return `${row.n}:${row.checksum}`;
 }
 
@@ -198,7 +214,11 @@ async function measureChurnRefresh(dataSource: DataSource, refresh: SegmentRefre
   };
 }
 
-async function measureDiffSteps(dataSource: DataSource, segmentId: string, definition: unknown): Promise<Record<string, string | number>[]> {
+async function measureDiffSteps(
+  dataSource: DataSource,
+  segmentId: string,
+  definition: unknown,
+): Promise<Record<string, string | number>[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   await runner.startTransaction();
@@ -218,7 +238,12 @@ async function measureDiffSteps(dataSource: DataSource, segmentId: string, defin
     });
     return [
       { 'step of the 1% churn run': 'compute the members (compiled query into a temp table)', adds: '', removes: '', ms: computeMs },
-      { 'step of the 1% churn run': 'compute adds/removes against the current membership', adds: diff.adds, removes: diff.removes, ms: diffMs },
+      {
+        'step of the 1% churn run': 'compute adds/removes against the current membership',
+        adds: diff.adds,
+        removes: diff.removes,
+        ms: diffMs,
+      },
     ];
   } finally {
     await runner.rollbackTransaction();

@@ -24,8 +24,22 @@ const BATCH = Number(argument('batch') ?? 500);
 const CONCURRENCY = Number(argument('concurrency') ?? 8);
 const SEED = Number(argument('seed') ?? 42);
 const MAX_RUNS = 3;
-const ENGINE = resolveSyncEngineOptions({ callTimeoutMs: 2_000, maxAttempts: 8, initialBackoffMs: 100, maxBackoffMs: 2_000, maxRetryAfterMs: 5_000, breakerThreshold: 1_000 });
-const FAULTS: FaultMix = { throttled: 0.2, serverErrors: 0.05, hangs: 0.02, retryAfterSeconds: '1', hangMs: ENGINE.callTimeoutMs + 1_000, seed: SEED };
+const ENGINE = resolveSyncEngineOptions({
+  callTimeoutMs: 2_000,
+  maxAttempts: 8,
+  initialBackoffMs: 100,
+  maxBackoffMs: 2_000,
+  maxRetryAfterMs: 5_000,
+  breakerThreshold: 1_000,
+});
+const FAULTS: FaultMix = {
+  throttled: 0.2,
+  serverErrors: 0.05,
+  hangs: 0.02,
+  retryAfterSeconds: '1',
+  hangMs: ENGINE.callTimeoutMs + 1_000,
+  seed: SEED,
+};
 
 function argument(name: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
@@ -33,7 +47,9 @@ function argument(name: string): string | undefined {
 
 async function seed(dataSource: DataSource): Promise<{ segmentId: string; profileIds: string[] }> {
   await dataSource.query(`UPDATE global_holdout SET share = 0.05, salt = 'soak-global' WHERE id = 1`);
-  const [segment] = await dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('soak', 'Soak', 'bench', 'manual', 1) RETURNING id`);
+  const [segment] = await dataSource.query(
+    `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('soak', 'Soak', 'bench', 'manual', 1) RETURNING id`,
+  );
   const rows: { id: string }[] = await dataSource.query(
     `WITH p AS (INSERT INTO profiles (traits) SELECT jsonb_build_object('n', g) FROM generate_series(1, $1::int) g RETURNING id, (traits->>'n')::int AS n),
           e AS (INSERT INTO identities (type, value, profile_id) SELECT 'email', 'soak' || n || '@example.com', id FROM p),
@@ -53,12 +69,25 @@ interface SoakResult {
 }
 
 /** One activation of the segment to `vendor`, synced until it succeeds (at most MAX_RUNS runs). */
-async function soak(dataSource: DataSource, segmentId: string, vendor: FaultyVendor, name: string): Promise<SoakResult & { activationId: string }> {
+async function soak(
+  dataSource: DataSource,
+  segmentId: string,
+  vendor: FaultyVendor,
+  name: string,
+): Promise<SoakResult & { activationId: string }> {
   const connector = faultyListConnector({ maxBatchSize: BATCH, maxRequestsPerSecond: 1_000, maxConcurrency: CONCURRENCY });
-  const runner = new SyncRunner(dataSource, [connector], { AK_CONNECTOR_BASE_URLS: { 'faulty-list': vendor.url } }, ENGINE, new DestinationGates());
+  const runner = new SyncRunner(
+    dataSource,
+    [connector],
+    { AK_CONNECTOR_BASE_URLS: { 'faulty-list': vendor.url } },
+    ENGINE,
+    new DestinationGates(),
+  );
   const queue = { ensureQueue: async () => undefined, sendInTransaction: async () => 'bench' } as unknown as JobQueue;
   const syncs = new SyncService(dataSource, queue, runner, ENGINE);
-  const [destination] = await dataSource.query(`INSERT INTO destinations (name, connector) VALUES ($1, 'faulty-list') RETURNING id`, [name]);
+  const [destination] = await dataSource.query(`INSERT INTO destinations (name, connector) VALUES ($1, 'faulty-list') RETURNING id`, [
+    name,
+  ]);
   const [activation] = await dataSource.query(
     `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ($1, $2, $3, 'mirror', 0.1, 'soak-salt', 'manual') RETURNING id`,
     [name, segmentId, destination.id],
@@ -79,13 +108,15 @@ async function soak(dataSource: DataSource, segmentId: string, vendor: FaultyVen
 
 /** The checks of the soak: each one throws, so a broken guarantee fails the benchmark. */
 function verify(vendor: FaultyVendor, result: SoakResult, treated: Set<string>, heldOut: Set<string>): void {
-  if (result.statuses[result.statuses.length - 1] !== 'succeeded') throw new Error(`not delivered after ${MAX_RUNS} runs: ${result.statuses.join(', ')}`);
+  if (result.statuses[result.statuses.length - 1] !== 'succeeded')
+    throw new Error(`not delivered after ${MAX_RUNS} runs: ${result.statuses.join(', ')}`);
   const sentHeldOut = vendor.calls.flatMap((call) => call.members).filter((member) => heldOut.has(member.profileId));
   if (sentHeldOut.length) throw new Error(`${sentHeldOut.length} held-out members sent`);
   const applied = vendor.applied().map((member) => member.profileId);
   const unique = new Set(applied);
   if (unique.size !== applied.length) throw new Error(`${applied.length - unique.size} members applied twice`);
-  if (unique.size !== treated.size || [...treated].some((id) => !unique.has(id))) throw new Error(`applied ${unique.size} of ${treated.size} treated members`);
+  if (unique.size !== treated.size || [...treated].some((id) => !unique.has(id)))
+    throw new Error(`applied ${unique.size} of ${treated.size} treated members`);
   const attempts = new Map<string, number>();
   for (const call of vendor.calls) attempts.set(call.idempotencyKey, (attempts.get(call.idempotencyKey) ?? 0) + 1);
   const most = Math.max(...attempts.values());
@@ -102,7 +133,9 @@ async function main(): Promise<void> {
     const control = createHoldoutAssigner('soak-salt', 0.1);
     const heldOut = new Set(profileIds.filter((id) => global.isControl(id) || control.isControl(id)));
     const treated = new Set(profileIds.filter((id) => !heldOut.has(id)));
-    console.log(`${MEMBERS.toLocaleString('en-US')} members, ${treated.size.toLocaleString('en-US')} treated; batches of ${BATCH}, ${CONCURRENCY} in flight; seed ${SEED}\n`);
+    console.log(
+      `${MEMBERS.toLocaleString('en-US')} members, ${treated.size.toLocaleString('en-US')} treated; batches of ${BATCH}, ${CONCURRENCY} in flight; seed ${SEED}\n`,
+    );
 
     const baseline = await soak(dataSource, segmentId, clean, 'clean vendor');
     verify(clean, baseline, treated, heldOut);

@@ -7,5 +7,12 @@ export default defineConfig({
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic' } },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
-  server: { proxy: Object.fromEntries(['/segments', '/destinations', '/activations', '/sync-runs', '/connectors', '/holdout', '/openapi.json'].map((path) => [path, process.env.AK_API_URL ?? 'http://127.0.0.1:3000'])) },
+  server: {
+    proxy: Object.fromEntries(
+      ['/segments', '/destinations', '/activations', '/sync-runs', '/connectors', '/holdout', '/openapi.json'].map((path) => [
+        path,
+        process.env.AK_API_URL ?? 'http://127.0.0.1:3000',
+      ]),
+    ),
+  },
 });

@@ -8,8 +8,11 @@ import { startSendgridFake } from './src/fake/sendgrid-fake';
 
 async function main(): Promise<void> {
   const port = Number(process.env.FAKE_SENDGRID_PORT ?? 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`FAKE_SENDGRID_PORT must be a port number (got ${process.env.FAKE_SENDGRID_PORT})`);
-  const apiKeys = process.env.FAKE_SENDGRID_API_KEYS?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`FAKE_SENDGRID_PORT must be a port number (got ${process.env.FAKE_SENDGRID_PORT})`);
+  const apiKeys = process.env.FAKE_SENDGRID_API_KEYS?.split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
   const fake = await startSendgridFake({ port, apiKeys, pendingPolls: Number(process.env.FAKE_SENDGRID_PENDING_POLLS ?? 1) });
   process.stdout.write(`fake SendGrid listening on ${fake.url}\n`);
   const stop = (): void => void fake.stop().then(() => process.exit(0));

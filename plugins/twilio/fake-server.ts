@@ -10,9 +10,11 @@ const DEFAULT_ACCOUNT = `AC${'0'.repeat(32)}:fake-auth-token`;
 
 async function main(): Promise<void> {
   const port = Number(process.env.FAKE_TWILIO_PORT ?? 4020);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`FAKE_TWILIO_PORT must be a port number (got ${process.env.FAKE_TWILIO_PORT})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`FAKE_TWILIO_PORT must be a port number (got ${process.env.FAKE_TWILIO_PORT})`);
   const pairs = (process.env.FAKE_TWILIO_ACCOUNTS ?? DEFAULT_ACCOUNT).split(',').map((pair) => pair.trim().split(':'));
-  if (pairs.some((pair) => pair.length !== 2 || !pair[0] || !pair[1])) throw new Error('FAKE_TWILIO_ACCOUNTS must be AccountSid:AuthToken pairs, comma-separated');
+  if (pairs.some((pair) => pair.length !== 2 || !pair[0] || !pair[1]))
+    throw new Error('FAKE_TWILIO_ACCOUNTS must be AccountSid:AuthToken pairs, comma-separated');
   const fake = await startTwilioFake({ port, accounts: Object.fromEntries(pairs) });
   process.stdout.write(`fake Twilio listening on ${fake.url} (accounts: ${pairs.map(([sid]) => sid).join(', ')})\n`);
   const stop = (): void => void fake.stop().then(() => process.exit(0));

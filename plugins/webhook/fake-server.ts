@@ -8,13 +8,16 @@ import { startWebhookReceiver } from './src/fake/webhook-receiver';
 
 async function main(): Promise<void> {
   const port = Number(process.env.FAKE_WEBHOOK_PORT ?? 4020);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`FAKE_WEBHOOK_PORT must be a port number (got ${process.env.FAKE_WEBHOOK_PORT})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`FAKE_WEBHOOK_PORT must be a port number (got ${process.env.FAKE_WEBHOOK_PORT})`);
   const signingSecret = process.env.FAKE_WEBHOOK_SECRET;
-  if (!signingSecret || signingSecret.length < 16) throw new Error('FAKE_WEBHOOK_SECRET must be set to the destination signing secret (16+ characters)');
+  if (!signingSecret || signingSecret.length < 16)
+    throw new Error('FAKE_WEBHOOK_SECRET must be set to the destination signing secret (16+ characters)');
   const receiver = await startWebhookReceiver({ port, signingSecret });
   process.stdout.write(`fake webhook receiver listening on ${receiver.url}/hooks/audiencekit\n`);
   const timer = setInterval(() => {
-    for (const request of receiver.requests.splice(0)) process.stdout.write(`${JSON.stringify({ signature: request.headers['x-audiencekit-signature'], body: request.body })}\n`);
+    for (const request of receiver.requests.splice(0))
+      process.stdout.write(`${JSON.stringify({ signature: request.headers['x-audiencekit-signature'], body: request.body })}\n`);
   }, 500);
   const stop = (): void => {
     clearInterval(timer);

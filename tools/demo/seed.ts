@@ -23,9 +23,15 @@ async function seedAdminKey(dataSource: DataSource): Promise<string | undefined>
 }
 
 function importOrders(databaseUrl: string): void {
-  const output = execFileSync(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', DEMO_ORDERS], {
-    cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 16 * 1024 * 1024,
-  }).toString();
+  const output = execFileSync(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', DEMO_ORDERS],
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  ).toString();
   process.stdout.write(`[audiencekit] demo orders: ${output.trim().split('\n').pop()}\n`);
 }
 
@@ -34,7 +40,10 @@ function importOrders(databaseUrl: string): void {
  * nobody for "last 90 days"; the RFM tiers use the whole history ('ever') and still rank customers.
  */
 const DEMO_SEGMENTS = [
-  ...Object.values(EXAMPLE_SEGMENTS).map((example) => ({ ...example, kpi: { event: 'Order Completed', windowDays: 30, valueProperty: 'revenue' } })),
+  ...Object.values(EXAMPLE_SEGMENTS).map((example) => ({
+    ...example,
+    kpi: { event: 'Order Completed', windowDays: 30, valueProperty: 'revenue' },
+  })),
   {
     key: 'champions',
     name: 'Champions',
@@ -54,7 +63,11 @@ const DEMO_SEGMENTS = [
 async function createSegments(apiUrl: string, adminKey: string): Promise<void> {
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
   for (const segment of DEMO_SEGMENTS) {
-    const created = await fetch(`${apiUrl}/segments`, { method: 'POST', headers, body: JSON.stringify({ owner: 'demo@audiencekit.local', ...segment }) });
+    const created = await fetch(`${apiUrl}/segments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ owner: 'demo@audiencekit.local', ...segment }),
+    });
     if (!created.ok) throw new Error(`creating demo segment ${segment.key}: HTTP ${created.status} ${await created.text()}`);
     const { id } = (await created.json()) as { id: string };
     // Queued now, run by the worker as soon as it is up.

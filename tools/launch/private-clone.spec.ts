@@ -102,7 +102,12 @@ describe('the README commands from a clone in a private (0700) folder', () => {
   });
 
   it('npm start serves /ready, with the data where a restart finds it and the location printed', async () => {
-    const env = newcomerEnv({ AK_EMBEDDED_PG_HOME: embeddedHome, AK_DEMO_DATA: 'false', PORT: String(await freePort()), AK_EMBEDDED_PG_PORT: String(await freePort()) });
+    const env = newcomerEnv({
+      AK_EMBEDDED_PG_HOME: embeddedHome,
+      AK_DEMO_DATA: 'false',
+      PORT: String(await freePort()),
+      AK_EMBEDDED_PG_PORT: String(await freePort()),
+    });
     const child = spawn('npm', ['start'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
     const output = collect(child);
@@ -140,7 +145,12 @@ describe('the README commands from a clone in a private (0700) folder', () => {
     const homeBefore = readdirSync(embeddedHome);
     const tmp = path.join(privateFolder, 'tmp');
     mkdirSync(tmp, { mode: 0o700 });
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: clone, env: newcomerEnv({ AK_EMBEDDED_PG_HOME: embeddedHome, TMPDIR: tmp }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: clone,
+      env: newcomerEnv({ AK_EMBEDDED_PG_HOME: embeddedHome, TMPDIR: tmp }),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started.push(child);
     const output = collect(child);
     const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));

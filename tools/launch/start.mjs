@@ -25,7 +25,10 @@ function say(message) {
 
 async function portIsFree(port) {
   return new Promise((resolve) => {
-    const probe = net.createServer().once('error', () => resolve(false)).once('listening', () => probe.close(() => resolve(true)));
+    const probe = net
+      .createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => probe.close(() => resolve(true)));
     probe.listen(port, '127.0.0.1');
   });
 }
@@ -100,18 +103,29 @@ function secretsKeys() {
 // The admin console (apps/console) is static files the API serves at /console/; it is rebuilt
 // when missing or older than its sources (vite build takes about a second).
 function newestMtime(dir) {
-  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
-  }));
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
+    }),
+  );
 }
 
 async function buildConsole() {
   const app = path.join(root, 'apps/console');
   const built = path.join(app, 'dist/index.html');
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(path.join(app, 'src')), statSync(path.join(app, 'index.html')).mtimeMs)) return;
+  if (
+    existsSync(built) &&
+    statSync(built).mtimeMs >= Math.max(newestMtime(path.join(app, 'src')), statSync(path.join(app, 'index.html')).mtimeMs)
+  )
+    return;
   say('building the admin console…');
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', app, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', app, '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   const code = await new Promise((resolve) => child.once('exit', resolve));
   if (code !== 0) say('the admin console did not build; the API runs without it');
 }
@@ -135,6 +149,8 @@ process.on('SIGTERM', onStopSignal);
 process.on('SIGHUP', onStopSignal); // a closed terminal
 
 main().catch((error) => {
-  process.stderr.write(error instanceof EmbeddedPostgresError ? `${describeFailure(error)}\n` : `[audiencekit] failed to start: ${error.message}\n`);
+  process.stderr.write(
+    error instanceof EmbeddedPostgresError ? `${describeFailure(error)}\n` : `[audiencekit] failed to start: ${error.message}\n`,
+  );
   void stopAll(1);
 });

@@ -18,9 +18,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(env: Record<string, string>): { child: ChildProcess; output: () => string; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
+function launch(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (re: RegExp) => Promise<RegExpMatchArray>;
+} {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [path.join(ROOT, 'tools/launch/start.mjs')], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'tools/launch/start.mjs')], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -96,12 +104,21 @@ describe('npm start when the embedded Postgres cannot start', () => {
     // A data folder below a plain file cannot be created, not even by root (ENOTDIR), like a read-only disk.
     const plainFile = path.join(scratch, 'not-a-folder');
     writeFileSync(plainFile, '');
-    const started = launch({ AK_DATA_DIR: path.join(plainFile, 'data'), PORT: String(await freePort()), AK_EMBEDDED_PG_PORT: String(await freePort()) });
+    const started = launch({
+      AK_DATA_DIR: path.join(plainFile, 'data'),
+      PORT: String(await freePort()),
+      AK_EMBEDDED_PG_PORT: String(await freePort()),
+    });
     const code = await new Promise<number | null>((resolve) => started.child.once('exit', (exitCode) => resolve(exitCode)));
 
     expect(code).toBe(1);
     const progress = /^\[audiencekit\] (building the admin console…|stopping…)$/;
-    expect(started.output().split('\n').filter((line) => line !== '' && !progress.test(line))).toEqual([
+    expect(
+      started
+        .output()
+        .split('\n')
+        .filter((line) => line !== '' && !progress.test(line)),
+    ).toEqual([
       `[audiencekit] embedded Postgres cannot start: ${path.join(plainFile, 'data')}: a part of this path is a file, not a folder (ENOTDIR). Set DATABASE_URL=postgres://… to use your own server.`,
     ]);
     expect(started.output()).not.toMatch(/^\s+at /m);

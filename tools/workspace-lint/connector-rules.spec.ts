@@ -19,12 +19,16 @@ interface LintMessage {
 }
 
 const PLUGIN_DIR = 'tools/workspace-lint/fixtures/plugin-probe/src';
-const MEMBER = "import type { EligibleMember, MemberData } from '@audiencekit/connector-sdk';\nconst m = { profileId: 'p', identifiers: {}, traits: {}, deliveryKey: 'k' } as MemberData;\n";
+const MEMBER =
+  "import type { EligibleMember, MemberData } from '@audiencekit/connector-sdk';\nconst m = { profileId: 'p', identifiers: {}, traits: {}, deliveryKey: 'k' } as MemberData;\n";
 const KIT = "import { testMember } from '@audiencekit/connector-sdk/testing';\nexport const member = testMember();\n";
 
 const PROBES: Record<string, { dir: string; source: string; suffix?: string }> = {
   castInPlugin: { dir: PLUGIN_DIR, source: `${MEMBER}export const a = m as EligibleMember;\n` },
-  castArrayInActivation: { dir: 'libs/activation-engine/src/pipeline', source: `${MEMBER}export const a = [m] as readonly EligibleMember[];\n` },
+  castArrayInActivation: {
+    dir: 'libs/activation-engine/src/pipeline',
+    source: `${MEMBER}export const a = [m] as readonly EligibleMember[];\n`,
+  },
   doubleCastInApp: { dir: 'apps/api/src', source: `${MEMBER}export const a = m as unknown as EligibleMember;\n` },
   angleCastInPlugin: { dir: PLUGIN_DIR, source: `${MEMBER}export const a = <EligibleMember>m;\n` },
   castInTestKit: { dir: 'libs/connector-sdk/src/testing', source: `${MEMBER}export const a = m as EligibleMember;\n` },
@@ -45,16 +49,26 @@ const PROBES: Record<string, { dir: string; source: string; suffix?: string }> =
   nodeHttpInPlugin: { dir: PLUGIN_DIR, source: "import { request } from 'node:http';\nexport const r = request;\n" },
   bareHttpsInPlugin: { dir: PLUGIN_DIR, source: "import https from 'https';\nexport const r = https.request;\n" },
   undiciInPlugin: { dir: PLUGIN_DIR, source: "import { request } from 'undici';\nexport const r = request;\n" },
-  fetchInPlugin: { dir: PLUGIN_DIR, source: "export const get = (url: string) => fetch(url);\n" },
-  globalFetchInPlugin: { dir: PLUGIN_DIR, source: "export const get = (url: string) => globalThis.fetch(url);\n" },
-  axiosInPluginSpec: { dir: PLUGIN_DIR, source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n", suffix: '.spec.ts' },
-  fetchInPluginFake: { dir: `${PLUGIN_DIR}/fake`, source: "export const get = (url: string) => fetch(url);\n" },
-  axiosInSdk: { dir: 'libs/connector-sdk/src/http', source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n" },
+  fetchInPlugin: { dir: PLUGIN_DIR, source: 'export const get = (url: string) => fetch(url);\n' },
+  globalFetchInPlugin: { dir: PLUGIN_DIR, source: 'export const get = (url: string) => globalThis.fetch(url);\n' },
+  axiosInPluginSpec: {
+    dir: PLUGIN_DIR,
+    source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n",
+    suffix: '.spec.ts',
+  },
+  fetchInPluginFake: { dir: `${PLUGIN_DIR}/fake`, source: 'export const get = (url: string) => fetch(url);\n' },
+  axiosInSdk: {
+    dir: 'libs/connector-sdk/src/http',
+    source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n",
+  },
 };
 
 function lintProbes(): Record<string, LintMessage[]> {
   const files = Object.fromEntries(
-    Object.entries(PROBES).map(([name, probe]) => [name, path.join(ROOT, probe.dir, `__connector_probe_${process.pid}_${name}${probe.suffix ?? '.ts'}`)]),
+    Object.entries(PROBES).map(([name, probe]) => [
+      name,
+      path.join(ROOT, probe.dir, `__connector_probe_${process.pid}_${name}${probe.suffix ?? '.ts'}`),
+    ]),
   );
   try {
     for (const [name, file] of Object.entries(files)) {
@@ -63,7 +77,9 @@ function lintProbes(): Record<string, LintMessage[]> {
     }
     const result = spawnSync(ESLINT, ['--format', 'json', '--no-warn-ignored', ...Object.values(files)], { cwd: ROOT, encoding: 'utf8' });
     const reports = JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
-    return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, reports.find((r) => r.filePath === file)?.messages ?? []]));
+    return Object.fromEntries(
+      Object.entries(files).map(([name, file]) => [name, reports.find((r) => r.filePath === file)?.messages ?? []]),
+    );
   } finally {
     for (const file of Object.values(files)) rmSync(file, { force: true });
     // Only when empty: a concurrent run of this spec may still have its probes there.
@@ -83,11 +99,19 @@ function removeIfEmpty(dir: string): void {
 function lintEligibilityStep(): LintMessage[] {
   const file = 'libs/activation-engine/src/pipeline/eligibility.ts';
   const source = `${MEMBER}export const probe = m as EligibleMember;\n`;
-  const result = spawnSync(ESLINT, ['--format', 'json', '--stdin', '--stdin-filename', file], { cwd: ROOT, encoding: 'utf8', input: source });
+  const result = spawnSync(ESLINT, ['--format', 'json', '--stdin', '--stdin-filename', file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input: source,
+  });
   return (JSON.parse(result.stdout) as { messages: LintMessage[] }[])[0].messages;
 }
 
-const messagesOf = (messages: LintMessage[], rule: string) => messages.filter((m) => m.ruleId === rule).map((m) => m.message).join('\n');
+const messagesOf = (messages: LintMessage[], rule: string) =>
+  messages
+    .filter((m) => m.ruleId === rule)
+    .map((m) => m.message)
+    .join('\n');
 
 describe('connector lint rules', () => {
   let results: Record<string, LintMessage[]>;
@@ -104,7 +128,9 @@ describe('connector lint rules', () => {
 
   describe('(a) casts to EligibleMember', () => {
     it.each(['castInPlugin', 'castArrayInActivation', 'doubleCastInApp', 'angleCastInPlugin'])('refuses %s', (probe) => {
-      expect(messagesOf(results[probe], 'no-restricted-syntax')).toMatch(/Only libs\/activation-engine\/src\/pipeline\/eligibility.ts mints EligibleMember/);
+      expect(messagesOf(results[probe], 'no-restricted-syntax')).toMatch(
+        /Only libs\/activation-engine\/src\/pipeline\/eligibility.ts mints EligibleMember/,
+      );
     });
 
     it('allows them in the eligibility step and in the SDK test kit', () => {
@@ -135,31 +161,45 @@ describe('connector lint rules', () => {
     });
 
     it('refuses the registry importing a data-access lib', () => {
-      expect(messagesOf(results.registryImportsPersistence, '@nx/enforce-module-boundaries')).toMatch(/tagged with "type:registry" can only depend on libs tagged with "type:plugin", "type:sdk", "type:util"/);
+      expect(messagesOf(results.registryImportsPersistence, '@nx/enforce-module-boundaries')).toMatch(
+        /tagged with "type:registry" can only depend on libs tagged with "type:plugin", "type:sdk", "type:util"/,
+      );
     });
 
     it.each(['pluginImportsRegistry', 'pluginImportsPlugin'])('still limits plugins to the SDK (%s)', (probe) => {
-      expect(messagesOf(results[probe], '@nx/enforce-module-boundaries')).toMatch(/tagged with "type:plugin" can only depend on libs tagged with "type:sdk", "type:util"/);
+      expect(messagesOf(results[probe], '@nx/enforce-module-boundaries')).toMatch(
+        /tagged with "type:plugin" can only depend on libs tagged with "type:sdk", "type:util"/,
+      );
     });
   });
   describe('(d) outbound HTTP in plugins only through ctx.http', () => {
     const OUTBOUND = /network only through ctx\.http/;
-    it.each(['axiosInPlugin', 'axiosTypeInPlugin', 'nodeHttpInPlugin', 'bareHttpsInPlugin', 'undiciInPlugin'])('refuses the import in %s', (probe) => {
-      expect(messagesOf(results[probe], 'no-restricted-imports')).toMatch(OUTBOUND);
-    });
+    it.each(['axiosInPlugin', 'axiosTypeInPlugin', 'nodeHttpInPlugin', 'bareHttpsInPlugin', 'undiciInPlugin'])(
+      'refuses the import in %s',
+      (probe) => {
+        expect(messagesOf(results[probe], 'no-restricted-imports')).toMatch(OUTBOUND);
+      },
+    );
 
     it.each(['fetchInPlugin', 'globalFetchInPlugin'])('refuses the global fetch in %s', (probe) => {
-      const messages = [messagesOf(results[probe], 'no-restricted-globals'), messagesOf(results[probe], 'no-restricted-properties')].join('\n');
+      const messages = [messagesOf(results[probe], 'no-restricted-globals'), messagesOf(results[probe], 'no-restricted-properties')].join(
+        '\n',
+      );
       expect(messages).toMatch(OUTBOUND);
     });
 
     it('still refuses the test kit in plugin sources (the rule keeps both lists)', () => {
-      expect(messagesOf(results.kitInPluginSource, 'no-restricted-imports')).toMatch(/test kit is for tests, benchmarks and fake servers only/);
+      expect(messagesOf(results.kitInPluginSource, 'no-restricted-imports')).toMatch(
+        /test kit is for tests, benchmarks and fake servers only/,
+      );
     });
 
-    it.each(['axiosInPluginSpec', 'fetchInPluginFake', 'axiosInSdk'])('allows %s (tests, fakes, and the SDK that owns the guard)', (probe) => {
-      expect(messagesOf(results[probe], 'no-restricted-imports')).toBe('');
-      expect(messagesOf(results[probe], 'no-restricted-globals')).toBe('');
-    });
+    it.each(['axiosInPluginSpec', 'fetchInPluginFake', 'axiosInSdk'])(
+      'allows %s (tests, fakes, and the SDK that owns the guard)',
+      (probe) => {
+        expect(messagesOf(results[probe], 'no-restricted-imports')).toBe('');
+        expect(messagesOf(results[probe], 'no-restricted-globals')).toBe('');
+      },
+    );
   });
 });

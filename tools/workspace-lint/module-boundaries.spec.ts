@@ -40,14 +40,19 @@ function lintProbes(): Record<string, LintMessage[]> {
     }
     const result = spawnSync(ESLINT, ['--format', 'json', '--no-warn-ignored', ...Object.values(files)], { cwd: ROOT, encoding: 'utf8' });
     const reports = JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
-    return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, reports.find((r) => r.filePath === file)?.messages ?? []]));
+    return Object.fromEntries(
+      Object.entries(files).map(([name, file]) => [name, reports.find((r) => r.filePath === file)?.messages ?? []]),
+    );
   } finally {
     for (const file of Object.values(files)) rmSync(file, { force: true });
   }
 }
 
 const boundaryMessages = (messages: LintMessage[]) =>
-  messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message).join('\n');
+  messages
+    .filter((m) => m.ruleId === '@nx/enforce-module-boundaries')
+    .map((m) => m.message)
+    .join('\n');
 
 describe('module boundaries (Nx tags, enforced by lint)', () => {
   let results: Record<string, LintMessage[]>;
@@ -66,7 +71,9 @@ describe('module boundaries (Nx tags, enforced by lint)', () => {
   });
 
   it.each(['pluginPersistence', 'pluginActivation', 'pluginExperimentation'])('refuses a plugin importing another lib (%s)', (probe) => {
-    expect(boundaryMessages(results[probe])).toMatch(/tagged with "type:plugin" can only depend on libs tagged with "type:sdk", "type:util"/);
+    expect(boundaryMessages(results[probe])).toMatch(
+      /tagged with "type:plugin" can only depend on libs tagged with "type:sdk", "type:util"/,
+    );
   });
 
   it('refuses a plugin importing TypeORM directly', () => {

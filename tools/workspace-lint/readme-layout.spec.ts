@@ -89,13 +89,19 @@ describe('the root README and the packages agree', () => {
     // folder (not in the workspace, where Nx would take its project.json files for projects).
     const fixture = mkdtempSync(path.join(tmpdir(), 'readme-layout-'));
     try {
-      for (const [folder, withReadme] of [['libs/documented', true], ['libs/undocumented', false], ['libs/nested/inner', true]] as const) {
+      for (const [folder, withReadme] of [
+        ['libs/documented', true],
+        ['libs/undocumented', false],
+        ['libs/nested/inner', true],
+      ] as const) {
         mkdirSync(path.join(fixture, folder), { recursive: true });
         writeFileSync(path.join(fixture, folder, 'project.json'), '{}');
         if (withReadme) writeFileSync(path.join(fixture, folder, 'README.md'), '# probe\n');
       }
       expect(packageFolders(fixture, 'libs')).toEqual(['libs/documented', 'libs/nested/inner', 'libs/undocumented']);
-      expect(packageFolders(fixture, 'libs').filter((folder) => !existsSync(path.join(fixture, folder, 'README.md')))).toEqual(['libs/undocumented']);
+      expect(packageFolders(fixture, 'libs').filter((folder) => !existsSync(path.join(fixture, folder, 'README.md')))).toEqual([
+        'libs/undocumented',
+      ]);
     } finally {
       rmSync(fixture, { recursive: true, force: true });
     }

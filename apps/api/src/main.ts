@@ -21,7 +21,13 @@ async function serveApi(config: AppConfig): Promise<void> {
   await app.listen(config.PORT, config.HOST);
   const underPrimary = cluster.isWorker;
   // Drain first: stop accepting at once; in-flight requests (a /v1/batch being read or committed) finish.
-  exitOnSignal(app, config.SHUTDOWN_GRACE_MS, (message) => app.get(Logger).log(message), () => drainHttpServer(app.getHttpServer()), underPrimary ? ['SIGTERM'] : undefined);
+  exitOnSignal(
+    app,
+    config.SHUTDOWN_GRACE_MS,
+    (message) => app.get(Logger).log(message),
+    () => drainHttpServer(app.getHttpServer()),
+    underPrimary ? ['SIGTERM'] : undefined,
+  );
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   if (underPrimary) {
     // The primary prints the line once all processes listen; if it dies, stop as on SIGTERM.
@@ -35,7 +41,8 @@ async function serveApi(config: AppConfig): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message =
+    error instanceof ConfigException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`audiencekit-api failed to start: ${message}\n`);
   process.exit(1);
 });

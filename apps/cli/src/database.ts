@@ -7,7 +7,8 @@ import { migrateDatabase } from '@audiencekit/server-core';
  * uses, so a CLI run next to a starting API migrates once).
  */
 export async function openDatabase(url: string | undefined): Promise<DataSource> {
-  if (!url) throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
+  if (!url)
+    throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
   await migrateDatabase(url, 'audiencekit-cli-migrate');
   return createDataSource({ url, poolSize: 2, applicationName: 'audiencekit-cli' }).initialize();
 }

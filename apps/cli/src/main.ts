@@ -68,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, subject, file] = positionals;
   if (command === 'import' && (subject === 'customers' || subject === 'orders') && file) {
     const batchSize = values['batch-size'] === undefined ? 1_000 : Number(values['batch-size']);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2_500) throw new CliUsageException('--batch-size must be an integer from 1 to 2500');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2_500)
+      throw new CliUsageException('--batch-size must be an integer from 1 to 2500');
     return runImport(subject, file, batchSize, values['phone-country'], values['rejected-file']);
   }
   if (command === 'keys' && subject === 'create') {
@@ -79,9 +80,18 @@ async function main(argv: string[]): Promise<number> {
     if (!KEY_TRUSTS.includes(trust)) throw new CliUsageException(`--trust must be one of ${KEY_TRUSTS.join(', ')}`);
     return runCreateKey(values.name.trim(), role, trust);
   }
-  const wait: WaitOptions = { wait: !values['no-wait'], pollMs: integerOption(values['poll-ms'], 1_000, 'poll-ms', 10), timeoutMs: integerOption(values['timeout-ms'], 0, 'timeout-ms', 0) };
+  const wait: WaitOptions = {
+    wait: !values['no-wait'],
+    pollMs: integerOption(values['poll-ms'], 1_000, 'poll-ms', 10),
+    timeoutMs: integerOption(values['timeout-ms'], 0, 'timeout-ms', 0),
+  };
   if (command === 'segments' && subject === 'list') {
-    const page = { owner: values.owner, status: values.status, limit: integerOption(values.limit, 50, 'limit', 1), offset: integerOption(values.offset, 0, 'offset', 0) };
+    const page = {
+      owner: values.owner,
+      status: values.status,
+      limit: integerOption(values.limit, 50, 'limit', 1),
+      offset: integerOption(values.offset, 0, 'offset', 0),
+    };
     return withOps((ops) => segmentsList(ops, print, page));
   }
   if (command === 'segments' && subject === 'refresh' && file) return withOps((ops) => segmentsRefresh(ops, print, file, wait));
@@ -118,7 +128,10 @@ async function runImport(kind: ImportKind, file: string, batchSize: number, phon
     if (rejectedFile) writeFileSync(rejectedFile, 'line,reason\n');
     const ingestion = new IngestionService(dataSource, { defaultPhoneCountry: phoneCountry });
     const summary = await importCsv(ingestion, {
-      kind, file, batchSize, progress: process.stdout.isTTY === true,
+      kind,
+      file,
+      batchSize,
+      progress: process.stdout.isTTY === true,
       onRejected: rejectedFile ? (line, reason) => appendFileSync(rejectedFile, `${line},"${reason.replace(/"/g, '""')}"\n`) : undefined,
     });
     process.stdout.write(`${formatSummary(summary)}\n`);
@@ -177,7 +190,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
-    process.stderr.write(`${error instanceof ImportFileException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof ImportFileException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -14,7 +14,15 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const AUDIENCE = 60;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Retries a jest assertion until it passes or `timeoutMs` runs out (pages update asynchronously). */
 async function eventually(assertion: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
@@ -32,8 +40,16 @@ async function eventually(assertion: () => Promise<void>, timeoutMs = 10_000): P
 const visible = (locator: Locator, timeout = 10_000) => locator.first().waitFor({ state: 'visible', timeout });
 const textOf = async (locator: Locator) => (await locator.first().innerText()).replace(/\s+/g, ' ').trim();
 
-function startProcess(entry: string, env: Record<string, string>, ready: RegExp): { child: ChildProcess; ready: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): { child: ChildProcess; ready: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const readyPromise = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -77,16 +93,31 @@ describe('the admin console in a real browser', () => {
       const email = `shopper${index}@example.com`;
       const [{ id }] = await db.dataSource.query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [{ email }]);
       await db.dataSource.query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', $1, $2)`, [email, id]);
-      await db.dataSource.query(`INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', 'Product Added', now() - interval '2 days', '{}')`, [`seed-${index}`, id]);
+      await db.dataSource.query(
+        `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', 'Product Added', now() - interval '2 days', '{}')`,
+        [`seed-${index}`, id],
+      );
     }
     adminKey = (await new ApiKeyService(db.dataSource).create('console e2e', 'admin')).secret;
-    const env = { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AK_SECRETS_KEYS: SecretBox.generateKey('e2e1'), AK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+    const env = {
+      DATABASE_URL: db.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      AK_SECRETS_KEYS: SecretBox.generateKey('e2e1'),
+      AK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    };
     api = startProcess('apps/api/src/main.ts', env, /listening on (\S+)/);
     apiUrl = await api.ready;
     worker = startProcess('apps/worker/src/main.ts', env, /audiencekit-worker up/);
     await worker.ready;
     userDataDir = mkdtempSync(path.join(tmpdir(), 'ak-console-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 820 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1366, height: 820 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     // Browser-side errors end up in the test's output, next to the failed step.
     page.on('pageerror', (error) => process.stderr.write(`[console page error] ${error.message}\n`));
@@ -124,13 +155,18 @@ describe('the admin console in a real browser', () => {
     await second.getByLabel('Event (1.2)').fill('Order Completed');
     await second.getByLabel('Times').selectOption('exactly');
     await second.getByLabel('Count').fill('0');
-    await eventually(async () => expect(await textOf(page.getByRole('status', { name: 'Preview size' }))).toBe(`${AUDIENCE} profiles match`), 15_000);
+    await eventually(
+      async () => expect(await textOf(page.getByRole('status', { name: 'Preview size' }))).toBe(`${AUDIENCE} profiles match`),
+      15_000,
+    );
     await shot('01-builder');
     await page.getByRole('button', { name: 'Save segment' }).click();
 
     // Segment page: documentation card, then a refresh run by the worker.
     await visible(page.getByRole('heading', { name: 'Cart abandoner', level: 1 }));
-    expect(await textOf(page.getByRole('list', { name: 'Definition' }).first())).toContain('did not do “Order Completed” in the last 7 days');
+    expect(await textOf(page.getByRole('list', { name: 'Definition' }).first())).toContain(
+      'did not do “Order Completed” in the last 7 days',
+    );
     await page.getByRole('button', { name: 'Refresh now' }).click();
     const succeededRun = page.getByRole('table', { name: 'Refresh runs' }).locator('tr[data-status="succeeded"]');
     await visible(succeededRun, 30_000);
@@ -162,12 +198,16 @@ describe('the admin console in a real browser', () => {
     await shot('04-sync-run');
 
     // The receiver got the treated members only; the rest are the control arm.
-    const delivered = receiver.requestsTo('POST /hook').flatMap((request) => (request.body as { members?: { profileId: string }[] }).members ?? []);
+    const delivered = receiver
+      .requestsTo('POST /hook')
+      .flatMap((request) => (request.body as { members?: { profileId: string }[] }).members ?? []);
     const arms: { profile_id: string; arm: string }[] = await db.dataSource.query(`SELECT profile_id, arm FROM activation_exposures`);
     const treated = arms.filter((row) => row.arm === 'treatment').map((row) => row.profile_id);
     expect(arms).toHaveLength(AUDIENCE);
     expect(new Set(delivered.map((member) => member.profileId))).toEqual(new Set(treated));
-    expect(await textOf(counts.getByRole('row', { name: /Held out \(activation\)/ }))).toBe(`Held out (activation) ${AUDIENCE - treated.length}`);
+    expect(await textOf(counts.getByRole('row', { name: /Held out \(activation\)/ }))).toBe(
+      `Held out (activation) ${AUDIENCE - treated.length}`,
+    );
 
     // A third of the treated members buy after exposure; the lift report shows it per arm.
     const buyers = treated.filter((_, index) => index % 3 === 0);
@@ -180,7 +220,13 @@ describe('the admin console in a real browser', () => {
     }
     await page.getByRole('button', { name: 'Refresh report' }).click();
     const armsTable = page.getByRole('table', { name: 'Arms' });
-    await eventually(async () => expect(await textOf(armsTable.getByRole('row', { name: /treatment/ }))).toMatch(new RegExp(`^treatment ${treated.length} ${buyers.length} `)), 15_000);
+    await eventually(
+      async () =>
+        expect(await textOf(armsTable.getByRole('row', { name: /treatment/ }))).toMatch(
+          new RegExp(`^treatment ${treated.length} ${buyers.length} `),
+        ),
+      15_000,
+    );
     await visible(page.getByRole('img', { name: /^Conversion: treatment/ }));
     await visible(page.getByLabel('no sample ratio mismatch'));
     await shot('05-lift');
@@ -197,7 +243,9 @@ describe('the admin console in a real browser', () => {
     await page.getByRole('button', { name: 'Save new version' }).click();
     const diff = page.getByLabel('Changes from the previous version');
     await visible(diff);
-    expect(await textOf(diff)).toContain('− did not do “Order Completed” in the last 7 days + did not do “Order Completed” in the last 14 days');
+    expect(await textOf(diff)).toContain(
+      '− did not do “Order Completed” in the last 7 days + did not do “Order Completed” in the last 14 days',
+    );
     await shot('07-version-diff');
   }, 180_000);
 

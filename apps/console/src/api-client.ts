@@ -35,9 +35,16 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   const parsed = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
     const error = parsed?.error ?? parsed ?? {};
-    throw new ApiError(response.status, error.code ?? String(response.status), error.message ?? response.statusText, error.details ?? [], error);
+    throw new ApiError(
+      response.status,
+      error.code ?? String(response.status),
+      error.message ?? response.statusText,
+      error.details ?? [],
+      error,
+    );
   }
   return parsed as T;
 }
 
-export const describeError = (error: unknown): string => (error instanceof ApiError ? error.describe() : error instanceof Error ? error.message : String(error));
+export const describeError = (error: unknown): string =>
+  error instanceof ApiError ? error.describe() : error instanceof Error ? error.message : String(error);

@@ -23,7 +23,15 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
         <p>Sign in with an admin-API key (viewer, marketer or admin). It is kept for this tab only.</p>
         <div className="form-row">
           <label htmlFor={`${id}-key`}>API key</label>
-          <input id={`${id}-key`} type="password" autoComplete="off" required autoFocus value={key} onChange={(event) => setKey(event.target.value)} />
+          <input
+            id={`${id}-key`}
+            type="password"
+            autoComplete="off"
+            required
+            autoFocus
+            value={key}
+            onChange={(event) => setKey(event.target.value)}
+          />
         </div>
         {error && <p role="alert">{error}</p>}
         <button type="submit" className="primary">

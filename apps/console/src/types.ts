@@ -57,7 +57,13 @@ export interface StoredClusterModel {
   profiles: number;
   silhouette: { score: number; exact: boolean; sampleSize: number };
   stability?: { meanAdjustedRandIndex?: number } | null;
-  clusters: { cluster: number; size: number; share: number; description: string; features: { feature: string; mean: number; populationMean: number; standardisedDifference: number }[] }[];
+  clusters: {
+    cluster: number;
+    size: number;
+    share: number;
+    description: string;
+    features: { feature: string; mean: number; populationMean: number; standardisedDifference: number }[];
+  }[];
   notes: string[];
 }
 
@@ -69,7 +75,11 @@ export interface StoredPropensityModel {
   heldOutAuc: number;
   trainAuc: number;
   tierCounts: Record<'top' | 'middle' | 'bottom', number>;
-  calibration: { bins: { bin: number; count: number; meanPredicted: number; observedRate: number }[]; brierScore: number; expectedCalibrationError: number };
+  calibration: {
+    bins: { bin: number; count: number; meanPredicted: number; observedRate: number }[];
+    brierScore: number;
+    expectedCalibrationError: number;
+  };
   weights: { feature: string; standardised: number; oddsRatioPerStd: number }[];
   notes: string[];
 }
@@ -149,9 +159,19 @@ export interface LiftResponse {
     confidenceLevel: number;
     configuredControlShare: number;
     window: { start: string; end: string };
-    sampleRatioMismatch: { observed: Record<string, number>; expected: Record<string, number>; pValue: number; threshold: number; detected: boolean } | null;
+    sampleRatioMismatch: {
+      observed: Record<string, number>;
+      expected: Record<string, number>;
+      pValue: number;
+      threshold: number;
+      detected: boolean;
+    } | null;
     arms: { control: ArmReport; treatment: ArmReport };
-    conversion: { absoluteLift: (Interval & { estimate: number }) | null; relativeLift: (Interval & { estimate: number }) | null; test: { pValue: number } | null };
+    conversion: {
+      absoluteLift: (Interval & { estimate: number }) | null;
+      relativeLift: (Interval & { estimate: number }) | null;
+      test: { pValue: number } | null;
+    };
     power: { power: number; minimumDetectableEffect: { absolute: number | null; relative: number | null } } | null;
     notes: { path: string; message: string }[];
   } | null;

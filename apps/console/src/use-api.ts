@@ -24,7 +24,8 @@ export function useApi<T>(path: string | null, options: { pollMs?: number; poll?
     let live = true;
     api<T>('GET', path).then(
       (body) => live && (setData(body), setError(undefined), setErrorStatus(undefined)),
-      (failure: unknown) => live && (setError(describeError(failure)), setErrorStatus(failure instanceof ApiError ? failure.status : undefined)),
+      (failure: unknown) =>
+        live && (setError(describeError(failure)), setErrorStatus(failure instanceof ApiError ? failure.status : undefined)),
     );
     return () => {
       live = false;

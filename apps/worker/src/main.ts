@@ -14,7 +14,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message =
+    error instanceof ConfigException ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`audiencekit-worker failed to start: ${message}\n`);
   process.exit(1);
 });

@@ -19,7 +19,13 @@ export const fakeListConnector = defineConnector({
   upsert: async (ctx, members) => {
     const response = await axios.post(
       `${ctx.baseUrl}/lists/members`,
-      { members: members.map((member) => ({ profileId: member.profileId, email: member.identifiers.email, deliveryKey: member.deliveryKey })) },
+      {
+        members: members.map((member) => ({
+          profileId: member.profileId,
+          email: member.identifiers.email,
+          deliveryKey: member.deliveryKey,
+        })),
+      },
       { headers: { 'idempotency-key': ctx.idempotencyKey }, signal: ctx.signal, validateStatus: () => true },
     );
     if (response.status >= 500 || response.status === 429) throw new RetryableError(`HTTP ${response.status}`);

@@ -50,7 +50,13 @@ export async function startFaultyVendor(mix: FaultMix): Promise<FaultyVendor> {
         const members = (request.body as { members: VendorCall['members'] }).members;
         const draw = random();
         const outcome: FaultOutcome =
-          draw < mix.throttled ? '429' : draw < mix.throttled + mix.serverErrors ? '5xx' : draw < mix.throttled + mix.serverErrors + mix.hangs ? 'timeout' : 'ok';
+          draw < mix.throttled
+            ? '429'
+            : draw < mix.throttled + mix.serverErrors
+              ? '5xx'
+              : draw < mix.throttled + mix.serverErrors + mix.hangs
+                ? 'timeout'
+                : 'ok';
         calls.push({ outcome, idempotencyKey: String(request.headers['idempotency-key']), members });
         if (outcome === '429') return { status: 429, headers: { 'retry-after': mix.retryAfterSeconds }, body: { error: 'rate limited' } };
         if (outcome === '5xx') return { status: 503, body: { error: 'unavailable' } };
@@ -68,7 +74,9 @@ export async function startFaultyVendor(mix: FaultMix): Promise<FaultyVendor> {
     calls,
     applied: () => {
       const seen = new Set<string>();
-      return calls.filter((call) => call.outcome === 'ok' && !seen.has(call.idempotencyKey) && seen.add(call.idempotencyKey)).flatMap((call) => call.members);
+      return calls
+        .filter((call) => call.outcome === 'ok' && !seen.has(call.idempotencyKey) && seen.add(call.idempotencyKey))
+        .flatMap((call) => call.members);
     },
     counts: () => {
       const counts = { requests: calls.length, ok: 0, '429': 0, '5xx': 0, timeout: 0 };
@@ -80,7 +88,11 @@ export async function startFaultyVendor(mix: FaultMix): Promise<FaultyVendor> {
 }
 
 /** The connector for it: 429 → retryable with the vendor's Retry-After, 5xx → retryable. */
-export function faultyListConnector(limits: { maxBatchSize: number; maxRequestsPerSecond?: number; maxConcurrency?: number }): AnyConnectorDefinition {
+export function faultyListConnector(limits: {
+  maxBatchSize: number;
+  maxRequestsPerSecond?: number;
+  maxConcurrency?: number;
+}): AnyConnectorDefinition {
   return defineConnector({
     slug: 'faulty-list',
     displayName: 'Faulty list (soak)',

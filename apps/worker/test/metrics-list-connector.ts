@@ -18,18 +18,27 @@ export const metricsListConnector = defineConnector({
   limits: { maxBatchSize: 50, maxRequestsPerSecond: 100 },
   testConnection: async () => undefined,
   upsert: async (ctx, members) => {
-    await post(`${ctx.baseUrl}/lists/members`, members.map((member) => ({ profileId: member.profileId, email: member.identifiers.email })), ctx.signal);
+    await post(
+      `${ctx.baseUrl}/lists/members`,
+      members.map((member) => ({ profileId: member.profileId, email: member.identifiers.email })),
+      ctx.signal,
+    );
     return allDelivered(members);
   },
   remove: async (ctx, members) => {
-    await post(`${ctx.baseUrl}/lists/members/remove`, members.map((member) => ({ profileId: member.profileId, email: member.identifiers.email })), ctx.signal);
+    await post(
+      `${ctx.baseUrl}/lists/members/remove`,
+      members.map((member) => ({ profileId: member.profileId, email: member.identifiers.email })),
+      ctx.signal,
+    );
     return allDelivered(members);
   },
 });
 
 async function post(url: string, members: unknown[], signal: AbortSignal): Promise<void> {
   const response = await axios.post(url, { members }, { signal, validateStatus: () => true });
-  if (response.status >= 400) throw connectorErrorFromHttp(response.status, response.headers as Record<string, string>, `HTTP ${response.status}`);
+  if (response.status >= 400)
+    throw connectorErrorFromHttp(response.status, response.headers as Record<string, string>, `HTTP ${response.status}`);
 }
 
 export const connectors = [metricsListConnector];

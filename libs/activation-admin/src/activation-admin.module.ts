@@ -9,7 +9,15 @@ import { GlobalHoldoutService } from './holdout/global-holdout.service';
 import { LiftDataRepository } from './lift/lift-data.repository';
 import { LiftReportService } from './lift/lift-report.service';
 
-const SERVICES = [ConnectorCatalog, DestinationSecrets, DestinationsService, ActivationsService, GlobalHoldoutService, LiftDataRepository, LiftReportService];
+const SERVICES = [
+  ConnectorCatalog,
+  DestinationSecrets,
+  DestinationsService,
+  ActivationsService,
+  GlobalHoldoutService,
+  LiftDataRepository,
+  LiftReportService,
+];
 
 export interface ActivationAdminOptions {
   /** The registered connectors (the app passes its registry's `loadConnectors`). */

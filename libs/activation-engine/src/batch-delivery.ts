@@ -59,37 +59,87 @@ export class BatchDelivery {
     const manager = this.dataSource.manager;
     for (const row of await runs.inFlightBatches(manager, setup.run.id)) {
       const action = row.action as BatchAction;
-      const candidates = action === 'remove' ? await readHeldIdentifiers(manager, setup.activation.id, row.profile_ids) : await readProfiles(manager, setup.scope, row.profile_ids);
-      const classified = candidates.map((candidate) => (action === 'remove' ? classifyRemove(candidate, setup.rules) : classifyAdd(candidate, setup.rules)));
+      const candidates =
+        action === 'remove'
+          ? await readHeldIdentifiers(manager, setup.activation.id, row.profile_ids)
+          : await readProfiles(manager, setup.scope, row.profile_ids);
+      const classified = candidates.map((candidate) =>
+        action === 'remove' ? classifyRemove(candidate, setup.rules) : classifyAdd(candidate, setup.rules),
+      );
       const members = eligibleMembers(classified);
       if (members.length === 0) {
         await runs.dropInFlightBatch(manager, setup.run.id, row.seq);
         continue;
       }
       await runs.addCounts(manager, setup.run.id, { replayedBatches: 1 });
-      await this.callAndAck(execution, { seq: row.seq, key: row.idempotency_key, action, members, recorded: true, last: row.idempotency_key.endsWith(':last'), total: execution.replaceTotal }, 1);
+      await this.callAndAck(
+        execution,
+        {
+          seq: row.seq,
+          key: row.idempotency_key,
+          action,
+          members,
+          recorded: true,
+          last: row.idempotency_key.endsWith(':last'),
+          total: execution.replaceTotal,
+        },
+        1,
+      );
       if (execution.aborted) throw execution.aborted;
     }
   }
 
-  private async deliverNew(execution: Execution, action: BatchAction, members: EligibleMember[], memberAttempt: number, last = false): Promise<void> {
+  private async deliverNew(
+    execution: Execution,
+    action: BatchAction,
+    members: EligibleMember[],
+    memberAttempt: number,
+    last = false,
+  ): Promise<void> {
     if (members.length === 0) return;
     const seq = execution.nextSeq++;
-    await this.callAndAck(execution, { seq, key: `${execution.setup.run.id}:${seq}${last ? ':last' : ''}`, action, members, recorded: false, last, total: execution.replaceTotal }, memberAttempt);
+    await this.callAndAck(
+      execution,
+      {
+        seq,
+        key: `${execution.setup.run.id}:${seq}${last ? ':last' : ''}`,
+        action,
+        members,
+        recorded: false,
+        last,
+        total: execution.replaceTotal,
+      },
+      memberAttempt,
+    );
   }
 
   private async callAndAck(execution: Execution, batch: Batch, memberAttempt: number): Promise<void> {
     const { setup } = execution;
     const result = await this.call(execution, batch);
     if (result.kind === 'failed') return this.failBatch(execution, batch, result.reason, result.attempts);
-    const outcomes = readOutcomes(result.value, batch.members.map((member) => member.profileId));
-    if (!outcomes) return this.failBatch(execution, batch, `malformed plugin result (expected an array of outcomes, got ${typeof result.value})`, result.attempts);
+    const outcomes = readOutcomes(
+      result.value,
+      batch.members.map((member) => member.profileId),
+    );
+    if (!outcomes)
+      return this.failBatch(
+        execution,
+        batch,
+        `malformed plugin result (expected an array of outcomes, got ${typeof result.value})`,
+        result.attempts,
+      );
     await this.ackBatch(execution, batch, outcomes, result);
     if (outcomes.retry.size === 0) return;
     const retry = batch.members.filter((member) => outcomes.retry.has(member.profileId));
     const reason = [...outcomes.retry.values()][0]?.reason ?? 'retryable';
     if (memberAttempt >= this.options.maxMemberAttempts) {
-      return this.failMembers(setup.run.id, retry, setup.runtime.redact(`out of retries after ${memberAttempt} attempt(s): ${reason}`), setup, batch.action);
+      return this.failMembers(
+        setup.run.id,
+        retry,
+        setup.runtime.redact(`out of retries after ${memberAttempt} attempt(s): ${reason}`),
+        setup,
+        batch.action,
+      );
     }
     const hinted = Math.max(0, ...[...outcomes.retry.values()].map((value) => value.retryAfterMs ?? 0));
     let backoff = new ExponentialBackoff({ initialDelay: this.options.initialBackoffMs, maxDelay: this.options.maxBackoffMs }).next();
@@ -107,10 +157,21 @@ export class BatchDelivery {
       assertNoHeldOutMember(batch.members, setup.armOf);
       if (!batch.recorded) {
         // Inside the call's rate-limit slot, right before the plugin is called.
-        await runs.recordBatch(this.dataSource.manager, setup.run.id, { seq: batch.seq, action: batch.action, profileIds: batch.members.map((member) => member.profileId), key: batch.key });
+        await runs.recordBatch(this.dataSource.manager, setup.run.id, {
+          seq: batch.seq,
+          action: batch.action,
+          profileIds: batch.members.map((member) => member.profileId),
+          key: batch.key,
+        });
         batch.recorded = true;
       }
-      const ctx = connectorContext(setup.runtime, { settings: setup.settings, secrets: setup.secrets, audienceId: setup.activation.externalAudienceId, idempotencyKey: batch.key, signal });
+      const ctx = connectorContext(setup.runtime, {
+        settings: setup.settings,
+        secrets: setup.secrets,
+        audienceId: setup.activation.externalAudienceId,
+        idempotencyKey: batch.key,
+        signal,
+      });
       return this.observed(setup, () => invoke(setup, ctx, batch));
     }).catch((error: unknown) => {
       if (error instanceof SyncException) execution.aborted ??= error;
@@ -140,7 +201,8 @@ export class BatchDelivery {
     const rejected = batch.members.filter((member) => outcomes.rejected.has(member.profileId));
     await this.dataSource.transaction(async (tx) => {
       // Delivered adds the destination already held are membership refreshes (`refreshed`, not `added`).
-      const refreshed = batch.action === 'add' && setup.scope.refreshAfterDays !== null ? await runs.countHeld(tx, activationId, profileIds(delivered)) : 0;
+      const refreshed =
+        batch.action === 'add' && setup.scope.refreshAfterDays !== null ? await runs.countHeld(tx, activationId, profileIds(delivered)) : 0;
       await setMemberState(tx, setup, delivered, STATE_OF_DELIVERED[batch.action]);
       if (batch.action !== 'remove') {
         await setMemberState(tx, setup, rejected, 'rejected');
@@ -153,15 +215,34 @@ export class BatchDelivery {
         runId,
         rejected.map((member) => {
           const outcome = outcomes.rejected.get(member.profileId);
-          return { profileId: member.profileId, kind: 'rejected', reason: setup.runtime.redact(outcome?.reason ?? 'rejected'), code: outcome?.code ?? null };
+          return {
+            profileId: member.profileId,
+            kind: 'rejected',
+            reason: setup.runtime.redact(outcome?.reason ?? 'rejected'),
+            code: outcome?.code ?? null,
+          };
         }),
       );
       await recordSuppressions(tx, setup, rejected, outcomes);
       await runs.ackBatch(tx, runId, batch.seq, result.attempts);
-      const deliveredCounts: runs.Counts = refreshed > 0 ? { added: delivered.length - refreshed, refreshed } : { [DELIVERED_COUNT[batch.action]]: delivered.length };
-      await runs.addCounts(tx, runId, { ...deliveredCounts, rejected: rejected.length, requests: result.attempts, retried: result.attempts - 1 });
+      const deliveredCounts: runs.Counts =
+        refreshed > 0 ? { added: delivered.length - refreshed, refreshed } : { [DELIVERED_COUNT[batch.action]]: delivered.length };
+      await runs.addCounts(tx, runId, {
+        ...deliveredCounts,
+        rejected: rejected.length,
+        requests: result.attempts,
+        retried: result.attempts - 1,
+      });
       if (outcomes.problems.length) {
-        await runs.appendErrors(tx, runId, [{ kind: 'malformed_outcomes', seq: batch.seq, count: outcomes.problems.length, samples: outcomes.problems.slice(0, 5), at: new Date().toISOString() }]);
+        await runs.appendErrors(tx, runId, [
+          {
+            kind: 'malformed_outcomes',
+            seq: batch.seq,
+            count: outcomes.problems.length,
+            samples: outcomes.problems.slice(0, 5),
+            at: new Date().toISOString(),
+          },
+        ]);
       }
     });
     this.metrics?.recordSyncMembers(metricLabels(setup), batch.action, { delivered: delivered.length, rejected: rejected.length });
@@ -173,16 +254,28 @@ export class BatchDelivery {
     await this.dataSource.transaction(async (tx) => {
       await runs.failBatch(tx, runId, batch.seq, attempts, reason);
       await runs.addCounts(tx, runId, { requests: attempts, retried: Math.max(0, attempts - 1) });
-      await runs.appendErrors(tx, runId, [{ kind: 'batch_failed', seq: batch.seq, action: batch.action, members: batch.members.length, reason, at: new Date().toISOString() }]);
+      await runs.appendErrors(tx, runId, [
+        { kind: 'batch_failed', seq: batch.seq, action: batch.action, members: batch.members.length, reason, at: new Date().toISOString() },
+      ]);
     });
     this.metrics?.recordSyncError(metricLabels(execution.setup), 'batch_failed');
     await this.failMembers(runId, batch.members, reason, execution.setup, batch.action);
   }
 
   /** Members given up on in this run: recorded with the reason, retried by the next run. */
-  private async failMembers(runId: string, members: EligibleMember[], reason: string, setup: SyncSetup, action: BatchAction): Promise<void> {
+  private async failMembers(
+    runId: string,
+    members: EligibleMember[],
+    reason: string,
+    setup: SyncSetup,
+    action: BatchAction,
+  ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await runs.recordRejections(tx, runId, members.map((member) => ({ profileId: member.profileId, kind: 'failed', reason, code: null })));
+      await runs.recordRejections(
+        tx,
+        runId,
+        members.map((member) => ({ profileId: member.profileId, kind: 'failed', reason, code: null })),
+      );
       await runs.touchMembers(tx, setup.activation.id, runId, profileIds(members));
       await runs.addCounts(tx, runId, { failed: members.length });
     });
@@ -195,16 +288,26 @@ function invoke(setup: SyncSetup, ctx: ConnectorContext<unknown, unknown>, batch
   // Which methods exist was checked when the run was set up (sync-setup.ts phasesOf).
   if (batch.action === 'add' && connector.upsert) return connector.upsert(ctx, batch.members);
   if (batch.action === 'remove' && connector.remove) return connector.remove(ctx, batch.members);
-  if (batch.action === 'send' && connector.send) return connector.send(ctx, { members: batch.members, message: (setup.activation.message ?? {}) as MessageTemplate });
+  if (batch.action === 'send' && connector.send)
+    return connector.send(ctx, { members: batch.members, message: (setup.activation.message ?? {}) as MessageTemplate });
   if (batch.action === 'replace' && connector.replace) {
-    return connector.replace(ctx, { members: batch.members, sequence: batch.seq, last: batch.last === true, estimatedTotal: batch.total ?? batch.members.length, replaceKey: setup.run.id });
+    return connector.replace(ctx, {
+      members: batch.members,
+      sequence: batch.seq,
+      last: batch.last === true,
+      estimatedTotal: batch.total ?? batch.members.length,
+      replaceKey: setup.run.id,
+    });
   }
   throw new SyncException('unsupported_mode', `connector "${connector.slug}" cannot ${batch.action}`);
 }
 
 /** A delivered remove forgets the identifiers: the vendor no longer holds them, and an erased person's must not outlive the removal (issue #16). */
 function setMemberState(tx: EntityManager, setup: SyncSetup, members: EligibleMember[], state: string): Promise<void> {
-  const rows = members.map((member) => ({ profileId: member.profileId, identifiers: state === 'removed' ? null : JSON.stringify(deliveredIdentifiers(member)) }));
+  const rows = members.map((member) => ({
+    profileId: member.profileId,
+    identifiers: state === 'removed' ? null : JSON.stringify(deliveredIdentifiers(member)),
+  }));
   return runs.setMemberState(tx, setup.activation.id, setup.run.id, state, rows);
 }
 

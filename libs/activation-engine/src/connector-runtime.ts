@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { AllowedHosts, AnyConnectorDefinition, ConnectorContext, ConnectorLogger, createGuardedHttp, GuardedHttp, outboundAllowedHosts } from '@audiencekit/connector-sdk';
+import {
+  AllowedHosts,
+  AnyConnectorDefinition,
+  ConnectorContext,
+  ConnectorLogger,
+  createGuardedHttp,
+  GuardedHttp,
+  outboundAllowedHosts,
+} from '@audiencekit/connector-sdk';
 import type { DestinationEntity } from '@audiencekit/persistence';
 import { SecretBox } from '@audiencekit/server-core';
 import { errorMessage } from '@audiencekit/util';
@@ -37,7 +45,12 @@ export interface ConnectorRuntime {
   redact: (text: string) => string;
 }
 
-export function connectorRuntime(connector: Pick<AnyConnectorDefinition, 'slug'>, destinationId: string, secrets: unknown, config: ConnectorRuntimeConfig): ConnectorRuntime {
+export function connectorRuntime(
+  connector: Pick<AnyConnectorDefinition, 'slug'>,
+  destinationId: string,
+  secrets: unknown,
+  config: ConnectorRuntimeConfig,
+): ConnectorRuntime {
   const baseUrl = baseUrlOf(config, connector.slug);
   const values = secretValues(secrets);
   return {
@@ -69,11 +82,17 @@ export function connectorContext(
  * A destination's stored secrets as an object ({} when it has none).
  * @throws SyncException `bad_secrets` when there is no key ring or the ciphertext does not open.
  */
-export function openSecrets(destination: Pick<DestinationEntity, 'secretsCiphertext' | 'secretsKeyId'>, secretsKeys: string | undefined): Record<string, unknown> {
+export function openSecrets(
+  destination: Pick<DestinationEntity, 'secretsCiphertext' | 'secretsKeyId'>,
+  secretsKeys: string | undefined,
+): Record<string, unknown> {
   if (!destination.secretsCiphertext || !destination.secretsKeyId) return {};
-  if (!secretsKeys) throw new SyncException('bad_secrets', 'AK_SECRETS_KEYS is not set: this worker cannot decrypt the destination secrets');
+  if (!secretsKeys)
+    throw new SyncException('bad_secrets', 'AK_SECRETS_KEYS is not set: this worker cannot decrypt the destination secrets');
   try {
-    return JSON.parse(new SecretBox(secretsKeys).open({ keyId: destination.secretsKeyId, ciphertext: destination.secretsCiphertext })) as Record<string, unknown>;
+    return JSON.parse(
+      new SecretBox(secretsKeys).open({ keyId: destination.secretsKeyId, ciphertext: destination.secretsCiphertext }),
+    ) as Record<string, unknown>;
   } catch (error) {
     throw new SyncException('bad_secrets', `the destination secrets cannot be opened: ${errorMessage(error)}`);
   }
@@ -131,6 +150,10 @@ export function redactDeep(value: unknown, secrets: readonly string[]): unknown 
 /** Plugins log through this: secret values of the destination never reach the log. */
 function redactingLogger(slug: string, destinationId: string, secrets: readonly string[]): ConnectorLogger {
   const logger = new Logger(`connector:${slug}`);
-  const line = (message: string, fields?: Record<string, unknown>) => ({ msg: redactText(message, secrets), destinationId, ...(fields ? { fields: redactDeep(fields, secrets) } : {}) });
+  const line = (message: string, fields?: Record<string, unknown>) => ({
+    msg: redactText(message, secrets),
+    destinationId,
+    ...(fields ? { fields: redactDeep(fields, secrets) } : {}),
+  });
   return { info: (message, fields) => logger.log(line(message, fields)), warn: (message, fields) => logger.warn(line(message, fields)) };
 }

@@ -5,7 +5,17 @@ export * from './sync.exception';
 export * from './activation.exception';
 export * from './sync-requests.service';
 export type { SyncOutcome } from './sync-execution';
-export { connectorContext, connectorRuntime, openSecrets, allowedHostsOf, baseUrlOf, secretValues, redactText, redactDeep, REDACT_MIN_CHARS } from './connector-runtime';
+export {
+  connectorContext,
+  connectorRuntime,
+  openSecrets,
+  allowedHostsOf,
+  baseUrlOf,
+  secretValues,
+  redactText,
+  redactDeep,
+  REDACT_MIN_CHARS,
+} from './connector-runtime';
 export type { ConnectorRuntime, ConnectorRuntimeConfig } from './connector-runtime';
 export * from './sync-queues';
 export * from './sync-run.view';

@@ -42,12 +42,18 @@ export class SyncRequestsService {
   async requestSync(activationId: string, request: SyncRequest): Promise<SyncRunView> {
     if (request.confirm) return this.confirm(request.confirm, request.requestedBy, activationId);
     const base = { requestedBy: request.requestedBy, trigger: 'api' };
-    if (request.dryRun || !(await this.isSendMode(activationId))) return this.sync.requestSync(activationId, { ...base, dryRun: request.dryRun, fullResync: request.fullResync });
+    if (request.dryRun || !(await this.isSendMode(activationId)))
+      return this.sync.requestSync(activationId, { ...base, dryRun: request.dryRun, fullResync: request.fullResync });
     const plan = await this.sync.dryRun(activationId, { sampleSize: 0, requestedBy: request.requestedBy });
     const decision = await this.guard.decide(activationId, Number(plan.plan?.['adds'] ?? 0));
     if (!decision.hold) return this.sync.requestSync(activationId, { ...base, guard: decision });
     const held = await this.sync.requestSync(activationId, { ...base, guard: decision, awaitConfirmation: true });
-    await this.guard.audit('mass_send_guard.held', request.requestedBy, held.id, { activationId, planRunId: plan.id, trigger: 'api', ...decision });
+    await this.guard.audit('mass_send_guard.held', request.requestedBy, held.id, {
+      activationId,
+      planRunId: plan.id,
+      trigger: 'api',
+      ...decision,
+    });
     throw confirmationRequired(held, decision);
   }
 
@@ -63,10 +69,15 @@ export class SyncRequestsService {
   async confirm(runId: string, confirmedBy: string | null, activationId?: string): Promise<SyncRunView> {
     const held = await this.sync.getRun(runId);
     if (activationId && held.activationId !== activationId) {
-      throw new ActivationException('sync_run_not_found', `no sync run ${runId} for activation ${activationId}`, [{ path: 'confirm', message: 'is not a run of this activation' }]);
+      throw new ActivationException('sync_run_not_found', `no sync run ${runId} for activation ${activationId}`, [
+        { path: 'confirm', message: 'is not a run of this activation' },
+      ]);
     }
     const released = await this.sync.confirmRun(runId, confirmedBy);
-    if (!released) throw new ActivationException('not_awaiting_confirmation', `sync run ${runId} is ${held.status}, not awaiting confirmation`, [{ path: 'confirm', message: `run is ${held.status}` }]);
+    if (!released)
+      throw new ActivationException('not_awaiting_confirmation', `sync run ${runId} is ${held.status}, not awaiting confirmation`, [
+        { path: 'confirm', message: `run is ${held.status}` },
+      ]);
     const guard = (held.plan?.['guard'] ?? {}) as Partial<MassSendDecision>;
     await this.guard.audit('mass_send_guard.confirmed', confirmedBy, runId, {
       activationId: held.activationId,
@@ -92,6 +103,13 @@ function confirmationRequired(run: SyncRunView, decision: MassSendDecision): Act
     'confirmation_required',
     `${decision.reasons.join('; ')}: a marketer or admin must confirm (POST /sync-runs/${run.id}/confirm, or POST /activations/${run.activationId}/sync with { "confirm": "${run.id}" })`,
     [{ path: 'confirm', message: `send run ${run.id} of ${decision.count} messages awaits confirmation` }],
-    { confirmationToken: run.id, run, count: decision.count, threshold: decision.threshold, growthPct: decision.growthPct, lastRunSent: decision.lastRunSent },
+    {
+      confirmationToken: run.id,
+      run,
+      count: decision.count,
+      threshold: decision.threshold,
+      growthPct: decision.growthPct,
+      lastRunSent: decision.lastRunSent,
+    },
   );
 }

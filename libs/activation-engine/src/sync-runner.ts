@@ -105,7 +105,9 @@ export class SyncRunner {
       return { status: 'succeeded', counts };
     } catch (error) {
       if (!(error instanceof SyncException)) throw error;
-      await this.finish(run.id, 'failed', started, { errors: [{ kind: error.code, message: error.message, at: new Date().toISOString() }] });
+      await this.finish(run.id, 'failed', started, {
+        errors: [{ kind: error.code, message: error.message, at: new Date().toISOString() }],
+      });
       return { status: 'failed', reason: error.message };
     }
   }
@@ -118,8 +120,20 @@ export class SyncRunner {
     try {
       const setup = await loadSyncSetup(manager, run, this.connectors, this.config);
       const gate = this.gates.get(setup.destination.id, setup.limits, this.options.breakerThreshold, this.options.breakerHalfOpenMs);
-      execution = { setup, gate, progress: progressOf(run, setup), nextSeq: await runs.nextSeq(manager, run.id), written: 0, analyzeAt: runs.STATISTICS_REFRESH_ROWS };
-      if (setup.notes.length) await runs.appendErrors(manager, run.id, setup.notes.map((message) => ({ kind: 'note', message })));
+      execution = {
+        setup,
+        gate,
+        progress: progressOf(run, setup),
+        nextSeq: await runs.nextSeq(manager, run.id),
+        written: 0,
+        analyzeAt: runs.STATISTICS_REFRESH_ROWS,
+      };
+      if (setup.notes.length)
+        await runs.appendErrors(
+          manager,
+          run.id,
+          setup.notes.map((message) => ({ kind: 'note', message })),
+        );
       await this.ensureAudience(execution);
       if (setup.fullResync) execution.replaceTotal = await runs.segmentSize(manager, setup.activation.segmentId);
       await this.delivery.replayInFlight(execution);
@@ -139,7 +153,8 @@ export class SyncRunner {
       if (execution) this.metrics?.recordSyncError(metricLabels(execution.setup), error.code);
       await runs.appendErrors(manager, run.id, [{ kind: error.code, message, at: new Date().toISOString() }]);
       await this.finish(run.id, 'failed', started, {});
-      if (error.code === 'holdout_violation') this.logger.error({ runId: run.id, message: error.message }, 'HOLDOUT VIOLATION: batch refused');
+      if (error.code === 'holdout_violation')
+        this.logger.error({ runId: run.id, message: error.message }, 'HOLDOUT VIOLATION: batch refused');
       return { status: 'failed', reason: message, counts: await runs.countsOf(manager, run.id) };
     }
   }
@@ -158,10 +173,16 @@ export class SyncRunner {
         // Resumed mid-page: its counts were tallied before the crash; re-read only what is left of it.
         classified = await this.planner.rereadPage(setup, phase, page);
       } else {
-        classified = await unwrap(prefetched ?? this.planner.readPage(setup, phase, execution.progress.cursor, this.planner.pageSize(setup, pageIndex)));
+        classified = await unwrap(
+          prefetched ?? this.planner.readPage(setup, phase, execution.progress.cursor, this.planner.pageSize(setup, pageIndex)),
+        );
         prefetched = undefined;
         if (classified.length === 0) break;
-        page = { from: execution.progress.cursor, to: classified[classified.length - 1].profileId, counts: this.planner.tally(phase, classified.length, classified) };
+        page = {
+          from: execution.progress.cursor,
+          to: classified[classified.length - 1].profileId,
+          counts: this.planner.tally(phase, classified.length, classified),
+        };
         const recorded = { ...execution.progress, page };
         await runs.saveProgress(this.dataSource.manager, runId, recorded);
         execution.progress = recorded;
@@ -171,13 +192,19 @@ export class SyncRunner {
       const members = eligibleMembers(classified);
       // A replace marks its final batch: the one after which no page has an eligible member.
       const last = phase === 'replace' ? await isLastPage(prefetched) : false;
-      await this.delivery.deliverAll(execution, phase === 'replace' ? 'replace' : phase === 'adds' ? setup.addAction : 'remove', members, last);
+      await this.delivery.deliverAll(
+        execution,
+        phase === 'replace' ? 'replace' : phase === 'adds' ? setup.addAction : 'remove',
+        members,
+        last,
+      );
       const done: Progress = { phase, cursor: page.to, page: null };
       const range = { from: page.from, to: page.to };
       const pageCounts = page.counts;
       await this.dataSource.transaction(async (tx) => {
         // Held-out members are exposed with the page's treated members, once their delivery is answered.
-        if (phase !== 'removes') await runs.recordHeldOutExposures(tx, setup.activation.id, runId, range, heldOutMembers(classified), members.length);
+        if (phase !== 'removes')
+          await runs.recordHeldOutExposures(tx, setup.activation.id, runId, range, heldOutMembers(classified), members.length);
         await runs.addCounts(tx, runId, pageCounts);
         await runs.saveProgress(tx, runId, done);
       });
@@ -198,10 +225,18 @@ export class SyncRunner {
     const ensure = setup.connector.ensureAudience?.bind(setup.connector);
     if (!ensure || setup.addAction !== 'add' || setup.activation.externalAudienceId) return;
     const result = await callWithPolicy(execution.gate, this.options, (signal) =>
-      ensure(connectorContext(setup.runtime, { settings: setup.settings, secrets: setup.secrets, idempotencyKey: `${setup.activation.id}:audience`, signal }), {
-        name: `audiencekit: ${setup.activation.name}`,
-        activationId: setup.activation.id,
-      }),
+      ensure(
+        connectorContext(setup.runtime, {
+          settings: setup.settings,
+          secrets: setup.secrets,
+          idempotencyKey: `${setup.activation.id}:audience`,
+          signal,
+        }),
+        {
+          name: `audiencekit: ${setup.activation.name}`,
+          activationId: setup.activation.id,
+        },
+      ),
     );
     const externalId = result.kind === 'answered' ? (result.value as { externalId?: unknown } | null)?.externalId : undefined;
     if (typeof externalId !== 'string' || externalId.length === 0) {
@@ -219,7 +254,15 @@ export class SyncRunner {
     if (!audienceSize) return;
     try {
       const result = await callWithPolicy(execution.gate, { ...this.options, maxAttempts: 1 }, (signal) =>
-        audienceSize(connectorContext(setup.runtime, { settings: setup.settings, secrets: setup.secrets, audienceId: setup.activation.externalAudienceId, idempotencyKey: `${setup.run.id}:audience-size`, signal })),
+        audienceSize(
+          connectorContext(setup.runtime, {
+            settings: setup.settings,
+            secrets: setup.secrets,
+            audienceId: setup.activation.externalAudienceId,
+            idempotencyKey: `${setup.run.id}:audience-size`,
+            signal,
+          }),
+        ),
       );
       if (result.kind === 'answered' && typeof result.value === 'number' && Number.isFinite(result.value)) {
         await runs.recordAudienceSize(this.dataSource.manager, setup.run.id, Math.round(result.value));
@@ -251,7 +294,8 @@ export class SyncRunner {
    */
   private async refreshStatistics(runId: string): Promise<void> {
     const counts = await runs.countsOf(this.dataSource.manager, runId);
-    const changed = (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0) + (counts['rejected'] ?? 0);
+    const changed =
+      (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0) + (counts['rejected'] ?? 0);
     if (changed >= runs.STATISTICS_REFRESH_ROWS) await runs.analyzeMembers(this.dataSource.manager);
   }
 
@@ -270,14 +314,21 @@ export class SyncRunner {
     return { status, counts };
   }
 
-  private finish(runId: string, status: 'succeeded' | 'partial' | 'failed', started: number, extra: { counts?: runs.Counts; plan?: Record<string, unknown>; errors?: Record<string, unknown>[] }): Promise<void> {
+  private finish(
+    runId: string,
+    status: 'succeeded' | 'partial' | 'failed',
+    started: number,
+    extra: { counts?: runs.Counts; plan?: Record<string, unknown>; errors?: Record<string, unknown>[] },
+  ): Promise<void> {
     return runs.finishRun(this.dataSource.manager, runId, status, Math.max(0, Date.now() - started), extra);
   }
 }
 
 function progressOf(run: SyncRunEntity, setup: SyncSetup): Progress {
   const stored = run.progress as Progress | null;
-  return stored && (stored.phase === 'done' || setup.phases.includes(stored.phase)) ? stored : { phase: setup.phases[0], cursor: null, page: null };
+  return stored && (stored.phase === 'done' || setup.phases.includes(stored.phase))
+    ? stored
+    : { phase: setup.phases[0], cursor: null, page: null };
 }
 
 function phaseDone(progress: Progress, phase: DiffPhase, phases: DiffPhase[]): boolean {
@@ -300,6 +351,10 @@ async function unwrap<T>(rows: Promise<T | Error>): Promise<T> {
 
 function heldOutMembers(classified: Classified[]): runs.HeldOutMember[] {
   return classified.flatMap((item): runs.HeldOutMember[] =>
-    item.verdict === 'heldOutGlobal' ? [{ profileId: item.profileId, arm: 'global_holdout' }] : item.verdict === 'heldOutActivation' ? [{ profileId: item.profileId, arm: 'control' }] : [],
+    item.verdict === 'heldOutGlobal'
+      ? [{ profileId: item.profileId, arm: 'global_holdout' }]
+      : item.verdict === 'heldOutActivation'
+        ? [{ profileId: item.profileId, arm: 'control' }]
+        : [],
   );
 }

@@ -42,7 +42,9 @@ export class SyncSchedulerService {
 
   private async enqueueAfterRefresh(segmentRunId: string | null = null): Promise<string[]> {
     const due = await dueAfterRefresh(this.dataSource.manager, segmentRunId);
-    return this.request(due.map((row) => ({ activationId: row.activation_id, trigger: 'after_refresh', triggerKey: `refresh:${row.segment_run_id}` })));
+    return this.request(
+      due.map((row) => ({ activationId: row.activation_id, trigger: 'after_refresh', triggerKey: `refresh:${row.segment_run_id}` })),
+    );
   }
 
   private async enqueueCron(now: Date): Promise<string[]> {
@@ -68,7 +70,9 @@ export class SyncSchedulerService {
         const run = await this.syncs.requestScheduled(request.activationId, request);
         if (run) enqueued.push(run.id);
       } catch (error) {
-        this.logger.warn(`could not request the ${request.trigger} sync of ${request.activationId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          `could not request the ${request.trigger} sync of ${request.activationId}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     return enqueued;

@@ -40,7 +40,12 @@ export interface SyncSetup {
 
 const DELETED_STATUSES = new Set(['deleted', 'archived']);
 
-export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, connectors: readonly AnyConnectorDefinition[], config: SyncConfig): Promise<SyncSetup> {
+export async function loadSyncSetup(
+  manager: EntityManager,
+  run: SyncRunEntity,
+  connectors: readonly AnyConnectorDefinition[],
+  config: SyncConfig,
+): Promise<SyncSetup> {
   const activation = await manager.getRepository(ActivationEntity).findOneBy({ id: run.activationId });
   if (!activation || DELETED_STATUSES.has(activation.status)) throw new SyncException('activation_deleted', 'the activation was deleted');
   const destination = await manager.getRepository(DestinationEntity).findOneBy({ id: activation.destinationId });
@@ -54,7 +59,11 @@ export async function loadSyncSetup(manager: EntityManager, run: SyncRunEntity, 
   const limits = limitsOf(connector, settings);
   const secretsPlain = openSecrets(destination, config.AK_SECRETS_KEYS);
   const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
-  const armOf = armResolver(await globalHoldout(manager), { salt: activation.holdoutSalt, share: activation.holdoutShare, hashVersion: activation.holdoutHashVersion });
+  const armOf = armResolver(await globalHoldout(manager), {
+    salt: activation.holdoutSalt,
+    share: activation.holdoutShare,
+    hashVersion: activation.holdoutHashVersion,
+  });
   const deliveryKeyOf =
     addAction === 'send'
       ? (profileId: string) => `${activation.id}:${profileId}` // one message per member and activation, ever
@@ -94,7 +103,11 @@ function phasesOf(mode: string, connector: AnyConnectorDefinition, notes: string
     return { phases: ['adds'], addAction: 'send' };
   }
   if (mode !== 'mirror' && mode !== 'add_only') throw new SyncException('unsupported_mode', `unknown activation mode "${mode}"`);
-  if (!connector.upsert) throw new SyncException('unsupported_mode', `connector "${connector.slug}" keeps no list (mode "${mode}" needs upsert); use mode "send"`);
+  if (!connector.upsert)
+    throw new SyncException(
+      'unsupported_mode',
+      `connector "${connector.slug}" keeps no list (mode "${mode}" needs upsert); use mode "send"`,
+    );
   if (mode === 'add_only') return { phases: ['adds'], addAction: 'add' };
   if (!connector.remove) {
     notes.push(`connector "${connector.slug}" cannot remove members: removes were skipped`);
@@ -109,18 +122,29 @@ export function limitsOf(connector: AnyConnectorDefinition, settings: unknown): 
   try {
     limits = connector.limitsFor?.(settings) ?? connector.limits;
   } catch (error) {
-    throw new SyncException('bad_settings', `the connector's limits for these settings failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SyncException(
+      'bad_settings',
+      `the connector's limits for these settings failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!limits || !Number.isInteger(limits.maxBatchSize) || limits.maxBatchSize < 1) {
-    throw new SyncException('bad_settings', `the connector's limits for these settings have no valid maxBatchSize (got ${limits?.maxBatchSize})`);
+    throw new SyncException(
+      'bad_settings',
+      `the connector's limits for these settings have no valid maxBatchSize (got ${limits?.maxBatchSize})`,
+    );
   }
   return limits;
 }
 
 /** A full resync replaces a mirrored list, through a connector that can replace. */
 function replacePhases(mode: string, connector: AnyConnectorDefinition): { phases: DiffPhase[]; addAction: 'add' } {
-  if (mode !== 'mirror') throw new SyncException('unsupported_mode', `a full resync replaces a mirrored list; this activation's mode is "${mode}"`);
-  if (!connector.replace) throw new SyncException('unsupported_mode', `connector "${connector.slug}" cannot replace an audience (no replace): a full resync is not possible`);
+  if (mode !== 'mirror')
+    throw new SyncException('unsupported_mode', `a full resync replaces a mirrored list; this activation's mode is "${mode}"`);
+  if (!connector.replace)
+    throw new SyncException(
+      'unsupported_mode',
+      `connector "${connector.slug}" cannot replace an audience (no replace): a full resync is not possible`,
+    );
   return { phases: ['replace'], addAction: 'add' };
 }
 
@@ -129,12 +153,18 @@ function armResolver(global: HoldoutSplit | null, activation: HoldoutSplit): (pr
   try {
     return createArmResolver({ globalHoldout: global, activation });
   } catch (error) {
-    if (error instanceof ExperimentationException && error.code === 'unknown_hash_version') throw new SyncException('unknown_hash_version', error.message);
+    if (error instanceof ExperimentationException && error.code === 'unknown_hash_version')
+      throw new SyncException('unknown_hash_version', error.message);
     throw error;
   }
 }
 
-function parseWith(schema: AnyConnectorDefinition['settings'], value: unknown, code: 'bad_settings' | 'bad_secrets', what: string): unknown {
+function parseWith(
+  schema: AnyConnectorDefinition['settings'],
+  value: unknown,
+  code: 'bad_settings' | 'bad_secrets',
+  what: string,
+): unknown {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   // Never echo secret values: name the fields only.

@@ -66,7 +66,10 @@ export class SyncService {
     const queue = syncQueueName(activation.destinationId);
     await this.queue.ensureQueue(queue);
     return this.dataSource.transaction(async (manager) => {
-      const run = await runs.insertRun(manager, activation.id, { ...options, status: options.awaitConfirmation ? AWAITING_CONFIRMATION : 'queued' });
+      const run = await runs.insertRun(manager, activation.id, {
+        ...options,
+        status: options.awaitConfirmation ? AWAITING_CONFIRMATION : 'queued',
+      });
       if (!run) return null;
       if (options.fullResync) {
         await runs.markFullResync(manager, run.id);
@@ -99,7 +102,11 @@ export class SyncService {
   /** Computes the itemised plan now (sends nothing) and stores it as a dry run. */
   async dryRun(activationId: string, options: { sampleSize?: number; requestedBy?: string | null } = {}): Promise<SyncRunView> {
     const activation = await this.findLive(activationId);
-    const run = await runs.insertRun(this.dataSource.manager, activation.id, { dryRun: true, requestedBy: options.requestedBy, status: 'running' });
+    const run = await runs.insertRun(this.dataSource.manager, activation.id, {
+      dryRun: true,
+      requestedBy: options.requestedBy,
+      status: 'running',
+    });
     if (!run) throw new ActivationException('sync_already_requested', 'the dry run could not be recorded');
     await this.runner.executeDryRun(run, options.sampleSize ?? this.options.sampleSize);
     return this.getRun(run.id);
@@ -113,7 +120,10 @@ export class SyncService {
   }
 
   /** Newest first. @throws ActivationException `activation_not_found`. */
-  async listRuns(activationId: string, page: RunPage = {}): Promise<{ items: SyncRunView[]; total: number; limit: number; offset: number }> {
+  async listRuns(
+    activationId: string,
+    page: RunPage = {},
+  ): Promise<{ items: SyncRunView[]; total: number; limit: number; offset: number }> {
     if (!isUuid(activationId) || !(await runs.activationExists(this.dataSource.manager, activationId))) {
       throw new ActivationException('activation_not_found', `no activation ${activationId}`);
     }
@@ -135,7 +145,8 @@ export class SyncService {
 
   private async findLive(activationId: string): Promise<ActivationEntity> {
     const activation = isUuid(activationId) ? await runs.findLiveActivation(this.dataSource.manager, activationId) : null;
-    if (!activation) throw new ActivationException('activation_not_found', `no activation ${activationId} (or its destination was deleted)`);
+    if (!activation)
+      throw new ActivationException('activation_not_found', `no activation ${activationId} (or its destination was deleted)`);
     return activation;
   }
 }

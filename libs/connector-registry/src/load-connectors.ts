@@ -30,7 +30,9 @@ export function loadConnectors(
   if (wanted.length === 0) return [...bySlug.values()];
   const unknown = wanted.filter((slug) => !bySlug.has(slug));
   if (unknown.length > 0) {
-    throw new ConnectorRegistryError(`AK_CONNECTORS names unknown connector(s) ${unknown.map((s) => `"${s}"`).join(', ')}; registered: ${[...bySlug.keys()].join(', ') || 'none'}`);
+    throw new ConnectorRegistryError(
+      `AK_CONNECTORS names unknown connector(s) ${unknown.map((s) => `"${s}"`).join(', ')}; registered: ${[...bySlug.keys()].join(', ') || 'none'}`,
+    );
   }
   return wanted.map((slug) => bySlug.get(slug) as AnyConnectorDefinition);
 }
@@ -39,7 +41,8 @@ function validated(registered: readonly AnyConnectorDefinition[]): Map<string, A
   const bySlug = new Map<string, AnyConnectorDefinition>();
   for (const [index, definition] of registered.entries()) {
     // An entry whose import named nothing (a renamed export) is undefined, not a definition.
-    if (!definition || typeof definition !== 'object') throw new ConnectorRegistryError(`connector #${index + 1} of the registry is ${String(definition)}, not a definition`);
+    if (!definition || typeof definition !== 'object')
+      throw new ConnectorRegistryError(`connector #${index + 1} of the registry is ${String(definition)}, not a definition`);
     const problems = definitionProblems(definition);
     const label = typeof definition?.slug === 'string' ? `"${definition.slug}"` : `#${index + 1}`;
     if (problems.length > 0) throw new ConnectorRegistryError(`connector ${label} breaks the contract: ${problems.join('; ')}`);
@@ -51,6 +54,9 @@ function validated(registered: readonly AnyConnectorDefinition[]): Map<string, A
 
 /** Unique, trimmed, lower-cased slugs, in the order given. */
 function parseSlugs(value: string | undefined): string[] {
-  const slugs = (value ?? '').split(',').map((slug) => slug.trim().toLowerCase()).filter((slug) => slug !== '');
+  const slugs = (value ?? '')
+    .split(',')
+    .map((slug) => slug.trim().toLowerCase())
+    .filter((slug) => slug !== '');
   return [...new Set(slugs)];
 }

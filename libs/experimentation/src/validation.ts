@@ -21,7 +21,11 @@ export function assertNonNegative(value: unknown, field: string): asserts value 
 }
 
 /** A probability strictly between 0 and 1 (a significance level, a power, a threshold). */
-export function assertOpenUnitInterval(value: unknown, field: string, code: 'invalid_option' | 'invalid_share' = 'invalid_option'): asserts value is number {
+export function assertOpenUnitInterval(
+  value: unknown,
+  field: string,
+  code: 'invalid_option' | 'invalid_share' = 'invalid_option',
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1) {
     throw new ExperimentationException(code, field, `must be a number with 0 < value < 1, got ${String(value)}`);
   }

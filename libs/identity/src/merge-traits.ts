@@ -36,7 +36,12 @@ export const CONSENT_TRAITS = ['unsubscribed', 'consent'] as const;
  * applyTraits({ traits: { plan: 'pro' }, timestamps: { plan: '2024-05-02T00:00:00.000Z' } }, { plan: 'free', age: 40 }, '2024-05-01T00:00:00Z')
  * // → traits { plan: 'pro', age: 40 }: plan is older than the value held, age is new
  */
-export function applyTraits(state: TraitState, incoming: Record<string, unknown>, at: Date | string, receivedAt: Date | string = at): TraitMerge {
+export function applyTraits(
+  state: TraitState,
+  incoming: Record<string, unknown>,
+  at: Date | string,
+  receivedAt: Date | string = at,
+): TraitMerge {
   const time = toIso(at);
   const timestamps: Record<string, string> = {};
   let hasConsent = false;
@@ -82,7 +87,13 @@ function consentKey(trait: string, channel?: string): string {
 }
 
 /** Sets the recorded time of each incoming consent value (see `applyTraits`). */
-function recordConsentTimes(state: TraitState, incoming: Record<string, unknown>, timestamps: Record<string, string>, eventTime: number, receivedTime: number): void {
+function recordConsentTimes(
+  state: TraitState,
+  incoming: Record<string, unknown>,
+  timestamps: Record<string, string>,
+  eventTime: number,
+  receivedTime: number,
+): void {
   const record = (key: string, optOut: boolean, fallback?: string) => {
     const held = timeOf(state.timestamps[key] ?? (fallback === undefined ? undefined : state.timestamps[fallback]));
     timestamps[key] = new Date(optOut ? Math.max(eventTime, receivedTime, held) : eventTime).toISOString();
@@ -98,9 +109,21 @@ function recordConsentTimes(state: TraitState, incoming: Record<string, unknown>
  * Merges one consent trait into `traits` / `timestamps` (changed in place); returns whether
  * anything changed. Per value, the later recorded time wins; on a tie, the opt-out.
  */
-function mergeConsent(trait: 'unsubscribed' | 'consent', offered: unknown, traits: Record<string, unknown>, timestamps: Record<string, string>, offeredTimes: Record<string, string>): boolean {
+function mergeConsent(
+  trait: 'unsubscribed' | 'consent',
+  offered: unknown,
+  traits: Record<string, unknown>,
+  timestamps: Record<string, string>,
+  offeredTimes: Record<string, string>,
+): boolean {
   if (trait === 'unsubscribed') {
-    const wins = consentWins(trait in traits, traits[trait] === true, timeOf(timestamps[trait]), offered === true, timeOf(offeredTimes[trait]));
+    const wins = consentWins(
+      trait in traits,
+      traits[trait] === true,
+      timeOf(timestamps[trait]),
+      offered === true,
+      timeOf(offeredTimes[trait]),
+    );
     if (!wins) return false;
     const changed = !(trait in traits) || !sameJson(traits[trait], offered) || timestamps[trait] !== offeredTimes[trait];
     traits[trait] = offered;

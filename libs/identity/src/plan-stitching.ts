@@ -46,7 +46,14 @@ export type Refusal =
    * `profileId`, which already has one: by attaching `identifier` (`via: 'attach'`), or by merging
    * in the profile `identifier` belongs to (`via: 'merge'`). The message was not placed.
    */
-  | { kind: 'restricted'; messageIndex: number; via: 'attach' | 'merge'; identifier: Identifier; identifierType: IdentifierType; profileId: string };
+  | {
+      kind: 'restricted';
+      messageIndex: number;
+      via: 'attach' | 'merge';
+      identifier: Identifier;
+      identifierType: IdentifierType;
+      profileId: string;
+    };
 
 export interface StitchPlan {
   /** Per message, the profile its event belongs to (after every merge of this batch); null for a refused restricted message. */
@@ -308,5 +315,10 @@ class StitchState {
 }
 
 function aliasReadings(previousId: string | null | undefined): Identifier[] {
-  return previousId ? [{ type: 'user_id', value: previousId }, { type: 'anonymous_id', value: previousId }] : [];
+  return previousId
+    ? [
+        { type: 'user_id', value: previousId },
+        { type: 'anonymous_id', value: previousId },
+      ]
+    : [];
 }

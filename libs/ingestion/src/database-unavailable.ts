@@ -24,7 +24,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = typeof candidate.code === 'string' ? candidate.code : '';
     if (code.startsWith('08') || UNAVAILABLE_CODES.has(code) || NETWORK_CODES.has(code)) return true;
     if (code === '55000' && /accepting connections/i.test(String(candidate.message))) return true;
-    if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(candidate.message as string))) return true;
+    if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(candidate.message as string)))
+      return true;
     current = candidate.driverError ?? candidate.cause;
   }
   return false;

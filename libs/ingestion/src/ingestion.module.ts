@@ -6,6 +6,10 @@ import { INGESTION_OPTIONS, IngestionOptions, IngestionService } from './ingesti
 export class IngestionModule {
   /** With options (merge caps, default phone country) instead of the defaults. */
   static register(options: IngestionOptions): DynamicModule {
-    return { module: IngestionModule, providers: [{ provide: INGESTION_OPTIONS, useValue: options }, IngestionService], exports: [IngestionService] };
+    return {
+      module: IngestionModule,
+      providers: [{ provide: INGESTION_OPTIONS, useValue: options }, IngestionService],
+      exports: [IngestionService],
+    };
   }
 }

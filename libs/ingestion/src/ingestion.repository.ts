@@ -118,7 +118,9 @@ export class IngestionRepository {
    * true)` is SET LOCAL: it ends with the transaction, and the pool's other users never see it.
    */
   async useKeyAccessPlans(): Promise<void> {
-    await this.runner.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
+    await this.runner.query(
+      `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`,
+    );
   }
 
   /**
@@ -158,9 +160,15 @@ export class IngestionRepository {
     if (ids.length === 0) return [];
     // Seen times come back as epoch milliseconds: parsing hundreds of timestamptz texts into Dates
     // (node-postgres' default) was a visible share of a batch's CPU in the API.
-    const rows: { id: string; merged_into: string | null; first_seen_ms: number | null; last_seen_ms: number | null; traits: Record<string, unknown> | null; trait_timestamps: Record<string, string> | null }[] =
-      await this.runner.query(
-        `SELECT id, merged_into,
+    const rows: {
+      id: string;
+      merged_into: string | null;
+      first_seen_ms: number | null;
+      last_seen_ms: number | null;
+      traits: Record<string, unknown> | null;
+      trait_timestamps: Record<string, string> | null;
+    }[] = await this.runner.query(
+      `SELECT id, merged_into,
                 floor(extract(epoch FROM first_seen_at) * 1000)::float8 AS first_seen_ms,
                 floor(extract(epoch FROM last_seen_at) * 1000)::float8 AS last_seen_ms,
                 CASE WHEN id = ANY($2::uuid[]) THEN traits END AS traits,
@@ -168,8 +176,8 @@ export class IngestionRepository {
            FROM profiles WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
           ORDER BY id
             FOR NO KEY UPDATE`,
-        [[...ids].sort(), [...withTraits]],
-      );
+      [[...ids].sort(), [...withTraits]],
+    );
     return rows.map((row) => ({
       id: row.id,
       mergedInto: row.merged_into,
@@ -236,8 +244,13 @@ export class IngestionRepository {
        )
        SELECT count(*)::int AS inserted FROM new_identities`,
       [
-        JSON.stringify(newProfiles.map(toProfileRow)), sorted.map((i) => i.type), sorted.map((i) => i.value), sorted.map((i) => i.profileId),
-        merges.map((m) => m.loser), merges.map((m) => m.winner), JSON.stringify(updates.map(toProfileRow)),
+        JSON.stringify(newProfiles.map(toProfileRow)),
+        sorted.map((i) => i.type),
+        sorted.map((i) => i.value),
+        sorted.map((i) => i.profileId),
+        merges.map((m) => m.loser),
+        merges.map((m) => m.winner),
+        JSON.stringify(updates.map(toProfileRow)),
       ],
     );
     return row.inserted;

@@ -2,8 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import {
-  applyTraits, DEFAULT_MERGE_CAPS, extractIdentifiers, Identifier, identifierKey, lookupIdentifiers, MergeCaps, mergeTraitStates, planStitching,
-  profilesNeedingCounts, Refusal, StitchMessage, StitchPlan, TraitState,
+  applyTraits,
+  DEFAULT_MERGE_CAPS,
+  extractIdentifiers,
+  Identifier,
+  identifierKey,
+  lookupIdentifiers,
+  MergeCaps,
+  mergeTraitStates,
+  planStitching,
+  profilesNeedingCounts,
+  Refusal,
+  StitchMessage,
+  StitchPlan,
+  TraitState,
 } from '@audiencekit/identity';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { GroupCommit } from './group-commit';
@@ -88,7 +100,13 @@ interface Attempt {
   owners: Map<string, string>;
 }
 
-const NOTHING_NEW: Attempt = { events: [], keys: [], plan: { profileOf: [], newProfiles: [], newIdentities: [], merges: [], refusals: [] }, stored: 0, owners: new Map() };
+const NOTHING_NEW: Attempt = {
+  events: [],
+  keys: [],
+  plan: { profileOf: [], newProfiles: [], newIdentities: [], merges: [], refusals: [] },
+  stored: 0,
+  owners: new Map(),
+};
 
 /**
  * Stores validated tracking events with identity stitching, in one transaction per call: profiles
@@ -140,19 +158,31 @@ export class IngestionService {
     if (refused.length === 0) return this.submit(events, source.sourceId ?? null, restricted);
     const refusedIndexes = new Set(refused.map((rejection) => rejection.index));
     const kept = events.flatMap((_event, index) => (refusedIndexes.has(index) ? [] : [index]));
-    const result = kept.length > 0 ? await this.submit(kept.map((index) => events[index]), source.sourceId ?? null, restricted) : NOTHING_STORED;
+    const result =
+      kept.length > 0
+        ? await this.submit(
+            kept.map((index) => events[index]),
+            source.sourceId ?? null,
+            restricted,
+          )
+        : NOTHING_STORED;
     return inOriginalIndexes(result, kept, events.length, refused);
   }
 
   private submit(events: readonly TrackingEvent[], sourceId: string | null, restricted: boolean): Promise<IngestResult> {
-    return this.groups.submit({
-      events,
-      keys: events.map((event) => dedupeKey(sourceId, event.messageId)),
-      lines: events.map((event) => toEventLine(event, sourceId)),
-      messages: events.map((event) => ({
-        identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }), previousId: event.previousId, restricted,
-      })),
-    }, events.length);
+    return this.groups.submit(
+      {
+        events,
+        keys: events.map((event) => dedupeKey(sourceId, event.messageId)),
+        lines: events.map((event) => toEventLine(event, sourceId)),
+        messages: events.map((event) => ({
+          identifiers: extractIdentifiers(event, { defaultPhoneCountry: this.options.defaultPhoneCountry }),
+          previousId: event.previousId,
+          restricted,
+        })),
+      },
+      events.length,
+    );
   }
 
   /** One transaction for the events of several calls, split back into one result per call. */
@@ -178,12 +208,16 @@ export class IngestionService {
       const start = offset;
       offset += submission.events.length;
       const stored = submission.events.filter((_event, local) => storedHere(start + local)).length;
-      const rejected = combined.rejected.filter((rejection) => rejection.index >= start && rejection.index < offset).map((rejection) => ({ ...rejection, index: rejection.index - start }));
+      const rejected = combined.rejected
+        .filter((rejection) => rejection.index >= start && rejection.index < offset)
+        .map((rejection) => ({ ...rejection, index: rejection.index - start }));
       return {
         stored,
         duplicates: submission.events.length - stored - rejected.length,
         profileIds: combined.profileIds.slice(start, offset),
-        refusals: combined.refusals.filter((refusal) => refusal.messageIndex >= start && refusal.messageIndex < offset).map((refusal) => ({ ...refusal, messageIndex: refusal.messageIndex - start })),
+        refusals: combined.refusals
+          .filter((refusal) => refusal.messageIndex >= start && refusal.messageIndex < offset)
+          .map((refusal) => ({ ...refusal, messageIndex: refusal.messageIndex - start })),
         rejected,
       };
     });
@@ -202,25 +236,33 @@ export class IngestionService {
     // earlier attempt, or the previous batch held some (a client retrying, a file imported again).
     let checkStored = this.expectDuplicates;
     let storedFound = 0;
-    const outcome = await this.withRetries(async () => {
-      // Reads that need no lock happen before the transaction, to keep it (and its locks) short.
-      const { stored, known, unknown } = await this.readBeforeTransaction(unique, allMessages, checkStored);
-      const freshIndexes = uniqueKeys.flatMap((key, index) => (stored.has(key) ? [] : [index]));
-      storedFound = uniqueKeys.length - freshIndexes.length;
-      if (freshIndexes.length === 0) return NOTHING_NEW;
-      const fresh = freshIndexes.map((index) => unique[index]);
-      const messages = freshIndexes.map((index) => allMessages[index]);
-      const batchLines = freshIndexes.map((index) => lines[index]);
-      const freshKeys = freshIndexes.map((index) => uniqueKeys[index]);
-      return this.dataSource.transaction((manager) => this.ingestOnce(runnerOf(manager), { events: fresh, keys: freshKeys, messages, known, unknown, lines: batchLines }));
-    }, (error) => {
-      if (isDuplicateMessageId(error)) checkStored = true;
-    });
+    const outcome = await this.withRetries(
+      async () => {
+        // Reads that need no lock happen before the transaction, to keep it (and its locks) short.
+        const { stored, known, unknown } = await this.readBeforeTransaction(unique, allMessages, checkStored);
+        const freshIndexes = uniqueKeys.flatMap((key, index) => (stored.has(key) ? [] : [index]));
+        storedFound = uniqueKeys.length - freshIndexes.length;
+        if (freshIndexes.length === 0) return NOTHING_NEW;
+        const fresh = freshIndexes.map((index) => unique[index]);
+        const messages = freshIndexes.map((index) => allMessages[index]);
+        const batchLines = freshIndexes.map((index) => lines[index]);
+        const freshKeys = freshIndexes.map((index) => uniqueKeys[index]);
+        return this.dataSource.transaction((manager) =>
+          this.ingestOnce(runnerOf(manager), { events: fresh, keys: freshKeys, messages, known, unknown, lines: batchLines }),
+        );
+      },
+      (error) => {
+        if (isDuplicateMessageId(error)) checkStored = true;
+      },
+    );
     this.expectDuplicates = storedFound > 0;
     this.cache.remember(outcome.owners);
     for (const { loser, winner } of outcome.plan.merges) this.cache.redirect(loser, winner);
     for (const refusal of outcome.plan.refusals) {
-      const msg = refusal.kind === 'restricted' ? 'message of a client source refused: it would add an identifier to a profile that has one' : 'identity stitching refused by merge cap';
+      const msg =
+        refusal.kind === 'restricted'
+          ? 'message of a client source refused: it would add an identifier to a profile that has one'
+          : 'identity stitching refused by merge cap';
       this.logger.warn({ msg, ...refusal, messageId: outcome.events[refusal.messageIndex]?.messageId });
     }
     const profileByKey = new Map(outcome.keys.map((key, index) => [key, outcome.plan.profileOf[index]]));
@@ -230,7 +272,8 @@ export class IngestionService {
     const rejected: RejectedMessage[] = [];
     const refusals: Refusal[] = [];
     for (const refusal of outcome.plan.refusals) {
-      if (refusal.kind === 'restricted') rejected.push(restrictedRejection(outcome.events[refusal.messageIndex], indexInCall(refusal.messageIndex), refusal));
+      if (refusal.kind === 'restricted')
+        rejected.push(restrictedRejection(outcome.events[refusal.messageIndex], indexInCall(refusal.messageIndex), refusal));
       else refusals.push({ ...refusal, messageIndex: indexInCall(refusal.messageIndex) });
     }
     return {
@@ -245,7 +288,14 @@ export class IngestionService {
 
   private async ingestOnce(
     runner: QueryRunner,
-    batch: { events: TrackingEvent[]; keys: string[]; messages: StitchMessage[]; known: Map<string, string>; unknown: Identifier[]; lines: EventLine[] },
+    batch: {
+      events: TrackingEvent[];
+      keys: string[];
+      messages: StitchMessage[];
+      known: Map<string, string>;
+      unknown: Identifier[];
+      lines: EventLine[];
+    },
   ): Promise<Attempt> {
     const { events, keys, messages, known, unknown, lines } = batch;
     const repository = new IngestionRepository(runner);
@@ -284,7 +334,10 @@ export class IngestionService {
     if (inserted !== plan.newIdentities.length) throw new StitchingConflict('another writer stored one of these identifiers first');
     // A refused message of a client source (no profile) is not stored.
     const placed = plan.profileOf.flatMap((profile, index) => (profile === null ? [] : [index]));
-    const stored = await repository.copyEvents(placed.map((index) => lines[index]), placed.map((index) => plan.profileOf[index] as string));
+    const stored = await repository.copyEvents(
+      placed.map((index) => lines[index]),
+      placed.map((index) => plan.profileOf[index] as string),
+    );
 
     for (const identity of plan.newIdentities) known.set(identifierKey(identity), identity.profileId);
     return { events, keys, plan, stored, owners: known };
@@ -294,7 +347,11 @@ export class IngestionService {
    * What needs no lock, read before the transaction to keep it short: the message ids already
    * stored, and the owners of the identifiers (from the cache, else the database).
    */
-  private async readBeforeTransaction(events: TrackingEvent[], messages: StitchMessage[], checkStored: boolean): Promise<{ stored: Set<string>; known: Map<string, string>; unknown: Identifier[] }> {
+  private async readBeforeTransaction(
+    events: TrackingEvent[],
+    messages: StitchMessage[],
+    checkStored: boolean,
+  ): Promise<{ stored: Set<string>; known: Map<string, string>; unknown: Identifier[] }> {
     const known = new Map<string, string>();
     const misses = lookupIdentifiers(messages).filter((identifier) => {
       const key = identifierKey(identifier);
@@ -302,7 +359,10 @@ export class IngestionService {
       if (profile !== undefined) known.set(key, profile);
       return profile === undefined;
     });
-    const read = await new IngestionRepository(this.dataSource).storedAndOwners(checkStored ? events.map((event) => event.messageId) : [], misses);
+    const read = await new IngestionRepository(this.dataSource).storedAndOwners(
+      checkStored ? events.map((event) => event.messageId) : [],
+      misses,
+    );
     for (const [key, profile] of read.owners) known.set(key, profile);
     return { stored: read.stored, known, unknown: misses.filter((identifier) => !known.has(identifierKey(identifier))) };
   }
@@ -373,7 +433,12 @@ class ProfileDraft {
   }
 
   write(): ProfileWrite {
-    return { id: this.id, ...(this.traitsChanged ? { traits: this.traits } : {}), firstSeenAt: this.firstSeenAt, lastSeenAt: this.lastSeenAt };
+    return {
+      id: this.id,
+      ...(this.traitsChanged ? { traits: this.traits } : {}),
+      firstSeenAt: this.firstSeenAt,
+      lastSeenAt: this.lastSeenAt,
+    };
   }
 
   private adopt(state: TraitState, changed: boolean): void {
@@ -393,7 +458,8 @@ class ProfileDraft {
 /** Drafts of the locked and the new profiles, with the batch's merges, seen times and traits applied. */
 function draftProfiles(locked: LockedProfile[], plan: StitchPlan, events: TrackingEvent[]): Map<string, ProfileDraft> {
   const drafts = new Map<string, ProfileDraft>();
-  for (const profile of locked) drafts.set(profile.id, new ProfileDraft(profile.id, profile.traits, profile.firstSeenAt, profile.lastSeenAt));
+  for (const profile of locked)
+    drafts.set(profile.id, new ProfileDraft(profile.id, profile.traits, profile.firstSeenAt, profile.lastSeenAt));
   for (const id of plan.newProfiles) drafts.set(id, new ProfileDraft(id, { traits: {}, timestamps: {} }, null, null, true));
   for (const { loser, winner } of plan.merges) {
     draftOf(drafts, winner).absorb(draftOf(drafts, loser));
@@ -461,7 +527,9 @@ function inOriginalIndexes(result: IngestResult, kept: number[], total: number, 
     duplicates: result.duplicates,
     profileIds,
     refusals: result.refusals.map((refusal) => ({ ...refusal, messageIndex: kept[refusal.messageIndex] })),
-    rejected: [...refusedBefore, ...result.rejected.map((rejection) => ({ ...rejection, index: kept[rejection.index] }))].sort((a, b) => a.index - b.index),
+    rejected: [...refusedBefore, ...result.rejected.map((rejection) => ({ ...rejection, index: kept[rejection.index] }))].sort(
+      (a, b) => a.index - b.index,
+    ),
   };
 }
 

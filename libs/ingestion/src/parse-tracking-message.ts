@@ -38,13 +38,15 @@ export function parseTrackingMessage(raw: unknown, type: TrackingMessageType, co
   // the limit is serialised to measure it exactly.
   if (context.checkSize && sizeBound > TRACKING_LIMITS.maxMessageBytes) {
     const bytes = Buffer.byteLength(JSON.stringify(raw), 'utf8');
-    if (bytes > TRACKING_LIMITS.maxMessageBytes) return fail([{ path: '', message: `message is ${bytes} bytes; at most ${TRACKING_LIMITS.maxMessageBytes} (32 KB) are accepted` }]);
+    if (bytes > TRACKING_LIMITS.maxMessageBytes)
+      return fail([{ path: '', message: `message is ${bytes} bytes; at most ${TRACKING_LIMITS.maxMessageBytes} (32 KB) are accepted` }]);
   }
 
   let message = quickParse(raw, type);
   if (!message) {
     const parsed = TRACKING_MESSAGE_SCHEMAS[type].safeParse(raw);
-    if (!parsed.success) return fail(parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })));
+    if (!parsed.success)
+      return fail(parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })));
     message = parsed.data as AnyTrackingMessage;
   }
   const userId = message.userId || null;
@@ -92,11 +94,19 @@ export type BatchParseResult = { ok: true; batch: ParsedBatch } | { ok: false; e
 export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'batchSentAt' | 'batchContext'>): BatchParseResult {
   const envelope = batchEnvelopeSchema.safeParse(body);
   if (!envelope.success) {
-    return { ok: false, errors: envelope.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })) };
+    return {
+      ok: false,
+      errors: envelope.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    };
   }
   const { batch, sentAt, context: batchContext } = envelope.data;
   if (batch.length > TRACKING_LIMITS.maxBatchMessages) {
-    return { ok: false, errors: [{ path: 'batch', message: `holds ${batch.length} messages; at most ${TRACKING_LIMITS.maxBatchMessages} are accepted per batch` }] };
+    return {
+      ok: false,
+      errors: [
+        { path: 'batch', message: `holds ${batch.length} messages; at most ${TRACKING_LIMITS.maxBatchMessages} are accepted per batch` },
+      ],
+    };
   }
   // The batch context is laid under every message's own, so it obeys the same rules (depth, NUL,
   // unpaired surrogates): otherwise Postgres refuses the stored context and the request fails whole.
@@ -126,8 +136,13 @@ export function parseTrackingBatch(body: unknown, context: Omit<ParseContext, 'b
 }
 
 type TypedMessage = {
-  event?: string; name?: string | null; category?: string | null; properties?: Record<string, unknown> | null;
-  traits?: Record<string, unknown> | null; groupId?: string; previousId?: string;
+  event?: string;
+  name?: string | null;
+  category?: string | null;
+  properties?: Record<string, unknown> | null;
+  traits?: Record<string, unknown> | null;
+  groupId?: string;
+  previousId?: string;
 };
 
 interface Shape {
@@ -148,20 +163,40 @@ function shapeByType(message: TypedMessage, type: TrackingMessageType, contextTr
       return { name: null, properties: traits, traits, personTraits: traits, previousId: null };
     }
     case 'track':
-      return { name: message.event ?? null, properties: message.properties ?? {}, traits: null, personTraits: contextTraits, previousId: null };
+      return {
+        name: message.event ?? null,
+        properties: message.properties ?? {},
+        traits: null,
+        personTraits: contextTraits,
+        previousId: null,
+      };
     case 'page':
     case 'screen': {
       const properties = message.properties ?? {};
       return {
         name: message.name ?? null,
         properties: message.category && !('category' in properties) ? { ...properties, category: message.category } : properties,
-        traits: null, personTraits: contextTraits, previousId: null,
+        traits: null,
+        personTraits: contextTraits,
+        previousId: null,
       };
     }
     case 'group':
-      return { name: null, properties: { groupId: message.groupId, traits: message.traits ?? {} }, traits: null, personTraits: contextTraits, previousId: null };
+      return {
+        name: null,
+        properties: { groupId: message.groupId, traits: message.traits ?? {} },
+        traits: null,
+        personTraits: contextTraits,
+        previousId: null,
+      };
     case 'alias':
-      return { name: null, properties: { previousId: message.previousId }, traits: null, personTraits: contextTraits, previousId: message.previousId ?? null };
+      return {
+        name: null,
+        properties: { previousId: message.previousId },
+        traits: null,
+        personTraits: contextTraits,
+        previousId: message.previousId ?? null,
+      };
     default:
       return assertNever(type, 'message type');
   }
@@ -173,16 +208,23 @@ function shapeByType(message: TypedMessage, type: TrackingMessageType, contextTr
  * A time later than the receipt plus `maxFutureSkewMs` is clamped to that: a message dated in 9999
  * would otherwise win every later trait update and hold `last_seen_at` forever.
  */
-function eventTime(message: { timestamp?: Date | null; originalTimestamp?: Date | null; sentAt?: Date | null }, context: ParseContext): Date {
+function eventTime(
+  message: { timestamp?: Date | null; originalTimestamp?: Date | null; sentAt?: Date | null },
+  context: ParseContext,
+): Date {
   const latest = context.receivedAt.getTime() + TRACKING_LIMITS.maxFutureSkewMs;
   const time = clientTime(message, context);
   return time.getTime() > latest ? new Date(latest) : time;
 }
 
-function clientTime(message: { timestamp?: Date | null; originalTimestamp?: Date | null; sentAt?: Date | null }, context: ParseContext): Date {
+function clientTime(
+  message: { timestamp?: Date | null; originalTimestamp?: Date | null; sentAt?: Date | null },
+  context: ParseContext,
+): Date {
   if (message.timestamp) return message.timestamp;
   const sentAt = message.sentAt ?? context.batchSentAt;
-  if (message.originalTimestamp && sentAt) return new Date(context.receivedAt.getTime() - (sentAt.getTime() - message.originalTimestamp.getTime()));
+  if (message.originalTimestamp && sentAt)
+    return new Date(context.receivedAt.getTime() - (sentAt.getTime() - message.originalTimestamp.getTime()));
   return message.originalTimestamp ?? context.receivedAt;
 }
 
@@ -247,7 +289,8 @@ function inspect(value: unknown, depth: number): string | null {
 
 function unstorable(text: string): string | null {
   if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
-  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) return 'contains an unpaired UTF-16 surrogate, which cannot be stored';
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed())
+    return 'contains an unpaired UTF-16 surrogate, which cannot be stored';
   return null;
 }
 

@@ -2,7 +2,13 @@ import { TRACKING_LIMITS } from './limits';
 import { parseIsoTimestamp, TrackingMessageInput, TrackingMessageType } from './tracking-message.schema';
 
 /** The fields of any message type, as the zod schemas output them. */
-export type AnyTrackingMessage = Partial<TrackingMessageInput<'identify'> & TrackingMessageInput<'track'> & TrackingMessageInput<'page'> & TrackingMessageInput<'group'> & TrackingMessageInput<'alias'>>;
+export type AnyTrackingMessage = Partial<
+  TrackingMessageInput<'identify'> &
+    TrackingMessageInput<'track'> &
+    TrackingMessageInput<'page'> &
+    TrackingMessageInput<'group'> &
+    TrackingMessageInput<'alias'>
+>;
 
 const MAX = TRACKING_LIMITS.maxIdLength;
 
@@ -14,13 +20,18 @@ const MAX = TRACKING_LIMITS.maxIdLength;
  */
 export function quickParse(raw: Record<string, unknown>, type: TrackingMessageType): AnyTrackingMessage | null {
   const messageId = raw['messageId'];
-  if (messageId !== undefined && (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > TRACKING_LIMITS.maxMessageIdLength)) return null;
+  if (
+    messageId !== undefined &&
+    (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > TRACKING_LIMITS.maxMessageIdLength)
+  )
+    return null;
   const userId = optionalId(raw['userId']);
   const anonymousId = optionalId(raw['anonymousId']);
   const timestamp = optionalTime(raw['timestamp']);
   const originalTimestamp = optionalTime(raw['originalTimestamp']);
   const sentAt = optionalTime(raw['sentAt']);
-  if (userId === INVALID || anonymousId === INVALID || timestamp === INVALID || originalTimestamp === INVALID || sentAt === INVALID) return null;
+  if (userId === INVALID || anonymousId === INVALID || timestamp === INVALID || originalTimestamp === INVALID || sentAt === INVALID)
+    return null;
   const context = raw['context'];
   const integrations = raw['integrations'];
   const traits = raw['traits'];
@@ -77,7 +88,8 @@ export function quickParse(raw: Record<string, unknown>, type: TrackingMessageTy
     context: context as Record<string, unknown> | null | undefined,
     integrations: integrations as Record<string, unknown> | null | undefined,
     traits: type === 'identify' || type === 'group' ? (traits as Record<string, unknown> | null | undefined) : undefined,
-    properties: type === 'track' || type === 'page' || type === 'screen' ? (properties as Record<string, unknown> | null | undefined) : undefined,
+    properties:
+      type === 'track' || type === 'page' || type === 'screen' ? (properties as Record<string, unknown> | null | undefined) : undefined,
     event,
     name,
     category,

@@ -29,15 +29,25 @@ export function consentRefusals(events: readonly TrackingEvent[]): RejectedMessa
   return refused;
 }
 
-const LABELS: Record<IdentifierType, string> = { user_id: 'a user id', email: 'an email', phone: 'a phone number', anonymous_id: 'an anonymous id' };
+const LABELS: Record<IdentifierType, string> = {
+  user_id: 'a user id',
+  email: 'an email',
+  phone: 'a phone number',
+  anonymous_id: 'an anonymous id',
+};
 
 /** The rejection of a message stitching refused because its source is a client (see `StitchMessage.restricted`). */
-export function restrictedRejection(event: TrackingEvent, index: number, refusal: Extract<Refusal, { kind: 'restricted' }>): RejectedMessage {
+export function restrictedRejection(
+  event: TrackingEvent,
+  index: number,
+  refusal: Extract<Refusal, { kind: 'restricted' }>,
+): RejectedMessage {
   const path = fieldOf(event, refusal.identifier.type, refusal.identifier.value);
   const label = LABELS[refusal.identifierType];
-  const message = refusal.via === 'attach'
-    ? `a client source may not add ${label} to a profile that already has one: send it with a server write key`
-    : `a client source may not merge the profile of this ${path} into one that already has ${label}: both would be kept; send it with a server write key`;
+  const message =
+    refusal.via === 'attach'
+      ? `a client source may not add ${label} to a profile that already has one: send it with a server write key`
+      : `a client source may not merge the profile of this ${path} into one that already has ${label}: both would be kept; send it with a server write key`;
   return { index, messageId: event.messageId, errors: [{ path, message }] };
 }
 

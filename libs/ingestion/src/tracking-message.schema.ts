@@ -30,7 +30,8 @@ export function parseIsoTimestamp(text: string): Date | null {
   const match = ISO_8601.exec(text.trim());
   if (!match) return null;
   const [, , month, day, hour, , , offset] = match;
-  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > 31 || (hour !== undefined && Number(hour) > 23)) return null;
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > 31 || (hour !== undefined && Number(hour) > 23))
+    return null;
   const normalised = text.trim().replace(' ', 'T') + (hour !== undefined && offset === undefined ? 'Z' : '');
   const time = Date.parse(normalised);
   return Number.isNaN(time) ? null : new Date(time);
@@ -42,16 +43,18 @@ function inRange(text: string, at: number, low: number, high: number): boolean {
   return value >= low && value <= high;
 }
 
-const timestamp = z
-  .string({ error: 'must be an ISO 8601 date-time string' })
-  .transform((text, context) => {
-    const parsed = parseIsoTimestamp(text);
-    if (!parsed) context.addIssue({ code: 'custom', message: `is not an ISO 8601 date-time: ${JSON.stringify(text.slice(0, 40))}` });
-    return parsed ?? new Date(0);
-  });
+const timestamp = z.string({ error: 'must be an ISO 8601 date-time string' }).transform((text, context) => {
+  const parsed = parseIsoTimestamp(text);
+  if (!parsed) context.addIssue({ code: 'custom', message: `is not an ISO 8601 date-time: ${JSON.stringify(text.slice(0, 40))}` });
+  return parsed ?? new Date(0);
+});
 
 const common = {
-  messageId: z.string().min(1).max(TRACKING_LIMITS.maxMessageIdLength, `must be at most ${TRACKING_LIMITS.maxMessageIdLength} characters`).optional(),
+  messageId: z
+    .string()
+    .min(1)
+    .max(TRACKING_LIMITS.maxMessageIdLength, `must be at most ${TRACKING_LIMITS.maxMessageIdLength} characters`)
+    .optional(),
   userId: trackingId.nullish(),
   anonymousId: trackingId.nullish(),
   timestamp: timestamp.nullish(),
@@ -61,7 +64,10 @@ const common = {
   integrations: optionalObject,
 };
 
-const eventName = z.string().min(1, 'must not be empty').max(TRACKING_LIMITS.maxIdLength, `must be at most ${TRACKING_LIMITS.maxIdLength} characters`);
+const eventName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(TRACKING_LIMITS.maxIdLength, `must be at most ${TRACKING_LIMITS.maxIdLength} characters`);
 const pageName = z.string().max(TRACKING_LIMITS.maxIdLength).nullish();
 
 /** One schema per call of the Segment tracking spec (https://segment.com/docs/connections/spec/). */

@@ -16,4 +16,9 @@ export class EmbeddedPostgresError extends Error {
 }
 export function describeFailure(error: Error, when?: string): string;
 export function findFreePort(): Promise<number>;
-export function startEmbeddedPostgres(options: { dataDir: string; port?: number; log?: (line: string) => void; home?: string }): Promise<EmbeddedServer>;
+export function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+  home?: string;
+}): Promise<EmbeddedServer>;

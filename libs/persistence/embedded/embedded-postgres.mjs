@@ -107,16 +107,24 @@ async function packagedBinaries() {
 
 /** Root only: the `postgres` system user the server runs as, created when missing. */
 function systemUser() {
-  const ids = () => ({ uid: Number(execFileSync('id', ['-u', SYSTEM_USER]).toString()), gid: Number(execFileSync('id', ['-g', SYSTEM_USER]).toString()) });
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', SYSTEM_USER]).toString()),
+    gid: Number(execFileSync('id', ['-g', SYSTEM_USER]).toString()),
+  });
   try {
     return ids();
   } catch {
     try {
       execFileSync('groupadd', ['--system', SYSTEM_USER], { stdio: 'ignore' });
-      execFileSync('useradd', ['--system', '--gid', SYSTEM_USER, '--no-create-home', '--shell', '/usr/sbin/nologin', SYSTEM_USER], { stdio: 'ignore' });
+      execFileSync('useradd', ['--system', '--gid', SYSTEM_USER, '--no-create-home', '--shell', '/usr/sbin/nologin', SYSTEM_USER], {
+        stdio: 'ignore',
+      });
       return ids();
     } catch (error) {
-      throw new EmbeddedPostgresError('/etc/passwd', `Postgres refuses to run as root and no \`${SYSTEM_USER}\` user could be created (${error.message.split('\n')[0]})`);
+      throw new EmbeddedPostgresError(
+        '/etc/passwd',
+        `Postgres refuses to run as root and no \`${SYSTEM_USER}\` user could be created (${error.message.split('\n')[0]})`,
+      );
     }
   }
 }
@@ -201,7 +209,10 @@ function launch(binary, args, { user, cwd, folder }) {
   child.stderr.on('data', keep);
   // Its own words when it failed: the last FATAL/PANIC/error line, without the log-line prefix.
   const lastProblem = () => {
-    const line = tail.split('\n').reverse().find((candidate) => /FATAL|PANIC|error:/.test(candidate));
+    const line = tail
+      .split('\n')
+      .reverse()
+      .find((candidate) => /FATAL|PANIC|error:/.test(candidate));
     return line && `${path.basename(binary)}: ${line.slice(line.search(/FATAL|PANIC|error:/)).trim()}`;
   };
   const exited = new Promise((resolve) => {
@@ -237,7 +248,11 @@ async function initialise(binDir, dataDir, password, user) {
 
 /** Starts the postmaster; rejects with the reason when it ends before it accepts connections. */
 async function startPostmaster(binDir, dataDir, port, user, log) {
-  const running = launch(path.join(binDir, 'postgres'), ['-D', dataDir, '-p', String(port)], { user, cwd: path.dirname(dataDir), folder: dataDir });
+  const running = launch(path.join(binDir, 'postgres'), ['-D', dataDir, '-p', String(port)], {
+    user,
+    cwd: path.dirname(dataDir),
+    folder: dataDir,
+  });
   await new Promise((resolve, reject) => {
     running.child.stderr.on('data', (chunk) => {
       log(chunk.toString().trim());
@@ -290,7 +305,10 @@ export async function startEmbeddedPostgres({ dataDir, port, log = () => {}, hom
   if (password === undefined) {
     password = await replaceLegacyPassword(chosenPort, passwordFile).catch((error) => {
       running.child.kill('SIGINT');
-      throw new EmbeddedPostgresError(passwordFile, `missing, and the server refuses the old default password (${error.message}): restore the file, or move the data folder away to start afresh`);
+      throw new EmbeddedPostgresError(
+        passwordFile,
+        `missing, and the server refuses the old default password (${error.message}): restore the file, or move the data folder away to start afresh`,
+      );
     });
   }
 

@@ -107,7 +107,13 @@ describe('embedded Postgres superuser password', () => {
     const before = await startInChild(path.join(folder, 'postgres'));
     running.push(before);
     // What a folder initialised before this change looks like: the constant, no password file.
-    const client = new Client({ host: '127.0.0.1', port: before.port, user: 'postgres', password: passwordOf(folder), database: 'postgres' });
+    const client = new Client({
+      host: '127.0.0.1',
+      port: before.port,
+      user: 'postgres',
+      password: passwordOf(folder),
+      database: 'postgres',
+    });
     await client.connect();
     await client.query(`ALTER ROLE postgres PASSWORD '${OLD_CONSTANT_PASSWORD}'`);
     await client.end();

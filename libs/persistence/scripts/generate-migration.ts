@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const stamp = Date.now();
   const quote = (query: string) => '`' + query.replace(/`/g, '\\`') + '`';
   const up = sql.upQueries.map((q) => `    await queryRunner.query(${quote(q.query)});`).join('\n');
-  const down = sql.downQueries.reverse().map((q) => `    await queryRunner.query(${quote(q.query)});`).join('\n');
+  const down = sql.downQueries
+    .reverse()
+    .map((q) => `    await queryRunner.query(${quote(q.query)});`)
+    .join('\n');
   const file = path.join(__dirname, '../src/migrations', `${stamp}-${name}.ts`);
   writeFileSync(
     file,

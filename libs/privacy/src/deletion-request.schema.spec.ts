@@ -2,10 +2,22 @@ import { deletionRequestSchema } from './deletion-request.schema';
 
 describe('deletionRequestSchema', () => {
   it.each([
-    [{ identifierType: 'email', value: '  Ann.Lee@Example.COM ' }, { identifierType: 'email', value: 'ann.lee@example.com' }],
-    [{ identifierType: 'phone', value: '+44 7911 123456' }, { identifierType: 'phone', value: '+447911123456' }],
-    [{ identifierType: 'user_id', value: 'U-1 ' }, { identifierType: 'user_id', value: 'U-1 ' }], // ids: exactly as sent
-    [{ identifierType: 'anonymous_id', value: 'a-b-c' }, { identifierType: 'anonymous_id', value: 'a-b-c' }],
+    [
+      { identifierType: 'email', value: '  Ann.Lee@Example.COM ' },
+      { identifierType: 'email', value: 'ann.lee@example.com' },
+    ],
+    [
+      { identifierType: 'phone', value: '+44 7911 123456' },
+      { identifierType: 'phone', value: '+447911123456' },
+    ],
+    [
+      { identifierType: 'user_id', value: 'U-1 ' },
+      { identifierType: 'user_id', value: 'U-1 ' },
+    ], // ids: exactly as sent
+    [
+      { identifierType: 'anonymous_id', value: 'a-b-c' },
+      { identifierType: 'anonymous_id', value: 'a-b-c' },
+    ],
   ])('normalises %j as ingestion stores it', (input, expected) => {
     expect(deletionRequestSchema.parse(input)).toEqual(expected);
   });

@@ -13,7 +13,10 @@ export const deletionRequestSchema = z
   .object({
     identifierType: z.enum(DELETION_IDENTIFIER_TYPES),
     // Not trimmed: ingestion keeps ids exactly as sent; emails and phones are normalised below.
-    value: z.string().max(1_000).refine((value) => value.trim().length > 0, 'must not be empty'),
+    value: z
+      .string()
+      .max(1_000)
+      .refine((value) => value.trim().length > 0, 'must not be empty'),
   })
   .strict()
   .transform((request, context) => {

@@ -48,7 +48,10 @@ export async function activationsHolding(manager: EntityManager, profileIds: str
 
 /** Delivered identifiers of member rows the vendor no longer holds (any state but `present`). */
 export async function clearDeliveredIdentifiers(manager: EntityManager, profileIds: string[]): Promise<void> {
-  await manager.query(`UPDATE activation_members SET identifiers = NULL WHERE profile_id = ANY($1::uuid[]) AND state <> 'present' AND identifiers IS NOT NULL`, [profileIds]);
+  await manager.query(
+    `UPDATE activation_members SET identifiers = NULL WHERE profile_id = ANY($1::uuid[]) AND state <> 'present' AND identifiers IS NOT NULL`,
+    [profileIds],
+  );
 }
 
 export async function deleteEvents(manager: EntityManager, profileIds: string[]): Promise<number> {
@@ -104,16 +107,23 @@ export async function forgetVendorTexts(manager: EntityManager, profileIds: stri
   );
 }
 
-export async function insertDeletionAudit(manager: EntityManager, deletionId: string, actorKeyId: string | null, record: unknown): Promise<void> {
-  await manager.query(`INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, 'privacy.deletion', 'privacy_deletion', $2, $3)`, [
-    actorKeyId,
-    deletionId,
-    JSON.stringify(record),
-  ]);
+export async function insertDeletionAudit(
+  manager: EntityManager,
+  deletionId: string,
+  actorKeyId: string | null,
+  record: unknown,
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, 'privacy.deletion', 'privacy_deletion', $2, $3)`,
+    [actorKeyId, deletionId, JSON.stringify(record)],
+  );
 }
 
 export async function findDeletionAudit<T>(manager: EntityManager, deletionId: string): Promise<T | null> {
-  const rows: { details: T }[] = await manager.query(`SELECT details FROM audit_log WHERE action = 'privacy.deletion' AND object_type = 'privacy_deletion' AND object_id = $1`, [deletionId]);
+  const rows: { details: T }[] = await manager.query(
+    `SELECT details FROM audit_log WHERE action = 'privacy.deletion' AND object_type = 'privacy_deletion' AND object_id = $1`,
+    [deletionId],
+  );
   return rows[0]?.details ?? null;
 }
 

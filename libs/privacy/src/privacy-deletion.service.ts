@@ -108,7 +108,11 @@ export class PrivacyDeletionService {
     // before any data arrived must still keep that person out of every send).
     const suppressions = await suppressAll(
       manager,
-      [{ type: request.identifierType, value: request.value }, ...identifiers, ...profileIds.map((profileId) => ({ type: 'profile_id', value: profileId }))],
+      [
+        { type: request.identifierType, value: request.value },
+        ...identifiers,
+        ...profileIds.map((profileId) => ({ type: 'profile_id', value: profileId })),
+      ],
       SUPPRESSION_REASON,
     );
     const activationIds = await activationsHolding(manager, profileIds);
@@ -122,9 +126,17 @@ export class PrivacyDeletionService {
     return { profileIds, activationIds, deleted: { events, identities }, suppressions };
   }
 
-  private async requestRemoval(deletionId: string, activationId: string, requestedBy: string | null): Promise<DeletionRecord['removals'][number]> {
+  private async requestRemoval(
+    deletionId: string,
+    activationId: string,
+    requestedBy: string | null,
+  ): Promise<DeletionRecord['removals'][number]> {
     try {
-      const run = await this.syncs.requestScheduled(activationId, { trigger: 'privacy_deletion', triggerKey: `deletion:${deletionId}`, requestedBy });
+      const run = await this.syncs.requestScheduled(activationId, {
+        trigger: 'privacy_deletion',
+        triggerKey: `deletion:${deletionId}`,
+        requestedBy,
+      });
       return { activationId, syncRunId: run?.id ?? null };
     } catch (error) {
       // A paused or archived activation syncs nothing now: its next run removes the person.

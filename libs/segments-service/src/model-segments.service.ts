@@ -101,7 +101,11 @@ export class ModelSegmentsService {
       return null;
     }
     if (!isFittedDefinition(definition)) return null;
-    if (previous?.model && isFittedDefinition(previous.definition as { type: string }) && sameFit(previous.definition as FittedDefinition, definition)) {
+    if (
+      previous?.model &&
+      isFittedDefinition(previous.definition as { type: string }) &&
+      sameFit(previous.definition as FittedDefinition, definition)
+    ) {
       return previous.model as unknown as StoredModel;
     }
     return this.fit(manager, definition, now);
@@ -131,7 +135,13 @@ export class ModelSegmentsService {
    * For a refit of a cluster segment: the cluster of `fresh` whose members overlap most with the
    * members of the picked cluster under `old` (cluster numbers are arbitrary between fits).
    */
-  async matchCluster(manager: EntityManager, definition: ClusterDefinition, old: StoredClusterModel, fresh: StoredClusterModel, now: Date): Promise<number> {
+  async matchCluster(
+    manager: EntityManager,
+    definition: ClusterDefinition,
+    old: StoredClusterModel,
+    fresh: StoredClusterModel,
+    now: Date,
+  ): Promise<number> {
     const rows = await this.featureRows(manager, definition, now);
     const before = assignClusters(old.model, rows.matrix);
     const after = assignClusters(fresh.model, rows.matrix);
@@ -145,7 +155,12 @@ export class ModelSegmentsService {
    * (ordered by id), aggregated in one SQL query; with `outcome`, also the 0/1 label "performed
    * `outcome.event` in (asOf, asOf + withinDays]".
    */
-  async featureRows(manager: EntityManager, definition: FittedDefinition, asOf: Date, outcome?: PropensityDefinition['outcome']): Promise<FeatureRows> {
+  async featureRows(
+    manager: EntityManager,
+    definition: FittedDefinition,
+    asOf: Date,
+    outcome?: PropensityDefinition['outcome'],
+  ): Promise<FeatureRows> {
     const rows = await featureRowsOf(manager, compileFeatureSql(definition, asOf, outcome));
     const names = definition.features.map(featureName);
     const matrix = featureMatrixFromRows(
@@ -164,7 +179,12 @@ export class ModelSegmentsService {
    * preprocessed exactly as a fit would be, so a marketer can choose k before saving. Nothing is stored.
    * @throws {SegmentsException} the refusal (too few profiles for kMax, constant feature, ...).
    */
-  async chooseK(manager: EntityManager, definition: ClusterDefinition, now: Date, range: { kMin: number; kMax: number }): Promise<ChooseKView> {
+  async chooseK(
+    manager: EntityManager,
+    definition: ClusterDefinition,
+    now: Date,
+    range: { kMin: number; kMax: number },
+  ): Promise<ChooseKView> {
     const rows = await this.featureRows(manager, definition, now);
     this.assertPopulation(rows, definition);
     const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
@@ -204,9 +224,11 @@ export class ModelSegmentsService {
     const windowMs = definition.outcome.withinDays * DAY_MS;
     const cutoff = definition.cutoff ? new Date(definition.cutoff) : new Date(now.getTime() - windowMs);
     if (cutoff.getTime() + windowMs > now.getTime()) {
-      throw new SegmentsException('outcome_window_open', `the outcome window (${definition.outcome.withinDays} days after the cutoff ${cutoff.toISOString()}) has not closed yet`, [
-        { path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` },
-      ]);
+      throw new SegmentsException(
+        'outcome_window_open',
+        `the outcome window (${definition.outcome.withinDays} days after the cutoff ${cutoff.toISOString()}) has not closed yet`,
+        [{ path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` }],
+      );
     }
     const training = await this.featureRows(manager, definition, cutoff, definition.outcome);
     this.assertPopulation(training, definition);
@@ -246,18 +268,26 @@ export class ModelSegmentsService {
   private assertPopulation(rows: FeatureRows, definition: FittedDefinition): void {
     if (rows.profileIds.length > 0) return;
     if (definition.population === 'purchasers') throw noPurchases(definition);
-    throw new SegmentsException('no_profiles', 'there are no profiles to fit a model on', [{ path: 'definition.population', message: 'matches no profile' }]);
+    throw new SegmentsException('no_profiles', 'there are no profiles to fit a model on', [
+      { path: 'definition.population', message: 'matches no profile' },
+    ]);
   }
 
-  private async assertPurchasers(manager: EntityManager, definition: Extract<SegmentDefinition, { type: 'rfm' | 'intent_value' }>, now: Date): Promise<void> {
+  private async assertPurchasers(
+    manager: EntityManager,
+    definition: Extract<SegmentDefinition, { type: 'rfm' | 'intent_value' }>,
+    now: Date,
+  ): Promise<void> {
     if ((await countPurchasers(manager, compileRfmScoresSql(definition, { now }))) === 0) throw noPurchases(definition);
   }
 }
 
 function noPurchases(definition: { window: string; purchaseEvent: string }): SegmentsException {
-  return new SegmentsException('no_purchases_in_window', `no profile has a "${definition.purchaseEvent}" event in the window "${definition.window}"`, [
-    { path: 'definition.window', message: `contains no "${definition.purchaseEvent}" event` },
-  ]);
+  return new SegmentsException(
+    'no_purchases_in_window',
+    `no profile has a "${definition.purchaseEvent}" event in the window "${definition.window}"`,
+    [{ path: 'definition.window', message: `contains no "${definition.purchaseEvent}" event` }],
+  );
 }
 
 function sameFit(a: FittedDefinition, b: FittedDefinition): boolean {
@@ -271,7 +301,12 @@ function refuseAs400<T>(definition: FittedDefinition, work: () => T): T {
   } catch (error) {
     if (error instanceof ClusteringException || error instanceof PropensityException) {
       const featureIndex = definition.features.findIndex((feature) => featureName(feature) === error.field);
-      const path = featureIndex >= 0 ? `definition.features.${featureIndex}` : error.field && error.field in definition ? `definition.${error.field}` : 'definition';
+      const path =
+        featureIndex >= 0
+          ? `definition.features.${featureIndex}`
+          : error.field && error.field in definition
+            ? `definition.${error.field}`
+            : 'definition';
       throw new SegmentsException(error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
     }
     throw error;

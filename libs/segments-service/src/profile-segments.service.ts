@@ -46,7 +46,15 @@ export class ProfileSegmentsService {
     return rules.map((segment) => {
       const matches = evaluateSegment(segment.parsed, { traits: profile.traits, events, segments: current }, { now });
       const member = current.has(segment.id);
-      return { segmentId: segment.id, key: segment.key, version: segment.version, matches, member, entering: matches && !member, exiting: member && !matches };
+      return {
+        segmentId: segment.id,
+        key: segment.key,
+        version: segment.version,
+        matches,
+        member,
+        entering: matches && !member,
+        exiting: member && !matches,
+      };
     });
   }
 }

@@ -31,8 +31,15 @@ export class SegmentDefinitionGate {
       return parseNewSegmentDefinition(raw) as SegmentDefinition & Record<string, unknown>;
     } catch (error) {
       if (error instanceof SegmentDefinitionException) {
-        const details = error.issues.map((issue) => ({ path: issue.path ? `definition.${issue.path}` : 'definition', message: issue.message }));
-        throw new SegmentsException('invalid_definition', `invalid segment definition: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+        const details = error.issues.map((issue) => ({
+          path: issue.path ? `definition.${issue.path}` : 'definition',
+          message: issue.message,
+        }));
+        throw new SegmentsException(
+          'invalid_definition',
+          `invalid segment definition: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+          details,
+        );
       }
       throw error;
     }
@@ -41,9 +48,11 @@ export class SegmentDefinitionGate {
   compile(definition: unknown, now: Date): CompiledQuery {
     const parsed = parseSegmentDefinition(definition);
     if (isFittedDefinition(parsed)) {
-      throw new SegmentsException('needs_fitted_model', `a ${parsed.type} segment has no members before its model is fitted; create the segment to fit it`, [
-        { path: 'definition.type', message: 'cannot be previewed before it is fitted' },
-      ]);
+      throw new SegmentsException(
+        'needs_fitted_model',
+        `a ${parsed.type} segment has no members before its model is fitted; create the segment to fit it`,
+        [{ path: 'definition.type', message: 'cannot be previewed before it is fitted' }],
+      );
     }
     return compileSegmentSql(parsed, { now });
   }
@@ -60,7 +69,8 @@ export class SegmentDefinitionGate {
     const resolve = (reference: string) => idByKey.get(reference) ?? reference;
     const graph = new Map<string, string[]>();
     for (const row of rows) {
-      if (row.segment_id !== segmentId && row.definition) graph.set(row.segment_id, segmentReferences(parseSegmentDefinition(row.definition)).map(resolve));
+      if (row.segment_id !== segmentId && row.definition)
+        graph.set(row.segment_id, segmentReferences(parseSegmentDefinition(row.definition)).map(resolve));
     }
     const liveIds = new Set(rows.map((row) => row.segment_id));
     const unknown = segmentReferences(definition).filter((reference) => !liveIds.has(resolve(reference)));

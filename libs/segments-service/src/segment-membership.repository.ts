@@ -25,8 +25,14 @@ export async function previewSample(manager: EntityManager, query: Query, limit:
   return rows.map((row) => row.profile_id);
 }
 
-export async function runsPage(manager: EntityManager, segmentId: string, page: { limit: number; offset: number }): Promise<[SegmentRunEntity[], number]> {
-  return manager.getRepository(SegmentRunEntity).findAndCount({ where: { segmentId }, order: { queuedAt: 'DESC' }, take: page.limit, skip: page.offset });
+export async function runsPage(
+  manager: EntityManager,
+  segmentId: string,
+  page: { limit: number; offset: number },
+): Promise<[SegmentRunEntity[], number]> {
+  return manager
+    .getRepository(SegmentRunEntity)
+    .findAndCount({ where: { segmentId }, order: { queuedAt: 'DESC' }, take: page.limit, skip: page.offset });
 }
 
 export async function findRunOf(manager: EntityManager, segmentId: string, runId: string): Promise<SegmentRunEntity | null> {
@@ -39,7 +45,10 @@ const LATEST_CHANGE = `SELECT DISTINCT ON (profile_id) profile_id, change, chang
                     ORDER BY profile_id, changed_at DESC, id DESC`;
 
 export async function countMembersAsOf(manager: EntityManager, segmentId: string, asOf: Date): Promise<number> {
-  const [{ total }] = await manager.query(`SELECT count(*)::int AS total FROM (${LATEST_CHANGE}) l WHERE l.change = 'added'`, [segmentId, asOf]);
+  const [{ total }] = await manager.query(`SELECT count(*)::int AS total FROM (${LATEST_CHANGE}) l WHERE l.change = 'added'`, [
+    segmentId,
+    asOf,
+  ]);
   return total;
 }
 
@@ -49,12 +58,10 @@ export async function membersAsOfPage(
   asOf: Date,
   page: { limit: number; offset: number },
 ): Promise<{ profile_id: string; changed_at: Date; run_id: string; version: number }[]> {
-  return manager.query(`SELECT l.profile_id, l.changed_at, l.run_id, l.version FROM (${LATEST_CHANGE}) l WHERE l.change = 'added' ORDER BY l.profile_id LIMIT $3 OFFSET $4`, [
-    segmentId,
-    asOf,
-    page.limit,
-    page.offset,
-  ]);
+  return manager.query(
+    `SELECT l.profile_id, l.changed_at, l.run_id, l.version FROM (${LATEST_CHANGE}) l WHERE l.change = 'added' ORDER BY l.profile_id LIMIT $3 OFFSET $4`,
+    [segmentId, asOf, page.limit, page.offset],
+  );
 }
 
 /** The version of the latest run that succeeded by `asOf`, or null. */
@@ -66,7 +73,11 @@ export async function versionInForce(manager: EntityManager, segmentId: string, 
   return inForce?.version ?? null;
 }
 
-export async function overlapCounts(manager: EntityManager, segmentId: string, otherId: string): Promise<{ size: number; otherSize: number; intersection: number }> {
+export async function overlapCounts(
+  manager: EntityManager,
+  segmentId: string,
+  otherId: string,
+): Promise<{ size: number; otherSize: number; intersection: number }> {
   const [row] = await manager.query(
     `SELECT (SELECT count(*) FROM segment_memberships WHERE segment_id = $1)::int AS size,
               (SELECT count(*) FROM segment_memberships WHERE segment_id = $2)::int AS other_size,
@@ -78,18 +89,30 @@ export async function overlapCounts(manager: EntityManager, segmentId: string, o
 }
 
 /** A live profile's traits, or undefined. */
-export async function liveProfileTraits(manager: EntityManager, profileId: string): Promise<{ traits: Record<string, unknown> } | undefined> {
-  const [profile] = await manager.query(`SELECT traits FROM profiles WHERE id = $1 AND merged_into IS NULL AND deleted_at IS NULL`, [profileId]);
+export async function liveProfileTraits(
+  manager: EntityManager,
+  profileId: string,
+): Promise<{ traits: Record<string, unknown> } | undefined> {
+  const [profile] = await manager.query(`SELECT traits FROM profiles WHERE id = $1 AND merged_into IS NULL AND deleted_at IS NULL`, [
+    profileId,
+  ]);
   return profile;
 }
 
-export async function profileEventsUntil(manager: EntityManager, profileId: string, now: Date): Promise<{ name: string | null; timestamp: Date; properties: Record<string, unknown> }[]> {
+export async function profileEventsUntil(
+  manager: EntityManager,
+  profileId: string,
+  now: Date,
+): Promise<{ name: string | null; timestamp: Date; properties: Record<string, unknown> }[]> {
   return manager.query(`SELECT name, timestamp, properties FROM events WHERE profile_id = $1 AND timestamp <= $2`, [profileId, now]);
 }
 
 /** The live segments the profile is a current member of. */
 export async function segmentsOfProfile(manager: EntityManager, profileId: string): Promise<{ id: string; key: string }[]> {
-  return manager.query(`SELECT s.id, s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id WHERE m.profile_id = $1 AND s.deleted_at IS NULL`, [profileId]);
+  return manager.query(
+    `SELECT s.id, s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id WHERE m.profile_id = $1 AND s.deleted_at IS NULL`,
+    [profileId],
+  );
 }
 
 /** The rows of a feature query (`compileFeatureSql`, libs/segments-domain). */

@@ -4,7 +4,16 @@ import { DataSource } from 'typeorm';
 import { SegmentRunEntity } from '@audiencekit/persistence';
 import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { SegmentDefinitionGate } from './segment-definition.gate';
-import { countMembersAsOf, findRunOf, membersAsOfPage, overlapCounts, previewSample, previewSize, runsPage, versionInForce } from './segment-membership.repository';
+import {
+  countMembersAsOf,
+  findRunOf,
+  membersAsOfPage,
+  overlapCounts,
+  previewSample,
+  previewSize,
+  runsPage,
+  versionInForce,
+} from './segment-membership.repository';
 import { findVersion } from './segments.repository';
 import { SegmentsService } from './segments.service';
 
@@ -38,7 +47,10 @@ export class SegmentMembershipService {
   async preview(rawDefinition: unknown, sampleSize = 10, now = new Date()): Promise<{ size: number; sample: string[] }> {
     const definition = this.definitions.parse(rawDefinition);
     const query = this.definitions.compile(definition, now);
-    return this.analytics.run(async (manager) => ({ size: await previewSize(manager, query), sample: await previewSample(manager, query, sampleSize) }));
+    return this.analytics.run(async (manager) => ({
+      size: await previewSize(manager, query),
+      sample: await previewSample(manager, query, sampleSize),
+    }));
   }
 
   async runs(segmentId: string, page: { limit: number; offset: number }): Promise<{ items: SegmentRunEntity[]; total: number }> {

@@ -29,18 +29,27 @@ export async function findRun(manager: EntityManager, runId: string): Promise<Se
   return manager.getRepository(SegmentRunEntity).findOneBy({ id: runId });
 }
 
-export async function updateRun(manager: EntityManager, runId: string, patch: Partial<Pick<SegmentRunEntity, 'status' | 'startedAt' | 'error' | 'finishedAt' | 'durationMs'>>): Promise<void> {
+export async function updateRun(
+  manager: EntityManager,
+  runId: string,
+  patch: Partial<Pick<SegmentRunEntity, 'status' | 'startedAt' | 'error' | 'finishedAt' | 'durationMs'>>,
+): Promise<void> {
   await manager.getRepository(SegmentRunEntity).update(runId, patch);
 }
 
 /** The succeeded run's counts, quality and duration, written together. */
-export async function saveSucceededRun(manager: EntityManager, run: Pick<SegmentRunEntity, 'id' | 'size' | 'adds' | 'removes' | 'quality' | 'finishedAt' | 'durationMs'>): Promise<void> {
+export async function saveSucceededRun(
+  manager: EntityManager,
+  run: Pick<SegmentRunEntity, 'id' | 'size' | 'adds' | 'removes' | 'quality' | 'finishedAt' | 'durationMs'>,
+): Promise<void> {
   await manager.getRepository(SegmentRunEntity).save({ ...run, status: 'succeeded' });
 }
 
 /** The per-segment refresh lock (transaction-scoped); false when another transaction holds it. */
 export async function tryLockSegmentRefresh(manager: EntityManager, segmentId: string): Promise<boolean> {
-  const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('segment-refresh:' || $1, 0)) AS locked`, [segmentId]);
+  const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('segment-refresh:' || $1, 0)) AS locked`, [
+    segmentId,
+  ]);
   return locked;
 }
 
@@ -59,7 +68,9 @@ export async function insertRefreshMembersOf(manager: EntityManager, query: { te
 }
 
 export async function countMembers(manager: EntityManager, segmentId: string): Promise<number> {
-  const [{ previous }] = await manager.query(`SELECT count(*)::int AS previous FROM segment_memberships WHERE segment_id = $1`, [segmentId]);
+  const [{ previous }] = await manager.query(`SELECT count(*)::int AS previous FROM segment_memberships WHERE segment_id = $1`, [
+    segmentId,
+  ]);
   return previous;
 }
 

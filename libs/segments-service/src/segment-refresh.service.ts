@@ -73,7 +73,12 @@ export class SegmentRefreshService {
   async requestRefresh(segmentId: string, trigger: 'manual' | 'schedule' | 'api', scheduledFor?: Date): Promise<SegmentRunEntity | null> {
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.segments.findLive(manager, segmentId);
-      const run = await insertQueuedRun(manager, { segmentId: segment.id, version: segment.currentVersion, trigger, scheduledFor: scheduledFor ?? null });
+      const run = await insertQueuedRun(manager, {
+        segmentId: segment.id,
+        version: segment.currentVersion,
+        trigger,
+        scheduledFor: scheduledFor ?? null,
+      });
       if (!run) return null;
       await this.queue.sendInTransaction(manager, QUEUES.segmentRefresh, { runId: run.id } satisfies RefreshJob, REFRESH_JOB_OPTIONS);
       return run;
@@ -97,12 +102,22 @@ export class SegmentRefreshService {
       }
       const reason = error instanceof Error ? error.message : String(error);
       this.logger.warn(`refresh of segment ${run.segmentId} (run ${run.id}) failed: ${reason}`);
-      await updateRun(manager, run.id, { status: 'failed', error: reason.slice(0, 2_000), finishedAt: new Date(), durationMs: Date.now() - started });
+      await updateRun(manager, run.id, {
+        status: 'failed',
+        error: reason.slice(0, 2_000),
+        finishedAt: new Date(),
+        durationMs: Date.now() - started,
+      });
       return { status: 'failed', error: reason };
     }
   }
 
-  private async computeAndSwap(manager: EntityManager, run: SegmentRunEntity, now: Date, started: number): Promise<{ size: number; adds: number; removes: number }> {
+  private async computeAndSwap(
+    manager: EntityManager,
+    run: SegmentRunEntity,
+    now: Date,
+    started: number,
+  ): Promise<{ size: number; adds: number; removes: number }> {
     if (!(await tryLockSegmentRefresh(manager, run.segmentId))) throw new SegmentBusyException(run.segmentId);
     const segment = await this.segments.findLive(manager, run.segmentId);
     const version = await findVersionOrFail(manager, run.segmentId, run.version);

@@ -9,7 +9,23 @@ import { SegmentsService } from './segments.service';
 
 /** Segment definitions, versions, refresh and membership. Needs the database and the job queue. */
 @Module({
-  providers: [SegmentDefinitionGate, ModelSegmentsService, SegmentsService, SegmentRefreshService, SegmentMembershipService, SegmentSchedulerService, ProfileSegmentsService],
-  exports: [SegmentDefinitionGate, ModelSegmentsService, SegmentsService, SegmentRefreshService, SegmentMembershipService, SegmentSchedulerService, ProfileSegmentsService],
+  providers: [
+    SegmentDefinitionGate,
+    ModelSegmentsService,
+    SegmentsService,
+    SegmentRefreshService,
+    SegmentMembershipService,
+    SegmentSchedulerService,
+    ProfileSegmentsService,
+  ],
+  exports: [
+    SegmentDefinitionGate,
+    ModelSegmentsService,
+    SegmentsService,
+    SegmentRefreshService,
+    SegmentMembershipService,
+    SegmentSchedulerService,
+    ProfileSegmentsService,
+  ],
 })
 export class SegmentsModule {}

@@ -22,24 +22,35 @@ export async function saveSegment(manager: EntityManager, segment: SegmentEntity
 
 /** A segment not soft-deleted, optionally locked `FOR UPDATE` until the transaction ends. */
 export async function findLiveSegment(manager: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<SegmentEntity | null> {
-  return manager.getRepository(SegmentEntity).findOne({ where: { id, deletedAt: IsNull() }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  return manager
+    .getRepository(SegmentEntity)
+    .findOne({ where: { id, deletedAt: IsNull() }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
 }
 
 export async function listLiveSegments(
   manager: EntityManager,
   page: { limit: number; offset: number; owner?: string; status?: string },
 ): Promise<[SegmentEntity[], number]> {
-  const where = { deletedAt: IsNull(), ...(page.owner ? { owner: page.owner } : {}), ...(page.status ? { status: page.status as SegmentEntity['status'] } : {}) };
+  const where = {
+    deletedAt: IsNull(),
+    ...(page.owner ? { owner: page.owner } : {}),
+    ...(page.status ? { status: page.status as SegmentEntity['status'] } : {}),
+  };
   return manager.getRepository(SegmentEntity).findAndCount({ where, order: { createdAt: 'ASC' }, take: page.limit, skip: page.offset });
 }
 
 /** Soft delete; the number of rows archived (0: no live segment with that id). */
 export async function archiveSegment(manager: EntityManager, id: string): Promise<number> {
-  const result = await manager.getRepository(SegmentEntity).update({ id, deletedAt: IsNull() }, { deletedAt: new Date(), status: 'archived' });
+  const result = await manager
+    .getRepository(SegmentEntity)
+    .update({ id, deletedAt: IsNull() }, { deletedAt: new Date(), status: 'archived' });
   return result.affected ?? 0;
 }
 
-export async function insertVersion(manager: EntityManager, row: Pick<SegmentVersionEntity, 'segmentId' | 'version' | 'definition' | 'model' | 'createdBy'>): Promise<void> {
+export async function insertVersion(
+  manager: EntityManager,
+  row: Pick<SegmentVersionEntity, 'segmentId' | 'version' | 'definition' | 'model' | 'createdBy'>,
+): Promise<void> {
   await manager.getRepository(SegmentVersionEntity).save(row);
 }
 
@@ -53,7 +64,10 @@ export async function findVersionOrFail(manager: EntityManager, segmentId: strin
 }
 
 /** The current version row of each segment given. */
-export async function currentVersionsOf(manager: EntityManager, segments: Pick<SegmentEntity, 'id' | 'currentVersion'>[]): Promise<SegmentVersionEntity[]> {
+export async function currentVersionsOf(
+  manager: EntityManager,
+  segments: Pick<SegmentEntity, 'id' | 'currentVersion'>[],
+): Promise<SegmentVersionEntity[]> {
   if (segments.length === 0) return [];
   return manager.getRepository(SegmentVersionEntity).find({ where: segments.map((s) => ({ segmentId: s.id, version: s.currentVersion })) });
 }
@@ -77,7 +91,9 @@ export async function liveCurrentDefinitions(manager: EntityManager): Promise<{ 
 }
 
 /** Every live, active segment with its current version and definition, by key. */
-export async function activeCurrentDefinitions(manager: EntityManager): Promise<{ id: string; key: string; version: number; definition: unknown }[]> {
+export async function activeCurrentDefinitions(
+  manager: EntityManager,
+): Promise<{ id: string; key: string; version: number; definition: unknown }[]> {
   return manager.query(
     `SELECT s.id, s.key, s.current_version AS version, v.definition FROM segments s
        JOIN segment_versions v ON v.segment_id = s.id AND v.version = s.current_version

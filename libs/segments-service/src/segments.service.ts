@@ -69,7 +69,9 @@ export class SegmentsService {
     const model = await this.models.prepareVersion(this.dataSource.manager, definition, now);
     return this.dataSource.transaction(async (manager) => {
       if (await segmentKeyExists(manager, input.key)) {
-        throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [{ path: 'key', message: 'is taken' }]);
+        throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [
+          { path: 'key', message: 'is taken' },
+        ]);
       }
       const { definition: _raw, ...card } = input;
       const segment = await insertSegment(manager, card);
@@ -97,7 +99,13 @@ export class SegmentsService {
         const stored = changes ? model : await this.models.prepareVersion(manager, newDefinition, now, current);
         segment.currentVersion += 1;
         definition = newDefinition;
-        await insertVersion(manager, { segmentId: id, version: segment.currentVersion, definition, model: toJson(stored), createdBy: actor });
+        await insertVersion(manager, {
+          segmentId: id,
+          version: segment.currentVersion,
+          definition,
+          model: toJson(stored),
+          createdBy: actor,
+        });
       }
       await saveSegment(manager, segment);
       return toView(segment, definition);
@@ -116,12 +124,21 @@ export class SegmentsService {
       const current = await this.versionRow(manager, id, segment.currentVersion);
       const parsed = parseSegmentDefinition(current.definition);
       if (!isFittedDefinition(parsed)) {
-        throw new SegmentsException('not_a_model_segment', `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`);
+        throw new SegmentsException(
+          'not_a_model_segment',
+          `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`,
+        );
       }
       const model = await this.models.fit(manager, parsed, now);
       let definition = current.definition;
       if (parsed.type === 'cluster' && current.model && model.kind === 'cluster') {
-        const cluster = await this.models.matchCluster(manager, parsed as ClusterDefinition, current.model as unknown as StoredClusterModel, model, now);
+        const cluster = await this.models.matchCluster(
+          manager,
+          parsed as ClusterDefinition,
+          current.model as unknown as StoredClusterModel,
+          model,
+          now,
+        );
         definition = { ...current.definition, cluster };
       }
       segment.currentVersion += 1;
@@ -135,7 +152,9 @@ export class SegmentsService {
   async chooseK(definitionInput: unknown, range: { kMin: number; kMax: number }, now: Date = new Date()): Promise<ChooseKView> {
     const definition = this.definitions.parse(definitionInput);
     if (definition.type !== 'cluster') {
-      throw new SegmentsException('not_a_cluster_definition', 'choosing k needs a cluster definition', [{ path: 'definition.type', message: `must be "cluster", got "${definition.type}"` }]);
+      throw new SegmentsException('not_a_cluster_definition', 'choosing k needs a cluster definition', [
+        { path: 'definition.type', message: `must be "cluster", got "${definition.type}"` },
+      ]);
     }
     return this.analytics.run((manager) => this.models.chooseK(manager, definition, now, range));
   }

@@ -30,7 +30,11 @@ export async function captureSql<T>(dataSource: DataSource, work: () => Promise<
   const original = target.logger;
   target.logger = new Proxy(original, {
     get: (logger, property: keyof Logger) =>
-      property === 'logQuery' ? (query: string) => statements.push(query.trim()) : typeof logger[property] === 'function' ? (logger[property] as (...args: unknown[]) => unknown).bind(logger) : logger[property],
+      property === 'logQuery'
+        ? (query: string) => statements.push(query.trim())
+        : typeof logger[property] === 'function'
+          ? (logger[property] as (...args: unknown[]) => unknown).bind(logger)
+          : logger[property],
   });
   try {
     return { result: await work(), statements };

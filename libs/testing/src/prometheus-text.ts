@@ -8,7 +8,9 @@ export function sampleValue(exposition: string, name: string, labels: Record<str
   for (const line of exposition.split('\n')) {
     const match = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)/);
     if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1], pair[2]]));
+    const present = Object.fromEntries(
+      [...(match[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1], pair[2]]),
+    );
     if (Object.entries(labels).every(([key, value]) => present[key] === value)) total = (total ?? 0) + Number(match[4]);
   }
   return total;

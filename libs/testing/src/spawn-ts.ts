@@ -57,7 +57,8 @@ export function spawnTs(entry: string, env: Record<string, string>, options: Spa
         const check = () => {
           const match = text.match(pattern);
           if (match) return done(() => resolve(match));
-          if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`process exited before ${pattern}:\n${text}`)));
+          if (child.exitCode !== null || child.signalCode !== null)
+            done(() => reject(new Error(`process exited before ${pattern}:\n${text}`)));
         };
         const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${pattern}:\n${text}`))), timeoutMs);
         const done = (finish: () => void) => {

@@ -46,7 +46,12 @@ describe('CodedException', () => {
   it('carries its code, details and its own class name', () => {
     const error = new ProbeException('the probe failed');
     expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ code: 'probe_failed', name: 'ProbeException', message: 'the probe failed', details: [{ path: 'probe.field', message: 'is wrong' }] });
+    expect(error).toMatchObject({
+      code: 'probe_failed',
+      name: 'ProbeException',
+      message: 'the probe failed',
+      details: [{ path: 'probe.field', message: 'is wrong' }],
+    });
     expect(errorMessage(error)).toBe('the probe failed');
     expect(errorMessage('plain')).toBe('plain');
   });

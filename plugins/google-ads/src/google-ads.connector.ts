@@ -39,12 +39,19 @@ export const googleAdsConnector = defineConnector<GoogleSettings, GoogleSecrets>
   secrets: googleSecretsSchema,
   requiredIdentifiers: ['email', 'phone'],
   // 300 mutate requests a minute per Cloud project (Data Manager "Limits and quotas"): 5 a second.
-  limits: { maxBatchSize: GOOGLE_MAX_MEMBERS_PER_REQUEST, maxRequestsPerSecond: 5, maxConcurrency: 1, refreshMembershipAfterDays: GOOGLE_REFRESH_AFTER_DAYS },
+  limits: {
+    maxBatchSize: GOOGLE_MAX_MEMBERS_PER_REQUEST,
+    maxRequestsPerSecond: 5,
+    maxConcurrency: 1,
+    refreshMembershipAfterDays: GOOGLE_REFRESH_AFTER_DAYS,
+  },
 
   async testConnection(ctx) {
     // validateOnly: Google checks the token, the destination and the request, and ingests nothing.
     // The one member is a hash of a reserved (.invalid) address, so no one's data is involved.
-    const probe: AudienceMemberBody = { userData: { userIdentifiers: [{ emailAddress: sha256Hex('connection-test@audiencekit.invalid') }] } };
+    const probe: AudienceMemberBody = {
+      userData: { userIdentifiers: [{ emailAddress: sha256Hex('connection-test@audiencekit.invalid') }] },
+    };
     try {
       await dataManagerPost(ctx, 'audienceMembers:ingest', { ...ingestBody(ctx, [probe]), validateOnly: true });
     } catch (error) {
@@ -96,19 +103,31 @@ function ingestBody(ctx: GoogleContext, audienceMembers: AudienceMemberBody[]) {
 }
 
 /** `RemoveAudienceMembersRequest` has no consent and no terms (ingestion_service.proto). */
-const removeBody = (ctx: GoogleContext, audienceMembers: AudienceMemberBody[]) => ({ destinations: [destination(ctx.settings)], audienceMembers, encoding: 'HEX' });
+const removeBody = (ctx: GoogleContext, audienceMembers: AudienceMemberBody[]) => ({
+  destinations: [destination(ctx.settings)],
+  audienceMembers,
+  encoding: 'HEX',
+});
 
 /** Adds or removes one batch: members without a usable identifier are rejected here and never sent. */
-async function sendMembers(ctx: GoogleContext, method: 'audienceMembers:ingest' | 'audienceMembers:remove', members: readonly EligibleMember[]): Promise<RecordOutcome[]> {
+async function sendMembers(
+  ctx: GoogleContext,
+  method: 'audienceMembers:ingest' | 'audienceMembers:remove',
+  members: readonly EligibleMember[],
+): Promise<RecordOutcome[]> {
   if (members.length > GOOGLE_MAX_MEMBERS_PER_REQUEST) {
-    throw new PayloadValidationError(`Google takes at most ${GOOGLE_MAX_MEMBERS_PER_REQUEST} audience members a request (got ${members.length})`, 'TOO_MANY_AUDIENCE_MEMBERS');
+    throw new PayloadValidationError(
+      `Google takes at most ${GOOGLE_MAX_MEMBERS_PER_REQUEST} audience members a request (got ${members.length})`,
+      'TOO_MANY_AUDIENCE_MEMBERS',
+    );
   }
   const outcomes: RecordOutcome[] = [];
   const sent: EligibleMember[] = [];
   const bodies: AudienceMemberBody[] = [];
   for (const member of members) {
     const identifiers = userIdentifiers(member, ctx.settings.addressTraits);
-    if (identifiers.length === 0) outcomes.push(rejected(member, 'no e-mail, phone or full address to match on', 'NO_IDENTIFIERS_PROVIDED'));
+    if (identifiers.length === 0)
+      outcomes.push(rejected(member, 'no e-mail, phone or full address to match on', 'NO_IDENTIFIERS_PROVIDED'));
     else {
       sent.push(member);
       bodies.push({ userData: { userIdentifiers: identifiers } });

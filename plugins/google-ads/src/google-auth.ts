@@ -19,7 +19,12 @@ export async function googleAccessToken(ctx: GoogleContext, now = Date.now()): P
   const key = createHash('sha256').update(`${tokenUrl}\n${secrets.clientId}\n${secrets.refreshToken}`).digest('hex');
   const cached = minted.get(key);
   if (cached && cached.expiresAt > now) return cached.token;
-  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: secrets.refreshToken, client_id: secrets.clientId, client_secret: secrets.clientSecret });
+  const form = new URLSearchParams({
+    grant_type: 'refresh_token',
+    refresh_token: secrets.refreshToken,
+    client_id: secrets.clientId,
+    client_secret: secrets.clientSecret,
+  });
   try {
     const { data } = await ctx.http.client.post<{ access_token: string; expires_in?: number }>(tokenUrl, form, { signal: ctx.signal });
     minted.set(key, { token: data.access_token, expiresAt: now + Math.max(0, (data.expires_in ?? 3600) - 60) * 1000 });
@@ -29,8 +34,13 @@ export async function googleAccessToken(ctx: GoogleContext, now = Date.now()): P
     const status = isHttpClientError(error) ? error.response?.status : undefined;
     const reason = isHttpClientError(error) ? (error.response?.data as { error?: string } | undefined)?.error : undefined;
     // 400 invalid_grant / 401 invalid_client: the refresh token or client was revoked or mistyped.
-    if (status === 400 || status === 401) throw new InvalidCredentialsError(`Google OAuth: ${reason ?? `HTTP ${status}`}`, reason ?? `HTTP ${status}`);
-    throw new RetryableError(`Google OAuth: ${error instanceof Error ? error.message : String(error)}`, undefined, status ? `HTTP ${status}` : undefined);
+    if (status === 400 || status === 401)
+      throw new InvalidCredentialsError(`Google OAuth: ${reason ?? `HTTP ${status}`}`, reason ?? `HTTP ${status}`);
+    throw new RetryableError(
+      `Google OAuth: ${error instanceof Error ? error.message : String(error)}`,
+      undefined,
+      status ? `HTTP ${status}` : undefined,
+    );
   }
 }
 

@@ -1,4 +1,12 @@
-import { ConnectorContext, ConnectorError, connectorErrorFromHttp, HttpHeaders, isHttpClientError, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
+import {
+  ConnectorContext,
+  ConnectorError,
+  connectorErrorFromHttp,
+  HttpHeaders,
+  isHttpClientError,
+  parseRetryAfter,
+  RetryableError,
+} from '@audiencekit/connector-sdk';
 import { googleAccessToken } from './google-auth';
 import type { GoogleSecrets, GoogleSettings } from './google-settings';
 
@@ -36,7 +44,10 @@ export class GoogleApiFailure extends Error {
 export async function dataManagerGet<T>(ctx: GoogleContext, resource: string): Promise<T> {
   const token = await googleAccessToken(ctx);
   try {
-    const response = await ctx.http.client.get<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${resource}`, { headers: { Authorization: `Bearer ${token}` }, signal: ctx.signal });
+    const response = await ctx.http.client.get<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${resource}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: ctx.signal,
+    });
     return response.data;
   } catch (error) {
     throw toFailure(error);
@@ -94,7 +105,13 @@ export function quotaRetryAfterMs(headers: HttpHeaders, body: GoogleErrorBody, n
 }
 
 function msUntilPacificMidnight(now: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Los_Angeles',
+    hourCycle: 'h23',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  })
     .formatToParts(new Date(now))
     .reduce<Record<string, number>>((acc, part) => (part.type === 'literal' ? acc : { ...acc, [part.type]: Number(part.value) }), {});
   const elapsed = ((parts.hour * 60 + parts.minute) * 60 + parts.second) * 1000 + (now % 1000);

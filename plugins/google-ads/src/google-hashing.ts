@@ -34,7 +34,12 @@ export function normalizeGoogleE164(value: string): string | undefined {
 }
 
 /** Names: trimmed, lower-case, no punctuation (Google: "all lowercase, with no punctuation"). */
-export const normalizeGoogleName = (value: string): string => value.trim().toLowerCase().replace(/[\p{P}\p{S}]/gu, '').replace(/\s+/g, ' ');
+export const normalizeGoogleName = (value: string): string =>
+  value
+    .trim()
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]/gu, '')
+    .replace(/\s+/g, ' ');
 
 /** SHA-256 hex of the normalised value; an already-hashed value (any case) passes through, never hashed twice. */
 export function hashGoogle(value: string, normalise: (raw: string) => string | undefined): string | undefined {
@@ -45,7 +50,10 @@ export function hashGoogle(value: string, normalise: (raw: string) => string | u
 }
 
 /** The member's identifiers as Google takes them: e-mail and phone hashed, the address with hashed names but plain region and postal code. */
-export function userIdentifiers(member: Pick<MemberData, 'identifiers' | 'traits'>, traits: GoogleSettings['addressTraits']): UserIdentifier[] {
+export function userIdentifiers(
+  member: Pick<MemberData, 'identifiers' | 'traits'>,
+  traits: GoogleSettings['addressTraits'],
+): UserIdentifier[] {
   const identifiers: UserIdentifier[] = [];
   const email = member.identifiers.email === undefined ? undefined : hashGoogle(member.identifiers.email, normalizeGoogleEmail);
   if (email) identifiers.push({ emailAddress: email });

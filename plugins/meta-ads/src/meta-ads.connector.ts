@@ -29,7 +29,12 @@ export const metaAdsConnector = defineConnector<MetaSettings, MetaSecrets>({
   remove: (ctx, members) => (ctx.settings.addOnly ? addOnlyOutcomes(members) : sendMetaUsers(ctx, 'DELETE', members)),
   // A full resync: one usersreplace session per replace (its id derived from the core's replace key).
   replace: (ctx, batch) =>
-    replaceMetaUsersBatch(ctx, batch.members, { sessionId: metaReplaceSessionId(batch.replaceKey), batchSeq: batch.sequence, lastBatch: batch.last, estimatedTotal: batch.estimatedTotal }),
+    replaceMetaUsersBatch(ctx, batch.members, {
+      sessionId: metaReplaceSessionId(batch.replaceKey),
+      batchSeq: batch.sequence,
+      lastBatch: batch.last,
+      estimatedTotal: batch.estimatedTotal,
+    }),
 
   async audienceSize(ctx) {
     const id = ctx.audience?.externalId ?? ctx.settings.existingAudienceId;
@@ -60,7 +65,12 @@ async function ensureMetaAudience(ctx: SetupContext, input: AudienceInput): Prom
   const created = await metaRequest<{ id: string }>(ctx, {
     method: 'POST',
     url: `/${account}/customaudiences`,
-    data: formBody({ name, subtype: 'CUSTOM', customer_file_source: 'USER_PROVIDED_ONLY', description: `audiencekit activation ${input.activationId}` }),
+    data: formBody({
+      name,
+      subtype: 'CUSTOM',
+      customer_file_source: 'USER_PROVIDED_ONLY',
+      description: `audiencekit activation ${input.activationId}`,
+    }),
   });
   return { externalId: created.id };
 }

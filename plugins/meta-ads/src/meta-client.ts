@@ -23,7 +23,8 @@ interface MetaErrorBody {
 /** 102 session expired, 190 invalid token: the token must be replaced. 10 and 200–299: the token lacks a permission. */
 const isCredentialCode = (code: number): boolean => code === 102 || code === 190 || code === 10 || (code >= 200 && code <= 299);
 /** 4 app, 17 user, 32 page, 613 ad-account call limits; 80000–80014 Business Use Case limits (80003: custom audiences). */
-const isRateLimitCode = (code: number): boolean => code === 4 || code === 17 || code === 32 || code === 613 || (code >= 80000 && code <= 80014);
+const isRateLimitCode = (code: number): boolean =>
+  code === 4 || code === 17 || code === 32 || code === 613 || (code >= 80000 && code <= 80014);
 /** 1 unknown error, 2 service temporarily unavailable. */
 const isTransientCode = (code: number): boolean => code === 1 || code === 2;
 
@@ -48,7 +49,8 @@ export async function metaRequest<T>(ctx: MetaContext, config: HttpRequestConfig
 /** Maps an axios failure against the Graph API to the closed error set (by Meta's error code first, HTTP status second). */
 export function metaError(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
-  if (!isHttpClientError(error)) return new ConnectorError('connector_error', `Meta: ${error instanceof Error ? error.message : String(error)}`);
+  if (!isHttpClientError(error))
+    return new ConnectorError('connector_error', `Meta: ${error instanceof Error ? error.message : String(error)}`);
   const response = error.response;
   // No answer at all (reset, timeout, abort): worth another try later.
   if (!response) return new RetryableError(`Meta: ${error.message}`, undefined, error.code);
@@ -58,7 +60,8 @@ export function metaError(error: unknown): ConnectorError {
   const vendorCode = code === undefined ? undefined : body?.error_subcode ? `${code}/${body.error_subcode}` : String(code);
   const message = `Meta: ${body?.message ?? `HTTP ${response.status}`}`;
   if (code !== undefined && isCredentialCode(code)) return new InvalidCredentialsError(message, vendorCode);
-  if (code !== undefined && isRateLimitCode(code)) return new RetryableError(message, metaRetryAfterMs(headers), vendorCode, { slowDown: true });
+  if (code !== undefined && isRateLimitCode(code))
+    return new RetryableError(message, metaRetryAfterMs(headers), vendorCode, { slowDown: true });
   if ((code !== undefined && isTransientCode(code)) || body?.is_transient === true) {
     return new RetryableError(message, parseRetryAfter(headerOf(headers, 'retry-after')), vendorCode);
   }
@@ -106,4 +109,9 @@ function parseJsonHeader(value: string | undefined): unknown {
 
 /** Form body as Meta's own examples send it (`payload=<json>`). */
 export const formBody = (fields: Record<string, string | number | boolean | object>): URLSearchParams =>
-  new URLSearchParams(Object.entries(fields).map(([key, value]): [string, string] => [key, typeof value === 'object' ? JSON.stringify(value) : String(value)]));
+  new URLSearchParams(
+    Object.entries(fields).map(([key, value]): [string, string] => [
+      key,
+      typeof value === 'object' ? JSON.stringify(value) : String(value),
+    ]),
+  );

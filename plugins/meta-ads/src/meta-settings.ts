@@ -6,11 +6,17 @@ export const DEFAULT_META_API_VERSION = 'v25.0';
 export const metaSettingsSchema = z.object({
   /** The ad account owning the audience, with or without the `act_` prefix. */
   adAccountId: z.string().regex(/^(act_)?\d{1,20}$/, 'adAccountId: the ad account number, with or without "act_"'),
-  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'apiVersion: like "v23.0"').default(DEFAULT_META_API_VERSION),
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'apiVersion: like "v23.0"')
+    .default(DEFAULT_META_API_VERSION),
   /** Name of the custom audience; default: the name the core proposes ("audiencekit: <segment>"). */
   audienceName: z.string().trim().min(1).max(200).optional(),
   /** Use this existing custom audience instead of finding or creating one by name. */
-  existingAudienceId: z.string().regex(/^\d{1,20}$/, 'existingAudienceId: digits only').optional(),
+  existingAudienceId: z
+    .string()
+    .regex(/^\d{1,20}$/, 'existingAudienceId: digits only')
+    .optional(),
   /**
    * Never remove members from the Meta audience. Meta documents that removals from small audiences are
    * unreliable, so some advertisers prefer an audience that only grows; removals are then recorded

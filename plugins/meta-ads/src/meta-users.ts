@@ -39,15 +39,25 @@ export function metaReplaceSessionId(replaceKey: string): number {
 }
 
 /** Adds (`POST`) or removes (`DELETE`) members of the activation's custom audience. */
-export async function sendMetaUsers(ctx: MetaContext, method: 'POST' | 'DELETE', members: readonly EligibleMember[]): Promise<RecordOutcome[]> {
-  return upload(ctx, members, (payload) => metaRequest<MetaUsersResponse>(ctx, { method, url: `/${audienceIdOf(ctx)}/users`, data: formBody({ payload }) }));
+export async function sendMetaUsers(
+  ctx: MetaContext,
+  method: 'POST' | 'DELETE',
+  members: readonly EligibleMember[],
+): Promise<RecordOutcome[]> {
+  return upload(ctx, members, (payload) =>
+    metaRequest<MetaUsersResponse>(ctx, { method, url: `/${audienceIdOf(ctx)}/users`, data: formBody({ payload }) }),
+  );
 }
 
 /**
  * One batch of a full replace: Meta swaps the audience's members for everything sent in the session
  * once the batch with `last_batch_flag` arrives; members not sent are dropped, without a removal call.
  */
-export async function replaceMetaUsersBatch(ctx: MetaContext, members: readonly EligibleMember[], batch: MetaReplaceBatch): Promise<RecordOutcome[]> {
+export async function replaceMetaUsersBatch(
+  ctx: MetaContext,
+  members: readonly EligibleMember[],
+  batch: MetaReplaceBatch,
+): Promise<RecordOutcome[]> {
   const session = {
     session_id: batch.sessionId,
     batch_seq: batch.batchSeq,
@@ -55,7 +65,11 @@ export async function replaceMetaUsersBatch(ctx: MetaContext, members: readonly 
     ...(batch.estimatedTotal === undefined ? {} : { estimated_num_total: batch.estimatedTotal }),
   };
   return upload(ctx, members, (payload) =>
-    metaRequest<MetaUsersResponse>(ctx, { method: 'POST', url: `/${audienceIdOf(ctx)}/usersreplace`, data: formBody({ payload, session }) }),
+    metaRequest<MetaUsersResponse>(ctx, {
+      method: 'POST',
+      url: `/${audienceIdOf(ctx)}/usersreplace`,
+      data: formBody({ payload, session }),
+    }),
   );
 }
 
@@ -84,7 +98,10 @@ type Post = (payload: { schema: readonly string[]; data: [string, string][] }) =
 
 async function upload(ctx: MetaContext, members: readonly EligibleMember[], post: Post): Promise<RecordOutcome[]> {
   if (members.length > META_MAX_USERS_PER_REQUEST) {
-    throw new PayloadValidationError(`Meta takes at most ${META_MAX_USERS_PER_REQUEST} users a request (got ${members.length})`, 'batch_too_large');
+    throw new PayloadValidationError(
+      `Meta takes at most ${META_MAX_USERS_PER_REQUEST} users a request (got ${members.length})`,
+      'batch_too_large',
+    );
   }
   const outcomes: RecordOutcome[] = [];
   const sent: { member: EligibleMember; row: [string, string] }[] = [];
@@ -99,7 +116,11 @@ async function upload(ctx: MetaContext, members: readonly EligibleMember[], post
 }
 
 /** Members whose hash Meta lists among the invalid samples are rejected; the rest are delivered. */
-function attribute(ctx: MetaContext, sent: { member: EligibleMember; row: [string, string] }[], response: MetaUsersResponse): RecordOutcome[] {
+function attribute(
+  ctx: MetaContext,
+  sent: { member: EligibleMember; row: [string, string] }[],
+  response: MetaUsersResponse,
+): RecordOutcome[] {
   const invalid = invalidSamples(response.invalid_entry_samples);
   const sessionId = response.session_id === undefined ? undefined : String(response.session_id);
   let attributed = 0;

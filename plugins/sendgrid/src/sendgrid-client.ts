@@ -1,5 +1,13 @@
 import { Client } from '@sendgrid/client';
-import { ConnectorError, connectorErrorFromHttp, GuardedHttp, HttpHeaders, parseRetryAfter, refusedTargetIn, RetryableError } from '@audiencekit/connector-sdk';
+import {
+  ConnectorError,
+  connectorErrorFromHttp,
+  GuardedHttp,
+  HttpHeaders,
+  parseRetryAfter,
+  refusedTargetIn,
+  RetryableError,
+} from '@audiencekit/connector-sdk';
 import { z } from 'zod';
 
 /** The secrets both SendGrid connectors share: one API key (Bearer auth). */
@@ -50,7 +58,10 @@ export interface SendgridRequest {
 }
 
 /** One request through the SDK; a failed answer becomes one of the connector errors. */
-export async function sendgridRequest<T>(client: Client, request: SendgridRequest): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
+export async function sendgridRequest<T>(
+  client: Client,
+  request: SendgridRequest,
+): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
   try {
     const [response, body] = await client.request(request as never);
     return { status: response.statusCode, body: body as T, headers: response.headers as Record<string, unknown> };
@@ -93,7 +104,8 @@ export function toConnectorError(error: unknown, what: string, now = Date.now())
   const refused = refusedTargetIn(error);
   if (refused) return refused;
   const failure = sendgridFailure(error);
-  if (!failure) return new RetryableError(`SendGrid ${what}: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network');
+  if (!failure)
+    return new RetryableError(`SendGrid ${what}: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network');
   const { status, headers } = failure;
   const message = `SendGrid ${what} answered ${status}: ${describeErrors(failure.errors) || 'no details'}`;
   const code = `HTTP ${status}`;

@@ -30,7 +30,9 @@ export const DELIVERY_KEY_PARAM = 'akDeliveryKey';
  * An SMS sender's throughput depends on its settings: the contract's optional `limitsFor(settings)`,
  * which the core uses instead of the static `limits` (typed as required here so tests call it directly).
  */
-export type TwilioDefinition = ConnectorDefinition<TwilioSettings, TwilioSecrets> & { limitsFor(settings: TwilioSettings): ConnectorLimits };
+export type TwilioDefinition = ConnectorDefinition<TwilioSettings, TwilioSecrets> & {
+  limitsFor(settings: TwilioSettings): ConnectorLimits;
+};
 
 const definition = defineConnector<TwilioSettings, TwilioSecrets>({
   slug: 'twilio',
@@ -51,13 +53,15 @@ const definition = defineConnector<TwilioSettings, TwilioSecrets>({
     } catch (error) {
       const failure = classifyTwilioError(error, {});
       const rest = asRestError(error);
-      if (rest?.status === 404) throw new InvalidCredentialsError(`Twilio account ${ctx.settings.accountSid} not found for these credentials`, '20404');
+      if (rest?.status === 404)
+        throw new InvalidCredentialsError(`Twilio account ${ctx.settings.accountSid} not found for these credentials`, '20404');
       throw failure.scope === 'batch' ? failure.error : new PayloadValidationError(failure.reason, failure.code);
     }
   },
 
   async send(ctx, { members, message }) {
-    if (typeof message.text !== 'string' || message.text === '') throw new PayloadValidationError('message.text is required: it is the SMS body');
+    if (typeof message.text !== 'string' || message.text === '')
+      throw new PayloadValidationError('message.text is required: it is the SMS body');
     return sendBatch(ctx, members, message);
   },
 });
@@ -84,7 +88,8 @@ async function sendBatch(ctx: Ctx, members: readonly EligibleMember[], message: 
       const result = await sendOne(ctx, client, http.lastHeaders.bind(http), member, message);
       if ('error' in result) {
         stop ??= result.error;
-        if (result.unknown) outcomes.set(member.profileId, retryable(member, `outcome unknown: ${result.error.message}`, retryAfterOf(result.error)));
+        if (result.unknown)
+          outcomes.set(member.profileId, retryable(member, `outcome unknown: ${result.error.message}`, retryAfterOf(result.error)));
       } else outcomes.set(member.profileId, result.outcome);
     }
   };
@@ -94,16 +99,25 @@ async function sendBatch(ctx: Ctx, members: readonly EligibleMember[], message: 
   const sentAny = [...outcomes.values()].some((outcome) => outcome.status === 'delivered');
   if (stop && !sentAny) throw stop;
   if (!stop && ctx.signal.aborted) stop = new RetryableError('cut off by the core timeout');
-  return members.map((member) => outcomes.get(member.profileId) ?? retryable(member, `not sent: ${stop?.message ?? 'batch stopped'}`, retryAfterOf(stop)));
+  return members.map(
+    (member) => outcomes.get(member.profileId) ?? retryable(member, `not sent: ${stop?.message ?? 'batch stopped'}`, retryAfterOf(stop)),
+  );
 }
 
 type SendResult = { outcome: RecordOutcome } | { error: ConnectorError; unknown: boolean };
 
-async function sendOne(ctx: Ctx, client: ReturnType<typeof twilioClient>['client'], headers: () => Record<string, string>, member: EligibleMember, message: MessageTemplate): Promise<SendResult> {
+async function sendOne(
+  ctx: Ctx,
+  client: ReturnType<typeof twilioClient>['client'],
+  headers: () => Record<string, string>,
+  member: EligibleMember,
+  message: MessageTemplate,
+): Promise<SendResult> {
   const to = member.identifiers.phone;
   if (!to || !isE164(to)) return { outcome: rejected(member, 'phone is not an E.164 number', 'invalid_phone') };
   const body = renderTemplate(message.text as string, member);
-  if (body.length > MAX_BODY_CHARS) return { outcome: rejected(member, `body is ${body.length} characters, over Twilio's 1,600`, 'body_too_long') };
+  if (body.length > MAX_BODY_CHARS)
+    return { outcome: rejected(member, `body is ${body.length} characters, over Twilio's 1,600`, 'body_too_long') };
   if (body.trim() === '') return { outcome: rejected(member, 'body renders empty', 'body_empty') };
   try {
     const created = await client.messages.create({
@@ -138,4 +152,5 @@ function parallelism(settings: TwilioSettings): number {
   return Math.max(1, Math.min(10, twilioLimits(settings).maxBatchSize));
 }
 
-const retryAfterOf = (error: ConnectorError | undefined): number | undefined => (error instanceof RetryableError ? error.retryAfterMs : undefined);
+const retryAfterOf = (error: ConnectorError | undefined): number | undefined =>
+  error instanceof RetryableError ? error.retryAfterMs : undefined;

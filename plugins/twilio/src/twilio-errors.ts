@@ -1,4 +1,11 @@
-import { ConnectorError, connectorErrorFromHttp, InvalidCredentialsError, parseRetryAfter, refusedTargetIn, RetryableError } from '@audiencekit/connector-sdk';
+import {
+  ConnectorError,
+  connectorErrorFromHttp,
+  InvalidCredentialsError,
+  parseRetryAfter,
+  refusedTargetIn,
+  RetryableError,
+} from '@audiencekit/connector-sdk';
 
 /** What a failed Messages create means for the member it was for, or for the whole batch. */
 export type TwilioFailure =
@@ -53,7 +60,11 @@ export function classifyTwilioError(error: unknown, headers: Record<string, stri
   const refused = refusedTargetIn(error); // the SDK's SSRF guard: a setting to fix, not a retry
   if (refused) return { scope: 'batch', error: refused };
   const rest = asRestError(error);
-  if (!rest) return { scope: 'batch', error: new RetryableError(`Twilio request failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network') };
+  if (!rest)
+    return {
+      scope: 'batch',
+      error: new RetryableError(`Twilio request failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network'),
+    };
   const code = rest.code;
   const label = `Twilio ${rest.status}${code ? ` ${code}` : ''}: ${rest.message ?? 'no message'}`;
   const vendorCode = code ? String(code) : `HTTP ${rest.status}`;
@@ -63,13 +74,18 @@ export function classifyTwilioError(error: unknown, headers: Record<string, stri
   }
   const retryAfterMs = parseRetryAfter(headers['retry-after']);
   if (rest.status === 429 || code === 20429) return { scope: 'batch', error: new RetryableError(label, retryAfterMs, vendorCode) };
-  if (code !== undefined && QUEUE_FULL_CODES.has(code)) return { scope: 'batch', error: new RetryableError(label, retryAfterMs, vendorCode, { slowDown: true }) };
+  if (code !== undefined && QUEUE_FULL_CODES.has(code))
+    return { scope: 'batch', error: new RetryableError(label, retryAfterMs, vendorCode, { slowDown: true }) };
   if (code === 20003) return { scope: 'batch', error: new InvalidCredentialsError(label, vendorCode) };
   return { scope: 'batch', error: connectorErrorFromHttp(rest.status, headers, label, vendorCode) };
 }
 
 /** A message created but failed at once with a queue overflow (30001) is the same signal as 21611. */
-export function createdButFailed(message: { status?: string; errorCode?: number | null; errorMessage?: string | null }): TwilioFailure | undefined {
+export function createdButFailed(message: {
+  status?: string;
+  errorCode?: number | null;
+  errorMessage?: string | null;
+}): TwilioFailure | undefined {
   if (message.status !== 'failed' || !message.errorCode) return undefined;
   return classifyTwilioError({ status: 400, code: message.errorCode, message: message.errorMessage ?? 'message failed' }, {});
 }

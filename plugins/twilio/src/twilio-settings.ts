@@ -18,12 +18,26 @@ export const DOCUMENTED_MPS: Record<SenderType, number> = { long_code: 1, toll_f
 
 export const twilioSettings = z
   .object({
-    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID is AC followed by 32 hex digits').describe('Twilio Account SID'),
-    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'a Messaging Service SID is MG followed by 32 hex digits').optional().describe('Send through this Messaging Service (or set from)'),
-    from: z.string().regex(SENDER, 'from must be an E.164 number, a short code or an alphanumeric sender id').optional().describe('Send from this number (or set messagingServiceSid)'),
+    accountSid: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID is AC followed by 32 hex digits')
+      .describe('Twilio Account SID'),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'a Messaging Service SID is MG followed by 32 hex digits')
+      .optional()
+      .describe('Send through this Messaging Service (or set from)'),
+    from: z
+      .string()
+      .regex(SENDER, 'from must be an E.164 number, a short code or an alphanumeric sender id')
+      .optional()
+      .describe('Send from this number (or set messagingServiceSid)'),
     senderType: z.enum(SENDER_TYPES).default('long_code').describe('What kind of sender: sets the default throughput'),
     messagesPerSecond: z.number().positive().max(1_000).optional().describe('Throughput override, message segments per second'),
-    statusCallbackUrl: z.url({ protocol: /^https?$/ }).optional().describe('Twilio posts delivery status here; the delivery key is added as akDeliveryKey'),
+    statusCallbackUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Twilio posts delivery status here; the delivery key is added as akDeliveryKey'),
     /** ValidityPeriod: a message still queued after this long is not sent (1–36000 s; Twilio's default is the maximum). */
     validityPeriodSeconds: z.number().int().min(1).max(36_000).optional().describe('Drop messages still queued after this many seconds'),
   })
@@ -37,7 +51,11 @@ export type TwilioSettings = z.infer<typeof twilioSettings>;
 export const twilioSecrets = z
   .object({
     authToken: z.string().min(1).optional().describe('Auth Token of the account'),
-    apiKeySid: z.string().regex(/^SK[0-9a-fA-F]{32}$/, 'an API key SID is SK followed by 32 hex digits').optional().describe('API key SID'),
+    apiKeySid: z
+      .string()
+      .regex(/^SK[0-9a-fA-F]{32}$/, 'an API key SID is SK followed by 32 hex digits')
+      .optional()
+      .describe('API key SID'),
     apiKeySecret: z.string().min(1).optional().describe('API key secret'),
   })
   .refine((secrets) => (secrets.authToken !== undefined) !== (secrets.apiKeySid !== undefined && secrets.apiKeySecret !== undefined), {

@@ -16,7 +16,9 @@ import {
 import { signBody, SIGNATURE_HEADER } from './signature';
 
 export const webhookSettings = z.object({
-  url: z.url({ protocol: /^https?$/ }).describe('Receiver URL; private and loopback hosts are refused unless the server allow-lists them (AK_OUTBOUND_ALLOWED_HOSTS)'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .describe('Receiver URL; private and loopback hosts are refused unless the server allow-lists them (AK_OUTBOUND_ALLOWED_HOSTS)'),
   includeTraits: z.boolean().default(true).describe('Send profile traits with each member'),
 });
 export const webhookSecrets = z.object({
@@ -56,7 +58,12 @@ export function createWebhookConnector(options: WebhookConnectorOptions = {}) {
     const signature = signBody(body, ctx.secrets.signingSecret, Math.floor(now() / 1000));
     const response = await ctx.http.client
       .post(url.toString(), body, {
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, 'Idempotency-Key': ctx.idempotencyKey, 'user-agent': 'audiencekit-webhook/1' },
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signature,
+          'Idempotency-Key': ctx.idempotencyKey,
+          'user-agent': 'audiencekit-webhook/1',
+        },
         signal: ctx.signal,
         transformRequest: [(data: string) => data], // send the exact bytes that were signed
       })

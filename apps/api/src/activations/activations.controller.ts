@@ -1,6 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ActivationsService, activationViewSchema, createActivationSchema, LiftReportService, liftQuerySchema, updateActivationSchema } from '@audiencekit/activation-admin';
+import {
+  ActivationsService,
+  activationViewSchema,
+  createActivationSchema,
+  LiftReportService,
+  liftQuerySchema,
+  updateActivationSchema,
+} from '@audiencekit/activation-admin';
 import { ApiRoute, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const listQuerySchema = pageQuerySchema.extend({
@@ -18,7 +25,11 @@ export class ActivationsController {
     private readonly lift: LiftReportService,
   ) {}
 
-  @ApiRoute({ summary: 'Create an activation (its holdout salt is drawn now and never changes)', body: createActivationSchema, response: activationViewSchema })
+  @ApiRoute({
+    summary: 'Create an activation (its holdout salt is drawn now and never changes)',
+    body: createActivationSchema,
+    response: activationViewSchema,
+  })
   @Post()
   @RequireRole('marketer')
   create(@Body() body: unknown) {
@@ -39,7 +50,11 @@ export class ActivationsController {
     return this.activations.get(id);
   }
 
-  @ApiRoute({ summary: 'Change an activation; holdoutShare may only grow once it has synced', body: updateActivationSchema, response: activationViewSchema })
+  @ApiRoute({
+    summary: 'Change an activation; holdoutShare may only grow once it has synced',
+    body: updateActivationSchema,
+    response: activationViewSchema,
+  })
   @Patch(':id')
   @RequireRole('marketer')
   update(@Param('id') id: string, @Body() body: unknown) {
@@ -54,7 +69,10 @@ export class ActivationsController {
     await this.activations.remove(id);
   }
 
-  @ApiRoute({ summary: 'Lift report: treatment vs control on the segment KPI, with SRM, CUPED, always-valid intervals, power and baseline', query: liftQuerySchema })
+  @ApiRoute({
+    summary: 'Lift report: treatment vs control on the segment KPI, with SRM, CUPED, always-valid intervals, power and baseline',
+    query: liftQuerySchema,
+  })
   @Get(':id/lift')
   @RequireRole('viewer')
   liftReport(@Param('id') id: string, @Query() query: unknown) {

@@ -1,6 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { connectionTestResultSchema, createDestinationSchema, DestinationsService, destinationViewFor, destinationViewSchema, updateDestinationSchema } from '@audiencekit/activation-admin';
+import {
+  connectionTestResultSchema,
+  createDestinationSchema,
+  DestinationsService,
+  destinationViewFor,
+  destinationViewSchema,
+  updateDestinationSchema,
+} from '@audiencekit/activation-admin';
 import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
 const listQuerySchema = pageQuerySchema.extend({ connector: z.string().optional() });
@@ -10,7 +17,11 @@ const listQuerySchema = pageQuerySchema.extend({ connector: z.string().optional(
 export class DestinationsController {
   constructor(private readonly destinations: DestinationsService) {}
 
-  @ApiRoute({ summary: 'Create a destination; secrets are sealed (AES-256-GCM) and never returned', body: createDestinationSchema, response: destinationViewSchema })
+  @ApiRoute({
+    summary: 'Create a destination; secrets are sealed (AES-256-GCM) and never returned',
+    body: createDestinationSchema,
+    response: destinationViewSchema,
+  })
   @Post()
   @RequireRole('admin')
   create(@Body() body: unknown) {
@@ -25,7 +36,10 @@ export class DestinationsController {
     return { ...page, items: page.items.map((item) => destinationViewFor(key?.role ?? 'viewer', item)) };
   }
 
-  @ApiRoute({ summary: 'One destination (secrets never shown: `secretsSet`; below admin, URLs without credentials or query)', response: destinationViewSchema })
+  @ApiRoute({
+    summary: 'One destination (secrets never shown: `secretsSet`; below admin, URLs without credentials or query)',
+    response: destinationViewSchema,
+  })
   @Get(':id')
   @RequireRole('viewer')
   async get(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {

@@ -7,7 +7,10 @@ import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, Re
 const syncBodySchema = z.object({
   dryRun: z.boolean().default(false),
   confirm: z.uuid().optional().describe('releases a send run held by the mass-send guard: the confirmationToken of its 409'),
-  fullResync: z.boolean().default(false).describe('list connectors with a full replace (Meta): send every eligible member as a replace, not a diff'),
+  fullResync: z
+    .boolean()
+    .default(false)
+    .describe('list connectors with a full replace (Meta): send every eligible member as a replace, not a diff'),
 });
 const dryRunBodySchema = z.object({ sampleSize: z.number().int().min(0).max(100).optional() });
 const runsQuerySchema = pageQuerySchema.extend({
@@ -26,16 +29,33 @@ export class SyncRunsController {
     private readonly requests: SyncRequestsService,
   ) {}
 
-  @ApiRoute({ summary: 'Queue a sync now (dryRun: plan only, nothing sent); a send over the mass-send guard answers 409 confirmation_required', body: syncBodySchema, response: syncRunViewSchema, status: 202 })
+  @ApiRoute({
+    summary: 'Queue a sync now (dryRun: plan only, nothing sent); a send over the mass-send guard answers 409 confirmation_required',
+    body: syncBodySchema,
+    response: syncRunViewSchema,
+    status: 202,
+  })
   @Post('activations/:id/sync')
   @HttpCode(202)
   @RequireRole('marketer')
   async request(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const input = parseInput(syncBodySchema, body ?? {});
-    return forRole(await this.requests.requestSync(id, { dryRun: input.dryRun, confirm: input.confirm, fullResync: input.fullResync, requestedBy: key?.id ?? null }), key?.role);
+    return forRole(
+      await this.requests.requestSync(id, {
+        dryRun: input.dryRun,
+        confirm: input.confirm,
+        fullResync: input.fullResync,
+        requestedBy: key?.id ?? null,
+      }),
+      key?.role,
+    );
   }
 
-  @ApiRoute({ summary: 'Confirm a send run held by the mass-send guard (awaiting_confirmation): it is queued', response: syncRunViewSchema, status: 202 })
+  @ApiRoute({
+    summary: 'Confirm a send run held by the mass-send guard (awaiting_confirmation): it is queued',
+    response: syncRunViewSchema,
+    status: 202,
+  })
   @Post('sync-runs/:id/confirm')
   @HttpCode(202)
   @RequireRole('marketer')
@@ -43,7 +63,12 @@ export class SyncRunsController {
     return forRole(await this.requests.confirm(id, key?.id ?? null), key?.role);
   }
 
-  @ApiRoute({ summary: 'Dry run now: the itemised plan (adds, removes, held out, suppressed, invalid) with samples', body: dryRunBodySchema, response: syncRunViewSchema, status: 200 })
+  @ApiRoute({
+    summary: 'Dry run now: the itemised plan (adds, removes, held out, suppressed, invalid) with samples',
+    body: dryRunBodySchema,
+    response: syncRunViewSchema,
+    status: 200,
+  })
   @Post('activations/:id/dry-run')
   @HttpCode(200)
   @RequireRole('marketer')

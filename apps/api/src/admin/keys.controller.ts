@@ -5,8 +5,12 @@ import { ApiException, ApiKeyService, ApiRoute, AuditLogService, pageQuerySchema
 const createKeySchema = z.object({
   name: z.string().min(1).max(200),
   role: z.enum(['admin', 'marketer', 'viewer', 'write']),
-  trust: z.enum(['server', 'client']).default('client')
-    .describe('for write keys: `client` (default) for a key that may be embedded in a browser or app — it may not add an identifier to a profile that has one of that kind, nor set consent traits; `server` for a backend that keeps the key secret'),
+  trust: z
+    .enum(['server', 'client'])
+    .default('client')
+    .describe(
+      'for write keys: `client` (default) for a key that may be embedded in a browser or app — it may not add an identifier to a profile that has one of that kind, nor set consent traits; `server` for a backend that keeps the key secret',
+    ),
 });
 const auditQuerySchema = pageQuerySchema.extend({
   objectType: z.string().optional(),
@@ -38,7 +42,11 @@ export class KeysController {
   }
 
   @Get('keys')
-  @ApiRoute({ summary: 'List API keys (never their secrets), with their trust; filter by role, trust and revoked', query: keysQuerySchema, tags: ['keys'] })
+  @ApiRoute({
+    summary: 'List API keys (never their secrets), with their trust; filter by role, trust and revoked',
+    query: keysQuerySchema,
+    tags: ['keys'],
+  })
   async list(@Query() query: unknown) {
     const page = parseInput(keysQuerySchema, query, 'query');
     const { items, total } = await this.keys.list({ ...page, revoked: page.revoked === undefined ? undefined : page.revoked === 'true' });

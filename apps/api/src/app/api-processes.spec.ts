@@ -5,13 +5,29 @@ import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase } from '@audiencekit/testing';
 
 /** One request on a connection of its own (no keep-alive), so the primary hands each to the next process. */
-function send(url: URL, method: string, route: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+function send(
+  url: URL,
+  method: string,
+  route: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const outgoing = request({ host: url.hostname, port: url.port, method, path: route, agent: false, headers: body ? { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : headers }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-    });
+    const outgoing = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: route,
+        agent: false,
+        headers: body ? { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : headers,
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.setTimeout(10_000, () => outgoing.destroy(new Error(`${method} ${route}: no answer in 10 s`)));
     outgoing.end(body);
@@ -20,14 +36,16 @@ function send(url: URL, method: string, route: string, headers: Record<string, s
 
 /** The pids whose parent is `parent` (from /proc). */
 function childrenOf(parent: number): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-    try {
-      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      return ppid === parent ? [Number(pid)] : [];
-    } catch {
-      return []; // exited meanwhile
-    }
-  });
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+        return ppid === parent ? [Number(pid)] : [];
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -88,8 +106,19 @@ describe('API with API_PROCESSES=2', () => {
     const writeKey = (await keys.create('cluster source', 'write')).secret;
     const viewerKey = (await keys.create('cluster scraper', 'viewer')).secret;
     for (let batch = 0; batch < 6; batch++) {
-      const messages = Array.from({ length: 10 }, (_, n) => ({ type: 'track', event: 'Clustered', userId: `u-${batch}-${n}`, messageId: `cluster-${batch}-${n}` }));
-      const answer = await send(url, 'POST', '/v1/batch', { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` }, JSON.stringify({ batch: messages }));
+      const messages = Array.from({ length: 10 }, (_, n) => ({
+        type: 'track',
+        event: 'Clustered',
+        userId: `u-${batch}-${n}`,
+        messageId: `cluster-${batch}-${n}`,
+      }));
+      const answer = await send(
+        url,
+        'POST',
+        '/v1/batch',
+        { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+        JSON.stringify({ batch: messages }),
+      );
       expect(answer.status).toBe(200);
     }
     const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM events WHERE message_id LIKE 'cluster-%'`);
@@ -107,7 +136,9 @@ describe('API with API_PROCESSES=2', () => {
     process.kill(before[0], 'SIGKILL');
     // A connection the primary handed over at the very moment of the death is lost (the client
     // retries it); once the primary has seen the exit, the survivor takes every connection.
-    await waitFor('the primary to see the exit', () => (api.output().includes(`API process ${before[0]} exited (SIGKILL): starting a replacement`) ? true : undefined));
+    await waitFor('the primary to see the exit', () =>
+      api.output().includes(`API process ${before[0]} exited (SIGKILL): starting a replacement`) ? true : undefined,
+    );
     expect([...(await healthPids(4))]).toEqual([before[1]]);
     const replacement = await waitFor('a replacement process', () => {
       const now = childrenOf(primary?.pid ?? 0);

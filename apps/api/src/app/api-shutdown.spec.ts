@@ -28,15 +28,25 @@ describe('API graceful shutdown', () => {
     const url = new URL(listening.replace('localhost', '127.0.0.1'));
 
     const body = Buffer.from(
-      JSON.stringify({ batch: Array.from({ length: MESSAGES }, (_, n) => ({ type: 'track', event: 'Drained', userId: `u${n}`, messageId: `drain-${n}` })) }),
+      JSON.stringify({
+        batch: Array.from({ length: MESSAGES }, (_, n) => ({ type: 'track', event: 'Drained', userId: `u${n}`, messageId: `drain-${n}` })),
+      }),
     );
     // The slow request: headers and half the body now, the rest after SIGTERM.
     let answer = '';
     const response = new Promise<number>((resolve, reject) => {
       const slow = request(
-        { host: url.hostname, port: url.port, method: 'POST', path: '/v1/batch', headers: {
-          authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json', 'content-length': String(body.length),
-        } },
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/v1/batch',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+          },
+        },
         (res) => {
           res.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -47,10 +57,14 @@ describe('API graceful shutdown', () => {
       setTimeout(() => {
         server.child.kill('SIGTERM');
         // The signal is handled within a few ms; then the listening socket is closed.
-        setTimeout(() => void refusedConnection(url).then((refused) => {
-          newConnectionRefused = refused;
-          slow.end(body.subarray(body.length / 2));
-        }), 500);
+        setTimeout(
+          () =>
+            void refusedConnection(url).then((refused) => {
+              newConnectionRefused = refused;
+              slow.end(body.subarray(body.length / 2));
+            }),
+          500,
+        );
       }, 200);
     });
     let newConnectionRefused: boolean | undefined;

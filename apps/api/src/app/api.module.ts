@@ -1,5 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, OpenApiModule, QUEUES, QueueModule } from '@audiencekit/server-core';
+import {
+  AppConfig,
+  AuthModule,
+  ConfigModule,
+  DatabaseModule,
+  LoggingModule,
+  MetricsModule,
+  OpenApiModule,
+  QUEUES,
+  QueueModule,
+} from '@audiencekit/server-core';
 import { HealthController } from '../health/health.controller';
 import { FEATURE_MODULES } from './feature-modules';
 
@@ -9,7 +19,10 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        ConfigModule.forRoot(config), LoggingModule.forRoot(config, 'audiencekit-api'), DatabaseModule.forRoot(config, 'audiencekit-api'), AuthModule,
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, 'audiencekit-api'),
+        DatabaseModule.forRoot(config, 'audiencekit-api'),
+        AuthModule,
         OpenApiModule,
         MetricsModule,
         // The API only enqueues; workers run the jobs.

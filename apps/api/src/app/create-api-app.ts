@@ -6,7 +6,16 @@ import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ErrorBodyFilter } from '../errors/error-body.filter';
-import { APP_CONFIG, ApiKeyService, AppConfig, IdParamsPipe, jsonBodiesOnly, keyBeforeBody, Metrics, migrateDatabase } from '@audiencekit/server-core';
+import {
+  APP_CONFIG,
+  ApiKeyService,
+  AppConfig,
+  IdParamsPipe,
+  jsonBodiesOnly,
+  keyBeforeBody,
+  Metrics,
+  migrateDatabase,
+} from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
 import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
 import { trackingRequestTimer } from '../metrics/tracking-metrics.middleware';

@@ -69,10 +69,15 @@ describe('every route declares and enforces its role', () => {
   });
 
   it('documents every route in /openapi.json with its role', async () => {
-    const document = (await (await fetch(`${api.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-required-role': string; summary: string }>> };
+    const document = (await (await fetch(`${api.baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { 'x-required-role': string; summary: string }>>;
+    };
     for (const route of routes) {
       const operation = document.paths[route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[route.method.toLowerCase()];
-      expect({ route: `${route.method} ${route.path}`, role: operation?.['x-required-role'] }).toEqual({ route: `${route.method} ${route.path}`, role: route.access });
+      expect({ route: `${route.method} ${route.path}`, role: operation?.['x-required-role'] }).toEqual({
+        route: `${route.method} ${route.path}`,
+        role: route.access,
+      });
     }
     const docs = await fetch(`${api.baseUrl}/docs`);
     expect(await docs.text()).toContain('<script src="/docs/swagger-init.js">');

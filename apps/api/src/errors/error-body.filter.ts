@@ -5,8 +5,16 @@ import { CodedException } from '@audiencekit/util';
 import { STATUS_BY_CODE } from './status-by-code';
 
 const CODE_BY_STATUS: Record<number, string> = {
-  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict',
-  413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'unprocessable', 429: 'rate_limited', 503: 'unavailable',
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'rate_limited',
+  503: 'unavailable',
 };
 
 /**
@@ -23,7 +31,8 @@ export class ErrorBodyFilter implements ExceptionFilter {
     // Already answered (a 408 body_timeout, then the body reader's "request aborted"): nothing to add.
     if (response.headersSent) return;
     const body = this.toBody(exception);
-    if (body.statusCode >= 500 && body.statusCode !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (body.statusCode >= 500 && body.statusCode !== 503)
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     response.status(body.statusCode).json(body);
   }
 

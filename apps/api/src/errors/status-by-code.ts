@@ -78,6 +78,11 @@ const ACTIVATION_ADMIN_STATUS = {
 } satisfies Record<Exclude<ActivationAdminExceptionCode, 'invalid_option'>, HttpStatusCode>;
 
 /** Every library's table, by library name (the test checks no code appears in two). */
-export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = { segments: SEGMENTS_STATUS, privacy: PRIVACY_STATUS, activation: ACTIVATION_STATUS, activationsAdmin: ACTIVATION_ADMIN_STATUS };
+export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
+  segments: SEGMENTS_STATUS,
+  privacy: PRIVACY_STATUS,
+  activation: ACTIVATION_STATUS,
+  activationsAdmin: ACTIVATION_ADMIN_STATUS,
+};
 
 export const STATUS_BY_CODE: Readonly<Record<string, HttpStatusCode>> = Object.assign({}, ...Object.values(STATUS_TABLES));

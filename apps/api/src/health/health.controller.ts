@@ -22,7 +22,8 @@ export class HealthController {
   @ApiRoute({ summary: 'Readiness: database up and migrations applied', tags: ['health'] })
   async ready(): Promise<Readiness> {
     const readiness = await this.databaseHealth.readiness();
-    if (!readiness.ready) throw new ServiceUnavailableException({ code: 'not_ready', message: readiness.reason ?? 'not ready', ...readiness });
+    if (!readiness.ready)
+      throw new ServiceUnavailableException({ code: 'not_ready', message: readiness.reason ?? 'not ready', ...readiness });
     return readiness;
   }
 }

@@ -27,7 +27,11 @@ describe('API /metrics', () => {
     return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
   };
   const post = (path: string, body: unknown) =>
-    fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { authorization: basicAuth(writeKey), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${api.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(writeKey), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('refuses a scrape without a key, and a write key', async () => {
     expect((await scrape(null)).status).toBe(401);

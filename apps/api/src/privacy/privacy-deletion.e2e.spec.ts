@@ -20,12 +20,27 @@ const privacyList = defineConnector({
   requiredIdentifiers: ['email'],
   limits: { maxBatchSize: 100 },
   testConnection: async () => undefined,
-  upsert: async (ctx, members) => call(`${ctx.baseUrl}/list/add`, members.map((member) => member.identifiers.email), ctx.signal).then(() => members.map((member) => delivered(member))),
-  remove: async (ctx, members) => call(`${ctx.baseUrl}/list/remove`, members.map((member) => member.identifiers.email), ctx.signal).then(() => members.map((member) => delivered(member))),
+  upsert: async (ctx, members) =>
+    call(
+      `${ctx.baseUrl}/list/add`,
+      members.map((member) => member.identifiers.email),
+      ctx.signal,
+    ).then(() => members.map((member) => delivered(member))),
+  remove: async (ctx, members) =>
+    call(
+      `${ctx.baseUrl}/list/remove`,
+      members.map((member) => member.identifiers.email),
+      ctx.signal,
+    ).then(() => members.map((member) => delivered(member))),
 });
 
 async function call(url: string, emails: (string | undefined)[], signal: AbortSignal): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ emails }), signal });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ emails }),
+    signal,
+  });
   if (!response.ok) throw connectorErrorFromHttp(response.status, Object.fromEntries(response.headers), `HTTP ${response.status}`);
 }
 
@@ -46,23 +61,31 @@ describe('privacy deletion through the API', () => {
   const list = new Set<string>();
   const query = async <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
   const track = (path: string, body: unknown) =>
-    fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { authorization: basicAuth(writeKey), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${api.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(writeKey), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   /** Every row of every table (pg-boss's included), as text, that contains one of `needles`. */
   const rowsMentioning = async (needles: string[]) => {
     const tables: { schema: string; name: string }[] = await query(
       `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
         WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
     );
-    expect(tables.map((table) => `${table.schema}.${table.name}`)).toEqual(expect.arrayContaining(['public.audit_log', 'public.activation_members', 'pgboss.job']));
+    expect(tables.map((table) => `${table.schema}.${table.name}`)).toEqual(
+      expect.arrayContaining(['public.audit_log', 'public.activation_members', 'pgboss.job']),
+    );
     const found: { table: string; needle: string }[] = [];
     for (const table of tables) {
       const rows: { row: string }[] = await query(`SELECT t::text AS row FROM "${table.schema}"."${table.name}" t`);
-      for (const { row } of rows) for (const needle of needles) if (row.toLowerCase().includes(needle.toLowerCase())) found.push({ table: table.name, needle });
+      for (const { row } of rows)
+        for (const needle of needles) if (row.toLowerCase().includes(needle.toLowerCase())) found.push({ table: table.name, needle });
     }
     return found.sort((a, b) => `${a.table}${a.needle}`.localeCompare(`${b.table}${b.needle}`));
   };
   const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
-  const profileIdOf = async (email: string) => (await query(`SELECT profile_id FROM identities WHERE type = 'email' AND value = $1`, [email]))[0]?.profile_id as string | undefined;
+  const profileIdOf = async (email: string) =>
+    (await query(`SELECT profile_id FROM identities WHERE type = 'email' AND value = $1`, [email]))[0]?.profile_id as string | undefined;
   /** Runs a queued sync in this process, as a worker would. */
   const runSync = async (runId: string) => {
     await api.app.get(SyncService).execute(runId);
@@ -83,22 +106,58 @@ describe('privacy deletion through the API', () => {
         },
       },
     });
-    api = await startActivationsTestApi(db.url, { connectors: [privacyList], env: { AK_CONNECTOR_BASE_URLS: `privacy-list=${vendor.url}` } });
+    api = await startActivationsTestApi(db.url, {
+      connectors: [privacyList],
+      env: { AK_CONNECTOR_BASE_URLS: `privacy-list=${vendor.url}` },
+    });
     const keys = api.app.get(ApiKeyService);
     admin = (await keys.create('dpo', 'admin')).secret;
     marketer = (await keys.create('crm', 'marketer')).secret;
     writeKey = (await keys.create('site', 'write')).secret;
 
-    for (const [n, person] of [['ann', { phone: '+447911123456' }], ['bob', {}]] as const) {
-      expect((await track('/v1/identify', { userId: `u-${n}`, anonymousId: `anon-${n}`, traits: { email: `${n}@example.com`, plan: 'gold', ...person }, messageId: `id-${n}` })).status).toBe(200);
-      expect((await track('/v1/track', { userId: `u-${n}`, event: 'Order Completed', properties: { total: 42 }, messageId: `order-${n}` })).status).toBe(200);
+    for (const [n, person] of [
+      ['ann', { phone: '+447911123456' }],
+      ['bob', {}],
+    ] as const) {
+      expect(
+        (
+          await track('/v1/identify', {
+            userId: `u-${n}`,
+            anonymousId: `anon-${n}`,
+            traits: { email: `${n}@example.com`, plan: 'gold', ...person },
+            messageId: `id-${n}`,
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await track('/v1/track', { userId: `u-${n}`, event: 'Order Completed', properties: { total: 42 }, messageId: `order-${n}` }))
+          .status,
+      ).toBe(200);
     }
-    const [segment] = await query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('gold', 'Gold', 'crm', 'manual', 1) RETURNING id`);
-    const [segmentRun] = await query(`INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now()) RETURNING id`, [segment.id]);
-    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, id, now(), $2 FROM profiles`, [segment.id, segmentRun.id]);
-    const destination = await callApi(api.baseUrl, admin, 'POST', '/destinations', { name: 'list', connector: 'privacy-list', settings: {} });
+    const [segment] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('gold', 'Gold', 'crm', 'manual', 1) RETURNING id`,
+    );
+    const [segmentRun] = await query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now()) RETURNING id`,
+      [segment.id],
+    );
+    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, id, now(), $2 FROM profiles`, [
+      segment.id,
+      segmentRun.id,
+    ]);
+    const destination = await callApi(api.baseUrl, admin, 'POST', '/destinations', {
+      name: 'list',
+      connector: 'privacy-list',
+      settings: {},
+    });
     expect(destination.status).toBe(201);
-    const activation = await callApi(api.baseUrl, marketer, 'POST', '/activations', { name: 'gold list', segmentId: segment.id, destinationId: destination.body.id, mode: 'mirror', holdoutShare: 0 });
+    const activation = await callApi(api.baseUrl, marketer, 'POST', '/activations', {
+      name: 'gold list',
+      segmentId: segment.id,
+      destinationId: destination.body.id,
+      mode: 'mirror',
+      holdoutShare: 0,
+    });
     expect(activation.status).toBe(201);
     activationId = activation.body.id;
     const first = await callApi(api.baseUrl, marketer, 'POST', `/activations/${activationId}/sync`, {});
@@ -121,7 +180,9 @@ describe('privacy deletion through the API', () => {
     const badType = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', { identifierType: 'ssn', value: '123' });
     expect(badType.status).toBe(400);
     expect(badType.body.details.map((detail: { path: string }) => detail.path)).toEqual(['identifierType']);
-    expect((await callApi(api.baseUrl, marketer, 'POST', '/privacy/deletions', { identifierType: 'email', value: 'ann@example.com' })).status).toBe(403);
+    expect(
+      (await callApi(api.baseUrl, marketer, 'POST', '/privacy/deletions', { identifierType: 'email', value: 'ann@example.com' })).status,
+    ).toBe(403);
     expect(await profileIdOf('ann@example.com')).toBeDefined();
   });
 
@@ -129,17 +190,37 @@ describe('privacy deletion through the API', () => {
     const ann = (await profileIdOf('ann@example.com')) as string;
     const bob = (await profileIdOf('bob@example.com')) as string;
     // An older activation that removed ann long ago still holds what it had delivered.
-    const [old] = await query(`INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, status)
-      SELECT 'old', segment_id, destination_id, 'mirror', 0, 'old-salt', 'paused' FROM activations WHERE id = $1 RETURNING id`, [activationId]);
-    await query(`INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'removed', '{"email": "ann@example.com"}')`, [old.id, ann]);
+    const [old] = await query(
+      `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, status)
+      SELECT 'old', segment_id, destination_id, 'mirror', 0, 'old-salt', 'paused' FROM activations WHERE id = $1 RETURNING id`,
+      [activationId],
+    );
+    await query(
+      `INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'removed', '{"email": "ann@example.com"}')`,
+      [old.id, ann],
+    );
     // Vendors echo addresses in their answers: a rejection reason, a failed batch and a run error naming ann.
-    await query(`INSERT INTO sync_rejections (sync_run_id, profile_id, kind, reason) VALUES ($1, $2, 'rejected', 'mailbox ann@example.com bounced')`, [firstRunId, ann]);
-    await query(`INSERT INTO sync_batches (sync_run_id, seq, action, profile_ids, idempotency_key, status, error) VALUES ($1, 99, 'add', ARRAY[$2::uuid, $3::uuid], 'k99', 'failed', 'HTTP 400: +447911123456 is not a mobile number')`, [firstRunId, ann, bob]);
-    await query(`UPDATE sync_runs SET errors = coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('kind', 'batch_failed', 'reason', 'invalid contact u-ann <ann@example.com>')) WHERE id = $1`, [firstRunId]);
+    await query(
+      `INSERT INTO sync_rejections (sync_run_id, profile_id, kind, reason) VALUES ($1, $2, 'rejected', 'mailbox ann@example.com bounced')`,
+      [firstRunId, ann],
+    );
+    await query(
+      `INSERT INTO sync_batches (sync_run_id, seq, action, profile_ids, idempotency_key, status, error) VALUES ($1, 99, 'add', ARRAY[$2::uuid, $3::uuid], 'k99', 'failed', 'HTTP 400: +447911123456 is not a mobile number')`,
+      [firstRunId, ann, bob],
+    );
+    await query(
+      `UPDATE sync_runs SET errors = coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('kind', 'batch_failed', 'reason', 'invalid contact u-ann <ann@example.com>')) WHERE id = $1`,
+      [firstRunId],
+    );
     // The scan below sees the person's data where it lives (so its empty answer after the erasure means something).
     const before = new Set((await rowsMentioning(['ann@example.com', '+447911123456'])).map((row) => row.table));
-    expect([...before]).toEqual(expect.arrayContaining(['activation_members', 'events', 'identities', 'profiles', 'sync_batches', 'sync_rejections', 'sync_runs']));
-    const response = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', { identifierType: 'email', value: ' Ann@Example.com ' });
+    expect([...before]).toEqual(
+      expect.arrayContaining(['activation_members', 'events', 'identities', 'profiles', 'sync_batches', 'sync_rejections', 'sync_runs']),
+    );
+    const response = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', {
+      identifierType: 'email',
+      value: ' Ann@Example.com ',
+    });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({
       identifierType: 'email',
@@ -173,8 +254,12 @@ describe('privacy deletion through the API', () => {
     // the address nor its plain sha256 (which anyone can recompute from a guessed address).
     const audit = await query(`SELECT action, details::text AS details FROM audit_log WHERE action LIKE '%privacy%' ORDER BY id`);
     expect(audit.map((row) => row.action)).toEqual(['privacy.deletion', 'POST /privacy/deletions']);
-    expect(audit.filter((row) => row.details.toLowerCase().includes('ann@example.com') || row.details.includes(sha256('ann@example.com')))).toEqual([]);
-    const auditKey = Buffer.from(hkdfSync('sha256', Buffer.from(TEST_SECRETS_KEYS.split(':')[1], 'base64'), Buffer.alloc(0), 'audiencekit privacy audit v1', 32));
+    expect(
+      audit.filter((row) => row.details.toLowerCase().includes('ann@example.com') || row.details.includes(sha256('ann@example.com'))),
+    ).toEqual([]);
+    const auditKey = Buffer.from(
+      hkdfSync('sha256', Buffer.from(TEST_SECRETS_KEYS.split(':')[1], 'base64'), Buffer.alloc(0), 'audiencekit privacy audit v1', 32),
+    );
     expect(response.body.valueHmac.hmacSha256).toBe(createHmac('sha256', auditKey).update('ann@example.com', 'utf8').digest('hex'));
     const record = await callApi(api.baseUrl, admin, 'GET', `/privacy/deletions/${response.body.id}`);
     expect(record.body).toEqual(response.body);
@@ -183,26 +268,35 @@ describe('privacy deletion through the API', () => {
     const removal = await runSync(response.body.removals[0].syncRunId);
     expect(removal).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ removed: 1 }) });
     expect([...list]).toEqual(['bob@example.com']);
-    expect(await query(`SELECT state, identifiers FROM activation_members WHERE profile_id = $1 AND activation_id = $2`, [ann, activationId])).toEqual([{ state: 'removed', identifiers: null }]);
+    expect(
+      await query(`SELECT state, identifiers FROM activation_members WHERE profile_id = $1 AND activation_id = $2`, [ann, activationId]),
+    ).toEqual([{ state: 'removed', identifiers: null }]);
 
     // Vendor texts that named her are replaced whole (the entries keep their kind), never cut into.
     expect((await query(`SELECT errors FROM sync_runs WHERE id = $1`, [firstRunId]))[0].errors).toEqual(
       expect.arrayContaining([{ kind: 'batch_failed', message: 'erased: it named a person deleted on request' }]),
     );
-    expect(await query(`SELECT error FROM sync_batches WHERE sync_run_id = $1 AND seq = 99`, [firstRunId])).toEqual([{ error: 'erased: it named a person deleted on request' }]);
+    expect(await query(`SELECT error FROM sync_batches WHERE sync_run_id = $1 AND seq = 99`, [firstRunId])).toEqual([
+      { error: 'erased: it named a person deleted on request' },
+    ]);
     expect(await query(`SELECT count(*)::int AS n FROM sync_rejections WHERE profile_id = $1`, [ann])).toEqual([{ n: 0 }]);
 
     // After the erasure and the removal run, nothing in the database names ann but her suppression
     // entries: every row of every table is scanned for each identifier and the email's sha256.
     const identifiers = ['ann@example.com', '+447911123456', 'u-ann', 'anon-ann'];
     expect(await rowsMentioning([...identifiers, sha256('ann@example.com')])).toEqual(
-      ['anon-ann', 'ann@example.com', '+447911123456', 'u-ann'].map((needle) => ({ table: 'suppressions', needle })).sort((a, b) => a.needle.localeCompare(b.needle)),
+      ['anon-ann', 'ann@example.com', '+447911123456', 'u-ann']
+        .map((needle) => ({ table: 'suppressions', needle }))
+        .sort((a, b) => a.needle.localeCompare(b.needle)),
     );
   });
 
   it('never makes a contactable profile again from a later identify with the same email', async () => {
     const deleted = (await query(`SELECT id FROM profiles WHERE deleted_at IS NOT NULL`))[0].id;
-    expect((await track('/v1/identify', { userId: 'u-ann-2', traits: { email: 'ANN@example.com', plan: 'gold' }, messageId: 'id-ann-again' })).status).toBe(200);
+    expect(
+      (await track('/v1/identify', { userId: 'u-ann-2', traits: { email: 'ANN@example.com', plan: 'gold' }, messageId: 'id-ann-again' }))
+        .status,
+    ).toBe(200);
     const fresh = (await profileIdOf('ann@example.com')) as string;
     expect(fresh).toBeDefined();
     expect(fresh).not.toBe(deleted);
@@ -211,7 +305,11 @@ describe('privacy deletion through the API', () => {
 
     // Even once in the segment, the new profile is suppressed by its email and never sent.
     const [{ segment_id, run_id }] = await query(`SELECT segment_id, run_id FROM segment_memberships LIMIT 1`);
-    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [segment_id, fresh, run_id]);
+    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [
+      segment_id,
+      fresh,
+      run_id,
+    ]);
     const again = await callApi(api.baseUrl, marketer, 'POST', `/activations/${activationId}/sync`, {});
     const run = await runSync(again.body.id);
     expect(run.status).toBe('succeeded');
@@ -225,6 +323,8 @@ describe('privacy deletion through the API', () => {
     const response = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', { identifierType: 'phone', value: '+14155550123' });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ profileIds: [], deleted: { events: 0, identities: 0 }, suppressions: 1, removals: [] });
-    expect(await query(`SELECT channel FROM suppressions WHERE identifier_type = 'phone' AND identifier_value = '+14155550123'`)).toEqual([{ channel: 'all' }]);
+    expect(await query(`SELECT channel FROM suppressions WHERE identifier_type = 'phone' AND identifier_value = '+14155550123'`)).toEqual([
+      { channel: 'all' },
+    ]);
   });
 });

@@ -8,7 +8,10 @@ const idParamsSchema = z.object({ id: z.uuid() });
 const deletionRecordSchema = z.object({
   id: z.uuid(),
   identifierType: z.string(),
-  valueHmac: z.object({ keyId: z.string(), hmacSha256: z.string() }).nullable().describe('HMAC-SHA256 of the identifier under a key derived from AK_SECRETS_KEYS; null when no key ring is configured'),
+  valueHmac: z
+    .object({ keyId: z.string(), hmacSha256: z.string() })
+    .nullable()
+    .describe('HMAC-SHA256 of the identifier under a key derived from AK_SECRETS_KEYS; null when no key ring is configured'),
   requestedAt: z.string(),
   requestedBy: z.string().nullable(),
   profileIds: z.array(z.string()),
@@ -29,7 +32,13 @@ export class PrivacyController {
   @Post()
   @HttpCode(202)
   @RequireRole('admin')
-  @ApiRoute({ summary: 'Erase and suppress a person by one identifier; queue their removal from every destination', body: deletionRequestSchema, response: deletionRecordSchema, status: 202, tags: ['privacy'] })
+  @ApiRoute({
+    summary: 'Erase and suppress a person by one identifier; queue their removal from every destination',
+    body: deletionRequestSchema,
+    response: deletionRecordSchema,
+    status: 202,
+    tags: ['privacy'],
+  })
   create(@Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     return this.deletions.delete(parseInput(deletionRequestSchema, body), key?.id ?? null);
   }

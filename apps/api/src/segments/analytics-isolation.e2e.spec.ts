@@ -54,7 +54,9 @@ describe('heavy previews do not take ingestion down', () => {
   });
 
   it('keeps answering POST /v1/track with 200 while 20 heavy previews run; previews end in 200 or a named 4xx/503, never a 500', async () => {
-    const previews = Array.from({ length: HEAVY_PREVIEWS }, () => callApi(api.baseUrl, marketerKey, 'POST', '/segments/preview', { definition: heavyDefinition(), sampleSize: 5 }));
+    const previews = Array.from({ length: HEAVY_PREVIEWS }, () =>
+      callApi(api.baseUrl, marketerKey, 'POST', '/segments/preview', { definition: heavyDefinition(), sampleSize: 5 }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 500)); // the previews hold their connections by now
     const tracks: number[] = [];
     for (let index = 0; index < 6; index += 1) {

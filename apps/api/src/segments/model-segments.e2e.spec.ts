@@ -23,8 +23,16 @@ describe('model-backed segments through the API', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
-  const create = (key: string, definition: unknown) => call('POST', '/segments', { key, name: key, owner: 'crm-team', definition, qualityThresholds: { minSize: 1, maxChurn: 10 } });
-  const cluster = (k: number) => ({ type: 'cluster', population: 'all', k, cluster: 0, seed: 3, features: [{ source: 'trait', trait: 'age' }, { source: 'frequency' }] });
+  const create = (key: string, definition: unknown) =>
+    call('POST', '/segments', { key, name: key, owner: 'crm-team', definition, qualityThresholds: { minSize: 1, maxChurn: 10 } });
+  const cluster = (k: number) => ({
+    type: 'cluster',
+    population: 'all',
+    k,
+    cluster: 0,
+    seed: 3,
+    features: [{ source: 'trait', trait: 'age' }, { source: 'frequency' }],
+  });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -36,7 +44,10 @@ describe('model-backed segments through the API', () => {
       const young = i % 2 === 0;
       const id = await insertProfile(db.dataSource, { age: young ? 20 + (i % 5) : 60 + (i % 7) });
       for (let order = 0; order < (young ? 8 + (i % 3) : 1); order++) {
-        await insertEvent(db.dataSource, id, 'Order Completed', daysAgo(1 + order * 3 + (i % 4)), { order_id: `o-${i}-${order}`, revenue: 10 + i });
+        await insertEvent(db.dataSource, id, 'Order Completed', daysAgo(1 + order * 3 + (i % 4)), {
+          order_id: `o-${i}-${order}`,
+          revenue: 10 + i,
+        });
       }
     }
   }, 60_000);
@@ -49,7 +60,9 @@ describe('model-backed segments through the API', () => {
   it('serves the default RFM tier table and the four intent × value plays', async () => {
     const response = await call('GET', '/segments/value-tiers', undefined, viewerKey);
     expect(response.status).toBe(200);
-    expect(response.body.rfmTiers.map((tier: { key: string }) => tier.key)).toEqual(expect.arrayContaining(['champions', 'at_risk_high_value', 'low_value_dormant']));
+    expect(response.body.rfmTiers.map((tier: { key: string }) => tier.key)).toEqual(
+      expect.arrayContaining(['champions', 'at_risk_high_value', 'low_value_dormant']),
+    );
     expect(response.body.intentValuePlays).toHaveLength(4);
   });
 
@@ -98,9 +111,19 @@ describe('model-backed segments through the API', () => {
     const tooMany = await create('too-many-clusters', cluster(20));
     expect(tooMany.status).toBe(400);
     expect(tooMany.body).toMatchObject({ code: 'too_few_distinct_points' });
-    const constant = await create('constant', { ...cluster(2), features: [{ source: 'trait', trait: 'age' }, { source: 'event_count', event: 'Never Seen' }] });
+    const constant = await create('constant', {
+      ...cluster(2),
+      features: [
+        { source: 'trait', trait: 'age' },
+        { source: 'event_count', event: 'Never Seen' },
+      ],
+    });
     expect(constant).toMatchObject({ status: 400, body: { code: 'constant_feature', details: [{ path: 'definition.features.1' }] } });
-    const noPurchases = await create('old-window', { type: 'intent_value', cell: 'low_intent_low_value', window: 'between 2001-01-01 and 2002-01-01' });
+    const noPurchases = await create('old-window', {
+      type: 'intent_value',
+      cell: 'low_intent_low_value',
+      window: 'between 2001-01-01 and 2002-01-01',
+    });
     expect(noPurchases).toMatchObject({ status: 400, body: { code: 'no_purchases_in_window' } });
     const preview = await call('POST', '/segments/preview', { definition: cluster(2) });
     expect(preview).toMatchObject({ status: 400, body: { code: 'needs_fitted_model' } });

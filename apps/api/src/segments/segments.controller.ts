@@ -1,10 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { DEFAULT_RFM_TIERS, INTENT_VALUE_PLAYS } from '@audiencekit/segments-domain';
-import { createSegmentSchema, SegmentMembershipService, SegmentRefreshService, SegmentsService, updateSegmentSchema } from '@audiencekit/segments-service';
+import {
+  createSegmentSchema,
+  SegmentMembershipService,
+  SegmentRefreshService,
+  SegmentsService,
+  updateSegmentSchema,
+} from '@audiencekit/segments-service';
 import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
-const listQuerySchema = pageQuerySchema.extend({ owner: z.string().optional(), status: z.enum(['active', 'paused', 'archived']).optional() });
+const listQuerySchema = pageQuerySchema.extend({
+  owner: z.string().optional(),
+  status: z.enum(['active', 'paused', 'archived']).optional(),
+});
 const previewSchema = z.object({ definition: z.unknown(), sampleSize: z.number().int().min(0).max(100).default(10) });
 const asOfQuerySchema = pageQuerySchema.extend({ asOf: z.iso.datetime({ offset: true }).optional() });
 const overlapQuerySchema = z.object({ with: z.uuid() });
@@ -51,7 +60,11 @@ export class SegmentsController {
     return { rfmTiers: DEFAULT_RFM_TIERS, intentValuePlays: Object.values(INTENT_VALUE_PLAYS) };
   }
 
-  @ApiRoute({ summary: 'Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere', body: chooseKSchema, status: 200 })
+  @ApiRoute({
+    summary: 'Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere',
+    body: chooseKSchema,
+    status: 200,
+  })
   @Post('choose-k')
   @HttpCode(200)
   @RequireRole('marketer')

@@ -45,7 +45,14 @@ describe('segments through the API', () => {
   const named = (...names: string[]) => names.map((name) => people[name]).sort();
 
   async function createSegment(key: string, definition: unknown, extra: Record<string, unknown> = {}) {
-    return call('POST', '/segments', { key, name: key, owner: 'crm-team', definition, qualityThresholds: { minSize: 2, maxChurn: 0.5 }, ...extra });
+    return call('POST', '/segments', {
+      key,
+      name: key,
+      owner: 'crm-team',
+      definition,
+      qualityThresholds: { minSize: 2, maxChurn: 0.5 },
+      ...extra,
+    });
   }
 
   beforeAll(async () => {
@@ -81,7 +88,14 @@ describe('segments through the API', () => {
       expect(created.status).toBe(201);
       segmentId = created.body.id;
       const read = await call('GET', `/segments/${segmentId}`, undefined, viewerKey);
-      expect(read.body).toMatchObject({ key: 'cart-abandoner', owner: 'crm-team', refreshCadence: '0 * * * *', version: 1, status: 'active', kpi: { event: 'Order Completed', windowDays: 7 } });
+      expect(read.body).toMatchObject({
+        key: 'cart-abandoner',
+        owner: 'crm-team',
+        refreshCadence: '0 * * * *',
+        version: 1,
+        status: 'active',
+        kpi: { event: 'Order Completed', windowDays: 7 },
+      });
       expect(read.body.definition).toEqual(EXAMPLE_SEGMENTS.cartAbandoner.definition);
     });
 
@@ -101,7 +115,12 @@ describe('segments through the API', () => {
       expect(run.quality).toMatchObject({ empty: false, notSubstantial: true, minSize: 2 });
       expect(await memberIds(segmentId)).toEqual(named('alice'));
       const entered = await db.dataSource.query(`SELECT profile_id, properties FROM events WHERE name = 'Segment Entered'`);
-      expect(entered).toEqual([{ profile_id: people.alice, properties: expect.objectContaining({ segment_key: 'cart-abandoner', segment_version: 1, run_id: run.id }) }]);
+      expect(entered).toEqual([
+        {
+          profile_id: people.alice,
+          properties: expect.objectContaining({ segment_key: 'cart-abandoner', segment_version: 1, run_id: run.id }),
+        },
+      ]);
     });
 
     it('a later run records the diff against the previous one, and history stays answerable', async () => {
@@ -118,7 +137,10 @@ describe('segments through the API', () => {
 
       const runs = await call('GET', `/segments/${segmentId}/runs`, undefined, viewerKey);
       expect(runs.body.total).toBe(2);
-      expect(runs.body.items.map((item: any) => [item.adds, item.removes, item.version])).toEqual([[1, 1, 1], [1, 0, 1]]);
+      expect(runs.body.items.map((item: any) => [item.adds, item.removes, item.version])).toEqual([
+        [1, 1, 1],
+        [1, 0, 1],
+      ]);
     });
 
     it('members as of a date say which run and version put each member there', async () => {
@@ -135,10 +157,14 @@ describe('segments through the API', () => {
       expect(unchanged.body.version).toBe(2);
       const versions = await call('GET', `/segments/${segmentId}/versions`, undefined, viewerKey);
       expect(versions.body.map((version: any) => version.version)).toEqual([1, 2]);
-      expect((await call('GET', `/segments/${segmentId}/versions/1`, undefined, viewerKey)).body.definition).toEqual(EXAMPLE_SEGMENTS.cartAbandoner.definition);
+      expect((await call('GET', `/segments/${segmentId}/versions/1`, undefined, viewerKey)).body.definition).toEqual(
+        EXAMPLE_SEGMENTS.cartAbandoner.definition,
+      );
       const run = await refreshNow(segmentId);
       expect(run).toMatchObject({ version: 2, size: 3, adds: 2, removes: 0 });
-      await expect(db.dataSource.query(`UPDATE segment_versions SET definition = '{}' WHERE segment_id = $1`, [segmentId])).rejects.toThrow(/immutable/);
+      await expect(db.dataSource.query(`UPDATE segment_versions SET definition = '{}' WHERE segment_id = $1`, [segmentId])).rejects.toThrow(
+        /immutable/,
+      );
     });
 
     it('overlap gives both sizes and the intersection', async () => {
@@ -150,7 +176,10 @@ describe('segments through the API', () => {
   });
 
   it('a failing refresh leaves the previous membership intact and marks the run failed with the reason', async () => {
-    const early = await createSegment('early-signups', { type: 'rules', match: { type: 'trait', trait: 'signup', operator: 'lt', value: '2026-01-01' } });
+    const early = await createSegment('early-signups', {
+      type: 'rules',
+      match: { type: 'trait', trait: 'signup', operator: 'lt', value: '2026-01-01' },
+    });
     expect((await refreshNow(early.body.id)).size).toBe(2);
     // Fault injection: the date parser the compiled SQL calls disappears mid-life.
     await db.dataSource.query('ALTER FUNCTION ak_try_timestamptz(text) RENAME TO ak_try_timestamptz_away');
@@ -169,15 +198,30 @@ describe('segments through the API', () => {
   });
 
   it('flags an empty result', async () => {
-    const nobody = await createSegment('nobody', { type: 'rules', match: { type: 'trait', trait: 'plan', operator: 'equals', value: 'enterprise' } });
+    const nobody = await createSegment('nobody', {
+      type: 'rules',
+      match: { type: 'trait', trait: 'plan', operator: 'equals', value: 'enterprise' },
+    });
     expect((await refreshNow(nobody.body.id)).quality).toMatchObject({ empty: true, notSubstantial: true, unstable: false });
   });
 
   describe('bad input', () => {
     it.each([
-      ['an unknown trait operator', { type: 'rules', match: { type: 'trait', trait: 'age', operator: 'older_than', value: 3 } }, 'definition.match.operator'],
-      ['a value of the wrong type', { type: 'rules', match: { type: 'all', conditions: [{ type: 'trait', trait: 'age', operator: 'gt', value: true }] } }, 'definition.match.conditions.0.value'],
-      ['a window that does not parse', { type: 'rules', match: { type: 'event', event: 'Order Completed', window: 'the other day' } }, 'definition.match.window'],
+      [
+        'an unknown trait operator',
+        { type: 'rules', match: { type: 'trait', trait: 'age', operator: 'older_than', value: 3 } },
+        'definition.match.operator',
+      ],
+      [
+        'a value of the wrong type',
+        { type: 'rules', match: { type: 'all', conditions: [{ type: 'trait', trait: 'age', operator: 'gt', value: true }] } },
+        'definition.match.conditions.0.value',
+      ],
+      [
+        'a window that does not parse',
+        { type: 'rules', match: { type: 'event', event: 'Order Completed', window: 'the other day' } },
+        'definition.match.window',
+      ],
       ['a reference to a segment that does not exist', { type: 'rules', match: { type: 'segment', segment: 'ghost' } }, 'definition'],
     ])('refuses %s with a 400 naming the path, and saves nothing', async (_title, definition, path) => {
       const response = await createSegment(`bad-${Math.random().toString(36).slice(2, 8)}`, definition);
@@ -188,8 +232,18 @@ describe('segments through the API', () => {
     });
 
     it('refuses a definition of 1 MB with a 400 naming the field', async () => {
-      const conditions = Array.from({ length: 20_000 }, (_, index) => ({ type: 'trait', trait: `trait${index}`, operator: 'equals', value: 'x'.repeat(20) }));
-      const body = JSON.stringify({ key: 'huge', name: 'huge', owner: 'x', definition: { type: 'rules', match: { type: 'any', conditions } } });
+      const conditions = Array.from({ length: 20_000 }, (_, index) => ({
+        type: 'trait',
+        trait: `trait${index}`,
+        operator: 'equals',
+        value: 'x'.repeat(20),
+      }));
+      const body = JSON.stringify({
+        key: 'huge',
+        name: 'huge',
+        owner: 'x',
+        definition: { type: 'rules', match: { type: 'any', conditions } },
+      });
       expect(body.length).toBeGreaterThan(1_000_000);
       const response = await call('POST', '/segments', body);
       expect(response.status).toBe(400);
@@ -200,9 +254,14 @@ describe('segments through the API', () => {
       const a = await createSegment('cycle-a', { type: 'rules', match: { type: 'trait', trait: 'email', operator: 'exists' } });
       const b = await createSegment('cycle-b', { type: 'rules', match: { type: 'segment', segment: 'cycle-a' } });
       expect(b.status).toBe(201);
-      const closing = await call('PATCH', `/segments/${a.body.id}`, { definition: { type: 'rules', match: { type: 'not', condition: { type: 'segment', segment: b.body.id } } } });
+      const closing = await call('PATCH', `/segments/${a.body.id}`, {
+        definition: { type: 'rules', match: { type: 'not', condition: { type: 'segment', segment: b.body.id } } },
+      });
       expect(closing.status).toBe(400);
-      expect(closing.body).toMatchObject({ code: 'segment_reference_cycle', message: expect.stringMatching(/cycle-a → cycle-b → cycle-a/) });
+      expect(closing.body).toMatchObject({
+        code: 'segment_reference_cycle',
+        message: expect.stringMatching(/cycle-a → cycle-b → cycle-a/),
+      });
       expect((await call('GET', `/segments/${a.body.id}`, undefined, viewerKey)).body.version).toBe(1);
       const self = await createSegment('self', { type: 'rules', match: { type: 'segment', segment: 'self' } });
       expect(self.status).toBe(400);
@@ -217,7 +276,13 @@ describe('segments through the API', () => {
     });
 
     it('refuses a bad cadence and a bad key, naming the fields', async () => {
-      const response = await call('POST', '/segments', { key: 'Not A Key', name: 'x', owner: 'x', refreshCadence: 'every tuesday', definition: EXAMPLE_SEGMENTS.vip.definition });
+      const response = await call('POST', '/segments', {
+        key: 'Not A Key',
+        name: 'x',
+        owner: 'x',
+        refreshCadence: 'every tuesday',
+        definition: EXAMPLE_SEGMENTS.vip.definition,
+      });
       expect(response.status).toBe(400);
       expect(response.body.details.map((detail: { path: string }) => detail.path).sort()).toEqual(['key', 'refreshCadence']);
     });

@@ -63,9 +63,15 @@ async function readBody(request: Request, limit: number, what: string): Promise<
   const inflater = decompressor(encoding);
   if (inflater === 'unsupported') {
     await discard(request);
-    return { bytes: 0, problem: { code: 'unsupported_encoding', message: `content-encoding ${encoding} is not supported; send identity, gzip or deflate` } };
+    return {
+      bytes: 0,
+      problem: { code: 'unsupported_encoding', message: `content-encoding ${encoding} is not supported; send identity, gzip or deflate` },
+    };
   }
-  const tooLarge = (bytes: string): ReadOutcome => ({ bytes: 0, problem: { code: 'body_too_large', message: `request body is ${bytes}; the limit for ${what} is ${limit} bytes` } });
+  const tooLarge = (bytes: string): ReadOutcome => ({
+    bytes: 0,
+    problem: { code: 'body_too_large', message: `request body is ${bytes}; the limit for ${what} is ${limit} bytes` },
+  });
   const declared = Number(request.headers['content-length']);
   if (!inflater && declared > limit) {
     await discard(request);
@@ -74,7 +80,11 @@ async function readBody(request: Request, limit: number, what: string): Promise<
 
   const collected = await collect(request, inflater, limit);
   if (collected.overflow) return tooLarge(`over ${limit} bytes${inflater ? ' once inflated' : ''}`);
-  if (collected.inflateError) return { bytes: 0, problem: { code: 'invalid_compression', message: `the ${encoding} body could not be inflated: ${collected.inflateError}` } };
+  if (collected.inflateError)
+    return {
+      bytes: 0,
+      problem: { code: 'invalid_compression', message: `the ${encoding} body could not be inflated: ${collected.inflateError}` },
+    };
   const buffer = Buffer.concat(collected.chunks);
   return { bytes: buffer.length, ...parseJson(buffer) };
 }

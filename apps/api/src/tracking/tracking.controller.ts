@@ -1,8 +1,15 @@
 import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import { z } from 'zod';
 import {
-  batchEnvelopeSchema, IngestionService, MessageProblem, parseTrackingBatch, parseTrackingMessage, RejectedMessage, TRACKING_LIMITS,
-  TRACKING_MESSAGE_SCHEMAS, TrackingMessageType,
+  batchEnvelopeSchema,
+  IngestionService,
+  MessageProblem,
+  parseTrackingBatch,
+  parseTrackingMessage,
+  RejectedMessage,
+  TRACKING_LIMITS,
+  TRACKING_MESSAGE_SCHEMAS,
+  TrackingMessageType,
 } from '@audiencekit/ingestion';
 import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, Metrics, RequireWriteKey } from '@audiencekit/server-core';
 import { TrackingErrorFilter } from './tracking-error.filter';
@@ -80,7 +87,13 @@ export class TrackingController {
    */
   @Post(['batch', 'b', 'import'])
   @HttpCode(200)
-  @ApiRoute({ summary: 'Send many messages at once (what the Segment and RudderStack libraries call)', body: batchEnvelopeSchema, response: batchResponse, status: 200, tags: ['tracking'] })
+  @ApiRoute({
+    summary: 'Send many messages at once (what the Segment and RudderStack libraries call)',
+    body: batchEnvelopeSchema,
+    response: batchResponse,
+    status: 200,
+    tags: ['tracking'],
+  })
   async batch(@Req() request: TrackingRequest, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
     const bytes = this.readBody(request);
     const parsed = parseTrackingBatch(body, { receivedAt: new Date(), checkSize: bytes > TRACKING_LIMITS.maxMessageBytes });
@@ -110,7 +123,12 @@ export class TrackingController {
     if (result.rejected.length > 0) {
       this.count(type, 'rejected', 1);
       const problems = result.rejected[0].errors;
-      throw new ApiException(403, 'refused_for_client_key', `${type} refused for this write key (trust: client): ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`, problems);
+      throw new ApiException(
+        403,
+        'refused_for_client_key',
+        `${type} refused for this write key (trust: client): ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`,
+        problems,
+      );
     }
     this.count(type, 'accepted', 1);
     return { success: true as const, stored: result.stored, duplicates: result.duplicates };
@@ -131,10 +149,15 @@ export class TrackingController {
 }
 
 function invalid(code: string, summary: string, problems: MessageProblem[]): ApiException {
-  const reasons = problems.slice(0, 5).map((problem) => `${problem.path || '(message)'} ${problem.message}`).join('; ');
+  const reasons = problems
+    .slice(0, 5)
+    .map((problem) => `${problem.path || '(message)'} ${problem.message}`)
+    .join('; ');
   return new ApiException(400, code, `${summary}: ${reasons}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`, problems);
 }
 
 function rejectedDetails(rejected: RejectedMessage[]): MessageProblem[] {
-  return rejected.flatMap((message) => message.errors.map((error) => ({ path: `batch[${message.index}]${error.path ? `.${error.path}` : ''}`, message: error.message })));
+  return rejected.flatMap((message) =>
+    message.errors.map((error) => ({ path: `batch[${message.index}]${error.path ? `.${error.path}` : ''}`, message: error.message })),
+  );
 }

@@ -17,7 +17,11 @@ async function cli(databaseUrl: string | undefined, ...args: string[]): Promise<
   const { DATABASE_URL: _inherited, ...inherited } = process.env;
   const env = databaseUrl ? { ...inherited, DATABASE_URL: databaseUrl } : inherited;
   try {
-    const { stdout, stderr } = await run(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), ...args], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -43,7 +47,9 @@ describe('audiencekit CLI against a real database', () => {
     expect(result.code).toBe(0);
     const secret = /secret: (ak_adm_\S+)/.exec(result.stdout)?.[1];
     expect(secret).toBeDefined();
-    expect(await query(`SELECT name, role FROM api_keys WHERE key_hash = $1`, [hashApiKey(secret ?? '')])).toEqual([{ name: 'first admin', role: 'admin' }]);
+    expect(await query(`SELECT name, role FROM api_keys WHERE key_hash = $1`, [hashApiKey(secret ?? '')])).toEqual([
+      { name: 'first admin', role: 'admin' },
+    ]);
   });
 
   it('creates write keys as client sources unless --trust server is given', async () => {
@@ -51,8 +57,14 @@ describe('audiencekit CLI against a real database', () => {
     const server = await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'backend', '--trust', 'server');
     expect([client.code, server.code]).toEqual([0, 0]);
     expect(server.stdout).toContain('trust server');
-    expect(await query(`SELECT name, trust FROM api_keys WHERE role = 'write' ORDER BY name`)).toEqual([{ name: 'backend', trust: 'server' }, { name: 'site', trust: 'client' }]);
-    expect(await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'x', '--trust', 'root')).toMatchObject({ code: 2, stderr: expect.stringContaining('--trust must be one of client, server') });
+    expect(await query(`SELECT name, trust FROM api_keys WHERE role = 'write' ORDER BY name`)).toEqual([
+      { name: 'backend', trust: 'server' },
+      { name: 'site', trust: 'client' },
+    ]);
+    expect(await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'x', '--trust', 'root')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--trust must be one of client, server'),
+    });
   });
 
   it('imports customers: identify calls with normalised identities, rejected rows listed with line and reason', async () => {
@@ -95,9 +107,21 @@ describe('audiencekit CLI against a real database', () => {
       ['Order Refunded', 'c-2', 'C-o-2', -100],
       ['Order Completed', 'c-5', 'o-7', 6.75],
     ]);
-    expect(events[4].properties).toEqual({ order_id: 'o-7', revenue: 6.75, quantity: 3, price: 2.25, product_id: 'SKU-5', name: 'Card, large', channel: 'web' });
+    expect(events[4].properties).toEqual({
+      order_id: 'o-7',
+      revenue: 6.75,
+      quantity: 3,
+      price: 2.25,
+      product_id: 'SKU-5',
+      name: 'Card, large',
+      channel: 'web',
+    });
     // The orders join the customers imported before (same user id → same profile).
-    expect(await query(`SELECT count(DISTINCT e.profile_id)::int AS n FROM events e JOIN identities i ON i.profile_id = e.profile_id AND i.type = 'email' WHERE e.user_id = 'c-1'`)).toEqual([{ n: 1 }]);
+    expect(
+      await query(
+        `SELECT count(DISTINCT e.profile_id)::int AS n FROM events e JOIN identities i ON i.profile_id = e.profile_id AND i.type = 'email' WHERE e.user_id = 'c-1'`,
+      ),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('stores nothing new when the same file is imported again', async () => {
@@ -113,7 +137,11 @@ describe('audiencekit CLI against a real database', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`rows read\\s+${sample.rows.toLocaleString('en-US')}\\n`));
     expect(result.stdout).toMatch(new RegExp(`imported\\s+${(sample.orderCompleted + sample.orderRefunded).toLocaleString('en-US')}\\s`));
-    expect(result.stdout).toMatch(new RegExp(`skipped\\s+${sample.skippedNoCustomer.toLocaleString('en-US')}\\s+\\(no customer id: ${sample.skippedNoCustomer.toLocaleString('en-US')}\\)`));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `skipped\\s+${sample.skippedNoCustomer.toLocaleString('en-US')}\\s+\\(no customer id: ${sample.skippedNoCustomer.toLocaleString('en-US')}\\)`,
+      ),
+    );
     expect(result.stdout).toMatch(/rejected\s+0\n/);
 
     const [stored] = await query<Record<string, string | number>>(
@@ -125,17 +153,34 @@ describe('audiencekit CLI against a real database', () => {
          FROM events WHERE message_id LIKE 'import-orders-%' AND user_id NOT LIKE 'c-%'`,
     );
     expect(stored).toEqual({
-      completed: sample.orderCompleted, refunded: sample.orderRefunded, customers: sample.customers,
-      revenue_completed: sample.revenueCompleted, revenue_refunded: sample.revenueRefunded,
+      completed: sample.orderCompleted,
+      refunded: sample.orderRefunded,
+      customers: sample.customers,
+      revenue_completed: sample.revenueCompleted,
+      revenue_refunded: sample.revenueRefunded,
     });
     // One live profile per customer (stitching by user id), every event on it.
-    expect(await query(`SELECT count(DISTINCT i.profile_id)::int AS n FROM identities i WHERE i.type = 'user_id' AND i.value NOT LIKE 'c-%' AND i.value <> '0007'`)).toEqual([{ n: sample.customers }]);
-    expect(await query(`SELECT count(*)::int AS n FROM events e JOIN profiles p ON p.id = e.profile_id WHERE p.merged_into IS NOT NULL`)).toEqual([{ n: 0 }]);
+    expect(
+      await query(
+        `SELECT count(DISTINCT i.profile_id)::int AS n FROM identities i WHERE i.type = 'user_id' AND i.value NOT LIKE 'c-%' AND i.value <> '0007'`,
+      ),
+    ).toEqual([{ n: sample.customers }]);
+    expect(
+      await query(`SELECT count(*)::int AS n FROM events e JOIN profiles p ON p.id = e.profile_id WHERE p.merged_into IS NOT NULL`),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('shows a progress bar on a terminal (and only there), then the summary', async () => {
     // util-linux `script` runs the CLI on a pseudo-terminal, as ops would.
-    const command = [process.execPath, '-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'customers', path.join(FIXTURES, 'customers.csv')].join(' ');
+    const command = [
+      process.execPath,
+      '-r',
+      '@swc-node/register',
+      path.join(ROOT, 'apps/cli/src/main.ts'),
+      'import',
+      'customers',
+      path.join(FIXTURES, 'customers.csv'),
+    ].join(' ');
     const { stdout } = await run('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } });
     expect(stdout).toMatch(/={40} 100% \| 7 rows/);
     expect(stdout).toMatch(/rows read\s+7\s/);
@@ -145,17 +190,35 @@ describe('audiencekit CLI against a real database', () => {
   });
 
   it('explains what is wrong: no DATABASE_URL, an unknown role, a file without the needed columns', async () => {
-    expect(await cli(undefined, 'keys', 'create', '--role', 'admin', '--name', 'x')).toMatchObject({ code: 2, stderr: expect.stringContaining('DATABASE_URL is not set') });
-    expect(await cli(db.url, 'keys', 'create', '--role', 'root', '--name', 'x')).toMatchObject({ code: 2, stderr: expect.stringContaining('--role must be one of admin, marketer, viewer, write') });
+    expect(await cli(undefined, 'keys', 'create', '--role', 'admin', '--name', 'x')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('DATABASE_URL is not set'),
+    });
+    expect(await cli(db.url, 'keys', 'create', '--role', 'root', '--name', 'x')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--role must be one of admin, marketer, viewer, write'),
+    });
     const result = await cli(db.url, 'import', 'orders', path.join(FIXTURES, 'customers.csv'));
-    expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('an orders file needs columns for order, timestamp, quantity, unit price or amount') });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('an orders file needs columns for order, timestamp, quantity, unit price or amount'),
+    });
   });
 
   it('runs the ops commands as a process: segments list, and a clear error for an unknown activation', async () => {
     const listed = await cli(db.url, 'segments', 'list');
     expect(listed).toMatchObject({ code: 0, stdout: expect.stringContaining('0 of 0 segment(s)') });
-    expect(await cli(db.url, 'sync', '00000000-0000-4000-8000-000000000000', '--no-wait')).toMatchObject({ code: 1, stderr: expect.stringContaining('no activation 00000000-0000-4000-8000-000000000000') });
-    expect(await cli(db.url, 'segments', 'refresh', 'nope')).toMatchObject({ code: 2, stderr: expect.stringContaining('no segment with id or key "nope"') });
-    expect(await cli(db.url, 'runs', 'show', 'x', '--poll-ms', '1')).toMatchObject({ code: 2, stderr: expect.stringContaining('--poll-ms must be an integer of at least 10') });
+    expect(await cli(db.url, 'sync', '00000000-0000-4000-8000-000000000000', '--no-wait')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no activation 00000000-0000-4000-8000-000000000000'),
+    });
+    expect(await cli(db.url, 'segments', 'refresh', 'nope')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no segment with id or key "nope"'),
+    });
+    expect(await cli(db.url, 'runs', 'show', 'x', '--poll-ms', '1')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--poll-ms must be an integer of at least 10'),
+    });
   });
 });

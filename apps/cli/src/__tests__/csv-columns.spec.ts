@@ -5,7 +5,15 @@ describe('CSV columns', () => {
   it('recognises the UCI Online Retail header as an orders file', () => {
     const header = ['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country'];
     const columns = mapColumns(header, ORDER_FIELDS);
-    expect(Object.fromEntries(columns.fields)).toEqual({ customer: 6, order: 0, timestamp: 4, quantity: 3, unitPrice: 5, item: 1, description: 2 });
+    expect(Object.fromEntries(columns.fields)).toEqual({
+      customer: 6,
+      order: 0,
+      timestamp: 4,
+      quantity: 3,
+      unitPrice: 5,
+      item: 1,
+      description: 2,
+    });
     expect(columns.extra).toEqual([{ index: 7, name: 'country' }]);
   });
 
@@ -15,10 +23,22 @@ describe('CSV columns', () => {
     if (typeof columns === 'string') throw new Error(columns);
     const outcome = orderRow(['C536379', 'D', 'Discount', '-1', '2010-12-01 09:41:00', '27.50', '14527.0', 'United Kingdom'], columns);
     expect(outcome).toEqual({
-      kind: 'message', type: 'track',
+      kind: 'message',
+      type: 'track',
       message: {
-        userId: '14527', event: 'Order Refunded', timestamp: '2010-12-01T09:41:00.000Z',
-        properties: { order_id: 'C536379', revenue: -27.5, total: 27.5, quantity: -1, price: 27.5, product_id: 'D', name: 'Discount', country: 'United Kingdom' },
+        userId: '14527',
+        event: 'Order Refunded',
+        timestamp: '2010-12-01T09:41:00.000Z',
+        properties: {
+          order_id: 'C536379',
+          revenue: -27.5,
+          total: 27.5,
+          quantity: -1,
+          price: 27.5,
+          product_id: 'D',
+          name: 'Discount',
+          country: 'United Kingdom',
+        },
       },
     });
   });

@@ -22,19 +22,33 @@ describe('CSV import: row bounds, UTF-8, future timestamps', () => {
   });
   const query = <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
   const traitsOf = async (userId: string) =>
-    (await query<{ traits: Record<string, unknown> }>(`SELECT p.traits FROM profiles p JOIN identities i ON i.profile_id = p.id WHERE i.type = 'user_id' AND i.value = $1`, [userId]))[0]?.traits;
+    (
+      await query<{ traits: Record<string, unknown> }>(
+        `SELECT p.traits FROM profiles p JOIN identities i ON i.profile_id = p.id WHERE i.type = 'user_id' AND i.value = $1`,
+        [userId],
+      )
+    )[0]?.traits;
 
   it('rejects a row over the bound with its line number and imports the rows after it (a 4 MiB file, 64 KiB bound)', async () => {
     const file = path.join(dir, 'long-row.csv');
     const long = `c-long,long@example.com,${'x'.repeat(4 * 1024 * 1024)}`;
     const quotedLong = `c-quoted,q@example.com,"${'y\n'.repeat(40_000)}"`;
-    writeFileSync(file, ['customer_id,email,note', 'c-a,a@example.com,first', long, 'c-b,b@example.com,after', quotedLong, 'c-c,c@example.com,last', ''].join('\n'));
+    writeFileSync(
+      file,
+      ['customer_id,email,note', 'c-a,a@example.com,first', long, 'c-b,b@example.com,after', quotedLong, 'c-c,c@example.com,last', ''].join(
+        '\n',
+      ),
+    );
     const summary = await importCsv(ingestion, { kind: 'customers', file, maxRowBytes: 64 * 1024 });
     expect(summary.rejected.rows).toEqual([
       { line: 3, reason: expect.stringMatching(/^the row is longer than 65536 bytes \(4194328 bytes\): not read$/) },
       { line: 5, reason: expect.stringMatching(/^the row is longer than 65536 bytes/) },
     ]);
-    expect({ rowsRead: summary.rowsRead, imported: summary.imported, stored: summary.stored }).toEqual({ rowsRead: 5, imported: 3, stored: 3 });
+    expect({ rowsRead: summary.rowsRead, imported: summary.imported, stored: summary.stored }).toEqual({
+      rowsRead: 5,
+      imported: 3,
+      stored: 3,
+    });
     expect(await traitsOf('c-c')).toMatchObject({ note: 'last' });
   });
 
@@ -50,17 +64,24 @@ describe('CSV import: row bounds, UTF-8, future timestamps', () => {
       if (record.kind === 'record') held = Math.max(held, record.bytes.length);
       records.push(record.kind === 'record' ? [record.line, record.bytes.toString()] : [record.line, record.length]);
     }
-    expect(records).toEqual([[1, 'id'], [2, 8 * 1024 * 1024], [3, 'next']]);
+    expect(records).toEqual([
+      [1, 'id'],
+      [2, 8 * 1024 * 1024],
+      [3, 'next'],
+    ]);
     expect(held).toBeLessThanOrEqual(64 * 1024);
   });
 
   it('rejects a row that is not UTF-8 with its line number instead of storing U+FFFD', async () => {
     const file = path.join(dir, 'latin1.csv');
-    writeFileSync(file, Buffer.concat([
-      Buffer.from('customer_id,email,city\nc-utf8,u@example.com,Zürich\nc-latin1,l@example.com,Z'),
-      Buffer.from([0xfc]), // "ü" in Latin-1: not UTF-8
-      Buffer.from('rich\nc-after,after@example.com,Bern\n'),
-    ]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('customer_id,email,city\nc-utf8,u@example.com,Zürich\nc-latin1,l@example.com,Z'),
+        Buffer.from([0xfc]), // "ü" in Latin-1: not UTF-8
+        Buffer.from('rich\nc-after,after@example.com,Bern\n'),
+      ]),
+    );
     const summary = await importCsv(ingestion, { kind: 'customers', file });
     expect(summary.rejected.rows).toEqual([{ line: 3, reason: 'the row is not valid UTF-8 text: save the file as UTF-8' }]);
     expect(summary.imported).toBe(2);
@@ -72,7 +93,9 @@ describe('CSV import: row bounds, UTF-8, future timestamps', () => {
     const file = path.join(dir, 'quotes.csv');
     writeFileSync(file, 'customer_id,email,note\nc-q1,q1@example.com,"ok, quoted"\nc-q2,q2@example.com,"bad"x\nc-q3,q3@example.com,fine\n');
     const summary = await importCsv(ingestion, { kind: 'customers', file });
-    expect(summary.rejected.rows).toEqual([{ line: 3, reason: 'not readable as CSV: field 3: a closing quote must be followed by a comma' }]);
+    expect(summary.rejected.rows).toEqual([
+      { line: 3, reason: 'not readable as CSV: field 3: a closing quote must be followed by a comma' },
+    ]);
     expect(await traitsOf('c-q1')).toMatchObject({ note: 'ok, quoted' });
     expect(await traitsOf('c-q3')).toMatchObject({ note: 'fine' });
   });
@@ -82,7 +105,11 @@ describe('CSV import: row bounds, UTF-8, future timestamps', () => {
     writeFileSync(file, 'customer_id,email,unsubscribed,updated_at\nc-future,future@example.com,false,9999-12-31T00:00:00Z\n');
     await importCsv(ingestion, { kind: 'customers', file, now: new Date(Date.now() - 60 * 60 * 1000) });
     expect(await traitsOf('c-future')).toMatchObject({ unsubscribed: false });
-    const unsubscribe = parseTrackingMessage({ userId: 'c-future', traits: { unsubscribed: true }, timestamp: new Date().toISOString() }, 'identify', { receivedAt: new Date(), checkSize: true });
+    const unsubscribe = parseTrackingMessage(
+      { userId: 'c-future', traits: { unsubscribed: true }, timestamp: new Date().toISOString() },
+      'identify',
+      { receivedAt: new Date(), checkSize: true },
+    );
     if (!unsubscribe.ok) throw new Error('bad message');
     await ingestion.ingest([unsubscribe.event]);
     expect(await traitsOf('c-future')).toMatchObject({ unsubscribed: true });
@@ -92,7 +119,12 @@ describe('CSV import: row bounds, UTF-8, future timestamps', () => {
     const text = 'a,b\n1,"x\ny"\n2,z\n';
     const chunked = Readable.from(text.split('').map((character) => Buffer.from(character)));
     const records = [];
-    for await (const record of csvRecords(chunked, 1024)) if (record.kind === 'record') records.push([record.line, record.bytes.toString()]);
-    expect(records).toEqual([[1, 'a,b'], [2, '1,"x\ny"'], [4, '2,z']]);
+    for await (const record of csvRecords(chunked, 1024))
+      if (record.kind === 'record') records.push([record.line, record.bytes.toString()]);
+    expect(records).toEqual([
+      [1, 'a,b'],
+      [2, '1,"x\ny"'],
+      [4, '2,z'],
+    ]);
   });
 });

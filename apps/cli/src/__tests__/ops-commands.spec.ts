@@ -57,16 +57,33 @@ describe('CLI ops commands', () => {
     ops = await openOpsContext(db.url);
     const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', AK_MASS_SEND_THRESHOLD: '5' });
     @Module({
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config, 'cli-test-worker'), QueueModule.forRoot({ queues: [], role: 'producer' }), SegmentsModule, ActivationModule.forRoot({ connectors: [smsConnector] })],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, 'cli-test-worker'),
+        QueueModule.forRoot({ queues: [], role: 'producer' }),
+        SegmentsModule,
+        ActivationModule.forRoot({ connectors: [smsConnector] }),
+      ],
     })
     class TestWorkerModule {}
     worker = await NestFactory.createApplicationContext(TestWorkerModule, { logger: false });
     for (let index = 0; index < 4; index++) {
       const [{ id }] = await db.dataSource.query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
       await db.dataSource.query(`INSERT INTO identities (type, value, profile_id) VALUES ('phone', $1, $2)`, [`+4477009000${index}1`, id]);
-      await db.dataSource.query(`INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ($1, $2, 'track', 'Product Added', now() - interval '2 days')`, [`cli-${index}`, id]);
+      await db.dataSource.query(
+        `INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ($1, $2, 'track', 'Product Added', now() - interval '2 days')`,
+        [`cli-${index}`, id],
+      );
     }
-    const segment = await ops.segments.create(createSegmentSchema.parse({ key: 'carts', name: 'Cart abandoners', owner: 'crm', definition: EXAMPLE_SEGMENTS.cartAbandoner.definition }), null);
+    const segment = await ops.segments.create(
+      createSegmentSchema.parse({
+        key: 'carts',
+        name: 'Cart abandoners',
+        owner: 'crm',
+        definition: EXAMPLE_SEGMENTS.cartAbandoner.definition,
+      }),
+      null,
+    );
     segmentId = segment.id;
   }, 60_000);
 
@@ -88,7 +105,10 @@ describe('CLI ops commands', () => {
   });
 
   it('queues a refresh by key and follows it until the worker finishes it', async () => {
-    const [code] = await Promise.all([segmentsRefresh(ops, print, 'carts', fast), workOne('segment_runs', (id) => worker.get(SegmentRefreshService).execute(id))]);
+    const [code] = await Promise.all([
+      segmentsRefresh(ops, print, 'carts', fast),
+      workOne('segment_runs', (id) => worker.get(SegmentRefreshService).execute(id)),
+    ]);
     expect(code).toBe(EXIT.ok);
     expect(lines[0]).toMatch(/^queued refresh run [0-9a-f-]{36} of segment carts \(version 1\)$/);
     expect(lines.some((line) => line.endsWith(' queued'))).toBe(true);
@@ -103,12 +123,17 @@ describe('CLI ops commands', () => {
   });
 
   it('syncs an activation with progress to the end, and shows the run', async () => {
-    const [{ id: destinationId }] = await db.dataSource.query(`INSERT INTO destinations (name, connector) VALUES ('sms', 'cli-test-sms') RETURNING id`);
+    const [{ id: destinationId }] = await db.dataSource.query(
+      `INSERT INTO destinations (name, connector) VALUES ('sms', 'cli-test-sms') RETURNING id`,
+    );
     const [{ id: activationId }] = await db.dataSource.query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule, message) VALUES ('sms', $1, $2, 'send', 0, 'salt', 'manual', '{"text":"hi"}') RETURNING id`,
       [segmentId, destinationId],
     );
-    const [code] = await Promise.all([syncActivation(ops, print, activationId, fast), workOne('sync_runs', (id) => worker.get(SyncService).execute(id))]);
+    const [code] = await Promise.all([
+      syncActivation(ops, print, activationId, fast),
+      workOne('sync_runs', (id) => worker.get(SyncService).execute(id)),
+    ]);
     expect(code).toBe(EXIT.ok);
     expect(lines.at(-1)).toMatch(/^sync run [0-9a-f-]{36} succeeded in \d+ ms: .*sent=4/);
     const runId = /run ([0-9a-f-]{36})/.exec(lines[0])?.[1] as string;
@@ -124,11 +149,20 @@ describe('CLI ops commands', () => {
     for (let index = 0; index < 6; index++) {
       const [{ id }] = await db.dataSource.query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
       await db.dataSource.query(`INSERT INTO identities (type, value, profile_id) VALUES ('phone', $1, $2)`, [`+4477009001${index}1`, id]);
-      await db.dataSource.query(`INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ($1, $2, 'track', 'Product Added', now() - interval '2 days')`, [`cli-more-${index}`, id]);
+      await db.dataSource.query(
+        `INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ($1, $2, 'track', 'Product Added', now() - interval '2 days')`,
+        [`cli-more-${index}`, id],
+      );
     }
-    await Promise.all([segmentsRefresh(ops, () => undefined, 'carts', fast), workOne('segment_runs', (id) => worker.get(SegmentRefreshService).execute(id))]);
+    await Promise.all([
+      segmentsRefresh(ops, () => undefined, 'carts', fast),
+      workOne('segment_runs', (id) => worker.get(SegmentRefreshService).execute(id)),
+    ]);
     const [{ id: activationId }] = await db.dataSource.query(`SELECT id FROM activations LIMIT 1`);
-    const [code] = await Promise.all([syncActivation(ops, print, activationId, fast), workOne('sync_runs', (id) => worker.get(SyncService).execute(id))]);
+    const [code] = await Promise.all([
+      syncActivation(ops, print, activationId, fast),
+      workOne('sync_runs', (id) => worker.get(SyncService).execute(id)),
+    ]);
     expect(code).toBe(EXIT.held);
     expect(lines).toContain('held by the mass-send guard: 6 messages is above the mass-send threshold of 5');
   });

@@ -11,7 +11,13 @@ export function normaliseHeader(header: string): string {
 
 /** Header text → a property or trait name: lower snake case ("Annual Income (k$)" → "annual_income_k"). */
 export function propertyName(header: string): string {
-  return header.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
+  return (
+    header
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'column'
+  );
 }
 
 export interface ColumnMap {

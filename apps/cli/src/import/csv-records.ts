@@ -105,12 +105,16 @@ export function splitFields(record: string): string[] | { problem: string } {
         from = quote + 2;
       }
       fields.push(value);
-      if (index < text.length && text[index] !== ',') return { problem: `field ${fields.length}: a closing quote must be followed by a comma` };
+      if (index < text.length && text[index] !== ',')
+        return { problem: `field ${fields.length}: a closing quote must be followed by a comma` };
     } else {
       const comma = text.indexOf(',', index);
       const end = comma === -1 ? text.length : comma;
       const value = text.slice(index, end);
-      if (value.includes('"')) return { problem: `field ${fields.length + 1}: a quote inside a field that does not start with one (quote the whole field and double the quote)` };
+      if (value.includes('"'))
+        return {
+          problem: `field ${fields.length + 1}: a quote inside a field that does not start with one (quote the whole field and double the quote)`,
+        };
       fields.push(value);
       index = end;
     }

@@ -55,7 +55,10 @@ const MAX_KEPT_REJECTIONS = 1_000;
 /** Thrown when the file cannot be imported at all (unreadable, or a header without the needed columns). */
 export class ImportFileException extends Error {}
 
-const KINDS: Record<ImportKind, { columns: (header: string[]) => ColumnMap | string; row: (values: string[], columns: ColumnMap, now: Date) => RowOutcome }> = {
+const KINDS: Record<
+  ImportKind,
+  { columns: (header: string[]) => ColumnMap | string; row: (values: string[], columns: ColumnMap, now: Date) => RowOutcome }
+> = {
   customers: { columns: customerColumns, row: customerRow },
   orders: { columns: orderColumns, row: (values, columns) => orderRow(values, columns) },
 };
@@ -75,8 +78,17 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
   const batchSize = options.batchSize ?? 1_000;
   const kind = KINDS[options.kind];
   const summary: ImportSummary = {
-    file: options.file, kind: options.kind, rowsRead: 0, imported: 0, byEvent: {},
-    skipped: { count: 0, reasons: {} }, rejected: { count: 0, rows: [] }, stored: 0, alreadyStored: 0, refusals: 0, seconds: 0,
+    file: options.file,
+    kind: options.kind,
+    rowsRead: 0,
+    imported: 0,
+    byEvent: {},
+    skipped: { count: 0, reasons: {} },
+    rejected: { count: 0, rows: [] },
+    stored: 0,
+    alreadyStored: 0,
+    refusals: 0,
+    seconds: 0,
   };
   const reject = (line: number, reason: string) => {
     summary.rejected.count += 1;
@@ -85,7 +97,9 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
   };
 
   const size = statSync(options.file).size;
-  const bar = options.progress ? new SingleBar({ format: '{bar} {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true }) : undefined;
+  const bar = options.progress
+    ? new SingleBar({ format: '{bar} {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true })
+    : undefined;
   bar?.start(size, 0, { rows: 0 });
   const maxRowBytes = options.maxRowBytes ?? MAX_ROW_BYTES;
   // Fatal: a byte sequence that is not UTF-8 rejects its row instead of becoming U+FFFD silently.
@@ -151,7 +165,11 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
       const content = createHash('sha256').update(JSON.stringify(record)).digest('base64url').slice(0, 32);
       const occurrence = (occurrences.get(content) ?? 0) + 1;
       occurrences.set(content, occurrence);
-      const parsed = parseTrackingMessage({ ...outcome.message, messageId: `import-${options.kind}-${content}-${occurrence}` }, outcome.type, { receivedAt: now, checkSize: true });
+      const parsed = parseTrackingMessage(
+        { ...outcome.message, messageId: `import-${options.kind}-${content}-${occurrence}` },
+        outcome.type,
+        { receivedAt: now, checkSize: true },
+      );
       if (!parsed.ok) {
         reject(line, parsed.errors.map((error) => `${error.path || 'row'} ${error.message}`).join('; '));
         continue;
@@ -188,8 +206,20 @@ export function formatSummary(summary: ImportSummary, maxRejected = 20): string 
   const lines = [
     `imported ${summary.kind} from ${summary.file} in ${summary.seconds.toFixed(1)} s`,
     `  rows read      ${number(summary.rowsRead)}`,
-    `  imported       ${number(summary.imported)}${Object.keys(summary.byEvent).length ? `   (${Object.entries(summary.byEvent).map(([name, count]) => `${name} ${count.toLocaleString('en-US')}`).join(', ')})` : ''}`,
-    `  skipped        ${number(summary.skipped.count)}${Object.keys(summary.skipped.reasons).length ? `   (${Object.entries(summary.skipped.reasons).map(([reason, count]) => `${reason}: ${count.toLocaleString('en-US')}`).join(', ')})` : ''}`,
+    `  imported       ${number(summary.imported)}${
+      Object.keys(summary.byEvent).length
+        ? `   (${Object.entries(summary.byEvent)
+            .map(([name, count]) => `${name} ${count.toLocaleString('en-US')}`)
+            .join(', ')})`
+        : ''
+    }`,
+    `  skipped        ${number(summary.skipped.count)}${
+      Object.keys(summary.skipped.reasons).length
+        ? `   (${Object.entries(summary.skipped.reasons)
+            .map(([reason, count]) => `${reason}: ${count.toLocaleString('en-US')}`)
+            .join(', ')})`
+        : ''
+    }`,
     `  rejected       ${number(summary.rejected.count)}`,
     `  events stored  ${number(summary.stored)}   (already stored before: ${summary.alreadyStored.toLocaleString('en-US')})`,
   ];
@@ -197,7 +227,8 @@ export function formatSummary(summary: ImportSummary, maxRejected = 20): string 
   if (summary.rejected.count > 0) {
     lines.push('rejected rows:');
     for (const row of summary.rejected.rows.slice(0, maxRejected)) lines.push(`  line ${row.line}: ${row.reason}`);
-    if (summary.rejected.count > maxRejected) lines.push(`  … and ${(summary.rejected.count - maxRejected).toLocaleString('en-US')} more (--rejected-file writes them all)`);
+    if (summary.rejected.count > maxRejected)
+      lines.push(`  … and ${(summary.rejected.count - maxRejected).toLocaleString('en-US')} more (--rejected-file writes them all)`);
   }
   return lines.join('\n');
 }

@@ -41,9 +41,11 @@ export function orderRow(values: string[], columns: ColumnMap): RowOutcome {
   const quantity = numberCell(cell('quantity'));
   if (quantity === null) return { kind: 'rejected', reason: `the quantity ${JSON.stringify(cell('quantity'))} is not a number` };
   const unitPrice = columns.fields.has('unitPrice') ? numberCell(cell('unitPrice')) : null;
-  if (columns.fields.has('unitPrice') && unitPrice === null) return { kind: 'rejected', reason: `the unit price ${JSON.stringify(cell('unitPrice'))} is not a number` };
+  if (columns.fields.has('unitPrice') && unitPrice === null)
+    return { kind: 'rejected', reason: `the unit price ${JSON.stringify(cell('unitPrice'))} is not a number` };
   const amount = columns.fields.has('amount') ? numberCell(cell('amount')) : null;
-  if (columns.fields.has('amount') && amount === null) return { kind: 'rejected', reason: `the amount ${JSON.stringify(cell('amount'))} is not a number` };
+  if (columns.fields.has('amount') && amount === null)
+    return { kind: 'rejected', reason: `the amount ${JSON.stringify(cell('amount'))} is not a number` };
   const customer = customerId(cell('customer'));
   if (!customer) return { kind: 'skipped', reason: 'no customer id' };
 

@@ -21,9 +21,21 @@ const SYNC_FINAL = new Set(['succeeded', 'partial', 'failed']);
 /** Exit codes: 0 done, 1 the run failed, 3 a send held by the mass-send guard, 4 stopped watching. */
 export const EXIT = { ok: 0, failed: 1, held: 3, stillRunning: 4 } as const;
 
-export async function segmentsList(ops: OpsServices, print: Print, filter: { owner?: string; status?: string; limit: number; offset: number }): Promise<number> {
+export async function segmentsList(
+  ops: OpsServices,
+  print: Print,
+  filter: { owner?: string; status?: string; limit: number; offset: number },
+): Promise<number> {
   const page = await ops.segments.list(filter);
-  const rows = page.items.map((segment) => [segment.key, segment.status, segment.owner, segment.refreshCadence, `v${segment.version}`, segment.id, segment.name]);
+  const rows = page.items.map((segment) => [
+    segment.key,
+    segment.status,
+    segment.owner,
+    segment.refreshCadence,
+    `v${segment.version}`,
+    segment.id,
+    segment.name,
+  ]);
   printTable(print, ['KEY', 'STATUS', 'OWNER', 'CADENCE', 'VERSION', 'ID', 'NAME'], rows);
   print(`${page.items.length} of ${page.total} segment(s)`);
   return EXIT.ok;
@@ -36,18 +48,37 @@ export async function segmentsRefresh(ops: OpsServices, print: Print, idOrKey: s
   if (!run) throw new Error(`the refresh of ${segment.key} could not be queued`);
   print(`queued refresh run ${run.id} of segment ${segment.key} (version ${run.version})`);
   if (!options.wait) return EXIT.ok;
-  const final = await follow(print, options, () => ops.dataSource.getRepository(SegmentRunEntity).findOneByOrFail({ id: run.id }), (row) => row.status, SEGMENT_FINAL, (row) => row.status);
+  const final = await follow(
+    print,
+    options,
+    () => ops.dataSource.getRepository(SegmentRunEntity).findOneByOrFail({ id: run.id }),
+    (row) => row.status,
+    SEGMENT_FINAL,
+    (row) => row.status,
+  );
   if (!final) return EXIT.stillRunning;
   print(describeSegmentRun(final));
   return final.status === 'succeeded' ? EXIT.ok : EXIT.failed;
 }
 
 /** Queues a sync of an activation and, unless told not to, follows it to the end with its counts. */
-export async function syncActivation(ops: OpsServices, print: Print, activationId: string, options: WaitOptions & { dryRun?: boolean }): Promise<number> {
+export async function syncActivation(
+  ops: OpsServices,
+  print: Print,
+  activationId: string,
+  options: WaitOptions & { dryRun?: boolean },
+): Promise<number> {
   const run = await ops.syncs.requestSync(activationId, { trigger: 'manual', requestedBy: null, dryRun: options.dryRun ?? false });
   print(`queued ${run.dryRun ? 'dry run' : 'sync run'} ${run.id} of activation ${activationId}`);
   if (!options.wait) return EXIT.ok;
-  const final = await follow(print, options, () => ops.syncs.getRun(run.id), (view) => view.status, new Set([...SYNC_FINAL, 'awaiting_confirmation']), (view) => `${view.status} ${formatCounts(view.counts)}`.trim());
+  const final = await follow(
+    print,
+    options,
+    () => ops.syncs.getRun(run.id),
+    (view) => view.status,
+    new Set([...SYNC_FINAL, 'awaiting_confirmation']),
+    (view) => `${view.status} ${formatCounts(view.counts)}`.trim(),
+  );
   if (!final) return EXIT.stillRunning;
   if (final.status === 'awaiting_confirmation') {
     const guard = (final.plan?.['guard'] ?? {}) as { reasons?: string[] };
@@ -56,7 +87,8 @@ export async function syncActivation(ops: OpsServices, print: Print, activationI
     return EXIT.held;
   }
   print(`sync run ${final.id} ${final.status} in ${final.durationMs ?? '?'} ms: ${formatCounts(final.counts)}`);
-  for (const error of final.errors.slice(0, 5)) print(`  ${String(error['kind'] ?? 'error')}: ${String(error['message'] ?? error['reason'] ?? '')}`);
+  for (const error of final.errors.slice(0, 5))
+    print(`  ${String(error['kind'] ?? 'error')}: ${String(error['message'] ?? error['reason'] ?? '')}`);
   return final.status === 'failed' ? EXIT.failed : EXIT.ok;
 }
 
@@ -77,9 +109,12 @@ export async function runsShow(ops: OpsServices, print: Print, runId: string): P
     return EXIT.failed;
   }
   print(`sync run ${view.id} of activation ${view.activationId}${view.dryRun ? ' (dry run)' : ''}`);
-  print(`status ${view.status}, trigger ${view.trigger}, segment version ${view.segmentVersion}, queued ${view.queuedAt}, finished ${view.finishedAt ?? '-'}`);
+  print(
+    `status ${view.status}, trigger ${view.trigger}, segment version ${view.segmentVersion}, queued ${view.queuedAt}, finished ${view.finishedAt ?? '-'}`,
+  );
   print(`counts: ${formatCounts(view.counts) || '-'}`);
-  for (const error of view.errors.slice(0, 10)) print(`  ${String(error['kind'] ?? 'error')}: ${String(error['message'] ?? error['reason'] ?? '')}`);
+  for (const error of view.errors.slice(0, 10))
+    print(`  ${String(error['kind'] ?? 'error')}: ${String(error['message'] ?? error['reason'] ?? '')}`);
   return EXIT.ok;
 }
 
@@ -93,7 +128,14 @@ async function resolveSegment(ops: OpsServices, idOrKey: string): Promise<Segmen
 }
 
 /** Re-reads the run until it is final, printing each new state; null when watching timed out. */
-async function follow<T>(print: Print, options: WaitOptions, read: () => Promise<T>, statusOf: (row: T) => string, final: Set<string>, describe: (row: T) => string): Promise<T | null> {
+async function follow<T>(
+  print: Print,
+  options: WaitOptions,
+  read: () => Promise<T>,
+  statusOf: (row: T) => string,
+  final: Set<string>,
+  describe: (row: T) => string,
+): Promise<T | null> {
   const started = Date.now();
   let last = '';
   for (;;) {
@@ -115,10 +157,18 @@ function describeSegmentRun(run: SegmentRunEntity): string {
 }
 
 function formatCounts(counts: Record<string, number>): string {
-  return Object.entries(counts).map(([name, value]) => `${name}=${value}`).join(' ');
+  return Object.entries(counts)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
 }
 
 function printTable(print: Print, header: string[], rows: string[][]): void {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  for (const row of [header, ...rows]) print(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  for (const row of [header, ...rows])
+    print(
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    );
 }

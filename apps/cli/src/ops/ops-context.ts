@@ -23,7 +23,8 @@ export interface OpsServices {
  * No connectors: the CLI only requests syncs and reads runs; the workers execute them.
  */
 export async function openOpsContext(databaseUrl: string | undefined): Promise<OpsServices> {
-  if (!databaseUrl) throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
+  if (!databaseUrl)
+    throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   await migrateDatabase(config.DATABASE_URL, 'audiencekit-cli-migrate');
   @Module({

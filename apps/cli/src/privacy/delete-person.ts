@@ -10,9 +10,11 @@ import { CliUsageException } from '../database';
  * the workers). Prints the record; its id is what GET /privacy/deletions/:id answers.
  */
 export async function deletePerson(databaseUrl: string | undefined, identifierType: string, value: string): Promise<DeletionRecord> {
-  if (!databaseUrl) throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
+  if (!databaseUrl)
+    throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
   const parsed = deletionRequestSchema.safeParse({ identifierType, value });
-  if (!parsed.success) throw new CliUsageException(`invalid ${identifierType}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  if (!parsed.success)
+    throw new CliUsageException(`invalid ${identifierType}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   await migrateDatabase(config.DATABASE_URL, 'audiencekit-cli-migrate');
   @Module({

@@ -30,10 +30,16 @@ export async function rotateSecrets(dataSource: DataSource, keyRing: string): Pr
       try {
         plaintext = box.open(sealed);
       } catch (error) {
-        throw new Error(`destination ${row.id} ("${row.name}"): ${error instanceof Error ? error.message : String(error)}; nothing was re-sealed`);
+        throw new Error(
+          `destination ${row.id} ("${row.name}"): ${error instanceof Error ? error.message : String(error)}; nothing was re-sealed`,
+        );
       }
       const next = box.seal(plaintext);
-      await manager.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [row.id, next.ciphertext, next.keyId]);
+      await manager.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [
+        row.id,
+        next.ciphertext,
+        next.keyId,
+      ]);
       resealed += 1;
     }
     return { checked: rows.length, resealed, keyId };

@@ -24,7 +24,8 @@ export function ActivationPage({ id }: { id: string }) {
       setHeld(undefined);
       runs.reload();
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'confirmation_required') setHeld({ token: String(error.body.confirmationToken), count: Number(error.body.count) });
+      if (error instanceof ApiError && error.code === 'confirmation_required')
+        setHeld({ token: String(error.body.confirmationToken), count: Number(error.body.count) });
       setMessage(describeError(error));
     }
   };
@@ -82,7 +83,15 @@ export function ActivationPage({ id }: { id: string }) {
             Refresh report
           </button>
         </div>
-        {lift.errorStatus === 404 ? <p>No report yet ({lift.error}): sync the activation first.</p> : lift.error ? <p role="alert">{lift.error}</p> : lift.data ? <LiftReport lift={lift.data} /> : <p>Loading…</p>}
+        {lift.errorStatus === 404 ? (
+          <p>No report yet ({lift.error}): sync the activation first.</p>
+        ) : lift.error ? (
+          <p role="alert">{lift.error}</p>
+        ) : lift.data ? (
+          <LiftReport lift={lift.data} />
+        ) : (
+          <p>Loading…</p>
+        )}
       </section>
       <section className="card" aria-labelledby="sync-runs-title">
         <h2 id="sync-runs-title">Sync runs</h2>

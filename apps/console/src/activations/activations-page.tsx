@@ -37,7 +37,12 @@ function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; o
       </div>
       <div className="form-row">
         <label htmlFor={`${id}-connector`}>Connector</label>
-        <select id={`${id}-connector`} value={slug} required onChange={(event) => (setSlug(event.target.value), setSettings({}), setSecrets({}))}>
+        <select
+          id={`${id}-connector`}
+          value={slug}
+          required
+          onChange={(event) => (setSlug(event.target.value), setSettings({}), setSecrets({}))}
+        >
           <option value="">choose…</option>
           {connectors.map((item) => (
             <option key={item.slug} value={item.slug}>
@@ -50,7 +55,9 @@ function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; o
         <>
           <SchemaFields schema={connector.settings} values={settings} onChange={setSettings} prefix="Setting" />
           <SchemaFields schema={connector.secrets} values={secrets} onChange={setSecrets} prefix="Secret" secret />
-          <p className="muted">Needs identifiers: {connector.requiredIdentifiers.join(', ')}. Secrets are sealed by the API and never shown again.</p>
+          <p className="muted">
+            Needs identifiers: {connector.requiredIdentifiers.join(', ')}. Secrets are sealed by the API and never shown again.
+          </p>
         </>
       )}
       <button type="submit">Create destination</button>
@@ -59,7 +66,17 @@ function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; o
   );
 }
 
-function ActivationForm({ segments, destinations, connectors, onCreated }: { segments: Segment[]; destinations: Destination[]; connectors: Connector[]; onCreated: (activation: Activation) => void }) {
+function ActivationForm({
+  segments,
+  destinations,
+  connectors,
+  onCreated,
+}: {
+  segments: Segment[];
+  destinations: Destination[];
+  connectors: Connector[];
+  onCreated: (activation: Activation) => void;
+}) {
   const id = useId();
   const [name, setName] = useState('');
   const [segmentId, setSegmentId] = useState('');
@@ -74,7 +91,14 @@ function ActivationForm({ segments, destinations, connectors, onCreated }: { seg
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     try {
-      const created = await api<Activation>('POST', '/activations', { name, segmentId, destinationId, mode: mode || modes[0], holdoutShare: holdoutPercent / 100, schedule });
+      const created = await api<Activation>('POST', '/activations', {
+        name,
+        segmentId,
+        destinationId,
+        mode: mode || modes[0],
+        holdoutShare: holdoutPercent / 100,
+        schedule,
+      });
       onCreated(created);
     } catch (error) {
       setStatus(describeError(error));
@@ -100,7 +124,12 @@ function ActivationForm({ segments, destinations, connectors, onCreated }: { seg
       </div>
       <div className="form-row">
         <label htmlFor={`${id}-destination`}>Destination</label>
-        <select id={`${id}-destination`} value={destinationId} required onChange={(event) => (setDestinationId(event.target.value), setMode(''))}>
+        <select
+          id={`${id}-destination`}
+          value={destinationId}
+          required
+          onChange={(event) => (setDestinationId(event.target.value), setMode(''))}
+        >
           <option value="">choose…</option>
           {destinations.map((item) => (
             <option key={item.id} value={item.id}>
@@ -121,7 +150,15 @@ function ActivationForm({ segments, destinations, connectors, onCreated }: { seg
       </div>
       <div className="form-row">
         <label htmlFor={`${id}-holdout`}>Holdout (% kept as control)</label>
-        <input id={`${id}-holdout`} type="number" min={0} max={99} step={1} value={holdoutPercent} onChange={(event) => setHoldoutPercent(Number(event.target.value))} />
+        <input
+          id={`${id}-holdout`}
+          type="number"
+          min={0}
+          max={99}
+          step={1}
+          value={holdoutPercent}
+          onChange={(event) => setHoldoutPercent(Number(event.target.value))}
+        />
       </div>
       <div className="form-row">
         <label htmlFor={`${id}-schedule`}>Schedule</label>
@@ -142,15 +179,20 @@ export function ActivationsPage() {
   const activations = useApi<Page<Activation>>('/activations');
   const segments = useApi<Page<Segment>>('/segments?limit=100');
   const segmentName = (segmentId: string) => segments.data?.items.find((item) => item.id === segmentId)?.name ?? segmentId.slice(0, 8);
-  const destinationName = (destinationId: string) => destinations.data?.items.find((item) => item.id === destinationId)?.name ?? destinationId.slice(0, 8);
+  const destinationName = (destinationId: string) =>
+    destinations.data?.items.find((item) => item.id === destinationId)?.name ?? destinationId.slice(0, 8);
   return (
     <section aria-labelledby="activations-title">
       <h1 id="activations-title">Activations</h1>
-      {[connectors, destinations, activations, segments].map((loaded) => loaded.error).filter(Boolean).slice(0, 1).map((error) => (
-        <p key="error" role="alert">
-          {error}
-        </p>
-      ))}
+      {[connectors, destinations, activations, segments]
+        .map((loaded) => loaded.error)
+        .filter(Boolean)
+        .slice(0, 1)
+        .map((error) => (
+          <p key="error" role="alert">
+            {error}
+          </p>
+        ))}
       <div className="grid">
         <section className="card" aria-labelledby="activations-list-title">
           <h2 id="activations-list-title">All activations</h2>

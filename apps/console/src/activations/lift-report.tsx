@@ -13,7 +13,8 @@ export function LiftReport({ lift }: { lift: LiftResponse }) {
   return (
     <div className="lift">
       <p>
-        KPI: <strong>{lift.kpi.event}</strong> within {lift.kpi.windowDays} days of exposure · as of {new Date(lift.asOf).toLocaleString('en-GB')}
+        KPI: <strong>{lift.kpi.event}</strong> within {lift.kpi.windowDays} days of exposure · as of{' '}
+        {new Date(lift.asOf).toLocaleString('en-GB')}
       </p>
       <div className="grid">
         <div>
@@ -21,8 +22,18 @@ export function LiftReport({ lift }: { lift: LiftResponse }) {
           <IntervalChart
             label={`Conversion: treatment ${formatPercent(treatment.conversionRate)}, control ${formatPercent(control.conversionRate)}`}
             rows={[
-              { label: `Treatment (${formatNumber(treatment.members)})`, estimate: treatment.conversionRate, ...treatment.conversionRateInterval, tone: 'treatment' },
-              { label: `Control (${formatNumber(control.members)})`, estimate: control.conversionRate, ...control.conversionRateInterval, tone: 'control' },
+              {
+                label: `Treatment (${formatNumber(treatment.members)})`,
+                estimate: treatment.conversionRate,
+                ...treatment.conversionRateInterval,
+                tone: 'treatment',
+              },
+              {
+                label: `Control (${formatNumber(control.members)})`,
+                estimate: control.conversionRate,
+                ...control.conversionRateInterval,
+                tone: 'control',
+              },
             ]}
           />
           <table aria-label="Arms">
@@ -49,21 +60,33 @@ export function LiftReport({ lift }: { lift: LiftResponse }) {
         <div>
           <h3>Lift ({level} interval)</h3>
           {absolute ? (
-            <IntervalChart label={`Absolute lift ${formatPercent(absolute.estimate)} (${formatPercent(absolute.lower)} to ${formatPercent(absolute.upper)})`} rows={[{ label: 'Absolute lift', estimate: absolute.estimate, lower: absolute.lower, upper: absolute.upper, tone: 'lift' }]} />
+            <IntervalChart
+              label={`Absolute lift ${formatPercent(absolute.estimate)} (${formatPercent(absolute.lower)} to ${formatPercent(absolute.upper)})`}
+              rows={[{ label: 'Absolute lift', estimate: absolute.estimate, lower: absolute.lower, upper: absolute.upper, tone: 'lift' }]}
+            />
           ) : (
             <p>No lift yet.</p>
           )}
           <dl className="facts">
             <dt>Absolute lift</dt>
-            <dd>{absolute ? `${formatPercent(absolute.estimate)} [${formatPercent(absolute.lower)}, ${formatPercent(absolute.upper)}]` : '—'}</dd>
+            <dd>
+              {absolute ? `${formatPercent(absolute.estimate)} [${formatPercent(absolute.lower)}, ${formatPercent(absolute.upper)}]` : '—'}
+            </dd>
             <dt>Relative lift</dt>
-            <dd>{report.conversion.relativeLift ? `${formatPercent(report.conversion.relativeLift.estimate)} [${formatPercent(report.conversion.relativeLift.lower)}, ${formatPercent(report.conversion.relativeLift.upper)}]` : '—'}</dd>
+            <dd>
+              {report.conversion.relativeLift
+                ? `${formatPercent(report.conversion.relativeLift.estimate)} [${formatPercent(report.conversion.relativeLift.lower)}, ${formatPercent(report.conversion.relativeLift.upper)}]`
+                : '—'}
+            </dd>
             <dt>p-value</dt>
             <dd>{report.conversion.test ? formatFixed(report.conversion.test.pValue, 4) : '—'}</dd>
             <dt>Sample ratio</dt>
             <dd>
               {srm ? (
-                <span className={`badge ${srm.detected ? 'badge-failed' : 'badge-succeeded'}`} aria-label={srm.detected ? 'sample ratio mismatch detected' : 'no sample ratio mismatch'}>
+                <span
+                  className={`badge ${srm.detected ? 'badge-failed' : 'badge-succeeded'}`}
+                  aria-label={srm.detected ? 'sample ratio mismatch detected' : 'no sample ratio mismatch'}
+                >
                   {srm.detected ? 'SRM detected' : 'no SRM'} (p = {formatFixed(srm.pValue, 3)})
                 </span>
               ) : (
@@ -72,7 +95,8 @@ export function LiftReport({ lift }: { lift: LiftResponse }) {
             </dd>
             <dt>MDE ({formatPercent(report.power?.power ?? null, 0)} power)</dt>
             <dd>
-              {formatPercent(mde?.absolute ?? null)} absolute{mde?.relative !== null && mde?.relative !== undefined ? `, ${formatPercent(mde.relative)} relative` : ''}
+              {formatPercent(mde?.absolute ?? null)} absolute
+              {mde?.relative !== null && mde?.relative !== undefined ? `, ${formatPercent(mde.relative)} relative` : ''}
             </dd>
             <dt>Control share</dt>
             <dd>{formatPercent(report.configuredControlShare, 0)} configured</dd>

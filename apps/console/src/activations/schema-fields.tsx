@@ -5,7 +5,19 @@ import type { JsonSchema } from '../types';
  * A form for a connector's settings or secrets from its JSON Schema: strings, numbers, booleans
  * and enums become inputs; nested objects are edited as JSON (rare, and the API names bad fields).
  */
-export function SchemaFields({ schema, values, onChange, secret, prefix }: { schema: JsonSchema; values: Record<string, unknown>; onChange: (values: Record<string, unknown>) => void; secret?: boolean; prefix: string }) {
+export function SchemaFields({
+  schema,
+  values,
+  onChange,
+  secret,
+  prefix,
+}: {
+  schema: JsonSchema;
+  values: Record<string, unknown>;
+  onChange: (values: Record<string, unknown>) => void;
+  secret?: boolean;
+  prefix: string;
+}) {
   const base = useId();
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
@@ -26,13 +38,43 @@ export function SchemaFields({ schema, values, onChange, secret, prefix }: { sch
             </select>
           );
         } else if (property.type === 'boolean') {
-          input = <input id={id} type="checkbox" checked={Boolean(value ?? property.default)} onChange={(event) => set(name, event.target.checked)} />;
+          input = (
+            <input
+              id={id}
+              type="checkbox"
+              checked={Boolean(value ?? property.default)}
+              onChange={(event) => set(name, event.target.checked)}
+            />
+          );
         } else if (property.type === 'number' || property.type === 'integer') {
-          input = <input id={id} type="number" value={value === undefined ? '' : String(value)} onChange={(event) => set(name, event.target.value === '' ? '' : Number(event.target.value))} />;
+          input = (
+            <input
+              id={id}
+              type="number"
+              value={value === undefined ? '' : String(value)}
+              onChange={(event) => set(name, event.target.value === '' ? '' : Number(event.target.value))}
+            />
+          );
         } else if (property.type === 'object' || property.type === 'array') {
-          input = <textarea id={id} rows={3} defaultValue={value === undefined ? '' : JSON.stringify(value)} onBlur={(event) => set(name, event.target.value ? safeJson(event.target.value) : '')} placeholder="JSON" />;
+          input = (
+            <textarea
+              id={id}
+              rows={3}
+              defaultValue={value === undefined ? '' : JSON.stringify(value)}
+              onBlur={(event) => set(name, event.target.value ? safeJson(event.target.value) : '')}
+              placeholder="JSON"
+            />
+          );
         } else {
-          input = <input id={id} type={secret ? 'password' : 'text'} autoComplete="off" value={value === undefined ? '' : String(value)} onChange={(event) => set(name, event.target.value)} />;
+          input = (
+            <input
+              id={id}
+              type={secret ? 'password' : 'text'}
+              autoComplete="off"
+              value={value === undefined ? '' : String(value)}
+              onChange={(event) => set(name, event.target.value)}
+            />
+          );
         }
         return (
           <div className="form-row" key={name}>

@@ -35,7 +35,10 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
   return (
     <section className="card" aria-label={`Sync run ${runId}`} data-status={data.status}>
       <h3>
-        Run {runId.slice(0, 8)} <span className={`badge badge-${data.status}`} role="status">{data.status}</span>
+        Run {runId.slice(0, 8)}{' '}
+        <span className={`badge badge-${data.status}`} role="status">
+          {data.status}
+        </span>
         {data.dryRun && <span className="badge">dry run</span>}
       </h3>
       <p className="muted">
@@ -49,7 +52,10 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
               <th scope="row">{label}</th>
               <td className="number">{formatNumber(data.counts[key] ?? 0)}</td>
               <td className="bar-cell" aria-hidden="true">
-                <span className="stage-bar" style={{ width: `${considered ? Math.min(100, ((data.counts[key] ?? 0) / considered) * 100) : 0}%` }} />
+                <span
+                  className="stage-bar"
+                  style={{ width: `${considered ? Math.min(100, ((data.counts[key] ?? 0) / considered) * 100) : 0}%` }}
+                />
               </td>
             </tr>
           ))}

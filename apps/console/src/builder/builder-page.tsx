@@ -38,12 +38,33 @@ function usePreview(match: RuleNode) {
   return preview;
 }
 
-function TextField({ label, value, onChange, required, disabled, hint }: { label: string; value: string; onChange: (value: string) => void; required?: boolean; disabled?: boolean; hint?: string }) {
+function TextField({
+  label,
+  value,
+  onChange,
+  required,
+  disabled,
+  hint,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  required?: boolean;
+  disabled?: boolean;
+  hint?: string;
+}) {
   const id = useId();
   return (
     <div className="form-row">
       <label htmlFor={id}>{label}</label>
-      <input id={id} value={value} required={required} disabled={disabled} onChange={(event) => onChange(event.target.value)} aria-describedby={hint ? `${id}-hint` : undefined} />
+      <input
+        id={id}
+        value={value}
+        required={required}
+        disabled={disabled}
+        onChange={(event) => onChange(event.target.value)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      />
       {hint && (
         <small id={`${id}-hint`} className="muted">
           {hint}
@@ -59,13 +80,22 @@ export function BuilderPage({ id }: { id?: string }) {
   const [status, setStatus] = useState<string>();
   const [loaded, setLoaded] = useState(!id);
   const preview = usePreview(match);
-  const set = (field: keyof Card) => (value: string) => setCard((previous) => ({ ...previous, [field]: field === 'kpiWindowDays' ? Number(value) : value }));
+  const set = (field: keyof Card) => (value: string) =>
+    setCard((previous) => ({ ...previous, [field]: field === 'kpiWindowDays' ? Number(value) : value }));
 
   useEffect(() => {
     if (!id) return;
     api<Segment>('GET', `/segments/${id}`).then(
       (segment) => {
-        setCard({ key: segment.key, name: segment.name, owner: segment.owner, description: segment.description, refreshCadence: segment.refreshCadence, kpiEvent: segment.kpi?.event ?? '', kpiWindowDays: segment.kpi?.windowDays ?? 7 });
+        setCard({
+          key: segment.key,
+          name: segment.name,
+          owner: segment.owner,
+          description: segment.description,
+          refreshCadence: segment.refreshCadence,
+          kpiEvent: segment.kpi?.event ?? '',
+          kpiWindowDays: segment.kpi?.windowDays ?? 7,
+        });
         setMatch(segment.definition.match as RuleNode);
         setLoaded(true);
       },
@@ -76,9 +106,18 @@ export function BuilderPage({ id }: { id?: string }) {
   const save = async (event: React.FormEvent) => {
     event.preventDefault();
     const kpi = card.kpiEvent ? { event: card.kpiEvent, windowDays: card.kpiWindowDays } : null;
-    const fields = { name: card.name, owner: card.owner, description: card.description, refreshCadence: card.refreshCadence, kpi, definition: { type: 'rules', match } };
+    const fields = {
+      name: card.name,
+      owner: card.owner,
+      description: card.description,
+      refreshCadence: card.refreshCadence,
+      kpi,
+      definition: { type: 'rules', match },
+    };
     try {
-      const saved = id ? await api<Segment>('PATCH', `/segments/${id}`, fields) : await api<Segment>('POST', '/segments', { key: card.key, ...fields });
+      const saved = id
+        ? await api<Segment>('PATCH', `/segments/${id}`, fields)
+        : await api<Segment>('POST', '/segments', { key: card.key, ...fields });
       window.location.hash = `#/segments/${saved.id}`;
     } catch (error) {
       setStatus(describeError(error));
@@ -91,18 +130,36 @@ export function BuilderPage({ id }: { id?: string }) {
       <div className="page-head">
         <h1 id="builder-title">{id ? `Edit ${card.name}` : 'New rules segment'}</h1>
         <div className="preview" role="status" aria-live="polite" aria-label="Preview size">
-          {preview.error ? <span className="error-text">{preview.error}</span> : preview.size === undefined ? 'Previewing…' : <strong>{formatNumber(preview.size)} profiles match</strong>}
+          {preview.error ? (
+            <span className="error-text">{preview.error}</span>
+          ) : preview.size === undefined ? (
+            'Previewing…'
+          ) : (
+            <strong>{formatNumber(preview.size)} profiles match</strong>
+          )}
           {preview.pending && preview.size !== undefined && <span className="muted"> (updating)</span>}
         </div>
       </div>
       <div className="grid">
         <section className="card" aria-label="Documentation">
           <h2>Documentation</h2>
-          <TextField label="Key" value={card.key} onChange={set('key')} required disabled={Boolean(id)} hint="lower-case letters, digits, - or _" />
+          <TextField
+            label="Key"
+            value={card.key}
+            onChange={set('key')}
+            required
+            disabled={Boolean(id)}
+            hint="lower-case letters, digits, - or _"
+          />
           <TextField label="Name" value={card.name} onChange={set('name')} required />
           <TextField label="Owner" value={card.owner} onChange={set('owner')} required />
           <TextField label="Description" value={card.description} onChange={set('description')} />
-          <TextField label="Refresh cadence" value={card.refreshCadence} onChange={set('refreshCadence')} hint="manual, or a cron expression such as 0 6 * * *" />
+          <TextField
+            label="Refresh cadence"
+            value={card.refreshCadence}
+            onChange={set('refreshCadence')}
+            hint="manual, or a cron expression such as 0 6 * * *"
+          />
           <TextField label="KPI event" value={card.kpiEvent} onChange={set('kpiEvent')} hint="e.g. Order Completed (empty: no KPI)" />
           <TextField label="KPI window (days)" value={String(card.kpiWindowDays)} onChange={set('kpiWindowDays')} />
         </section>

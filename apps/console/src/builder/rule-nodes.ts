@@ -9,7 +9,20 @@ export type RuleNode =
   | { type: 'segment'; segment: string };
 
 export const LEAF_TYPES = ['event', 'trait', 'recency', 'segment'] as const;
-export const TRAIT_OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'starts_with', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'];
+export const TRAIT_OPERATORS = [
+  'equals',
+  'not_equals',
+  'in',
+  'not_in',
+  'contains',
+  'starts_with',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'exists',
+  'not_exists',
+];
 export const COUNT_OPERATORS = ['at_least', 'at_most', 'exactly'];
 export const COMPARISON_OPERATORS = ['gt', 'gte', 'lt', 'lte'];
 
@@ -29,9 +42,14 @@ export function newLeaf(type: (typeof LEAF_TYPES)[number]): RuleNode {
 /** A trait value as typed: lists split on commas; numbers for numeric operators; none for exists. */
 export function parseTraitValue(operator: string, text: string): unknown {
   if (operator === 'exists' || operator === 'not_exists') return undefined;
-  if (operator === 'in' || operator === 'not_in') return text.split(',').map((part) => part.trim()).filter(Boolean);
+  if (operator === 'in' || operator === 'not_in')
+    return text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
   if (['gt', 'gte', 'lt', 'lte'].includes(operator) && text.trim() !== '' && !Number.isNaN(Number(text))) return Number(text);
   return text;
 }
 
-export const traitValueText = (value: unknown): string => (Array.isArray(value) ? value.join(', ') : value === undefined ? '' : String(value));
+export const traitValueText = (value: unknown): string =>
+  Array.isArray(value) ? value.join(', ') : value === undefined ? '' : String(value);

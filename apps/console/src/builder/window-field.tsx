@@ -12,7 +12,11 @@ export function WindowField({ value, onChange, label }: { value: string; onChang
       <label htmlFor={`${id}-kind`} className="sr-only">
         {label}: kind
       </label>
-      <select id={`${id}-kind`} value={kind} onChange={(event) => onChange(event.target.value === 'ever' ? 'ever' : event.target.value === 'last' ? 'last 7 days' : value)}>
+      <select
+        id={`${id}-kind`}
+        value={kind}
+        onChange={(event) => onChange(event.target.value === 'ever' ? 'ever' : event.target.value === 'last' ? 'last 7 days' : value)}
+      >
         <option value="last">in the last</option>
         <option value="ever">ever</option>
         <option value="custom">custom</option>
@@ -22,7 +26,14 @@ export function WindowField({ value, onChange, label }: { value: string; onChang
           <label htmlFor={`${id}-n`} className="sr-only">
             {label}: how many
           </label>
-          <input id={`${id}-n`} type="number" min={1} value={match[1]} onChange={(event) => onChange(`last ${event.target.value} ${match[2]}`)} className="narrow" />
+          <input
+            id={`${id}-n`}
+            type="number"
+            min={1}
+            value={match[1]}
+            onChange={(event) => onChange(`last ${event.target.value} ${match[2]}`)}
+            className="narrow"
+          />
           <label htmlFor={`${id}-unit`} className="sr-only">
             {label}: unit
           </label>
@@ -38,7 +49,12 @@ export function WindowField({ value, onChange, label }: { value: string; onChang
           <label htmlFor={`${id}-text`} className="sr-only">
             {label}: text
           </label>
-          <input id={`${id}-text`} value={value} placeholder="between 2026-01-01 and 2026-02-01" onChange={(event) => onChange(event.target.value)} />
+          <input
+            id={`${id}-text`}
+            value={value}
+            placeholder="between 2026-01-01 and 2026-02-01"
+            onChange={(event) => onChange(event.target.value)}
+          />
         </>
       )}
     </fieldset>

@@ -4,7 +4,17 @@ export interface Bar {
 }
 
 /** Horizontal bars (values ≥ 0 or signed); `format` writes the value beside each bar. */
-export function BarChart({ bars, label, format = String, width = 520 }: { bars: Bar[]; label: string; format?: (value: number) => string; width?: number }) {
+export function BarChart({
+  bars,
+  label,
+  format = String,
+  width = 520,
+}: {
+  bars: Bar[];
+  label: string;
+  format?: (value: number) => string;
+  width?: number;
+}) {
   const left = 170;
   const right = 70;
   const rowHeight = 24;
@@ -25,7 +35,13 @@ export function BarChart({ bars, label, format = String, width = 520 }: { bars: 
               <text x={left - 8} y={y + 14} textAnchor="end" className="axis-label">
                 {bar.label}
               </text>
-              <rect x={from} y={y + 3} width={Math.max(1, Math.abs(x(bar.value) - x(0)))} height={rowHeight - 8} className={bar.value < 0 ? 'bar negative' : 'bar'} />
+              <rect
+                x={from}
+                y={y + 3}
+                width={Math.max(1, Math.abs(x(bar.value) - x(0)))}
+                height={rowHeight - 8}
+                className={bar.value < 0 ? 'bar negative' : 'bar'}
+              />
               <text x={Math.max(x(0), x(bar.value)) + 6} y={y + 14} className="tick">
                 {format(bar.value)}
               </text>

@@ -14,7 +14,9 @@ export interface IntervalRow {
  */
 export function IntervalChart({ rows: given, label, width = 560 }: { rows: IntervalRow[]; label: string; width?: number }) {
   // An arm with no members has no rate (null): it is left out rather than drawn at NaN.
-  const rows = given.filter((row) => [row.estimate, row.lower, row.upper].every((value) => typeof value === 'number' && Number.isFinite(value)));
+  const rows = given.filter((row) =>
+    [row.estimate, row.lower, row.upper].every((value) => typeof value === 'number' && Number.isFinite(value)),
+  );
   if (rows.length === 0) return <p className="muted">{label}: no data yet</p>;
   const left = 150;
   const right = 20;

@@ -1,5 +1,15 @@
 /** Size over runs, oldest left; the title gives the numbers to screen readers. */
-export function Sparkline({ values, label, width = 120, height = 28 }: { values: number[]; label: string; width?: number; height?: number }) {
+export function Sparkline({
+  values,
+  label,
+  width = 120,
+  height = 28,
+}: {
+  values: number[];
+  label: string;
+  width?: number;
+  height?: number;
+}) {
   if (values.length === 0) return <span className="muted">no runs</span>;
   const max = Math.max(...values, 1);
   const step = values.length > 1 ? width / (values.length - 1) : 0;

@@ -3,13 +3,27 @@ import type { Definition } from '../types';
 type Node = { type: string; [field: string]: unknown };
 
 const OPERATOR_WORDS: Record<string, string> = {
-  equals: 'is', not_equals: 'is not', in: 'is one of', not_in: 'is none of', contains: 'contains', starts_with: 'starts with',
-  gt: '>', gte: '≥', lt: '<', lte: '≤', between: 'between', exists: 'is set', not_exists: 'is not set',
-  at_least: 'at least', at_most: 'at most', exactly: 'exactly',
+  equals: 'is',
+  not_equals: 'is not',
+  in: 'is one of',
+  not_in: 'is none of',
+  contains: 'contains',
+  starts_with: 'starts with',
+  gt: '>',
+  gte: '≥',
+  lt: '<',
+  lte: '≤',
+  between: 'between',
+  exists: 'is set',
+  not_exists: 'is not set',
+  at_least: 'at least',
+  at_most: 'at most',
+  exactly: 'exactly',
 };
 
 const words = (operator: unknown): string => OPERATOR_WORDS[String(operator)] ?? String(operator);
-const show = (value: unknown): string => (Array.isArray(value) ? value.map(show).join(' and ') : typeof value === 'string' ? `“${value}”` : String(value));
+const show = (value: unknown): string =>
+  Array.isArray(value) ? value.map(show).join(' and ') : typeof value === 'string' ? `“${value}”` : String(value);
 
 function describeCount(node: Node): string {
   const count = node.count as { operator: string; value: number } | undefined;
@@ -23,9 +37,14 @@ function describeLeaf(node: Node): string {
     case 'trait':
       return `trait ${node.trait} ${words(node.operator)}${node.value === undefined ? '' : ` ${show(node.value)}`}`;
     case 'event': {
-      const where = Array.isArray(node.where) && node.where.length ? ` where ${(node.where as Node[]).map((filter) => `${filter.property} ${words(filter.operator)} ${show(filter.value)}`).join(', ')}` : '';
+      const where =
+        Array.isArray(node.where) && node.where.length
+          ? ` where ${(node.where as Node[]).map((filter) => `${filter.property} ${words(filter.operator)} ${show(filter.value)}`).join(', ')}`
+          : '';
       const aggregate = node.aggregate as { function: string; property: string; operator: string; value: unknown } | undefined;
-      const head = aggregate ? `${aggregate.function} of ${aggregate.property} over “${node.event}” ${words(aggregate.operator)} ${show(aggregate.value)}` : `${describeCount(node)} “${node.event}”`;
+      const head = aggregate
+        ? `${aggregate.function} of ${aggregate.property} over “${node.event}” ${words(aggregate.operator)} ${show(aggregate.value)}`
+        : `${describeCount(node)} “${node.event}”`;
       return `${head}${where} in the ${node.window}`;
     }
     case 'recency':
@@ -62,5 +81,8 @@ export function describeRules(node: Node, depth = 0, lines: Line[] = []): Line[]
 export function describeDefinition(definition: Definition): Line[] {
   if (definition.type === 'rules') return describeRules(definition.match as Node);
   const fields = Object.entries(definition).filter(([key]) => key !== 'type');
-  return [{ depth: 0, text: `${definition.type} segment` }, ...fields.map(([key, value]) => ({ depth: 1, text: `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}` }))];
+  return [
+    { depth: 0, text: `${definition.type} segment` },
+    ...fields.map(([key, value]) => ({ depth: 1, text: `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}` })),
+  ];
 }

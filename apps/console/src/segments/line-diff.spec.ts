@@ -13,8 +13,14 @@ describe('lineDiff', () => {
   });
 
   it('handles additions at the end and an empty side', () => {
-    expect(lineDiff(['a'], ['a', 'b'])).toEqual([{ kind: 'same', text: 'a' }, { kind: 'added', text: 'b' }]);
-    expect(lineDiff(['a', 'b'], [])).toEqual([{ kind: 'removed', text: 'a' }, { kind: 'removed', text: 'b' }]);
+    expect(lineDiff(['a'], ['a', 'b'])).toEqual([
+      { kind: 'same', text: 'a' },
+      { kind: 'added', text: 'b' },
+    ]);
+    expect(lineDiff(['a', 'b'], [])).toEqual([
+      { kind: 'removed', text: 'a' },
+      { kind: 'removed', text: 'b' },
+    ]);
   });
 });
 
@@ -27,7 +33,16 @@ describe('describeDefinition', () => {
         conditions: [
           { type: 'event', event: 'Product Added', window: 'last 7 days' },
           { type: 'event', event: 'Order Completed', window: 'last 7 days', count: { operator: 'exactly', value: 0 } },
-          { type: 'not', condition: { type: 'any', conditions: [{ type: 'trait', trait: 'plan', operator: 'in', value: ['gold', 'vip'] }, { type: 'segment', segment: 'vip' }] } },
+          {
+            type: 'not',
+            condition: {
+              type: 'any',
+              conditions: [
+                { type: 'trait', trait: 'plan', operator: 'in', value: ['gold', 'vip'] },
+                { type: 'segment', segment: 'vip' },
+              ],
+            },
+          },
         ],
       },
     };

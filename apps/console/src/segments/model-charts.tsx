@@ -12,7 +12,11 @@ function ClusterCharts({ model }: { model: StoredClusterModel }) {
         {model.clusters.length} clusters over {formatNumber(model.profiles)} profiles · silhouette {formatFixed(model.silhouette.score, 3)}
         {model.silhouette.exact ? '' : ` (sample of ${formatNumber(model.silhouette.sampleSize)})`}
       </p>
-      <BarChart label="Cluster sizes (share of profiles)" bars={model.clusters.map((cluster) => ({ label: `cluster ${cluster.cluster}`, value: cluster.share }))} format={(value) => formatPercent(value)} />
+      <BarChart
+        label="Cluster sizes (share of profiles)"
+        bars={model.clusters.map((cluster) => ({ label: `cluster ${cluster.cluster}`, value: cluster.share }))}
+        format={(value) => formatPercent(value)}
+      />
       {model.clusters.map((cluster) => (
         <details key={cluster.cluster}>
           <summary>
@@ -33,13 +37,23 @@ function PropensityCharts({ model }: { model: StoredPropensityModel }) {
   return (
     <div>
       <p>
-        Held-out AUC <strong>{formatFixed(model.heldOutAuc, 3)}</strong> (train {formatFixed(model.trainAuc, 3)}) · {formatNumber(model.positives)} positives of {formatNumber(model.profiles)} · Brier {formatFixed(model.calibration.brierScore, 3)}
+        Held-out AUC <strong>{formatFixed(model.heldOutAuc, 3)}</strong> (train {formatFixed(model.trainAuc, 3)}) ·{' '}
+        {formatNumber(model.positives)} positives of {formatNumber(model.profiles)} · Brier {formatFixed(model.calibration.brierScore, 3)}
       </p>
       <div className="grid">
         <CalibrationChart bins={model.calibration.bins} />
-        <BarChart label="Profiles per tier" bars={(['top', 'middle', 'bottom'] as const).map((tier) => ({ label: tier, value: model.tierCounts[tier] }))} format={formatNumber} width={360} />
+        <BarChart
+          label="Profiles per tier"
+          bars={(['top', 'middle', 'bottom'] as const).map((tier) => ({ label: tier, value: model.tierCounts[tier] }))}
+          format={formatNumber}
+          width={360}
+        />
       </div>
-      <BarChart label="Feature weights (log-odds per standard deviation)" bars={model.weights.map((weight) => ({ label: weight.feature, value: weight.standardised }))} format={(value) => formatFixed(value, 2)} />
+      <BarChart
+        label="Feature weights (log-odds per standard deviation)"
+        bars={model.weights.map((weight) => ({ label: weight.feature, value: weight.standardised }))}
+        format={(value) => formatFixed(value, 2)}
+      />
     </div>
   );
 }

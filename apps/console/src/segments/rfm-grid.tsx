@@ -15,7 +15,8 @@ interface TierRule {
 const inside = (value: number, range?: Range) => range === undefined || (value >= range[0] && value <= range[1]);
 // The grid reads F and M as one axis (fm); a cell evaluates the rule with f = m = fm, exactly the
 // default table's reading (its rules use r and fm only).
-const tierAt = (table: TierRule[], r: number, fm: number) => table.find((rule) => inside(r, rule.r) && inside(fm, rule.f) && inside(fm, rule.m) && inside(fm, rule.fm));
+const tierAt = (table: TierRule[], r: number, fm: number) =>
+  table.find((rule) => inside(r, rule.r) && inside(fm, rule.f) && inside(fm, rule.m) && inside(fm, rule.fm));
 
 /**
  * The RFM grid: recency score across, frequency-and-monetary score up, each cell named by its tier;
@@ -31,7 +32,12 @@ export function RfmGrid({ definition }: { definition: Definition }) {
   const left = 44;
   return (
     <figure className="rfm">
-      <svg width={left + cell * 5 + 4} height={rowHeight * 5 + 40} role="img" aria-label={`RFM grid; this segment's tiers: ${[...chosen].join(', ')}`}>
+      <svg
+        width={left + cell * 5 + 4}
+        height={rowHeight * 5 + 40}
+        role="img"
+        aria-label={`RFM grid; this segment's tiers: ${[...chosen].join(', ')}`}
+      >
         <title>RFM grid</title>
         {[5, 4, 3, 2, 1].map((fm, row) =>
           [1, 2, 3, 4, 5].map((r) => {
@@ -39,8 +45,19 @@ export function RfmGrid({ definition }: { definition: Definition }) {
             const on = tier !== undefined && chosen.has(tier.key);
             return (
               <g key={`${r}-${fm}`}>
-                <rect x={left + (r - 1) * cell} y={row * rowHeight} width={cell - 2} height={rowHeight - 2} className={on ? 'rfm-cell on' : 'rfm-cell'} />
-                <text x={left + (r - 1) * cell + cell / 2} y={row * rowHeight + rowHeight / 2 + 4} textAnchor="middle" className="rfm-label">
+                <rect
+                  x={left + (r - 1) * cell}
+                  y={row * rowHeight}
+                  width={cell - 2}
+                  height={rowHeight - 2}
+                  className={on ? 'rfm-cell on' : 'rfm-cell'}
+                />
+                <text
+                  x={left + (r - 1) * cell + cell / 2}
+                  y={row * rowHeight + rowHeight / 2 + 4}
+                  textAnchor="middle"
+                  className="rfm-label"
+                >
                   {tier?.name ?? '—'}
                 </text>
                 <title>{`R ${r}, FM ${fm}: ${tier?.name ?? 'no tier'}${tier?.action ? ` — ${tier.action}` : ''}`}</title>

@@ -8,12 +8,17 @@ import { ModelCharts } from './model-charts';
 import { RfmGrid } from './rfm-grid';
 
 const qualityFlags = (run: SegmentRun): string[] =>
-  [run.quality?.empty && 'empty', run.quality?.notSubstantial && 'not substantial', run.quality?.unstable && 'unstable'].filter((flag): flag is string => Boolean(flag));
+  [run.quality?.empty && 'empty', run.quality?.notSubstantial && 'not substantial', run.quality?.unstable && 'unstable'].filter(
+    (flag): flag is string => Boolean(flag),
+  );
 
 function Runs({ segmentId }: { segmentId: string }) {
   const [message, setMessage] = useState<string>();
   // Poll while a run is queued or running, so a refresh shows up without reloading.
-  const runs = useApi<Page<SegmentRun>>(`/segments/${segmentId}/runs?limit=10`, { pollMs: 1000, poll: (data) => Boolean(data?.items.some((run) => run.status === 'queued' || run.status === 'running')) });
+  const runs = useApi<Page<SegmentRun>>(`/segments/${segmentId}/runs?limit=10`, {
+    pollMs: 1000,
+    poll: (data) => Boolean(data?.items.some((run) => run.status === 'queued' || run.status === 'running')),
+  });
   const refresh = async () => {
     try {
       await api('POST', `/segments/${segmentId}/refresh`);
@@ -86,7 +91,11 @@ function Versions({ segmentId }: { segmentId: string }) {
             <summary>
               v{version.version} · {formatDate(version.createdAt)}
             </summary>
-            {previous ? <VersionDiff before={previous.definition} after={version.definition} /> : <DefinitionView definition={version.definition} />}
+            {previous ? (
+              <VersionDiff before={previous.definition} after={version.definition} />
+            ) : (
+              <DefinitionView definition={version.definition} />
+            )}
           </details>
         );
       })}
@@ -98,7 +107,9 @@ function Versions({ segmentId }: { segmentId: string }) {
 function Overlap({ segment }: { segment: Segment }) {
   const others = useApi<Page<Segment>>('/segments?limit=100');
   const [other, setOther] = useState('');
-  const overlap = useApi<{ size: number; otherSize: number; intersection: number }>(other ? `/segments/${segment.id}/overlap?with=${other}` : null);
+  const overlap = useApi<{ size: number; otherSize: number; intersection: number }>(
+    other ? `/segments/${segment.id}/overlap?with=${other}` : null,
+  );
   const data = other ? overlap.data : undefined;
   const union = data ? data.size + data.otherSize - data.intersection : 0;
   return (
@@ -120,10 +131,17 @@ function Overlap({ segment }: { segment: Segment }) {
         <div className="overlap">
           <svg width={320} height={36} role="img" aria-label={`${data.intersection} profiles in both, of ${union} in either`}>
             <rect x={0} y={8} width={union ? (320 * data.size) / union : 0} height={20} className="bar" />
-            <rect x={union ? (320 * (data.size - data.intersection)) / union : 0} y={8} width={union ? (320 * data.otherSize) / union : 0} height={20} className="bar other" />
+            <rect
+              x={union ? (320 * (data.size - data.intersection)) / union : 0}
+              y={8}
+              width={union ? (320 * data.otherSize) / union : 0}
+              height={20}
+              className="bar other"
+            />
           </svg>
           <p>
-            {formatNumber(data.size)} here, {formatNumber(data.otherSize)} there, <strong>{formatNumber(data.intersection)} in both</strong> ({formatPercent(data.size ? data.intersection / data.size : 0)} of this segment).
+            {formatNumber(data.size)} here, {formatNumber(data.otherSize)} there, <strong>{formatNumber(data.intersection)} in both</strong>{' '}
+            ({formatPercent(data.size ? data.intersection / data.size : 0)} of this segment).
           </p>
         </div>
       )}
@@ -161,7 +179,11 @@ export function SegmentPage({ id }: { id: string }) {
             <dt>Status</dt>
             <dd>{data.status}</dd>
             <dt>KPI</dt>
-            <dd>{data.kpi ? `${data.kpi.event} within ${data.kpi.windowDays} days${data.kpi.valueProperty ? ` (value: ${data.kpi.valueProperty})` : ''}` : 'none'}</dd>
+            <dd>
+              {data.kpi
+                ? `${data.kpi.event} within ${data.kpi.windowDays} days${data.kpi.valueProperty ? ` (value: ${data.kpi.valueProperty})` : ''}`
+                : 'none'}
+            </dd>
             <dt>Quality</dt>
             <dd>
               at least {data.qualityThresholds.minSize} members, churn at most {formatPercent(data.qualityThresholds.maxChurn, 0)}

@@ -5,7 +5,10 @@ import { useApi } from '../use-api';
 
 function SizeCells({ segment }: { segment: Segment }) {
   const runs = useApi<Page<SegmentRun>>(`/segments/${segment.id}/runs?limit=30`);
-  const sizes = (runs.data?.items ?? []).filter((run) => run.status === 'succeeded' && run.size !== null).map((run) => run.size as number).reverse();
+  const sizes = (runs.data?.items ?? [])
+    .filter((run) => run.status === 'succeeded' && run.size !== null)
+    .map((run) => run.size as number)
+    .reverse();
   return (
     <>
       <td className="number">{formatNumber(sizes.at(-1))}</td>

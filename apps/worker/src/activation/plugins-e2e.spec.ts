@@ -59,7 +59,10 @@ const SCENARIOS: Record<string, Scenario> = {
     settings: () => ({}),
     secrets: { apiKey: 'SG.e2e-contacts-key' },
     start: () => startSendgridFake(),
-    holds: (fake, email, listId) => [...(fake as Awaited<ReturnType<typeof startSendgridFake>>).contacts.values()].some((contact) => contact.email === email && contact.list_ids.includes(listId ?? '')),
+    holds: (fake, email, listId) =>
+      [...(fake as Awaited<ReturnType<typeof startSendgridFake>>).contacts.values()].some(
+        (contact) => contact.email === email && contact.list_ids.includes(listId ?? ''),
+      ),
   },
   'sendgrid-email': {
     mode: 'send',
@@ -84,7 +87,10 @@ const SCENARIOS: Record<string, Scenario> = {
     settings: () => ({ adAccountId: '1234567890' }),
     secrets: { accessToken: 'fake-meta-token' },
     start: () => startMetaFake(),
-    holds: (fake, email) => [...(fake as Awaited<ReturnType<typeof startMetaFake>>).audiences.values()].some((audience) => audience.members.has(`EMAIL:${sha256(email)}`)),
+    holds: (fake, email) =>
+      [...(fake as Awaited<ReturnType<typeof startMetaFake>>).audiences.values()].some((audience) =>
+        audience.members.has(`EMAIL:${sha256(email)}`),
+      ),
   },
   'google-ads': {
     mode: 'mirror',
@@ -118,7 +124,13 @@ const SCENARIOS: Record<string, Scenario> = {
 
 /** Everything a request carried that could name a member: path, query, headers and body. */
 function haystack(request: RecordedRequest): string {
-  return [request.path, JSON.stringify(request.query), JSON.stringify(request.headers), request.rawBody, JSON.stringify(request.body ?? null)].join('\n');
+  return [
+    request.path,
+    JSON.stringify(request.query),
+    JSON.stringify(request.headers),
+    request.rawBody,
+    JSON.stringify(request.body ?? null),
+  ].join('\n');
 }
 
 /** Where a vendor receives identifiers: the parsed body (form or JSON), else the raw one. */
@@ -205,20 +217,25 @@ describe('every registered plugin through the real engine, against its fake vend
       expect([slug, first.status]).toEqual([slug, 'succeeded']);
       const firstRequests = [...fake.server.requests];
       const wire = firstRequests.map(payloadOf).join('\n');
-      const idOf = (member: Member) => (scenario.identifier === 'hashedEmail' ? sha256(member.email) : scenario.identifier === 'phone' ? member.phone : member.email);
+      const idOf = (member: Member) =>
+        scenario.identifier === 'hashedEmail' ? sha256(member.email) : scenario.identifier === 'phone' ? member.phone : member.email;
       const counts = treated.map((member) => [member.id, occurrences(wire, idOf(member))]);
       expect(counts).toEqual(treated.map((member) => [member.id, 1]));
 
       if (slug === 'twilio') {
         // limitsFor(settings): 100 messages a second → one call for the whole segment (the static long-code limits would make one per member).
         expect(first.counts['requests']).toBe(1);
-        const [suppression] = await query(`SELECT channel FROM suppressions WHERE identifier_type = 'phone' AND identifier_value = $1`, [MAGIC_BLOCKED_TO]);
+        const [suppression] = await query(`SELECT channel FROM suppressions WHERE identifier_type = 'phone' AND identifier_value = $1`, [
+          MAGIC_BLOCKED_TO,
+        ]);
         expect(suppression).toEqual({ channel: 'sms' });
       }
 
       let secondStart = fake.server.requests.length;
       if (scenario.mode === 'mirror') {
-        const [{ external_audience_id: audienceId }] = await query(`SELECT external_audience_id FROM activations WHERE id = $1`, [activationId]);
+        const [{ external_audience_id: audienceId }] = await query(`SELECT external_audience_id FROM activations WHERE id = $1`, [
+          activationId,
+        ]);
         const leaving = treated.slice(0, 4);
         expect(leaving.every((member) => scenario.holds?.(fake, member.email, audienceId))).toBe(true);
         await query(`DELETE FROM segment_memberships WHERE profile_id = ANY($1::uuid[])`, [leaving.map((member) => member.id)]);
@@ -230,22 +247,38 @@ describe('every registered plugin through the real engine, against its fake vend
         if (slug === 'google-ads') {
           // Customer Match lifespan (refreshMembershipAfterDays 500): members last uploaded 501 days ago are uploaded again.
           const aged = treated.slice(4, 7);
-          await query(`UPDATE activation_members SET delivered_at = now() - interval '501 days' WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`, [activationId, aged.map((member) => member.id)]);
+          await query(
+            `UPDATE activation_members SET delivered_at = now() - interval '501 days' WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`,
+            [activationId, aged.map((member) => member.id)],
+          );
           const before = fake.server.requests.length;
           const refresh = await syncOnce(activationId);
           expect(refresh).toMatchObject({ status: 'succeeded', counts: { refreshed: aged.length } });
           const resent = fake.server.requests.slice(before).map(payloadOf).join('\n');
-          expect(treated.slice(4).filter((member) => resent.includes(sha256(member.email))).map((member) => member.id)).toEqual(aged.map((member) => member.id));
+          expect(
+            treated
+              .slice(4)
+              .filter((member) => resent.includes(sha256(member.email)))
+              .map((member) => member.id),
+          ).toEqual(aged.map((member) => member.id));
         }
         if (slug === 'meta-ads') {
           // Full resync through Meta's usersreplace: the audience becomes exactly the treated members still in the segment.
           const meta = fake as Awaited<ReturnType<typeof startMetaFake>>;
           const replace = await syncs.requestSync(activationId, { fullResync: true });
           await syncs.execute(replace.id);
-          expect(await syncs.getRun(replace.id)).toMatchObject({ status: 'succeeded', counts: { replaced: treated.length - leaving.length } });
+          expect(await syncs.getRun(replace.id)).toMatchObject({
+            status: 'succeeded',
+            counts: { replaced: treated.length - leaving.length },
+          });
           expect([...meta.sessions.values()].map((session) => session.done)).toEqual([true]);
           const audience = meta.audiences.get(String(audienceId));
-          expect([...(audience?.members ?? [])].filter((key) => key.startsWith('EMAIL:')).sort()).toEqual(treated.slice(4).map((member) => `EMAIL:${sha256(member.email)}`).sort());
+          expect([...(audience?.members ?? [])].filter((key) => key.startsWith('EMAIL:')).sort()).toEqual(
+            treated
+              .slice(4)
+              .map((member) => `EMAIL:${sha256(member.email)}`)
+              .sort(),
+          );
         }
       } else {
         const second = await syncOnce(activationId);
@@ -260,7 +293,11 @@ describe('every registered plugin through the real engine, against its fake vend
 
       // No held-out member, in any form, in any request of either run.
       const everything = fake.server.requests.map(haystack).join('\n');
-      const leaks = heldOut.flatMap((member) => formsOf(member).filter((form) => everything.includes(form)).map((form) => `${member.id}: ${form}`));
+      const leaks = heldOut.flatMap((member) =>
+        formsOf(member)
+          .filter((form) => everything.includes(form))
+          .map((form) => `${member.id}: ${form}`),
+      );
       expect([slug, leaks]).toEqual([slug, []]);
       // The detector is not blind: the same search finds every treated member.
       expect(treated.filter((member) => !formsOf(member).some((form) => everything.includes(form)))).toEqual([]);
@@ -276,7 +313,10 @@ describe('every registered plugin through the real engine, against its fake vend
 
   /** A segment of 40 profiles, each with an e-mail address and an E.164 phone unique to the scenario. */
   async function seed(slug: string, index: number): Promise<Member[]> {
-    const [segment] = await query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'test', 'manual', 1) RETURNING id`, [`e2e_${slug.replace(/-/g, '_')}`]);
+    const [segment] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'test', 'manual', 1) RETURNING id`,
+      [`e2e_${slug.replace(/-/g, '_')}`],
+    );
     const [run] = await query(
       `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, started_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now(), now()) RETURNING id`,
       [segment.id],
@@ -287,8 +327,16 @@ describe('every registered plugin through the real engine, against its fake vend
       // +1 415 <scenario> <6 digits>: fixed width, so no number is a substring of another.
       const phone = `+1415${index}${String(n).padStart(6, '0')}`;
       const [profile] = await query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [{ first_name: `Member${n}` }]);
-      await query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', $1, $3), ('phone', $2, $3)`, [email, phone, profile.id]);
-      await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [segment.id, profile.id, run.id]);
+      await query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', $1, $3), ('phone', $2, $3)`, [
+        email,
+        phone,
+        profile.id,
+      ]);
+      await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [
+        segment.id,
+        profile.id,
+        run.id,
+      ]);
       members.push({ id: profile.id, segmentId: segment.id, email, phone });
     }
     return members;

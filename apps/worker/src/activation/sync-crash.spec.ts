@@ -56,7 +56,9 @@ describe('a worker crashing mid-sync', () => {
 
   it('resumes from the last acknowledged batch: every treated member delivered exactly once, no held-out member ever', async () => {
     await query(`UPDATE global_holdout SET share = 0.05, salt = 'crash-global' WHERE id = 1`);
-    const [segment] = await query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('crash', 'Crash', 'test', 'manual', 1) RETURNING id`);
+    const [segment] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('crash', 'Crash', 'test', 'manual', 1) RETURNING id`,
+    );
     const [segmentRun] = await query(
       `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, started_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now(), now()) RETURNING id`,
       [segment.id],
@@ -68,7 +70,9 @@ describe('a worker crashing mid-sync', () => {
        SELECT id FROM p`,
       [MEMBERS, segment.id, segmentRun.id],
     );
-    const [destination] = await query(`INSERT INTO destinations (name, connector, settings) VALUES ('crash vendor', 'crash-list', '{}') RETURNING id`);
+    const [destination] = await query(
+      `INSERT INTO destinations (name, connector, settings) VALUES ('crash vendor', 'crash-list', '{}') RETURNING id`,
+    );
     // Synced after each refresh: the worker's tick requests the run itself.
     const [activation] = await query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ('crash', $1, $2, 'mirror', 0.1, 'crash-salt', 'after_refresh') RETURNING id`,
@@ -85,7 +89,9 @@ describe('a worker crashing mid-sync', () => {
     first.child.kill('SIGKILL');
     expect((await first.exited()).signal).toBe('SIGKILL');
     markCrashed();
-    const batches = await query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM sync_batches GROUP BY status ORDER BY status`);
+    const batches = await query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM sync_batches GROUP BY status ORDER BY status`,
+    );
     expect(batches).toEqual([
       { status: 'acked', n: HELD_CALL - 1 },
       { status: 'in_flight', n: 1 },
@@ -93,16 +99,41 @@ describe('a worker crashing mid-sync', () => {
 
     const [run] = await query<{ id: string; status: string }>(`SELECT id, status FROM sync_runs WHERE activation_id = $1`, [activation.id]);
     expect(run.status).toBe('running');
-    const [inFlight] = await query<{ idempotency_key: string; profile_ids: string[] }>(`SELECT idempotency_key, profile_ids FROM sync_batches WHERE status = 'in_flight'`);
+    const [inFlight] = await query<{ idempotency_key: string; profile_ids: string[] }>(
+      `SELECT idempotency_key, profile_ids FROM sync_batches WHERE status = 'in_flight'`,
+    );
     // Nothing half-written at the crash: the members marked present are exactly those of the acknowledged batches.
-    const present = async () => (await query<{ profile_id: string }>(`SELECT profile_id FROM activation_members WHERE activation_id = $1 AND state = 'present'`, [activation.id])).map((row) => row.profile_id).sort();
-    const ackedMembers = (await query<{ profile_id: string }>(`SELECT unnest(profile_ids) AS profile_id FROM sync_batches WHERE status = 'acked'`)).map((row) => row.profile_id).sort();
+    const present = async () =>
+      (
+        await query<{ profile_id: string }>(`SELECT profile_id FROM activation_members WHERE activation_id = $1 AND state = 'present'`, [
+          activation.id,
+        ])
+      )
+        .map((row) => row.profile_id)
+        .sort();
+    const ackedMembers = (
+      await query<{ profile_id: string }>(`SELECT unnest(profile_ids) AS profile_id FROM sync_batches WHERE status = 'acked'`)
+    )
+      .map((row) => row.profile_id)
+      .sort();
     expect(ackedMembers).toHaveLength((HELD_CALL - 1) * 100);
     expect(await present()).toEqual(ackedMembers);
 
     // pg-boss hands the job out again once its expiry has passed: age it, run pg-boss's maintenance.
-    const [job] = await query<{ id: string }>(`SELECT id FROM pgboss.job WHERE name = $1 AND data->>'runId' = $2`, [`sync-${destination.id}`, run.id]);
-    await waitUntil(async () => (await query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-%' AND application_name <> 'audiencekit-test'`))[0].n === 0, 20_000, 50);
+    const [job] = await query<{ id: string }>(`SELECT id FROM pgboss.job WHERE name = $1 AND data->>'runId' = $2`, [
+      `sync-${destination.id}`,
+      run.id,
+    ]);
+    await waitUntil(
+      async () =>
+        (
+          await query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-%' AND application_name <> 'audiencekit-test'`,
+          )
+        )[0].n === 0,
+      20_000,
+      50,
+    );
     await query(`UPDATE pgboss.job SET started_on = started_on - expire_in - interval '1 minute' WHERE id = $1`, [job.id]);
     const boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false, migrate: false });
     await boss.start();
@@ -114,10 +145,20 @@ describe('a worker crashing mid-sync', () => {
 
     const second = spawnWorker();
     await second.waitFor(/audiencekit-worker up/, 30_000);
-    await waitUntil(async () => ['succeeded', 'failed', 'partial'].includes((await query(`SELECT status FROM sync_runs WHERE id = $1`, [run.id]))[0].status), 60_000, 50);
+    await waitUntil(
+      async () =>
+        ['succeeded', 'failed', 'partial'].includes((await query(`SELECT status FROM sync_runs WHERE id = $1`, [run.id]))[0].status),
+      60_000,
+      50,
+    );
     const [finished] = await query(`SELECT status, counts FROM sync_runs WHERE id = $1`, [run.id]);
     expect(finished.status).toBe('succeeded');
-    expect(finished.counts).toMatchObject({ considered: MEMBERS, added: treated.length, heldOutGlobal: expect.any(Number), heldOutActivation: expect.any(Number) });
+    expect(finished.counts).toMatchObject({
+      considered: MEMBERS,
+      added: treated.length,
+      heldOutGlobal: expect.any(Number),
+      heldOutActivation: expect.any(Number),
+    });
     expect(Number(finished.counts.heldOutGlobal) + Number(finished.counts.heldOutActivation)).toBe(heldOut.size);
     expect(finished.counts.replayedBatches).toBe(1);
     // The batch in flight at the crash was sent twice, both times under its own idempotency key.
@@ -144,17 +185,38 @@ describe('a worker crashing mid-sync', () => {
       const key = String(request.headers['idempotency-key']);
       if (seenKeys.has(key)) continue;
       seenKeys.add(key);
-      for (const member of (request.body as { members: { profileId: string }[] }).members) applied.set(member.profileId, (applied.get(member.profileId) ?? 0) + 1);
+      for (const member of (request.body as { members: { profileId: string }[] }).members)
+        applied.set(member.profileId, (applied.get(member.profileId) ?? 0) + 1);
     }
     expect([...applied.values()].every((times) => times === 1)).toBe(true);
     expect(applied.size).toBe(treated.length);
     expect(await present()).toEqual([...treated].sort());
-    expect((await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`, [activation.id, [...heldOut]]))[0].n).toBe(0);
+    expect(
+      (
+        await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`, [
+          activation.id,
+          [...heldOut],
+        ])
+      )[0].n,
+    ).toBe(0);
     // Exposures after the resume: every member once, in its arm (held-out members of the page
     // interrupted by the crash are exposed when the resumed run finishes that page).
-    const exposures = await query<{ profile_id: string; arm: string }>(`SELECT profile_id, arm FROM activation_exposures WHERE activation_id = $1`, [activation.id]);
-    expect(exposures.filter((row) => row.arm === 'treatment').map((row) => row.profile_id).sort()).toEqual([...treated].sort());
-    expect(exposures.filter((row) => row.arm !== 'treatment').map((row) => row.profile_id).sort()).toEqual([...heldOut].sort());
+    const exposures = await query<{ profile_id: string; arm: string }>(
+      `SELECT profile_id, arm FROM activation_exposures WHERE activation_id = $1`,
+      [activation.id],
+    );
+    expect(
+      exposures
+        .filter((row) => row.arm === 'treatment')
+        .map((row) => row.profile_id)
+        .sort(),
+    ).toEqual([...treated].sort());
+    expect(
+      exposures
+        .filter((row) => row.arm !== 'treatment')
+        .map((row) => row.profile_id)
+        .sort(),
+    ).toEqual([...heldOut].sort());
 
     // The duplicate window (libs/activation-engine README): only the batch in flight at the crash reached
     // the vendor twice, so the members sent twice are exactly that batch's members.
@@ -163,10 +225,16 @@ describe('a worker crashing mid-sync', () => {
     for (const request of vendor.requestsTo('POST /lists/members')) {
       const key = String(request.headers['idempotency-key']);
       requestsByKey.set(key, (requestsByKey.get(key) ?? 0) + 1);
-      for (const member of (request.body as { members: { profileId: string }[] }).members) sends.set(member.profileId, (sends.get(member.profileId) ?? 0) + 1);
+      for (const member of (request.body as { members: { profileId: string }[] }).members)
+        sends.set(member.profileId, (sends.get(member.profileId) ?? 0) + 1);
     }
     expect([...requestsByKey].filter(([, times]) => times > 1)).toEqual([[inFlight.idempotency_key, 2]]);
-    expect([...sends].filter(([, times]) => times > 1).map(([id]) => id).sort()).toEqual([...inFlight.profile_ids].sort());
+    expect(
+      [...sends]
+        .filter(([, times]) => times > 1)
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...inFlight.profile_ids].sort());
 
     second.child.kill('SIGTERM');
     expect((await second.exited()).code).toBe(0);

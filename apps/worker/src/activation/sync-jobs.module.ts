@@ -5,5 +5,9 @@ import { SyncJobs } from './sync-jobs';
 import { loadWorkerConnectors } from './worker-connectors';
 
 // The registry's enabled plugins (AK_CONNECTORS), plus the AK_EXTRA_CONNECTORS test/dev hook.
-@Module({ imports: [ActivationModule.forRoot({ connectors: loadWorkerConnectors(process.env, loadConnectors()) })], providers: [SyncJobs], exports: [ActivationModule] })
+@Module({
+  imports: [ActivationModule.forRoot({ connectors: loadWorkerConnectors(process.env, loadConnectors()) })],
+  providers: [SyncJobs],
+  exports: [ActivationModule],
+})
 export class SyncJobsModule {}

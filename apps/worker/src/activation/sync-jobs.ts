@@ -22,7 +22,10 @@ export class SyncJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.registry.addInterval(TICK, setInterval(() => void this.tick(), this.config.SCHEDULER_TICK_MS));
+    this.registry.addInterval(
+      TICK,
+      setInterval(() => void this.tick(), this.config.SCHEDULER_TICK_MS),
+    );
     await this.tick();
   }
 

@@ -7,7 +7,10 @@ import { loadConnectors } from '@audiencekit/connector-registry';
  * a comma-separated list of absolute module paths, each exporting `connectors` (an array of
  * definitions), loaded at start-up — the worker crash test registers its fake-vendor connector so.
  */
-export function loadWorkerConnectors(env: NodeJS.ProcessEnv = process.env, installed: readonly AnyConnectorDefinition[] = loadConnectors({ AK_CONNECTORS: env['AK_CONNECTORS'] })): AnyConnectorDefinition[] {
+export function loadWorkerConnectors(
+  env: NodeJS.ProcessEnv = process.env,
+  installed: readonly AnyConnectorDefinition[] = loadConnectors({ AK_CONNECTORS: env['AK_CONNECTORS'] }),
+): AnyConnectorDefinition[] {
   const extra = (env['AK_EXTRA_CONNECTORS'] ?? '')
     .split(',')
     .map((entry) => entry.trim())

@@ -30,7 +30,9 @@ describe('worker graceful shutdown', () => {
         },
       },
     });
-    const [segment] = await query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('drain', 'Drain', 'test', 'manual', 1) RETURNING id`);
+    const [segment] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('drain', 'Drain', 'test', 'manual', 1) RETURNING id`,
+    );
     const [segmentRun] = await query(
       `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, started_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now(), now()) RETURNING id`,
       [segment.id],
@@ -41,7 +43,9 @@ describe('worker graceful shutdown', () => {
        INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $2, id, now(), $3 FROM p`,
       [MEMBERS, segment.id, segmentRun.id],
     );
-    const [destination] = await query(`INSERT INTO destinations (name, connector, settings) VALUES ('drain vendor', 'metrics-list', '{}') RETURNING id`);
+    const [destination] = await query(
+      `INSERT INTO destinations (name, connector, settings) VALUES ('drain vendor', 'metrics-list', '{}') RETURNING id`,
+    );
     await query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ('drain', $1, $2, 'mirror', 0, 'drain-salt', 'after_refresh')`,
       [segment.id, destination.id],
@@ -50,7 +54,8 @@ describe('worker graceful shutdown', () => {
 
   afterEach(async () => {
     release();
-    for (const worker of workers.splice(0)) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+    for (const worker of workers.splice(0))
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
     await vendor.stop();
     await db.drop();
   });
@@ -67,8 +72,10 @@ describe('worker graceful shutdown', () => {
     workers.push(worker);
     return worker;
   };
-  const deliveredEmails = () => vendor.requests.flatMap((request) => (request.body as { members: { email: string }[] }).members.map((member) => member.email));
-  const jobStates = async () => (await query<{ state: string }>(`SELECT state FROM pgboss.job WHERE name LIKE 'sync-%'`)).map((row) => row.state);
+  const deliveredEmails = () =>
+    vendor.requests.flatMap((request) => (request.body as { members: { email: string }[] }).members.map((member) => member.email));
+  const jobStates = async () =>
+    (await query<{ state: string }>(`SELECT state FROM pgboss.job WHERE name LIKE 'sync-%'`)).map((row) => row.state);
 
   it('finishes the running sync before exiting 0 when the grace allows it', async () => {
     const worker = spawnWorker(15_000);

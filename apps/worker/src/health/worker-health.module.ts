@@ -9,5 +9,8 @@ import { WorkerHealthServer } from './worker-health.server';
  */
 @Global()
 // DatabaseHealthService: the same readiness check as the API's /ready (the DataSource is global).
-@Module({ providers: [WorkerHealthServer, SegmentRefreshMetrics, DatabaseHealthService], exports: [WorkerHealthServer, SegmentRefreshMetrics] })
+@Module({
+  providers: [WorkerHealthServer, SegmentRefreshMetrics, DatabaseHealthService],
+  exports: [WorkerHealthServer, SegmentRefreshMetrics],
+})
 export class WorkerHealthModule {}

@@ -53,7 +53,8 @@ export class WorkerHealthServer implements OnApplicationBootstrap, BeforeApplica
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     try {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { code: 'method_not_allowed', message: 'use GET' });
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return send(response, 405, { code: 'method_not_allowed', message: 'use GET' });
       if (path === '/health') return send(response, 200, { status: 'ok' });
       if (path === '/ready') return await this.ready(response);
       if (path === '/metrics') {

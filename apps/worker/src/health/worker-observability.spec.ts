@@ -1,7 +1,17 @@
 import path from 'node:path';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
-import { createTestDatabase, sampleValue, SpawnedProcess, spawnTs, startTcpProxy, TcpProxy, TestDatabase, waitUntil, WORKSPACE_ROOT } from '@audiencekit/testing';
+import {
+  createTestDatabase,
+  sampleValue,
+  SpawnedProcess,
+  spawnTs,
+  startTcpProxy,
+  TcpProxy,
+  TestDatabase,
+  waitUntil,
+  WORKSPACE_ROOT,
+} from '@audiencekit/testing';
 
 const MEMBERS = 120;
 const CONNECTOR_MODULE = path.join(WORKSPACE_ROOT, 'apps/worker/test/metrics-list-connector.ts');
@@ -24,7 +34,11 @@ describe('worker health and metrics', () => {
     db = await createTestDatabase();
     proxy = await startTcpProxy(db.url);
     vendor = await startFakeVendor({ routes: { 'POST /lists/members': () => ({ status: 200, body: { ok: true } }) } });
-    vendor.fault({ match: 'POST /lists/members', times: 1, respond: { status: 429, headers: { 'Retry-After': '0' }, body: { error: 'slow down' } } });
+    vendor.fault({
+      match: 'POST /lists/members',
+      times: 1,
+      respond: { status: 429, headers: { 'Retry-After': '0' }, body: { error: 'slow down' } },
+    });
   });
 
   afterAll(async () => {
@@ -41,14 +55,19 @@ describe('worker health and metrics', () => {
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version, created_at, quality_thresholds)
        VALUES ('cart-metrics', 'Cart abandoners', 'crm', '0 0 * * *', 1, now() - interval '2 days', '{"minSize": 0, "maxChurn": 1}') RETURNING id`,
     );
-    await query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, EXAMPLE_SEGMENTS.cartAbandoner.definition]);
+    await query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [
+      segment.id,
+      EXAMPLE_SEGMENTS.cartAbandoner.definition,
+    ]);
     await query(
       `WITH p AS (INSERT INTO profiles (traits) SELECT jsonb_build_object('n', g) FROM generate_series(1, $1::int) g RETURNING id, (traits->>'n')::int AS n),
             i AS (INSERT INTO identities (type, value, profile_id) SELECT 'email', 'm' || n || '@example.com', id FROM p)
        INSERT INTO events (message_id, profile_id, type, name, timestamp) SELECT 'evt-' || n, id, 'track', 'Product Added', now() - interval '1 day' FROM p`,
       [MEMBERS],
     );
-    const [destination] = await query(`INSERT INTO destinations (name, connector, settings) VALUES ('metrics vendor', 'metrics-list', '{}') RETURNING id`);
+    const [destination] = await query(
+      `INSERT INTO destinations (name, connector, settings) VALUES ('metrics vendor', 'metrics-list', '{}') RETURNING id`,
+    );
     await query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ('metrics', $1, $2, 'mirror', 0, 'metrics-salt', 'after_refresh')`,
       [segment.id, destination.id],
@@ -70,13 +89,19 @@ describe('worker health and metrics', () => {
     await expect(ready.json()).resolves.toMatchObject({ ready: true, database: 'up', migrations: 'up-to-date' });
     expect(await status(`${healthUrl}/nowhere`)).toBe(404);
 
-    await waitUntil(async () => (await query(`SELECT 1 FROM sync_runs WHERE status IN ('succeeded', 'partial', 'failed')`)).length > 0, 30_000, 200);
+    await waitUntil(
+      async () => (await query(`SELECT 1 FROM sync_runs WHERE status IN ('succeeded', 'partial', 'failed')`)).length > 0,
+      30_000,
+      200,
+    );
     const [run] = await query(`SELECT status, counts FROM sync_runs`);
     expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ added: MEMBERS }) });
 
     const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
     const labels = { destination: destination.id, connector: 'metrics-list' };
-    expect(sampleValue(metrics, 'audiencekit_segment_refresh_duration_seconds_count', { segment: 'cart-metrics', status: 'succeeded' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(metrics, 'audiencekit_segment_refresh_duration_seconds_count', { segment: 'cart-metrics', status: 'succeeded' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sampleValue(metrics, 'audiencekit_sync_members_total', { ...labels, action: 'add', outcome: 'delivered' })).toBe(MEMBERS);
     expect(sampleValue(metrics, 'audiencekit_vendor_rate_limited_total', labels)).toBe(1);
     expect(sampleValue(metrics, 'audiencekit_vendor_retryable_errors_total', { ...labels, code: 'HTTP 429' })).toBe(1);

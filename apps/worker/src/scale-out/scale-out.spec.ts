@@ -84,7 +84,10 @@ describe('three workers on one database', () => {
           { type: 'rules', match: { type: 'trait', trait: 'bucket', operator: 'equals', value: `b${index}` } },
         ]);
         if (index >= ACTIVATIONS) continue;
-        const [destination] = await manager.query(`INSERT INTO destinations (name, connector, settings) VALUES ($1, 'crash-list', '{}') RETURNING id`, [`vendor ${index}`]);
+        const [destination] = await manager.query(
+          `INSERT INTO destinations (name, connector, settings) VALUES ($1, 'crash-list', '{}') RETURNING id`,
+          [`vendor ${index}`],
+        );
         const salt = `scale-${index}`;
         const [activation] = await manager.query(
           `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ($1, $2, $3, 'mirror', 0.1, $4, 'after_refresh') RETURNING id`,
@@ -94,7 +97,12 @@ describe('three workers on one database', () => {
       }
       return ids;
     });
-    await queueManualRefreshes(db.url, await query(`SELECT id FROM segments WHERE key = ANY($1)`, [Array.from({ length: DOUBLED }, (_, index) => `bucket-${SEGMENTS - 1 - index}`)]));
+    await queueManualRefreshes(
+      db.url,
+      await query(`SELECT id FROM segments WHERE key = ANY($1)`, [
+        Array.from({ length: DOUBLED }, (_, index) => `bucket-${SEGMENTS - 1 - index}`),
+      ]),
+    );
 
     // About 15 s on an idle fast machine, ~35 s alone on a slow one (steal time); under the whole
     // suite's load it went past 75 s once, so the bound is wide: it only guards against a hang.
@@ -113,7 +121,16 @@ describe('three workers on one database', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     // One run per due slot, all succeeded.
-    const segmentRuns = await query<{ id: string; segment_id: string; trigger: string; scheduled_for: Date | null; status: string; started_at: Date; finished_at: Date; adds: number }>(
+    const segmentRuns = await query<{
+      id: string;
+      segment_id: string;
+      trigger: string;
+      scheduled_for: Date | null;
+      status: string;
+      started_at: Date;
+      finished_at: Date;
+      adds: number;
+    }>(
       `SELECT id, segment_id, trigger, scheduled_for, status, started_at, finished_at, adds FROM segment_runs ORDER BY segment_id, started_at`,
     );
     expect(segmentRuns).toHaveLength(SEGMENTS + DOUBLED);
@@ -162,7 +179,9 @@ describe('three workers on one database', () => {
     const global = createHoldoutAssigner('scale-global', 0.05);
     for (const activation of activations) {
       const control = createHoldoutAssigner(activation.salt, 0.1);
-      const members = (await query<{ profile_id: string }>(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1`, [activation.segmentId])).map((row) => row.profile_id);
+      const members = (
+        await query<{ profile_id: string }>(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1`, [activation.segmentId])
+      ).map((row) => row.profile_id);
       expect(members.length).toBe(PROFILES / SEGMENTS);
       const treated = members.filter((id) => !global.isControl(id) && !control.isControl(id)).sort();
       const delivered = vendor
@@ -190,7 +209,10 @@ async function queueManualRefreshes(url: string, segments: { id: string }[]): Pr
   const client = await boss.getDb();
   try {
     for (const segment of segments) {
-      const { rows } = await client.executeSql(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`, [segment.id]);
+      const { rows } = await client.executeSql(
+        `INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`,
+        [segment.id],
+      );
       await boss.send('segment-refresh', { runId: rows[0].id }, { retryLimit: 20, retryDelay: 1, retryBackoff: true, expireInMinutes: 30 });
     }
   } finally {

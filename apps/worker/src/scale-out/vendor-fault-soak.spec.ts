@@ -43,7 +43,10 @@ describe('a sync against a vendor answering 429s, 5xx and timeouts', () => {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config, 'audiencekit-soak-test'),
         QueueModule.forRoot({ queues: [], role: 'producer' }),
-        ActivationModule.forRoot({ connectors: [faultyListConnector({ maxBatchSize: BATCH, maxRequestsPerSecond: 1_000, maxConcurrency: 4 })], engine: ENGINE }),
+        ActivationModule.forRoot({
+          connectors: [faultyListConnector({ maxBatchSize: BATCH, maxRequestsPerSecond: 1_000, maxConcurrency: 4 })],
+          engine: ENGINE,
+        }),
       ],
     })
     class SoakModule {}
@@ -59,7 +62,9 @@ describe('a sync against a vendor answering 429s, 5xx and timeouts', () => {
   it('delivers every treated member exactly once, never a held-out one, with bounded retries', async () => {
     const query = async <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
     await query(`UPDATE global_holdout SET share = 0.05, salt = 'soak-global' WHERE id = 1`);
-    const [segment] = await query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('soak', 'Soak', 'test', 'manual', 1) RETURNING id`);
+    const [segment] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('soak', 'Soak', 'test', 'manual', 1) RETURNING id`,
+    );
     const profiles = await query<{ id: string }>(
       `WITH p AS (INSERT INTO profiles (traits) SELECT jsonb_build_object('n', g) FROM generate_series(1, $1::int) g RETURNING id, (traits->>'n')::int AS n),
             e AS (INSERT INTO identities (type, value, profile_id) SELECT 'email', 'soak' || n || '@example.com', id FROM p),
@@ -67,7 +72,9 @@ describe('a sync against a vendor answering 429s, 5xx and timeouts', () => {
        SELECT id FROM p`,
       [MEMBERS, segment.id],
     );
-    const [destination] = await query(`INSERT INTO destinations (name, connector, settings) VALUES ('faulty', 'faulty-list', '{}') RETURNING id`);
+    const [destination] = await query(
+      `INSERT INTO destinations (name, connector, settings) VALUES ('faulty', 'faulty-list', '{}') RETURNING id`,
+    );
     const [activation] = await query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ('soak', $1, $2, 'mirror', 0.1, 'soak-salt', 'manual') RETURNING id`,
       [segment.id, destination.id],
@@ -101,7 +108,10 @@ describe('a sync against a vendor answering 429s, 5xx and timeouts', () => {
     const applied = vendor.applied().map((member) => member.profileId);
     expect(applied).toHaveLength(new Set(applied).size);
     expect(applied.sort()).toEqual([...treated].sort());
-    expect((await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND state = 'present'`, [activation.id]))[0].n).toBe(treated.length);
+    expect(
+      (await query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND state = 'present'`, [activation.id]))[0]
+        .n,
+    ).toBe(treated.length);
 
     // Bounded: no idempotency key tried more than maxAttempts times, no key answered 2xx twice.
     const attemptsByKey = new Map<string, number>();

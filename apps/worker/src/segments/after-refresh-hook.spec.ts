@@ -43,16 +43,27 @@ describe('after-refresh syncs requested by the refresh job', () => {
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version, quality_thresholds)
        VALUES ('hooked', 'Cart abandoner', 'crm', 'manual', 1, '{"minSize": 0, "maxChurn": 1}') RETURNING id`,
     );
-    await query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, EXAMPLE_SEGMENTS.cartAbandoner.definition]);
+    await query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [
+      segment.id,
+      EXAMPLE_SEGMENTS.cartAbandoner.definition,
+    ]);
     const [profile] = await query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
     await query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', 'hooked@example.com', $1)`, [profile.id]);
-    await query(`INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ('hook-1', $1, 'track', 'Product Added', now() - interval '1 day')`, [profile.id]);
-    const [destination] = await query(`INSERT INTO destinations (name, connector, settings) VALUES ('hooked vendor', 'crash-list', '{}') RETURNING id`);
+    await query(
+      `INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ('hook-1', $1, 'track', 'Product Added', now() - interval '1 day')`,
+      [profile.id],
+    );
+    const [destination] = await query(
+      `INSERT INTO destinations (name, connector, settings) VALUES ('hooked vendor', 'crash-list', '{}') RETURNING id`,
+    );
     const [activation] = await query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule) VALUES ('hooked', $1, $2, 'mirror', 0, 'hook-salt', 'after_refresh') RETURNING id`,
       [segment.id, destination.id],
     );
-    const [segmentRun] = await query(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`, [segment.id]);
+    const [segmentRun] = await query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`,
+      [segment.id],
+    );
     const boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false, migrate: false });
     await boss.start();
     try {
@@ -61,12 +72,25 @@ describe('after-refresh syncs requested by the refresh job', () => {
       await boss.stop({ graceful: false, wait: true });
     }
 
-    await waitUntil(async () => (await query(`SELECT status FROM sync_runs WHERE activation_id = $1 AND status = 'succeeded'`, [activation.id])).length > 0, 30_000);
+    await waitUntil(
+      async () =>
+        (await query(`SELECT status FROM sync_runs WHERE activation_id = $1 AND status = 'succeeded'`, [activation.id])).length > 0,
+      30_000,
+    );
     const runs = await query(`SELECT trigger, trigger_key, status, counts FROM sync_runs WHERE activation_id = $1`, [activation.id]);
-    expect(runs).toEqual([{ trigger: 'after_refresh', trigger_key: `refresh:${segmentRun.id}`, status: 'succeeded', counts: expect.objectContaining({ added: 1 }) }]);
+    expect(runs).toEqual([
+      {
+        trigger: 'after_refresh',
+        trigger_key: `refresh:${segmentRun.id}`,
+        status: 'succeeded',
+        counts: expect.objectContaining({ added: 1 }),
+      },
+    ]);
     const [refresh] = await query(`SELECT status FROM segment_runs WHERE id = $1`, [segmentRun.id]);
     expect(refresh.status).toBe('succeeded');
-    const delivered = vendor.requestsTo('POST /lists/members').flatMap((request) => (request.body as { members: { email: string }[] }).members.map((member) => member.email));
+    const delivered = vendor
+      .requestsTo('POST /lists/members')
+      .flatMap((request) => (request.body as { members: { email: string }[] }).members.map((member) => member.email));
     expect(delivered).toEqual(['hooked@example.com']);
 
     worker.child.kill('SIGTERM');

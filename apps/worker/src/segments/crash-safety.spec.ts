@@ -15,16 +15,27 @@ describe('a worker crashing mid-refresh', () => {
   let segmentId: string;
 
   const query = async <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
-  const members = async () => (await query<{ profile_id: string }>(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1`, [segmentId])).map((row) => row.profile_id).sort();
+  const members = async () =>
+    (await query<{ profile_id: string }>(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1`, [segmentId]))
+      .map((row) => row.profile_id)
+      .sort();
   const ids = (...names: string[]) => names.map((name) => profile[name]).sort();
   const workerBackends = async () =>
-    (await query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-%' AND application_name <> 'audiencekit-test'`))[0].n;
+    (
+      await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-%' AND application_name <> 'audiencekit-test'`,
+      )
+    )[0].n;
 
   beforeAll(async () => {
     // A daily cadence: exactly one fire time (today's midnight) is due, and no other comes due while
     // the test runs, so the run the crash interrupts is the only one.
     db = await createTestDatabase();
-    for (const [name, country] of [['ann', 'DE'], ['ben', 'DE'], ['cat', 'FR']]) {
+    for (const [name, country] of [
+      ['ann', 'DE'],
+      ['ben', 'DE'],
+      ['cat', 'FR'],
+    ]) {
       profile[name] = (await query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [{ country }]))[0].id;
     }
     [{ id: segmentId }] = await query(
@@ -42,12 +53,14 @@ describe('a worker crashing mid-refresh', () => {
       [segmentId],
     );
     for (const name of ['ann', 'cat']) {
-      await query(`INSERT INTO segment_membership_changes (run_id, segment_id, profile_id, change, version, changed_at) VALUES ($1, $2, $3, 'added', 1, now() - interval '1 hour')`, [
-        previous.id,
-        segmentId,
-        profile[name],
-      ]);
-      await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now() - interval '1 hour', $3)`, [segmentId, profile[name], previous.id]);
+      await query(
+        `INSERT INTO segment_membership_changes (run_id, segment_id, profile_id, change, version, changed_at) VALUES ($1, $2, $3, 'added', 1, now() - interval '1 hour')`,
+        [previous.id, segmentId, profile[name]],
+      );
+      await query(
+        `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now() - interval '1 hour', $3)`,
+        [segmentId, profile[name], previous.id],
+      );
     }
     blocker = new Client({ connectionString: db.url });
     await blocker.connect();
@@ -67,8 +80,15 @@ describe('a worker crashing mid-refresh', () => {
     const first = spawnTs('apps/worker/src/main.ts', { DATABASE_URL: db.url, LOG_LEVEL: 'info', SCHEDULER_TICK_MS: '200' });
     workers.push(first);
     await first.waitFor(/audiencekit-worker up/, 30_000);
-    await waitUntil(async () => (await query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).length > 0, 20_000);
-    const [run] = await query<{ id: string; status: string }>(`SELECT id, status FROM segment_runs WHERE segment_id = $1 AND trigger = 'schedule'`, [segmentId]);
+    await waitUntil(
+      async () =>
+        (await query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).length > 0,
+      20_000,
+    );
+    const [run] = await query<{ id: string; status: string }>(
+      `SELECT id, status FROM segment_runs WHERE segment_id = $1 AND trigger = 'schedule'`,
+      [segmentId],
+    );
     expect(run.status).toBe('running');
 
     first.child.kill('SIGKILL');
@@ -81,7 +101,10 @@ describe('a worker crashing mid-refresh', () => {
     expect((await query(`SELECT count(*)::int AS n FROM segment_membership_changes WHERE run_id = $1`, [run.id]))[0].n).toBe(0);
     expect((await query(`SELECT count(*)::int AS n FROM events WHERE properties->>'run_id' = $1`, [run.id]))[0].n).toBe(0);
     expect((await query(`SELECT status FROM segment_runs WHERE id = $1`, [run.id]))[0].status).toBe('running');
-    const [job] = await query<{ id: string; state: string }>(`SELECT id, state FROM pgboss.job WHERE name = 'segment-refresh' AND data->>'runId' = $1`, [run.id]);
+    const [job] = await query<{ id: string; state: string }>(
+      `SELECT id, state FROM pgboss.job WHERE name = 'segment-refresh' AND data->>'runId' = $1`,
+      [run.id],
+    );
     expect(job.state).toBe('active');
 
     // pg-boss expires an active job whose worker vanished once its expiry (30 minutes) has passed:
@@ -102,15 +125,25 @@ describe('a worker crashing mid-refresh', () => {
     await waitUntil(async () => (await query(`SELECT status FROM segment_runs WHERE id = $1`, [run.id]))[0].status === 'succeeded', 40_000);
 
     expect(await members()).toEqual(ids('ann', 'ben'));
-    expect((await query(`SELECT size, adds, removes FROM segment_runs WHERE id = $1`, [run.id]))[0]).toEqual({ size: 2, adds: 1, removes: 1 });
-    const events = await query<{ name: string; profile_id: string }>(`SELECT name, profile_id FROM events WHERE properties->>'run_id' = $1 ORDER BY name`, [run.id]);
+    expect((await query(`SELECT size, adds, removes FROM segment_runs WHERE id = $1`, [run.id]))[0]).toEqual({
+      size: 2,
+      adds: 1,
+      removes: 1,
+    });
+    const events = await query<{ name: string; profile_id: string }>(
+      `SELECT name, profile_id FROM events WHERE properties->>'run_id' = $1 ORDER BY name`,
+      [run.id],
+    );
     expect(events).toEqual([
       { name: 'Segment Entered', profile_id: profile.ben },
       { name: 'Segment Exited', profile_id: profile.cat },
     ]);
 
     // The change log of the finished run holds the whole diff, once: nothing left over from the killed attempt.
-    const changes = await query<{ change: string; profile_id: string }>(`SELECT change, profile_id FROM segment_membership_changes WHERE run_id = $1 ORDER BY change`, [run.id]);
+    const changes = await query<{ change: string; profile_id: string }>(
+      `SELECT change, profile_id FROM segment_membership_changes WHERE run_id = $1 ORDER BY change`,
+      [run.id],
+    );
     expect(changes).toEqual([
       { change: 'added', profile_id: profile.ben },
       { change: 'removed', profile_id: profile.cat },
@@ -118,7 +151,9 @@ describe('a worker crashing mid-refresh', () => {
     await waitUntil(async () => (await query(`SELECT state FROM pgboss.job WHERE id = $1`, [job.id]))[0].state === 'completed', 10_000);
 
     // Re-delivered, not re-requested: the crash produced no second run.
-    expect((await query(`SELECT count(*)::int AS n FROM segment_runs WHERE segment_id = $1 AND trigger = 'schedule'`, [segmentId]))[0].n).toBe(1);
+    expect(
+      (await query(`SELECT count(*)::int AS n FROM segment_runs WHERE segment_id = $1 AND trigger = 'schedule'`, [segmentId]))[0].n,
+    ).toBe(1);
 
     second.child.kill('SIGTERM');
     expect((await second.exited()).code).toBe(0);

@@ -23,7 +23,10 @@ describe('scheduled refresh across two worker processes', () => {
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version, created_at, quality_thresholds)
        VALUES ('cart', 'Cart abandoner', 'crm', '* * * * *', 1, now() - interval '10 minutes', '{"minSize": 0, "maxChurn": 1}') RETURNING id`,
     );
-    await db.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, EXAMPLE_SEGMENTS.cartAbandoner.definition]);
+    await db.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [
+      segment.id,
+      EXAMPLE_SEGMENTS.cartAbandoner.definition,
+    ]);
     const [profile] = await db.dataSource.query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
     await db.dataSource.query(
       `INSERT INTO events (message_id, profile_id, type, name, timestamp) VALUES ('m1', $1, 'track', 'Product Added', now() - interval '1 day')`,
@@ -48,7 +51,9 @@ describe('scheduled refresh across two worker processes', () => {
     const fireTimes = runs.map((run) => run.scheduled_for.toISOString());
     expect(new Set(fireTimes).size).toBe(fireTimes.length);
     expect(runs[0]).toMatchObject({ status: 'succeeded', adds: 1 });
-    const [{ members }] = await db.dataSource.query(`SELECT count(*)::int AS members FROM segment_memberships WHERE segment_id = $1`, [segment.id]);
+    const [{ members }] = await db.dataSource.query(`SELECT count(*)::int AS members FROM segment_memberships WHERE segment_id = $1`, [
+      segment.id,
+    ]);
     expect(members).toBe(1);
     // Each run's job completed exactly once in the queue.
     const jobs: { state: string; count: number }[] = await db.dataSource.query(
@@ -57,9 +62,11 @@ describe('scheduled refresh across two worker processes', () => {
     const completed = jobs.find((job) => job.state === 'completed')?.count ?? 0;
     expect(completed).toBe(runs.filter((run) => run.status === 'succeeded').length);
 
-    await Promise.all(workers.map(async (worker) => {
-      worker.child.kill('SIGTERM');
-      expect((await worker.exited()).code).toBe(0);
-    }));
+    await Promise.all(
+      workers.map(async (worker) => {
+        worker.child.kill('SIGTERM');
+        expect((await worker.exited()).code).toBe(0);
+      }),
+    );
   }, 60_000);
 });

@@ -34,7 +34,10 @@ export class SegmentRefreshJobs implements OnApplicationBootstrap, OnApplication
       this.logger.log({ runId, ...outcome }, 'segment refresh finished');
       if (outcome.status === 'succeeded') await this.syncAfterRefresh(runId);
     });
-    this.registry.addInterval(TICK, setInterval(() => void this.tick(), this.config.SCHEDULER_TICK_MS));
+    this.registry.addInterval(
+      TICK,
+      setInterval(() => void this.tick(), this.config.SCHEDULER_TICK_MS),
+    );
     await this.tick();
   }
 
@@ -54,7 +57,9 @@ export class SegmentRefreshJobs implements OnApplicationBootstrap, OnApplication
       await this.syncWorker.refresh(); // follow a destination created since the last tick
       this.logger.log({ runId, syncs: requested }, 'requested after-refresh syncs');
     } catch (error) {
-      this.logger.warn(`after-refresh syncs of segment run ${runId} not requested (the sync tick will): ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `after-refresh syncs of segment run ${runId} not requested (the sync tick will): ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

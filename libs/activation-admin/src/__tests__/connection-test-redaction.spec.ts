@@ -42,10 +42,10 @@ describe('the connection-test path redacts the destination secrets from what the
     const config = { AK_SECRETS_KEYS: keys, AK_CONNECTOR_BASE_URLS: {} } as unknown as AppConfig;
     const service = new DestinationsService(db.dataSource, new ConnectorCatalog([connector]), new DestinationSecrets(config), config);
     const sealed = new SecretBox(keys).seal(JSON.stringify(SECRETS));
-    const [destination] = await db.dataSource.query(`INSERT INTO destinations (name, connector, settings, secrets_ciphertext, secrets_key_id) VALUES ('t', 'redacting', '{}', $1, $2) RETURNING id`, [
-      sealed.ciphertext,
-      sealed.keyId,
-    ]);
+    const [destination] = await db.dataSource.query(
+      `INSERT INTO destinations (name, connector, settings, secrets_ciphertext, secrets_key_id) VALUES ('t', 'redacting', '{}', $1, $2) RETURNING id`,
+      [sealed.ciphertext, sealed.keyId],
+    );
     const result = await service.testConnection(destination.id);
     expect(result).toEqual({ ok: false, error: { code: 'connector_error', message: EXPECTED } });
   });

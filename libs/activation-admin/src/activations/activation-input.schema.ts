@@ -4,11 +4,15 @@ import { cadenceProblem } from '@audiencekit/util';
 export const ACTIVATION_MODES = ['mirror', 'add_only', 'send'] as const;
 
 /** `after_refresh` (run after each segment refresh), `manual`, or a cron expression. */
-const schedule = z.string().min(1).max(200).superRefine((value, context) => {
-  if (value === 'after_refresh') return;
-  const problem = cadenceProblem(value);
-  if (problem) context.addIssue({ code: 'custom', message: problem.replace('"manual"', '"after_refresh", "manual"') });
-});
+const schedule = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((value, context) => {
+    if (value === 'after_refresh') return;
+    const problem = cadenceProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem.replace('"manual"', '"after_refresh", "manual"') });
+  });
 
 /** The message of a send-mode activation; `{{trait}}` placeholders are filled per member. */
 export const messageTemplateSchema = z
@@ -19,7 +23,10 @@ export const messageTemplateSchema = z
     templateId: z.string().min(1).max(200).optional(),
   })
   .catchall(z.unknown())
-  .refine((message) => message.text !== undefined || message.html !== undefined || message.templateId !== undefined, 'needs text, html or templateId');
+  .refine(
+    (message) => message.text !== undefined || message.html !== undefined || message.templateId !== undefined,
+    'needs text, html or templateId',
+  );
 
 /** Share of the audience held back as control: 0 (nobody) up to, not including, 1. */
 const holdoutShare = z.number().min(0).lt(1, 'must be less than 1 (1 would leave nobody to treat)');

@@ -31,27 +31,38 @@ export class ActivationsService {
     const problems: ErrorDetail[] = [];
     const segment = await this.dataSource.getRepository(SegmentEntity).findOne({ where: { id: input.segmentId, deletedAt: IsNull() } });
     if (!segment) problems.push({ path: 'segmentId', message: `no segment ${input.segmentId}` });
-    const destination = await this.dataSource.getRepository(DestinationEntity).findOne({ where: { id: input.destinationId, deletedAt: IsNull() } });
+    const destination = await this.dataSource
+      .getRepository(DestinationEntity)
+      .findOne({ where: { id: input.destinationId, deletedAt: IsNull() } });
     if (!destination) problems.push({ path: 'destinationId', message: `no destination ${input.destinationId}` });
     if (destination) problems.push(...this.modeProblems(destination, input.mode, input.message));
     if (problems.length) throw invalid(problems);
     const repository = this.dataSource.getRepository(ActivationEntity);
-    const saved = await repository.save(repository.create({
-      name: input.name,
-      segmentId: input.segmentId,
-      destinationId: input.destinationId,
-      mode: input.mode,
-      holdoutShare: input.holdoutShare,
-      holdoutSalt: randomBytes(16).toString('hex'),
-      holdoutHashVersion: HOLDOUT_HASH_VERSION,
-      schedule: input.schedule,
-      message: input.message,
-      status: 'active',
-    }));
+    const saved = await repository.save(
+      repository.create({
+        name: input.name,
+        segmentId: input.segmentId,
+        destinationId: input.destinationId,
+        mode: input.mode,
+        holdoutShare: input.holdoutShare,
+        holdoutSalt: randomBytes(16).toString('hex'),
+        holdoutHashVersion: HOLDOUT_HASH_VERSION,
+        schedule: input.schedule,
+        message: input.message,
+        status: 'active',
+      }),
+    );
     return toView(saved, destination?.connector ?? null);
   }
 
-  async list(page: { limit: number; offset: number; segmentId?: string; destinationId?: string; status?: string; mode?: ActivationMode }): Promise<{ items: ActivationView[]; total: number; limit: number; offset: number }> {
+  async list(page: {
+    limit: number;
+    offset: number;
+    segmentId?: string;
+    destinationId?: string;
+    status?: string;
+    mode?: ActivationMode;
+  }): Promise<{ items: ActivationView[]; total: number; limit: number; offset: number }> {
     const [rows, total] = await this.dataSource.getRepository(ActivationEntity).findAndCount({
       where: {
         status: page.status ?? Not(DELETED_STATUS),
@@ -64,7 +75,12 @@ export class ActivationsService {
       skip: page.offset,
     });
     const connectors = await this.connectorsOf(rows.map((row) => row.destinationId));
-    return { items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null)), total, limit: page.limit, offset: page.offset };
+    return {
+      items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null)),
+      total,
+      limit: page.limit,
+      offset: page.offset,
+    };
   }
 
   async get(id: string): Promise<ActivationView> {
@@ -78,15 +94,26 @@ export class ActivationsService {
       if (input.holdoutShare !== undefined && input.holdoutShare < activation.holdoutShare && (await hasExposures(manager, id))) {
         // Shrinking moves control members into treatment: people measured as "not contacted" would
         // then be contacted, and the control group of every past run would be contaminated.
-        throw new ActivationAdminException('holdout_share_decrease', `holdoutShare can only grow once the activation has synced (from ${activation.holdoutShare})`, [
-          { path: 'holdoutShare', message: `must be at least ${activation.holdoutShare}: lowering it would move control members into treatment` },
-        ]);
+        throw new ActivationAdminException(
+          'holdout_share_decrease',
+          `holdoutShare can only grow once the activation has synced (from ${activation.holdoutShare})`,
+          [
+            {
+              path: 'holdoutShare',
+              message: `must be at least ${activation.holdoutShare}: lowering it would move control members into treatment`,
+            },
+          ],
+        );
       }
       const message = input.message === undefined ? activation.message : input.message;
       const destination = await manager.getRepository(DestinationEntity).findOneByOrFail({ id: activation.destinationId });
       const problems = this.modeProblems(destination, activation.mode, message);
       if (problems.length) throw invalid(problems);
-      Object.assign(activation, stripUndefined({ name: input.name, holdoutShare: input.holdoutShare, schedule: input.schedule, status: input.status }), { message });
+      Object.assign(
+        activation,
+        stripUndefined({ name: input.name, holdoutShare: input.holdoutShare, schedule: input.schedule, status: input.status }),
+        { message },
+      );
       return toView(await manager.getRepository(ActivationEntity).save(activation), destination.connector);
     });
   }
@@ -100,7 +127,10 @@ export class ActivationsService {
   /** A live (not deleted) activation, or a 404. */
   async findLive(id: string, repository = this.dataSource.getRepository(ActivationEntity), lock = false): Promise<ActivationEntity> {
     const activation = z.uuid().safeParse(id).success
-      ? await repository.findOne({ where: { id, status: Not(DELETED_STATUS) }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) })
+      ? await repository.findOne({
+          where: { id, status: Not(DELETED_STATUS) },
+          ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+        })
       : null;
     if (!activation) throw new ActivationException('activation_not_found', `no activation ${id}`);
     return activation;
@@ -120,13 +150,19 @@ export class ActivationsService {
 
   private async connectorsOf(destinationIds: string[]): Promise<Map<string, string>> {
     if (destinationIds.length === 0) return new Map();
-    const rows = await this.dataSource.getRepository(DestinationEntity).find({ select: { id: true, connector: true }, where: { id: In([...new Set(destinationIds)]) } });
+    const rows = await this.dataSource
+      .getRepository(DestinationEntity)
+      .find({ select: { id: true, connector: true }, where: { id: In([...new Set(destinationIds)]) } });
     return new Map(rows.map((row) => [row.id, row.connector]));
   }
 }
 
 function invalid(details: ErrorDetail[]): ActivationAdminException {
-  return new ActivationAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  return new ActivationAdminException(
+    'invalid_request',
+    `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+    details,
+  );
 }
 
 function hasSubjectOrTemplate(message: unknown): boolean {

@@ -14,13 +14,25 @@ export const syncRunViewSchema = z.object({
   requestedBy: z.string().nullable().describe('the API key id that asked for it'),
   segmentVersion: z.number().int(),
   segmentRunId: z.uuid().nullable(),
-  counts: z.record(z.string(), z.number()).describe('considered, heldOutGlobal, heldOutActivation, suppressed, invalid, added / sent, removed, rejected, failed, ...'),
-  errors: z.array(z.record(z.string(), z.unknown())).describe('batch failures and the reason a run stopped; identifiers masked unless the key is admin'),
-  plan: z.record(z.string(), z.unknown()).nullable().describe('dry runs: the itemised plan with samples; send runs: the mass-send guard decision (plan.guard)'),
+  counts: z
+    .record(z.string(), z.number())
+    .describe('considered, heldOutGlobal, heldOutActivation, suppressed, invalid, added / sent, removed, rejected, failed, ...'),
+  errors: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe('batch failures and the reason a run stopped; identifiers masked unless the key is admin'),
+  plan: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('dry runs: the itemised plan with samples; send runs: the mass-send guard decision (plan.guard)'),
   queuedAt: z.iso.datetime({ offset: true }),
   startedAt: z.iso.datetime({ offset: true }).nullable(),
   finishedAt: z.iso.datetime({ offset: true }).nullable(),
   durationMs: z.number().int().nullable(),
 });
 
-export const syncRunPageSchema = z.object({ items: z.array(syncRunViewSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+export const syncRunPageSchema = z.object({
+  items: z.array(syncRunViewSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});

@@ -33,7 +33,11 @@ export class DestinationSecrets {
   // Without a key the server can neither store nor read secrets: a configuration problem of the
   // server, not of the request, hence 503 with the variable to set.
   private requireBox(): SecretBox {
-    if (!this.box) throw new ActivationAdminException('secrets_key_missing', 'AK_SECRETS_KEYS is not set: this server cannot encrypt or decrypt destination secrets');
+    if (!this.box)
+      throw new ActivationAdminException(
+        'secrets_key_missing',
+        'AK_SECRETS_KEYS is not set: this server cannot encrypt or decrypt destination secrets',
+      );
     return this.box;
   }
 }

@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { z } from 'zod';
-import { AllowedHosts, AnyConnectorDefinition, changedHostSettings, isConnectorError, redactUrlsDeep, refusedHostSettings } from '@audiencekit/connector-sdk';
+import {
+  AllowedHosts,
+  AnyConnectorDefinition,
+  changedHostSettings,
+  isConnectorError,
+  redactUrlsDeep,
+  refusedHostSettings,
+} from '@audiencekit/connector-sdk';
 import { ApiKeyRole, DestinationEntity } from '@audiencekit/persistence';
 import { allowedHostsOf, connectorContext, connectorRuntime, redactText, secretValues } from '@audiencekit/activation-engine';
 import { APP_CONFIG, AppConfig, zodIssuesToDetails } from '@audiencekit/server-core';
@@ -29,23 +36,32 @@ export class DestinationsService {
     const connector = this.catalog.find(input.connector);
     if (!connector) {
       const known = this.catalog.slugs();
-      throw invalid('connector', `no connector "${input.connector}" is registered (registered: ${known.length ? known.join(', ') : 'none'})`);
+      throw invalid(
+        'connector',
+        `no connector "${input.connector}" is registered (registered: ${known.length ? known.join(', ') : 'none'})`,
+      );
     }
     const settings = validateSettings(connector, input.settings, allowedHostsOf(connector, this.config));
     const secrets = validateWith(connector.secrets, input.secrets, 'secrets');
     const sealed = hasValues(secrets) ? this.secrets.seal(secrets) : null;
     const repository = this.dataSource.getRepository(DestinationEntity);
-    const saved = await repository.save(repository.create({
-      name: input.name,
-      connector: connector.slug,
-      settings,
-      secretsCiphertext: sealed?.ciphertext ?? null,
-      secretsKeyId: sealed?.keyId ?? null,
-    }));
+    const saved = await repository.save(
+      repository.create({
+        name: input.name,
+        connector: connector.slug,
+        settings,
+        secretsCiphertext: sealed?.ciphertext ?? null,
+        secretsKeyId: sealed?.keyId ?? null,
+      }),
+    );
     return toView(saved);
   }
 
-  async list(page: { limit: number; offset: number; connector?: string }): Promise<{ items: DestinationView[]; total: number; limit: number; offset: number }> {
+  async list(page: {
+    limit: number;
+    offset: number;
+    connector?: string;
+  }): Promise<{ items: DestinationView[]; total: number; limit: number; offset: number }> {
     const [rows, total] = await this.dataSource.getRepository(DestinationEntity).findAndCount({
       where: { deletedAt: IsNull(), ...(page.connector ? { connector: page.connector } : {}) },
       order: { createdAt: 'ASC', id: 'ASC' },
@@ -65,7 +81,8 @@ export class DestinationsService {
     if (input.name !== undefined) destination.name = input.name;
     if (input.settings !== undefined) {
       const settings = validateSettings(connector, input.settings, allowedHostsOf(connector, this.config));
-      if (input.secrets === undefined && destination.secretsCiphertext !== null) assertHostsUnchanged(connector, destination.settings, settings);
+      if (input.secrets === undefined && destination.secretsCiphertext !== null)
+        assertHostsUnchanged(connector, destination.settings, settings);
       destination.settings = settings;
     }
     if (input.secrets !== undefined) {
@@ -93,7 +110,12 @@ export class DestinationsService {
     const secrets = this.secrets.open(destination);
     const signal = AbortSignal.timeout(CONNECTION_TEST_TIMEOUT_MS);
     // The same runtime a sync run gets (connector-runtime.ts): base URL, guarded http, redacting logger.
-    const context = connectorContext(connectorRuntime(connector, id, secrets, this.config), { settings: destination.settings, secrets, idempotencyKey: `test-${randomUUID()}`, signal });
+    const context = connectorContext(connectorRuntime(connector, id, secrets, this.config), {
+      settings: destination.settings,
+      secrets,
+      idempotencyKey: `test-${randomUUID()}`,
+      signal,
+    });
     try {
       await raceAbort(connector.testConnection(context), signal);
       return { ok: true };
@@ -129,7 +151,11 @@ function validateWith(schema: z.ZodType, value: unknown, prefix: 'settings' | 's
   if (!parsed.success) {
     // Issues of secrets name the field, never echo the value (zod messages do not include input).
     const details = zodIssuesToDetails(parsed.error.issues, prefix);
-    throw new ActivationAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+    throw new ActivationAdminException(
+      'invalid_request',
+      `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      details,
+    );
   }
   return (parsed.data ?? {}) as Record<string, unknown>;
 }
@@ -139,10 +165,18 @@ function validateWith(schema: z.ZodType, value: unknown, prefix: 'settings' | 's
  * query (private literals, localhost): all problems in one 400, each named `settings.<field>`.
  */
 function validateSettings(connector: AnyConnectorDefinition, value: unknown, allowedHosts: AllowedHosts): Record<string, unknown> {
-  const hosts = refusedHostSettings(settingsJsonSchema(connector), value, allowedHosts).map((problem) => ({ path: `settings.${problem.path}`, message: problem.message }));
+  const hosts = refusedHostSettings(settingsJsonSchema(connector), value, allowedHosts).map((problem) => ({
+    path: `settings.${problem.path}`,
+    message: problem.message,
+  }));
   const parsed = connector.settings.safeParse(value);
   const details = [...(parsed.success ? [] : zodIssuesToDetails(parsed.error.issues, 'settings')), ...hosts];
-  if (details.length > 0) throw new ActivationAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  if (details.length > 0)
+    throw new ActivationAdminException(
+      'invalid_request',
+      `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      details,
+    );
   return (parsed.data ?? {}) as Record<string, unknown>;
 }
 
@@ -158,7 +192,11 @@ function assertHostsUnchanged(connector: AnyConnectorDefinition, before: unknown
     path: `settings.${path}`,
     message: 'names where requests (with the sealed secrets) go: changing it requires sending "secrets" again in the same request',
   }));
-  throw new ActivationAdminException('invalid_request', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  throw new ActivationAdminException(
+    'invalid_request',
+    `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+    details,
+  );
 }
 
 /**
@@ -202,7 +240,11 @@ async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T
 function describeFailure(error: unknown, secrets: string[], signal: AbortSignal): NonNullable<ConnectionTestResult['error']> {
   if (signal.aborted) return { code: 'timeout', message: `the connection test took longer than ${CONNECTION_TEST_TIMEOUT_MS / 1000} s` };
   if (isConnectorError(error)) {
-    return { code: error.code, message: redactText(error.message, secrets), ...(error.vendorCode ? { vendorCode: redactText(error.vendorCode, secrets) } : {}) };
+    return {
+      code: error.code,
+      message: redactText(error.message, secrets),
+      ...(error.vendorCode ? { vendorCode: redactText(error.vendorCode, secrets) } : {}),
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'connector_error', message: redactText(message, secrets) };

@@ -8,7 +8,12 @@ export async function readGlobalHoldout(db: EntityManager): Promise<{ share: num
 }
 
 /** Writes the share; salt and hash version are written with the first row only, never changed after. */
-export async function upsertGlobalHoldout(db: EntityManager, share: number, salt: string, hashVersion: number): Promise<{ share: number; updatedAt: Date }> {
+export async function upsertGlobalHoldout(
+  db: EntityManager,
+  share: number,
+  salt: string,
+  hashVersion: number,
+): Promise<{ share: number; updatedAt: Date }> {
   const [row] = await db.query(
     `INSERT INTO global_holdout (id, share, salt, hash_version, updated_at) VALUES (1, $1, $2, $3, now())
      ON CONFLICT (id) DO UPDATE SET share = EXCLUDED.share, updated_at = now()

@@ -124,7 +124,12 @@ export class LiftDataRepository {
 
   async baseline(kpi: KpiSpec, window: { start: Date; end: Date }): Promise<BaselineAggregate> {
     const [row] = await this.dataSource.query(BASELINE_SQL, [kpi.event, window.start, window.end, ...kpi.valueProperties]);
-    return { members: row.members, conversions: row.conversions, revenueSum: Number(row.revenue_sum), revenueSumOfSquares: Number(row.revenue_sq) };
+    return {
+      members: row.members,
+      conversions: row.conversions,
+      revenueSum: Number(row.revenue_sum),
+      revenueSumOfSquares: Number(row.revenue_sq),
+    };
   }
 
   async launchSize(activationId: string, asOf: Date): Promise<number> {

@@ -17,16 +17,25 @@ export const liftQuerySchema = z
   .object({
     window: z
       .string()
-      .refine((value) => (isoDurationDays(value) ?? 0) >= 1 && (isoDurationDays(value) ?? 0) <= MAX_WINDOW_DAYS, `must be an ISO 8601 duration in days or weeks, e.g. P30D or P4W (1 to ${MAX_WINDOW_DAYS} days)`)
+      .refine(
+        (value) => (isoDurationDays(value) ?? 0) >= 1 && (isoDurationDays(value) ?? 0) <= MAX_WINDOW_DAYS,
+        `must be an ISO 8601 duration in days or weeks, e.g. P30D or P4W (1 to ${MAX_WINDOW_DAYS} days)`,
+      )
       .optional(),
     windowDays: z.coerce.number().int().min(1).max(MAX_WINDOW_DAYS).optional(),
     asOf: z.iso.datetime({ offset: true }).optional(),
     alpha: z.coerce.number().gt(0).lt(1).optional(),
     srmThreshold: z.coerce.number().gt(0).lt(1).optional(),
     power: z.coerce.number().gt(0).lt(1).optional(),
-    targetRelativeLift: z.coerce.number().refine((value) => value !== 0 && Number.isFinite(value), 'must be a non-zero number').optional(),
+    targetRelativeLift: z.coerce
+      .number()
+      .refine((value) => value !== 0 && Number.isFinite(value), 'must be a non-zero number')
+      .optional(),
     plannedMembers: z.coerce.number().int().min(2).optional(),
   })
-  .refine((query) => query.window === undefined || query.windowDays === undefined, { path: ['windowDays'], message: 'give window or windowDays, not both' });
+  .refine((query) => query.window === undefined || query.windowDays === undefined, {
+    path: ['windowDays'],
+    message: 'give window or windowDays, not both',
+  });
 
 export type LiftQuery = z.infer<typeof liftQuerySchema>;

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ArmInput, buildLiftReport, CupedSums, ExperimentationException, LiftReport, LiftReportInput, TimeWindow } from '@audiencekit/experimentation';
+import {
+  ArmInput,
+  buildLiftReport,
+  CupedSums,
+  ExperimentationException,
+  LiftReport,
+  LiftReportInput,
+  TimeWindow,
+} from '@audiencekit/experimentation';
 import { SegmentEntity } from '@audiencekit/persistence';
 import { ActivationAdminException } from '../activation-admin.exception';
 import { ActivationsService } from '../activations/activations.service';
@@ -39,8 +47,16 @@ export class LiftReportService {
   async report(activationId: string, query: LiftQuery): Promise<ActivationLiftReport> {
     const activation = await this.activations.findLive(activationId);
     const segment = await this.dataSource.getRepository(SegmentEntity).findOneBy({ id: activation.segmentId });
-    if (!segment?.kpi) throw new ActivationAdminException('kpi_not_configured', `segment ${activation.segmentId} has no success KPI: set its kpi (event, windowDays) to read a lift report`);
-    if (!(activation.holdoutShare > 0)) throw new ActivationAdminException('no_control_group', 'the activation holds nobody back (holdoutShare 0): there is no control group to measure lift against');
+    if (!segment?.kpi)
+      throw new ActivationAdminException(
+        'kpi_not_configured',
+        `segment ${activation.segmentId} has no success KPI: set its kpi (event, windowDays) to read a lift report`,
+      );
+    if (!(activation.holdoutShare > 0))
+      throw new ActivationAdminException(
+        'no_control_group',
+        'the activation holds nobody back (holdoutShare 0): there is no control group to measure lift against',
+      );
     const windowDays = (query.window ? isoDurationDays(query.window) : undefined) ?? query.windowDays ?? segment.kpi.windowDays;
     const kpi: KpiSpec = {
       event: segment.kpi.event,
@@ -59,8 +75,18 @@ export class LiftReportService {
   }
 
   /** The plain-number input of `buildLiftReport`, from one aggregate query per arm plus the baseline. */
-  async reportInput(activationId: string, controlShare: number, kpi: KpiSpec, valueConfigured: boolean, asOf: Date, query: LiftQuery): Promise<LiftReportInput> {
-    const [treatment, control] = [await this.data.arm(activationId, 'treatment', kpi, asOf), await this.data.arm(activationId, 'control', kpi, asOf)];
+  async reportInput(
+    activationId: string,
+    controlShare: number,
+    kpi: KpiSpec,
+    valueConfigured: boolean,
+    asOf: Date,
+    query: LiftQuery,
+  ): Promise<LiftReportInput> {
+    const [treatment, control] = [
+      await this.data.arm(activationId, 'treatment', kpi, asOf),
+      await this.data.arm(activationId, 'control', kpi, asOf),
+    ];
     const window = reportWindow([treatment, control], kpi.windowDays, asOf);
     const withRevenue = valueConfigured || treatment.valuedEvents + control.valuedEvents > 0;
     const baseline = await this.data.baseline(kpi, { start: new Date(window.start), end: new Date(window.end) });
@@ -122,6 +148,8 @@ function build(input: LiftReportInput): LiftReport {
     if (!(error instanceof ExperimentationException)) throw error;
     // Options come from the query (already range-checked); anything else means the stored data
     // cannot make a report, which the caller should see with the field the lib named.
-    throw new ActivationAdminException(error.code, `cannot build the lift report: ${error.message}`, [{ path: error.field, message: error.reason }]);
+    throw new ActivationAdminException(error.code, `cannot build the lift report: ${error.message}`, [
+      { path: error.field, message: error.reason },
+    ]);
   }
 }

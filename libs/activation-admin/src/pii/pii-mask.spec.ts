@@ -15,10 +15,22 @@ describe('PII masking', () => {
   ])('masks the phone %p as %p', (input, expected) => expect(maskPhone(input)).toBe(expected));
 
   it('masks identifiers inside free text and nested values, leaving ids and dates alone', () => {
-    expect(maskIdentifiers('vendor refused jane.doe@example.com and +447700900123')).toBe('vendor refused j***@example.com and +44*******123');
+    expect(maskIdentifiers('vendor refused jane.doe@example.com and +447700900123')).toBe(
+      'vendor refused j***@example.com and +44*******123',
+    );
     const at = new Date(0);
-    const masked = maskPiiDeep({ profileId: '6f1c0b1e-0000-4000-8000-000000000000', at, errors: [{ reason: 'bad bob@example.org' }], count: 3 });
-    expect(masked).toEqual({ profileId: '6f1c0b1e-0000-4000-8000-000000000000', at, errors: [{ reason: 'bad b***@example.org' }], count: 3 });
+    const masked = maskPiiDeep({
+      profileId: '6f1c0b1e-0000-4000-8000-000000000000',
+      at,
+      errors: [{ reason: 'bad bob@example.org' }],
+      count: 3,
+    });
+    expect(masked).toEqual({
+      profileId: '6f1c0b1e-0000-4000-8000-000000000000',
+      at,
+      errors: [{ reason: 'bad b***@example.org' }],
+      count: 3,
+    });
   });
 
   it('leaves the body untouched for an admin key only', () => {
@@ -52,7 +64,11 @@ describe('PII masking of adversarial vendor messages (linear time)', () => {
   });
 
   it('masks exactly what the former expression matched, on mixed free text', () => {
-    const former = (text: string) => text.replace(/([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, (_m, first: string, domain: string) => `${first}***@${domain}`);
+    const former = (text: string) =>
+      text.replace(
+        /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g,
+        (_m, first: string, domain: string) => `${first}***@${domain}`,
+      );
     const samples = [
       'vendor refused jane.doe@example.com and bob@shop.co.uk, then x@y@z.org',
       'x@a.com.y@b.com',

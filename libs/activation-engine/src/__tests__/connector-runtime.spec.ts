@@ -14,11 +14,21 @@ describe('secret redaction (one rule for syncs and connection tests)', () => {
   });
 
   it('redacts inside nested fields and error messages, and a secret number given as a number', () => {
-    expect(redactDeep({ a: ['sk_abc'], b: { c: new Error('bad sk_abcdef') }, n: 5, pin: 1234 }, secrets)).toEqual({ a: ['[redacted]'], b: { c: 'bad [redacted]' }, n: 5, pin: '[redacted]' });
+    expect(redactDeep({ a: ['sk_abc'], b: { c: new Error('bad sk_abcdef') }, n: 5, pin: 1234 }, secrets)).toEqual({
+      a: ['[redacted]'],
+      b: { c: 'bad [redacted]' },
+      n: 5,
+      pin: '[redacted]',
+    });
   });
 
   it('builds the runtime of a destination: base URL from AK_CONNECTOR_BASE_URLS (object or slug=url text) and its redact', () => {
-    const runtime = connectorRuntime({ slug: 'acme' }, 'dest-1', { apiKey: 'sk_abcdef' }, { AK_CONNECTOR_BASE_URLS: 'other=http://x,acme=http://127.0.0.1:9/' });
+    const runtime = connectorRuntime(
+      { slug: 'acme' },
+      'dest-1',
+      { apiKey: 'sk_abcdef' },
+      { AK_CONNECTOR_BASE_URLS: 'other=http://x,acme=http://127.0.0.1:9/' },
+    );
     expect(runtime.baseUrl).toBe('http://127.0.0.1:9');
     expect(connectorRuntime({ slug: 'acme' }, 'dest-1', {}, { AK_CONNECTOR_BASE_URLS: { acme: 'http://y' } }).baseUrl).toBe('http://y');
     expect(runtime.redact('Bearer sk_abcdef')).toBe('Bearer [redacted]');
@@ -45,14 +55,24 @@ describe('the sync path redacts the destination secrets from what the vendor ans
   });
 
   it('stores the rejection reason with the same redaction as a connection test answers', async () => {
-    const connector = recordingConnector({ slug: 'redacting', behaviour: (members) => members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'rejected', reason: VENDOR_TEXT })) });
+    const connector = recordingConnector({
+      slug: 'redacting',
+      behaviour: (members) =>
+        members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'rejected', reason: VENDOR_TEXT })),
+    });
     const engine = buildEngine(db.dataSource, [connector.definition], {}, { AK_SECRETS_KEYS: keys });
     const { segmentId } = await seedSegment(db.dataSource, 1);
     const { activationId, destinationId } = await seedActivation(db.dataSource, { segmentId, connector: 'redacting', mode: 'mirror' });
     const sealed = new SecretBox(keys).seal(JSON.stringify(SECRETS));
-    await db.dataSource.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [destinationId, sealed.ciphertext, sealed.keyId]);
+    await db.dataSource.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [
+      destinationId,
+      sealed.ciphertext,
+      sealed.keyId,
+    ]);
     const { run } = await syncNow(engine, activationId);
-    const rejections: { reason: string }[] = await db.dataSource.query(`SELECT reason FROM sync_rejections WHERE sync_run_id = $1`, [run.id]);
+    const rejections: { reason: string }[] = await db.dataSource.query(`SELECT reason FROM sync_rejections WHERE sync_run_id = $1`, [
+      run.id,
+    ]);
     expect(rejections).toEqual([{ reason: EXPECTED }]);
   });
 });

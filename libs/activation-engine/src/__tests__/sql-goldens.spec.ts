@@ -64,15 +64,36 @@ describe('golden SQL of the activation repositories', () => {
       await section('ackBatch', () => runs.ackBatch(m, runId, 1, 1)),
       await section('failBatch', () => runs.failBatch(m, runId, 1, 1, 'refused')),
       await section('dropInFlightBatch', () => runs.dropInFlightBatch(m, runId, 1)),
-      await section('setMemberState', () => runs.setMemberState(m, activationId, runId, 'present', profileIds.map((profileId) => ({ profileId, identifiers: '{}' })))),
+      await section('setMemberState', () =>
+        runs.setMemberState(
+          m,
+          activationId,
+          runId,
+          'present',
+          profileIds.map((profileId) => ({ profileId, identifiers: '{}' })),
+        ),
+      ),
       await section('countHeld', () => runs.countHeld(m, activationId, profileIds)),
       await section('touchMembers', () => runs.touchMembers(m, activationId, runId, profileIds)),
       await section('dropReplaced', () => runs.dropReplaced(m, activationId, randomUUID())),
       await section('analyzeMembers', () => runs.analyzeMembers(m)),
-      await section('recordRejections', () => runs.recordRejections(m, runId, [{ profileId: profileIds[0], kind: 'rejected', reason: 'no', code: null }])),
-      await section('recordSuppression', () => runs.recordSuppression(m, { identifierType: 'email', value: 'a@example.com', channel: 'email', reason: 'stop' })),
+      await section('recordRejections', () =>
+        runs.recordRejections(m, runId, [{ profileId: profileIds[0], kind: 'rejected', reason: 'no', code: null }]),
+      ),
+      await section('recordSuppression', () =>
+        runs.recordSuppression(m, { identifierType: 'email', value: 'a@example.com', channel: 'email', reason: 'stop' }),
+      ),
       await section('recordTreatmentExposures', () => runs.recordTreatmentExposures(m, activationId, runId, profileIds)),
-      await section('recordHeldOutExposures', () => runs.recordHeldOutExposures(m, activationId, runId, { from: null, to: profileIds[2] }, [{ profileId: profileIds[0], arm: 'control' }], 1)),
+      await section('recordHeldOutExposures', () =>
+        runs.recordHeldOutExposures(
+          m,
+          activationId,
+          runId,
+          { from: null, to: profileIds[2] },
+          [{ profileId: profileIds[0], arm: 'control' }],
+          1,
+        ),
+      ),
     ];
     expectGolden(golden('sync-run.repository'), sqlSections(sections));
   });
@@ -96,16 +117,37 @@ describe('golden SQL of the activation repositories', () => {
     ['full_resync', ['replace'], { doneStates: [] }],
   ];
   it.each(modes)('candidates.repository: %s', async (name, phases, overrides) => {
-    const scope: DiffScope = { activationId: ids.activationId, segmentId: ids.segmentId, runId: randomUUID(), doneStates: ['present'], channels: ['all', 'email'], channel: 'email', refreshAfterDays: null, ...overrides };
+    const scope: DiffScope = {
+      activationId: ids.activationId,
+      segmentId: ids.segmentId,
+      runId: randomUUID(),
+      doneStates: ['present'],
+      channels: ['all', 'email'],
+      channel: 'email',
+      refreshAfterDays: null,
+      ...overrides,
+    };
     const sections: [string, string[]][] = [];
     for (const phase of phases) {
-      sections.push(await section(`readCandidates ${phase} (new page)`, () => readCandidates(db.dataSource.manager, phase, scope, { after: null, upTo: null, limit: 100 })));
+      sections.push(
+        await section(`readCandidates ${phase} (new page)`, () =>
+          readCandidates(db.dataSource.manager, phase, scope, { after: null, upTo: null, limit: 100 }),
+        ),
+      );
     }
     expectGolden(golden(`candidates.${name}`), sqlSections(sections));
   });
 
   it('candidates.repository: replay of an in-flight batch', async () => {
-    const scope: DiffScope = { activationId: ids.activationId, segmentId: ids.segmentId, runId: randomUUID(), doneStates: ['present'], channels: ['all', 'email'], channel: 'email', refreshAfterDays: null };
+    const scope: DiffScope = {
+      activationId: ids.activationId,
+      segmentId: ids.segmentId,
+      runId: randomUUID(),
+      doneStates: ['present'],
+      channels: ['all', 'email'],
+      channel: 'email',
+      refreshAfterDays: null,
+    };
     const sections = [
       await section('readProfiles', () => readProfiles(db.dataSource.manager, scope, ids.profileIds)),
       await section('readHeldIdentifiers', () => readHeldIdentifiers(db.dataSource.manager, ids.activationId, ids.profileIds)),

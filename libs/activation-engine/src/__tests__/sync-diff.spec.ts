@@ -25,7 +25,13 @@ describe('sync diff', () => {
     const connector = recordingConnector({ slug: 'mirror-list', maxBatchSize: 64 });
     const engine = buildEngine(db.dataSource, [connector.definition]);
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 1000);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'mirror-list', mode: 'mirror', holdoutShare: 0.1, salt: 'mirror-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'mirror-list',
+      mode: 'mirror',
+      holdoutShare: 0.1,
+      salt: 'mirror-salt',
+    });
 
     const first = await syncNow(engine, activationId);
     const treated = treatmentOf('mirror-salt', 0.1, profileIds);
@@ -67,40 +73,90 @@ describe('sync diff', () => {
     const connector = recordingConnector({ slug: 'exposure-list' });
     const engine = buildEngine(db.dataSource, [connector.definition]);
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 300);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'exposure-list', mode: 'mirror', holdoutShare: 0.2, salt: 'exp-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'exposure-list',
+      mode: 'mirror',
+      holdoutShare: 0.2,
+      salt: 'exp-salt',
+    });
     const { run } = await syncNow(engine, activationId);
-    const arms = await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm ORDER BY arm`, [activationId]);
+    const arms = await db.dataSource.query(
+      `SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm ORDER BY arm`,
+      [activationId],
+    );
     const treated = treatmentOf('exp-salt', 0.2, profileIds).length;
     expect(arms).toEqual([
       { arm: 'control', n: 300 - treated },
       { arm: 'treatment', n: treated },
     ]);
-    const before = await db.dataSource.query(`SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`, [activationId]);
+    const before = await db.dataSource.query(
+      `SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`,
+      [activationId],
+    );
     await removeMembers(db.dataSource, segmentId, profileIds);
-    await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`, [segmentId, profileIds]);
+    await db.dataSource.query(
+      `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`,
+      [segmentId, profileIds],
+    );
     await syncNow(engine, activationId);
     await syncNow(engine, activationId);
-    const after = await db.dataSource.query(`SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`, [activationId]);
+    const after = await db.dataSource.query(
+      `SELECT profile_id, exposed_at, sync_run_id FROM activation_exposures WHERE activation_id = $1 ORDER BY profile_id`,
+      [activationId],
+    );
     expect(after).toEqual(before);
     expect(new Set(after.map((row: { sync_run_id: string }) => row.sync_run_id))).toEqual(new Set([run.id]));
   });
 
   const armsOf = async (activationId: string) =>
     Object.fromEntries(
-      (await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm`, [activationId])).map((row: { arm: string; n: number }) => [row.arm, row.n]),
+      (
+        await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm`, [
+          activationId,
+        ])
+      ).map((row: { arm: string; n: number }) => [row.arm, row.n]),
     );
 
   it('exposes nobody when the run delivers nothing: every batch failing, or the vendor refusing the credentials (list and send)', async () => {
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 120);
     const cases = [
-      { slug: 'all-fail-list', deliveryModel: 'list' as const, mode: 'mirror' as const, fail: () => { throw new TypeError('vendor down'); } },
-      { slug: 'revoked-list', deliveryModel: 'list' as const, mode: 'mirror' as const, fail: () => { throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401'); } },
-      { slug: 'revoked-sms', deliveryModel: 'send' as const, mode: 'send' as const, fail: () => { throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401'); } },
+      {
+        slug: 'all-fail-list',
+        deliveryModel: 'list' as const,
+        mode: 'mirror' as const,
+        fail: () => {
+          throw new TypeError('vendor down');
+        },
+      },
+      {
+        slug: 'revoked-list',
+        deliveryModel: 'list' as const,
+        mode: 'mirror' as const,
+        fail: () => {
+          throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401');
+        },
+      },
+      {
+        slug: 'revoked-sms',
+        deliveryModel: 'send' as const,
+        mode: 'send' as const,
+        fail: () => {
+          throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401');
+        },
+      },
     ];
     for (const { slug, deliveryModel, mode, fail } of cases) {
       const connector = recordingConnector({ slug, deliveryModel, requiredIdentifiers: ['email'], maxBatchSize: 25, behaviour: fail });
       const engine = buildEngine(db.dataSource, [connector.definition]);
-      const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: slug, mode, holdoutShare: 0.3, salt: `${slug}-salt`, message: mode === 'send' ? { text: 'hi' } : undefined });
+      const { activationId } = await seedActivation(db.dataSource, {
+        segmentId,
+        connector: slug,
+        mode,
+        holdoutShare: 0.3,
+        salt: `${slug}-salt`,
+        message: mode === 'send' ? { text: 'hi' } : undefined,
+      });
       const { run } = await syncNow(engine, activationId);
       expect({ slug, status: run.status, called: connector.calls.length > 0 }).toEqual({ slug, status: 'failed', called: true });
       expect({ slug, arms: await armsOf(activationId) }).toEqual({ slug, arms: {} });
@@ -112,7 +168,14 @@ describe('sync diff', () => {
     const connector = recordingConnector({ slug: 'exposure-sms', deliveryModel: 'send', requiredIdentifiers: ['email'], maxBatchSize: 10 });
     const engine = buildEngine(db.dataSource, [connector.definition]);
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 90);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'exposure-sms', mode: 'send', holdoutShare: 0.25, salt: 'sms-exp', message: { text: 'hi' } });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'exposure-sms',
+      mode: 'send',
+      holdoutShare: 0.25,
+      salt: 'sms-exp',
+      message: { text: 'hi' },
+    });
     const { run } = await syncNow(engine, activationId);
     const treated = treatmentOf('sms-exp', 0.25, profileIds).length;
     expect(run.counts).toMatchObject({ sent: treated, heldOutActivation: 90 - treated });
@@ -133,7 +196,13 @@ describe('sync diff', () => {
     });
     const engine = buildEngine(db.dataSource, [connector.definition]);
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 60);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'flaky-list', mode: 'mirror', holdoutShare: 0.2, salt: 'flaky-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'flaky-list',
+      mode: 'mirror',
+      holdoutShare: 0.2,
+      salt: 'flaky-salt',
+    });
     expect((await syncNow(engine, activationId)).run.status).toBe('failed');
     expect(await armsOf(activationId)).toEqual({});
     failing = false;
@@ -151,7 +220,10 @@ describe('sync diff', () => {
     await syncNow(engine, activationId);
     const [unsubscribed, listed, noConsent, smsOnly] = profileIds;
     await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"unsubscribed": true}' WHERE id = $1`, [unsubscribed]);
-    await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'email', value, 'all', 'complaint' FROM identities WHERE profile_id = $1 AND type = 'email'`, [listed]);
+    await db.dataSource.query(
+      `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'email', value, 'all', 'complaint' FROM identities WHERE profile_id = $1 AND type = 'email'`,
+      [listed],
+    );
     await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"consent": {"email": false}}' WHERE id = $1`, [noConsent]);
     await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"consent": {"sms": false}}' WHERE id = $1`, [smsOnly]);
     connector.calls.length = 0;
@@ -183,7 +255,12 @@ describe('sync diff', () => {
     const connector = recordingConnector({ slug: 'sms-send', deliveryModel: 'send', maxBatchSize: 7 });
     const engine = buildEngine(db.dataSource, [connector.definition]);
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 40);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'sms-send', mode: 'send', message: { text: 'Hi {{n}}' } });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'sms-send',
+      mode: 'send',
+      message: { text: 'Hi {{n}}' },
+    });
     const first = await syncNow(engine, activationId);
     expect(first.run.counts).toMatchObject({ sent: 40, considered: 40 });
     expect(connector.received('send').sort()).toEqual([...profileIds].sort());
@@ -195,7 +272,10 @@ describe('sync diff', () => {
     // Leaving and coming back does not send again; a new member gets exactly one message.
     await removeMembers(db.dataSource, segmentId, profileIds.slice(0, 5));
     await syncNow(engine, activationId);
-    await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`, [segmentId, profileIds.slice(0, 5)]);
+    await db.dataSource.query(
+      `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`,
+      [segmentId, profileIds.slice(0, 5)],
+    );
     const [newcomer] = await addMembers(db.dataSource, segmentId, null, 1);
     connector.calls.length = 0;
     const { run } = await syncNow(engine, activationId);
@@ -211,15 +291,23 @@ describe('sync diff', () => {
     const a = await engine.service.requestSync(activationId, { requestedBy: 'ops@example.com' });
     const b = await engine.service.requestSync(activationId);
     expect(a).toMatchObject({ status: 'queued', dryRun: false, requestedBy: 'ops@example.com', segmentVersion: 1 });
-    expect(engine.jobs.slice(-2)).toEqual([expect.objectContaining({ data: { runId: a.id } }), expect.objectContaining({ data: { runId: b.id } })]);
+    expect(engine.jobs.slice(-2)).toEqual([
+      expect.objectContaining({ data: { runId: a.id } }),
+      expect.objectContaining({ data: { runId: b.id } }),
+    ]);
     const page = await engine.service.listRuns(activationId, { limit: 1 });
     expect(page).toMatchObject({ total: 2, limit: 1, offset: 0 });
     expect(page.items.map((run) => run.id)).toEqual([b.id]);
     // The engine's codes; apps/api's status table makes them 404s (activations.e2e.spec.ts checks the wire).
-    await expect(engine.service.requestSync('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'activation_not_found' });
+    await expect(engine.service.requestSync('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      code: 'activation_not_found',
+    });
     await expect(engine.service.requestSync('not-a-uuid')).rejects.toMatchObject({ code: 'activation_not_found' });
     await expect(engine.service.getRun('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'sync_run_not_found' });
-    await db.dataSource.query(`UPDATE destinations SET deleted_at = now() WHERE id = (SELECT destination_id FROM activations WHERE id = $1)`, [activationId]);
+    await db.dataSource.query(
+      `UPDATE destinations SET deleted_at = now() WHERE id = (SELECT destination_id FROM activations WHERE id = $1)`,
+      [activationId],
+    );
     await expect(engine.service.requestSync(activationId)).rejects.toMatchObject({ code: 'activation_not_found' });
   });
 });

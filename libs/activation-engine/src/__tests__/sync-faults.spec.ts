@@ -16,7 +16,8 @@ describe('sync faults', () => {
     await db.drop();
   });
 
-  const deliveredAll: Behaviour = (members) => members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' }));
+  const deliveredAll: Behaviour = (members) =>
+    members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' }));
 
   async function runWith(slug: string, behaviour: Behaviour, members = 30, maxBatchSize = 10) {
     const connector = recordingConnector({ slug, behaviour, maxBatchSize });
@@ -24,7 +25,10 @@ describe('sync faults', () => {
     const { segmentId, profileIds } = await seedSegment(db.dataSource, members);
     const { activationId, destinationId } = await seedActivation(db.dataSource, { segmentId, connector: slug, mode: 'mirror' });
     const result = await syncNow(engine, activationId);
-    const rejections = await db.dataSource.query(`SELECT kind, reason, count(*)::int AS n FROM sync_rejections WHERE sync_run_id = $1 GROUP BY kind, reason ORDER BY kind, reason`, [result.run.id]);
+    const rejections = await db.dataSource.query(
+      `SELECT kind, reason, count(*)::int AS n FROM sync_rejections WHERE sync_run_id = $1 GROUP BY kind, reason ORDER BY kind, reason`,
+      [result.run.id],
+    );
     return { ...result, connector, rejections, profileIds, activationId, destinationId };
   }
 
@@ -35,7 +39,10 @@ describe('sync faults', () => {
     expect(run.status).toBe('failed');
     expect(connector.calls).toHaveLength(3);
     expect(run.counts).toMatchObject({ failed: 30, requests: 3 });
-    expect(run.errors[0]).toMatchObject({ kind: 'batch_failed', reason: expect.stringMatching(/outside the connector error set \(TypeError: cannot read/) });
+    expect(run.errors[0]).toMatchObject({
+      kind: 'batch_failed',
+      reason: expect.stringMatching(/outside the connector error set \(TypeError: cannot read/),
+    });
     expect(rejections).toEqual([{ kind: 'failed', reason: expect.stringMatching(/TypeError/), n: 30 }]);
   });
 
@@ -72,7 +79,11 @@ describe('sync faults', () => {
       (members) => {
         calls += 1;
         const answered = calls === 1 ? members.slice(0, 5) : members;
-        return [...answered.map((member) => ({ profileId: member.profileId, status: 'delivered' })), { profileId: 'someone-else', status: 'delivered' }, 42];
+        return [
+          ...answered.map((member) => ({ profileId: member.profileId, status: 'delivered' })),
+          { profileId: 'someone-else', status: 'delivered' },
+          42,
+        ];
       },
       10,
     );
@@ -82,16 +93,26 @@ describe('sync faults', () => {
     expect(partial.run.errors).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'malformed_outcomes', count: 2 })]));
 
     // A plugin that never answers for one member: retried up to maxMemberAttempts, then failed.
-    const never = await runWith('never-answers', (members) => members.slice(1).map((member) => ({ profileId: member.profileId, status: 'delivered' })), 10);
+    const never = await runWith(
+      'never-answers',
+      (members) => members.slice(1).map((member) => ({ profileId: member.profileId, status: 'delivered' })),
+      10,
+    );
     expect(never.run.status).toBe('partial');
     expect(never.connector.calls.map((call) => call.members.length)).toEqual([10, 1, 1]);
-    expect(never.rejections).toEqual([{ kind: 'failed', reason: 'out of retries after 3 attempt(s): the plugin returned no outcome for this member', n: 1 }]);
+    expect(never.rejections).toEqual([
+      { kind: 'failed', reason: 'out of retries after 3 attempt(s): the plugin returned no outcome for this member', n: 1 },
+    ]);
   });
 
   it('a vendor that asks to retry forever: bounded attempts honouring Retry-After, then the run ends failed with the reason', async () => {
-    const { run, connector } = await runWith('retry-forever', () => {
-      throw new RetryableError('429 Too Many Requests', 5, 'HTTP 429');
-    }, 20);
+    const { run, connector } = await runWith(
+      'retry-forever',
+      () => {
+        throw new RetryableError('429 Too Many Requests', 5, 'HTTP 429');
+      },
+      20,
+    );
     expect(connector.calls).toHaveLength(2 * 3);
     expect(run.status).toBe('failed');
     expect(run.counts).toMatchObject({ failed: 20, requests: 6, retried: 4 });
@@ -105,7 +126,14 @@ describe('sync faults', () => {
       (members) => {
         call += 1;
         return members.map((member, index): RecordOutcome => {
-          if (call === 1 && index === 0) return { profileId: member.profileId, status: 'rejected', reason: 'invalid address', code: '21211', suppress: { identifier: 'email', reason: 'bounced' } };
+          if (call === 1 && index === 0)
+            return {
+              profileId: member.profileId,
+              status: 'rejected',
+              reason: 'invalid address',
+              code: '21211',
+              suppress: { identifier: 'email', reason: 'bounced' },
+            };
           if (call === 1 && index === 1) return { profileId: member.profileId, status: 'retryable', reason: 'busy', retryAfterMs: 2 };
           return { profileId: member.profileId, status: 'delivered' };
         });
@@ -117,7 +145,10 @@ describe('sync faults', () => {
     expect(run.counts).toMatchObject({ added: 4, rejected: 1 });
     expect(rejections).toEqual([{ kind: 'rejected', reason: 'invalid address', n: 1 }]);
     const rejectedId = connector.calls[0].members[0].profileId;
-    expect((await db.dataSource.query(`SELECT code FROM sync_rejections WHERE sync_run_id = $1 AND profile_id = $2`, [run.id, rejectedId]))[0].code).toBe('21211');
+    expect(
+      (await db.dataSource.query(`SELECT code FROM sync_rejections WHERE sync_run_id = $1 AND profile_id = $2`, [run.id, rejectedId]))[0]
+        .code,
+    ).toBe('21211');
     const suppressed = await db.dataSource.query(
       `SELECT s.channel, s.reason FROM suppressions s JOIN identities i ON i.type = 'email' AND i.value = s.identifier_value WHERE i.profile_id = $1`,
       [rejectedId],
@@ -147,7 +178,12 @@ describe('sync faults', () => {
     expect(connector.calls).toHaveLength(1);
     expect(outcome.status).toBe('failed');
     expect(run.status).toBe('failed');
-    expect(run.errors).toEqual([expect.objectContaining({ kind: 'invalid_credentials', message: expect.stringMatching(/refused the destination's credentials: 401 Unauthorized/) })]);
+    expect(run.errors).toEqual([
+      expect.objectContaining({
+        kind: 'invalid_credentials',
+        message: expect.stringMatching(/refused the destination's credentials: 401 Unauthorized/),
+      }),
+    ]);
   });
 
   it('a destination deleted mid-run stops the run before its next page, marked failed with the reason', async () => {
@@ -167,14 +203,22 @@ describe('sync faults', () => {
     const { run } = await syncNow(engine, seeded.activationId);
     expect(run.status).toBe('failed');
     expect(run.counts).toMatchObject({ added: 10, considered: 10 });
-    expect(run.errors).toEqual([expect.objectContaining({ kind: 'destination_deleted', message: 'the destination was deleted during the run' })]);
+    expect(run.errors).toEqual([
+      expect.objectContaining({ kind: 'destination_deleted', message: 'the destination was deleted during the run' }),
+    ]);
   });
 
   it('the runner refuses a batch holding a held-out member (defence in depth) and fails loudly', async () => {
     const connector = recordingConnector({ slug: 'leak-check' });
     const engine = buildEngine(db.dataSource, [connector.definition], { pageSize: 20 });
     const { segmentId } = await seedSegment(db.dataSource, 40);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'leak-check', mode: 'mirror', holdoutShare: 0.5, salt: 'leak-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'leak-check',
+      mode: 'mirror',
+      holdoutShare: 0.5,
+      salt: 'leak-salt',
+    });
     // Simulate a bug upstream: the control share grows between the filters and the call (the
     // eligibility step saw 0.5; the runner re-reads the activation it was set up with).
     // The plugin call is batch delivery's (batch-delivery.ts), which the runner owns.

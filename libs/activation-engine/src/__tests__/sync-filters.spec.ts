@@ -30,10 +30,19 @@ describe('sync filters and dry run', () => {
     for (const id of ids) expected[id] = global.isControl(id) ? 'heldOutGlobal' : control.isControl(id) ? 'heldOutActivation' : 'eligible';
     const treated = ids.filter((id) => expected[id] === 'eligible');
     const [listEmail, listAll, listSms, unsubscribed, noConsent, smsNoConsent, deleted, noEmail, badEmail] = treated;
-    await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'email', value, 'email', 'unsubscribed' FROM identities WHERE profile_id = $1 AND type = 'email'`, [listEmail]);
-    await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'phone', value, 'all', 'STOP' FROM identities WHERE profile_id = $1 AND type = 'phone'`, [listAll]);
+    await db.dataSource.query(
+      `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'email', value, 'email', 'unsubscribed' FROM identities WHERE profile_id = $1 AND type = 'email'`,
+      [listEmail],
+    );
+    await db.dataSource.query(
+      `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'phone', value, 'all', 'STOP' FROM identities WHERE profile_id = $1 AND type = 'phone'`,
+      [listAll],
+    );
     // An SMS-only suppression does not stop e-mail.
-    await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'phone', value, 'sms', 'STOP' FROM identities WHERE profile_id = $1 AND type = 'phone'`, [listSms]);
+    await db.dataSource.query(
+      `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT 'phone', value, 'sms', 'STOP' FROM identities WHERE profile_id = $1 AND type = 'phone'`,
+      [listSms],
+    );
     await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"unsubscribed": true}' WHERE id = $1`, [unsubscribed]);
     await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"consent": {"email": false}}' WHERE id = $1`, [noConsent]);
     await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"consent": {"sms": false}}' WHERE id = $1`, [smsNoConsent]);
@@ -57,7 +66,13 @@ describe('sync filters and dry run', () => {
   it('a dry run returns the itemised plan with samples, and sends nothing', async () => {
     const connector = recordingConnector({ slug: 'filters-dry' });
     const engine = buildEngine(db.dataSource, [connector.definition]);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'filters-dry', mode: 'mirror', holdoutShare: 0.2, salt: 'filters-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'filters-dry',
+      mode: 'mirror',
+      holdoutShare: 0.2,
+      salt: 'filters-salt',
+    });
     const run = await engine.service.dryRun(activationId, { sampleSize: 3 });
     expect(connector.calls).toEqual([]);
     expect(run).toMatchObject({ dryRun: true, status: 'succeeded' });
@@ -77,14 +92,24 @@ describe('sync filters and dry run', () => {
     for (const sample of plan.samples['heldOutGlobal']) expect(sample).toEqual({ profileId: expect.any(String), reason: 'global holdout' });
     expect(plan.samples['invalid'].map((sample) => sample.reason).sort()).toEqual(['malformed email', 'no email']);
     // Nothing written: no member state, no exposures.
-    expect((await db.dataSource.query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1`, [activationId]))[0].n).toBe(0);
-    expect((await db.dataSource.query(`SELECT count(*)::int AS n FROM activation_exposures WHERE activation_id = $1`, [activationId]))[0].n).toBe(0);
+    expect(
+      (await db.dataSource.query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1`, [activationId]))[0].n,
+    ).toBe(0);
+    expect(
+      (await db.dataSource.query(`SELECT count(*)::int AS n FROM activation_exposures WHERE activation_id = $1`, [activationId]))[0].n,
+    ).toBe(0);
   });
 
   it('a real run sends exactly the eligible members, counts every stage, and exposes both holdouts', async () => {
     const connector = recordingConnector({ slug: 'filters-real', audienceSize: 4242 });
     const engine = buildEngine(db.dataSource, [connector.definition]);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'filters-real', mode: 'mirror', holdoutShare: 0.2, salt: 'filters-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'filters-real',
+      mode: 'mirror',
+      holdoutShare: 0.2,
+      salt: 'filters-salt',
+    });
     const { run } = await syncNow(engine, activationId);
     expect(connector.received().sort()).toEqual(having('eligible').sort());
     expect(run.counts).toMatchObject({
@@ -96,7 +121,10 @@ describe('sync filters and dry run', () => {
       added: count('eligible'),
       audienceSize: 4242,
     });
-    const arms = await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm ORDER BY arm`, [activationId]);
+    const arms = await db.dataSource.query(
+      `SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm ORDER BY arm`,
+      [activationId],
+    );
     expect(arms).toEqual([
       { arm: 'control', n: count('heldOutActivation') },
       { arm: 'global_holdout', n: count('heldOutGlobal') },
@@ -107,7 +135,13 @@ describe('sync filters and dry run', () => {
   it('suppression applies per channel: an SMS connector skips the STOP numbers and the sms no-consent profile', async () => {
     const connector = recordingConnector({ slug: 'filters-sms', deliveryModel: 'send', channel: 'sms' });
     const engine = buildEngine(db.dataSource, [connector.definition]);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'filters-sms', mode: 'send', holdoutShare: 0.2, salt: 'filters-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'filters-sms',
+      mode: 'send',
+      holdoutShare: 0.2,
+      salt: 'filters-salt',
+    });
     const { run } = await syncNow(engine, activationId);
     const treated = ids.filter((id) => expected[id] !== 'heldOutGlobal' && expected[id] !== 'heldOutActivation');
     const [listEmail, listAll, listSms, unsubscribed, noConsent, smsNoConsent, deleted, noEmail, badEmail] = treated;
@@ -130,13 +164,25 @@ describe('sync filters and dry run', () => {
         return members.map((member) => ({ profileId: member.profileId, status: 'delivered' as const }));
       },
     };
-    const { activationId, destinationId } = await seedActivation(db.dataSource, { segmentId, connector: 'filters-secret', mode: 'add_only', holdoutShare: 0.2, salt: 'filters-salt' });
+    const { activationId, destinationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'filters-secret',
+      mode: 'add_only',
+      holdoutShare: 0.2,
+      salt: 'filters-salt',
+    });
     const sealed = new SecretBox(keys).seal(JSON.stringify({ apiKey: 'sk-test-123' }));
-    await db.dataSource.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [destinationId, sealed.ciphertext, sealed.keyId]);
+    await db.dataSource.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [
+      destinationId,
+      sealed.ciphertext,
+      sealed.keyId,
+    ]);
 
     const withoutKeys = await syncNow(buildEngine(db.dataSource, [definition]), activationId);
     expect(withoutKeys.run.status).toBe('failed');
-    expect(withoutKeys.run.errors).toEqual([expect.objectContaining({ kind: 'bad_secrets', message: expect.stringMatching(/AK_SECRETS_KEYS/) })]);
+    expect(withoutKeys.run.errors).toEqual([
+      expect.objectContaining({ kind: 'bad_secrets', message: expect.stringMatching(/AK_SECRETS_KEYS/) }),
+    ]);
 
     const { run } = await syncNow(buildEngine(db.dataSource, [definition], {}, { AK_SECRETS_KEYS: keys }), activationId);
     expect(run.status).toBe('succeeded');
@@ -153,6 +199,8 @@ describe('sync filters and dry run', () => {
     const refused = await syncNow(buildEngine(db.dataSource, [leaky], {}, { AK_SECRETS_KEYS: keys }), activationId);
     expect(refused.run.status).toBe('failed');
     expect(JSON.stringify(refused.run.errors)).not.toContain('sk-test-123');
-    expect(refused.run.errors).toEqual([expect.objectContaining({ kind: 'invalid_credentials', message: expect.stringContaining('key [redacted] was revoked') })]);
+    expect(refused.run.errors).toEqual([
+      expect.objectContaining({ kind: 'invalid_credentials', message: expect.stringContaining('key [redacted] was revoked') }),
+    ]);
   });
 });

@@ -29,7 +29,12 @@ export interface Engine {
 }
 
 /** The engine over a real database; the job queue is replaced by a recorder (jobs are executed by the test). */
-export function buildEngine(dataSource: DataSource, connectors: AnyConnectorDefinition[], options: Partial<SyncEngineOptions> = {}, config: Record<string, unknown> = {}): Engine {
+export function buildEngine(
+  dataSource: DataSource,
+  connectors: AnyConnectorDefinition[],
+  options: Partial<SyncEngineOptions> = {},
+  config: Record<string, unknown> = {},
+): Engine {
   const resolved = resolveSyncEngineOptions({ ...FAST_OPTIONS, ...options });
   const gates = new DestinationGates();
   const runner = new SyncRunner(dataSource, connectors, config, resolved, gates);
@@ -71,7 +76,8 @@ export function recordingConnector(input: {
   limitsFor?: (settings: any) => ConnectorLimits;
 }): RecordingConnector {
   const calls: RecordingConnector['calls'] = [];
-  const behaviour: Behaviour = input.behaviour ?? ((members) => members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' })));
+  const behaviour: Behaviour =
+    input.behaviour ?? ((members) => members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' })));
   const record = (method: 'upsert' | 'remove' | 'send') => async (ctx: { idempotencyKey: string }, members: readonly EligibleMember[]) => {
     calls.push({ method, members: [...members], key: ctx.idempotencyKey });
     return behaviour(members, calls.length) as Promise<RecordOutcome[]>;
@@ -96,7 +102,8 @@ export function recordingConnector(input: {
   return {
     definition,
     calls,
-    received: (method) => calls.filter((call) => !method || call.method === method).flatMap((call) => call.members.map((member) => member.profileId)),
+    received: (method) =>
+      calls.filter((call) => !method || call.method === method).flatMap((call) => call.members.map((member) => member.profileId)),
   };
 }
 
@@ -108,8 +115,15 @@ export interface Seeded {
 }
 
 /** A segment with `count` members, each with an e-mail address and a phone number. */
-export async function seedSegment(dataSource: DataSource, count: number, key = `seg_${Math.random().toString(36).slice(2, 10)}`): Promise<{ segmentId: string; profileIds: string[] }> {
-  const [segment] = await dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'test', 'manual', 1) RETURNING id`, [key]);
+export async function seedSegment(
+  dataSource: DataSource,
+  count: number,
+  key = `seg_${Math.random().toString(36).slice(2, 10)}`,
+): Promise<{ segmentId: string; profileIds: string[] }> {
+  const [segment] = await dataSource.query(
+    `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'test', 'manual', 1) RETURNING id`,
+    [key],
+  );
   const [run] = await dataSource.query(
     `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, started_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now(), now()) RETURNING id`,
     [segment.id],
@@ -141,9 +155,20 @@ export async function removeMembers(dataSource: DataSource, segmentId: string, p
 
 export async function seedActivation(
   dataSource: DataSource,
-  input: { segmentId: string; connector: string; mode: 'mirror' | 'add_only' | 'send'; holdoutShare?: number; salt?: string; message?: Record<string, unknown>; settings?: Record<string, unknown> },
+  input: {
+    segmentId: string;
+    connector: string;
+    mode: 'mirror' | 'add_only' | 'send';
+    holdoutShare?: number;
+    salt?: string;
+    message?: Record<string, unknown>;
+    settings?: Record<string, unknown>;
+  },
 ): Promise<{ destinationId: string; activationId: string }> {
-  const [destination] = await dataSource.query(`INSERT INTO destinations (name, connector, settings) VALUES ('test', $1, $2) RETURNING id`, [input.connector, input.settings ?? {}]);
+  const [destination] = await dataSource.query(
+    `INSERT INTO destinations (name, connector, settings) VALUES ('test', $1, $2) RETURNING id`,
+    [input.connector, input.settings ?? {}],
+  );
   const [activation] = await dataSource.query(
     `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule, message)
      VALUES ('test activation', $1, $2, $3, $4, $5, 'manual', $6) RETURNING id`,

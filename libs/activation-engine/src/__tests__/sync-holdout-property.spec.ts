@@ -1,7 +1,17 @@
 import { RecordOutcome, RetryableError } from '@audiencekit/connector-sdk';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
 import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testing';
-import { addMembers, Behaviour, buildEngine, recordingConnector, removeMembers, seedActivation, seedSegment, setGlobalHoldout, syncNow } from './sync-fixtures';
+import {
+  addMembers,
+  Behaviour,
+  buildEngine,
+  recordingConnector,
+  removeMembers,
+  seedActivation,
+  seedSegment,
+  setGlobalHoldout,
+  syncNow,
+} from './sync-fixtures';
 
 const CASES = 40;
 const SEED = 20261201;
@@ -48,7 +58,12 @@ describe('holdout and suppression invariant (property)', () => {
         });
       };
       const slug = `property-${index}`;
-      const connector = recordingConnector({ slug, behaviour, deliveryModel: mode === 'send' ? 'send' : 'list', maxBatchSize: 3 + Math.floor(random() * 30) });
+      const connector = recordingConnector({
+        slug,
+        behaviour,
+        deliveryModel: mode === 'send' ? 'send' : 'list',
+        maxBatchSize: 3 + Math.floor(random() * 30),
+      });
       const engine = buildEngine(db.dataSource, [connector.definition], { pageSize: 5 + Math.floor(random() * 60) });
       const { segmentId, profileIds } = await seedSegment(db.dataSource, 5 + Math.floor(random() * 120));
       const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: slug, mode, holdoutShare: share, salt });
@@ -58,8 +73,13 @@ describe('holdout and suppression invariant (property)', () => {
         for (const id of ids) {
           if (random() >= 0.15) continue;
           suppressed.add(id);
-          if (random() < 0.5) await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"unsubscribed": true}' WHERE id = $1`, [id]);
-          else await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT type, value, 'all', 'test' FROM identities WHERE profile_id = $1 ON CONFLICT DO NOTHING`, [id]);
+          if (random() < 0.5)
+            await db.dataSource.query(`UPDATE profiles SET traits = traits || '{"unsubscribed": true}' WHERE id = $1`, [id]);
+          else
+            await db.dataSource.query(
+              `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) SELECT type, value, 'all', 'test' FROM identities WHERE profile_id = $1 ON CONFLICT DO NOTHING`,
+              [id],
+            );
         }
       };
       await suppress(profileIds);
@@ -72,16 +92,27 @@ describe('holdout and suppression invariant (property)', () => {
         const { run: record } = await syncNow(engine, activationId);
         expect([caseName, ['succeeded', 'partial', 'failed'].includes(record.status)]).toEqual([caseName, true]);
         // Churn between runs: some leave, some arrive (and some of those are suppressed).
-        await removeMembers(db.dataSource, segmentId, profileIds.filter(() => random() < 0.1));
+        await removeMembers(
+          db.dataSource,
+          segmentId,
+          profileIds.filter(() => random() < 0.1),
+        );
         const arriving = await addMembers(db.dataSource, segmentId, null, Math.floor(random() * 10));
         await suppress(arriving);
       }
-      const received = connector.calls.filter((call) => call.method !== 'remove').flatMap((call) => call.members.map((member) => member.profileId));
+      const received = connector.calls
+        .filter((call) => call.method !== 'remove')
+        .flatMap((call) => call.members.map((member) => member.profileId));
       const leaked = received.filter(forbidden);
       expect([caseName, leaked]).toEqual([caseName, []]);
       // Removes only ever concern members we added, so they are never held out either.
-      const removed = connector.calls.filter((call) => call.method === 'remove').flatMap((call) => call.members.map((member) => member.profileId));
-      expect([caseName, removed.filter((id) => (globalShare > 0 && global.isControl(id)) || control.isControl(id))]).toEqual([caseName, []]);
+      const removed = connector.calls
+        .filter((call) => call.method === 'remove')
+        .flatMap((call) => call.members.map((member) => member.profileId));
+      expect([caseName, removed.filter((id) => (globalShare > 0 && global.isControl(id)) || control.isControl(id))]).toEqual([
+        caseName,
+        [],
+      ]);
       reachedPlugin += received.length;
       forbiddenSeen += [...new Set([...profileIds])].filter(forbidden).length;
     }

@@ -37,10 +37,18 @@ describe('holdout hash version stored beside the salt', () => {
   it.each([
     ['activation', 2, 1, 'activation.hashVersion'],
     ['global holdout', 1, 2, 'globalHoldout.hashVersion'],
-  ])('refuses an unknown version stored for the %s: the run fails with unknown_hash_version, nobody is sent', async (_, activationVersion, globalVersion, field) => {
-    const { outcome, run, received } = await syncWith(activationVersion, globalVersion);
-    expect(outcome.status).toBe('failed');
-    expect(received).toEqual([]);
-    expect(run.errors).toEqual([expect.objectContaining({ kind: 'unknown_hash_version', message: expect.stringContaining(`${field}: holdout hash version 2 is not implemented here`) })]);
-  });
+  ])(
+    'refuses an unknown version stored for the %s: the run fails with unknown_hash_version, nobody is sent',
+    async (_, activationVersion, globalVersion, field) => {
+      const { outcome, run, received } = await syncWith(activationVersion, globalVersion);
+      expect(outcome.status).toBe('failed');
+      expect(received).toEqual([]);
+      expect(run.errors).toEqual([
+        expect.objectContaining({
+          kind: 'unknown_hash_version',
+          message: expect.stringContaining(`${field}: holdout hash version 2 is not implemented here`),
+        }),
+      ]);
+    },
+  );
 });

@@ -47,7 +47,10 @@ describe('sync isolation between destinations', () => {
     hanging = await startFakeVendor({ routes: { 'POST /members': () => ({ status: 200 }) } });
     hanging.fault({ hang: true });
     healthy = await startFakeVendor({ routes: { 'POST /members': () => ({ status: 200, body: {} }) } });
-    queue = new JobQueue({ DATABASE_URL: db.url, SHUTDOWN_GRACE_MS: 2_000 } as AppConfig, { queues: [QUEUES.segmentRefresh], role: 'worker' });
+    queue = new JobQueue({ DATABASE_URL: db.url, SHUTDOWN_GRACE_MS: 2_000 } as AppConfig, {
+      queues: [QUEUES.segmentRefresh],
+      role: 'worker',
+    });
     await queue.onModuleInit();
   });
 
@@ -58,13 +61,20 @@ describe('sync isolation between destinations', () => {
     await db?.drop();
   });
 
-  const statusOf = async (table: 'sync_runs' | 'segment_runs', id: string): Promise<string> => (await db.dataSource.query(`SELECT status FROM ${table} WHERE id = $1`, [id]))[0].status;
+  const statusOf = async (table: 'sync_runs' | 'segment_runs', id: string): Promise<string> =>
+    (await db.dataSource.query(`SELECT status FROM ${table} WHERE id = $1`, [id]))[0].status;
 
   it('a hanging vendor delays neither another destination nor a segment refresh', async () => {
     const config = { AK_CONNECTOR_BASE_URLS: { 'iso-hanging': hanging.url, 'iso-healthy': healthy.url } };
     // The call timeout outlasts the test: A stays stuck in its call until its vendor goes away.
     const options = resolveSyncEngineOptions({ callTimeoutMs: 120_000, maxAttempts: 1 });
-    const runner = new SyncRunner(db.dataSource, [httpListConnector('iso-hanging'), httpListConnector('iso-healthy')], config, options, new DestinationGates());
+    const runner = new SyncRunner(
+      db.dataSource,
+      [httpListConnector('iso-hanging'), httpListConnector('iso-healthy')],
+      config,
+      options,
+      new DestinationGates(),
+    );
     const syncs = new SyncService(db.dataSource, queue, runner, options);
     const gate = new SegmentDefinitionGate();
     const refresh = new SegmentRefreshService(db.dataSource, new SegmentsService(db.dataSource, gate), gate, queue);
@@ -80,12 +90,22 @@ describe('sync isolation between destinations', () => {
     await waitUntil(async () => hanging.requests.length > 0, 30_000, 50);
     // A is now inside its vendor call. Queue B's sync and a refresh of another segment after it.
     const fineRun = await syncs.requestSync(fine.activationId);
-    const [other] = await db.dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('iso-de', 'Germans', 'test', 'manual', 1) RETURNING id`);
-    await db.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [other.id, { type: 'rules', match: { type: 'trait', trait: 'country', operator: 'equals', value: 'DE' } }]);
+    const [other] = await db.dataSource.query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('iso-de', 'Germans', 'test', 'manual', 1) RETURNING id`,
+    );
+    await db.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [
+      other.id,
+      { type: 'rules', match: { type: 'trait', trait: 'country', operator: 'equals', value: 'DE' } },
+    ]);
     const refreshRun = await refresh.requestRefresh(other.id, 'manual');
     if (!refreshRun) throw new Error('the refresh was not queued');
 
-    await waitUntil(async () => (await statusOf('sync_runs', fineRun.id)) === 'succeeded' && (await statusOf('segment_runs', refreshRun.id)) === 'succeeded', 30_000, 50);
+    await waitUntil(
+      async () =>
+        (await statusOf('sync_runs', fineRun.id)) === 'succeeded' && (await statusOf('segment_runs', refreshRun.id)) === 'succeeded',
+      30_000,
+      50,
+    );
     expect(healthy.requestsTo('POST /members')).toHaveLength(3);
     expect(await statusOf('sync_runs', stuckRun.id)).toBe('running');
     expect(hanging.requests).toHaveLength(1);

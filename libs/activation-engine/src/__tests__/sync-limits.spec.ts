@@ -33,8 +33,20 @@ describe('sync limits', () => {
     it('batches to the size the settings give, and spaces calls by their rate', async () => {
       const engine = buildEngine(db.dataSource, [sms.definition]);
       const { segmentId, profileIds } = await seedSegment(db.dataSource, 10);
-      const fast = await seedActivation(db.dataSource, { segmentId, connector: 'limits-sms', mode: 'send', settings: { mps: 4 }, message: { text: 'hi' } });
-      const faster = await seedActivation(db.dataSource, { segmentId, connector: 'limits-sms', mode: 'send', settings: { mps: 7 }, message: { text: 'hi' } });
+      const fast = await seedActivation(db.dataSource, {
+        segmentId,
+        connector: 'limits-sms',
+        mode: 'send',
+        settings: { mps: 4 },
+        message: { text: 'hi' },
+      });
+      const faster = await seedActivation(db.dataSource, {
+        segmentId,
+        connector: 'limits-sms',
+        mode: 'send',
+        settings: { mps: 7 },
+        message: { text: 'hi' },
+      });
 
       const first = await syncNow(engine, fast.activationId);
       expect(first.run.status).toBe('succeeded');
@@ -53,7 +65,13 @@ describe('sync limits', () => {
     it('takes edited settings on the next run (a new gate for the new limits)', async () => {
       const engine = buildEngine(db.dataSource, [sms.definition]);
       const { segmentId } = await seedSegment(db.dataSource, 5);
-      const { activationId, destinationId } = await seedActivation(db.dataSource, { segmentId, connector: 'limits-sms', mode: 'send', settings: { mps: 2 }, message: { text: 'hi' } });
+      const { activationId, destinationId } = await seedActivation(db.dataSource, {
+        segmentId,
+        connector: 'limits-sms',
+        mode: 'send',
+        settings: { mps: 2 },
+        message: { text: 'hi' },
+      });
       sms.calls.length = 0;
       await db.dataSource.query(`UPDATE destinations SET settings = '{"mps": 5}' WHERE id = $1`, [destinationId]);
       await syncNow(engine, activationId);
@@ -64,7 +82,12 @@ describe('sync limits', () => {
       const broken = recordingConnector({ slug: 'limits-broken', deliveryModel: 'send', limitsFor: () => ({ maxBatchSize: 0 }) });
       const engine = buildEngine(db.dataSource, [broken.definition]);
       const { segmentId } = await seedSegment(db.dataSource, 3);
-      const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'limits-broken', mode: 'send', message: { text: 'hi' } });
+      const { activationId } = await seedActivation(db.dataSource, {
+        segmentId,
+        connector: 'limits-broken',
+        mode: 'send',
+        message: { text: 'hi' },
+      });
       const { run } = await syncNow(engine, activationId);
       expect(run.status).toBe('failed');
       expect(JSON.stringify(run.errors)).toMatch(/maxBatchSize/);
@@ -74,22 +97,30 @@ describe('sync limits', () => {
 
   describe('refreshMembershipAfterDays', () => {
     const age = (activationId: string, profileIds: string[], days: number) =>
-      db.dataSource.query(`UPDATE activation_members SET delivered_at = now() - make_interval(days => $3::int) WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`, [
-        activationId,
-        profileIds,
-        days,
-      ]);
+      db.dataSource.query(
+        `UPDATE activation_members SET delivered_at = now() - make_interval(days => $3::int) WHERE activation_id = $1 AND profile_id = ANY($2::uuid[])`,
+        [activationId, profileIds, days],
+      );
 
     it('mirror: re-sends members delivered longer ago than the lifespan allows, after the filters, counted as refreshed', async () => {
       const list = recordingConnector({ slug: 'refresh-list', limits: { maxBatchSize: 50, refreshMembershipAfterDays: 500 } });
       const engine = buildEngine(db.dataSource, [list.definition]);
       const { segmentId, profileIds } = await seedSegment(db.dataSource, 40);
-      const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'refresh-list', mode: 'mirror', holdoutShare: 0.25, salt: 'refresh-salt' });
+      const { activationId } = await seedActivation(db.dataSource, {
+        segmentId,
+        connector: 'refresh-list',
+        mode: 'mirror',
+        holdoutShare: 0.25,
+        salt: 'refresh-salt',
+      });
       const treated = treatmentOf('refresh-salt', 0.25, profileIds);
       const heldOut = profileIds.filter((id) => !treated.includes(id));
       const first = await syncNow(engine, activationId);
       expect(first.run.counts).toMatchObject({ added: treated.length });
-      const [{ n: stamped }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND delivered_at > now() - interval '1 hour'`, [activationId]);
+      const [{ n: stamped }] = await db.dataSource.query(
+        `SELECT count(*)::int AS n FROM activation_members WHERE activation_id = $1 AND delivered_at > now() - interval '1 hour'`,
+        [activationId],
+      );
       expect(stamped).toBe(treated.length);
 
       const stale = treated.slice(0, 10);
@@ -97,8 +128,13 @@ describe('sync limits', () => {
       await age(activationId, stale, 501);
       await age(activationId, fresh, 499);
       // One stale member was suppressed since: a mirror removes it instead of refreshing it.
-      const [suppressedEmail] = await db.dataSource.query(`SELECT value FROM identities WHERE profile_id = $1 AND type = 'email'`, [stale[0]]);
-      await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) VALUES ('email', $1, 'email', 'unsubscribed')`, [suppressedEmail.value]);
+      const [suppressedEmail] = await db.dataSource.query(`SELECT value FROM identities WHERE profile_id = $1 AND type = 'email'`, [
+        stale[0],
+      ]);
+      await db.dataSource.query(
+        `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) VALUES ('email', $1, 'email', 'unsubscribed')`,
+        [suppressedEmail.value],
+      );
 
       const plan = await engine.service.dryRun(activationId, { sampleSize: 5 });
       expect(plan.plan).toMatchObject({ adds: 9, refreshes: 9, removes: 1 });

@@ -35,7 +35,13 @@ describe('sync full resync (replace)', () => {
     const { list, replaced, definition } = replacing('replace-list', 7);
     const engine = buildEngine(db.dataSource, [definition], { pageSize: 10 });
     const { segmentId, profileIds } = await seedSegment(db.dataSource, 40);
-    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'replace-list', mode: 'mirror', holdoutShare: 0.25, salt: 'replace-salt' });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'replace-list',
+      mode: 'mirror',
+      holdoutShare: 0.25,
+      salt: 'replace-salt',
+    });
     const control = createHoldoutAssigner('replace-salt', 0.25);
     const treated = profileIds.filter((id) => !control.isControl(id));
     await syncNow(engine, activationId);
@@ -45,7 +51,10 @@ describe('sync full resync (replace)', () => {
     const leaving = treated.slice(0, 3);
     await removeMembers(db.dataSource, segmentId, leaving);
     const [email] = await db.dataSource.query(`SELECT value FROM identities WHERE profile_id = $1 AND type = 'email'`, [treated[3]]);
-    await db.dataSource.query(`INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) VALUES ('email', $1, 'all', 'test')`, [email.value]);
+    await db.dataSource.query(
+      `INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) VALUES ('email', $1, 'all', 'test')`,
+      [email.value],
+    );
     const staying = treated.slice(4);
     list.calls.length = 0;
 

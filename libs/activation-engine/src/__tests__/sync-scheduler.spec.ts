@@ -26,7 +26,10 @@ describe('sync scheduling', () => {
     expect(first).toHaveLength(1);
     expect(await schedulers[0].enqueueDue()).toEqual([]);
 
-    await db.dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger, finished_at) VALUES ($1, 1, 'failed', 'manual', now() + interval '1 second')`, [segmentId]);
+    await db.dataSource.query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger, finished_at) VALUES ($1, 1, 'failed', 'manual', now() + interval '1 second')`,
+      [segmentId],
+    );
     expect(await schedulers[0].enqueueDue()).toEqual([]);
     const [refreshed] = await db.dataSource.query(
       `INSERT INTO segment_runs (segment_id, version, status, trigger, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now() + interval '2 seconds') RETURNING id`,
@@ -44,7 +47,9 @@ describe('sync scheduling', () => {
     const { segmentId } = await seedSegment(db.dataSource, 5);
     const cron = await seedActivation(db.dataSource, { segmentId, connector: 'cron', mode: 'mirror' });
     await seedActivation(db.dataSource, { segmentId, connector: 'cron', mode: 'mirror' }); // schedule 'manual'
-    await db.dataSource.query(`UPDATE activations SET schedule = '0 * * * *', created_at = '2026-01-01T09:30:00Z' WHERE id = $1`, [cron.activationId]);
+    await db.dataSource.query(`UPDATE activations SET schedule = '0 * * * *', created_at = '2026-01-01T09:30:00Z' WHERE id = $1`, [
+      cron.activationId,
+    ]);
 
     expect(await scheduler.enqueueDue(new Date('2026-01-01T09:59:00Z'))).toEqual([]);
     const due = await scheduler.enqueueDue(new Date('2026-01-01T12:10:00Z'));

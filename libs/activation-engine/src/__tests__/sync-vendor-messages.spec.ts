@@ -38,7 +38,9 @@ describe('vendor messages stored on sync runs', () => {
     expect(VENDOR_TEXT_MAX_CHARS).toBe(2048);
     const [batch] = await db.dataSource.query(`SELECT length(error) AS n FROM sync_batches WHERE sync_run_id = $1`, [run.id]);
     expect(batch.n).toBe(VENDOR_TEXT_MAX_CHARS);
-    const rejections = await db.dataSource.query(`SELECT DISTINCT length(reason) AS n FROM sync_rejections WHERE sync_run_id = $1`, [run.id]);
+    const rejections = await db.dataSource.query(`SELECT DISTINCT length(reason) AS n FROM sync_rejections WHERE sync_run_id = $1`, [
+      run.id,
+    ]);
     expect(rejections).toEqual([{ n: VENDOR_TEXT_MAX_CHARS }]);
   });
 });

@@ -5,8 +5,7 @@ import type { SyncEngineOptions } from '../sync-engine.options';
 import type { DestinationGate } from './destination-gates';
 
 export type CallResult =
-  | { kind: 'answered'; value: unknown; attempts: number }
-  | { kind: 'failed'; reason: string; attempts: number; retryable: boolean };
+  { kind: 'answered'; value: unknown; attempts: number } | { kind: 'failed'; reason: string; attempts: number; retryable: boolean };
 
 /**
  * One plugin call under the destination's gate: rate limit and concurrency (bottleneck), circuit
@@ -39,9 +38,16 @@ export async function callWithPolicy(
       if (error instanceof RetryableError && error.hints.slowDown) gate.slowDown();
       const hint = error instanceof RetryableError ? error.retryAfterMs : undefined;
       if (attempt >= options.maxAttempts || (hint !== undefined && hint > options.maxRetryAfterMs)) {
-        return { kind: 'failed', reason: `out of retries after ${attempt} attempt(s): ${verdict.reason}`, attempts: attempt, retryable: true };
+        return {
+          kind: 'failed',
+          reason: `out of retries after ${attempt} attempt(s): ${verdict.reason}`,
+          attempts: attempt,
+          retryable: true,
+        };
       }
-      backoff = (backoff ?? new ExponentialBackoff({ initialDelay: options.initialBackoffMs, maxDelay: options.maxBackoffMs })).next(undefined);
+      backoff = (backoff ?? new ExponentialBackoff({ initialDelay: options.initialBackoffMs, maxDelay: options.maxBackoffMs })).next(
+        undefined,
+      );
       await sleep(Math.max(backoff.duration, hint ?? 0));
     }
   }
@@ -51,10 +57,16 @@ type Verdict = { kind: 'fatal'; exception: SyncException } | { kind: 'final'; re
 
 function classify(error: unknown): Verdict {
   if (error instanceof InvalidCredentialsError) {
-    return { kind: 'fatal', exception: new SyncException('invalid_credentials', `the vendor refused the destination's credentials: ${error.message}`) };
+    return {
+      kind: 'fatal',
+      exception: new SyncException('invalid_credentials', `the vendor refused the destination's credentials: ${error.message}`),
+    };
   }
   if (error instanceof BrokenCircuitError) {
-    return { kind: 'fatal', exception: new SyncException('circuit_open', 'the destination keeps failing (circuit breaker open): run stopped') };
+    return {
+      kind: 'fatal',
+      exception: new SyncException('circuit_open', 'the destination keeps failing (circuit breaker open): run stopped'),
+    };
   }
   if (error instanceof TaskCancelledError) return { kind: 'retry', reason: 'the plugin call timed out' };
   if (error instanceof RetryableError) return { kind: 'retry', reason: describe(error) };

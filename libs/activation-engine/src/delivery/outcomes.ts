@@ -39,8 +39,14 @@ export function readOutcomes(raw: unknown, batchIds: readonly string[]): ReadOut
     }
     seen.add(profileId);
     if (status === 'delivered') result.delivered.add(profileId);
-    else if (status === 'retryable') result.retry.set(profileId, { reason: text(outcome['reason'], 'retryable'), retryAfterMs: number(outcome['retryAfterMs']) });
-    else result.rejected.set(profileId, { reason: text(outcome['reason'], 'rejected'), code: typeof outcome['code'] === 'string' ? (outcome['code'] as string) : null, suppress: suppressHint(outcome['suppress']) });
+    else if (status === 'retryable')
+      result.retry.set(profileId, { reason: text(outcome['reason'], 'retryable'), retryAfterMs: number(outcome['retryAfterMs']) });
+    else
+      result.rejected.set(profileId, {
+        reason: text(outcome['reason'], 'rejected'),
+        code: typeof outcome['code'] === 'string' ? (outcome['code'] as string) : null,
+        suppress: suppressHint(outcome['suppress']),
+      });
   }
   for (const id of batchIds) if (!seen.has(id)) result.retry.set(id, { reason: 'the plugin returned no outcome for this member' });
   return result;
@@ -54,4 +60,5 @@ function suppressHint(value: unknown): { identifier: IdentifierKind; reason: str
 }
 
 const text = (value: unknown, fallback: string): string => (typeof value === 'string' && value.length > 0 ? value.slice(0, 500) : fallback);
-const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
+const number = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;

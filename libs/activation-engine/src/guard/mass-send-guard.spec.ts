@@ -12,21 +12,24 @@ describe('massSendDecision', () => {
     [30, 20, 100, 50, false],
     [31, 20, 100, 50, true],
   ])('count %p after %p (threshold %p, growth %p%%) → held %p', (count, last, threshold, growthPct, held) => {
-    const decision = massSendDecision(count, last, { AK_MASS_SEND_THRESHOLD: threshold, AK_MASS_SEND_GROWTH_PCT: growthPct, AK_MASS_SEND_GROWTH_MIN: 0 });
+    const decision = massSendDecision(count, last, {
+      AK_MASS_SEND_THRESHOLD: threshold,
+      AK_MASS_SEND_GROWTH_PCT: growthPct,
+      AK_MASS_SEND_GROWTH_MIN: 0,
+    });
     expect(decision.hold).toBe(held);
     expect(decision.reasons.length > 0).toBe(held);
   });
 
   it('ignores growth below the minimum count (100 by default)', () => {
     expect(massSendDecision(99, 10).hold).toBe(false);
-    expect(massSendDecision(100, 10).reasons).toEqual(['100 messages is more than 50% above the last run\'s 10']);
+    expect(massSendDecision(100, 10).reasons).toEqual(["100 messages is more than 50% above the last run's 10"]);
     expect(massSendDecision(30, 10, { AK_MASS_SEND_GROWTH_MIN: 31 }).hold).toBe(false);
   });
 
   it('names both reasons when both apply', () => {
-    expect(massSendDecision(40, 10, { AK_MASS_SEND_THRESHOLD: 20, AK_MASS_SEND_GROWTH_PCT: 50, AK_MASS_SEND_GROWTH_MIN: 0 }).reasons).toEqual([
-      '40 messages is above the mass-send threshold of 20',
-      '40 messages is more than 50% above the last run\'s 10',
-    ]);
+    expect(
+      massSendDecision(40, 10, { AK_MASS_SEND_THRESHOLD: 20, AK_MASS_SEND_GROWTH_PCT: 50, AK_MASS_SEND_GROWTH_MIN: 0 }).reasons,
+    ).toEqual(['40 messages is above the mass-send threshold of 20', "40 messages is more than 50% above the last run's 10"]);
   });
 });

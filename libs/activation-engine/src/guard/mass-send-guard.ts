@@ -61,7 +61,12 @@ export class MassSendGuard {
     return massSendDecision(count, await lastRunSentCount(this.dataSource.manager, activationId), this.config);
   }
 
-  audit(action: 'mass_send_guard.held' | 'mass_send_guard.confirmed', actorKeyId: string | null, runId: string, details: Record<string, unknown>): Promise<void> {
+  audit(
+    action: 'mass_send_guard.held' | 'mass_send_guard.confirmed',
+    actorKeyId: string | null,
+    runId: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
     return auditGuard(this.dataSource.manager, action, actorKeyId, runId, details);
   }
 }

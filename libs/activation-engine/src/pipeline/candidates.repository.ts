@@ -62,7 +62,12 @@ const SUPPRESSED_SQL = `(EXISTS (
  * removes are members the destination holds that left the segment. Each page comes back ordered by
  * profile id, with identifiers, traits, and the suppression and deleted flags joined in.
  */
-export async function readCandidates(manager: EntityManager, phase: DiffPhase, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
+export async function readCandidates(
+  manager: EntityManager,
+  phase: DiffPhase,
+  scope: DiffScope,
+  bounds: PageBounds,
+): Promise<CandidateRow[]> {
   return phase === 'removes' ? readRemoves(manager, scope, bounds) : readAdds(manager, scope, bounds);
 }
 
@@ -94,7 +99,17 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
             ${refresh} AS refresh
      FROM c LEFT JOIN profiles p ON p.id = c.profile_id
      ORDER BY c.profile_id`,
-    [scope.segmentId, scope.activationId, bounds.after, bounds.upTo, scope.doneStates, scope.runId, bounds.limit, scope.channels, ...(refreshing ? [scope.refreshAfterDays] : [])],
+    [
+      scope.segmentId,
+      scope.activationId,
+      bounds.after,
+      bounds.upTo,
+      scope.doneStates,
+      scope.runId,
+      bounds.limit,
+      scope.channels,
+      ...(refreshing ? [scope.refreshAfterDays] : []),
+    ],
   );
   return rows.map(toCandidate);
 }
@@ -158,5 +173,12 @@ interface RawRow {
 }
 
 function toCandidate(row: RawRow): CandidateRow {
-  return { profileId: row.profile_id, identifiers: row.identifiers ?? {}, traits: row.traits ?? {}, gone: row.gone, suppressed: row.suppressed, refresh: row.refresh === true };
+  return {
+    profileId: row.profile_id,
+    identifiers: row.identifiers ?? {},
+    traits: row.traits ?? {},
+    gone: row.gone,
+    suppressed: row.suppressed,
+    refresh: row.refresh === true,
+  };
 }

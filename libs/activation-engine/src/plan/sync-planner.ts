@@ -12,9 +12,27 @@ export interface DryRunPlan {
 }
 
 const VERDICT_COUNT: Record<DiffPhase, Record<Verdict, string>> = {
-  adds: { heldOutGlobal: 'heldOutGlobal', heldOutActivation: 'heldOutActivation', suppressed: 'suppressed', invalid: 'invalid', eligible: 'eligible' },
-  removes: { heldOutGlobal: 'removeHeldOut', heldOutActivation: 'removeHeldOut', suppressed: 'removeSuppressed', invalid: 'removeInvalid', eligible: 'removeEligible' },
-  replace: { heldOutGlobal: 'heldOutGlobal', heldOutActivation: 'heldOutActivation', suppressed: 'suppressed', invalid: 'invalid', eligible: 'eligible' },
+  adds: {
+    heldOutGlobal: 'heldOutGlobal',
+    heldOutActivation: 'heldOutActivation',
+    suppressed: 'suppressed',
+    invalid: 'invalid',
+    eligible: 'eligible',
+  },
+  removes: {
+    heldOutGlobal: 'removeHeldOut',
+    heldOutActivation: 'removeHeldOut',
+    suppressed: 'removeSuppressed',
+    invalid: 'removeInvalid',
+    eligible: 'removeEligible',
+  },
+  replace: {
+    heldOutGlobal: 'heldOutGlobal',
+    heldOutActivation: 'heldOutActivation',
+    suppressed: 'suppressed',
+    invalid: 'invalid',
+    eligible: 'eligible',
+  },
 };
 
 /**
@@ -33,22 +51,31 @@ export class SyncPlanner {
     const samples: Record<string, { profileId: string; reason?: string }[]> = {};
     const keep = (category: string, item: Classified) => {
       const list = (samples[category] ??= []);
-      if (list.length < sampleSize) list.push(item.reason && item.verdict !== 'eligible' ? { profileId: item.profileId, reason: item.reason } : { profileId: item.profileId });
+      if (list.length < sampleSize)
+        list.push(
+          item.reason && item.verdict !== 'eligible' ? { profileId: item.profileId, reason: item.reason } : { profileId: item.profileId },
+        );
     };
     for (const phase of setup.phases) {
       let cursor: string | null = null;
       for (;;) {
-        const rows = await readCandidates(this.dataSource.manager, phase, setup.scope, { after: cursor, upTo: null, limit: this.pageSize(setup) });
+        const rows = await readCandidates(this.dataSource.manager, phase, setup.scope, {
+          after: cursor,
+          upTo: null,
+          limit: this.pageSize(setup),
+        });
         if (rows.length === 0) break;
         cursor = rows[rows.length - 1].profileId;
         const refreshes = new Set(rows.filter((row) => row.refresh).map((row) => row.profileId));
         for (const item of this.classify(setup, phase, rows)) {
           const key = VERDICT_COUNT[phase][item.verdict];
           counts[key] = (counts[key] ?? 0) + 1;
-          if (item.verdict === 'eligible' && refreshes.has(item.profileId)) counts['refreshEligible'] = (counts['refreshEligible'] ?? 0) + 1;
+          if (item.verdict === 'eligible' && refreshes.has(item.profileId))
+            counts['refreshEligible'] = (counts['refreshEligible'] ?? 0) + 1;
           keep(item.verdict === 'eligible' ? (phase === 'removes' ? 'removes' : 'adds') : key, item);
         }
-        counts[phase === 'removes' ? 'removeConsidered' : 'considered'] = (counts[phase === 'removes' ? 'removeConsidered' : 'considered'] ?? 0) + rows.length;
+        counts[phase === 'removes' ? 'removeConsidered' : 'considered'] =
+          (counts[phase === 'removes' ? 'removeConsidered' : 'considered'] ?? 0) + rows.length;
       }
     }
     const plan = {

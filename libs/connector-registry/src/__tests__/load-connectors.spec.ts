@@ -5,7 +5,8 @@ import { webhook } from '@audiencekit/plugin-webhook';
 import { ConnectorRegistryError, loadConnectors, REGISTERED_CONNECTORS } from '../index';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const named = (slug: string, patch: Partial<AnyConnectorDefinition> = {}): AnyConnectorDefinition => ({ ...webhook, slug, ...patch }) as AnyConnectorDefinition;
+const named = (slug: string, patch: Partial<AnyConnectorDefinition> = {}): AnyConnectorDefinition =>
+  ({ ...webhook, slug, ...patch }) as AnyConnectorDefinition;
 
 describe('loadConnectors', () => {
   it('enables every registered connector by default, each a valid definition', () => {
@@ -42,22 +43,30 @@ describe('loadConnectors', () => {
   });
 
   it('refuses a definition with bad limits, naming the connector and the field', () => {
-    expect(() => loadConnectors({}, [named('alpha', { limits: { maxBatchSize: 0 } })])).toThrow(/connector "alpha" breaks the contract: limits.maxBatchSize must be an integer ≥ 1/);
+    expect(() => loadConnectors({}, [named('alpha', { limits: { maxBatchSize: 0 } })])).toThrow(
+      /connector "alpha" breaks the contract: limits.maxBatchSize must be an integer ≥ 1/,
+    );
   });
 
   it('refuses a definition whose model lacks its method, even when not enabled', () => {
     const broken = named('beta', { deliveryModel: 'send' });
-    expect(() => loadConnectors({ AK_CONNECTORS: 'alpha' }, [named('alpha'), broken])).toThrow(/"beta" breaks the contract: deliveryModel "send" needs send/);
+    expect(() => loadConnectors({ AK_CONNECTORS: 'alpha' }, [named('alpha'), broken])).toThrow(
+      /"beta" breaks the contract: deliveryModel "send" needs send/,
+    );
   });
 
   it('refuses an entry that is not a definition (an import that named nothing)', () => {
-    expect(() => loadConnectors({}, [named('alpha'), undefined as unknown as AnyConnectorDefinition])).toThrow(/connector #2 of the registry is undefined/);
+    expect(() => loadConnectors({}, [named('alpha'), undefined as unknown as AnyConnectorDefinition])).toThrow(
+      /connector #2 of the registry is undefined/,
+    );
   });
 });
 
 describe('the registry file', () => {
   const source = readFileSync(path.join(ROOT, 'libs/connector-registry/src/registered-connectors.ts'), 'utf8');
-  const aliases = (JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths;
+  const aliases = (
+    JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } }
+  ).compilerOptions.paths;
   const pluginFolders = readdirSync(path.join(ROOT, 'plugins'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(ROOT, 'plugins', entry.name, 'project.json')))
     .map((entry) => entry.name);

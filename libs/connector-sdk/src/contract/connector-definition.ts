@@ -129,13 +129,18 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
    */
   replace?(ctx: ConnectorContext<Settings, Secrets>, batch: ReplaceBatch): Promise<RecordOutcome[]>;
   /** Send one message to each member (send model). */
-  send?(ctx: ConnectorContext<Settings, Secrets>, batch: { members: readonly EligibleMember[]; message: MessageTemplate }): Promise<RecordOutcome[]>;
+  send?(
+    ctx: ConnectorContext<Settings, Secrets>,
+    batch: { members: readonly EligibleMember[]; message: MessageTemplate },
+  ): Promise<RecordOutcome[]>;
   /** The vendor's own count of the audience (size or match count), where it reports one. */
   audienceSize?(ctx: ConnectorContext<Settings, Secrets>): Promise<number | undefined>;
 }
 
 /** Identity function that pins the generic types of a definition (and reads well at the top of a plugin). */
-export function defineConnector<Settings, Secrets>(definition: ConnectorDefinition<Settings, Secrets>): ConnectorDefinition<Settings, Secrets> {
+export function defineConnector<Settings, Secrets>(
+  definition: ConnectorDefinition<Settings, Secrets>,
+): ConnectorDefinition<Settings, Secrets> {
   return definition;
 }
 

@@ -35,7 +35,10 @@ describe('sha256Hex / isSha256Hex', () => {
     expect(sha256Hex(digest)).toBe(digest);
   });
 
-  it.each(['test@example.com', '973DFE463EC85785F5F95AF5BA3906EEDB2D931C24E69824A89EA65DBA4E813B', 'abc123', ''])('does not take %p for a digest', (value) => {
-    expect(isSha256Hex(value)).toBe(false);
-  });
+  it.each(['test@example.com', '973DFE463EC85785F5F95AF5BA3906EEDB2D931C24E69824A89EA65DBA4E813B', 'abc123', ''])(
+    'does not take %p for a digest',
+    (value) => {
+      expect(isSha256Hex(value)).toBe(false);
+    },
+  );
 });

@@ -10,7 +10,12 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.$-]+)\s*\}\}/g;
  */
 export function renderTemplate(template: string, member: Pick<MemberData, 'traits'>): string {
   return template.replace(PLACEHOLDER, (_match, path: string) => {
-    const value = path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), member.traits);
+    const value = path
+      .split('.')
+      .reduce<unknown>(
+        (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+        member.traits,
+      );
     return value === undefined || value === null ? '' : String(value);
   });
 }

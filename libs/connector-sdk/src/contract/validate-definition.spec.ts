@@ -28,7 +28,11 @@ describe('definitionProblems', () => {
     ['a batch size of 0', { limits: { maxBatchSize: 0 } }, /limits.maxBatchSize must be an integer ≥ 1/],
     ['a fractional batch size', { limits: { maxBatchSize: 2.5 } }, /limits.maxBatchSize/],
     ['a negative rate', { limits: { maxBatchSize: 1, maxRequestsPerSecond: -1 } }, /limits.maxRequestsPerSecond must be > 0/],
-    ['a zero membership refresh', { limits: { maxBatchSize: 1, refreshMembershipAfterDays: 0 } }, /limits.refreshMembershipAfterDays must be an integer ≥ 1/],
+    [
+      'a zero membership refresh',
+      { limits: { maxBatchSize: 1, refreshMembershipAfterDays: 0 } },
+      /limits.refreshMembershipAfterDays must be an integer ≥ 1/,
+    ],
     ['no identifiers', { requiredIdentifiers: [] }, /requiredIdentifiers is empty/],
     ['an unknown identifier', { requiredIdentifiers: ['fax'] }, /unknown kind "fax"/],
     ['settings that are not zod', { settings: { type: 'object' } }, /settings is not a zod schema/],
@@ -37,7 +41,11 @@ describe('definitionProblems', () => {
     ['a send connector without send', { deliveryModel: 'send' }, /deliveryModel "send" needs send/],
     ['an unknown channel', { channel: 'fax' }, /channel "fax"/],
     ['limitsFor that is not a function', { limitsFor: { maxBatchSize: 1 } }, /limitsFor is not a function/],
-    ['replace on a send connector', { deliveryModel: 'send', send: async () => [], replace: async () => [] }, /replace must be a function of a "list" connector/],
+    [
+      'replace on a send connector',
+      { deliveryModel: 'send', send: async () => [], replace: async () => [] },
+      /replace must be a function of a "list" connector/,
+    ],
   ])('reports %s', (_label, patch, message) => {
     expect(definitionProblems(variant(patch as Partial<AnyConnectorDefinition>)).join('\n')).toMatch(message);
   });

@@ -16,12 +16,16 @@ export function definitionProblems(definition: AnyConnectorDefinition): string[]
 
 function identityProblems(definition: AnyConnectorDefinition): string[] {
   const problems: string[] = [];
-  if (typeof definition.slug !== 'string' || !SLUG.test(definition.slug)) problems.push(`slug ${JSON.stringify(definition.slug)} is not kebab-case`);
+  if (typeof definition.slug !== 'string' || !SLUG.test(definition.slug))
+    problems.push(`slug ${JSON.stringify(definition.slug)} is not kebab-case`);
   if (typeof definition.displayName !== 'string' || definition.displayName.trim() === '') problems.push('displayName is empty');
-  if (!CHANNELS.includes(definition.channel)) problems.push(`channel ${JSON.stringify(definition.channel)} is not one of ${CHANNELS.join(', ')}`);
+  if (!CHANNELS.includes(definition.channel))
+    problems.push(`channel ${JSON.stringify(definition.channel)} is not one of ${CHANNELS.join(', ')}`);
   const identifiers = definition.requiredIdentifiers;
   if (!Array.isArray(identifiers) || identifiers.length === 0) problems.push('requiredIdentifiers is empty');
-  else for (const kind of identifiers) if (!IDENTIFIER_KINDS.includes(kind)) problems.push(`requiredIdentifiers: unknown kind ${JSON.stringify(kind)}`);
+  else
+    for (const kind of identifiers)
+      if (!IDENTIFIER_KINDS.includes(kind)) problems.push(`requiredIdentifiers: unknown kind ${JSON.stringify(kind)}`);
   return problems;
 }
 
@@ -29,13 +33,16 @@ function limitProblems(definition: AnyConnectorDefinition): string[] {
   const limits = definition.limits;
   if (!limits || typeof limits !== 'object') return ['limits is missing'];
   const problems: string[] = [];
-  if (!Number.isInteger(limits.maxBatchSize) || limits.maxBatchSize < 1) problems.push(`limits.maxBatchSize must be an integer ≥ 1 (got ${limits.maxBatchSize})`);
-  if (limits.maxRequestsPerSecond !== undefined && !(limits.maxRequestsPerSecond > 0)) problems.push(`limits.maxRequestsPerSecond must be > 0 (got ${limits.maxRequestsPerSecond})`);
+  if (!Number.isInteger(limits.maxBatchSize) || limits.maxBatchSize < 1)
+    problems.push(`limits.maxBatchSize must be an integer ≥ 1 (got ${limits.maxBatchSize})`);
+  if (limits.maxRequestsPerSecond !== undefined && !(limits.maxRequestsPerSecond > 0))
+    problems.push(`limits.maxRequestsPerSecond must be > 0 (got ${limits.maxRequestsPerSecond})`);
   if (limits.maxConcurrency !== undefined && (!Number.isInteger(limits.maxConcurrency) || limits.maxConcurrency < 1)) {
     problems.push(`limits.maxConcurrency must be an integer ≥ 1 (got ${limits.maxConcurrency})`);
   }
   const refresh = limits.refreshMembershipAfterDays;
-  if (refresh !== undefined && !(Number.isInteger(refresh) && refresh >= 1)) problems.push(`limits.refreshMembershipAfterDays must be an integer ≥ 1 (got ${refresh})`);
+  if (refresh !== undefined && !(Number.isInteger(refresh) && refresh >= 1))
+    problems.push(`limits.refreshMembershipAfterDays must be an integer ≥ 1 (got ${refresh})`);
   return problems;
 }
 
@@ -64,6 +71,7 @@ function methodProblems(definition: AnyConnectorDefinition): string[] {
     problems.push(`deliveryModel ${JSON.stringify(definition.deliveryModel)} is not "list" or "send"`);
   }
   if (definition.limitsFor !== undefined && typeof definition.limitsFor !== 'function') problems.push('limitsFor is not a function');
-  if (definition.replace !== undefined && (typeof definition.replace !== 'function' || definition.deliveryModel !== 'list')) problems.push('replace must be a function of a "list" connector');
+  if (definition.replace !== undefined && (typeof definition.replace !== 'function' || definition.deliveryModel !== 'list'))
+    problems.push('replace must be a function of a "list" connector');
   return problems;
 }

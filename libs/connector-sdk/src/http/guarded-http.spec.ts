@@ -9,7 +9,12 @@ import { RefusedTargetError, ResolveAll } from './ssrf-guard';
 describe('createGuardedHttp', () => {
   let vendor: FakeVendorServer;
   beforeEach(async () => {
-    vendor = await startFakeVendor({ routes: { 'GET /ok': () => ({ status: 200, body: { ok: true } }), 'GET /moved': () => ({ status: 302, headers: { Location: '/ok' } }) } });
+    vendor = await startFakeVendor({
+      routes: {
+        'GET /ok': () => ({ status: 200, body: { ok: true } }),
+        'GET /moved': () => ({ status: 302, headers: { Location: '/ok' } }),
+      },
+    });
   });
   afterEach(async () => {
     await vendor.stop();

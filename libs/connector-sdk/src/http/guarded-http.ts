@@ -2,7 +2,17 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { isIP } from 'node:net';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
-import { AllowedHosts, allowedHostsFromEnv, assertAllowedTarget, guardedLookup, hostOf, isPrivateAddress, RefusedTargetError, ResolveAll, resolveAll } from './ssrf-guard';
+import {
+  AllowedHosts,
+  allowedHostsFromEnv,
+  assertAllowedTarget,
+  guardedLookup,
+  hostOf,
+  isPrivateAddress,
+  RefusedTargetError,
+  ResolveAll,
+  resolveAll,
+} from './ssrf-guard';
 
 /**
  * The one outbound HTTP client of plugins. The core builds one per connector call and hands it over
@@ -71,7 +81,13 @@ function guardLiterals<A extends HttpAgent>(agent: A, allowedHosts: AllowedHosts
   target.createConnection = (connectOptions, callback) => {
     const host = (connectOptions.host ?? '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
     if (isIP(host) !== 0 && isPrivateAddress(host) && !allowedHosts().includes(host)) {
-      process.nextTick(() => callback(new RefusedTargetError(`outbound connection to the private address ${host} refused; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`)));
+      process.nextTick(() =>
+        callback(
+          new RefusedTargetError(
+            `outbound connection to the private address ${host} refused; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`,
+          ),
+        ),
+      );
       return undefined;
     }
     return create(connectOptions, callback);
@@ -83,7 +99,10 @@ function guardLiterals<A extends HttpAgent>(agent: A, allowedHosts: AllowedHosts
 export function refusedTargetIn(error: unknown): RefusedTargetError | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
     if (current instanceof RefusedTargetError) return current;
-    if ((current as { code?: unknown }).code === RefusedTargetError.CODE || (current as { vendorCode?: unknown }).vendorCode === RefusedTargetError.CODE) {
+    if (
+      (current as { code?: unknown }).code === RefusedTargetError.CODE ||
+      (current as { vendorCode?: unknown }).vendorCode === RefusedTargetError.CODE
+    ) {
       return new RefusedTargetError((current as Error).message);
     }
   }
@@ -92,7 +111,8 @@ export function refusedTargetIn(error: unknown): RefusedTargetError | undefined 
 
 /** axios' own guards, re-exported so plugins need no `axios` import of their own. */
 export const isHttpClientError = (error: unknown): error is AxiosError => axios.isAxiosError(error);
-export const isHttpCancel = (error: unknown): boolean => axios.isCancel(error) || (axios.isAxiosError(error) && error.code === 'ERR_CANCELED');
+export const isHttpCancel = (error: unknown): boolean =>
+  axios.isCancel(error) || (axios.isAxiosError(error) && error.code === 'ERR_CANCELED');
 export type HttpRequestConfig<D = unknown> = AxiosRequestConfig<D>;
 export type HttpClient = AxiosInstance;
 export type HttpClientError<T = unknown> = AxiosError<T>;

@@ -67,18 +67,32 @@ describe('isPrivateAddress', () => {
 });
 
 describe('assertAllowedTarget (decision only, scripted resolver)', () => {
-  const answers = (...addresses: string[]): ResolveAll => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const answers =
+    (...addresses: string[]): ResolveAll =>
+    async () =>
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
   const none = () => [];
 
-  it.each(['http://[64:ff9b::7f00:1]/x', 'http://[2002:a9fe:a9fe::1]/latest', 'http://[::127.0.0.1]/', 'http://[fec0::1]/', 'http://198.18.0.1/', 'http://192.0.0.8/'])('refuses the literal %s', async (url) => {
+  it.each([
+    'http://[64:ff9b::7f00:1]/x',
+    'http://[2002:a9fe:a9fe::1]/latest',
+    'http://[::127.0.0.1]/',
+    'http://[fec0::1]/',
+    'http://198.18.0.1/',
+    'http://192.0.0.8/',
+  ])('refuses the literal %s', async (url) => {
     await expect(assertAllowedTarget(new URL(url), none, answers())).rejects.toBeInstanceOf(RefusedTargetError);
   });
 
   it('refuses a host name that resolves to a NAT64 address embedding loopback', async () => {
-    await expect(assertAllowedTarget(new URL('https://nat64.example/x'), none, answers('64:ff9b::7f00:1'))).rejects.toThrow(/nat64.example resolves to the private address 64:ff9b::7f00:1/);
+    await expect(assertAllowedTarget(new URL('https://nat64.example/x'), none, answers('64:ff9b::7f00:1'))).rejects.toThrow(
+      /nat64.example resolves to the private address 64:ff9b::7f00:1/,
+    );
   });
 
   it('allows a host name whose addresses are all public', async () => {
-    await expect(assertAllowedTarget(new URL('https://public.example/x'), none, answers('93.184.216.34', '2606:4700::1111'))).resolves.toBeUndefined();
+    await expect(
+      assertAllowedTarget(new URL('https://public.example/x'), none, answers('93.184.216.34', '2606:4700::1111')),
+    ).resolves.toBeUndefined();
   });
 });

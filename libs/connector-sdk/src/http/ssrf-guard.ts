@@ -94,7 +94,11 @@ export const allowedHostsFromEnv: AllowedHosts = () =>
     .map(normaliseHost)
     .filter((host) => host !== '');
 
-const normaliseHost = (host: string): string => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+const normaliseHost = (host: string): string =>
+  host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
 
 /** The URL's host name without IPv6 brackets, as the allow-list spells it. */
 export const hostOf = (url: URL): string => normaliseHost(url.hostname);
@@ -103,7 +107,9 @@ export const hostOf = (url: URL): string => normaliseHost(url.hostname);
 export type ResolveAll = (hostname: string) => Promise<LookupAddress[]>;
 
 export const resolveAll: ResolveAll = (hostname) =>
-  new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
+  );
 
 /**
  * The decision for a URL without any lookup: refused when the scheme is not http(s), or the host is
@@ -115,8 +121,10 @@ export function literalTargetProblem(url: URL, allowedHosts: AllowedHosts): stri
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http or https URL, not ${url.protocol}`;
   const host = hostOf(url);
   if (allowedHosts().includes(host)) return undefined;
-  if (isIP(host) !== 0 && isPrivateAddress(host)) return `the host ${host} is a private, loopback or reserved address; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`;
-  if (host === 'localhost' || host.endsWith('.localhost')) return `the host ${host} is loopback; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`;
+  if (isIP(host) !== 0 && isPrivateAddress(host))
+    return `the host ${host} is a private, loopback or reserved address; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`;
+  if (host === 'localhost' || host.endsWith('.localhost'))
+    return `the host ${host} is loopback; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`;
   return undefined;
 }
 
@@ -131,7 +139,9 @@ export async function assertAllowedTarget(url: URL, allowedHosts: AllowedHosts, 
   if (allowedHosts().includes(host) || isIP(host) !== 0) return;
   const refused = (await resolve(host)).find((entry) => isPrivateAddress(entry.address));
   if (refused !== undefined) {
-    throw new RefusedTargetError(`outbound host ${host} resolves to the private address ${refused.address}; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`);
+    throw new RefusedTargetError(
+      `outbound host ${host} resolves to the private address ${refused.address}; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`,
+    );
   }
 }
 
@@ -148,7 +158,13 @@ export function guardedLookup(allowedHosts: AllowedHosts, resolve: ResolveAll = 
     resolve(host).then(
       (addresses) => {
         const refused = allowedHosts().includes(host) ? undefined : addresses.find((entry) => isPrivateAddress(entry.address));
-        if (refused) return callback(new RefusedTargetError(`outbound host ${host} resolved to the private address ${refused.address}`) as unknown as NodeJS.ErrnoException, '');
+        if (refused)
+          return callback(
+            new RefusedTargetError(
+              `outbound host ${host} resolved to the private address ${refused.address}`,
+            ) as unknown as NodeJS.ErrnoException,
+            '',
+          );
         if (options.all) return callback(null, addresses);
         callback(null, addresses[0].address, addresses[0].family);
       },

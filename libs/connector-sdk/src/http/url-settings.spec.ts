@@ -64,6 +64,9 @@ describe('changedHostSettings', () => {
     const before = { url: 'https://a.example/x', name: 'n', nested: { tokenEndpoint: 'https://t.example' } };
     expect(changedHostSettings(schema, before, { ...before, name: 'other' })).toEqual([]);
     expect(changedHostSettings(schema, before, { ...before, url: 'https://b.example/x' })).toEqual(['url']);
-    expect(changedHostSettings(schema, before, { ...before, url: 'https://a.example/y', nested: {} })).toEqual(['url', 'nested.tokenEndpoint']);
+    expect(changedHostSettings(schema, before, { ...before, url: 'https://a.example/y', nested: {} })).toEqual([
+      'url',
+      'nested.tokenEndpoint',
+    ]);
   });
 });

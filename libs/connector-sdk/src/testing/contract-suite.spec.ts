@@ -6,8 +6,21 @@ import { sampleListConnector, sampleSendConnector, startSampleVendor } from './f
 
 const secrets = { apiKey: 'key-12345678' };
 
-describeConnectorContract('sample-list', { connector: sampleListConnector, startFake: startSampleVendor, settings: {}, secrets, members: testMembers(5) });
-describeConnectorContract('sample-send', { connector: sampleSendConnector, startFake: startSampleVendor, settings: {}, secrets, members: testMembers(4), message: { text: 'Hi {{first_name}}' } });
+describeConnectorContract('sample-list', {
+  connector: sampleListConnector,
+  startFake: startSampleVendor,
+  settings: {},
+  secrets,
+  members: testMembers(5),
+});
+describeConnectorContract('sample-send', {
+  connector: sampleSendConnector,
+  startFake: startSampleVendor,
+  settings: {},
+  secrets,
+  members: testMembers(4),
+  message: { text: 'Hi {{first_name}}' },
+});
 
 interface JestJson {
   testResults: { assertionResults: { fullName: string; status: 'passed' | 'failed' }[] }[];
@@ -23,7 +36,15 @@ describeMeta('the contract suite catches broken connectors', () => {
     const root = path.resolve(__dirname, '../../../..');
     const result = spawnSync(
       path.join(root, 'node_modules/.bin/jest'),
-      ['-c', 'libs/connector-sdk/jest.config.ts', '--json', '--runTestsByPath', 'libs/connector-sdk/src/testing/fixtures/broken-connectors.spec.ts', '--testPathIgnorePatterns', '/node_modules/'],
+      [
+        '-c',
+        'libs/connector-sdk/jest.config.ts',
+        '--json',
+        '--runTestsByPath',
+        'libs/connector-sdk/src/testing/fixtures/broken-connectors.spec.ts',
+        '--testPathIgnorePatterns',
+        '/node_modules/',
+      ],
       { cwd: root, encoding: 'utf8', timeout: 50_000, env: { ...process.env, AK_CONTRACT_SUITE_CHILD: '1' } },
     );
     const report = JSON.parse(result.stdout) as JestJson;

@@ -46,9 +46,15 @@ export function describeConnectorContract(name: string, options: ConnectorContra
     afterEach(() => fake?.clearFaults());
 
     const context = async (): Promise<ConnectorContext<unknown, unknown>> => {
-      const base = testContext(connector, { settings: resolve(options.settings, fake), secrets: resolve(options.secrets, fake), baseUrl: fake.url });
+      const base = testContext(connector, {
+        settings: resolve(options.settings, fake),
+        secrets: resolve(options.secrets, fake),
+        baseUrl: fake.url,
+      });
       loggers.push(base.logger);
-      const audience = connector.ensureAudience ? await connector.ensureAudience(base, { name: `audiencekit: ${name} contract`, activationId: 'contract-activation' }) : undefined;
+      const audience = connector.ensureAudience
+        ? await connector.ensureAudience(base, { name: `audiencekit: ${name} contract`, activationId: 'contract-activation' })
+        : undefined;
       return { ...base, audience };
     };
     const deliver = async (members: readonly EligibleMember[], given?: ConnectorContext<unknown, unknown>): Promise<RecordOutcome[]> => {

@@ -24,7 +24,10 @@ describe('FakeVendorServer', () => {
     beforeEach(async () => {
       fake = await startFakeVendor({
         routes: {
-          'GET /v1/lists/:listId/members/:memberId': (req) => ({ status: 200, body: { list: req.params.listId, member: req.params.memberId, q: req.query } }),
+          'GET /v1/lists/:listId/members/:memberId': (req) => ({
+            status: 200,
+            body: { list: req.params.listId, member: req.params.memberId, q: req.query },
+          }),
           'POST /v1/contacts': (req) => ({ status: 202, body: { received: req.body } }),
           'POST /v1/boom': () => {
             throw new Error('handler broke');
@@ -37,11 +40,19 @@ describe('FakeVendorServer', () => {
       const res = await fetch(`${fake.url}/v1/lists/l%201/members/m-2?expand=traits`);
       expect(res.status).toBe(200);
       await expect(res.json()).resolves.toEqual({ list: 'l 1', member: 'm-2', q: { expand: 'traits' } });
-      expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/v1/lists/l%201/members/m-2', params: { listId: 'l 1', memberId: 'm-2' } });
+      expect(fake.requests[0]).toMatchObject({
+        method: 'GET',
+        path: '/v1/lists/l%201/members/m-2',
+        params: { listId: 'l 1', memberId: 'm-2' },
+      });
     });
 
     it('records JSON bodies parsed, with the raw text and headers', async () => {
-      await fetch(`${fake.url}/v1/contacts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify({ a: [1, 2] }) });
+      await fetch(`${fake.url}/v1/contacts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+        body: JSON.stringify({ a: [1, 2] }),
+      });
       const [recorded] = fake.requestsTo('POST /v1/contacts');
       expect(recorded.body).toEqual({ a: [1, 2] });
       expect(recorded.rawBody).toBe('{"a":[1,2]}');
@@ -49,12 +60,22 @@ describe('FakeVendorServer', () => {
     });
 
     it('records form bodies, repeated keys as arrays', async () => {
-      await fetch(`${fake.url}/v1/contacts`, { method: 'POST', body: new URLSearchParams([['To', '+15550001'], ['Tag', 'a'], ['Tag', 'b']]) });
+      await fetch(`${fake.url}/v1/contacts`, {
+        method: 'POST',
+        body: new URLSearchParams([
+          ['To', '+15550001'],
+          ['Tag', 'a'],
+          ['Tag', 'b'],
+        ]),
+      });
       expect(fake.requestsTo('POST /v1/contacts')[0].body).toEqual({ To: '+15550001', Tag: ['a', 'b'] });
     });
 
     it('gunzips gzip bodies before parsing', async () => {
-      const status = await rawPost(`${fake.url}/v1/contacts`, gzipSync(JSON.stringify({ zipped: true })), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const status = await rawPost(`${fake.url}/v1/contacts`, gzipSync(JSON.stringify({ zipped: true })), {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      });
       expect(status).toBe(202);
       expect(fake.requestsTo('POST /v1/contacts')[0].body).toEqual({ zipped: true });
     });
@@ -102,7 +123,8 @@ describe('FakeVendorServer', () => {
     it('matches faults by predicate', async () => {
       fake = await startFakeVendor({ routes: { 'POST /send': ok } });
       fake.fault({ match: (req) => (req.body as { to?: string })?.to === 'bad', respond: { status: 500 } });
-      const post = (to: string) => fetch(`${fake.url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
+      const post = (to: string) =>
+        fetch(`${fake.url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
       expect((await post('bad')).status).toBe(500);
       expect((await post('good')).status).toBe(200);
     });

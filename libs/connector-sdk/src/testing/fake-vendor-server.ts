@@ -182,7 +182,12 @@ function matchRoute(route: CompiledRoute, request: RecordedRequest): Record<stri
 function faultMatches(fault: FakeFault, request: RecordedRequest): boolean {
   if (fault.match === undefined) return true;
   if (typeof fault.match === 'function') return fault.match(request);
-  return matchRoute(compileRoute(fault.match, () => ({ status: 200 })), request) !== undefined;
+  return (
+    matchRoute(
+      compileRoute(fault.match, () => ({ status: 200 })),
+      request,
+    ) !== undefined
+  );
 }
 
 async function readRequest(req: IncomingMessage): Promise<RecordedRequest> {

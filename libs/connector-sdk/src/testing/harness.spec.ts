@@ -18,7 +18,11 @@ const connector = defineConnector({
 
 describe('testContext', () => {
   it('validates settings and secrets through the connector schemas, applying defaults', () => {
-    const ctx = testContext(connector, { settings: { listName: 'vip' }, secrets: { apiKey: 'k'.repeat(8) }, baseUrl: 'http://127.0.0.1:1' });
+    const ctx = testContext(connector, {
+      settings: { listName: 'vip' },
+      secrets: { apiKey: 'k'.repeat(8) },
+      baseUrl: 'http://127.0.0.1:1',
+    });
     expect(ctx.settings).toEqual({ listName: 'vip', region: 'eu' });
     expect(ctx.baseUrl).toBe('http://127.0.0.1:1');
     expect(ctx.signal.aborted).toBe(false);
@@ -27,7 +31,9 @@ describe('testContext', () => {
 
   it('refuses settings the form would refuse on save', () => {
     expect(() => testContext(connector, { settings: { listName: '' }, secrets: { apiKey: 'k'.repeat(8) } })).toThrow(/listName/);
-    expect(() => testContext(connector, { settings: { listName: 'vip', region: 'mars' }, secrets: { apiKey: 'k'.repeat(8) } })).toThrow(/region/);
+    expect(() => testContext(connector, { settings: { listName: 'vip', region: 'mars' }, secrets: { apiKey: 'k'.repeat(8) } })).toThrow(
+      /region/,
+    );
   });
 
   it('refuses secrets the schema refuses', () => {

@@ -5,7 +5,16 @@ import { thrownBy } from '../../fixtures/assertions';
 import { ExperimentationException } from '../experimentation.exception';
 import { contingencyChiSquare, pearsonStatistic } from '../stats/chi-square';
 import { fnv1a32 } from './fnv1a';
-import { assignArm, createArmResolver, createHoldoutAssigner, HOLDOUT_HASH_VERSION, holdoutBucket, holdoutHash, isInGlobalHoldout, resolveArm } from './holdout';
+import {
+  assignArm,
+  createArmResolver,
+  createHoldoutAssigner,
+  HOLDOUT_HASH_VERSION,
+  holdoutBucket,
+  holdoutHash,
+  isInGlobalHoldout,
+  resolveArm,
+} from './holdout';
 
 /** χ² critical values at α = 0.001 from scipy (chi2.isf), so these tests fail about once in 1,000 seeds, and not on this one. */
 function critical(df: number): number {
@@ -148,7 +157,9 @@ describe('global holdout and resolveArm', () => {
   it('applies the global holdout first, then the activation split', () => {
     const resolve = createArmResolver(config);
     const sample = ids.slice(0, 20_000);
-    const expected = sample.map((id) => (isInGlobalHoldout('global-holdout', id, 0.05) ? 'global_holdout' : assignArm('activation-42', id, 0.1)));
+    const expected = sample.map((id) =>
+      isInGlobalHoldout('global-holdout', id, 0.05) ? 'global_holdout' : assignArm('activation-42', id, 0.1),
+    );
     expect(sample.map(resolve)).toEqual(expected);
     expect(sample.map((id) => resolveArm(config, id))).toEqual(expected);
     expect(expected).toContain('global_holdout');
@@ -161,7 +172,9 @@ describe('global holdout and resolveArm', () => {
     for (const id of ids) counts[resolve(id)]++;
     const n = ids.length;
     const expected = [0.05 * n, 0.95 * 0.1 * n, 0.95 * 0.9 * n];
-    expect(pearsonStatistic([counts.global_holdout, counts.control, counts.treatment], expected)).toBeLessThan(critical(3) /* df 2 ≤ df 3: conservative */);
+    expect(pearsonStatistic([counts.global_holdout, counts.control, counts.treatment], expected)).toBeLessThan(
+      critical(3) /* df 2 ≤ df 3: conservative */,
+    );
   });
 
   it('keeps a global-holdout member out of every activation, whatever its salt', () => {
@@ -173,7 +186,9 @@ describe('global holdout and resolveArm', () => {
   });
 
   it('works without a global holdout', () => {
-    expect(resolveArm({ globalHoldout: null, activation: { salt: 'activation-42', share: 0.1 } }, uuids[0])).toBe(assignArm('activation-42', uuids[0], 0.1));
+    expect(resolveArm({ globalHoldout: null, activation: { salt: 'activation-42', share: 0.1 } }, uuids[0])).toBe(
+      assignArm('activation-42', uuids[0], 0.1),
+    );
   });
 });
 
@@ -185,16 +200,23 @@ describe('bad input', () => {
   });
 
   it('names the offending share in a combined configuration', () => {
-    expect(thrownBy(ExperimentationException, () => resolveArm({ globalHoldout: { salt: 'g', share: 1 }, activation: { salt: 'a', share: 0.1 } }, 'p-1')).field).toBe(
-      'globalHoldout.share',
+    expect(
+      thrownBy(ExperimentationException, () =>
+        resolveArm({ globalHoldout: { salt: 'g', share: 1 }, activation: { salt: 'a', share: 0.1 } }, 'p-1'),
+      ).field,
+    ).toBe('globalHoldout.share');
+    expect(thrownBy(ExperimentationException, () => resolveArm({ activation: { salt: 'a', share: -1 } }, 'p-1')).field).toBe(
+      'activation.share',
     );
-    expect(thrownBy(ExperimentationException, () => resolveArm({ activation: { salt: 'a', share: -1 } }, 'p-1')).field).toBe('activation.share');
     expect(thrownBy(ExperimentationException, () => isInGlobalHoldout('g', 'p-1', 2)).field).toBe('globalHoldout.share');
   });
 
   it('refuses an empty salt or profile id', () => {
     expect(thrownBy(ExperimentationException, () => holdoutBucket('', 'p-1'))).toMatchObject({ code: 'invalid_identifier', field: 'salt' });
-    expect(thrownBy(ExperimentationException, () => createHoldoutAssigner('a', 0.1).arm(''))).toMatchObject({ code: 'invalid_identifier', field: 'profileId' });
+    expect(thrownBy(ExperimentationException, () => createHoldoutAssigner('a', 0.1).arm(''))).toMatchObject({
+      code: 'invalid_identifier',
+      field: 'profileId',
+    });
   });
 });
 
@@ -202,7 +224,10 @@ describe('hash version stored beside the salt', () => {
   it('is version 1, and a split carrying it assigns exactly as one without it', () => {
     expect(HOLDOUT_HASH_VERSION).toBe(1);
     const ids = uuids.slice(0, 2_000);
-    const versioned = createArmResolver({ globalHoldout: { salt: 'g', share: 0.05, hashVersion: 1 }, activation: { salt: 'a', share: 0.2, hashVersion: 1 } });
+    const versioned = createArmResolver({
+      globalHoldout: { salt: 'g', share: 0.05, hashVersion: 1 },
+      activation: { salt: 'a', share: 0.2, hashVersion: 1 },
+    });
     const plain = createArmResolver({ globalHoldout: { salt: 'g', share: 0.05 }, activation: { salt: 'a', share: 0.2 } });
     expect(ids.map(versioned)).toEqual(ids.map(plain));
     expect(createHoldoutAssigner('a', 0.2).hashVersion).toBe(1);
@@ -212,8 +237,13 @@ describe('hash version stored beside the salt', () => {
     const activation = thrownBy(ExperimentationException, () => resolveArm({ activation: { salt: 'a', share: 0.1, hashVersion } }, 'p-1'));
     expect(activation).toMatchObject({ code: 'unknown_hash_version', field: 'activation.hashVersion' });
     expect(activation.reason).toMatch(/not implemented here \(known: 1\)/);
-    const global = thrownBy(ExperimentationException, () => createArmResolver({ globalHoldout: { salt: 'g', share: 0.1, hashVersion }, activation: { salt: 'a', share: 0.1 } }));
+    const global = thrownBy(ExperimentationException, () =>
+      createArmResolver({ globalHoldout: { salt: 'g', share: 0.1, hashVersion }, activation: { salt: 'a', share: 0.1 } }),
+    );
     expect(global).toMatchObject({ code: 'unknown_hash_version', field: 'globalHoldout.hashVersion' });
-    expect(thrownBy(ExperimentationException, () => createHoldoutAssigner('a', 0.1, undefined, hashVersion))).toMatchObject({ code: 'unknown_hash_version', field: 'hashVersion' });
+    expect(thrownBy(ExperimentationException, () => createHoldoutAssigner('a', 0.1, undefined, hashVersion))).toMatchObject({
+      code: 'unknown_hash_version',
+      field: 'hashVersion',
+    });
   });
 });

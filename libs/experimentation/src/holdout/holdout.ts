@@ -101,7 +101,11 @@ export function resolveArm(config: ArmResolutionConfig, profileId: string): Reso
  */
 export function assertHoldoutHashVersion(version: unknown, field = 'hashVersion'): asserts version is number {
   if (typeof version !== 'number' || !KNOWN_HOLDOUT_HASH_VERSIONS.includes(version)) {
-    throw new ExperimentationException('unknown_hash_version', field, `holdout hash version ${String(version)} is not implemented here (known: ${KNOWN_HOLDOUT_HASH_VERSIONS.join(', ')})`);
+    throw new ExperimentationException(
+      'unknown_hash_version',
+      field,
+      `holdout hash version ${String(version)} is not implemented here (known: ${KNOWN_HOLDOUT_HASH_VERSIONS.join(', ')})`,
+    );
   }
 }
 

@@ -13,7 +13,8 @@ const WINDOW = { start: '2025-03-01T00:00:00Z', end: '2025-03-15T00:00:00Z' };
 function numbersIn(value: unknown, path = ''): [string, number][] {
   if (typeof value === 'number') return [[path, value]];
   if (Array.isArray(value)) return value.flatMap((item, i) => numbersIn(item, `${path}[${i}]`));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => numbersIn(item, path ? `${path}.${key}` : key));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => numbersIn(item, path ? `${path}.${key}` : key));
   return [];
 }
 
@@ -24,7 +25,11 @@ function expectJsonSafe(report: LiftReport): void {
   expect(report.notes.filter((note) => note.message.includes('unexpected case'))).toEqual([]);
 }
 
-function minimal(control: { members: number; conversions: number }, treatment: { members: number; conversions: number }, controlShare = 0.1): LiftReportInput {
+function minimal(
+  control: { members: number; conversions: number },
+  treatment: { members: number; conversions: number },
+  controlShare = 0.1,
+): LiftReportInput {
   return { controlShare, window: WINDOW, arms: { control, treatment } };
 }
 
@@ -69,7 +74,8 @@ describe('buildLiftReport: one activation end to end (every number from scipy/st
   it('reports CUPED next to the plain estimate, with a narrower interval', () => {
     expectClose(report.cuped?.theta, expected.cuped.theta, 'theta');
     for (const kind of ['plain', 'adjusted'] as const) {
-      for (const key of ['estimate', 'lower', 'upper', 'pValue'] as const) expectClose(report.cuped?.[kind]?.[key], expected.cuped[kind][key], `cuped ${kind} ${key}`);
+      for (const key of ['estimate', 'lower', 'upper', 'pValue'] as const)
+        expectClose(report.cuped?.[kind]?.[key], expected.cuped[kind][key], `cuped ${kind} ${key}`);
     }
     expect(report.cuped?.varianceReduction).toBeGreaterThan(0);
   });
@@ -81,13 +87,18 @@ describe('buildLiftReport: one activation end to end (every number from scipy/st
     expect(alwaysValid).toMatchObject({ tuning: 'configured', mixtureVariance: 2e-5, rho: 1 / 2e-5, alpha: 0.05 });
     expect(report.methods.alwaysValid).toMatch(/normal-mixture.*Howard.*mixtureVariance/);
     // Wider than the fixed-horizon interval: the price of peeking.
-    expect((alwaysValid?.upper ?? 0) - (alwaysValid?.lower ?? 0)).toBeGreaterThan((report.conversion.absoluteLift?.upper ?? 0) - (report.conversion.absoluteLift?.lower ?? 0));
+    expect((alwaysValid?.upper ?? 0) - (alwaysValid?.lower ?? 0)).toBeGreaterThan(
+      (report.conversion.absoluteLift?.upper ?? 0) - (report.conversion.absoluteLift?.lower ?? 0),
+    );
   });
 
   it('reports the minimum detectable effect and the sample size for the target lift', () => {
     expectClose(report.power?.minimumDetectableEffect?.absolute, expected.power.minimumDetectableEffect, 'MDE');
     expect(report.power).toMatchObject({ baselineRateSource: 'control', power: 0.8 });
-    expect(report.power?.sampleSizeForTarget).toMatchObject({ treatmentMembers: expected.power.treatmentMembers, controlMembers: expected.power.controlMembers });
+    expect(report.power?.sampleSizeForTarget).toMatchObject({
+      treatmentMembers: expected.power.treatmentMembers,
+      controlMembers: expected.power.controlMembers,
+    });
   });
 
   it('is JSON-safe and has nothing to explain', () => {
@@ -103,7 +114,9 @@ describe('buildLiftReport: well-defined results for degenerate data', () => {
     expect(report.conversion).toEqual({ absoluteLift: null, relativeLift: null, test: null, alwaysValid: null });
     expect(report.sampleRatioMismatch.detected).toBe(true);
     expect(report.power).toBeNull();
-    expect(report.notes.map((note) => note.path)).toEqual(expect.arrayContaining(['sampleRatioMismatch', 'arms.control.conversionRate', 'conversion', 'power']));
+    expect(report.notes.map((note) => note.path)).toEqual(
+      expect.arrayContaining(['sampleRatioMismatch', 'arms.control.conversionRate', 'conversion', 'power']),
+    );
     expectJsonSafe(report);
   });
 
@@ -120,7 +133,9 @@ describe('buildLiftReport: well-defined results for degenerate data', () => {
     expect(report.conversion.absoluteLift?.upper).toBeGreaterThan(0);
     expect(report.conversion).toMatchObject({ relativeLift: null, test: null, alwaysValid: null });
     expect(report.arms.control.conversionRateInterval?.upper).toBeGreaterThan(0);
-    expect(report.notes.map((note) => note.path)).toEqual(expect.arrayContaining(['conversion.relativeLift', 'conversion.test', 'conversion.alwaysValid']));
+    expect(report.notes.map((note) => note.path)).toEqual(
+      expect.arrayContaining(['conversion.relativeLift', 'conversion.test', 'conversion.alwaysValid']),
+    );
     expectJsonSafe(report);
   });
 
@@ -161,7 +176,10 @@ describe('buildLiftReport: well-defined results for degenerate data', () => {
     const report = buildLiftReport({
       controlShare: 0.5,
       window: WINDOW,
-      arms: { control: { members: 1, conversions: 1, revenue: { sum: 20, sumOfSquares: 400 } }, treatment: { members: 1, conversions: 0, revenue: { sum: 0, sumOfSquares: 0 } } },
+      arms: {
+        control: { members: 1, conversions: 1, revenue: { sum: 20, sumOfSquares: 400 } },
+        treatment: { members: 1, conversions: 0, revenue: { sum: 0, sumOfSquares: 0 } },
+      },
     });
     expect(report.revenuePerMember).toBeNull();
     expect(report.arms.control.revenuePerMember).toEqual({ mean: 20, standardDeviation: null });
@@ -193,7 +211,10 @@ describe('buildLiftReport: refused input (ExperimentationException with field an
   const input = minimal({ members: 1_000, conversions: 48 }, { members: 9_000, conversions: 530 });
 
   it.each([0, 1, 1.2, -0.1, Number.NaN])('a control share of %p', (controlShare) => {
-    expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, controlShare }))).toMatchObject({ code: 'invalid_share', field: 'controlShare' });
+    expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, controlShare }))).toMatchObject({
+      code: 'invalid_share',
+      field: 'controlShare',
+    });
   });
 
   it('conversions above members, negative or fractional counts', () => {
@@ -202,7 +223,10 @@ describe('buildLiftReport: refused input (ExperimentationException with field an
       code: 'inconsistent_input',
       field: 'arms.control.conversions',
     });
-    expect(thrownBy(ExperimentationException, () => buildLiftReport(arms({ members: -1, conversions: 0 })))).toMatchObject({ code: 'invalid_number', field: 'arms.control.members' });
+    expect(thrownBy(ExperimentationException, () => buildLiftReport(arms({ members: -1, conversions: 0 })))).toMatchObject({
+      code: 'invalid_number',
+      field: 'arms.control.members',
+    });
     expect(thrownBy(ExperimentationException, () => buildLiftReport(arms({ members: 10, conversions: 2.5 })))).toMatchObject({
       code: 'invalid_number',
       field: 'arms.control.conversions',
@@ -211,24 +235,46 @@ describe('buildLiftReport: refused input (ExperimentationException with field an
 
   it('a baseline over a different window', () => {
     const error = thrownBy(ExperimentationException, () =>
-      buildLiftReport({ ...input, baseline: { window: { start: WINDOW.start, end: '2025-03-14T00:00:00Z' }, members: 10, conversions: 1 } }),
+      buildLiftReport({
+        ...input,
+        baseline: { window: { start: WINDOW.start, end: '2025-03-14T00:00:00Z' }, members: 10, conversions: 1 },
+      }),
     );
     expect(error).toMatchObject({ code: 'window_mismatch', field: 'baseline.window' });
   });
 
   it('a malformed or empty KPI window', () => {
-    expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, window: { start: 'yesterday', end: WINDOW.end } })).field).toBe('window.start');
-    expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, window: { start: WINDOW.end, end: WINDOW.start } })).field).toBe('window.end');
+    expect(
+      thrownBy(ExperimentationException, () => buildLiftReport({ ...input, window: { start: 'yesterday', end: WINDOW.end } })).field,
+    ).toBe('window.start');
+    expect(
+      thrownBy(ExperimentationException, () => buildLiftReport({ ...input, window: { start: WINDOW.end, end: WINDOW.start } })).field,
+    ).toBe('window.end');
   });
 
   it('a CUPED covariate window that overlaps the exposure, or sums for other members', () => {
     const cuped = baseInput.cuped as NonNullable<LiftReportInput['cuped']>;
-    const overlapping = { ...baseInput, cuped: { ...cuped, covariateWindow: { start: '2025-02-20T00:00:00Z', end: '2025-03-02T00:00:00Z' } } };
-    expect(thrownBy(ExperimentationException, () => buildLiftReport(overlapping))).toMatchObject({ code: 'window_mismatch', field: 'cuped.covariateWindow.end' });
+    const overlapping = {
+      ...baseInput,
+      cuped: { ...cuped, covariateWindow: { start: '2025-02-20T00:00:00Z', end: '2025-03-02T00:00:00Z' } },
+    };
+    expect(thrownBy(ExperimentationException, () => buildLiftReport(overlapping))).toMatchObject({
+      code: 'window_mismatch',
+      field: 'cuped.covariateWindow.end',
+    });
     const otherMembers = { ...baseInput, cuped: { ...cuped, control: { ...cuped.control, n: cuped.control.n + 1 } } };
-    expect(thrownBy(ExperimentationException, () => buildLiftReport(otherMembers))).toMatchObject({ code: 'inconsistent_input', field: 'cuped.control.n' });
-    const otherConversions = { ...baseInput, cuped: { ...cuped, treatment: { ...cuped.treatment, sumY: cuped.treatment.sumY - 1, sumYY: cuped.treatment.sumYY - 1 } } };
-    expect(thrownBy(ExperimentationException, () => buildLiftReport(otherConversions))).toMatchObject({ code: 'inconsistent_input', field: 'cuped.treatment.sumY' });
+    expect(thrownBy(ExperimentationException, () => buildLiftReport(otherMembers))).toMatchObject({
+      code: 'inconsistent_input',
+      field: 'cuped.control.n',
+    });
+    const otherConversions = {
+      ...baseInput,
+      cuped: { ...cuped, treatment: { ...cuped.treatment, sumY: cuped.treatment.sumY - 1, sumYY: cuped.treatment.sumYY - 1 } },
+    };
+    expect(thrownBy(ExperimentationException, () => buildLiftReport(otherConversions))).toMatchObject({
+      code: 'inconsistent_input',
+      field: 'cuped.treatment.sumY',
+    });
   });
 
   it('revenue for one arm only', () => {
@@ -239,9 +285,9 @@ describe('buildLiftReport: refused input (ExperimentationException with field an
   it('options out of range', () => {
     expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, options: { alpha: 0 } })).field).toBe('options.alpha');
     expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, options: { power: 1 } })).field).toBe('options.power');
-    expect(thrownBy(ExperimentationException, () => buildLiftReport({ ...input, options: { sequential: { mixtureVariance: -1 } } })).field).toBe(
-      'options.sequential.mixtureVariance',
-    );
+    expect(
+      thrownBy(ExperimentationException, () => buildLiftReport({ ...input, options: { sequential: { mixtureVariance: -1 } } })).field,
+    ).toBe('options.sequential.mixtureVariance');
   });
 });
 
@@ -261,7 +307,11 @@ describe('buildLiftReport: never NaN or Infinity (2,000 random inputs, zeros and
         window: WINDOW,
         arms: { control: arm(), treatment: arm() },
         baseline: random() < 0.5 ? { window: WINDOW, ...arm() } : null,
-        options: { targetRelativeLift: pick([null, 0.1, -0.5, 3]), alpha: pick([0.05, 0.2]), sequential: random() < 0.5 ? { plannedMembers: 10_000 } : null },
+        options: {
+          targetRelativeLift: pick([null, 0.1, -0.5, 3]),
+          alpha: pick([0.05, 0.2]),
+          sequential: random() < 0.5 ? { plannedMembers: 10_000 } : null,
+        },
       };
       const report = buildLiftReport(input);
       const nonFinite = numbersIn(report).filter(([, value]) => !Number.isFinite(value));

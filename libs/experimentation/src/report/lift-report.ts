@@ -119,15 +119,18 @@ function validateOptions(input: LiftReportInput): ResolvedOptions {
   assertOpenUnitInterval(resolved.power, 'options.power');
   if (resolved.targetRelativeLift !== null) {
     assertFinite(resolved.targetRelativeLift, 'options.targetRelativeLift');
-    if (resolved.targetRelativeLift === 0) throw new ExperimentationException('invalid_option', 'options.targetRelativeLift', 'must not be 0');
+    if (resolved.targetRelativeLift === 0)
+      throw new ExperimentationException('invalid_option', 'options.targetRelativeLift', 'must not be 0');
   }
   if (resolved.mixtureVariance !== null) {
     assertNonNegative(resolved.mixtureVariance, 'options.sequential.mixtureVariance');
-    if (resolved.mixtureVariance === 0) throw new ExperimentationException('invalid_option', 'options.sequential.mixtureVariance', 'must be > 0');
+    if (resolved.mixtureVariance === 0)
+      throw new ExperimentationException('invalid_option', 'options.sequential.mixtureVariance', 'must be > 0');
   }
   if (resolved.plannedMembers !== null) {
     assertCount(resolved.plannedMembers, 'options.sequential.plannedMembers');
-    if (resolved.plannedMembers < 2) throw new ExperimentationException('invalid_option', 'options.sequential.plannedMembers', 'must be at least 2');
+    if (resolved.plannedMembers < 2)
+      throw new ExperimentationException('invalid_option', 'options.sequential.plannedMembers', 'must be at least 2');
   }
   if (resolved.plannedConversionRate !== null) assertRate(resolved.plannedConversionRate, 'options.sequential.plannedConversionRate');
   return resolved;
@@ -154,7 +157,11 @@ function assertValueSums(sums: ValueSums, members: number, path: string): void {
     throw new ExperimentationException('inconsistent_input', path, 'an arm without members cannot have revenue');
   }
   if (members * sums.sumOfSquares + 1e-9 * Math.max(1, sums.sum ** 2) < sums.sum ** 2) {
-    throw new ExperimentationException('inconsistent_input', `${path}.sumOfSquares`, 'is too small for the given members and sum (n·Σy² must be ≥ (Σy)²)');
+    throw new ExperimentationException(
+      'inconsistent_input',
+      `${path}.sumOfSquares`,
+      'is too small for the given members and sum (n·Σy² must be ≥ (Σy)²)',
+    );
   }
 }
 
@@ -165,8 +172,10 @@ function validateWindow(window: TimeWindow | undefined, path: string): { start: 
   }
   const start = Date.parse(window.start);
   const end = Date.parse(window.end);
-  if (Number.isNaN(start)) throw new ExperimentationException('window_mismatch', `${path}.start`, `is not an ISO 8601 date-time: ${window.start}`);
-  if (Number.isNaN(end)) throw new ExperimentationException('window_mismatch', `${path}.end`, `is not an ISO 8601 date-time: ${window.end}`);
+  if (Number.isNaN(start))
+    throw new ExperimentationException('window_mismatch', `${path}.start`, `is not an ISO 8601 date-time: ${window.start}`);
+  if (Number.isNaN(end))
+    throw new ExperimentationException('window_mismatch', `${path}.end`, `is not an ISO 8601 date-time: ${window.end}`);
   if (end <= start) throw new ExperimentationException('window_mismatch', `${path}.end`, 'must be after start');
   return { start, end };
 }
@@ -175,44 +184,73 @@ function validateBaseline(baseline: BaselineInput | null | undefined, window: { 
   if (!baseline) return null;
   const own = validateWindow(baseline.window, 'baseline.window');
   if (own.start !== window.start || own.end !== window.end) {
-    throw new ExperimentationException('window_mismatch', 'baseline.window', 'must be the same window as the KPI window, or the two rates are not comparable');
+    throw new ExperimentationException(
+      'window_mismatch',
+      'baseline.window',
+      'must be the same window as the KPI window, or the two rates are not comparable',
+    );
   }
   assertCounts(baseline, 'baseline');
   if (baseline.revenue) assertValueSums(baseline.revenue, baseline.members, 'baseline.revenue');
   return baseline;
 }
 
-function validateCuped(cuped: CupedInput | null | undefined, input: LiftReportInput, window: { start: number; end: number }): CupedInput | null {
+function validateCuped(
+  cuped: CupedInput | null | undefined,
+  input: LiftReportInput,
+  window: { start: number; end: number },
+): CupedInput | null {
   if (!cuped) return null;
   if (cuped.metric !== 'conversion' && cuped.metric !== 'revenue') {
     throw new ExperimentationException('invalid_option', 'cuped.metric', `must be 'conversion' or 'revenue', got ${String(cuped.metric)}`);
   }
   const covariate = validateWindow(cuped.covariateWindow, 'cuped.covariateWindow');
   if (covariate.end > window.start) {
-    throw new ExperimentationException('window_mismatch', 'cuped.covariateWindow.end', 'must not be after the KPI window starts: the covariate has to be measured before exposure');
+    throw new ExperimentationException(
+      'window_mismatch',
+      'cuped.covariateWindow.end',
+      'must not be after the KPI window starts: the covariate has to be measured before exposure',
+    );
   }
   for (const arm of ['control', 'treatment'] as const) {
     const sums = cuped[arm];
     const counts = input.arms[arm];
     assertCupedSums(sums, `cuped.${arm}`);
     if (sums.n !== counts.members) {
-      throw new ExperimentationException('inconsistent_input', `cuped.${arm}.n`, `must equal arms.${arm}.members (${sums.n} ≠ ${counts.members})`);
+      throw new ExperimentationException(
+        'inconsistent_input',
+        `cuped.${arm}.n`,
+        `must equal arms.${arm}.members (${sums.n} ≠ ${counts.members})`,
+      );
     }
     if (cuped.metric === 'conversion' && sums.sumY !== counts.conversions) {
-      throw new ExperimentationException('inconsistent_input', `cuped.${arm}.sumY`, `must equal arms.${arm}.conversions for the conversion metric (${sums.sumY} ≠ ${counts.conversions})`);
+      throw new ExperimentationException(
+        'inconsistent_input',
+        `cuped.${arm}.sumY`,
+        `must equal arms.${arm}.conversions for the conversion metric (${sums.sumY} ≠ ${counts.conversions})`,
+      );
     }
     if (cuped.metric === 'revenue') {
       const revenue = counts.revenue;
-      if (!revenue) throw new ExperimentationException('inconsistent_input', `arms.${arm}.revenue`, 'is required when cuped.metric is revenue');
+      if (!revenue)
+        throw new ExperimentationException('inconsistent_input', `arms.${arm}.revenue`, 'is required when cuped.metric is revenue');
       if (Math.abs(sums.sumY - revenue.sum) > 1e-9 * Math.max(1, Math.abs(revenue.sum))) {
-        throw new ExperimentationException('inconsistent_input', `cuped.${arm}.sumY`, `must equal arms.${arm}.revenue.sum (${sums.sumY} ≠ ${revenue.sum})`);
+        throw new ExperimentationException(
+          'inconsistent_input',
+          `cuped.${arm}.sumY`,
+          `must equal arms.${arm}.revenue.sum (${sums.sumY} ≠ ${revenue.sum})`,
+        );
       }
     }
   }
   return cuped;
 }
 
-function sampleRatioMismatchReport(input: LiftReportInput, threshold: number, note: (path: string, message: string) => void): SampleRatioMismatchReport {
+function sampleRatioMismatchReport(
+  input: LiftReportInput,
+  threshold: number,
+  note: (path: string, message: string) => void,
+): SampleRatioMismatchReport {
   const { control, treatment } = input.arms;
   const observed = { control: control.members, treatment: treatment.members };
   const result = sampleRatioMismatch([control.members, treatment.members], [input.controlShare, 1 - input.controlShare], threshold);
@@ -221,7 +259,10 @@ function sampleRatioMismatchReport(input: LiftReportInput, threshold: number, no
     return { observed, expected: null, statistic: null, pValue: null, threshold, detected: false };
   }
   if (result.mismatch) {
-    note('sampleRatioMismatch', `the arm sizes do not match the configured ${input.controlShare} control share (p = ${result.pValue.toPrecision(3)} < ${threshold}); the split is broken and the lift below must not be read`);
+    note(
+      'sampleRatioMismatch',
+      `the arm sizes do not match the configured ${input.controlShare} control share (p = ${result.pValue.toPrecision(3)} < ${threshold}); the split is broken and the lift below must not be read`,
+    );
   }
   return {
     observed,
@@ -233,7 +274,13 @@ function sampleRatioMismatchReport(input: LiftReportInput, threshold: number, no
   };
 }
 
-function armReport(arm: ArmInput, alpha: number, baselineRate: number | null, path: string, note: (path: string, message: string) => void): ArmReport {
+function armReport(
+  arm: ArmInput,
+  alpha: number,
+  baselineRate: number | null,
+  path: string,
+  note: (path: string, message: string) => void,
+): ArmReport {
   const interval = wilsonInterval(arm.conversions, arm.members, alpha);
   if (!interval) note(`${path}.conversionRate`, 'no members in this arm');
   let revenuePerMember: ArmReport['revenuePerMember'] = null;
@@ -306,11 +353,28 @@ function alwaysValidReport(
       );
     }
   }
-  const sequence = normalMixtureConfidenceSequence({ estimate: absoluteLift.estimate, standardError: absoluteLift.standardError, alpha: options.alpha, mixtureVariance });
-  return { lower: sequence.lower, upper: sequence.upper, alpha: sequence.alpha, mixtureVariance: sequence.mixtureVariance, rho: sequence.rho, tuning, tunedFor };
+  const sequence = normalMixtureConfidenceSequence({
+    estimate: absoluteLift.estimate,
+    standardError: absoluteLift.standardError,
+    alpha: options.alpha,
+    mixtureVariance,
+  });
+  return {
+    lower: sequence.lower,
+    upper: sequence.upper,
+    alpha: sequence.alpha,
+    mixtureVariance: sequence.mixtureVariance,
+    rho: sequence.rho,
+    tuning,
+    tunedFor,
+  };
 }
 
-function revenueReport(input: LiftReportInput, alpha: number, note: (path: string, message: string) => void): LiftReport['revenuePerMember'] {
+function revenueReport(
+  input: LiftReportInput,
+  alpha: number,
+  note: (path: string, message: string) => void,
+): LiftReport['revenuePerMember'] {
   const { control, treatment } = input.arms;
   if (!control.revenue || !treatment.revenue) return null;
   const result = welchTTest(
@@ -329,7 +393,8 @@ function cupedReport(cuped: CupedInput | null, alpha: number, note: (path: strin
     note('cuped', 'CUPED needs at least 2 members per arm and some variation in the KPI');
     return null;
   }
-  if (result.theta === null) note('cuped.adjusted', 'the pre-exposure KPI is the same for every member: it carries no information, so there is no adjustment');
+  if (result.theta === null)
+    note('cuped.adjusted', 'the pre-exposure KPI is the same for every member: it carries no information, so there is no adjustment');
   else if (result.adjusted === null) note('cuped.adjusted', 'the adjusted KPI has zero variance');
   return { metric: cuped.metric, covariateWindow: cuped.covariateWindow, ...result };
 }
@@ -347,7 +412,12 @@ function baselineReport(baseline: BaselineInput, alpha: number, note: (path: str
   };
 }
 
-function powerReport(input: LiftReportInput, options: ResolvedOptions, baselineRate: number | null, note: (path: string, message: string) => void): LiftReport['power'] {
+function powerReport(
+  input: LiftReportInput,
+  options: ResolvedOptions,
+  baselineRate: number | null,
+  note: (path: string, message: string) => void,
+): LiftReport['power'] {
   const { control, treatment } = input.arms;
   const source: 'control' | 'baseline' | null = control.members > 0 ? 'control' : baselineRate !== null ? 'baseline' : null;
   if (source === null) {
@@ -357,16 +427,33 @@ function powerReport(input: LiftReportInput, options: ResolvedOptions, baselineR
   const rate = source === 'control' ? control.conversions / control.members : (baselineRate as number);
   const design = { baselineRate: rate, treatmentMembers: treatment.members, controlMembers: control.members, alpha: options.alpha };
   const mde = minimumDetectableEffect(design, options.power);
-  if (!mde) note('power.minimumDetectableEffect', 'undefined: an arm is empty, or even the largest possible increase would not reach the power at these sizes');
+  if (!mde)
+    note(
+      'power.minimumDetectableEffect',
+      'undefined: an arm is empty, or even the largest possible increase would not reach the power at these sizes',
+    );
   let sampleSizeForTarget: NonNullable<LiftReport['power']>['sampleSizeForTarget'] = null;
   const target = options.targetRelativeLift;
   if (target !== null) {
     const absoluteLift = rate * target;
     if (rate === 0) note('power.sampleSizeForTarget', 'a relative lift of a 0% conversion rate is 0: no sample size');
-    else if (rate + absoluteLift > 1 || rate + absoluteLift < 0) note('power.sampleSizeForTarget', `a ${target} relative lift takes the ${rate} rate outside [0, 1]`);
+    else if (rate + absoluteLift > 1 || rate + absoluteLift < 0)
+      note('power.sampleSizeForTarget', `a ${target} relative lift takes the ${rate} rate outside [0, 1]`);
     else {
-      const size = twoProportionSampleSize({ baselineRate: rate, absoluteEffect: absoluteLift, alpha: options.alpha, power: options.power, controlShare: input.controlShare });
-      sampleSizeForTarget = { relativeLift: target, absoluteLift, treatmentMembers: size.treatmentMembers, controlMembers: size.controlMembers, totalMembers: size.totalMembers };
+      const size = twoProportionSampleSize({
+        baselineRate: rate,
+        absoluteEffect: absoluteLift,
+        alpha: options.alpha,
+        power: options.power,
+        controlShare: input.controlShare,
+      });
+      sampleSizeForTarget = {
+        relativeLift: target,
+        absoluteLift,
+        treatmentMembers: size.treatmentMembers,
+        controlMembers: size.controlMembers,
+        totalMembers: size.totalMembers,
+      };
     }
   }
   return { power: options.power, baselineRate: rate, baselineRateSource: source, minimumDetectableEffect: mde, sampleSizeForTarget };

@@ -129,7 +129,8 @@ export interface LiftReport {
     test: { z: number; pValue: number } | null;
     alwaysValid: AlwaysValidReport | null;
   };
-  revenuePerMember: (IntervalEstimate & { treatmentMean: number; controlMean: number; t: number; degreesOfFreedom: number; pValue: number }) | null;
+  revenuePerMember:
+    (IntervalEstimate & { treatmentMean: number; controlMean: number; t: number; degreesOfFreedom: number; pValue: number }) | null;
   cuped: {
     metric: 'conversion' | 'revenue';
     covariateWindow: TimeWindow;
@@ -151,7 +152,13 @@ export interface LiftReport {
     baselineRate: number;
     baselineRateSource: 'control' | 'baseline';
     minimumDetectableEffect: { absolute: number; relative: number | null } | null;
-    sampleSizeForTarget: { relativeLift: number; absoluteLift: number; treatmentMembers: number; controlMembers: number; totalMembers: number } | null;
+    sampleSizeForTarget: {
+      relativeLift: number;
+      absoluteLift: number;
+      treatmentMembers: number;
+      controlMembers: number;
+      totalMembers: number;
+    } | null;
   } | null;
   notes: ReportNote[];
 }

@@ -24,8 +24,14 @@ describe('sampleRatioMismatch (scipy chisquare against total × shares)', () => 
 
   it('is null with no members, and refuses shares outside (0, 1) or not summing to 1', () => {
     expect(sampleRatioMismatch([0, 0], [0.1, 0.9])).toBeNull();
-    expect(thrownBy(ExperimentationException, () => sampleRatioMismatch([5, 5], [0, 1]))).toMatchObject({ code: 'invalid_share', field: 'shares[0]' });
-    expect(thrownBy(ExperimentationException, () => sampleRatioMismatch([5, 5], [0.2, 0.7]))).toMatchObject({ code: 'invalid_share', field: 'shares' });
+    expect(thrownBy(ExperimentationException, () => sampleRatioMismatch([5, 5], [0, 1]))).toMatchObject({
+      code: 'invalid_share',
+      field: 'shares[0]',
+    });
+    expect(thrownBy(ExperimentationException, () => sampleRatioMismatch([5, 5], [0.2, 0.7]))).toMatchObject({
+      code: 'invalid_share',
+      field: 'shares',
+    });
   });
 });
 
@@ -38,6 +44,13 @@ describe('contingencyChiSquare (scipy chi2_contingency, correction=False)', () =
   });
 
   it('refuses a table with an empty row', () => {
-    expect(thrownBy(ExperimentationException, () => contingencyChiSquare([[0, 0], [3, 4]])).field).toBe('table');
+    expect(
+      thrownBy(ExperimentationException, () =>
+        contingencyChiSquare([
+          [0, 0],
+          [3, 4],
+        ]),
+      ).field,
+    ).toBe('table');
   });
 });

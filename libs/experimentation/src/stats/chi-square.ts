@@ -25,9 +25,17 @@ export interface SampleRatioMismatch {
  * @throws ExperimentationException `invalid_share` unless every share is in (0, 1) and they sum to 1.
  * @example sampleRatioMismatch([1_000, 9_300], [0.1, 0.9]) // p ≈ 0.35, mismatch false
  */
-export function sampleRatioMismatch(observed: readonly number[], shares: readonly number[], threshold = DEFAULT_SRM_THRESHOLD): SampleRatioMismatch | null {
+export function sampleRatioMismatch(
+  observed: readonly number[],
+  shares: readonly number[],
+  threshold = DEFAULT_SRM_THRESHOLD,
+): SampleRatioMismatch | null {
   if (observed.length < 2 || observed.length !== shares.length) {
-    throw new ExperimentationException('inconsistent_input', 'shares', `need one share per arm and at least two arms (got ${observed.length} arms, ${shares.length} shares)`);
+    throw new ExperimentationException(
+      'inconsistent_input',
+      'shares',
+      `need one share per arm and at least two arms (got ${observed.length} arms, ${shares.length} shares)`,
+    );
   }
   observed.forEach((count, i) => assertCount(count, `observed[${i}]`));
   shares.forEach((share, i) => assertOpenUnitInterval(share, `shares[${i}]`, 'invalid_share'));
@@ -57,7 +65,11 @@ export function pearsonStatistic(observed: readonly number[], expected: readonly
  *
  * @throws ExperimentationException when a row or column sums to 0 (no expected count).
  */
-export function contingencyChiSquare(table: readonly (readonly number[])[]): { statistic: number; degreesOfFreedom: number; pValue: number } {
+export function contingencyChiSquare(table: readonly (readonly number[])[]): {
+  statistic: number;
+  degreesOfFreedom: number;
+  pValue: number;
+} {
   const rows = table.length;
   const columns = table[0]?.length ?? 0;
   if (rows < 2 || columns < 2 || table.some((row) => row.length !== columns)) {

@@ -22,20 +22,26 @@ describe('normalMixtureConfidenceSequence', () => {
   });
 
   it('refuses a non-positive mixture variance', () => {
-    expect(thrownBy(ExperimentationException, () => normalMixtureConfidenceSequence({ estimate: 0, standardError: 1, alpha: 0.05, mixtureVariance: 0 })).field).toBe(
-      'mixtureVariance',
-    );
+    expect(
+      thrownBy(ExperimentationException, () =>
+        normalMixtureConfidenceSequence({ estimate: 0, standardError: 1, alpha: 0.05, mixtureVariance: 0 }),
+      ).field,
+    ).toBe('mixtureVariance');
   });
 });
 
 describe('tunedMixtureVariance', () => {
-  it.each(fixtures.tunedMixtureVariance)('alpha $alpha (fixed point solved with scipy brentq)', ({ alpha, plannedStandardError, mixtureVariance }) => {
-    expectClose(tunedMixtureVariance(plannedStandardError, alpha), mixtureVariance, 'τ²');
-  });
+  it.each(fixtures.tunedMixtureVariance)(
+    'alpha $alpha (fixed point solved with scipy brentq)',
+    ({ alpha, plannedStandardError, mixtureVariance }) => {
+      expectClose(tunedMixtureVariance(plannedStandardError, alpha), mixtureVariance, 'τ²');
+    },
+  );
 
   it('gives the narrowest interval at the planned standard error', () => {
     const tau2 = tunedMixtureVariance(0.003, 0.05);
-    const width = (mixtureVariance: number) => normalMixtureConfidenceSequence({ estimate: 0, standardError: 0.003, alpha: 0.05, mixtureVariance }).halfWidth;
+    const width = (mixtureVariance: number) =>
+      normalMixtureConfidenceSequence({ estimate: 0, standardError: 0.003, alpha: 0.05, mixtureVariance }).halfWidth;
     expect(width(tau2)).toBeLessThan(width(tau2 * 1.05));
     expect(width(tau2)).toBeLessThan(width(tau2 / 1.05));
   });
@@ -50,7 +56,7 @@ describe('peeking (A/A simulation, 1,000 experiments looked at 40 times each)', 
   const perLook = 250;
   const rate = 0.1;
   const alpha = 0.05;
-  const plannedStandardError = Math.sqrt(2 * rate * (1 - rate) / (looks * perLook));
+  const plannedStandardError = Math.sqrt((2 * rate * (1 - rate)) / (looks * perLook));
   const mixtureVariance = tunedMixtureVariance(plannedStandardError, alpha);
   const z = normalUpperQuantile(alpha / 2);
 

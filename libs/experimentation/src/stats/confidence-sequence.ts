@@ -1,7 +1,8 @@
 import { ExperimentationException } from '../experimentation.exception';
 import { assertFinite, assertNonNegative, assertOpenUnitInterval } from '../validation';
 
-export const CONFIDENCE_SEQUENCE_METHOD = 'normal-mixture (Howard, Ramdas, McAuliffe & Sekhon 2021), two-sided, Gaussian approximation of the estimate';
+export const CONFIDENCE_SEQUENCE_METHOD =
+  'normal-mixture (Howard, Ramdas, McAuliffe & Sekhon 2021), two-sided, Gaussian approximation of the estimate';
 
 export interface ConfidenceSequenceInput {
   /** The current estimate (e.g. the difference of conversion rates). */
@@ -47,8 +48,16 @@ export function normalMixtureConfidenceSequence(input: ConfidenceSequenceInput):
   assertMixtureVariance(input.mixtureVariance);
   const variance = input.standardError ** 2;
   const tau2 = input.mixtureVariance;
-  const halfWidth = variance === 0 ? 0 : Math.sqrt((variance + (variance * variance) / tau2) * (Math.log1p(tau2 / variance) - 2 * Math.log(input.alpha)));
-  return { lower: input.estimate - halfWidth, upper: input.estimate + halfWidth, halfWidth, alpha: input.alpha, mixtureVariance: tau2, rho: 1 / tau2 };
+  const halfWidth =
+    variance === 0 ? 0 : Math.sqrt((variance + (variance * variance) / tau2) * (Math.log1p(tau2 / variance) - 2 * Math.log(input.alpha)));
+  return {
+    lower: input.estimate - halfWidth,
+    upper: input.estimate + halfWidth,
+    halfWidth,
+    alpha: input.alpha,
+    mixtureVariance: tau2,
+    rho: 1 / tau2,
+  };
 }
 
 /**

@@ -9,7 +9,8 @@ describe('cupedDifference (θ from numpy.cov on raw data, statsmodels zconfint_d
     expectClose(result?.theta, expected.theta, 'theta');
     for (const kind of ['plain', 'adjusted'] as const) {
       const actual = result?.[kind];
-      for (const key of ['estimate', 'lower', 'upper', 'z', 'pValue', 'standardError'] as const) expectClose(actual?.[key], expected[kind][key], `${kind}.${key}`);
+      for (const key of ['estimate', 'lower', 'upper', 'z', 'pValue', 'standardError'] as const)
+        expectClose(actual?.[key], expected[kind][key], `${kind}.${key}`);
     }
     expectClose(result?.varianceReduction, expected.varianceReduction, 'variance reduction');
   });

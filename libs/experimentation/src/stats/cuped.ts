@@ -89,7 +89,14 @@ function armMoments(sums: CupedSums): ArmMoments {
 }
 
 function sumOf(a: CupedSums, b: CupedSums): CupedSums {
-  return { n: a.n + b.n, sumY: a.sumY + b.sumY, sumX: a.sumX + b.sumX, sumYY: a.sumYY + b.sumYY, sumXX: a.sumXX + b.sumXX, sumXY: a.sumXY + b.sumXY };
+  return {
+    n: a.n + b.n,
+    sumY: a.sumY + b.sumY,
+    sumX: a.sumX + b.sumX,
+    sumYY: a.sumYY + b.sumYY,
+    sumXX: a.sumXX + b.sumXX,
+    sumXY: a.sumXY + b.sumXY,
+  };
 }
 
 function meanDifference(treatmentMean: number, controlMean: number, variance: number, z: number): MeanDifference | null {
@@ -97,7 +104,14 @@ function meanDifference(treatmentMean: number, controlMean: number, variance: nu
   const standardError = Math.sqrt(variance);
   const estimate = treatmentMean - controlMean;
   const statistic = estimate / standardError;
-  return { estimate, standardError, lower: estimate - z * standardError, upper: estimate + z * standardError, z: statistic, pValue: normalTwoSidedPValue(statistic) };
+  return {
+    estimate,
+    standardError,
+    lower: estimate - z * standardError,
+    upper: estimate + z * standardError,
+    z: statistic,
+    pValue: normalTwoSidedPValue(statistic),
+  };
 }
 
 /** Validates CUPED sums; `path` prefixes the field names. */
@@ -110,12 +124,24 @@ export function assertCupedSums(sums: CupedSums, path: string): void {
   assertFinite(sums.sumXY, `${path}.sumXY`);
   const slack = (value: number) => 1e-9 * Math.max(1, value);
   if (sums.n * sums.sumYY + slack(sums.sumY ** 2) < sums.sumY ** 2) {
-    throw new ExperimentationException('inconsistent_input', `${path}.sumYY`, 'is too small for the given n and sumY (n·Σy² must be ≥ (Σy)²)');
+    throw new ExperimentationException(
+      'inconsistent_input',
+      `${path}.sumYY`,
+      'is too small for the given n and sumY (n·Σy² must be ≥ (Σy)²)',
+    );
   }
   if (sums.n * sums.sumXX + slack(sums.sumX ** 2) < sums.sumX ** 2) {
-    throw new ExperimentationException('inconsistent_input', `${path}.sumXX`, 'is too small for the given n and sumX (n·Σx² must be ≥ (Σx)²)');
+    throw new ExperimentationException(
+      'inconsistent_input',
+      `${path}.sumXX`,
+      'is too small for the given n and sumX (n·Σx² must be ≥ (Σx)²)',
+    );
   }
   if (sums.sumXY ** 2 > sums.sumXX * sums.sumYY + slack(sums.sumXX * sums.sumYY)) {
-    throw new ExperimentationException('inconsistent_input', `${path}.sumXY`, 'violates (Σxy)² ≤ Σx²·Σy²: the sums were not taken over the same members');
+    throw new ExperimentationException(
+      'inconsistent_input',
+      `${path}.sumXY`,
+      'violates (Σxy)² ≤ Σx²·Σy²: the sums were not taken over the same members',
+    );
   }
 }

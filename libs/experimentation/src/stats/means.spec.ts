@@ -20,7 +20,9 @@ describe('welchTTest from (n, Σy, Σy²) (statsmodels CompareMeans on the raw d
   });
 
   it('refuses sums that cannot come from one set of values', () => {
-    const error = thrownBy(ExperimentationException, () => welchTTest({ n: 4, sum: 10, sumOfSquares: 5 }, { n: 5, sum: 10, sumOfSquares: 30 }));
+    const error = thrownBy(ExperimentationException, () =>
+      welchTTest({ n: 4, sum: 10, sumOfSquares: 5 }, { n: 5, sum: 10, sumOfSquares: 30 }),
+    );
     expect(error).toMatchObject({ code: 'inconsistent_input', field: 'treatment.sumOfSquares' });
   });
 });

@@ -66,6 +66,10 @@ export function assertMomentSums(sums: MomentSums, path: string): void {
   // Cauchy–Schwarz: n·Σy² ≥ (Σy)². A violation means the sums were not taken over the same rows.
   const slack = 1e-9 * Math.max(1, sums.sum * sums.sum);
   if (sums.n * sums.sumOfSquares + slack < sums.sum * sums.sum || (sums.n === 0 && (sums.sum !== 0 || sums.sumOfSquares !== 0))) {
-    throw new ExperimentationException('inconsistent_input', `${path}.sumOfSquares`, 'is too small for the given n and sum (n·Σy² must be ≥ (Σy)²)');
+    throw new ExperimentationException(
+      'inconsistent_input',
+      `${path}.sumOfSquares`,
+      'is too small for the given n and sum (n·Σy² must be ≥ (Σy)²)',
+    );
   }
 }

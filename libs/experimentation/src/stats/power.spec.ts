@@ -29,15 +29,26 @@ describe('twoProportionSampleSize (statsmodels samplesize_proportions_2indep_one
       expect(size.controlMembers).toBe(Math.ceil(treatmentExact * (controlShare / (1 - controlShare))));
       // The one-tail formula gives (just about) the requested power under the two-tailed power function.
       const ratio = controlShare / (1 - controlShare);
-      expectClose(twoProportionPower({ baselineRate, treatmentMembers: treatmentExact, controlMembers: treatmentExact * ratio, alpha }, absoluteEffect), powerAtExact, 'power');
+      expectClose(
+        twoProportionPower(
+          { baselineRate, treatmentMembers: treatmentExact, controlMembers: treatmentExact * ratio, alpha },
+          absoluteEffect,
+        ),
+        powerAtExact,
+        'power',
+      );
     },
   );
 
   it('refuses a zero effect and one that leaves [0, 1]', () => {
     const base = { baselineRate: 0.05, alpha: 0.05, power: 0.8, controlShare: 0.1 };
     expect(thrownBy(ExperimentationException, () => twoProportionSampleSize({ ...base, absoluteEffect: 0 })).field).toBe('absoluteEffect');
-    expect(thrownBy(ExperimentationException, () => twoProportionSampleSize({ ...base, absoluteEffect: -0.06 })).field).toBe('absoluteEffect');
-    expect(thrownBy(ExperimentationException, () => twoProportionSampleSize({ ...base, absoluteEffect: 0.01, controlShare: 1 }))).toMatchObject({
+    expect(thrownBy(ExperimentationException, () => twoProportionSampleSize({ ...base, absoluteEffect: -0.06 })).field).toBe(
+      'absoluteEffect',
+    );
+    expect(
+      thrownBy(ExperimentationException, () => twoProportionSampleSize({ ...base, absoluteEffect: 0.01, controlShare: 1 })),
+    ).toMatchObject({
       code: 'invalid_share',
       field: 'controlShare',
     });

@@ -83,11 +83,16 @@ export function twoProportionSampleSize(input: SampleSizeInput): SampleSize {
   assertOpenUnitInterval(input.controlShare, 'controlShare', 'invalid_share');
   const treatedRate = input.baselineRate + input.absoluteEffect;
   if (input.absoluteEffect === 0 || treatedRate < 0 || treatedRate > 1) {
-    throw new ExperimentationException('invalid_option', 'absoluteEffect', `must be non-zero and keep the treated rate in [0, 1], got ${input.absoluteEffect}`);
+    throw new ExperimentationException(
+      'invalid_option',
+      'absoluteEffect',
+      `must be non-zero and keep the treated rate in [0, 1], got ${input.absoluteEffect}`,
+    );
   }
   const ratio = input.controlShare / (1 - input.controlShare);
   const { nullStd, alternativeStd } = standardDeviations(input.baselineRate, input.absoluteEffect, ratio);
-  const treatmentExact = ((normalUpperQuantile(input.alpha / 2) * nullStd - normalUpperQuantile(input.power) * alternativeStd) / input.absoluteEffect) ** 2;
+  const treatmentExact =
+    ((normalUpperQuantile(input.alpha / 2) * nullStd - normalUpperQuantile(input.power) * alternativeStd) / input.absoluteEffect) ** 2;
   const treatmentMembers = Math.ceil(treatmentExact);
   const controlMembers = Math.ceil(treatmentExact * ratio);
   return { treatmentExact, treatmentMembers, controlMembers, totalMembers: treatmentMembers + controlMembers };

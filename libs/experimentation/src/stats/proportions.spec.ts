@@ -29,13 +29,16 @@ describe('wilsonInterval (statsmodels proportion_confint, method="wilson")', () 
 });
 
 describe('proportionDifference (statsmodels confint_proportions_2indep, method="wald")', () => {
-  it.each(fixtures.difference)('$treatment.conversions/$treatment.members vs $control.conversions/$control.members at $alpha', (expected) => {
-    const result = proportionDifference(expected.treatment, expected.control, expected.alpha);
-    expectClose(result?.estimate, expected.estimate, 'estimate');
-    expectClose(result?.lower, expected.lower, 'lower');
-    expectClose(result?.upper, expected.upper, 'upper');
-    expectClose(result?.standardError, expected.standardError, 'standard error');
-  });
+  it.each(fixtures.difference)(
+    '$treatment.conversions/$treatment.members vs $control.conversions/$control.members at $alpha',
+    (expected) => {
+      const result = proportionDifference(expected.treatment, expected.control, expected.alpha);
+      expectClose(result?.estimate, expected.estimate, 'estimate');
+      expectClose(result?.lower, expected.lower, 'lower');
+      expectClose(result?.upper, expected.upper, 'upper');
+      expectClose(result?.standardError, expected.standardError, 'standard error');
+    },
+  );
 
   it('is null when an arm is empty', () => {
     expect(proportionDifference({ members: 0, conversions: 0 }, { members: 10, conversions: 1 })).toBeNull();
@@ -49,7 +52,12 @@ describe('newcombeDifference (statsmodels confint_proportions_2indep, method="ne
     expectClose(result?.lower, expected.lower, 'lower');
     expectClose(result?.upper, expected.upper, 'upper');
     // The unpooled standard error stays alongside (the always-valid sequence is built on it).
-    expectClose(result?.standardError, proportionDifference(expected.treatment, expected.control, expected.alpha)?.standardError ?? NaN, 'standard error', 1e-15);
+    expectClose(
+      result?.standardError,
+      proportionDifference(expected.treatment, expected.control, expected.alpha)?.standardError ?? NaN,
+      'standard error',
+      1e-15,
+    );
   });
 
   it("agrees with the z-test at small counts (issue #16: 45/200 vs 0/10, p = 0.09, where Wald's interval excluded 0)", () => {
@@ -82,17 +90,22 @@ describe('newcombeDifference (statsmodels confint_proportions_2indep, method="ne
 
   it('is null when an arm is empty, and refuses inconsistent counts naming the field', () => {
     expect(newcombeDifference({ members: 10, conversions: 1 }, { members: 0, conversions: 0 })).toBeNull();
-    expect(thrownBy(ExperimentationException, () => newcombeDifference({ members: 3, conversions: 4 }, { members: 10, conversions: 1 })).field).toBe('treatment.conversions');
+    expect(
+      thrownBy(ExperimentationException, () => newcombeDifference({ members: 3, conversions: 4 }, { members: 10, conversions: 1 })).field,
+    ).toBe('treatment.conversions');
   });
 });
 
 describe('relativeLift (delta method)', () => {
-  it.each(fixtures.relativeLift)('$treatment.conversions/$treatment.members vs $control.conversions/$control.members at $alpha', (expected) => {
-    const result = relativeLift(expected.treatment, expected.control, expected.alpha);
-    expectClose(result?.estimate, expected.estimate, 'estimate');
-    expectClose(result?.lower, expected.lower, 'lower');
-    expectClose(result?.upper, expected.upper, 'upper');
-  });
+  it.each(fixtures.relativeLift)(
+    '$treatment.conversions/$treatment.members vs $control.conversions/$control.members at $alpha',
+    (expected) => {
+      const result = relativeLift(expected.treatment, expected.control, expected.alpha);
+      expectClose(result?.estimate, expected.estimate, 'estimate');
+      expectClose(result?.lower, expected.lower, 'lower');
+      expectClose(result?.upper, expected.upper, 'upper');
+    },
+  );
 
   it('is null when the control arm has no conversions (a lift relative to 0)', () => {
     expect(relativeLift({ members: 50, conversions: 3 }, { members: 40, conversions: 0 })).toBeNull();

@@ -40,7 +40,9 @@ export function proportionDifference(treatment: ConversionCounts, control: Conve
   const treatedRate = treatment.conversions / treatment.members;
   const controlRate = control.conversions / control.members;
   const estimate = treatedRate - controlRate;
-  const standardError = Math.sqrt((treatedRate * (1 - treatedRate)) / treatment.members + (controlRate * (1 - controlRate)) / control.members);
+  const standardError = Math.sqrt(
+    (treatedRate * (1 - treatedRate)) / treatment.members + (controlRate * (1 - controlRate)) / control.members,
+  );
   const halfWidth = normalUpperQuantile(alpha / 2) * standardError;
   return { estimate, lower: estimate - halfWidth, upper: estimate + halfWidth, standardError };
 }
@@ -119,6 +121,10 @@ export function assertCounts(counts: ConversionCounts, path: string): void {
   assertCount(counts.members, `${prefix}members`);
   assertCount(counts.conversions, `${prefix}conversions`);
   if (counts.conversions > counts.members) {
-    throw new ExperimentationException('inconsistent_input', `${prefix}conversions`, `cannot exceed members (${counts.conversions} > ${counts.members})`);
+    throw new ExperimentationException(
+      'inconsistent_input',
+      `${prefix}conversions`,
+      `cannot exceed members (${counts.conversions} > ${counts.members})`,
+    );
   }
 }

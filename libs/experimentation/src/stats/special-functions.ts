@@ -22,7 +22,11 @@ function stirlingCorrection(x: number): number {
     inverseSquare *
       (1 / 360 -
         inverseSquare *
-          (1 / 1260 - inverseSquare * (1 / 1680 - inverseSquare * (1 / 1188 - inverseSquare * (691 / 360360 - inverseSquare * (1 / 156 - (inverseSquare * 3617) / 122400))))));
+          (1 / 1260 -
+            inverseSquare *
+              (1 / 1680 -
+                inverseSquare *
+                  (1 / 1188 - inverseSquare * (691 / 360360 - inverseSquare * (1 / 156 - (inverseSquare * 3617) / 122400))))));
   return series * inverse;
 }
 

@@ -17,9 +17,15 @@ describe('consent traits: an opt-out received after the last opt-in wins', () =>
 
   it('lets a later opt-in re-subscribe, but not a stale one that arrives after the opt-out', () => {
     const optedOut = applyTraits(empty, { unsubscribed: true }, '2026-12-07T00:00:00Z', '2026-12-07T00:00:00Z').state;
-    expect(applyTraits(optedOut, { unsubscribed: false }, '2026-12-06T00:00:00Z', '2026-12-07T05:00:00Z').state.traits['unsubscribed']).toBe(true);
-    expect(applyTraits(optedOut, { unsubscribed: false }, '2026-12-07T00:00:00Z', '2026-12-07T05:00:00Z').state.traits['unsubscribed']).toBe(true);
-    expect(applyTraits(optedOut, { unsubscribed: false }, '2026-12-07T03:00:00Z', '2026-12-07T03:00:00Z').state.traits['unsubscribed']).toBe(false);
+    expect(
+      applyTraits(optedOut, { unsubscribed: false }, '2026-12-06T00:00:00Z', '2026-12-07T05:00:00Z').state.traits['unsubscribed'],
+    ).toBe(true);
+    expect(
+      applyTraits(optedOut, { unsubscribed: false }, '2026-12-07T00:00:00Z', '2026-12-07T05:00:00Z').state.traits['unsubscribed'],
+    ).toBe(true);
+    expect(
+      applyTraits(optedOut, { unsubscribed: false }, '2026-12-07T03:00:00Z', '2026-12-07T03:00:00Z').state.traits['unsubscribed'],
+    ).toBe(false);
   });
 
   it('judges consent per channel: an opt-in for sms leaves an email opt-out in place', () => {
@@ -41,7 +47,14 @@ describe('consent traits: an opt-out received after the last opt-in wins', () =>
   });
 
   it('reports no change when the same consent arrives again', () => {
-    const optedOut = applyTraits(empty, { unsubscribed: true, consent: { email: false } }, '2026-12-07T00:00:00Z', '2026-12-07T00:00:00Z').state;
-    expect(applyTraits(optedOut, { unsubscribed: true, consent: { email: false } }, '2026-12-06T00:00:00Z', '2026-12-06T00:00:00Z').changed).toBe(false);
+    const optedOut = applyTraits(
+      empty,
+      { unsubscribed: true, consent: { email: false } },
+      '2026-12-07T00:00:00Z',
+      '2026-12-07T00:00:00Z',
+    ).state;
+    expect(
+      applyTraits(optedOut, { unsubscribed: true, consent: { email: false } }, '2026-12-06T00:00:00Z', '2026-12-06T00:00:00Z').changed,
+    ).toBe(false);
   });
 });

@@ -23,7 +23,11 @@ describe('applyTraits: last write wins by event time', () => {
     const a = { traits: { plan: 'free' }, at: '2024-01-01T00:00:00Z' };
     const b = { traits: { plan: 'pro' }, at: '2024-03-01T00:00:00Z' };
     const c = { traits: { plan: 'team' }, at: '2024-02-01T00:00:00Z' };
-    const orders = [[a, b, c], [c, b, a], [b, a, c]];
+    const orders = [
+      [a, b, c],
+      [c, b, a],
+      [b, a, c],
+    ];
     const results = orders.map((order) => order.reduce((state, call) => applyTraits(state, call.traits, call.at).state, empty).traits);
     expect(results).toEqual([{ plan: 'pro' }, { plan: 'pro' }, { plan: 'pro' }]);
   });
@@ -42,8 +46,14 @@ describe('applyTraits: last write wins by event time', () => {
 
 describe('mergeTraitStates (profile merges)', () => {
   it('keeps, per trait, the value with the later time from either profile', () => {
-    const winner: TraitState = { traits: { plan: 'pro', city: 'York' }, timestamps: { plan: '2024-05-01T00:00:00.000Z', city: '2023-01-01T00:00:00.000Z' } };
-    const loser: TraitState = { traits: { plan: 'free', city: 'Leeds', age: 30 }, timestamps: { plan: '2024-01-01T00:00:00.000Z', city: '2024-02-01T00:00:00.000Z', age: '2020-01-01T00:00:00.000Z' } };
+    const winner: TraitState = {
+      traits: { plan: 'pro', city: 'York' },
+      timestamps: { plan: '2024-05-01T00:00:00.000Z', city: '2023-01-01T00:00:00.000Z' },
+    };
+    const loser: TraitState = {
+      traits: { plan: 'free', city: 'Leeds', age: 30 },
+      timestamps: { plan: '2024-01-01T00:00:00.000Z', city: '2024-02-01T00:00:00.000Z', age: '2020-01-01T00:00:00.000Z' },
+    };
     expect(mergeTraitStates(winner, loser).state.traits).toEqual({ plan: 'pro', city: 'Leeds', age: 30 });
   });
 });

@@ -8,9 +8,12 @@ describe('normalizeEmail', () => {
 });
 
 describe('normalizePhone', () => {
-  it.each(vectors.phones.map((v) => [`${JSON.stringify(v.input)} (${'country' in v ? v.country : 'no country'})`, v]))('%s', (_label, vector) => {
-    expect(normalizePhone(vector.input, 'country' in vector ? vector.country : undefined)).toBe(vector.expected);
-  });
+  it.each(vectors.phones.map((v) => [`${JSON.stringify(v.input)} (${'country' in v ? v.country : 'no country'})`, v]))(
+    '%s',
+    (_label, vector) => {
+      expect(normalizePhone(vector.input, 'country' in vector ? vector.country : undefined)).toBe(vector.expected);
+    },
+  );
 });
 
 describe('extractIdentifiers', () => {
@@ -28,7 +31,9 @@ describe('extractIdentifiers', () => {
   });
 
   it('drops contact details that do not parse (they stitch nothing)', () => {
-    expect(extractIdentifiers({ anonymousId: 'a', personTraits: { email: 'nope', phone: '12' } })).toEqual([{ type: 'anonymous_id', value: 'a' }]);
+    expect(extractIdentifiers({ anonymousId: 'a', personTraits: { email: 'nope', phone: '12' } })).toEqual([
+      { type: 'anonymous_id', value: 'a' },
+    ]);
   });
 
   it('keeps ids exactly as sent: they are opaque', () => {

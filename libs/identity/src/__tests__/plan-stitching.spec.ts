@@ -1,6 +1,13 @@
 import { lcgAnsiC } from '@audiencekit/testing';
 import {
-  DEFAULT_MERGE_CAPS, Identifier, IdentifierCounts, identifierKey, MergeCaps, planStitching, profilesNeedingCounts, StitchMessage,
+  DEFAULT_MERGE_CAPS,
+  Identifier,
+  IdentifierCounts,
+  identifierKey,
+  MergeCaps,
+  planStitching,
+  profilesNeedingCounts,
+  StitchMessage,
 } from '../index';
 
 const user = (value: string): Identifier => ({ type: 'user_id', value });
@@ -18,7 +25,13 @@ function plan(
   counts: Record<string, IdentifierCounts> = {},
   caps: MergeCaps = DEFAULT_MERGE_CAPS,
 ) {
-  return planStitching({ messages, known: new Map(Object.entries(known)), counts: new Map(Object.entries(counts)), caps, newProfileId: ids() });
+  return planStitching({
+    messages,
+    known: new Map(Object.entries(known)),
+    counts: new Map(Object.entries(counts)),
+    caps,
+    newProfileId: ids(),
+  });
 }
 
 describe('planStitching', () => {
@@ -59,7 +72,11 @@ describe('planStitching', () => {
   });
 
   it('does not collapse two people who log in on one shared device: the cap refuses, the new login gets its own profile', () => {
-    const result = plan([{ identifiers: [user('u2'), anon('kiosk')] }], { 'anonymous_id:kiosk': 'p1', 'user_id:u1': 'p1' }, { p1: { user_id: 1, anonymous_id: 1 } });
+    const result = plan(
+      [{ identifiers: [user('u2'), anon('kiosk')] }],
+      { 'anonymous_id:kiosk': 'p1', 'user_id:u1': 'p1' },
+      { p1: { user_id: 1, anonymous_id: 1 } },
+    );
     expect(result.profileOf).toEqual(['new-1']);
     expect(result.newIdentities).toEqual([{ type: 'user_id', value: 'u2', profileId: 'new-1' }]);
     expect(result.merges).toEqual([]);
@@ -68,7 +85,12 @@ describe('planStitching', () => {
 
   it('refuses an email beyond the per-profile cap and says so', () => {
     const caps = { ...DEFAULT_MERGE_CAPS, email: 2 };
-    const result = plan([{ identifiers: [user('u1'), email('third@x.io')] }], { 'user_id:u1': 'p1' }, { p1: { user_id: 1, email: 2 } }, caps);
+    const result = plan(
+      [{ identifiers: [user('u1'), email('third@x.io')] }],
+      { 'user_id:u1': 'p1' },
+      { p1: { user_id: 1, email: 2 } },
+      caps,
+    );
     expect(result.profileOf).toEqual(['p1']);
     expect(result.newIdentities).toEqual([]);
     expect(result.refusals).toEqual([{ kind: 'attach', messageIndex: 0, identifier: email('third@x.io'), profileId: 'p1', cap: 2 }]);
@@ -90,12 +112,19 @@ describe('planStitching', () => {
     const known = { 'anonymous_id:x': 'p1', 'anonymous_id:y': 'p2', 'anonymous_id:z': 'p3' };
     const counts = { p1: { anonymous_id: 1 }, p2: { anonymous_id: 1 }, p3: { anonymous_id: 1 } };
     const result = plan([{ identifiers: [anon('x'), anon('y')] }, { identifiers: [anon('z'), anon('y')] }], known, counts);
-    expect(result.merges).toEqual([{ loser: 'p2', winner: 'p3' }, { loser: 'p1', winner: 'p3' }]);
+    expect(result.merges).toEqual([
+      { loser: 'p2', winner: 'p3' },
+      { loser: 'p1', winner: 'p3' },
+    ]);
     expect(result.profileOf).toEqual(['p3', 'p3']);
   });
 
   it('never creates a profile that the same batch merges away; its identifiers go to the winner', () => {
-    const result = plan([{ identifiers: [anon('a')] }, { identifiers: [user('u1'), anon('a')] }], { 'user_id:u1': 'p0' }, { p0: { user_id: 1 } });
+    const result = plan(
+      [{ identifiers: [anon('a')] }, { identifiers: [user('u1'), anon('a')] }],
+      { 'user_id:u1': 'p0' },
+      { p0: { user_id: 1 } },
+    );
     expect(result.newProfiles).toEqual([]);
     expect(result.merges).toEqual([]);
     expect(result.profileOf).toEqual(['p0', 'p0']);
@@ -131,12 +160,19 @@ describe('planStitching', () => {
 
 describe('profilesNeedingCounts', () => {
   it('needs none for the common case of known identifiers that agree', () => {
-    const known = new Map([['user_id:u1', 'p1'], ['anonymous_id:a1', 'p1']]);
+    const known = new Map([
+      ['user_id:u1', 'p1'],
+      ['anonymous_id:a1', 'p1'],
+    ]);
     expect(profilesNeedingCounts([{ identifiers: [user('u1'), anon('a1')] }], known)).toEqual(new Set());
   });
 
   it('needs the profiles of messages that bring a new identifier or link two profiles', () => {
-    const known = new Map([['user_id:u1', 'p1'], ['anonymous_id:a2', 'p2'], ['user_id:u3', 'p3']]);
+    const known = new Map([
+      ['user_id:u1', 'p1'],
+      ['anonymous_id:a2', 'p2'],
+      ['user_id:u3', 'p3'],
+    ]);
     const needed = profilesNeedingCounts([{ identifiers: [user('u1'), anon('a2')] }, { identifiers: [user('u3'), anon('new')] }], known);
     expect(needed).toEqual(new Set(['p1', 'p2', 'p3']));
   });

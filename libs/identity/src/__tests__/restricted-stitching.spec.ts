@@ -6,7 +6,13 @@ const email = (value: string): Identifier => ({ type: 'email', value });
 
 function plan(messages: StitchMessage[], known: Record<string, string> = {}, counts: Record<string, IdentifierCounts> = {}) {
   let next = 0;
-  return planStitching({ messages, known: new Map(Object.entries(known)), counts: new Map(Object.entries(counts)), caps: DEFAULT_MERGE_CAPS, newProfileId: () => `new-${++next}` });
+  return planStitching({
+    messages,
+    known: new Map(Object.entries(known)),
+    counts: new Map(Object.entries(counts)),
+    caps: DEFAULT_MERGE_CAPS,
+    newProfileId: () => `new-${++next}`,
+  });
 }
 
 // A restricted message comes from a key anyone may hold (a browser's): issue #16.
@@ -17,8 +23,20 @@ describe('planStitching: restricted (client) messages', () => {
   it('refuses a second email for a known person, and changes nothing', () => {
     const result = plan([{ identifiers: [user('victim'), email('attacker@x.io')], restricted: true }], victim, victimCounts);
     expect(result).toEqual({
-      profileOf: [null], newProfiles: [], newIdentities: [], merges: [],
-      refusals: [{ kind: 'restricted', messageIndex: 0, via: 'attach', identifier: email('attacker@x.io'), identifierType: 'email', profileId: 'p-victim' }],
+      profileOf: [null],
+      newProfiles: [],
+      newIdentities: [],
+      merges: [],
+      refusals: [
+        {
+          kind: 'restricted',
+          messageIndex: 0,
+          via: 'attach',
+          identifier: email('attacker@x.io'),
+          identifierType: 'email',
+          profileId: 'p-victim',
+        },
+      ],
     });
   });
 
@@ -30,8 +48,14 @@ describe('planStitching: restricted (client) messages', () => {
   it('refuses a merge that brings a second email, taking back what the message did before it', () => {
     const known = { ...victim, 'anonymous_id:a-att': 'p-att', 'email:att@x.io': 'p-att' };
     const counts = { ...victimCounts, 'p-att': { anonymous_id: 1, email: 1 } };
-    const result = plan([{ identifiers: [user('victim'), anon('a-new'), anon('a-att')], restricted: true }, { identifiers: [anon('a-new')] }], known, counts);
-    expect(result.refusals).toEqual([{ kind: 'restricted', messageIndex: 0, via: 'merge', identifier: anon('a-att'), identifierType: 'email', profileId: 'p-victim' }]);
+    const result = plan(
+      [{ identifiers: [user('victim'), anon('a-new'), anon('a-att')], restricted: true }, { identifiers: [anon('a-new')] }],
+      known,
+      counts,
+    );
+    expect(result.refusals).toEqual([
+      { kind: 'restricted', messageIndex: 0, via: 'merge', identifier: anon('a-att'), identifierType: 'email', profileId: 'p-victim' },
+    ]);
     expect(result.merges).toEqual([]);
     // a-new was attached before the merge was found: taken back, so the next message makes a new profile for it.
     expect(result.profileOf).toEqual([null, 'new-1']);
@@ -39,11 +63,15 @@ describe('planStitching: restricted (client) messages', () => {
   });
 
   it('lets browsers do what they do: a new person, a login adding a device, a first email', () => {
-    const result = plan([
-      { identifiers: [user('u-new'), email('new@x.io'), anon('a1')], restricted: true },
-      { identifiers: [user('victim'), anon('a2')], restricted: true },
-      { identifiers: [user('u-anon'), email('first@x.io'), anon('a3')], restricted: true },
-    ], { ...victim, 'anonymous_id:a3': 'p-anon' }, { ...victimCounts, 'p-anon': { anonymous_id: 1 } });
+    const result = plan(
+      [
+        { identifiers: [user('u-new'), email('new@x.io'), anon('a1')], restricted: true },
+        { identifiers: [user('victim'), anon('a2')], restricted: true },
+        { identifiers: [user('u-anon'), email('first@x.io'), anon('a3')], restricted: true },
+      ],
+      { ...victim, 'anonymous_id:a3': 'p-anon' },
+      { ...victimCounts, 'p-anon': { anonymous_id: 1 } },
+    );
     expect(result.profileOf).toEqual(['new-1', 'p-victim', 'p-anon']);
     expect(result.refusals).toEqual([]);
   });

@@ -7,7 +7,9 @@ function recordingCommit(fail: (item: string) => boolean = () => false) {
   const commit = (items: string[]) => {
     groups.push(items);
     return new Promise<string[]>((resolve, reject) => {
-      finishers.push(() => (items.some(fail) ? reject(new Error(`cannot store ${items.find(fail)}`)) : resolve(items.map((item) => `stored ${item}`))));
+      finishers.push(() =>
+        items.some(fail) ? reject(new Error(`cannot store ${items.find(fail)}`)) : resolve(items.map((item) => `stored ${item}`)),
+      );
     });
   };
   const finishNext = async () => {
@@ -44,7 +46,13 @@ describe('GroupCommit', () => {
   it('keeps a group within maxGroupSize units, in arrival order, but never refuses a call larger than that', async () => {
     const { groups, commit, finishNext } = recordingCommit();
     const group = new GroupCommit(commit, { maxInFlight: 1, maxGroupSize: 10, retryAlone: () => true });
-    const sizes: [string, number][] = [['first', 1], ['big', 25], ['x', 4], ['y', 4], ['z', 4]];
+    const sizes: [string, number][] = [
+      ['first', 1],
+      ['big', 25],
+      ['x', 4],
+      ['y', 4],
+      ['z', 4],
+    ];
     const results = sizes.map(([item, size]) => group.submit(item, size));
     for (let round = 0; round < 4; round++) await finishNext();
     expect(groups).toEqual([['first'], ['big'], ['x', 'y'], ['z']]);
@@ -54,7 +62,12 @@ describe('GroupCommit', () => {
   it('stores the calls of a failed group again one at a time, so only the call that cannot be stored fails', async () => {
     const { groups, commit, finishNext } = recordingCommit((item) => item === 'bad');
     const group = new GroupCommit(commit, { maxInFlight: 1, maxGroupSize: 100, retryAlone: () => true });
-    const results = ['a', 'b', 'bad', 'c'].map((item) => group.submit(item, 1).then((value) => value, (error: Error) => error.message));
+    const results = ['a', 'b', 'bad', 'c'].map((item) =>
+      group.submit(item, 1).then(
+        (value) => value,
+        (error: Error) => error.message,
+      ),
+    );
     await finishNext(); // a
     await finishNext(); // b, bad, c together: fails
     for (let round = 0; round < 3; round++) await finishNext(); // each alone
@@ -65,7 +78,12 @@ describe('GroupCommit', () => {
   it('fails the whole group at once when the failure would meet every call (retryAlone says no)', async () => {
     const { groups, commit, finishNext } = recordingCommit((item) => item === 'b');
     const group = new GroupCommit(commit, { maxInFlight: 1, maxGroupSize: 100, retryAlone: () => false });
-    const results = ['a', 'b', 'c'].map((item) => group.submit(item, 1).then((value) => value, (error: Error) => error.message));
+    const results = ['a', 'b', 'c'].map((item) =>
+      group.submit(item, 1).then(
+        (value) => value,
+        (error: Error) => error.message,
+      ),
+    );
     await finishNext();
     await finishNext();
     expect(groups).toEqual([['a'], ['b', 'c']]);

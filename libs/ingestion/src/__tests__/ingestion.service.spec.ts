@@ -21,14 +21,23 @@ describe('IngestionService against Postgres', () => {
 
   it('creates a profile with normalised identities, traits and the event, in one call', async () => {
     const identify = trackingEvent('identify', {
-      userId: 'u-create', anonymousId: 'anon-create', timestamp: '2024-05-01T10:00:00Z',
+      userId: 'u-create',
+      anonymousId: 'anon-create',
+      timestamp: '2024-05-01T10:00:00Z',
       traits: { email: '  Create@Example.COM ', phone: '+44 7911 123456', plan: 'pro' },
     });
     const result = await service.ingest([identify]);
     expect(result).toMatchObject({ stored: 1, duplicates: 0, refusals: [] });
-    const [profile] = await query<{ id: string; traits: object; trait_timestamps: object; first_seen_at: Date }>(`SELECT * FROM profiles WHERE id = $1`, [result.profileIds[0]]);
+    const [profile] = await query<{ id: string; traits: object; trait_timestamps: object; first_seen_at: Date }>(
+      `SELECT * FROM profiles WHERE id = $1`,
+      [result.profileIds[0]],
+    );
     expect(profile.traits).toEqual({ email: '  Create@Example.COM ', phone: '+44 7911 123456', plan: 'pro' });
-    expect(profile.trait_timestamps).toEqual({ email: '2024-05-01T10:00:00.000Z', phone: '2024-05-01T10:00:00.000Z', plan: '2024-05-01T10:00:00.000Z' });
+    expect(profile.trait_timestamps).toEqual({
+      email: '2024-05-01T10:00:00.000Z',
+      phone: '2024-05-01T10:00:00.000Z',
+      plan: '2024-05-01T10:00:00.000Z',
+    });
     expect(profile.first_seen_at.toISOString()).toBe('2024-05-01T10:00:00.000Z');
     expect(await identitiesOf(profile.id)).toEqual([
       { type: 'anonymous_id', value: 'anon-create' },
@@ -42,11 +51,25 @@ describe('IngestionService against Postgres', () => {
 
   it("stores COPY's special characters (backslash, tab, newline, carriage return, \\N) exactly, in every column", async () => {
     const tricky = 'a\\b\tc\nd\re \\N \\\\ "q" \u2028';
-    const event = trackingEvent('track', { userId: `u-copy ${tricky}`, anonymousId: `anon ${tricky}`, event: `Name ${tricky}`, properties: { [tricky]: tricky, nested: [tricky] }, context: { note: tricky } });
+    const event = trackingEvent('track', {
+      userId: `u-copy ${tricky}`,
+      anonymousId: `anon ${tricky}`,
+      event: `Name ${tricky}`,
+      properties: { [tricky]: tricky, nested: [tricky] },
+      context: { note: tricky },
+    });
     await service.ingest([event]);
     const [row] = await query<{ name: string; user_id: string; anonymous_id: string; properties: unknown; context: unknown }>(
-      `SELECT name, user_id, anonymous_id, properties, context FROM events WHERE message_id = $1`, [event.messageId]);
-    expect(row).toEqual({ name: `Name ${tricky}`, user_id: `u-copy ${tricky}`, anonymous_id: `anon ${tricky}`, properties: { [tricky]: tricky, nested: [tricky] }, context: { note: tricky } });
+      `SELECT name, user_id, anonymous_id, properties, context FROM events WHERE message_id = $1`,
+      [event.messageId],
+    );
+    expect(row).toEqual({
+      name: `Name ${tricky}`,
+      user_id: `u-copy ${tricky}`,
+      anonymous_id: `anon ${tricky}`,
+      properties: { [tricky]: tricky, nested: [tricky] },
+      context: { note: tricky },
+    });
   });
 
   it('stores a retried messageId once', async () => {
@@ -77,7 +100,10 @@ describe('IngestionService against Postgres', () => {
     const first = await service.ingest([trackingEvent('page', { anonymousId: 'anon-login', name: 'Home' })]);
     const login = await service.ingest([trackingEvent('identify', { anonymousId: 'anon-login', userId: 'u-login' })]);
     expect(login.profileIds).toEqual(first.profileIds);
-    expect(await identitiesOf(String(first.profileIds[0]))).toEqual([{ type: 'anonymous_id', value: 'anon-login' }, { type: 'user_id', value: 'u-login' }]);
+    expect(await identitiesOf(String(first.profileIds[0]))).toEqual([
+      { type: 'anonymous_id', value: 'anon-login' },
+      { type: 'user_id', value: 'u-login' },
+    ]);
   });
 
   it('merges two existing profiles: the loser points at the winner and its events and identities move, none lost', async () => {
@@ -91,12 +117,19 @@ describe('IngestionService against Postgres', () => {
     expect(await query(`SELECT merged_into FROM profiles WHERE id = $1`, [loser])).toEqual([{ merged_into: winner }]);
     expect(await query(`SELECT count(*)::int AS n FROM events WHERE profile_id = $1`, [winner])).toEqual([{ n: 5 }]);
     expect(await query(`SELECT count(*)::int AS n FROM events WHERE profile_id = $1`, [loser])).toEqual([{ n: 0 }]);
-    expect(await identitiesOf(String(winner))).toEqual([{ type: 'anonymous_id', value: 'anon-merge' }, { type: 'user_id', value: 'u-merge' }]);
+    expect(await identitiesOf(String(winner))).toEqual([
+      { type: 'anonymous_id', value: 'anon-merge' },
+      { type: 'user_id', value: 'u-merge' },
+    ]);
   });
 
   it('applies traits last-write-wins by event time, not arrival order', async () => {
     const newer = trackingEvent('identify', { userId: 'u-lww', timestamp: '2024-03-01T00:00:00Z', traits: { plan: 'pro' } });
-    const older = trackingEvent('identify', { userId: 'u-lww', timestamp: '2024-01-01T00:00:00Z', traits: { plan: 'free', city: 'Leeds' } });
+    const older = trackingEvent('identify', {
+      userId: 'u-lww',
+      timestamp: '2024-01-01T00:00:00Z',
+      traits: { plan: 'free', city: 'Leeds' },
+    });
     const { profileIds } = await service.ingest([newer]);
     await service.ingest([older]);
     expect(await query(`SELECT traits, trait_timestamps FROM profiles WHERE id = $1`, [profileIds[0]])).toEqual([
@@ -108,15 +141,23 @@ describe('IngestionService against Postgres', () => {
     const first = await service.ingest([trackingEvent('identify', { userId: 'u-shared-1', anonymousId: 'anon-kiosk' })]);
     const second = await service.ingest([trackingEvent('identify', { userId: 'u-shared-2', anonymousId: 'anon-kiosk' })]);
     expect(second.profileIds[0]).not.toBe(first.profileIds[0]);
-    expect(second.refusals).toEqual([expect.objectContaining({ kind: 'merge', loser: first.profileIds[0], identifierType: 'user_id', cap: 1 })]);
-    expect(await query(`SELECT count(*)::int AS n FROM profiles WHERE id = ANY($1) AND merged_into IS NULL`, [[first.profileIds[0], second.profileIds[0]]])).toEqual([{ n: 2 }]);
+    expect(second.refusals).toEqual([
+      expect.objectContaining({ kind: 'merge', loser: first.profileIds[0], identifierType: 'user_id', cap: 1 }),
+    ]);
+    expect(
+      await query(`SELECT count(*)::int AS n FROM profiles WHERE id = ANY($1) AND merged_into IS NULL`, [
+        [first.profileIds[0], second.profileIds[0]],
+      ]),
+    ).toEqual([{ n: 2 }]);
   });
 
   it('honours configured caps: a sixth email is refused by default, allowed with a higher cap', async () => {
     const emails = (user: string, count: number) =>
       Array.from({ length: count }, (_, n) => trackingEvent('identify', { userId: user, traits: { email: `${user}-${n}@example.com` } }));
     const capped = await service.ingest(emails('u-cap', 6));
-    expect(capped.refusals).toEqual([expect.objectContaining({ kind: 'attach', identifier: { type: 'email', value: 'u-cap-5@example.com' } })]);
+    expect(capped.refusals).toEqual([
+      expect.objectContaining({ kind: 'attach', identifier: { type: 'email', value: 'u-cap-5@example.com' } }),
+    ]);
     const generous = new IngestionService(db.dataSource, { mergeCaps: { email: 10 } });
     expect((await generous.ingest(emails('u-cap-10', 6))).refusals).toEqual([]);
   });
@@ -128,14 +169,24 @@ describe('IngestionService against Postgres', () => {
     try {
       const capped = new IngestionService(db.dataSource, { mergeCaps: { email: 1 } });
       const second = trackingEvent('identify', { userId: 'u-logged', traits: { email: 'second@example.com' } });
-      const result = await capped.ingest([trackingEvent('identify', { userId: 'u-logged', traits: { email: 'first@example.com' } }), second]);
+      const result = await capped.ingest([
+        trackingEvent('identify', { userId: 'u-logged', traits: { email: 'first@example.com' } }),
+        second,
+      ]);
       expect(warnings).toEqual([
         expect.objectContaining({
-          msg: 'identity stitching refused by merge cap', kind: 'attach', identifier: { type: 'email', value: 'second@example.com' },
-          profileId: result.profileIds[0], cap: 1, messageId: second.messageId,
+          msg: 'identity stitching refused by merge cap',
+          kind: 'attach',
+          identifier: { type: 'email', value: 'second@example.com' },
+          profileId: result.profileIds[0],
+          cap: 1,
+          messageId: second.messageId,
         }),
       ]);
-      expect(await identitiesOf(String(result.profileIds[0]))).toEqual([{ type: 'email', value: 'first@example.com' }, { type: 'user_id', value: 'u-logged' }]);
+      expect(await identitiesOf(String(result.profileIds[0]))).toEqual([
+        { type: 'email', value: 'first@example.com' },
+        { type: 'user_id', value: 'u-logged' },
+      ]);
     } finally {
       Logger.overrideLogger(new ConsoleLogger());
     }
@@ -150,14 +201,18 @@ describe('IngestionService against Postgres', () => {
     // Process A still caches anon-stale → the merged-away profile.
     const later = await processA.ingest([trackingEvent('track', { anonymousId: 'anon-stale', event: 'Browse again' })]);
     expect(later.profileIds).toEqual(user.profileIds);
-    expect(await query(`SELECT merged_into FROM profiles WHERE id = $1`, [device.profileIds[0]])).toEqual([{ merged_into: user.profileIds[0] }]);
+    expect(await query(`SELECT merged_into FROM profiles WHERE id = $1`, [device.profileIds[0]])).toEqual([
+      { merged_into: user.profileIds[0] },
+    ]);
     expect(await query(`SELECT count(*)::int AS n FROM events WHERE profile_id = $1`, [user.profileIds[0]])).toEqual([{ n: 4 }]);
   });
 
   it('creates one profile when concurrent batches bring the same new people', async () => {
     const people = Array.from({ length: 20 }, (_, n) => `u-race-${n}`);
     const batches = Array.from({ length: 6 }, (_, b) =>
-      [...people].sort(() => (b % 2 ? 1 : -1)).map((userId) => trackingEvent('track', { userId, anonymousId: `anon-${userId}`, event: 'Raced' })),
+      [...people]
+        .sort(() => (b % 2 ? 1 : -1))
+        .map((userId) => trackingEvent('track', { userId, anonymousId: `anon-${userId}`, event: 'Raced' })),
     );
     // One service per batch, as if six API processes: within one process they would share a group commit.
     await Promise.all(batches.map((batch) => new IngestionService(db.dataSource).ingest(batch)));
@@ -168,7 +223,9 @@ describe('IngestionService against Postgres', () => {
     );
     expect(rows).toHaveLength(20);
     expect(rows.every((row) => row.profiles === 1 && row.events === 6)).toBe(true);
-    const orphans = await query(`SELECT p.id FROM profiles p WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.profile_id = p.id) AND p.merged_into IS NULL`);
+    const orphans = await query(
+      `SELECT p.id FROM profiles p WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.profile_id = p.id) AND p.merged_into IS NULL`,
+    );
     expect(orphans).toEqual([]);
   });
 
@@ -177,11 +234,19 @@ describe('IngestionService against Postgres', () => {
       await service.ingest([trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' })]);
       await service.ingest([trackingEvent('identify', { userId: `u-rm-${round}` })]);
       // Separate services (processes), so the merge and the browsing batches are separate transactions that race.
-      const merge = new IngestionService(db.dataSource).ingest([trackingEvent('identify', { userId: `u-rm-${round}`, anonymousId: `anon-rm-${round}` })]);
-      const browsing = Array.from({ length: 4 }, () => new IngestionService(db.dataSource).ingest(Array.from({ length: 25 }, () => trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' }))));
+      const merge = new IngestionService(db.dataSource).ingest([
+        trackingEvent('identify', { userId: `u-rm-${round}`, anonymousId: `anon-rm-${round}` }),
+      ]);
+      const browsing = Array.from({ length: 4 }, () =>
+        new IngestionService(db.dataSource).ingest(
+          Array.from({ length: 25 }, () => trackingEvent('track', { anonymousId: `anon-rm-${round}`, event: 'Browse' })),
+        ),
+      );
       await Promise.all([merge, ...browsing]);
     }
-    const stranded = await query(`SELECT count(*)::int AS n FROM events e JOIN profiles p ON p.id = e.profile_id WHERE p.merged_into IS NOT NULL`);
+    const stranded = await query(
+      `SELECT count(*)::int AS n FROM events e JOIN profiles p ON p.id = e.profile_id WHERE p.merged_into IS NOT NULL`,
+    );
     expect(stranded).toEqual([{ n: 0 }]);
     const perUser = await query<{ n: number }>(
       `SELECT count(*)::int AS n FROM events e JOIN identities i ON i.profile_id = e.profile_id AND i.type = 'user_id' WHERE i.value LIKE 'u-rm-%' GROUP BY i.value`,
@@ -201,13 +266,22 @@ describe('IngestionService against Postgres', () => {
       const results = await Promise.all(calls.map((events) => grouped.ingest(events)));
       // The first call commits alone at once; the four made meanwhile share the next transaction.
       expect(await xminsOf(calls[0].map((event) => event.messageId))).toBe(1);
-      expect(await xminsOf(calls.slice(1).flat().map((event) => event.messageId))).toBe(1);
+      expect(
+        await xminsOf(
+          calls
+            .slice(1)
+            .flat()
+            .map((event) => event.messageId),
+        ),
+      ).toBe(1);
       expect(await xminsOf(calls.flat().map((event) => event.messageId))).toBe(2);
       for (const result of results) {
         expect(result).toMatchObject({ stored: 3, duplicates: 0, refusals: [] });
         expect(new Set(result.profileIds).size).toBe(1);
       }
-      const owners = await query<{ value: string; profile_id: string }>(`SELECT value, profile_id FROM identities WHERE type = 'user_id' AND value LIKE 'u-group-%' ORDER BY value`);
+      const owners = await query<{ value: string; profile_id: string }>(
+        `SELECT value, profile_id FROM identities WHERE type = 'user_id' AND value LIKE 'u-group-%' ORDER BY value`,
+      );
       // Each call's events are on the profile of its own user.
       expect(owners.map((row) => row.profile_id)).toEqual(results.map((result) => result.profileIds[0]));
     });
@@ -232,9 +306,15 @@ describe('IngestionService against Postgres', () => {
       const person = (email: string) => trackingEvent('identify', { userId: 'u-group-cap', traits: { email } });
       const [, capped] = await Promise.all([
         grouped.ingest([person('first@group.example')]),
-        grouped.ingest([trackingEvent('track', { userId: 'u-group-other', event: 'x' }), person('first@group.example'), person('second@group.example')]),
+        grouped.ingest([
+          trackingEvent('track', { userId: 'u-group-other', event: 'x' }),
+          person('first@group.example'),
+          person('second@group.example'),
+        ]),
       ]);
-      expect(capped.refusals).toEqual([expect.objectContaining({ kind: 'attach', messageIndex: 2, identifier: { type: 'email', value: 'second@group.example' } })]);
+      expect(capped.refusals).toEqual([
+        expect.objectContaining({ kind: 'attach', messageIndex: 2, identifier: { type: 'email', value: 'second@group.example' } }),
+      ]);
     });
 
     it('fails only the call that cannot be stored: its group is stored again one call at a time', async () => {
@@ -250,7 +330,11 @@ describe('IngestionService against Postgres', () => {
       ]);
       expect([first.status, second.status, third.status, fourth.status]).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       expect(String((third as PromiseRejectedResult).reason)).toMatch(/uuid/);
-      expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = ANY($1)`, [[...good, ...alsoGood].map((event) => event.messageId)])).toEqual([{ n: 2 }]);
+      expect(
+        await query(`SELECT count(*)::int AS n FROM events WHERE message_id = ANY($1)`, [
+          [...good, ...alsoGood].map((event) => event.messageId),
+        ]),
+      ).toEqual([{ n: 2 }]);
       expect(await query(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [bad[0].messageId])).toEqual([{ n: 0 }]);
       expect(await query(`SELECT count(*)::int AS n FROM identities WHERE value = 'u-group-bad'`)).toEqual([{ n: 0 }]);
     });

@@ -12,26 +12,47 @@ function nested(depth: number): Record<string, unknown> {
 
 describe('parseTrackingMessage', () => {
   it('normalises a track call', () => {
-    const result = parse('track', { messageId: 'm1', userId: 42, event: 'Order Completed', properties: { revenue: 9.5 }, timestamp: '2024-05-01T10:00:00+02:00', context: { ip: '1.2.3.4' } });
+    const result = parse('track', {
+      messageId: 'm1',
+      userId: 42,
+      event: 'Order Completed',
+      properties: { revenue: 9.5 },
+      timestamp: '2024-05-01T10:00:00+02:00',
+      context: { ip: '1.2.3.4' },
+    });
     expect(result).toEqual({
       ok: true,
       event: {
-        messageId: 'm1', type: 'track', name: 'Order Completed', timestamp: new Date('2024-05-01T08:00:00.000Z'), receivedAt: context.receivedAt,
-        properties: { revenue: 9.5 }, context: { ip: '1.2.3.4' }, userId: '42', anonymousId: null, previousId: null, traits: null, personTraits: null,
+        messageId: 'm1',
+        type: 'track',
+        name: 'Order Completed',
+        timestamp: new Date('2024-05-01T08:00:00.000Z'),
+        receivedAt: context.receivedAt,
+        properties: { revenue: 9.5 },
+        context: { ip: '1.2.3.4' },
+        userId: '42',
+        anonymousId: null,
+        previousId: null,
+        traits: null,
+        personTraits: null,
       },
     });
   });
 
-  it('reads identify traits (or RudderStack\'s context.traits) as the person\'s traits', () => {
+  it("reads identify traits (or RudderStack's context.traits) as the person's traits", () => {
     const segment = parse('identify', { userId: 'u', traits: { email: 'a@b.io' } });
     const rudder = parse('identify', { userId: 'u', context: { traits: { email: 'c@d.io' } } });
     expect(segment.ok && segment.event.traits).toEqual({ email: 'a@b.io' });
     expect(rudder.ok && rudder.event.personTraits).toEqual({ email: 'c@d.io' });
   });
 
-  it('never reads a group call\'s traits as the person\'s', () => {
+  it("never reads a group call's traits as the person's", () => {
     const result = parse('group', { userId: 'u', groupId: 'g1', traits: { email: 'team@corp.io' } });
-    expect(result.ok && result.event).toMatchObject({ personTraits: null, traits: null, properties: { groupId: 'g1', traits: { email: 'team@corp.io' } } });
+    expect(result.ok && result.event).toMatchObject({
+      personTraits: null,
+      traits: null,
+      properties: { groupId: 'g1', traits: { email: 'team@corp.io' } },
+    });
   });
 
   it('keeps page name and category', () => {
@@ -41,11 +62,15 @@ describe('parseTrackingMessage', () => {
 
   it('requires userId or anonymousId', () => {
     expect(errorsOf(parse('track', { event: 'x' }))).toEqual([{ path: 'userId', message: 'userId or anonymousId is required' }]);
-    expect(errorsOf(parse('track', { event: 'x', userId: '', anonymousId: null }))).toEqual([{ path: 'userId', message: 'userId or anonymousId is required' }]);
+    expect(errorsOf(parse('track', { event: 'x', userId: '', anonymousId: null }))).toEqual([
+      { path: 'userId', message: 'userId or anonymousId is required' },
+    ]);
   });
 
   it('requires userId and previousId on alias', () => {
-    expect(errorsOf(parse('alias', { anonymousId: 'a', previousId: 'p' }))).toEqual([{ path: 'userId', message: 'alias needs the userId that previousId becomes' }]);
+    expect(errorsOf(parse('alias', { anonymousId: 'a', previousId: 'p' }))).toEqual([
+      { path: 'userId', message: 'alias needs the userId that previousId becomes' },
+    ]);
     expect(errorsOf(parse('alias', { userId: 'u' })).map((error) => error.path)).toEqual(['previousId']);
   });
 
@@ -56,16 +81,22 @@ describe('parseTrackingMessage', () => {
   });
 
   it.each(['yesterday', '2024-13-01T00:00:00Z', '2024-05-01T25:00:00Z', '1714550400', ''])('rejects the timestamp %p', (timestamp) => {
-    expect(errorsOf(parse('track', { userId: 'u', event: 'x', timestamp }))).toEqual([{ path: 'timestamp', message: expect.stringMatching(/ISO 8601/) }]);
+    expect(errorsOf(parse('track', { userId: 'u', event: 'x', timestamp }))).toEqual([
+      { path: 'timestamp', message: expect.stringMatching(/ISO 8601/) },
+    ]);
   });
 
   // The canonical form (`toISOString()`) takes a fast path: it must judge exactly as the general rule.
-  it.each(['2024-00-10T10:00:00.000Z', '2024-13-10T10:00:00.000Z', '2024-05-00T10:00:00.000Z', '2024-05-32T10:00:00.000Z', '2024-05-10T24:00:00.000Z', '2024-05-10T10:60:00.000Z'])(
-    'rejects the out-of-range canonical timestamp %p',
-    (timestamp) => {
-      expect(parseIsoTimestamp(timestamp)).toBeNull();
-    },
-  );
+  it.each([
+    '2024-00-10T10:00:00.000Z',
+    '2024-13-10T10:00:00.000Z',
+    '2024-05-00T10:00:00.000Z',
+    '2024-05-32T10:00:00.000Z',
+    '2024-05-10T24:00:00.000Z',
+    '2024-05-10T10:60:00.000Z',
+  ])('rejects the out-of-range canonical timestamp %p', (timestamp) => {
+    expect(parseIsoTimestamp(timestamp)).toBeNull();
+  });
 
   it('reads canonical timestamps as Date.parse does', () => {
     for (const timestamp of ['2024-01-01T00:00:00.000Z', '2024-12-31T23:59:59.999Z', '2024-02-29T12:30:45.123Z']) {
@@ -102,7 +133,9 @@ describe('parseTrackingMessage', () => {
   it('rejects properties nested deeper than the limit, without exhausting the stack on absurd depths', () => {
     expect(parse('track', { userId: 'u', event: 'x', properties: nested(TRACKING_LIMITS.maxNestingDepth - 2) }).ok).toBe(true);
     const message = `nests deeper than ${TRACKING_LIMITS.maxNestingDepth} levels`;
-    expect(errorsOf(parse('track', { userId: 'u', event: 'x', properties: nested(TRACKING_LIMITS.maxNestingDepth) }))).toEqual([{ path: 'properties', message }]);
+    expect(errorsOf(parse('track', { userId: 'u', event: 'x', properties: nested(TRACKING_LIMITS.maxNestingDepth) }))).toEqual([
+      { path: 'properties', message },
+    ]);
     const absurd = JSON.parse('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000));
     expect(errorsOf(parse('track', { userId: 'u', event: 'x', properties: absurd }))).toEqual([{ path: 'properties', message }]);
   });
@@ -140,9 +173,18 @@ describe('parseTrackingBatch', () => {
   it('rejects the whole batch when its top-level context breaks a message rule, naming `context`', () => {
     const deep = JSON.parse('{"a":'.repeat(TRACKING_LIMITS.maxNestingDepth + 1) + '1' + '}'.repeat(TRACKING_LIMITS.maxNestingDepth + 1));
     const batch = [{ type: 'track', userId: 'u', event: 'x' }];
-    expect(parseTrackingBatch({ batch, context: deep }, batchContext)).toEqual({ ok: false, errors: [{ path: 'context', message: `nests deeper than ${TRACKING_LIMITS.maxNestingDepth} levels` }] });
-    expect(parseTrackingBatch({ batch, context: { page: { title: 'a\u0000b' } } }, batchContext)).toMatchObject({ ok: false, errors: [{ path: 'context', message: expect.stringMatching(/NUL/) }] });
-    expect(parseTrackingBatch({ batch, context: { ['\ud800']: 1 } }, batchContext)).toMatchObject({ ok: false, errors: [{ path: 'context', message: expect.stringMatching(/surrogate/) }] });
+    expect(parseTrackingBatch({ batch, context: deep }, batchContext)).toEqual({
+      ok: false,
+      errors: [{ path: 'context', message: `nests deeper than ${TRACKING_LIMITS.maxNestingDepth} levels` }],
+    });
+    expect(parseTrackingBatch({ batch, context: { page: { title: 'a\u0000b' } } }, batchContext)).toMatchObject({
+      ok: false,
+      errors: [{ path: 'context', message: expect.stringMatching(/NUL/) }],
+    });
+    expect(parseTrackingBatch({ batch, context: { ['\ud800']: 1 } }, batchContext)).toMatchObject({
+      ok: false,
+      errors: [{ path: 'context', message: expect.stringMatching(/surrogate/) }],
+    });
   });
 
   it('keeps valid messages and reports invalid ones with their index and reasons', () => {
@@ -172,10 +214,19 @@ describe('parseTrackingBatch', () => {
   });
 
   it('rejects a wrong envelope and a batch of more than 2,500 messages', () => {
-    expect(parseTrackingBatch({ batch: {} }, batchContext)).toEqual({ ok: false, errors: [{ path: 'batch', message: 'must be an array of messages' }] });
+    expect(parseTrackingBatch({ batch: {} }, batchContext)).toEqual({
+      ok: false,
+      errors: [{ path: 'batch', message: 'must be an array of messages' }],
+    });
     expect(parseTrackingBatch([], batchContext).ok).toBe(false);
-    const tooMany = parseTrackingBatch({ batch: Array.from({ length: 2_501 }, () => ({ type: 'track', userId: 'u', event: 'x' })) }, batchContext);
-    expect(tooMany).toEqual({ ok: false, errors: [{ path: 'batch', message: 'holds 2501 messages; at most 2500 are accepted per batch' }] });
+    const tooMany = parseTrackingBatch(
+      { batch: Array.from({ length: 2_501 }, () => ({ type: 'track', userId: 'u', event: 'x' })) },
+      batchContext,
+    );
+    expect(tooMany).toEqual({
+      ok: false,
+      errors: [{ path: 'batch', message: 'holds 2501 messages; at most 2500 are accepted per batch' }],
+    });
   });
 
   it('uses the batch sentAt for clock-skew correction', () => {

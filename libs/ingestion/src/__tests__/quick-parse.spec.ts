@@ -27,7 +27,8 @@ function randomMessage(next: () => number): Record<string, unknown> {
   const message: Record<string, unknown> = {};
   for (const [field, values] of Object.entries(CANDIDATES)) {
     // Mostly valid values, so both acceptance and rejection are exercised.
-    const value = next() < 0.6 ? values[Math.min(2, values.length - 1) - Math.floor(next() * 2)] : values[Math.floor(next() * values.length)];
+    const value =
+      next() < 0.6 ? values[Math.min(2, values.length - 1) - Math.floor(next() * 2)] : values[Math.floor(next() * values.length)];
     if (value !== undefined) message[field] = value;
   }
   return message;
@@ -51,7 +52,18 @@ describe('quickParse agrees with the zod schemas', () => {
   });
 
   it('takes the fast path for the messages real clients send', () => {
-    const message = { type: 'track', messageId: 'm', userId: 'u', anonymousId: 'a', event: 'x', properties: { a: 1 }, timestamp: '2024-05-01T10:00:00.000Z', context: { library: { name: 'analytics-node' } }, integrations: {}, _metadata: {} };
+    const message = {
+      type: 'track',
+      messageId: 'm',
+      userId: 'u',
+      anonymousId: 'a',
+      event: 'x',
+      properties: { a: 1 },
+      timestamp: '2024-05-01T10:00:00.000Z',
+      context: { library: { name: 'analytics-node' } },
+      integrations: {},
+      _metadata: {},
+    };
     expect(quickParse(message, 'track')).not.toBeNull();
   });
 });

@@ -17,16 +17,20 @@ describe('migration ForgetErasedIdentifiers1796200000000', () => {
 
   it('clears identifiers of removed members and drops valueSha256 from privacy audit records', async () => {
     const query = (sql: string, params: unknown[] = []) => db.dataSource.query(sql, params);
-    const [segment] = await query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('m', 'M', 'crm', 'manual', 1) RETURNING id`);
+    const [segment] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('m', 'M', 'crm', 'manual', 1) RETURNING id`,
+    );
     const [destination] = await query(`INSERT INTO destinations (name, connector, settings) VALUES ('d', 'c', '{}') RETURNING id`);
-    const [activation] = await query(`INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt) VALUES ('a', $1, $2, 'mirror', 0, 's') RETURNING id`, [segment.id, destination.id]);
+    const [activation] = await query(
+      `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt) VALUES ('a', $1, $2, 'mirror', 0, 's') RETURNING id`,
+      [segment.id, destination.id],
+    );
     const [removed] = await query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
     const [present] = await query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
-    await query(`INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'removed', '{"email": "gone@example.com"}'), ($1, $3, 'present', '{"email": "kept@example.com"}')`, [
-      activation.id,
-      removed.id,
-      present.id,
-    ]);
+    await query(
+      `INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'removed', '{"email": "gone@example.com"}'), ($1, $3, 'present', '{"email": "kept@example.com"}')`,
+      [activation.id, removed.id, present.id],
+    );
     await query(
       `INSERT INTO audit_log (action, object_type, object_id, details) VALUES
         ('privacy.deletion', 'privacy_deletion', 'd1', '{"id": "d1", "identifierType": "email", "valueSha256": "${'a'.repeat(64)}", "profileIds": []}'),

@@ -2,9 +2,25 @@ import { createTestDatabase, TestDatabase } from '../testing/create-test-databas
 import { ALL_MIGRATIONS } from '../migrations';
 
 const EXPECTED_TABLES = [
-  'activation_exposures', 'activation_members', 'activations', 'api_keys', 'audit_log', 'destinations', 'events',
-  'global_holdout', 'identities', 'profiles', 'segment_membership_changes', 'segment_memberships', 'segment_runs',
-  'segment_versions', 'segments', 'suppressions', 'sync_batches', 'sync_rejections', 'sync_runs',
+  'activation_exposures',
+  'activation_members',
+  'activations',
+  'api_keys',
+  'audit_log',
+  'destinations',
+  'events',
+  'global_holdout',
+  'identities',
+  'profiles',
+  'segment_membership_changes',
+  'segment_memberships',
+  'segment_runs',
+  'segment_versions',
+  'segments',
+  'suppressions',
+  'sync_batches',
+  'sync_rejections',
+  'sync_runs',
 ];
 
 async function tableNames(db: TestDatabase): Promise<string[]> {
@@ -53,23 +69,31 @@ describe('migrations', () => {
   });
 
   it('make existing API keys server sources and new ones client sources', async () => {
-    const [key] = await db.dataSource.query(`INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ('k', 'write', 'wk_', 'h-new') RETURNING trust`);
+    const [key] = await db.dataSource.query(
+      `INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ('k', 'write', 'wk_', 'h-new') RETURNING trust`,
+    );
     expect(key.trust).toBe('client');
   });
 
   it('store the holdout hash version beside each salt: existing rows get 1, new rows default to 1', async () => {
     // Undo back to before the hash-version migration (and any later one), store salts as before it, migrate again.
-    const executed: { name: string; timestamp: string }[] = await db.dataSource.query(`SELECT name, timestamp FROM typeorm_migrations ORDER BY timestamp DESC`);
+    const executed: { name: string; timestamp: string }[] = await db.dataSource.query(
+      `SELECT name, timestamp FROM typeorm_migrations ORDER BY timestamp DESC`,
+    );
     const toUndo = executed.findIndex((row) => row.name === 'HoldoutHashVersion1796300000000') + 1;
     expect(toUndo).toBeGreaterThan(0);
     for (let i = 0; i < toUndo; i++) await db.dataSource.undoLastMigration();
-    const [segment] = await db.dataSource.query(`INSERT INTO segments (key, name, owner) VALUES ('hv', 'HV', 'crm@example.com') RETURNING id`);
+    const [segment] = await db.dataSource.query(
+      `INSERT INTO segments (key, name, owner) VALUES ('hv', 'HV', 'crm@example.com') RETURNING id`,
+    );
     const [destination] = await db.dataSource.query(`INSERT INTO destinations (name, connector) VALUES ('d', 'webhook') RETURNING id`);
     const [before] = await db.dataSource.query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_salt) VALUES ('old', $1, $2, 'mirror', 'salt-old') RETURNING id`,
       [segment.id, destination.id],
     );
-    await db.dataSource.query(`INSERT INTO global_holdout (id, share, salt) VALUES (1, 0.05, 'global-salt') ON CONFLICT (id) DO UPDATE SET salt = EXCLUDED.salt`);
+    await db.dataSource.query(
+      `INSERT INTO global_holdout (id, share, salt) VALUES (1, 0.05, 'global-salt') ON CONFLICT (id) DO UPDATE SET salt = EXCLUDED.salt`,
+    );
     await db.dataSource.runMigrations();
 
     const [existing] = await db.dataSource.query(`SELECT holdout_hash_version FROM activations WHERE id = $1`, [before.id]);

@@ -10,7 +10,9 @@ export class SegmentRunScheduling1795396715911 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX "public"."idx_segment_runs_segment_started"`);
     await queryRunner.query(`ALTER TABLE "segment_runs" ALTER COLUMN "started_at" DROP NOT NULL`);
     await queryRunner.query(`ALTER TABLE "segment_runs" ALTER COLUMN "started_at" DROP DEFAULT`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "uq_segment_runs_segment_scheduled_for" ON "segment_runs" ("segment_id", "scheduled_for") `);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "uq_segment_runs_segment_scheduled_for" ON "segment_runs" ("segment_id", "scheduled_for") `,
+    );
     await queryRunner.query(`CREATE INDEX "idx_segment_runs_segment_started" ON "segment_runs" ("segment_id", "started_at") `);
   }
 

@@ -11,4 +11,14 @@ import { HoldoutHashVersion1796300000000 } from './1796300000000-holdout-hash-ve
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
 // libs/persistence/scripts/generate-migration.ts).
-export const ALL_MIGRATIONS = [Initial1795395934069, HistoryGuards1795395934070, SegmentRunScheduling1795396715911, SegmentationFunctions1795400000000, ActivationEngine1796113604695, ActivationMemberDeliveredAt1796117086843, SourceTrustAndDedupe1796200100000, ForgetErasedIdentifiers1796200000000, HoldoutHashVersion1796300000000];
+export const ALL_MIGRATIONS = [
+  Initial1795395934069,
+  HistoryGuards1795395934070,
+  SegmentRunScheduling1795396715911,
+  SegmentationFunctions1795400000000,
+  ActivationEngine1796113604695,
+  ActivationMemberDeliveredAt1796117086843,
+  SourceTrustAndDedupe1796200100000,
+  ForgetErasedIdentifiers1796200000000,
+  HoldoutHashVersion1796300000000,
+];

@@ -34,6 +34,9 @@ describe('adjustedRandIndex bad input', () => {
   });
 
   it('refuses non-integer labels', () => {
-    expect(thrownBy(ClusteringException, () => adjustedRandIndex([0, Number.NaN], [0, 1]))).toMatchObject({ code: 'invalid_labels', field: 'first' });
+    expect(thrownBy(ClusteringException, () => adjustedRandIndex([0, Number.NaN], [0, 1]))).toMatchObject({
+      code: 'invalid_labels',
+      field: 'first',
+    });
   });
 });

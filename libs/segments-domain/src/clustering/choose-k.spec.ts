@@ -6,7 +6,10 @@ import { featureMatrix, featureMatrixFromColumns } from './feature-matrix';
 
 describe('chooseK on Mall_Customers.csv (income and spending score)', () => {
   const mall = mallCustomers();
-  const matrix = featureMatrixFromColumns({ income: numericColumn(mall, 'Annual Income (k$)'), score: numericColumn(mall, 'Spending Score (1-100)') });
+  const matrix = featureMatrixFromColumns({
+    income: numericColumn(mall, 'Annual Income (k$)'),
+    score: numericColumn(mall, 'Spending Score (1-100)'),
+  });
   const result = chooseK(matrix, { kMin: 2, kMax: 10, seed: 1 });
 
   it('reports silhouette and inertia for every k from 2 to 10', () => {
@@ -52,6 +55,11 @@ describe('elbowOf', () => {
   it('picks the sharpest bend and gives none for a straight line or too few points', () => {
     expect(elbowOf([1000, 400, 300, 250, 220].map((inertia, i) => ({ k: i + 2, inertia })))).toBe(3);
     expect(elbowOf([5, 4, 3, 2].map((inertia, i) => ({ k: i + 2, inertia })))).toBeNull();
-    expect(elbowOf([{ k: 2, inertia: 5 }, { k: 3, inertia: 1 }])).toBeNull();
+    expect(
+      elbowOf([
+        { k: 2, inertia: 5 },
+        { k: 3, inertia: 1 },
+      ]),
+    ).toBeNull();
   });
 });

@@ -44,10 +44,16 @@ export interface ChooseKResult {
  */
 export function chooseK(matrix: MatrixLike, options: ChooseKOptions = {}): ChooseKResult {
   const { kMin = 2, kMax = 10, silhouette: silhouetteOptions, ...kmeansOptions } = options;
-  if (!Number.isInteger(kMin) || kMin < 2) throw new ClusteringException('invalid_option', `must be an integer of at least 2, got ${kMin}`, 'kMin');
-  if (!Number.isInteger(kMax) || kMax < kMin) throw new ClusteringException('invalid_option', `must be an integer of at least kMin (${kMin}), got ${kMax}`, 'kMax');
+  if (!Number.isInteger(kMin) || kMin < 2)
+    throw new ClusteringException('invalid_option', `must be an integer of at least 2, got ${kMin}`, 'kMin');
+  if (!Number.isInteger(kMax) || kMax < kMin)
+    throw new ClusteringException('invalid_option', `must be an integer of at least kMin (${kMin}), got ${kMax}`, 'kMax');
   if (matrix.rows <= kMax) {
-    throw new ClusteringException('too_few_rows', `${matrix.rows} profile(s) are too few to compare up to ${kMax} clusters (need ${kMax + 1})`, 'kMax');
+    throw new ClusteringException(
+      'too_few_rows',
+      `${matrix.rows} profile(s) are too few to compare up to ${kMax} clusters (need ${kMax + 1})`,
+      'kMax',
+    );
   }
   const candidates: KCandidate[] = [];
   let sampling = { exact: true, sampleSize: matrix.rows };
@@ -58,7 +64,13 @@ export function chooseK(matrix: MatrixLike, options: ChooseKOptions = {}): Choos
     candidates.push({ k, inertia: fit.inertia, silhouette: silhouette.score, iterations: fit.iterations, converged: fit.converged });
   }
   const bestBySilhouette = candidates.reduce((best, candidate) => (candidate.silhouette > best.silhouette ? candidate : best)).k;
-  return { candidates, silhouetteExact: sampling.exact, silhouetteSampleSize: sampling.sampleSize, bestBySilhouette, elbow: elbowOf(candidates) };
+  return {
+    candidates,
+    silhouetteExact: sampling.exact,
+    silhouetteSampleSize: sampling.sampleSize,
+    bestBySilhouette,
+    elbow: elbowOf(candidates),
+  };
 }
 
 /** The candidate farthest below the chord joining the first and last points of the normalised curve. */

@@ -35,9 +35,13 @@ describe('fitClusterModel on Mall_Customers.csv', () => {
       expect(income?.ratioToAverage).toBeCloseTo((income?.mean ?? 0) / averageIncome, 12);
     }
     // The classic "high income, low spending" group.
-    const careful = fit.profiles.find((profile) => profile.suggestedName.includes('high Annual Income') || profile.suggestedName.includes('High Annual Income'));
+    const careful = fit.profiles.find(
+      (profile) => profile.suggestedName.includes('high Annual Income') || profile.suggestedName.includes('High Annual Income'),
+    );
     expect(careful?.suggestedName).toMatch(/low Spending Score/);
-    expect(careful?.description).toMatch(/^(Spending Score|Annual Income) \d\.\d× average, (Spending Score|Annual Income) \d\.\d× average$/);
+    expect(careful?.description).toMatch(
+      /^(Spending Score|Annual Income) \d\.\d× average, (Spending Score|Annual Income) \d\.\d× average$/,
+    );
   });
 
   it('assigns profiles with the stored model, also after a JSON round trip', () => {
@@ -48,8 +52,13 @@ describe('fitClusterModel on Mall_Customers.csv', () => {
   });
 
   it('refuses more clusters than profiles and a constant feature', () => {
-    expect(thrown(() => fitClusterModel(selectRows(matrix, [0, 1, 2]), { k: 4, stability: false }))).toMatchObject({ code: 'too_few_rows' });
-    const withConstant = featureMatrixFromColumns({ score: numericColumn(mall, 'Spending Score (1-100)'), store: new Float64Array(200).fill(1) });
+    expect(thrown(() => fitClusterModel(selectRows(matrix, [0, 1, 2]), { k: 4, stability: false }))).toMatchObject({
+      code: 'too_few_rows',
+    });
+    const withConstant = featureMatrixFromColumns({
+      score: numericColumn(mall, 'Spending Score (1-100)'),
+      store: new Float64Array(200).fill(1),
+    });
     expect(thrown(() => fitClusterModel(withConstant, { k: 3 }))).toMatchObject({ code: 'constant_feature', field: 'store' });
   });
 });
@@ -85,15 +94,24 @@ describe('fitClusterModel on online_retail_sample.csv (RFM features, log1p money
   });
 
   it('refuses log1p of net refunds, naming the feature', () => {
-    expect(thrown(() => fitClusterModel(rfm, { k: 4, preprocessing: { log1p: ['monetary'] } }))).toMatchObject({ code: 'invalid_value', field: 'monetary' });
+    expect(thrown(() => fitClusterModel(rfm, { k: 4, preprocessing: { log1p: ['monetary'] } }))).toMatchObject({
+      code: 'invalid_value',
+      field: 'monetary',
+    });
   });
 
   it('separates high-value frequent buyers from lapsed ones once refunds are excluded', () => {
     const buyers: number[] = [];
     for (let i = 0; i < rfm.rows; i++) if (rfm.data[i * 3 + 2] > 0) buyers.push(i);
     const matrix = selectRows(rfm, buyers);
-    const fit = fitClusterModel(matrix, { k: 4, preprocessing: { log1p: ['recency', 'frequency', 'monetary'] }, kmeans: { seed: 1 }, stability: { replicates: 5 } });
-    const ratio = (cluster: number, feature: string) => fit.profiles[cluster].features.find((entry) => entry.feature === feature)?.ratioToAverage ?? 0;
+    const fit = fitClusterModel(matrix, {
+      k: 4,
+      preprocessing: { log1p: ['recency', 'frequency', 'monetary'] },
+      kmeans: { seed: 1 },
+      stability: { replicates: 5 },
+    });
+    const ratio = (cluster: number, feature: string) =>
+      fit.profiles[cluster].features.find((entry) => entry.feature === feature)?.ratioToAverage ?? 0;
     const best = fit.profiles.reduce((a, b) => (ratio(b.cluster, 'monetary') > ratio(a.cluster, 'monetary') ? b : a));
     const lapsed = fit.profiles.reduce((a, b) => (ratio(b.cluster, 'recency') > ratio(a.cluster, 'recency') ? b : a));
     expect(ratio(best.cluster, 'monetary')).toBeGreaterThan(2);

@@ -56,7 +56,9 @@ export function fitClusterModel(matrix: FeatureMatrix, options: ClusterModelOpti
   }
   const silhouette = silhouetteScore(input, fit.labels, options.silhouette);
   const stability =
-    options.stability === false ? null : clusteringStability(input, options.k, { replicates: 10, ...options.kmeans, ...options.stability, referenceLabels: fit.labels });
+    options.stability === false
+      ? null
+      : clusteringStability(input, options.k, { replicates: 10, ...options.kmeans, ...options.stability, referenceLabels: fit.labels });
   const notes = [...preprocessor.notes];
   if (!fit.converged) notes.push(`k-means stopped after ${fit.iterations} iterations without converging`);
   if (stability && !stability.stable) {

@@ -41,7 +41,8 @@ const { isNaN: isMissing } = Number;
  * @example describeClusters(rawMatrix, fit.labels, 5)[0].description
  */
 export function describeClusters(matrix: FeatureMatrix, labels: Int32Array, k: number): ClusterProfile[] {
-  if (labels.length !== matrix.rows) throw new ClusteringException('shape_mismatch', `${labels.length} labels for ${matrix.rows} rows`, 'labels');
+  if (labels.length !== matrix.rows)
+    throw new ClusteringException('shape_mismatch', `${labels.length} labels for ${matrix.rows} rows`, 'labels');
   const sizes = new Int32Array(k);
   for (const label of labels) {
     if (!(label >= 0 && label < k)) throw new ClusteringException('invalid_labels', `label ${label} is outside 0..${k - 1}`, 'labels');
@@ -62,7 +63,14 @@ export function describeClusters(matrix: FeatureMatrix, labels: Int32Array, k: n
         };
       })
       .sort((a, b) => Math.abs(b.standardisedDifference) - Math.abs(a.standardisedDifference));
-    return { cluster, size: sizes[cluster], share: sizes[cluster] / matrix.rows, features, description: describe(features), suggestedName: nameOf(features) };
+    return {
+      cluster,
+      size: sizes[cluster],
+      share: sizes[cluster] / matrix.rows,
+      features,
+      description: describe(features),
+      suggestedName: nameOf(features),
+    };
   });
   return uniqueNames(profiles);
 }
@@ -101,7 +109,12 @@ function uniqueNames(profiles: ClusterProfile[]): ClusterProfile[] {
 }
 
 /** Mean, population std and min of column j over rows of `cluster` (−1: all rows), skipping NaN. */
-function columnStatistics(matrix: FeatureMatrix, j: number, labels: Int32Array, cluster: number): { mean: number; std: number; min: number } {
+function columnStatistics(
+  matrix: FeatureMatrix,
+  j: number,
+  labels: Int32Array,
+  cluster: number,
+): { mean: number; std: number; min: number } {
   let count = 0;
   let sum = 0;
   let min = Infinity;

@@ -41,7 +41,14 @@ function blobs(perCluster: number, centres: number[][], spread: number, seed: nu
       for (let j = 0; j < d; j++) data[row * d + j] = centre[j] + spread * standardNormal(random);
     }
   });
-  return { matrix: featureMatrix(data, truth.length, centres[0].map((_, j) => `x${j}`)), truth };
+  return {
+    matrix: featureMatrix(
+      data,
+      truth.length,
+      centres[0].map((_, j) => `x${j}`),
+    ),
+    truth,
+  };
 }
 
 describe('kmeans against scikit-learn (same initial centres, Mall_Customers.csv)', () => {
@@ -49,15 +56,18 @@ describe('kmeans against scikit-learn (same initial centres, Mall_Customers.csv)
     expect(mall).toHaveLength(200);
   });
 
-  it.each(fixture.cases.map((testCase) => [testCase.name, testCase] as const))('%s: same inertia, centroids, labels and iterations', (_name, testCase) => {
-    const result = kmeans(caseMatrix(testCase), testCase.k, { initialCentroids: testCase.initialCentroids });
-    expectClose(result.inertia, testCase.inertia, 1e-9, 'inertia');
-    expectAllClose(result.centroids, testCase.centroids.flat(), 1e-9, 'centroids');
-    expect(Array.from(result.labels)).toEqual(testCase.labels);
-    expect(result.iterations).toBe(testCase.iterations);
-    expect(result.converged).toBe(true);
-    expect(Array.from(result.sizes).reduce((a, b) => a + b, 0)).toBe(200);
-  });
+  it.each(fixture.cases.map((testCase) => [testCase.name, testCase] as const))(
+    '%s: same inertia, centroids, labels and iterations',
+    (_name, testCase) => {
+      const result = kmeans(caseMatrix(testCase), testCase.k, { initialCentroids: testCase.initialCentroids });
+      expectClose(result.inertia, testCase.inertia, 1e-9, 'inertia');
+      expectAllClose(result.centroids, testCase.centroids.flat(), 1e-9, 'centroids');
+      expect(Array.from(result.labels)).toEqual(testCase.labels);
+      expect(result.iterations).toBe(testCase.iterations);
+      expect(result.converged).toBe(true);
+      expect(Array.from(result.sizes).reduce((a, b) => a + b, 0)).toBe(200);
+    },
+  );
 
   it.each(fixture.cases.map((testCase) => [testCase.name, testCase] as const))(
     '%s: k-means++ with 10 restarts reaches the best inertia of 50 scikit-learn restarts',
@@ -137,8 +147,12 @@ describe('kmeans bad input', () => {
   });
 
   it('refuses missing and infinite values (impute first)', () => {
-    expect(thrown(() => kmeans(featureMatrix(Float64Array.from([1, Number.NaN, 3, 4]), 2, ['a', 'b']), 1))).toMatchObject({ code: 'missing_values' });
-    expect(thrown(() => kmeans(featureMatrix(Float64Array.from([1, Infinity, 3, 4]), 2, ['a', 'b']), 1))).toMatchObject({ code: 'non_finite' });
+    expect(thrown(() => kmeans(featureMatrix(Float64Array.from([1, Number.NaN, 3, 4]), 2, ['a', 'b']), 1))).toMatchObject({
+      code: 'missing_values',
+    });
+    expect(thrown(() => kmeans(featureMatrix(Float64Array.from([1, Infinity, 3, 4]), 2, ['a', 'b']), 1))).toMatchObject({
+      code: 'non_finite',
+    });
   });
 
   it.each([0, 1.5, -2])('refuses k = %p', (k) => {
@@ -146,8 +160,14 @@ describe('kmeans bad input', () => {
   });
 
   it('refuses initial centres of the wrong shape', () => {
-    expect(thrown(() => kmeans(small, 2, { initialCentroids: [[1, 2]] }))).toMatchObject({ code: 'invalid_option', field: 'initialCentroids' });
-    expect(thrown(() => kmeans(small, 2, { initialCentroids: [[1], [2]] }))).toMatchObject({ code: 'invalid_option', field: 'initialCentroids' });
+    expect(thrown(() => kmeans(small, 2, { initialCentroids: [[1, 2]] }))).toMatchObject({
+      code: 'invalid_option',
+      field: 'initialCentroids',
+    });
+    expect(thrown(() => kmeans(small, 2, { initialCentroids: [[1], [2]] }))).toMatchObject({
+      code: 'invalid_option',
+      field: 'initialCentroids',
+    });
   });
 
   it('refuses bad iteration settings', () => {

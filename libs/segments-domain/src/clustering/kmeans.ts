@@ -132,7 +132,8 @@ export function assignToNearest(matrix: MatrixLike, centroids: Float64Array, k: 
 
 function squaredDistancesTo(matrix: MatrixLike, row: number): Float64Array {
   const distances = new Float64Array(matrix.rows);
-  for (let i = 0; i < matrix.rows; i++) distances[i] = squaredDistance(matrix.data, i * matrix.cols, matrix.data, row * matrix.cols, matrix.cols);
+  for (let i = 0; i < matrix.rows; i++)
+    distances[i] = squaredDistance(matrix.data, i * matrix.cols, matrix.data, row * matrix.cols, matrix.cols);
   return distances;
 }
 
@@ -197,7 +198,8 @@ function centroidArray(initial: Float64Array | readonly (readonly number[])[], k
 function validateKMeansInput(matrix: MatrixLike, k: number, settings: typeof DEFAULTS): void {
   if (!Number.isInteger(k) || k < 1) throw new ClusteringException('invalid_option', `must be a positive integer, got ${k}`, 'k');
   if (matrix.rows < k) throw new ClusteringException('too_few_rows', `${matrix.rows} profile(s) cannot form ${k} clusters`, 'k');
-  if (!Number.isInteger(settings.nInit) || settings.nInit < 1) throw new ClusteringException('invalid_option', 'must be a positive integer', 'nInit');
+  if (!Number.isInteger(settings.nInit) || settings.nInit < 1)
+    throw new ClusteringException('invalid_option', 'must be a positive integer', 'nInit');
   if (!Number.isInteger(settings.maxIterations) || settings.maxIterations < 1) {
     throw new ClusteringException('invalid_option', 'must be a positive integer', 'maxIterations');
   }
@@ -212,7 +214,11 @@ export function assertFinite(matrix: MatrixLike): void {
     // x − x is 0 for every finite x and NaN for NaN and ±Infinity (no global lookup in the loop).
     if (data[i] - data[i] !== 0) {
       const code = Number.isNaN(data[i]) ? 'missing_values' : 'non_finite';
-      throw new ClusteringException(code, `row ${Math.floor(i / matrix.cols)} column ${i % matrix.cols} is ${data[i]}; impute and scale first`, 'data');
+      throw new ClusteringException(
+        code,
+        `row ${Math.floor(i / matrix.cols)} column ${i % matrix.cols} is ${data[i]}; impute and scale first`,
+        'data',
+      );
     }
   }
 }

@@ -46,7 +46,11 @@ function plainLloyd(matrix: MatrixLike, k: number, initial: Float64Array, maxIte
 function dataset(rows: number, d: number, seed: number, integers: boolean): MatrixLike {
   const random = mulberry32(seed);
   const data = new Float64Array(rows * d).map(() => (integers ? Math.floor(random() * 12) : standardNormal(random)));
-  return featureMatrix(data, rows, Array.from({ length: d }, (_, j) => `x${j}`));
+  return featureMatrix(
+    data,
+    rows,
+    Array.from({ length: d }, (_, j) => `x${j}`),
+  );
 }
 
 describe('lloyd (Hamerly-bounded) reproduces plain Lloyd', () => {

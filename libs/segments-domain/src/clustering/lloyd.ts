@@ -94,7 +94,14 @@ export function assignRows(matrix: MatrixLike, centroids: Float64Array, k: numbe
  * (about twice as fast as one centre at a time), while each distance is still summed in feature
  * order, so every value, and therefore every tie-break, is the same as a one-by-one scan.
  */
-export function scanNearest(data: Float64Array, offset: number, centroids: Float64Array, k: number, d: number, nearest: Float64Array): number {
+export function scanNearest(
+  data: Float64Array,
+  offset: number,
+  centroids: Float64Array,
+  k: number,
+  d: number,
+  nearest: Float64Array,
+): number {
   let best = 0;
   let bestDistance = FARTHEST;
   let secondDistance = FARTHEST;
@@ -254,7 +261,15 @@ function moveRow(data: Float64Array, offset: number, d: number, sums: Float64Arr
  * bound, tightened once if needed) is below both half the gap to the nearest other centre and the
  * lower bound on every other centre's distance.
  */
-function rowIsSettled(data: Float64Array, offset: number, centroids: Float64Array, d: number, state: BoundsState, i: number, label: number): boolean {
+function rowIsSettled(
+  data: Float64Array,
+  offset: number,
+  centroids: Float64Array,
+  d: number,
+  state: BoundsState,
+  i: number,
+  label: number,
+): boolean {
   if (label < 0) return false;
   const bound = state.halfGap[label] > state.lower[i] ? state.halfGap[label] : state.lower[i];
   if (state.upper[i] * SAFETY < bound) return true;
@@ -312,7 +327,13 @@ function summariseMoves(state: BoundsState): void {
  * `_relocate_empty_clusters_dense` does; the row leaves its previous cluster's sum. Labels are left
  * as assigned (the next assignment pass settles them), again as scikit-learn does.
  */
-function relocateEmptyClusters(matrix: MatrixLike, oldCentroids: Float64Array, labels: Int32Array, sums: Float64Array, counts: Float64Array): void {
+function relocateEmptyClusters(
+  matrix: MatrixLike,
+  oldCentroids: Float64Array,
+  labels: Int32Array,
+  sums: Float64Array,
+  counts: Float64Array,
+): void {
   const empty: number[] = [];
   counts.forEach((count, c) => count === 0 && empty.push(c));
   if (empty.length === 0) return;

@@ -41,7 +41,10 @@ describe('preprocessing against scikit-learn (marketing_campaign.csv)', () => {
   });
 
   it('refuses the constant columns of the data set, naming them', () => {
-    const matrix = featureMatrixFromColumns({ Income: numericColumn(records, 'Income'), Z_CostContact: numericColumn(records, 'Z_CostContact') });
+    const matrix = featureMatrixFromColumns({
+      Income: numericColumn(records, 'Income'),
+      Z_CostContact: numericColumn(records, 'Z_CostContact'),
+    });
     expect(thrown(() => fitPreprocessor(matrix))).toMatchObject({ code: 'constant_feature', field: 'Z_CostContact' });
   });
 });
@@ -78,12 +81,21 @@ describe('preprocessing', () => {
   });
 
   it('refuses missing values when the policy is reject, and a feature with no values at all', () => {
-    expect(thrown(() => fitPreprocessor(matrix, { imputation: 'reject', constantFeatures: 'drop' }))).toMatchObject({ code: 'missing_values', field: 'spend' });
-    expect(thrown(() => fitPreprocessor(featureMatrixFromColumns({ a: [null, null], b: [1, 2] })))).toMatchObject({ code: 'missing_values', field: 'a' });
+    expect(thrown(() => fitPreprocessor(matrix, { imputation: 'reject', constantFeatures: 'drop' }))).toMatchObject({
+      code: 'missing_values',
+      field: 'spend',
+    });
+    expect(thrown(() => fitPreprocessor(featureMatrixFromColumns({ a: [null, null], b: [1, 2] })))).toMatchObject({
+      code: 'missing_values',
+      field: 'a',
+    });
   });
 
   it('refuses infinite values and log1p of values at or below -1', () => {
-    expect(thrown(() => fitPreprocessor(featureMatrixFromColumns({ a: [1, Infinity, 3] })))).toMatchObject({ code: 'non_finite', field: 'a' });
+    expect(thrown(() => fitPreprocessor(featureMatrixFromColumns({ a: [1, Infinity, 3] })))).toMatchObject({
+      code: 'non_finite',
+      field: 'a',
+    });
     expect(thrown(() => fitPreprocessor(featureMatrixFromColumns({ refund: [-5, 10, 20] }), { log1p: ['refund'] }))).toMatchObject({
       code: 'invalid_value',
       field: 'refund',
@@ -104,7 +116,10 @@ describe('preprocessing', () => {
 
   it('refuses rows without a model feature when applying', () => {
     const preprocessor = fitPreprocessor(matrix, { constantFeatures: 'drop' });
-    expect(thrown(() => applyPreprocessor(preprocessor, featureMatrixFromColumns({ spend: [1] })))).toMatchObject({ code: 'unknown_feature', field: 'visits' });
+    expect(thrown(() => applyPreprocessor(preprocessor, featureMatrixFromColumns({ spend: [1] })))).toMatchObject({
+      code: 'unknown_feature',
+      field: 'visits',
+    });
   });
 
   it('computes numpy medians', () => {

@@ -69,7 +69,8 @@ export function fitPreprocessor(matrix: FeatureMatrix, options: PreprocessingOpt
   for (const name of log1pNames) {
     if (!matrix.names.includes(name)) throw new ClusteringException('unknown_feature', `is listed for log1p but is not a feature`, name);
   }
-  if (matrix.rows < 2) throw new ClusteringException('too_few_rows', `at least 2 profiles are needed to fit scaling, got ${matrix.rows}`, 'data');
+  if (matrix.rows < 2)
+    throw new ClusteringException('too_few_rows', `at least 2 profiles are needed to fit scaling, got ${matrix.rows}`, 'data');
 
   const features: FeatureTransform[] = [];
   const dropped: Preprocessor['dropped'] = [];
@@ -111,7 +112,10 @@ export function applyPreprocessor(preprocessor: Preprocessor, matrix: FeatureMat
 }
 
 /** Fits then applies: the model input for the training data. */
-export function fitTransform(matrix: FeatureMatrix, options: PreprocessingOptions = {}): { preprocessor: Preprocessor; matrix: FeatureMatrix } {
+export function fitTransform(
+  matrix: FeatureMatrix,
+  options: PreprocessingOptions = {},
+): { preprocessor: Preprocessor; matrix: FeatureMatrix } {
   const preprocessor = fitPreprocessor(matrix, options);
   return { preprocessor, matrix: applyPreprocessor(preprocessor, matrix) };
 }
@@ -152,7 +156,8 @@ function fitFeature(matrix: FeatureMatrix, j: number, name: string, options: Fea
 function prepareValue(raw: number, feature: FeatureTransform, imputation: Imputation, row: number): number {
   let value = raw;
   if (isMissing(value)) {
-    if (imputation === 'reject') throw new ClusteringException('missing_values', `row ${row} is missing and the imputation policy is reject`, feature.name);
+    if (imputation === 'reject')
+      throw new ClusteringException('missing_values', `row ${row} is missing and the imputation policy is reject`, feature.name);
     value = feature.fillValue;
   }
   if (!isFiniteNumber(value)) throw new ClusteringException('non_finite', `row ${row} is ${value}`, feature.name);

@@ -36,7 +36,10 @@ describe('sampling', () => {
   });
 
   it('shuffles a permutation', () => {
-    const values = shuffleInPlace(mulberry32(3), Int32Array.from({ length: 20 }, (_, i) => i));
+    const values = shuffleInPlace(
+      mulberry32(3),
+      Int32Array.from({ length: 20 }, (_, i) => i),
+    );
     expect(Array.from(values).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(Array.from(values)).not.toEqual(Array.from({ length: 20 }, (_, i) => i));
   });

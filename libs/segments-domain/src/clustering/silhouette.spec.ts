@@ -19,14 +19,17 @@ const fixture = readFixture<{ silhouettes: SilhouetteCase[] }>('silhouette-ari.j
 const mall = mallCustomers();
 
 describe('silhouette against scikit-learn (Mall_Customers.csv)', () => {
-  it.each(fixture.silhouettes.map((testCase) => [testCase.name, testCase] as const))('%s: same score and per-row values', (_name, testCase) => {
-    const raw = featureMatrixFromColumns(Object.fromEntries(testCase.columns.map((name) => [name, numericColumn(mall, name)])));
-    const matrix = testCase.scaling === 'standard' ? fitTransform(raw).matrix : raw;
-    const result = silhouetteScore(matrix, testCase.labels);
-    expect(result).toMatchObject({ exact: true, sampleSize: 200, rows: 200 });
-    expectClose(result.score, testCase.score, 1e-9, 'silhouette');
-    expectAllClose(silhouetteSamples(matrix, testCase.labels), testCase.samples, 1e-9, 'silhouette samples');
-  });
+  it.each(fixture.silhouettes.map((testCase) => [testCase.name, testCase] as const))(
+    '%s: same score and per-row values',
+    (_name, testCase) => {
+      const raw = featureMatrixFromColumns(Object.fromEntries(testCase.columns.map((name) => [name, numericColumn(mall, name)])));
+      const matrix = testCase.scaling === 'standard' ? fitTransform(raw).matrix : raw;
+      const result = silhouetteScore(matrix, testCase.labels);
+      expect(result).toMatchObject({ exact: true, sampleSize: 200, rows: 200 });
+      expectClose(result.score, testCase.score, 1e-9, 'silhouette');
+      expectAllClose(silhouetteSamples(matrix, testCase.labels), testCase.samples, 1e-9, 'silhouette samples');
+    },
+  );
 
   it('scores a row alone in its cluster 0', () => {
     const singleton = fixture.silhouettes.find((testCase) => testCase.name === 'income-score-raw-singleton') as SilhouetteCase;
@@ -78,6 +81,9 @@ describe('silhouette bad input', () => {
 
   it('needs integer labels and a usable sample size', () => {
     expect(thrown(() => silhouetteScore(matrix, [0, 0.5, 1, 1]))).toMatchObject({ code: 'invalid_labels' });
-    expect(thrown(() => silhouetteScore(matrix, [0, 0, 1, 1], { sampleSize: 1 }))).toMatchObject({ code: 'invalid_option', field: 'sampleSize' });
+    expect(thrown(() => silhouetteScore(matrix, [0, 0, 1, 1], { sampleSize: 1 }))).toMatchObject({
+      code: 'invalid_option',
+      field: 'sampleSize',
+    });
   });
 });

@@ -40,8 +40,10 @@ const { sqrt, min, max } = Math;
  */
 export function silhouetteScore(matrix: MatrixLike, labels: ArrayLike<number>, options: SilhouetteOptions = {}): SilhouetteResult {
   const sampleSize = options.sampleSize ?? DEFAULT_SILHOUETTE_SAMPLE_SIZE;
-  if (!Number.isInteger(sampleSize) || sampleSize < 3) throw new ClusteringException('invalid_option', 'must be an integer of at least 3', 'sampleSize');
-  if (labels.length !== matrix.rows) throw new ClusteringException('shape_mismatch', `${labels.length} labels for ${matrix.rows} rows`, 'labels');
+  if (!Number.isInteger(sampleSize) || sampleSize < 3)
+    throw new ClusteringException('invalid_option', 'must be an integer of at least 3', 'sampleSize');
+  if (labels.length !== matrix.rows)
+    throw new ClusteringException('shape_mismatch', `${labels.length} labels for ${matrix.rows} rows`, 'labels');
   if (matrix.rows <= sampleSize) {
     return { score: meanOf(silhouetteSamples(matrix, labels)), exact: true, sampleSize: matrix.rows, rows: matrix.rows };
   }
@@ -59,7 +61,8 @@ export function silhouetteScore(matrix: MatrixLike, labels: ArrayLike<number>, o
  * @throws {ClusteringException} `invalid_labels` unless 2 ≤ clusters ≤ rows − 1.
  */
 export function silhouetteSamples(matrix: MatrixLike, labels: ArrayLike<number>): Float64Array {
-  if (labels.length !== matrix.rows) throw new ClusteringException('shape_mismatch', `${labels.length} labels for ${matrix.rows} rows`, 'labels');
+  if (labels.length !== matrix.rows)
+    throw new ClusteringException('shape_mismatch', `${labels.length} labels for ${matrix.rows} rows`, 'labels');
   assertFinite(matrix);
   const { labels: dense, count } = denseLabels(labels);
   const n = matrix.rows;

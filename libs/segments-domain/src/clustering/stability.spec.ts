@@ -8,13 +8,20 @@ import { clusteringStability } from './stability';
 
 function uniformCube(rows: number, d: number, seed: number) {
   const random = mulberry32(seed);
-  return featureMatrix(new Float64Array(rows * d).map(() => random()), rows, Array.from({ length: d }, (_, j) => `x${j}`));
+  return featureMatrix(
+    new Float64Array(rows * d).map(() => random()),
+    rows,
+    Array.from({ length: d }, (_, j) => `x${j}`),
+  );
 }
 
 describe('clusteringStability', () => {
   it('finds the five Mall customer groups stable', () => {
     const mall = mallCustomers();
-    const matrix = featureMatrixFromColumns({ income: numericColumn(mall, 'Annual Income (k$)'), score: numericColumn(mall, 'Spending Score (1-100)') });
+    const matrix = featureMatrixFromColumns({
+      income: numericColumn(mall, 'Annual Income (k$)'),
+      score: numericColumn(mall, 'Spending Score (1-100)'),
+    });
     const result = clusteringStability(matrix, 5, { seed: 3, nInit: 3 });
     expect(result).toMatchObject({ k: 5, replicates: 20, sampleSize: 200, threshold: 0.75, stable: true });
     expect(result.adjustedRandIndices).toHaveLength(20);

@@ -42,10 +42,18 @@ export const DEFAULT_STABILITY_THRESHOLD = 0.75;
  * @example clusteringStability(matrix, 5, { seed: 1 }).stable
  */
 export function clusteringStability(matrix: MatrixLike, k: number, options: StabilityOptions = {}): StabilityResult {
-  const { replicates = 20, threshold = DEFAULT_STABILITY_THRESHOLD, referenceLabels, sampleSize = Math.min(matrix.rows, 50_000), ...kmeansOptions } = options;
-  if (!Number.isInteger(replicates) || replicates < 2) throw new ClusteringException('invalid_option', 'must be an integer of at least 2', 'replicates');
+  const {
+    replicates = 20,
+    threshold = DEFAULT_STABILITY_THRESHOLD,
+    referenceLabels,
+    sampleSize = Math.min(matrix.rows, 50_000),
+    ...kmeansOptions
+  } = options;
+  if (!Number.isInteger(replicates) || replicates < 2)
+    throw new ClusteringException('invalid_option', 'must be an integer of at least 2', 'replicates');
   if (!(threshold >= -1 && threshold <= 1)) throw new ClusteringException('invalid_option', 'must be between -1 and 1', 'threshold');
-  if (!Number.isInteger(sampleSize) || sampleSize < k) throw new ClusteringException('invalid_option', `must be an integer of at least k (${k})`, 'sampleSize');
+  if (!Number.isInteger(sampleSize) || sampleSize < k)
+    throw new ClusteringException('invalid_option', `must be an integer of at least k (${k})`, 'sampleSize');
   if (referenceLabels && referenceLabels.length !== matrix.rows) {
     throw new ClusteringException('shape_mismatch', `${referenceLabels.length} labels for ${matrix.rows} rows`, 'referenceLabels');
   }

@@ -19,7 +19,9 @@ export function compileFeatureSql(definition: FittedDefinition, asOf: Date, outc
   const params = new SqlParameters();
   const asOfParam = `${params.bind(asOf.toISOString())}::timestamptz`;
   const joins: string[] = [];
-  const columns = definition.features.map((feature, index) => `${featureColumnSql(feature, index, definition, asOf, asOfParam, params, joins)} AS f${index}`);
+  const columns = definition.features.map(
+    (feature, index) => `${featureColumnSql(feature, index, definition, asOf, asOfParam, params, joins)} AS f${index}`,
+  );
   const aggregates = purchaseAggregatesSql(definition, asOf, params);
   const label = outcome
     ? `, EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.name = ${params.bind(outcome.event)}
@@ -35,7 +37,15 @@ export function compileFeatureSql(definition: FittedDefinition, asOf: Date, outc
 }
 
 /** One feature's column expression; event counts add their grouped join to `joins`. */
-function featureColumnSql(feature: FeatureSpec, index: number, definition: FittedDefinition, asOf: Date, asOfParam: string, params: SqlParameters, joins: string[]): string {
+function featureColumnSql(
+  feature: FeatureSpec,
+  index: number,
+  definition: FittedDefinition,
+  asOf: Date,
+  asOfParam: string,
+  params: SqlParameters,
+  joins: string[],
+): string {
   switch (feature.source) {
     case 'recency_days':
       return `(extract(epoch FROM (${asOfParam} - a.last_purchase_at)) / 86400)::float8`;

@@ -52,7 +52,8 @@ const features = z
     const seen = new Set<string>();
     list.forEach((feature, index) => {
       const column = featureName(feature);
-      if (seen.has(column)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `feature name "${column}" is used twice; give one a name` });
+      if (seen.has(column))
+        context.addIssue({ code: 'custom', path: [index, 'name'], message: `feature name "${column}" is used twice; give one a name` });
       seen.add(column);
     });
   });
@@ -65,7 +66,12 @@ const modelShape = {
   population,
   ...purchaseSourceShape,
   imputation: z.enum(['median', 'mean', 'reject']).default('median'),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
 };
 
 /**
@@ -83,7 +89,8 @@ export const clusterDefinitionSchema = z
   })
   .strict()
   .superRefine((definition, context) => {
-    if (definition.cluster >= definition.k) context.addIssue({ code: 'custom', path: ['cluster'], message: `must be below k = ${definition.k} (clusters are numbered from 0)` });
+    if (definition.cluster >= definition.k)
+      context.addIssue({ code: 'custom', path: ['cluster'], message: `must be below k = ${definition.k} (clusters are numbered from 0)` });
   });
 export type ClusterDefinition = z.infer<typeof clusterDefinitionSchema>;
 
@@ -102,7 +109,10 @@ export const propensityDefinitionSchema = z
     C: z.number().positive().max(1e6).default(1),
     aucFloor: z.number().min(0).max(1).default(0.6),
     testFraction: z.number().gt(0).lt(1).default(0.25),
-    tierShares: z.object({ topShare: z.number().gt(0).lt(1).default(0.2), bottomShare: z.number().gt(0).lt(1).default(0.5) }).strict().default({ topShare: 0.2, bottomShare: 0.5 }),
+    tierShares: z
+      .object({ topShare: z.number().gt(0).lt(1).default(0.2), bottomShare: z.number().gt(0).lt(1).default(0.5) })
+      .strict()
+      .default({ topShare: 0.2, bottomShare: 0.5 }),
     tier: z.enum(['top', 'middle', 'bottom']),
   })
   .strict();

@@ -9,7 +9,8 @@ import { PropensityException } from './propensity.exception';
  * @example rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) // 0.75
  */
 export function rocAuc(scores: ArrayLike<number>, outcome: ArrayLike<number>): number {
-  if (scores.length !== outcome.length) throw new PropensityException('shape_mismatch', `${scores.length} scores for ${outcome.length} outcomes`, 'scores');
+  if (scores.length !== outcome.length)
+    throw new PropensityException('shape_mismatch', `${scores.length} scores for ${outcome.length} outcomes`, 'scores');
   const positives = countPositives(outcome);
   const negatives = outcome.length - positives;
   const order = Int32Array.from({ length: scores.length }, (_, i) => i);
@@ -18,7 +19,7 @@ export function rocAuc(scores: ArrayLike<number>, outcome: ArrayLike<number>): n
   }
   order.sort((a, b) => scores[a] - scores[b]);
   let positiveRankSum = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && scores[order[end]] === scores[order[start]]) end++;
     // Ranks start..end−1 (0-based) are tied: each gets the average 1-based rank.

@@ -22,7 +22,11 @@ describe('reliabilityTable', () => {
 
   it('spreads a remainder over the bins', () => {
     const scores = Array.from({ length: 23 }, (_, i) => i / 23);
-    const report = reliabilityTable(scores, scores.map((_, i) => i % 2), 10);
+    const report = reliabilityTable(
+      scores,
+      scores.map((_, i) => i % 2),
+      10,
+    );
     expect(report.bins.map((bin) => bin.count).reduce((a, b) => a + b, 0)).toBe(23);
     expect(Math.max(...report.bins.map((bin) => bin.count)) - Math.min(...report.bins.map((bin) => bin.count))).toBeLessThanOrEqual(1);
   });

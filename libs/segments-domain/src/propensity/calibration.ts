@@ -44,7 +44,8 @@ export function reliabilityTable(scores: ArrayLike<number>, outcome: ArrayLike<n
     for (let r = start; r < end; r++) {
       const score = scores[order[r]];
       const observed = outcome[order[r]];
-      if (observed !== 0 && observed !== 1) throw new PropensityException('invalid_outcome', `outcome ${order[r]} is ${observed}`, 'outcome');
+      if (observed !== 0 && observed !== 1)
+        throw new PropensityException('invalid_outcome', `outcome ${order[r]} is ${observed}`, 'outcome');
       predicted += score;
       positives += observed;
       brier += (score - observed) ** 2;

@@ -11,12 +11,15 @@ describe('fitLogisticRegression against scikit-learn (marketing_campaign.csv)', 
   const standardised = fitTransform(train, { log1p: fixture.log1p }).matrix;
   const trainOutcome = Float64Array.from(fixture.split.train, (row) => outcome[row]);
 
-  it.each(fixture.cases.map((testCase) => [testCase.C, testCase] as const))('C = %p: same coefficients and intercept within 1e-6', (C, testCase) => {
-    const fit = fitLogisticRegression(standardised, trainOutcome, { C });
-    expect(fit.converged).toBe(true);
-    expectAllClose(fit.coefficients, testCase.coefficients, 1e-6, 'coefficients');
-    expectClose(fit.intercept, testCase.intercept, 1e-6, 'intercept');
-  });
+  it.each(fixture.cases.map((testCase) => [testCase.C, testCase] as const))(
+    'C = %p: same coefficients and intercept within 1e-6',
+    (C, testCase) => {
+      const fit = fitLogisticRegression(standardised, trainOutcome, { C });
+      expect(fit.converged).toBe(true);
+      expectAllClose(fit.coefficients, testCase.coefficients, 1e-6, 'coefficients');
+      expectClose(fit.intercept, testCase.intercept, 1e-6, 'intercept');
+    },
+  );
 
   it('penalises more with a smaller C', () => {
     const norm = (C: number) => fitLogisticRegression(standardised, trainOutcome, { C }).coefficients.reduce((sum, w) => sum + w * w, 0);

@@ -35,7 +35,11 @@ const { exp, log1p, abs, max } = Math;
  * @throws {PropensityException} `invalid_outcome`, `single_class`, `shape_mismatch`, `invalid_option`.
  * @example fitLogisticRegression(standardised, outcome, { C: 1 }).coefficients
  */
-export function fitLogisticRegression(matrix: MatrixLike, outcome: ArrayLike<number>, options: LogisticRegressionOptions = {}): LogisticRegressionFit {
+export function fitLogisticRegression(
+  matrix: MatrixLike,
+  outcome: ArrayLike<number>,
+  options: LogisticRegressionOptions = {},
+): LogisticRegressionFit {
   const C = options.C ?? 1;
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-10;
@@ -193,12 +197,16 @@ function maxAbs(values: Float64Array): number {
 }
 
 function validate(matrix: MatrixLike, outcome: ArrayLike<number>, options: Required<LogisticRegressionOptions>): void {
-  if (!(options.C > 0) || !Number.isFinite(options.C)) throw new PropensityException('invalid_option', `must be a positive number, got ${options.C}`, 'C');
-  if (!Number.isInteger(options.maxIterations) || options.maxIterations < 1) throw new PropensityException('invalid_option', 'must be a positive integer', 'maxIterations');
+  if (!(options.C > 0) || !Number.isFinite(options.C))
+    throw new PropensityException('invalid_option', `must be a positive number, got ${options.C}`, 'C');
+  if (!Number.isInteger(options.maxIterations) || options.maxIterations < 1)
+    throw new PropensityException('invalid_option', 'must be a positive integer', 'maxIterations');
   if (!(options.tolerance > 0)) throw new PropensityException('invalid_option', 'must be positive', 'tolerance');
-  if (outcome.length !== matrix.rows) throw new PropensityException('shape_mismatch', `${outcome.length} outcomes for ${matrix.rows} profiles`, 'outcome');
+  if (outcome.length !== matrix.rows)
+    throw new PropensityException('shape_mismatch', `${outcome.length} outcomes for ${matrix.rows} profiles`, 'outcome');
   countPositives(outcome);
   for (const value of matrix.data) {
-    if (!Number.isFinite(value)) throw new PropensityException('non_finite', 'features must be finite (impute and scale first)', 'features');
+    if (!Number.isFinite(value))
+      throw new PropensityException('non_finite', 'features must be finite (impute and scale first)', 'features');
   }
 }

@@ -66,7 +66,11 @@ describe('trainPropensityModel on marketing_campaign.csv (label Response)', () =
       const z = features.reduce((sum, feature) => {
         const raw = matrix.data[row * matrix.cols + matrix.names.indexOf(feature.name)];
         const value = Number.isNaN(raw) ? feature.fillValue : raw;
-        return sum + (report.weights.find((weight) => weight.feature === feature.name)?.perOriginalUnit ?? 0) * (feature.log1p ? Math.log1p(value) : value);
+        return (
+          sum +
+          (report.weights.find((weight) => weight.feature === feature.name)?.perOriginalUnit ?? 0) *
+            (feature.log1p ? Math.log1p(value) : value)
+        );
       }, originalIntercept);
       expect(scores[row]).toBeCloseTo(1 / (1 + Math.exp(-z)), 12);
       expect(Array.from(scorePropensity(report.model, selectRows(matrix, [row])))).toEqual([scores[row]]);
@@ -89,12 +93,18 @@ describe('trainPropensityModel on marketing_campaign.csv (label Response)', () =
 describe('trainPropensityModel refuses', () => {
   it('a model whose held-out AUC is below the floor, with the report attached', () => {
     const random = mulberry32(2);
-    const noise = featureMatrix(Float64Array.from({ length: 2240 * 3 }, () => random()), 2240, ['a', 'b', 'c']);
+    const noise = featureMatrix(
+      Float64Array.from({ length: 2240 * 3 }, () => random()),
+      2240,
+      ['a', 'b', 'c'],
+    );
     const error = thrownBy(PropensityException<PropensityReport>, () => trainPropensityModel(noise, outcome, { seed: 3, aucFloor: 0.6 }));
     expect(error).toMatchObject({ code: 'auc_below_floor', field: 'aucFloor' });
     expect(error.report?.heldOutAuc).toBeLessThan(0.6);
     expect(error.report?.calibration.bins).toHaveLength(10);
-    expect(thrown(() => trainPropensityModel(matrix, outcome, { seed: 1, aucFloor: 0.99, preprocessing: { log1p: fixture.log1p } }))).toMatchObject({
+    expect(
+      thrown(() => trainPropensityModel(matrix, outcome, { seed: 1, aucFloor: 0.99, preprocessing: { log1p: fixture.log1p } })),
+    ).toMatchObject({
       code: 'auc_below_floor',
     });
   });
@@ -103,7 +113,11 @@ describe('trainPropensityModel refuses', () => {
     expect(thrown(() => trainPropensityModel(matrix, new Float64Array(2240)))).toMatchObject({ code: 'single_class', field: 'outcome' });
     const negatives = fixture.split.test.filter((row) => outcome[row] === 0);
     const rest = Array.from({ length: 2240 }, (_, row) => row).filter((row) => !negatives.includes(row));
-    expect(thrown(() => trainPropensityModel(matrix, outcome, { split: { train: rest, test: negatives }, preprocessing: { log1p: fixture.log1p } }))).toMatchObject({
+    expect(
+      thrown(() =>
+        trainPropensityModel(matrix, outcome, { split: { train: rest, test: negatives }, preprocessing: { log1p: fixture.log1p } }),
+      ),
+    ).toMatchObject({
       code: 'single_class',
       field: 'split.test',
     });
@@ -124,10 +138,16 @@ describe('trainPropensityModel refuses', () => {
   });
 
   it('missing incomes when the imputation policy is reject', () => {
-    expect(thrown(() => trainPropensityModel(matrix, outcome, { preprocessing: { imputation: 'reject' } }))).toMatchObject({ code: 'missing_values', field: 'Income' });
+    expect(thrown(() => trainPropensityModel(matrix, outcome, { preprocessing: { imputation: 'reject' } }))).toMatchObject({
+      code: 'missing_values',
+      field: 'Income',
+    });
   });
 
   it('an AUC floor outside [0, 1]', () => {
-    expect(thrown(() => trainPropensityModel(matrix, outcome, { aucFloor: 1.5 }))).toMatchObject({ code: 'invalid_option', field: 'aucFloor' });
+    expect(thrown(() => trainPropensityModel(matrix, outcome, { aucFloor: 1.5 }))).toMatchObject({
+      code: 'invalid_option',
+      field: 'aucFloor',
+    });
   });
 });

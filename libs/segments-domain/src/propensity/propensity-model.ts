@@ -61,7 +61,14 @@ export interface PropensityReport {
   weights: FeatureWeight[];
   /** Intercept for the original (imputed, transformed but unscaled) features. */
   originalUnitsIntercept: number;
-  split: { train: number; test: number; trainPositives: number; testPositives: number; method: 'stratified' | 'given'; seed: number | null };
+  split: {
+    train: number;
+    test: number;
+    trainPositives: number;
+    testPositives: number;
+    method: 'stratified' | 'given';
+    seed: number | null;
+  };
   iterations: number;
   notes: string[];
 }
@@ -77,21 +84,29 @@ export const DEFAULT_AUC_FLOOR = 0.6;
  * @example trainPropensityModel(features, outcome, { C: 1, seed: 7, preprocessing: { log1p: ['monetary'] } }).heldOutAuc
  */
 export function trainPropensityModel(matrix: FeatureMatrix, outcome: ArrayLike<number>, options: PropensityOptions = {}): PropensityReport {
-  if (outcome.length !== matrix.rows) throw new PropensityException('shape_mismatch', `${outcome.length} outcomes for ${matrix.rows} profiles`, 'outcome');
+  if (outcome.length !== matrix.rows)
+    throw new PropensityException('shape_mismatch', `${outcome.length} outcomes for ${matrix.rows} profiles`, 'outcome');
   countPositives(outcome);
   const aucFloor = options.aucFloor ?? DEFAULT_AUC_FLOOR;
-  if (!(aucFloor >= 0 && aucFloor <= 1)) throw new PropensityException('invalid_option', `must be between 0 and 1, got ${aucFloor}`, 'aucFloor');
+  if (!(aucFloor >= 0 && aucFloor <= 1))
+    throw new PropensityException('invalid_option', `must be between 0 and 1, got ${aucFloor}`, 'aucFloor');
   const split = options.split ? validateSplit(options.split, matrix.rows) : stratifiedSplit(outcome, options);
   const trainOutcome = pick(outcome, split.train);
   const testOutcome = pick(outcome, split.test);
   const trainPositives = countPositives(trainOutcome, 'split.train');
   const testPositives = countPositives(testOutcome, 'split.test');
 
-  const preprocessor = asPropensityError(() => fitPreprocessor(selectRows(matrix, split.train), { ...options.preprocessing, scaling: 'standard' }));
+  const preprocessor = asPropensityError(() =>
+    fitPreprocessor(selectRows(matrix, split.train), { ...options.preprocessing, scaling: 'standard' }),
+  );
   const standardised = asPropensityError(() => applyPreprocessor(preprocessor, matrix));
   const fit = fitLogisticRegression(selectRows(standardised, split.train), trainOutcome, options);
   if (!fit.converged) {
-    throw new PropensityException('not_converged', `Newton's method stopped after ${fit.iterations} iterations (scaled gradient ${fit.maxScaledGradient})`, 'maxIterations');
+    throw new PropensityException(
+      'not_converged',
+      `Newton's method stopped after ${fit.iterations} iterations (scaled gradient ${fit.maxScaledGradient})`,
+      'maxIterations',
+    );
   }
   const C = options.C ?? 1;
   const model: PropensityModel = {
@@ -114,13 +129,19 @@ export function trainPropensityModel(matrix: FeatureMatrix, outcome: ArrayLike<n
     trainAuc: rocAuc(pick(scores, split.train), trainOutcome),
     calibration: reliabilityTable(pick(scores, split.test), testOutcome, Math.min(options.calibrationBins ?? 10, split.test.length)),
     weights: featureWeights(model),
-    originalUnitsIntercept: fit.intercept - preprocessor.features.reduce((sum, feature, j) => sum + (fit.coefficients[j] * feature.center) / feature.scale, 0),
+    originalUnitsIntercept:
+      fit.intercept - preprocessor.features.reduce((sum, feature, j) => sum + (fit.coefficients[j] * feature.center) / feature.scale, 0),
     split: splitSummary(split, trainPositives, testPositives, options),
     iterations: fit.iterations,
     notes: [...preprocessor.notes],
   };
   if (heldOutAuc < aucFloor) {
-    throw new PropensityException('auc_below_floor', `held-out AUC ${heldOutAuc.toFixed(4)} is below the floor ${aucFloor}; the model is not published`, 'aucFloor', report);
+    throw new PropensityException(
+      'auc_below_floor',
+      `held-out AUC ${heldOutAuc.toFixed(4)} is below the floor ${aucFloor}; the model is not published`,
+      'aucFloor',
+      report,
+    );
   }
   return report;
 }
@@ -130,7 +151,10 @@ export function trainPropensityModel(matrix: FeatureMatrix, outcome: ArrayLike<n
  * @throws {PropensityException} feature errors (`unknown_feature`, `missing_values` under a reject policy, ...).
  */
 export function scorePropensity(model: PropensityModel, matrix: FeatureMatrix): Float64Array {
-  return linearScores(model, asPropensityError(() => applyPreprocessor(model.preprocessor, matrix)));
+  return linearScores(
+    model,
+    asPropensityError(() => applyPreprocessor(model.preprocessor, matrix)),
+  );
 }
 
 function linearScores(model: PropensityModel, standardised: FeatureMatrix): Float64Array {
@@ -146,19 +170,22 @@ function linearScores(model: PropensityModel, standardised: FeatureMatrix): Floa
 
 function featureWeights(model: PropensityModel): FeatureWeight[] {
   return model.preprocessor.features
-    .map(
-      (feature, j): FeatureWeight => ({
-        feature: feature.name,
-        standardised: model.coefficients[j],
-        perOriginalUnit: model.coefficients[j] / feature.scale,
-        transform: feature.log1p ? 'log1p' : 'none',
-        oddsRatioPerStd: Math.exp(model.coefficients[j]),
-      }),
-    )
+    .map((feature, j): FeatureWeight => ({
+      feature: feature.name,
+      standardised: model.coefficients[j],
+      perOriginalUnit: model.coefficients[j] / feature.scale,
+      transform: feature.log1p ? 'log1p' : 'none',
+      oddsRatioPerStd: Math.exp(model.coefficients[j]),
+    }))
     .sort((a, b) => Math.abs(b.standardised) - Math.abs(a.standardised));
 }
 
-function splitSummary(split: TrainTestSplit, trainPositives: number, testPositives: number, options: PropensityOptions): PropensityReport['split'] {
+function splitSummary(
+  split: TrainTestSplit,
+  trainPositives: number,
+  testPositives: number,
+  options: PropensityOptions,
+): PropensityReport['split'] {
   return {
     train: split.train.length,
     test: split.test.length,

@@ -13,7 +13,10 @@ export type PropensityExceptionCode =
   | 'invalid_option'
   | 'shape_mismatch'
   /** Feature problems found while preprocessing (same meaning as for clustering). */
-  | Extract<ClusteringExceptionCode, 'missing_values' | 'non_finite' | 'invalid_value' | 'constant_feature' | 'unknown_feature' | 'too_few_rows'>;
+  | Extract<
+      ClusteringExceptionCode,
+      'missing_values' | 'non_finite' | 'invalid_value' | 'constant_feature' | 'unknown_feature' | 'too_few_rows'
+    >;
 
 export class PropensityException<Report = unknown> extends Error {
   constructor(

@@ -19,9 +19,12 @@ export interface TierThresholds {
 export function quantileThresholds(scores: ArrayLike<number>, options: { topShare?: number; bottomShare?: number } = {}): TierThresholds {
   const topShare = options.topShare ?? 0.2;
   const bottomShare = options.bottomShare ?? 0.5;
-  if (!(topShare > 0 && topShare < 1)) throw new PropensityException('invalid_option', `must be between 0 and 1, got ${topShare}`, 'topShare');
-  if (!(bottomShare > 0 && bottomShare < 1)) throw new PropensityException('invalid_option', `must be between 0 and 1, got ${bottomShare}`, 'bottomShare');
-  if (topShare + bottomShare > 1) throw new PropensityException('invalid_option', 'topShare + bottomShare must be at most 1', 'bottomShare');
+  if (!(topShare > 0 && topShare < 1))
+    throw new PropensityException('invalid_option', `must be between 0 and 1, got ${topShare}`, 'topShare');
+  if (!(bottomShare > 0 && bottomShare < 1))
+    throw new PropensityException('invalid_option', `must be between 0 and 1, got ${bottomShare}`, 'bottomShare');
+  if (topShare + bottomShare > 1)
+    throw new PropensityException('invalid_option', 'topShare + bottomShare must be at most 1', 'bottomShare');
   if (scores.length === 0) throw new PropensityException('too_few_rows', 'no scores to cut into tiers', 'scores');
   const sorted = Float64Array.from(scores).sort();
   if (!Number.isFinite(sorted[0]) || !Number.isFinite(sorted[sorted.length - 1])) {
@@ -37,7 +40,10 @@ export function quantileThresholds(scores: ArrayLike<number>, options: { topShar
  * Tier of each score for fixed thresholds, with the count per tier.
  * @throws {PropensityException} `invalid_option` when top < bottom, `non_finite` for a non-finite score.
  */
-export function assignTiers(scores: ArrayLike<number>, thresholds: TierThresholds): { tiers: ScoreTier[]; counts: Record<ScoreTier, number> } {
+export function assignTiers(
+  scores: ArrayLike<number>,
+  thresholds: TierThresholds,
+): { tiers: ScoreTier[]; counts: Record<ScoreTier, number> } {
   if (!(thresholds.top >= thresholds.bottom)) {
     throw new PropensityException('invalid_option', `top threshold ${thresholds.top} is below bottom ${thresholds.bottom}`, 'thresholds');
   }

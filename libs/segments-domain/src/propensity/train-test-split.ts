@@ -15,14 +15,19 @@ export interface TrainTestSplit {
  */
 export function stratifiedSplit(outcome: ArrayLike<number>, options: { testFraction?: number; seed?: number } = {}): TrainTestSplit {
   const testFraction = options.testFraction ?? 0.25;
-  if (!(testFraction > 0 && testFraction < 1)) throw new PropensityException('invalid_option', `must be between 0 and 1, got ${testFraction}`, 'testFraction');
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new PropensityException('invalid_option', `must be between 0 and 1, got ${testFraction}`, 'testFraction');
   const random = mulberry32(options.seed ?? 0);
   const train: number[] = [];
   const test: number[] = [];
   for (const label of [0, 1]) {
     const members = Int32Array.from(indicesOf(outcome, label));
     if (members.length < 2) {
-      throw new PropensityException('single_class', `only ${members.length} profile(s) have outcome ${label}; both sets need one`, 'outcome');
+      throw new PropensityException(
+        'single_class',
+        `only ${members.length} profile(s) have outcome ${label}; both sets need one`,
+        'outcome',
+      );
     }
     shuffleInPlace(random, members);
     const testCount = Math.min(members.length - 1, Math.max(1, Math.round(members.length * testFraction)));
@@ -42,7 +47,8 @@ export function validateSplit(split: { train: ArrayLike<number>; test: ArrayLike
     if (indices.length === 0) throw new PropensityException('invalid_option', 'is empty', `split.${name}`);
     for (let i = 0; i < indices.length; i++) {
       const index = indices[i];
-      if (!Number.isInteger(index) || index < 0 || index >= rows) throw new PropensityException('invalid_option', `index ${index} is not a row`, `split.${name}`);
+      if (!Number.isInteger(index) || index < 0 || index >= rows)
+        throw new PropensityException('invalid_option', `index ${index} is not a row`, `split.${name}`);
       if (seen[index]) throw new PropensityException('invalid_option', `row ${index} appears twice`, `split.${name}`);
       seen[index] = 1;
     }

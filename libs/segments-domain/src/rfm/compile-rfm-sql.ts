@@ -63,7 +63,10 @@ export function compileValueSegmentSql(definition: RfmDefinition | IntentValueDe
     case 'rfm': {
       const scores = rfmScoresSql(definition, options.now, params);
       const codes = rfmScoreCodes(definition.tierTable ?? DEFAULT_RFM_TIERS, definition.tiers);
-      return { text: `SELECT s.profile_id FROM (${scores}) s WHERE s.r * 100 + s.f * 10 + s.m = ANY(${params.bind(codes)}::int[])`, values: params.values };
+      return {
+        text: `SELECT s.profile_id FROM (${scores}) s WHERE s.r * 100 + s.f * 10 + s.m = ANY(${params.bind(codes)}::int[])`,
+        values: params.values,
+      };
     }
     case 'intent_value': {
       const scores = rfmScoresSql(definition, options.now, params);

@@ -7,10 +7,13 @@ const propertyPath = name.refine(
   (path) => path.split('.').every((segment) => segment.length > 0 && !/^-?\d+$/.test(segment)),
   'must be a dot path of non-empty, non-numeric keys',
 );
-const windowText = z.string().max(100).superRefine((value, context) => {
-  const problem = parseWindow(value).problem;
-  if (problem) context.addIssue({ code: 'custom', message: problem });
-});
+const windowText = z
+  .string()
+  .max(100)
+  .superRefine((value, context) => {
+    const problem = parseWindow(value).problem;
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
 
 /**
  * Where purchases come from, shared by RFM, intent × value and the behavioural features of
@@ -61,7 +64,8 @@ export const rfmDefinitionSchema = z
     }
     const known = new Set(table.map((rule) => rule.key));
     definition.tiers.forEach((tier, index) => {
-      if (!known.has(tier)) context.addIssue({ code: 'custom', path: ['tiers', index], message: `is not a tier; known tiers: ${[...known].join(', ')}` });
+      if (!known.has(tier))
+        context.addIssue({ code: 'custom', path: ['tiers', index], message: `is not a tier; known tiers: ${[...known].join(', ')}` });
     });
   });
 

@@ -22,7 +22,16 @@ describe('RFM tier table', () => {
   it('names every one of the 125 score combinations, with the tiers the field uses', () => {
     expect(rfmTierTableProblem(DEFAULT_RFM_TIERS)).toBeUndefined();
     expect(DEFAULT_RFM_TIERS.map((tier) => tier.name)).toEqual(
-      expect.arrayContaining(['Champions', 'At-risk high-value', 'Low-value dormant', 'Loyal', 'Potential loyalist', 'New', 'Needs attention', 'Hibernating']),
+      expect.arrayContaining([
+        'Champions',
+        'At-risk high-value',
+        'Low-value dormant',
+        'Loyal',
+        'Potential loyalist',
+        'New',
+        'Needs attention',
+        'Hibernating',
+      ]),
     );
     const counts = new Map<string, number>();
     for (const [r, f, m] of allScoreTriples()) {
@@ -59,35 +68,55 @@ describe('RFM tier table', () => {
   });
 
   it('refuses an override table with a gap, a bad range or a duplicate key', () => {
-    expect(rfmTierTableProblem([{ key: 'a', name: 'A', r: [4, 5] }])).toMatch(/leaves 75 score combination\(s\) without a tier \(e\.g\. r1 f1 m1/);
+    expect(rfmTierTableProblem([{ key: 'a', name: 'A', r: [4, 5] }])).toMatch(
+      /leaves 75 score combination\(s\) without a tier \(e\.g\. r1 f1 m1/,
+    );
     expect(rfmTierTableProblem([{ key: 'a', name: 'A', r: [5, 4] }])).toMatch(/tier "a": r must be/);
-    expect(rfmTierTableProblem([{ key: 'a', name: 'A' }, { key: 'a', name: 'B' }])).toMatch(/twice/);
+    expect(
+      rfmTierTableProblem([
+        { key: 'a', name: 'A' },
+        { key: 'a', name: 'B' },
+      ]),
+    ).toMatch(/twice/);
   });
 });
 
 describe('RFM and intent × value definitions', () => {
   it('fill the documented defaults', () => {
     expect(parseSegmentDefinition({ type: 'rfm', tiers: ['champions'] })).toEqual({
-      type: 'rfm', tiers: ['champions'], window: 'last 365 days', purchaseEvent: 'Order Completed', refundEvent: 'Order Refunded', revenueProperty: 'revenue',
+      type: 'rfm',
+      tiers: ['champions'],
+      window: 'last 365 days',
+      purchaseEvent: 'Order Completed',
+      refundEvent: 'Order Refunded',
+      revenueProperty: 'revenue',
     });
     expect(parseSegmentDefinition({ type: 'intent_value', cell: 'low_intent_high_value' })).toMatchObject({
-      intent: { source: 'recency', minScore: 4 }, value: { source: 'monetary', minScore: 4 },
+      intent: { source: 'recency', minScore: 4 },
+      value: { source: 'monetary', minScore: 4 },
     });
   });
 
   it('name the path of each mistake', () => {
-    expect(issues({ type: 'rfm', tiers: ['champions', 'vips'] })).toEqual([{ path: 'tiers.1', message: expect.stringMatching(/^is not a tier; known tiers: champions, loyal/) }]);
+    expect(issues({ type: 'rfm', tiers: ['champions', 'vips'] })).toEqual([
+      { path: 'tiers.1', message: expect.stringMatching(/^is not a tier; known tiers: champions, loyal/) },
+    ]);
     expect(issues({ type: 'rfm', tiers: ['a'], tierTable: [{ key: 'a', name: 'A', r: [5, 5] }] })).toEqual([
       { path: 'tierTable', message: expect.stringMatching(/without a tier/) },
     ]);
     expect(issues({ type: 'rfm', tiers: ['new'], window: 'last week or so' })[0].path).toBe('window');
     expect(issues({ type: 'intent_value', cell: 'medium' })[0].path).toBe('cell');
-    expect(issues({ type: 'intent_value', cell: 'high_intent_high_value', intent: { source: 'recency', minScore: 9 } })[0].path).toBe('intent.minScore');
+    expect(issues({ type: 'intent_value', cell: 'high_intent_high_value', intent: { source: 'recency', minScore: 9 } })[0].path).toBe(
+      'intent.minScore',
+    );
   });
 
   it('compile to one parameterised query: names and thresholds are bind values, never SQL text', () => {
     const hostile = `Order'); DROP TABLE events; --`;
-    const query = compileSegmentSql(parseSegmentDefinition({ type: 'rfm', tiers: ['champions'], purchaseEvent: hostile, revenueProperty: 'a.b' }), { now: NOW });
+    const query = compileSegmentSql(
+      parseSegmentDefinition({ type: 'rfm', tiers: ['champions'], purchaseEvent: hostile, revenueProperty: 'a.b' }),
+      { now: NOW },
+    );
     expect(query.text).not.toContain('DROP');
     expect(query.values).toContain(hostile);
     expect(query.values).toContainEqual(['a', 'b']);
@@ -97,7 +126,9 @@ describe('RFM and intent × value definitions', () => {
   });
 
   it('give each cell of the matrix its own condition and its recommended play', () => {
-    const texts = INTENT_VALUE_CELLS.map((cell) => compileSegmentSql(parseSegmentDefinition({ type: 'intent_value', cell }), { now: NOW }).text);
+    const texts = INTENT_VALUE_CELLS.map(
+      (cell) => compileSegmentSql(parseSegmentDefinition({ type: 'intent_value', cell }), { now: NOW }).text,
+    );
     expect(new Set(texts).size).toBe(4);
     expect(INTENT_VALUE_PLAYS.high_intent_high_value.play).toBe('Owned channels, personalised offers');
     expect(INTENT_VALUE_PLAYS.high_intent_low_value.play).toBe('Paid retargeting with a frequency cap');
@@ -106,31 +137,67 @@ describe('RFM and intent × value definitions', () => {
   });
 
   it('report the segment an intent comes from as a reference (for the cycle check)', () => {
-    expect(segmentReferences(parseSegmentDefinition({ type: 'intent_value', cell: 'high_intent_low_value', intent: { source: 'segment', segment: 'likely-buyers' } }))).toEqual(['likely-buyers']);
+    expect(
+      segmentReferences(
+        parseSegmentDefinition({
+          type: 'intent_value',
+          cell: 'high_intent_low_value',
+          intent: { source: 'segment', segment: 'likely-buyers' },
+        }),
+      ),
+    ).toEqual(['likely-buyers']);
     expect(segmentReferences(parseSegmentDefinition({ type: 'rfm', tiers: ['new'] }))).toEqual([]);
   });
 
   it('cannot be evaluated for one profile in memory (quintiles rank the whole population)', () => {
-    expect(() => evaluateSegment(parseSegmentDefinition({ type: 'rfm', tiers: ['new'] }), { traits: {}, events: [] }, { now: NOW })).toThrow(/cannot be evaluated/);
+    expect(() =>
+      evaluateSegment(parseSegmentDefinition({ type: 'rfm', tiers: ['new'] }), { traits: {}, events: [] }, { now: NOW }),
+    ).toThrow(/cannot be evaluated/);
   });
 });
 
 describe('cluster and propensity definitions', () => {
-  const cluster = { type: 'cluster', k: 4, cluster: 1, features: [{ source: 'monetary', log1p: true }, { source: 'trait', trait: 'address.age' }] };
+  const cluster = {
+    type: 'cluster',
+    k: 4,
+    cluster: 1,
+    features: [
+      { source: 'monetary', log1p: true },
+      { source: 'trait', trait: 'address.age' },
+    ],
+  };
 
   it('parse with defaults, and split the fit from the pick', () => {
     const parsed = parseSegmentDefinition(cluster);
-    expect(parsed).toMatchObject({ population: 'purchasers', scaling: 'standard', imputation: 'median', seed: 1, restarts: 10, window: 'last 365 days' });
+    expect(parsed).toMatchObject({
+      population: 'purchasers',
+      scaling: 'standard',
+      imputation: 'median',
+      seed: 1,
+      restarts: 10,
+      window: 'last 365 days',
+    });
     if (!isFittedDefinition(parsed)) throw new Error('expected a fitted definition');
     expect(fitSpecification(parsed)).not.toHaveProperty('cluster');
     expect(fitSpecification(parseSegmentDefinition({ ...cluster, cluster: 3 }) as typeof parsed)).toEqual(fitSpecification(parsed));
   });
 
   it('refuse a pick outside k, duplicate feature names and an unknown source', () => {
-    expect(issues({ ...cluster, cluster: 4 })).toEqual([{ path: 'cluster', message: 'must be below k = 4 (clusters are numbered from 0)' }]);
-    expect(issues({ ...cluster, features: [{ source: 'frequency' }, { source: 'frequency' }] })[0]).toMatchObject({ path: 'features.1.name' });
+    expect(issues({ ...cluster, cluster: 4 })).toEqual([
+      { path: 'cluster', message: 'must be below k = 4 (clusters are numbered from 0)' },
+    ]);
+    expect(issues({ ...cluster, features: [{ source: 'frequency' }, { source: 'frequency' }] })[0]).toMatchObject({
+      path: 'features.1.name',
+    });
     expect(issues({ ...cluster, features: [{ source: 'clv' }] })[0].path).toBe('features.0.source');
-    expect(issues({ type: 'propensity', tier: 'top', features: [{ source: 'frequency' }], outcome: { event: 'Order Completed', withinDays: 0 } })[0].path).toBe('outcome.withinDays');
+    expect(
+      issues({
+        type: 'propensity',
+        tier: 'top',
+        features: [{ source: 'frequency' }],
+        outcome: { event: 'Order Completed', withinDays: 0 },
+      })[0].path,
+    ).toBe('outcome.withinDays');
   });
 
   it('have no SQL of their own: their members need the stored model', () => {

@@ -26,7 +26,9 @@ import { ResolvedWindow, resolveWindow } from './window';
 export function compileRulesSql(definition: RulesDefinition, options: { now: Date }): CompiledSql {
   const compiler = new SqlCompiler(options.now);
   const where = compiler.condition(definition.match);
-  const sets = compiler.sets.length ? `WITH ${compiler.sets.map((set, index) => `b${index + 1} AS MATERIALIZED (${set})`).join(', ')} ` : '';
+  const sets = compiler.sets.length
+    ? `WITH ${compiler.sets.map((set, index) => `b${index + 1} AS MATERIALIZED (${set})`).join(', ')} `
+    : '';
   return {
     text: `${sets}SELECT p.id AS profile_id FROM profiles p WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND ${where}`,
     values: compiler.values,
@@ -51,7 +53,9 @@ class SqlCompiler {
       case 'trait':
         return this.valueCondition('p.traits', node.trait, node);
       case 'event':
-        return node.aggregate ? this.aggregateCondition(node, node.aggregate) : this.countCondition(node.event, node.window, node.where ?? [], node.count ?? { operator: 'at_least', value: 1 });
+        return node.aggregate
+          ? this.aggregateCondition(node, node.aggregate)
+          : this.countCondition(node.event, node.window, node.where ?? [], node.count ?? { operator: 'at_least', value: 1 });
       case 'frequency':
         return this.countCondition(node.event, node.window, [], { operator: node.operator, value: node.value });
       case 'recency':
@@ -94,13 +98,18 @@ class SqlCompiler {
     const windows = tests.map((test) => resolveWindow(test.window, this.now));
     const covering = coveringWindow(windows);
     // A child whose window is the covering one needs no FILTER: the WHERE already restricts to it.
-    const having = tests.map((test, index) => this.havingTest(test, sameWindow(windows[index], covering) ? undefined : this.windowTest(windows[index])));
-    return this.memberOf(`${this.eventSet(tests[0].event, covering, tests[0].filters)} GROUP BY e.profile_id HAVING ${having.join(' AND ')}`);
+    const having = tests.map((test, index) =>
+      this.havingTest(test, sameWindow(windows[index], covering) ? undefined : this.windowTest(windows[index])),
+    );
+    return this.memberOf(
+      `${this.eventSet(tests[0].event, covering, tests[0].filters)} GROUP BY e.profile_id HAVING ${having.join(' AND ')}`,
+    );
   }
 
   private windowTest(window: ResolvedWindow): string {
     const tests: string[] = [];
-    if (window.start !== null) tests.push(`e.timestamp ${window.startInclusive ? '>=' : '>'} ${this.bind(new Date(window.start).toISOString())}::timestamptz`);
+    if (window.start !== null)
+      tests.push(`e.timestamp ${window.startInclusive ? '>=' : '>'} ${this.bind(new Date(window.start).toISOString())}::timestamptz`);
     tests.push(`e.timestamp ${window.endInclusive ? '<=' : '<'} ${this.bind(new Date(window.end).toISOString())}::timestamptz`);
     return tests.join(' AND ');
   }
@@ -111,7 +120,8 @@ class SqlCompiler {
     const filter = window === undefined ? '' : ` FILTER (WHERE ${window})`;
     if (node.type === 'recency') return this.recencyHaving(node, `max(e.timestamp)${filter}`);
     if (node.type === 'event' && node.aggregate) return this.aggregateHaving(node.aggregate, window);
-    const count = node.type === 'event' ? (node.count ?? { operator: 'at_least', value: 1 }) : { operator: node.operator, value: node.value };
+    const count =
+      node.type === 'event' ? (node.count ?? { operator: 'at_least', value: 1 }) : { operator: node.operator, value: node.value };
     const operator = count.operator === 'exactly' ? '=' : '>=';
     return `count(*)${filter} ${operator} ${this.bind(count.value)}`;
   }
@@ -178,7 +188,12 @@ class SqlCompiler {
     const reference = Array.isArray(operand) ? operand[0] : operand;
     if (isDateValue(reference)) {
       const asTimestamp = `ak_try_timestamptz(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${value} #>> '{}' END)`;
-      return this.comparison(asTimestamp, operator, operand, (bound) => `${this.bind(new Date(requireIsoTimestamp(bound as string)).toISOString())}::timestamptz`);
+      return this.comparison(
+        asTimestamp,
+        operator,
+        operand,
+        (bound) => `${this.bind(new Date(requireIsoTimestamp(bound as string)).toISOString())}::timestamptz`,
+      );
     }
     const asNumber = `CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::numeric END`;
     return this.comparison(asNumber, operator, operand, (bound) => `${this.bind(String(bound))}::numeric`);
@@ -194,16 +209,27 @@ class SqlCompiler {
 
   /** Events of one name (or any customer event) inside a window, optionally filtered on properties. */
   private eventSet(event: string | undefined, window: ResolvedWindow, filters: PropertyFilter[]): string {
-    const tests = [event === undefined ? `(e.name IS NULL OR e.name NOT IN (${SEGMENT_LIFECYCLE_EVENTS.map((name) => this.bind(name)).join(', ')}))` : `e.name = ${this.bind(event)}`];
-    if (window.start !== null) tests.push(`e.timestamp ${window.startInclusive ? '>=' : '>'} ${this.bind(new Date(window.start).toISOString())}::timestamptz`);
+    const tests = [
+      event === undefined
+        ? `(e.name IS NULL OR e.name NOT IN (${SEGMENT_LIFECYCLE_EVENTS.map((name) => this.bind(name)).join(', ')}))`
+        : `e.name = ${this.bind(event)}`,
+    ];
+    if (window.start !== null)
+      tests.push(`e.timestamp ${window.startInclusive ? '>=' : '>'} ${this.bind(new Date(window.start).toISOString())}::timestamptz`);
     tests.push(`e.timestamp ${window.endInclusive ? '<=' : '<'} ${this.bind(new Date(window.end).toISOString())}::timestamptz`);
     for (const filter of filters) tests.push(this.valueCondition('e.properties', filter.property, filter));
     return `SELECT e.profile_id FROM events e WHERE ${tests.join(' AND ')}`;
   }
 
-  private countCondition(event: string | undefined, windowText: string, filters: PropertyFilter[], count: { operator: CountOperator; value: number }): string {
+  private countCondition(
+    event: string | undefined,
+    windowText: string,
+    filters: PropertyFilter[],
+    count: { operator: CountOperator; value: number },
+  ): string {
     const window = resolveWindow(windowText, this.now);
-    const having = (test: string) => this.memberOf(`${this.eventSet(event, window, filters)} GROUP BY e.profile_id HAVING count(*) ${test} ${this.bind(count.value)}`);
+    const having = (test: string) =>
+      this.memberOf(`${this.eventSet(event, window, filters)} GROUP BY e.profile_id HAVING count(*) ${test} ${this.bind(count.value)}`);
     const anyAtAll = () => `p.id IN (${this.eventSet(event, window, filters)})`;
     switch (count.operator) {
       case 'at_least':
@@ -221,7 +247,9 @@ class SqlCompiler {
    */
   private aggregateCondition(node: EventCondition, aggregate: NonNullable<EventCondition['aggregate']>): string {
     const window = resolveWindow(node.window, this.now);
-    return this.memberOf(`${this.eventSet(node.event, window, node.where ?? [])} GROUP BY e.profile_id HAVING ${this.aggregateHaving(aggregate)}`);
+    return this.memberOf(
+      `${this.eventSet(node.event, window, node.where ?? [])} GROUP BY e.profile_id HAVING ${this.aggregateHaving(aggregate)}`,
+    );
   }
 
   private aggregateHaving(aggregate: NonNullable<EventCondition['aggregate']>, window?: string): string {
@@ -242,7 +270,9 @@ class SqlCompiler {
   /** Days since the last matching event, as a bound on that event's time: `gt 30` ⇔ last < now − 30 days. */
   private recencyCondition(node: RecencyCondition): string {
     const window = resolveWindow('ever', this.now);
-    return this.memberOf(`${this.eventSet(node.event, window, [])} GROUP BY e.profile_id HAVING ${this.recencyHaving(node, 'max(e.timestamp)')}`);
+    return this.memberOf(
+      `${this.eventSet(node.event, window, [])} GROUP BY e.profile_id HAVING ${this.recencyHaving(node, 'max(e.timestamp)')}`,
+    );
   }
 
   private recencyHaving(node: RecencyCondition, lastEvent: string): string {
@@ -254,7 +284,6 @@ class SqlCompiler {
     if (bounds.high !== undefined) tests.push(`${lastEvent} ${bounds.highInclusive ? '>=' : '>'} ${cut(bounds.high as number)}`);
     return tests.join(' AND ');
   }
-
 }
 
 interface PositiveEventTest {
@@ -268,7 +297,8 @@ interface PositiveEventTest {
 function positiveEventTest(node: Condition): PositiveEventTest | undefined {
   if (node.type === 'event') {
     const count = node.count ?? { operator: 'at_least', value: 1 };
-    const needsAnEvent = node.aggregate !== undefined || ((count.operator === 'at_least' || count.operator === 'exactly') && count.value >= 1);
+    const needsAnEvent =
+      node.aggregate !== undefined || ((count.operator === 'at_least' || count.operator === 'exactly') && count.value >= 1);
     return needsAnEvent ? { node, event: node.event, filters: node.where ?? [], window: node.window } : undefined;
   }
   if (node.type === 'frequency' && (node.operator === 'at_least' || node.operator === 'exactly') && node.value >= 1) {
@@ -285,7 +315,8 @@ function sameWindow(a: ResolvedWindow, b: ResolvedWindow): boolean {
 /** The smallest window holding all of them: earliest start (or none), latest end. */
 function coveringWindow(windows: ResolvedWindow[]): ResolvedWindow {
   const unbounded = windows.some((window) => window.start === null);
-  const earlier = (a: ResolvedWindow, b: ResolvedWindow) => ((a.start ?? 0) < (b.start ?? 0) || (a.start === b.start && a.startInclusive) ? a : b);
+  const earlier = (a: ResolvedWindow, b: ResolvedWindow) =>
+    (a.start ?? 0) < (b.start ?? 0) || (a.start === b.start && a.startInclusive) ? a : b;
   const startWindow = unbounded ? undefined : windows.reduce(earlier);
   const endWindow = windows.reduce((a, b) => (a.end > b.end || (a.end === b.end && a.endInclusive) ? a : b));
   return {

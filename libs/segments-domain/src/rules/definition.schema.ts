@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { clusterDefinitionSchema, propensityDefinitionSchema, type ClusterDefinition, type PropensityDefinition } from '../models/model-definitions.schema';
+import {
+  clusterDefinitionSchema,
+  propensityDefinitionSchema,
+  type ClusterDefinition,
+  type PropensityDefinition,
+} from '../models/model-definitions.schema';
 import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
 import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
 import { jsonNestingProblem } from './json-nesting';
@@ -28,7 +33,19 @@ const text = z.string().max(DEFINITION_LIMITS.maxStringLength);
 const scalar = z.union([text, z.number().finite(), z.boolean()]);
 
 export const VALUE_OPERATORS = [
-  'equals', 'not_equals', 'in', 'not_in', 'contains', 'starts_with', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'not_exists',
+  'equals',
+  'not_equals',
+  'in',
+  'not_in',
+  'contains',
+  'starts_with',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'between',
+  'exists',
+  'not_exists',
 ] as const;
 export type ValueOperator = (typeof VALUE_OPERATORS)[number];
 
@@ -38,10 +55,13 @@ const valueCondition = {
   value: z.union([scalar, z.array(scalar).max(DEFINITION_LIMITS.maxListValues)]).optional(),
 };
 
-export const windowSchema = z.string().max(100).superRefine((value, context) => {
-  const problem = parseWindow(value).problem;
-  if (problem) context.addIssue({ code: 'custom', message: problem });
-});
+export const windowSchema = z
+  .string()
+  .max(100)
+  .superRefine((value, context) => {
+    const problem = parseWindow(value).problem;
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
 
 export const COUNT_OPERATORS = ['at_least', 'at_most', 'exactly'] as const;
 export type CountOperator = (typeof COUNT_OPERATORS)[number];
@@ -50,12 +70,27 @@ export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
 
 const countSchema = z.object({ operator: z.enum(COUNT_OPERATORS), value: z.number().int().min(0).max(1_000_000) }).strict();
 const wholeDays = z.number().int().min(0).max(36_500);
-const comparedNumber = { operator: z.enum(COMPARISON_OPERATORS), value: z.union([z.number().finite(), z.tuple([z.number().finite(), z.number().finite()])]) };
+const comparedNumber = {
+  operator: z.enum(COMPARISON_OPERATORS),
+  value: z.union([z.number().finite(), z.tuple([z.number().finite(), z.number().finite()])]),
+};
 
-const propertyFilterSchema = z.object({ property: valuePath, ...valueCondition }).strict().superRefine(checkValueForOperator);
+const propertyFilterSchema = z
+  .object({ property: valuePath, ...valueCondition })
+  .strict()
+  .superRefine(checkValueForOperator);
 
-export interface TraitCondition { type: 'trait'; trait: string; operator: ValueOperator; value?: Scalar | Scalar[] }
-export interface PropertyFilter { property: string; operator: ValueOperator; value?: Scalar | Scalar[] }
+export interface TraitCondition {
+  type: 'trait';
+  trait: string;
+  operator: ValueOperator;
+  value?: Scalar | Scalar[];
+}
+export interface PropertyFilter {
+  property: string;
+  operator: ValueOperator;
+  value?: Scalar | Scalar[];
+}
 export interface EventCondition {
   type: 'event';
   event: string;
@@ -64,22 +99,48 @@ export interface EventCondition {
   count?: { operator: CountOperator; value: number };
   aggregate?: { function: 'sum' | 'avg' | 'min' | 'max'; property: string; operator: ComparisonOperator; value: number | [number, number] };
 }
-export interface RecencyCondition { type: 'recency'; event?: string; operator: ComparisonOperator; days: number | [number, number] }
-export interface FrequencyCondition { type: 'frequency'; event?: string; window: string; operator: CountOperator; value: number }
-export interface SegmentCondition { type: 'segment'; segment: string }
-export interface AllCondition { type: 'all'; conditions: Condition[] }
-export interface AnyCondition { type: 'any'; conditions: Condition[] }
-export interface NotCondition { type: 'not'; condition: Condition }
+export interface RecencyCondition {
+  type: 'recency';
+  event?: string;
+  operator: ComparisonOperator;
+  days: number | [number, number];
+}
+export interface FrequencyCondition {
+  type: 'frequency';
+  event?: string;
+  window: string;
+  operator: CountOperator;
+  value: number;
+}
+export interface SegmentCondition {
+  type: 'segment';
+  segment: string;
+}
+export interface AllCondition {
+  type: 'all';
+  conditions: Condition[];
+}
+export interface AnyCondition {
+  type: 'any';
+  conditions: Condition[];
+}
+export interface NotCondition {
+  type: 'not';
+  condition: Condition;
+}
 export type Scalar = string | number | boolean;
 export type Condition =
-  | AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition;
+  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition;
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('all'), conditions: z.array(conditionSchema).min(1) }).strict(),
     z.object({ type: z.literal('any'), conditions: z.array(conditionSchema).min(1) }).strict(),
     z.object({ type: z.literal('not'), condition: conditionSchema }).strict(),
-    z.object({ type: z.literal('trait'), trait: valuePath, ...valueCondition }).strict().superRefine(checkValueForOperator),
+    z
+      .object({ type: z.literal('trait'), trait: valuePath, ...valueCondition })
+      .strict()
+      .superRefine(checkValueForOperator),
     z
       .object({
         type: z.literal('event'),
@@ -95,15 +156,19 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       })
       .strict()
       .superRefine((node, context) => {
-        if (node.count && node.aggregate) context.addIssue({ code: 'custom', path: ['aggregate'], message: 'use either count or aggregate, not both' });
+        if (node.count && node.aggregate)
+          context.addIssue({ code: 'custom', path: ['aggregate'], message: 'use either count or aggregate, not both' });
       }),
     z
-      .object({ type: z.literal('recency'), event: name.optional(), operator: z.enum(COMPARISON_OPERATORS), days: z.union([wholeDays, z.tuple([wholeDays, wholeDays])]) })
+      .object({
+        type: z.literal('recency'),
+        event: name.optional(),
+        operator: z.enum(COMPARISON_OPERATORS),
+        days: z.union([wholeDays, z.tuple([wholeDays, wholeDays])]),
+      })
       .strict()
       .superRefine((node, context) => checkBetweenTuple({ operator: node.operator, value: node.days }, context, 'days')),
-    z
-      .object({ type: z.literal('frequency'), event: name.optional(), window: windowSchema, ...countSchema.shape })
-      .strict(),
+    z.object({ type: z.literal('frequency'), event: name.optional(), window: windowSchema, ...countSchema.shape }).strict(),
     z.object({ type: z.literal('segment'), segment: name }).strict(),
   ]),
 ) as z.ZodType<Condition>;
@@ -114,10 +179,18 @@ export const rulesDefinitionSchema = z
   .superRefine((definition, context) => {
     const { conditions, depth } = measure(definition.match);
     if (conditions > DEFINITION_LIMITS.maxConditions) {
-      context.addIssue({ code: 'custom', path: ['match'], message: `has ${conditions} conditions; at most ${DEFINITION_LIMITS.maxConditions} are allowed` });
+      context.addIssue({
+        code: 'custom',
+        path: ['match'],
+        message: `has ${conditions} conditions; at most ${DEFINITION_LIMITS.maxConditions} are allowed`,
+      });
     }
     if (depth > DEFINITION_LIMITS.maxDepth) {
-      context.addIssue({ code: 'custom', path: ['match'], message: `is nested ${depth} levels deep; at most ${DEFINITION_LIMITS.maxDepth} are allowed` });
+      context.addIssue({
+        code: 'custom',
+        path: ['match'],
+        message: `is nested ${depth} levels deep; at most ${DEFINITION_LIMITS.maxDepth} are allowed`,
+      });
     }
   });
 
@@ -155,7 +228,10 @@ export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
   const tooBig = sizeProblem(raw);
   if (tooBig) throw new SegmentDefinitionException([{ path: '', message: tooBig }]);
   const type = raw !== null && typeof raw === 'object' ? (raw as { type?: unknown }).type : undefined;
-  const schema = typeof type === 'string' && Object.hasOwn(DEFINITION_SCHEMAS, type) ? DEFINITION_SCHEMAS[type as SegmentDefinition['type']] : rulesDefinitionSchema;
+  const schema =
+    typeof type === 'string' && Object.hasOwn(DEFINITION_SCHEMAS, type)
+      ? DEFINITION_SCHEMAS[type as SegmentDefinition['type']]
+      : rulesDefinitionSchema;
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   throw new SegmentDefinitionException(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
@@ -225,6 +301,8 @@ function sameOrderableKind(low: unknown, high: unknown): boolean {
 
 function checkBetweenTuple(node: { operator: ComparisonOperator; value: unknown }, context: z.RefinementCtx, field = 'value'): void {
   const isPair = Array.isArray(node.value);
-  if (node.operator === 'between' && !isPair) context.addIssue({ code: 'custom', path: [field], message: 'must be [low, high] for operator between' });
-  if (node.operator !== 'between' && isPair) context.addIssue({ code: 'custom', path: [field], message: `must be a single number for operator ${node.operator}` });
+  if (node.operator === 'between' && !isPair)
+    context.addIssue({ code: 'custom', path: [field], message: 'must be [low, high] for operator between' });
+  if (node.operator !== 'between' && isPair)
+    context.addIssue({ code: 'custom', path: [field], message: `must be a single number for operator ${node.operator}` });
 }

@@ -45,7 +45,10 @@ describe('segment definition schema', () => {
 
   it('refuses unknown node types and unknown keys', () => {
     expect(issuesOf(rules({ type: 'sometimes' }))[0].path).toBe('match.type');
-    expect(issuesOf(rules({ type: 'segment', segment: 'vip', extra: 1 }))[0]).toEqual({ path: 'match', message: 'Unrecognized key: "extra"' });
+    expect(issuesOf(rules({ type: 'segment', segment: 'vip', extra: 1 }))[0]).toEqual({
+      path: 'match',
+      message: 'Unrecognized key: "extra"',
+    });
   });
 
   it('refuses numeric path segments, which Postgres and JavaScript read differently', () => {
@@ -53,7 +56,15 @@ describe('segment definition schema', () => {
   });
 
   it('refuses a definition of 1 MB at the root, before walking it', () => {
-    const huge = rules({ type: 'any', conditions: Array.from({ length: 20_000 }, (_, index) => ({ type: 'trait', trait: `t${index}`, operator: 'equals', value: 'x'.repeat(30) })) });
+    const huge = rules({
+      type: 'any',
+      conditions: Array.from({ length: 20_000 }, (_, index) => ({
+        type: 'trait',
+        trait: `t${index}`,
+        operator: 'equals',
+        value: 'x'.repeat(30),
+      })),
+    });
     expect(JSON.stringify(huge).length).toBeGreaterThan(1_000_000);
     expect(issuesOf(huge)).toEqual([{ path: '', message: expect.stringMatching(/bytes; at most 65536 are allowed/) }]);
   });
@@ -71,13 +82,30 @@ describe('segment definition schema', () => {
     return node;
   };
   it.each([
-    ['not conditions', rules(nested(5_000, (inner) => ({ type: 'not', condition: inner }), { type: 'trait', trait: 'a', operator: 'exists' })), 'match.condition.condition'],
-    ['all groups', rules(nested(5_000, (inner) => ({ type: 'all', conditions: [inner] }), { type: 'trait', trait: 'a', operator: 'exists' })), 'match.conditions.0.conditions.0'],
-    ['arrays in a value', rules({ type: 'trait', trait: 'a', operator: 'in', value: nested(5_000, (inner) => [inner], 1) }), 'match.value.0.0'],
+    [
+      'not conditions',
+      rules(nested(5_000, (inner) => ({ type: 'not', condition: inner }), { type: 'trait', trait: 'a', operator: 'exists' })),
+      'match.condition.condition',
+    ],
+    [
+      'all groups',
+      rules(nested(5_000, (inner) => ({ type: 'all', conditions: [inner] }), { type: 'trait', trait: 'a', operator: 'exists' })),
+      'match.conditions.0.conditions.0',
+    ],
+    [
+      'arrays in a value',
+      rules({ type: 'trait', trait: 'a', operator: 'in', value: nested(5_000, (inner) => [inner], 1) }),
+      'match.value.0.0',
+    ],
     ['objects of a cluster definition', nested(100_000, (inner) => ({ type: 'cluster', features: inner }), 1), 'features.features'],
   ])('refuses %s nested thousands deep with the path and the reason, before any recursive walk', (_label, definition, pathStart) => {
     const issues = issuesOf(definition);
-    expect(issues).toEqual([{ path: expect.stringMatching(new RegExp(`^${pathStart.replace(/\./g, '\\.')}`)), message: 'is nested more than 64 levels deep (JSON objects and arrays); at most 64 are allowed' }]);
+    expect(issues).toEqual([
+      {
+        path: expect.stringMatching(new RegExp(`^${pathStart.replace(/\./g, '\\.')}`)),
+        message: 'is nested more than 64 levels deep (JSON objects and arrays); at most 64 are allowed',
+      },
+    ]);
     expect(issues[0].path.split('.').length).toBeLessThanOrEqual(64 * 2);
   });
 });
@@ -92,7 +120,12 @@ describe('definition cost budget (definitions being saved or previewed)', () => 
     }
     throw new Error('expected the definition to be refused');
   };
-  const aggregate = (index: number, window = 'last 30 days') => ({ type: 'event', event: 'Order Completed', window, aggregate: { function: 'sum', property: 'amount', operator: 'gt', value: index } });
+  const aggregate = (index: number, window = 'last 30 days') => ({
+    type: 'event',
+    event: 'Order Completed',
+    window,
+    aggregate: { function: 'sum', property: 'amount', operator: 'gt', value: index },
+  });
   const trait = (index: number) => ({ type: 'trait', trait: `t${index}`, operator: 'equals', value: 'x' });
 
   it('refuses 120 aggregate conditions (the definition that exhausted the pool), naming the path, the cost and the budget', () => {
@@ -102,25 +135,50 @@ describe('definition cost budget (definitions being saved or previewed)', () => 
   });
 
   it('weighs long windows and property filters: 100 "ever" event conditions with two filters are over budget', () => {
-    const filtered = { type: 'event', event: 'Page Viewed', window: 'ever', where: [{ property: 'a', operator: 'exists' }, { property: 'b', operator: 'exists' }] };
-    expect(newIssuesOf(rules({ type: 'all', conditions: Array.from({ length: 100 }, () => filtered) }))[0]).toEqual({ path: 'match', message: expect.stringMatching(/^costs 901 units/) });
+    const filtered = {
+      type: 'event',
+      event: 'Page Viewed',
+      window: 'ever',
+      where: [
+        { property: 'a', operator: 'exists' },
+        { property: 'b', operator: 'exists' },
+      ],
+    };
+    expect(newIssuesOf(rules({ type: 'all', conditions: Array.from({ length: 100 }, () => filtered) }))[0]).toEqual({
+      path: 'match',
+      message: expect.stringMatching(/^costs 901 units/),
+    });
   });
 
   it('still reads a stored definition over the budget (a lower budget never makes a saved segment unreadable)', () => {
-    expect(() => parseSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 120 }, (_, index) => aggregate(index)) }))).not.toThrow();
+    expect(() =>
+      parseSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 120 }, (_, index) => aggregate(index)) })),
+    ).not.toThrow();
   });
 
   it('accepts what stays within it: 500 trait conditions, 60 aggregates over all time', () => {
-    expect(() => parseNewSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 499 }, (_, index) => trait(index)) }))).not.toThrow();
-    expect(() => parseNewSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 60 }, (_, index) => aggregate(index, 'ever')) }))).not.toThrow();
-    expect(definitionCost({ type: 'any', conditions: [aggregate(1, 'ever'), trait(1), { type: 'not', condition: { type: 'segment', segment: 'vip' } }] } as never)).toBe(1 + 12 + 1 + 1 + 2);
+    expect(() =>
+      parseNewSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 499 }, (_, index) => trait(index)) })),
+    ).not.toThrow();
+    expect(() =>
+      parseNewSegmentDefinition(rules({ type: 'any', conditions: Array.from({ length: 60 }, (_, index) => aggregate(index, 'ever')) })),
+    ).not.toThrow();
+    expect(
+      definitionCost({
+        type: 'any',
+        conditions: [aggregate(1, 'ever'), trait(1), { type: 'not', condition: { type: 'segment', segment: 'vip' } }],
+      } as never),
+    ).toBe(1 + 12 + 1 + 1 + 2);
   });
 });
 
 describe('windows', () => {
-  it.each(['last 30 days', 'last 1 day', 'LAST 12 hours', 'last 2 weeks', 'ever', 'between 2026-01-01 and 2026-02-01T10:00:00Z'])('parses %s', (text) => {
-    expect(parseWindow(text).problem).toBeUndefined();
-  });
+  it.each(['last 30 days', 'last 1 day', 'LAST 12 hours', 'last 2 weeks', 'ever', 'between 2026-01-01 and 2026-02-01T10:00:00Z'])(
+    'parses %s',
+    (text) => {
+      expect(parseWindow(text).problem).toBeUndefined();
+    },
+  );
 
   it.each([
     ['last 0 days', /at least one unit/],
@@ -142,7 +200,12 @@ describe('the seed examples evaluate as the seeds describe them', () => {
   it('cart abandoner: added a product in the last 7 days and bought nothing since', () => {
     const { definition } = EXAMPLE_SEGMENTS.cartAbandoner;
     expect(member(definition, [{ name: 'Product Added', timestamp: daysAgo(2) }])).toBe(true);
-    expect(member(definition, [{ name: 'Product Added', timestamp: daysAgo(2) }, { name: 'Order Completed', timestamp: daysAgo(1) }])).toBe(false);
+    expect(
+      member(definition, [
+        { name: 'Product Added', timestamp: daysAgo(2) },
+        { name: 'Order Completed', timestamp: daysAgo(1) },
+      ]),
+    ).toBe(false);
     expect(member(definition, [{ name: 'Product Added', timestamp: daysAgo(8) }])).toBe(false);
   });
 
@@ -158,7 +221,12 @@ describe('the seed examples evaluate as the seeds describe them', () => {
     const { definition } = EXAMPLE_SEGMENTS.winBack;
     expect(member(definition, [{ name: 'Order Completed', timestamp: daysAgo(200) }])).toBe(true);
     expect(member(definition, [{ name: 'Order Completed', timestamp: daysAgo(180) }])).toBe(true);
-    expect(member(definition, [{ name: 'Order Completed', timestamp: daysAgo(200) }, { name: 'Order Completed', timestamp: daysAgo(179) }])).toBe(false);
+    expect(
+      member(definition, [
+        { name: 'Order Completed', timestamp: daysAgo(200) },
+        { name: 'Order Completed', timestamp: daysAgo(179) },
+      ]),
+    ).toBe(false);
     expect(member(definition, [])).toBe(false);
   });
 });
@@ -186,18 +254,39 @@ describe('compiled SQL', () => {
 
 describe('segment reference cycles', () => {
   it('lists what a definition refers to', () => {
-    const definition = parseSegmentDefinition(rules({ type: 'any', conditions: [{ type: 'segment', segment: 'a' }, { type: 'not', condition: { type: 'segment', segment: 'b' } }] }));
+    const definition = parseSegmentDefinition(
+      rules({
+        type: 'any',
+        conditions: [
+          { type: 'segment', segment: 'a' },
+          { type: 'not', condition: { type: 'segment', segment: 'b' } },
+        ],
+      }),
+    );
     expect(segmentReferences(definition).sort()).toEqual(['a', 'b']);
   });
 
   it('finds a cycle and returns its path', () => {
-    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     expect(findSegmentReferenceCycle(graph)).toEqual(['a', 'b', 'c', 'a']);
     expect(findSegmentReferenceCycle(new Map([['a', ['a']]]))).toEqual(['a', 'a']);
   });
 
   it('accepts shared references that are not cycles, and long chains', () => {
-    expect(findSegmentReferenceCycle(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', ['unknown']]]))).toBeUndefined();
+    expect(
+      findSegmentReferenceCycle(
+        new Map([
+          ['a', ['b', 'c']],
+          ['b', ['c']],
+          ['c', ['unknown']],
+        ]),
+      ),
+    ).toBeUndefined();
     const chain = new Map(Array.from({ length: 100_000 }, (_, index) => [`s${index}`, [`s${index + 1}`]]));
     expect(findSegmentReferenceCycle(chain)).toBeUndefined();
   });

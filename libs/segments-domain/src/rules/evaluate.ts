@@ -1,6 +1,25 @@
-import { Condition, CountOperator, EventCondition, PropertyFilter, RecencyCondition, SegmentDefinition, TraitCondition, ValueOperator } from './definition.schema';
+import {
+  Condition,
+  CountOperator,
+  EventCondition,
+  PropertyFilter,
+  RecencyCondition,
+  SegmentDefinition,
+  TraitCondition,
+  ValueOperator,
+} from './definition.schema';
 import { SEGMENT_LIFECYCLE_EVENTS, comparisonBounds, isDateValue } from './semantics';
-import { Decimal, ZERO, addDecimals, compareDecimals, multiplyDecimal, parseIsoTimestamp, readPath, requireIsoTimestamp, toDecimal } from './values';
+import {
+  Decimal,
+  ZERO,
+  addDecimals,
+  compareDecimals,
+  multiplyDecimal,
+  parseIsoTimestamp,
+  readPath,
+  requireIsoTimestamp,
+  toDecimal,
+} from './values';
 import { isInWindow, resolveWindow } from './window';
 
 /** One profile as ingestion sees it: its traits, its events, the segments it is currently in. */
@@ -31,7 +50,10 @@ interface NormalisedEvent {
 class InMemoryEvaluator {
   private readonly events: NormalisedEvent[];
 
-  constructor(private readonly profile: ProfileSnapshot, private readonly now: Date) {
+  constructor(
+    private readonly profile: ProfileSnapshot,
+    private readonly now: Date,
+  ) {
     this.events = profile.events.map((event) => ({
       name: event.name,
       timestamp: typeof event.timestamp === 'number' ? event.timestamp : event.timestamp.getTime(),
@@ -50,7 +72,9 @@ class InMemoryEvaluator {
       case 'trait':
         return matchesValue(readPath(this.profile.traits, node.trait), node);
       case 'event':
-        return node.aggregate ? this.aggregate(node, node.aggregate) : this.count(node.event, node.window, node.where ?? [], node.count ?? { operator: 'at_least', value: 1 });
+        return node.aggregate
+          ? this.aggregate(node, node.aggregate)
+          : this.count(node.event, node.window, node.where ?? [], node.count ?? { operator: 'at_least', value: 1 });
       case 'frequency':
         return this.count(node.event, node.window, [], { operator: node.operator, value: node.value });
       case 'recency':
@@ -64,13 +88,20 @@ class InMemoryEvaluator {
     const window = resolveWindow(windowText, this.now);
     return this.events.filter(
       (candidate) =>
-        (event === undefined ? !(SEGMENT_LIFECYCLE_EVENTS as readonly (string | null)[]).includes(candidate.name) : candidate.name === event) &&
+        (event === undefined
+          ? !(SEGMENT_LIFECYCLE_EVENTS as readonly (string | null)[]).includes(candidate.name)
+          : candidate.name === event) &&
         isInWindow(candidate.timestamp, window) &&
         filters.every((filter) => matchesValue(readPath(candidate.properties, filter.property), filter)),
     );
   }
 
-  private count(event: string | undefined, window: string, filters: PropertyFilter[], count: { operator: CountOperator; value: number }): boolean {
+  private count(
+    event: string | undefined,
+    window: string,
+    filters: PropertyFilter[],
+    count: { operator: CountOperator; value: number },
+  ): boolean {
     const found = this.matching(event, window, filters).length;
     switch (count.operator) {
       case 'at_least':
@@ -90,7 +121,8 @@ class InMemoryEvaluator {
     if (values.length === 0) return false;
     const bounds = comparisonBounds(aggregate.operator, aggregate.value);
     const statistic = summarise(aggregate.function, values);
-    const scaleBound = (bound: unknown) => (aggregate.function === 'avg' ? multiplyDecimal(toDecimal(bound as number), values.length) : toDecimal(bound as number));
+    const scaleBound = (bound: unknown) =>
+      aggregate.function === 'avg' ? multiplyDecimal(toDecimal(bound as number), values.length) : toDecimal(bound as number);
     return withinBounds(statistic, bounds, (a, b) => compareDecimals(a, scaleBound(b)));
   }
 
@@ -110,7 +142,9 @@ class InMemoryEvaluator {
 /** sum and avg share the exact sum (avg compares sum with bound × count); min and max pick. */
 function summarise(fn: 'sum' | 'avg' | 'min' | 'max', values: Decimal[]): Decimal {
   if (fn === 'sum' || fn === 'avg') return values.reduce(addDecimals, ZERO);
-  return values.reduce((best, value) => (fn === 'min' ? compareDecimals(value, best) < 0 : compareDecimals(value, best) > 0) ? value : best);
+  return values.reduce((best, value) =>
+    (fn === 'min' ? compareDecimals(value, best) < 0 : compareDecimals(value, best) > 0) ? value : best,
+  );
 }
 
 function withinBounds<T>(value: T, bounds: ReturnType<typeof comparisonBounds>, compare: (value: T, bound: unknown) => number): boolean {

@@ -29,7 +29,12 @@ export const EXAMPLE_SEGMENTS = {
       match: {
         type: 'all',
         conditions: [
-          { type: 'event', event: 'Order Completed', window: 'ever', aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 1000 } },
+          {
+            type: 'event',
+            event: 'Order Completed',
+            window: 'ever',
+            aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 1000 },
+          },
           { type: 'event', event: 'Order Completed', window: 'last 90 days' },
         ],
       },

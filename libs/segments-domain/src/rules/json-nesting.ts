@@ -19,7 +19,10 @@ export function jsonNestingProblem(raw: unknown, maxDepth: number = MAX_JSON_NES
     const { value, depth, at } = next;
     if (value === null || typeof value !== 'object') continue;
     if (depth >= maxDepth) {
-      return { path: pathOf(at), message: `is nested more than ${maxDepth} levels deep (JSON objects and arrays); at most ${maxDepth} are allowed` };
+      return {
+        path: pathOf(at),
+        message: `is nested more than ${maxDepth} levels deep (JSON objects and arrays); at most ${maxDepth} are allowed`,
+      };
     }
     for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, at: { key, parent: at } });
   }

@@ -13,10 +13,7 @@ export interface ResolvedWindow {
   endInclusive: boolean;
 }
 
-type ParsedWindow =
-  | { kind: 'last'; milliseconds: number }
-  | { kind: 'between'; from: number; to: number }
-  | { kind: 'ever' };
+type ParsedWindow = { kind: 'last'; milliseconds: number } | { kind: 'between'; from: number; to: number } | { kind: 'ever' };
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
 const MAX_WINDOW_DAYS = 36_500;

@@ -16,12 +16,16 @@ import type { CompiledSql } from './sql-parameters';
  * `UPDATE_GOLDENS=1 npx jest libs/segments-domain/src/sql` rewrites them.
  */
 const NOW = new Date('2026-03-01T12:00:00.000Z');
-const golden = (name: string, sql: CompiledSql) => expectGolden(join(__dirname, '__golden__', `${name}.sql`), `${sql.text}\n-- values: ${JSON.stringify(sql.values)}`);
+const golden = (name: string, sql: CompiledSql) =>
+  expectGolden(join(__dirname, '__golden__', `${name}.sql`), `${sql.text}\n-- values: ${JSON.stringify(sql.values)}`);
 
 describe('golden SQL of the segment SQL builders', () => {
-  it.each(Object.values(EXAMPLE_SEGMENTS).map((example) => [example.key, example.definition] as const))('rules: example segment %s', (key, definition) => {
-    golden(`rules-${key}`, compileSegmentSql(parseSegmentDefinition(definition), { now: NOW }));
-  });
+  it.each(Object.values(EXAMPLE_SEGMENTS).map((example) => [example.key, example.definition] as const))(
+    'rules: example segment %s',
+    (key, definition) => {
+      golden(`rules-${key}`, compileSegmentSql(parseSegmentDefinition(definition), { now: NOW }));
+    },
+  );
 
   it('rfm: tiers, and the scores query', () => {
     const rfm = parseSegmentDefinition({ type: 'rfm', tiers: ['champions', 'loyal'], window: 'last 365 days' });
@@ -32,10 +36,20 @@ describe('golden SQL of the segment SQL builders', () => {
   });
 
   it('intent × value: by recency and by an intent segment', () => {
-    golden('intent-value-recency', compileSegmentSql(parseSegmentDefinition({ type: 'intent_value', cell: 'high_intent_low_value' }), { now: NOW }));
+    golden(
+      'intent-value-recency',
+      compileSegmentSql(parseSegmentDefinition({ type: 'intent_value', cell: 'high_intent_low_value' }), { now: NOW }),
+    );
     golden(
       'intent-value-segment',
-      compileSegmentSql(parseSegmentDefinition({ type: 'intent_value', cell: 'low_intent_high_value', intent: { source: 'segment', segment: 'cart-abandoner' } }), { now: NOW }),
+      compileSegmentSql(
+        parseSegmentDefinition({
+          type: 'intent_value',
+          cell: 'low_intent_high_value',
+          intent: { source: 'segment', segment: 'cart-abandoner' },
+        }),
+        { now: NOW },
+      ),
     );
   });
 

@@ -21,7 +21,8 @@ export class SqlParameters {
 export function windowSql(window: string, now: Date, params: SqlParameters, column = 'e.timestamp'): string {
   const resolved = resolveWindow(window, now);
   const tests: string[] = [];
-  if (resolved.start !== null) tests.push(`${column} ${resolved.startInclusive ? '>=' : '>'} ${params.bind(new Date(resolved.start).toISOString())}::timestamptz`);
+  if (resolved.start !== null)
+    tests.push(`${column} ${resolved.startInclusive ? '>=' : '>'} ${params.bind(new Date(resolved.start).toISOString())}::timestamptz`);
   tests.push(`${column} ${resolved.endInclusive ? '<=' : '<'} ${params.bind(new Date(resolved.end).toISOString())}::timestamptz`);
   return tests.join(' AND ');
 }

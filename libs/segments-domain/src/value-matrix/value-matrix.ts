@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { purchaseSourceShape } from '../rfm/rfm.schema';
 
-export const INTENT_VALUE_CELLS = ['high_intent_high_value', 'high_intent_low_value', 'low_intent_high_value', 'low_intent_low_value'] as const;
+export const INTENT_VALUE_CELLS = [
+  'high_intent_high_value',
+  'high_intent_low_value',
+  'low_intent_high_value',
+  'low_intent_low_value',
+] as const;
 export type IntentValueCell = (typeof INTENT_VALUE_CELLS)[number];
 
 export interface IntentValuePlay {
@@ -14,16 +19,28 @@ export interface IntentValuePlay {
 /** The recommended play of each cell of the intent × value matrix. */
 export const INTENT_VALUE_PLAYS: Readonly<Record<IntentValueCell, IntentValuePlay>> = {
   high_intent_high_value: {
-    cell: 'high_intent_high_value', name: 'High intent, high value', play: 'Owned channels, personalised offers', channels: ['email', 'sms'],
+    cell: 'high_intent_high_value',
+    name: 'High intent, high value',
+    play: 'Owned channels, personalised offers',
+    channels: ['email', 'sms'],
   },
   high_intent_low_value: {
-    cell: 'high_intent_low_value', name: 'High intent, low value', play: 'Paid retargeting with a frequency cap', channels: ['ads'],
+    cell: 'high_intent_low_value',
+    name: 'High intent, low value',
+    play: 'Paid retargeting with a frequency cap',
+    channels: ['ads'],
   },
   low_intent_high_value: {
-    cell: 'low_intent_high_value', name: 'Low intent, high value', play: 'Win-back journey', channels: ['email', 'sms'],
+    cell: 'low_intent_high_value',
+    name: 'Low intent, high value',
+    play: 'Win-back journey',
+    channels: ['email', 'sms'],
   },
   low_intent_low_value: {
-    cell: 'low_intent_low_value', name: 'Low intent, low value', play: 'Suppress from paid media', channels: [],
+    cell: 'low_intent_low_value',
+    name: 'Low intent, low value',
+    play: 'Suppress from paid media',
+    channels: [],
   },
 };
 
@@ -47,7 +64,10 @@ export const intentValueDefinitionSchema = z
         z.object({ source: z.literal('segment'), segment: z.string().min(1).max(200) }).strict(),
       ])
       .default({ source: 'recency', minScore: 4 }),
-    value: z.object({ source: z.literal('monetary'), minScore: minScore.default(4) }).strict().default({ source: 'monetary', minScore: 4 }),
+    value: z
+      .object({ source: z.literal('monetary'), minScore: minScore.default(4) })
+      .strict()
+      .default({ source: 'monetary', minScore: 4 }),
   })
   .strict();
 

@@ -20,17 +20,20 @@ describe('a profile evaluated in memory against the live segments', () => {
   const segmentIds = new Map<string, string>();
 
   const insertEvent = (profileId: string, name: string, timestamp: Date, properties: Record<string, unknown> = {}) =>
-    database.dataSource.query(`INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES (gen_random_uuid()::text, $1, 'track', $2, $3, $4)`, [
-      profileId,
-      name,
-      timestamp,
-      properties,
-    ]);
+    database.dataSource.query(
+      `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES (gen_random_uuid()::text, $1, 'track', $2, $3, $4)`,
+      [profileId, name, timestamp, properties],
+    );
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const gate = new SegmentDefinitionGate();
-    const refresh = new SegmentRefreshService(database.dataSource, new SegmentsService(database.dataSource, gate), gate, undefined as unknown as JobQueue);
+    const refresh = new SegmentRefreshService(
+      database.dataSource,
+      new SegmentsService(database.dataSource, gate),
+      gate,
+      undefined as unknown as JobQueue,
+    );
     profiles = new ProfileSegmentsService(database.dataSource);
     const random = new SeededRandom(424242);
     for (let index = 0; index < 80; index += 1) {
@@ -41,7 +44,10 @@ describe('a profile evaluated in memory against the live segments', () => {
     // The seed examples first (random definitions may refer to them), then random ones.
     const definitions: [string, unknown][] = [
       ...Object.values(EXAMPLE_SEGMENTS).map((example): [string, unknown] => [example.key, example.definition]),
-      ...Array.from({ length: 12 }, (_, index): [string, unknown] => [`random-${index}`, randomDefinition(random, ['cart-abandoner', 'vip'])]),
+      ...Array.from({ length: 12 }, (_, index): [string, unknown] => [
+        `random-${index}`,
+        randomDefinition(random, ['cart-abandoner', 'vip']),
+      ]),
     ];
     for (const [key, definition] of definitions) {
       const [segment] = await database.dataSource.query(
@@ -49,8 +55,14 @@ describe('a profile evaluated in memory against the live segments', () => {
         [key],
       );
       segmentIds.set(key, segment.id);
-      await database.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, definition]);
-      const [run] = await database.dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`, [segment.id]);
+      await database.dataSource.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [
+        segment.id,
+        definition,
+      ]);
+      const [run] = await database.dataSource.query(
+        `INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, 1, 'queued', 'manual') RETURNING id`,
+        [segment.id],
+      );
       expect(await refresh.execute(run.id, now)).toMatchObject({ status: 'succeeded' });
     }
   }, 60_000);
@@ -65,7 +77,8 @@ describe('a profile evaluated in memory against the live segments', () => {
       const verdicts = await profiles.evaluate(profileId, now);
       expect(verdicts).toHaveLength(segmentIds.size);
       for (const verdict of verdicts) {
-        if (verdict.matches !== verdict.member) throw new Error(`profile ${profileId}, segment ${verdict.key}: in memory ${verdict.matches}, refreshed ${verdict.member}`);
+        if (verdict.matches !== verdict.member)
+          throw new Error(`profile ${profileId}, segment ${verdict.key}: in memory ${verdict.matches}, refreshed ${verdict.member}`);
         members += verdict.member ? 1 : 0;
       }
     }
@@ -80,13 +93,18 @@ describe('a profile evaluated in memory against the live segments', () => {
     await insertEvent(newcomer.id, 'Product Added', new Date(now.getTime() - 3_600_000));
     expect(await cart(newcomer.id)).toMatchObject({ matches: true, member: false, entering: true, exiting: false });
 
-    const [abandoner] = await database.dataSource.query(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1 LIMIT 1`, [segmentIds.get('cart-abandoner')]);
+    const [abandoner] = await database.dataSource.query(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1 LIMIT 1`, [
+      segmentIds.get('cart-abandoner'),
+    ]);
     expect(await cart(abandoner.profile_id)).toMatchObject({ matches: true, member: true });
     await insertEvent(abandoner.profile_id, 'Order Completed', new Date(now.getTime() - 60_000), { revenue: 10 });
     expect(await cart(abandoner.profile_id)).toMatchObject({ matches: false, member: true, exiting: true, entering: false });
   });
 
   it('answers 404 for an unknown profile', async () => {
-    await expect(profiles.evaluate('00000000-0000-4000-8000-000000000000', now)).rejects.toMatchObject({ name: 'SegmentsException', code: 'profile_not_found' });
+    await expect(profiles.evaluate('00000000-0000-4000-8000-000000000000', now)).rejects.toMatchObject({
+      name: 'SegmentsException',
+      code: 'profile_not_found',
+    });
   });
 });

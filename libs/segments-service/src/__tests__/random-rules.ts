@@ -37,8 +37,26 @@ const COUNTRIES = ['DE', 'FR', 'US', 'de', 'GB'];
 const PLANS = ['free', 'pro', 'pro-plus', 'enterprise'];
 const TAGS = ['golf', 'tennis', 'wine', 'Golf'];
 const AMOUNTS = [0.1, 0.2, 0.3, 0.30000000000000004, 1, 2.5, 10, 99.99, 100, 250.5, -5, 1e21, 1000];
-const DATES = ['2026-01-15', '2026-02-29', '2024-02-29', '2026-03-01T10:00:00Z', '2026-03-01T10:00:00.5+02:00', '2026-13-01', 'yesterday', '2025-12-31T23:59:59Z'];
-const WINDOWS = ['last 1 days', 'last 7 days', 'last 30 days', 'last 90 days', 'last 12 hours', 'ever', 'between 2026-01-01 and 2026-02-01', 'last 2 weeks'];
+const DATES = [
+  '2026-01-15',
+  '2026-02-29',
+  '2024-02-29',
+  '2026-03-01T10:00:00Z',
+  '2026-03-01T10:00:00.5+02:00',
+  '2026-13-01',
+  'yesterday',
+  '2025-12-31T23:59:59Z',
+];
+const WINDOWS = [
+  'last 1 days',
+  'last 7 days',
+  'last 30 days',
+  'last 90 days',
+  'last 12 hours',
+  'ever',
+  'between 2026-01-01 and 2026-02-01',
+  'last 2 weeks',
+];
 export const DAY = 86_400_000;
 
 export function randomTraits(random: SeededRandom): Record<string, unknown> {
@@ -84,10 +102,21 @@ function randomCondition(random: SeededRandom, depth: number, segmentKeys: reado
   if (leaf === 7) {
     const days = random.pick([1, 7, 30, 90, 180]);
     const operator = random.pick(['gt', 'gte', 'lt', 'lte', 'between'] as const);
-    return { type: 'recency', event: random.chance(0.7) ? random.pick(EVENT_NAMES) : undefined, operator, days: operator === 'between' ? [days, days + random.pick([0, 30])] : days };
+    return {
+      type: 'recency',
+      event: random.chance(0.7) ? random.pick(EVENT_NAMES) : undefined,
+      operator,
+      days: operator === 'between' ? [days, days + random.pick([0, 30])] : days,
+    };
   }
   if (leaf === 8) {
-    return { type: 'frequency', event: random.chance(0.5) ? random.pick(EVENT_NAMES) : undefined, window: random.pick(WINDOWS), operator: random.pick(['at_least', 'at_most', 'exactly'] as const), value: random.int(0, 3) };
+    return {
+      type: 'frequency',
+      event: random.chance(0.5) ? random.pick(EVENT_NAMES) : undefined,
+      window: random.pick(WINDOWS),
+      operator: random.pick(['at_least', 'at_most', 'exactly'] as const),
+      value: random.int(0, 3),
+    };
   }
   return { type: 'segment', segment: random.pick(segmentKeys) };
 }
@@ -98,9 +127,39 @@ function randomTrait(random: SeededRandom): Condition {
 }
 
 function randomValueTest(random: SeededRandom): { operator: never; value?: never } {
-  const operator = random.pick(['equals', 'not_equals', 'in', 'not_in', 'contains', 'starts_with', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'not_exists'] as const);
-  const scalar = () => random.pick<string | number | boolean>([...COUNTRIES, ...PLANS, 'golf', 30, 30.5, 0.3, 0.30000000000000004, true, false, '42', 'Berlin']);
-  const orderable = () => (random.chance(0.6) ? random.pick([17, 18, 30, 0.3, 100, 1000, 1e21]) : random.pick(['2026-01-01', '2026-03-01T10:00:00Z', '2024-02-29']));
+  const operator = random.pick([
+    'equals',
+    'not_equals',
+    'in',
+    'not_in',
+    'contains',
+    'starts_with',
+    'gt',
+    'gte',
+    'lt',
+    'lte',
+    'between',
+    'exists',
+    'not_exists',
+  ] as const);
+  const scalar = () =>
+    random.pick<string | number | boolean>([
+      ...COUNTRIES,
+      ...PLANS,
+      'golf',
+      30,
+      30.5,
+      0.3,
+      0.30000000000000004,
+      true,
+      false,
+      '42',
+      'Berlin',
+    ]);
+  const orderable = () =>
+    random.chance(0.6)
+      ? random.pick([17, 18, 30, 0.3, 100, 1000, 1e21])
+      : random.pick(['2026-01-01', '2026-03-01T10:00:00Z', '2024-02-29']);
   let value: unknown;
   if (operator === 'equals' || operator === 'not_equals') value = scalar();
   else if (operator === 'in' || operator === 'not_in') value = Array.from({ length: random.int(1, 3) }, scalar);
@@ -118,7 +177,20 @@ function randomEvent(random: SeededRandom): Condition {
   if (random.chance(0.35)) {
     const operator = random.pick(['gt', 'gte', 'lt', 'lte', 'between'] as const);
     const threshold = random.pick([0.3, 0.6, 1, 100, 250.5, 1000, 0]);
-    return { ...base, where, aggregate: { function: random.pick(['sum', 'avg', 'min', 'max'] as const), property: 'revenue', operator, value: operator === 'between' ? [threshold, threshold + 100] : threshold } };
+    return {
+      ...base,
+      where,
+      aggregate: {
+        function: random.pick(['sum', 'avg', 'min', 'max'] as const),
+        property: 'revenue',
+        operator,
+        value: operator === 'between' ? [threshold, threshold + 100] : threshold,
+      },
+    };
   }
-  return { ...base, where, count: random.chance(0.3) ? undefined : { operator: random.pick(['at_least', 'at_most', 'exactly'] as const), value: random.int(0, 3) } };
+  return {
+    ...base,
+    where,
+    count: random.chance(0.3) ? undefined : { operator: random.pick(['at_least', 'at_most', 'exactly'] as const), value: random.int(0, 3) },
+  };
 }

@@ -18,16 +18,23 @@ export function sharedDataFile(file: string): string {
 }
 
 export function readSharedCsv(file: string, delimiter = ','): Record<string, string>[] {
-  return parse(readFileSync(sharedDataFile(file), 'utf8'), { columns: true, delimiter, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  return parse(readFileSync(sharedDataFile(file), 'utf8'), { columns: true, delimiter, skip_empty_lines: true, trim: true }) as Record<
+    string,
+    string
+  >[];
 }
 
 /** `audiencekit import orders <file>` against the database at `url`; returns the CLI's output. */
 export async function importOrders(url: string, file: string): Promise<string> {
   const { DATABASE_URL: _inherited, ...env } = process.env;
-  const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', sharedDataFile(file)], {
-    cwd: ROOT,
-    env: { ...env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
-    maxBuffer: 10 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', sharedDataFile(file)],
+    {
+      cwd: ROOT,
+      env: { ...env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+      maxBuffer: 10 * 1024 * 1024,
+    },
+  );
   return stdout;
 }

@@ -15,7 +15,8 @@ import * as segments from '../segments.repository';
 describe('golden SQL of the libs/segments-service repositories', () => {
   let database: TestDatabase;
   const NOW = new Date('2026-03-01T12:00:00.000Z');
-  const golden = (name: string, sections: [string, string[]][]) => expectGolden(join(__dirname, '..', '__golden__', `${name}.sql`), sqlSections(sections));
+  const golden = (name: string, sections: [string, string[]][]) =>
+    expectGolden(join(__dirname, '..', '__golden__', `${name}.sql`), sqlSections(sections));
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -26,7 +27,11 @@ describe('golden SQL of the libs/segments-service repositories', () => {
   });
 
   it('pins the text of every query', async () => {
-    const written: Record<string, [string, string[]][]> = { 'segments.repository': [], 'segment-refresh.repository': [], 'segment-membership.repository': [] };
+    const written: Record<string, [string, string[]][]> = {
+      'segments.repository': [],
+      'segment-refresh.repository': [],
+      'segment-membership.repository': [],
+    };
     await database.dataSource.transaction(async (manager: EntityManager) => {
       const record = async <T>(file: string, name: string, work: () => Promise<T>): Promise<T> => {
         const { result, statements } = await captureSql(database.dataSource, work);
@@ -36,14 +41,26 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       const s = 'segments.repository';
       await record(s, 'segmentKeyExists', () => segments.segmentKeyExists(manager, 'golden'));
       const segment = await record(s, 'insertSegment', () =>
-        segments.insertSegment(manager, { key: 'golden', name: 'Golden', owner: 'test', refreshCadence: 'manual', qualityThresholds: { minSize: 1, maxChurn: 1 } }),
+        segments.insertSegment(manager, {
+          key: 'golden',
+          name: 'Golden',
+          owner: 'test',
+          refreshCadence: 'manual',
+          qualityThresholds: { minSize: 1, maxChurn: 1 },
+        }),
       );
       const definition = { type: 'rules', match: { type: 'trait', trait: 'country', operator: 'equals', value: 'DE' } };
-      await record(s, 'insertVersion', () => segments.insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: null, createdBy: null }));
+      await record(s, 'insertVersion', () =>
+        segments.insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: null, createdBy: null }),
+      );
       await record(s, 'findLiveSegment', () => segments.findLiveSegment(manager, segment.id));
-      const locked = await record(s, 'findLiveSegment (lock)', async () => required(await segments.findLiveSegment(manager, segment.id, { lock: true })));
+      const locked = await record(s, 'findLiveSegment (lock)', async () =>
+        required(await segments.findLiveSegment(manager, segment.id, { lock: true })),
+      );
       await record(s, 'saveSegment', () => segments.saveSegment(manager, Object.assign(locked, { description: 'changed' })));
-      await record(s, 'listLiveSegments', () => segments.listLiveSegments(manager, { limit: 10, offset: 0, owner: 'test', status: 'active' }));
+      await record(s, 'listLiveSegments', () =>
+        segments.listLiveSegments(manager, { limit: 10, offset: 0, owner: 'test', status: 'active' }),
+      );
       await record(s, 'findVersion', () => segments.findVersion(manager, segment.id, 1));
       await record(s, 'findVersionOrFail', () => segments.findVersionOrFail(manager, segment.id, 1));
       await record(s, 'currentVersionsOf', () => segments.currentVersionsOf(manager, [segment]));
@@ -55,19 +72,28 @@ describe('golden SQL of the libs/segments-service repositories', () => {
 
       const [{ id: profileId }] = await manager.query(`INSERT INTO profiles (traits) VALUES ('{"country": "DE"}') RETURNING id`);
       const r = 'segment-refresh.repository';
-      const run = await record(r, 'insertQueuedRun', async () => required(await refresh.insertQueuedRun(manager, { segmentId: segment.id, version: 1, trigger: 'manual', scheduledFor: null })));
+      const run = await record(r, 'insertQueuedRun', async () =>
+        required(await refresh.insertQueuedRun(manager, { segmentId: segment.id, version: 1, trigger: 'manual', scheduledFor: null })),
+      );
       await record(r, 'findRun', () => refresh.findRun(manager, run.id));
       await record(r, 'updateRun', () => refresh.updateRun(manager, run.id, { status: 'running', startedAt: NOW }));
       await record(r, 'tryLockSegmentRefresh', () => refresh.tryLockSegmentRefresh(manager, segment.id));
       await record(r, 'createRefreshMembers', () => refresh.createRefreshMembers(manager));
       await record(r, 'insertRefreshMemberIds', () => refresh.insertRefreshMemberIds(manager, [profileId]));
-      await record(r, 'insertRefreshMembersOf', () => refresh.insertRefreshMembersOf(manager, { text: 'SELECT p.id AS profile_id FROM profiles p WHERE p.id <> $1', values: [profileId] }));
+      await record(r, 'insertRefreshMembersOf', () =>
+        refresh.insertRefreshMembersOf(manager, {
+          text: 'SELECT p.id AS profile_id FROM profiles p WHERE p.id <> $1',
+          values: [profileId],
+        }),
+      );
       await record(r, 'countMembers', () => refresh.countMembers(manager, segment.id));
       await record(r, 'recordAdds', () => refresh.recordAdds(manager, run, NOW));
       await record(r, 'recordRemoves', () => refresh.recordRemoves(manager, run, NOW));
       await record(r, 'applyRecordedChanges', () => refresh.applyRecordedChanges(manager, run));
       await record(r, 'insertEntryExitEvents', () => refresh.insertEntryExitEvents(manager, run.id, segment.key, NOW));
-      await record(r, 'saveSucceededRun', () => refresh.saveSucceededRun(manager, { id: run.id, size: 1, adds: 1, removes: 0, quality: null, finishedAt: NOW, durationMs: 1 }));
+      await record(r, 'saveSucceededRun', () =>
+        refresh.saveSucceededRun(manager, { id: run.id, size: 1, adds: 1, removes: 0, quality: null, finishedAt: NOW, durationMs: 1 }),
+      );
 
       const m = 'segment-membership.repository';
       const query = { text: 'SELECT m.profile_id FROM segment_memberships m WHERE m.segment_id = $1', values: [segment.id] };
@@ -82,8 +108,12 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(m, 'liveProfileTraits', () => membership.liveProfileTraits(manager, profileId));
       await record(m, 'profileEventsUntil', () => membership.profileEventsUntil(manager, profileId, NOW));
       await record(m, 'segmentsOfProfile', () => membership.segmentsOfProfile(manager, profileId));
-      await record(m, 'featureRowsOf', () => membership.featureRowsOf(manager, { text: 'SELECT p.id AS profile_id FROM profiles p ORDER BY p.id', values: [] }));
-      await record(m, 'countPurchasers', () => membership.countPurchasers(manager, { text: 'SELECT p.id AS profile_id FROM profiles p', values: [] }));
+      await record(m, 'featureRowsOf', () =>
+        membership.featureRowsOf(manager, { text: 'SELECT p.id AS profile_id FROM profiles p ORDER BY p.id', values: [] }),
+      );
+      await record(m, 'countPurchasers', () =>
+        membership.countPurchasers(manager, { text: 'SELECT p.id AS profile_id FROM profiles p', values: [] }),
+      );
       await record(s, 'archiveSegment', () => segments.archiveSegment(manager, segment.id));
     });
     for (const [file, sections] of Object.entries(written)) golden(file, sections);

@@ -41,15 +41,23 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
 
   const query = <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
   const card = (key: string, definition: Record<string, unknown>) => ({
-    key, name: key, description: '', owner: 'test', refreshCadence: 'manual', kpi: null, status: 'active' as const,
-    qualityThresholds: { minSize: 1, maxChurn: 10 }, definition,
+    key,
+    name: key,
+    description: '',
+    owner: 'test',
+    refreshCadence: 'manual',
+    kpi: null,
+    status: 'active' as const,
+    qualityThresholds: { minSize: 1, maxChurn: 10 },
+    definition,
   });
   /** Runs a refresh of the current version at `now` and returns the members' customer ids. */
   const refreshed = async (segmentId: string, now = NOW): Promise<Set<string>> => {
     const [segment] = await query<{ current_version: number }>(`SELECT current_version FROM segments WHERE id = $1`, [segmentId]);
-    const [run] = await query<{ id: string }>(`INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, $2, 'queued', 'manual') RETURNING id`, [
-      segmentId, segment.current_version,
-    ]);
+    const [run] = await query<{ id: string }>(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, $2, 'queued', 'manual') RETURNING id`,
+      [segmentId, segment.current_version],
+    );
     const outcome = await refresh.execute(run.id, now);
     expect(outcome.status).toBe('succeeded');
     const rows = await query<{ profile_id: string }>(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1`, [segmentId]);
@@ -63,38 +71,64 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
     const gate = new SegmentDefinitionGate();
     segments = new SegmentsService(db.dataSource, gate);
     refresh = new SegmentRefreshService(db.dataSource, segments, gate, undefined as unknown as JobQueue);
-    const identities = await query<{ profile_id: string; value: string }>(`SELECT profile_id, value FROM identities WHERE type = 'user_id'`);
+    const identities = await query<{ profile_id: string; value: string }>(
+      `SELECT profile_id, value FROM identities WHERE type = 'user_id'`,
+    );
     customerOf = new Map(identities.map((row) => [row.profile_id, row.value]));
   });
   afterAll(async () => {
     await db?.drop();
   });
 
-  it.each(FIXTURE.windows.map((window) => [window.window, window] as const))('scores every purchaser exactly as pandas does (window %s)', async (_name, expected) => {
-    const definition = parseSegmentDefinition({ type: 'rfm', tiers: ['champions'], window: expected.window });
-    if (definition.type !== 'rfm') throw new Error('not rfm');
-    const scores = compileRfmScoresSql(definition, { now: NOW });
-    const rows = await query<{ profile_id: string; last_purchase_at: Date; frequency: number; monetary: string; r: number; f: number; m: number }>(scores.text, scores.values);
-    expect(rows).toHaveLength(expected.purchasers);
-    const actual = Object.fromEntries(
-      rows.map((row) => [
-        customerOf.get(row.profile_id),
-        // numeric arrives as an exact decimal string; the fixture holds integer thousandths.
-        [row.last_purchase_at.toISOString().replace('.000Z', 'Z'), row.frequency, Math.round(Number(row.monetary) * 1000), row.r, row.f, row.m],
-      ]),
-    );
-    const reference = Object.fromEntries(Object.entries(expected.customers).map(([customer, values]) => [customer, values.slice(0, 6)]));
-    expect(actual).toEqual(reference);
-    // The scores use all five quintiles on each axis, and tie groups are never split.
-    for (const axis of ['r', 'f', 'm'] as const) expect(new Set(rows.map((row) => row[axis])).size).toBeGreaterThanOrEqual(3);
-  });
+  it.each(FIXTURE.windows.map((window) => [window.window, window] as const))(
+    'scores every purchaser exactly as pandas does (window %s)',
+    async (_name, expected) => {
+      const definition = parseSegmentDefinition({ type: 'rfm', tiers: ['champions'], window: expected.window });
+      if (definition.type !== 'rfm') throw new Error('not rfm');
+      const scores = compileRfmScoresSql(definition, { now: NOW });
+      const rows = await query<{
+        profile_id: string;
+        last_purchase_at: Date;
+        frequency: number;
+        monetary: string;
+        r: number;
+        f: number;
+        m: number;
+      }>(scores.text, scores.values);
+      expect(rows).toHaveLength(expected.purchasers);
+      const actual = Object.fromEntries(
+        rows.map((row) => [
+          customerOf.get(row.profile_id),
+          // numeric arrives as an exact decimal string; the fixture holds integer thousandths.
+          [
+            row.last_purchase_at.toISOString().replace('.000Z', 'Z'),
+            row.frequency,
+            Math.round(Number(row.monetary) * 1000),
+            row.r,
+            row.f,
+            row.m,
+          ],
+        ]),
+      );
+      const reference = Object.fromEntries(Object.entries(expected.customers).map(([customer, values]) => [customer, values.slice(0, 6)]));
+      expect(actual).toEqual(reference);
+      // The scores use all five quintiles on each axis, and tie groups are never split.
+      for (const axis of ['r', 'f', 'm'] as const) expect(new Set(rows.map((row) => row[axis])).size).toBeGreaterThanOrEqual(3);
+    },
+  );
 
   it('refreshes tier segments to exactly the customers pandas puts in those tiers', async () => {
     const expected = FIXTURE.windows[0];
     for (const tiers of [['champions'], ['at_risk_high_value'], ['low_value_dormant', 'hibernating']]) {
-      const segment = await segments.create(card(`rfm-${tiers.join('-')}`.replace(/_/g, '-'), { type: 'rfm', tiers, window: 'ever' }), null, NOW);
+      const segment = await segments.create(
+        card(`rfm-${tiers.join('-')}`.replace(/_/g, '-'), { type: 'rfm', tiers, window: 'ever' }),
+        null,
+        NOW,
+      );
       const members = await refreshed(segment.id);
-      const wanted = Object.entries(expected.customers).filter(([, values]) => tiers.includes(values[6])).map(([customer]) => customer);
+      const wanted = Object.entries(expected.customers)
+        .filter(([, values]) => tiers.includes(values[6]))
+        .map(([customer]) => customer);
       expect(wanted.length).toBeGreaterThan(100);
       expect([...members].sort()).toEqual(wanted.sort());
     }
@@ -104,11 +138,15 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
     const expected = FIXTURE.windows[0];
     const seen = new Set<string>();
     for (const cell of INTENT_VALUE_CELLS) {
-      const segment = await segments.create(card(`iv-${cell}`.replace(/_/g, '-'), { type: 'intent_value', cell, window: 'ever' }), null, NOW);
+      const segment = await segments.create(
+        card(`iv-${cell}`.replace(/_/g, '-'), { type: 'intent_value', cell, window: 'ever' }),
+        null,
+        NOW,
+      );
       const members = await refreshed(segment.id);
       const [intent, value] = cell.split('_intent_');
       const wanted = Object.entries(expected.customers)
-        .filter(([, v]) => (v[3] >= 4) === (intent === 'high') && (v[5] >= 4) === (value === 'high_value'))
+        .filter(([, v]) => v[3] >= 4 === (intent === 'high') && v[5] >= 4 === (value === 'high_value'))
         .map(([customer]) => customer);
       expect([...members].sort()).toEqual(wanted.sort());
       for (const member of members) {
@@ -121,8 +159,12 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
 
   it('refuses an RFM segment whose window holds no purchase, with a 400 and nothing saved', async () => {
     const before = await query(`SELECT id FROM segments`);
-    await expect(segments.create(card('empty-window', { type: 'rfm', tiers: ['champions'], window: 'between 2009-01-01 and 2009-06-01' }), null, NOW)).rejects.toMatchObject({
-      name: 'SegmentsException', code: 'no_purchases_in_window', details: [{ path: 'definition.window' }],
+    await expect(
+      segments.create(card('empty-window', { type: 'rfm', tiers: ['champions'], window: 'between 2009-01-01 and 2009-06-01' }), null, NOW),
+    ).rejects.toMatchObject({
+      name: 'SegmentsException',
+      code: 'no_purchases_in_window',
+      details: [{ path: 'definition.window' }],
     });
     expect(await query(`SELECT id FROM segments`)).toEqual(before);
   });
@@ -131,14 +173,19 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
     const cutoff = '2011-11-09T00:00:00Z';
     const likely = await segments.create(
       card('likely-buyers', {
-        type: 'propensity', window: 'ever', tier: 'top', cutoff, outcome: { event: 'Order Completed', withinDays: 30 },
+        type: 'propensity',
+        window: 'ever',
+        tier: 'top',
+        cutoff,
+        outcome: { event: 'Order Completed', withinDays: 30 },
         features: [{ source: 'recency_days' }, { source: 'frequency', log1p: true }, { source: 'monetary' }],
       }),
       null,
       NOW,
     );
     const [{ model }] = await query<{ model: { heldOutAuc: number; positives: number; profiles: number; tierCounts: { top: number } } }>(
-      `SELECT model FROM segment_versions WHERE segment_id = $1`, [likely.id],
+      `SELECT model FROM segment_versions WHERE segment_id = $1`,
+      [likely.id],
     );
     // Label check straight from the events: purchasers before the cutoff who bought again within 30 days.
     const [labels] = await query<{ profiles: number; positives: number }>(
@@ -153,19 +200,30 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
     expect(buyers.size).toBe(model.tierCounts.top);
 
     const cell = await segments.create(
-      card('likely-valuable', { type: 'intent_value', cell: 'high_intent_high_value', window: 'ever', intent: { source: 'segment', segment: 'likely-buyers' } }),
+      card('likely-valuable', {
+        type: 'intent_value',
+        cell: 'high_intent_high_value',
+        window: 'ever',
+        intent: { source: 'segment', segment: 'likely-buyers' },
+      }),
       null,
       NOW,
     );
     const members = await refreshed(cell.id);
-    const wanted = Object.entries(FIXTURE.windows[0].customers).filter(([customer, v]) => buyers.has(customer) && v[5] >= 4).map(([customer]) => customer);
+    const wanted = Object.entries(FIXTURE.windows[0].customers)
+      .filter(([customer, v]) => buyers.has(customer) && v[5] >= 4)
+      .map(([customer]) => customer);
     expect(wanted.length).toBeGreaterThan(50);
     expect([...members].sort()).toEqual(wanted.sort());
   });
 
   describe('a k-means segment on recency, frequency and monetary', () => {
     const definition = {
-      type: 'cluster', window: 'ever', k: 4, seed: 7, cluster: 0,
+      type: 'cluster',
+      window: 'ever',
+      k: 4,
+      seed: 7,
+      cluster: 0,
       features: [{ source: 'recency_days' }, { source: 'frequency', log1p: true }, { source: 'monetary' }],
     };
     let segmentId: string;
@@ -174,20 +232,34 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
     it('fits on create and stores the model with version 1, the same model as fitting the pandas RFM values', async () => {
       const segment = await segments.create(card('rfm-clusters', definition), null, NOW);
       segmentId = segment.id;
-      const [version] = await query<{ model: StoredClusterModel }>(`SELECT model FROM segment_versions WHERE segment_id = $1 AND version = 1`, [segmentId]);
+      const [version] = await query<{ model: StoredClusterModel }>(
+        `SELECT model FROM segment_versions WHERE segment_id = $1 AND version = 1`,
+        [segmentId],
+      );
       stored = version.model;
-      expect(stored).toMatchObject({ kind: 'cluster', profiles: FIXTURE.windows[0].purchasers, model: { k: 4, features: ['recency_days', 'frequency', 'monetary'] } });
+      expect(stored).toMatchObject({
+        kind: 'cluster',
+        profiles: FIXTURE.windows[0].purchasers,
+        model: { k: 4, features: ['recency_days', 'frequency', 'monetary'] },
+      });
       expect(stored.clusters.map((cluster) => cluster.size).reduce((a, b) => a + b, 0)).toBe(FIXTURE.windows[0].purchasers);
 
       // The same fit from the independent pandas aggregates, rows in the database's order (profile id).
-      const byProfile = [...customerOf.entries()].filter(([, customer]) => customer in FIXTURE.windows[0].customers).sort(([a], [b]) => (a < b ? -1 : 1));
+      const byProfile = [...customerOf.entries()]
+        .filter(([, customer]) => customer in FIXTURE.windows[0].customers)
+        .sort(([a], [b]) => (a < b ? -1 : 1));
       const values = byProfile.map(([, customer]) => FIXTURE.windows[0].customers[customer]);
       const matrix = featureMatrixFromColumns({
         recency_days: values.map((v) => (NOW.getTime() - Date.parse(v[0])) / 86_400_000),
         frequency: values.map((v) => v[1]),
         monetary: values.map((v) => v[2] / 1000),
       });
-      const reference = fitClusterModel(matrix, { k: 4, preprocessing: { log1p: ['frequency'] }, kmeans: { seed: 7, nInit: 10 }, silhouette: { seed: 7 } });
+      const reference = fitClusterModel(matrix, {
+        k: 4,
+        preprocessing: { log1p: ['frequency'] },
+        kmeans: { seed: 7, nInit: 10 },
+        silhouette: { seed: 7 },
+      });
       expect(stored.model.inertia).toBeCloseTo(reference.model.inertia, 6);
       expect(stored.clusters.map((c) => c.size)).toEqual(reference.profiles.map((c) => c.size));
     });
@@ -198,7 +270,9 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
 
       // New purchases move the population's statistics; a refresh still uses version 1's centroids.
       const someone = [...members][0];
-      const [profile] = await query<{ profile_id: string }>(`SELECT profile_id FROM identities WHERE type = 'user_id' AND value = $1`, [someone]);
+      const [profile] = await query<{ profile_id: string }>(`SELECT profile_id FROM identities WHERE type = 'user_id' AND value = $1`, [
+        someone,
+      ]);
       await query(
         `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties)
          SELECT 'test-bulk-' || g, $1, 'track', 'Order Completed', '2011-12-09T12:00:00Z', jsonb_build_object('order_id', 'T' || g, 'revenue', 100000)
@@ -209,12 +283,18 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
       // Only the changed profile can change cluster: nobody else's distance to the stored centres moved.
       const moved = [...members].filter((m) => !after.has(m)).concat([...after].filter((m) => !members.has(m)));
       expect(moved.filter((customer) => customer !== someone)).toEqual([]);
-      const [{ versions }] = await query<{ versions: number }>(`SELECT count(*)::int AS versions FROM segment_versions WHERE segment_id = $1`, [segmentId]);
+      const [{ versions }] = await query<{ versions: number }>(
+        `SELECT count(*)::int AS versions FROM segment_versions WHERE segment_id = $1`,
+        [segmentId],
+      );
       expect(versions).toBe(1);
 
       const refit = await segments.refit(segmentId, null, NOW);
       expect(refit.version).toBe(2);
-      const rows = await query<{ version: number; model: StoredClusterModel }>(`SELECT version, model FROM segment_versions WHERE segment_id = $1 ORDER BY version`, [segmentId]);
+      const rows = await query<{ version: number; model: StoredClusterModel }>(
+        `SELECT version, model FROM segment_versions WHERE segment_id = $1 ORDER BY version`,
+        [segmentId],
+      );
       expect(rows[0].model.model.centroids).toEqual(stored.model.centroids);
       expect(rows[1].model.model.centroids).not.toEqual(stored.model.centroids);
       expect(rows[1].model.profiles).toBe(stored.profiles);

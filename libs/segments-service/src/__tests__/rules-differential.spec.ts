@@ -69,9 +69,36 @@ describe('SQL compiler and in-memory evaluator agree', () => {
 
   // Hand-made edges a random generator rarely hits, with the answer worked out by hand.
   it.each([
-    ['sums exactly in decimal: 0.1 + 0.2 is not above 0.3', { type: 'event', event: 'Order Completed', window: 'ever', aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 0.3 } }, []],
-    ['sums exactly in decimal: 0.1 + 0.2 equals 0.3', { type: 'event', event: 'Order Completed', window: 'ever', aggregate: { function: 'sum', property: 'revenue', operator: 'between', value: [0.3, 0.3] } }, ['decimal']],
-    ['averages without division: avg(0.1, 0.2) is 0.15', { type: 'event', event: 'Order Completed', window: 'ever', aggregate: { function: 'avg', property: 'revenue', operator: 'gte', value: 0.15 } }, ['decimal']],
+    [
+      'sums exactly in decimal: 0.1 + 0.2 is not above 0.3',
+      {
+        type: 'event',
+        event: 'Order Completed',
+        window: 'ever',
+        aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 0.3 },
+      },
+      [],
+    ],
+    [
+      'sums exactly in decimal: 0.1 + 0.2 equals 0.3',
+      {
+        type: 'event',
+        event: 'Order Completed',
+        window: 'ever',
+        aggregate: { function: 'sum', property: 'revenue', operator: 'between', value: [0.3, 0.3] },
+      },
+      ['decimal'],
+    ],
+    [
+      'averages without division: avg(0.1, 0.2) is 0.15',
+      {
+        type: 'event',
+        event: 'Order Completed',
+        window: 'ever',
+        aggregate: { function: 'avg', property: 'revenue', operator: 'gte', value: 0.15 },
+      },
+      ['decimal'],
+    ],
     ['an event at exactly now is inside "last 1 days"', { type: 'event', event: 'Product Added', window: 'last 1 days' }, ['boundaries']],
     ['an event exactly 7 days ago is outside "last 7 days"', { type: 'event', event: 'Page Viewed', window: 'last 7 days' }, []],
     ['an impossible date is not a date', { type: 'trait', trait: 'signup', operator: 'lt', value: '2030-01-01' }, ['boundaries']],
@@ -79,7 +106,11 @@ describe('SQL compiler and in-memory evaluator agree', () => {
   ])('%s', async (_title, match, expectedLabels) => {
     const { sql, memory } = await membersBoth({ type: 'rules', match });
     const edgeIds = new Map(profiles.slice(120).map((profile, index) => [profile.id, EDGE_CASE_PROFILES(now)[index].label]));
-    const labelsOf = (members: Set<string>) => [...members].filter((id) => edgeIds.has(id)).map((id) => edgeIds.get(id)).sort();
+    const labelsOf = (members: Set<string>) =>
+      [...members]
+        .filter((id) => edgeIds.has(id))
+        .map((id) => edgeIds.get(id))
+        .sort();
     expect(labelsOf(sql)).toEqual(expectedLabels);
     expect(labelsOf(memory)).toEqual(expectedLabels);
   });
@@ -95,7 +126,9 @@ describe('SQL compiler and in-memory evaluator agree', () => {
       const fromMemory = new Set(profiles.filter((profile) => evaluateSegment(definition, profile, { now })).map((profile) => profile.id));
       const disagreement = profiles.find((profile) => fromSql.has(profile.id) !== fromMemory.has(profile.id));
       if (disagreement) {
-        throw new Error(`evaluators disagree (sql: ${fromSql.has(disagreement.id)}) on\n${JSON.stringify(definition)}\nfor profile\n${JSON.stringify(disagreement)}`);
+        throw new Error(
+          `evaluators disagree (sql: ${fromSql.has(disagreement.id)}) on\n${JSON.stringify(definition)}\nfor profile\n${JSON.stringify(disagreement)}`,
+        );
       }
       if (fromSql.size > 0 && fromSql.size < profiles.length) nonTrivial += 1;
     }

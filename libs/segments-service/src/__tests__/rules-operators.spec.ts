@@ -18,7 +18,15 @@ interface FixtureProfile {
 
 const PEOPLE: Record<string, FixtureProfile> = {
   ann: {
-    traits: { age: 30, country: 'DE', plan: 'pro', tags: ['golf', 'wine'], signup: '2025-01-10', email: 'ann@example.com', address: { city: 'Berlin' } },
+    traits: {
+      age: 30,
+      country: 'DE',
+      plan: 'pro',
+      tags: ['golf', 'wine'],
+      signup: '2025-01-10',
+      email: 'ann@example.com',
+      address: { city: 'Berlin' },
+    },
     events: [
       { name: 'Order Completed', timestamp: ago(2), properties: { revenue: 600 } },
       { name: 'Order Completed', timestamp: ago(20), properties: { revenue: 500 } },
@@ -53,7 +61,12 @@ const PEOPLE: Record<string, FixtureProfile> = {
   },
 };
 
-const trait = (name: string, operator: string, value?: unknown) => ({ type: 'trait', trait: name, operator, ...(value === undefined ? {} : { value }) });
+const trait = (name: string, operator: string, value?: unknown) => ({
+  type: 'trait',
+  trait: name,
+  operator,
+  ...(value === undefined ? {} : { value }),
+});
 
 const CASES: [string, unknown, string[]][] = [
   // Trait operators.
@@ -78,30 +91,104 @@ const CASES: [string, unknown, string[]][] = [
   ['exists on a nested path', trait('address.city', 'exists'), ['ann', 'ben']],
   ['equals on a nested path', trait('address.city', 'equals', 'Paris'), ['ben']],
   // Behaviour: counts, sums and averages in windows.
-  ['performed at least 3 times in the last 7 days', { type: 'event', event: 'Product Added', window: 'last 7 days', count: { operator: 'at_least', value: 3 } }, ['ben']],
-  ['performed at most once in the last 7 days', { type: 'event', event: 'Product Added', window: 'last 7 days', count: { operator: 'at_most', value: 1 } }, ['ann', 'cat', 'dan']],
-  ['performed exactly once in the last 7 days', { type: 'event', event: 'Product Added', window: 'last 7 days', count: { operator: 'exactly', value: 1 } }, ['ann']],
-  ['performed, filtered on a property', { type: 'event', event: 'Product Added', window: 'last 7 days', where: [{ property: 'category', operator: 'equals', value: 'shoes' }] }, ['ann']],
-  ['revenue summed over 1,000 in the last 30 days', { type: 'event', event: 'Order Completed', window: 'last 30 days', aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 1000 } }, ['ann']],
-  ['summed revenue in a shorter window', { type: 'event', event: 'Order Completed', window: 'last 7 days', aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 1000 } }, []],
-  ['average revenue of at least 550 (inclusive)', { type: 'event', event: 'Order Completed', window: 'ever', aggregate: { function: 'avg', property: 'revenue', operator: 'gte', value: 550 } }, ['ann']],
-  ['average revenue above 550', { type: 'event', event: 'Order Completed', window: 'ever', aggregate: { function: 'avg', property: 'revenue', operator: 'gt', value: 550 } }, []],
+  [
+    'performed at least 3 times in the last 7 days',
+    { type: 'event', event: 'Product Added', window: 'last 7 days', count: { operator: 'at_least', value: 3 } },
+    ['ben'],
+  ],
+  [
+    'performed at most once in the last 7 days',
+    { type: 'event', event: 'Product Added', window: 'last 7 days', count: { operator: 'at_most', value: 1 } },
+    ['ann', 'cat', 'dan'],
+  ],
+  [
+    'performed exactly once in the last 7 days',
+    { type: 'event', event: 'Product Added', window: 'last 7 days', count: { operator: 'exactly', value: 1 } },
+    ['ann'],
+  ],
+  [
+    'performed, filtered on a property',
+    { type: 'event', event: 'Product Added', window: 'last 7 days', where: [{ property: 'category', operator: 'equals', value: 'shoes' }] },
+    ['ann'],
+  ],
+  [
+    'revenue summed over 1,000 in the last 30 days',
+    {
+      type: 'event',
+      event: 'Order Completed',
+      window: 'last 30 days',
+      aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 1000 },
+    },
+    ['ann'],
+  ],
+  [
+    'summed revenue in a shorter window',
+    {
+      type: 'event',
+      event: 'Order Completed',
+      window: 'last 7 days',
+      aggregate: { function: 'sum', property: 'revenue', operator: 'gt', value: 1000 },
+    },
+    [],
+  ],
+  [
+    'average revenue of at least 550 (inclusive)',
+    {
+      type: 'event',
+      event: 'Order Completed',
+      window: 'ever',
+      aggregate: { function: 'avg', property: 'revenue', operator: 'gte', value: 550 },
+    },
+    ['ann'],
+  ],
+  [
+    'average revenue above 550',
+    {
+      type: 'event',
+      event: 'Order Completed',
+      window: 'ever',
+      aggregate: { function: 'avg', property: 'revenue', operator: 'gt', value: 550 },
+    },
+    [],
+  ],
   ['performed between two dates', { type: 'event', event: 'Page Viewed', window: 'between 2026-01-01 and 2026-02-01' }, ['ann']],
-  ['did not perform (ever)', { type: 'event', event: 'Order Completed', window: 'ever', count: { operator: 'exactly', value: 0 } }, ['cat', 'dan']],
-  ['did not perform in a window', { type: 'not', condition: { type: 'event', event: 'Product Added', window: 'last 7 days' } }, ['cat', 'dan']],
+  [
+    'did not perform (ever)',
+    { type: 'event', event: 'Order Completed', window: 'ever', count: { operator: 'exactly', value: 0 } },
+    ['cat', 'dan'],
+  ],
+  [
+    'did not perform in a window',
+    { type: 'not', condition: { type: 'event', event: 'Product Added', window: 'last 7 days' } },
+    ['cat', 'dan'],
+  ],
   // Recency and frequency shortcuts.
   ['more than 100 days since the last order', { type: 'recency', event: 'Order Completed', operator: 'gt', days: 100 }, ['ben']],
   ['less than 7 days since the last order', { type: 'recency', event: 'Order Completed', operator: 'lt', days: 7 }, ['ann']],
   ['any customer event in the last 5 days (lifecycle events ignored)', { type: 'recency', operator: 'lte', days: 5 }, ['ann', 'ben']],
-  ['between 5 and 15 days since the last page view', { type: 'recency', event: 'Page Viewed', operator: 'between', days: [5, 15] }, ['dan']],
-  ['at least 2 customer events in the last 30 days', { type: 'frequency', window: 'last 30 days', operator: 'at_least', value: 2 }, ['ann', 'ben']],
+  [
+    'between 5 and 15 days since the last page view',
+    { type: 'recency', event: 'Page Viewed', operator: 'between', days: [5, 15] },
+    ['dan'],
+  ],
+  [
+    'at least 2 customer events in the last 30 days',
+    { type: 'frequency', window: 'last 30 days', operator: 'at_least', value: 2 },
+    ['ann', 'ben'],
+  ],
   ['exactly 2 page views ever', { type: 'frequency', event: 'Page Viewed', window: 'ever', operator: 'exactly', value: 2 }, ['dan']],
   // Membership of another segment, and nesting.
   ['member of another segment', { type: 'segment', segment: 'pro-users' }, ['ann', 'dan']],
   ['not a member of another segment', { type: 'not', condition: { type: 'segment', segment: 'pro-users' } }, ['ben', 'cat']],
   [
     'nested all / any / not',
-    { type: 'all', conditions: [{ type: 'any', conditions: [trait('country', 'equals', 'DE'), trait('country', 'equals', 'de')] }, { type: 'not', condition: { type: 'event', event: 'Order Completed', window: 'ever', count: { operator: 'exactly', value: 0 } } }] },
+    {
+      type: 'all',
+      conditions: [
+        { type: 'any', conditions: [trait('country', 'equals', 'DE'), trait('country', 'equals', 'de')] },
+        { type: 'not', condition: { type: 'event', event: 'Order Completed', window: 'ever', count: { operator: 'exactly', value: 0 } } },
+      ],
+    },
     ['ann'],
   ],
 ];

@@ -8,7 +8,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
  */
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
-const order = (days: number, revenue?: number) => ({ name: 'Order Completed', timestamp: ago(days), properties: revenue === undefined ? {} : { revenue } });
+const order = (days: number, revenue?: number) => ({
+  name: 'Order Completed',
+  timestamp: ago(days),
+  properties: revenue === undefined ? {} : { revenue },
+});
 const added = (days: number) => ({ name: 'Product Added', timestamp: ago(days), properties: {} });
 
 const PEOPLE: Record<string, { name: string; timestamp: Date; properties: Record<string, unknown> }[]> = {
@@ -79,13 +83,21 @@ describe('the seed examples, on Postgres and in memory', () => {
         `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', $3, $4, $5)`,
         [`hostile-${row.id}`, row.id, hostile, ago(1), { [hostile]: hostile }],
       );
-      const [before] = await database.dataSource.query(`SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`);
+      const [before] = await database.dataSource.query(
+        `SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`,
+      );
       const definitions = [
         { type: 'trait', trait: hostile, operator: 'equals', value: hostile },
         { type: 'trait', trait: 'label', operator: 'in', value: [hostile, 'nothing'] },
         { type: 'event', event: hostile, window: 'last 7 days', where: [{ property: hostile, operator: 'starts_with', value: hostile }] },
         { type: 'event', event: hostile, window: 'ever', aggregate: { function: 'sum', property: hostile, operator: 'gt', value: 0 } },
-        { type: 'any', conditions: [{ type: 'segment', segment: hostile }, { type: 'trait', trait: hostile, operator: 'contains', value: hostile }] },
+        {
+          type: 'any',
+          conditions: [
+            { type: 'segment', segment: hostile },
+            { type: 'trait', trait: hostile, operator: 'contains', value: hostile },
+          ],
+        },
       ];
       const results: string[][] = [];
       for (const match of definitions) {
@@ -98,7 +110,9 @@ describe('the seed examples, on Postgres and in memory', () => {
       // (label "nothing" matches the fixture profile with that label; the sum of a string is no number).
       const nothing = [...nameOf].find(([, name]) => name === 'nothing')?.[0];
       expect(results).toEqual([[row.id], [nothing], [row.id], [], [row.id]]);
-      const [after] = await database.dataSource.query(`SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`);
+      const [after] = await database.dataSource.query(
+        `SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`,
+      );
       expect(after).toEqual(before);
       await database.dataSource.query(`SELECT count(*) FROM segments`);
     });

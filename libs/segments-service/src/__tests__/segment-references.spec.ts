@@ -25,7 +25,15 @@ describe('segment reference cycles under concurrent saves', () => {
   it('of two saves closing a cycle at the same moment, exactly one succeeds', async () => {
     for (let round = 0; round < 10; round += 1) {
       const create = (key: string) =>
-        segments.create(createSegmentSchema.parse({ key, name: key, owner: 'test', definition: rules({ type: 'trait', trait: 'email', operator: 'exists' }) }), null);
+        segments.create(
+          createSegmentSchema.parse({
+            key,
+            name: key,
+            owner: 'test',
+            definition: rules({ type: 'trait', trait: 'email', operator: 'exists' }),
+          }),
+          null,
+        );
       const [a, b] = [await create(`a-${round}`), await create(`b-${round}`)];
       const outcomes = await Promise.allSettled([
         segments.update(a.id, { definition: rules({ type: 'segment', segment: b.key }) }, null),

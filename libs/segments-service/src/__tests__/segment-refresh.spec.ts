@@ -23,13 +23,19 @@ describe('segment refresh exclusivity', () => {
     );
     return run.id;
   };
-  const runRow = async (id: string) => (await database.dataSource.query(`SELECT status, adds, started_at FROM segment_runs WHERE id = $1`, [id]))[0];
+  const runRow = async (id: string) =>
+    (await database.dataSource.query(`SELECT status, adds, started_at FROM segment_runs WHERE id = $1`, [id]))[0];
   const count = async (sql: string) => (await database.dataSource.query(sql, [segmentId]))[0].n as number;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const gate = new SegmentDefinitionGate();
-    refresh = new SegmentRefreshService(database.dataSource, new SegmentsService(database.dataSource, gate), gate, undefined as unknown as JobQueue);
+    refresh = new SegmentRefreshService(
+      database.dataSource,
+      new SegmentsService(database.dataSource, gate),
+      gate,
+      undefined as unknown as JobQueue,
+    );
     const [segment] = await database.dataSource.query(
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('germans', 'Germans', 'test', 'manual', 1) RETURNING id`,
     );
@@ -83,6 +89,8 @@ describe('segment refresh exclusivity', () => {
     expect(await refresh.execute(second)).toMatchObject({ status: 'succeeded', size: 8, adds: 0, removes: 0 });
     expect(await count(`SELECT count(*)::int AS n FROM segment_memberships WHERE segment_id = $1`)).toBe(8);
     expect(await count(`SELECT count(*)::int AS n FROM segment_membership_changes WHERE segment_id = $1`)).toBe(8);
-    expect(await count(`SELECT count(*)::int AS n FROM events WHERE name = 'Segment Entered' AND properties->>'segment_id' = $1::text`)).toBe(8);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM events WHERE name = 'Segment Entered' AND properties->>'segment_id' = $1::text`),
+    ).toBe(8);
   });
 });

@@ -32,10 +32,12 @@ export class AuditInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<AuditedRequest>();
     const access = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     if (!WRITE_METHODS.has(request.method) || access === 'write' || access === 'public') return next.handle();
-    return next.handle().pipe(mergeMap(async (result: unknown) => {
-      await this.record(request, context, result);
-      return result;
-    }));
+    return next.handle().pipe(
+      mergeMap(async (result: unknown) => {
+        await this.record(request, context, result);
+        return result;
+      }),
+    );
   }
 
   private async record(request: AuditedRequest, context: ExecutionContext, result: unknown): Promise<void> {

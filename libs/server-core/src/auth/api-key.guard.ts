@@ -42,14 +42,24 @@ export class ApiKeyGuard implements CanActivate {
     // HTTP Basic is what Segment's and RudderStack's libraries send, so the tracking routes take
     // it; admin routes take a bearer token only (Basic invites browsers' credential prompts and caches).
     if (required !== 'write' && !isBearer(request.headers)) {
-      throw new UnauthorizedException({ code: 'bearer_required', message: 'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)' });
+      throw new UnauthorizedException({
+        code: 'bearer_required',
+        message: 'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)',
+      });
     }
     const secret = presentedSecret(request.headers);
-    if (!secret) throw new UnauthorizedException({ code: 'missing_api_key', message: 'an API key is required (Authorization: Bearer <key>, or HTTP Basic with the key as user name)' });
+    if (!secret)
+      throw new UnauthorizedException({
+        code: 'missing_api_key',
+        message: 'an API key is required (Authorization: Bearer <key>, or HTTP Basic with the key as user name)',
+      });
     const key = await this.apiKeys.authenticate(secret);
     if (!key) throw new UnauthorizedException({ code: 'invalid_api_key', message: 'the API key is unknown or revoked' });
     if (!roleSatisfies(key.role, required)) {
-      throw new ForbiddenException({ code: 'insufficient_role', message: `this route requires a ${required} key; this key is ${key.role}` });
+      throw new ForbiddenException({
+        code: 'insufficient_role',
+        message: `this route requires a ${required} key; this key is ${key.role}`,
+      });
     }
     // Admin routes only: ingestion write keys have their own path and limits (body size, batching).
     if (required !== 'write') this.limit(context, key.id);
@@ -60,7 +70,10 @@ export class ApiKeyGuard implements CanActivate {
   private limit(context: ExecutionContext, keyId: string): void {
     const decision = this.limiter.take(keyId);
     if (decision.allowed) return;
-    context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('Retry-After', String(decision.retryAfterSeconds));
+    context
+      .switchToHttp()
+      .getResponse<{ setHeader(name: string, value: string): void }>()
+      .setHeader('Retry-After', String(decision.retryAfterSeconds));
     throw new ApiException(429, 'rate_limited', `too many requests for this API key; retry after ${decision.retryAfterSeconds} s`);
   }
 }

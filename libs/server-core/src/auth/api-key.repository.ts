@@ -6,7 +6,10 @@ import { ApiKeyEntity, ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence'
  * revocation rules stay in `ApiKeyService`. Golden SQL: `__golden__/api-key.repository.sql`.
  */
 
-export async function insertApiKey(manager: EntityManager, row: Pick<ApiKeyEntity, 'name' | 'role' | 'trust' | 'prefix' | 'keyHash'>): Promise<ApiKeyEntity> {
+export async function insertApiKey(
+  manager: EntityManager,
+  row: Pick<ApiKeyEntity, 'name' | 'role' | 'trust' | 'prefix' | 'keyHash'>,
+): Promise<ApiKeyEntity> {
   return manager.getRepository(ApiKeyEntity).save(row);
 }
 

@@ -49,7 +49,11 @@ export class ApiKeyService {
    * defaults to `client`, the safe choice for a write key that may end up in a browser; a backend
    * sending with a server library asks for `server`.
    */
-  async create(name: string, role: ApiKeyRole, trust: ApiKeyTrust = 'client'): Promise<{ key: AuthenticatedKey; secret: string; prefix: string }> {
+  async create(
+    name: string,
+    role: ApiKeyRole,
+    trust: ApiKeyTrust = 'client',
+  ): Promise<{ key: AuthenticatedKey; secret: string; prefix: string }> {
     const { secret, prefix, hash } = generateApiKey(role);
     const saved = await insertApiKey(this.dataSource.manager, { name, role, trust, prefix, keyHash: hash });
     return { key: { id: saved.id, name, role, trust }, secret, prefix };
@@ -65,7 +69,10 @@ export class ApiKeyService {
     }
     const key = await findActiveKeyByHash(this.dataSource.manager, hash);
     if (!key) return null;
-    const entry: CachedKey = { key: { id: key.id, name: key.name, role: key.role, trust: key.trust }, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
+    const entry: CachedKey = {
+      key: { id: key.id, name: key.name, role: key.role, trust: key.trust },
+      lastUsedAt: key.lastUsedAt?.getTime() ?? 0,
+    };
     if (Date.now() - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) await this.touch(entry);
     this.verified?.set(hash, entry);
     return entry.key;

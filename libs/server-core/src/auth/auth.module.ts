@@ -8,7 +8,12 @@ import { ApiKeyService } from './api-key.service';
 /** API keys, the global role guard and the audit log of admin writes (and its reads). */
 @Global()
 @Module({
-  providers: [ApiKeyService, AuditLogService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [
+    ApiKeyService,
+    AuditLogService,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
   exports: [ApiKeyService, AuditLogService],
 })
 export class AuthModule {}

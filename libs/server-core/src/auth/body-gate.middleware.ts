@@ -22,7 +22,13 @@ export function keyBeforeBody(apiKeys: Pick<ApiKeyService, 'authenticate'>, body
   return (request, response, next) => {
     if (!carriesBody(request)) return next();
     const secret = presentedSecret(request.headers);
-    if (!secret) return refuse(response, 401, 'missing_api_key', 'an API key is required before the body is read (Authorization: Bearer <key>; tracking: HTTP Basic with the write key as user name)');
+    if (!secret)
+      return refuse(
+        response,
+        401,
+        'missing_api_key',
+        'an API key is required before the body is read (Authorization: Bearer <key>; tracking: HTTP Basic with the write key as user name)',
+      );
     apiKeys.authenticate(secret).then(
       (key) => {
         if (!key) return refuse(response, 401, 'invalid_api_key', 'the API key is unknown or revoked');
@@ -48,7 +54,12 @@ export function jsonBodiesOnly(exceptPaths: readonly string[]): Middleware {
     if (!carriesBody(request) || skipped.has(request.path ?? '')) return next();
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type === 'application/json' || type.endsWith('+json')) return next();
-    refuse(response, 415, 'unsupported_media_type', `admin routes take JSON bodies (Content-Type: application/json), not ${type || 'a body without a content type'}`);
+    refuse(
+      response,
+      415,
+      'unsupported_media_type',
+      `admin routes take JSON bodies (Content-Type: application/json), not ${type || 'a body without a content type'}`,
+    );
   };
 }
 
@@ -66,6 +77,10 @@ function limitBodyRead(request: IncomingMessage, response: ServerResponse, timeo
 /** Answers with the one error body and closes the connection: the unread body is never drained. */
 function refuse(response: ServerResponse, statusCode: number, code: string, message: string): void {
   const body = JSON.stringify({ statusCode, code, message });
-  response.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  response.writeHead(statusCode, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   response.end(body);
 }

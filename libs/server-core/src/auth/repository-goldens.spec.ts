@@ -30,16 +30,26 @@ describe('golden SQL of the libs/server-core repositories', () => {
       into.push([name, statements]);
       return result;
     };
-    const key = await record(keys, 'insertApiKey', () => insertApiKey(manager, { name: 'golden', role: 'admin', trust: 'client', prefix: 'ak_admin_gold', keyHash: 'f'.repeat(64) }));
+    const key = await record(keys, 'insertApiKey', () =>
+      insertApiKey(manager, { name: 'golden', role: 'admin', trust: 'client', prefix: 'ak_admin_gold', keyHash: 'f'.repeat(64) }),
+    );
     await record(keys, 'findActiveKeyByHash', () => findActiveKeyByHash(manager, 'f'.repeat(64)));
     await record(keys, 'touchApiKey', () => touchApiKey(manager, key.id, NOW));
     await record(keys, 'listApiKeys', () => listApiKeys(manager, { limit: 10, offset: 0, role: 'admin', trust: 'client', revoked: false }));
     await record(keys, 'listApiKeys (revoked)', () => listApiKeys(manager, { limit: 10, offset: 0, revoked: true }));
     await record(keys, 'revokeApiKey', () => revokeApiKey(manager, key.id));
     await record(audit, 'insertAuditEntry', () =>
-      insertAuditEntry(manager, { actorKeyId: key.id, action: 'POST /keys', objectType: 'keys', objectId: key.id, details: { handler: 'KeysController.create', params: {} } }),
+      insertAuditEntry(manager, {
+        actorKeyId: key.id,
+        action: 'POST /keys',
+        objectType: 'keys',
+        objectId: key.id,
+        details: { handler: 'KeysController.create', params: {} },
+      }),
     );
-    await record(audit, 'listAuditEntries', () => listAuditEntries(manager, { limit: 10, offset: 0, objectType: 'keys', objectId: key.id, actorKeyId: key.id, action: 'POST /keys' }));
+    await record(audit, 'listAuditEntries', () =>
+      listAuditEntries(manager, { limit: 10, offset: 0, objectType: 'keys', objectId: key.id, actorKeyId: key.id, action: 'POST /keys' }),
+    );
     expectGolden(join(__dirname, '..', '__golden__', 'api-key.repository.sql'), sqlSections(keys));
     expectGolden(join(__dirname, '..', '__golden__', 'audit-log.repository.sql'), sqlSections(audit));
   });

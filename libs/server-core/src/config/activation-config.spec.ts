@@ -23,15 +23,22 @@ describe('activation settings in the config', () => {
   it('accepts a key ring SecretBox can use, and refuses a malformed one by name', () => {
     const ring = `${SecretBox.generateKey('new')},${SecretBox.generateKey('old')}`;
     expect(loadConfig({ DATABASE_URL: URL, AK_SECRETS_KEYS: ring }).AK_SECRETS_KEYS).toBe(ring);
-    expect(problemsOf({ AK_SECRETS_KEYS: 'k1:c2hvcnQ=' })).toEqual([{ variable: 'AK_SECRETS_KEYS', reason: expect.stringContaining('base64 of 32 bytes') }]);
+    expect(problemsOf({ AK_SECRETS_KEYS: 'k1:c2hvcnQ=' })).toEqual([
+      { variable: 'AK_SECRETS_KEYS', reason: expect.stringContaining('base64 of 32 bytes') },
+    ]);
   });
 
   it('parses connector base URLs, trimming trailing slashes, and names a bad entry', () => {
-    expect(loadConfig({ DATABASE_URL: URL, AK_CONNECTOR_BASE_URLS: 'sendgrid=http://127.0.0.1:4010/, twilio=https://fake.test/api' }).AK_CONNECTOR_BASE_URLS).toEqual({
+    expect(
+      loadConfig({ DATABASE_URL: URL, AK_CONNECTOR_BASE_URLS: 'sendgrid=http://127.0.0.1:4010/, twilio=https://fake.test/api' })
+        .AK_CONNECTOR_BASE_URLS,
+    ).toEqual({
       sendgrid: 'http://127.0.0.1:4010',
       twilio: 'https://fake.test/api',
     });
-    expect(problemsOf({ AK_CONNECTOR_BASE_URLS: 'sendgrid=ftp://x' })).toEqual([{ variable: 'AK_CONNECTOR_BASE_URLS', reason: expect.stringContaining('"sendgrid=ftp://x"') }]);
+    expect(problemsOf({ AK_CONNECTOR_BASE_URLS: 'sendgrid=ftp://x' })).toEqual([
+      { variable: 'AK_CONNECTOR_BASE_URLS', reason: expect.stringContaining('"sendgrid=ftp://x"') },
+    ]);
     expect(problemsOf({ AK_CONNECTOR_BASE_URLS: 'http://no-slug' })).toHaveLength(1);
   });
 });

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { SecretBox } from '../secrets/secret-box';
 
-const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFromEnv = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const API_PROCESSES_RULE = 'must be a whole number from 1 to 64, or auto';
 
@@ -89,7 +87,10 @@ function keyRingProblem(value: string): string | undefined {
 /** `sendgrid=http://127.0.0.1:4010,twilio=http://...` → `{ sendgrid: '...', twilio: '...' }`. */
 function parseBaseUrls(value: string, context: z.RefinementCtx): Record<string, string> {
   const urls: Record<string, string> = {};
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf('=');
     const slug = entry.slice(0, separator).trim();
     const url = entry.slice(separator + 1).trim();

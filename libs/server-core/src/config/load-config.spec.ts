@@ -28,7 +28,11 @@ describe('configuration from the environment', () => {
   });
 
   it('parses numbers and booleans, and treats an empty value as unset', () => {
-    expect(loadConfig({ DATABASE_URL: URL, PORT: '8080', MIGRATE_ON_START: 'false', LOG_LEVEL: '' })).toMatchObject({ PORT: 8080, MIGRATE_ON_START: false, LOG_LEVEL: 'info' });
+    expect(loadConfig({ DATABASE_URL: URL, PORT: '8080', MIGRATE_ON_START: 'false', LOG_LEVEL: '' })).toMatchObject({
+      PORT: 8080,
+      MIGRATE_ON_START: false,
+      LOG_LEVEL: 'info',
+    });
   });
 
   it('names a missing DATABASE_URL and says what to do', () => {
@@ -37,7 +41,11 @@ describe('configuration from the environment', () => {
 
   it('names every bad variable in one message', () => {
     const env = { DATABASE_URL: 'mysql://x', PORT: 'eighty', LOG_LEVEL: 'loud', MIGRATE_ON_START: 'yes', DB_POOL_SIZE: '0' };
-    expect(problemsOf(env).map((problem) => problem.variable).sort()).toEqual(['DATABASE_URL', 'DB_POOL_SIZE', 'LOG_LEVEL', 'MIGRATE_ON_START', 'PORT']);
+    expect(
+      problemsOf(env)
+        .map((problem) => problem.variable)
+        .sort(),
+    ).toEqual(['DATABASE_URL', 'DB_POOL_SIZE', 'LOG_LEVEL', 'MIGRATE_ON_START', 'PORT']);
     expect(() => loadConfig(env)).toThrow(/^Invalid configuration: .*DATABASE_URL must be a postgres:\/\/ URL.*PORT /);
   });
 
@@ -45,7 +53,9 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ DATABASE_URL: URL, API_PROCESSES: '4' }).API_PROCESSES).toBe(4);
     expect(loadConfig({ DATABASE_URL: URL, API_PROCESSES: 'auto' }).API_PROCESSES).toBe('auto');
     for (const bad of ['0', 'two', '2.5', '65']) {
-      expect(problemsOf({ DATABASE_URL: URL, API_PROCESSES: bad })).toEqual([{ variable: 'API_PROCESSES', reason: expect.stringMatching(/1 to 64, or auto/) }]);
+      expect(problemsOf({ DATABASE_URL: URL, API_PROCESSES: bad })).toEqual([
+        { variable: 'API_PROCESSES', reason: expect.stringMatching(/1 to 64, or auto/) },
+      ]);
     }
   });
 });
@@ -61,6 +71,10 @@ describe('analytics pool and body read configuration', () => {
 
   it('names each bad variable', () => {
     const env = { DATABASE_URL: URL, DB_ANALYTICS_POOL_SIZE: '0', ANALYTICS_STATEMENT_TIMEOUT_MS: 'soon', AK_BODY_READ_TIMEOUT_MS: '5' };
-    expect(problemsOf(env).map((problem) => problem.variable).sort()).toEqual(['AK_BODY_READ_TIMEOUT_MS', 'ANALYTICS_STATEMENT_TIMEOUT_MS', 'DB_ANALYTICS_POOL_SIZE']);
+    expect(
+      problemsOf(env)
+        .map((problem) => problem.variable)
+        .sort(),
+    ).toEqual(['AK_BODY_READ_TIMEOUT_MS', 'ANALYTICS_STATEMENT_TIMEOUT_MS', 'DB_ANALYTICS_POOL_SIZE']);
   });
 });

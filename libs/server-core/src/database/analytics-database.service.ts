@@ -19,7 +19,9 @@ export class AnalyticsDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger(AnalyticsDatabase.name);
   private opening?: Promise<DataSource>;
 
-  constructor(private readonly config: Pick<AppConfig, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'DB_ANALYTICS_POOL_SIZE' | 'ANALYTICS_STATEMENT_TIMEOUT_MS'>) {}
+  constructor(
+    private readonly config: Pick<AppConfig, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'DB_ANALYTICS_POOL_SIZE' | 'ANALYTICS_STATEMENT_TIMEOUT_MS'>,
+  ) {}
 
   /**
    * Runs `work` with a manager of the analytics pool. A statement over the timeout is a 422
@@ -52,8 +54,15 @@ export class AnalyticsDatabase implements OnApplicationShutdown {
 
   private async initialize(): Promise<DataSource> {
     const timeoutMs = this.config.ANALYTICS_STATEMENT_TIMEOUT_MS;
-    const base = dataSourceOptions({ url: this.config.DATABASE_URL, poolSize: analyticsPoolSize(this.config), applicationName: 'audiencekit-analytics' });
-    const dataSource = new DataSource({ ...base, extra: { ...(base.extra as object), statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs } } as typeof base);
+    const base = dataSourceOptions({
+      url: this.config.DATABASE_URL,
+      poolSize: analyticsPoolSize(this.config),
+      applicationName: 'audiencekit-analytics',
+    });
+    const dataSource = new DataSource({
+      ...base,
+      extra: { ...(base.extra as object), statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs },
+    } as typeof base);
     return dataSource.initialize();
   }
 
@@ -61,11 +70,19 @@ export class AnalyticsDatabase implements OnApplicationShutdown {
     if (error instanceof ApiException) return error;
     const timeoutMs = this.config.ANALYTICS_STATEMENT_TIMEOUT_MS;
     if (isQueryCanceled(error)) {
-      return new ApiException(422, 'analytics_timeout', `the query ran longer than ${timeoutMs} ms (ANALYTICS_STATEMENT_TIMEOUT_MS) and was cancelled; narrow the definition (shorter windows, fewer event and aggregate conditions)`);
+      return new ApiException(
+        422,
+        'analytics_timeout',
+        `the query ran longer than ${timeoutMs} ms (ANALYTICS_STATEMENT_TIMEOUT_MS) and was cancelled; narrow the definition (shorter windows, fewer event and aggregate conditions)`,
+      );
     }
     if (isPoolWaitTimeout(error)) {
       this.logger.warn(`analytics pool busy: no connection within ${timeoutMs} ms`);
-      return new ApiException(503, 'analytics_busy', `every analytics connection is in use (${analyticsPoolSize(this.config)}, DB_ANALYTICS_POOL_SIZE); retry in a few seconds`);
+      return new ApiException(
+        503,
+        'analytics_busy',
+        `every analytics connection is in use (${analyticsPoolSize(this.config)}, DB_ANALYTICS_POOL_SIZE); retry in a few seconds`,
+      );
     }
     return error;
   }

@@ -9,7 +9,12 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const details = zodIssuesToDetails(parsed.error.issues, where === 'body' ? '' : where);
-  throw new ApiException(400, 'invalid_request', `invalid ${where}: ${details.map((d) => `${d.path || '(root)'} ${d.message}`).join('; ')}`, details);
+  throw new ApiException(
+    400,
+    'invalid_request',
+    `invalid ${where}: ${details.map((d) => `${d.path || '(root)'} ${d.message}`).join('; ')}`,
+    details,
+  );
 }
 
 /** Standard pagination query: `?limit=&offset=` (limit 1–500, default 50). */

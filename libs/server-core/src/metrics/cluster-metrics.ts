@@ -6,8 +6,16 @@ const REQUEST = 'audiencekit:cluster-metrics-request';
 const RESPONSE = 'audiencekit:cluster-metrics-response';
 const TIMEOUT_MS = 10_000;
 
-interface MetricsRequest { type: typeof REQUEST; id: number }
-interface MetricsResponse { type: typeof RESPONSE; id: number; body?: string; error?: string }
+interface MetricsRequest {
+  type: typeof REQUEST;
+  id: number;
+}
+interface MetricsResponse {
+  type: typeof RESPONSE;
+  id: number;
+  body?: string;
+  error?: string;
+}
 
 /**
  * Whether this process is one of several API processes behind one port (API_PROCESSES > 1). A
@@ -60,7 +68,12 @@ export function serveClusterMetrics(): void {
     if (message?.type !== REQUEST) return;
     aggregator.clusterMetrics().then(
       (body) => worker.send({ type: RESPONSE, id: message.id, body } satisfies MetricsResponse),
-      (error: unknown) => worker.send({ type: RESPONSE, id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies MetricsResponse),
+      (error: unknown) =>
+        worker.send({
+          type: RESPONSE,
+          id: message.id,
+          error: error instanceof Error ? error.message : String(error),
+        } satisfies MetricsResponse),
     );
   });
 }

@@ -77,7 +77,11 @@ export class Metrics {
     // Standard names (process_*, nodejs_*), so stock Node.js dashboards work unchanged.
     collectDefaultMetrics({ register: this.registry });
     if (inClusterWorker()) shareRegistryWithCluster(this.registry);
-    this.queueGauge('audiencekit_queue_depth', 'Jobs waiting (created or retry, due now) per queue; read from pg-boss at scrape time', (stat) => stat.waiting);
+    this.queueGauge(
+      'audiencekit_queue_depth',
+      'Jobs waiting (created or retry, due now) per queue; read from pg-boss at scrape time',
+      (stat) => stat.waiting,
+    );
     this.queueGauge('audiencekit_queue_active_jobs', 'Jobs being worked on per queue', (stat) => stat.active);
     this.queueGauge(
       'audiencekit_queue_oldest_job_age_seconds',

@@ -20,7 +20,12 @@ function openApiPath(path: string): string {
 }
 
 function parametersOf(route: RouteDescriptor): JsonSchema[] {
-  const pathParams = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const pathParams = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
   const query = route.spec?.query ? toSchema(route.spec.query, 'input') : undefined;
   const properties = (query?.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((query?.required as string[] | undefined) ?? []);
@@ -60,7 +65,11 @@ export function buildOpenApiDocument(routes: RouteDescriptor[], info: { title: s
   }
   return {
     openapi: '3.0.3',
-    info: { ...info, description: 'audiencekit admin and tracking API. Admin routes take `Authorization: Bearer <key>`; tracking routes take HTTP Basic with the write key as user name.' },
+    info: {
+      ...info,
+      description:
+        'audiencekit admin and tracking API. Admin routes take `Authorization: Bearer <key>`; tracking routes take HTTP Basic with the write key as user name.',
+    },
     paths,
     components: {
       schemas: { ErrorBody: toSchema(errorBodySchema, 'output') },

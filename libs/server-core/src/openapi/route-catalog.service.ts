@@ -40,7 +40,13 @@ export class RouteCatalog {
         const spec = this.reflector.get<ApiRouteSpec | undefined>(API_ROUTE, handler);
         for (const prefix of prefixes) {
           for (const suffix of asArray(Reflect.getMetadata(PATH_METADATA, handler))) {
-            routes.push({ method: RequestMethod[method], path: joinPath(prefix, suffix), access, spec, handler: `${wrapper.metatype.name}.${name}` });
+            routes.push({
+              method: RequestMethod[method],
+              path: joinPath(prefix, suffix),
+              access,
+              spec,
+              handler: `${wrapper.metatype.name}.${name}`,
+            });
           }
         }
       }

@@ -121,7 +121,10 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown, OnAppl
       [],
     );
     return (result.rows as { queue: string; waiting: number; active: number; oldest: number }[]).map((row) => ({
-      queue: row.queue, waiting: row.waiting, active: row.active, oldestWaitingSeconds: Number(row.oldest),
+      queue: row.queue,
+      waiting: row.waiting,
+      active: row.active,
+      oldestWaitingSeconds: Number(row.oldest),
     }));
   }
 }

@@ -31,7 +31,11 @@ export class SecretBox {
   private readonly currentKeyId: string;
 
   constructor(keyRing: string) {
-    const entries = keyRing.split(',').map((entry) => entry.trim()).filter(Boolean).map(parseKey);
+    const entries = keyRing
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map(parseKey);
     if (entries.length === 0) throw new SecretBoxException('no_keys', 'AK_SECRETS_KEYS lists no key');
     this.keys = new Map(entries);
     this.currentKeyId = entries[0][0];

@@ -8,7 +8,11 @@ import { google } from './google-test-helpers';
 
 const TOKEN = 'google-test-token';
 const CLIENT = { clientId: 'client-1', clientSecret: 'secret-1', refreshToken: 'refresh-1' };
-const SETTINGS = { operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' }, productDestinationId: '555000111', acceptCustomerMatchTerms: true };
+const SETTINGS = {
+  operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' },
+  productDestinationId: '555000111',
+  acceptCustomerMatchTerms: true,
+};
 const INGEST = 'POST /v1/audienceMembers:ingest';
 const REMOVE = 'POST /v1/audienceMembers:remove';
 
@@ -23,7 +27,12 @@ describe('google-ads connector against the fake Data Manager API', () => {
   afterEach(async () => fake.stop());
 
   const context = (settings: Record<string, unknown> = {}, secrets: GoogleSecrets = { accessToken: TOKEN }) =>
-    testContext<GoogleSettings, GoogleSecrets>(googleAdsConnector, { settings: { ...SETTINGS, ...settings }, secrets, baseUrl: fake.url, audience: { externalId: '555000111' } });
+    testContext<GoogleSettings, GoogleSecrets>(googleAdsConnector, {
+      settings: { ...SETTINGS, ...settings },
+      secrets,
+      baseUrl: fake.url,
+      audience: { externalId: '555000111' },
+    });
   const bodyOf = (route: string, index = 0) => fake.server.requestsTo(route)[index].body as any;
 
   it('is a well-formed definition that re-uploads members before the 540-day lifespan ends', () => {
@@ -40,7 +49,10 @@ describe('google-ads connector against the fake Data Manager API', () => {
   });
 
   it('testConnection: a bad token and a foreign account are invalid credentials; unaccepted terms a payload problem', async () => {
-    await expect(googleAdsConnector.testConnection(context({}, { accessToken: 'nope' }))).rejects.toMatchObject({ name: 'InvalidCredentialsError', vendorCode: 'UNAUTHENTICATED' });
+    await expect(googleAdsConnector.testConnection(context({}, { accessToken: 'nope' }))).rejects.toMatchObject({
+      name: 'InvalidCredentialsError',
+      vendorCode: 'UNAUTHENTICATED',
+    });
     const foreign = googleAdsConnector.testConnection(context({ operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '999' } }));
     await expect(foreign).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(foreign).rejects.toMatchObject({ vendorCode: 'PERMISSION_DENIED' });
@@ -56,25 +68,37 @@ describe('google-ads connector against the fake Data Manager API', () => {
     expect(fake.server.requestsTo('POST /token')).toHaveLength(1);
     expect(fake.server.requestsTo(INGEST)[0].headers.authorization).toMatch(/^Bearer ya29\.fake-/);
     clearGoogleTokenCache();
-    await expect(google.upsert(context({}, { ...CLIENT, refreshToken: 'revoked' }), testMembers(1))).rejects.toMatchObject({ name: 'InvalidCredentialsError', vendorCode: 'invalid_grant' });
+    await expect(google.upsert(context({}, { ...CLIENT, refreshToken: 'revoked' }), testMembers(1))).rejects.toMatchObject({
+      name: 'InvalidCredentialsError',
+      vendorCode: 'invalid_grant',
+    });
   });
 
   it('has no tokenUrl setting: the refresh token and client secret go only to the token endpoint of the operator’s base URL (#16)', async () => {
-    const listener = await startFakeVendor({ routes: { 'POST /token': () => ({ status: 200, body: { access_token: 'ya29.stolen', expires_in: 3600 } }) } });
+    const listener = await startFakeVendor({
+      routes: { 'POST /token': () => ({ status: 200, body: { access_token: 'ya29.stolen', expires_in: 3600 } }) },
+    });
     try {
       const ctx = context({ tokenUrl: `${listener.url}/token` }, CLIENT);
       expect(ctx.settings).not.toHaveProperty('tokenUrl');
       await googleAdsConnector.testConnection(ctx);
       expect(listener.requests).toHaveLength(0);
       expect(fake.server.requestsTo('POST /token')).toHaveLength(1);
-      expect(JSON.stringify(z.toJSONSchema(googleAdsConnector.settings, { io: 'input', unrepresentable: 'any' }))).not.toContain('tokenUrl');
+      expect(JSON.stringify(z.toJSONSchema(googleAdsConnector.settings, { io: 'input', unrepresentable: 'any' }))).not.toContain(
+        'tokenUrl',
+      );
     } finally {
       await listener.stop();
     }
   });
 
   it('upsert ingests hashed identifiers with destination, consent, terms and HEX encoding, and records the requestId', async () => {
-    const member = testMember({ profileId: 'p1', email: 'Dana@Example.com', phone: '+18005550100', traits: { first_name: 'Dana', last_name: 'Lee', country_code: 'US', postal_code: '94043' } });
+    const member = testMember({
+      profileId: 'p1',
+      email: 'Dana@Example.com',
+      phone: '+18005550100',
+      traits: { first_name: 'Dana', last_name: 'Lee', country_code: 'US', postal_code: '94043' },
+    });
     const outcomes = await google.upsert(context(), [member]);
     expect(outcomes).toEqual([{ profileId: 'p1', status: 'delivered', vendorId: fake.requestIds[0] }]);
     expect(bodyOf(INGEST)).toEqual({
@@ -108,7 +132,12 @@ describe('google-ads connector against the fake Data Manager API', () => {
   });
 
   it('a partial failure: the member Google names is rejected, the others are retryable, nothing was applied', async () => {
-    const members = [testMember({ profileId: 'a', email: 'a@example.com' }), testMember({ profileId: 'bad', email: 'bad@example.com' }), testMember({ profileId: 'c', phone: '+15550000003' }), testMember({ profileId: 'none', externalId: 'x' })];
+    const members = [
+      testMember({ profileId: 'a', email: 'a@example.com' }),
+      testMember({ profileId: 'bad', email: 'bad@example.com' }),
+      testMember({ profileId: 'c', phone: '+15550000003' }),
+      testMember({ profileId: 'none', externalId: 'x' }),
+    ];
     const outcomes = await google.upsert(context(), members);
     const byId = Object.fromEntries(outcomes.map((outcome) => [outcome.profileId, outcome]));
     expect(byId.bad).toMatchObject({ status: 'rejected', code: 'INVALID_AUDIENCE_MEMBER' });
@@ -121,14 +150,22 @@ describe('google-ads connector against the fake Data Manager API', () => {
   });
 
   it('429 RESOURCE_EXHAUSTED is retryable with Retry-After, or with the per-minute reset when only the quota is named', async () => {
-    fake.server.fault({ match: INGEST, times: 1, respond: status(429, 'RESOURCE_EXHAUSTED', 'Too many requests.', [], { 'retry-after': '5' }) });
+    fake.server.fault({
+      match: INGEST,
+      times: 1,
+      respond: status(429, 'RESOURCE_EXHAUSTED', 'Too many requests.', [], { 'retry-after': '5' }),
+    });
     const first = google.upsert(context(), testMembers(1));
     await expect(first).rejects.toBeInstanceOf(RetryableError);
     await expect(first).rejects.toMatchObject({ retryAfterMs: 5000, vendorCode: 'RESOURCE_EXHAUSTED', hints: { slowDown: true } });
 
     const limited = await startGoogleFake({ accessTokens: [TOKEN], requestsPerMinute: 1 });
     try {
-      const ctx = testContext<GoogleSettings, GoogleSecrets>(googleAdsConnector, { settings: SETTINGS, secrets: { accessToken: TOKEN }, baseUrl: limited.url });
+      const ctx = testContext<GoogleSettings, GoogleSecrets>(googleAdsConnector, {
+        settings: SETTINGS,
+        secrets: { accessToken: TOKEN },
+        baseUrl: limited.url,
+      });
       await google.upsert(ctx, testMembers(1));
       const error = await google.upsert(ctx, testMembers(1)).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RetryableError);
@@ -148,7 +185,11 @@ describe('google-ads connector against the fake Data Manager API', () => {
   });
 
   it('a 5xx surfaces as RetryableError, and the same call then succeeds', async () => {
-    fake.server.fault({ match: INGEST, times: 1, respond: status(503, 'UNAVAILABLE', 'The service is currently unavailable.', [], { 'retry-after': '2' }) });
+    fake.server.fault({
+      match: INGEST,
+      times: 1,
+      respond: status(503, 'UNAVAILABLE', 'The service is currently unavailable.', [], { 'retry-after': '2' }),
+    });
     const members = testMembers(3);
     const failure = google.upsert(context(), members);
     await expect(failure).rejects.toBeInstanceOf(RetryableError);
@@ -165,8 +206,17 @@ describe('google-ads connector against the fake Data Manager API', () => {
     await expect(google.upsert(context(), many)).rejects.toBeInstanceOf(PayloadValidationError);
     expect(fake.server.requests.length).toBe(before);
 
-    const body = { ...bodyOf(INGEST), audienceMembers: Array.from({ length: 10_001 }, (_, i) => ({ userData: { userIdentifiers: [{ emailAddress: sha256Hex(`u${i}@example.com`) }] } })) };
-    const direct = await axios.post(`${fake.url}/v1/audienceMembers:ingest`, body, { headers: { Authorization: `Bearer ${TOKEN}` }, validateStatus: () => true, maxBodyLength: Infinity });
+    const body = {
+      ...bodyOf(INGEST),
+      audienceMembers: Array.from({ length: 10_001 }, (_, i) => ({
+        userData: { userIdentifiers: [{ emailAddress: sha256Hex(`u${i}@example.com`) }] },
+      })),
+    };
+    const direct = await axios.post(`${fake.url}/v1/audienceMembers:ingest`, body, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      validateStatus: () => true,
+      maxBodyLength: Infinity,
+    });
     expect(direct.status).toBe(400);
     expect(JSON.stringify(direct.data)).toContain('TOO_MANY_AUDIENCE_MEMBERS');
   });
@@ -193,10 +243,19 @@ describe('google-ads connector against the fake Data Manager API', () => {
     await google.upsert(context(), members.slice(0, 8));
     await google.remove(context(), members.slice(0, 4));
     await google.upsert(context({}, CLIENT), members.slice(8));
-    const traffic = fake.server.requests.map((request) => `${request.path} ${JSON.stringify(request.query)} ${decodeURIComponent(request.rawBody)}`.toLowerCase());
+    const traffic = fake.server.requests.map((request) =>
+      `${request.path} ${JSON.stringify(request.query)} ${decodeURIComponent(request.rawBody)}`.toLowerCase(),
+    );
     const raws = members.flatMap((member) => {
       const { email, phone } = member.identifiers as { email: string; phone: string };
-      return [email, email.replace('+promo', '').replace('.', ''), phone, phone.slice(1), String(member.traits.first_name), String(member.traits.last_name)];
+      return [
+        email,
+        email.replace('+promo', '').replace('.', ''),
+        phone,
+        phone.slice(1),
+        String(member.traits.first_name),
+        String(member.traits.last_name),
+      ];
     });
     for (const raw of raws) for (const text of traffic) expect(text.includes(raw.toLowerCase())).toBe(false);
     expect(traffic.some((text) => text.includes('ec1a 0bb'))).toBe(true);

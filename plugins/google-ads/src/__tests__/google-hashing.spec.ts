@@ -25,11 +25,16 @@ describe('Google Data Manager normalisation and hashing', () => {
   });
 
   it('hashes names but leaves region and postal code plain, and sends an address only when complete', () => {
-    const member = { identifiers: { email: 'Dana@Example.com' }, traits: { first_name: ' Dana ', last_name: "O'Brien", country_code: 'gb', postal_code: ' SW1A 1AA ' } };
+    const member = {
+      identifiers: { email: 'Dana@Example.com' },
+      traits: { first_name: ' Dana ', last_name: "O'Brien", country_code: 'gb', postal_code: ' SW1A 1AA ' },
+    };
     expect(userIdentifiers(member, TRAITS)).toEqual([
       { emailAddress: sha256Hex('dana@example.com') },
       { address: { givenName: sha256Hex('dana'), familyName: sha256Hex('obrien'), regionCode: 'GB', postalCode: 'SW1A 1AA' } },
     ]);
-    expect(userIdentifiers({ identifiers: {}, traits: { first_name: 'Dana', last_name: 'X', country_code: 'GBR', postal_code: '1' } }, TRAITS)).toEqual([]);
+    expect(
+      userIdentifiers({ identifiers: {}, traits: { first_name: 'Dana', last_name: 'X', country_code: 'GBR', postal_code: '1' } }, TRAITS),
+    ).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ const oneofs = spec.oneofs as Record<string, string[]>;
 
 /** Every way a JSON value breaks the proto fragment, as `path: problem` lines. */
 function problems(value: unknown, type: string, path: string): string[] {
-  if (enums[type]) return typeof value === 'string' && enums[type].includes(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a ${type}`];
+  if (enums[type])
+    return typeof value === 'string' && enums[type].includes(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a ${type}`];
   if (type === 'string') return typeof value === 'string' ? [] : [`${path}: not a string`];
   if (type === 'bool') return typeof value === 'boolean' ? [] : [`${path}: not a bool`];
   if (type === 'object') return [];
@@ -25,7 +26,9 @@ function problems(value: unknown, type: string, path: string): string[] {
     if (!Array.isArray(record[key])) return [`${path}.${key}: not repeated`];
     return (record[key] as unknown[]).flatMap((item, index) => problems(item, field.type, `${path}.${key}[${index}]`));
   });
-  const missing = Object.entries(fields).filter(([key, field]) => field.required && record[key] === undefined).map(([key]) => `${path}.${key}: required`);
+  const missing = Object.entries(fields)
+    .filter(([key, field]) => field.required && record[key] === undefined)
+    .map(([key]) => `${path}.${key}: required`);
   const oneof = oneofs[type];
   const setInOneof = oneof ? oneof.filter((key) => record[key] !== undefined).length : 1;
   const oneofProblem = type === 'UserIdentifier' && setInOneof !== 1 ? [`${path}: exactly one of ${oneof.join(', ')}`] : [];
@@ -38,10 +41,22 @@ describe('google-ads requests match the Data Manager proto fragment', () => {
   let fake: GoogleFake;
   beforeAll(async () => {
     fake = await startGoogleFake({ accessTokens: ['t'] });
-    const settings = { operatingAccount: { accountId: '1234567890' }, loginAccount: { accountType: 'GOOGLE_ADS', accountId: '42' }, productDestinationId: '555000111', acceptCustomerMatchTerms: true };
-    const ctx = testContext<GoogleSettings, GoogleSecrets>(googleAdsConnector, { settings, secrets: { accessToken: 't' }, baseUrl: fake.url });
+    const settings = {
+      operatingAccount: { accountId: '1234567890' },
+      loginAccount: { accountType: 'GOOGLE_ADS', accountId: '42' },
+      productDestinationId: '555000111',
+      acceptCustomerMatchTerms: true,
+    };
+    const ctx = testContext<GoogleSettings, GoogleSecrets>(googleAdsConnector, {
+      settings,
+      secrets: { accessToken: 't' },
+      baseUrl: fake.url,
+    });
     await googleAdsConnector.testConnection(ctx);
-    const members = [...testMembers(3), testMember({ email: 'x@example.com', traits: { first_name: 'Ann', last_name: 'Bee', country_code: 'FR', postal_code: '75001' } })];
+    const members = [
+      ...testMembers(3),
+      testMember({ email: 'x@example.com', traits: { first_name: 'Ann', last_name: 'Bee', country_code: 'FR', postal_code: '75001' } }),
+    ];
     await google.upsert(ctx, members);
     await google.remove(ctx, members.slice(0, 2));
   });
@@ -49,7 +64,9 @@ describe('google-ads requests match the Data Manager proto fragment', () => {
 
   it('uses only the routes the protos declare', () => {
     const routes = Object.keys(spec.routes);
-    expect(fake.server.requests.map((request) => `${request.method} ${request.path}`).filter((route) => !routes.includes(route))).toEqual([]);
+    expect(fake.server.requests.map((request) => `${request.method} ${request.path}`).filter((route) => !routes.includes(route))).toEqual(
+      [],
+    );
     expect(new Set(fake.server.requests.map((request) => `${request.method} ${request.path}`))).toEqual(new Set(routes));
   });
 
@@ -61,7 +78,11 @@ describe('google-ads requests match the Data Manager proto fragment', () => {
   });
 
   it('the checker itself catches a misspelt field, a bad enum and a double identifier', () => {
-    const bad = { destinations: [{ operatingAccount: { accountId: '1', accountType: 'GOOGLE' }, productDestinationId: '1' }], audienceMembers: [{ userData: { userIdentifiers: [{ emailAddress: 'a', phoneNumber: 'b' }] } }], encodng: 'HEX' };
+    const bad = {
+      destinations: [{ operatingAccount: { accountId: '1', accountType: 'GOOGLE' }, productDestinationId: '1' }],
+      audienceMembers: [{ userData: { userIdentifiers: [{ emailAddress: 'a', phoneNumber: 'b' }] } }],
+      encodng: 'HEX',
+    };
     expect(problems(bad, 'IngestAudienceMembersRequest', 'r')).toEqual([
       'r.destinations[0].operatingAccount.accountType: "GOOGLE" is not a AccountType',
       'r.audienceMembers[0].userData.userIdentifiers[0]: exactly one of emailAddress, phoneNumber, address',

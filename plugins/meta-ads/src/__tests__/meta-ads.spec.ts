@@ -48,7 +48,9 @@ describe('meta-ads connector against the fake Graph API', () => {
     await expect(failure).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(failure).rejects.toMatchObject({ vendorCode: '190' });
     expect(fake.server.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(fake.server.requests.every((request) => !request.rawBody.includes(TOKEN) && request.query.access_token === undefined)).toBe(true);
+    expect(fake.server.requests.every((request) => !request.rawBody.includes(TOKEN) && request.query.access_token === undefined)).toBe(
+      true,
+    );
   });
 
   it('testConnection names a wrong ad account as a payload problem, not a credentials one', async () => {
@@ -62,7 +64,11 @@ describe('meta-ads connector against the fake Graph API', () => {
     const creates = fake.server.requestsTo('POST /:version/:account/customaudiences');
     expect(creates).toHaveLength(1);
     expect(creates[0].path).toBe('/v23.0/act_1234567890/customaudiences');
-    expect(creates[0].body).toMatchObject({ name: 'audiencekit: Cart abandoners', subtype: 'CUSTOM', customer_file_source: 'USER_PROVIDED_ONLY' });
+    expect(creates[0].body).toMatchObject({
+      name: 'audiencekit: Cart abandoners',
+      subtype: 'CUSTOM',
+      customer_file_source: 'USER_PROVIDED_ONLY',
+    });
     expect(audienceOf(fake, first).name).toBe('audiencekit: Cart abandoners');
   });
 
@@ -80,7 +86,11 @@ describe('meta-ads connector against the fake Graph API', () => {
 
   it('a partial failure inside a batch rejects only the members Meta lists as invalid', async () => {
     const id = await audience();
-    const members = [testMember({ profileId: 'ok', email: 'ok@example.com' }), testMember({ profileId: 'bad', email: 'bad@example.com' }), testMember({ profileId: 'none', externalId: 'x' })];
+    const members = [
+      testMember({ profileId: 'ok', email: 'ok@example.com' }),
+      testMember({ profileId: 'bad', email: 'bad@example.com' }),
+      testMember({ profileId: 'none', externalId: 'x' }),
+    ];
     const outcomes = await meta.upsert(context({}, undefined, id), members);
     const byId = Object.fromEntries(outcomes.map((outcome) => [outcome.profileId, outcome]));
     expect(byId.ok.status).toBe('delivered');
@@ -107,8 +117,16 @@ describe('meta-ads connector against the fake Graph API', () => {
 
   it('a rate limit (code 80003) is retryable with the wait the usage header gives, and asks to slow down', async () => {
     const id = await audience();
-    const usage = JSON.stringify({ '1234567890': [{ type: 'custom_audience', call_count: 100, total_cputime: 20, total_time: 30, estimated_time_to_regain_access: 2 }] });
-    fake.server.fault({ match: 'POST /:version/:audience/users', times: 1, respond: graphError(400, 80003, 'There have been too many calls', 'OAuthException', undefined, { 'x-business-use-case-usage': usage }) });
+    const usage = JSON.stringify({
+      '1234567890': [{ type: 'custom_audience', call_count: 100, total_cputime: 20, total_time: 30, estimated_time_to_regain_access: 2 }],
+    });
+    fake.server.fault({
+      match: 'POST /:version/:audience/users',
+      times: 1,
+      respond: graphError(400, 80003, 'There have been too many calls', 'OAuthException', undefined, {
+        'x-business-use-case-usage': usage,
+      }),
+    });
     const failure = meta.upsert(context({}, undefined, id), testMembers(1));
     await expect(failure).rejects.toBeInstanceOf(RetryableError);
     await expect(failure).rejects.toMatchObject({ retryAfterMs: 120_000, vendorCode: '80003', hints: { slowDown: true } });
@@ -116,15 +134,33 @@ describe('meta-ads connector against the fake Graph API', () => {
 
   it('an HTTP 429 with Retry-After and an ad-account limit (613) carry their back-off hints', async () => {
     const id = await audience();
-    fake.server.fault({ match: 'POST /:version/:audience/users', times: 1, respond: { status: 429, headers: { 'retry-after': '7' }, body: 'slow down' } });
+    fake.server.fault({
+      match: 'POST /:version/:audience/users',
+      times: 1,
+      respond: { status: 429, headers: { 'retry-after': '7' }, body: 'slow down' },
+    });
     await expect(meta.upsert(context({}, undefined, id), testMembers(1))).rejects.toMatchObject({ code: 'retryable', retryAfterMs: 7000 });
-    fake.server.fault({ match: 'POST /:version/:audience/users', times: 1, respond: graphError(400, 613, 'Calls to this api have exceeded the rate limit', 'OAuthException', 1487742, { 'x-ad-account-usage': '{"acc_id_util_pct":100,"reset_time_duration":30}' }) });
-    await expect(meta.upsert(context({}, undefined, id), testMembers(1))).rejects.toMatchObject({ code: 'retryable', retryAfterMs: 30_000, vendorCode: '613/1487742' });
+    fake.server.fault({
+      match: 'POST /:version/:audience/users',
+      times: 1,
+      respond: graphError(400, 613, 'Calls to this api have exceeded the rate limit', 'OAuthException', 1487742, {
+        'x-ad-account-usage': '{"acc_id_util_pct":100,"reset_time_duration":30}',
+      }),
+    });
+    await expect(meta.upsert(context({}, undefined, id), testMembers(1))).rejects.toMatchObject({
+      code: 'retryable',
+      retryAfterMs: 30_000,
+      vendorCode: '613/1487742',
+    });
   });
 
   it('an audience that cannot be updated (2650) is a payload problem, not retried', async () => {
     const id = await audience();
-    fake.server.fault({ match: 'POST /:version/:audience/users', times: 1, respond: graphError(400, 2650, '(#2650) Failed to update the custom audience') });
+    fake.server.fault({
+      match: 'POST /:version/:audience/users',
+      times: 1,
+      respond: graphError(400, 2650, '(#2650) Failed to update the custom audience'),
+    });
     const failure = meta.upsert(context({}, undefined, id), testMembers(1));
     await expect(failure).rejects.toBeInstanceOf(PayloadValidationError);
     await expect(failure).rejects.toMatchObject({ vendorCode: '2650' });
@@ -132,7 +168,11 @@ describe('meta-ads connector against the fake Graph API', () => {
 
   it('a 5xx surfaces as RetryableError, and the same call then succeeds', async () => {
     const id = await audience();
-    fake.server.fault({ match: 'POST /:version/:audience/users', times: 1, respond: { status: 503, headers: { 'retry-after': '3' }, body: { error: { message: 'Service temporarily unavailable', code: 2 } } } });
+    fake.server.fault({
+      match: 'POST /:version/:audience/users',
+      times: 1,
+      respond: { status: 503, headers: { 'retry-after': '3' }, body: { error: { message: 'Service temporarily unavailable', code: 2 } } },
+    });
     const members = testMembers(2);
     const failure = meta.upsert(context({}, undefined, id), members);
     await expect(failure).rejects.toBeInstanceOf(RetryableError);
@@ -151,11 +191,15 @@ describe('meta-ads connector against the fake Graph API', () => {
     expect(fake.server.requests.length).toBe(before);
 
     const rows = Array.from({ length: 10_001 }, (_, index) => [sha256Hex(`u${index}@example.com`), '']);
-    const direct = await axios.post(`${fake.url}/v23.0/${id}/users`, new URLSearchParams({ payload: JSON.stringify({ schema: ['EMAIL', 'PHONE'], data: rows }) }), {
-      headers: { Authorization: `Bearer ${TOKEN}` },
-      validateStatus: () => true,
-      maxBodyLength: Infinity,
-    });
+    const direct = await axios.post(
+      `${fake.url}/v23.0/${id}/users`,
+      new URLSearchParams({ payload: JSON.stringify({ schema: ['EMAIL', 'PHONE'], data: rows }) }),
+      {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        validateStatus: () => true,
+        maxBodyLength: Infinity,
+      },
+    );
     expect(direct.status).toBe(400);
     expect(direct.data.error.code).toBe(100);
   });
@@ -164,10 +208,16 @@ describe('meta-ads connector against the fake Graph API', () => {
     const id = await audience();
     const old = testMember({ profileId: 'old', email: 'old@example.com' });
     await meta.upsert(context({}, undefined, id), [old]);
-    const batches = [testMembers(3), testMembers(3, (i) => ({ email: `b${i}@example.com` })), testMembers(2, (i) => ({ phone: `+4420000000${i}` }))];
+    const batches = [
+      testMembers(3),
+      testMembers(3, (i) => ({ email: `b${i}@example.com` })),
+      testMembers(2, (i) => ({ phone: `+4420000000${i}` })),
+    ];
     const outcomes = await replaceMetaAudience(context({}, undefined, id), batches, 'run-42');
     expect(outcomes).toHaveLength(8);
-    const sessions = fake.server.requestsTo('POST /:version/:audience/usersreplace').map((request) => JSON.parse((request.body as { session: string }).session));
+    const sessions = fake.server
+      .requestsTo('POST /:version/:audience/usersreplace')
+      .map((request) => JSON.parse((request.body as { session: string }).session));
     expect(sessions.map((session) => session.batch_seq)).toEqual([1, 2, 3]);
     expect(sessions.map((session) => session.last_batch_flag)).toEqual([false, false, true]);
     expect(new Set(sessions.map((session) => session.session_id)).size).toBe(1);
@@ -188,13 +238,20 @@ describe('meta-ads connector against the fake Graph API', () => {
 
   it('reports the audience size Meta gives', async () => {
     const id = await audience();
-    await meta.upsert(context({}, undefined, id), testMembers(4, (i) => ({ email: `s${i}@example.com` })));
+    await meta.upsert(
+      context({}, undefined, id),
+      testMembers(4, (i) => ({ email: `s${i}@example.com` })),
+    );
     await expect(meta.audienceSize(context({}, undefined, id))).resolves.toBe(4);
   });
 
   it('no raw e-mail or phone ever leaves: every recorded request is scanned', async () => {
     const id = await audience();
-    const members: EligibleMember[] = testMembers(20, (i) => ({ profileId: `p${i}`, email: `Person.${i}@Example.com`, phone: `+44 7700 900${String(i).padStart(3, '0')}` }));
+    const members: EligibleMember[] = testMembers(20, (i) => ({
+      profileId: `p${i}`,
+      email: `Person.${i}@Example.com`,
+      phone: `+44 7700 900${String(i).padStart(3, '0')}`,
+    }));
     const ctx = context({}, undefined, id);
     await meta.upsert(ctx, members.slice(0, 10));
     await meta.remove(ctx, members.slice(0, 5));
@@ -204,7 +261,9 @@ describe('meta-ads connector against the fake Graph API', () => {
       const phone = String(member.identifiers.phone);
       return [email, email.toLowerCase(), phone, phone.replace(/\D/g, ''), `+${phone.replace(/\D/g, '')}`];
     });
-    const traffic = fake.server.requests.map((request) => `${request.path} ${JSON.stringify(request.query)} ${decodeURIComponent(request.rawBody)}`.toLowerCase());
+    const traffic = fake.server.requests.map((request) =>
+      `${request.path} ${JSON.stringify(request.query)} ${decodeURIComponent(request.rawBody)}`.toLowerCase(),
+    );
     expect(traffic.length).toBeGreaterThan(4);
     for (const raw of raws) for (const text of traffic) expect(text.includes(raw.toLowerCase())).toBe(false);
   });

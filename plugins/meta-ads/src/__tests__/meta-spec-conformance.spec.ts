@@ -11,7 +11,10 @@ describe('meta-ads requests match the Graph API spec fragment', () => {
   beforeAll(async () => {
     fake = await startMetaFake({ accessToken: 't' });
     const base = { settings: { adAccountId: '1234567890' }, secrets: { accessToken: 't' }, baseUrl: fake.url };
-    const { externalId } = await meta.ensureAudience(testContext<MetaSettings, MetaSecrets>(metaAdsConnector, base), { name: 'n', activationId: 'a' });
+    const { externalId } = await meta.ensureAudience(testContext<MetaSettings, MetaSecrets>(metaAdsConnector, base), {
+      name: 'n',
+      activationId: 'a',
+    });
     const ctx = testContext<MetaSettings, MetaSecrets>(metaAdsConnector, { ...base, audience: { externalId } });
     const members = testMembers(6);
     await meta.upsert(ctx, members.slice(0, 3));

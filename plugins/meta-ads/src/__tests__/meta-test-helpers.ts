@@ -4,7 +4,8 @@ import type { FakeAudience, MetaFake } from '../fake/meta-fake';
 /** The optional methods of the definition, checked present once (so tests need no non-null assertions). */
 function methodsOf(definition: typeof metaAdsConnector) {
   const { ensureAudience, upsert, remove, audienceSize } = definition;
-  if (!ensureAudience || !upsert || !remove || !audienceSize) throw new Error('meta-ads must implement ensureAudience, upsert, remove and audienceSize');
+  if (!ensureAudience || !upsert || !remove || !audienceSize)
+    throw new Error('meta-ads must implement ensureAudience, upsert, remove and audienceSize');
   return { ensureAudience, upsert, remove, audienceSize };
 }
 

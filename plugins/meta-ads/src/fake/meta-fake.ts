@@ -57,21 +57,30 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
   let nextId = 23850000000000;
 
   const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) =>
-    tokenOf(request) === token ? handler(request) : graphError(400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+    tokenOf(request) === token
+      ? handler(request)
+      : graphError(400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
 
   const node = authed((request) => {
     const id = request.params.node;
     if (id.startsWith('act_')) return id === account ? ok({ id, name: 'Fake ad account' }) : unsupported('get', id);
     const audience = audiences.get(id);
     if (!audience) return unsupported('get', id);
-    return ok({ id, name: audience.name, approximate_count_lower_bound: audience.members.size, approximate_count_upper_bound: audience.members.size });
+    return ok({
+      id,
+      name: audience.name,
+      approximate_count_lower_bound: audience.members.size,
+      approximate_count_upper_bound: audience.members.size,
+    });
   });
 
   const listAudiences = authed((request) => {
     if (request.params.account !== account) return unsupported('get', request.params.account);
     const filters = parseJson(request.query.filtering) as { field: string; operator: string; value: string }[] | undefined;
     const byName = filters?.find((filter) => filter.field === 'name' && filter.operator === 'EQUAL')?.value;
-    const data = [...audiences.values()].filter((audience) => byName === undefined || audience.name === byName).map(({ id, name }) => ({ id, name }));
+    const data = [...audiences.values()]
+      .filter((audience) => byName === undefined || audience.name === byName)
+      .map(({ id, name }) => ({ id, name }));
     return ok({ data, paging: {} });
   });
 
@@ -84,7 +93,14 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
       return invalidParameter('customer_file_source is required for a customer list');
     }
     const id = String(nextId++);
-    audiences.set(id, { id, name: body.name, subtype: body.subtype, customer_file_source: String(body.customer_file_source), description: body.description, members: new Set() });
+    audiences.set(id, {
+      id,
+      name: body.name,
+      subtype: body.subtype,
+      customer_file_source: String(body.customer_file_source),
+      description: body.description,
+      members: new Set(),
+    });
     return ok({ id });
   });
 
@@ -137,7 +153,15 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
       'GET /:version/:node': node,
     },
   });
-  return { server, get url() { return server.url; }, audiences, sessions, stop: () => server.stop() };
+  return {
+    server,
+    get url() {
+      return server.url;
+    },
+    audiences,
+    sessions,
+    stop: () => server.stop(),
+  };
 }
 
 /** The payload's schema and rows, or what is wrong with it. */
@@ -148,7 +172,8 @@ function readPayload(value: unknown): { schema: string[]; data: unknown[][] } | 
   if (!Array.isArray(schema) || schema.length === 0) return 'payload.schema is required';
   if (!Array.isArray(payload.data)) return 'payload.data must be an array';
   if (payload.data.length === 0) return 'payload.data is empty';
-  if (payload.data.length > META_FAKE_MAX_USERS) return `too many users in one request: ${payload.data.length} (at most ${META_FAKE_MAX_USERS})`;
+  if (payload.data.length > META_FAKE_MAX_USERS)
+    return `too many users in one request: ${payload.data.length} (at most ${META_FAKE_MAX_USERS})`;
   return { schema: schema.map(String), data: payload.data.map((row) => (Array.isArray(row) ? row : [row])) };
 }
 
@@ -219,10 +244,29 @@ function parseJson(value: string | undefined): unknown {
 const ok = (body: unknown): FakeResponse => ({ status: 200, body });
 
 /** A Graph API error answer. */
-export function graphError(status: number, code: number, message: string, type = 'OAuthException', subcode?: number, headers?: Record<string, string>): FakeResponse {
-  return { status, headers, body: { error: { message, type, code, ...(subcode === undefined ? {} : { error_subcode: subcode }), fbtrace_id: randomUUID().slice(0, 11) } } };
+export function graphError(
+  status: number,
+  code: number,
+  message: string,
+  type = 'OAuthException',
+  subcode?: number,
+  headers?: Record<string, string>,
+): FakeResponse {
+  return {
+    status,
+    headers,
+    body: {
+      error: { message, type, code, ...(subcode === undefined ? {} : { error_subcode: subcode }), fbtrace_id: randomUUID().slice(0, 11) },
+    },
+  };
 }
 
 const invalidParameter = (detail: string): FakeResponse => graphError(400, 100, `(#100) Invalid parameter: ${detail}`, 'OAuthException');
 const unsupported = (verb: string, id: string): FakeResponse =>
-  graphError(400, 100, `Unsupported ${verb} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, 'GraphMethodException', 33);
+  graphError(
+    400,
+    100,
+    `Unsupported ${verb} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+    'GraphMethodException',
+    33,
+  );

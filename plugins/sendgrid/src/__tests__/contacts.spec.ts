@@ -9,7 +9,13 @@ import putContactsSchema from './fixtures/put-contacts.schema.json';
 import { requiredMethods } from './required-methods';
 
 // Short poll delays: the fake finishes a job after one `pending` answer.
-const connector = requiredMethods(sendgridContactsConnector({ poll: { delaysMs: [5], maxWaitMs: 5_000 } }), 'ensureAudience', 'upsert', 'remove', 'audienceSize');
+const connector = requiredMethods(
+  sendgridContactsConnector({ poll: { delaysMs: [5], maxWaitMs: 5_000 } }),
+  'ensureAudience',
+  'upsert',
+  'remove',
+  'audienceSize',
+);
 const secrets = { apiKey: 'SG.test-key-contacts' };
 const settings = { customFields: { plan: 'e1_T', 'stats.orders': 'e2_N' } };
 const putBody = z.fromJSONSchema(putContactsSchema.schema as never);
@@ -78,7 +84,11 @@ describe('sendgrid contacts connector (list model)', () => {
     it('puts contacts on the list with names and custom fields by field id, and polls the import job', async () => {
       const ctx = await withList();
       const members = [
-        testMember({ profileId: 'p1', email: 'ada@example.com', traits: { first_name: 'Ada', last_name: 'Lovelace', plan: 'pro', stats: { orders: 7 } } }),
+        testMember({
+          profileId: 'p1',
+          email: 'ada@example.com',
+          traits: { first_name: 'Ada', last_name: 'Lovelace', plan: 'pro', stats: { orders: 7 } },
+        }),
         testMember({ profileId: 'p2', email: 'bob@example.com', traits: { first_name: 'Bob' } }),
       ];
       const outcomes = await connector.upsert(ctx, members);
@@ -103,7 +113,11 @@ describe('sendgrid contacts connector (list model)', () => {
 
     it('maps an errored import job to per-member outcomes (the failed contact is rejected, the rest delivered)', async () => {
       const ctx = await withList();
-      const members = [testMember({ profileId: 'good-1', email: 'good1@example.com' }), testMember({ profileId: 'bad', email: 'not-an-address' }), testMember({ profileId: 'good-2', email: 'good2@example.com' })];
+      const members = [
+        testMember({ profileId: 'good-1', email: 'good1@example.com' }),
+        testMember({ profileId: 'bad', email: 'not-an-address' }),
+        testMember({ profileId: 'good-2', email: 'good2@example.com' }),
+      ];
       const outcomes = await connector.upsert(ctx, members);
 
       const byId = Object.fromEntries(outcomes.map((outcome) => [outcome.profileId, outcome]));
@@ -116,7 +130,10 @@ describe('sendgrid contacts connector (list model)', () => {
 
     it('rejects every member of a failed import job', async () => {
       const ctx = await withList();
-      const outcomes = await connector.upsert(ctx, [testMember({ profileId: 'x', email: 'nope' }), testMember({ profileId: 'y', email: 'also-nope' })]);
+      const outcomes = await connector.upsert(ctx, [
+        testMember({ profileId: 'x', email: 'nope' }),
+        testMember({ profileId: 'y', email: 'also-nope' }),
+      ]);
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
       expect(outcomes[0]).toMatchObject({ code: 'import_failed' });
     });
@@ -124,7 +141,11 @@ describe('sendgrid contacts connector (list model)', () => {
     it('counts a job still pending when the wait runs out as accepted, and says so in the log', async () => {
       const slow = await startSendgridFake({ pendingPolls: 1_000 });
       try {
-        const impatient = requiredMethods(sendgridContactsConnector({ poll: { delaysMs: [5], maxWaitMs: 40 } }), 'ensureAudience', 'upsert');
+        const impatient = requiredMethods(
+          sendgridContactsConnector({ poll: { delaysMs: [5], maxWaitMs: 40 } }),
+          'ensureAudience',
+          'upsert',
+        );
         const base = testContext(impatient, { settings, secrets, baseUrl: slow.url });
         const { externalId } = await impatient.ensureAudience(base, { name: 'l', activationId: 'a' });
         const ctx = { ...base, audience: { externalId } };
@@ -139,7 +160,15 @@ describe('sendgrid contacts connector (list model)', () => {
     it('surfaces a 429 as RetryableError waiting until X-RateLimit-Reset', async () => {
       const ctx = await withList();
       const reset = Math.floor(Date.now() / 1000) + 30;
-      fake.server.fault({ match: 'PUT /v3/marketing/contacts', times: 1, respond: { status: 429, headers: { 'X-RateLimit-Limit': '150', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(reset) }, body: { errors: [{ field: null, message: 'too many requests' }] } } });
+      fake.server.fault({
+        match: 'PUT /v3/marketing/contacts',
+        times: 1,
+        respond: {
+          status: 429,
+          headers: { 'X-RateLimit-Limit': '150', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(reset) },
+          body: { errors: [{ field: null, message: 'too many requests' }] },
+        },
+      });
       const error = await connector.upsert(ctx, testMembers(2)).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RetryableError);
       expect((error as RetryableError).retryAfterMs).toBeGreaterThan(25_000);
@@ -148,7 +177,11 @@ describe('sendgrid contacts connector (list model)', () => {
 
     it('surfaces a 5xx as RetryableError, and the same call succeeds once the vendor recovers', async () => {
       const ctx = await withList();
-      fake.server.fault({ match: 'PUT /v3/marketing/contacts', times: 1, respond: { status: 503, body: { errors: [{ message: 'internal server error' }] } } });
+      fake.server.fault({
+        match: 'PUT /v3/marketing/contacts',
+        times: 1,
+        respond: { status: 503, body: { errors: [{ message: 'internal server error' }] } },
+      });
       const members = testMembers(3);
       await expect(connector.upsert(ctx, members)).rejects.toBeInstanceOf(RetryableError);
       const outcomes = await connector.upsert(ctx, members);
@@ -158,17 +191,28 @@ describe('sendgrid contacts connector (list model)', () => {
 
     it('rejects the contacts a 400 names and sends the others again', async () => {
       const ctx = await withList();
-      fake.server.fault({ match: 'PUT /v3/marketing/contacts', times: 1, respond: { status: 400, body: { errors: [{ field: 'contacts[1].email', message: 'email is invalid' }] } } });
+      fake.server.fault({
+        match: 'PUT /v3/marketing/contacts',
+        times: 1,
+        respond: { status: 400, body: { errors: [{ field: 'contacts[1].email', message: 'email is invalid' }] } },
+      });
       const members = testMembers(3);
       const outcomes = await connector.upsert(ctx, members);
       expect(outcomes.find((outcome) => outcome.profileId === 'profile-2')).toMatchObject({ status: 'rejected' });
       expect(outcomes.filter((outcome) => outcome.status === 'delivered')).toHaveLength(2);
-      expect((fake.server.requestsTo('PUT /v3/marketing/contacts')[1].body as any).contacts.map((contact: any) => contact.email)).toEqual(['user1@example.com', 'user3@example.com']);
+      expect((fake.server.requestsTo('PUT /v3/marketing/contacts')[1].body as any).contacts.map((contact: any) => contact.email)).toEqual([
+        'user1@example.com',
+        'user3@example.com',
+      ]);
     });
 
     it('fails the batch with PayloadValidationError when a 400 is about the whole request', async () => {
       const ctx = await withList();
-      fake.server.fault({ match: 'PUT /v3/marketing/contacts', times: 1, respond: { status: 400, body: { errors: [{ field: 'list_ids', message: 'invalid list id' }] } } });
+      fake.server.fault({
+        match: 'PUT /v3/marketing/contacts',
+        times: 1,
+        respond: { status: 400, body: { errors: [{ field: 'list_ids', message: 'invalid list id' }] } },
+      });
       await expect(connector.upsert(ctx, testMembers(2))).rejects.toBeInstanceOf(PayloadValidationError);
     });
 
@@ -185,7 +229,11 @@ describe('sendgrid contacts connector (list model)', () => {
     it('splits at 6 MB a request when contacts are large', async () => {
       const ctx = await withList();
       const bio = 'x'.repeat(1_000);
-      const members = testMembers(7_000, (index) => ({ profileId: `p${index}`, email: `u${index}@example.com`, traits: { plan: `${bio}${index}` } }));
+      const members = testMembers(7_000, (index) => ({
+        profileId: `p${index}`,
+        email: `u${index}@example.com`,
+        traits: { plan: `${bio}${index}` },
+      }));
       await connector.upsert(ctx, members);
       const puts = fake.server.requestsTo('PUT /v3/marketing/contacts');
       expect(puts.length).toBe(2);
@@ -218,7 +266,9 @@ describe('sendgrid contacts connector (list model)', () => {
       const ctx = await withList();
       const outcomes = await connector.remove(ctx, testMembers(150));
       expect(outcomes.every((outcome) => outcome.status === 'delivered')).toBe(true);
-      expect(fake.server.requestsTo('POST /v3/marketing/contacts/search/emails').map((request) => (request.body as any).emails.length)).toEqual([100, 50]);
+      expect(
+        fake.server.requestsTo('POST /v3/marketing/contacts/search/emails').map((request) => (request.body as any).emails.length),
+      ).toEqual([100, 50]);
       expect(fake.server.requestsTo('DELETE /v3/marketing/lists/:id/contacts')).toHaveLength(0);
     });
   });

@@ -16,11 +16,16 @@ describe('sendgrid fake vs the OpenAPI files', () => {
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${fake.url}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${fake.url}${path}`, {
+      method,
+      headers: auth,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  const expectShape = (name: keyof typeof openapi.responses, body: unknown) => expect(schema(name).safeParse(body).error?.issues).toBeUndefined();
+  const expectShape = (name: keyof typeof openapi.responses, body: unknown) =>
+    expect(schema(name).safeParse(body).error?.issues).toBeUndefined();
 
   it('serves only documented operations', () => {
     const documented = Object.keys(openapi.operations);
@@ -34,7 +39,10 @@ describe('sendgrid fake vs the OpenAPI files', () => {
     expectShape('list', created.body);
     expectShape('list', (await call('GET', `/v3/marketing/lists/${created.body.id}`)).body);
 
-    const put = await call('PUT', '/v3/marketing/contacts', { list_ids: [created.body.id], contacts: [{ email: 'a@example.com' }, { email: 'broken' }] });
+    const put = await call('PUT', '/v3/marketing/contacts', {
+      list_ids: [created.body.id],
+      contacts: [{ email: 'a@example.com' }, { email: 'broken' }],
+    });
     expect(put.status).toBe(202);
     expectShape('jobAccepted', put.body);
     const job = await call('GET', `/v3/marketing/contacts/imports/${put.body.job_id}`);
@@ -45,7 +53,10 @@ describe('sendgrid fake vs the OpenAPI files', () => {
     expectShape('searchEmails', search.body);
     expect(search.body.result['nobody@example.com']).toEqual({ error: 'contact not found' });
 
-    const removal = await call('DELETE', `/v3/marketing/lists/${created.body.id}/contacts?contact_ids=${search.body.result['a@example.com'].contact.id}`);
+    const removal = await call(
+      'DELETE',
+      `/v3/marketing/lists/${created.body.id}/contacts?contact_ids=${search.body.result['a@example.com'].contact.id}`,
+    );
     expect(removal.status).toBe(202);
     expectShape('jobAccepted', removal.body);
   });
@@ -54,7 +65,12 @@ describe('sendgrid fake vs the OpenAPI files', () => {
     const unauthorized = await fetch(`${fake.url}/v3/scopes`);
     expect(unauthorized.status).toBe(401);
     expectShape('errorResponse', await unauthorized.json());
-    const badMail = await call('POST', '/v3/mail/send', { personalizations: [{ to: [{ email: 'nope' }] }], from: { email: 'news@shop.example' }, subject: 's', content: [{ type: 'text/plain', value: 'x' }] });
+    const badMail = await call('POST', '/v3/mail/send', {
+      personalizations: [{ to: [{ email: 'nope' }] }],
+      from: { email: 'news@shop.example' },
+      subject: 's',
+      content: [{ type: 'text/plain', value: 'x' }],
+    });
     expect(badMail.status).toBe(400);
     expectShape('errorResponse', badMail.body);
     expect(badMail.body.errors[0].field).toBe('personalizations.0.to.0.email');

@@ -11,7 +11,11 @@ const mail = requiredMethods(sendgridEmail, 'send');
 
 const secrets = { apiKey: 'SG.test-key-mail' };
 const settings = { fromEmail: 'news@shop.example', fromName: 'Shop', categories: ['audiencekit'] };
-const message = { subject: 'Hi {{first_name}}', text: 'Hello {{ first_name }}, you have {{stats.points}} points', html: '<p>Hello {{first_name}}</p>' };
+const message = {
+  subject: 'Hi {{first_name}}',
+  text: 'Hello {{ first_name }}, you have {{stats.points}} points',
+  html: '<p>Hello {{first_name}}</p>',
+};
 const mailSendBody = z.fromJSONSchema(mailSendSchema.schema as never);
 
 describe('sendgrid email connector (send model)', () => {
@@ -52,13 +56,26 @@ describe('sendgrid email connector (send model)', () => {
     expect(outcomes[0]).toMatchObject({ vendorId: fake.mails[0].messageId });
     const [request] = fake.server.requestsTo('POST /v3/mail/send');
     expect(mailSendBody.safeParse(request.body).error?.issues).toBeUndefined();
-    expect((request.body as any).personalizations.map((p: any) => p.custom_args)).toEqual([{ [DELIVERY_KEY_ARG]: 'dk-1' }, { [DELIVERY_KEY_ARG]: 'dk-2' }]);
+    expect((request.body as any).personalizations.map((p: any) => p.custom_args)).toEqual([
+      { [DELIVERY_KEY_ARG]: 'dk-1' },
+      { [DELIVERY_KEY_ARG]: 'dk-2' },
+    ]);
 
     const [ada, bob] = fake.mails;
-    expect(ada).toMatchObject({ to: 'ada@example.com', from: 'news@shop.example', subject: 'Hi Ada', text: renderTemplate(message.text, members[0]), html: '<p>Hello Ada</p>' });
+    expect(ada).toMatchObject({
+      to: 'ada@example.com',
+      from: 'news@shop.example',
+      subject: 'Hi Ada',
+      text: renderTemplate(message.text, members[0]),
+      html: '<p>Hello Ada</p>',
+    });
     expect(ada.text).toBe('Hello Ada, you have 12 points');
     // Text gets the trait as is, HTML gets it escaped: a trait cannot inject markup.
-    expect(bob).toMatchObject({ subject: 'Hi <b>Bob</b>', text: 'Hello <b>Bob</b>, you have  points', html: '<p>Hello &lt;b&gt;Bob&lt;/b&gt;</p>' });
+    expect(bob).toMatchObject({
+      subject: 'Hi <b>Bob</b>',
+      text: 'Hello <b>Bob</b>, you have  points',
+      html: '<p>Hello &lt;b&gt;Bob&lt;/b&gt;</p>',
+    });
   });
 
   it('passes traits as dynamic_template_data when the message names a vendor template', async () => {
@@ -66,12 +83,19 @@ describe('sendgrid email connector (send model)', () => {
     await mail.send(context(), { members: [member], message: { templateId: 'd-0123456789abcdef' } });
     const [request] = fake.server.requestsTo('POST /v3/mail/send');
     expect(mailSendBody.safeParse(request.body).error?.issues).toBeUndefined();
-    expect(request.body).toMatchObject({ template_id: 'd-0123456789abcdef', personalizations: [{ dynamic_template_data: { first_name: 'Ada', tier: 'gold' } }] });
+    expect(request.body).toMatchObject({
+      template_id: 'd-0123456789abcdef',
+      personalizations: [{ dynamic_template_data: { first_name: 'Ada', tier: 'gold' } }],
+    });
     expect((request.body as any).content).toBeUndefined();
   });
 
   it('rejects the recipient a 400 names and delivers the rest of the batch', async () => {
-    const members = [testMember({ profileId: 'ok-1', email: 'a@example.com' }), testMember({ profileId: 'bad', email: 'not an address' }), testMember({ profileId: 'ok-2', email: 'c@example.com' })];
+    const members = [
+      testMember({ profileId: 'ok-1', email: 'a@example.com' }),
+      testMember({ profileId: 'bad', email: 'not an address' }),
+      testMember({ profileId: 'ok-2', email: 'c@example.com' }),
+    ];
     const outcomes = await mail.send(context(), { members, message });
     const byId = Object.fromEntries(outcomes.map((outcome) => [outcome.profileId, outcome]));
     expect(byId.bad).toMatchObject({ status: 'rejected', code: 'HTTP 400' });
@@ -81,7 +105,11 @@ describe('sendgrid email connector (send model)', () => {
   });
 
   it('surfaces a 429 as RetryableError with the Retry-After wait', async () => {
-    fake.server.fault({ match: 'POST /v3/mail/send', times: 1, respond: { status: 429, headers: { 'Retry-After': '5' }, body: { errors: [{ field: null, message: 'too many requests' }] } } });
+    fake.server.fault({
+      match: 'POST /v3/mail/send',
+      times: 1,
+      respond: { status: 429, headers: { 'Retry-After': '5' }, body: { errors: [{ field: null, message: 'too many requests' }] } },
+    });
     const error = await mail.send(context(), { members: testMembers(2), message }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).retryAfterMs).toBe(5_000);
@@ -89,7 +117,11 @@ describe('sendgrid email connector (send model)', () => {
   });
 
   it('surfaces a 5xx as RetryableError, then delivers on the next call', async () => {
-    fake.server.fault({ match: 'POST /v3/mail/send', times: 1, respond: { status: 500, body: { errors: [{ message: 'internal server error' }] } } });
+    fake.server.fault({
+      match: 'POST /v3/mail/send',
+      times: 1,
+      respond: { status: 500, body: { errors: [{ message: 'internal server error' }] } },
+    });
     const members = testMembers(2);
     await expect(mail.send(context(), { members, message })).rejects.toBeInstanceOf(RetryableError);
     const outcomes = await mail.send(context(), { members, message });
@@ -100,14 +132,19 @@ describe('sendgrid email connector (send model)', () => {
   it('splits into requests of at most 1,000 personalizations', async () => {
     const members = testMembers(2_500);
     const outcomes = await mail.send(context(), { members, message });
-    expect(fake.server.requestsTo('POST /v3/mail/send').map((request) => (request.body as any).personalizations.length)).toEqual([1_000, 1_000, 500]);
+    expect(fake.server.requestsTo('POST /v3/mail/send').map((request) => (request.body as any).personalizations.length)).toEqual([
+      1_000, 1_000, 500,
+    ]);
     expect(outcomes).toHaveLength(2_500);
     expect(new Set(fake.mails.map((mail) => mail.customArgs[DELIVERY_KEY_ARG])).size).toBe(2_500);
   }, 30_000);
 
   it('keeps what was sent when a later request of the same call fails: the unsent members come back retryable', async () => {
     let calls = 0;
-    fake.server.fault({ match: (request) => request.method === 'POST' && request.path === '/v3/mail/send' && ++calls === 2, respond: { status: 503, headers: { 'Retry-After': '4' }, body: { errors: [{ message: 'internal server error' }] } } });
+    fake.server.fault({
+      match: (request) => request.method === 'POST' && request.path === '/v3/mail/send' && ++calls === 2,
+      respond: { status: 503, headers: { 'Retry-After': '4' }, body: { errors: [{ message: 'internal server error' }] } },
+    });
     const members = testMembers(2_500);
     const outcomes = await mail.send(context(), { members, message });
     expect(outcomes.slice(0, 1_000).every((outcome) => outcome.status === 'delivered')).toBe(true);
@@ -117,7 +154,9 @@ describe('sendgrid email connector (send model)', () => {
   }, 30_000);
 
   it('refuses a message with neither template nor subject and content, before calling the vendor', async () => {
-    await expect(mail.send(context(), { members: testMembers(1), message: { text: 'no subject' } })).rejects.toBeInstanceOf(PayloadValidationError);
+    await expect(mail.send(context(), { members: testMembers(1), message: { text: 'no subject' } })).rejects.toBeInstanceOf(
+      PayloadValidationError,
+    );
     expect(fake.server.requests).toHaveLength(0);
   });
 });

@@ -39,7 +39,12 @@ export function toContact(member: EligibleMember, settings: ContactsSettings): C
  * Splits members into requests of at most 30,000 contacts and 6 MB of JSON each, in order. The
  * body is `{"list_ids":[…],"contacts":[…]}`: its fixed part plus each contact and its comma.
  */
-export function chunkContacts(members: readonly EligibleMember[], settings: ContactsSettings, listIds: string[], maxBytes = MAX_REQUEST_BYTES): ContactChunk[] {
+export function chunkContacts(
+  members: readonly EligibleMember[],
+  settings: ContactsSettings,
+  listIds: string[],
+  maxBytes = MAX_REQUEST_BYTES,
+): ContactChunk[] {
   const fixedBytes = Buffer.byteLength(JSON.stringify({ list_ids: listIds, contacts: [] }));
   const chunks: ContactChunk[] = [];
   let current: ContactChunk = { members: [], contacts: [] };
@@ -62,7 +67,9 @@ export function chunkContacts(members: readonly EligibleMember[], settings: Cont
 }
 
 function traitAt(member: EligibleMember, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), member.traits);
+  return path
+    .split('.')
+    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), member.traits);
 }
 
 function textTrait(member: EligibleMember, path: string): string | undefined {

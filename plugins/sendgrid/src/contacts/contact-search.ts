@@ -22,7 +22,8 @@ export async function findContacts(client: Client, emails: readonly string[]): P
     const batch = emails.slice(start, start + EMAILS_PER_SEARCH);
     const result = await searchEmails(client, batch);
     for (const [email, entry] of Object.entries(result)) {
-      if (entry.contact) found.set(email.toLowerCase(), { id: entry.contact.id, email: entry.contact.email, list_ids: entry.contact.list_ids ?? [] });
+      if (entry.contact)
+        found.set(email.toLowerCase(), { id: entry.contact.id, email: entry.contact.email, list_ids: entry.contact.list_ids ?? [] });
     }
   }
   return found;
@@ -32,7 +33,11 @@ type SearchResult = Record<string, { contact?: FoundContact; error?: string }>;
 
 async function searchEmails(client: Client, emails: string[]): Promise<SearchResult> {
   try {
-    const { body } = await sendgridRequest<{ result?: SearchResult }>(client, { method: 'POST', url: '/v3/marketing/contacts/search/emails', body: { emails } });
+    const { body } = await sendgridRequest<{ result?: SearchResult }>(client, {
+      method: 'POST',
+      url: '/v3/marketing/contacts/search/emails',
+      body: { emails },
+    });
     return body.result ?? {};
   } catch (error) {
     if (isNotFound(error)) return {};

@@ -8,7 +8,15 @@ import {
   RecordOutcome,
   rejected,
 } from '@audiencekit/connector-sdk';
-import { describeErrors, sendgridClient, sendgridFailure, sendgridRequest, SendgridSecrets, sendgridSecrets, toConnectorError } from '../sendgrid-client';
+import {
+  describeErrors,
+  sendgridClient,
+  sendgridFailure,
+  sendgridRequest,
+  SendgridSecrets,
+  sendgridSecrets,
+  toConnectorError,
+} from '../sendgrid-client';
 import { chunkContacts, ContactChunk, MAX_CONTACTS_PER_REQUEST } from './contact-batches';
 import { ContactsSettings, contactsSettings } from './contacts-settings';
 import { ContactImport, DEFAULT_POLL, PollOptions, waitForImport } from './import-jobs';
@@ -65,28 +73,39 @@ export function sendgridContactsConnector(options: SendgridContactsOptions = {})
       const listId = audienceId(ctx);
       const client = sendgridClient(ctx);
       const outcomes: RecordOutcome[] = [];
-      for (const chunk of chunkContacts(members, ctx.settings, [listId])) outcomes.push(...(await upsertChunk(ctx, client, listId, chunk, poll)));
+      for (const chunk of chunkContacts(members, ctx.settings, [listId]))
+        outcomes.push(...(await upsertChunk(ctx, client, listId, chunk, poll)));
       return outcomes;
     },
 
     async remove(ctx, members) {
       const listId = audienceId(ctx);
       const client = sendgridClient(ctx);
-      const found = await findContacts(client, members.map((member) => member.identifiers.email as string));
+      const found = await findContacts(
+        client,
+        members.map((member) => member.identifiers.email as string),
+      );
       const onList = members.flatMap((member) => {
         const contact = found.get((member.identifiers.email as string).toLowerCase());
         return contact && contact.list_ids.includes(listId) ? [contact.id] : [];
       });
       for (let start = 0; start < onList.length; start += REMOVE_IDS_PER_REQUEST) {
         const ids = onList.slice(start, start + REMOVE_IDS_PER_REQUEST).join(',');
-        await sendgridRequest(client, { method: 'DELETE', url: `/v3/marketing/lists/${encodeURIComponent(listId)}/contacts`, qs: { contact_ids: ids } });
+        await sendgridRequest(client, {
+          method: 'DELETE',
+          url: `/v3/marketing/lists/${encodeURIComponent(listId)}/contacts`,
+          qs: { contact_ids: ids },
+        });
       }
       // Not a contact, or not on the list: already where a removal would put it.
       return members.map((member) => delivered(member));
     },
 
     async audienceSize(ctx) {
-      const { body } = await sendgridRequest<MarketingList>(sendgridClient(ctx), { method: 'GET', url: `/v3/marketing/lists/${encodeURIComponent(audienceId(ctx))}` });
+      const { body } = await sendgridRequest<MarketingList>(sendgridClient(ctx), {
+        method: 'GET',
+        url: `/v3/marketing/lists/${encodeURIComponent(audienceId(ctx))}`,
+      });
       return typeof body.contact_count === 'number' ? body.contact_count : undefined;
     },
   });
@@ -106,7 +125,11 @@ async function findListByName(client: Client, name: string): Promise<MarketingLi
   let pageToken: string | undefined;
   for (let page = 0; page < 1_000; page += 1) {
     const qs: Record<string, string | number> = { page_size: 1000, ...(pageToken ? { page_token: pageToken } : {}) };
-    const { body } = await sendgridRequest<{ result?: MarketingList[]; _metadata?: { next?: string } }>(client, { method: 'GET', url: '/v3/marketing/lists', qs });
+    const { body } = await sendgridRequest<{ result?: MarketingList[]; _metadata?: { next?: string } }>(client, {
+      method: 'GET',
+      url: '/v3/marketing/lists',
+      qs,
+    });
     const match = (body.result ?? []).find((list) => list.name === name);
     if (match) return match;
     pageToken = body._metadata?.next ? (new URL(body._metadata.next).searchParams.get('page_token') ?? undefined) : undefined;
@@ -148,7 +171,11 @@ async function upsertChunk(ctx: Ctx, client: Client, listId: string, chunk: Cont
 
 /** PUT /v3/marketing/contacts → 202 `{ job_id }`; errors come back raw so the caller can read `errors[]`. */
 async function putContacts(client: Client, listId: string, chunk: ContactChunk): Promise<string> {
-  const [, body] = await client.request({ method: 'PUT', url: '/v3/marketing/contacts', body: { list_ids: [listId], contacts: chunk.contacts } });
+  const [, body] = await client.request({
+    method: 'PUT',
+    url: '/v3/marketing/contacts',
+    body: { list_ids: [listId], contacts: chunk.contacts },
+  });
   return String((body as { job_id?: unknown }).job_id);
 }
 
@@ -181,7 +208,11 @@ async function importOutcomes(ctx: Ctx, client: Client, listId: string, chunk: C
     return chunk.members.map((member) => rejected(member, `SendGrid import job ${job.id} failed`, 'import_failed'));
   }
   if (job.status === 'errored') {
-    ctx.logger.warn('SendGrid import job finished with errors', { jobId: job.id, errored: job.results?.errored_count, errorsUrl: job.results?.errors_url });
+    ctx.logger.warn('SendGrid import job finished with errors', {
+      jobId: job.id,
+      errored: job.results?.errored_count,
+      errorsUrl: job.results?.errors_url,
+    });
     return verifyOnList(client, listId, chunk.members, job);
   }
   ctx.logger.warn('SendGrid import job still pending; counted as accepted', { jobId: job.id, status: job.status });
@@ -189,10 +220,17 @@ async function importOutcomes(ctx: Ctx, client: Client, listId: string, chunk: C
 }
 
 async function verifyOnList(client: Client, listId: string, members: EligibleMember[], job: ContactImport): Promise<RecordOutcome[]> {
-  const found = await findContacts(client, members.map((member) => member.identifiers.email as string));
+  const found = await findContacts(
+    client,
+    members.map((member) => member.identifiers.email as string),
+  );
   return members.map((member) => {
     const contact = found.get((member.identifiers.email as string).toLowerCase());
     if (contact && contact.list_ids.includes(listId)) return delivered(member, job.id);
-    return rejected(member, `SendGrid import job ${job.id} errored on this contact (see errors_url: ${job.results?.errors_url ?? 'none'})`, 'import_errored');
+    return rejected(
+      member,
+      `SendGrid import job ${job.id} errored on this contact (see errors_url: ${job.results?.errors_url ?? 'none'})`,
+      'import_errored',
+    );
   });
 }

@@ -31,7 +31,10 @@ export async function waitForImport(client: Client, jobId: string, poll: PollOpt
   for (let attempt = 0; ; attempt += 1) {
     const delay = poll.delaysMs[Math.min(attempt, poll.delaysMs.length - 1)] ?? 1_000;
     if (Date.now() - started + delay > poll.maxWaitMs || !(await sleep(delay, signal))) return last;
-    const { body } = await sendgridRequest<ContactImport>(client, { method: 'GET', url: `/v3/marketing/contacts/imports/${encodeURIComponent(jobId)}` });
+    const { body } = await sendgridRequest<ContactImport>(client, {
+      method: 'GET',
+      url: `/v3/marketing/contacts/imports/${encodeURIComponent(jobId)}`,
+    });
     last = body;
     if (last.status !== 'pending') return last;
   }

@@ -76,8 +76,14 @@ export const FAKE_MAX_PERSONALIZATIONS = 1_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function startSendgridFake(options: SendgridFakeOptions = {}): Promise<SendgridFake> {
-  const state = { contacts: new Map<string, FakeContact>(), lists: new Map<string, FakeList>(), jobs: new Map<string, FakeImportJob>(), mails: [] as FakeDeliveredMail[] };
-  const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) => authorize(request, options) ?? handler(request);
+  const state = {
+    contacts: new Map<string, FakeContact>(),
+    lists: new Map<string, FakeList>(),
+    jobs: new Map<string, FakeImportJob>(),
+    mails: [] as FakeDeliveredMail[],
+  };
+  const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) =>
+    authorize(request, options) ?? handler(request);
   const routes = {
     'GET /v3/scopes': authed(() => ok({ scopes: ['mail.send', 'marketing.read', 'marketing.write'] })),
     'GET /v3/marketing/lists': authed((request) => listLists(state, request, options)),
@@ -117,13 +123,17 @@ function listLists(state: State, request: RecordedRequest, options: SendgridFake
   const all = [...state.lists.values()];
   const page = all.slice(offset, offset + pageSize).map((list) => listBody(state, list));
   const self = `/v3/marketing/lists?page_size=${pageSize}&page_token=${offset || ''}`;
-  const next = offset + pageSize < all.length ? `https://api.sendgrid.com/v3/marketing/lists?page_size=${pageSize}&page_token=${offset + pageSize}` : undefined;
+  const next =
+    offset + pageSize < all.length
+      ? `https://api.sendgrid.com/v3/marketing/lists?page_size=${pageSize}&page_token=${offset + pageSize}`
+      : undefined;
   return ok({ result: page, _metadata: { self: `https://api.sendgrid.com${self}`, ...(next ? { next } : {}), count: all.length } });
 }
 
 function createList(state: State, request: RecordedRequest): FakeResponse {
   const name = (request.body as { name?: unknown } | undefined)?.name;
-  if (typeof name !== 'string' || name.length < 1 || name.length > 100) return errors(400, [{ field: 'name', message: 'name is required and must be 1 to 100 characters' }]);
+  if (typeof name !== 'string' || name.length < 1 || name.length > 100)
+    return errors(400, [{ field: 'name', message: 'name is required and must be 1 to 100 characters' }]);
   const list = { id: randomUUID(), name };
   state.lists.set(list.id, list);
   return ok(listBody(state, list), 201);
@@ -137,7 +147,12 @@ function getList(state: State, id: string): FakeResponse {
 
 function listBody(state: State, list: FakeList) {
   const count = [...state.contacts.values()].filter((contact) => contact.list_ids.includes(list.id)).length;
-  return { id: list.id, name: list.name, contact_count: count, _metadata: { self: `https://api.sendgrid.com/v3/marketing/lists/${list.id}` } };
+  return {
+    id: list.id,
+    name: list.name,
+    contact_count: count,
+    _metadata: { self: `https://api.sendgrid.com/v3/marketing/lists/${list.id}` },
+  };
 }
 
 function removeFromList(state: State, request: RecordedRequest): FakeResponse {
@@ -145,12 +160,14 @@ function removeFromList(state: State, request: RecordedRequest): FakeResponse {
   if (!list) return errors(404, [{ field: 'id', message: 'list not found' }]);
   const ids = (request.query.contact_ids ?? '').split(',').filter(Boolean);
   if (ids.length === 0) return errors(400, [{ field: 'contact_ids', message: 'contact_ids is required' }]);
-  for (const contact of state.contacts.values()) if (ids.includes(contact.id)) contact.list_ids = contact.list_ids.filter((id) => id !== list.id);
+  for (const contact of state.contacts.values())
+    if (ids.includes(contact.id)) contact.list_ids = contact.list_ids.filter((id) => id !== list.id);
   return ok({ job_id: randomUUID() }, 202);
 }
 
 function upsertContacts(state: State, request: RecordedRequest, options: SendgridFakeOptions): FakeResponse {
-  if (Buffer.byteLength(request.rawBody) > FAKE_MAX_CONTACT_BYTES) return errors(413, [{ field: null, message: 'request body exceeds 6MB' }]);
+  if (Buffer.byteLength(request.rawBody) > FAKE_MAX_CONTACT_BYTES)
+    return errors(413, [{ field: null, message: 'request body exceeds 6MB' }]);
   const body = request.body as { list_ids?: unknown; contacts?: unknown } | undefined;
   const contacts = body?.contacts;
   if (!Array.isArray(contacts) || contacts.length < 1 || contacts.length > FAKE_MAX_CONTACTS) {
@@ -158,15 +175,33 @@ function upsertContacts(state: State, request: RecordedRequest, options: Sendgri
   }
   const listIds = Array.isArray(body?.list_ids) ? (body.list_ids as string[]) : [];
   const missing = listIds.filter((id) => !state.lists.has(id));
-  if (missing.length > 0) return errors(404, missing.map((id) => ({ field: 'list_ids', message: `list ${id} does not exist` })));
-  const job: FakeImportJob = { id: randomUUID(), job_type: 'upsert', pollsLeft: options.pendingPolls ?? 1, requested: contacts.length, created: 0, updated: 0, errored: 0 };
+  if (missing.length > 0)
+    return errors(
+      404,
+      missing.map((id) => ({ field: 'list_ids', message: `list ${id} does not exist` })),
+    );
+  const job: FakeImportJob = {
+    id: randomUUID(),
+    job_type: 'upsert',
+    pollsLeft: options.pendingPolls ?? 1,
+    requested: contacts.length,
+    created: 0,
+    updated: 0,
+    errored: 0,
+  };
   for (const contact of contacts as Record<string, unknown>[]) applyContact(state, job, contact, listIds, options);
   state.jobs.set(job.id, job);
   return ok({ job_id: job.id }, 202);
 }
 
 /** Import semantics: keyed by lower-cased e-mail; an invalid address or unknown field id errors that contact only. */
-function applyContact(state: State, job: FakeImportJob, input: Record<string, unknown>, listIds: string[], options: SendgridFakeOptions): void {
+function applyContact(
+  state: State,
+  job: FakeImportJob,
+  input: Record<string, unknown>,
+  listIds: string[],
+  options: SendgridFakeOptions,
+): void {
   const email = typeof input.email === 'string' ? input.email.toLowerCase() : '';
   const fields = (input.custom_fields ?? {}) as Record<string, unknown>;
   const known = options.customFieldIds;
@@ -191,7 +226,13 @@ function importStatus(state: State, id: string): FakeResponse {
   if (!job) return errors(404, [{ field: 'id', message: 'job not found' }]);
   if (job.pollsLeft > 0) {
     job.pollsLeft -= 1;
-    return ok({ id: job.id, status: 'pending', job_type: job.job_type, results: { requested_count: job.requested }, started_at: new Date().toISOString() });
+    return ok({
+      id: job.id,
+      status: 'pending',
+      job_type: job.job_type,
+      results: { requested_count: job.requested },
+      started_at: new Date().toISOString(),
+    });
   }
   const status = job.errored === 0 ? 'completed' : job.errored === job.requested ? 'failed' : 'errored';
   return ok({
@@ -219,14 +260,22 @@ function searchEmails(state: State, request: RecordedRequest): FakeResponse {
   for (const email of emails as string[]) {
     const contact = state.contacts.get(String(email).toLowerCase());
     if (contact) matched += 1;
-    result[String(email).toLowerCase()] = contact ? { contact: { ...contact, segment_ids: [], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' } } : { error: 'contact not found' };
+    result[String(email).toLowerCase()] = contact
+      ? { contact: { ...contact, segment_ids: [], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' } }
+      : { error: 'contact not found' };
   }
   if (matched === 0) return errors(404, [{ message: 'No contacts found' }]);
   return ok({ result });
 }
 
 interface MailBody {
-  personalizations?: { to?: { email?: string }[]; subject?: string; substitutions?: Record<string, string>; dynamic_template_data?: Record<string, unknown>; custom_args?: Record<string, string> }[];
+  personalizations?: {
+    to?: { email?: string }[];
+    subject?: string;
+    substitutions?: Record<string, string>;
+    dynamic_template_data?: Record<string, unknown>;
+    custom_args?: Record<string, string>;
+  }[];
   from?: { email?: string };
   subject?: string;
   content?: { type?: string; value?: string }[];
@@ -248,22 +297,38 @@ function sendMail(state: State, request: RecordedRequest): FakeResponse {
 function mailProblems(body: MailBody): { field: string | null; message: string }[] {
   const problems: { field: string | null; message: string }[] = [];
   const personalizations = body.personalizations;
-  if (!Array.isArray(personalizations) || personalizations.length === 0) problems.push({ field: 'personalizations', message: 'The personalizations field is required and must have at least one personalization.' });
-  else if (personalizations.length > FAKE_MAX_PERSONALIZATIONS) problems.push({ field: 'personalizations', message: 'The personalizations field must have no more than 1000 personalizations.' });
-  if (!body.from?.email || !EMAIL.test(body.from.email)) problems.push({ field: 'from.email', message: 'The from email does not contain a valid address.' });
-  if (!body.template_id && !(Array.isArray(body.content) && body.content.some((part) => part.value))) problems.push({ field: 'content', message: 'Unless a valid template_id is provided, the content parameter is required.' });
+  if (!Array.isArray(personalizations) || personalizations.length === 0)
+    problems.push({
+      field: 'personalizations',
+      message: 'The personalizations field is required and must have at least one personalization.',
+    });
+  else if (personalizations.length > FAKE_MAX_PERSONALIZATIONS)
+    problems.push({ field: 'personalizations', message: 'The personalizations field must have no more than 1000 personalizations.' });
+  if (!body.from?.email || !EMAIL.test(body.from.email))
+    problems.push({ field: 'from.email', message: 'The from email does not contain a valid address.' });
+  if (!body.template_id && !(Array.isArray(body.content) && body.content.some((part) => part.value)))
+    problems.push({ field: 'content', message: 'Unless a valid template_id is provided, the content parameter is required.' });
   (Array.isArray(personalizations) ? personalizations : []).forEach((personalization, index) => {
     (personalization.to ?? []).forEach((to, toIndex) => {
-      if (!to.email || !EMAIL.test(to.email)) problems.push({ field: `personalizations.${index}.to.${toIndex}.email`, message: 'Does not contain a valid address.' });
+      if (!to.email || !EMAIL.test(to.email))
+        problems.push({ field: `personalizations.${index}.to.${toIndex}.email`, message: 'Does not contain a valid address.' });
     });
-    if (!body.template_id && !personalization.subject && !body.subject) problems.push({ field: `personalizations.${index}.subject`, message: 'The subject is required.' });
+    if (!body.template_id && !personalization.subject && !body.subject)
+      problems.push({ field: `personalizations.${index}.subject`, message: 'The subject is required.' });
   });
   return problems;
 }
 
-function deliveredMail(body: MailBody, personalization: NonNullable<MailBody['personalizations']>[number], to: string, messageId: string): FakeDeliveredMail {
+function deliveredMail(
+  body: MailBody,
+  personalization: NonNullable<MailBody['personalizations']>[number],
+  to: string,
+  messageId: string,
+): FakeDeliveredMail {
   const substitute = (value: string | undefined) =>
-    value === undefined ? undefined : Object.entries(personalization.substitutions ?? {}).reduce((text, [key, replacement]) => text.split(key).join(replacement), value);
+    value === undefined
+      ? undefined
+      : Object.entries(personalization.substitutions ?? {}).reduce((text, [key, replacement]) => text.split(key).join(replacement), value);
   const part = (type: string) => body.content?.find((item) => item.type === type)?.value;
   return {
     to,

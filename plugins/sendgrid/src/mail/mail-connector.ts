@@ -11,7 +11,15 @@ import {
   retryable,
   RetryableError,
 } from '@audiencekit/connector-sdk';
-import { describeErrors, sendgridClient, sendgridFailure, sendgridRequest, SendgridSecrets, sendgridSecrets, toConnectorError } from '../sendgrid-client';
+import {
+  describeErrors,
+  sendgridClient,
+  sendgridFailure,
+  sendgridRequest,
+  SendgridSecrets,
+  sendgridSecrets,
+  toConnectorError,
+} from '../sendgrid-client';
 import { MailSettings, mailSettings } from './mail-settings';
 import { contentWithTags, MAX_PERSONALIZATIONS, personalizationFor } from './personalizations';
 
@@ -71,7 +79,9 @@ async function sendChunk(ctx: Ctx, members: EligibleMember[], message: MessageTe
   } catch (error) {
     const named = namedPersonalizationErrors(error, members.length);
     if (named.size === 0) throw toConnectorError(error, 'POST /v3/mail/send');
-    const refused = members.flatMap((member, index) => (named.has(index) ? [rejected(member, `SendGrid refused the recipient: ${named.get(index)}`, 'HTTP 400')] : []));
+    const refused = members.flatMap((member, index) =>
+      named.has(index) ? [rejected(member, `SendGrid refused the recipient: ${named.get(index)}`, 'HTTP 400')] : [],
+    );
     const rest = members.filter((_member, index) => !named.has(index));
     if (rest.length === 0) return refused;
     const sent = await postMail(ctx, rest, message).catch((retryError: unknown) => {

@@ -17,7 +17,10 @@ describe('twilio fake vs the OpenAPI file', () => {
   const post = (form: Record<string, string>, token = 'token') =>
     fetch(`${fake.url}/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT}:${token}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ACCOUNT}:${token}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams(form).toString(),
     });
 

@@ -15,7 +15,11 @@ const secrets = { authToken: TOKEN };
 const message = { text: 'Hi {{first_name}}, your code is {{code}}' };
 const createMessageBody = z.fromJSONSchema(createMessageSchema.schema as never);
 
-const send = (ctx: Parameters<NonNullable<typeof twilioSms.send>>[0], members: Parameters<NonNullable<typeof twilioSms.send>>[1]['members'], text = message.text) => {
+const send = (
+  ctx: Parameters<NonNullable<typeof twilioSms.send>>[0],
+  members: Parameters<NonNullable<typeof twilioSms.send>>[1]['members'],
+  text = message.text,
+) => {
   if (!twilioSms.send) throw new Error('send is not implemented');
   return twilioSms.send(ctx, { members, message: { text } });
 };
@@ -42,7 +46,9 @@ describe('twilio sms connector (send model)', () => {
     });
 
     it('accepts an API key instead of the Auth Token', async () => {
-      await expect(twilioSms.testConnection(context({ secrets: { apiKeySid: API_KEY, apiKeySecret: 'key-secret' } }))).resolves.toBeUndefined();
+      await expect(
+        twilioSms.testConnection(context({ secrets: { apiKeySid: API_KEY, apiKeySecret: 'key-secret' } })),
+      ).resolves.toBeUndefined();
     });
 
     it('throws InvalidCredentialsError for a wrong token (20003)', async () => {
@@ -100,7 +106,11 @@ describe('twilio sms connector (send model)', () => {
       expect(byId['ok-2'].status).toBe('delivered');
       expect(byId.invalid).toMatchObject({ status: 'rejected', code: '21211' });
       expect(byId.invalid).not.toHaveProperty('suppress');
-      expect(byId.stopped).toMatchObject({ status: 'rejected', code: '21610', suppress: { identifier: 'phone', reason: 'replied STOP (21610)' } });
+      expect(byId.stopped).toMatchObject({
+        status: 'rejected',
+        code: '21610',
+        suppress: { identifier: 'phone', reason: 'replied STOP (21610)' },
+      });
       expect(fake.messages.map((sms) => sms.to)).toEqual(['+14155550101', '+14155550102']);
     });
 
@@ -130,7 +140,11 @@ describe('twilio sms connector (send model)', () => {
 
     it('keeps what was sent when a 429 comes mid-batch: the rest come back retryable, so nothing is sent twice', async () => {
       const members = testMembers(3);
-      fake.server.fault({ times: 1, match: (request) => (request.body as Record<string, string> | undefined)?.To === members[1].identifiers.phone, respond: { ...twilioError(429, 20429, 'Too Many Requests'), headers: { 'Retry-After': '2' } } });
+      fake.server.fault({
+        times: 1,
+        match: (request) => (request.body as Record<string, string> | undefined)?.To === members[1].identifiers.phone,
+        respond: { ...twilioError(429, 20429, 'Too Many Requests'), headers: { 'Retry-After': '2' } },
+      });
       const outcomes = await send(context(), members);
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['delivered', 'retryable', 'retryable']);
       expect(outcomes[1]).toMatchObject({ retryAfterMs: 2_000 });
@@ -145,7 +159,13 @@ describe('twilio sms connector (send model)', () => {
     });
 
     it('asks the core to slow down on a full queue: 30001 on a message created as failed', async () => {
-      fake.server.fault({ times: 1, respond: { status: 201, body: { sid: `SM${'d4'.repeat(16)}`, status: 'failed', error_code: 30001, error_message: 'Queue overflow' } } });
+      fake.server.fault({
+        times: 1,
+        respond: {
+          status: 201,
+          body: { sid: `SM${'d4'.repeat(16)}`, status: 'failed', error_code: 30001, error_message: 'Queue overflow' },
+        },
+      });
       const error = await send(context(), testMembers(1)).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RetryableError);
       expect((error as RetryableError).hints.slowDown).toBe(true);
@@ -162,7 +182,11 @@ describe('twilio sms connector (send model)', () => {
 
     it('treats a connection reset mid-batch as an unknown outcome for that member, not as delivered', async () => {
       const members = testMembers(3);
-      fake.server.fault({ times: 1, match: (request) => (request.body as Record<string, string> | undefined)?.To === members[1].identifiers.phone, reset: true });
+      fake.server.fault({
+        times: 1,
+        match: (request) => (request.body as Record<string, string> | undefined)?.To === members[1].identifiers.phone,
+        reset: true,
+      });
       const outcomes = await send(context(), members);
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['delivered', 'retryable', 'retryable']);
       expect((outcomes[1] as { reason: string }).reason).toContain('outcome unknown');
@@ -194,7 +218,11 @@ describe('twilio sms connector (send model)', () => {
       expect(limits({ senderType: 'toll_free' })).toEqual({ maxBatchSize: 3, maxRequestsPerSecond: 1, maxConcurrency: 1 });
       expect(limits({ senderType: 'short_code' })).toEqual({ maxBatchSize: 100, maxRequestsPerSecond: 1, maxConcurrency: 1 });
       expect(limits({ messagesPerSecond: 0.5 })).toEqual({ maxBatchSize: 1, maxRequestsPerSecond: 0.5, maxConcurrency: 1 });
-      expect(limits({ senderType: 'short_code', messagesPerSecond: 250 })).toEqual({ maxBatchSize: 100, maxRequestsPerSecond: 2.5, maxConcurrency: 1 });
+      expect(limits({ senderType: 'short_code', messagesPerSecond: 250 })).toEqual({
+        maxBatchSize: 100,
+        maxRequestsPerSecond: 2.5,
+        maxConcurrency: 1,
+      });
       expect(twilioSms.limits).toEqual(limits({}));
     });
 

@@ -58,7 +58,9 @@ export async function startTwilioFake(options: TwilioFakeOptions): Promise<Twili
     port: options.port,
     routes: {
       'GET /2010-04-01/Accounts/:accountFile': authed((_request, accountSid) => ({ status: 200, body: accountBody(accountSid) })),
-      'POST /2010-04-01/Accounts/:accountSid/Messages.json': authed((request, accountSid) => createMessage(request, accountSid, messages, optedOut)),
+      'POST /2010-04-01/Accounts/:accountSid/Messages.json': authed((request, accountSid) =>
+        createMessage(request, accountSid, messages, optedOut),
+      ),
     },
   });
   return { server, url: server.url, messages, stop: () => server.stop() };
@@ -100,7 +102,8 @@ function createMessage(request: RecordedRequest, accountSid: string, messages: F
   if (!E164.test(to) || to === MAGIC_INVALID_TO) return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
   if (to === MAGIC_NOT_SMS_CAPABLE_TO) return twilioError(400, 21614, `'To' number ${to} is not a valid mobile number`);
   if (optedOut.has(to)) return twilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
-  if (from === MAGIC_QUEUE_FULL_FROM) return twilioError(400, 21611, "This 'From' number has exceeded the maximum number of queued messages");
+  if (from === MAGIC_QUEUE_FULL_FROM)
+    return twilioError(400, 21611, "This 'From' number has exceeded the maximum number of queued messages");
   const message: FakeMessage = {
     sid: `SM${randomBytes(16).toString('hex')}`,
     accountSid,

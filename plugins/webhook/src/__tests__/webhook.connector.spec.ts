@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { InvalidCredentialsError, PayloadValidationError, RetryableError } from '@audiencekit/connector-sdk';
-import { describeConnectorContract, FakeVendorServer, startFakeVendor, testContext, testMember, testMembers } from '@audiencekit/connector-sdk/testing';
+import {
+  describeConnectorContract,
+  FakeVendorServer,
+  startFakeVendor,
+  testContext,
+  testMember,
+  testMembers,
+} from '@audiencekit/connector-sdk/testing';
 import { startWebhookReceiver } from '../fake/webhook-receiver';
 import { createWebhookConnector, verifySignature } from '../index';
 
@@ -42,10 +49,16 @@ describe('webhook connector', () => {
   });
 
   it('posts entered members as one signed JSON batch with the idempotency key', async () => {
-    const members = [testMember({ profileId: 'p1', email: 'ada@example.com', traits: { plan: 'gold' } }), testMember({ profileId: 'p2', phone: '+15550001' })];
+    const members = [
+      testMember({ profileId: 'p1', email: 'ada@example.com', traits: { plan: 'gold' } }),
+      testMember({ profileId: 'p2', phone: '+15550001' }),
+    ];
     const outcomes = await connector.upsert(ctxFor(url, { idempotencyKey: 'batch-42' }), members);
 
-    expect(outcomes).toEqual([{ profileId: 'p1', status: 'delivered' }, { profileId: 'p2', status: 'delivered' }]);
+    expect(outcomes).toEqual([
+      { profileId: 'p1', status: 'delivered' },
+      { profileId: 'p2', status: 'delivered' },
+    ]);
     const [request] = receiver.requestsTo('POST /hooks/audiencekit');
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers['idempotency-key']).toBe('batch-42');
@@ -62,8 +75,13 @@ describe('webhook connector', () => {
   });
 
   it('posts exited members as segment.exited, without traits when so configured', async () => {
-    await connector.remove(ctxFor(url, { includeTraits: false }), [testMember({ profileId: 'p9', externalId: 'crm-9', traits: { secret: 'x' } })]);
-    expect(receiver.requests[0].body).toMatchObject({ type: 'segment.exited', members: [{ profileId: 'p9', identifiers: { external_id: 'crm-9' } }] });
+    await connector.remove(ctxFor(url, { includeTraits: false }), [
+      testMember({ profileId: 'p9', externalId: 'crm-9', traits: { secret: 'x' } }),
+    ]);
+    expect(receiver.requests[0].body).toMatchObject({
+      type: 'segment.exited',
+      members: [{ profileId: 'p9', identifiers: { external_id: 'crm-9' } }],
+    });
     expect((receiver.requests[0].body as { members: object[] }).members[0]).not.toHaveProperty('traits');
   });
 
@@ -119,7 +137,10 @@ describe('webhook connector', () => {
 
   it('turns a hanging receiver into a RetryableError at the core timeout', async () => {
     receiver.fault({ hang: true });
-    await expect(connector.upsert(ctxFor(url, { timeoutMs: 300 }), testMembers(1))).rejects.toMatchObject({ code: 'retryable', vendorCode: 'timeout' });
+    await expect(connector.upsert(ctxFor(url, { timeoutMs: 300 }), testMembers(1))).rejects.toMatchObject({
+      code: 'retryable',
+      vendorCode: 'timeout',
+    });
   });
 
   it('turns a reset connection into a RetryableError', async () => {
@@ -128,12 +149,24 @@ describe('webhook connector', () => {
   });
 
   describe('server-side request forgery', () => {
-    it.each(['http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://172.20.0.1/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0/hook', 'http://2852039166/latest' /* 169.254.169.254 in decimal */, 'http://[64:ff9b::7f00:1]/hook', 'http://[2002:a9fe:a9fe::1]/latest', 'http://198.18.0.1/hook'])(
-      'refuses the private target %s before any request',
-      async (target) => {
-        await expect(connector.upsert(ctxFor(target), testMembers(1))).rejects.toMatchObject({ code: 'payload_validation', vendorCode: 'refused_target' });
-      },
-    );
+    it.each([
+      'http://10.1.2.3/hook',
+      'http://192.168.0.10/hook',
+      'http://172.20.0.1/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+      'http://0.0.0.0/hook',
+      'http://2852039166/latest' /* 169.254.169.254 in decimal */,
+      'http://[64:ff9b::7f00:1]/hook',
+      'http://[2002:a9fe:a9fe::1]/latest',
+      'http://198.18.0.1/hook',
+    ])('refuses the private target %s before any request', async (target) => {
+      await expect(connector.upsert(ctxFor(target), testMembers(1))).rejects.toMatchObject({
+        code: 'payload_validation',
+        vendorCode: 'refused_target',
+      });
+    });
 
     it('refuses localhost when only 127.0.0.1 is allowed', async () => {
       const viaName = url.replace('127.0.0.1', 'localhost');
@@ -147,22 +180,29 @@ describe('webhook connector', () => {
       expect(receiver.requests).toHaveLength(0);
     });
 
-    it.each(['AK_OUTBOUND_ALLOWED_HOSTS', 'AK_WEBHOOK_ALLOWED_HOSTS'])('reads the allow-list from %s at call time (the default of ctx.http)', async (variable) => {
-      const ctx = testContext(connector, { settings: { url }, secrets: { signingSecret: SECRET } });
-      const saved = process.env[variable];
-      try {
-        process.env[variable] = 'example.org, 127.0.0.1';
-        await expect(connector.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
-        process.env[variable] = 'example.org';
-        await expect(connector.upsert(ctx, testMembers(1))).rejects.toBeInstanceOf(PayloadValidationError);
-      } finally {
-        if (saved === undefined) delete process.env[variable];
-        else process.env[variable] = saved;
-      }
-    });
+    it.each(['AK_OUTBOUND_ALLOWED_HOSTS', 'AK_WEBHOOK_ALLOWED_HOSTS'])(
+      'reads the allow-list from %s at call time (the default of ctx.http)',
+      async (variable) => {
+        const ctx = testContext(connector, { settings: { url }, secrets: { signingSecret: SECRET } });
+        const saved = process.env[variable];
+        try {
+          process.env[variable] = 'example.org, 127.0.0.1';
+          await expect(connector.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
+          process.env[variable] = 'example.org';
+          await expect(connector.upsert(ctx, testMembers(1))).rejects.toBeInstanceOf(PayloadValidationError);
+        } finally {
+          if (saved === undefined) delete process.env[variable];
+          else process.env[variable] = saved;
+        }
+      },
+    );
 
     it('connects through the guarded lookup to an allow-listed host name', async () => {
-      const ctx = testContext(connector, { settings: { url: url.replace('127.0.0.1', 'localhost') }, secrets: { signingSecret: SECRET }, http: { allowedHosts: () => ['localhost'] } });
+      const ctx = testContext(connector, {
+        settings: { url: url.replace('127.0.0.1', 'localhost') },
+        secrets: { signingSecret: SECRET },
+        http: { allowedHosts: () => ['localhost'] },
+      });
       await expect(connector.upsert(ctx, testMembers(1))).resolves.toHaveLength(1);
       expect(receiver.requests).toHaveLength(1);
     });
@@ -172,14 +212,27 @@ describe('webhook connector', () => {
       let calls = 0;
       const port = new URL(url).port;
       const http = { allowedHosts: () => [], resolve: async () => answers[Math.min(calls++, 1)] };
-      const ctx = testContext(connector, { settings: { url: `http://rebind.example:${port}/hooks/audiencekit` }, secrets: { signingSecret: SECRET }, http });
-      await expect(connector.upsert(ctx, testMembers(1))).rejects.toMatchObject({ code: 'payload_validation', vendorCode: 'refused_target' });
+      const ctx = testContext(connector, {
+        settings: { url: `http://rebind.example:${port}/hooks/audiencekit` },
+        secrets: { signingSecret: SECRET },
+        http,
+      });
+      await expect(connector.upsert(ctx, testMembers(1))).rejects.toMatchObject({
+        code: 'payload_validation',
+        vendorCode: 'refused_target',
+      });
       expect(calls).toBe(2); // the pre-check, then the connection's own lookup
       expect(receiver.requests).toHaveLength(0);
     });
 
     it('refuses a host name with one private address among public ones', async () => {
-      const http = { allowedHosts: () => [], resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] };
+      const http = {
+        allowedHosts: () => [],
+        resolve: async () => [
+          { address: '93.184.216.34', family: 4 },
+          { address: '10.0.0.7', family: 4 },
+        ],
+      };
       const ctx = testContext(connector, { settings: { url: 'http://mixed.example/hook' }, secrets: { signingSecret: SECRET }, http });
       await expect(connector.upsert(ctx, testMembers(1))).rejects.toThrow(/mixed.example resolves to the private address 10.0.0.7/);
     });
@@ -188,7 +241,10 @@ describe('webhook connector', () => {
       const inner = await startFakeVendor({ routes: { 'POST /internal': () => ({ status: 200 }) } });
       try {
         receiver.fault({ respond: { status: 307, headers: { Location: `${inner.url.replace('127.0.0.1', 'localhost')}/internal` } } });
-        await expect(connector.upsert(ctxFor(url), testMembers(1))).rejects.toMatchObject({ code: 'connector_error', vendorCode: 'HTTP 307' });
+        await expect(connector.upsert(ctxFor(url), testMembers(1))).rejects.toMatchObject({
+          code: 'connector_error',
+          vendorCode: 'HTTP 307',
+        });
         expect(inner.requests).toHaveLength(0);
       } finally {
         await inner.stop();

@@ -21,7 +21,8 @@ export function startWebhookReceiver(options: WebhookReceiverOptions): Promise<F
     routes: {
       [`POST ${options.path ?? '/hooks/audiencekit'}`]: (request) => {
         const header = request.headers['x-audiencekit-signature'];
-        const signed = typeof header === 'string' && verifySignature(header, request.rawBody, options.signingSecret, (options.now ?? Date.now)());
+        const signed =
+          typeof header === 'string' && verifySignature(header, request.rawBody, options.signingSecret, (options.now ?? Date.now)());
         return signed ? { status: 204 } : { status: 401, body: { error: 'bad signature' } };
       },
     },

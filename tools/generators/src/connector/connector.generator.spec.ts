@@ -19,11 +19,23 @@ describe('connector generator (in memory)', () => {
   it('writes the package files with the plugin tag', async () => {
     const tree = workspaceTree();
     await connectorGenerator(tree, { name: 'acme-mail', channel: 'email' });
-    for (const file of ['project.json', 'jest.config.ts', 'README.md', 'src/index.ts', 'src/acme-mail.connector.ts', 'src/fake/acme-mail-fake.ts', 'src/__tests__/acme-mail.connector.spec.ts']) {
+    for (const file of [
+      'project.json',
+      'jest.config.ts',
+      'README.md',
+      'src/index.ts',
+      'src/acme-mail.connector.ts',
+      'src/fake/acme-mail-fake.ts',
+      'src/__tests__/acme-mail.connector.spec.ts',
+    ]) {
       expect(tree.exists(`plugins/acme-mail/${file}`)).toBe(true);
     }
     const project = JSON.parse(tree.read('plugins/acme-mail/project.json', 'utf-8') ?? '{}');
-    expect(project).toMatchObject({ name: 'plugin-acme-mail', tags: ['type:plugin', 'scope:connector'], sourceRoot: 'plugins/acme-mail/src' });
+    expect(project).toMatchObject({
+      name: 'plugin-acme-mail',
+      tags: ['type:plugin', 'scope:connector'],
+      sourceRoot: 'plugins/acme-mail/src',
+    });
     expect(tree.read('plugins/acme-mail/jest.config.ts', 'utf-8')).toContain("preset: '../../jest.preset.js'");
     const source = tree.read('plugins/acme-mail/src/acme-mail.connector.ts', 'utf-8');
     expect(source).toContain("slug: 'acme-mail'");
@@ -40,7 +52,9 @@ describe('connector generator (in memory)', () => {
     const registry = tree.read(REGISTRY_FILE, 'utf-8') ?? '';
     expect(registry).toContain("import { acmeMail } from '@audiencekit/plugin-acme-mail';\n// connector imports:");
     expect(registry).toContain('  acmeMail,\n  // connector entries:');
-    expect(registry.length - before.length).toBe("import { acmeMail } from '@audiencekit/plugin-acme-mail';\n".length + '  acmeMail,\n'.length);
+    expect(registry.length - before.length).toBe(
+      "import { acmeMail } from '@audiencekit/plugin-acme-mail';\n".length + '  acmeMail,\n'.length,
+    );
   });
 
   it('chooses the send model for SMS', async () => {
@@ -79,11 +93,28 @@ describe('connector generator (through nx, on disk)', () => {
   });
 
   it('generates a package whose spec passes and which lints clean', () => {
-    const generated = spawnSync(bin('nx'), ['g', './tools/generators:connector', `--name=${name}`, '--channel=email', `--directory=${parent}`, '--skipRegistration', '--no-interactive'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const generated = spawnSync(
+      bin('nx'),
+      [
+        'g',
+        './tools/generators:connector',
+        `--name=${name}`,
+        '--channel=email',
+        `--directory=${parent}`,
+        '--skipRegistration',
+        '--no-interactive',
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } },
+    );
     expect(generated.status).toBe(0);
     expect(existsSync(path.join(ROOT, dir, 'src', `${name}.connector.ts`))).toBe(true);
 
-    const jest = spawnSync(bin('jest'), ['-c', `${dir}/jest.config.ts`, '--json', '--testPathIgnorePatterns', '/node_modules/'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } });
+    const jest = spawnSync(bin('jest'), ['-c', `${dir}/jest.config.ts`, '--json', '--testPathIgnorePatterns', '/node_modules/'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, CI: 'true' },
+    });
     const report = JSON.parse(jest.stdout) as { numPassedTests: number; numFailedTests: number; success: boolean };
     expect(report).toMatchObject({ success: true, numFailedTests: 0 });
     expect(report.numPassedTests).toBeGreaterThanOrEqual(10);

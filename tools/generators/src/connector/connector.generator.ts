@@ -44,7 +44,10 @@ function resolveInput(tree: Tree, schema: ConnectorGeneratorSchema): ConnectorTe
 
 export function connectorNames(slug: string): ConnectorNames {
   const { propertyName, className, constantName } = nxNames(slug);
-  const display = slug.split('-').map((word) => word[0].toUpperCase() + word.slice(1)).join(' ');
+  const display = slug
+    .split('-')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
   return { slug, camel: propertyName, pascal: className, constant: constantName, display };
 }
 

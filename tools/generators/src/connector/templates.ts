@@ -100,15 +100,17 @@ credentials, error mapping) and the SDK's contract suite (\`describeConnectorCon
 }
 
 function connectorSource({ names, channel, deliveryModel }: ConnectorTemplateInput): string {
-  const sdkImports = deliveryModel === 'send'
-    ? 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, MessageTemplate, renderTemplate, RetryableError'
-    : 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, RetryableError';
-  const methods = deliveryModel === 'send'
-    ? `  send: async (ctx, { members, message }) => {
+  const sdkImports =
+    deliveryModel === 'send'
+      ? 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, MessageTemplate, renderTemplate, RetryableError'
+      : 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, RetryableError';
+  const methods =
+    deliveryModel === 'send'
+      ? `  send: async (ctx, { members, message }) => {
     await call(ctx, 'POST', '/v1/messages', { messages: members.map((member) => toMessage(member, message)) });
     return allDelivered(members);
   },`
-    : `  ensureAudience: async (ctx, input) => {
+      : `  ensureAudience: async (ctx, input) => {
     const list = await call<{ id: string }>(ctx, 'PUT', \`/v1/lists/\${encodeURIComponent(input.activationId)}\`, { name: \`\${ctx.settings.listPrefix}: \${input.name}\` });
     return { externalId: list.id };
   },
@@ -120,8 +122,9 @@ function connectorSource({ names, channel, deliveryModel }: ConnectorTemplateInp
     await call(ctx, 'POST', \`/v1/lists/\${listId(ctx)}/members/delete\`, { profileIds: members.map((member) => member.profileId) });
     return allDelivered(members);
   },`;
-  const helpers = deliveryModel === 'send'
-    ? `/** One message, personalised from the member's traits; the delivery key makes a retried call no second message. */
+  const helpers =
+    deliveryModel === 'send'
+      ? `/** One message, personalised from the member's traits; the delivery key makes a retried call no second message. */
 function toMessage(member: EligibleMember, message: MessageTemplate) {
   return {
     to: member.identifiers.${channel === 'sms' ? 'phone' : 'email'},
@@ -130,7 +133,7 @@ function toMessage(member: EligibleMember, message: MessageTemplate) {
     idempotencyKey: member.deliveryKey,
   };
 }`
-    : `function listId(ctx: ConnectorContext<${names.pascal}Settings, ${names.pascal}Secrets>): string {
+      : `function listId(ctx: ConnectorContext<${names.pascal}Settings, ${names.pascal}Secrets>): string {
   if (!ctx.audience) throw new ConnectorError('connector_error', 'no audience: ensureAudience has not answered');
   return encodeURIComponent(ctx.audience.externalId);
 }
@@ -205,9 +208,10 @@ ${helpers}
 }
 
 function fakeSource({ names, deliveryModel }: ConnectorTemplateInput): string {
-  const routes = deliveryModel === 'send'
-    ? `      'POST /v1/messages': guard((request) => ({ status: 202, body: { accepted: (request.body as { messages: unknown[] }).messages.length } })),`
-    : `      'PUT /v1/lists/:activationId': guard((request) => ({ status: 200, body: { id: \`list-\${request.params.activationId}\` } })),
+  const routes =
+    deliveryModel === 'send'
+      ? `      'POST /v1/messages': guard((request) => ({ status: 202, body: { accepted: (request.body as { messages: unknown[] }).messages.length } })),`
+      : `      'PUT /v1/lists/:activationId': guard((request) => ({ status: 200, body: { id: \`list-\${request.params.activationId}\` } })),
       'POST /v1/lists/:listId/members': guard(() => ({ status: 202, body: { accepted: true } })),
       'POST /v1/lists/:listId/members/delete': guard(() => ({ status: 202, body: { accepted: true } })),`;
   return `import { FakeRouteHandler, FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
@@ -232,13 +236,15 @@ ${routes}
 }
 
 function specSource({ names, deliveryModel }: ConnectorTemplateInput): string {
-  const call = deliveryModel === 'send'
-    ? `${names.camel}.send(ctx(fake), { members, message: { subject: 'Hi {{first_name}}', text: 'Hello {{first_name}}' } })`
-    : `${names.camel}.upsert(ctx(fake), members)`;
+  const call =
+    deliveryModel === 'send'
+      ? `${names.camel}.send(ctx(fake), { members, message: { subject: 'Hi {{first_name}}', text: 'Hello {{first_name}}' } })`
+      : `${names.camel}.upsert(ctx(fake), members)`;
   const sent = deliveryModel === 'send' ? `'POST /v1/messages'` : `'POST /v1/lists/:listId/members'`;
-  const bodyCheck = deliveryModel === 'send'
-    ? `expect(request.body).toEqual({ messages: members.map((m) => expect.objectContaining({ subject: \`Hi \${m.traits.first_name}\`, idempotencyKey: m.deliveryKey })) });`
-    : `expect(request.body).toEqual({ members: members.map((m) => ({ id: m.profileId, ...m.identifiers, fields: m.traits })) });`;
+  const bodyCheck =
+    deliveryModel === 'send'
+      ? `expect(request.body).toEqual({ messages: members.map((m) => expect.objectContaining({ subject: \`Hi \${m.traits.first_name}\`, idempotencyKey: m.deliveryKey })) });`
+      : `expect(request.body).toEqual({ members: members.map((m) => ({ id: m.profileId, ...m.identifiers, fields: m.traits })) });`;
   return `import { InvalidCredentialsError, RetryableError } from '@audiencekit/connector-sdk';
 import { describeConnectorContract, FakeVendorServer, testContext, testMembers } from '@audiencekit/connector-sdk/testing';
 import { start${names.pascal}Fake, ${names.constant}_TEST_KEY } from '../fake/${names.slug}-fake';

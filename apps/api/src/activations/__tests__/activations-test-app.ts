@@ -18,7 +18,13 @@ export async function startActivationsTestApi(
   databaseUrl: string,
   options: { connectors?: AnyConnectorDefinition[]; env?: Partial<Record<keyof AppConfig, string>>; port?: number } = {},
 ): Promise<RunningApi> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'silent', AK_SECRETS_KEYS: TEST_SECRETS_KEYS, ...options.env });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AK_SECRETS_KEYS: TEST_SECRETS_KEYS,
+    ...options.env,
+  });
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL, 'audiencekit-api-migrate');
   const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot(config)] })
     .overrideProvider(CONNECTORS)
@@ -35,7 +41,13 @@ export async function startActivationsTestApi(
 }
 
 /** fetch with a bearer key and a JSON body; answers status and parsed body. */
-export async function callApi(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function callApi(
+  baseUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -23,8 +23,17 @@ describe('activations through the API', () => {
     const segment = await call('POST', '/segments', { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition });
     expect(segment.status).toBe(201);
     segmentId = segment.body.id;
-    listDestination = (await call('POST', '/destinations', { name: 'list', connector: 'test-list', settings: { listId: 'L' }, secrets: { apiKey: 'sk_test_12345678' } }, keys.admin)).body.id;
-    smsDestination = (await call('POST', '/destinations', { name: 'sms', connector: 'test-sms', settings: { from: '+15551234567' } }, keys.admin)).body.id;
+    listDestination = (
+      await call(
+        'POST',
+        '/destinations',
+        { name: 'list', connector: 'test-list', settings: { listId: 'L' }, secrets: { apiKey: 'sk_test_12345678' } },
+        keys.admin,
+      )
+    ).body.id;
+    smsDestination = (
+      await call('POST', '/destinations', { name: 'sms', connector: 'test-sms', settings: { from: '+15551234567' } }, keys.admin)
+    ).body.id;
   }, 30_000);
 
   afterAll(async () => {
@@ -32,28 +41,51 @@ describe('activations through the API', () => {
     await db.drop();
   });
 
-  const mirror = (extra: Record<string, unknown> = {}) => ({ name: 'VIP newsletter', segmentId, destinationId: listDestination, mode: 'mirror', ...extra });
+  const mirror = (extra: Record<string, unknown> = {}) => ({
+    name: 'VIP newsletter',
+    segmentId,
+    destinationId: listDestination,
+    mode: 'mirror',
+    ...extra,
+  });
 
   it('creates an activation with a 10% holdout by default and a salt drawn once', async () => {
     const created = await call('POST', '/activations', mirror());
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ segmentId, destinationId: listDestination, connector: 'test-list', mode: 'mirror', holdoutShare: 0.1, schedule: 'after_refresh', message: null, status: 'active' });
+    expect(created.body).toMatchObject({
+      segmentId,
+      destinationId: listDestination,
+      connector: 'test-list',
+      mode: 'mirror',
+      holdoutShare: 0.1,
+      schedule: 'after_refresh',
+      message: null,
+      status: 'active',
+    });
     expect(created.body).not.toHaveProperty('holdoutSalt');
     const row = await db.dataSource.getRepository(ActivationEntity).findOneByOrFail({ id: created.body.id });
     expect(row.holdoutSalt).toMatch(/^[0-9a-f]{32}$/);
     expect(row.holdoutHashVersion).toBe(1); // the holdout hash version, stored beside the salt
     const other = await call('POST', '/activations', mirror({ holdoutShare: 0.25, schedule: '0 6 * * *' }));
     expect(other.body).toMatchObject({ holdoutShare: 0.25, schedule: '0 6 * * *' });
-    expect((await db.dataSource.getRepository(ActivationEntity).findOneByOrFail({ id: other.body.id })).holdoutSalt).not.toBe(row.holdoutSalt);
+    expect((await db.dataSource.getRepository(ActivationEntity).findOneByOrFail({ id: other.body.id })).holdoutSalt).not.toBe(
+      row.holdoutSalt,
+    );
     expect((await call('GET', `/activations/${created.body.id}`, undefined, keys.viewer)).body.id).toBe(created.body.id);
     const listed = await call('GET', `/activations?segmentId=${segmentId}`, undefined, keys.viewer);
     expect(listed.body.total).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a mode the connector’s delivery model cannot do, naming mode', async () => {
-    const sendToList = await call('POST', '/activations', mirror({ mode: 'send', message: { subject: 'Hi', text: 'Hello {{first_name}}' } }));
+    const sendToList = await call(
+      'POST',
+      '/activations',
+      mirror({ mode: 'send', message: { subject: 'Hi', text: 'Hello {{first_name}}' } }),
+    );
     expect(sendToList.status).toBe(400);
-    expect(sendToList.body.details).toEqual([{ path: 'mode', message: expect.stringContaining('delivery model "list" allows "mirror", "add_only"') }]);
+    expect(sendToList.body.details).toEqual([
+      { path: 'mode', message: expect.stringContaining('delivery model "list" allows "mirror", "add_only"') },
+    ]);
     const mirrorToSms = await call('POST', '/activations', { name: 'sms', segmentId, destinationId: smsDestination, mode: 'mirror' });
     expect(mirrorToSms.status).toBe(400);
     expect(mirrorToSms.body.details.map((d: any) => d.path)).toEqual(['mode']);
@@ -63,16 +95,40 @@ describe('activations through the API', () => {
     const noMessage = await call('POST', '/activations', { name: 'sms', segmentId, destinationId: smsDestination, mode: 'send' });
     expect(noMessage.status).toBe(400);
     expect(noMessage.body.details).toEqual([{ path: 'message', message: 'is required in send mode' }]);
-    const ok = await call('POST', '/activations', { name: 'sms', segmentId, destinationId: smsDestination, mode: 'send', message: { text: 'Hi {{first_name}}' }, holdoutShare: 0 });
+    const ok = await call('POST', '/activations', {
+      name: 'sms',
+      segmentId,
+      destinationId: smsDestination,
+      mode: 'send',
+      message: { text: 'Hi {{first_name}}' },
+      holdoutShare: 0,
+    });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ mode: 'send', holdoutShare: 0, message: { text: 'Hi {{first_name}}' } });
 
-    const bad = await call('POST', '/activations', { name: '', segmentId: 'nope', destinationId: listDestination, mode: 'blast', holdoutShare: 1, schedule: 'sometimes' });
+    const bad = await call('POST', '/activations', {
+      name: '',
+      segmentId: 'nope',
+      destinationId: listDestination,
+      mode: 'blast',
+      holdoutShare: 1,
+      schedule: 'sometimes',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((d: any) => d.path).sort()).toEqual(['holdoutShare', 'mode', 'name', 'schedule', 'segmentId']);
-    const emptyMessage = await call('POST', '/activations', { name: 'sms', segmentId, destinationId: smsDestination, mode: 'send', message: { subject: 'only a subject' } });
+    const emptyMessage = await call('POST', '/activations', {
+      name: 'sms',
+      segmentId,
+      destinationId: smsDestination,
+      mode: 'send',
+      message: { subject: 'only a subject' },
+    });
     expect(emptyMessage.body.details.map((d: any) => d.path)).toEqual(['message']);
-    const missing = await call('POST', '/activations', mirror({ segmentId: '00000000-0000-4000-8000-000000000000', destinationId: '00000000-0000-4000-8000-000000000001' }));
+    const missing = await call(
+      'POST',
+      '/activations',
+      mirror({ segmentId: '00000000-0000-4000-8000-000000000000', destinationId: '00000000-0000-4000-8000-000000000001' }),
+    );
     expect(missing.status).toBe(400);
     expect(missing.body.details.map((d: any) => d.path)).toEqual(['segmentId', 'destinationId']);
   });
@@ -83,7 +139,10 @@ describe('activations through the API', () => {
     // Before any sync the share may go either way.
     expect((await call('PATCH', `/activations/${created.id}`, { holdoutShare: 0.1 })).body.holdoutShare).toBe(0.1);
     const profile = await insertProfile(db.dataSource);
-    await db.dataSource.query(`INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at) VALUES ($1, $2, 'treatment', now())`, [created.id, profile]);
+    await db.dataSource.query(
+      `INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at) VALUES ($1, $2, 'treatment', now())`,
+      [created.id, profile],
+    );
     const grown = await call('PATCH', `/activations/${created.id}`, { holdoutShare: 0.3, holdoutSalt: 'mine', name: 'renamed' });
     expect(grown.status).toBe(200);
     expect(grown.body).toMatchObject({ holdoutShare: 0.3, name: 'renamed' });
@@ -98,7 +157,10 @@ describe('activations through the API', () => {
     const activation = (await call('POST', '/activations', mirror({ name: 'replace me', schedule: 'manual' }))).body;
     const full = await call('POST', `/activations/${activation.id}/sync`, { fullResync: true });
     expect(full.status).toBe(202);
-    expect((await call('GET', `/sync-runs/${full.body.id}`, undefined, keys.viewer)).body).toMatchObject({ status: 'queued', plan: { fullResync: true } });
+    expect((await call('GET', `/sync-runs/${full.body.id}`, undefined, keys.viewer)).body).toMatchObject({
+      status: 'queued',
+      plan: { fullResync: true },
+    });
     const plain = await call('POST', `/activations/${activation.id}/sync`, {});
     expect(plain.status).toBe(202);
     expect((await call('GET', `/sync-runs/${plain.body.id}`, undefined, keys.viewer)).body.plan?.fullResync).toBeUndefined();
@@ -117,14 +179,33 @@ describe('activations through the API', () => {
   });
 
   it('declares the role of every route of this area (route-access.spec then checks each is enforced)', () => {
-    const declared = api.app.get(RouteCatalog).routes().map((route) => `${route.method} ${route.path} ${route.access}`);
-    expect(declared).toEqual(expect.arrayContaining([
-      'GET /connectors viewer',
-      'POST /destinations admin', 'GET /destinations viewer', 'GET /destinations/:id viewer', 'PATCH /destinations/:id admin', 'DELETE /destinations/:id admin', 'POST /destinations/:id/test marketer',
-      'POST /activations marketer', 'GET /activations viewer', 'GET /activations/:id viewer', 'PATCH /activations/:id marketer', 'DELETE /activations/:id marketer', 'GET /activations/:id/lift viewer',
-      'POST /activations/:id/sync marketer', 'POST /activations/:id/dry-run marketer', 'GET /activations/:id/sync-runs viewer', 'GET /sync-runs/:id viewer',
-      'GET /holdout/global viewer', 'PUT /holdout/global admin',
-    ]));
+    const declared = api.app
+      .get(RouteCatalog)
+      .routes()
+      .map((route) => `${route.method} ${route.path} ${route.access}`);
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        'GET /connectors viewer',
+        'POST /destinations admin',
+        'GET /destinations viewer',
+        'GET /destinations/:id viewer',
+        'PATCH /destinations/:id admin',
+        'DELETE /destinations/:id admin',
+        'POST /destinations/:id/test marketer',
+        'POST /activations marketer',
+        'GET /activations viewer',
+        'GET /activations/:id viewer',
+        'PATCH /activations/:id marketer',
+        'DELETE /activations/:id marketer',
+        'GET /activations/:id/lift viewer',
+        'POST /activations/:id/sync marketer',
+        'POST /activations/:id/dry-run marketer',
+        'GET /activations/:id/sync-runs viewer',
+        'GET /sync-runs/:id viewer',
+        'GET /holdout/global viewer',
+        'PUT /holdout/global admin',
+      ]),
+    );
   });
 
   it('reads and sets the global holdout share; the salt stays', async () => {

@@ -22,14 +22,27 @@ describe('GET /connectors with the registered plugins', () => {
     const viewer = (await api.app.get(ApiKeyService).create('viewer', 'viewer')).secret;
     const response = await callApi(api.baseUrl, viewer, 'GET', '/connectors');
     expect(response.status).toBe(200);
-    const expected = loadConnectors().map((connector) => connector.slug).sort();
+    const expected = loadConnectors()
+      .map((connector) => connector.slug)
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(response.body.items.map((item: any) => item.slug)).toEqual(expected);
     for (const item of response.body.items) {
       // An object schema, or a union of them (e.g. two ways to authenticate): a JSON Schema document either way.
       const shape = (schema: any) => schema.type ?? (schema.anyOf || schema.oneOf ? 'union' : undefined);
-      expect({ slug: item.slug, dialect: item.settings.$schema, settings: shape(item.settings), secrets: shape(item.secrets), model: ['list', 'send'].includes(item.deliveryModel) })
-        .toEqual({ slug: item.slug, dialect: 'https://json-schema.org/draft/2020-12/schema', settings: 'object', secrets: expect.stringMatching(/^(object|union)$/), model: true });
+      expect({
+        slug: item.slug,
+        dialect: item.settings.$schema,
+        settings: shape(item.settings),
+        secrets: shape(item.secrets),
+        model: ['list', 'send'].includes(item.deliveryModel),
+      }).toEqual({
+        slug: item.slug,
+        dialect: 'https://json-schema.org/draft/2020-12/schema',
+        settings: 'object',
+        secrets: expect.stringMatching(/^(object|union)$/),
+        model: true,
+      });
     }
   });
 });

@@ -24,7 +24,11 @@ describe('exposures follow delivery (lift report arms)', () => {
   const call = (method: string, path: string, body?: unknown) => callApi(api.baseUrl, marketer, method, path, body);
   const exposures = async () =>
     Object.fromEntries(
-      (await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm`, [activationId])).map((row: { arm: string; n: number }) => [row.arm, row.n]),
+      (
+        await db.dataSource.query(`SELECT arm, count(*)::int AS n FROM activation_exposures WHERE activation_id = $1 GROUP BY arm`, [
+          activationId,
+        ])
+      ).map((row: { arm: string; n: number }) => [row.arm, row.n]),
     );
   const runSync = async () => {
     const queued = await call('POST', `/activations/${activationId}/sync`, {});
@@ -32,29 +36,53 @@ describe('exposures follow delivery (lift report arms)', () => {
     await api.app.get(SyncService).execute(queued.body.id);
     return (await db.dataSource.query(`SELECT status, counts FROM sync_runs WHERE id = $1`, [queued.body.id]))[0];
   };
-  const lift = async () => (await call('GET', `/activations/${activationId}/lift?asOf=${new Date(Date.now() + 60_000).toISOString()}`)).body.report;
+  const lift = async () =>
+    (await call('GET', `/activations/${activationId}/lift?asOf=${new Date(Date.now() + 60_000).toISOString()}`)).body.report;
 
   beforeAll(async () => {
     vendor = await startFakeVendor({
-      routes: { 'POST /v1/lists/:id/members': () => (vendorAccepts ? { status: 200, body: { ok: true } } : { status: 401, body: { error: 'invalid api key' } }) },
+      routes: {
+        'POST /v1/lists/:id/members': () =>
+          vendorAccepts ? { status: 200, body: { ok: true } } : { status: 401, body: { error: 'invalid api key' } },
+      },
     });
     db = await createTestDatabase();
     api = await startActivationsTestApi(db.url, { env: { AK_CONNECTOR_BASE_URLS: `test-list=${vendor.url}` } });
     marketer = (await api.app.get(ApiKeyService).create('marketer', 'marketer')).secret;
     const admin = (await api.app.get(ApiKeyService).create('admin', 'admin')).secret;
-    const [segment] = await db.dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version, kpi) VALUES ('all', 'All', 'crm', 'manual', 1, $1) RETURNING id`, [
-      JSON.stringify({ event: 'Order Completed', windowDays: 7 }),
-    ]);
-    const [segmentRun] = await db.dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now()) RETURNING id`, [segment.id]);
+    const [segment] = await db.dataSource.query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version, kpi) VALUES ('all', 'All', 'crm', 'manual', 1, $1) RETURNING id`,
+      [JSON.stringify({ event: 'Order Completed', windowDays: 7 })],
+    );
+    const [segmentRun] = await db.dataSource.query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now()) RETURNING id`,
+      [segment.id],
+    );
     for (let index = 0; index < AUDIENCE; index++) {
       const email = `member${index}@example.com`;
       const profileId = await insertProfile(db.dataSource, { email });
       await db.dataSource.query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', $1, $2)`, [email, profileId]);
-      await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [segment.id, profileId, segmentRun.id]);
+      await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [
+        segment.id,
+        profileId,
+        segmentRun.id,
+      ]);
     }
-    const destination = await callApi(api.baseUrl, admin, 'POST', '/destinations', { name: 'List', connector: 'test-list', settings: { listId: 'all' }, secrets: { apiKey: 'sk_test_revoked' } });
+    const destination = await callApi(api.baseUrl, admin, 'POST', '/destinations', {
+      name: 'List',
+      connector: 'test-list',
+      settings: { listId: 'all' },
+      secrets: { apiKey: 'sk_test_revoked' },
+    });
     expect(destination.status).toBe(201);
-    const activation = await call('POST', '/activations', { name: 'Half held out', segmentId: segment.id, destinationId: destination.body.id, mode: 'mirror', holdoutShare: 0.5, schedule: 'manual' });
+    const activation = await call('POST', '/activations', {
+      name: 'Half held out',
+      segmentId: segment.id,
+      destinationId: destination.body.id,
+      mode: 'mirror',
+      holdoutShare: 0.5,
+      schedule: 'manual',
+    });
     expect(activation.status).toBe(201);
     activationId = activation.body.id;
   }, 60_000);

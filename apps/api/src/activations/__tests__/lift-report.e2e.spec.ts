@@ -28,13 +28,24 @@ describe('the lift report through the API', () => {
   const call = (method: string, path: string, body?: unknown, key = marketer) => callApi(api.baseUrl, key, method, path, body);
 
   async function activation(holdoutShare: number, segment = segmentId): Promise<string> {
-    const created = await call('POST', '/activations', { name: `a${holdoutShare}`, segmentId: segment, destinationId, mode: 'mirror', holdoutShare });
+    const created = await call('POST', '/activations', {
+      name: `a${holdoutShare}`,
+      segmentId: segment,
+      destinationId,
+      mode: 'mirror',
+      holdoutShare,
+    });
     expect(created.status).toBe(201);
     return created.body.id;
   }
 
   async function expose(activationId: string, profileId: string, arm: string, exposedAt = EXPOSED): Promise<void> {
-    await db.dataSource.query(`INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at) VALUES ($1, $2, $3, $4)`, [activationId, profileId, arm, exposedAt]);
+    await db.dataSource.query(`INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at) VALUES ($1, $2, $3, $4)`, [
+      activationId,
+      profileId,
+      arm,
+      exposedAt,
+    ]);
   }
 
   /** A profile with `Order Completed` events at the given day offsets from exposure: [day, revenue]. */
@@ -51,9 +62,22 @@ describe('the lift report through the API', () => {
     marketer = (await api.app.get(ApiKeyService).create('marketer', 'marketer')).secret;
     viewer = (await api.app.get(ApiKeyService).create('viewer', 'viewer')).secret;
     const admin = (await api.app.get(ApiKeyService).create('admin', 'admin')).secret;
-    const segment = await call('POST', '/segments', { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition, kpi: { event: 'Order Completed', windowDays: 7, valueProperty: 'revenue' } });
+    const segment = await call('POST', '/segments', {
+      key: 'vip',
+      name: 'VIP',
+      owner: 'crm',
+      definition: EXAMPLE_SEGMENTS.vip.definition,
+      kpi: { event: 'Order Completed', windowDays: 7, valueProperty: 'revenue' },
+    });
     segmentId = segment.body.id;
-    destinationId = (await call('POST', '/destinations', { name: 'list', connector: 'test-list', settings: { listId: 'L' }, secrets: { apiKey: 'sk_test_12345678' } }, admin)).body.id;
+    destinationId = (
+      await call(
+        'POST',
+        '/destinations',
+        { name: 'list', connector: 'test-list', settings: { listId: 'L' }, secrets: { apiKey: 'sk_test_12345678' } },
+        admin,
+      )
+    ).body.id;
   }, 30_000);
 
   afterAll(async () => {
@@ -69,10 +93,24 @@ describe('the lift report through the API', () => {
       // Treatment: t1 converts (100), t2 twice (50 + 30), t3 only after the 7-day window, t4 only
       // before exposure (covariate), t5 before and after (20), t6 never. 3 of 6 convert; Σ = 200.
       await expose(id, await person([[1, 100]], [2]), 'treatment');
-      await expose(id, await person([[2, 50], [3, 30]]), 'treatment');
+      await expose(
+        id,
+        await person([
+          [2, 50],
+          [3, 30],
+        ]),
+        'treatment',
+      );
       await expose(id, await person([[8, 70]]), 'treatment');
       await expose(id, await person([[-2, 15]]), 'treatment');
-      await expose(id, await person([[-3, 5], [1, 20]]), 'treatment');
+      await expose(
+        id,
+        await person([
+          [-3, 5],
+          [1, 20],
+        ]),
+        'treatment',
+      );
       await expose(id, await person(), 'treatment');
       // Control: c1 converts (40), c2 only before, c3 before the covariate window, c4 exactly at the
       // window's end (excluded: windows are half-open). 1 of 4 converts.
@@ -98,7 +136,12 @@ describe('the lift report through the API', () => {
           treatment: { members: 6, conversions: 3, revenue: { sum: 200, sumOfSquares: 100 ** 2 + 80 ** 2 + 20 ** 2 } },
         },
         // 13 live profiles; converting in [start, end): t1, t2, t5, c1, the held-out one and one other.
-        baseline: { window, members: 13, conversions: 6, revenue: { sum: 310, sumOfSquares: 100 ** 2 + 80 ** 2 + 20 ** 2 + 40 ** 2 + 10 ** 2 + 60 ** 2 } },
+        baseline: {
+          window,
+          members: 13,
+          conversions: 6,
+          revenue: { sum: 310, sumOfSquares: 100 ** 2 + 80 ** 2 + 20 ** 2 + 40 ** 2 + 10 ** 2 + 60 ** 2 },
+        },
         cuped: {
           metric: 'conversion',
           covariateWindow: { start: iso(-7), end: iso(0) },
@@ -122,7 +165,11 @@ describe('the lift report through the API', () => {
       expect(report.conversion.relativeLift.estimate).toBeCloseTo(1, 12);
       expect(report.baseline.conversionRate).toBeCloseTo(6 / 13, 12);
       expect(report.arms.treatment.revenuePerMember.mean).toBeCloseTo(200 / 6, 12);
-      expect(report.sampleRatioMismatch).toMatchObject({ observed: { control: 4, treatment: 6 }, expected: { control: 4, treatment: 6 }, detected: false });
+      expect(report.sampleRatioMismatch).toMatchObject({
+        observed: { control: 4, treatment: 6 },
+        expected: { control: 4, treatment: 6 },
+        detected: false,
+      });
     });
 
     it('takes the window from the query: P3D and windowDays=3 agree', async () => {
@@ -153,33 +200,53 @@ describe('the lift report through the API', () => {
     const window = { start: new Date(Date.parse(AS_OF) - 7 * DAY).toISOString(), end: AS_OF };
     const [{ members }] = await db.dataSource.query(`SELECT count(*)::int AS members FROM profiles`);
     const [{ conversions }] = await db.dataSource.query(
-      `SELECT count(DISTINCT profile_id)::int AS conversions FROM events WHERE name = 'Order Completed' AND timestamp >= $1 AND timestamp < $2`, [window.start, window.end]);
-    expect(response.body.report).toEqual(overHttp({
-      controlShare: 0.1,
-      window,
-      arms: { control: { members: 0, conversions: 0, revenue: { sum: 0, sumOfSquares: 0 } }, treatment: { members: 0, conversions: 0, revenue: { sum: 0, sumOfSquares: 0 } } },
-      baseline: { window, members, conversions, revenue: { sum: 0, sumOfSquares: 0 } },
-      cuped: { metric: 'conversion', covariateWindow: { start: new Date(Date.parse(window.start) - 7 * DAY).toISOString(), end: window.start }, control: { n: 0, sumY: 0, sumX: 0, sumYY: 0, sumXX: 0, sumXY: 0 }, treatment: { n: 0, sumY: 0, sumX: 0, sumYY: 0, sumXX: 0, sumXY: 0 } },
-      options: { sequential: null },
-    }));
+      `SELECT count(DISTINCT profile_id)::int AS conversions FROM events WHERE name = 'Order Completed' AND timestamp >= $1 AND timestamp < $2`,
+      [window.start, window.end],
+    );
+    expect(response.body.report).toEqual(
+      overHttp({
+        controlShare: 0.1,
+        window,
+        arms: {
+          control: { members: 0, conversions: 0, revenue: { sum: 0, sumOfSquares: 0 } },
+          treatment: { members: 0, conversions: 0, revenue: { sum: 0, sumOfSquares: 0 } },
+        },
+        baseline: { window, members, conversions, revenue: { sum: 0, sumOfSquares: 0 } },
+        cuped: {
+          metric: 'conversion',
+          covariateWindow: { start: new Date(Date.parse(window.start) - 7 * DAY).toISOString(), end: window.start },
+          control: { n: 0, sumY: 0, sumX: 0, sumYY: 0, sumXX: 0, sumXY: 0 },
+          treatment: { n: 0, sumY: 0, sumX: 0, sumYY: 0, sumXX: 0, sumXY: 0 },
+        },
+        options: { sequential: null },
+      }),
+    );
     expect(response.body.report.arms.control.conversionRate).toBeNull();
     expect(response.body.report.sampleRatioMismatch.detected).toBe(false);
   });
 
   it('flags a split that does not match the configured share', async () => {
     const id = await activation(0.1);
-    const [{ ids }] = await db.dataSource.query(`WITH p AS (INSERT INTO profiles (traits) SELECT '{}' FROM generate_series(1, 200) RETURNING id) SELECT array_agg(id) AS ids FROM p`);
+    const [{ ids }] = await db.dataSource.query(
+      `WITH p AS (INSERT INTO profiles (traits) SELECT '{}' FROM generate_series(1, 200) RETURNING id) SELECT array_agg(id) AS ids FROM p`,
+    );
     await db.dataSource.query(
       `INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at) SELECT $1, p, CASE WHEN n % 2 = 0 THEN 'control' ELSE 'treatment' END, $3 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(p, n)`,
       [id, ids, EXPOSED],
     );
     const { report } = (await call('GET', `/activations/${id}/lift?asOf=${AS_OF}`, undefined, viewer)).body;
-    expect(report.sampleRatioMismatch).toMatchObject({ observed: { control: 100, treatment: 100 }, expected: { control: 20, treatment: 180 }, detected: true });
+    expect(report.sampleRatioMismatch).toMatchObject({
+      observed: { control: 100, treatment: 100 },
+      expected: { control: 20, treatment: 180 },
+      detected: true,
+    });
     expect(report.notes[0].path).toBe('sampleRatioMismatch');
   });
 
   it('refuses what cannot be reported, with the reason', async () => {
-    const noKpiSegment = (await call('POST', '/segments', { key: 'no-kpi', name: 'No KPI', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition })).body.id;
+    const noKpiSegment = (
+      await call('POST', '/segments', { key: 'no-kpi', name: 'No KPI', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition })
+    ).body.id;
     const noKpi = await call('GET', `/activations/${await activation(0.1, noKpiSegment)}/lift`, undefined, viewer);
     expect(noKpi).toMatchObject({ status: 409, body: { code: 'kpi_not_configured' } });
     expect((await call('GET', `/activations/${await activation(0)}/lift`, undefined, viewer)).body.code).toBe('no_control_group');

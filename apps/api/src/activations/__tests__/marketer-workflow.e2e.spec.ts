@@ -53,14 +53,32 @@ describe('the marketer workflow, end to end through the API', () => {
     expect(preview.status).toBe(200);
     expect(preview.body.size).toBe(AUDIENCE);
 
-    const segment = await call('POST', '/segments', { key: 'cart-abandoner', name: 'Cart abandoner', owner: 'crm', definition, kpi: { event: 'Order Completed', windowDays: 7, valueProperty: 'revenue' } });
+    const segment = await call('POST', '/segments', {
+      key: 'cart-abandoner',
+      name: 'Cart abandoner',
+      owner: 'crm',
+      definition,
+      kpi: { event: 'Order Completed', windowDays: 7, valueProperty: 'revenue' },
+    });
     expect(segment.status).toBe(201);
     const refresh = await call('POST', `/segments/${segment.body.id}/refresh`);
     await api.app.get(SegmentRefreshService).execute(refresh.body.runId);
 
-    const destination = await call('POST', '/destinations', { name: 'Newsletter', connector: 'test-list', settings: { listId: 'cart' }, secrets: { apiKey: 'sk_test_workflow' } }, admin);
+    const destination = await call(
+      'POST',
+      '/destinations',
+      { name: 'Newsletter', connector: 'test-list', settings: { listId: 'cart' }, secrets: { apiKey: 'sk_test_workflow' } },
+      admin,
+    );
     expect(destination.status).toBe(201);
-    const activation = await call('POST', '/activations', { name: 'Win back carts', segmentId: segment.body.id, destinationId: destination.body.id, mode: 'mirror', holdoutShare: 0.1, schedule: 'manual' });
+    const activation = await call('POST', '/activations', {
+      name: 'Win back carts',
+      segmentId: segment.body.id,
+      destinationId: destination.body.id,
+      mode: 'mirror',
+      holdoutShare: 0.1,
+      schedule: 'manual',
+    });
     expect(activation.status).toBe(201);
 
     const dryRun = await call('POST', `/activations/${activation.body.id}/dry-run`, { sampleSize: 3 });
@@ -85,20 +103,31 @@ describe('the marketer workflow, end to end through the API', () => {
     const runs = await call('GET', `/activations/${activation.body.id}/sync-runs`);
     expect(runs.body.items.map((item: any) => item.id)).toContain(queued.body.id);
 
-    const arms: { profile_id: string; arm: string }[] = await db.dataSource.query(`SELECT profile_id, arm FROM activation_exposures WHERE activation_id = $1`, [activation.body.id]);
+    const arms: { profile_id: string; arm: string }[] = await db.dataSource.query(
+      `SELECT profile_id, arm FROM activation_exposures WHERE activation_id = $1`,
+      [activation.body.id],
+    );
     const control = arms.filter((row) => row.arm === 'control');
     const treatment = arms.filter((row) => row.arm === 'treatment');
     expect(control.length + treatment.length).toBe(AUDIENCE);
     expect(control.length).toBeGreaterThan(0);
     const sent = vendor.requestsTo('POST /v1/lists/:id/members').flatMap((request) => (request.body as { emails: string[] }).emails);
-    const emailOf = new Map<string, string>((await db.dataSource.query(`SELECT profile_id, value FROM identities`)).map((row: any) => [row.profile_id, row.value]));
+    const emailOf = new Map<string, string>(
+      (await db.dataSource.query(`SELECT profile_id, value FROM identities`)).map((row: any) => [row.profile_id, row.value]),
+    );
     expect(new Set(sent)).toEqual(new Set(treatment.map((row) => emailOf.get(row.profile_id))));
     expect(sent.filter((email) => control.some((row) => emailOf.get(row.profile_id) === email))).toEqual([]);
 
     // Half the treated members buy after the send; nobody in control does.
-    const [{ exposed_at: exposedAt }] = await db.dataSource.query(`SELECT min(exposed_at) AS exposed_at FROM activation_exposures WHERE activation_id = $1`, [activation.body.id]);
+    const [{ exposed_at: exposedAt }] = await db.dataSource.query(
+      `SELECT min(exposed_at) AS exposed_at FROM activation_exposures WHERE activation_id = $1`,
+      [activation.body.id],
+    );
     const buyers = treatment.filter((_, index) => index % 2 === 0);
-    for (const buyer of buyers) await insertEvent(db.dataSource, buyer.profile_id, 'Order Completed', new Date(new Date(exposedAt).getTime() + 1000), { revenue: 30 });
+    for (const buyer of buyers)
+      await insertEvent(db.dataSource, buyer.profile_id, 'Order Completed', new Date(new Date(exposedAt).getTime() + 1000), {
+        revenue: 30,
+      });
 
     const lift = await call('GET', `/activations/${activation.body.id}/lift?asOf=${new Date(Date.now() + 60_000).toISOString()}`);
     expect(lift.status).toBe(200);

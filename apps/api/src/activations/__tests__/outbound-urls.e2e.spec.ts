@@ -21,7 +21,11 @@ const nestedHosts = defineConnector({
   displayName: 'Nested hosts',
   channel: 'webhook',
   deliveryModel: 'list',
-  settings: z.object({ name: z.string(), mirrors: z.array(z.object({ endpoint: z.string() })).default([]), auth: z.object({ issuerUrl: z.url().optional() }).default({}) }),
+  settings: z.object({
+    name: z.string(),
+    mirrors: z.array(z.object({ endpoint: z.string() })).default([]),
+    auth: z.object({ issuerUrl: z.url().optional() }).default({}),
+  }),
   secrets: z.object({ token: z.string().min(1) }),
   requiredIdentifiers: ['email'],
   limits: { maxBatchSize: 10 },
@@ -51,13 +55,18 @@ describe('outbound URLs in destination settings (#16)', () => {
   const call = (method: string, path: string, body?: unknown, key = keys.admin) => callApi(api.baseUrl, key, method, path, body);
 
   beforeAll(async () => {
-    listener = await startFakeVendor({ routes: { 'POST /hook': () => ({ status: 204 }), 'POST /token': () => ({ status: 200, body: { access_token: 'x' } }) } });
+    listener = await startFakeVendor({
+      routes: { 'POST /hook': () => ({ status: 204 }), 'POST /token': () => ({ status: 200, body: { access_token: 'x' } }) },
+    });
     db = await createTestDatabase();
     const saved = { outbound: process.env.AK_OUTBOUND_ALLOWED_HOSTS, webhook: process.env.AK_WEBHOOK_ALLOWED_HOSTS };
     delete process.env.AK_OUTBOUND_ALLOWED_HOSTS;
     delete process.env.AK_WEBHOOK_ALLOWED_HOSTS;
     restoreEnv = () => {
-      for (const [name, value] of [['AK_OUTBOUND_ALLOWED_HOSTS', saved.outbound], ['AK_WEBHOOK_ALLOWED_HOSTS', saved.webhook]] as const) {
+      for (const [name, value] of [
+        ['AK_OUTBOUND_ALLOWED_HOSTS', saved.outbound],
+        ['AK_WEBHOOK_ALLOWED_HOSTS', saved.webhook],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -82,15 +91,31 @@ describe('outbound URLs in destination settings (#16)', () => {
 
     it('finds the host-like fields in the JSON Schema served by GET /connectors', () => {
       const fields = Object.fromEntries(served.map((connector) => [connector.slug, hostSettingPaths(connector.settings).sort()]));
-      expect(fields).toMatchObject({ webhook: ['url'], twilio: ['statusCallbackUrl'], 'google-ads': [], 'test-nested-hosts': ['auth.issuerUrl', 'mirrors[].endpoint'] });
+      expect(fields).toMatchObject({
+        webhook: ['url'],
+        twilio: ['statusCallbackUrl'],
+        'google-ads': [],
+        'test-nested-hosts': ['auth.issuerUrl', 'mirrors[].endpoint'],
+      });
     });
 
-    it.each(['http://127.0.0.1:9/x', 'http://[::1]/x', 'http://169.254.169.254/latest/meta-data', 'http://[64:ff9b::a9fe:a9fe]/', 'http://localhost:5432/'])('refuses %s in each field with a 400 naming it', async (target) => {
+    it.each([
+      'http://127.0.0.1:9/x',
+      'http://[::1]/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://localhost:5432/',
+    ])('refuses %s in each field with a 400 naming it', async (target) => {
       const walked: string[] = [];
       for (const connector of served) {
         for (const path of hostSettingPaths(connector.settings)) {
           walked.push(`${connector.slug}:${path}`);
-          const response = await call('POST', '/destinations', { name: 'walk', connector: connector.slug, settings: settingsAt(path, target), secrets: {} });
+          const response = await call('POST', '/destinations', {
+            name: 'walk',
+            connector: connector.slug,
+            settings: settingsAt(path, target),
+            secrets: {},
+          });
           expect(response.status).toBe(400);
           expect(response.body.details).toContainEqual({ path: `settings.${path}`, message: expect.stringMatching(/private|loopback/) });
         }
@@ -100,7 +125,12 @@ describe('outbound URLs in destination settings (#16)', () => {
     });
 
     it('accepts a public host name (resolved and checked when a connection is made, not on save)', async () => {
-      const created = await call('POST', '/destinations', { name: 'public', connector: 'webhook', settings: { url: 'https://hooks.example.com/in' }, secrets: { signingSecret: SIGNING_SECRET } });
+      const created = await call('POST', '/destinations', {
+        name: 'public',
+        connector: 'webhook',
+        settings: { url: 'https://hooks.example.com/in' },
+        secrets: { signingSecret: SIGNING_SECRET },
+      });
       expect(created.status).toBe(201);
     });
   });
@@ -109,17 +139,33 @@ describe('outbound URLs in destination settings (#16)', () => {
     // A row saved before the check existed (or written around the API).
     const repository = db.dataSource.getRepository(DestinationEntity);
     const sealed = new SecretBox(TEST_SECRETS_KEYS).seal(JSON.stringify({ signingSecret: SIGNING_SECRET }));
-    const row = await repository.save(repository.create({ name: 'old', connector: 'webhook', settings: { url: `${listener.url}/hook`, includeTraits: true }, secretsCiphertext: sealed.ciphertext, secretsKeyId: sealed.keyId }));
+    const row = await repository.save(
+      repository.create({
+        name: 'old',
+        connector: 'webhook',
+        settings: { url: `${listener.url}/hook`, includeTraits: true },
+        secretsCiphertext: sealed.ciphertext,
+        secretsKeyId: sealed.keyId,
+      }),
+    );
     const tested = await call('POST', `/destinations/${row.id}/test`, undefined, keys.marketer);
     expect(tested.status).toBe(200);
-    expect(tested.body).toEqual({ ok: false, error: { code: 'payload_validation', vendorCode: 'refused_target', message: expect.stringMatching(/127\.0\.0\.1.*private/) } });
+    expect(tested.body).toEqual({
+      ok: false,
+      error: { code: 'payload_validation', vendorCode: 'refused_target', message: expect.stringMatching(/127\.0\.0\.1.*private/) },
+    });
     expect(listener.requests).toHaveLength(0);
   });
 
   describe('changing a host-like setting requires the secrets again', () => {
     let id: string;
     beforeAll(async () => {
-      const created = await call('POST', '/destinations', { name: 'hook', connector: 'webhook', settings: { url: 'https://hooks.example.com/a' }, secrets: { signingSecret: SIGNING_SECRET } });
+      const created = await call('POST', '/destinations', {
+        name: 'hook',
+        connector: 'webhook',
+        settings: { url: 'https://hooks.example.com/a' },
+        secrets: { signingSecret: SIGNING_SECRET },
+      });
       id = created.body.id;
     });
 
@@ -132,9 +178,14 @@ describe('outbound URLs in destination settings (#16)', () => {
     });
 
     it('accepts the new URL with the secrets, and other settings without them', async () => {
-      const moved = await call('PATCH', `/destinations/${id}`, { settings: { url: 'https://hooks.example.com/b' }, secrets: { signingSecret: SIGNING_SECRET } });
+      const moved = await call('PATCH', `/destinations/${id}`, {
+        settings: { url: 'https://hooks.example.com/b' },
+        secrets: { signingSecret: SIGNING_SECRET },
+      });
       expect(moved.status).toBe(200);
-      const sameHost = await call('PATCH', `/destinations/${id}`, { settings: { url: 'https://hooks.example.com/b', includeTraits: false } });
+      const sameHost = await call('PATCH', `/destinations/${id}`, {
+        settings: { url: 'https://hooks.example.com/b', includeTraits: false },
+      });
       expect(sameHost.status).toBe(200);
       expect(sameHost.body.settings).toEqual({ url: 'https://hooks.example.com/b', includeTraits: false });
     });
@@ -144,18 +195,28 @@ describe('outbound URLs in destination settings (#16)', () => {
     let id: string;
     const URL_WITH_TOKENS = 'https://crm-user:crm-pass@hooks.example.com/in/abc?token=sekrit&sig=1';
     beforeAll(async () => {
-      id = (await call('POST', '/destinations', { name: 'tokens', connector: 'webhook', settings: { url: URL_WITH_TOKENS }, secrets: { signingSecret: SIGNING_SECRET } })).body.id;
+      id = (
+        await call('POST', '/destinations', {
+          name: 'tokens',
+          connector: 'webhook',
+          settings: { url: URL_WITH_TOKENS },
+          secrets: { signingSecret: SIGNING_SECRET },
+        })
+      ).body.id;
     });
 
-    it.each(['viewer', 'marketer'] as const)('a %s sees the URL without userinfo or query, in one destination and in the list', async (role) => {
-      const one = await call('GET', `/destinations/${id}`, undefined, keys[role]);
-      expect(one.status).toBe(200);
-      expect(one.body.settings.url).toBe('https://***:***@hooks.example.com/in/abc?***');
-      const list = await call('GET', '/destinations?limit=500', undefined, keys[role]);
-      const listed = list.body.items.find((item: any) => item.id === id);
-      expect(listed.settings.url).toBe('https://***:***@hooks.example.com/in/abc?***');
-      expect(JSON.stringify(list.body)).not.toMatch(/crm-pass|sekrit/);
-    });
+    it.each(['viewer', 'marketer'] as const)(
+      'a %s sees the URL without userinfo or query, in one destination and in the list',
+      async (role) => {
+        const one = await call('GET', `/destinations/${id}`, undefined, keys[role]);
+        expect(one.status).toBe(200);
+        expect(one.body.settings.url).toBe('https://***:***@hooks.example.com/in/abc?***');
+        const list = await call('GET', '/destinations?limit=500', undefined, keys[role]);
+        const listed = list.body.items.find((item: any) => item.id === id);
+        expect(listed.settings.url).toBe('https://***:***@hooks.example.com/in/abc?***');
+        expect(JSON.stringify(list.body)).not.toMatch(/crm-pass|sekrit/);
+      },
+    );
 
     it('an admin sees the URL as saved', async () => {
       expect((await call('GET', `/destinations/${id}`)).body.settings.url).toBe(URL_WITH_TOKENS);

@@ -18,12 +18,21 @@ describe('destination secrets never reach the logs', () => {
 
   beforeAll(async () => {
     vendor = await startFakeVendor({
-      routes: { 'GET /v1/lists/:id': (request) => (request.params.id === 'ok' ? { status: 200, body: {} } : { status: 401, body: { error: `unknown key ${SECRET}` } }) },
+      routes: {
+        'GET /v1/lists/:id': (request) =>
+          request.params.id === 'ok' ? { status: 200, body: {} } : { status: 401, body: { error: `unknown key ${SECRET}` } },
+      },
     });
     db = await createTestDatabase();
     api = spawnTs(
       path.join(__dirname, 'api-with-test-connectors.main.ts'),
-      { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'trace', AK_SECRETS_KEYS: TEST_SECRETS_KEYS, AK_CONNECTOR_BASE_URLS: `test-list=${vendor.url}` },
+      {
+        DATABASE_URL: db.url,
+        PORT: '0',
+        LOG_LEVEL: 'trace',
+        AK_SECRETS_KEYS: TEST_SECRETS_KEYS,
+        AK_CONNECTOR_BASE_URLS: `test-list=${vendor.url}`,
+      },
       { inheritEnv: true },
     );
   }, 60_000);
@@ -49,14 +58,28 @@ describe('destination secrets never reach the logs', () => {
     await inProcess.close();
 
     for (const listId of ['ok', 'refused']) {
-      const created = await callApi(url, admin, 'POST', '/destinations', { name: listId, connector: 'test-list', settings: { listId }, secrets: { apiKey: SECRET } });
+      const created = await callApi(url, admin, 'POST', '/destinations', {
+        name: listId,
+        connector: 'test-list',
+        settings: { listId },
+        secrets: { apiKey: SECRET },
+      });
       expect(created.status).toBe(201);
       const tested = await callApi(url, admin, 'POST', `/destinations/${created.body.id}/test`);
       expect(tested.body.ok).toBe(listId === 'ok');
       await callApi(url, admin, 'PATCH', `/destinations/${created.body.id}`, { secrets: { apiKey: SECRET } });
     }
     // A bad secret in a request body (refused by validation) must not be logged either.
-    expect((await callApi(url, admin, 'POST', '/destinations', { name: 'x', connector: 'test-list', settings: {}, secrets: { apiKey: SECRET, extra: SECRET } })).status).toBe(400);
+    expect(
+      (
+        await callApi(url, admin, 'POST', '/destinations', {
+          name: 'x',
+          connector: 'test-list',
+          settings: {},
+          secrets: { apiKey: SECRET, extra: SECRET },
+        })
+      ).status,
+    ).toBe(400);
 
     expect(vendor.requests.filter((request) => request.headers.authorization === `Bearer ${SECRET}`)).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the last log lines arrive

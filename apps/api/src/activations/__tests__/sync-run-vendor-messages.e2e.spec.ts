@@ -41,17 +41,38 @@ describe('vendor messages of sync runs through the API', () => {
     const admin = (await api.app.get(ApiKeyService).create('admin', 'admin')).secret;
     const marketer = (await api.app.get(ApiKeyService).create('marketer', 'marketer')).secret;
     viewer = (await api.app.get(ApiKeyService).create('viewer', 'viewer')).secret;
-    const [segment] = await db.dataSource.query(`INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('all', 'All', 'crm', 'manual', 1) RETURNING id`);
-    const [segmentRun] = await db.dataSource.query(`INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now()) RETURNING id`, [segment.id]);
+    const [segment] = await db.dataSource.query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('all', 'All', 'crm', 'manual', 1) RETURNING id`,
+    );
+    const [segmentRun] = await db.dataSource.query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, finished_at) VALUES ($1, 1, 'succeeded', 'manual', now(), now()) RETURNING id`,
+      [segment.id],
+    );
     for (let index = 0; index < 3; index++) {
       const email = `member${index}@example.com`;
       const profileId = await insertProfile(db.dataSource, { email });
       await db.dataSource.query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', $1, $2)`, [email, profileId]);
-      await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [segment.id, profileId, segmentRun.id]);
+      await db.dataSource.query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [
+        segment.id,
+        profileId,
+        segmentRun.id,
+      ]);
     }
-    const destination = await callApi(api.baseUrl, admin, 'POST', '/destinations', { name: 'Verbose', connector: 'test-verbose', settings: {}, secrets: {} });
+    const destination = await callApi(api.baseUrl, admin, 'POST', '/destinations', {
+      name: 'Verbose',
+      connector: 'test-verbose',
+      settings: {},
+      secrets: {},
+    });
     expect(destination.status).toBe(201);
-    const activation = await callApi(api.baseUrl, marketer, 'POST', '/activations', { name: 'All', segmentId: segment.id, destinationId: destination.body.id, mode: 'mirror', holdoutShare: 0, schedule: 'manual' });
+    const activation = await callApi(api.baseUrl, marketer, 'POST', '/activations', {
+      name: 'All',
+      segmentId: segment.id,
+      destinationId: destination.body.id,
+      mode: 'mirror',
+      holdoutShare: 0,
+      schedule: 'manual',
+    });
     expect(activation.status).toBe(201);
     const queued = await callApi(api.baseUrl, marketer, 'POST', `/activations/${activation.body.id}/sync`, {});
     runId = queued.body.id;

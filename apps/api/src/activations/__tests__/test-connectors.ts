@@ -17,14 +17,22 @@ export const testListConnector = defineConnector({
   limits: { maxBatchSize: 100, maxRequestsPerSecond: 10 },
   async testConnection(ctx) {
     // Logs the key on purpose: the core must redact it from everything a plugin logs.
-    ctx.logger.info(`checking key ${ctx.secrets.apiKey}`, { apiKey: ctx.secrets.apiKey, token: ctx.secrets.apiKey, listId: ctx.settings.listId });
+    ctx.logger.info(`checking key ${ctx.secrets.apiKey}`, {
+      apiKey: ctx.secrets.apiKey,
+      token: ctx.secrets.apiKey,
+      listId: ctx.settings.listId,
+    });
     const response = await fetch(`${ctx.baseUrl ?? 'https://vendor.invalid'}/v1/lists/${ctx.settings.listId}`, {
       headers: { authorization: `Bearer ${ctx.secrets.apiKey}` },
       signal: ctx.signal,
     });
     if (!response.ok) {
       // Echoes the key in the message, as some vendors do: the API must not pass it on.
-      throw connectorErrorFromHttp(response.status, Object.fromEntries(response.headers), `vendor refused key ${ctx.secrets.apiKey}: ${await response.text()}`);
+      throw connectorErrorFromHttp(
+        response.status,
+        Object.fromEntries(response.headers),
+        `vendor refused key ${ctx.secrets.apiKey}: ${await response.text()}`,
+      );
     }
   },
   async upsert(ctx, members) {
@@ -34,7 +42,8 @@ export const testListConnector = defineConnector({
       body: JSON.stringify({ emails: members.map((member) => member.identifiers.email) }),
       signal: ctx.signal,
     });
-    if (!response.ok) throw connectorErrorFromHttp(response.status, Object.fromEntries(response.headers), `upsert failed: ${response.status}`);
+    if (!response.ok)
+      throw connectorErrorFromHttp(response.status, Object.fromEntries(response.headers), `upsert failed: ${response.status}`);
     return members.map((member) => delivered(member));
   },
 });

@@ -10,9 +10,17 @@ const MISSING = '00000000-0000-4000-8000-000000000000';
 /** The one error body: statusCode equal to the HTTP status, a code, a message, details with a path. */
 function expectErrorBody(label: string, status: number, body: any, expectedStatus: number): void {
   expect({ label, status }).toEqual({ label, status: expectedStatus });
-  expect({ label, statusCode: body?.statusCode, code: typeof body?.code, message: typeof body?.message }).toEqual({ label, statusCode: expectedStatus, code: 'string', message: 'string' });
+  expect({ label, statusCode: body?.statusCode, code: typeof body?.code, message: typeof body?.message }).toEqual({
+    label,
+    statusCode: expectedStatus,
+    code: 'string',
+    message: 'string',
+  });
   if (body.details !== undefined) {
-    expect({ label, details: body.details }).toEqual({ label, details: expect.arrayContaining([{ path: expect.any(String), message: expect.any(String) }]) });
+    expect({ label, details: body.details }).toEqual({
+      label,
+      details: expect.arrayContaining([{ path: expect.any(String), message: expect.any(String) }]),
+    });
     for (const detail of body.details) expect(Object.keys(detail).sort()).toEqual(['message', 'path']);
   }
 }
@@ -34,12 +42,31 @@ describe('admin API conventions', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startActivationsTestApi(db.url);
-    for (const role of ['admin', 'marketer', 'viewer', 'write'] as const) keys[role] = (await api.app.get(ApiKeyService).create(role, role)).secret;
-    segmentId = (await call('POST', '/segments', { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition })).body.id;
+    for (const role of ['admin', 'marketer', 'viewer', 'write'] as const)
+      keys[role] = (await api.app.get(ApiKeyService).create(role, role)).secret;
+    segmentId = (await call('POST', '/segments', { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition }))
+      .body.id;
     await call('POST', '/segments', { key: 'other', name: 'Other', owner: 'ops', definition: EXAMPLE_SEGMENTS.vip.definition });
-    destinationId = (await call('POST', '/destinations', { name: 'sms', connector: 'test-sms', settings: { from: '+15551234567' } })).body.id;
-    activationId = (await call('POST', '/activations', { name: 'sms', segmentId, destinationId, mode: 'send', message: { text: 'Hi' }, schedule: 'manual' })).body.id;
-    await call('POST', '/activations', { name: 'sms 2', segmentId, destinationId, mode: 'send', message: { text: 'Hi' }, schedule: 'manual' });
+    destinationId = (await call('POST', '/destinations', { name: 'sms', connector: 'test-sms', settings: { from: '+15551234567' } })).body
+      .id;
+    activationId = (
+      await call('POST', '/activations', {
+        name: 'sms',
+        segmentId,
+        destinationId,
+        mode: 'send',
+        message: { text: 'Hi' },
+        schedule: 'manual',
+      })
+    ).body.id;
+    await call('POST', '/activations', {
+      name: 'sms 2',
+      segmentId,
+      destinationId,
+      mode: 'send',
+      message: { text: 'Hi' },
+      schedule: 'manual',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -55,7 +82,14 @@ describe('admin API conventions', () => {
       ['keys 403', 'GET', '/keys', undefined, keys.marketer, 403],
       ['segments 400', 'POST', '/segments', { key: 'Bad Key!', definition: {} }, keys.marketer, 400],
       ['segments 404', 'GET', `/segments/${MISSING}`, undefined, keys.viewer, 404],
-      ['segments 409', 'POST', '/segments', { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition }, keys.marketer, 409],
+      [
+        'segments 409',
+        'POST',
+        '/segments',
+        { key: 'vip', name: 'VIP', owner: 'crm', definition: EXAMPLE_SEGMENTS.vip.definition },
+        keys.marketer,
+        409,
+      ],
       ['segments 401', 'GET', '/segments', undefined, undefined, 401],
       ['destinations 400', 'POST', '/destinations', { name: 'x', connector: 'nope' }, keys.admin, 400],
       ['destinations 404', 'GET', `/destinations/${MISSING}`, undefined, keys.viewer, 404],
@@ -70,7 +104,9 @@ describe('admin API conventions', () => {
       ['connectors 403', 'GET', '/connectors', undefined, keys.write, 403],
     ];
     for (const [label, method, path, body, key, status] of samples) {
-      const response = key ? await callApi(api.baseUrl, key, method, path, body) : await fetch(`${api.baseUrl}${path}`).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const response = key
+        ? await callApi(api.baseUrl, key, method, path, body)
+        : await fetch(`${api.baseUrl}${path}`).then(async (r) => ({ status: r.status, body: await r.json() }));
       expectErrorBody(label, response.status, response.body, status);
     }
     const validation = await call('POST', '/keys', { name: '', role: 'root' });
@@ -78,7 +114,12 @@ describe('admin API conventions', () => {
   }, 30_000);
 
   it('answers 409 of the sync engine and 413 of the body parser with the same body', async () => {
-    const held = await call('POST', `/sync-runs/${(await call('POST', `/activations/${activationId}/dry-run`, {})).body.id}/confirm`, undefined, keys.marketer);
+    const held = await call(
+      'POST',
+      `/sync-runs/${(await call('POST', `/activations/${activationId}/dry-run`, {})).body.id}/confirm`,
+      undefined,
+      keys.marketer,
+    );
     expectErrorBody('confirm a dry run', held.status, held.body, 409);
     const huge = await fetch(`${api.baseUrl}/segments`, {
       method: 'POST',
@@ -89,26 +130,52 @@ describe('admin API conventions', () => {
   });
 
   it('paginates every list route with limit/offset/total and filters where natural', async () => {
-    const lists = ['/keys', '/audit-log', '/segments', '/destinations', '/activations', `/activations/${activationId}/sync-runs`, `/segments/${segmentId}/runs`, `/segments/${segmentId}/members`];
+    const lists = [
+      '/keys',
+      '/audit-log',
+      '/segments',
+      '/destinations',
+      '/activations',
+      `/activations/${activationId}/sync-runs`,
+      `/segments/${segmentId}/runs`,
+      `/segments/${segmentId}/members`,
+    ];
     for (const path of lists) {
       const all = await call('GET', path);
       const first = await call('GET', `${path}?limit=1&offset=0`);
-      expect({ path, status: first.status, total: typeof first.body.total, items: Array.isArray(first.body.items) }).toEqual({ path, status: 200, total: 'number', items: true });
+      expect({ path, status: first.status, total: typeof first.body.total, items: Array.isArray(first.body.items) }).toEqual({
+        path,
+        status: 200,
+        total: 'number',
+        items: true,
+      });
       expect({ path, length: first.body.items.length }).toEqual({ path, length: Math.min(1, all.body.total) });
       const bad = await call('GET', `${path}?limit=-1`);
       expectErrorBody(`${path} limit=-1`, bad.status, bad.body, 400);
     }
     expect((await call('GET', '/segments?owner=ops')).body.items.map((item: any) => item.key)).toEqual(['other']);
-    expect((await call('GET', '/activations?mode=send&limit=1&offset=1')).body).toMatchObject({ total: 2, limit: 1, offset: 1, items: [expect.objectContaining({ name: 'sms 2' })] });
+    expect((await call('GET', '/activations?mode=send&limit=1&offset=1')).body).toMatchObject({
+      total: 2,
+      limit: 1,
+      offset: 1,
+      items: [expect.objectContaining({ name: 'sms 2' })],
+    });
     expect((await call('GET', '/destinations?connector=test-list')).body.total).toBe(0);
     expect((await call('GET', '/keys?role=write')).body.items.map((item: any) => item.role)).toEqual(['write']);
-    expect((await call('GET', `/activations/${activationId}/sync-runs?status=succeeded`)).body.items.every((run: any) => run.status === 'succeeded')).toBe(true);
+    expect(
+      (await call('GET', `/activations/${activationId}/sync-runs?status=succeeded`)).body.items.every(
+        (run: any) => run.status === 'succeeded',
+      ),
+    ).toBe(true);
     expect((await call('GET', '/audit-log?action=POST%20/activations')).body.total).toBe(2);
   });
 
   it('masks identifiers in sync runs for marketer and viewer keys, not for admins', async () => {
     const run = (await call('POST', `/activations/${activationId}/dry-run`, {}, keys.marketer)).body.id;
-    await db.dataSource.query(`UPDATE sync_runs SET errors = $2::jsonb WHERE id = $1`, [run, JSON.stringify([{ kind: 'batch_failed', reason: 'vendor refused jane.doe@example.com and +447700900123' }])]);
+    await db.dataSource.query(`UPDATE sync_runs SET errors = $2::jsonb WHERE id = $1`, [
+      run,
+      JSON.stringify([{ kind: 'batch_failed', reason: 'vendor refused jane.doe@example.com and +447700900123' }]),
+    ]);
     for (const role of ['marketer', 'viewer'] as const) {
       const seen = await call('GET', `/sync-runs/${run}`, undefined, keys[role]);
       expect(seen.body.errors[0].reason).toBe('vendor refused j***@example.com and +44*******123');
@@ -138,9 +205,16 @@ describe('admin API conventions', () => {
     const catalog = api.app.get(RouteCatalog).routes();
     const undocumented = catalog.filter((route) => !route.spec).map((route) => `${route.method} ${route.path}`);
     expect(undocumented).toEqual([]);
-    const bodiless = catalog.filter((route) => ['POST', 'PUT', 'PATCH'].includes(route.method) && route.access !== 'write' && !route.spec?.body).map((route) => `${route.method} ${route.path}`);
+    const bodiless = catalog
+      .filter((route) => ['POST', 'PUT', 'PATCH'].includes(route.method) && route.access !== 'write' && !route.spec?.body)
+      .map((route) => `${route.method} ${route.path}`);
     // Actions on an object named by the path take no body.
-    expect(bodiless.sort()).toEqual(['POST /destinations/:id/test', 'POST /segments/:id/refit', 'POST /segments/:id/refresh', 'POST /sync-runs/:id/confirm']);
+    expect(bodiless.sort()).toEqual([
+      'POST /destinations/:id/test',
+      'POST /segments/:id/refit',
+      'POST /segments/:id/refresh',
+      'POST /sync-runs/:id/confirm',
+    ]);
     for (const path of ['/keys', '/audit-log', '/segments', '/destinations', '/activations', '/activations/{id}/sync-runs']) {
       const names = (document.paths[path].get.parameters ?? []).map((parameter: any) => parameter.name);
       expect({ path, names }).toEqual({ path, names: expect.arrayContaining(['limit', 'offset']) });

@@ -10,7 +10,10 @@ const BODY_READ_TIMEOUT_MS = 800;
  * Sends the request head and `sentBytes` of a body announced as `announcedBytes`, never the rest,
  * and resolves, once the server has closed the connection, with its answer and how long that took.
  */
-function halfSentRequest(baseUrl: string, options: { path: string; headers: Record<string, string>; announcedBytes: number; sentBytes: number }): Promise<{ status: number; text: string; ms: number }> {
+function halfSentRequest(
+  baseUrl: string,
+  options: { path: string; headers: Record<string, string>; announcedBytes: number; sentBytes: number },
+): Promise<{ status: number; text: string; ms: number }> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -27,7 +30,12 @@ function halfSentRequest(baseUrl: string, options: { path: string; headers: Reco
     // Resolves when the server closes the connection: the unread rest of the body is not waited for.
     socket.on('close', () => (received ? finish() : reject(new Error('closed without an answer'))));
     socket.on('error', () => undefined);
-    const head = [`POST ${options.path} HTTP/1.1`, `Host: ${url.host}`, `Content-Length: ${options.announcedBytes}`, ...Object.entries(options.headers).map(([name, value]) => `${name}: ${value}`)];
+    const head = [
+      `POST ${options.path} HTTP/1.1`,
+      `Host: ${url.host}`,
+      `Content-Length: ${options.announcedBytes}`,
+      ...Object.entries(options.headers).map(([name, value]) => `${name}: ${value}`),
+    ];
     socket.write(`${head.join('\r\n')}\r\n\r\n`);
     socket.write('x'.repeat(options.sentBytes));
   });
@@ -60,28 +68,56 @@ describe('request transport: what the API reads, and from whom', () => {
       for (const headers of transports) {
         const response = await fetch(`${api.baseUrl}/segments`, { headers });
         expect(response.status).toBe(401);
-        expect(await response.json()).toMatchObject({ statusCode: 401, code: 'bearer_required', message: expect.stringContaining('Authorization: Bearer') });
+        expect(await response.json()).toMatchObject({
+          statusCode: 401,
+          code: 'bearer_required',
+          message: expect.stringContaining('Authorization: Bearer'),
+        });
       }
       expect((await fetch(`${api.baseUrl}/segments`, { headers: { authorization: `Bearer ${marketerKey}` } })).status).toBe(200);
     });
 
     it('refuses form and other non-JSON bodies with 415, and writes nothing', async () => {
       const form = new URLSearchParams({ key: 'vip', name: 'VIP', owner: 'crm', definition: JSON.stringify(segment.definition) });
-      for (const [contentType, body] of [['application/x-www-form-urlencoded', form.toString()], ['text/plain', JSON.stringify(segment)], ['application/xml', '<segment/>']]) {
-        const response = await fetch(`${api.baseUrl}/segments`, { method: 'POST', headers: { authorization: `Bearer ${marketerKey}`, 'content-type': contentType }, body });
+      for (const [contentType, body] of [
+        ['application/x-www-form-urlencoded', form.toString()],
+        ['text/plain', JSON.stringify(segment)],
+        ['application/xml', '<segment/>'],
+      ]) {
+        const response = await fetch(`${api.baseUrl}/segments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${marketerKey}`, 'content-type': contentType },
+          body,
+        });
         expect({ contentType, status: response.status }).toEqual({ contentType, status: 415 });
-        expect(await response.json()).toMatchObject({ statusCode: 415, code: 'unsupported_media_type', message: expect.stringContaining('application/json') });
+        expect(await response.json()).toMatchObject({
+          statusCode: 415,
+          code: 'unsupported_media_type',
+          message: expect.stringContaining('application/json'),
+        });
       }
       expect((await db.dataSource.query(`SELECT count(*)::int AS n FROM segments`))[0].n).toBe(0);
-      const json = await fetch(`${api.baseUrl}/segments`, { method: 'POST', headers: { authorization: `Bearer ${marketerKey}`, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(segment) });
+      const json = await fetch(`${api.baseUrl}/segments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${marketerKey}`, 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(segment),
+      });
       expect(json.status).toBe(201);
     });
 
     it('keeps HTTP Basic and non-JSON content types on the tracking routes (Segment and RudderStack clients)', async () => {
       const track = { userId: 'u1', event: 'Signed Up', messageId: 'transport-1' };
-      const ok = await fetch(`${api.baseUrl}/v1/track`, { method: 'POST', headers: { authorization: basic(writeKey), 'content-type': 'application/json' }, body: JSON.stringify(track) });
+      const ok = await fetch(`${api.baseUrl}/v1/track`, {
+        method: 'POST',
+        headers: { authorization: basic(writeKey), 'content-type': 'application/json' },
+        body: JSON.stringify(track),
+      });
       expect(ok.status).toBe(200);
-      const form = await fetch(`${api.baseUrl}/v1/batch`, { method: 'POST', headers: { authorization: basic(writeKey), 'content-type': 'application/x-www-form-urlencoded' }, body: 'batch=1' });
+      const form = await fetch(`${api.baseUrl}/v1/batch`, {
+        method: 'POST',
+        headers: { authorization: basic(writeKey), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'batch=1',
+      });
       expect(form.status).toBe(400);
       expect(await form.json()).toMatchObject({ code: 'invalid_json' });
     });

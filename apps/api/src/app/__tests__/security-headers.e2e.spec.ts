@@ -16,16 +16,19 @@ describe('security headers', () => {
     await db.drop();
   });
 
-  it.each(['/health', '/segments', '/openapi.json', '/docs', '/console/'])('%s: CSP with frame-ancestors none, nosniff, Referrer-Policy, no X-Powered-By', async (path) => {
-    const response = await fetch(`${api.baseUrl}${path}`);
-    const csp = response.headers.get('content-security-policy') ?? '';
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("script-src 'self'");
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(response.headers.get('x-powered-by')).toBeNull();
-  });
+  it.each(['/health', '/segments', '/openapi.json', '/docs', '/console/'])(
+    '%s: CSP with frame-ancestors none, nosniff, Referrer-Policy, no X-Powered-By',
+    async (path) => {
+      const response = await fetch(`${api.baseUrl}${path}`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    },
+  );
 
   it('serves /docs without an inline script, so the CSP (script-src self) lets Swagger UI start', async () => {
     const page = await (await fetch(`${api.baseUrl}/docs`)).text();

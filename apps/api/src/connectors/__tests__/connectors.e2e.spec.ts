@@ -34,9 +34,23 @@ describe('GET /connectors from the connector registry', () => {
   it('describes the webhook plugin with its settings and secrets as JSON Schema', async () => {
     const body = (await (await get(viewerKey)).json()) as { items: Record<string, any>[] };
     const webhook = body.items.find((item) => item.slug === 'webhook');
-    expect(webhook).toMatchObject({ displayName: 'Webhook', channel: 'webhook', deliveryModel: 'list', requiredIdentifiers: ['email', 'phone', 'external_id'], limits: { maxBatchSize: 500 } });
-    expect(webhook?.settings).toMatchObject({ type: 'object', properties: { url: { type: 'string', format: 'uri' }, includeTraits: { type: 'boolean', default: true } }, required: ['url'] });
-    expect(webhook?.secrets).toMatchObject({ type: 'object', properties: { signingSecret: { type: 'string', minLength: 16 } }, required: ['signingSecret'] });
+    expect(webhook).toMatchObject({
+      displayName: 'Webhook',
+      channel: 'webhook',
+      deliveryModel: 'list',
+      requiredIdentifiers: ['email', 'phone', 'external_id'],
+      limits: { maxBatchSize: 500 },
+    });
+    expect(webhook?.settings).toMatchObject({
+      type: 'object',
+      properties: { url: { type: 'string', format: 'uri' }, includeTraits: { type: 'boolean', default: true } },
+      required: ['url'],
+    });
+    expect(webhook?.secrets).toMatchObject({
+      type: 'object',
+      properties: { signingSecret: { type: 'string', minLength: 16 } },
+      required: ['signingSecret'],
+    });
   });
 
   it('refuses a caller without an API key', async () => {

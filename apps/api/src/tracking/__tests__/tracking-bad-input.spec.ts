@@ -16,14 +16,23 @@ describe('tracking API: bad input', () => {
   afterAll(() => stopTrackingApi({ db, api }));
 
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
-    fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey), ...headers }, body });
+    fetch(`${api.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey), ...headers },
+      body,
+    });
   const postJson = (path: string, body: unknown) => post(path, JSON.stringify(body));
 
   /** Sends a request that must fail, and checks that no row was written. */
   async function expectRejected(send: () => Promise<Response>, status: number, code: string, reason?: RegExp) {
     const before = await countRows(db.dataSource);
     const response = await send();
-    const body = (await response.json()) as { statusCode: number; code: string; message: string; details?: { path: string; message: string }[] };
+    const body = (await response.json()) as {
+      statusCode: number;
+      code: string;
+      message: string;
+      details?: { path: string; message: string }[];
+    };
     expect({ status: response.status, code: body.code }).toEqual({ status, code });
     if (reason) expect(body.message).toMatch(reason);
     expect(await countRows(db.dataSource)).toEqual(before);
@@ -33,10 +42,18 @@ describe('tracking API: bad input', () => {
   const track = (extra: Record<string, unknown> = {}) => ({ userId: 'u-ok', event: 'Viewed', ...extra });
 
   it('answers 401 to a wrong or missing write key, and 403 to an admin key', async () => {
-    await expectRejected(() => post('/v1/track', JSON.stringify(track()), { authorization: basicAuth('wk_not_a_key') }), 401, 'invalid_api_key');
+    await expectRejected(
+      () => post('/v1/track', JSON.stringify(track()), { authorization: basicAuth('wk_not_a_key') }),
+      401,
+      'invalid_api_key',
+    );
     await expectRejected(() => fetch(`${api.baseUrl}/v1/track`, { method: 'POST', body: JSON.stringify(track()) }), 401, 'missing_api_key');
     const admin = (await api.app.get(ApiKeyService).create('admin', 'admin')).secret;
-    await expectRejected(() => post('/v1/batch', JSON.stringify({ batch: [{ type: 'track', ...track() }] }), { authorization: basicAuth(admin) }), 403, 'insufficient_role');
+    await expectRejected(
+      () => post('/v1/batch', JSON.stringify({ batch: [{ type: 'track', ...track() }] }), { authorization: basicAuth(admin) }),
+      403,
+      'insufficient_role',
+    );
   });
 
   it('checks the key before the body: a wrong key with a broken body is still a 401', async () => {
@@ -52,34 +69,78 @@ describe('tracking API: bad input', () => {
   });
 
   it('names each field of the wrong type', async () => {
-    const body = await expectRejected(() => postJson('/v1/track', { userId: ['u'], event: 12, properties: 'cheap' }), 400, 'invalid_message');
+    const body = await expectRejected(
+      () => postJson('/v1/track', { userId: ['u'], event: 12, properties: 'cheap' }),
+      400,
+      'invalid_message',
+    );
     expect(body.details?.map((detail) => detail.path).sort()).toEqual(['event', 'properties', 'userId']);
   });
 
   it('rejects a message without userId and anonymousId', async () => {
-    await expectRejected(() => postJson('/v1/identify', { traits: { email: 'a@b.io' } }), 400, 'invalid_message', /userId or anonymousId is required/);
+    await expectRejected(
+      () => postJson('/v1/identify', { traits: { email: 'a@b.io' } }),
+      400,
+      'invalid_message',
+      /userId or anonymousId is required/,
+    );
   });
 
   it('rejects timestamps that do not parse', async () => {
-    const body = await expectRejected(() => postJson('/v1/track', track({ timestamp: 'last tuesday' })), 400, 'invalid_message', /ISO 8601/);
+    const body = await expectRejected(
+      () => postJson('/v1/track', track({ timestamp: 'last tuesday' })),
+      400,
+      'invalid_message',
+      /ISO 8601/,
+    );
     expect(body.details).toEqual([{ path: 'timestamp', message: 'is not an ISO 8601 date-time: "last tuesday"' }]);
   });
 
   it('rejects deeply nested properties', async () => {
     const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
-    await expectRejected(() => post('/v1/track', `{"userId":"u","event":"x","properties":${deep}}`), 400, 'invalid_message', /properties nests deeper than 16 levels/);
+    await expectRejected(
+      () => post('/v1/track', `{"userId":"u","event":"x","properties":${deep}}`),
+      400,
+      'invalid_message',
+      /properties nests deeper than 16 levels/,
+    );
     const seventeen = '{"a":'.repeat(17) + '1' + '}'.repeat(17);
-    await expectRejected(() => post('/v1/batch', `{"batch":[{"type":"track","userId":"u","event":"x","context":${seventeen}}]}`), 400, 'invalid_batch', /batch\[0\]\.context nests deeper/);
+    await expectRejected(
+      () => post('/v1/batch', `{"batch":[{"type":"track","userId":"u","event":"x","context":${seventeen}}]}`),
+      400,
+      'invalid_batch',
+      /batch\[0\]\.context nests deeper/,
+    );
   });
 
   it('validates the batch-level context like a message context: too deep, NUL, lone surrogate → 400 naming `context`', async () => {
     const message = '{"type":"track","userId":"u","event":"x"}';
     const seventeen = '{"a":'.repeat(17) + '1' + '}'.repeat(17);
-    const body = await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":${seventeen}}`), 400, 'invalid_batch', /context nests deeper than 16 levels/);
+    const body = await expectRejected(
+      () => post('/v1/batch', `{"batch":[${message}],"context":${seventeen}}`),
+      400,
+      'invalid_batch',
+      /context nests deeper than 16 levels/,
+    );
     expect(body.details?.[0]?.path).toBe('context');
-    await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":{"page":{"title":"a\\u0000b"}}}`), 400, 'invalid_batch', /context contains a NUL character/);
-    await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":{"page":{"title":"a\\ud800b"}}}`), 400, 'invalid_batch', /context contains an unpaired UTF-16 surrogate/);
-    await expectRejected(() => post('/v1/batch', `{"batch":[${message}],"context":{"bad\\u0000key":1}}`), 400, 'invalid_batch', /context contains a NUL character/);
+    await expectRejected(
+      () => post('/v1/batch', `{"batch":[${message}],"context":{"page":{"title":"a\\u0000b"}}}`),
+      400,
+      'invalid_batch',
+      /context contains a NUL character/,
+    );
+    await expectRejected(
+      () => post('/v1/batch', `{"batch":[${message}],"context":{"page":{"title":"a\\ud800b"}}}`),
+      400,
+      'invalid_batch',
+      /context contains an unpaired UTF-16 surrogate/,
+    );
+    await expectRejected(
+      () => post('/v1/batch', `{"batch":[${message}],"context":{"bad\\u0000key":1}}`),
+      400,
+      'invalid_batch',
+      /context contains a NUL character/,
+    );
   });
 
   it('rejects a 10 MB body with 400 (plain, and gzip that inflates to 10 MB)', async () => {
@@ -93,13 +154,20 @@ describe('tracking API: bad input', () => {
     await expectRejected(() => postJson('/v1/track', big), 400, 'body_too_large', /single message \(32 KB\)/);
     const body = await expectRejected(() => postJson('/v1/batch', { batch: [{ type: 'track', ...big }] }), 400, 'invalid_batch');
     expect(body.details).toEqual([{ path: 'batch[0]', message: expect.stringMatching(/at most 32768 \(32 KB\)/) }]);
-    const many = Array.from({ length: 20 }, (_, n) => ({ type: 'track', ...track({ messageId: `m-${n}`, properties: { blob: 'x'.repeat(30 * 1024) } }) }));
+    const many = Array.from({ length: 20 }, (_, n) => ({
+      type: 'track',
+      ...track({ messageId: `m-${n}`, properties: { blob: 'x'.repeat(30 * 1024) } }),
+    }));
     await expectRejected(() => postJson('/v1/batch', { batch: many }), 400, 'body_too_large');
   });
 
   it('rejects an unsupported content-encoding and a corrupt gzip body', async () => {
     await expectRejected(() => post('/v1/track', JSON.stringify(track()), { 'content-encoding': 'br' }), 400, 'unsupported_encoding');
-    await expectRejected(() => post('/v1/track', Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }), 400, 'invalid_compression');
+    await expectRejected(
+      () => post('/v1/track', Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }),
+      400,
+      'invalid_compression',
+    );
   });
 
   it('stores the valid messages of a batch and reports the invalid ones by index', async () => {
@@ -113,7 +181,9 @@ describe('tracking API: bad input', () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
-      success: true, stored: 2, duplicates: 0,
+      success: true,
+      stored: 2,
+      duplicates: 0,
       rejected: [
         { index: 1, messageId: 'partial-2', errors: [{ path: 'userId', message: 'userId or anonymousId is required' }] },
         { index: 3, errors: [{ path: 'timestamp', message: 'is not an ISO 8601 date-time: "never"' }] },
@@ -124,7 +194,12 @@ describe('tracking API: bad input', () => {
   });
 
   it('answers 400 and writes nothing when no message of a batch is valid', async () => {
-    const body = await expectRejected(() => postJson('/v1/batch', { batch: [{ type: 'track', event: 'x' }, { type: 'nope' }] }), 400, 'invalid_batch', /no message of the batch is valid/);
+    const body = await expectRejected(
+      () => postJson('/v1/batch', { batch: [{ type: 'track', event: 'x' }, { type: 'nope' }] }),
+      400,
+      'invalid_batch',
+      /no message of the batch is valid/,
+    );
     expect(body.details?.map((detail) => detail.path)).toEqual(['batch[0].userId', 'batch[1].type']);
   });
 

@@ -20,12 +20,24 @@ describe('tracking API with the real Segment and RudderStack clients', () => {
     const analytics = new Analytics({ writeKey, host: api.baseUrl, flushAt: 50, flushInterval: 50, maxRetries: 0 });
     const statuses: number[] = [];
     analytics.on('http_response', (response) => statuses.push(response.status));
-    analytics.page({ anonymousId: 'seg-anon-1', name: 'Pricing', properties: { path: '/pricing' }, timestamp: new Date('2024-05-01T09:00:00Z') });
+    analytics.page({
+      anonymousId: 'seg-anon-1',
+      name: 'Pricing',
+      properties: { path: '/pricing' },
+      timestamp: new Date('2024-05-01T09:00:00Z'),
+    });
     analytics.identify({
-      userId: 'seg-user-1', anonymousId: 'seg-anon-1', timestamp: new Date('2024-05-01T09:05:00Z'),
+      userId: 'seg-user-1',
+      anonymousId: 'seg-anon-1',
+      timestamp: new Date('2024-05-01T09:05:00Z'),
       traits: { email: ' Seg.User@Example.com ', phone: '+1 415 555 2671', plan: 'pro' },
     });
-    analytics.track({ userId: 'seg-user-1', event: 'Order Completed', properties: { revenue: 42.5, order_id: 'o-1' }, timestamp: new Date('2024-05-01T09:10:00Z') });
+    analytics.track({
+      userId: 'seg-user-1',
+      event: 'Order Completed',
+      properties: { revenue: 42.5, order_id: 'o-1' },
+      timestamp: new Date('2024-05-01T09:10:00Z'),
+    });
     await analytics.closeAndFlush({ timeout: 10_000 });
 
     expect(statuses).toEqual([200]);
@@ -50,21 +62,42 @@ describe('tracking API with the real Segment and RudderStack clients', () => {
   it('@segment/analytics-node: a burst of 300 events arrives as batches, each stored once', async () => {
     const analytics = new Analytics({ writeKey, host: api.baseUrl, flushAt: 100, flushInterval: 50, maxRetries: 0 });
     const sentIds: string[] = [];
-    analytics.on('http_request', (request) => sentIds.push(...(JSON.parse(request.body) as { batch: { messageId: string }[] }).batch.map((m) => m.messageId)));
+    analytics.on('http_request', (request) =>
+      sentIds.push(...(JSON.parse(request.body) as { batch: { messageId: string }[] }).batch.map((m) => m.messageId)),
+    );
     for (let n = 0; n < 300; n++) analytics.track({ userId: `seg-burst-${n % 30}`, event: 'Product Viewed', properties: { n } });
     await analytics.closeAndFlush({ timeout: 20_000 });
 
     expect(sentIds).toHaveLength(300);
-    const [stored] = await db.dataSource.query(`SELECT count(*)::int AS n, count(DISTINCT profile_id)::int AS profiles FROM events WHERE message_id = ANY($1)`, [sentIds]);
+    const [stored] = await db.dataSource.query(
+      `SELECT count(*)::int AS n, count(DISTINCT profile_id)::int AS profiles FROM events WHERE message_id = ANY($1)`,
+      [sentIds],
+    );
     expect(stored).toEqual({ n: 300, profiles: 30 });
   });
 
   it('@rudderstack/rudder-sdk-node (gzip bodies): identify and track are stored and stitched', async () => {
     const errors: unknown[] = [];
-    const rudder = new RudderAnalytics(writeKey, { dataPlaneUrl: api.baseUrl, flushAt: 20, flushInterval: 50, retryCount: 0, errorHandler: (error) => errors.push(error) });
-    rudder.identify({ userId: 'rs-user-1', anonymousId: 'rs-anon-1', traits: { email: 'RS@example.com', city: 'Leeds' }, timestamp: new Date('2024-06-01T08:00:00Z') });
+    const rudder = new RudderAnalytics(writeKey, {
+      dataPlaneUrl: api.baseUrl,
+      flushAt: 20,
+      flushInterval: 50,
+      retryCount: 0,
+      errorHandler: (error) => errors.push(error),
+    });
+    rudder.identify({
+      userId: 'rs-user-1',
+      anonymousId: 'rs-anon-1',
+      traits: { email: 'RS@example.com', city: 'Leeds' },
+      timestamp: new Date('2024-06-01T08:00:00Z'),
+    });
     rudder.track({ anonymousId: 'rs-anon-1', event: 'Cart Viewed', properties: { items: 3 }, timestamp: new Date('2024-06-01T08:01:00Z') });
-    rudder.track({ userId: 'rs-user-1', event: 'Order Completed', properties: { revenue: 10 }, timestamp: new Date('2024-06-01T08:02:00Z') });
+    rudder.track({
+      userId: 'rs-user-1',
+      event: 'Order Completed',
+      properties: { revenue: 10 },
+      timestamp: new Date('2024-06-01T08:02:00Z'),
+    });
     await rudder.flush();
     await rudder.flush();
 

@@ -33,8 +33,15 @@ describe('tracking API during a database outage', () => {
 
   it('answers 503 with Retry-After while the database is down; the same batch sent again is stored once', async () => {
     const messageIds = ['outage-1', 'outage-2', 'outage-3'];
-    const body = JSON.stringify({ batch: messageIds.map((messageId) => ({ type: 'track', userId: 'u-outage', event: 'Paid', messageId })) });
-    const send = () => fetch(`${api.baseUrl}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) }, body });
+    const body = JSON.stringify({
+      batch: messageIds.map((messageId) => ({ type: 'track', userId: 'u-outage', event: 'Paid', messageId })),
+    });
+    const send = () =>
+      fetch(`${api.baseUrl}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) },
+        body,
+      });
 
     await takeDown();
     const down = await send();
@@ -62,7 +69,9 @@ describe('tracking API during a database outage', () => {
         if (response.status === 503) resolve();
       }),
     );
-    analytics.on('http_request', (request) => (JSON.parse(request.body) as { batch: { messageId: string }[] }).batch.forEach((m) => sentIds.add(m.messageId)));
+    analytics.on('http_request', (request) =>
+      (JSON.parse(request.body) as { batch: { messageId: string }[] }).batch.forEach((m) => sentIds.add(m.messageId)),
+    );
 
     await takeDown();
     analytics.track({ userId: 'u-retrying', event: 'Checkout Started' });

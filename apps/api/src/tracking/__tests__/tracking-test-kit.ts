@@ -54,8 +54,19 @@ export async function profileOf(dataSource: DataSource, type: string, value: str
     [profile.id],
   );
   return { ...profile, identities, events } as {
-    id: string; traits: Record<string, unknown>; merged_into: string | null;
+    id: string;
+    traits: Record<string, unknown>;
+    merged_into: string | null;
     identities: { type: string; value: string }[];
-    events: { message_id: string; type: string; name: string | null; properties: Record<string, unknown>; timestamp: Date; user_id: string | null; anonymous_id: string | null; source_id: string | null }[];
+    events: {
+      message_id: string;
+      type: string;
+      name: string | null;
+      properties: Record<string, unknown>;
+      timestamp: Date;
+      user_id: string | null;
+      anonymous_id: string | null;
+      source_id: string | null;
+    }[];
   };
 }
