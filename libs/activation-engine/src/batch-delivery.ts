@@ -202,7 +202,9 @@ export class BatchDelivery {
     await this.dataSource.transaction(async (tx) => {
       // Delivered adds the destination already held are membership refreshes (`refreshed`, not `added`).
       const refreshed =
-        batch.action === 'add' && setup.scope.refreshAfterDays !== null ? await runs.countHeld(tx, activationId, profileIds(delivered)) : 0;
+        batch.action === 'add' && setup.scope.redeliverAfterDays !== null
+          ? await runs.countHeld(tx, activationId, profileIds(delivered))
+          : 0;
       await setMemberState(tx, setup, delivered, STATE_OF_DELIVERED[batch.action]);
       if (batch.action !== 'remove') {
         await setMemberState(tx, setup, rejected, 'rejected');

@@ -9,7 +9,7 @@ import { SyncService } from './sync.service';
 
 /**
  * Subscribes this worker to every destination's sync queue (one pg-boss queue per destination,
- * created on demand) and picks up new destinations on each `refresh()` (the worker's tick). Each
+ * created on demand) and picks up new destinations on each `followNewQueues()` (the worker's tick). Each
  * subscription runs its jobs one at a time, independently of the others and of segment refreshes,
  * so a destination whose vendor hangs only ever holds up its own queue.
  */
@@ -24,13 +24,13 @@ export class SyncQueueWorker {
     private readonly syncs: SyncService,
   ) {}
 
-  /** Refreshes run one at a time (the tick and the after-refresh hook may overlap): a queue is never followed twice. */
-  private refreshing: Promise<unknown> = Promise.resolve();
+  /** Look-ups run one at a time (the tick and the after-refresh hook may overlap): a queue is never followed twice. */
+  private following: Promise<unknown> = Promise.resolve();
 
   /** Subscribes to the queues of destinations not yet followed; returns the new queue names. */
-  refresh(pollingIntervalSeconds = 1): Promise<string[]> {
-    const next = this.refreshing.then(() => this.subscribeNew(pollingIntervalSeconds));
-    this.refreshing = next.catch(() => undefined);
+  followNewQueues(pollingIntervalSeconds = 1): Promise<string[]> {
+    const next = this.following.then(() => this.subscribeNew(pollingIntervalSeconds));
+    this.following = next.catch(() => undefined);
     return next;
   }
 

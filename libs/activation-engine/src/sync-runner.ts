@@ -126,7 +126,7 @@ export class SyncRunner {
         progress: progressOf(run, setup),
         nextSeq: await runs.nextSeq(manager, run.id),
         written: 0,
-        analyzeAt: runs.STATISTICS_REFRESH_ROWS,
+        analyzeAt: runs.ANALYZE_AFTER_ROWS,
       };
       if (setup.notes.length)
         await runs.appendErrors(
@@ -143,7 +143,7 @@ export class SyncRunner {
       }
       if (setup.fullResync) await this.dropReplaced(setup);
       await runs.saveProgress(manager, run.id, { phase: 'done', cursor: null, page: null } satisfies Progress);
-      if (execution.written > 0 && execution.analyzeAt !== execution.written * 2) await this.refreshStatistics(run.id);
+      if (execution.written > 0 && execution.analyzeAt !== execution.written * 2) await this.analyzeMemberTables(run.id);
       await this.recordAudienceSize(execution);
       return this.finishDelivery(run.id, started);
     } catch (error) {
@@ -292,11 +292,11 @@ export class SyncRunner {
    * activation_members: with the stale estimate of a table that was empty, the next run's diff
    * (an anti-join against it) would be planned as a nested loop over the whole table.
    */
-  private async refreshStatistics(runId: string): Promise<void> {
+  private async analyzeMemberTables(runId: string): Promise<void> {
     const counts = await runs.countsOf(this.dataSource.manager, runId);
     const changed =
       (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0) + (counts['rejected'] ?? 0);
-    if (changed >= runs.STATISTICS_REFRESH_ROWS) await runs.analyzeMembers(this.dataSource.manager);
+    if (changed >= runs.ANALYZE_AFTER_ROWS) await runs.analyzeMembers(this.dataSource.manager);
   }
 
   /** A destination or activation deleted mid-run stops the run before its next page. */

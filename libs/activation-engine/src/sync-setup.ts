@@ -87,7 +87,7 @@ export async function loadSyncSetup(
       doneStates: fullResync ? [] : addAction === 'send' ? ['sent'] : ['present'],
       channels: connector.channel === 'webhook' ? ['all'] : ['all', connector.channel],
       channel: connector.channel,
-      refreshAfterDays: addAction === 'add' && !fullResync ? (limits.refreshMembershipAfterDays ?? null) : null,
+      redeliverAfterDays: addAction === 'add' && !fullResync ? (limits.refreshMembershipAfterDays ?? null) : null,
     },
     phases,
     addAction,

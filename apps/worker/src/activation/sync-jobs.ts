@@ -35,7 +35,7 @@ export class SyncJobs implements OnApplicationBootstrap, OnApplicationShutdown {
 
   private async tick(): Promise<void> {
     try {
-      const queues = await this.worker.refresh();
+      const queues = await this.worker.followNewQueues();
       if (queues.length) this.logger.log({ queues }, 'following new destination sync queues');
       const runs = await this.scheduler.enqueueDue();
       if (runs.length) this.logger.log({ runs }, 'requested scheduled syncs');

@@ -54,7 +54,7 @@ export class SegmentRefreshJobs implements OnApplicationBootstrap, OnApplication
     try {
       const requested = await this.syncScheduler.enqueueAfterRefreshOf(runId);
       if (requested.length === 0) return;
-      await this.syncWorker.refresh(); // follow a destination created since the last tick
+      await this.syncWorker.followNewQueues(); // follow a destination created since the last tick
       this.logger.log({ runId, syncs: requested }, 'requested after-refresh syncs');
     } catch (error) {
       this.logger.warn(

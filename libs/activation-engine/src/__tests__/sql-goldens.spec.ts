@@ -113,7 +113,7 @@ describe('golden SQL of the activation repositories', () => {
     ['mirror', ['adds', 'removes'], {}],
     ['add_only', ['adds'], {}],
     ['send', ['adds'], { doneStates: ['sent'], channels: ['all', 'sms'], channel: 'sms' }],
-    ['refresh', ['adds'], { refreshAfterDays: 500 }],
+    ['redeliver', ['adds'], { redeliverAfterDays: 500 }],
     ['full_resync', ['replace'], { doneStates: [] }],
   ];
   it.each(modes)('candidates.repository: %s', async (name, phases, overrides) => {
@@ -124,7 +124,7 @@ describe('golden SQL of the activation repositories', () => {
       doneStates: ['present'],
       channels: ['all', 'email'],
       channel: 'email',
-      refreshAfterDays: null,
+      redeliverAfterDays: null,
       ...overrides,
     };
     const sections: [string, string[]][] = [];
@@ -146,7 +146,7 @@ describe('golden SQL of the activation repositories', () => {
       doneStates: ['present'],
       channels: ['all', 'email'],
       channel: 'email',
-      refreshAfterDays: null,
+      redeliverAfterDays: null,
     };
     const sections = [
       await section('readProfiles', () => readProfiles(db.dataSource.manager, scope, ids.profileIds)),

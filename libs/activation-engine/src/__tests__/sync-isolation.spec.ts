@@ -84,7 +84,7 @@ describe('sync isolation between destinations', () => {
     const stuck = await seedActivation(db.dataSource, { segmentId, connector: 'iso-hanging', mode: 'mirror' });
     const fine = await seedActivation(db.dataSource, { segmentId, connector: 'iso-healthy', mode: 'mirror' });
     const worker = new SyncQueueWorker(db.dataSource, queue, syncs);
-    expect((await worker.refresh(0.5)).sort()).toEqual([`sync-${stuck.destinationId}`, `sync-${fine.destinationId}`].sort());
+    expect((await worker.followNewQueues(0.5)).sort()).toEqual([`sync-${stuck.destinationId}`, `sync-${fine.destinationId}`].sort());
 
     const stuckRun = await syncs.requestSync(stuck.activationId);
     await waitUntil(async () => hanging.requests.length > 0, 30_000, 50);

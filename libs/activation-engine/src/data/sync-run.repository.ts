@@ -14,7 +14,7 @@ export type Counts = Record<string, number>;
 const MAX_ERRORS = 50;
 const DELETED_STATUSES = ['deleted', 'archived'];
 /** Member states written by one run above which Postgres' statistics of activation_members are refreshed. */
-export const STATISTICS_REFRESH_ROWS = 10_000;
+export const ANALYZE_AFTER_ROWS = 10_000;
 
 // ---- runs ----------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ export interface CandidateRow {
   /** One of the profile's identifiers (or its id) is on the suppression list for this channel or `all`. */
   suppressed: boolean;
   /** An add of a member the destination already holds, re-sent because its membership would lapse. */
-  refresh?: boolean;
+  redeliver?: boolean;
 }
 
 /** `replace` (a full resync): every segment member is a candidate, whatever the destination holds. */
@@ -31,7 +31,7 @@ export interface DiffScope {
    * List adds of a connector whose vendor expires memberships (`limits.refreshMembershipAfterDays`):
    * members held (`present`) whose last delivery is older than this many days are adds again.
    */
-  refreshAfterDays: number | null;
+  redeliverAfterDays: number | null;
 }
 
 export interface PageBounds {
@@ -73,12 +73,12 @@ export async function readCandidates(
 
 async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
   // Without a membership lifespan the query is the plain anti-join (the hot path of every sync).
-  const refreshing = scope.refreshAfterDays !== null;
-  const held = refreshing
+  const redelivering = scope.redeliverAfterDays !== null;
+  const held = redelivering
     ? `(am.last_sync_run_id = $6::uuid
                   OR (am.state = ANY($5::text[]) AND coalesce(am.delivered_at, am.updated_at) >= now() - make_interval(days => $9::int)))`
     : `(am.state = ANY($5::text[]) OR am.last_sync_run_id = $6::uuid)`;
-  const refresh = refreshing
+  const redeliver = redelivering
     ? `EXISTS (SELECT 1 FROM activation_members h WHERE h.activation_id = $2 AND h.profile_id = c.profile_id AND h.state = ANY($5::text[]))`
     : 'false';
   const rows: RawRow[] = await manager.query(
@@ -96,7 +96,7 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
      SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
             (p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL) AS gone,
             ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$8')} AS suppressed,
-            ${refresh} AS refresh
+            ${redeliver} AS redeliver
      FROM c LEFT JOIN profiles p ON p.id = c.profile_id
      ORDER BY c.profile_id`,
     [
@@ -108,7 +108,7 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
       scope.runId,
       bounds.limit,
       scope.channels,
-      ...(refreshing ? [scope.refreshAfterDays] : []),
+      ...(redelivering ? [scope.redeliverAfterDays] : []),
     ],
   );
   return rows.map(toCandidate);
@@ -169,7 +169,7 @@ interface RawRow {
   traits: Record<string, unknown> | null;
   gone: boolean;
   suppressed: boolean;
-  refresh?: boolean;
+  redeliver?: boolean;
 }
 
 function toCandidate(row: RawRow): CandidateRow {
@@ -179,6 +179,6 @@ function toCandidate(row: RawRow): CandidateRow {
     traits: row.traits ?? {},
     gone: row.gone,
     suppressed: row.suppressed,
-    refresh: row.refresh === true,
+    redeliver: row.redeliver === true,
   };
 }

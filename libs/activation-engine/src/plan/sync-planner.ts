@@ -66,12 +66,12 @@ export class SyncPlanner {
         });
         if (rows.length === 0) break;
         cursor = rows[rows.length - 1].profileId;
-        const refreshes = new Set(rows.filter((row) => row.refresh).map((row) => row.profileId));
+        const redeliveries = new Set(rows.filter((row) => row.redeliver).map((row) => row.profileId));
         for (const item of this.classify(setup, phase, rows)) {
           const key = VERDICT_COUNT[phase][item.verdict];
           counts[key] = (counts[key] ?? 0) + 1;
-          if (item.verdict === 'eligible' && refreshes.has(item.profileId))
-            counts['refreshEligible'] = (counts['refreshEligible'] ?? 0) + 1;
+          if (item.verdict === 'eligible' && redeliveries.has(item.profileId))
+            counts['redeliverEligible'] = (counts['redeliverEligible'] ?? 0) + 1;
           keep(item.verdict === 'eligible' ? (phase === 'removes' ? 'removes' : 'adds') : key, item);
         }
         counts[phase === 'removes' ? 'removeConsidered' : 'considered'] =
@@ -81,7 +81,7 @@ export class SyncPlanner {
     const plan = {
       adds: counts['eligible'] ?? 0,
       /** Of the adds: members the destination holds, re-sent before their membership lapses. */
-      refreshes: counts['refreshEligible'] ?? 0,
+      refreshes: counts['redeliverEligible'] ?? 0, // `refreshes` is the API's field name
       removes: counts['removeEligible'] ?? 0,
       samples,
     };

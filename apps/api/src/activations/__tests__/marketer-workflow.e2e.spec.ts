@@ -86,7 +86,7 @@ describe('the marketer workflow, end to end through the API', () => {
     expect(dryRun.body).toMatchObject({ dryRun: true });
     expect(vendor.requests).toHaveLength(0); // a dry run sends nothing
 
-    await api.app.get(SyncQueueWorker).refresh(1); // consume the destination's queue, as a worker does
+    await api.app.get(SyncQueueWorker).followNewQueues(1); // consume the destination's queue, as a worker does
     const queued = await call('POST', `/activations/${activation.body.id}/sync`, {});
     expect(queued.status).toBe(202);
     expect(queued.body).toMatchObject({ status: 'queued', dryRun: false, activationId: activation.body.id });
