@@ -22,11 +22,11 @@ import { readSharedCsv } from './real-data';
  * (clusters on traits) and marketing_campaign (propensity of accepting the campaign), with the
  * refusals that must publish nothing.
  */
-const LOGISTIC = JSON.parse(readFileSync(path.resolve(__dirname, '../../../segmentation/fixtures/ml/logistic.json'), 'utf8')) as {
+const LOGISTIC = JSON.parse(readFileSync(path.resolve(__dirname, '../../../segments-domain/fixtures/ml/logistic.json'), 'utf8')) as {
   features: string[];
   log1p: string[];
 };
-const KMEANS = JSON.parse(readFileSync(path.resolve(__dirname, '../../../segmentation/fixtures/ml/kmeans.json'), 'utf8')) as {
+const KMEANS = JSON.parse(readFileSync(path.resolve(__dirname, '../../../segments-domain/fixtures/ml/kmeans.json'), 'utf8')) as {
   cases: { name: string; bestOf50RestartsInertia: number }[];
 };
 const NOW = new Date('2026-03-01T00:00:00Z');

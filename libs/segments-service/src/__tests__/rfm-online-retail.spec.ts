@@ -27,7 +27,7 @@ interface FixtureWindow {
   customers: Record<string, [string, number, number, number, number, number, string]>;
 }
 const FIXTURE = JSON.parse(
-  readFileSync(path.resolve(__dirname, '../../../segmentation/fixtures/rfm/rfm-online-retail-sample.json'), 'utf8'),
+  readFileSync(path.resolve(__dirname, '../../../segments-domain/fixtures/rfm/rfm-online-retail-sample.json'), 'utf8'),
 ) as { now: string; windows: FixtureWindow[] };
 const NOW = new Date(FIXTURE.now);
 
