@@ -10,6 +10,10 @@ const config: Config = {
   globalTeardown: '<rootDir>/libs/persistence/embedded/jest-global-teardown.mjs',
   reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
   maxWorkers: 2,
+  // A global option (projects cannot set it): hooks and tests that create a database, start an app
+  // or stop a spawned process take seconds on a busy 2-core machine, and jest's 5 s default failed
+  // set-up and tear-down hooks there, not the behaviour under test. Tests that need longer say so.
+  testTimeout: 30_000,
 };
 
 export default config;

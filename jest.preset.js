@@ -10,10 +10,6 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 
 module.exports = {
   testEnvironment: 'node',
-  // Hooks and tests that create a database, start an app or spawn a worker take seconds on a busy
-  // 2-core machine; jest's 5 s default failed set-up hooks there (not the behaviour under test).
-  // Tests that need longer still say so themselves.
-  testTimeout: 30_000,
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   transform: {
     '^.+\\.[tj]s$': [
