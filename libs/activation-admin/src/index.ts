@@ -13,3 +13,4 @@ export * from './lift/lift-data.repository';
 export * from './lift/lift-report.service';
 export * from './pii/pii-mask';
 export * from './activations/sync-run-view.schema';
+export * from './destinations/destination-secrets.repository';

@@ -8,3 +8,4 @@ export * from './segment-scheduler.service';
 export * from './profile-segments.service';
 export * from './segments.module';
 export * from './segments.exception';
+export { segmentKeyOfRun } from './segment-refresh.repository';

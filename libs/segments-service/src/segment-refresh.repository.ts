@@ -29,6 +29,15 @@ export async function findRun(manager: EntityManager, runId: string): Promise<Se
   return manager.getRepository(SegmentRunEntity).findOneBy({ id: runId });
 }
 
+/** The key of the segment a run refreshes (a bounded metric label), or undefined for an unknown run. */
+export async function segmentKeyOfRun(manager: EntityManager, runId: string): Promise<string | undefined> {
+  const rows: { key: string }[] = await manager.query(
+    `SELECT s.key FROM segment_runs r JOIN segments s ON s.id = r.segment_id WHERE r.id = $1`,
+    [runId],
+  );
+  return rows[0]?.key;
+}
+
 export async function updateRun(
   manager: EntityManager,
   runId: string,

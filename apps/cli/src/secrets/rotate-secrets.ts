@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { lockSealedSecrets, saveSealedSecrets } from '@audiencekit/activation-admin';
 import { SecretBox } from '@audiencekit/server-core';
 
 export interface RotationSummary {
@@ -19,12 +20,10 @@ export async function rotateSecrets(dataSource: DataSource, keyRing: string): Pr
   const box = new SecretBox(keyRing);
   const keyId = box.seal('').keyId;
   return dataSource.transaction(async (manager) => {
-    const rows: { id: string; name: string; secrets_ciphertext: string; secrets_key_id: string }[] = await manager.query(
-      `SELECT id, name, secrets_ciphertext, secrets_key_id FROM destinations WHERE secrets_ciphertext IS NOT NULL ORDER BY id FOR UPDATE`,
-    );
+    const rows = await lockSealedSecrets(manager);
     let resealed = 0;
     for (const row of rows) {
-      const sealed = { keyId: row.secrets_key_id, ciphertext: row.secrets_ciphertext };
+      const sealed = { keyId: row.keyId, ciphertext: row.ciphertext };
       if (!box.needsRotation(sealed)) continue;
       let plaintext: string;
       try {
@@ -34,12 +33,7 @@ export async function rotateSecrets(dataSource: DataSource, keyRing: string): Pr
           `destination ${row.id} ("${row.name}"): ${error instanceof Error ? error.message : String(error)}; nothing was re-sealed`,
         );
       }
-      const next = box.seal(plaintext);
-      await manager.query(`UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1`, [
-        row.id,
-        next.ciphertext,
-        next.keyId,
-      ]);
+      await saveSealedSecrets(manager, row.id, box.seal(plaintext));
       resealed += 1;
     }
     return { checked: rows.length, resealed, keyId };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Metrics } from '@audiencekit/server-core';
+import { segmentKeyOfRun } from '@audiencekit/segments-service';
 
 /**
  * Times segment refresh jobs into `audiencekit_segment_refresh_duration_seconds{segment,status}`.
@@ -28,9 +29,7 @@ export class SegmentRefreshMetrics {
   }
 
   private async segmentKey(runId: string): Promise<string> {
-    const rows: { key: string }[] = await this.dataSource
-      .query(`SELECT s.key FROM segment_runs r JOIN segments s ON s.id = r.segment_id WHERE r.id = $1`, [runId])
-      .catch(() => []);
-    return rows[0]?.key ?? 'unknown';
+    const key = await segmentKeyOfRun(this.dataSource.manager, runId).catch(() => undefined);
+    return key ?? 'unknown';
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
 import { hasExposures } from '../activations/activations.repository';
+import { lockSealedSecrets, saveSealedSecrets } from '../destinations/destination-secrets.repository';
 import { readGlobalHoldout, upsertGlobalHoldout } from '../holdout/global-holdout.repository';
 import { LiftDataRepository } from '../lift/lift-data.repository';
 
@@ -22,7 +23,7 @@ describe('golden SQL of the admin repositories', () => {
     return [name, (await captureSql(db.dataSource, work)).statements];
   }
 
-  it('activations, global holdout and lift queries', async () => {
+  it('activations, global holdout, lift and sealed-secrets queries', async () => {
     const m = db.dataSource.manager;
     const lift = new LiftDataRepository(db.dataSource);
     const kpi = { event: 'purchase', windowDays: 14, valueProperties: ['revenue', 'value'] as [string, string] };
@@ -34,6 +35,8 @@ describe('golden SQL of the admin repositories', () => {
       await section('LiftDataRepository.arm', () => lift.arm(randomUUID(), 'treatment', kpi, asOf)),
       await section('LiftDataRepository.baseline', () => lift.baseline(kpi, { start: new Date('2025-12-01T00:00:00Z'), end: asOf })),
       await section('LiftDataRepository.launchSize', () => lift.launchSize(randomUUID(), asOf)),
+      await section('lockSealedSecrets', () => db.dataSource.transaction((tx) => lockSealedSecrets(tx))),
+      await section('saveSealedSecrets', () => saveSealedSecrets(m, randomUUID(), { ciphertext: 'c', keyId: 'k' })),
     ];
     expectGolden(join(__dirname, '__golden__', 'admin.repositories.sql'), sqlSections(sections));
   });

@@ -8,6 +8,9 @@ SELECT "SegmentRunEntity"."id" AS "SegmentRunEntity_id", "SegmentRunEntity"."seg
 -- findRun
 SELECT "SegmentRunEntity"."id" AS "SegmentRunEntity_id", "SegmentRunEntity"."segment_id" AS "SegmentRunEntity_segment_id", "SegmentRunEntity"."version" AS "SegmentRunEntity_version", "SegmentRunEntity"."status" AS "SegmentRunEntity_status", "SegmentRunEntity"."trigger" AS "SegmentRunEntity_trigger", "SegmentRunEntity"."scheduled_for" AS "SegmentRunEntity_scheduled_for", "SegmentRunEntity"."queued_at" AS "SegmentRunEntity_queued_at", "SegmentRunEntity"."started_at" AS "SegmentRunEntity_started_at", "SegmentRunEntity"."finished_at" AS "SegmentRunEntity_finished_at", "SegmentRunEntity"."size" AS "SegmentRunEntity_size", "SegmentRunEntity"."adds" AS "SegmentRunEntity_adds", "SegmentRunEntity"."removes" AS "SegmentRunEntity_removes", "SegmentRunEntity"."duration_ms" AS "SegmentRunEntity_duration_ms", "SegmentRunEntity"."quality" AS "SegmentRunEntity_quality", "SegmentRunEntity"."error" AS "SegmentRunEntity_error" FROM "segment_runs" "SegmentRunEntity" WHERE (("SegmentRunEntity"."id" = $1)) LIMIT 1;
 
+-- segmentKeyOfRun
+SELECT s.key FROM segment_runs r JOIN segments s ON s.id = r.segment_id WHERE r.id = $1;
+
 -- updateRun
 UPDATE "segment_runs" SET "status" = $1, "started_at" = $2 WHERE "id" IN ($3);
 

@@ -76,6 +76,7 @@ describe('golden SQL of the libs/segments-service repositories', () => {
         required(await refresh.insertQueuedRun(manager, { segmentId: segment.id, version: 1, trigger: 'manual', scheduledFor: null })),
       );
       await record(r, 'findRun', () => refresh.findRun(manager, run.id));
+      await record(r, 'segmentKeyOfRun', () => refresh.segmentKeyOfRun(manager, run.id));
       await record(r, 'updateRun', () => refresh.updateRun(manager, run.id, { status: 'running', startedAt: NOW }));
       await record(r, 'tryLockSegmentRefresh', () => refresh.tryLockSegmentRefresh(manager, segment.id));
       await record(r, 'createRefreshMembers', () => refresh.createRefreshMembers(manager));

@@ -76,3 +76,11 @@ WITH first_exposure AS (
   launch AS (SELECT sync_run_id FROM first_exposure WHERE arm IN ('treatment', 'control') ORDER BY exposed_at LIMIT 1)
   SELECT count(*)::int AS members FROM first_exposure f, launch l
   WHERE f.arm IN ('treatment', 'control') AND f.sync_run_id IS NOT DISTINCT FROM l.sync_run_id;
+
+-- lockSealedSecrets
+START TRANSACTION;
+SELECT id, name, secrets_ciphertext, secrets_key_id FROM destinations WHERE secrets_ciphertext IS NOT NULL ORDER BY id FOR UPDATE;
+COMMIT;
+
+-- saveSealedSecrets
+UPDATE destinations SET secrets_ciphertext = $2, secrets_key_id = $3 WHERE id = $1;
