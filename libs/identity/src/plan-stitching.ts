@@ -150,6 +150,12 @@ class StitchState {
   private journal: (() => void)[] | null = null;
   /** The first thing the restricted message being placed may not do. */
   private violation: Violation | null = null;
+  /**
+   * For the restricted message being placed: whether each profile it touched held a user id, email
+   * or phone before the message (read once, before the message changes anything). A client source
+   * may give a profile its first identifiers (sign-up, login on a new device), never more.
+   */
+  private heldBeforeMessage = new Map<string, boolean>();
 
   constructor(private readonly input: StitchInput) {
     this.owner = new Map(input.known);
@@ -160,6 +166,7 @@ class StitchState {
     if (!message.restricted) return this.placeOnce(message, messageIndex);
     this.journal = [];
     this.violation = null;
+    this.heldBeforeMessage.clear();
     const profile = this.placeOnce(message, messageIndex);
     const { journal, violation } = this.takeJournal();
     this.journal = null;
@@ -237,6 +244,17 @@ class StitchState {
     return (this.countsOf(profile)[type] ?? 0) + adding <= this.input.caps[type];
   }
 
+  /** Whether `profile` held a user id, email or phone when the restricted message began. */
+  private heldGuardedBefore(profile: string): boolean {
+    let held = this.heldBeforeMessage.get(profile);
+    if (held === undefined) {
+      const counts = this.countsOf(profile);
+      held = GUARDED_TYPES.some((type) => (counts[type] ?? 0) >= 1);
+      this.heldBeforeMessage.set(profile, held);
+    }
+    return held;
+  }
+
   private createProfile(): string {
     const profile = this.input.newProfileId();
     this.created.add(profile);
@@ -255,7 +273,7 @@ class StitchState {
     }
     const counts = this.countsOf(profile);
     const held = counts[identifier.type];
-    if (this.journal && !this.violation && GUARDED_TYPES.includes(identifier.type) && (held ?? 0) >= 1) {
+    if (this.journal && !this.violation && GUARDED_TYPES.includes(identifier.type) && this.heldGuardedBefore(profile)) {
       this.violation = { via: 'attach', identifier, identifierType: identifier.type, profileId: profile };
     }
     const key = identifierKey(identifier);
@@ -279,7 +297,7 @@ class StitchState {
       return;
     }
     if (this.journal) {
-      const doubled = GUARDED_TYPES.find((type) => (winnerCounts[type] ?? 0) >= 1 && (loserCounts[type] ?? 0) >= 1);
+      const doubled = this.heldGuardedBefore(winner) ? GUARDED_TYPES.find((type) => (loserCounts[type] ?? 0) >= 1) : undefined;
       if (doubled && !this.violation) this.violation = { via: 'merge', identifier: via, identifierType: doubled, profileId: winner };
       const before = { ...winnerCounts };
       const recorded = !this.created.has(loser);

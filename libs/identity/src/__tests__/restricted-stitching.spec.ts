@@ -3,6 +3,7 @@ import { DEFAULT_MERGE_CAPS, Identifier, IdentifierCounts, planStitching, Stitch
 const user = (value: string): Identifier => ({ type: 'user_id', value });
 const anon = (value: string): Identifier => ({ type: 'anonymous_id', value });
 const email = (value: string): Identifier => ({ type: 'email', value });
+const phone = (value: string): Identifier => ({ type: 'phone', value });
 
 function plan(messages: StitchMessage[], known: Record<string, string> = {}, counts: Record<string, IdentifierCounts> = {}) {
   let next = 0;
@@ -74,5 +75,49 @@ describe('planStitching: restricted (client) messages', () => {
     );
     expect(result.profileOf).toEqual(['new-1', 'p-victim', 'p-anon']);
     expect(result.refusals).toEqual([]);
+  });
+
+  // A victim who has identifiers, but none of the kind the attacker adds (review of #16): the
+  // attacker's address must not become the one her messages go to.
+  it.each([
+    [
+      'an email to a person known by user id and phone',
+      { 'user_id:victim': 'p-v', 'phone:+4915112345678': 'p-v' },
+      { user_id: 1, phone: 1 },
+      [user('victim'), email('attacker@x.io')],
+      'email',
+    ],
+    [
+      'a phone to a person known by email only',
+      { 'email:victim@x.io': 'p-v' },
+      { email: 1 },
+      [email('victim@x.io'), phone('+4915199999999')],
+      'phone',
+    ],
+    [
+      'a user id to a person known by email only',
+      { 'email:victim@x.io': 'p-v' },
+      { email: 1 },
+      [email('victim@x.io'), user('attacker')],
+      'user_id',
+    ],
+  ] as const)('refuses %s', (_, known, counts, identifiers, identifierType) => {
+    const result = plan([{ identifiers: [...identifiers], restricted: true }], known, { 'p-v': counts });
+    expect(result.newIdentities).toEqual([]);
+    expect(result.refusals).toEqual([
+      { kind: 'restricted', messageIndex: 0, via: 'attach', identifier: identifiers[1], identifierType, profileId: 'p-v' },
+    ]);
+  });
+
+  it('refuses a merge into a person with identifiers of a profile holding another kind', () => {
+    const known = { 'user_id:victim': 'p-v', 'anonymous_id:a-att': 'p-att', 'phone:+4915199999999': 'p-att' };
+    const result = plan([{ identifiers: [user('victim'), anon('a-att')], restricted: true }], known, {
+      'p-v': { user_id: 1 },
+      'p-att': { anonymous_id: 1, phone: 1 },
+    });
+    expect(result.merges).toEqual([]);
+    expect(result.refusals).toEqual([
+      { kind: 'restricted', messageIndex: 0, via: 'merge', identifier: anon('a-att'), identifierType: 'phone', profileId: 'p-v' },
+    ]);
   });
 });
