@@ -1,7 +1,7 @@
 // audiencekit command line for ops (see apps/cli/README.md):
 //   npm run cli -- import customers <file.csv>
 //   npm run cli -- import orders <file.csv>
-//   npm run cli -- keys create --role admin --name <name> [--trust client|server]
+//   npm run cli -- keys create --role admin --name <name> [--trust client|server] | keys trust <key id> client|server
 //   npm run cli -- segments list | segments refresh <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 import 'reflect-metadata';
@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util';
 import { HttpException, Logger } from '@nestjs/common';
 import type { ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { IngestionService } from '@audiencekit/ingestion';
-import { CodedException } from '@audiencekit/util';
+import { CodedException, isUuid } from '@audiencekit/util';
 import { CliUsageException, openDatabase } from './database';
 import { formatSummary, ImportFileException, importCsv, ImportKind } from './import/import-csv';
-import { createKey, KEY_ROLES, KEY_TRUSTS } from './keys/create-key';
+import { createKey, KEY_ROLES, KEY_TRUSTS, setKeyTrust } from './keys/create-key';
 import { openOpsContext, OpsServices } from './ops/ops-context';
 import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
@@ -25,6 +25,7 @@ const USAGE = `usage:
   npm run cli -- keys create --role admin|marketer|viewer|write --name <name> [--trust client|server]
                                    (write keys: client, the default, for a key a browser or app may hold;
                                     server for a backend that keeps it secret)
+  npm run cli -- keys trust <key id> client|server   (change a key's trust, e.g. a browser key made before trust levels)
   npm run cli -- segments list [--owner crm] [--status active|paused|archived] [--limit 50] [--offset 0]
   npm run cli -- segments refresh <segment id|key> [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
@@ -79,6 +80,12 @@ async function main(argv: string[]): Promise<number> {
     const trust = (values.trust ?? 'client') as ApiKeyTrust;
     if (!KEY_TRUSTS.includes(trust)) throw new CliUsageException(`--trust must be one of ${KEY_TRUSTS.join(', ')}`);
     return runCreateKey(values.name.trim(), role, trust);
+  }
+  if (command === 'keys' && subject === 'trust') {
+    const [, , id, trust] = positionals;
+    if (!id || !isUuid(id)) throw new CliUsageException('keys trust needs the key id (a UUID, as GET /keys lists it)');
+    if (!KEY_TRUSTS.includes(trust as ApiKeyTrust)) throw new CliUsageException(`keys trust needs one of ${KEY_TRUSTS.join(', ')}`);
+    return runSetKeyTrust(id, trust as ApiKeyTrust);
   }
   const wait: WaitOptions = {
     wait: !values['no-wait'],
@@ -150,6 +157,20 @@ async function runCreateKey(name: string, role: ApiKeyRole, trust: ApiKeyTrust):
         `secret: ${created.secret}\n` +
         'store it now: only its hash is kept, it cannot be shown again\n',
     );
+    return 0;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function runSetKeyTrust(id: string, trust: ApiKeyTrust): Promise<number> {
+  const dataSource = await openDatabase(process.env.DATABASE_URL);
+  try {
+    if (!(await setKeyTrust(dataSource, id, trust))) {
+      process.stderr.write(`no active key with id ${id}\n`);
+      return 1;
+    }
+    process.stdout.write(`key ${id} is now a ${trust} source\n`);
     return 0;
   } finally {
     await dataSource.destroy();

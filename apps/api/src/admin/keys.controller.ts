@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiException, ApiKeyService, ApiRoute, AuditLogService, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
@@ -10,6 +10,13 @@ const createKeySchema = z.object({
     .default('client')
     .describe(
       'for write keys: `client` (default) for a key that may be embedded in a browser or app — it may not add an identifier to a profile that has one of that kind, nor set consent traits; `server` for a backend that keeps the key secret',
+    ),
+});
+const keyTrustSchema = z.object({
+  trust: z
+    .enum(['server', 'client'])
+    .describe(
+      '`client` for a key a browser or app may hold (no identifiers added to a known profile, no consent traits); `server` for a backend',
     ),
 });
 const auditQuerySchema = pageQuerySchema.extend({
@@ -24,7 +31,7 @@ const keysQuerySchema = pageQuerySchema.extend({
   revoked: z.enum(['true', 'false']).optional(),
 });
 
-/** API keys (admin only): created with the secret shown once, listed without it, revoked. */
+/** API keys (admin only): created with the secret shown once, listed without it, their trust changed, revoked. */
 @Controller()
 @RequireRole('admin')
 export class KeysController {
@@ -51,6 +58,19 @@ export class KeysController {
     const page = parseInput(keysQuerySchema, query, 'query');
     const { items, total } = await this.keys.list({ ...page, revoked: page.revoked === undefined ? undefined : page.revoked === 'true' });
     return { total, limit: page.limit, offset: page.offset, items };
+  }
+
+  @Patch('keys/:id')
+  @ApiRoute({
+    summary: "Change a key's trust (server or client); applies within seconds on every API process",
+    body: keyTrustSchema,
+    tags: ['keys'],
+  })
+  async setTrust(@Param('id') id: string, @Body() body: unknown) {
+    const { id: keyId } = parseInput(z.object({ id: z.uuid() }), { id }, 'params');
+    const { trust } = parseInput(keyTrustSchema, body);
+    if (!(await this.keys.setTrust(keyId, trust))) throw new ApiException(404, 'key_not_found', `no active key with id ${keyId}`);
+    return { id: keyId, trust };
   }
 
   @Delete('keys/:id')

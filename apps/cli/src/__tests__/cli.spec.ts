@@ -67,6 +67,18 @@ describe('audiencekit CLI against a real database', () => {
     });
   });
 
+  it("changes a key's trust with keys trust <id> client|server", async () => {
+    const created = await cli(db.url, 'keys', 'create', '--role', 'write', '--name', 'legacy', '--trust', 'server');
+    const id = /id ([0-9a-f-]{36})/.exec(created.stdout)?.[1] ?? '';
+    expect(await cli(db.url, 'keys', 'trust', id, 'client')).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('is now a client source'),
+    });
+    expect(await query(`SELECT trust FROM api_keys WHERE id = $1`, [id])).toEqual([{ trust: 'client' }]);
+    expect(await cli(db.url, 'keys', 'trust', id, 'root')).toMatchObject({ code: 2 });
+    expect(await cli(db.url, 'keys', 'trust', '00000000-0000-4000-8000-000000000000', 'server')).toMatchObject({ code: 1 });
+  });
+
   it('imports customers: identify calls with normalised identities, rejected rows listed with line and reason', async () => {
     const result = await cli(db.url, 'import', 'customers', path.join(FIXTURES, 'customers.csv'));
     expect(result.code).toBe(0);

@@ -12,3 +12,8 @@ export const KEY_TRUSTS: ApiKeyTrust[] = ['client', 'server'];
 export async function createKey(dataSource: DataSource, name: string, role: ApiKeyRole, trust: ApiKeyTrust = 'client') {
   return new ApiKeyService(dataSource).create(name, role, trust);
 }
+
+/** Changes a key's trust with the API's own ApiKeyService; false when no active key has that id. */
+export async function setKeyTrust(dataSource: DataSource, id: string, trust: ApiKeyTrust): Promise<boolean> {
+  return new ApiKeyService(dataSource).setTrust(id, trust);
+}

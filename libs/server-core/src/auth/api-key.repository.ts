@@ -24,6 +24,12 @@ export async function revokeApiKey(manager: EntityManager, id: string): Promise<
   return (result.affected ?? 0) > 0;
 }
 
+/** Sets the trust of an active key; false when there is no active key with that id. */
+export async function setApiKeyTrust(manager: EntityManager, id: string, trust: ApiKeyTrust): Promise<boolean> {
+  const result = await manager.getRepository(ApiKeyEntity).update({ id, revokedAt: IsNull() }, { trust });
+  return (result.affected ?? 0) > 0;
+}
+
 export async function touchApiKey(manager: EntityManager, id: string, lastUsedAt: Date): Promise<void> {
   await manager.getRepository(ApiKeyEntity).update(id, { lastUsedAt });
 }

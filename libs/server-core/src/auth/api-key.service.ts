@@ -4,7 +4,15 @@ import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity, ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import { generateApiKey, hashApiKey } from './api-key-secret';
-import { ApiKeyFilter, findActiveKeyByHash, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-key.repository';
+import {
+  ApiKeyFilter,
+  findActiveKeyByHash,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  touchApiKey,
+  setApiKeyTrust,
+} from './api-key.repository';
 
 export interface AuthenticatedKey {
   id: string;
@@ -83,6 +91,16 @@ export class ApiKeyService {
     // Forget every verified key: revocation here must not wait for the cache to expire.
     this.verified?.clear();
     return revoked;
+  }
+
+  /**
+   * Changes a key's trust (e.g. a write key made before trust levels existed, migrated as `server`,
+   * that a browser holds). Applies at once on this process, within the trust period elsewhere.
+   */
+  async setTrust(id: string, trust: ApiKeyTrust): Promise<boolean> {
+    const changed = await setApiKeyTrust(this.dataSource.manager, id, trust);
+    this.verified?.clear();
+    return changed;
   }
 
   /** A page of keys, oldest first, without their hashes (the secret is never stored). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
 import { insertAuditEntry, listAuditEntries } from '../audit/audit-log.repository';
-import { findActiveKeyByHash, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-key.repository';
+import { findActiveKeyByHash, insertApiKey, listApiKeys, revokeApiKey, setApiKeyTrust, touchApiKey } from './api-key.repository';
 
 /**
  * Golden SQL of the server-core repositories (`src/__golden__/*.repository.sql`): each function
@@ -35,6 +35,7 @@ describe('golden SQL of the libs/server-core repositories', () => {
     );
     await record(keys, 'findActiveKeyByHash', () => findActiveKeyByHash(manager, 'f'.repeat(64)));
     await record(keys, 'touchApiKey', () => touchApiKey(manager, key.id, NOW));
+    await record(keys, 'setApiKeyTrust', () => setApiKeyTrust(manager, key.id, 'server'));
     await record(keys, 'listApiKeys', () => listApiKeys(manager, { limit: 10, offset: 0, role: 'admin', trust: 'client', revoked: false }));
     await record(keys, 'listApiKeys (revoked)', () => listApiKeys(manager, { limit: 10, offset: 0, revoked: true }));
     await record(keys, 'revokeApiKey', () => revokeApiKey(manager, key.id));

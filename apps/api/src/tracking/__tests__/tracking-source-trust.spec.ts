@@ -84,4 +84,20 @@ describe('tracking API: write keys with a trust level', () => {
     expect(listed.items.map((item) => item.id)).toContain(server.id);
     expect(listed.items.every((item) => item.trust === 'server')).toBe(true);
   });
+
+  it("changes a key's trust: a server key a browser holds becomes client, and its identify is refused from then on", async () => {
+    const created = (await (await admin('POST', '/keys', { name: 'old site key', role: 'write', trust: 'server' })).json()) as {
+      id: string;
+      secret: string;
+    };
+    const identify = (userId: string, email: string) =>
+      post(created.secret, '/v1/identify', { userId, traits: { email }, messageId: `${userId}-${email}` });
+    expect((await identify('u-trust', 'first@x.io')).status).toBe(200);
+    expect((await admin('PATCH', `/keys/${created.id}`, { trust: 'client' })).status).toBe(200);
+    expect((await identify('u-trust', 'attacker@x.io')).status).toBe(403);
+    expect((await admin('PATCH', `/keys/${created.id}`, { trust: 'root' })).status).toBe(400);
+    expect((await admin('PATCH', '/keys/00000000-0000-4000-8000-000000000000', { trust: 'client' })).status).toBe(404);
+    const listed = (await (await admin('GET', '/keys?trust=client&role=write')).json()) as { items: { id: string }[] };
+    expect(listed.items.map((item) => item.id)).toContain(created.id);
+  });
 });
