@@ -39,8 +39,8 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
-  // Before any body reader: no known key, no body read (401); a body slower than the limit is a 408.
-  app.use(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS));
+  // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
+  app.use(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS));
   app.use(jsonBodiesOnly(TRACKING_PATHS)); // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded)
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with

@@ -9,18 +9,38 @@ export function carriesBody(request: IncomingMessage): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 }
 
+/** Seconds a client is told to wait (Retry-After) when the key lookup fails; tracking's 503 says the same. */
+const RETRY_AFTER_SECONDS = 5;
+
 /**
- * Express middleware, mounted before every body reader: a request with a body must present a
- * known key in its headers, or it is answered 401 and its body is never read (the connection is
- * closed rather than drained) — nobody without a key makes the API buffer 2 MB. Once accepted, the
- * body must arrive within `bodyReadTimeoutMs`, or the request is answered 408 `body_timeout` and its
- * connection closed (a slow sender would otherwise hold a socket and a parser for as long as it likes).
- * The route's guard still checks the role afterwards; a database error here is left to it (it
- * answers tracking's 503 with Retry-After).
+ * Express middleware, mounted before every body reader: a request with a body must present, in its
+ * headers, a key the route's guard would accept, or it is refused and its body is never read (the
+ * connection is closed rather than drained) — nobody without such a key makes the API buffer 2 MB.
+ * The gate mirrors the guard: on a tracking path (`trackingPaths`) only a `write` key (Bearer, HTTP
+ * Basic or x-api-key); on any other path only a Bearer key whose role is not `write` — HTTP Basic or
+ * x-api-key there is 401 `bearer_required`, a key of the wrong role 403 `insufficient_role`, an
+ * unknown key 401 `invalid_api_key`. When the key lookup fails (database down), the answer is 503
+ * `database_unavailable` with Retry-After, the body unread. Once accepted, the body must arrive
+ * within `bodyReadTimeoutMs`, or the request is answered 408 `body_timeout` and its connection
+ * closed (a slow sender would otherwise hold a socket and a parser for as long as it likes). The
+ * guard still checks the route's exact role afterwards (viewer, marketer, admin).
  */
-export function keyBeforeBody(apiKeys: Pick<ApiKeyService, 'authenticate'>, bodyReadTimeoutMs: number): Middleware {
+export function keyBeforeBody(
+  apiKeys: Pick<ApiKeyService, 'authenticate'>,
+  bodyReadTimeoutMs: number,
+  trackingPaths: readonly string[],
+): Middleware {
+  const tracking = new Set(trackingPaths.map(normalPath));
   return (request, response, next) => {
     if (!carriesBody(request)) return next();
+    const onTracking = tracking.has(normalPath(request.path ?? new URL(request.url ?? '/', 'http://x').pathname));
+    if (!onTracking && !isBearer(request.headers))
+      return refuse(
+        response,
+        401,
+        'bearer_required',
+        'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)',
+      );
     const secret = presentedSecret(request.headers);
     if (!secret)
       return refuse(
@@ -32,15 +52,34 @@ export function keyBeforeBody(apiKeys: Pick<ApiKeyService, 'authenticate'>, body
     apiKeys.authenticate(secret).then(
       (key) => {
         if (!key) return refuse(response, 401, 'invalid_api_key', 'the API key is unknown or revoked');
+        if (onTracking !== (key.role === 'write'))
+          return refuse(
+            response,
+            403,
+            'insufficient_role',
+            onTracking
+              ? `this route requires a write key; this key is ${key.role}`
+              : 'admin routes do not take write keys; this key is write',
+          );
         limitBodyRead(request, response, bodyReadTimeoutMs);
         next();
       },
       () => {
-        limitBodyRead(request, response, bodyReadTimeoutMs);
-        next();
+        response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+        refuse(response, 503, 'database_unavailable', 'the API keys could not be checked right now (database unavailable); retry later');
       },
     );
   };
+}
+
+/** Express matches paths case-insensitively and with or without a trailing slash; so does the gate. */
+function normalPath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '') || '/';
+}
+
+function isBearer(headers: IncomingMessage['headers']): boolean {
+  const header = headers['authorization'];
+  return header?.startsWith('Bearer ') ?? false;
 }
 
 /**

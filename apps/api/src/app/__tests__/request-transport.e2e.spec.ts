@@ -46,6 +46,7 @@ describe('request transport: what the API reads, and from whom', () => {
   let api: RunningApi;
   let marketerKey: string;
   let writeKey: string;
+  let adminKey: string;
   const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 
   beforeAll(async () => {
@@ -53,6 +54,7 @@ describe('request transport: what the API reads, and from whom', () => {
     api = await startTestApi(db.url, { AK_BODY_READ_TIMEOUT_MS: String(BODY_READ_TIMEOUT_MS) });
     marketerKey = (await api.app.get(ApiKeyService).create('marketer', 'marketer')).secret;
     writeKey = (await api.app.get(ApiKeyService).create('write', 'write')).secret;
+    adminKey = (await api.app.get(ApiKeyService).create('admin', 'admin')).secret;
   }, 60_000);
 
   afterAll(async () => {
@@ -132,6 +134,43 @@ describe('request transport: what the API reads, and from whom', () => {
       const answer = await halfSentRequest(api.baseUrl, { path, headers, announcedBytes: 400 * 1024, sentBytes: 1024 });
       expect(answer.status).toBe(401);
       expect(answer.ms).toBeLessThan(BODY_READ_TIMEOUT_MS);
+    });
+
+    it.each([
+      ['a write key as HTTP Basic', () => basic(writeKey), 401, 'bearer_required'],
+      ['an admin key as HTTP Basic', () => basic(adminKey), 401, 'bearer_required'],
+      ['a write key as Bearer', () => `Bearer ${writeKey}`, 403, 'insufficient_role'],
+    ])('an admin route, %s: a 400 KB body never fully sent is refused at once, as the guard would', async (_label, auth, status, code) => {
+      const headers = { authorization: auth(), 'content-type': 'application/json' };
+      const answer = await halfSentRequest(api.baseUrl, { path: '/segments', headers, announcedBytes: 400 * 1024, sentBytes: 1024 });
+      expect(answer.status).toBe(status);
+      expect(answer.text).toContain(`"code":"${code}"`);
+      expect(answer.ms).toBeLessThan(BODY_READ_TIMEOUT_MS);
+    });
+
+    it('a tracking route, an admin key: a 400 KB body never fully sent gets a 403 insufficient_role at once', async () => {
+      const headers = { authorization: basic(adminKey), 'content-type': 'application/json' };
+      const answer = await halfSentRequest(api.baseUrl, { path: '/v1/batch', headers, announcedBytes: 400 * 1024, sentBytes: 1024 });
+      expect(answer.status).toBe(403);
+      expect(answer.text).toContain('"code":"insufficient_role"');
+      expect(answer.ms).toBeLessThan(BODY_READ_TIMEOUT_MS);
+    });
+
+    it.each([
+      ['an admin route', '/segments', () => `Bearer ${marketerKey}`],
+      ['a tracking route', '/v1/batch', () => basic(writeKey)],
+    ])('%s: when the key lookup fails, a 503 database_unavailable with Retry-After, the body unread', async (_label, path, auth) => {
+      const lookup = jest.spyOn(api.app.get(ApiKeyService), 'authenticate').mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
+      try {
+        const headers = { authorization: auth(), 'content-type': 'application/json' };
+        const answer = await halfSentRequest(api.baseUrl, { path, headers, announcedBytes: 400 * 1024, sentBytes: 1024 });
+        expect(answer.status).toBe(503);
+        expect(answer.text).toContain('"code":"database_unavailable"');
+        expect(answer.text.toLowerCase()).toContain('retry-after: 5');
+        expect(answer.ms).toBeLessThan(BODY_READ_TIMEOUT_MS);
+      } finally {
+        lookup.mockRestore();
+      }
     });
 
     it.each([
