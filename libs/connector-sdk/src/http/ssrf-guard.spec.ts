@@ -41,6 +41,15 @@ describe('isPrivateAddress', () => {
     ['::127.0.0.1', 'IPv4-compatible loopback'],
     ['::8.8.8.8', 'IPv4-compatible (deprecated, refused whole)'],
     ['::a00:1', 'IPv4-compatible 10.0.0.1 in hex'],
+    ['::ffff:0:7f00:1', 'IPv4-translated 127.0.0.1 (::ffff:0:0:0/96)'],
+    ['::ffff:0:10.0.0.1', 'IPv4-translated 10.0.0.1'],
+    ['::ffff:0:a9fe:a9fe', 'IPv4-translated 169.254.169.254'],
+    ['64:ff9b:1::a00:1', 'local-use NAT64 64:ff9b:1::/48 (refused whole)'],
+    ['64:ff9b:1::808:808', 'local-use NAT64 embedding a public address (refused whole)'],
+    ['64:ff9b:1:ffff:ffff:ffff:ffff:ffff', 'last address of 64:ff9b:1::/48'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo 2001::/32 (refused whole)'],
+    ['2001::1', 'Teredo 2001::/32'],
+    ['2001:0:ffff:ffff:ffff:ffff:ffff:ffff', 'last address of Teredo 2001::/32'],
   ])('refuses %s (%s)', (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
@@ -61,6 +70,11 @@ describe('isPrivateAddress', () => {
     ['64:ff9b::808:808', 'NAT64 of 8.8.8.8'],
     ['2002:808:808::1', '6to4 of 8.8.8.8'],
     ['fbff::1', 'just below fc00::/7'],
+    ['::ffff:0:808:808', 'IPv4-translated 8.8.8.8'],
+    ['64:ff9b:2::1', 'just above 64:ff9b:1::/48'],
+    ['64:ff9b:0:ffff::1', 'just below 64:ff9b:1::/48 (outside the NAT64 /96 too)'],
+    ['2001:1::1:0:0:1', 'just above Teredo 2001::/32'],
+    ['2001:4860:4860::8888', 'public IPv6 in 2001::/16'],
   ])('allows %s (%s)', (address) => {
     expect(isPrivateAddress(address)).toBe(false);
   });
@@ -80,6 +94,9 @@ describe('assertAllowedTarget (decision only, scripted resolver)', () => {
     'http://[fec0::1]/',
     'http://198.18.0.1/',
     'http://192.0.0.8/',
+    'http://[::ffff:0:7f00:1]/',
+    'http://[64:ff9b:1::a00:1]/',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/',
   ])('refuses the literal %s', async (url) => {
     await expect(assertAllowedTarget(new URL(url), none, answers())).rejects.toBeInstanceOf(RefusedTargetError);
   });

@@ -31,17 +31,20 @@ PRIVATE_V6.addSubnet('fc00::', 7, 'ipv6'); // unique local
 PRIVATE_V6.addSubnet('fe80::', 10, 'ipv6'); // link-local
 PRIVATE_V6.addSubnet('fec0::', 10, 'ipv6'); // site-local (deprecated, still routed by some stacks)
 PRIVATE_V6.addSubnet('ff00::', 8, 'ipv6'); // multicast
+PRIVATE_V6.addSubnet('64:ff9b:1::', 48, 'ipv6'); // local-use NAT64 (RFC 8215): the operator's own translator, any embedding
+PRIVATE_V6.addSubnet('2001::', 32, 'ipv6'); // Teredo: server and client addresses obfuscated inside; no vendor endpoint uses it
 
 /**
  * IPv6 forms that carry an IPv4 address a gateway will connect to: IPv4-mapped (::ffff:0:0/96),
- * NAT64 (64:ff9b::/96, the last 32 bits) and 6to4 (2002::/16, bits 16–48). Such an address is as
- * private as the IPv4 address inside it.
+ * IPv4-translated (::ffff:0:0:0/96, SIIT), NAT64 (64:ff9b::/96, the last 32 bits) and 6to4
+ * (2002::/16, bits 16–48). Such an address is as private as the IPv4 address inside it.
  */
 function embeddedIPv4(address: string): string | undefined {
   const h = hextets(address);
   const v4 = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
   const zeros = (from: number, to: number) => h.slice(from, to).every((value) => value === 0);
   if (zeros(0, 5) && h[5] === 0xffff) return v4(h[6], h[7]);
+  if (zeros(0, 4) && h[4] === 0xffff && h[5] === 0) return v4(h[6], h[7]);
   if (h[0] === 0x64 && h[1] === 0xff9b && zeros(2, 6)) return v4(h[6], h[7]);
   if (h[0] === 0x2002) return v4(h[1], h[2]);
   return undefined;
@@ -59,7 +62,8 @@ function hextets(address: string): number[] {
 
 /**
  * True for loopback, private, link-local, site-local, carrier-grade NAT, benchmarking, IETF
- * protocol, unspecified and multicast addresses, and for IPv6 forms embedding one of them.
+ * protocol, unspecified and multicast addresses, for IPv6 forms embedding one of them, and for
+ * local-use NAT64 (64:ff9b:1::/48) and Teredo (2001::/32) whole.
  * @throws Error when `address` is not an IP address
  * @example isPrivateAddress('64:ff9b::7f00:1') // true: NAT64 of 127.0.0.1
  */
@@ -69,7 +73,8 @@ export function isPrivateAddress(address: string): boolean {
   if (family === 4) return PRIVATE_V4.check(address, 'ipv4');
   const plain = address.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) names an interface, not an address
   const inner = embeddedIPv4(plain);
-  return inner !== undefined ? PRIVATE_V4.check(inner, 'ipv4') : PRIVATE_V6.check(plain, 'ipv6');
+  if (PRIVATE_V6.check(plain, 'ipv6')) return true;
+  return inner !== undefined && PRIVATE_V4.check(inner, 'ipv4');
 }
 
 /** A target the guard refused: a payload problem (a setting to fix), never worth a retry. */
