@@ -5,6 +5,7 @@ import type { ConnectorContext, EligibleMember, MessageTemplate } from '@audienc
 import type { Metrics } from '@audiencekit/server-core';
 import { connectorContext } from './connector-runtime';
 import * as runs from './data/sync-run.repository';
+import { redactMemberIdentifiers } from './data/vendor-text';
 import { callWithPolicy, CallResult, delay } from './delivery/call-policy';
 import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
@@ -116,7 +117,7 @@ export class BatchDelivery {
   private async callAndAck(execution: Execution, batch: Batch, memberAttempt: number): Promise<void> {
     const { setup } = execution;
     const result = await this.call(execution, batch);
-    if (result.kind === 'failed') return this.failBatch(execution, batch, result.reason, result.attempts);
+    if (result.kind === 'failed') return this.failBatch(execution, batch, vendorText(setup, batch.members, result.reason), result.attempts);
     const outcomes = readOutcomes(
       result.value,
       batch.members.map((member) => member.profileId),
@@ -125,7 +126,7 @@ export class BatchDelivery {
       return this.failBatch(
         execution,
         batch,
-        `malformed plugin result (expected an array of outcomes, got ${typeof result.value})`,
+        vendorText(setup, batch.members, `malformed plugin result (expected an array of outcomes, got ${typeof result.value})`),
         result.attempts,
       );
     await this.ackBatch(execution, batch, outcomes, result);
@@ -136,7 +137,7 @@ export class BatchDelivery {
       return this.failMembers(
         setup.run.id,
         retry,
-        setup.runtime.redact(`out of retries after ${memberAttempt} attempt(s): ${reason}`),
+        vendorText(setup, batch.members, `out of retries after ${memberAttempt} attempt(s): ${reason}`),
         setup,
         batch.action,
       );
@@ -174,8 +175,11 @@ export class BatchDelivery {
       });
       return this.observed(setup, () => invoke(setup, ctx, batch));
     }).catch((error: unknown) => {
-      if (error instanceof SyncException) execution.aborted ??= error;
-      throw error;
+      if (!(error instanceof SyncException)) throw error;
+      // Its message becomes the run's error entry: the vendor's words, without this batch's identifiers.
+      const exception = new SyncException(error.code, redactMemberIdentifiers(error.message, identifierValues(batch.members)));
+      execution.aborted ??= exception;
+      throw exception;
     });
   }
 
@@ -210,7 +214,13 @@ export class BatchDelivery {
         await setMemberState(tx, setup, rejected, 'rejected');
         await runs.recordTreatmentExposures(tx, activationId, runId, profileIds(delivered));
       } else {
-        await runs.touchMembers(tx, activationId, runId, profileIds(rejected));
+        const forgotten = new Set(await runs.forgetErasedRejectedRemoves(tx, activationId, runId, profileIds(rejected)));
+        await runs.touchMembers(
+          tx,
+          activationId,
+          runId,
+          profileIds(rejected).filter((profileId) => !forgotten.has(profileId)),
+        );
       }
       await runs.recordRejections(
         tx,
@@ -220,7 +230,7 @@ export class BatchDelivery {
           return {
             profileId: member.profileId,
             kind: 'rejected',
-            reason: setup.runtime.redact(outcome?.reason ?? 'rejected'),
+            reason: vendorText(setup, batch.members, outcome?.reason ?? 'rejected'),
             code: outcome?.code ?? null,
           };
         }),
@@ -241,7 +251,7 @@ export class BatchDelivery {
             kind: 'malformed_outcomes',
             seq: batch.seq,
             count: outcomes.problems.length,
-            samples: outcomes.problems.slice(0, 5),
+            samples: outcomes.problems.slice(0, 5).map((problem) => vendorText(setup, batch.members, problem)),
             at: new Date().toISOString(),
           },
         ]);
@@ -250,9 +260,9 @@ export class BatchDelivery {
     this.metrics?.recordSyncMembers(metricLabels(setup), batch.action, { delivered: delivered.length, rejected: rejected.length });
   }
 
-  private async failBatch(execution: Execution, batch: Batch, rawReason: string, attempts: number): Promise<void> {
+  /** `reason`: already a vendorText (whole here: appendErrors stores 2 KB and the length). */
+  private async failBatch(execution: Execution, batch: Batch, reason: string, attempts: number): Promise<void> {
     const runId = execution.setup.run.id;
-    const reason = execution.setup.runtime.redact(rawReason); // whole here: appendErrors stores 2 KB and the length
     await this.dataSource.transaction(async (tx) => {
       await runs.failBatch(tx, runId, batch.seq, attempts, reason);
       await runs.addCounts(tx, runId, { requests: attempts, retried: Math.max(0, attempts - 1) });
@@ -322,6 +332,19 @@ async function recordSuppressions(tx: EntityManager, setup: SyncSetup, rejected:
     if (!hint || !value) continue;
     await runs.recordSuppression(tx, { identifierType: hint.identifier, value, channel, reason: hint.reason });
   }
+}
+
+/**
+ * A vendor text as it may be stored (rejection reason, batch error, run error entry): without the
+ * identifiers of the batch's members (an erased person's remove runs after the erasure, and a
+ * vendor that echoes the address would store it again), then through the runtime's redaction.
+ */
+function vendorText(setup: SyncSetup, members: EligibleMember[], text: string): string {
+  return setup.runtime.redact(redactMemberIdentifiers(text, identifierValues(members)));
+}
+
+function identifierValues(members: EligibleMember[]): string[] {
+  return members.flatMap((member) => Object.values(member.identifiers).filter((value): value is string => typeof value === 'string'));
 }
 
 function profileIds(members: EligibleMember[]): string[] {

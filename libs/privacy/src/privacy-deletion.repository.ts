@@ -78,7 +78,8 @@ export const ERASED_TEXT = 'erased: it named a person deleted on request';
  * Vendor texts that may name the person: their rejection rows go (per profile), the error text of
  * a batch that held them goes when it contains one of their identifiers, and so does every error
  * entry of a run of an activation they were a member of that has such a string anywhere in it
- * (the entry keeps `kind`, `seq` and `at`). Whole texts are replaced, never substrings, so nothing
+ * (the entry keeps `kind`, `seq` and `at`); identifiers are matched in any case (vendors upper-case
+ * addresses). Whole texts are replaced, never substrings, so nothing
  * half-redacted or broken JSON is left whatever the identifier looks like.
  */
 export async function forgetVendorTexts(manager: EntityManager, profileIds: string[], values: string[]): Promise<void> {
@@ -87,7 +88,7 @@ export async function forgetVendorTexts(manager: EntityManager, profileIds: stri
   await manager.query(`DELETE FROM sync_rejections WHERE profile_id = ANY($1::uuid[])`, [profileIds]);
   await manager.query(
     `UPDATE sync_batches SET error = $3
-      WHERE profile_ids && $1::uuid[] AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS n(needle) WHERE strpos(error, n.needle) > 0)`,
+      WHERE profile_ids && $1::uuid[] AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS n(needle) WHERE strpos(lower(error), lower(n.needle)) > 0)`,
     [profileIds, needles, ERASED_TEXT],
   );
   await manager.query(
@@ -96,7 +97,7 @@ export async function forgetVendorTexts(manager: EntityManager, profileIds: stri
        WHERE r.activation_id IN (SELECT activation_id FROM activation_members WHERE profile_id = ANY($1::uuid[]))
          AND jsonb_typeof(r.errors) = 'array'
          AND EXISTS (SELECT 1 FROM jsonb_path_query(e.entry, 'strict $.**') AS v(item), unnest($2::text[]) AS n(needle)
-                     WHERE jsonb_typeof(v.item) = 'string' AND strpos(v.item #>> '{}', n.needle) > 0))
+                     WHERE jsonb_typeof(v.item) = 'string' AND strpos(lower(v.item #>> '{}'), lower(n.needle)) > 0))
      UPDATE sync_runs r SET errors = (
        SELECT jsonb_agg(CASE WHEN e.ord IN (SELECT ord FROM naming WHERE naming.id = r.id)
                              THEN jsonb_strip_nulls(jsonb_build_object('kind', e.entry -> 'kind', 'seq', e.entry -> 'seq', 'at', e.entry -> 'at', 'message', $3::text))

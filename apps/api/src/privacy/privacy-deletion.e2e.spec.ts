@@ -1,7 +1,7 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { SyncService } from '@audiencekit/activation-engine';
-import { connectorErrorFromHttp, defineConnector, delivered } from '@audiencekit/connector-sdk';
+import { connectorErrorFromHttp, defineConnector, delivered, rejected } from '@audiencekit/connector-sdk';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
@@ -31,10 +31,16 @@ const privacyList = defineConnector({
       `${ctx.baseUrl}/list/remove`,
       members.map((member) => member.identifiers.email),
       ctx.signal,
-    ).then(() => members.map((member) => delivered(member))),
+    ).then((refused) =>
+      members.map((member) => {
+        const reason = refused[member.identifiers.email ?? ''];
+        return reason ? rejected(member, reason) : delivered(member);
+      }),
+    ),
 });
 
-async function call(url: string, emails: (string | undefined)[], signal: AbortSignal): Promise<void> {
+/** Answers the vendor's refusals: email → its reason (which, as vendors do, quotes the address). */
+async function call(url: string, emails: (string | undefined)[], signal: AbortSignal): Promise<Record<string, string>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -42,6 +48,7 @@ async function call(url: string, emails: (string | undefined)[], signal: AbortSi
     signal,
   });
   if (!response.ok) throw connectorErrorFromHttp(response.status, Object.fromEntries(response.headers), `HTTP ${response.status}`);
+  return ((await response.json()) as { refused?: Record<string, string> }).refused ?? {};
 }
 
 /**
@@ -59,6 +66,8 @@ describe('privacy deletion through the API', () => {
   let activationId: string;
   let firstRunId: string;
   const list = new Set<string>();
+  /** Addresses the vendor refuses to remove ("unknown contact <ADDRESS>"). */
+  const unknownAtVendor = new Set<string>();
   const query = async <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
   const track = (path: string, body: unknown) =>
     fetch(`${api.baseUrl}${path}`, {
@@ -101,8 +110,12 @@ describe('privacy deletion through the API', () => {
           return { status: 200, body: {} };
         },
         'POST /list/remove': (request) => {
-          for (const email of (request.body as { emails: string[] }).emails) list.delete(email);
-          return { status: 200, body: {} };
+          const refused: Record<string, string> = {};
+          for (const email of (request.body as { emails: string[] }).emails) {
+            if (unknownAtVendor.has(email)) refused[email] = `unknown contact ${email.toUpperCase()}`;
+            else list.delete(email);
+          }
+          return { status: 200, body: { refused } };
         },
       },
     });
@@ -212,6 +225,11 @@ describe('privacy deletion through the API', () => {
       `UPDATE sync_runs SET errors = coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('kind', 'batch_failed', 'reason', 'invalid contact u-ann <ann@example.com>')) WHERE id = $1`,
       [firstRunId],
     );
+    // ... in any case (the scan below is case-insensitive, as the erasure must be).
+    await query(
+      `INSERT INTO sync_batches (sync_run_id, seq, action, profile_ids, idempotency_key, status, error) VALUES ($1, 98, 'add', ARRAY[$2::uuid], 'k98', 'failed', 'unknown contact ANN@EXAMPLE.COM')`,
+      [firstRunId, ann],
+    );
     // The scan below sees the person's data where it lives (so its empty answer after the erasure means something).
     const before = new Set((await rowsMentioning(['ann@example.com', '+447911123456'])).map((row) => row.table));
     expect([...before]).toEqual(
@@ -276,7 +294,8 @@ describe('privacy deletion through the API', () => {
     expect((await query(`SELECT errors FROM sync_runs WHERE id = $1`, [firstRunId]))[0].errors).toEqual(
       expect.arrayContaining([{ kind: 'batch_failed', message: 'erased: it named a person deleted on request' }]),
     );
-    expect(await query(`SELECT error FROM sync_batches WHERE sync_run_id = $1 AND seq = 99`, [firstRunId])).toEqual([
+    expect(await query(`SELECT error FROM sync_batches WHERE sync_run_id = $1 AND seq IN (98, 99) ORDER BY seq`, [firstRunId])).toEqual([
+      { error: 'erased: it named a person deleted on request' },
       { error: 'erased: it named a person deleted on request' },
     ]);
     expect(await query(`SELECT count(*)::int AS n FROM sync_rejections WHERE profile_id = $1`, [ann])).toEqual([{ n: 0 }]);
@@ -317,6 +336,41 @@ describe('privacy deletion through the API', () => {
     expect(run.counts).toMatchObject({ suppressed: 2 });
     expect(run.counts.added ?? 0).toBe(0);
     expect([...list]).toEqual(['bob@example.com']);
+  });
+
+  it('keeps nothing of a person whose remove the vendor rejects, not even the rejection reason quoting the address', async () => {
+    expect(
+      (await track('/v1/identify', { userId: 'u-cyd', traits: { email: 'cyd@example.com', plan: 'gold' }, messageId: 'id-cyd' })).status,
+    ).toBe(200);
+    const cyd = (await profileIdOf('cyd@example.com')) as string;
+    const [{ segment_id, run_id }] = await query(`SELECT segment_id, run_id FROM segment_memberships LIMIT 1`);
+    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), $3)`, [
+      segment_id,
+      cyd,
+      run_id,
+    ]);
+    const add = await callApi(api.baseUrl, marketer, 'POST', `/activations/${activationId}/sync`, {});
+    expect(await runSync(add.body.id)).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ added: 1 }) });
+    expect(list.has('cyd@example.com')).toBe(true);
+
+    // The vendor no longer knows cyd and rejects the remove with a reason quoting the address (upper-cased).
+    unknownAtVendor.add('cyd@example.com');
+    const response = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', { identifierType: 'email', value: 'cyd@example.com' });
+    expect(response.status).toBe(202);
+    expect(response.body.removals).toEqual([{ activationId, syncRunId: expect.any(String) }]);
+    const removal = await runSync(response.body.removals[0].syncRunId);
+    expect(removal.counts).toMatchObject({ rejected: 1 });
+    expect((await query(`SELECT reason FROM sync_rejections WHERE profile_id = $1`, [cyd])).map((row) => row.reason)).toEqual([
+      'unknown contact [redacted]',
+    ]);
+    // The vendor refused the remove; the person is gone all the same: rejected, no identifiers.
+    expect(
+      await query(`SELECT state, identifiers FROM activation_members WHERE profile_id = $1 AND activation_id = $2`, [cyd, activationId]),
+    ).toEqual([{ state: 'rejected', identifiers: null }]);
+    expect(await rowsMentioning(['cyd@example.com', 'u-cyd', sha256('cyd@example.com')])).toEqual([
+      { table: 'suppressions', needle: 'cyd@example.com' },
+      { table: 'suppressions', needle: 'u-cyd' },
+    ]);
   });
 
   it('suppresses an identifier it holds nothing for (erasure requested before any data arrived)', async () => {

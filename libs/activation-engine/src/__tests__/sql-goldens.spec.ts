@@ -75,6 +75,7 @@ describe('golden SQL of the activation repositories', () => {
       ),
       await section('countHeld', () => runs.countHeld(m, activationId, profileIds)),
       await section('touchMembers', () => runs.touchMembers(m, activationId, runId, profileIds)),
+      await section('forgetErasedRejectedRemoves', () => runs.forgetErasedRejectedRemoves(m, activationId, runId, profileIds)),
       await section('dropReplaced', () => runs.dropReplaced(m, activationId, randomUUID())),
       await section('analyzeMembers', () => runs.analyzeMembers(m)),
       await section('recordRejections', () =>

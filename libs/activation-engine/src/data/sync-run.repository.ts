@@ -317,6 +317,23 @@ export async function touchMembers(db: EntityManager, activationId: string, runI
   );
 }
 
+/**
+ * Rejected removes of erased profiles (privacy deletion, issue #16): the vendor refused the
+ * remove, but the person is gone, so the row is `rejected` and keeps no identifiers. Rejected
+ * removes of other members stay `present` (only touched): the next run tries again.
+ */
+export async function forgetErasedRejectedRemoves(db: EntityManager, activationId: string, runId: string, profileIds: string[]): Promise<string[]> {
+  if (profileIds.length === 0) return [];
+  const [rows]: [{ profile_id: string }[], number] = await db.query(
+    `UPDATE activation_members m SET state = 'rejected', identifiers = NULL, last_sync_run_id = $3, updated_at = now()
+     FROM profiles p
+     WHERE m.activation_id = $1 AND m.profile_id = ANY($2::uuid[]) AND p.id = m.profile_id AND p.deleted_at IS NOT NULL
+     RETURNING m.profile_id`,
+    [activationId, profileIds, runId],
+  );
+  return rows.map((row) => row.profile_id);
+}
+
 /** After a whole replace: members held before and not sent by this run are `removed` (identifiers forgotten). Returns how many. */
 export async function dropReplaced(db: EntityManager, activationId: string, runId: string): Promise<number> {
   const [rows]: [unknown[], number] = await db.query(

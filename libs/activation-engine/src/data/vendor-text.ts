@@ -23,3 +23,18 @@ export function boundErrorEntry(entry: Record<string, unknown>): Record<string, 
   }
   return bounded;
 }
+
+/** What a member's identifier becomes in a stored vendor text. */
+export const REDACTED_IDENTIFIER = '[redacted]';
+
+/**
+ * `text` with every occurrence of the given identifiers (a batch's members' — vendors echo what
+ * was sent, and a remove may be an erased person's last call) replaced, case-insensitively,
+ * longest first so that no part of a longer one is left.
+ */
+export function redactMemberIdentifiers(text: string, identifiers: Iterable<string>): string {
+  const values = [...new Set([...identifiers].filter((value) => value.length > 0))].sort((a, b) => b.length - a.length);
+  if (values.length === 0) return text;
+  const pattern = new RegExp(values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+  return text.replace(pattern, REDACTED_IDENTIFIER);
+}

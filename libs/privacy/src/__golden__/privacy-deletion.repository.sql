@@ -22,13 +22,13 @@ UPDATE activation_members SET identifiers = NULL WHERE profile_id = ANY($1::uuid
 -- forgetVendorTexts
 DELETE FROM sync_rejections WHERE profile_id = ANY($1::uuid[]);
 UPDATE sync_batches SET error = $3
-      WHERE profile_ids && $1::uuid[] AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS n(needle) WHERE strpos(error, n.needle) > 0);
+      WHERE profile_ids && $1::uuid[] AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS n(needle) WHERE strpos(lower(error), lower(n.needle)) > 0);
 WITH naming AS (
        SELECT r.id, e.ord FROM sync_runs r, jsonb_array_elements(r.errors) WITH ORDINALITY AS e(entry, ord)
        WHERE r.activation_id IN (SELECT activation_id FROM activation_members WHERE profile_id = ANY($1::uuid[]))
          AND jsonb_typeof(r.errors) = 'array'
          AND EXISTS (SELECT 1 FROM jsonb_path_query(e.entry, 'strict $.**') AS v(item), unnest($2::text[]) AS n(needle)
-                     WHERE jsonb_typeof(v.item) = 'string' AND strpos(v.item #>> '{}', n.needle) > 0))
+                     WHERE jsonb_typeof(v.item) = 'string' AND strpos(lower(v.item #>> '{}'), lower(n.needle)) > 0))
      UPDATE sync_runs r SET errors = (
        SELECT jsonb_agg(CASE WHEN e.ord IN (SELECT ord FROM naming WHERE naming.id = r.id)
                              THEN jsonb_strip_nulls(jsonb_build_object('kind', e.entry -> 'kind', 'seq', e.entry -> 'seq', 'at', e.entry -> 'at', 'message', $3::text))

@@ -133,6 +133,12 @@ INSERT INTO activation_members (activation_id, profile_id, state, last_sync_run_
      SELECT $1, unnest($2::uuid[]), 'failed', $3, now()
      ON CONFLICT (activation_id, profile_id) DO UPDATE SET last_sync_run_id = excluded.last_sync_run_id, updated_at = now();
 
+-- forgetErasedRejectedRemoves
+UPDATE activation_members m SET state = 'rejected', identifiers = NULL, last_sync_run_id = $3, updated_at = now()
+     FROM profiles p
+     WHERE m.activation_id = $1 AND m.profile_id = ANY($2::uuid[]) AND p.id = m.profile_id AND p.deleted_at IS NOT NULL
+     RETURNING m.profile_id;
+
 -- dropReplaced
 UPDATE activation_members SET state = 'removed', identifiers = NULL, last_sync_run_id = $2, updated_at = now()
      WHERE activation_id = $1 AND state = 'present' AND last_sync_run_id IS DISTINCT FROM $2 RETURNING profile_id;
