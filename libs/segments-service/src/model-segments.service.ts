@@ -73,6 +73,9 @@ export interface FeatureRows {
   outcome?: Float64Array;
 }
 
+/** Runs reads with a manager of some pool (the API's analytics pool, or a data source's own manager). */
+export type ReadRunner = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
+
 const DAY_MS = 86_400_000;
 
 /**
@@ -88,16 +91,17 @@ export class ModelSegmentsService {
    * Run when a version is about to be created: fits the model of a cluster / propensity definition
    * (or reuses `previous.model` when only the pick — `cluster` / `tier` — changed) and checks that an
    * RFM / intent × value window has purchasers. Returns the model to store (null for SQL-only types).
+   * `reads` runs the data reads (the API passes its analytics pool); it is not called when none are needed.
    * @throws {SegmentsException} the refusal (too few profiles, constant feature, single class, AUC below floor, no purchases).
    */
   async prepareVersion(
-    manager: EntityManager,
+    reads: ReadRunner,
     definition: SegmentDefinition,
     now: Date,
     previous?: { definition: Record<string, unknown>; model: Record<string, unknown> | null },
   ): Promise<StoredModel | null> {
     if (definition.type === 'rfm' || definition.type === 'intent_value') {
-      await this.assertPurchasers(manager, definition, now);
+      await reads((manager) => this.assertPurchasers(manager, definition, now));
       return null;
     }
     if (!isFittedDefinition(definition)) return null;
@@ -108,7 +112,7 @@ export class ModelSegmentsService {
     ) {
       return previous.model as unknown as StoredModel;
     }
-    return this.fit(manager, definition, now);
+    return reads((manager) => this.fit(manager, definition, now));
   }
 
   /** Fits a model for a cluster or propensity definition on the current data. */

@@ -5,7 +5,7 @@ import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
 import { isUuid } from '@audiencekit/util';
-import { ChooseKView, ModelSegmentsService, StoredClusterModel } from './model-segments.service';
+import { ChooseKView, ModelSegmentsService, ReadRunner, StoredClusterModel, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
 import { SegmentsException } from './segments.exception';
@@ -62,11 +62,15 @@ export class SegmentsService {
     this.analytics = analytics ?? { run: (work) => work(dataSource.manager) };
   }
 
+  /** Reads of a fit (feature rows, purchaser counts) go to the analytics pool: statement timeout, own connections. */
+  private readonly reads: ReadRunner = (work) => this.analytics.run(work);
+
   /** `now` is the fit time of a cluster / propensity model (tests pass the data's own clock). */
   async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
     const definition = this.definitions.parse(input.definition);
-    // Fitting reads the data outside the write transaction; a refusal is a 400 and nothing is saved.
-    const model = await this.models.prepareVersion(this.dataSource.manager, definition, now);
+    // Fitting reads the data on the analytics pool, before the write transaction; a refusal is a 400
+    // (a read over the statement timeout a 422 analytics_timeout) and nothing is saved.
+    const model = await this.models.prepareVersion(this.reads, definition, now);
     return this.dataSource.transaction(async (manager) => {
       if (await segmentKeyExists(manager, input.key)) {
         throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [
@@ -86,7 +90,7 @@ export class SegmentsService {
     // Fit (or the purchase-window check) before the write transaction, so no lock is held while a model trains.
     const before = newDefinition ? await this.currentVersionRow(id) : undefined;
     const changes = before !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(before.definition);
-    const model = changes && newDefinition ? await this.models.prepareVersion(this.dataSource.manager, newDefinition, now, before) : null;
+    const model = changes && newDefinition ? await this.models.prepareVersion(this.reads, newDefinition, now, before) : null;
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
       const { definition: _raw, ...card } = input;
@@ -96,7 +100,7 @@ export class SegmentsService {
       if (newDefinition && JSON.stringify(newDefinition) !== JSON.stringify(current.definition)) {
         await this.definitions.assertNoCycle(manager, id, newDefinition);
         // Rare: another change landed between the read above and this lock; prepare against it now.
-        const stored = changes ? model : await this.models.prepareVersion(manager, newDefinition, now, current);
+        const stored = changes ? model : await this.models.prepareVersion(this.reads, newDefinition, now, current);
         segment.currentVersion += 1;
         definition = newDefinition;
         await insertVersion(manager, {
@@ -119,32 +123,45 @@ export class SegmentsService {
    * @throws {SegmentsException} `not_a_model_segment` for other segment types, or the refusal of the refit.
    */
   async refit(id: string, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+    // Fit on the analytics pool first; the write transaction opens only once the model is ready.
+    const before = await this.currentVersionRow(id);
+    const prepared = await this.refitted(id, before, now);
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
       const current = await this.versionRow(manager, id, segment.currentVersion);
-      const parsed = parseSegmentDefinition(current.definition);
-      if (!isFittedDefinition(parsed)) {
-        throw new SegmentsException(
-          'not_a_model_segment',
-          `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`,
-        );
-      }
-      const model = await this.models.fit(manager, parsed, now);
-      let definition = current.definition;
-      if (parsed.type === 'cluster' && current.model && model.kind === 'cluster') {
-        const cluster = await this.models.matchCluster(
-          manager,
-          parsed as ClusterDefinition,
-          current.model as unknown as StoredClusterModel,
-          model,
-          now,
-        );
-        definition = { ...current.definition, cluster };
-      }
+      // Rare: another version landed since the read above; refit against it now.
+      const { model, definition } = current.version === before.version ? prepared : await this.refitted(id, current, now);
       segment.currentVersion += 1;
       await insertVersion(manager, { segmentId: id, version: segment.currentVersion, definition, model: toJson(model), createdBy: actor });
       await saveSegment(manager, segment);
       return toView(segment, definition);
+    });
+  }
+
+  /** The refit model of `current` and the definition to store with it (a cluster pick follows its members). */
+  private async refitted(
+    id: string,
+    current: SegmentVersionEntity,
+    now: Date,
+  ): Promise<{ model: StoredModel; definition: Record<string, unknown> }> {
+    const parsed = parseSegmentDefinition(current.definition);
+    if (!isFittedDefinition(parsed)) {
+      throw new SegmentsException(
+        'not_a_model_segment',
+        `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`,
+      );
+    }
+    return this.reads(async (manager) => {
+      const model = await this.models.fit(manager, parsed, now);
+      if (parsed.type !== 'cluster' || !current.model || model.kind !== 'cluster') return { model, definition: current.definition };
+      const cluster = await this.models.matchCluster(
+        manager,
+        parsed as ClusterDefinition,
+        current.model as unknown as StoredClusterModel,
+        model,
+        now,
+      );
+      return { model, definition: { ...current.definition, cluster } };
     });
   }
 

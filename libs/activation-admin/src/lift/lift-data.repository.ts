@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AnalyticsDatabase } from '@audiencekit/server-core';
 
 export type LiftArm = 'treatment' | 'control';
 
@@ -102,13 +103,27 @@ const LAUNCH_SIZE_SQL = `
   SELECT count(*)::int AS members FROM first_exposure f, launch l
   WHERE f.arm IN ('treatment', 'control') AND f.sync_run_id IS NOT DISTINCT FROM l.sync_run_id`;
 
-/** Reads the aggregates of the lift report from `activation_exposures`, `events` and `profiles`. */
+/**
+ * Reads the aggregates of the lift report from `activation_exposures`, `events` and `profiles`, on
+ * the analytics pool (statement timeout, its own connections: a heavy report is a 422
+ * analytics_timeout and never holds a connection tracking or the worker needs).
+ */
 @Injectable()
 export class LiftDataRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The analytics pool (DatabaseModule provides it); built by hand (tests), the data source's own pool. */
+  private readonly analytics: Pick<AnalyticsDatabase, 'run'>;
+
+  constructor(@InjectDataSource() dataSource: DataSource, @Optional() analytics?: AnalyticsDatabase) {
+    this.analytics = analytics ?? { run: (work) => work(dataSource.manager) };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private query(sql: string, parameters: unknown[]): Promise<any[]> {
+    return this.analytics.run((manager) => manager.query(sql, parameters));
+  }
 
   async arm(activationId: string, arm: LiftArm, kpi: KpiSpec, asOf: Date): Promise<ArmAggregate> {
-    const [row] = await this.dataSource.query(ARM_SQL, [activationId, asOf, arm, kpi.event, ...kpi.valueProperties, kpi.windowDays]);
+    const [row] = await this.query(ARM_SQL, [activationId, asOf, arm, kpi.event, ...kpi.valueProperties, kpi.windowDays]);
     return {
       members: row.members,
       conversions: Number(row.conversions),
@@ -123,7 +138,7 @@ export class LiftDataRepository {
   }
 
   async baseline(kpi: KpiSpec, window: { start: Date; end: Date }): Promise<BaselineAggregate> {
-    const [row] = await this.dataSource.query(BASELINE_SQL, [kpi.event, window.start, window.end, ...kpi.valueProperties]);
+    const [row] = await this.query(BASELINE_SQL, [kpi.event, window.start, window.end, ...kpi.valueProperties]);
     return {
       members: row.members,
       conversions: row.conversions,
@@ -133,7 +148,7 @@ export class LiftDataRepository {
   }
 
   async launchSize(activationId: string, asOf: Date): Promise<number> {
-    const [row] = await this.dataSource.query(LAUNCH_SIZE_SQL, [activationId, asOf]);
+    const [row] = await this.query(LAUNCH_SIZE_SQL, [activationId, asOf]);
     return row?.members ?? 0;
   }
 }

@@ -8,11 +8,13 @@ import { ApiException } from '../errors/api-exception';
 const QUERY_CANCELED = '57014';
 
 /**
- * The connection pool of interactive analytics (segment preview, overlap, choose-k): separate
+ * The connection pool of interactive analytics (segment preview, overlap, choose-k, the lift
+ * report, the feature reads of a model fit): separate
  * from the main pool and small (DB_ANALYTICS_POOL_SIZE, default a third of DB_POOL_SIZE), with a
  * statement timeout on every connection (ANALYTICS_STATEMENT_TIMEOUT_MS). However many heavy
  * previews a marketer starts, tracking and the worker keep every connection of the main pool.
- * Opened on first use, so a process that serves no analytics (the worker) opens none.
+ * Opened on first use, so a process that serves no analytics (the worker) opens none; the CLI opens
+ * it only when it fits a model.
  */
 @Injectable()
 export class AnalyticsDatabase implements OnApplicationShutdown {
