@@ -115,6 +115,29 @@ describe('CSV import: row bounds, UTF-8, future timestamps', () => {
     expect(await traitsOf('c-future')).toMatchObject({ unsubscribed: true });
   });
 
+  it('clamps a CSV row dated 9999 to the import time + 5 min: trait time and last_seen_at, so a later real trait update wins', async () => {
+    const file = path.join(dir, 'future-trait.csv');
+    writeFileSync(file, 'customer_id,email,plan,updated_at\nc-future-plan,plan@example.com,gold,9999-12-31T00:00:00Z\n');
+    const importedAt = new Date(Date.now() - 60 * 60 * 1000);
+    const latest = new Date(importedAt.getTime() + 5 * 60 * 1000).toISOString(); // TRACKING_LIMITS.maxFutureSkewMs
+    await importCsv(ingestion, { kind: 'customers', file, now: importedAt });
+    const [stored] = await query<{ plan: string; plan_at: string; last_seen_at: Date }>(
+      `SELECT p.traits ->> 'plan' AS plan, p.trait_timestamps ->> 'plan' AS plan_at, p.last_seen_at
+       FROM profiles p JOIN identities i ON i.profile_id = p.id WHERE i.type = 'user_id' AND i.value = 'c-future-plan'`,
+    );
+    expect(stored.plan).toBe('gold');
+    expect(new Date(stored.plan_at).toISOString()).toBe(latest);
+    expect(stored.last_seen_at.toISOString()).toBe(latest);
+    const update = parseTrackingMessage(
+      { userId: 'c-future-plan', traits: { plan: 'silver' }, timestamp: new Date().toISOString() },
+      'identify',
+      { receivedAt: new Date(), checkSize: true },
+    );
+    if (!update.ok) throw new Error('bad message');
+    await ingestion.ingest([update.event]);
+    expect(await traitsOf('c-future-plan')).toMatchObject({ plan: 'silver' });
+  });
+
   it('reads a file streamed in small chunks the same as whole (records split across chunks)', async () => {
     const text = 'a,b\n1,"x\ny"\n2,z\n';
     const chunked = Readable.from(text.split('').map((character) => Buffer.from(character)));
