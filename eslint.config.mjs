@@ -91,19 +91,61 @@ const testKitImports = [
 // HTTP client, socket or fetch of their own in production code. Vendor SDKs get ctx.http's agents.
 const PLUGIN_SOURCES = ['plugins/**/*.ts', 'tools/workspace-lint/fixtures/plugin-probe/**/*.ts'];
 const OUTBOUND_MESSAGE = "Plugins reach the network only through ctx.http (the SDK's guarded client; see libs/connector-sdk/README.md).";
-const OUTBOUND_MODULES = ['axios', 'undici', 'node-fetch', 'got', 'http', 'https', 'http2', 'net', 'tls', 'dgram'];
-const pluginImports = [
+const OUTBOUND_PACKAGES = ['axios', 'undici', 'node-fetch', 'got'];
+// `module` too: createRequire() would hide a require() from the rule below.
+const OUTBOUND_BUILTINS = ['http', 'https', 'http2', 'net', 'tls', 'dgram', 'module'];
+// A plugin's fakes and test helpers (TEST_KIT_USERS, and its src/testing.ts entry) are exempt from
+// these rules, so production plugin code may not import them: an exempt file is never part of the plugin.
+const TEST_HELPER_MESSAGE =
+  'Production plugin code may not import fakes and test helpers (fake/, fakes/, testing/, testing.ts): they are exempt from the outbound rules.';
+const pluginImportsWith = (patterns) => [
   'error',
   {
     paths: [
       ...testKitImports[1].paths,
-      ...OUTBOUND_MODULES.flatMap((name) =>
-        ['axios', 'undici', 'node-fetch', 'got'].includes(name) ? [name] : [name, `node:${name}`],
-      ).map((name) => ({ name, message: OUTBOUND_MESSAGE })),
+      ...[...OUTBOUND_PACKAGES, ...OUTBOUND_BUILTINS.flatMap((name) => [name, `node:${name}`])].map((name) => ({
+        name,
+        message: OUTBOUND_MESSAGE,
+      })),
     ],
-    patterns: [{ group: ['axios/*', 'undici/*'], message: OUTBOUND_MESSAGE }],
+    patterns: [{ group: ['axios/*', 'undici/*'], message: OUTBOUND_MESSAGE }, ...patterns],
   },
 ];
+const TEST_HELPER_PATHS = [
+  './**/fake',
+  './**/fake/**',
+  './**/fakes/**',
+  './**/testing',
+  './**/testing/**',
+  '../**/fake',
+  '../**/fake/**',
+  '../**/fakes/**',
+  '../**/testing',
+  '../**/testing/**',
+];
+const pluginImports = pluginImportsWith([{ group: TEST_HELPER_PATHS, message: TEST_HELPER_MESSAGE }]);
+// The entry `src/testing.ts` re-exports the plugin's fakes (its `/testing` path); it is not exempt from the rest.
+const PLUGIN_TESTING_ENTRIES = ['plugins/*/src/testing.ts', 'tools/workspace-lint/fixtures/plugin-probe/src/testing.ts'];
+const pluginTestingEntryImports = pluginImportsWith([]);
+// The same modules loaded by require() or import(), and any require() / import() whose module is not
+// a plain string (it could be any of them). esquery regexes cannot hold a slash: [^\w-] ends a name.
+const outboundModule = `/^(${OUTBOUND_PACKAGES.join('|')}|(node:)?(${OUTBOUND_BUILTINS.join('|')}))($|[^\\w-])/`;
+const testHelperModule = '/^[.].*(^|[^\\w-])(fakes?|testing)($|[^\\w-])/';
+const loaders = ["CallExpression[callee.type='Identifier'][callee.name='require']", 'ImportExpression'];
+const loadedModule = (loader) => (loader === 'ImportExpression' ? 'source' : 'arguments.0');
+const pluginLoads = [
+  ...loaders.flatMap((loader) => [
+    { selector: `${loader}[${loadedModule(loader)}.value=${outboundModule}]`, message: OUTBOUND_MESSAGE },
+    { selector: `${loader}[${loadedModule(loader)}.quasis.0.value.cooked=${outboundModule}]`, message: OUTBOUND_MESSAGE },
+    {
+      selector: `${loader}:not([${loadedModule(loader)}.type='Literal']):not([${loadedModule(loader)}.type='TemplateLiteral'][${loadedModule(loader)}.expressions.length=0])`,
+      message: `${OUTBOUND_MESSAGE} (require() / import() of a computed module name could load any of them)`,
+    },
+    { selector: `${loader}[${loadedModule(loader)}.value=${testHelperModule}]`, message: TEST_HELPER_MESSAGE },
+  ]),
+];
+// One no-restricted-syntax list for plugin production sources: a later block replaces a rule's options.
+const pluginSyntax = ['error', eligibleMemberCasts[1], ...pluginLoads];
 const pluginGlobals = [
   'error',
   ...['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource'].map((name) => ({ name, message: OUTBOUND_MESSAGE })),
@@ -139,8 +181,14 @@ export default [
   {
     files: PLUGIN_SOURCES,
     ignores: TEST_KIT_USERS,
-    rules: { 'no-restricted-imports': pluginImports, 'no-restricted-globals': pluginGlobals, 'no-restricted-properties': pluginProperties },
+    rules: {
+      'no-restricted-imports': pluginImports,
+      'no-restricted-globals': pluginGlobals,
+      'no-restricted-properties': pluginProperties,
+      'no-restricted-syntax': pluginSyntax,
+    },
   },
+  { files: PLUGIN_TESTING_ENTRIES, rules: { 'no-restricted-imports': pluginTestingEntryImports } },
   {
     files: TEST_FILES,
     rules: {

@@ -8,7 +8,9 @@ import path from 'node:path';
 // (b) no import of the connector test kit from production code;
 // (c) the type:registry tag: the registry may import plugins, plugins may not import the registry;
 // (d) plugins reach the network only through ctx.http (the SDK's guarded client): no axios,
-//     node:http(s), undici or fetch of their own outside tests and fakes (#16).
+//     node:http(s), undici or fetch of their own outside tests and fakes (#16), neither imported
+//     nor by require() / import(); and production plugin code may not import its fakes or test
+//     helpers (the files exempt from (d)), so an exempt file is never part of the plugin.
 
 const ROOT = path.resolve(__dirname, '../..');
 const ESLINT = path.join(ROOT, 'node_modules/.bin/eslint');
@@ -57,6 +59,29 @@ const PROBES: Record<string, { dir: string; source: string; suffix?: string }> =
     suffix: '.spec.ts',
   },
   fetchInPluginFake: { dir: `${PLUGIN_DIR}/fake`, source: 'export const get = (url: string) => fetch(url);\n' },
+  requireAxiosInPlugin: {
+    dir: PLUGIN_DIR,
+    source: "const axios = require('axios');\nexport const get = (url: string) => axios.get(url);\n",
+  },
+  requireNodeHttpInPlugin: { dir: PLUGIN_DIR, source: "const http = require('node:http');\nexport const r = http.request;\n" },
+  requireAxiosSubpathInPlugin: { dir: PLUGIN_DIR, source: "export const adapter = require('axios/lib/adapters/http');\n" },
+  requireTemplateInPlugin: { dir: PLUGIN_DIR, source: 'export const https = require(`https`);\n' },
+  importAxiosInPlugin: { dir: PLUGIN_DIR, source: "export const load = () => import('axios');\n" },
+  importNodeNetInPlugin: { dir: PLUGIN_DIR, source: "export const load = () => import('node:net');\n" },
+  importComputedInPlugin: { dir: PLUGIN_DIR, source: "const name = 'ax' + 'ios';\nexport const load = () => import(name);\n" },
+  requireComputedInPlugin: { dir: PLUGIN_DIR, source: "const name = 'ax' + 'ios';\nexport const m = require(name);\n" },
+  createRequireInPlugin: {
+    dir: PLUGIN_DIR,
+    source: "import { createRequire } from 'node:module';\nexport const r = createRequire(__filename);\n",
+  },
+  fakeImportInPlugin: { dir: PLUGIN_DIR, source: "export { fake } from './fake/probe-fake';\n" },
+  fakeDynamicImportInPlugin: { dir: PLUGIN_DIR, source: "export const load = () => import('./fake/probe-fake');\n" },
+  testingImportInPlugin: { dir: PLUGIN_DIR, source: "export { fake } from './testing';\n" },
+  relativeImportInPlugin: { dir: PLUGIN_DIR, source: "export const load = () => import('./signature');\nexport { a } from './fakery';\n" },
+  requireAxiosInPluginFake: {
+    dir: `${PLUGIN_DIR}/fake`,
+    source: "export const axios = require('axios');\nexport const load = () => import('node:http');\n",
+  },
   axiosInSdk: {
     dir: 'libs/connector-sdk/src/http',
     source: "import axios from 'axios';\nexport const get = (url: string) => axios.get(url);\n",
@@ -186,6 +211,46 @@ describe('connector lint rules', () => {
         '\n',
       );
       expect(messages).toMatch(OUTBOUND);
+    });
+
+    it.each([
+      'requireAxiosInPlugin',
+      'requireNodeHttpInPlugin',
+      'requireAxiosSubpathInPlugin',
+      'requireTemplateInPlugin',
+      'importAxiosInPlugin',
+      'importNodeNetInPlugin',
+      'importComputedInPlugin',
+      'requireComputedInPlugin',
+    ])('refuses require() / import() in %s', (probe) => {
+      expect(messagesOf(results[probe], 'no-restricted-syntax')).toMatch(OUTBOUND);
+    });
+
+    it('refuses node:module (createRequire would hide a require)', () => {
+      expect(messagesOf(results.createRequireInPlugin, 'no-restricted-imports')).toMatch(OUTBOUND);
+    });
+
+    it('keeps refusing casts to EligibleMember in plugin sources (one no-restricted-syntax list for both)', () => {
+      expect(messagesOf(results.castInPlugin, 'no-restricted-syntax')).toMatch(/mints EligibleMember/);
+    });
+
+    it.each(['fakeImportInPlugin', 'fakeDynamicImportInPlugin', 'testingImportInPlugin'])(
+      'refuses %s: production plugin code may not reach the exempt fake/ and testing files',
+      (probe) => {
+        const messages = [messagesOf(results[probe], 'no-restricted-imports'), messagesOf(results[probe], 'no-restricted-syntax')].join(
+          '\n',
+        );
+        expect(messages).toMatch(/fakes and test helpers/);
+      },
+    );
+
+    it("allows import() and re-exports of the plugin's own production modules", () => {
+      expect(messagesOf(results.relativeImportInPlugin, 'no-restricted-imports')).toBe('');
+      expect(messagesOf(results.relativeImportInPlugin, 'no-restricted-syntax')).toBe('');
+    });
+
+    it('allows require() and import() of those modules in fakes', () => {
+      expect(messagesOf(results.requireAxiosInPluginFake, 'no-restricted-syntax')).toBe('');
     });
 
     it('still refuses the test kit in plugin sources (the rule keeps both lists)', () => {
