@@ -1,5 +1,5 @@
 import type { EligibleMember } from '@audiencekit/connector-sdk';
-import type { Counts } from './data/sync-run.repository';
+import type { Counts, PageRange } from './data/sync-run.repository';
 import type { DestinationGate } from './delivery/destination-gates';
 import type { DiffPhase } from './pipeline/candidates.repository';
 import type { BatchAction, SyncSetup } from './sync-setup';
@@ -49,4 +49,9 @@ export interface Execution {
   analyzeAt: number;
   /** Full resync: the segment's size, the vendor's estimate of the replace's total. */
   replaceTotal?: number;
+  /**
+   * Key ranges of the pages this execution read with no member to deliver (contiguous ones merged):
+   * their held-out exposures are taken back if the run ends failed (issue #16).
+   */
+  heldOnlyPages: PageRange[];
 }

@@ -127,6 +127,7 @@ export class SyncRunner {
         nextSeq: await runs.nextSeq(manager, run.id),
         written: 0,
         analyzeAt: runs.ANALYZE_AFTER_ROWS,
+        heldOnlyPages: [],
       };
       if (setup.notes.length)
         await runs.appendErrors(
@@ -145,10 +146,11 @@ export class SyncRunner {
       await runs.saveProgress(manager, run.id, { phase: 'done', cursor: null, page: null } satisfies Progress);
       if (execution.written > 0 && execution.analyzeAt !== execution.written * 2) await this.analyzeMemberTables(run.id);
       await this.recordAudienceSize(execution);
-      return this.finishDelivery(run.id, started);
+      return this.finishDelivery(execution, started);
     } catch (error) {
       if (!(error instanceof SyncException)) throw error;
       await runs.addCounts(manager, run.id, error.code === 'holdout_violation' ? { holdoutViolations: 1 } : {});
+      if (execution) await forgetExposuresOfFailedRun(this.dataSource, execution);
       const message = execution ? execution.setup.runtime.redact(error.message) : error.message;
       if (execution) this.metrics?.recordSyncError(metricLabels(execution.setup), error.code);
       await runs.appendErrors(manager, run.id, [{ kind: error.code, message, at: new Date().toISOString() }]);
@@ -205,6 +207,7 @@ export class SyncRunner {
         // Held-out members are exposed with the page's treated members, once their delivery is answered.
         if (phase !== 'removes')
           await runs.recordHeldOutExposures(tx, setup.activation.id, runId, range, heldOutMembers(classified), members.length);
+        if (phase !== 'removes' && members.length === 0) noteHeldOnlyPage(execution, range);
         await runs.addCounts(tx, runId, pageCounts);
         await runs.saveProgress(tx, runId, done);
       });
@@ -306,10 +309,12 @@ export class SyncRunner {
     if (destinationDeleted) throw new SyncException('destination_deleted', 'the destination was deleted during the run');
   }
 
-  private async finishDelivery(runId: string, started: number): Promise<SyncOutcome> {
+  private async finishDelivery(execution: Execution, started: number): Promise<SyncOutcome> {
+    const runId = execution.setup.run.id;
     const counts = await runs.countsOf(this.dataSource.manager, runId);
     const delivered = (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['removed'] ?? 0);
     const status = (counts['failed'] ?? 0) === 0 ? 'succeeded' : delivered > 0 ? 'partial' : 'failed';
+    if (status === 'failed') await forgetExposuresOfFailedRun(this.dataSource, execution);
     await this.finish(runId, status, started, {});
     return { status, counts };
   }
@@ -334,6 +339,26 @@ function progressOf(run: SyncRunEntity, setup: SyncSetup): Progress {
 function phaseDone(progress: Progress, phase: DiffPhase, phases: DiffPhase[]): boolean {
   if (progress.phase === 'done') return true;
   return phases.indexOf(phase) < phases.indexOf(progress.phase);
+}
+
+/** Pages are read in key order, so a page starting where the last noted one ended extends it. */
+function noteHeldOnlyPage(execution: Execution, range: runs.PageRange): void {
+  const previous = execution.heldOnlyPages[execution.heldOnlyPages.length - 1];
+  if (previous && previous.to === range.from) previous.to = range.to;
+  else execution.heldOnlyPages.push({ ...range });
+}
+
+/**
+ * "A failed run exposes nobody" (issue #16): a page with no member to deliver records its held-out
+ * members when the cursor moves past it, before the run knows how it ends; if it ends failed,
+ * they are taken back — every held-out exposure of the run when it treated nobody (crash-safe:
+ * read from the stored counts), else those of this execution's pages without deliveries.
+ */
+async function forgetExposuresOfFailedRun(dataSource: DataSource, execution: Execution): Promise<void> {
+  const { setup } = execution;
+  const counts = await runs.countsOf(dataSource.manager, setup.run.id);
+  const treated = (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['replaced'] ?? 0);
+  await runs.forgetHeldOutExposures(dataSource.manager, setup.activation.id, setup.run.id, treated === 0 ? 'all' : execution.heldOnlyPages);
 }
 
 /** Whether the prefetched next page of a replace holds no eligible member (or nothing at all). */

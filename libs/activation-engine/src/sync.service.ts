@@ -141,6 +141,11 @@ export class SyncService {
   /** Gives up on a run the queue will not retry any more (e.g. an unexpected error on its last attempt). */
   async failRun(runId: string, reason: string): Promise<void> {
     await runs.failRun(this.dataSource.manager, runId, reason);
+    // A failed run exposes nobody (issue #16): when it treated nobody, its held-out exposures go.
+    const counts = await runs.countsOf(this.dataSource.manager, runId);
+    const treated = (counts['added'] ?? 0) + (counts['refreshed'] ?? 0) + (counts['sent'] ?? 0) + (counts['replaced'] ?? 0);
+    const run = treated === 0 ? await runs.findRun(this.dataSource.manager, runId) : null;
+    if (run?.status === 'failed') await runs.forgetHeldOutExposures(this.dataSource.manager, run.activationId, runId, 'all');
   }
 
   private async findLive(activationId: string): Promise<ActivationEntity> {

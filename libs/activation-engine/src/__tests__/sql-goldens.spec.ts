@@ -85,6 +85,9 @@ describe('golden SQL of the activation repositories', () => {
         runs.recordSuppression(m, { identifierType: 'email', value: 'a@example.com', channel: 'email', reason: 'stop' }),
       ),
       await section('recordTreatmentExposures', () => runs.recordTreatmentExposures(m, activationId, runId, profileIds)),
+      await section('forgetHeldOutExposures', () =>
+        runs.forgetHeldOutExposures(m, activationId, runId, [{ from: null, to: profileIds[2] }]),
+      ),
       await section('recordHeldOutExposures', () =>
         runs.recordHeldOutExposures(
           m,

@@ -164,6 +164,87 @@ describe('sync diff', () => {
     expect(treatmentOf('all-fail-list-salt', 0.3, profileIds).length).toBeLessThan(120); // there was a control group to expose
   });
 
+  it('exposes nobody when a page of only held-out members is followed by a page that fails (the run ends failed)', async () => {
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 12);
+    // Pages are cut after each eligible member (one a page): a salt that holds the last profiles in
+    // key order back makes the adds' last page one of only held-out members; then the removes fail.
+    const salt = Array.from({ length: 500 }, (_, index) => `held-page-${index}`).find((candidate) => {
+      const sorted = [...profileIds].sort();
+      return treatmentOf(candidate, 0.5, sorted.slice(-2)).length === 0 && treatmentOf(candidate, 0.5, sorted).length >= 2;
+    }) as string;
+    const leaving = treatmentOf(salt, 0.5, profileIds)[0];
+    await removeMembers(db.dataSource, segmentId, [leaving]);
+    const failures = {
+      'held-page-down': () => new TypeError('vendor down'),
+      'held-page-revoked': () => new InvalidCredentialsError('401 Unauthorized', 'HTTP 401'),
+    };
+    for (const [slug, removeError] of Object.entries(failures)) {
+      const connector = recordingConnector({
+        slug,
+        behaviour: () => {
+          throw connector.calls[connector.calls.length - 1].method === 'remove' ? removeError() : new TypeError('vendor down');
+        },
+      });
+      const engine = buildEngine(db.dataSource, [connector.definition], { pageSize: 1 });
+      const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: slug, mode: 'mirror', holdoutShare: 0.5, salt });
+      await db.dataSource.query(
+        `INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'present', '{"email": "gone@example.com"}')`,
+        [activationId, leaving],
+      );
+      const { run } = await syncNow(engine, activationId);
+      expect({ slug, status: run.status, removeCalled: connector.received('remove').length > 0 }).toEqual({
+        slug,
+        status: 'failed',
+        removeCalled: true,
+      });
+      expect({ slug, arms: await armsOf(activationId) }).toEqual({ slug, arms: {} });
+    }
+  });
+
+  it('a run stopped after it delivered keeps its treated exposures but not the held-out ones of its pages without deliveries', async () => {
+    const { segmentId, profileIds } = await seedSegment(db.dataSource, 12);
+    // A salt under which the last profiles in key order are held back (the adds' last page has only
+    // them) and some profile is treated (one that left the segment: the remove the vendor refuses).
+    const salt = Array.from({ length: 500 }, (_, index) => `stop-after-${index}`).find((candidate) => {
+      const sorted = [...profileIds].sort();
+      return treatmentOf(candidate, 0.5, sorted.slice(-2)).length === 0 && treatmentOf(candidate, 0.5, sorted.slice(0, -2)).length >= 3;
+    }) as string;
+    const treatedAll = treatmentOf(salt, 0.5, profileIds);
+    const leaving = treatedAll[0];
+    await removeMembers(db.dataSource, segmentId, [leaving]);
+    const connector = recordingConnector({
+      slug: 'stop-after-list',
+      behaviour: (members) => {
+        if (connector.calls[connector.calls.length - 1].method === 'remove')
+          throw new InvalidCredentialsError('401 Unauthorized', 'HTTP 401');
+        return members.map((member): RecordOutcome => ({ profileId: member.profileId, status: 'delivered' }));
+      },
+    });
+    const engine = buildEngine(db.dataSource, [connector.definition], { pageSize: 1 });
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'stop-after-list',
+      mode: 'mirror',
+      holdoutShare: 0.5,
+      salt,
+    });
+    await db.dataSource.query(
+      `INSERT INTO activation_members (activation_id, profile_id, state, identifiers) VALUES ($1, $2, 'present', '{"email": "gone@example.com"}')`,
+      [activationId, leaving],
+    );
+    const { run } = await syncNow(engine, activationId);
+    const members = profileIds.filter((id) => id !== leaving).sort();
+    const treated = treatmentOf(salt, 0.5, members);
+    const lastTreated = members.indexOf(treated[treated.length - 1]);
+    const controlWithDeliveries = members.slice(0, lastTreated).filter((id) => !treated.includes(id)).length;
+    expect(run).toMatchObject({ status: 'failed', counts: expect.objectContaining({ added: treated.length }) });
+    expect(connector.received('remove')).toEqual([leaving]);
+    expect(await armsOf(activationId)).toEqual({
+      treatment: treated.length,
+      ...(controlWithDeliveries ? { control: controlWithDeliveries } : {}),
+    });
+  });
+
   it('send mode: the control group is exposed with the page whose messages were sent, each member once', async () => {
     const connector = recordingConnector({ slug: 'exposure-sms', deliveryModel: 'send', requiredIdentifiers: ['email'], maxBatchSize: 10 });
     const engine = buildEngine(db.dataSource, [connector.definition]);

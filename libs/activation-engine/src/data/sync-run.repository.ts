@@ -396,6 +396,23 @@ export async function recordTreatmentExposures(db: EntityManager, activationId: 
 }
 
 /**
+ * Takes back held-out exposures of a run that ended failed: `all` of them (the run treated
+ * nobody), or those within the given key ranges (its pages that had no member to deliver).
+ * Treatment exposures stay: they record deliveries the vendor acknowledged.
+ */
+export async function forgetHeldOutExposures(db: EntityManager, activationId: string, runId: string, ranges: PageRange[] | 'all'): Promise<void> {
+  if (ranges !== 'all' && ranges.length === 0) return;
+  const pages = ranges === 'all' ? [] : ranges;
+  await db.query(
+    `DELETE FROM activation_exposures e
+     WHERE e.activation_id = $1 AND e.sync_run_id = $2 AND e.arm <> 'treatment'
+       AND ($3::boolean OR EXISTS (SELECT 1 FROM unnest($4::uuid[], $5::uuid[]) AS r(from_id, to_id)
+                                   WHERE (r.from_id IS NULL OR e.profile_id > r.from_id) AND e.profile_id <= r.to_id))`,
+    [activationId, runId, ranges === 'all', pages.map((page) => page.from), pages.map((page) => page.to)],
+  );
+}
+
+/**
  * Exposures of a page's held-out members, written in the transaction that moves the cursor past
  * the page, once every batch of it has been answered: both arms of a page are recorded together
  * and only for a delivery that happened. A page that had members to deliver and delivered none

@@ -158,6 +158,12 @@ INSERT INTO suppressions (identifier_type, identifier_value, channel, reason) VA
 INSERT INTO activation_exposures (activation_id, profile_id, arm, exposed_at, sync_run_id)
      SELECT $1, unnest($2::uuid[]), 'treatment', now(), $3 ON CONFLICT DO NOTHING;
 
+-- forgetHeldOutExposures
+DELETE FROM activation_exposures e
+     WHERE e.activation_id = $1 AND e.sync_run_id = $2 AND e.arm <> 'treatment'
+       AND ($3::boolean OR EXISTS (SELECT 1 FROM unnest($4::uuid[], $5::uuid[]) AS r(from_id, to_id)
+                                   WHERE (r.from_id IS NULL OR e.profile_id > r.from_id) AND e.profile_id <= r.to_id));
+
 -- recordHeldOutExposures
 WITH handled AS (
        SELECT state FROM activation_members
