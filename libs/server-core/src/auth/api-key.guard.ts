@@ -44,7 +44,7 @@ export class ApiKeyGuard implements CanActivate {
     if (required !== 'write' && !isBearer(request.headers)) {
       throw new UnauthorizedException({
         code: 'bearer_required',
-        message: 'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)',
+        message: BEARER_REQUIRED_MESSAGE,
       });
     }
     const secret = presentedSecret(request.headers);
@@ -78,7 +78,12 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function isBearer(headers: RequestLike['headers']): boolean {
+/** Why an admin route refuses a key sent any other way than Bearer (the guard and the body gate say the same). */
+export const BEARER_REQUIRED_MESSAGE =
+  'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)';
+
+/** The request presents its key as `Authorization: Bearer …`. */
+export function isBearer(headers: RequestLike['headers']): boolean {
   const header = headers['authorization'];
   return (Array.isArray(header) ? header[0] : header)?.startsWith('Bearer ') ?? false;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKeyService } from './api-key.service';
-import { presentedSecret } from './api-key.guard';
+import { BEARER_REQUIRED_MESSAGE, isBearer, presentedSecret } from './api-key.guard';
 
 type Middleware = (request: IncomingMessage & { path?: string }, response: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -34,13 +34,7 @@ export function keyBeforeBody(
   return (request, response, next) => {
     if (!carriesBody(request)) return next();
     const onTracking = tracking.has(normalPath(request.path ?? new URL(request.url ?? '/', 'http://x').pathname));
-    if (!onTracking && !isBearer(request.headers))
-      return refuse(
-        response,
-        401,
-        'bearer_required',
-        'admin routes take the API key as Authorization: Bearer <key> (HTTP Basic and x-api-key are for the tracking routes only)',
-      );
+    if (!onTracking && !isBearer(request.headers)) return refuse(response, 401, 'bearer_required', BEARER_REQUIRED_MESSAGE);
     const secret = presentedSecret(request.headers);
     if (!secret)
       return refuse(
@@ -75,11 +69,6 @@ export function keyBeforeBody(
 /** Express matches paths case-insensitively and with or without a trailing slash; so does the gate. */
 function normalPath(path: string): string {
   return path.toLowerCase().replace(/\/+$/, '') || '/';
-}
-
-function isBearer(headers: IncomingMessage['headers']): boolean {
-  const header = headers['authorization'];
-  return header?.startsWith('Bearer ') ?? false;
 }
 
 /**
