@@ -54,7 +54,7 @@ describe('AnalyticsDatabase', () => {
     expect(codes.filter((code) => code === 'ok').length).toBeGreaterThanOrEqual(1);
     expect(codes).toContain('analytics_busy');
     const [{ n }] = await db.dataSource.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'audiencekit-analytics'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'audiencekit-analytics' AND datname = current_database()`,
     );
     expect(n).toBe(1);
   });
