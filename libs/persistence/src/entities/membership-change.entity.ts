@@ -13,8 +13,13 @@ export class MembershipChangeEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })
   id: string;
 
-  @Column({ name: 'run_id', type: 'uuid' })
-  runId: string;
+  /** The refresh run that made the change; null for a change real time made (`cause = 'realtime'`). */
+  @Column({ name: 'run_id', type: 'uuid', nullable: true })
+  runId: string | null;
+
+  /** `refresh` (a run) or `realtime` (the real-time evaluator, on an event or a due time). */
+  @Column({ type: 'text', default: 'refresh' })
+  cause: 'refresh' | 'realtime';
 
   @Column({ name: 'segment_id', type: 'uuid' })
   segmentId: string;

@@ -13,6 +13,7 @@ export class SegmentMembershipEntity {
   @Column({ name: 'entered_at', type: 'timestamptz' })
   enteredAt: Date;
 
-  @Column({ name: 'run_id', type: 'uuid' })
-  runId: string;
+  /** The run that added the member; null when real time added it. */
+  @Column({ name: 'run_id', type: 'uuid', nullable: true })
+  runId: string | null;
 }

@@ -59,4 +59,11 @@ export class SegmentRunEntity {
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /**
+   * Real-time segments only: the memberships this refresh (the reconciliation) corrected on
+   * profiles real time had settled (no evaluation pending). Expected 0; null for other segments.
+   */
+  @Column({ type: 'integer', nullable: true })
+  corrections: number | null;
 }

@@ -21,7 +21,7 @@ export class SegmentEntity {
   @Column({ type: 'text' })
   owner: string;
 
-  /** A cron expression, or `manual`. */
+  /** A cron expression, `manual`, or `realtime` (evaluated on every change; a daily refresh reconciles). */
   @Column({ name: 'refresh_cadence', type: 'text', default: 'manual' })
   refreshCadence: string;
 

@@ -7,6 +7,7 @@ import { ActivationMemberDeliveredAt1796117086843 } from './1796117086843-activa
 import { SourceTrustAndDedupe1796200100000 } from './1796200100000-source-trust-and-dedupe';
 import { ForgetErasedIdentifiers1796200000000 } from './1796200000000-forget-erased-identifiers';
 import { HoldoutHashVersion1796300000000 } from './1796300000000-holdout-hash-version';
+import { RealtimeAudiences1796400000000 } from './1796400000000-realtime-audiences';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -21,4 +22,5 @@ export const ALL_MIGRATIONS = [
   SourceTrustAndDedupe1796200100000,
   ForgetErasedIdentifiers1796200000000,
   HoldoutHashVersion1796300000000,
+  RealtimeAudiences1796400000000,
 ];
