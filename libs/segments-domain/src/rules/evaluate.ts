@@ -2,6 +2,7 @@ import {
   Condition,
   CountOperator,
   EventCondition,
+  FrequencyCondition,
   PropertyFilter,
   RecencyCondition,
   SegmentDefinition,
@@ -20,7 +21,7 @@ import {
   requireIsoTimestamp,
   toDecimal,
 } from './values';
-import { isInWindow, resolveWindow } from './window';
+import { ResolvedWindow, isInWindow, resolveWindow } from './window';
 
 /** One profile as ingestion sees it: its traits, its events, the segments it is currently in. */
 export interface ProfileSnapshot {
@@ -38,22 +39,34 @@ export interface ProfileSnapshot {
 export function evaluateSegment(definition: SegmentDefinition, profile: ProfileSnapshot, options: { now: Date }): boolean {
   // RFM quintiles and fitted models rank a profile against the whole population: no one-profile answer.
   if (definition.type !== 'rules') throw new Error(`a ${definition.type} segment cannot be evaluated for one profile in memory`);
-  return new InMemoryEvaluator(profile, options.now).condition(definition.match);
+  return new ProfileEvaluator(profile).matches(definition.match, options.now, profile.segments);
 }
 
-interface NormalisedEvent {
+export interface NormalisedEvent {
   name: string | null;
+  /** Epoch ms. */
   timestamp: number;
   properties: Record<string, unknown>;
 }
 
-class InMemoryEvaluator {
-  private readonly events: NormalisedEvent[];
+/** A leaf that reads events: its name (undefined = any event but our lifecycle events) and property filters. */
+type EventLeaf = EventCondition | FrequencyCondition | RecencyCondition;
 
-  constructor(
-    private readonly profile: ProfileSnapshot,
-    private readonly now: Date,
-  ) {
+/**
+ * One profile, normalised once, evaluated at any instant and against any membership set:
+ * real-time evaluation asks the same profile about many instants, so the events are converted and
+ * filtered by name and properties (which do not depend on time) once per leaf, not once per question.
+ */
+export class ProfileEvaluator {
+  readonly events: readonly NormalisedEvent[];
+  private readonly traits: Record<string, unknown>;
+  private readonly leafEvents = new WeakMap<EventLeaf, NormalisedEvent[]>();
+  private readonly windows = new Map<string, ResolvedWindow>();
+  private now = 0;
+  private segments: ReadonlySet<string> | undefined;
+
+  constructor(profile: Pick<ProfileSnapshot, 'traits' | 'events'>) {
+    this.traits = profile.traits;
     this.events = profile.events.map((event) => ({
       name: event.name,
       timestamp: typeof event.timestamp === 'number' ? event.timestamp : event.timestamp.getTime(),
@@ -61,7 +74,33 @@ class InMemoryEvaluator {
     }));
   }
 
-  condition(node: Condition): boolean {
+  /** Does the profile match `condition` at `now`, being a member of `segments` (keys and/or ids)? */
+  matches(condition: Condition, now: Date | number, segments: ReadonlySet<string> | undefined): boolean {
+    const nowMs = typeof now === 'number' ? now : now.getTime();
+    if (nowMs !== this.now) this.windows.clear();
+    this.now = nowMs;
+    this.segments = segments;
+    return this.condition(condition);
+  }
+
+  /** The events a leaf looks at, whatever the time: its event name and its property filters. */
+  eventsOf(leaf: EventLeaf): NormalisedEvent[] {
+    let found = this.leafEvents.get(leaf);
+    if (!found) {
+      const filters = leaf.type === 'event' ? (leaf.where ?? []) : [];
+      found = this.events.filter(
+        (candidate) =>
+          (leaf.event === undefined
+            ? !(SEGMENT_LIFECYCLE_EVENTS as readonly (string | null)[]).includes(candidate.name)
+            : candidate.name === leaf.event) &&
+          filters.every((filter) => matchesValue(readPath(candidate.properties, filter.property), filter)),
+      );
+      this.leafEvents.set(leaf, found);
+    }
+    return found;
+  }
+
+  private condition(node: Condition): boolean {
     switch (node.type) {
       case 'all':
         return node.conditions.every((child) => this.condition(child));
@@ -70,39 +109,30 @@ class InMemoryEvaluator {
       case 'not':
         return !this.condition(node.condition);
       case 'trait':
-        return matchesValue(readPath(this.profile.traits, node.trait), node);
+        return matchesValue(readPath(this.traits, node.trait), node);
       case 'event':
-        return node.aggregate
-          ? this.aggregate(node, node.aggregate)
-          : this.count(node.event, node.window, node.where ?? [], node.count ?? { operator: 'at_least', value: 1 });
+        return node.aggregate ? this.aggregate(node, node.aggregate) : this.count(node, node.count ?? { operator: 'at_least', value: 1 });
       case 'frequency':
-        return this.count(node.event, node.window, [], { operator: node.operator, value: node.value });
+        return this.count(node, { operator: node.operator, value: node.value });
       case 'recency':
         return this.recency(node);
       case 'segment':
-        return this.profile.segments?.has(node.segment) ?? false;
+        return this.segments?.has(node.segment) ?? false;
     }
   }
 
-  private matching(event: string | undefined, windowText: string, filters: PropertyFilter[]): NormalisedEvent[] {
-    const window = resolveWindow(windowText, this.now);
-    return this.events.filter(
-      (candidate) =>
-        (event === undefined
-          ? !(SEGMENT_LIFECYCLE_EVENTS as readonly (string | null)[]).includes(candidate.name)
-          : candidate.name === event) &&
-        isInWindow(candidate.timestamp, window) &&
-        filters.every((filter) => matchesValue(readPath(candidate.properties, filter.property), filter)),
-    );
+  private matching(leaf: EventLeaf, windowText: string): NormalisedEvent[] {
+    let window = this.windows.get(windowText);
+    if (!window) {
+      window = resolveWindow(windowText, new Date(this.now));
+      this.windows.set(windowText, window);
+    }
+    const resolved = window;
+    return this.eventsOf(leaf).filter((candidate) => isInWindow(candidate.timestamp, resolved));
   }
 
-  private count(
-    event: string | undefined,
-    window: string,
-    filters: PropertyFilter[],
-    count: { operator: CountOperator; value: number },
-  ): boolean {
-    const found = this.matching(event, window, filters).length;
+  private count(leaf: EventCondition | FrequencyCondition, count: { operator: CountOperator; value: number }): boolean {
+    const found = this.matching(leaf, leaf.window).length;
     switch (count.operator) {
       case 'at_least':
         return found >= count.value;
@@ -114,7 +144,7 @@ class InMemoryEvaluator {
   }
 
   private aggregate(node: EventCondition, aggregate: NonNullable<EventCondition['aggregate']>): boolean {
-    const values = this.matching(node.event, node.window, node.where ?? [])
+    const values = this.matching(node, node.window)
       .map((event) => readPath(event.properties, aggregate.property))
       .filter((value): value is number => typeof value === 'number')
       .map(toDecimal);
@@ -127,10 +157,10 @@ class InMemoryEvaluator {
   }
 
   private recency(node: RecencyCondition): boolean {
-    const timestamps = this.matching(node.event, 'ever', []).map((event) => event.timestamp);
+    const timestamps = this.matching(node, 'ever').map((event) => event.timestamp);
     if (timestamps.length === 0) return false;
-    const last = Math.max(...timestamps);
-    const cut = (days: unknown) => this.now.getTime() - (days as number) * 86_400_000;
+    const last = timestamps.reduce((latest, timestamp) => Math.max(latest, timestamp), -Infinity);
+    const cut = (days: unknown) => this.now - (days as number) * 86_400_000;
     const bounds = comparisonBounds(node.operator, node.days);
     // More days since ⇔ an earlier last event.
     const afterLow = bounds.low === undefined || (bounds.lowInclusive ? last <= cut(bounds.low) : last < cut(bounds.low));
