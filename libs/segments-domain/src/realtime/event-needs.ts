@@ -1,0 +1,64 @@
+import { assertNever } from '@audiencekit/util';
+import { Condition, RulesDefinition } from '../rules/definition.schema';
+import { parseWindow } from '../rules/window';
+
+export interface RealtimeEventNeeds {
+  /**
+   * The event names the definitions read, sorted; `'all'` when a recency or frequency condition
+   * has no `event` (the evaluator still ignores `Segment Entered` / `Segment Exited` there, but a
+   * named leaf may read them, so `'all'` means every name).
+   */
+  names: string[] | 'all';
+  /**
+   * The earliest timestamp (epoch ms, exclusive) any leaf can look at for this `now`: events at or
+   * before it can never count. null = no bound (`ever`, `between` or recency is used). With no
+   * event leaf at all it is `now`. Future-dated events always count: load everything after it.
+   */
+  sinceMs: (now: Date) => number | null;
+}
+
+/**
+ * Which events of a profile real-time evaluation must load for these definitions.
+ * @example realtimeEventNeeds([cartAbandoner]).names // ['Order Completed', 'Product Added']
+ */
+export function realtimeEventNeeds(definitions: readonly RulesDefinition[]): RealtimeEventNeeds {
+  const names = new Set<string>();
+  let anyName = false;
+  let unbounded = false;
+  let longest = 0;
+  const window = (text: string) => {
+    const parsed = parseWindow(text).window;
+    if (!parsed) throw new Error(`window "${text}" does not parse`);
+    if (parsed.kind === 'last') longest = Math.max(longest, parsed.milliseconds);
+    else unbounded = true;
+  };
+  const visit = (node: Condition): void => {
+    switch (node.type) {
+      case 'all':
+      case 'any':
+        return node.conditions.forEach(visit);
+      case 'not':
+        return visit(node.condition);
+      case 'trait':
+      case 'segment':
+        return;
+      case 'event':
+        names.add(node.event);
+        return window(node.window);
+      case 'frequency':
+      case 'recency':
+        if (node.event === undefined) anyName = true;
+        else names.add(node.event);
+        if (node.type === 'recency') unbounded = true;
+        else window(node.window);
+        return;
+      default:
+        return assertNever(node, 'condition');
+    }
+  };
+  definitions.forEach((definition) => visit(definition.match));
+  return {
+    names: anyName ? 'all' : [...names].sort(),
+    sinceMs: (now) => (unbounded ? null : now.getTime() - longest),
+  };
+}
