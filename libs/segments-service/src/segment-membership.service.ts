@@ -6,8 +6,10 @@ import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import {
   countMembersAsOf,
+  currentSize,
   findRunOf,
   membersAsOfPage,
+  membershipChangesPage,
   overlapCounts,
   previewSample,
   previewSize,
@@ -25,7 +27,18 @@ export interface MemberAsOf {
   version: number;
 }
 
-/** Reads of membership: preview, run history, who was a member at a time, overlap. */
+/** One entry or exit of the live feed; `runId` is null for a change real time made. */
+export interface MembershipChangeView {
+  id: number;
+  profileId: string;
+  change: 'added' | 'removed';
+  cause: 'realtime' | 'refresh';
+  runId: string | null;
+  version: number;
+  changedAt: Date;
+}
+
+/** Reads of membership: preview, run history, who was a member at a time, the change feed, overlap. */
 @Injectable()
 export class SegmentMembershipService {
   /** The analytics pool (DatabaseModule provides it); tests that build the service by hand use their data source. */
@@ -85,6 +98,30 @@ export class SegmentMembershipService {
       total,
       items: rows.map((row) => ({ profileId: row.profile_id, enteredAt: row.changed_at, runId: row.run_id, version: row.version })),
     };
+  }
+
+  /**
+   * The live feed: a segment's latest entries and exits, newest first (or the first `limit` after
+   * change id `after`, for polling), with its current size read in the same snapshot, so the size
+   * and the changes agree.
+   */
+  async changes(segmentId: string, page: { limit: number; after?: number }): Promise<{ size: number; items: MembershipChangeView[] }> {
+    await this.segments.findLive(this.dataSource.manager, segmentId);
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const rows = await membershipChangesPage(manager, segmentId, page);
+      return {
+        size: await currentSize(manager, segmentId),
+        items: rows.map((row) => ({
+          id: Number(row.id),
+          profileId: row.profile_id,
+          change: row.change,
+          cause: row.cause,
+          runId: row.run_id,
+          version: row.version,
+          changedAt: row.changed_at,
+        })),
+      };
+    });
   }
 
   /** Current sizes of two segments and of their intersection (on the analytics pool). */

@@ -17,6 +17,25 @@ const listQuerySchema = pageQuerySchema.extend({
 const previewSchema = z.object({ definition: z.unknown(), sampleSize: z.number().int().min(0).max(100).default(10) });
 const asOfQuerySchema = pageQuerySchema.extend({ asOf: z.iso.datetime({ offset: true }).optional() });
 const overlapQuerySchema = z.object({ with: z.uuid() });
+const changesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** A change id: the changes after it (oldest first in the page, the page newest first), for polling. */
+  after: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+const changesResponseSchema = z.object({
+  size: z.number().int().describe('current members (segment_memberships)'),
+  items: z.array(
+    z.object({
+      id: z.number().int().describe('change id, increasing; pass the highest as `after` to poll'),
+      profileId: z.uuid(),
+      change: z.enum(['added', 'removed']),
+      cause: z.enum(['realtime', 'refresh']),
+      runId: z.uuid().nullable().describe('the refresh run; null for a real-time change'),
+      version: z.number().int(),
+      changedAt: z.iso.datetime(),
+    }),
+  ),
+});
 const chooseKSchema = z
   .object({ definition: z.unknown(), kMin: z.number().int().min(2).max(20).default(2), kMax: z.number().int().min(2).max(20).default(10) })
   .refine((input) => input.kMax >= input.kMin, { path: ['kMax'], message: 'must be at least kMin' });
@@ -149,6 +168,18 @@ export class SegmentsController {
   members(@Param('id') id: string, @Query() query: unknown) {
     const input = parseInput(asOfQuerySchema, query, 'query');
     return this.membership.membersAsOf(id, input.asOf ? new Date(input.asOf) : new Date(), input);
+  }
+
+  @ApiRoute({
+    summary:
+      'Live feed: the latest membership changes newest first (or the first `limit` after change id `after`), each with its cause (realtime | refresh), and the current size',
+    query: changesQuerySchema,
+    response: changesResponseSchema,
+  })
+  @Get(':id/changes')
+  @RequireRole('viewer')
+  changes(@Param('id') id: string, @Query() query: unknown) {
+    return this.membership.changes(id, parseInput(changesQuerySchema, query, 'query'));
   }
 
   @ApiRoute({ summary: 'Sizes of two segments and of their intersection', query: overlapQuerySchema })

@@ -5,10 +5,10 @@ SELECT count(DISTINCT q.profile_id)::int AS size FROM (SELECT m.profile_id FROM 
 SELECT DISTINCT q.profile_id FROM (SELECT m.profile_id FROM segment_memberships m WHERE m.segment_id = $1) q ORDER BY q.profile_id LIMIT 10;
 
 -- runsPage
-SELECT "SegmentRunEntity"."id" AS "SegmentRunEntity_id", "SegmentRunEntity"."segment_id" AS "SegmentRunEntity_segment_id", "SegmentRunEntity"."version" AS "SegmentRunEntity_version", "SegmentRunEntity"."status" AS "SegmentRunEntity_status", "SegmentRunEntity"."trigger" AS "SegmentRunEntity_trigger", "SegmentRunEntity"."scheduled_for" AS "SegmentRunEntity_scheduled_for", "SegmentRunEntity"."queued_at" AS "SegmentRunEntity_queued_at", "SegmentRunEntity"."started_at" AS "SegmentRunEntity_started_at", "SegmentRunEntity"."finished_at" AS "SegmentRunEntity_finished_at", "SegmentRunEntity"."size" AS "SegmentRunEntity_size", "SegmentRunEntity"."adds" AS "SegmentRunEntity_adds", "SegmentRunEntity"."removes" AS "SegmentRunEntity_removes", "SegmentRunEntity"."duration_ms" AS "SegmentRunEntity_duration_ms", "SegmentRunEntity"."quality" AS "SegmentRunEntity_quality", "SegmentRunEntity"."error" AS "SegmentRunEntity_error" FROM "segment_runs" "SegmentRunEntity" WHERE (("SegmentRunEntity"."segment_id" = $1)) ORDER BY "SegmentRunEntity"."queued_at" DESC LIMIT 10 OFFSET 0;
+SELECT "SegmentRunEntity"."id" AS "SegmentRunEntity_id", "SegmentRunEntity"."segment_id" AS "SegmentRunEntity_segment_id", "SegmentRunEntity"."version" AS "SegmentRunEntity_version", "SegmentRunEntity"."status" AS "SegmentRunEntity_status", "SegmentRunEntity"."trigger" AS "SegmentRunEntity_trigger", "SegmentRunEntity"."scheduled_for" AS "SegmentRunEntity_scheduled_for", "SegmentRunEntity"."queued_at" AS "SegmentRunEntity_queued_at", "SegmentRunEntity"."started_at" AS "SegmentRunEntity_started_at", "SegmentRunEntity"."finished_at" AS "SegmentRunEntity_finished_at", "SegmentRunEntity"."size" AS "SegmentRunEntity_size", "SegmentRunEntity"."adds" AS "SegmentRunEntity_adds", "SegmentRunEntity"."removes" AS "SegmentRunEntity_removes", "SegmentRunEntity"."duration_ms" AS "SegmentRunEntity_duration_ms", "SegmentRunEntity"."quality" AS "SegmentRunEntity_quality", "SegmentRunEntity"."error" AS "SegmentRunEntity_error", "SegmentRunEntity"."corrections" AS "SegmentRunEntity_corrections" FROM "segment_runs" "SegmentRunEntity" WHERE (("SegmentRunEntity"."segment_id" = $1)) ORDER BY "SegmentRunEntity"."queued_at" DESC LIMIT 10 OFFSET 0;
 
 -- findRunOf
-SELECT "SegmentRunEntity"."id" AS "SegmentRunEntity_id", "SegmentRunEntity"."segment_id" AS "SegmentRunEntity_segment_id", "SegmentRunEntity"."version" AS "SegmentRunEntity_version", "SegmentRunEntity"."status" AS "SegmentRunEntity_status", "SegmentRunEntity"."trigger" AS "SegmentRunEntity_trigger", "SegmentRunEntity"."scheduled_for" AS "SegmentRunEntity_scheduled_for", "SegmentRunEntity"."queued_at" AS "SegmentRunEntity_queued_at", "SegmentRunEntity"."started_at" AS "SegmentRunEntity_started_at", "SegmentRunEntity"."finished_at" AS "SegmentRunEntity_finished_at", "SegmentRunEntity"."size" AS "SegmentRunEntity_size", "SegmentRunEntity"."adds" AS "SegmentRunEntity_adds", "SegmentRunEntity"."removes" AS "SegmentRunEntity_removes", "SegmentRunEntity"."duration_ms" AS "SegmentRunEntity_duration_ms", "SegmentRunEntity"."quality" AS "SegmentRunEntity_quality", "SegmentRunEntity"."error" AS "SegmentRunEntity_error" FROM "segment_runs" "SegmentRunEntity" WHERE (("SegmentRunEntity"."id" = $1) AND ("SegmentRunEntity"."segment_id" = $2)) LIMIT 1;
+SELECT "SegmentRunEntity"."id" AS "SegmentRunEntity_id", "SegmentRunEntity"."segment_id" AS "SegmentRunEntity_segment_id", "SegmentRunEntity"."version" AS "SegmentRunEntity_version", "SegmentRunEntity"."status" AS "SegmentRunEntity_status", "SegmentRunEntity"."trigger" AS "SegmentRunEntity_trigger", "SegmentRunEntity"."scheduled_for" AS "SegmentRunEntity_scheduled_for", "SegmentRunEntity"."queued_at" AS "SegmentRunEntity_queued_at", "SegmentRunEntity"."started_at" AS "SegmentRunEntity_started_at", "SegmentRunEntity"."finished_at" AS "SegmentRunEntity_finished_at", "SegmentRunEntity"."size" AS "SegmentRunEntity_size", "SegmentRunEntity"."adds" AS "SegmentRunEntity_adds", "SegmentRunEntity"."removes" AS "SegmentRunEntity_removes", "SegmentRunEntity"."duration_ms" AS "SegmentRunEntity_duration_ms", "SegmentRunEntity"."quality" AS "SegmentRunEntity_quality", "SegmentRunEntity"."error" AS "SegmentRunEntity_error", "SegmentRunEntity"."corrections" AS "SegmentRunEntity_corrections" FROM "segment_runs" "SegmentRunEntity" WHERE (("SegmentRunEntity"."id" = $1) AND ("SegmentRunEntity"."segment_id" = $2)) LIMIT 1;
 
 -- countMembersAsOf
 SELECT count(*)::int AS total FROM (SELECT DISTINCT ON (profile_id) profile_id, change, changed_at, run_id, version
@@ -22,6 +22,16 @@ SELECT l.profile_id, l.changed_at, l.run_id, l.version FROM (SELECT DISTINCT ON 
 
 -- versionInForce
 SELECT version FROM segment_runs WHERE segment_id = $1 AND status = 'succeeded' AND finished_at <= $2 ORDER BY finished_at DESC LIMIT 1;
+
+-- membershipChangesPage
+SELECT c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at FROM segment_membership_changes c WHERE c.segment_id = $1 AND age(c.xmin) > age(pg_snapshot_xmin(pg_current_snapshot())::xid) ORDER BY c.id DESC LIMIT $2;
+
+-- membershipChangesPage (after)
+SELECT * FROM (SELECT c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at FROM segment_membership_changes c WHERE c.segment_id = $1 AND c.id > $2 AND age(c.xmin) > age(pg_snapshot_xmin(pg_current_snapshot())::xid)
+       ORDER BY c.id LIMIT $3) oldest_first ORDER BY id DESC;
+
+-- currentSize
+SELECT count(*)::int AS size FROM segment_memberships WHERE segment_id = $1;
 
 -- overlapCounts
 SELECT (SELECT count(*) FROM segment_memberships WHERE segment_id = $1)::int AS size,

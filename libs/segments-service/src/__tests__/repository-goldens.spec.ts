@@ -105,6 +105,11 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(m, 'countMembersAsOf', () => membership.countMembersAsOf(manager, segment.id, NOW));
       await record(m, 'membersAsOfPage', () => membership.membersAsOfPage(manager, segment.id, NOW, { limit: 10, offset: 0 }));
       await record(m, 'versionInForce', () => membership.versionInForce(manager, segment.id, NOW));
+      await record(m, 'membershipChangesPage', () => membership.membershipChangesPage(manager, segment.id, { limit: 10 }));
+      await record(m, 'membershipChangesPage (after)', () =>
+        membership.membershipChangesPage(manager, segment.id, { limit: 10, after: 1 }),
+      );
+      await record(m, 'currentSize', () => membership.currentSize(manager, segment.id));
       await record(m, 'overlapCounts', () => membership.overlapCounts(manager, segment.id, segment.id));
       await record(m, 'liveProfileTraits', () => membership.liveProfileTraits(manager, profileId));
       await record(m, 'profileEventsUntil', () => membership.profileEventsUntil(manager, profileId, NOW));
