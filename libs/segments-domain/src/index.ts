@@ -6,3 +6,4 @@ export * from './value-matrix';
 export * from './models';
 export * from './sql';
 export { compileSegmentSql } from './compile-segment-sql';
+export * from './realtime';
