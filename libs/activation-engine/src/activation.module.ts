@@ -8,6 +8,7 @@ import { SyncRunner } from './sync-runner';
 import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 import { SyncRequestsService } from './sync-requests.service';
+import { OnChangeFlusher } from './on-change/on-change-flusher';
 
 export interface ActivationModuleOptions {
   /** The connectors this process can sync to (provided as the CONNECTORS token). */
@@ -24,7 +25,15 @@ export interface ActivationModuleOptions {
 @Module({})
 export class ActivationModule {
   static forRoot(options: ActivationModuleOptions): DynamicModule {
-    const services = [SyncService, SyncRequestsService, SyncRunner, SyncSchedulerService, SyncQueueWorker, DestinationGates];
+    const services = [
+      SyncService,
+      SyncRequestsService,
+      SyncRunner,
+      SyncSchedulerService,
+      SyncQueueWorker,
+      DestinationGates,
+      OnChangeFlusher,
+    ];
     return {
       module: ActivationModule,
       providers: [

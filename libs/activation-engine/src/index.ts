@@ -26,3 +26,6 @@ export * from './sync-queue-worker.service';
 export { DestinationGates } from './delivery/destination-gates';
 export type { SyncConfig } from './sync-setup';
 export * from './guard/mass-send-guard';
+export { OnChangeFlusher } from './on-change/on-change-flusher';
+export type { FlushedRun } from './on-change/on-change-flusher';
+export { ON_CHANGE_SCHEDULE, ON_CHANGE_TRIGGER, pendingChangeCount } from './on-change/on-change.repository';

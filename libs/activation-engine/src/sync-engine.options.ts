@@ -20,6 +20,8 @@ export interface SyncEngineOptions {
   breakerHalfOpenMs: number;
   /** Samples kept per category in a dry run's plan and in errors. */
   sampleSize: number;
+  /** Most pending changes one on-change run takes (the rest wait for the next run of the activation). */
+  onChangeMaxRunChanges: number;
 }
 
 export const DEFAULT_SYNC_ENGINE_OPTIONS: SyncEngineOptions = {
@@ -32,6 +34,7 @@ export const DEFAULT_SYNC_ENGINE_OPTIONS: SyncEngineOptions = {
   breakerThreshold: 20,
   breakerHalfOpenMs: 30_000,
   sampleSize: 20,
+  onChangeMaxRunChanges: 5_000,
 };
 
 export function resolveSyncEngineOptions(options: Partial<SyncEngineOptions> = {}): SyncEngineOptions {

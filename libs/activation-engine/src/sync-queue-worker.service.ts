@@ -16,7 +16,8 @@ import { SyncService } from './sync.service';
 @Injectable()
 export class SyncQueueWorker {
   private readonly logger = new Logger(SyncQueueWorker.name);
-  private readonly subscribed = new Set<string>();
+  /** Queue name → this process's pg-boss worker id on it. */
+  private readonly subscribed = new Map<string, string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -40,11 +41,20 @@ export class SyncQueueWorker {
       const name = syncQueueName(id);
       if (this.subscribed.has(name)) continue;
       await this.queue.ensureQueue(name);
-      await this.queue.work<SyncJob>(name, (data, job) => this.handle(data, job), pollingIntervalSeconds);
-      this.subscribed.add(name);
+      const workerId = await this.queue.work<SyncJob>(name, (data, job) => this.handle(data, job), pollingIntervalSeconds);
+      this.subscribed.set(name, workerId);
       added.push(name);
     }
     return added;
+  }
+
+  /**
+   * A run was just queued for this destination (the on-change flusher): fetch it now instead of at
+   * the next poll, when this process follows the queue (another process still finds it by polling).
+   */
+  wake(destinationId: string): void {
+    const workerId = this.subscribed.get(syncQueueName(destinationId));
+    if (workerId) this.queue.notifyWorker(workerId);
   }
 
   private async handle({ runId }: SyncJob, job: { retryCount?: number; retryLimit?: number }): Promise<void> {

@@ -11,6 +11,7 @@ import * as runs from './data/sync-run.repository';
 import { callWithPolicy } from './delivery/call-policy';
 import { DestinationGates } from './delivery/destination-gates';
 import { AWAITING_CONFIRMATION, MassSendGuard } from './guard/mass-send-guard';
+import { ON_CHANGE_TRIGGER } from './on-change/on-change.repository';
 import type { DiffPhase } from './pipeline/candidates.repository';
 import type { Classified } from './pipeline/eligibility';
 import { SyncPlanner } from './plan/sync-planner';
@@ -85,9 +86,13 @@ export class SyncRunner {
       if (error instanceof SyncException) return false; // the delivery records why it cannot run
       throw error;
     }
-    const decision = await this.guard.decide(run.activationId, count);
+    // Real-time runs are judged by the hourly cap; the others by the threshold and growth rules.
+    const decision =
+      run.trigger === ON_CHANGE_TRIGGER
+        ? await this.guard.decideOnChange(run.activationId, count)
+        : await this.guard.decide(run.activationId, count);
     await runs.recordGuardDecision(this.dataSource.manager, run.id, decision.hold ? AWAITING_CONFIRMATION : 'queued', { ...decision });
-    run.plan = { guard: decision };
+    run.plan = { ...run.plan, guard: decision };
     if (!decision.hold) return false;
     await this.guard.audit('mass_send_guard.held', null, run.id, { activationId: run.activationId, trigger: run.trigger, ...decision });
     this.logger.warn({ runId: run.id, count, reasons: decision.reasons }, 'send run held for confirmation by the mass-send guard');

@@ -5,7 +5,8 @@ import { latestDueFireTime } from '@audiencekit/util';
 import { cronCandidates, dueAfterRefresh } from './data/sync-schedule.repository';
 import { SyncService } from './sync.service';
 
-const SPECIAL_SCHEDULES = new Set(['after_refresh', 'manual']);
+// `on_change` runs are recorded by the OnChangeFlusher from the changes' outbox, not by this scheduler.
+const SPECIAL_SCHEDULES = new Set(['after_refresh', 'manual', 'on_change']);
 
 /**
  * Turns activation schedules into queued sync runs; every worker may call `enqueueDue` on its tick.

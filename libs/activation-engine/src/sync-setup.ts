@@ -4,6 +4,7 @@ import { createArmResolver, ExperimentationException, HoldoutSplit, ResolvedArm 
 import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
 import { ConnectorRuntime, ConnectorRuntimeConfig, connectorRuntime, openSecrets } from './connector-runtime';
 import { globalHoldout } from './data/sync-run.repository';
+import { ON_CHANGE_TRIGGER, runProfiles } from './on-change/on-change.repository';
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
@@ -88,6 +89,8 @@ export async function loadSyncSetup(
       channels: connector.channel === 'webhook' ? ['all'] : ['all', connector.channel],
       channel: connector.channel,
       redeliverAfterDays: addAction === 'add' && !fullResync ? (limits.refreshMembershipAfterDays ?? null) : null,
+      // An on-change run diffs only the profiles whose membership changed; every other run, the segment.
+      profileIds: run.trigger === ON_CHANGE_TRIGGER ? await runProfiles(manager, run.id) : null,
     },
     phases,
     addAction,

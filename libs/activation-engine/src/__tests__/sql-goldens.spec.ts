@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
 import * as runs from '../data/sync-run.repository';
 import * as schedule from '../data/sync-schedule.repository';
+import * as onChange from '../on-change/on-change.repository';
 import { DiffPhase, DiffScope, readCandidates, readHeldIdentifiers, readProfiles } from '../pipeline/candidates.repository';
 import { seedActivation, seedSegment } from './sync-fixtures';
 
@@ -112,6 +113,24 @@ describe('golden SQL of the activation repositories', () => {
     expectGolden(golden('sync-schedule.repository'), sqlSections(sections));
   });
 
+  it('on-change.repository: the outbox of on_change activations, scoped runs, the hourly cap', async () => {
+    const m = db.dataSource.manager;
+    const { activationId, profileIds } = ids;
+    const runId = (await runs.insertRun(m, activationId, { status: 'queued', trigger: 'on_change', triggerKey: randomUUID() }))?.id ?? '';
+    const sections = [
+      await section('pendingActivations', () => onChange.pendingActivations(m)),
+      await section('lockActivationForFlush', () => onChange.lockActivationForFlush(m, activationId)),
+      await section('hasOpenOnChangeRun', () => onChange.hasOpenOnChangeRun(m, activationId)),
+      await section('claimPendingChanges', () => onChange.claimPendingChanges(m, activationId, 10)),
+      await section('dropPendingChanges', () => onChange.dropPendingChanges(m, activationId)),
+      await section('insertRunProfiles', () => onChange.insertRunProfiles(m, runId, profileIds)),
+      await section('runProfiles', () => onChange.runProfiles(m, runId)),
+      await section('onChangeSentThisHour', () => onChange.onChangeSentThisHour(m, activationId)),
+      await section('pendingChangeCount', () => onChange.pendingChangeCount(m)),
+    ];
+    expectGolden(golden('on-change.repository'), sqlSections(sections));
+  });
+
   // One golden per activation mode: the diff queries its phases run (and the replay reads).
   const modes: [name: string, phases: DiffPhase[], scope: Partial<DiffScope>][] = [
     ['mirror', ['adds', 'removes'], {}],
@@ -119,6 +138,8 @@ describe('golden SQL of the activation repositories', () => {
     ['send', ['adds'], { doneStates: ['sent'], channels: ['all', 'sms'], channel: 'sms' }],
     ['redeliver', ['adds'], { redeliverAfterDays: 500 }],
     ['full_resync', ['replace'], { doneStates: [] }],
+    // An on-change run: the same diff, scoped to the profiles whose membership changed.
+    ['on_change', ['adds', 'removes'], { profileIds: [randomUUID()] }],
   ];
   it.each(modes)('candidates.repository: %s', async (name, phases, overrides) => {
     const scope: DiffScope = {
@@ -129,6 +150,7 @@ describe('golden SQL of the activation repositories', () => {
       channels: ['all', 'email'],
       channel: 'email',
       redeliverAfterDays: null,
+      profileIds: null,
       ...overrides,
     };
     const sections: [string, string[]][] = [];
@@ -151,6 +173,7 @@ describe('golden SQL of the activation repositories', () => {
       channels: ['all', 'email'],
       channel: 'email',
       redeliverAfterDays: null,
+      profileIds: null,
     };
     const sections = [
       await section('readProfiles', () => readProfiles(db.dataSource.manager, scope, ids.profileIds)),

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AnyConnectorDefinition, ConnectorLimits, EligibleMember, RecordOutcome } from '@audiencekit/connector-sdk';
 import type { JobQueue } from '@audiencekit/server-core';
 import { DestinationGates } from '../delivery/destination-gates';
+import { OnChangeFlusher } from '../on-change/on-change-flusher';
 import { resolveSyncEngineOptions, SyncEngineOptions } from '../sync-engine.options';
 import { SyncRunner } from '../sync-runner';
 import { SyncService } from '../sync.service';
@@ -26,6 +27,8 @@ export interface Engine {
   gates: DestinationGates;
   /** Jobs "enqueued" by requestSync (the queue itself is exercised by the worker tests). */
   jobs: { queue: string; data: { runId: string } }[];
+  /** The on-change flusher over the same recorded queue. */
+  flusher: OnChangeFlusher;
 }
 
 /** The engine over a real database; the job queue is replaced by a recorder (jobs are executed by the test). */
@@ -46,7 +49,13 @@ export function buildEngine(
       return 'job';
     },
   } as unknown as JobQueue;
-  return { service: new SyncService(dataSource, queue, runner, resolved), runner, gates, jobs };
+  return {
+    service: new SyncService(dataSource, queue, runner, resolved),
+    runner,
+    gates,
+    jobs,
+    flusher: new OnChangeFlusher(dataSource, queue, resolved),
+  };
 }
 
 export type Behaviour = (members: readonly EligibleMember[], call: number) => Promise<unknown> | unknown;
@@ -186,4 +195,62 @@ export async function syncNow(engine: Engine, activationId: string) {
   const run = await engine.service.requestSync(activationId);
   const outcome = await engine.service.execute(run.id);
   return { outcome, run: await engine.service.getRun(run.id) };
+}
+
+/** Profiles (with e-mail and phone identities) that are in no segment yet. */
+export async function createProfiles(dataSource: DataSource, count: number): Promise<string[]> {
+  const start = serial;
+  serial += count;
+  const rows: { id: string }[] = await dataSource.query(
+    `WITH p AS (INSERT INTO profiles (traits) SELECT jsonb_build_object('n', g) FROM generate_series($1::int + 1, $1::int + $2::int) g RETURNING id, (traits->>'n')::int AS n),
+          e AS (INSERT INTO identities (type, value, profile_id) SELECT 'email', 'user' || n || '@example.com', id FROM p),
+          ph AS (INSERT INTO identities (type, value, profile_id) SELECT 'phone', '+1555' || lpad(n::text, 7, '0'), id FROM p)
+     SELECT id FROM p ORDER BY n`,
+    [start, count],
+  );
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Moves profiles into (`added`) or out of (`removed`) a segment exactly as the real-time engine does:
+ * the membership and its change rows in one transaction, `cause = 'realtime'` without a run (or
+ * `refresh` with `runId`, as a reconciliation does).
+ */
+export async function recordChanges(
+  dataSource: DataSource,
+  segmentId: string,
+  change: 'added' | 'removed',
+  profileIds: string[],
+  refreshRunId: string | null = null,
+): Promise<void> {
+  if (profileIds.length === 0) return;
+  await dataSource.transaction(async (tx) => {
+    if (change === 'added')
+      await tx.query(
+        `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), $3 ON CONFLICT DO NOTHING`,
+        [segmentId, profileIds, refreshRunId],
+      );
+    else await tx.query(`DELETE FROM segment_memberships WHERE segment_id = $1 AND profile_id = ANY($2::uuid[])`, [segmentId, profileIds]);
+    await tx.query(
+      `INSERT INTO segment_membership_changes (run_id, segment_id, profile_id, change, version, changed_at, cause)
+       SELECT $3, $1, unnest($2::uuid[]), $4, 1, now(), $5`,
+      [segmentId, profileIds, refreshRunId, change, refreshRunId ? 'refresh' : 'realtime'],
+    );
+  });
+}
+
+/** Sets an activation's schedule (e.g. `on_change`) as the admin API would. */
+export async function setSchedule(dataSource: DataSource, activationId: string, schedule: string): Promise<void> {
+  await dataSource.query(`UPDATE activations SET schedule = $2 WHERE id = $1`, [activationId, schedule]);
+}
+
+/** One flush, then the jobs it queued executed right away, as a worker would; returns the runs. */
+export async function flushNow(engine: Engine) {
+  const flushed = await engine.flusher.flushOnce();
+  const runs = [];
+  for (const { runId } of flushed) {
+    await engine.service.execute(runId);
+    runs.push(await engine.service.getRun(runId));
+  }
+  return runs;
 }

@@ -26,6 +26,8 @@ export interface NewRun {
   requestedBy?: string | null;
   /** The mass-send guard's decision, kept in `plan.guard`. */
   guard?: object;
+  /** More of the run's `plan` (an on-change run's `onChange` figures). */
+  plan?: Record<string, unknown>;
 }
 
 /** A new run of the activation; null when its trigger key was already requested. */
@@ -38,10 +40,15 @@ export async function insertRun(db: EntityManager, activationId: string, run: Ne
      FROM activations a JOIN segments s ON s.id = a.segment_id WHERE a.id = $1
      ON CONFLICT (activation_id, trigger_key) DO NOTHING
      RETURNING id`,
-    [activationId, run.status, run.dryRun ?? false, run.trigger ?? 'manual', run.triggerKey ?? null, run.requestedBy ?? null, run.guard ? JSON.stringify({ guard: run.guard }) : null],
+    [activationId, run.status, run.dryRun ?? false, run.trigger ?? 'manual', run.triggerKey ?? null, run.requestedBy ?? null, planOf(run)],
   );
   if (rows.length === 0) return null;
   return db.getRepository(SyncRunEntity).findOneByOrFail({ id: rows[0].id });
+}
+
+function planOf(run: NewRun): string | null {
+  if (!run.guard && !run.plan) return null;
+  return JSON.stringify({ ...run.plan, ...(run.guard ? { guard: run.guard } : {}) });
 }
 
 export function findRun(db: EntityManager, runId: string): Promise<SyncRunEntity | null> {
@@ -76,7 +83,7 @@ export async function releaseHeldRun(db: EntityManager, runId: string, confirmed
 
 /** The guard's decision on a queued run nobody checked yet: it stays `queued` or is held. */
 export async function recordGuardDecision(db: EntityManager, runId: string, status: string, decision: Record<string, unknown>): Promise<void> {
-  await db.query(`UPDATE sync_runs SET status = $2, plan = $3::jsonb WHERE id = $1 AND status = 'queued'`, [runId, status, JSON.stringify({ guard: decision })]);
+  await db.query(`UPDATE sync_runs SET status = $2, plan = coalesce(plan, '{}'::jsonb) || jsonb_build_object('guard', $3::jsonb) WHERE id = $1 AND status = 'queued'`, [runId, status, JSON.stringify(decision)]);
 }
 
 export async function markRunning(db: EntityManager, runId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { massSendDecision } from './mass-send-guard';
+import { DEFAULT_REALTIME_SENDS_PER_HOUR, massSendDecision, onChangeSendDecision } from './mass-send-guard';
 
 describe('massSendDecision', () => {
   it.each([
@@ -31,5 +31,23 @@ describe('massSendDecision', () => {
     expect(
       massSendDecision(40, 10, { AK_MASS_SEND_THRESHOLD: 20, AK_MASS_SEND_GROWTH_PCT: 50, AK_MASS_SEND_GROWTH_MIN: 0 }).reasons,
     ).toEqual(['40 messages is above the mass-send threshold of 20', "40 messages is more than 50% above the last run's 10"]);
+  });
+});
+
+describe('onChangeSendDecision (the hourly cap of real-time sends)', () => {
+  it.each([
+    // count, sent this hour, cap, held
+    [5, 0, 5, false],
+    [6, 0, 5, true],
+    [1, 5, 5, true],
+    [3, 2, 5, false],
+    [0, 9, 5, false], // nothing to send is never held
+    [DEFAULT_REALTIME_SENDS_PER_HOUR, 0, undefined, false],
+    [1, DEFAULT_REALTIME_SENDS_PER_HOUR, undefined, true],
+  ])('%i messages after %i this hour, cap %s → held %s', (count, sent, cap, held) => {
+    const decision = onChangeSendDecision(count, sent, cap === undefined ? {} : { AK_REALTIME_SENDS_PER_HOUR: cap });
+    expect(decision.hold).toBe(held);
+    expect(decision.reasons.length > 0).toBe(held);
+    expect(decision.threshold).toBe(cap ?? DEFAULT_REALTIME_SENDS_PER_HOUR);
   });
 });

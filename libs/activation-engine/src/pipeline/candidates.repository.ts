@@ -32,6 +32,11 @@ export interface DiffScope {
    * members held (`present`) whose last delivery is older than this many days are adds again.
    */
   redeliverAfterDays: number | null;
+  /**
+   * An on-change run (schedule `on_change`) diffs only the profiles whose membership changed
+   * (`sync_run_profiles`); null = the whole segment. Same query, same filters: only the range shrinks.
+   */
+  profileIds: string[] | null;
 }
 
 export interface PageBounds {
@@ -76,7 +81,7 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
   const redelivering = scope.redeliverAfterDays !== null;
   const held = redelivering
     ? `(am.last_sync_run_id = $6::uuid
-                  OR (am.state = ANY($5::text[]) AND coalesce(am.delivered_at, am.updated_at) >= now() - make_interval(days => $9::int)))`
+                  OR (am.state = ANY($5::text[]) AND coalesce(am.delivered_at, am.updated_at) >= now() - make_interval(days => $10::int)))`
     : `(am.state = ANY($5::text[]) OR am.last_sync_run_id = $6::uuid)`;
   const redeliver = redelivering
     ? `EXISTS (SELECT 1 FROM activation_members h WHERE h.activation_id = $2 AND h.profile_id = c.profile_id AND h.state = ANY($5::text[]))`
@@ -87,6 +92,7 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
        WHERE m.segment_id = $1
          AND ($3::uuid IS NULL OR m.profile_id > $3::uuid)
          AND ($4::uuid IS NULL OR m.profile_id <= $4::uuid)
+         AND ($9::uuid[] IS NULL OR m.profile_id = ANY($9::uuid[]))
          AND NOT EXISTS (
            SELECT 1 FROM activation_members am
            WHERE am.activation_id = $2 AND am.profile_id = m.profile_id
@@ -108,6 +114,7 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
       scope.runId,
       bounds.limit,
       scope.channels,
+      scope.profileIds,
       ...(redelivering ? [scope.redeliverAfterDays] : []),
     ],
   );
@@ -127,6 +134,7 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
        AND ($3::uuid IS NULL OR c.profile_id > $3::uuid)
        AND ($4::uuid IS NULL OR c.profile_id <= $4::uuid)
        AND c.last_sync_run_id IS DISTINCT FROM $5::uuid
+       AND ($9::uuid[] IS NULL OR c.profile_id = ANY($9::uuid[]))
        AND (NOT EXISTS (SELECT 1 FROM segment_memberships m WHERE m.segment_id = $2 AND m.profile_id = c.profile_id)
             OR p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL
             OR p.traits -> 'unsubscribed' = 'true'::jsonb
@@ -134,7 +142,17 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
             OR ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$7')})
      ORDER BY c.profile_id
      LIMIT $6`,
-    [scope.activationId, scope.segmentId, bounds.after, bounds.upTo, scope.runId, bounds.limit, scope.channels, scope.channel],
+    [
+      scope.activationId,
+      scope.segmentId,
+      bounds.after,
+      bounds.upTo,
+      scope.runId,
+      bounds.limit,
+      scope.channels,
+      scope.channel,
+      scope.profileIds,
+    ],
   );
   return rows.map(toCandidate);
 }

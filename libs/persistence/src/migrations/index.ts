@@ -8,6 +8,7 @@ import { SourceTrustAndDedupe1796200100000 } from './1796200100000-source-trust-
 import { ForgetErasedIdentifiers1796200000000 } from './1796200000000-forget-erased-identifiers';
 import { HoldoutHashVersion1796300000000 } from './1796300000000-holdout-hash-version';
 import { RealtimeAudiences1796400000000 } from './1796400000000-realtime-audiences';
+import { RealtimeActivationOutbox1796400100000 } from './1796400100000-realtime-activation-outbox';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   ForgetErasedIdentifiers1796200000000,
   HoldoutHashVersion1796300000000,
   RealtimeAudiences1796400000000,
+  RealtimeActivationOutbox1796400100000,
 ];

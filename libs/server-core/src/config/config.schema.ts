@@ -57,6 +57,10 @@ export const configSchema = z.object({
   AK_MASS_SEND_GROWTH_PCT: z.coerce.number().min(0).default(50),
   /** ...counting growth only from this many messages (a send of 3 after 1 needs no one's confirmation). */
   AK_MASS_SEND_GROWTH_MIN: z.coerce.number().int().min(0).default(100),
+  /** Real-time (`on_change`) send activations: messages per activation per hour above which deliveries wait for a confirmation. */
+  AK_REALTIME_SENDS_PER_HOUR: z.coerce.number().int().min(0).default(1_000),
+  /** How often each worker flushes the changes pending for `on_change` activations into sync runs. */
+  AK_REALTIME_FLUSH_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Admin API requests per minute per API key (token bucket, per process); 0 turns the limit off. */
   AK_ADMIN_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
   /** Requests a key may make at once before the per-minute rate applies (bucket size; default: a whole minute's worth). */

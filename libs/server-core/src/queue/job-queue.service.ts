@@ -101,6 +101,11 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown, OnAppl
     });
   }
 
+  /** Wakes this process's worker `workerId` (from `work`) to fetch now rather than at its next poll: a job was just sent. */
+  notifyWorker(workerId: string): void {
+    this.boss.notifyWorker(workerId);
+  }
+
   async queueSize(queue: string): Promise<number> {
     return this.boss.getQueueSize(queue);
   }

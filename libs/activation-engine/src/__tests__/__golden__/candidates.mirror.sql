@@ -4,6 +4,7 @@ WITH c AS (
        WHERE m.segment_id = $1
          AND ($3::uuid IS NULL OR m.profile_id > $3::uuid)
          AND ($4::uuid IS NULL OR m.profile_id <= $4::uuid)
+         AND ($9::uuid[] IS NULL OR m.profile_id = ANY($9::uuid[]))
          AND NOT EXISTS (
            SELECT 1 FROM activation_members am
            WHERE am.activation_id = $2 AND am.profile_id = m.profile_id
@@ -32,6 +33,7 @@ SELECT c.profile_id, coalesce(c.identifiers, '{}'::jsonb) AS identifiers, '{}'::
        AND ($3::uuid IS NULL OR c.profile_id > $3::uuid)
        AND ($4::uuid IS NULL OR c.profile_id <= $4::uuid)
        AND c.last_sync_run_id IS DISTINCT FROM $5::uuid
+       AND ($9::uuid[] IS NULL OR c.profile_id = ANY($9::uuid[]))
        AND (NOT EXISTS (SELECT 1 FROM segment_memberships m WHERE m.segment_id = $2 AND m.profile_id = c.profile_id)
             OR p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL
             OR p.traits -> 'unsubscribed' = 'true'::jsonb

@@ -4,11 +4,12 @@ WITH c AS (
        WHERE m.segment_id = $1
          AND ($3::uuid IS NULL OR m.profile_id > $3::uuid)
          AND ($4::uuid IS NULL OR m.profile_id <= $4::uuid)
+         AND ($9::uuid[] IS NULL OR m.profile_id = ANY($9::uuid[]))
          AND NOT EXISTS (
            SELECT 1 FROM activation_members am
            WHERE am.activation_id = $2 AND am.profile_id = m.profile_id
              AND (am.last_sync_run_id = $6::uuid
-                  OR (am.state = ANY($5::text[]) AND coalesce(am.delivered_at, am.updated_at) >= now() - make_interval(days => $9::int))))
+                  OR (am.state = ANY($5::text[]) AND coalesce(am.delivered_at, am.updated_at) >= now() - make_interval(days => $10::int))))
        ORDER BY m.profile_id
        LIMIT $7)
      SELECT c.profile_id, coalesce((

@@ -4,6 +4,7 @@ WITH c AS (
        WHERE m.segment_id = $1
          AND ($3::uuid IS NULL OR m.profile_id > $3::uuid)
          AND ($4::uuid IS NULL OR m.profile_id <= $4::uuid)
+         AND ($9::uuid[] IS NULL OR m.profile_id = ANY($9::uuid[]))
          AND NOT EXISTS (
            SELECT 1 FROM activation_members am
            WHERE am.activation_id = $2 AND am.profile_id = m.profile_id

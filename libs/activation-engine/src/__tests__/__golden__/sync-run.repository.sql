@@ -18,7 +18,7 @@ SELECT "SyncRunEntity"."id" AS "SyncRunEntity_id", "SyncRunEntity"."activation_i
 UPDATE sync_runs SET plan = coalesce(plan, '{}'::jsonb) || '{"fullResync": true}'::jsonb WHERE id = $1;
 
 -- recordGuardDecision
-UPDATE sync_runs SET status = $2, plan = $3::jsonb WHERE id = $1 AND status = 'queued';
+UPDATE sync_runs SET status = $2, plan = coalesce(plan, '{}'::jsonb) || jsonb_build_object('guard', $3::jsonb) WHERE id = $1 AND status = 'queued';
 
 -- releaseHeldRun
 UPDATE sync_runs SET status = 'queued', queued_at = now(),
