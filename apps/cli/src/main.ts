@@ -133,7 +133,9 @@ async function runImport(kind: ImportKind, file: string, batchSize: number, phon
   const dataSource = await openDatabase(process.env.DATABASE_URL);
   try {
     if (rejectedFile) writeFileSync(rejectedFile, 'line,reason\n');
-    const ingestion = new IngestionService(dataSource, { defaultPhoneCountry: phoneCountry });
+    // Imported rows are handed to real-time evaluation like tracked events (unless AK_REALTIME is off).
+    const realtimeHandOff = !['false', '0'].includes(process.env.AK_REALTIME ?? '');
+    const ingestion = new IngestionService(dataSource, { defaultPhoneCountry: phoneCountry, realtimeHandOff });
     const summary = await importCsv(ingestion, {
       kind,
       file,

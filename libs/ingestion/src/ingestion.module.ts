@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { INGESTION_OPTIONS, IngestionOptions, IngestionService } from './ingestion.service';
 
 /** The ingestion service (stitching + durable event writes). Needs the TypeORM DataSource. */
@@ -6,9 +6,18 @@ import { INGESTION_OPTIONS, IngestionOptions, IngestionService } from './ingesti
 export class IngestionModule {
   /** With options (merge caps, default phone country) instead of the defaults. */
   static register(options: IngestionOptions): DynamicModule {
+    return IngestionModule.registerWith({ provide: INGESTION_OPTIONS, useValue: options });
+  }
+
+  /** With options computed from other providers (e.g. the app's configuration). */
+  static registerAsync(options: { useFactory: (...args: never[]) => IngestionOptions; inject: (string | symbol)[] }): DynamicModule {
+    return IngestionModule.registerWith({ provide: INGESTION_OPTIONS, ...options });
+  }
+
+  private static registerWith(provider: Provider): DynamicModule {
     return {
       module: IngestionModule,
-      providers: [{ provide: INGESTION_OPTIONS, useValue: options }, IngestionService],
+      providers: [provider, IngestionService],
       exports: [IngestionService],
     };
   }

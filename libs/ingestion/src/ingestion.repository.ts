@@ -270,6 +270,15 @@ export class IngestionRepository {
     await pipeline(Readable.from([Buffer.from(text, 'utf8')]), copy);
     return lines.length;
   }
+
+  /**
+   * Hands the profiles to the real-time evaluator (libs/segments-service `RealtimeEvaluator`): one
+   * appended row each, never an upsert, so ingestion never waits on a row the evaluator holds.
+   */
+  async touchForRealtime(profileIds: string[]): Promise<void> {
+    if (profileIds.length === 0) return;
+    await this.runner.query(`INSERT INTO realtime_touches (profile_id) SELECT unnest($1::uuid[])`, [profileIds]);
+  }
 }
 
 const EVENT_COPY_COLUMNS = 'message_id, profile_id, type, name, timestamp, properties, context, user_id, anonymous_id, source_id';

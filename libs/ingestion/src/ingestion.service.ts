@@ -41,6 +41,11 @@ export interface IngestionOptions {
    * (every call its own transaction, all at once).
    */
   groupCommit?: { maxInFlight?: number; maxEvents?: number };
+  /**
+   * Hand every touched profile to the real-time evaluator (`realtime_touches`), in the transaction
+   * that stores its events (default on; `AK_REALTIME=false` turns real time off).
+   */
+  realtimeHandOff?: boolean;
 }
 
 /** Measured with `npm run bench -- ingest` (libs/ingestion/README.md). */
@@ -338,6 +343,9 @@ export class IngestionService {
       placed.map((index) => lines[index]),
       placed.map((index) => plan.profileOf[index] as string),
     );
+    // In the same transaction as the events: an accepted event can never miss its real-time
+    // evaluation. A merge's loser is handed over too, so it leaves every segment.
+    if (this.options.realtimeHandOff ?? true) await repository.touchForRealtime(touchedProfiles(plan));
 
     for (const identity of plan.newIdentities) known.set(identifierKey(identity), identity.profileId);
     return { events, keys, plan, stored, owners: known };
@@ -381,6 +389,14 @@ export class IngestionService {
       }
     }
   }
+}
+
+/** The profiles whose data this plan changes: every stored event's profile, and every merge's loser and winner. */
+function touchedProfiles(plan: StitchPlan): string[] {
+  const touched = new Set<string>();
+  for (const profile of plan.profileOf) if (profile !== null) touched.add(profile);
+  for (const { loser, winner } of plan.merges) touched.add(loser).add(winner);
+  return [...touched];
 }
 
 /** Existing profiles that identify calls of this batch may give new traits. */

@@ -72,6 +72,12 @@ export async function emptyProfiles(manager: EntityManager, profileIds: string[]
 }
 
 /** What stays of a vendor text that named an erased person. */
+/** Hands the profiles to real-time evaluation (libs/segments-service), as ingestion does for the profiles it writes. */
+export async function touchForRealtime(manager: EntityManager, profileIds: string[]): Promise<void> {
+  if (profileIds.length === 0) return;
+  await manager.query(`INSERT INTO realtime_touches (profile_id) SELECT unnest($1::uuid[])`, [profileIds]);
+}
+
 export const ERASED_TEXT = 'erased: it named a person deleted on request';
 
 /**

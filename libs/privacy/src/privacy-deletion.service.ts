@@ -12,6 +12,7 @@ import {
   deleteEvents,
   deleteIdentities,
   emptyProfiles,
+  touchForRealtime,
   findDeletionAudit,
   forgetVendorTexts,
   identifiersOf,
@@ -123,6 +124,8 @@ export class PrivacyDeletionService {
     const events = await deleteEvents(manager, profileIds);
     const identities = await deleteIdentities(manager, profileIds);
     await emptyProfiles(manager, profileIds);
+    // Real time takes the erased profiles out of its segments (same transaction: never missed).
+    await touchForRealtime(manager, profileIds);
     return { profileIds, activationIds, deleted: { events, identities }, suppressions };
   }
 

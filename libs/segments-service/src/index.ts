@@ -9,3 +9,6 @@ export * from './profile-segments.service';
 export * from './segments.module';
 export * from './segments.exception';
 export { segmentKeyOfRun } from './segment-refresh.repository';
+export * from './realtime/realtime-evaluator.service';
+export * from './realtime/realtime-options';
+export { realtimeBacklog } from './realtime/realtime.repository';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   compileSegmentSql,
@@ -6,10 +6,13 @@ import {
   isFittedDefinition,
   parseNewSegmentDefinition,
   parseSegmentDefinition,
+  realtimeProblems,
   SegmentDefinition,
+  segmentReferencePaths,
   SegmentDefinitionException,
   segmentReferences,
 } from '@audiencekit/segments-domain';
+import { REALTIME_OPTIONS, RealtimeOptions } from './realtime/realtime-options';
 import { SegmentsException } from './segments.exception';
 import { liveCurrentDefinitions, lockReferenceGraph } from './segments.repository';
 
@@ -25,6 +28,8 @@ export interface CompiledQuery {
  */
 @Injectable()
 export class SegmentDefinitionGate {
+  constructor(@Optional() @Inject(REALTIME_OPTIONS) private readonly realtime: RealtimeOptions = {}) {}
+
   /** A definition sent to be saved or previewed: the schema, then the cost budget (libs/segments-domain). */
   parse(raw: unknown): SegmentDefinition & Record<string, unknown> {
     try {
@@ -88,6 +93,57 @@ export class SegmentDefinitionGate {
         { path: 'definition', message: `references form a cycle: ${named.join(' → ')}` },
       ]);
     }
+  }
+
+  /**
+   * Refuses a real-time cadence for a definition that cannot be evaluated one profile at a time
+   * (400 `not_realtime_capable`, each part named): population-relative types, windows beyond the
+   * history real time reads, and references to segments that are not real time themselves (their
+   * membership would only move at their refresh). Call after `assertNoCycle` (same lock).
+   */
+  async assertRealtimeCapable(manager: EntityManager, definition: SegmentDefinition, now: Date = new Date()): Promise<void> {
+    await lockReferenceGraph(manager);
+    const problems = realtimeProblems(definition, { historyDays: this.realtime.historyDays, now });
+    const references = segmentReferencePaths(definition);
+    if (references.length > 0) {
+      const rows = await liveCurrentDefinitions(manager);
+      for (const { path, segment } of references) {
+        const target = rows.find((row) => row.segment_id === segment || row.key === segment);
+        if (target && target.refresh_cadence !== 'realtime') {
+          problems.push({
+            path,
+            message: `refers to segment "${target.key}", which is not real time (cadence "${target.refresh_cadence}"): its membership moves only when it is refreshed; make it real time first`,
+          });
+        }
+      }
+    }
+    if (problems.length === 0) return;
+    throw new SegmentsException(
+      'not_realtime_capable',
+      `this definition cannot be real time: ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`,
+      problems,
+    );
+  }
+
+  /** Refuses to take a segment out of real time while live real-time segments refer to it. */
+  async assertNotReferencedByRealtime(manager: EntityManager, segment: { id: string; key: string }): Promise<void> {
+    await lockReferenceGraph(manager);
+    const referrers = (await liveCurrentDefinitions(manager)).filter(
+      (row) =>
+        row.segment_id !== segment.id &&
+        row.refresh_cadence === 'realtime' &&
+        row.definition &&
+        segmentReferences(parseSegmentDefinition(row.definition)).some(
+          (reference) => reference === segment.id || reference === segment.key,
+        ),
+    );
+    if (referrers.length === 0) return;
+    const keys = referrers.map((row) => row.key).join(', ');
+    throw new SegmentsException(
+      'segment_referenced_by_realtime',
+      `segment "${segment.key}" must stay real time: real-time segment(s) ${keys} refer to it`,
+      [{ path: 'refreshCadence', message: `must stay "realtime" while real-time segment(s) ${keys} refer to this segment` }],
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cadenceProblem } from '@audiencekit/util';
 
 const cadence = z.string().superRefine((value, context) => {
-  const problem = cadenceProblem(value);
+  const problem = cadenceProblem(value, { allowRealtime: true });
   if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 

@@ -49,7 +49,9 @@ export async function updateRun(
 /** The succeeded run's counts, quality and duration, written together. */
 export async function saveSucceededRun(
   manager: EntityManager,
-  run: Pick<SegmentRunEntity, 'id' | 'size' | 'adds' | 'removes' | 'quality' | 'finishedAt' | 'durationMs'>,
+  run: Pick<SegmentRunEntity, 'id' | 'size' | 'adds' | 'removes' | 'quality' | 'finishedAt' | 'durationMs'> & {
+    corrections?: number | null;
+  },
 ): Promise<void> {
   await manager.getRepository(SegmentRunEntity).save({ ...run, status: 'succeeded' });
 }

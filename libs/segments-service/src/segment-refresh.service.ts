@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SegmentRunEntity } from '@audiencekit/persistence';
 import { JobQueue, QUEUES } from '@audiencekit/server-core';
+import { REALTIME_CADENCE } from '@audiencekit/util';
 import { isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
 import { ModelSegmentsService, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
@@ -21,6 +22,7 @@ import {
   tryLockSegmentRefresh,
   updateRun,
 } from './segment-refresh.repository';
+import { countSettledCorrections, lockSegmentExclusive, touchProfilesChangedBy } from './realtime/realtime.repository';
 import { findVersionOrFail } from './segments.repository';
 import { SegmentsService } from './segments.service';
 
@@ -41,6 +43,8 @@ export interface RunOutcome {
   size?: number;
   adds?: number;
   removes?: number;
+  /** Real-time segments: memberships the reconciliation corrected on profiles real time had settled (expected 0). */
+  corrections?: number;
   error?: string;
 }
 
@@ -117,9 +121,13 @@ export class SegmentRefreshService {
     run: SegmentRunEntity,
     now: Date,
     started: number,
-  ): Promise<{ size: number; adds: number; removes: number }> {
+  ): Promise<{ size: number; adds: number; removes: number; corrections?: number }> {
     if (!(await tryLockSegmentRefresh(manager, run.segmentId))) throw new SegmentBusyException(run.segmentId);
     const segment = await this.segments.findLive(manager, run.segmentId);
+    // A real-time segment's refresh is its reconciliation: real-time batches writing its membership
+    // finish first and wait for it, so it compares against a membership nobody moves meanwhile.
+    const reconciles = segment.refreshCadence === REALTIME_CADENCE;
+    if (reconciles) await lockSegmentExclusive(manager, run.segmentId);
     const version = await findVersionOrFail(manager, run.segmentId, run.version);
     const definition = parseSegmentDefinition(version.definition);
 
@@ -138,9 +146,22 @@ export class SegmentRefreshService {
 
     const size = previous + adds - removes;
     const quality = assessQuality({ size, previous, adds, removes }, segment.qualityThresholds);
+    const corrections = reconciles ? await countSettledCorrections(manager, run.id, now) : null;
+    if (reconciles) await touchProfilesChangedBy(manager, run.id);
+    if (corrections)
+      this.logger.warn({ segment: segment.key, runId: run.id, corrections }, 'reconciliation corrected real-time membership');
     // The duration is written with the status, in the same transaction, so nobody reads a succeeded run without one.
-    await saveSucceededRun(manager, { id: run.id, size, adds, removes, quality, finishedAt: new Date(), durationMs: Date.now() - started });
-    return { size, adds, removes };
+    await saveSucceededRun(manager, {
+      id: run.id,
+      size,
+      adds,
+      removes,
+      quality,
+      corrections,
+      finishedAt: new Date(),
+      durationMs: Date.now() - started,
+    });
+    return { size, adds, removes, ...(corrections === null ? {} : { corrections }) };
   }
 }
 

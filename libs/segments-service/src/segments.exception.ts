@@ -9,6 +9,10 @@ export type SegmentsExceptionCode =
   | 'needs_fitted_model'
   | 'unknown_segment_reference'
   | 'segment_reference_cycle'
+  /** A real-time cadence for a definition that cannot be evaluated one profile at a time (details name the part). */
+  | 'not_realtime_capable'
+  /** A segment real-time segments refer to cannot stop being real time while they do. */
+  | 'segment_referenced_by_realtime'
   | 'segment_key_taken'
   | 'segment_not_found'
   | 'segment_version_not_found'

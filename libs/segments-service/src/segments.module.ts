@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
+import { RealtimeEvaluator } from './realtime/realtime-evaluator.service';
+import { REALTIME_OPTIONS, RealtimeOptions } from './realtime/realtime-options';
 import { ModelSegmentsService } from './model-segments.service';
 import { ProfileSegmentsService } from './profile-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
@@ -10,6 +13,15 @@ import { SegmentsService } from './segments.service';
 /** Segment definitions, versions, refresh and membership. Needs the database and the job queue. */
 @Module({
   providers: [
+    {
+      provide: REALTIME_OPTIONS,
+      useFactory: (config?: AppConfig): RealtimeOptions => ({
+        batchSize: config?.AK_REALTIME_BATCH_SIZE,
+        historyDays: config?.AK_REALTIME_HISTORY_DAYS,
+      }),
+      inject: [{ token: APP_CONFIG, optional: true }],
+    },
+    RealtimeEvaluator,
     SegmentDefinitionGate,
     ModelSegmentsService,
     SegmentsService,
@@ -19,6 +31,7 @@ import { SegmentsService } from './segments.service';
     ProfileSegmentsService,
   ],
   exports: [
+    RealtimeEvaluator,
     SegmentDefinitionGate,
     ModelSegmentsService,
     SegmentsService,

@@ -81,10 +81,12 @@ export async function lockReferenceGraph(manager: EntityManager): Promise<void> 
   await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('segment-reference-graph', 0))`);
 }
 
-/** Every live segment with its current definition (null when the version row is missing). */
-export async function liveCurrentDefinitions(manager: EntityManager): Promise<{ segment_id: string; key: string; definition: unknown }[]> {
+/** Every live segment with its cadence and current definition (null when the version row is missing). */
+export async function liveCurrentDefinitions(
+  manager: EntityManager,
+): Promise<{ segment_id: string; key: string; refresh_cadence: string; definition: unknown }[]> {
   return manager.query(
-    `SELECT s.id AS segment_id, s.key, v.definition FROM segments s
+    `SELECT s.id AS segment_id, s.key, s.refresh_cadence, v.definition FROM segments s
        LEFT JOIN segment_versions v ON v.segment_id = s.id AND v.version = s.current_version
        WHERE s.deleted_at IS NULL`,
   );

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
-import { isUuid } from '@audiencekit/util';
+import { isUuid, REALTIME_CADENCE } from '@audiencekit/util';
 import { ChooseKView, ModelSegmentsService, ReadRunner, StoredClusterModel, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
@@ -80,6 +80,7 @@ export class SegmentsService {
       const { definition: _raw, ...card } = input;
       const segment = await insertSegment(manager, card);
       await this.definitions.assertNoCycle(manager, segment.id, definition);
+      if (segment.refreshCadence === REALTIME_CADENCE) await this.definitions.assertRealtimeCapable(manager, definition, now);
       await insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: toJson(model), createdBy: actor });
       return toView(segment, definition);
     });
@@ -93,11 +94,19 @@ export class SegmentsService {
     const model = changes && newDefinition ? await this.models.prepareVersion(this.reads, newDefinition, now, before) : null;
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
+      const wasRealtime = segment.refreshCadence === REALTIME_CADENCE;
       const { definition: _raw, ...card } = input;
       Object.assign(segment, card);
+      const isRealtime = segment.refreshCadence === REALTIME_CADENCE;
+      if (wasRealtime && !isRealtime) await this.definitions.assertNotReferencedByRealtime(manager, segment);
       const current = await this.versionRow(manager, id, segment.currentVersion);
       let definition = current.definition;
-      if (newDefinition && JSON.stringify(newDefinition) !== JSON.stringify(current.definition)) {
+      const definitionChanges = newDefinition !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(current.definition);
+      // The definition that will be current must qualify: a new one, or the stored one turned real time.
+      if (isRealtime && (definitionChanges || !wasRealtime)) {
+        await this.definitions.assertRealtimeCapable(manager, parseSegmentDefinition(newDefinition ?? current.definition), now);
+      }
+      if (newDefinition && definitionChanges) {
         await this.definitions.assertNoCycle(manager, id, newDefinition);
         // Rare: another change landed between the read above and this lock; prepare against it now.
         const stored = changes ? model : await this.models.prepareVersion(this.reads, newDefinition, now, current);

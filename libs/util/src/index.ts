@@ -1,5 +1,5 @@
 export { assertNever } from './assert-never';
-export { MANUAL_CADENCE, cadenceProblem, latestDueFireTime } from './cadence';
+export { MANUAL_CADENCE, REALTIME_CADENCE, REALTIME_RECONCILIATION_CRON, cadenceProblem, latestDueFireTime } from './cadence';
 export { CodedException, errorMessage } from './coded-exception';
 export type { ErrorDetail } from './coded-exception';
 export { UUID_PATTERN, isUuid } from './ids';

@@ -1,4 +1,13 @@
-import { assertNever, cadenceProblem, CodedException, errorMessage, isUuid, latestDueFireTime, MANUAL_CADENCE } from './index';
+import {
+  assertNever,
+  cadenceProblem,
+  CodedException,
+  errorMessage,
+  isUuid,
+  latestDueFireTime,
+  MANUAL_CADENCE,
+  REALTIME_CADENCE,
+} from './index';
 
 describe('isUuid', () => {
   it.each([
@@ -16,6 +25,17 @@ describe('cadence', () => {
     expect(cadenceProblem(MANUAL_CADENCE)).toBeUndefined();
     expect(cadenceProblem('*/15 * * * *')).toBeUndefined();
     expect(cadenceProblem('every tuesday')).toMatch(/is not "manual" or a valid cron expression/);
+  });
+
+  it('accepts realtime only where a segment cadence is meant', () => {
+    expect(cadenceProblem(REALTIME_CADENCE, { allowRealtime: true })).toBeUndefined();
+    expect(cadenceProblem(REALTIME_CADENCE)).toMatch(/is not "manual" or a valid cron expression/);
+    expect(cadenceProblem('sometimes', { allowRealtime: true })).toMatch(/is not "manual", "realtime" or a valid cron expression/);
+  });
+
+  it('reconciles a real-time segment daily at 03:17 UTC', () => {
+    const due = latestDueFireTime(REALTIME_CADENCE, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T12:00:00Z'));
+    expect(due?.toISOString()).toBe('2026-01-02T03:17:00.000Z');
   });
 
   it('gives one catch-up fire time, the latest missed one, after a long stop', () => {

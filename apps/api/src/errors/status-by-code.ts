@@ -21,6 +21,8 @@ const SEGMENTS_STATUS = {
   needs_fitted_model: 400,
   unknown_segment_reference: 400,
   segment_reference_cycle: 400,
+  not_realtime_capable: 400,
+  segment_referenced_by_realtime: 400,
   segment_key_taken: 409,
   segment_not_found: 404,
   segment_version_not_found: 404,

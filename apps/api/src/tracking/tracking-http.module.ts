@@ -1,7 +1,17 @@
 import { Module } from '@nestjs/common';
 import { IngestionModule } from '@audiencekit/ingestion';
+import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 import { TrackingController } from './tracking.controller';
 
 /** The Segment-spec tracking endpoints; request bodies are read by `trackingBodyReader` (see create-api-app.ts). */
-@Module({ imports: [IngestionModule], controllers: [TrackingController] })
+@Module({
+  imports: [
+    IngestionModule.registerAsync({
+      // AK_REALTIME=false: no hand-off to real-time evaluation (real-time segments move at reconciliation only).
+      useFactory: (config: AppConfig) => ({ realtimeHandOff: config.AK_REALTIME }),
+      inject: [APP_CONFIG],
+    }),
+  ],
+  controllers: [TrackingController],
+})
 export class TrackingHttpModule {}

@@ -28,6 +28,11 @@ export class SegmentRefreshMetrics {
     }
   }
 
+  /** A reconciliation that had to correct real-time membership (expected never: the metric alerts). */
+  async countCorrections(runId: string, corrections: number): Promise<void> {
+    this.metrics.reconciliationCorrections.inc({ segment: await this.segmentKey(runId) }, corrections);
+  }
+
   private async segmentKey(runId: string): Promise<string> {
     const key = await segmentKeyOfRun(this.dataSource.manager, runId).catch(() => undefined);
     return key ?? 'unknown';

@@ -32,6 +32,7 @@ export class SegmentRefreshJobs implements OnApplicationBootstrap, OnApplication
       const execute = () => this.refresh.execute(runId);
       const outcome = await (this.refreshMetrics ? this.refreshMetrics.time(runId, execute) : execute());
       this.logger.log({ runId, ...outcome }, 'segment refresh finished');
+      if (outcome.corrections) await this.refreshMetrics?.countCorrections(runId, outcome.corrections);
       if (outcome.status === 'succeeded') await this.syncAfterRefresh(runId);
     });
     this.registry.addInterval(

@@ -23,6 +23,8 @@ export class RealtimeAudiences1796400000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE TABLE "realtime_touches" ("id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "profile_id" uuid NOT NULL, "touched_at" timestamptz NOT NULL DEFAULT clock_timestamp())`,
     );
+    // The evaluator takes every hand-off of a profile at once (a burst is evaluated once).
+    await queryRunner.query(`CREATE INDEX "idx_realtime_touches_profile" ON "realtime_touches" ("profile_id")`);
     await queryRunner.query(
       `CREATE TABLE "realtime_due" ("segment_id" uuid NOT NULL REFERENCES "segments" ("id") ON DELETE CASCADE, "profile_id" uuid NOT NULL, "due_at" timestamptz NOT NULL, PRIMARY KEY ("segment_id", "profile_id"))`,
     );

@@ -65,6 +65,22 @@ export const configSchema = z.object({
   AK_ADMIN_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
   /** Requests a key may make at once before the per-minute rate applies (bucket size; default: a whole minute's worth). */
   AK_ADMIN_RATE_BURST: z.coerce.number().int().min(1).default(600),
+  /**
+   * Real-time audiences: ingestion hands every touched profile to the worker's real-time evaluator
+   * in the transaction that stores its events, and the worker evaluates. `false` turns both off
+   * (real-time segments then move only at their reconciliation refresh).
+   */
+  AK_REALTIME: booleanFromEnv.default(true),
+  /** Profiles one real-time evaluation transaction takes (a burst on one profile is one of them). */
+  AK_REALTIME_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(250),
+  /** Evaluation loops per worker process (each holds one database connection while it works). */
+  AK_REALTIME_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /**
+   * Days of a profile's history real-time evaluation reads. Unset: all of it. Set it when profiles
+   * have long histories: real-time definitions may then not use windows longer than it, `ever`, or
+   * recency (400 naming the window), because their answer would need events it does not read.
+   */
+  AK_REALTIME_HISTORY_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Where each connector's vendor API is, `slug=url,...` (tests and staging point them at fakes). */
   AK_CONNECTOR_BASE_URLS: z
     .string()

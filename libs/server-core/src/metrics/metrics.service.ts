@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { JobQueue, QueueStats } from '../queue/job-queue.service';
 import { clusterMetrics, inClusterWorker, shareRegistryWithCluster } from './cluster-metrics';
 
@@ -67,6 +67,51 @@ export class Metrics {
     name: 'audiencekit_vendor_retryable_errors_total',
     help: 'Vendor calls that failed with a retryable error (429, 5xx, timeouts, network), by vendor code',
     labelNames: ['destination', 'connector', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly realtimeLag = new Histogram({
+    name: 'audiencekit_realtime_evaluation_lag_seconds',
+    help: 'Real-time evaluation lag per profile: from the hand-off (event stored) or the due time to the committed evaluation, by cause (event, due)',
+    labelNames: ['cause'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  /** The same lag as quantiles over the last minute (p50 / p99 at a glance, per process). */
+  readonly realtimeLagQuantiles = new Summary({
+    name: 'audiencekit_realtime_evaluation_lag_quantiles_seconds',
+    help: 'Real-time evaluation lag, p50 / p90 / p99 over the last 60 s, by cause (event, due)',
+    labelNames: ['cause'] as const,
+    percentiles: [0.5, 0.9, 0.99],
+    maxAgeSeconds: 60,
+    ageBuckets: 6,
+    registers: [this.registry],
+  });
+
+  readonly realtimeEvaluations = new Counter({
+    name: 'audiencekit_realtime_evaluations_total',
+    help: 'Profiles evaluated in real time (rate() gives evaluations per second)',
+    registers: [this.registry],
+  });
+
+  readonly realtimeChanges = new Counter({
+    name: 'audiencekit_realtime_membership_changes_total',
+    help: 'Segment entries and exits made by real-time evaluation',
+    registers: [this.registry],
+  });
+
+  readonly realtimePending = new Gauge({
+    name: 'audiencekit_realtime_pending',
+    help: 'Real-time work waiting: hand-offs not yet evaluated (handoffs), stored due transitions (due), due transitions whose time has come (overdue)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciliationCorrections = new Counter({
+    name: 'audiencekit_realtime_reconciliation_corrections_total',
+    help: 'Memberships a reconciliation refresh of a real-time segment corrected on profiles real time had settled (expected 0: alert when it grows)',
+    labelNames: ['segment'] as const,
     registers: [this.registry],
   });
 
