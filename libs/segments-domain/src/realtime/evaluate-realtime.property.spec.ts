@@ -147,11 +147,17 @@ function checkCase(
     failures.push(`seed ${seed}: verdicts out of input order`);
   const byId = new Map(verdicts.map((verdict) => [verdict.segmentId, verdict]));
   const cache = new Map<number, boolean[]>();
-  const brute = (at: number) => cache.get(at) ?? cache.set(at, bruteForce(testCase, at)).get(at)!;
+  const brute = (at: number): boolean[] => {
+    const known = cache.get(at);
+    if (known) return known;
+    const computed = bruteForce(testCase, at);
+    cache.set(at, computed);
+    return computed;
+  };
   const random = new Random(seed * 7919);
   const edges = edgeInstants(testCase);
   testCase.segments.forEach((segment, index) => {
-    const { matches, nextChangeAt } = byId.get(segment.id)!;
+    const { matches, nextChangeAt } = verdictOf(byId, segment.id);
     const fail = (what: string) => failures.push(`seed ${seed}, ${segment.id} (${JSON.stringify(segment.definition)}): ${what}`);
     if (matches !== brute(NOW)[index]) fail(`matches ${matches} at now, evaluateSegment says ${!matches}`);
     if (nextChangeAt !== null && !(nextChangeAt > NOW)) fail(`nextChangeAt ${nextChangeAt} is not after now`);
@@ -163,6 +169,12 @@ function checkCase(
     }
   });
   return { failures, verdicts: byId };
+}
+
+function verdictOf<T>(verdicts: ReadonlyMap<string, T>, id: string): T {
+  const verdict = verdicts.get(id);
+  if (verdict === undefined) throw new Error(`no verdict for ${id}`);
+  return verdict;
 }
 
 const SEEDS = Array.from({ length: 400 }, (_, index) => index + 1);
@@ -177,7 +189,7 @@ describe('evaluateProfileRealtime against brute force', () => {
       const checked = checkCase(seed, 100_000);
       failures.push(...checked.failures);
       testCase.segments.forEach((segment, index) => {
-        const { matches, nextChangeAt } = checked.verdicts.get(segment.id)!;
+        const { matches, nextChangeAt } = verdictOf(checked.verdicts, segment.id);
         if (nextChangeAt === null) return void nulls++;
         changes++;
         if (bruteForce(testCase, nextChangeAt)[index] === matches)
@@ -198,7 +210,7 @@ describe('evaluateProfileRealtime against brute force', () => {
       failures.push(...checked.failures);
       const exact = checkCase(seed, 100_000).verdicts;
       for (const [id, { nextChangeAt }] of checked.verdicts) {
-        const truth = exact.get(id)!.nextChangeAt;
+        const truth = verdictOf(exact, id).nextChangeAt;
         if (nextChangeAt === truth) continue;
         capped++;
         if (nextChangeAt === null || (truth !== null && nextChangeAt > truth))

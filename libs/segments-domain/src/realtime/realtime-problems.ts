@@ -7,8 +7,12 @@ export interface RealtimeProblem {
   message: string;
 }
 
-/** The history real-time evaluation reads (`AK_REALTIME_HISTORY_DAYS`), and the instant to judge fixed windows at. */
-export type RealtimeLimits = { historyDays: number; now: Date } | { historyDays?: undefined; now?: Date };
+export interface RealtimeLimits {
+  /** The days of history real-time evaluation reads (`AK_REALTIME_HISTORY_DAYS`); unset = all of it. */
+  historyDays?: number;
+  /** The instant `between` windows are judged at; required with `historyDays`. */
+  now?: Date;
+}
 
 const DAY_MS = 86_400_000;
 const HISTORY_SETTING = 'AK_REALTIME_HISTORY_DAYS';
@@ -18,7 +22,7 @@ const HISTORY_SETTING = 'AK_REALTIME_HISTORY_DAYS';
  * refused outright; with `historyDays`, so is every leaf that reads further back than the history
  * real-time evaluation loads. References to batch segments need the database: the caller checks
  * them with `segmentReferencePaths`.
- * @throws {RangeError} when `historyDays` is not a positive number.
+ * @throws {RangeError} when `historyDays` is not a positive number, or is set without `now`.
  * @example realtimeProblems({ type: 'rfm', tiers: ['champions'] } as SegmentDefinition, {})
  *   // [{ path: 'definition.type', message: 'an rfm segment ranks profiles … one profile at a time' }]
  */
@@ -43,6 +47,7 @@ export function realtimeProblems(definition: SegmentDefinition, limits: Realtime
     case 'rules':
       if (limits.historyDays === undefined) return [];
       if (!(limits.historyDays > 0)) throw new RangeError(`historyDays must be a positive number, got ${limits.historyDays}`);
+      if (!limits.now) throw new RangeError('historyDays needs now (between windows are judged against it)');
       return historyProblems(definition.match, 'definition.match', limits.historyDays, limits.now.getTime());
   }
 }
