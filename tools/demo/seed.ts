@@ -60,6 +60,54 @@ const DEMO_SEGMENTS = [
   },
 ];
 
+/**
+ * A real-time segment (evaluated on every event, and left by itself when its hour is over), and a
+ * few tracked product views so it has members the moment the worker is up: the segment page's
+ * live feed shows them enter now and exit an hour later.
+ */
+const REALTIME_DEMO_SEGMENT = {
+  key: 'browsing-now',
+  name: 'Browsing now',
+  description:
+    'Viewed a product in the last hour and ordered nothing in that hour. Real time: enters on the view, exits when the hour is over.',
+  refreshCadence: 'realtime',
+  definition: {
+    type: 'rules',
+    match: {
+      type: 'all',
+      conditions: [
+        { type: 'event', event: 'Product Viewed', window: 'last 1 hours' },
+        { type: 'event', event: 'Order Completed', window: 'last 1 hours', count: { operator: 'exactly', value: 0 } },
+      ],
+    },
+  },
+  kpi: { event: 'Order Completed', windowDays: 1, valueProperty: 'revenue' },
+};
+
+const DEMO_BROWSERS = ['demo-browser-1', 'demo-browser-2', 'demo-browser-3'];
+
+async function createRealtimeDemo(apiUrl: string, headers: Record<string, string>): Promise<void> {
+  const created = await fetch(`${apiUrl}/segments`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ owner: 'demo@audiencekit.local', ...REALTIME_DEMO_SEGMENT }),
+  });
+  if (!created.ok) throw new Error(`creating demo segment ${REALTIME_DEMO_SEGMENT.key}: HTTP ${created.status} ${await created.text()}`);
+  const key = await fetch(`${apiUrl}/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'demo tracking', role: 'write' }) });
+  if (!key.ok) throw new Error(`creating the demo write key: HTTP ${key.status} ${await key.text()}`);
+  const { secret } = (await key.json()) as { secret: string };
+  const batch = DEMO_BROWSERS.map((userId) => ({ type: 'track', userId, event: 'Product Viewed', properties: { sku: 'demo-sku' } }));
+  const tracked = await fetch(`${apiUrl}/v1/batch`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${secret}:`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ batch }),
+  });
+  if (!tracked.ok) throw new Error(`tracking the demo views: HTTP ${tracked.status} ${await tracked.text()}`);
+  process.stdout.write(
+    `[audiencekit] real-time demo segment: ${REALTIME_DEMO_SEGMENT.key} (${DEMO_BROWSERS.length} product views tracked)\n`,
+  );
+}
+
 async function createSegments(apiUrl: string, adminKey: string): Promise<void> {
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
   for (const segment of DEMO_SEGMENTS) {
@@ -75,6 +123,7 @@ async function createSegments(apiUrl: string, adminKey: string): Promise<void> {
     if (!refresh.ok) throw new Error(`refreshing demo segment ${segment.key}: HTTP ${refresh.status}`);
   }
   process.stdout.write(`[audiencekit] demo segments: ${DEMO_SEGMENTS.map((segment) => segment.key).join(', ')} (refresh queued)\n`);
+  await createRealtimeDemo(apiUrl, headers);
 }
 
 async function main(): Promise<void> {

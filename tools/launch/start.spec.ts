@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { waitUntil } from '@audiencekit/testing';
 
 // `npm start` end to end, exactly as a newcomer runs it: no DATABASE_URL, so an embedded Postgres
 // starts from the npm package, the API migrates it, demo data loads, the worker comes up.
@@ -71,6 +72,22 @@ describe('npm start (embedded default)', () => {
     expect(first.output()).toMatch(/demo orders: +events stored +28,000/);
     expect(first.output()).toMatch(/demo segments: cart-abandoner, vip, win-back-candidate, champions, at-risk-high-value/);
     expect(await (await fetch(`${url}/ready`)).json()).toEqual({ ready: true, database: 'up', migrations: 'up-to-date' });
+    // The real-time demo segment fills from its tracked views through the worker, with no refresh.
+    await first.waitFor(/real-time demo segment: browsing-now \(3 product views tracked\)/);
+    const adminKey = (first.output().match(/demo admin API key \(shown once, stored hashed\): (\S+)/) as RegExpMatchArray)[1];
+    const headers = { authorization: `Bearer ${adminKey}` };
+    const list = (await (await fetch(`${url}/segments?limit=100`, { headers })).json()) as {
+      items: { id: string; key: string; refreshCadence: string }[];
+    };
+    const browsing = list.items.find((item) => item.key === 'browsing-now');
+    expect(browsing?.refreshCadence).toBe('realtime');
+    await waitUntil(async () => {
+      const feed = (await (await fetch(`${url}/segments/${browsing?.id}/changes?limit=10`, { headers })).json()) as {
+        size: number;
+        items: { change: string; cause: string }[];
+      };
+      return feed.size === 3 && feed.items.every((item) => item.change === 'added' && item.cause === 'realtime');
+    }, 30_000);
     expect(await stop(first.child)).toBe(0);
 
     const second = launch(env);
