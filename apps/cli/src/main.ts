@@ -18,6 +18,7 @@ import { openOpsContext, OpsServices } from './ops/ops-context';
 import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
 import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
+import { runsConfirm } from './ops/sync-confirm-command';
 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
@@ -30,6 +31,7 @@ const USAGE = `usage:
   npm run cli -- segments refresh <segment id|key> [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- runs show <segment run id|sync run id>
+  npm run cli -- runs confirm <sync run id>   (release a send held by the mass-send guard or the real-time hourly cap)
   npm run cli -- secrets rotate          (re-seal every destination's secrets with the first key of AK_SECRETS_KEYS)
   npm run cli -- privacy delete --email <address> | --phone <+E.164> | --user-id <id> | --anonymous-id <id>
 Refreshes and syncs are queued for the workers; the CLI follows the run until it finishes
@@ -104,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'segments' && subject === 'refresh' && file) return withOps((ops) => segmentsRefresh(ops, print, file, wait));
   if (command === 'sync' && subject) return withOps((ops) => syncActivation(ops, print, subject, { ...wait, dryRun: values['dry-run'] }));
   if (command === 'runs' && subject === 'show' && file) return withOps((ops) => runsShow(ops, print, file));
+  if (command === 'runs' && subject === 'confirm' && file) return withOps((ops) => runsConfirm(ops, print, file));
   if (command === 'secrets' && subject === 'rotate') return runRotateSecrets();
   if (command === 'privacy' && subject === 'delete') return runDeletePerson(identifierOption(values));
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);

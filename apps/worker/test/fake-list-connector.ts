@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { z } from 'zod';
-import { allDelivered, defineConnector, RetryableError } from '@audiencekit/connector-sdk';
+import { allDelivered, defineConnector, MemberData, RetryableError } from '@audiencekit/connector-sdk';
 
 /**
  * A tiny list connector for the worker's crash test (loaded through AK_EXTRA_CONNECTORS): it POSTs
@@ -33,4 +33,33 @@ export const fakeListConnector = defineConnector({
   },
 });
 
-export const connectors = [fakeListConnector];
+/**
+ * The same list with removes (the on-change tests: exits leave the list). Each request carries the
+ * batch's idempotency key; the body says which action and which members.
+ */
+export const onChangeListConnector = defineConnector({
+  ...fakeListConnector,
+  slug: 'on-change-list',
+  displayName: 'On-change test list',
+  upsert: (ctx, members) => postMembers(ctx, 'add', members),
+  remove: (ctx, members) => postMembers(ctx, 'remove', members),
+});
+
+async function postMembers(
+  ctx: { baseUrl: string; idempotencyKey: string; signal: AbortSignal },
+  action: 'add' | 'remove',
+  members: readonly MemberData[],
+) {
+  const response = await axios.post(
+    `${ctx.baseUrl}/lists/members`,
+    {
+      action,
+      members: members.map((member) => ({ profileId: member.profileId, email: member.identifiers.email, deliveryKey: member.deliveryKey })),
+    },
+    { headers: { 'idempotency-key': ctx.idempotencyKey }, signal: ctx.signal, validateStatus: () => true },
+  );
+  if (response.status >= 500 || response.status === 429) throw new RetryableError(`HTTP ${response.status}`);
+  return allDelivered(members);
+}
+
+export const connectors = [fakeListConnector, onChangeListConnector];

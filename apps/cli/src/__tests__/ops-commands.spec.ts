@@ -9,6 +9,7 @@ import { ConfigModule, DatabaseModule, loadConfig, QueueModule } from '@audience
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { openOpsContext, OpsServices } from '../ops/ops-context';
 import { EXIT, runsShow, segmentsList, segmentsRefresh, syncActivation } from '../ops/ops-commands';
+import { runsConfirm } from '../ops/sync-confirm-command';
 
 // A send-time connector of the test's own (no vendor behind it: the CLI never calls one).
 const smsConnector = defineConnector({
@@ -165,6 +166,19 @@ describe('CLI ops commands', () => {
     ]);
     expect(code).toBe(EXIT.held);
     expect(lines).toContain('held by the mass-send guard: 6 messages is above the mass-send threshold of 5');
+  });
+
+  it('confirms a held send (runs confirm): released to the workers, audited; a second confirm is refused', async () => {
+    const [held] = await db.dataSource.query(`SELECT id FROM sync_runs WHERE status = 'awaiting_confirmation' LIMIT 1`);
+    expect(await runsConfirm(ops, print, held.id)).toBe(EXIT.ok);
+    expect(lines).toEqual([`sync run ${held.id} confirmed: queued for the workers`]);
+    const [audit] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'mass_send_guard.confirmed' AND object_id = $1`,
+      [held.id],
+    );
+    expect(audit.n).toBe(1);
+    expect(await runsConfirm(ops, print, held.id)).toBe(EXIT.failed);
+    expect(lines[1]).toContain('not awaiting confirmation');
   });
 
   it('shows a segment run, and says so for an unknown id', async () => {

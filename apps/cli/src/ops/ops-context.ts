@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { ActivationModule, SyncService } from '@audiencekit/activation-engine';
+import { ActivationModule, SyncRequestsService, SyncService } from '@audiencekit/activation-engine';
 import { SegmentMembershipService, SegmentRefreshService, SegmentsModule, SegmentsService } from '@audiencekit/segments-service';
 import { ConfigModule, DatabaseModule, loadConfig, migrateDatabase, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { DataSource } from 'typeorm';
@@ -14,6 +14,8 @@ export interface OpsServices {
   membership: SegmentMembershipService;
   refresh: SegmentRefreshService;
   syncs: SyncService;
+  /** The engine's door: confirmations of runs held by the mass-send guard. */
+  requests: SyncRequestsService;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function openOpsContext(databaseUrl: string | undefined): Promise<O
     membership: app.get(SegmentMembershipService),
     refresh: app.get(SegmentRefreshService),
     syncs: app.get(SyncService),
+    requests: app.get(SyncRequestsService),
     close: () => app.close(),
   };
 }

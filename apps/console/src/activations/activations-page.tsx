@@ -165,6 +165,7 @@ function ActivationForm({
         <select id={`${id}-schedule`} value={schedule} onChange={(event) => setSchedule(event.target.value)}>
           <option value="manual">manual</option>
           <option value="after_refresh">after each refresh</option>
+          <option value="on_change">on each change (real-time segments only)</option>
         </select>
       </div>
       <button type="submit">Create activation</button>

@@ -3,15 +3,18 @@ import { cadenceProblem } from '@audiencekit/util';
 
 export const ACTIVATION_MODES = ['mirror', 'add_only', 'send'] as const;
 
-/** `after_refresh` (run after each segment refresh), `manual`, or a cron expression. */
+/** Delivers each membership change as it happens (micro-batches); only for a segment of cadence `realtime`. */
+export const ON_CHANGE_SCHEDULE = 'on_change';
+
+/** `after_refresh` (run after each segment refresh), `on_change`, `manual`, or a cron expression. */
 const schedule = z
   .string()
   .min(1)
   .max(200)
   .superRefine((value, context) => {
-    if (value === 'after_refresh') return;
+    if (value === 'after_refresh' || value === ON_CHANGE_SCHEDULE) return;
     const problem = cadenceProblem(value);
-    if (problem) context.addIssue({ code: 'custom', message: problem.replace('"manual"', '"after_refresh", "manual"') });
+    if (problem) context.addIssue({ code: 'custom', message: problem.replace('"manual"', '"after_refresh", "on_change", "manual"') });
   });
 
 /** The message of a send-mode activation; `{{trait}}` placeholders are filled per member. */

@@ -10,11 +10,13 @@ import type { ErrorDetail } from '@audiencekit/util';
 import { ActivationAdminException } from '../activation-admin.exception';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
 import { hasExposures } from './activations.repository';
-import { ActivationView, CreateActivationInput, UpdateActivationInput } from './activation-input.schema';
+import { ActivationView, CreateActivationInput, ON_CHANGE_SCHEDULE, UpdateActivationInput } from './activation-input.schema';
 import { modeProblem } from './delivery-modes';
 
 /** Status of a deleted activation: kept (its sync runs and exposures are history), never synced. */
 export const DELETED_STATUS = 'deleted';
+/** The cadence of a real-time segment (a segment's `refresh_cadence`). */
+const REALTIME_CADENCE = 'realtime';
 
 /**
  * Activations: a segment linked to a destination with a mode and a control group. The holdout salt
@@ -36,6 +38,7 @@ export class ActivationsService {
       .findOne({ where: { id: input.destinationId, deletedAt: IsNull() } });
     if (!destination) problems.push({ path: 'destinationId', message: `no destination ${input.destinationId}` });
     if (destination) problems.push(...this.modeProblems(destination, input.mode, input.message));
+    if (segment) problems.push(...scheduleProblems(input.schedule, segment));
     if (problems.length) throw invalid(problems);
     const repository = this.dataSource.getRepository(ActivationEntity);
     const saved = await repository.save(
@@ -108,6 +111,10 @@ export class ActivationsService {
       const message = input.message === undefined ? activation.message : input.message;
       const destination = await manager.getRepository(DestinationEntity).findOneByOrFail({ id: activation.destinationId });
       const problems = this.modeProblems(destination, activation.mode, message);
+      if (input.schedule !== undefined && input.schedule !== activation.schedule)
+        problems.push(
+          ...scheduleProblems(input.schedule, await manager.getRepository(SegmentEntity).findOneByOrFail({ id: activation.segmentId })),
+        );
       if (problems.length) throw invalid(problems);
       Object.assign(
         activation,
@@ -163,6 +170,20 @@ function invalid(details: ErrorDetail[]): ActivationAdminException {
     `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
     details,
   );
+}
+
+/**
+ * `on_change` delivers the changes real time makes, so it needs a real-time segment. (A segment that
+ * stops being real time later keeps its on_change activations working off its refreshes' changes.)
+ */
+function scheduleProblems(schedule: string, segment: SegmentEntity): ErrorDetail[] {
+  if (schedule !== ON_CHANGE_SCHEDULE || segment.refreshCadence === REALTIME_CADENCE) return [];
+  return [
+    {
+      path: 'schedule',
+      message: `"on_change" needs a real-time segment: segment ${segment.id} has cadence "${segment.refreshCadence}", not "${REALTIME_CADENCE}"`,
+    },
+  ];
 }
 
 function hasSubjectOrTemplate(message: unknown): boolean {

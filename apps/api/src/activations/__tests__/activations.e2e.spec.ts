@@ -49,6 +49,32 @@ describe('activations through the API', () => {
     ...extra,
   });
 
+  it('schedule on_change: 400 naming schedule unless the segment is real time (create and update)', async () => {
+    const refused = await call('POST', '/activations', mirror({ name: 'welcome', schedule: 'on_change' }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.details).toEqual([{ path: 'schedule', message: expect.stringContaining('needs a real-time segment') }]);
+    expect(refused.body.details[0].message).toContain('"manual"');
+    const plain = (await call('POST', '/activations', mirror({ name: 'plain', schedule: 'manual' }))).body;
+    const patched = await call('PATCH', `/activations/${plain.id}`, { schedule: 'on_change' });
+    expect(patched.status).toBe(400);
+    expect(patched.body.details.map((d: any) => d.path)).toEqual(['schedule']);
+    expect((await call('GET', `/activations/${plain.id}`)).body.schedule).toBe('manual');
+
+    const realtime = await call('POST', '/segments', {
+      key: 'vip_live',
+      name: 'VIP live',
+      owner: 'crm',
+      definition: EXAMPLE_SEGMENTS.vip.definition,
+    });
+    await db.dataSource.query(`UPDATE segments SET refresh_cadence = 'realtime' WHERE id = $1`, [realtime.body.id]);
+    const accepted = await call('POST', '/activations', mirror({ name: 'live', segmentId: realtime.body.id, schedule: 'on_change' }));
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.schedule).toBe('on_change');
+    const manual = (await call('POST', '/activations', mirror({ name: 'live later', segmentId: realtime.body.id, schedule: 'manual' })))
+      .body;
+    expect((await call('PATCH', `/activations/${manual.id}`, { schedule: 'on_change' })).body.schedule).toBe('on_change');
+  });
+
   it('creates an activation with a 10% holdout by default and a salt drawn once', async () => {
     const created = await call('POST', '/activations', mirror());
     expect(created.status).toBe(201);
