@@ -1,85 +1,35 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { ApiKeyService, SecretBox } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import {
+  ARTIFACTS,
+  Browser,
+  eventually,
+  launchBrowser,
+  startProcess,
+  StartedProcess,
+  stopProcess,
+  textOf,
+  visible,
+} from './browser-harness';
 
 // The marketer's flow of the admin API issue, done by clicking in Debian's Chromium against the
 // real API (serving the built console at /console/) and the real worker, both spawned as `npm start`
 // runs them, on this test file's own Postgres database. The webhook connector delivers to a local
 // receiver. Screenshots go to apps/console/e2e/artifacts/.
-const ROOT = path.resolve(__dirname, '../../..');
-const ARTIFACTS = path.join(__dirname, 'artifacts');
 const AUDIENCE = 60;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Retries a jest assertion until it passes or `timeoutMs` runs out (pages update asynchronously). */
-async function eventually(assertion: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
-const visible = (locator: Locator, timeout = 10_000) => locator.first().waitFor({ state: 'visible', timeout });
-const textOf = async (locator: Locator) => (await locator.first().innerText()).replace(/\s+/g, ' ').trim();
-
-function startProcess(
-  entry: string,
-  env: Record<string, string>,
-  ready: RegExp,
-): { child: ChildProcess; ready: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const readyPromise = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) resolve(match[1] ?? match[0]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready:\n${output}`)));
-  });
-  return { child, ready: readyPromise, output: () => output };
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe('the admin console in a real browser', () => {
   let db: TestDatabase;
   let receiver: FakeVendorServer;
-  let api: ReturnType<typeof startProcess>;
-  let worker: ReturnType<typeof startProcess>;
+  let api: StartedProcess;
+  let worker: StartedProcess;
   let apiUrl: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let userDataDir: string;
   let adminKey: string;
   const cspViolations: string[] = []; // the API's Content-Security-Policy (helmet) must let the console and /docs run
 
@@ -111,23 +61,13 @@ describe('the admin console in a real browser', () => {
     apiUrl = await api.ready;
     worker = startProcess('apps/worker/src/main.ts', env, /audiencekit-worker up/);
     await worker.ready;
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'ak-console-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 820 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    // Browser-side errors end up in the test's output, next to the failed step.
-    page.on('pageerror', (error) => process.stderr.write(`[console page error] ${error.message}\n`));
-    page.on('console', (message) => message.type() === 'error' && process.stderr.write(`[console error] ${message.text()}\n`));
+    browser = await launchBrowser();
+    page = browser.page;
     page.on('console', (message) => /Content Security Policy/i.test(message.text()) && cspViolations.push(message.text()));
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await stopProcess(worker?.child);
     await stopProcess(api?.child);
     await db?.drop();

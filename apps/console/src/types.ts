@@ -176,3 +176,19 @@ export interface LiftResponse {
     notes: { path: string; message: string }[];
   } | null;
 }
+
+/** One entry or exit of `GET /segments/:id/changes`; `runId` is null for a real-time change. */
+export interface MembershipChange {
+  id: number;
+  profileId: string;
+  change: 'added' | 'removed';
+  cause: 'realtime' | 'refresh';
+  runId: string | null;
+  version: number;
+  changedAt: string;
+}
+
+export interface MembershipChanges {
+  size: number;
+  items: MembershipChange[];
+}

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { api, describeError } from '../api-client';
 import { formatNumber } from '../format';
 import type { Segment } from '../types';
+import { CadenceField } from './cadence-field';
 import { GroupEditor } from './condition-editor';
 import { newLeaf, RuleNode } from './rule-nodes';
 
@@ -154,12 +155,7 @@ export function BuilderPage({ id }: { id?: string }) {
           <TextField label="Name" value={card.name} onChange={set('name')} required />
           <TextField label="Owner" value={card.owner} onChange={set('owner')} required />
           <TextField label="Description" value={card.description} onChange={set('description')} />
-          <TextField
-            label="Refresh cadence"
-            value={card.refreshCadence}
-            onChange={set('refreshCadence')}
-            hint="manual, or a cron expression such as 0 6 * * *"
-          />
+          <CadenceField value={card.refreshCadence} onChange={set('refreshCadence')} />
           <TextField label="KPI event" value={card.kpiEvent} onChange={set('kpiEvent')} hint="e.g. Order Completed (empty: no KPI)" />
           <TextField label="KPI window (days)" value={String(card.kpiWindowDays)} onChange={set('kpiWindowDays')} />
         </section>

@@ -3,7 +3,9 @@ import { api, describeError } from '../api-client';
 import { formatDate, formatNumber, formatPercent } from '../format';
 import type { Page, Segment, SegmentRun, SegmentVersion } from '../types';
 import { useApi } from '../use-api';
+import { describeCadence, REALTIME } from './cadence';
 import { DefinitionView, VersionDiff } from './definition-view';
+import { LiveFeed } from './live-feed';
 import { ModelCharts } from './model-charts';
 import { RfmGrid } from './rfm-grid';
 
@@ -173,7 +175,7 @@ export function SegmentPage({ id }: { id: string }) {
             <dt>Owner</dt>
             <dd>{data.owner}</dd>
             <dt>Cadence</dt>
-            <dd>{data.refreshCadence}</dd>
+            <dd>{describeCadence(data.refreshCadence)}</dd>
             <dt>Version</dt>
             <dd>v{data.version}</dd>
             <dt>Status</dt>
@@ -196,6 +198,7 @@ export function SegmentPage({ id }: { id: string }) {
         </section>
         <Versions segmentId={data.id} />
       </div>
+      {data.refreshCadence === REALTIME && <LiveFeed segmentId={data.id} />}
       <Runs segmentId={data.id} />
       <Overlap segment={data} />
     </section>

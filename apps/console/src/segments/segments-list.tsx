@@ -2,6 +2,7 @@ import { Sparkline } from '../charts/sparkline';
 import { formatNumber } from '../format';
 import type { Page, Segment, SegmentRun } from '../types';
 import { useApi } from '../use-api';
+import { describeCadence } from './cadence';
 
 function SizeCells({ segment }: { segment: Segment }) {
   const runs = useApi<Page<SegmentRun>>(`/segments/${segment.id}/runs?limit=30`);
@@ -51,7 +52,7 @@ export function SegmentsList() {
               </td>
               <td>{segment.definition.type}</td>
               <td>{segment.owner}</td>
-              <td>{segment.refreshCadence}</td>
+              <td>{describeCadence(segment.refreshCadence)}</td>
               <td className="number">v{segment.version}</td>
               <SizeCells segment={segment} />
             </tr>
