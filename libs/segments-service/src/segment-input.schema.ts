@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { cadenceProblem } from '@audiencekit/util';
 
-const cadence = z.string().superRefine((value, context) => {
-  const problem = cadenceProblem(value, { allowRealtime: true });
-  if (problem) context.addIssue({ code: 'custom', message: problem });
-});
+const cadence = z
+  .string()
+  .superRefine((value, context) => {
+    const problem = cadenceProblem(value, { allowRealtime: true });
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  })
+  .describe(
+    '`manual`, a cron expression (UTC) for scheduled refreshes, or `realtime`: a rules segment evaluated on every change of a profile and as its windows slide (reconciled by a daily refresh); definitions that rank the population (RFM, intent × value) or use a fitted model cannot be real time',
+  );
 
 export const kpiSchema = z.object({
   event: z.string().min(1).max(200),

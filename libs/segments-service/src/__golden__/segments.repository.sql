@@ -36,7 +36,7 @@ SELECT "SegmentVersionEntity"."id" AS "SegmentVersionEntity_id", "SegmentVersion
 SELECT pg_advisory_xact_lock(hashtextextended('segment-reference-graph', 0));
 
 -- liveCurrentDefinitions
-SELECT s.id AS segment_id, s.key, v.definition FROM segments s
+SELECT s.id AS segment_id, s.key, s.refresh_cadence, v.definition FROM segments s
        LEFT JOIN segment_versions v ON v.segment_id = s.id AND v.version = s.current_version
        WHERE s.deleted_at IS NULL;
 
