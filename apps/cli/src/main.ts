@@ -2,7 +2,8 @@
 //   npm run cli -- import customers <file.csv>
 //   npm run cli -- import orders <file.csv>
 //   npm run cli -- keys create --role admin --name <name> [--trust client|server] | keys trust <key id> client|server
-//   npm run cli -- segments list | segments refresh <id|key> | sync <activation-id> | runs show <run-id>
+//   npm run cli -- segments list | segments refresh <id|key> | segments update <id|key> --cadence <cadence>
+//   npm run cli -- segments changes <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
 import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
 import { runsConfirm } from './ops/sync-confirm-command';
+import { CHANGES_LIMIT, segmentsChanges, segmentsSetCadence } from './ops/segment-commands';
 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
@@ -29,6 +31,9 @@ const USAGE = `usage:
   npm run cli -- keys trust <key id> client|server   (change a key's trust, e.g. a browser key made before trust levels)
   npm run cli -- segments list [--owner crm] [--status active|paused|archived] [--limit 50] [--offset 0]
   npm run cli -- segments refresh <segment id|key> [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
+  npm run cli -- segments update <segment id|key> --cadence manual|realtime|"<cron, UTC>"
+                                   (realtime: members move with each event; rules only, refused otherwise)
+  npm run cli -- segments changes <segment id|key> [--limit 50]   (latest entries and exits, newest first, and the size)
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- runs show <segment run id|sync run id>
   npm run cli -- runs confirm <sync run id>   (release a send held by the mass-send guard or the real-time hourly cap)
@@ -53,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       status: { type: 'string' },
       limit: { type: 'string' },
       offset: { type: 'string' },
+      cadence: { type: 'string' },
       'no-wait': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       'poll-ms': { type: 'string' },
@@ -104,6 +110,16 @@ async function main(argv: string[]): Promise<number> {
     return withOps((ops) => segmentsList(ops, print, page));
   }
   if (command === 'segments' && subject === 'refresh' && file) return withOps((ops) => segmentsRefresh(ops, print, file, wait));
+  if (command === 'segments' && subject === 'update' && file) {
+    const cadence = values.cadence;
+    if (cadence === undefined) throw new CliUsageException('segments update needs --cadence manual|realtime|"<cron>"');
+    return withOps((ops) => segmentsSetCadence(ops, print, file, cadence));
+  }
+  if (command === 'segments' && subject === 'changes' && file) {
+    const limit = integerOption(values.limit, CHANGES_LIMIT.default, 'limit', CHANGES_LIMIT.min);
+    if (limit > CHANGES_LIMIT.max) throw new CliUsageException(`--limit must be at most ${CHANGES_LIMIT.max}`);
+    return withOps((ops) => segmentsChanges(ops, print, file, limit));
+  }
   if (command === 'sync' && subject) return withOps((ops) => syncActivation(ops, print, subject, { ...wait, dryRun: values['dry-run'] }));
   if (command === 'runs' && subject === 'show' && file) return withOps((ops) => runsShow(ops, print, file));
   if (command === 'runs' && subject === 'confirm' && file) return withOps((ops) => runsConfirm(ops, print, file));

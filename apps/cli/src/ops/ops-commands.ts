@@ -118,7 +118,7 @@ export async function runsShow(ops: OpsServices, print: Print, runId: string): P
   return EXIT.ok;
 }
 
-async function resolveSegment(ops: OpsServices, idOrKey: string): Promise<SegmentEntity> {
+export async function resolveSegment(ops: OpsServices, idOrKey: string): Promise<SegmentEntity> {
   const repository = ops.dataSource.getRepository(SegmentEntity);
   const segment = isUuid(idOrKey)
     ? await repository.findOneBy({ id: idOrKey, deletedAt: IsNull() })
@@ -162,7 +162,7 @@ function formatCounts(counts: Record<string, number>): string {
     .join(' ');
 }
 
-function printTable(print: Print, header: string[], rows: string[][]): void {
+export function printTable(print: Print, header: string[], rows: string[][]): void {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   for (const row of [header, ...rows])
     print(
