@@ -4,6 +4,7 @@ import { ALL_MIGRATIONS } from '../migrations';
 const EXPECTED_TABLES = [
   'activation_exposures',
   'activation_members',
+  'activation_pending_changes',
   'activations',
   'api_keys',
   'audit_log',
@@ -20,6 +21,7 @@ const EXPECTED_TABLES = [
   'suppressions',
   'sync_batches',
   'sync_rejections',
+  'sync_run_profiles',
   'sync_runs',
 ];
 

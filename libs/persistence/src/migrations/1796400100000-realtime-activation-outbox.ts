@@ -6,7 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   `segment_membership_changes` writes one row per (on_change activation of the segment, change)
  *   in the transaction that writes the change, so a committed change can never miss its delivery
  *   and an uncommitted one is never seen. (A cursor over the changes' identity `id` would skip rows:
- *   ids are drawn at insert, transactions commit out of id order.) Real-time and refresh
+ *   ids are drawn at insert, transactions commit out of id order.) The trigger finds the segment's
+ *   activations by `idx_activations_segment`. Real-time and refresh
  *   (reconciliation) changes alike. The worker's flusher claims rows with SKIP LOCKED and deletes
  *   them in the transaction that records the sync run carrying them.
  * - `sync_run_profiles`: the profiles a scoped (on-change) run may touch; the run's diff is the
@@ -21,9 +22,6 @@ export class RealtimeActivationOutbox1796400100000 implements MigrationInterface
     );
     await queryRunner.query(
       `CREATE INDEX "idx_activation_pending_changes_activation" ON "activation_pending_changes" ("activation_id", "id")`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX "idx_activations_on_change_segment" ON "activations" ("segment_id") WHERE "schedule" = 'on_change' AND "status" IN ('active', 'paused')`,
     );
     await queryRunner.query(
       `CREATE TABLE "sync_run_profiles" ("run_id" uuid NOT NULL REFERENCES "sync_runs" ("id") ON DELETE CASCADE, "profile_id" uuid NOT NULL, PRIMARY KEY ("run_id", "profile_id"))`,
@@ -49,7 +47,6 @@ export class RealtimeActivationOutbox1796400100000 implements MigrationInterface
     await queryRunner.query(`DROP TRIGGER "trg_membership_changes_on_change_activations" ON "segment_membership_changes"`);
     await queryRunner.query(`DROP FUNCTION "enqueue_on_change_activations"()`);
     await queryRunner.query(`DROP TABLE "sync_run_profiles"`);
-    await queryRunner.query(`DROP INDEX "idx_activations_on_change_segment"`);
     await queryRunner.query(`DROP TABLE "activation_pending_changes"`);
   }
 }
