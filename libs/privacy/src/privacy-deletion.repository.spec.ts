@@ -39,6 +39,7 @@ describe('golden SQL of the privacy deletion repository', () => {
       await record('deleteEvents', () => repository.deleteEvents(manager, profileIds));
       await record('deleteIdentities', () => repository.deleteIdentities(manager, profileIds));
       await record('emptyProfiles', () => repository.emptyProfiles(manager, profileIds));
+      await record('touchForRealtime', () => repository.touchForRealtime(manager, profileIds));
       const deletionId = '00000000-0000-4000-8000-000000000001';
       await record('insertDeletionAudit', () => repository.insertDeletionAudit(manager, deletionId, null, { id: deletionId }));
       await record('findDeletionAudit', () => repository.findDeletionAudit(manager, deletionId));

@@ -235,11 +235,15 @@ describe('privacy deletion through the API', () => {
     expect([...before]).toEqual(
       expect.arrayContaining(['activation_members', 'events', 'identities', 'profiles', 'sync_batches', 'sync_rejections', 'sync_runs']),
     );
+    const touchesOfAnn = async () => (await query(`SELECT count(*)::int AS n FROM realtime_touches WHERE profile_id = $1`, [ann]))[0].n;
+    const handedOverBefore = await touchesOfAnn();
     const response = await callApi(api.baseUrl, admin, 'POST', '/privacy/deletions', {
       identifierType: 'email',
       value: ' Ann@Example.com ',
     });
     expect(response.status).toBe(202);
+    // The erasure hands ann to real-time evaluation in its own transaction: she leaves every real-time segment.
+    expect(await touchesOfAnn()).toBe(handedOverBefore + 1);
     expect(response.body).toMatchObject({
       identifierType: 'email',
       valueHmac: { keyId: 'test1', hmacSha256: expect.stringMatching(/^[0-9a-f]{64}$/) },

@@ -46,6 +46,9 @@ DELETE FROM identities WHERE profile_id = ANY($1::uuid[]);
 UPDATE profiles SET traits = '{}', trait_timestamps = '{}', first_seen_at = NULL, last_seen_at = NULL, deleted_at = coalesce(deleted_at, now()), updated_at = now()
       WHERE id = ANY($1::uuid[]);
 
+-- touchForRealtime
+INSERT INTO realtime_touches (profile_id) SELECT unnest($1::uuid[]);
+
 -- insertDeletionAudit
 INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, 'privacy.deletion', 'privacy_deletion', $2, $3);
 
