@@ -347,3 +347,50 @@ describe('IngestionService against Postgres', () => {
     });
   });
 });
+
+describe('hand-off to real-time evaluation', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const touches = async (): Promise<string[]> =>
+    (await db.dataSource.query(`SELECT profile_id FROM realtime_touches ORDER BY id`)).map((row: { profile_id: string }) => row.profile_id);
+
+  it('hands every touched profile over in the transaction that stores its events, a merge loser included', async () => {
+    const service = new IngestionService(db.dataSource);
+    await db.dataSource.query(`DELETE FROM realtime_touches`);
+    const first = await service.ingest([trackingEvent('track', { anonymousId: 'anon-rt', event: 'Viewed' })]);
+    const second = await service.ingest([trackingEvent('track', { userId: 'user-rt', event: 'Viewed' })]);
+    expect(await touches()).toEqual([first.profileIds[0], second.profileIds[0]]);
+    await db.dataSource.query(`DELETE FROM realtime_touches`);
+    // The identify links both: one profile absorbs the other, and both are handed over (the loser leaves its segments).
+    await service.ingest([trackingEvent('identify', { userId: 'user-rt', anonymousId: 'anon-rt', traits: {} })]);
+    expect((await touches()).sort()).toEqual([first.profileIds[0], second.profileIds[0]].sort());
+  });
+
+  it('never stores an event without its hand-off, nor a hand-off without its event; hands nothing over when real time is off', async () => {
+    await db.dataSource.query(`DELETE FROM realtime_touches`);
+    const service = new IngestionService(db.dataSource, { maxAttempts: 1 });
+    const eventsOf = async (userId: string) =>
+      (await db.dataSource.query(`SELECT count(*)::int AS n FROM events WHERE user_id = $1`, [userId]))[0].n;
+    // The event's COPY fails: no hand-off is left behind.
+    await db.dataSource.query(`ALTER TABLE events ADD CONSTRAINT no_failing CHECK (name IS DISTINCT FROM 'Fail Me')`);
+    await expect(service.ingest([trackingEvent('track', { userId: 'user-fail', event: 'Fail Me' })])).rejects.toThrow(/no_failing/);
+    expect(await touches()).toEqual([]);
+    await db.dataSource.query(`ALTER TABLE events DROP CONSTRAINT no_failing`);
+    // The hand-off fails: the event is not stored either (one transaction; the client gets an error and retries).
+    await db.dataSource.query(`ALTER TABLE realtime_touches ADD CONSTRAINT no_handoff CHECK (false) NOT VALID`);
+    await expect(service.ingest([trackingEvent('track', { userId: 'user-lost', event: 'Viewed' })])).rejects.toThrow(/no_handoff/);
+    expect(await eventsOf('user-lost')).toBe(0);
+    await db.dataSource.query(`ALTER TABLE realtime_touches DROP CONSTRAINT no_handoff`);
+    const off = new IngestionService(db.dataSource, { realtimeHandOff: false });
+    const stored = await off.ingest([trackingEvent('track', { userId: 'user-off', event: 'Viewed' })]);
+    expect(stored.stored).toBe(1);
+    expect(await touches()).toEqual([]);
+  });
+});
