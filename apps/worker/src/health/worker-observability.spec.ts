@@ -65,6 +65,14 @@ describe('worker health and metrics', () => {
        INSERT INTO events (message_id, profile_id, type, name, timestamp) SELECT 'evt-' || n, id, 'track', 'Product Added', now() - interval '1 day' FROM p`,
       [MEMBERS],
     );
+    // A real-time segment over the same profiles: the worker starts it and evaluates each of them.
+    const [realtime] = await query(
+      `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('added-7d-rt', 'Added this week', 'crm', 'realtime', 1) RETURNING id`,
+    );
+    await query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [
+      realtime.id,
+      { type: 'rules', match: { type: 'event', event: 'Product Added', window: 'last 7 days' } },
+    ]);
     const [destination] = await query(
       `INSERT INTO destinations (name, connector, settings) VALUES ('metrics vendor', 'metrics-list', '{}') RETURNING id`,
     );
@@ -108,6 +116,29 @@ describe('worker health and metrics', () => {
     expect(sampleValue(metrics, 'audiencekit_queue_depth', { queue: 'segment-refresh' })).toBeGreaterThanOrEqual(0);
     expect(sampleValue(metrics, 'audiencekit_queue_oldest_job_age_seconds', { queue: `sync-${destination.id}` })).toBeGreaterThanOrEqual(0);
     expect(sampleValue(metrics, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+
+    // Real time: every profile evaluated and entered, each with a stored due time (its exit in 6 days).
+    await waitUntil(
+      async () => (await query(`SELECT 1 FROM segment_memberships WHERE segment_id = $1`, [realtime.id])).length === MEMBERS,
+      30_000,
+      200,
+    );
+    await waitUntil(
+      async () => {
+        const text = await (await fetch(`${healthUrl}/metrics`)).text();
+        return sampleValue(text, 'audiencekit_realtime_pending', { kind: 'due' }) === MEMBERS;
+      },
+      10_000,
+      200,
+    );
+    const live = await (await fetch(`${healthUrl}/metrics`)).text();
+    expect(sampleValue(live, 'audiencekit_realtime_evaluations_total')).toBeGreaterThanOrEqual(MEMBERS);
+    expect(sampleValue(live, 'audiencekit_realtime_membership_changes_total')).toBe(MEMBERS);
+    expect(sampleValue(live, 'audiencekit_realtime_evaluation_lag_seconds_count', { cause: 'event' })).toBeGreaterThanOrEqual(MEMBERS);
+    expect(
+      sampleValue(live, 'audiencekit_realtime_evaluation_lag_quantiles_seconds', { cause: 'event', quantile: '0.99' }),
+    ).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(live, 'audiencekit_realtime_pending', { kind: 'overdue' })).toBe(0);
   }, 60_000);
 
   it('is not ready once its database is unreachable, and still alive', async () => {
