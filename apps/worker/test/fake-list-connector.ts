@@ -46,7 +46,7 @@ export const onChangeListConnector = defineConnector({
 });
 
 async function postMembers(
-  ctx: { baseUrl: string; idempotencyKey: string; signal: AbortSignal },
+  ctx: { baseUrl?: string; idempotencyKey: string; signal: AbortSignal },
   action: 'add' | 'remove',
   members: readonly MemberData[],
 ) {
