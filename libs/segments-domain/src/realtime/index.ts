@@ -7,3 +7,5 @@ export { realtimeEventNeeds } from './event-needs';
 export type { RealtimeEventNeeds } from './event-needs';
 export { realtimeProblems, segmentReferencePaths } from './realtime-problems';
 export type { RealtimeLimits, RealtimeProblem } from './realtime-problems';
+export { explainSegment } from './explain-segment';
+export type { ExplainNode, ExplainValues, SegmentExplanation } from './explain-segment';
