@@ -27,6 +27,7 @@ import {
   replaceDueTimes,
   takeDueTimes,
   takeTouches,
+  touchProfiles,
   tryLockProfiles,
 } from './realtime.repository';
 import { REALTIME_OPTIONS, RealtimeOptions } from './realtime-options';
@@ -136,6 +137,11 @@ export class RealtimeEvaluator {
     const { changes, nextDue } = await this.evaluateProfiles(manager, profileIds, segments, now);
     const written = await recordRealtimeChanges(manager, changes, now);
     await replaceDueTimes(manager, profileIds, nextDue);
+    // Segment Entered / Exited are stored as events, and a definition may count them (a refresh
+    // does): the profiles that just changed are handed over again, so the next batch sees them.
+    if (written > 0 && readsLifecycleEvents(segments)) {
+      await touchProfiles(manager, [...new Set(changes.map((change) => change.profileId))]);
+    }
     const committedAt = Date.now();
     return {
       profiles: profileIds.length,
@@ -219,6 +225,14 @@ export class RealtimeEvaluator {
     const liveIds = new Set(live.map((segment) => segment.id));
     return (await startedSegmentIds(this.dataSource.manager)).some((id) => !liveIds.has(id));
   }
+}
+
+const LIFECYCLE_EVENTS = ['Segment Entered', 'Segment Exited'];
+
+/** Whether a definition may read the lifecycle events real time writes (`'all'`: a named leaf may be among them). */
+function readsLifecycleEvents(segments: PreparedSegment[]): boolean {
+  const { names } = realtimeEventNeeds(segments.map((segment) => segment.definition));
+  return names === 'all' || names.some((name) => LIFECYCLE_EVENTS.includes(name));
 }
 
 function toSnapshotEvent(row: ProfileEventRow): { name: string | null; timestamp: number; properties: Record<string, unknown> } {

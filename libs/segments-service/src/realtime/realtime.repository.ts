@@ -247,18 +247,31 @@ export async function recordRealtimeChanges(manager: EntityManager, changes: Rea
   return count;
 }
 
-/** Replaces the due times of these profiles (every segment) with the given ones. */
+/**
+ * Replaces the due times of these profiles (every segment) with the given ones, writing only the
+ * difference: most re-evaluations leave most due times as they were, and rewriting those rows
+ * (three index entries each) was the largest write of a batch. First the rows that are not in the
+ * new set with the same instant go, then the new ones not already there are inserted.
+ */
 export async function replaceDueTimes(
   manager: EntityManager,
   profileIds: string[],
   due: { segmentId: string; profileId: string; dueAt: number }[],
 ): Promise<void> {
-  await manager.query(`DELETE FROM realtime_due WHERE profile_id = ANY($1::uuid[])`, [profileIds]);
+  const next = [due.map((row) => row.segmentId), due.map((row) => row.profileId), due.map((row) => row.dueAt)];
+  await manager.query(
+    `DELETE FROM realtime_due d
+      WHERE d.profile_id = ANY($1::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM unnest($2::uuid[], $3::uuid[], $4::float8[]) AS n(segment_id, profile_id, due_ms)
+                         WHERE n.segment_id = d.segment_id AND n.profile_id = d.profile_id AND to_timestamp(n.due_ms / 1000.0) = d.due_at)`,
+    [profileIds, ...next],
+  );
   if (due.length === 0) return;
   await manager.query(
     `INSERT INTO realtime_due (segment_id, profile_id, due_at)
-       SELECT segment_id, profile_id, to_timestamp(due_ms / 1000.0) FROM unnest($1::uuid[], $2::uuid[], $3::float8[]) AS d(segment_id, profile_id, due_ms)`,
-    [due.map((row) => row.segmentId), due.map((row) => row.profileId), due.map((row) => row.dueAt)],
+       SELECT segment_id, profile_id, to_timestamp(due_ms / 1000.0) FROM unnest($1::uuid[], $2::uuid[], $3::float8[]) AS d(segment_id, profile_id, due_ms)
+     ON CONFLICT (segment_id, profile_id) DO NOTHING`,
+    next,
   );
 }
 
@@ -291,6 +304,11 @@ export async function countSettledCorrections(manager: EntityManager, runId: str
     [runId, now],
   );
   return corrections;
+}
+
+/** Hands these profiles to real time again (the lifecycle events a batch wrote may move them). */
+export async function touchProfiles(manager: EntityManager, profileIds: string[]): Promise<void> {
+  await manager.query(`INSERT INTO realtime_touches (profile_id) SELECT unnest($1::uuid[])`, [profileIds]);
 }
 
 /** Hands the profiles a reconciliation changed back to real time, so their due times follow the corrected membership. */
