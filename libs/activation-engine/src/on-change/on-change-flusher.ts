@@ -5,7 +5,7 @@ import { JobQueue } from '@audiencekit/server-core';
 import { insertRun } from '../data/sync-run.repository';
 import { SyncEngineOptions, SYNC_ENGINE_OPTIONS } from '../sync-engine.options';
 import { SyncQueueWorker } from '../sync-queue-worker.service';
-import { SyncJob, syncQueueName, SYNC_JOB_OPTIONS } from '../sync-queues';
+import { ON_CHANGE_JOB_OPTIONS, SyncJob, syncQueueName } from '../sync-queues';
 import {
   claimPendingChanges,
   ClaimedChange,
@@ -82,7 +82,7 @@ export class OnChangeFlusher {
       const queue = syncQueueName(activation.destinationId);
       await this.ensureQueue(queue);
       const runId = await this.recordRun(tx, activationId, changes);
-      await this.queue.sendInTransaction(tx, queue, { runId } satisfies SyncJob, SYNC_JOB_OPTIONS);
+      await this.queue.sendInTransaction(tx, queue, { runId } satisfies SyncJob, ON_CHANGE_JOB_OPTIONS);
       return { runId, activationId, destinationId: activation.destinationId, changes: changes.length };
     });
   }
