@@ -137,18 +137,9 @@ export interface MembershipChangeRow {
 }
 
 /**
- * Only changes whose transaction is older than every transaction still running. Ids are taken at
- * insert, commits land in any order: a reader polling `after` the highest id it saw would skip a
- * smaller id committed later (two real-time workers, or a refresh and a worker). Holding back a
- * change until every older writer has finished closes that gap; `age` compares xids across
- * wraparound. Read-only transactions take no xid, so only writers delay the feed.
- */
-const SETTLED = `age(c.xmin) > age(pg_snapshot_xmin(pg_current_snapshot())::xid)`;
-
-/**
  * A segment's membership changes for the live feed, newest first: without `after` the latest
- * `limit`; with `after` (a change id) the first `limit` after it, so a poller that continues from
- * the highest id it got never skips one. Only settled changes (see SETTLED).
+ * `limit`; with `after` (a change id) the first `limit` after it, so a poller that fell behind
+ * catches up page by page instead of jumping to the newest.
  */
 export async function membershipChangesPage(
   manager: EntityManager,
@@ -157,12 +148,12 @@ export async function membershipChangesPage(
 ): Promise<MembershipChangeRow[]> {
   const columns = `c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at`;
   if (page.after === undefined)
-    return manager.query(
-      `SELECT ${columns} FROM segment_membership_changes c WHERE c.segment_id = $1 AND ${SETTLED} ORDER BY c.id DESC LIMIT $2`,
-      [segmentId, page.limit],
-    );
+    return manager.query(`SELECT ${columns} FROM segment_membership_changes c WHERE c.segment_id = $1 ORDER BY c.id DESC LIMIT $2`, [
+      segmentId,
+      page.limit,
+    ]);
   return manager.query(
-    `SELECT * FROM (SELECT ${columns} FROM segment_membership_changes c WHERE c.segment_id = $1 AND c.id > $2 AND ${SETTLED}
+    `SELECT * FROM (SELECT ${columns} FROM segment_membership_changes c WHERE c.segment_id = $1 AND c.id > $2
        ORDER BY c.id LIMIT $3) oldest_first ORDER BY id DESC`,
     [segmentId, page.after, page.limit],
   );

@@ -103,7 +103,10 @@ export class SegmentMembershipService {
   /**
    * The live feed: a segment's latest entries and exits, newest first (or the first `limit` after
    * change id `after`, for polling), with its current size read in the same snapshot, so the size
-   * and the changes agree.
+   * and the changes agree. Ids are taken at insert and commits land in any order (two real-time
+   * workers write one segment under a shared lock), so a poller continuing `after` the highest id
+   * can miss a change committed after a higher one was read: this is a feed to watch, not a
+   * ledger (on-change activations read their own outbox); the size is always exact.
    */
   async changes(segmentId: string, page: { limit: number; after?: number }): Promise<{ size: number; items: MembershipChangeView[] }> {
     await this.segments.findLive(this.dataSource.manager, segmentId);

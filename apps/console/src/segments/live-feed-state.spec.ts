@@ -1,6 +1,6 @@
 import type { MembershipChange } from '../types';
 import { describeCadence, cadenceKind } from './cadence';
-import { FEED_LENGTH, mergeChanges, nextAfter } from './live-feed-state';
+import { CATCH_UP_PAGE, changesQuery, FEED_LENGTH, FIRST_PAGE, HEAL_EVERY, mergeChanges, nextAfter } from './live-feed-state';
 
 const change = (id: number, change: 'added' | 'removed' = 'added'): MembershipChange => ({
   id,
@@ -24,6 +24,18 @@ describe('the live feed of a segment page', () => {
     expect(merged).toHaveLength(FEED_LENGTH);
     expect(merged[0].id).toBe(FEED_LENGTH + 1);
     expect(merged[FEED_LENGTH - 1].id).toBe(2);
+  });
+
+  it('asks for the latest page first and until a change is seen, then after the highest id, re-reading the latest page every HEAL_EVERY polls', () => {
+    expect(changesQuery(undefined, 0)).toEqual({ limit: FIRST_PAGE });
+    expect(changesQuery(undefined, 3)).toEqual({ limit: FIRST_PAGE });
+    expect(changesQuery(12, 1)).toEqual({ limit: CATCH_UP_PAGE, after: 12 });
+    expect(changesQuery(12, HEAL_EVERY)).toEqual({ limit: FIRST_PAGE });
+    expect(changesQuery(12, HEAL_EVERY + 1)).toEqual({ limit: CATCH_UP_PAGE, after: 12 });
+  });
+
+  it('slots a change committed late (a lower id than one shown) into its place', () => {
+    expect(mergeChanges([change(6), change(4)], [change(6), change(5)]).map((item) => item.id)).toEqual([6, 5, 4]);
   });
 
   it('polls after the highest id seen, and keeps it when a poll brings nothing', () => {

@@ -2,16 +2,13 @@ import { useEffect, useState } from 'react';
 import { api, describeError } from '../api-client';
 import { formatNumber } from '../format';
 import type { MembershipChange, MembershipChanges } from '../types';
-import { mergeChanges, nextAfter } from './live-feed-state';
+import { changesQuery, mergeChanges, nextAfter } from './live-feed-state';
 
 const POLL_MS = 2_000;
-const FIRST_PAGE = 50;
-/** A poll after a change id takes up to this many; a full page means more are waiting: poll again at once. */
-const CATCH_UP_PAGE = 500;
 
 const formatTime = (value: string): string => new Date(value).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
 
-/** Polls `GET /segments/:id/changes` every 2 s with `after` = the highest change id seen. */
+/** Polls `GET /segments/:id/changes` every 2 s with `after` = the highest change id seen (see `changesQuery`). */
 function useChanges(segmentId: string) {
   const [items, setItems] = useState<MembershipChange[]>([]);
   const [size, setSize] = useState<number>();
@@ -19,26 +16,27 @@ function useChanges(segmentId: string) {
   useEffect(() => {
     let live = true;
     let after: number | undefined;
+    let polls = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
-      const limit = after === undefined ? FIRST_PAGE : CATCH_UP_PAGE;
-      let full = false;
+      const query = changesQuery(after, polls++);
+      let behind = false;
       try {
         const page = await api<MembershipChanges>(
           'GET',
-          `/segments/${segmentId}/changes?limit=${limit}${after === undefined ? '' : `&after=${after}`}`,
+          `/segments/${segmentId}/changes?limit=${query.limit}${query.after === undefined ? '' : `&after=${query.after}`}`,
         );
         if (!live) return;
-        // The first page is the latest changes, not the oldest: only a poll after an id catches up.
-        full = after !== undefined && page.items.length === limit;
-        after = nextAfter(after, page.items); // still undefined before the first change: poll the latest again
+        // Only a poll after an id moves the cursor: the latest page (first call, heal) may be far ahead of it.
+        if (query.after !== undefined || after === undefined) after = nextAfter(after, page.items);
+        behind = query.after !== undefined && page.items.length === query.limit;
         setSize(page.size);
         setItems((shown) => mergeChanges(page.items, shown));
         setError(undefined);
       } catch (failure) {
         if (live) setError(describeError(failure));
       }
-      if (live) timer = setTimeout(poll, full ? 0 : POLL_MS);
+      if (live) timer = setTimeout(poll, behind ? 0 : POLL_MS);
     };
     void poll();
     return () => {

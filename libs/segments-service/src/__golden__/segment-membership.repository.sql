@@ -24,10 +24,10 @@ SELECT l.profile_id, l.changed_at, l.run_id, l.version FROM (SELECT DISTINCT ON 
 SELECT version FROM segment_runs WHERE segment_id = $1 AND status = 'succeeded' AND finished_at <= $2 ORDER BY finished_at DESC LIMIT 1;
 
 -- membershipChangesPage
-SELECT c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at FROM segment_membership_changes c WHERE c.segment_id = $1 AND age(c.xmin) > age(pg_snapshot_xmin(pg_current_snapshot())::xid) ORDER BY c.id DESC LIMIT $2;
+SELECT c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at FROM segment_membership_changes c WHERE c.segment_id = $1 ORDER BY c.id DESC LIMIT $2;
 
 -- membershipChangesPage (after)
-SELECT * FROM (SELECT c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at FROM segment_membership_changes c WHERE c.segment_id = $1 AND c.id > $2 AND age(c.xmin) > age(pg_snapshot_xmin(pg_current_snapshot())::xid)
+SELECT * FROM (SELECT c.id, c.profile_id, c.change, c.cause, c.run_id, c.version, c.changed_at FROM segment_membership_changes c WHERE c.segment_id = $1 AND c.id > $2
        ORDER BY c.id LIMIT $3) oldest_first ORDER BY id DESC;
 
 -- currentSize
