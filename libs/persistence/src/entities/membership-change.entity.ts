@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type MembershipChangeKind = 'added' | 'removed';
 
@@ -9,6 +9,10 @@ export type MembershipChangeKind = 'added' | 'removed';
 @Entity({ name: 'segment_membership_changes' })
 @Index('idx_membership_changes_segment_profile_at', ['segmentId', 'profileId', 'changedAt'])
 @Index('idx_membership_changes_run', ['runId'])
+// The live feed and on-change activations read a segment's latest changes in id order.
+@Index('idx_membership_changes_segment_id', ['segmentId', 'id'])
+// A refresh's change names its run; a real-time change has none.
+@Check('chk_membership_changes_cause', `(cause = 'refresh' AND run_id IS NOT NULL) OR (cause = 'realtime' AND run_id IS NULL)`)
 export class MembershipChangeEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })
   id: string;
