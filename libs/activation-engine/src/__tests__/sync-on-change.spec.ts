@@ -1,5 +1,6 @@
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { pendingChangeCount } from '../on-change/on-change.repository';
+import { SyncSchedulerService } from '../sync-scheduler.service';
 import {
   buildEngine,
   createProfiles,
@@ -59,6 +60,35 @@ describe('on-change activations', () => {
     expect(second.counts).toMatchObject({ removed: 1 });
     expect(connector.received('remove')).toEqual([entering[0]]);
     expect(await flushNow(engine)).toEqual([]);
+  });
+
+  it("mirror: the segment's refresh (its reconciliation) brings a full diff that heals what on-change runs did not deliver; send mode is not backfilled", async () => {
+    const connector = recordingConnector({ slug: 'oc-heal' });
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { segmentId, activationId, existing } = await onChangeActivation('oc-heal', 'mirror', 4);
+    const sending = await onChangeActivation('oc-heal', 'send', 3);
+    const [run] = await db.dataSource.query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, started_at, finished_at)
+       VALUES ($1, 1, 'succeeded', 'schedule', now(), now(), now() + interval '1 second') RETURNING id`,
+      [segmentId],
+    );
+    await db.dataSource.query(
+      `INSERT INTO segment_runs (segment_id, version, status, trigger, queued_at, started_at, finished_at)
+       VALUES ($1, 1, 'succeeded', 'schedule', now(), now(), now() + interval '1 second')`,
+      [sending.segmentId],
+    );
+    // (Earlier tests' mirror activations are due too: their seeded segments have a succeeded run.)
+    const requested = await new SyncSchedulerService(db.dataSource, engine.service).enqueueDue();
+    const ours: { id: string; activation_id: string; trigger: string; trigger_key: string }[] = await db.dataSource.query(
+      `SELECT id, activation_id, trigger, trigger_key FROM sync_runs WHERE id = ANY($1::uuid[]) AND activation_id = ANY($2::uuid[])`,
+      [requested, [activationId, sending.activationId]],
+    );
+    expect(ours.map(({ id: _id, ...rest }) => rest)).toEqual([
+      { activation_id: activationId, trigger: 'after_refresh', trigger_key: `refresh:${run.id}` },
+    ]);
+    await engine.service.execute(ours[0].id);
+    expect(await engine.service.getRun(ours[0].id)).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ added: 4 }) });
+    expect(connector.received('upsert').sort()).toEqual([...existing].sort());
   });
 
   it('send: an entry is messaged once; an exit sends nothing; a re-entry is not messaged again', async () => {

@@ -7,7 +7,11 @@ import type { EntityManager } from 'typeorm';
 
 /**
  * `after_refresh` activations whose segment has a succeeded refresh not synced yet (of one segment
- * run's segment when `segmentRunId` is given), with that refresh.
+ * run's segment when `segmentRunId` is given), with that refresh. Audience-mode (`mirror`,
+ * `add_only`) `on_change` activations too: the refresh of a real-time segment is its
+ * reconciliation, and a full diff after it heals whatever an on-change run could not deliver (a
+ * failed run's members are otherwise retried only when they change again). Send mode is left out:
+ * a full diff would message every member not messaged yet, which on-change sending never promised.
  */
 export function dueAfterRefresh(db: EntityManager, segmentRunId: string | null): Promise<{ activation_id: string; segment_run_id: string }[]> {
   return db.query(
@@ -16,7 +20,7 @@ export function dueAfterRefresh(db: EntityManager, segmentRunId: string | null):
      JOIN destinations d ON d.id = a.destination_id AND d.deleted_at IS NULL
      JOIN LATERAL (SELECT id, finished_at FROM segment_runs WHERE segment_id = a.segment_id AND status = 'succeeded'
                    ORDER BY finished_at DESC NULLS LAST LIMIT 1) r ON true
-     WHERE a.schedule = 'after_refresh' AND a.status = 'active'
+     WHERE (a.schedule = 'after_refresh' OR (a.schedule = 'on_change' AND a.mode <> 'send')) AND a.status = 'active'
        AND ($1::uuid IS NULL OR a.segment_id = (SELECT segment_id FROM segment_runs WHERE id = $1::uuid))
        AND NOT EXISTS (SELECT 1 FROM sync_runs s WHERE s.activation_id = a.id AND s.trigger_key = 'refresh:' || r.id)`,
     [segmentRunId],
