@@ -10,6 +10,7 @@ import {
 } from '@audiencekit/segments-domain';
 import {
   forgetStoppedSegments,
+  handOverForStart,
   liveRealtimeSegments,
   LiveRealtimeSegment,
   lockRealtimeSetExclusive,
@@ -98,7 +99,10 @@ export class RealtimeEvaluator {
       for (const segment of current.filter((candidate) => candidate.startedVersion !== candidate.version)) {
         if (await startRealtimeVersion(manager, segment.id, segment.version)) started.push(segment.id);
       }
-      if (started.length) this.logger.log({ segments: started }, 'started real-time segment versions');
+      if (started.length) {
+        await handOverForStart(manager, started);
+        this.logger.log({ segments: started }, 'started real-time segment versions');
+      }
       return started;
     });
   }

@@ -60,9 +60,9 @@ export async function liveRealtimeSegments(manager: EntityManager): Promise<Live
 }
 
 /**
- * Starts a real-time segment version: records it and hands every live profile (and every current
- * member) to the evaluator, which computes the membership and due times of the new version.
- * False when this version was already started (another worker).
+ * Records a real-time segment version as started and forgets the segment's stored due times (the
+ * new version computes its own). False when this version was already started (another worker).
+ * The profiles are handed over once for every segment started together: `handOverForStart`.
  */
 export async function startRealtimeVersion(manager: EntityManager, segmentId: string, version: number): Promise<boolean> {
   const started: unknown[] = await manager.query(
@@ -74,13 +74,24 @@ export async function startRealtimeVersion(manager: EntityManager, segmentId: st
   );
   if (started.length === 0) return false;
   await manager.query(`DELETE FROM realtime_due WHERE segment_id = $1`, [segmentId]);
+  return true;
+}
+
+/**
+ * Hands every live profile (and every current member of the started segments) to the evaluator,
+ * once per profile however many segments started, then refreshes the planner's statistics of the
+ * hand-off table: a start adds a row per profile at once, and until the table is analysed again
+ * (autovacuum takes up to a minute, or never when it is off) each batch's `takeTouches` would scan
+ * it whole instead of using its profile index.
+ */
+export async function handOverForStart(manager: EntityManager, segmentIds: string[]): Promise<void> {
   await manager.query(
     `INSERT INTO realtime_touches (profile_id)
        SELECT id FROM profiles WHERE merged_into IS NULL AND deleted_at IS NULL
-       UNION SELECT profile_id FROM segment_memberships WHERE segment_id = $1`,
-    [segmentId],
+       UNION SELECT profile_id FROM segment_memberships WHERE segment_id = ANY($1::uuid[])`,
+    [segmentIds],
   );
-  return true;
+  await manager.query(`ANALYZE realtime_touches`);
 }
 
 export async function startedSegmentIds(manager: EntityManager): Promise<string[]> {
