@@ -4,6 +4,7 @@ import {
   compileSegmentSql,
   findSegmentReferenceCycle,
   isFittedDefinition,
+  ListSource,
   parseNewSegmentDefinition,
   parseSegmentDefinition,
   realtimeProblems,
@@ -50,8 +51,16 @@ export class SegmentDefinitionGate {
     }
   }
 
-  compile(definition: unknown, now: Date): CompiledQuery {
+  /** `list`: the segment and version whose uploaded identifiers a list definition reads (refresh only). */
+  compile(definition: unknown, now: Date, list?: ListSource): CompiledQuery {
     const parsed = parseSegmentDefinition(definition);
+    if (parsed.type === 'list' && !list) {
+      throw new SegmentsException(
+        'list_needs_upload',
+        'a list segment has no members before a list is uploaded to it; create it, then upload',
+        [{ path: 'definition.type', message: 'cannot be previewed: its members are the identifiers uploaded to the segment' }],
+      );
+    }
     if (isFittedDefinition(parsed)) {
       throw new SegmentsException(
         'needs_fitted_model',
@@ -59,7 +68,7 @@ export class SegmentDefinitionGate {
         [{ path: 'definition.type', message: 'cannot be previewed before it is fitted' }],
       );
     }
-    return compileSegmentSql(parsed, { now });
+    return compileSegmentSql(parsed, { now, list });
   }
 
   /** Refuses a definition that refers to unknown segments or whose references would close a cycle (400s). */
@@ -117,12 +126,16 @@ export class SegmentDefinitionGate {
         }
       }
     }
-    if (problems.length === 0) return;
-    throw new SegmentsException(
-      'not_realtime_capable',
-      `this definition cannot be real time: ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`,
-      problems,
-    );
+    refuseRealtime(problems);
+  }
+
+  /**
+   * The part of `assertRealtimeCapable` that needs no database: a population-wide type (RFM, intent ×
+   * value, cluster, propensity). Checked before a version is prepared, so such a definition is
+   * refused for what it is, not for a purchase window or a fit it would never use.
+   */
+  assertRealtimeType(definition: SegmentDefinition): void {
+    refuseRealtime(realtimeProblems(definition));
   }
 
   /** Refuses to take a segment out of real time while live real-time segments refer to it. */
@@ -154,4 +167,13 @@ function startAt(cycle: string[], start: string): string[] {
   if (offset < 0) return cycle;
   const rotated = [...ring.slice(offset), ...ring.slice(0, offset)];
   return [...rotated, rotated[0]];
+}
+
+function refuseRealtime(problems: { path: string; message: string }[]): void {
+  if (problems.length === 0) return;
+  throw new SegmentsException(
+    'not_realtime_capable',
+    `this definition cannot be real time: ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`,
+    problems,
+  );
 }

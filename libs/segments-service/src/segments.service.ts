@@ -68,6 +68,7 @@ export class SegmentsService {
   /** `now` is the fit time of a cluster / propensity model (tests pass the data's own clock). */
   async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
     const definition = this.definitions.parse(input.definition);
+    if (input.refreshCadence === REALTIME_CADENCE) this.definitions.assertRealtimeType(definition);
     // Fitting reads the data on the analytics pool, before the write transaction; a refusal is a 400
     // (a read over the statement timeout a 422 analytics_timeout) and nothing is saved.
     const model = await this.models.prepareVersion(this.reads, definition, now);
@@ -88,6 +89,9 @@ export class SegmentsService {
 
   async update(id: string, input: UpdateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
     const newDefinition = input.definition === undefined ? undefined : this.definitions.parse(input.definition);
+    if (newDefinition && (input.refreshCadence ?? (await this.findLive(this.dataSource.manager, id)).refreshCadence) === REALTIME_CADENCE) {
+      this.definitions.assertRealtimeType(newDefinition);
+    }
     // Fit (or the purchase-window check) before the write transaction, so no lock is held while a model trains.
     const before = newDefinition ? await this.currentVersionRow(id) : undefined;
     const changes = before !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(before.definition);
