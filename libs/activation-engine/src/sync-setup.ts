@@ -6,6 +6,7 @@ import { ConnectorRuntime, ConnectorRuntimeConfig, connectorRuntime, openSecrets
 import { globalHoldout } from './data/sync-run.repository';
 import { ON_CHANGE_TRIGGER, runProfiles } from './on-change/on-change.repository';
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
+import { requiredConsentCategories } from './pipeline/consent.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
 import type { MassSendConfig } from './guard/mass-send-guard';
@@ -65,6 +66,7 @@ export async function loadSyncSetup(
     share: activation.holdoutShare,
     hashVersion: activation.holdoutHashVersion,
   });
+  const consentCategories = await requiredConsentCategories(manager, destination.id);
   const deliveryKeyOf =
     addAction === 'send'
       ? (profileId: string) => `${activation.id}:${profileId}` // one message per member and activation, ever
@@ -79,7 +81,7 @@ export async function loadSyncSetup(
     secrets,
     runtime: connectorRuntime(connector, destination.id, secretsPlain, config),
     armOf,
-    rules: { armOf, channel: connector.channel, requiredIdentifiers: connector.requiredIdentifiers, deliveryKeyOf },
+    rules: { armOf, channel: connector.channel, requiredIdentifiers: connector.requiredIdentifiers, consentCategories, deliveryKeyOf },
     scope: {
       activationId: activation.id,
       segmentId: activation.segmentId,
@@ -88,6 +90,7 @@ export async function loadSyncSetup(
       doneStates: fullResync ? [] : addAction === 'send' ? ['sent'] : ['present'],
       channels: connector.channel === 'webhook' ? ['all'] : ['all', connector.channel],
       channel: connector.channel,
+      consentCategories,
       redeliverAfterDays: addAction === 'add' && !fullResync ? (limits.refreshMembershipAfterDays ?? null) : null,
       // An on-change run diffs only the profiles whose membership changed; every other run, the segment.
       profileIds: run.trigger === ON_CHANGE_TRIGGER ? await runProfiles(manager, run.id) : null,

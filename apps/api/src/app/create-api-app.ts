@@ -6,6 +6,7 @@ import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ErrorBodyFilter } from '../errors/error-body.filter';
+import { SUPPRESSIONS_IMPORT_PATH } from '../privacy/suppressions.controller';
 import {
   APP_CONFIG,
   ApiKeyService,
@@ -41,7 +42,8 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
   // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
   app.use(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS));
-  app.use(jsonBodiesOnly(TRACKING_PATHS)); // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded)
+  // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded); the suppression import streams a CSV
+  app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH]));
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.

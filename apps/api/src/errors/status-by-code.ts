@@ -51,6 +51,13 @@ const SEGMENTS_STATUS = {
 
 const PRIVACY_STATUS = {
   deletion_not_found: 404,
+  suppression_not_found: 404,
+  invalid_csv: 400,
+  consent_category_not_found: 404,
+  consent_category_in_use: 409,
+  invalid_consent_category: 400,
+  consent_destination_not_found: 404,
+  consent_profile_not_found: 404,
 } satisfies Record<PrivacyExceptionCode, HttpStatusCode>;
 
 const ACTIVATION_STATUS = {

@@ -5,6 +5,7 @@ import * as runs from '../data/sync-run.repository';
 import * as schedule from '../data/sync-schedule.repository';
 import * as onChange from '../on-change/on-change.repository';
 import { DiffPhase, DiffScope, readCandidates, readHeldIdentifiers, readProfiles } from '../pipeline/candidates.repository';
+import { requiredConsentCategories } from '../pipeline/consent.repository';
 import { seedActivation, seedSegment } from './sync-fixtures';
 
 /**
@@ -113,6 +114,13 @@ describe('golden SQL of the activation repositories', () => {
     expectGolden(golden('sync-schedule.repository'), sqlSections(sections));
   });
 
+  it('consent.repository: the consent categories a destination requires', async () => {
+    const sections = [
+      await section('requiredConsentCategories', () => requiredConsentCategories(db.dataSource.manager, ids.destinationId)),
+    ];
+    expectGolden(golden('consent.repository'), sqlSections(sections));
+  });
+
   it('on-change.repository: the outbox of on_change activations, scoped runs, the hourly cap', async () => {
     const m = db.dataSource.manager;
     const { activationId, profileIds } = ids;
@@ -140,6 +148,8 @@ describe('golden SQL of the activation repositories', () => {
     ['full_resync', ['replace'], { doneStates: [] }],
     // An on-change run: the same diff, scoped to the profiles whose membership changed.
     ['on_change', ['adds', 'removes'], { profileIds: [randomUUID()] }],
+    // A destination that requires consent categories (libs/privacy): removes those without opt-in.
+    ['consent_categories', ['removes'], { consentCategories: ['email_marketing'] }],
   ];
   it.each(modes)('candidates.repository: %s', async (name, phases, overrides) => {
     const scope: DiffScope = {
@@ -149,6 +159,7 @@ describe('golden SQL of the activation repositories', () => {
       doneStates: ['present'],
       channels: ['all', 'email'],
       channel: 'email',
+      consentCategories: [],
       redeliverAfterDays: null,
       profileIds: null,
       ...overrides,
@@ -172,6 +183,7 @@ describe('golden SQL of the activation repositories', () => {
       doneStates: ['present'],
       channels: ['all', 'email'],
       channel: 'email',
+      consentCategories: [],
       redeliverAfterDays: null,
       profileIds: null,
     };

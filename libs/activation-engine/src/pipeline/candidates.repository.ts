@@ -27,6 +27,8 @@ export interface DiffScope {
   channels: string[];
   /** The connector's channel, for `consent.<channel>` traits. */
   channel: string;
+  /** Consent categories the destination requires: a held member without `consent.<key>: true` is removed. */
+  consentCategories: string[];
   /**
    * List adds of a connector whose vendor expires memberships (`limits.refreshMembershipAfterDays`):
    * members held (`present`) whose last delivery is older than this many days are adds again.
@@ -123,7 +125,8 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
 
 /**
  * Removes: members the list holds that left the segment — or that may no longer be contacted
- * (suppressed, unsubscribed, consent withdrawn for the channel, profile deleted or merged): a
+ * (suppressed, unsubscribed, consent withdrawn for the channel or not given for a category the
+ * destination requires, profile deleted or merged): a
  * mirror keeps them off the vendor's list too.
  */
 async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: PageBounds): Promise<CandidateRow[]> {
@@ -139,6 +142,7 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
             OR p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL
             OR p.traits -> 'unsubscribed' = 'true'::jsonb
             OR p.traits -> 'consent' -> $8::text = 'false'::jsonb
+            OR EXISTS (SELECT 1 FROM unnest($10::text[]) AS k(category) WHERE (p.traits -> 'consent' -> k.category) IS DISTINCT FROM 'true'::jsonb)
             OR ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$7')})
      ORDER BY c.profile_id
      LIMIT $6`,
@@ -152,6 +156,7 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
       scope.channels,
       scope.channel,
       scope.profileIds,
+      scope.consentCategories,
     ],
   );
   return rows.map(toCandidate);

@@ -8,7 +8,8 @@ import type { CandidateRow } from './candidates.repository';
  *   1. the global holdout,
  *   2. the activation's control group,
  *   3. suppressions and consent (suppression list for the channel or `all`, deleted or merged
- *      profile, trait `unsubscribed: true`, trait `consent.<channel> === false`),
+ *      profile, trait `unsubscribed: true`, trait `consent.<channel> === false`, and for each
+ *      consent category the destination requires, trait `consent.<category> === true`: opt-in),
  *   4. identifiers: at least one of the kinds the connector requires, well-formed.
  * Removes pass stages 1, 2 and 4 only: taking someone off a list contacts nobody.
  */
@@ -28,6 +29,8 @@ export interface EligibilityRules {
   armOf: (profileId: string) => ResolvedArm;
   channel: ConnectorChannel;
   requiredIdentifiers: readonly IdentifierKind[];
+  /** Consent categories the destination requires (libs/privacy): each needs `consent.<key> === true`. */
+  consentCategories: readonly string[];
   /** Stable per member and delivery, the same when a crashed run is resumed. */
   deliveryKeyOf: (profileId: string) => string;
 }
@@ -45,7 +48,7 @@ const VALID: Record<IdentifierKind, (value: string) => boolean> = {
 export function classifyAdd(row: CandidateRow, rules: EligibilityRules): Classified {
   const held = holdoutVerdict(row.profileId, rules);
   if (held) return held;
-  const suppressedBecause = suppressionReason(row, rules.channel);
+  const suppressedBecause = suppressionReason(row, rules.channel) ?? missingConsent(row, rules.consentCategories);
   if (suppressedBecause) return { profileId: row.profileId, verdict: 'suppressed', reason: suppressedBecause };
   return withIdentifiers(row, rules);
 }
@@ -74,6 +77,14 @@ function suppressionReason(row: CandidateRow, channel: ConnectorChannel): string
   const consent = row.traits['consent'];
   if (consent && typeof consent === 'object' && (consent as Record<string, unknown>)[channel] === false) return `no consent for ${channel}`;
   return undefined;
+}
+
+/** The first required category without an explicit opt-in (absent or false both count as no). */
+function missingConsent(row: CandidateRow, categories: readonly string[]): string | undefined {
+  const consent = row.traits['consent'];
+  const given = consent && typeof consent === 'object' ? (consent as Record<string, unknown>) : {};
+  const missing = categories.find((category) => given[category] !== true);
+  return missing === undefined ? undefined : `no consent for ${missing}`;
 }
 
 function withIdentifiers(row: CandidateRow, rules: EligibilityRules): Classified {

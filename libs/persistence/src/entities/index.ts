@@ -3,6 +3,8 @@ import { ActivationMemberEntity } from './activation-member.entity';
 import { ActivationEntity } from './activation.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
+import { ConsentCategoryEntity } from './consent-category.entity';
+import { DestinationConsentCategoryEntity } from './destination-consent-category.entity';
 import { DestinationEntity } from './destination.entity';
 import { EventEntity } from './event.entity';
 import { GlobalHoldoutEntity } from './global-holdout.entity';
@@ -26,6 +28,8 @@ export * from './sync-batch.entity';
 export * from './sync-rejection.entity';
 export * from './api-key.entity';
 export * from './audit-log.entity';
+export * from './consent-category.entity';
+export * from './destination-consent-category.entity';
 export * from './destination.entity';
 export * from './event.entity';
 export * from './identity.entity';
@@ -58,4 +62,6 @@ export const ALL_ENTITIES = [
   GlobalHoldoutEntity,
   SyncBatchEntity,
   SyncRejectionEntity,
+  ConsentCategoryEntity,
+  DestinationConsentCategoryEntity,
 ];

@@ -9,6 +9,7 @@ import { ForgetErasedIdentifiers1796200000000 } from './1796200000000-forget-era
 import { HoldoutHashVersion1796300000000 } from './1796300000000-holdout-hash-version';
 import { RealtimeAudiences1796400000000 } from './1796400000000-realtime-audiences';
 import { RealtimeActivationOutbox1796400100000 } from './1796400100000-realtime-activation-outbox';
+import { ConsentCategories1796616012007 } from './1796616012007-consent-categories';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS = [
   HoldoutHashVersion1796300000000,
   RealtimeAudiences1796400000000,
   RealtimeActivationOutbox1796400100000,
+  ConsentCategories1796616012007,
 ];

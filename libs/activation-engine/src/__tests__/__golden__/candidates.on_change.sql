@@ -38,6 +38,7 @@ SELECT c.profile_id, coalesce(c.identifiers, '{}'::jsonb) AS identifiers, '{}'::
             OR p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL
             OR p.traits -> 'unsubscribed' = 'true'::jsonb
             OR p.traits -> 'consent' -> $8::text = 'false'::jsonb
+            OR EXISTS (SELECT 1 FROM unnest($10::text[]) AS k(category) WHERE (p.traits -> 'consent' -> k.category) IS DISTINCT FROM 'true'::jsonb)
             OR (EXISTS (
       SELECT 1 FROM identities i JOIN suppressions s ON s.identifier_value = i.value
         AND s.identifier_type IN (i.type, CASE WHEN i.type = 'user_id' THEN 'external_id' END)
