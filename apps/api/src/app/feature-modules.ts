@@ -1,8 +1,10 @@
 import { Type } from '@nestjs/common';
 import { ActivationsHttpModule } from '../activations/activations-http.module';
 import { AdminModule } from '../admin/admin.module';
+import { CatalogueHttpModule } from '../catalogue/catalogue-http.module';
 import { MetricsHttpModule } from '../metrics/metrics-http.module';
 import { PrivacyHttpModule } from '../privacy/privacy-http.module';
+import { ProfilesHttpModule } from '../profiles/profiles-http.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
 
@@ -13,8 +15,10 @@ import { TrackingHttpModule } from '../tracking/tracking-http.module';
 export const FEATURE_MODULES: Type[] = [
   ActivationsHttpModule,
   AdminModule,
+  CatalogueHttpModule,
   MetricsHttpModule,
   PrivacyHttpModule,
+  ProfilesHttpModule,
   SegmentsHttpModule,
   TrackingHttpModule,
 ];

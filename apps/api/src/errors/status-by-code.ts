@@ -1,6 +1,7 @@
 import type { ActivationExceptionCode } from '@audiencekit/activation-engine';
 import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin';
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
+import type { ProfilesExceptionCode } from '@audiencekit/profiles';
 import type { SegmentsExceptionCode } from '@audiencekit/segments-service';
 
 /**
@@ -86,10 +87,18 @@ const ACTIVATION_ADMIN_STATUS = {
   unknown_hash_version: 409,
 } satisfies Record<Exclude<ActivationAdminExceptionCode, 'invalid_option'>, HttpStatusCode>;
 
+const PROFILES_STATUS = {
+  unknown_profile: 404,
+  invalid_lookup: 400,
+  unknown_explain_segment: 404,
+  explain_model_missing: 409,
+} satisfies Record<ProfilesExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
 export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   segments: SEGMENTS_STATUS,
   privacy: PRIVACY_STATUS,
+  profiles: PROFILES_STATUS,
   activation: ACTIVATION_STATUS,
   activationsAdmin: ACTIVATION_ADMIN_STATUS,
 };
