@@ -5,6 +5,7 @@
 //   npm run cli -- segments list | segments refresh <id|key> | segments update <id|key> --cadence <cadence>
 //   npm run cli -- segments changes <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
+//   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,14 @@ import { createKey, KEY_ROLES, KEY_TRUSTS, setKeyTrust } from './keys/create-key
 import { openOpsContext, OpsServices } from './ops/ops-context';
 import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
+import {
+  exportFilterOption,
+  exportSuppressions,
+  formatImportReport,
+  importSuppressions,
+  suppressionOption,
+  withSuppressions,
+} from './privacy/suppression-commands';
 import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
 import { runsConfirm } from './ops/sync-confirm-command';
 import { CHANGES_LIMIT, segmentsChanges, segmentsSetCadence } from './ops/segment-commands';
@@ -39,6 +48,11 @@ const USAGE = `usage:
   npm run cli -- runs confirm <sync run id>   (release a send held by the mass-send guard or the real-time hourly cap)
   npm run cli -- secrets rotate          (re-seal every destination's secrets with the first key of AK_SECRETS_KEYS)
   npm run cli -- privacy delete --email <address> | --phone <+E.164> | --user-id <id> | --anonymous-id <id>
+  npm run cli -- suppressions import <file.csv> [--reason <default reason>]
+                                   (header identifier_type,identifier_value[,channel][,reason]; invalid lines listed by number)
+  npm run cli -- suppressions export [--channel all|email|sms|ads|webhook] [--type email|phone|...] [--reason-contains <text>] [--out file.csv]
+  npm run cli -- suppressions add|remove --email <address> | --phone <+E.164> | --user-id <id> | --anonymous-id <id> | --profile-id <uuid>
+                                   [--channel all|email|sms|ads|webhook] --reason <why>
 Refreshes and syncs are queued for the workers; the CLI follows the run until it finishes
 (exit 0 done, 1 failed, 3 held by the mass-send guard, 4 stopped watching at --timeout-ms).
 DATABASE_URL names the Postgres database; pending migrations are applied first.`;
@@ -67,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
       phone: { type: 'string' },
       'user-id': { type: 'string' },
       'anonymous-id': { type: 'string' },
+      'profile-id': { type: 'string' },
+      channel: { type: 'string' },
+      reason: { type: 'string' },
+      'reason-contains': { type: 'string' },
+      type: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -125,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'runs' && subject === 'confirm' && file) return withOps((ops) => runsConfirm(ops, print, file));
   if (command === 'secrets' && subject === 'rotate') return runRotateSecrets();
   if (command === 'privacy' && subject === 'delete') return runDeletePerson(identifierOption(values));
+  if (command === 'suppressions') return runSuppressions(subject, file, values);
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);
 }
 
@@ -216,6 +237,38 @@ async function runDeletePerson(identifier: { identifierType: string; value: stri
   const record = await deletePerson(process.env.DATABASE_URL, identifier.identifierType, identifier.value);
   print(JSON.stringify(record, null, 2));
   return 0;
+}
+
+async function runSuppressions(subject: string | undefined, file: string | undefined, values: Record<string, unknown>): Promise<number> {
+  const url = process.env.DATABASE_URL;
+  if (subject === 'import' && file) {
+    const reason = typeof values['reason'] === 'string' ? values['reason'].trim() : 'imported';
+    if (!reason) throw new CliUsageException('--reason must not be empty');
+    const report = await withSuppressions(url, (service) => importSuppressions(service, file, reason));
+    formatImportReport(report).forEach(print);
+    return 0;
+  }
+  if (subject === 'export') {
+    const filter = exportFilterOption(values);
+    await withSuppressions(url, (service) => exportSuppressions(service, filter, values['out'] as string | undefined));
+    return 0;
+  }
+  if (subject === 'add') {
+    const input = suppressionOption(values, 'add');
+    const added = await withSuppressions(url, (service) => service.add(input, null));
+    const { identifierType, value, channel } = added.suppression;
+    print(`${added.created ? 'suppressed' : 'already suppressed'}: ${identifierType} ${value} on ${channel}`);
+    for (const removal of added.removals)
+      print(`removal sync ${removal.syncRunId ?? '(not queued)'} for activation ${removal.activationId}`);
+    return 0;
+  }
+  if (subject === 'remove') {
+    const input = suppressionOption(values, 'remove');
+    const removed = await withSuppressions(url, (service) => service.remove(input, null));
+    print(`lifted: ${removed.identifierType} ${removed.value} on ${removed.channel} (was: ${removed.reason})`);
+    return 0;
+  }
+  throw new CliUsageException('suppressions needs import <file.csv>, export, add or remove');
 }
 
 // Identity-stitching refusals are logged as warnings; errors only otherwise, to keep the summary readable.

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { EntityManager } from 'typeorm';
 import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
 import * as membership from '../segment-membership.repository';
+import * as realtime from '../realtime/realtime.repository';
 import * as refresh from '../segment-refresh.repository';
 import * as segments from '../segments.repository';
 
@@ -31,6 +32,7 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       'segments.repository': [],
       'segment-refresh.repository': [],
       'segment-membership.repository': [],
+      'realtime.repository': [],
     };
     await database.dataSource.transaction(async (manager: EntityManager) => {
       const record = async <T>(file: string, name: string, work: () => Promise<T>): Promise<T> => {
@@ -120,6 +122,38 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(m, 'countPurchasers', () =>
         membership.countPurchasers(manager, { text: 'SELECT p.id AS profile_id FROM profiles p', values: [] }),
       );
+
+      const t = 'realtime.repository';
+      await record(t, 'lockRealtimeSetShared', () => realtime.lockRealtimeSetShared(manager));
+      await record(t, 'lockRealtimeSetExclusive', () => realtime.lockRealtimeSetExclusive(manager));
+      await record(t, 'lockSegmentsShared', () => realtime.lockSegmentsShared(manager, [segment.id]));
+      await record(t, 'lockSegmentExclusive', () => realtime.lockSegmentExclusive(manager, segment.id));
+      await record(t, 'liveRealtimeSegments', () => realtime.liveRealtimeSegments(manager));
+      await record(t, 'startRealtimeVersion', () => realtime.startRealtimeVersion(manager, segment.id, 1));
+      await record(t, 'handOverForStart', () => realtime.handOverForStart(manager, [segment.id]));
+      await record(t, 'startedSegmentIds', () => realtime.startedSegmentIds(manager));
+      await record(t, 'forgetStoppedSegments', () => realtime.forgetStoppedSegments(manager, [segment.id]));
+      await record(t, 'touchProfiles', () => realtime.touchProfiles(manager, [profileId]));
+      await record(t, 'replaceDueTimes', () =>
+        realtime.replaceDueTimes(manager, [profileId], [{ segmentId: segment.id, profileId, dueAt: NOW.getTime() }]),
+      );
+      await record(t, 'peekWork', () => realtime.peekWork(manager, 10, NOW));
+      await record(t, 'tryLockProfiles', () => realtime.tryLockProfiles(manager, [profileId], 10));
+      await record(t, 'takeTouches', () => realtime.takeTouches(manager, [profileId]));
+      await record(t, 'takeDueTimes', () => realtime.takeDueTimes(manager, [profileId], NOW));
+      await record(t, 'profileStates', () => realtime.profileStates(manager, [profileId]));
+      await record(t, 'profileEvents', () => realtime.profileEvents(manager, [profileId], ['Order Completed'], NOW));
+      await record(t, 'membershipsOf', () => realtime.membershipsOf(manager, [profileId]));
+      await record(t, 'recordRealtimeChanges', () =>
+        realtime.recordRealtimeChanges(
+          manager,
+          [{ segmentId: segment.id, segmentKey: segment.key, version: 1, profileId, change: 'removed' }],
+          NOW,
+        ),
+      );
+      await record(t, 'realtimeBacklog', () => realtime.realtimeBacklog(manager, NOW));
+      await record(t, 'countSettledCorrections', () => realtime.countSettledCorrections(manager, run.id, NOW));
+      await record(t, 'touchProfilesChangedBy', () => realtime.touchProfilesChangedBy(manager, run.id));
       await record(s, 'archiveSegment', () => segments.archiveSegment(manager, segment.id));
     });
     for (const [file, sections] of Object.entries(written)) golden(file, sections);
