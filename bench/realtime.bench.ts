@@ -50,6 +50,11 @@ const WORKERS = Number(argument('workers') ?? 1);
 const EVENTS_PER_PROFILE = Number(argument('events-per-profile') ?? 8);
 const THROUGHPUT_SECONDS = Number(argument('throughput-seconds') ?? Math.min(20, Math.max(5, SECONDS / 2)));
 const CONNECTIONS = Number(argument('connections') ?? 8);
+// The worker's real-time settings (unset: the defaults of libs/server-core's config schema).
+const EVALUATION_SETTINGS: Record<string, string> = {
+  ...(argument('batch-size') ? { AK_REALTIME_BATCH_SIZE: argument('batch-size') as string } : {}),
+  ...(argument('concurrency') ? { AK_REALTIME_CONCURRENCY: argument('concurrency') as string } : {}),
+};
 // Node flags of the worker processes, comma-separated (e.g. `--worker-node-flags=--cpu-prof,--cpu-prof-dir=/tmp/prof`).
 const WORKER_NODE_FLAGS = argument('worker-node-flags')?.split(',') ?? [];
 /** How long after its send a due-time event's window closes (it is dated 1 h − LEAD ago). */
@@ -497,6 +502,30 @@ function sampleRss(pids: number[]): { stop: () => { max: number; mean: number } 
   };
 }
 
+/**
+ * When the server runs without autovacuum (the shared test server does), the bench vacuums and
+ * analyses the tables real time churns every 10 s, as autovacuum would in production: without
+ * statistics the planner scans realtime_due and realtime_touches whole on every batch.
+ */
+async function autovacuumStandIn(dataSource: DataSource): Promise<{ stop: () => Promise<void> }> {
+  const [{ autovacuum }] = await dataSource.query(`SELECT current_setting('autovacuum') AS autovacuum`);
+  if (autovacuum === 'on') return { stop: async () => undefined };
+  console.log('(autovacuum is off on this server: the bench vacuums and analyses the real-time tables every 10 s instead)');
+  let running = Promise.resolve();
+  const tables = ['realtime_touches', 'realtime_due', 'segment_memberships', 'segment_membership_changes', 'activation_pending_changes'];
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      for (const table of tables) await dataSource.query(`VACUUM ANALYZE ${table}`).catch(() => undefined);
+    });
+  }, 10_000);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phases.
 
@@ -508,6 +537,7 @@ function appEnv(url: string, realtime: boolean): Record<string, string> {
     AK_OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     AK_ADMIN_RATE_LIMIT: '0',
     DB_POOL_SIZE: '12',
+    ...EVALUATION_SETTINGS,
   };
 }
 
@@ -744,12 +774,14 @@ async function main(): Promise<void> {
   const database = await createBenchDatabase('realtime');
   const vendor = await startVendor();
   let apps: Awaited<ReturnType<typeof startApps>> | undefined;
+  let vacuum: { stop: () => Promise<void> } | undefined;
   try {
     const ds = database.dataSource;
     const generated = Date.now();
     await generateHistory(ds, new Date());
     console.log(`history generated in ${((Date.now() - generated) / 1000).toFixed(1)} s`);
     const keys = await makeKeys(ds);
+    vacuum = await autovacuumStandIn(ds);
 
     // Throughput with real time off first (before the segments exist, so nothing is started).
     apps = await startApps(database.url, false);
@@ -758,6 +790,7 @@ async function main(): Promise<void> {
     await apps.stop();
     apps = undefined;
     console.log(`real time off: ${Math.round(off.eventsPerSecond)} events/s`);
+    await ds.query('ANALYZE events');
 
     // Real time on: the API creates the segments, then the worker starts them (initial evaluation).
     const api = await startApi(appEnv(database.url, true));
@@ -802,6 +835,9 @@ async function main(): Promise<void> {
     await apps.stop();
     apps = undefined;
 
+    await vacuum.stop();
+    vacuum = undefined;
+    await ds.query('VACUUM ANALYZE realtime_touches, realtime_due, segment_memberships, segment_membership_changes, events');
     const cpu = await cpuComparison(database.url, [...ids.values()]);
 
     console.log('');
@@ -856,6 +892,7 @@ async function main(): Promise<void> {
       { process: 'api', 'RSS max MiB': Math.round(apiMemory.max), 'RSS mean MiB': Math.round(apiMemory.mean) },
     ]);
   } finally {
+    await vacuum?.stop();
     await apps?.stop();
     await vendor.server.stop();
     agent.destroy();
