@@ -1,0 +1,76 @@
+import { useEffect, useState } from 'react';
+import { ActivationPage } from './activations/activation-page';
+import { ActivationsPage } from './activations/activations-page';
+import { forgetKey, storedKey } from './api-client';
+import { BuilderPage } from './builder/builder-page';
+import { ProfilesPage } from './profiles/profile-page';
+import { SegmentPage } from './segments/segment-page';
+import { SegmentsList } from './segments/segments-list';
+import { ErrorBoundary } from './error-boundary';
+import { SignIn } from './sign-in';
+
+// Hash routes: the API serves one index.html, and the key never appears in them.
+function useRoute(): string[] {
+  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onChange = () => setRoute(read());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
+
+function Page({ route }: { route: string[] }) {
+  const [section, id] = route;
+  if (section === 'segments' && id) return <SegmentPage key={id} id={id} />;
+  if (section === 'builder') return <BuilderPage key={id ?? 'new'} id={id} />;
+  if (section === 'activations' && id) return <ActivationPage key={id} id={id} />;
+  if (section === 'activations') return <ActivationsPage />;
+  if (section === 'profiles') return <ProfilesPage key={id ?? 'search'} id={id} />;
+  return <SegmentsList />;
+}
+
+const NAV: [string, string][] = [
+  ['segments', 'Segments'],
+  ['builder', 'Builder'],
+  ['activations', 'Activations'],
+  ['profiles', 'Profiles'],
+];
+
+export function App() {
+  const [signedIn, setSignedIn] = useState(() => storedKey() !== null);
+  const route = useRoute();
+  const path = route.join('/');
+  // A new page moves keyboard focus to its content, as a full page load would.
+  useEffect(() => {
+    document.getElementById('main')?.focus();
+  }, [path]);
+  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  const current = route[0] ?? 'segments';
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">audiencekit</span>
+        <nav aria-label="Main">
+          {NAV.map(([path, label]) => (
+            <a key={path} href={`#/${path}`} aria-current={current === path ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <button type="button" className="link" onClick={() => (forgetKey(), setSignedIn(false))}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <ErrorBoundary key={path}>
+          <Page route={route} />
+        </ErrorBoundary>
+      </main>
+    </>
+  );
+}
