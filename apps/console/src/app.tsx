@@ -6,6 +6,8 @@ import { BuilderPage } from './builder/builder-page';
 import { ProfilesPage } from './profiles/profile-page';
 import { SegmentPage } from './segments/segment-page';
 import { SegmentsList } from './segments/segments-list';
+import { ConsentPage } from './privacy/consent-page';
+import { SuppressionsPage } from './privacy/suppressions-page';
 import { ErrorBoundary } from './error-boundary';
 import { SignIn } from './sign-in';
 
@@ -28,6 +30,8 @@ function Page({ route }: { route: string[] }) {
   if (section === 'activations' && id) return <ActivationPage key={id} id={id} />;
   if (section === 'activations') return <ActivationsPage />;
   if (section === 'profiles') return <ProfilesPage key={id ?? 'search'} id={id} />;
+  if (section === 'suppressions') return <SuppressionsPage />;
+  if (section === 'consent') return <ConsentPage />;
   return <SegmentsList />;
 }
 
@@ -36,6 +40,8 @@ const NAV: [string, string][] = [
   ['builder', 'Builder'],
   ['activations', 'Activations'],
   ['profiles', 'Profiles'],
+  ['suppressions', 'Suppressions'],
+  ['consent', 'Consent'],
 ];
 
 export function App() {
