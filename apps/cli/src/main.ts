@@ -19,6 +19,7 @@ import { createKey, KEY_ROLES, KEY_TRUSTS, setKeyTrust } from './keys/create-key
 import { openOpsContext, OpsServices } from './ops/ops-context';
 import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
+import { profilesShow } from './profiles/profile-show';
 import {
   exportFilterOption,
   exportSuppressions,
@@ -46,6 +47,8 @@ const USAGE = `usage:
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- runs show <segment run id|sync run id>
   npm run cli -- runs confirm <sync run id>   (release a send held by the mass-send guard or the real-time hourly cap)
+  npm run cli -- profiles show <email|+phone|user id|anonymous id|profile id> [--explain <segment id|key>] [--phone-country GB]
+                                   (the person: identities, traits, segments, arms, suppressions, consent, merges)
   npm run cli -- secrets rotate          (re-seal every destination's secrets with the first key of AK_SECRETS_KEYS)
   npm run cli -- privacy delete --email <address> | --phone <+E.164> | --user-id <id> | --anonymous-id <id>
   npm run cli -- suppressions import <file.csv> [--reason <default reason>]
@@ -82,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       'user-id': { type: 'string' },
       'anonymous-id': { type: 'string' },
       'profile-id': { type: 'string' },
+      explain: { type: 'string' },
       channel: { type: 'string' },
       reason: { type: 'string' },
       'reason-contains': { type: 'string' },
@@ -144,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'runs' && subject === 'show' && file) return withOps((ops) => runsShow(ops, print, file));
   if (command === 'runs' && subject === 'confirm' && file) return withOps((ops) => runsConfirm(ops, print, file));
   if (command === 'secrets' && subject === 'rotate') return runRotateSecrets();
+  if (command === 'profiles' && subject === 'show' && file)
+    return withDatabase((dataSource) => profilesShow(dataSource, print, file, { explain: values.explain, phoneCountry: values['phone-country'] }));
   if (command === 'privacy' && subject === 'delete') return runDeletePerson(identifierOption(values));
   if (command === 'suppressions') return runSuppressions(subject, file, values);
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);

@@ -116,3 +116,6 @@ export const profileExplanationSchema = z.object({
     .describe('model segments: scores, thresholds, tier or cluster, the stored model version'),
 });
 export type ProfileExplanation = z.infer<typeof profileExplanationSchema>;
+
+/** One node of a rules explanation (`root` of {@link ProfileExplanation}), as libs/segments-domain's explainSegment makes it. */
+export type { ExplainNode as SegmentExplanationNode } from '@audiencekit/segments-domain';
