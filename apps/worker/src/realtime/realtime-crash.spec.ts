@@ -92,6 +92,15 @@ describe('a worker killed during a real-time burst', () => {
     const arriving = burst(PROFILES / 2, PROFILES);
     // Killed once it has committed some changes and while work remains (batches of 3: one is open).
     await waitUntil(async () => (await count(`SELECT count(*)::int AS n FROM segment_membership_changes`)) >= 20, 30_000);
+    // ...and at a moment a worker transaction has written (taken hand-offs) and not committed yet.
+    await waitUntil(
+      async () =>
+        (await count(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'audiencekit-worker%' AND backend_xid IS NOT NULL`,
+        )) > 0,
+      10_000,
+      1,
+    );
     const touchesAtKill = await count(`SELECT count(*)::int AS n FROM realtime_touches`);
     first.child.kill('SIGKILL');
     expect((await first.exited()).signal).toBe('SIGKILL');
