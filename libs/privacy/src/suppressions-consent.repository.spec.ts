@@ -54,6 +54,8 @@ describe('golden SQL of the suppression and consent repositories', () => {
       await record('writeProfileTraits', () => consent.writeProfileTraits(manager, { id: profileId, traits: {}, traitTimestamps: {} }));
       await record('mirrorActivationsRequiring', () => consent.mirrorActivationsRequiring(manager, profileId, ['email_marketing']));
       await record('insertConsentAudit', () => consent.insertConsentAudit(manager, 'profile.consent', 'profile', profileId, null, {}));
+      await record('lockWithdrawals', () => consent.lockWithdrawals(manager, 10, null));
+      await record('deleteWithdrawals', () => consent.deleteWithdrawals(manager, ['1']));
       await record('deleteCategory (in use)', () => consent.deleteCategory(manager, 'email_marketing'));
       await manager.query(`DELETE FROM destination_consent_categories`);
       await record('deleteCategory', () => consent.deleteCategory(manager, 'email_marketing'));

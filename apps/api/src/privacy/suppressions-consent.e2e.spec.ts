@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SyncService } from '@audiencekit/activation-engine';
 import { defineConnector, delivered } from '@audiencekit/connector-sdk';
+import { ConsentService } from '@audiencekit/privacy';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../test/api-test-app';
@@ -85,10 +86,10 @@ describe('suppressions and consent through the API', () => {
     const [segment] = await query(
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('consent-seg', 'Consent', 'test', 'manual', 1) RETURNING id`,
     );
-    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`, [
-      segment.id,
-      Object.values(profile),
-    ]);
+    await query(
+      `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`,
+      [segment.id, Object.values(profile)],
+    );
     [{ id: destinationId }] = await query(`INSERT INTO destinations (name, connector) VALUES ('list', 'consent-list') RETURNING id`);
     [{ id: activationId }] = await query(
       `INSERT INTO activations (name, segment_id, destination_id, mode, holdout_share, holdout_salt, schedule)
@@ -160,6 +161,33 @@ describe('suppressions and consent through the API', () => {
     const [entry] = await audit('profile.consent');
     expect(entry).toBeDefined();
     expect((await audit('profile.consent')).at(-1)?.details).toMatchObject({ withdrawn: ['email_marketing'] });
+  });
+
+  it('a withdrawal by identify (server source) is recorded in its transaction and drained into a removal sync', async () => {
+    const [{ id: segmentId }] = await query(`SELECT segment_id AS id FROM activations WHERE id = $1`, [activationId]);
+    await identify('u-fay', { email: 'fay@example.com', consent: { email_marketing: true } });
+    const [{ profile_id: fay }] = await query(`SELECT profile_id FROM identities WHERE type = 'user_id' AND value = 'u-fay'`);
+    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) VALUES ($1, $2, now(), gen_random_uuid())`, [
+      segmentId,
+      fay,
+    ]);
+    const added = await as(marketer, 'POST', `/activations/${activationId}/sync`, {});
+    await runSync(added.body.id);
+    expect(vendorList.has('fay@example.com')).toBe(true);
+    // A grant or an unrelated trait records nothing.
+    await identify('u-fay', { consent: { email_marketing: true }, plan: 'gold' });
+    expect(await query(`SELECT count(*)::int AS n FROM consent_withdrawals`)).toEqual([{ n: 0 }]);
+
+    await identify('u-fay', { consent: { email_marketing: false } });
+    expect(await query(`SELECT profile_id, keys FROM consent_withdrawals`)).toEqual([{ profile_id: fay, keys: ['email_marketing'] }]);
+    const drained = await api.app.get(ConsentService).drainWithdrawals();
+    expect(drained).toEqual({ withdrawals: 1, removals: [{ activationId, syncRunId: expect.any(String) }] });
+    expect(await query(`SELECT count(*)::int AS n FROM consent_withdrawals`)).toEqual([{ n: 0 }]);
+    expect(await runSync(drained.removals[0].syncRunId as string)).toMatchObject({ status: 'succeeded', counts: { removed: 1 } });
+    expect([...vendorList]).toEqual(['ann@example.com']);
+    // The same withdrawal again is no change: nothing recorded, nothing queued.
+    await identify('u-fay', { consent: { email_marketing: false }, plan: 'silver' });
+    expect(await api.app.get(ConsentService).drainWithdrawals()).toEqual({ withdrawals: 0, removals: [] });
   });
 
   it('profile consent: unknown categories 400 naming consent.<key>, an unknown profile 404, viewers refused', async () => {

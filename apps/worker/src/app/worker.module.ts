@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { WorkerHealthModule } from '../health/worker-health.module';
+import { PrivacyJobsModule } from '../privacy/privacy-jobs.module';
 import { RealtimeEvaluationJobsModule } from '../realtime/realtime-evaluation-jobs.module';
 import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
 
@@ -10,7 +11,7 @@ import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.modul
  * The worker's job modules, one line each: schedulers (the clock, via @nestjs/schedule) and job
  * handlers (durable work from the Postgres-backed queue).
  */
-export const WORKER_JOB_MODULES: Type[] = [SegmentRefreshJobsModule, SyncJobsModule, RealtimeEvaluationJobsModule];
+export const WORKER_JOB_MODULES: Type[] = [SegmentRefreshJobsModule, SyncJobsModule, RealtimeEvaluationJobsModule, PrivacyJobsModule];
 
 @Module({})
 export class WorkerModule {

@@ -12,6 +12,7 @@ const EXPECTED_TABLES = [
   'catalogue_keys',
   'catalogue_state',
   'consent_categories',
+  'consent_withdrawals',
   'destination_consent_categories',
   'destinations',
   'events',

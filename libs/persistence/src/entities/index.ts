@@ -4,6 +4,7 @@ import { ActivationEntity } from './activation.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { ConsentCategoryEntity } from './consent-category.entity';
+import { ConsentWithdrawalEntity } from './consent-withdrawal.entity';
 import { DestinationConsentCategoryEntity } from './destination-consent-category.entity';
 import { DestinationEntity } from './destination.entity';
 import { EventEntity } from './event.entity';
@@ -29,6 +30,7 @@ export * from './sync-rejection.entity';
 export * from './api-key.entity';
 export * from './audit-log.entity';
 export * from './consent-category.entity';
+export * from './consent-withdrawal.entity';
 export * from './destination-consent-category.entity';
 export * from './destination.entity';
 export * from './event.entity';
@@ -64,4 +66,5 @@ export const ALL_ENTITIES = [
   SyncRejectionEntity,
   ConsentCategoryEntity,
   DestinationConsentCategoryEntity,
+  ConsentWithdrawalEntity,
 ];

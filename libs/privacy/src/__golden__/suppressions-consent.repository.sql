@@ -97,6 +97,13 @@ SELECT DISTINCT am.activation_id FROM activation_members am
 -- insertConsentAudit
 INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, $2, $3, $4, $5);
 
+-- lockWithdrawals
+SELECT id::text AS id, profile_id AS "profileId", keys FROM consent_withdrawals
+     WHERE ($2::uuid IS NULL OR profile_id = $2) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED;
+
+-- deleteWithdrawals
+DELETE FROM consent_withdrawals WHERE id = ANY($1::bigint[]);
+
 -- deleteCategory (in use)
 SELECT count(*)::int AS n FROM destination_consent_categories WHERE category_key = $1;
 

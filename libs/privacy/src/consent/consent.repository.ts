@@ -143,6 +143,25 @@ export async function mirrorActivationsRequiring(
   return rows.map((row) => row.activation_id);
 }
 
+export interface WithdrawalRow {
+  id: string;
+  profileId: string;
+  keys: string[];
+}
+
+/** The oldest withdrawals (of one profile, or any), locked so parallel drains share the work. */
+export async function lockWithdrawals(manager: EntityManager, limit: number, profileId: string | null): Promise<WithdrawalRow[]> {
+  return manager.query(
+    `SELECT id::text AS id, profile_id AS "profileId", keys FROM consent_withdrawals
+     WHERE ($2::uuid IS NULL OR profile_id = $2) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit, profileId],
+  );
+}
+
+export async function deleteWithdrawals(manager: EntityManager, ids: readonly string[]): Promise<void> {
+  await manager.query(`DELETE FROM consent_withdrawals WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
 export async function insertConsentAudit(
   manager: EntityManager,
   action: string,

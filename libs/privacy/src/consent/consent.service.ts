@@ -9,6 +9,7 @@ import { ConsentCategoryInput, DestinationCategoriesInput, ProfileConsentInput }
 import {
   ConsentCategoryRow,
   deleteCategory,
+  deleteWithdrawals,
   destinationCategories,
   existingCategoryKeys,
   findCategory,
@@ -16,6 +17,7 @@ import {
   listCategories,
   lockLiveDestination,
   lockSurvivingProfile,
+  lockWithdrawals,
   mirrorActivationsRequiring,
   ProfileTraitsRow,
   readProfileTraits,
@@ -151,9 +153,37 @@ export class ConsentService {
       });
       return { view: viewOf(updated, await listCategories(manager)), withdrawn };
     });
-    const activationIds =
-      withdrawn.length === 0 ? [] : await mirrorActivationsRequiring(this.dataSource.manager, view.profileId, withdrawn);
-    return { ...view, removals: await this.suppressions.requestRemovals(activationIds, changeId, actorKeyId) };
+    // The trigger recorded the withdrawal in the outbox; this profile's rows are drained now so the
+    // answer names the removal syncs (the worker drains the ones identify and merges leave).
+    const removals = withdrawn.length === 0 ? [] : (await this.drainWithdrawals(100, view.profileId, actorKeyId)).removals;
+    return { ...view, removals };
+  }
+
+  /**
+   * Turns recorded withdrawals (the `consent_withdrawals` outbox the profiles trigger fills) into
+   * removal syncs: per row, one sync of each mirror activation holding the person whose
+   * destination requires a withdrawn category (trigger `consent_withdrawal`, keyed by the row, so
+   * a drain that crashes after requesting and before deleting requests nothing twice). Rows are
+   * locked with SKIP LOCKED: several workers share the work.
+   */
+  async drainWithdrawals(
+    limit = 100,
+    profileId: string | null = null,
+    requestedBy: string | null = null,
+  ): Promise<{ withdrawals: number; removals: QueuedRemoval[] }> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await lockWithdrawals(manager, limit, profileId);
+      const removals: QueuedRemoval[] = [];
+      for (const row of rows) {
+        const activationIds = await mirrorActivationsRequiring(manager, row.profileId, row.keys);
+        removals.push(...(await this.suppressions.requestRemovals(activationIds, row.id, requestedBy, 'consent_withdrawal')));
+      }
+      await deleteWithdrawals(
+        manager,
+        rows.map((row) => row.id),
+      );
+      return { withdrawals: rows.length, removals };
+    });
   }
 
   private async assertDefined(manager: EntityManager, keys: readonly string[], pathOf: (index: number) => string): Promise<void> {

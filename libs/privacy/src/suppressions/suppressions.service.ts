@@ -224,14 +224,22 @@ export class SuppressionsService {
     return (await findSuppression(manager, input)) as SuppressionRow;
   }
 
-  /** One sync per activation (keyed by the change, so a retry does not queue twice). */
-  async requestRemovals(activationIds: readonly string[], changeId: string, requestedBy: string | null): Promise<QueuedRemoval[]> {
+  /**
+   * One sync per activation, keyed by the change (`<trigger>:<changeId>`), so asking again for the
+   * same change queues nothing twice.
+   */
+  async requestRemovals(
+    activationIds: readonly string[],
+    changeId: string,
+    requestedBy: string | null,
+    trigger = 'suppression',
+  ): Promise<QueuedRemoval[]> {
     const removals: QueuedRemoval[] = [];
     for (const activationId of activationIds) {
       try {
         const run = await this.syncs.requestScheduled(activationId, {
-          trigger: 'suppression',
-          triggerKey: `suppression:${changeId}`,
+          trigger,
+          triggerKey: `${trigger}:${changeId}`,
           requestedBy,
         });
         removals.push({ activationId, syncRunId: run?.id ?? null });
