@@ -4,7 +4,8 @@
 //     (default ./.data/postgres, kept across restarts) on AK_EMBEDDED_PG_PORT (default 54329). As root,
 //     what the `postgres` user cannot reach goes to AK_EMBEDDED_PG_HOME (see libs/persistence/README.md);
 //     the data's actual folder is printed. A failure of it is one line naming folder and reason, never a stack.
-//   - the API (PORT, default 3000), demo data on first start (AK_DEMO_DATA=false to skip), the worker.
+//   - the API (PORT, default 3000), demo data on first start (AK_DEMO_DATA=false to skip), the worker,
+//     then the demo activation (first start only) against a local webhook receiver (tools/demo).
 // Ctrl-C (or SIGTERM) stops the worker and the API, then the embedded Postgres.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -67,7 +68,7 @@ function run(name, entry, env, { waitFor } = {}) {
       if (match) resolve(match);
     });
     child.on('exit', (code, signal) => {
-      if (!waitFor || code === 0) resolve(null);
+      if (!waitFor || code === 0) resolve(waitFor ? null : seen);
       if (!stopping) reject(new Error(`${name} exited (${signal ?? code}) before it was ready`));
     });
   });
@@ -130,17 +131,75 @@ async function buildConsole() {
   if (code !== 0) say('the admin console did not build; the API runs without it');
 }
 
+async function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// The demo activation's destination: a webhook receiver on 127.0.0.1 (tools/demo/webhook-receiver.ts).
+// Its port and signing secret are kept in AK_DATA_DIR/demo-webhook.json (0600), so the stored
+// destination still reaches it after a restart. Returns its URL, or undefined when it cannot start
+// (the product runs on; the demo activation's syncs then fail with the connection refused).
+async function demoWebhook() {
+  const dataDir = path.resolve(process.env.AK_DATA_DIR ?? path.join(root, '.data'));
+  const file = path.join(dataDir, 'demo-webhook.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ port: await freePort(), secret: randomBytes(24).toString('base64url') }), { mode: 0o600 });
+  }
+  const { port, secret } = JSON.parse(readFileSync(file, 'utf8'));
+  try {
+    const env = { DEMO_WEBHOOK_PORT: String(port), DEMO_WEBHOOK_SECRET: secret };
+    const [, url] = await run('demo-webhook', 'tools/demo/webhook-receiver.ts', env, { waitFor: /listening on (\S+)/ });
+    return { url, secret };
+  } catch {
+    say(`the demo webhook receiver did not start on 127.0.0.1:${port}; the demo activation cannot deliver`);
+    return undefined;
+  }
+}
+
+// Loopback is refused to connectors unless allowed: with demo data on (the default), npm start
+// allows 127.0.0.1, where it runs the demo receiver (added to what AK_OUTBOUND_ALLOWED_HOSTS names).
+function allowLoopback(env) {
+  const hosts = [process.env.AK_OUTBOUND_ALLOWED_HOSTS, '127.0.0.1'].filter(Boolean).join(',');
+  return { ...env, AK_OUTBOUND_ALLOWED_HOSTS: hosts };
+}
+
+// After the worker is up, in the background: the demo activation (tools/demo/demo-activation.ts).
+function demoActivation(env, apiUrl, adminKey, webhook) {
+  const demoEnv = {
+    ...env,
+    AK_API_URL: apiUrl,
+    AK_DEMO_PHASE: 'activation',
+    AK_DEMO_ADMIN_KEY: adminKey,
+    AK_DEMO_WEBHOOK_URL: webhook.url,
+    AK_DEMO_WEBHOOK_SECRET: webhook.secret,
+  };
+  run('demo-activation', 'tools/demo/seed.ts', demoEnv).catch((error) => say(`the demo activation did not finish: ${error.message}`));
+}
+
 async function main() {
   await buildConsole();
   const url = await databaseUrl();
-  const env = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
-  const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
-  if (process.env.AK_DEMO_DATA !== 'false') await run('demo-data', 'tools/demo/seed.ts', { ...env, AK_API_URL: apiUrl });
+  const demo = process.env.AK_DEMO_DATA !== 'false';
+  const base = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
+  const env = demo ? allowLoopback(base) : base;
+  const [webhook, [, apiUrl]] = await Promise.all([
+    demo ? demoWebhook() : undefined,
+    run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ }),
+  ]);
+  const seeded = demo ? await run('demo-data', 'tools/demo/seed.ts', { ...env, AK_API_URL: apiUrl }) : null;
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   say(`audiencekit is running at ${apiUrl}  (health: ${apiUrl}/health, readiness: ${apiUrl}/ready)`);
   say(`admin console: ${apiUrl}/console/  (sign in with the demo admin key printed on first start, or any admin-API key)`);
   say('press Ctrl-C to stop');
+  const adminKey = seeded?.match(/demo admin API key \(shown once, stored hashed\): (\S+)/)?.[1];
+  if (adminKey && webhook) demoActivation(env, apiUrl, adminKey, webhook);
 }
 
 const onStopSignal = () => void stopAll(0);

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_RFM_TIERS, EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
 import { waitUntil } from '@audiencekit/testing';
 
 // `npm start` end to end, exactly as a newcomer runs it: no DATABASE_URL, so an embedded Postgres
@@ -19,10 +20,21 @@ async function freePort(): Promise<number> {
   });
 }
 
+// Every npm start a test launched, stopped after each test even when an expectation failed.
+const launched: ChildProcess[] = [];
+afterEach(async () => {
+  await Promise.all(
+    launched
+      .splice(0)
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map(stop),
+  );
+});
+
 function launch(env: Record<string, string>): {
   child: ChildProcess;
   output: () => string;
-  waitFor: (re: RegExp) => Promise<RegExpMatchArray>;
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
 } {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [path.join(ROOT, 'tools/launch/start.mjs')], {
@@ -30,10 +42,13 @@ function launch(env: Record<string, string>): {
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  launched.push(child);
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const waitFor = (re: RegExp) =>
+  // A deadline, not a timing assertion: on a 2-core machine shared with other test runs (load 17),
+  // a first start took 94 s to ready, before the demo activation existed.
+  const waitFor = (re: RegExp, timeoutMs = 180_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const started = Date.now();
       const poll = setInterval(() => {
@@ -41,7 +56,7 @@ function launch(env: Record<string, string>): {
         if (match) {
           clearInterval(poll);
           resolve(match);
-        } else if (child.exitCode !== null || Date.now() - started > 60_000) {
+        } else if (child.exitCode !== null || Date.now() - started > timeoutMs) {
           clearInterval(poll);
           reject(new Error(`never saw ${re}:\n${text}`));
         }
@@ -69,8 +84,12 @@ describe('npm start (embedded default)', () => {
     const first = launch(env);
     const [, url] = await first.waitFor(/running at (\S+)/);
     expect(first.output()).toMatch(/demo admin API key \(shown once, stored hashed\): ak_adm_/);
+    expect(first.output()).toMatch(/demo orders shifted by [\d,]+ days \(newest order 2011-12-09 12:50 → /);
     expect(first.output()).toMatch(/demo orders: +events stored +28,000/);
-    expect(first.output()).toMatch(/demo segments: cart-abandoner, vip, win-back-candidate, champions, at-risk-high-value/);
+    expect(first.output()).toMatch(
+      /demo segments: cart-abandoner, vip, win-back-candidate, champions, at-risk-high-value \(refresh queued\)/,
+    );
+    expect(first.output()).toMatch(/demo browsing: 100 synthetic Product Viewed \/ Product Added events/);
     expect(await (await fetch(`${url}/ready`)).json()).toEqual({ ready: true, database: 'up', migrations: 'up-to-date' });
     // The real-time demo segment fills from its tracked views through the worker, with no refresh.
     await first.waitFor(/real-time demo segment: browsing-now \(3 product views tracked\)/);
@@ -88,12 +107,59 @@ describe('npm start (embedded default)', () => {
       };
       return feed.size === 3 && feed.items.every((item) => item.change === 'added' && item.cause === 'realtime');
     }, 30_000);
+
+    // Every seed segment and every default RFM tier has members after its first refresh (nine tiers are created after ready).
+    await first.waitFor(
+      /demo RFM tier segments: loyal, potential-loyalist, new, promising, needs-attention, about-to-sleep, at-risk, hibernating, low-value-dormant/,
+      120_000,
+    );
+    const segments = (await (await fetch(`${url}/segments?limit=100`, { headers })).json()) as typeof list;
+    const demoKeys = [
+      ...Object.values(EXAMPLE_SEGMENTS).map((example) => example.key),
+      ...DEFAULT_RFM_TIERS.map((tier) => tier.key.replace(/_/g, '-')),
+    ];
+    const sizes = new Map<string, number | null>();
+    await waitUntil(async () => {
+      for (const key of demoKeys.filter((name) => !sizes.has(name))) {
+        const id = segments.items.find((item) => item.key === key)?.id;
+        const runs = (await (await fetch(`${url}/segments/${id}/runs?limit=1`, { headers })).json()) as {
+          items: { status: string; size: number | null }[];
+        };
+        if (runs.items[0]?.status === 'succeeded') sizes.set(key, runs.items[0].size);
+      }
+      return sizes.size === demoKeys.length;
+    }, 180_000);
+    expect(demoKeys.filter((key) => !((sizes.get(key) ?? 0) > 0))).toEqual([]);
+
+    // The demo activation: delivered to the local receiver, then its dry run and lift report answer with data.
+    const lift = await first.waitFor(/demo lift report: .* GET \/activations\/(\S+)\/lift/, 180_000);
+    expect(first.output()).toMatch(/demo webhook receiver: segment\.entered with \d+ member/);
+    expect(first.output()).toMatch(/demo conversions: \d+ SYNTHETIC Order Completed events/);
+    const dryRun = await fetch(`${url}/activations/${lift[1]}/dry-run`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(dryRun.status).toBe(200);
+    const { counts } = (await dryRun.json()) as { counts: Record<string, number> };
+    expect(counts.considered).toBeGreaterThan(0);
+    expect(counts.heldOutActivation).toBeGreaterThan(0);
+    const { report } = (await (await fetch(`${url}/activations/${lift[1]}/lift`, { headers })).json()) as {
+      report: { arms: Record<'treatment' | 'control', { members: number; conversions: number }>; conversion: { absoluteLift: unknown } };
+    };
+    expect(report.arms.treatment.members).toBeGreaterThan(0);
+    expect(report.arms.control.members).toBeGreaterThan(0);
+    expect(report.arms.treatment.conversions).toBeGreaterThan(0);
+    expect(report.conversion.absoluteLift).not.toBeNull();
+    const receiver = (first.output().match(/demo webhook receiver listening on (\S+)/) as RegExpMatchArray)[1];
     expect(await stop(first.child)).toBe(0);
 
     const second = launch(env);
     await second.waitFor(/running at/);
     expect(second.output()).toMatch(/demo data already loaded/);
     expect(second.output()).not.toMatch(/demo admin API key/);
+    // The stored destination still reaches the receiver: same port and secret after a restart.
+    expect(second.output()).toContain(`demo webhook receiver listening on ${receiver}`);
 
     // Stop Postgres underneath the running API (fast shutdown of the postmaster): readiness turns red.
     const postmasterPid = Number(readFileSync(path.join(dataRoot, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -107,7 +173,7 @@ describe('npm start (embedded default)', () => {
     expect(await ready.json()).toMatchObject({ ready: false, database: 'down' });
     expect((await fetch(`${url}/health`)).status).toBe(200);
     await stop(second.child);
-  }, 120_000);
+  }, 600_000);
 });
 
 describe('npm start when the embedded Postgres cannot start', () => {
