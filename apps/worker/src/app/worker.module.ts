@@ -2,6 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { SyncJobsModule } from '../activation/sync-jobs.module';
+import { CatalogueFoldJobsModule } from '../catalogue/catalogue-fold-jobs.module';
 import { WorkerHealthModule } from '../health/worker-health.module';
 import { PrivacyJobsModule } from '../privacy/privacy-jobs.module';
 import { RealtimeEvaluationJobsModule } from '../realtime/realtime-evaluation-jobs.module';
@@ -11,7 +12,13 @@ import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.modul
  * The worker's job modules, one line each: schedulers (the clock, via @nestjs/schedule) and job
  * handlers (durable work from the Postgres-backed queue).
  */
-export const WORKER_JOB_MODULES: Type[] = [SegmentRefreshJobsModule, SyncJobsModule, RealtimeEvaluationJobsModule, PrivacyJobsModule];
+export const WORKER_JOB_MODULES: Type[] = [
+  SegmentRefreshJobsModule,
+  SyncJobsModule,
+  RealtimeEvaluationJobsModule,
+  PrivacyJobsModule,
+  CatalogueFoldJobsModule,
+];
 
 @Module({})
 export class WorkerModule {

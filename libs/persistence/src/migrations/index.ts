@@ -10,6 +10,7 @@ import { HoldoutHashVersion1796300000000 } from './1796300000000-holdout-hash-ve
 import { RealtimeAudiences1796400000000 } from './1796400000000-realtime-audiences';
 import { RealtimeActivationOutbox1796400100000 } from './1796400100000-realtime-activation-outbox';
 import { ConsentCategories1796616012007 } from './1796616012007-consent-categories';
+import { EventCatalogue1796616029026 } from './1796616029026-event-catalogue';
 import { ConsentWithdrawals1796617484134 } from './1796617484134-consent-withdrawals';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
@@ -28,5 +29,6 @@ export const ALL_MIGRATIONS = [
   RealtimeAudiences1796400000000,
   RealtimeActivationOutbox1796400100000,
   ConsentCategories1796616012007,
+  EventCatalogue1796616029026,
   ConsentWithdrawals1796617484134,
 ];
