@@ -8,8 +8,8 @@ import { DAY, EVENT_NAMES, randomDefinition, randomTraits, SeededRandom } from '
 
 const SECOND = 1_000;
 const HOUR = 3_600_000;
-// Seeds 2 and 5 draw definitions counting Segment Entered events (they found the lifecycle-event bug).
-const ROUNDS = [20261207, 7, 2, 5, 9, 10];
+// Seeds 2, 5 and 12 draw definitions counting Segment Entered events (they fail without the lifecycle-event fix).
+const ROUNDS = [20261207, 7, 2, 5, 12, 10];
 const SEGMENTS_PER_ROUND = 7;
 const OPERATIONS_PER_ROUND = 110;
 const USERS = 16;
@@ -166,12 +166,21 @@ class Round {
     await this.ingestion.ingest([this.message('identify', { userId, traits: randomTraits(this.random) })]);
   }
 
-  /** An anonymous visitor logs in: the anonymous profile and the user's profile become one. */
+  /**
+   * Two profiles become one: an anonymous visitor logs in (identify with both ids), or an alias
+   * names the id the user had before (an anonymous id, or another user id: the merge caps may refuse that).
+   */
   private async merge(): Promise<void> {
     const userId = this.user();
-    const anonymousId = `anon-${this.random.int(0, 7)}`;
-    this.log.push(`merge ${userId} ${anonymousId}`);
-    await this.ingestion.ingest([this.message('identify', { userId, anonymousId, traits: {} })]);
+    if (this.random.chance(0.5)) {
+      const anonymousId = `anon-${this.random.int(0, 7)}`;
+      this.log.push(`merge ${userId} ${anonymousId}`);
+      await this.ingestion.ingest([this.message('identify', { userId, anonymousId, traits: {} })]);
+      return;
+    }
+    const previousId = this.random.chance(0.7) ? `anon-${this.random.int(0, 7)}` : this.user();
+    this.log.push(`alias ${userId} ← ${previousId}`);
+    await this.ingestion.ingest([this.message('alias', { userId, previousId })]);
   }
 
   /**
