@@ -71,6 +71,9 @@ export class ProfileExplainService {
       case 'cluster':
       case 'propensity':
         return { ...head, ...(await this.fitted(manager, profile.id, definition, segment, now)) };
+      default:
+        // A type with nothing to evaluate per profile (e.g. a static list): the stored membership is the answer.
+        return { ...head, matches: head.member, model: { kind: (definition as { type: string }).type } };
     }
   }
 
