@@ -103,6 +103,9 @@ describe('the builder in a real browser', () => {
 
   it('builds the VIP with the catalogue autocomplete (sum of revenue over ever, and a recent order) and saves the seed definition', async () => {
     await openBuilder('vip', 'VIP');
+    await eventually(async () =>
+      expect(await textOf(page.getByLabel('Catalogue freshness'))).toMatch(/^Suggestions include events received until /),
+    );
     const first = page.getByRole('listitem', { name: 'Condition 1.1' });
     const event = first.getByLabel('Event (1.1)');
     await event.fill('Ord');

@@ -3,6 +3,7 @@ import { api, describeError } from '../api-client';
 import { formatNumber } from '../format';
 import type { Segment } from '../types';
 import { CadenceField } from './cadence-field';
+import { CatalogueFreshness } from './catalogue-suggestions';
 import { GroupEditor } from './condition-editor';
 import { newLeaf, RuleNode } from './rule-nodes';
 
@@ -161,6 +162,7 @@ export function BuilderPage({ id }: { id?: string }) {
         </section>
         <section className="card wide" aria-label="Conditions">
           <h2>Conditions</h2>
+          <CatalogueFreshness />
           <GroupEditor node={match} path="1" onChange={setMatch} />
         </section>
       </div>

@@ -125,3 +125,33 @@ export function SuggestInput({
 export function useKeyTypes(source: SuggestionSource | undefined, key: string): string[] {
   return useSuggestions(source, key).find((item) => item.value === key)?.types ?? [];
 }
+
+/**
+ * One line saying how fresh the autocomplete is: events received before `foldedUntil` are in it
+ * (the worker folds new ones every few seconds), so a marketer knows why a brand-new event is
+ * not offered yet.
+ */
+export function CatalogueFreshness() {
+  const [line, setLine] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    api<{ freshness: { foldedUntil: string | null } }>('GET', '/catalogue/events?limit=1').then(
+      ({ freshness }) =>
+        live &&
+        setLine(
+          freshness.foldedUntil
+            ? `Suggestions include events received until ${new Date(freshness.foldedUntil).toLocaleString()}.`
+            : 'No events in the catalogue yet: the worker adds them within seconds of their arrival.',
+        ),
+      () => live && setLine(undefined),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return line ? (
+    <p className="muted" aria-label="Catalogue freshness">
+      {line}
+    </p>
+  ) : null;
+}
