@@ -188,16 +188,15 @@ async function main() {
   const demo = process.env.AK_DEMO_DATA !== 'false';
   const base = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
   const env = demo ? allowLoopback(base) : base;
-  const [webhook, [, apiUrl]] = await Promise.all([
-    demo ? demoWebhook() : undefined,
-    run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ }),
-  ]);
+  const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
   const seeded = demo ? await run('demo-data', 'tools/demo/seed.ts', { ...env, AK_API_URL: apiUrl }) : null;
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   say(`audiencekit is running at ${apiUrl}  (health: ${apiUrl}/health, readiness: ${apiUrl}/ready)`);
   say(`admin console: ${apiUrl}/console/  (sign in with the demo admin key printed on first start, or any admin-API key)`);
   say('press Ctrl-C to stop');
+  // After ready: nothing before it needs the receiver, and starting it there slowed the API's start.
+  const webhook = demo ? await demoWebhook() : undefined;
   const adminKey = seeded?.match(/demo admin API key \(shown once, stored hashed\): (\S+)/)?.[1];
   if (adminKey && webhook) demoActivation(env, apiUrl, adminKey, webhook);
 }

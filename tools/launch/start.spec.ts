@@ -159,7 +159,7 @@ describe('npm start (embedded default)', () => {
     expect(second.output()).toMatch(/demo data already loaded/);
     expect(second.output()).not.toMatch(/demo admin API key/);
     // The stored destination still reaches the receiver: same port and secret after a restart.
-    expect(second.output()).toContain(`demo webhook receiver listening on ${receiver}`);
+    expect((await second.waitFor(/demo webhook receiver listening on (\S+)/))[1]).toBe(receiver);
 
     // Stop Postgres underneath the running API (fast shutdown of the postmaster): readiness turns red.
     const postmasterPid = Number(readFileSync(path.join(dataRoot, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);

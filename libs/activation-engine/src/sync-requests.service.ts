@@ -16,6 +16,8 @@ export interface SyncRequest {
   /** A full replace instead of a diff (list connectors that implement `replace`; refused by the engine otherwise). */
   fullResync?: boolean;
   requestedBy: string | null;
+  /** `api` unless said (`retry` for the retry of a failed run). */
+  trigger?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export class SyncRequestsService {
   /** @throws ActivationException `confirmation_required` (a held send), `activation_not_found`, or those of `confirm`. */
   async requestSync(activationId: string, request: SyncRequest): Promise<SyncRunView> {
     if (request.confirm) return this.confirm(request.confirm, request.requestedBy, activationId);
-    const base = { requestedBy: request.requestedBy, trigger: 'api' };
+    const base = { requestedBy: request.requestedBy, trigger: request.trigger ?? 'api' };
     if (request.dryRun || !(await this.isSendMode(activationId)))
       return this.sync.requestSync(activationId, { ...base, dryRun: request.dryRun, fullResync: request.fullResync });
     const plan = await this.sync.dryRun(activationId, { sampleSize: 0, requestedBy: request.requestedBy });

@@ -7,6 +7,7 @@ import { errorMessage } from '@audiencekit/util';
 import { BatchDelivery, eligibleMembers, metricLabels } from './batch-delivery';
 import { connectorContext } from './connector-runtime';
 import { CONNECTORS, ConnectorList } from './connectors.token';
+import { cancelRequested } from './data/run-control.repository';
 import * as runs from './data/sync-run.repository';
 import { callWithPolicy } from './delivery/call-policy';
 import { DestinationGates } from './delivery/destination-gates';
@@ -58,6 +59,7 @@ export class SyncRunner {
     const run = await runs.findRun(this.dataSource.manager, runId);
     if (!run || FINAL_STATUSES.has(run.status)) return { status: 'skipped' };
     if (run.dryRun) return this.executeDryRun(run);
+    if (run.cancelRequestedAt) return this.finishCancelled(run.id, Date.now());
     if (run.status === AWAITING_CONFIRMATION || (await this.heldByGuard(run))) return { status: 'skipped', reason: AWAITING_CONFIRMATION };
     const destinationId = await runs.destinationIdOf(this.dataSource.manager, run.activationId);
     const lock = destinationId ? await runs.tryLockDestination(this.dataSource, destinationId) : { release: async () => undefined };
@@ -154,6 +156,10 @@ export class SyncRunner {
       return this.finishDelivery(execution, started);
     } catch (error) {
       if (!(error instanceof SyncException)) throw error;
+      if (error.code === 'cancelled') {
+        if (execution) await forgetExposuresOfFailedRun(this.dataSource, execution);
+        return this.finishCancelled(run.id, started);
+      }
       await runs.addCounts(manager, run.id, error.code === 'holdout_violation' ? { holdoutViolations: 1 } : {});
       if (execution) await forgetExposuresOfFailedRun(this.dataSource, execution);
       const message = execution ? execution.setup.runtime.redact(error.message) : error.message;
@@ -312,6 +318,13 @@ export class SyncRunner {
     const { activationLive, destinationDeleted } = await runs.liveness(this.dataSource.manager, setup.activation.id);
     if (!activationLive) throw new SyncException('activation_deleted', 'the activation was deleted during the run');
     if (destinationDeleted) throw new SyncException('destination_deleted', 'the destination was deleted during the run');
+    if (await cancelRequested(this.dataSource.manager, setup.run.id)) throw new SyncException('cancelled', 'the run was cancelled');
+  }
+
+  /** A cancelled run ends `cancelled`; the batches it delivered stay delivered and recorded. */
+  private async finishCancelled(runId: string, started: number): Promise<SyncOutcome> {
+    await this.finish(runId, 'cancelled', started, {});
+    return { status: 'cancelled', counts: await runs.countsOf(this.dataSource.manager, runId) };
   }
 
   private async finishDelivery(execution: Execution, started: number): Promise<SyncOutcome> {
@@ -326,7 +339,7 @@ export class SyncRunner {
 
   private finish(
     runId: string,
-    status: 'succeeded' | 'partial' | 'failed',
+    status: 'succeeded' | 'partial' | 'failed' | 'cancelled',
     started: number,
     extra: { counts?: runs.Counts; plan?: Record<string, unknown>; errors?: Record<string, unknown>[] },
   ): Promise<void> {

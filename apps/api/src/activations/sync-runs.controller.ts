@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { SyncRequestsService, SyncService } from '@audiencekit/activation-engine';
+import { SyncRequestsService, SyncRunControlService, SyncService } from '@audiencekit/activation-engine';
 import { forRole, syncRunPageSchema, syncRunViewSchema } from '@audiencekit/activation-admin';
 import { ApiRoute, AuthenticatedKey, CurrentKey, pageQuerySchema, parseInput, RequireRole } from '@audiencekit/server-core';
 
@@ -15,8 +15,21 @@ const syncBodySchema = z.object({
 const dryRunBodySchema = z.object({ sampleSize: z.number().int().min(0).max(100).optional() });
 const runsQuerySchema = pageQuerySchema.extend({
   limit: z.coerce.number().int().min(1).max(200).default(20),
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'partial', 'awaiting_confirmation']).optional(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'partial', 'awaiting_confirmation', 'cancelled']).optional(),
 });
+const rejectionsQuerySchema = pageQuerySchema.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  kind: z.enum(['rejected', 'failed']).optional().describe('rejected: the vendor said no; failed: out of retries or the batch failed'),
+});
+const rejectionsResponseSchema = z.object({
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(
+    z.object({ profileId: z.uuid(), kind: z.string(), reason: z.string(), code: z.string().nullable(), at: z.iso.datetime() }),
+  ),
+});
+
 
 /**
  * Sync runs: trigger one (queued for the worker), a dry run (the plan, nothing sent), and read them.
@@ -27,6 +40,7 @@ export class SyncRunsController {
   constructor(
     private readonly sync: SyncService,
     private readonly requests: SyncRequestsService,
+    private readonly control: SyncRunControlService,
   ) {}
 
   @ApiRoute({
@@ -89,5 +103,40 @@ export class SyncRunsController {
   @RequireRole('viewer')
   async run(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
     return forRole(await this.sync.getRun(id), key?.role);
+  }
+
+  @ApiRoute({
+    summary: "A run's records the vendor rejected or that ran out of retries, with the reason, oldest first (paged)",
+    query: rejectionsQuerySchema,
+    response: rejectionsResponseSchema,
+  })
+  @Get('sync-runs/:id/rejections')
+  @RequireRole('viewer')
+  async rejections(@Param('id') id: string, @Query() query: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    return forRole(await this.control.rejections(id, parseInput(rejectionsQuerySchema, query, 'query')), key?.role);
+  }
+
+  @ApiRoute({
+    summary: 'Cancel a sync: a queued or held run at once; a running one stops before its next batch (batches already sent stay recorded)',
+    response: syncRunViewSchema,
+    status: 202,
+  })
+  @Post('sync-runs/:id/cancel')
+  @HttpCode(202)
+  @RequireRole('marketer')
+  async cancel(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return forRole(await this.control.cancel(id), key?.role);
+  }
+
+  @ApiRoute({
+    summary: 'Retry a failed, partial or cancelled sync: a new run of the activation (the mass-send guard decides it again)',
+    response: syncRunViewSchema,
+    status: 202,
+  })
+  @Post('sync-runs/:id/retry')
+  @HttpCode(202)
+  @RequireRole('marketer')
+  async retry(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return forRole(await this.control.retry(id, key?.id ?? null), key?.role);
   }
 }

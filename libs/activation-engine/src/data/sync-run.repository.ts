@@ -97,7 +97,7 @@ export async function saveProgress(db: EntityManager, runId: string, progress: u
 export async function finishRun(
   db: EntityManager,
   runId: string,
-  status: 'succeeded' | 'partial' | 'failed',
+  status: 'succeeded' | 'partial' | 'failed' | 'cancelled',
   durationMs: number,
   extra: { counts?: Counts; plan?: Record<string, unknown>; errors?: Record<string, unknown>[] },
 ): Promise<void> {

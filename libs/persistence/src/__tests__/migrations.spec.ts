@@ -22,6 +22,7 @@ const EXPECTED_TABLES = [
   'realtime_due',
   'realtime_segments',
   'realtime_touches',
+  'segment_list_entries',
   'segment_membership_changes',
   'segment_memberships',
   'segment_runs',

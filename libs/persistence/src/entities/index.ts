@@ -13,6 +13,7 @@ import { IdentityEntity } from './identity.entity';
 import { MembershipChangeEntity } from './membership-change.entity';
 import { ProfileEntity } from './profile.entity';
 import { SegmentMembershipEntity } from './segment-membership.entity';
+import { SegmentListEntryEntity } from './segment-list-entry.entity';
 import { SegmentRunEntity } from './segment-run.entity';
 import { SegmentVersionEntity } from './segment-version.entity';
 import { SegmentEntity } from './segment.entity';
@@ -38,6 +39,7 @@ export * from './identity.entity';
 export * from './membership-change.entity';
 export * from './profile.entity';
 export * from './segment-membership.entity';
+export * from './segment-list-entry.entity';
 export * from './segment-run.entity';
 export * from './segment-version.entity';
 export * from './segment.entity';
@@ -67,4 +69,5 @@ export const ALL_ENTITIES = [
   ConsentCategoryEntity,
   DestinationConsentCategoryEntity,
   ConsentWithdrawalEntity,
+  SegmentListEntryEntity,
 ];

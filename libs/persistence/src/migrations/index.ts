@@ -11,6 +11,7 @@ import { RealtimeAudiences1796400000000 } from './1796400000000-realtime-audienc
 import { RealtimeActivationOutbox1796400100000 } from './1796400100000-realtime-activation-outbox';
 import { ConsentCategories1796616012007 } from './1796616012007-consent-categories';
 import { EventCatalogue1796616029026 } from './1796616029026-event-catalogue';
+import { ListsAndRunControl1796616634388 } from './1796616634388-lists-and-run-control';
 import { ConsentWithdrawals1796617484134 } from './1796617484134-consent-withdrawals';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
@@ -30,5 +31,6 @@ export const ALL_MIGRATIONS = [
   RealtimeActivationOutbox1796400100000,
   ConsentCategories1796616012007,
   EventCatalogue1796616029026,
+  ListsAndRunControl1796616634388,
   ConsentWithdrawals1796617484134,
 ];
