@@ -2,6 +2,8 @@
 //   npm run cli -- import customers <file.csv>
 //   npm run cli -- import orders <file.csv>
 //   npm run cli -- keys create --role admin --name <name> [--trust client|server] | keys trust <key id> client|server
+//   npm run cli -- keys list | keys revoke <key id>
+//   npm run cli -- segments upload-list <id|key> <file.csv> | members export <id|key> [--identifiers email,phone]
 //   npm run cli -- segments list | segments refresh <id|key> | segments update <id|key> --cadence <cadence>
 //   npm run cli -- segments changes <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
@@ -11,11 +13,14 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { HttpException, Logger } from '@nestjs/common';
 import type { ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
+import type { DataSource } from 'typeorm';
 import { IngestionService } from '@audiencekit/ingestion';
 import { CodedException, isUuid } from '@audiencekit/util';
 import { CliUsageException, openDatabase } from './database';
 import { formatSummary, ImportFileException, importCsv, ImportKind } from './import/import-csv';
 import { createKey, KEY_ROLES, KEY_TRUSTS, setKeyTrust } from './keys/create-key';
+import { listKeys, revokeKey } from './keys/key-commands';
+import { identifiersOption, membersExport, segmentsUploadList } from './ops/list-commands';
 import { openOpsContext, OpsServices } from './ops/ops-context';
 import { deletePerson, identifierOption } from './privacy/delete-person';
 import { rotateSecrets } from './secrets/rotate-secrets';
@@ -39,11 +44,18 @@ const USAGE = `usage:
                                    (write keys: client, the default, for a key a browser or app may hold;
                                     server for a backend that keeps it secret)
   npm run cli -- keys trust <key id> client|server   (change a key's trust, e.g. a browser key made before trust levels)
+  npm run cli -- keys list [--revoked true|false] [--limit 50] [--offset 0]   (ids, prefixes, roles; secrets are never stored)
+  npm run cli -- keys revoke <key id>
   npm run cli -- segments list [--owner crm] [--status active|paused|archived] [--limit 50] [--offset 0]
   npm run cli -- segments refresh <segment id|key> [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- segments update <segment id|key> --cadence manual|realtime|"<cron, UTC>"
                                    (realtime: members move with each event; rules only, refused otherwise)
   npm run cli -- segments changes <segment id|key> [--limit 50]   (latest entries and exits, newest first, and the size)
+  npm run cli -- segments upload-list <segment id|key> <file.csv> [--phone-country GB]
+                                   (a list segment's new version: one email, phone or user id a line; unmatched
+                                    and invalid lines listed by number; a refresh is queued)
+  npm run cli -- members export <segment id|key> [--identifiers email,phone,user_id,anonymous_id] [--out file.csv]
+                                   (current members as CSV, streamed; audited)
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- runs show <segment run id|sync run id>
   npm run cli -- runs confirm <sync run id>   (release a send held by the mass-send guard or the real-time hourly cap)
@@ -91,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       'reason-contains': { type: 'string' },
       type: { type: 'string' },
       out: { type: 'string' },
+      identifiers: { type: 'string' },
+      revoked: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -124,6 +138,26 @@ async function main(argv: string[]): Promise<number> {
     pollMs: integerOption(values['poll-ms'], 1_000, 'poll-ms', 10),
     timeoutMs: integerOption(values['timeout-ms'], 0, 'timeout-ms', 0),
   };
+  if (command === 'keys' && subject === 'list') {
+    const revoked = values.revoked === undefined ? undefined : values.revoked === 'true';
+    if (values.revoked !== undefined && !['true', 'false'].includes(values.revoked))
+      throw new CliUsageException('--revoked takes true or false');
+    const page = { limit: integerOption(values.limit, 50, 'limit', 1), offset: integerOption(values.offset, 0, 'offset', 0), revoked };
+    return withDatabase((dataSource) => listKeys(dataSource, print, page));
+  }
+  if (command === 'keys' && subject === 'revoke') {
+    if (!file || !isUuid(file)) throw new CliUsageException('keys revoke needs the key id (a UUID, as keys list shows it)');
+    return withDatabase((dataSource) => revokeKey(dataSource, print, file));
+  }
+  if (command === 'segments' && subject === 'upload-list' && file) {
+    const listFile = positionals[3];
+    if (!listFile) throw new CliUsageException('segments upload-list needs the segment and the CSV file');
+    return withOps((ops) => segmentsUploadList(ops, print, file, listFile, { defaultCountry: values['phone-country'] }));
+  }
+  if (command === 'members' && subject === 'export' && file) {
+    const identifiers = identifiersOption(values.identifiers);
+    return withOps((ops) => membersExport(ops, file, { identifiers, out: values.out, stdout: process.stdout }));
+  }
   if (command === 'segments' && subject === 'list') {
     const page = {
       owner: values.owner,
@@ -149,7 +183,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'runs' && subject === 'confirm' && file) return withOps((ops) => runsConfirm(ops, print, file));
   if (command === 'secrets' && subject === 'rotate') return runRotateSecrets();
   if (command === 'profiles' && subject === 'show' && file)
-    return withDatabase((dataSource) => profilesShow(dataSource, print, file, { explain: values.explain, phoneCountry: values['phone-country'] }));
+    return withDatabase((dataSource) =>
+      profilesShow(dataSource, print, file, { explain: values.explain, phoneCountry: values['phone-country'] }),
+    );
   if (command === 'privacy' && subject === 'delete') return runDeletePerson(identifierOption(values));
   if (command === 'suppressions') return runSuppressions(subject, file, values);
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);
@@ -164,6 +200,15 @@ function integerOption(value: string | undefined, fallback: number, name: string
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min) throw new CliUsageException(`--${name} must be an integer of at least ${min}`);
   return parsed;
+}
+
+async function withDatabase(command: (dataSource: DataSource) => Promise<number>): Promise<number> {
+  const dataSource = await openDatabase(process.env.DATABASE_URL);
+  try {
+    return await command(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 async function withOps(command: (ops: OpsServices) => Promise<number>): Promise<number> {

@@ -11,7 +11,10 @@ export type ActivationExceptionCode =
   /** A send over the mass-send guard: recorded as a held run whose id is the confirmation token. */
   | 'confirmation_required'
   /** Confirming a run that is not held by the mass-send guard. */
-  | 'not_awaiting_confirmation';
+  | 'not_awaiting_confirmation'
+  /** Run control: a cancel of a finished run or a dry run; a retry of a run that did not fail. */
+  | 'sync_run_not_cancellable'
+  | 'sync_run_not_retryable';
 
 /** A refused request to the sync engine (not a failed run: that is a SyncException recorded on the run). */
 export class ActivationException extends CodedException<ActivationExceptionCode> {

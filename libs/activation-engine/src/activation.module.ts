@@ -9,6 +9,7 @@ import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 import { SyncRequestsService } from './sync-requests.service';
 import { OnChangeFlusher } from './on-change/on-change-flusher';
+import { SyncRunControlService } from './run-control/sync-run-control.service';
 
 export interface ActivationModuleOptions {
   /** The connectors this process can sync to (provided as the CONNECTORS token). */
@@ -33,6 +34,7 @@ export class ActivationModule {
       SyncQueueWorker,
       DestinationGates,
       OnChangeFlusher,
+      SyncRunControlService,
     ];
     return {
       module: ActivationModule,

@@ -4,6 +4,7 @@ import { RetryableError } from '@audiencekit/connector-sdk';
 import type { ConnectorContext, EligibleMember, MessageTemplate } from '@audiencekit/connector-sdk';
 import type { Metrics } from '@audiencekit/server-core';
 import { connectorContext } from './connector-runtime';
+import { cancelRequested } from './data/run-control.repository';
 import * as runs from './data/sync-run.repository';
 import { redactMemberIdentifiers } from './data/vendor-text';
 import { callWithPolicy, CallResult, delay } from './delivery/call-policy';
@@ -44,6 +45,11 @@ export class BatchDelivery {
     const settled = await Promise.allSettled(
       Array.from({ length: lanes }, async () => {
         while (next < batches.length && !execution.aborted) {
+          // A cancel stops the run here, between batches: those already called finish and are recorded.
+          if (await cancelRequested(this.dataSource.manager, execution.setup.run.id)) {
+            execution.aborted ??= new SyncException('cancelled', 'the run was cancelled');
+            break;
+          }
           const index = next++;
           await this.deliverNew(execution, action, batches[index], 1, lastPage && index === batches.length - 1);
         }

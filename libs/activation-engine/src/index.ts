@@ -4,6 +4,7 @@ export * from './sync-engine.options';
 export * from './sync.exception';
 export * from './activation.exception';
 export * from './sync-requests.service';
+export * from './run-control/sync-run-control.service';
 export type { SyncOutcome } from './sync-execution';
 export {
   connectorContext,

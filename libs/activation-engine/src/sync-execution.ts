@@ -7,13 +7,13 @@ import type { SyncException } from './sync.exception';
 
 /** How one job attempt of a run ended (the queue worker logs it; `skipped`: nothing to do). */
 export interface SyncOutcome {
-  status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  status: 'succeeded' | 'partial' | 'failed' | 'skipped' | 'cancelled';
   counts?: Counts;
   reason?: string;
 }
 
 /** Statuses after which a run is never executed again. */
-export const FINAL_STATUSES = new Set(['succeeded', 'failed', 'partial']);
+export const FINAL_STATUSES = new Set(['succeeded', 'failed', 'partial', 'cancelled']);
 
 /** Where a run is: phase, keyset cursor, and the page being delivered (its stage counts already tallied). */
 export interface Progress {

@@ -1,6 +1,6 @@
 import type { SyncRunEntity } from '@audiencekit/persistence';
 
-export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partial' | 'awaiting_confirmation';
+export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partial' | 'awaiting_confirmation' | 'cancelled';
 
 /** A sync run as the API returns it. */
 export interface SyncRunView {

@@ -12,6 +12,8 @@ export type SyncExceptionCode =
   | 'circuit_open'
   | 'holdout_violation'
   | 'destination_busy'
+  /** A marketer cancelled the run: it stops before its next batch (POST /sync-runs/:id/cancel). */
+  | 'cancelled'
   /** A holdout hash version stored beside a salt that this engine does not implement. */
   | 'unknown_hash_version';
 

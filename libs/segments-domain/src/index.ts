@@ -5,5 +5,6 @@ export * from './rfm';
 export * from './value-matrix';
 export * from './models';
 export * from './sql';
+export * from './lists';
 export { compileSegmentSql } from './compile-segment-sql';
 export * from './realtime';

@@ -4,6 +4,7 @@ import {
   compileSegmentSql,
   findSegmentReferenceCycle,
   isFittedDefinition,
+  ListSource,
   parseNewSegmentDefinition,
   parseSegmentDefinition,
   realtimeProblems,
@@ -50,8 +51,16 @@ export class SegmentDefinitionGate {
     }
   }
 
-  compile(definition: unknown, now: Date): CompiledQuery {
+  /** `list`: the segment and version whose uploaded identifiers a list definition reads (refresh only). */
+  compile(definition: unknown, now: Date, list?: ListSource): CompiledQuery {
     const parsed = parseSegmentDefinition(definition);
+    if (parsed.type === 'list' && !list) {
+      throw new SegmentsException(
+        'list_needs_upload',
+        'a list segment has no members before a list is uploaded to it; create it, then upload',
+        [{ path: 'definition.type', message: 'cannot be previewed: its members are the identifiers uploaded to the segment' }],
+      );
+    }
     if (isFittedDefinition(parsed)) {
       throw new SegmentsException(
         'needs_fitted_model',
@@ -59,7 +68,7 @@ export class SegmentDefinitionGate {
         [{ path: 'definition.type', message: 'cannot be previewed before it is fitted' }],
       );
     }
-    return compileSegmentSql(parsed, { now });
+    return compileSegmentSql(parsed, { now, list });
   }
 
   /** Refuses a definition that refers to unknown segments or whose references would close a cycle (400s). */

@@ -9,10 +9,13 @@ import { SegmentRunEntity } from '@audiencekit/persistence';
  * Golden SQL: `__golden__/segment-refresh.repository.sql`.
  */
 
+/** Why a refresh was queued: by hand, its cadence, the API, a list upload, or the retry of a failed run. */
+export type RefreshTrigger = 'manual' | 'schedule' | 'api' | 'list_upload' | 'retry';
+
 /** A queued run; null when a run for the same fire time exists (another worker's tick). */
 export async function insertQueuedRun(
   manager: EntityManager,
-  run: { segmentId: string; version: number; trigger: 'manual' | 'schedule' | 'api'; scheduledFor: Date | null },
+  run: { segmentId: string; version: number; trigger: RefreshTrigger; scheduledFor: Date | null },
 ): Promise<SegmentRunEntity | null> {
   const inserted: { id: string }[] = await manager.query(
     `INSERT INTO segment_runs (segment_id, version, status, trigger, scheduled_for)
@@ -36,6 +39,34 @@ export async function segmentKeyOfRun(manager: EntityManager, runId: string): Pr
     [runId],
   );
   return rows[0]?.key;
+}
+
+/**
+ * Asks a queued or running refresh to stop: a queued one is cancelled at once, a running one keeps
+ * `running` until it reaches its commit and rolls back instead. The run's status after the update,
+ * or null when the segment has no such run in one of those states.
+ */
+export async function requestRunCancel(manager: EntityManager, segmentId: string, runId: string): Promise<string | null> {
+  // TypeORM answers an UPDATE … RETURNING as [rows, affected].
+  const [rows]: [{ status: string }[], number] = await manager.query(
+    `UPDATE segment_runs
+        SET cancel_requested_at = coalesce(cancel_requested_at, now()),
+            status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+            finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
+      WHERE id = $1 AND segment_id = $2 AND status IN ('queued', 'running')
+      RETURNING status`,
+    [runId, segmentId],
+  );
+  return rows[0]?.status ?? null;
+}
+
+/** Inside the refresh transaction, just before it commits: locks the run row (a cancel waits) and says whether one was asked. */
+export async function lockRunCancelRequested(manager: EntityManager, runId: string): Promise<boolean> {
+  const rows: { cancel_requested_at: Date | null }[] = await manager.query(
+    `SELECT cancel_requested_at FROM segment_runs WHERE id = $1 FOR UPDATE`,
+    [runId],
+  );
+  return rows[0]?.cancel_requested_at != null;
 }
 
 export async function updateRun(

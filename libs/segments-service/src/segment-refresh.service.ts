@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SegmentRunEntity } from '@audiencekit/persistence';
 import { JobQueue, QUEUES } from '@audiencekit/server-core';
-import { REALTIME_CADENCE } from '@audiencekit/util';
+import { isUuid, REALTIME_CADENCE } from '@audiencekit/util';
 import { isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
 import { ModelSegmentsService, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
@@ -16,7 +16,10 @@ import {
   insertQueuedRun,
   insertRefreshMemberIds,
   insertRefreshMembersOf,
+  lockRunCancelRequested,
   recordAdds,
+  RefreshTrigger,
+  requestRunCancel,
   recordRemoves,
   saveSucceededRun,
   tryLockSegmentRefresh,
@@ -24,6 +27,7 @@ import {
 } from './segment-refresh.repository';
 import { countSettledCorrections, lockSegmentExclusive, touchProfilesChangedBy } from './realtime/realtime.repository';
 import { findVersionOrFail } from './segments.repository';
+import { SegmentsException } from './segments.exception';
 import { SegmentsService } from './segments.service';
 
 export interface RefreshJob {
@@ -38,8 +42,16 @@ export class SegmentBusyException extends Error {
   }
 }
 
+/** A cancel was asked while the refresh ran: its transaction rolls back, nothing is written. */
+class RefreshCancelled extends Error {
+  constructor(readonly runId: string) {
+    super(`refresh run ${runId} was cancelled`);
+    this.name = 'RefreshCancelled';
+  }
+}
+
 export interface RunOutcome {
-  status: 'succeeded' | 'failed' | 'skipped';
+  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   size?: number;
   adds?: number;
   removes?: number;
@@ -74,7 +86,7 @@ export class SegmentRefreshService {
    * Records a queued run and enqueues its job in the same transaction. With `scheduledFor`, a
    * second request for the same fire time (another worker's tick) is a no-op and returns null.
    */
-  async requestRefresh(segmentId: string, trigger: 'manual' | 'schedule' | 'api', scheduledFor?: Date): Promise<SegmentRunEntity | null> {
+  async requestRefresh(segmentId: string, trigger: RefreshTrigger, scheduledFor?: Date): Promise<SegmentRunEntity | null> {
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.segments.findLive(manager, segmentId);
       const run = await insertQueuedRun(manager, {
@@ -93,13 +105,15 @@ export class SegmentRefreshService {
   async execute(runId: string, now: Date = new Date()): Promise<RunOutcome> {
     const manager = this.dataSource.manager;
     const run = await findRun(manager, runId);
-    if (!run || run.status === 'succeeded' || run.status === 'failed') return { status: 'skipped' };
+    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return { status: 'skipped' };
     const started = Date.now();
+    if (run.cancelRequestedAt) return this.markCancelled(run.id, started);
     await updateRun(manager, run.id, { status: 'running', startedAt: new Date() });
     try {
       const counts = await this.dataSource.transaction((transaction) => this.computeAndSwap(transaction, run, now, started));
       return { status: 'succeeded', ...counts };
     } catch (error) {
+      if (error instanceof RefreshCancelled) return this.markCancelled(run.id, started);
       if (error instanceof SegmentBusyException) {
         await updateRun(manager, run.id, { status: 'queued', startedAt: null });
         throw error;
@@ -114,6 +128,51 @@ export class SegmentRefreshService {
       });
       return { status: 'failed', error: reason };
     }
+  }
+
+  /**
+   * Cancels a queued run at once, or asks a running one to stop: it rolls back at its commit, so
+   * the membership stays as it was. Returns the run as it is now.
+   * @throws {SegmentsException} `run_not_found` (404), `run_not_cancellable` (409: already finished).
+   */
+  async cancel(segmentId: string, runId: string): Promise<SegmentRunEntity> {
+    const manager = this.dataSource.manager;
+    const run = await this.runOf(segmentId, runId);
+    if ((await requestRunCancel(manager, run.segmentId, run.id)) === null) {
+      const now = await findRun(manager, run.id);
+      throw new SegmentsException(
+        'run_not_cancellable',
+        `refresh run ${runId} is ${now?.status}; only queued or running runs can be cancelled`,
+        [{ path: 'runId', message: `run is ${now?.status}` }],
+      );
+    }
+    return (await findRun(manager, run.id)) as SegmentRunEntity;
+  }
+
+  /**
+   * Retries a failed or cancelled run: a new run of the segment's current version (trigger `retry`).
+   * @throws {SegmentsException} `run_not_found` (404), `run_not_retryable` (409).
+   */
+  async retry(segmentId: string, runId: string): Promise<SegmentRunEntity> {
+    const run = await this.runOf(segmentId, runId);
+    if (run.status !== 'failed' && run.status !== 'cancelled')
+      throw new SegmentsException('run_not_retryable', `refresh run ${runId} is ${run.status}; only failed or cancelled runs are retried`, [
+        { path: 'runId', message: `run is ${run.status}` },
+      ]);
+    return (await this.requestRefresh(run.segmentId, 'retry')) as SegmentRunEntity;
+  }
+
+  private async runOf(segmentId: string, runId: string): Promise<SegmentRunEntity> {
+    const segment = await this.segments.findLive(this.dataSource.manager, segmentId);
+    const run = isUuid(runId) ? await findRun(this.dataSource.manager, runId) : null;
+    if (!run || run.segmentId !== segment.id) throw new SegmentsException('run_not_found', `segment ${segmentId} has no run ${runId}`);
+    return run;
+  }
+
+  private async markCancelled(runId: string, started: number): Promise<RunOutcome> {
+    await updateRun(this.dataSource.manager, runId, { status: 'cancelled', finishedAt: new Date(), durationMs: Date.now() - started });
+    this.logger.log(`refresh run ${runId} cancelled`);
+    return { status: 'cancelled' };
   }
 
   private async computeAndSwap(
@@ -136,7 +195,7 @@ export class SegmentRefreshService {
       // Cluster / propensity: features aggregated in SQL, scored with the model stored with this version.
       await insertRefreshMemberIds(manager, await this.models.members(manager, definition, version.model as StoredModel | null, now));
     } else {
-      await insertRefreshMembersOf(manager, this.definitions.compile(definition, now));
+      await insertRefreshMembersOf(manager, this.definitions.compile(definition, now, { segmentId: run.segmentId, version: run.version }));
     }
     const previous = await countMembers(manager, run.segmentId);
     const adds = await recordAdds(manager, run, now);
@@ -150,6 +209,8 @@ export class SegmentRefreshService {
     if (reconciles) await touchProfilesChangedBy(manager, run.id);
     if (corrections)
       this.logger.warn({ segment: segment.key, runId: run.id, corrections }, 'reconciliation corrected real-time membership');
+    // Last stop before commit: a cancel asked meanwhile rolls all of it back (the lock makes a later cancel wait and then find the run finished).
+    if (await lockRunCancelRequested(manager, run.id)) throw new RefreshCancelled(run.id);
     // The duration is written with the status, in the same transaction, so nobody reads a succeeded run without one.
     await saveSucceededRun(manager, {
       id: run.id,

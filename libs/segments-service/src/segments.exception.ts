@@ -25,6 +25,17 @@ export type SegmentsExceptionCode =
   | 'outcome_window_open'
   | 'no_profiles'
   | 'no_purchases_in_window'
+  /** A list upload to a segment that is not a list segment, or a list definition previewed (its members are its uploads). */
+  | 'not_a_list_segment'
+  | 'list_needs_upload'
+  /** A list upload that is not readable CSV, over the limits, or without a line. */
+  | 'invalid_list_csv'
+  | 'list_too_large'
+  | 'empty_list'
+  /** Run control: an unknown run of the segment, a cancel of a finished run, a retry of a run that did not fail. */
+  | 'run_not_found'
+  | 'run_not_cancellable'
+  | 'run_not_retryable'
   /** A fit refused by the pure libs (libs/segments-domain): their own code, the field under `definition`. */
   | ClusteringExceptionCode
   | PropensityExceptionCode;

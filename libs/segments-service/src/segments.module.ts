@@ -9,6 +9,8 @@ import { SegmentMembershipService } from './segment-membership.service';
 import { SegmentRefreshService } from './segment-refresh.service';
 import { SegmentSchedulerService } from './segment-scheduler.service';
 import { SegmentsService } from './segments.service';
+import { SegmentExportService } from './segment-export.service';
+import { SegmentListsService } from './segment-lists.service';
 
 /** Segment definitions, versions, refresh and membership. Needs the database and the job queue. */
 @Module({
@@ -29,6 +31,8 @@ import { SegmentsService } from './segments.service';
     SegmentMembershipService,
     SegmentSchedulerService,
     ProfileSegmentsService,
+    SegmentListsService,
+    SegmentExportService,
   ],
   exports: [
     RealtimeEvaluator,
@@ -39,6 +43,8 @@ import { SegmentsService } from './segments.service';
     SegmentMembershipService,
     SegmentSchedulerService,
     ProfileSegmentsService,
+    SegmentListsService,
+    SegmentExportService,
   ],
 })
 export class SegmentsModule {}

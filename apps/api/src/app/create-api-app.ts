@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ErrorBodyFilter } from '../errors/error-body.filter';
 import { SUPPRESSIONS_IMPORT_PATH } from '../privacy/suppressions.controller';
+import { SEGMENT_LIST_UPLOAD_PATH } from '../segments/segment-lists.controller';
 import {
   APP_CONFIG,
   ApiKeyService,
@@ -43,7 +44,7 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
   app.use(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS));
   // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded); the suppression import streams a CSV
-  app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH]));
+  app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH]));
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.

@@ -48,6 +48,14 @@ const SEGMENTS_STATUS = {
   single_class: 400,
   auc_below_floor: 400,
   not_converged: 400,
+  not_a_list_segment: 400,
+  list_needs_upload: 400,
+  invalid_list_csv: 400,
+  list_too_large: 400,
+  empty_list: 400,
+  run_not_found: 404,
+  run_not_cancellable: 409,
+  run_not_retryable: 409,
 } satisfies Record<SegmentsExceptionCode, HttpStatusCode>;
 
 const PRIVACY_STATUS = {
@@ -67,6 +75,8 @@ const ACTIVATION_STATUS = {
   sync_already_requested: 409,
   confirmation_required: 409,
   not_awaiting_confirmation: 409,
+  sync_run_not_cancellable: 409,
+  sync_run_not_retryable: 409,
 } satisfies Record<ActivationExceptionCode, HttpStatusCode>;
 
 // `invalid_option` (a lift report option out of range, from libs/experimentation) is 400 in the

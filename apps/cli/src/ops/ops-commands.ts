@@ -15,8 +15,8 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-const SEGMENT_FINAL = new Set(['succeeded', 'failed']);
-const SYNC_FINAL = new Set(['succeeded', 'partial', 'failed']);
+const SEGMENT_FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const SYNC_FINAL = new Set(['succeeded', 'partial', 'failed', 'cancelled']);
 
 /** Exit codes: 0 done, 1 the run failed, 3 a send held by the mass-send guard, 4 stopped watching. */
 export const EXIT = { ok: 0, failed: 1, held: 3, stillRunning: 4 } as const;

@@ -2,7 +2,14 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ActivationModule, SyncRequestsService, SyncService } from '@audiencekit/activation-engine';
-import { SegmentMembershipService, SegmentRefreshService, SegmentsModule, SegmentsService } from '@audiencekit/segments-service';
+import {
+  SegmentExportService,
+  SegmentListsService,
+  SegmentMembershipService,
+  SegmentRefreshService,
+  SegmentsModule,
+  SegmentsService,
+} from '@audiencekit/segments-service';
 import { ConfigModule, DatabaseModule, loadConfig, migrateDatabase, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { DataSource } from 'typeorm';
 import { CliUsageException } from '../database';
@@ -16,6 +23,9 @@ export interface OpsServices {
   syncs: SyncService;
   /** The engine's door: confirmations of runs held by the mass-send guard. */
   requests: SyncRequestsService;
+  /** List uploads and the member export. */
+  lists: SegmentListsService;
+  exports: SegmentExportService;
   close(): Promise<void>;
 }
 
@@ -47,6 +57,8 @@ export async function openOpsContext(databaseUrl: string | undefined): Promise<O
     refresh: app.get(SegmentRefreshService),
     syncs: app.get(SyncService),
     requests: app.get(SyncRequestsService),
+    lists: app.get(SegmentListsService),
+    exports: app.get(SegmentExportService),
     close: () => app.close(),
   };
 }

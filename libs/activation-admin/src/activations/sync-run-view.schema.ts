@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const syncRunViewSchema = z.object({
   id: z.uuid(),
   activationId: z.uuid(),
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'partial', 'awaiting_confirmation']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'partial', 'awaiting_confirmation', 'cancelled']),
   dryRun: z.boolean(),
   trigger: z.string().describe('manual, api, after_refresh or schedule'),
   requestedBy: z.string().nullable().describe('the API key id that asked for it'),

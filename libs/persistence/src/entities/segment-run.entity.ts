@@ -1,7 +1,7 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { SegmentEntity } from './segment.entity';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One refresh of a segment: which version it used, its outcome, and the diff it produced. */
 @Entity({ name: 'segment_runs' })
@@ -66,4 +66,8 @@ export class SegmentRunEntity {
    */
   @Column({ type: 'integer', nullable: true })
   corrections: number | null;
+
+  /** When a cancel was requested: a queued run is cancelled at once, a running one before it commits. */
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt: Date | null;
 }

@@ -66,4 +66,8 @@ export class SyncRunEntity {
   /** A dry run's itemised plan: samples of adds, removes, held out, suppressed, invalid. */
   @Column({ type: 'jsonb', nullable: true })
   plan: Record<string, unknown> | null;
+
+  /** When a cancel was requested: a queued run is cancelled at once, a running one stops before its next batch. */
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt: Date | null;
 }

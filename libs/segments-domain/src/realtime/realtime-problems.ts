@@ -44,6 +44,8 @@ export function realtimeProblems(definition: SegmentDefinition, limits: Realtime
           message: `a ${definition.type} segment is scored by a fitted model over the population: it cannot be evaluated one profile at a time`,
         },
       ];
+    case 'list':
+      return [{ path: 'definition.type', message: 'a list segment changes only when a list is uploaded: it cannot be real time' }];
     case 'rules':
       if (limits.historyDays === undefined) return [];
       if (!(limits.historyDays > 0)) throw new RangeError(`historyDays must be a positive number, got ${limits.historyDays}`);

@@ -5,6 +5,7 @@ import {
   type ClusterDefinition,
   type PropensityDefinition,
 } from '../models/model-definitions.schema';
+import { listDefinitionSchema, type ListDefinition } from '../lists/list-definition';
 import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
 import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
 import { jsonNestingProblem } from './json-nesting';
@@ -195,8 +196,9 @@ export const rulesDefinitionSchema = z
   });
 
 export type RulesDefinition = z.infer<typeof rulesDefinitionSchema>;
-/** Every kind of segment definition: rules, RFM value tiers, an intent × value cell, a cluster, a propensity tier. */
-export type SegmentDefinition = RulesDefinition | RfmDefinition | IntentValueDefinition | ClusterDefinition | PropensityDefinition;
+/** Every kind of segment definition: rules, RFM value tiers, an intent × value cell, a cluster, a propensity tier, a static list. */
+export type SegmentDefinition =
+  RulesDefinition | RfmDefinition | IntentValueDefinition | ClusterDefinition | PropensityDefinition | ListDefinition;
 
 /** The schema of each definition type; an unknown `type` is reported against the rules schema, as before. */
 const DEFINITION_SCHEMAS: Record<SegmentDefinition['type'], z.ZodType<SegmentDefinition>> = {
@@ -205,6 +207,7 @@ const DEFINITION_SCHEMAS: Record<SegmentDefinition['type'], z.ZodType<SegmentDef
   intent_value: intentValueDefinitionSchema,
   cluster: clusterDefinitionSchema,
   propensity: propensityDefinitionSchema,
+  list: listDefinitionSchema,
 };
 
 export interface DefinitionIssue {

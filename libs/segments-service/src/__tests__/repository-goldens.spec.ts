@@ -5,6 +5,8 @@ import * as membership from '../segment-membership.repository';
 import * as realtime from '../realtime/realtime.repository';
 import * as refresh from '../segment-refresh.repository';
 import * as segments from '../segments.repository';
+import * as exports from '../segment-export.repository';
+import * as lists from '../segment-lists.repository';
 
 /**
  * Golden SQL of the repositories of libs/segments-service (`src/__golden__/*.repository.sql`): every
@@ -33,6 +35,8 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       'segment-refresh.repository': [],
       'segment-membership.repository': [],
       'realtime.repository': [],
+      'segment-lists.repository': [],
+      'segment-export.repository': [],
     };
     await database.dataSource.transaction(async (manager: EntityManager) => {
       const record = async <T>(file: string, name: string, work: () => Promise<T>): Promise<T> => {
@@ -96,6 +100,18 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(r, 'insertEntryExitEvents', () => refresh.insertEntryExitEvents(manager, run.id, segment.key, NOW));
       await record(r, 'saveSucceededRun', () =>
         refresh.saveSucceededRun(manager, { id: run.id, size: 1, adds: 1, removes: 0, quality: null, finishedAt: NOW, durationMs: 1 }),
+      );
+      await record(r, 'requestRunCancel', () => refresh.requestRunCancel(manager, segment.id, run.id));
+      await record(r, 'lockRunCancelRequested', () => refresh.lockRunCancelRequested(manager, run.id));
+
+      const l = 'segment-lists.repository';
+      await record(l, 'insertListEntries', () => lists.insertListEntries(manager, segment.id, 1, ['ann@example.com']));
+      await record(l, 'unmatchedListValues', () => lists.unmatchedListValues(manager, segment.id, 1, 'email'));
+      await record(l, 'countListEntries', () => lists.countListEntries(manager, segment.id, 1));
+      const x = 'segment-export.repository';
+      written[x].push(['membersCsvCopySql', [exports.membersCsvCopySql('00000000-0000-4000-8000-000000000000', ['email', 'phone'])]]);
+      await record(x, 'insertExportAudit', () =>
+        exports.insertExportAudit(manager, { actorKeyId: null, segmentId: segment.id, identifiers: ['email'], via: 'api' }),
       );
 
       const m = 'segment-membership.repository';

@@ -74,12 +74,15 @@ function normalPath(path: string): string {
 /**
  * Express middleware for the admin routes: a body must be JSON (`application/json` or `+json`);
  * anything else, forms included, is 415 before it is read. Tracking routes are not mounted on it
- * (Segment's and RudderStack's libraries send what they send; their reader copes).
+ * (Segment's and RudderStack's libraries send what they send; their reader copes). A path given
+ * as a RegExp (e.g. `/^\/segments\/[^/]+\/list$/`) is skipped when it matches: its route reads its own body.
  */
-export function jsonBodiesOnly(exceptPaths: readonly string[]): Middleware {
-  const skipped = new Set(exceptPaths);
+export function jsonBodiesOnly(exceptPaths: readonly (string | RegExp)[]): Middleware {
+  const skipped = new Set(exceptPaths.filter((path): path is string => typeof path === 'string'));
+  const patterns = exceptPaths.filter((path): path is RegExp => path instanceof RegExp);
   return (request, response, next) => {
-    if (!carriesBody(request) || skipped.has(request.path ?? '')) return next();
+    const path = request.path ?? '';
+    if (!carriesBody(request) || skipped.has(path) || patterns.some((pattern) => pattern.test(path))) return next();
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type === 'application/json' || type.endsWith('+json')) return next();
     refuse(
