@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { formatDate, formatNumber } from '../format';
 import type { SyncRun } from '../types';
+import { Rejections, RunControls } from '../run-controls';
 import { useApi } from '../use-api';
 
 // The funnel a marketer asks about, in pipeline order; other counts are listed after it.
@@ -45,6 +46,7 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
         queued {formatDate(data.queuedAt)}
         {data.durationMs !== null && ` · took ${(data.durationMs / 1000).toFixed(1)} s`}
       </p>
+      {!data.dryRun && <RunControls basePath={`/sync-runs/${runId}`} status={data.status} onChanged={run.reload} />}
       <table aria-label="Counts per stage">
         <tbody>
           {STAGES.filter(([key]) => key in data.counts || key === 'considered').map(([key, label]) => (
@@ -77,6 +79,7 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
           ))}
         </ul>
       )}
+      {terminal && <Rejections runId={runId} />}
     </section>
   );
 }

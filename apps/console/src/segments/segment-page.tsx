@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, describeError } from '../api-client';
 import { formatDate, formatNumber, formatPercent } from '../format';
 import type { Page, Segment, SegmentRun, SegmentVersion } from '../types';
+import { RunControls } from '../run-controls';
 import { useApi } from '../use-api';
 import { describeCadence, REALTIME } from './cadence';
 import { DefinitionView, VersionDiff } from './definition-view';
@@ -49,6 +50,7 @@ function Runs({ segmentId }: { segmentId: string }) {
             <th scope="col">Adds</th>
             <th scope="col">Removes</th>
             <th scope="col">Quality</th>
+            <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -70,6 +72,9 @@ function Runs({ segmentId }: { segmentId: string }) {
                   </span>
                 ))}
                 {run.status === 'succeeded' && qualityFlags(run).length === 0 && <span className="badge badge-succeeded">ok</span>}
+              </td>
+              <td>
+                <RunControls basePath={`/segments/${segmentId}/runs/${run.id}`} status={run.status} onChanged={runs.reload} />
               </td>
             </tr>
           ))}
