@@ -4,6 +4,12 @@ import { EntityManager } from 'typeorm';
 
 // One catalogue fold at a time across workers (a constant advisory-lock key: 'ak:catalogue').
 const FOLD_LOCK_KEY = 0x616b_6361;
+/**
+ * Keys never listed: a key with an `@` (a payload keyed by email addresses would put them in the
+ * catalogue) or with a numeric segment (`items.0`, a phone number as a key; definitions cannot
+ * address numeric segments anyway).
+ */
+export const UNLISTED_KEY = '@|(^|\\.)[-+]?[0-9]+(\\.|$)';
 /** Examples are drawn from about this many events of a fold (all of a small one). */
 export const EXAMPLE_SAMPLE_EVENTS = 50_000;
 /** A value becomes an example only when this many distinct profiles sent it within one fold. */
@@ -112,6 +118,7 @@ export async function foldKeys(manager: EntityManager, window: FoldWindow, sampl
      ), typed AS (
        SELECT scope, event_name, key, jsonb_typeof(value) AS type, count(*) AS value_count, max(timestamp) AS last_seen_at
          FROM (${flattened('source')}) f
+        WHERE f.key !~ $7
         GROUP BY scope, event_name, key, jsonb_typeof(value)
      ), keys AS (
        SELECT scope, event_name, key, array_agg(type ORDER BY type) AS types, sum(value_count) AS value_count, max(last_seen_at) AS last_seen_at
@@ -119,7 +126,7 @@ export async function foldKeys(manager: EntityManager, window: FoldWindow, sampl
      ), shared_values AS (
        SELECT scope, event_name, key, value, count(*) AS uses
          FROM (${flattened('sample')}) f
-        WHERE jsonb_typeof(value) IN ('string', 'number', 'boolean') AND length(value::text) <= $5
+        WHERE jsonb_typeof(value) IN ('string', 'number', 'boolean') AND length(value::text) <= $5 AND f.key !~ $7
         GROUP BY scope, event_name, key, value
        HAVING count(DISTINCT profile_id) >= $4
      ), ranked AS (
@@ -140,7 +147,7 @@ export async function foldKeys(manager: EntityManager, window: FoldWindow, sampl
                      FROM (SELECT v, min(position) AS position
                              FROM jsonb_array_elements(c.examples || excluded.examples) WITH ORDINALITY AS t(v, position)
                             GROUP BY v ORDER BY min(position) LIMIT $6) kept)`,
-    [window.from, window.until, sampleEvery, EXAMPLE_MIN_PROFILES, MAX_EXAMPLE_LENGTH, MAX_EXAMPLES],
+    [window.from, window.until, sampleEvery, EXAMPLE_MIN_PROFILES, MAX_EXAMPLE_LENGTH, MAX_EXAMPLES, UNLISTED_KEY],
   );
 }
 

@@ -45,6 +45,7 @@ WITH source AS NOT MATERIALIZED (
             SELECT s.scope, s.event_name, s.profile_id, s.timestamp, k1.key || '.' || k2.key, k2.value
               FROM source s CROSS JOIN LATERAL jsonb_each(s.document) k1
                    CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(k1.value) = 'object' THEN k1.value ELSE '{}'::jsonb END) k2) f
+        WHERE f.key !~ $7
         GROUP BY scope, event_name, key, jsonb_typeof(value)
      ), keys AS (
        SELECT scope, event_name, key, array_agg(type ORDER BY type) AS types, sum(value_count) AS value_count, max(last_seen_at) AS last_seen_at
@@ -57,7 +58,7 @@ WITH source AS NOT MATERIALIZED (
             SELECT s.scope, s.event_name, s.profile_id, s.timestamp, k1.key || '.' || k2.key, k2.value
               FROM sample s CROSS JOIN LATERAL jsonb_each(s.document) k1
                    CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(k1.value) = 'object' THEN k1.value ELSE '{}'::jsonb END) k2) f
-        WHERE jsonb_typeof(value) IN ('string', 'number', 'boolean') AND length(value::text) <= $5
+        WHERE jsonb_typeof(value) IN ('string', 'number', 'boolean') AND length(value::text) <= $5 AND f.key !~ $7
         GROUP BY scope, event_name, key, value
        HAVING count(DISTINCT profile_id) >= $4
      ), ranked AS (

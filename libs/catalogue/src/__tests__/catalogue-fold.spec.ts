@@ -126,6 +126,17 @@ describe('catalogue fold', () => {
     ]);
   });
 
+  it('never lists a key holding an address or a numeric segment (a payload keyed by emails or phones)', async () => {
+    await query(
+      `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties)
+       VALUES ('keyed-1', gen_random_uuid(), 'track', 'Keyed Payload', now(),
+               '{"ann@example.com": true, "+447700900123": 1, "items": {"0": "x"}, "kept": 1}'::jsonb)`,
+    );
+    await waitForFold(catalogue, 'Keyed Payload');
+    const page = await catalogue.eventProperties('Keyed Payload', { prefix: '', limit: 10 }, 'admin');
+    expect(page.items.map((item) => item.key).sort()).toEqual(['items', 'kept']);
+  });
+
   it('never skips an event whose transaction was still open when a fold ran (the horizon waits for it)', async () => {
     const slow = new Client({ connectionString: db.url });
     await slow.connect();
