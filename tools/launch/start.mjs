@@ -144,14 +144,17 @@ async function freePort() {
 // Its port and signing secret are kept in AK_DATA_DIR/demo-webhook.json (0600), so the stored
 // destination still reaches it after a restart. Returns its URL, or undefined when it cannot start
 // (the product runs on; the demo activation's syncs then fail with the connection refused).
-async function demoWebhook() {
+async function demoWebhookConfig() {
   const dataDir = path.resolve(process.env.AK_DATA_DIR ?? path.join(root, '.data'));
   const file = path.join(dataDir, 'demo-webhook.json');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify({ port: await freePort(), secret: randomBytes(24).toString('base64url') }), { mode: 0o600 });
   }
-  const { port, secret } = JSON.parse(readFileSync(file, 'utf8'));
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+async function demoWebhook({ port, secret }) {
   try {
     const env = { DEMO_WEBHOOK_PORT: String(port), DEMO_WEBHOOK_SECRET: secret };
     const [, url] = await run('demo-webhook', 'tools/demo/webhook-receiver.ts', env, { waitFor: /listening on (\S+)/ });
@@ -163,9 +166,10 @@ async function demoWebhook() {
 }
 
 // Loopback is refused to connectors unless allowed: with demo data on (the default), npm start
-// allows 127.0.0.1, where it runs the demo receiver (added to what AK_OUTBOUND_ALLOWED_HOSTS names).
-function allowLoopback(env) {
-  const hosts = [process.env.AK_OUTBOUND_ALLOWED_HOSTS, '127.0.0.1'].filter(Boolean).join(',');
+// allows the demo receiver's one address and port, 127.0.0.1:<port> (added to what
+// AK_OUTBOUND_ALLOWED_HOSTS names) — not the whole loopback, where the database listens too.
+function allowDemoReceiver(env, port) {
+  const hosts = [process.env.AK_OUTBOUND_ALLOWED_HOSTS, `127.0.0.1:${port}`].filter(Boolean).join(',');
   return { ...env, AK_OUTBOUND_ALLOWED_HOSTS: hosts };
 }
 
@@ -187,7 +191,8 @@ async function main() {
   const url = await databaseUrl();
   const demo = process.env.AK_DEMO_DATA !== 'false';
   const base = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
-  const env = demo ? allowLoopback(base) : base;
+  const receiver = demo ? await demoWebhookConfig() : undefined;
+  const env = receiver ? allowDemoReceiver(base, receiver.port) : base;
   const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
   const seeded = demo ? await run('demo-data', 'tools/demo/seed.ts', { ...env, AK_API_URL: apiUrl }) : null;
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
@@ -196,7 +201,7 @@ async function main() {
   say(`admin console: ${apiUrl}/console/  (sign in with the demo admin key printed on first start, or any admin-API key)`);
   say('press Ctrl-C to stop');
   // After ready: nothing before it needs the receiver, and starting it there slowed the API's start.
-  const webhook = demo ? await demoWebhook() : undefined;
+  const webhook = receiver ? await demoWebhook(receiver) : undefined;
   const adminKey = seeded?.match(/demo admin API key \(shown once, stored hashed\): (\S+)/)?.[1];
   if (adminKey && webhook) demoActivation(env, apiUrl, adminKey, webhook);
 }

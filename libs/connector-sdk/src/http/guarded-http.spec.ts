@@ -36,6 +36,20 @@ describe('createGuardedHttp', () => {
     await expect(http.client.get(`${vendor.url}/ok`)).resolves.toMatchObject({ status: 200 });
   });
 
+  it('lets an allow-listed host and port through, and refuses another port of that host before any socket', async () => {
+    const port = Number(new URL(vendor.url).port);
+    const http = createGuardedHttp({ allowedHosts: () => [`127.0.0.1:${port}`] });
+    await expect(http.client.get(`${vendor.url}/ok`)).resolves.toMatchObject({ status: 200 });
+    const otherPort = port === 65_535 ? port - 1 : port + 1;
+    await expect(http.client.get(`http://127.0.0.1:${otherPort}/ok`)).rejects.toBeInstanceOf(RefusedTargetError);
+    // The agent alone (as vendor SDKs use it) decides by the connection's port too.
+    const sdkAxios = axios.create({ httpAgent: http.httpAgent, proxy: false });
+    expect(refusedTargetIn(await sdkAxios.get(`http://127.0.0.1:${otherPort}/ok`).catch((e: unknown) => e))).toBeInstanceOf(
+      RefusedTargetError,
+    );
+    await expect(sdkAxios.get(`${vendor.url}/ok`)).resolves.toMatchObject({ status: 200 });
+  });
+
   it('follows no redirect', async () => {
     const http = createGuardedHttp({ allowedHosts: () => ['127.0.0.1'] });
     const error = await http.client.get(`${vendor.url}/moved`).catch((e: unknown) => e);

@@ -7,6 +7,7 @@ import {
   allowedHostsFromEnv,
   assertAllowedTarget,
   guardedLookup,
+  hostAllowed,
   hostOf,
   isPrivateAddress,
   RefusedTargetError,
@@ -75,12 +76,13 @@ export function outboundAllowedHosts(options: Pick<GuardedHttpOptions, 'allowedH
  * exists; the refusal reaches the request as its error.
  */
 function guardLiterals<A extends HttpAgent>(agent: A, allowedHosts: AllowedHosts): A {
-  type Create = (options: { host?: string }, callback: (error: Error | null, socket?: unknown) => void) => unknown;
+  type Create = (options: { host?: string; port?: number | string }, callback: (error: Error | null, socket?: unknown) => void) => unknown;
   const target = agent as unknown as { createConnection: Create };
   const create = target.createConnection.bind(agent);
   target.createConnection = (connectOptions, callback) => {
     const host = (connectOptions.host ?? '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-    if (isIP(host) !== 0 && isPrivateAddress(host) && !allowedHosts().includes(host)) {
+    const port = connectOptions.port === undefined ? undefined : Number(connectOptions.port);
+    if (isIP(host) !== 0 && isPrivateAddress(host) && !hostAllowed(allowedHosts(), host, port)) {
       process.nextTick(() =>
         callback(
           new RefusedTargetError(

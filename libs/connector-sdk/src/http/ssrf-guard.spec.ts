@@ -1,4 +1,4 @@
-import { assertAllowedTarget, isPrivateAddress, RefusedTargetError, ResolveAll } from './ssrf-guard';
+import { assertAllowedTarget, hostAllowed, isPrivateAddress, literalTargetProblem, RefusedTargetError, ResolveAll } from './ssrf-guard';
 
 // Decisions only: no test here opens a connection (a scripted resolver answers every host name).
 
@@ -111,5 +111,27 @@ describe('assertAllowedTarget (decision only, scripted resolver)', () => {
     await expect(
       assertAllowedTarget(new URL('https://public.example/x'), none, answers('93.184.216.34', '2606:4700::1111')),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('allow-list entries with a port', () => {
+  it('match only that port; an entry without a port matches every port', () => {
+    expect(hostAllowed(['127.0.0.1:4010'], '127.0.0.1', 4010)).toBe(true);
+    expect(hostAllowed(['127.0.0.1:4010'], '127.0.0.1', 5432)).toBe(false);
+    expect(hostAllowed(['127.0.0.1'], '127.0.0.1', 5432)).toBe(true);
+    expect(hostAllowed(['[::1]:4010'], '::1', 4010)).toBe(true);
+    expect(hostAllowed(['[::1]:4010'], '::1', 4011)).toBe(false);
+    expect(hostAllowed(['::1'], '::1', 4011)).toBe(true);
+    expect(hostAllowed(['localhost:80'], 'localhost', 80)).toBe(true);
+    // A DNS lookup knows no port: the URL's port was decided before it.
+    expect(hostAllowed(['internal.example:8443'], 'internal.example')).toBe(true);
+  });
+
+  it('decide literal targets by the URL port (the scheme default when none is written)', () => {
+    const entries = () => ['127.0.0.1:4010', '10.0.0.5:443'];
+    expect(literalTargetProblem(new URL('http://127.0.0.1:4010/hook'), entries)).toBeUndefined();
+    expect(literalTargetProblem(new URL('http://127.0.0.1:5432/'), entries)).toMatch(/private, loopback or reserved/);
+    expect(literalTargetProblem(new URL('https://10.0.0.5/'), entries)).toBeUndefined();
+    expect(literalTargetProblem(new URL('http://10.0.0.5/'), entries)).toMatch(/10.0.0.5/);
   });
 });

@@ -86,11 +86,14 @@ export class RefusedTargetError extends PayloadValidationError {
   }
 }
 
-/** Host names the operator allows even when private, lower-cased, without IPv6 brackets. */
+/**
+ * Allow-list entries the operator lets through even when private, lower-cased: a host (any port),
+ * or a host and one port (`127.0.0.1:4010`, `[::1]:4010`). See `hostAllowed`.
+ */
 export type AllowedHosts = () => readonly string[];
 
 /**
- * Reads `AK_OUTBOUND_ALLOWED_HOSTS=127.0.0.1,localhost` (and its older name
+ * Reads `AK_OUTBOUND_ALLOWED_HOSTS=127.0.0.1:4010,localhost` (and its older name
  * `AK_WEBHOOK_ALLOWED_HOSTS`) at call time: plugins and the SDK get no config module.
  */
 export const allowedHostsFromEnv: AllowedHosts = () =>
@@ -107,6 +110,31 @@ const normaliseHost = (host: string): string =>
 
 /** The URL's host name without IPv6 brackets, as the allow-list spells it. */
 export const hostOf = (url: URL): string => normaliseHost(url.hostname);
+
+/** The port a URL connects to (its own, else the scheme's default). */
+const portOf = (url: URL): number => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+
+/** An entry as host and optional port: `h`, `h:p`, `[v6]`, `[v6]:p`, or a bare IPv6 address (no port). */
+function parseEntry(entry: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  if (bracketed) return { host: bracketed[1], ...(bracketed[2] ? { port: Number(bracketed[2]) } : {}) };
+  const hostPort = /^([^:]+):(\d{1,5})$/.exec(entry);
+  if (hostPort) return { host: hostPort[1], port: Number(hostPort[2]) };
+  return { host: entry };
+}
+
+/**
+ * Does an entry of the allow-list let `host` through, on `port`? An entry without a port allows
+ * every port of its host; one with a port only that port (so allowing a local demo receiver does
+ * not open the database's port on the same address). Without `port` (a DNS lookup, which knows
+ * no port: the URL's port was checked before the connection), any entry naming the host allows it.
+ */
+export function hostAllowed(entries: readonly string[], host: string, port?: number): boolean {
+  return entries.some((entry) => {
+    const parsed = parseEntry(entry);
+    return parsed.host === host && (parsed.port === undefined || port === undefined || parsed.port === port);
+  });
+}
 
 /** Every address of a host name (the system resolver, as the HTTP client would use it). */
 export type ResolveAll = (hostname: string) => Promise<LookupAddress[]>;
@@ -125,7 +153,7 @@ export const resolveAll: ResolveAll = (hostname) =>
 export function literalTargetProblem(url: URL, allowedHosts: AllowedHosts): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http or https URL, not ${url.protocol}`;
   const host = hostOf(url);
-  if (allowedHosts().includes(host)) return undefined;
+  if (hostAllowed(allowedHosts(), host, portOf(url))) return undefined;
   if (isIP(host) !== 0 && isPrivateAddress(host))
     return `the host ${host} is a private, loopback or reserved address; allow it with AK_OUTBOUND_ALLOWED_HOSTS if intended`;
   if (host === 'localhost' || host.endsWith('.localhost'))
@@ -141,7 +169,7 @@ export async function assertAllowedTarget(url: URL, allowedHosts: AllowedHosts, 
   const literal = literalTargetProblem(url, allowedHosts);
   if (literal !== undefined) throw new RefusedTargetError(`outbound URL refused: ${literal}`);
   const host = hostOf(url);
-  if (allowedHosts().includes(host) || isIP(host) !== 0) return;
+  if (hostAllowed(allowedHosts(), host, portOf(url)) || isIP(host) !== 0) return;
   const refused = (await resolve(host)).find((entry) => isPrivateAddress(entry.address));
   if (refused !== undefined) {
     throw new RefusedTargetError(
@@ -162,7 +190,7 @@ export function guardedLookup(allowedHosts: AllowedHosts, resolve: ResolveAll = 
     const host = normaliseHost(hostname);
     resolve(host).then(
       (addresses) => {
-        const refused = allowedHosts().includes(host) ? undefined : addresses.find((entry) => isPrivateAddress(entry.address));
+        const refused = hostAllowed(allowedHosts(), host) ? undefined : addresses.find((entry) => isPrivateAddress(entry.address));
         if (refused)
           return callback(
             new RefusedTargetError(
