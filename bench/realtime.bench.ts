@@ -539,6 +539,9 @@ function appEnv(url: string, realtime: boolean): Record<string, string> {
     AK_REALTIME: String(realtime),
     AK_OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     AK_ADMIN_RATE_LIMIT: '0',
+    // A 1-hour cart segment churns more than the mass-removal gate's 20% by design: the bench
+    // measures delivery latency, so the gate (libs/activation-engine) is opened.
+    AK_MASS_REMOVAL_SHARE: '1',
     DB_POOL_SIZE: '12',
     ...EVALUATION_SETTINGS,
   };
