@@ -3,6 +3,7 @@ import { api, describeError } from '../api-client';
 import { formatDate, formatNumber, formatPercent } from '../format';
 import type { Page, Segment, SegmentRun, SegmentVersion } from '../types';
 import { RunControls } from '../run-controls';
+import { ListUpload, MembersExport } from './list-and-export';
 import { useApi } from '../use-api';
 import { describeCadence, REALTIME } from './cadence';
 import { DefinitionView, VersionDiff } from './definition-view';
@@ -204,7 +205,9 @@ export function SegmentPage({ id }: { id: string }) {
         <Versions segmentId={data.id} />
       </div>
       {data.refreshCadence === REALTIME && <LiveFeed segmentId={data.id} />}
-      <Runs segmentId={data.id} />
+      {data.definition.type === 'list' && <ListUpload segmentId={data.id} onUploaded={segment.reload} />}
+      <Runs key={data.version} segmentId={data.id} />
+      <MembersExport segmentId={data.id} segmentKey={data.key} />
       <Overlap segment={data} />
     </section>
   );
