@@ -6,13 +6,15 @@
  * detail, a page of events, and the explain of a rules segment (the same evaluator as real time).
  * Each row reports p50 / p99 / mean latency and its p99 against GET /health's p99 measured in the
  * same run (the HTTP stack and auth alone). Target: p99 ≤ 50 ms for lookup and explain.
+ * Then the member export (issue #19): every profile made a member of the segment, streamed by
+ * GET /segments/:id/members/export?identifiers=email,user_id; rows/s and the API's peak RSS.
  *
  *   npm run bench -- profiles                                       # 1M profiles, 10M events
  *   npm run bench -- profiles --profiles=100000 --events=1000000 --samples=500
  */
 import { ApiKeyEntity } from '@audiencekit/persistence';
 import { generateApiKey } from '@audiencekit/server-core';
-import { startApi } from './lib/app-processes';
+import { rssMiB, startApi } from './lib/app-processes';
 import { createBenchDatabase } from './lib/bench-database';
 import { printTable, timeIt } from './lib/report';
 
@@ -229,9 +231,55 @@ async function main(): Promise<void> {
     );
     const failed = results.reduce((sum, result) => sum + result.failures, 0);
     if (failed > 0) throw new Error(`${failed} requests failed`);
+    printTable([await measureExport(query, api, secret)]);
   } finally {
     await api?.stop();
     await database.drop();
+  }
+}
+
+/**
+ * The member export at full size: every profile becomes a member of the bench segment, then the
+ * CSV is streamed over HTTP and counted. The API's RSS (VmRSS of its process) is sampled every
+ * 50 ms while it streams: flat memory means the peak stays near the value before the request.
+ */
+async function measureExport(
+  query: (text: string, values?: unknown[]) => Promise<unknown>,
+  api: { url: string; pid: number },
+  key: string,
+): Promise<Record<string, number | string>> {
+  const [{ id: segmentId }] = (await query(`SELECT id FROM segments WHERE key = 'cart-abandoners'`)) as { id: string }[];
+  await query(
+    `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, id, now(), NULL FROM profiles ON CONFLICT DO NOTHING`,
+    [segmentId],
+  );
+  const rssBefore = rssMiB(api.pid);
+  let peak = rssBefore;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(api.pid))), 50);
+  let bytes = 0;
+  let rows = 0;
+  try {
+    const seconds = await seconds_(async () => {
+      const response = await fetch(`${api.url}/segments/${segmentId}/members/export?identifiers=email,user_id`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      if (response.status !== 200 || !response.body) throw new Error(`export: ${response.status} ${await response.text()}`);
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        bytes += chunk.length;
+        for (const byte of chunk) if (byte === 10) rows += 1;
+      }
+    });
+    return {
+      target: 'member export (email, user_id)',
+      rows: rows - 1,
+      'MB of CSV': bytes / 1e6,
+      seconds,
+      'rows/s': (rows - 1) / seconds,
+      'API RSS before MiB': rssBefore,
+      'API peak RSS MiB': peak,
+    };
+  } finally {
+    clearInterval(sampler);
   }
 }
 
