@@ -126,6 +126,14 @@ export interface Activation {
   status: string;
 }
 
+/** A gate's decision on a sync run (`plan.guard`): which gates held it and why. */
+export interface SyncGuard {
+  hold?: boolean;
+  gates?: string[];
+  reasons?: string[];
+  confirmedBy?: string | null;
+}
+
 export interface SyncRun {
   id: string;
   activationId: string;
@@ -133,6 +141,8 @@ export interface SyncRun {
   dryRun: boolean;
   counts: Record<string, number>;
   errors: { code?: string; message?: string }[];
+  /** Dry runs: the itemised plan; held and gated runs: `guard` (why a run awaits confirmation). */
+  plan?: { guard?: SyncGuard } & Record<string, unknown>;
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;

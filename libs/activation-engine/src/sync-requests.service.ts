@@ -6,6 +6,7 @@ import { isUuid } from '@audiencekit/util';
 import { ActivationException } from './activation.exception';
 import { activationMode } from './data/sync-run.repository';
 import { MassSendConfig, MassSendDecision, MassSendGuard } from './guard/mass-send-guard';
+import type { GateDecision } from './guard/safety-gates';
 import type { SyncRunView } from './sync-run.view';
 import { SyncService } from './sync.service';
 
@@ -21,7 +22,8 @@ export interface SyncRequest {
 }
 
 /**
- * The API's one door into the engine: requesting a sync, a dry run, and confirming a held run.
+ * The API's one door into the engine: requesting a sync, a dry run, and confirming a held run (held
+ * by the mass-send guard here, or by any gate in the runner: guard/run-gates.ts).
  * The mass-send guard is decided here (MassSendGuard, the same decision the runner takes for
  * scheduled runs): a send-mode sync is counted first (the engine's dry run gives the count); over
  * the guard it is recorded as a held run (`awaiting_confirmation`, nothing queued) and refused with
@@ -80,10 +82,13 @@ export class SyncRequestsService {
       throw new ActivationException('not_awaiting_confirmation', `sync run ${runId} is ${held.status}, not awaiting confirmation`, [
         { path: 'confirm', message: `run is ${held.status}` },
       ]);
-    const guard = (held.plan?.['guard'] ?? {}) as Partial<MassSendDecision>;
-    await this.guard.audit('mass_send_guard.confirmed', confirmedBy, runId, {
+    const guard = (held.plan?.['guard'] ?? {}) as Partial<GateDecision>;
+    // A send keeps the mass-send guard's action; a run held only by the removal or quality gate has its own.
+    const action = guard.gates && !guard.gates.includes('mass_send') ? 'sync_gate.confirmed' : 'mass_send_guard.confirmed';
+    await this.guard.audit(action, confirmedBy, runId, {
       activationId: held.activationId,
       confirmedBy,
+      gates: guard.gates,
       count: guard.count,
       threshold: guard.threshold,
       growthPct: guard.growthPct,

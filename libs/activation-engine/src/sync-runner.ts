@@ -11,8 +11,9 @@ import { cancelRequested } from './data/run-control.repository';
 import * as runs from './data/sync-run.repository';
 import { callWithPolicy } from './delivery/call-policy';
 import { DestinationGates } from './delivery/destination-gates';
-import { AWAITING_CONFIRMATION, MassSendGuard } from './guard/mass-send-guard';
-import { ON_CHANGE_TRIGGER } from './on-change/on-change.repository';
+import { AWAITING_CONFIRMATION } from './guard/mass-send-guard';
+import { RunGates } from './guard/run-gates';
+import type { GateDecision } from './guard/safety-gates';
 import type { DiffPhase } from './pipeline/candidates.repository';
 import type { Classified } from './pipeline/eligibility';
 import { SyncPlanner } from './plan/sync-planner';
@@ -39,7 +40,7 @@ export class SyncRunner {
   private readonly logger = new Logger(SyncRunner.name);
   private readonly planner: SyncPlanner;
   private readonly delivery: BatchDelivery;
-  private readonly guard: MassSendGuard;
+  private readonly runGates: RunGates;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -52,7 +53,7 @@ export class SyncRunner {
   ) {
     this.planner = new SyncPlanner(dataSource, options);
     this.delivery = new BatchDelivery(dataSource, options, metrics);
-    this.guard = new MassSendGuard(dataSource, config);
+    this.runGates = new RunGates(dataSource, config, this.planner);
   }
 
   async execute(runId: string): Promise<SyncOutcome> {
@@ -73,31 +74,28 @@ export class SyncRunner {
   }
 
   /**
-   * Mass-send guard for runs nobody checked yet (scheduled ones; the engine's door checks and records
-   * its decision in `plan.guard` before queueing): counts a send-mode run's diff first and parks it
-   * as `awaiting_confirmation` when it is over the guard. Other modes cost nothing per member.
+   * The gates for runs nobody checked yet (scheduled, on-change, and non-send API runs; the engine's
+   * door checks a send and records its decision in `plan.guard` before queueing): the mass-send
+   * guard, the mass-removal gate and the refresh-quality gate (guard/run-gates.ts). A run over one
+   * is parked as `awaiting_confirmation` with the reasons in `plan.guard`; confirming it releases it.
    */
   private async heldByGuard(run: SyncRunEntity): Promise<boolean> {
     if (run.status !== 'queued' || run.plan?.['guard']) return false;
-    if ((await runs.activationMode(this.dataSource.manager, run.activationId)) !== 'send') return false;
-    let count: number;
+    const quality = await this.runGates.qualityOf(run);
+    if (!this.runGates.applies(await runs.activationMode(this.dataSource.manager, run.activationId), quality)) return false;
+    let decision: GateDecision;
     try {
       const setup = await loadSyncSetup(this.dataSource.manager, run, this.connectors, this.config);
-      count = (await this.planner.dryRunPlan(setup, 0)).counts['eligible'] ?? 0;
+      decision = await this.runGates.decide(run, setup, quality);
     } catch (error) {
       if (error instanceof SyncException) return false; // the delivery records why it cannot run
       throw error;
     }
-    // Real-time runs are judged by the hourly cap; the others by the threshold and growth rules.
-    const decision =
-      run.trigger === ON_CHANGE_TRIGGER
-        ? await this.guard.decideOnChange(run.activationId, count)
-        : await this.guard.decide(run.activationId, count);
     await runs.recordGuardDecision(this.dataSource.manager, run.id, decision.hold ? AWAITING_CONFIRMATION : 'queued', { ...decision });
     run.plan = { ...run.plan, guard: decision };
     if (!decision.hold) return false;
-    await this.guard.audit('mass_send_guard.held', null, run.id, { activationId: run.activationId, trigger: run.trigger, ...decision });
-    this.logger.warn({ runId: run.id, count, reasons: decision.reasons }, 'send run held for confirmation by the mass-send guard');
+    await this.runGates.audit(run.id, decision, { activationId: run.activationId, trigger: run.trigger });
+    this.logger.warn({ runId: run.id, gates: decision.gates, reasons: decision.reasons }, 'sync run held for confirmation');
     return true;
   }
 

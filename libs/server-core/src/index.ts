@@ -33,3 +33,5 @@ export * from './secrets/secret-box';
 export * from './metrics/metrics.service';
 export * from './metrics/metrics.module';
 export { serveClusterMetrics } from './metrics/cluster-metrics';
+export * from './notifications/notification-sender.service';
+export * from './notifications/notification-webhook';

@@ -30,7 +30,6 @@ const rejectionsResponseSchema = z.object({
   ),
 });
 
-
 /**
  * Sync runs: trigger one (queued for the worker), a dry run (the plan, nothing sent), and read them.
  * Runs carry vendor messages and samples: identifiers in them are masked unless the key is admin.
@@ -66,7 +65,8 @@ export class SyncRunsController {
   }
 
   @ApiRoute({
-    summary: 'Confirm a send run held by the mass-send guard (awaiting_confirmation): it is queued',
+    summary:
+      'Confirm a sync run held for confirmation (awaiting_confirmation: the mass-send guard, the mass-removal gate or a suspect refresh; `plan.guard.reasons` says why): it is queued',
     response: syncRunViewSchema,
     status: 202,
   })

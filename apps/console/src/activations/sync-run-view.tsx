@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { api, describeError } from '../api-client';
 import { formatDate, formatNumber } from '../format';
 import type { SyncRun } from '../types';
 import { Rejections, RunControls } from '../run-controls';
@@ -47,6 +48,7 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
         {data.durationMs !== null && ` · took ${(data.durationMs / 1000).toFixed(1)} s`}
       </p>
       {!data.dryRun && <RunControls basePath={`/sync-runs/${runId}`} status={data.status} onChanged={run.reload} />}
+      {data.status === 'awaiting_confirmation' && <HeldRun run={data} onConfirmed={run.reload} />}
       <table aria-label="Counts per stage">
         <tbody>
           {STAGES.filter(([key]) => key in data.counts || key === 'considered').map(([key, label]) => (
@@ -81,5 +83,44 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
       )}
       {terminal && <Rejections runId={runId} />}
     </section>
+  );
+}
+
+const GATE_NAMES: Record<string, string> = {
+  mass_send: 'mass send',
+  mass_removal: 'mass removal',
+  refresh_quality: 'suspect refresh',
+};
+
+/**
+ * A run held by a safety gate (the mass-send guard, the mass-removal gate, or a refresh outside the
+ * card's thresholds): why, in the engine's words, and the marketer's Confirm (POST /sync-runs/:id/confirm).
+ */
+function HeldRun({ run, onConfirmed }: { run: SyncRun; onConfirmed: () => void }) {
+  const [error, setError] = useState<string>();
+  const guard = run.plan?.guard ?? {};
+  const gates = (guard.gates ?? ['mass_send']).map((gate) => GATE_NAMES[gate] ?? gate);
+  const confirm = async () => {
+    try {
+      await api('POST', `/sync-runs/${run.id}/confirm`);
+      setError(undefined);
+      onConfirmed();
+    } catch (failure) {
+      setError(describeError(failure));
+    }
+  };
+  return (
+    <div className="card" role="group" aria-label="Held for confirmation">
+      <p>Held for confirmation ({gates.join(', ')}): nothing is sent or removed until a marketer confirms.</p>
+      <ul aria-label="Why it is held">
+        {(guard.reasons ?? []).map((reason) => (
+          <li key={reason}>{reason}</li>
+        ))}
+      </ul>
+      {error && <p role="alert">{error}</p>}
+      <button type="button" className="primary" onClick={confirm}>
+        Confirm this run
+      </button>
+    </div>
   );
 }

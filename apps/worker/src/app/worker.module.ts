@@ -5,6 +5,7 @@ import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { CatalogueFoldJobsModule } from '../catalogue/catalogue-fold-jobs.module';
 import { WorkerHealthModule } from '../health/worker-health.module';
 import { PrivacyJobsModule } from '../privacy/privacy-jobs.module';
+import { NotificationJobsModule } from '../notifications/notification-jobs.module';
 import { RealtimeEvaluationJobsModule } from '../realtime/realtime-evaluation-jobs.module';
 import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
 
@@ -18,6 +19,7 @@ export const WORKER_JOB_MODULES: Type[] = [
   RealtimeEvaluationJobsModule,
   PrivacyJobsModule,
   CatalogueFoldJobsModule,
+  NotificationJobsModule,
 ];
 
 @Module({})

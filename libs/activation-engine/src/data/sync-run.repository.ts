@@ -167,7 +167,10 @@ export async function lastRunSentCount(db: EntityManager, activationId: string):
 }
 
 /** An explicit audit row for a guard decision or a confirmation (who, what, the figures). */
-export async function auditGuard(db: EntityManager, action: 'mass_send_guard.held' | 'mass_send_guard.confirmed', actorKeyId: string | null, runId: string, details: Record<string, unknown>): Promise<void> {
+/** Holds by the mass-send guard, by the other sync gates (mass removal, refresh quality), and confirmations. */
+export type GuardAuditAction = 'mass_send_guard.held' | 'sync_gate.held' | 'mass_send_guard.confirmed' | 'sync_gate.confirmed';
+
+export async function auditGuard(db: EntityManager, action: GuardAuditAction, actorKeyId: string | null, runId: string, details: Record<string, unknown>): Promise<void> {
   await db.query(`INSERT INTO audit_log (actor_key_id, action, object_type, object_id, details) VALUES ($1, $2, 'sync-runs', $3, $4::jsonb)`, [actorKeyId, action, runId, JSON.stringify(details)]);
 }
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { auditGuard, lastRunSentCount } from '../data/sync-run.repository';
+import { auditGuard, GuardAuditAction, lastRunSentCount } from '../data/sync-run.repository';
 import { onChangeSentThisHour } from '../on-change/on-change.repository';
 
 /** Status of a send run held by the mass-send guard until a marketer or admin confirms it. */
@@ -85,12 +85,7 @@ export class MassSendGuard {
     return onChangeSendDecision(count, await onChangeSentThisHour(this.dataSource.manager, activationId), this.config);
   }
 
-  audit(
-    action: 'mass_send_guard.held' | 'mass_send_guard.confirmed',
-    actorKeyId: string | null,
-    runId: string,
-    details: Record<string, unknown>,
-  ): Promise<void> {
+  audit(action: GuardAuditAction, actorKeyId: string | null, runId: string, details: Record<string, unknown>): Promise<void> {
     return auditGuard(this.dataSource.manager, action, actorKeyId, runId, details);
   }
 }

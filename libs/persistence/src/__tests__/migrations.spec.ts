@@ -18,6 +18,7 @@ const EXPECTED_TABLES = [
   'events',
   'global_holdout',
   'identities',
+  'notifications',
   'profiles',
   'realtime_due',
   'realtime_segments',

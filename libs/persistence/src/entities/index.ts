@@ -9,6 +9,7 @@ import { DestinationConsentCategoryEntity } from './destination-consent-category
 import { DestinationEntity } from './destination.entity';
 import { EventEntity } from './event.entity';
 import { GlobalHoldoutEntity } from './global-holdout.entity';
+import { NotificationEntity } from './notification.entity';
 import { IdentityEntity } from './identity.entity';
 import { MembershipChangeEntity } from './membership-change.entity';
 import { ProfileEntity } from './profile.entity';
@@ -36,6 +37,7 @@ export * from './destination-consent-category.entity';
 export * from './destination.entity';
 export * from './event.entity';
 export * from './identity.entity';
+export * from './notification.entity';
 export * from './membership-change.entity';
 export * from './profile.entity';
 export * from './segment-membership.entity';
@@ -66,6 +68,7 @@ export const ALL_ENTITIES = [
   GlobalHoldoutEntity,
   SyncBatchEntity,
   SyncRejectionEntity,
+  NotificationEntity,
   ConsentCategoryEntity,
   DestinationConsentCategoryEntity,
   ConsentWithdrawalEntity,

@@ -13,6 +13,7 @@ import { ConsentCategories1796616012007 } from './1796616012007-consent-categori
 import { EventCatalogue1796616029026 } from './1796616029026-event-catalogue';
 import { ListsAndRunControl1796616634388 } from './1796616634388-lists-and-run-control';
 import { ConsentWithdrawals1796617484134 } from './1796617484134-consent-withdrawals';
+import { NotificationsOutbox1796619006548 } from './1796619006548-notifications-outbox';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -33,4 +34,5 @@ export const ALL_MIGRATIONS = [
   EventCatalogue1796616029026,
   ListsAndRunControl1796616634388,
   ConsentWithdrawals1796617484134,
+  NotificationsOutbox1796619006548,
 ];

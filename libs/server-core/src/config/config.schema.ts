@@ -57,6 +57,28 @@ export const configSchema = z.object({
   AK_MASS_SEND_GROWTH_PCT: z.coerce.number().min(0).default(50),
   /** ...counting growth only from this many messages (a send of 3 after 1 needs no one's confirmation). */
   AK_MASS_SEND_GROWTH_MIN: z.coerce.number().int().min(0).default(100),
+  /**
+   * Mass-removal gate: a mirror sync that would remove more than this share (0..1) of what the
+   * destination holds waits for a marketer's confirmation...
+   */
+  AK_MASS_REMOVAL_SHARE: z.coerce.number().min(0).max(1).default(0.2),
+  /** ...when it removes at least this many members (a list of 10 losing 3 needs no one's confirmation). */
+  AK_MASS_REMOVAL_MIN: z.coerce.number().int().min(0).default(100),
+  /**
+   * Operator notifications (failed refreshes and syncs, held runs, size swings): an http(s) URL the
+   * worker POSTs each notification to as JSON, through the guarded outbound client (a private or
+   * loopback host needs AK_OUTBOUND_ALLOWED_HOSTS). Unset: notifications are recorded, not sent.
+   */
+  AK_NOTIFY_WEBHOOK_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
+    .optional(),
+  /** Signs each notification: header `X-AudienceKit-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`. */
+  AK_NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How often each worker sends the notifications due. */
+  AK_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** A notification not delivered within this many hours is given up (status `expired`). */
+  AK_NOTIFY_MAX_AGE_HOURS: z.coerce.number().min(0.01).max(720).default(24),
   /** Real-time (`on_change`) send activations: messages per activation per hour above which deliveries wait for a confirmation. */
   AK_REALTIME_SENDS_PER_HOUR: z.coerce.number().int().min(0).default(1_000),
   /** How often each worker flushes the changes pending for `on_change` activations into sync runs. */
