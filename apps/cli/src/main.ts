@@ -58,7 +58,7 @@ const USAGE = `usage:
                                    (current members as CSV, streamed; audited)
   npm run cli -- sync <activation id> [--dry-run] [--no-wait] [--poll-ms 1000] [--timeout-ms 0]
   npm run cli -- runs show <segment run id|sync run id>
-  npm run cli -- runs confirm <sync run id>   (release a send held by the mass-send guard or the real-time hourly cap)
+  npm run cli -- runs confirm <sync run id>   (release a sync run held for confirmation: mass send, mass removal, suspect refresh)
   npm run cli -- profiles show <email|+phone|user id|anonymous id|profile id> [--explain <segment id|key>] [--phone-country GB]
                                    (the person: identities, traits, segments, arms, suppressions, consent, merges)
   npm run cli -- secrets rotate          (re-seal every destination's secrets with the first key of AK_SECRETS_KEYS)

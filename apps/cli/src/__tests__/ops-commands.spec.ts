@@ -165,7 +165,7 @@ describe('CLI ops commands', () => {
       workOne('sync_runs', (id) => worker.get(SyncService).execute(id)),
     ]);
     expect(code).toBe(EXIT.held);
-    expect(lines).toContain('held by the mass-send guard: 6 messages is above the mass-send threshold of 5');
+    expect(lines).toContain('held for confirmation (mass send): 6 messages is above the mass-send threshold of 5');
   });
 
   it('confirms a held send (runs confirm): released to the workers, audited; a second confirm is refused', async () => {

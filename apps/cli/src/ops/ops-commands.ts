@@ -18,7 +18,7 @@ export interface WaitOptions {
 const SEGMENT_FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const SYNC_FINAL = new Set(['succeeded', 'partial', 'failed', 'cancelled']);
 
-/** Exit codes: 0 done, 1 the run failed, 3 a send held by the mass-send guard, 4 stopped watching. */
+/** Exit codes: 0 done, 1 the run failed, 3 a run held for confirmation (mass send, mass removal, suspect refresh), 4 stopped watching. */
 export const EXIT = { ok: 0, failed: 1, held: 3, stillRunning: 4 } as const;
 
 export async function segmentsList(
@@ -81,8 +81,9 @@ export async function syncActivation(
   );
   if (!final) return EXIT.stillRunning;
   if (final.status === 'awaiting_confirmation') {
-    const guard = (final.plan?.['guard'] ?? {}) as { reasons?: string[] };
-    print(`held by the mass-send guard: ${(guard.reasons ?? []).join('; ')}`);
+    const guard = (final.plan?.['guard'] ?? {}) as { gates?: string[]; reasons?: string[] };
+    const gates = (guard.gates ?? ['mass_send']).map((gate) => gate.replace('_', ' '));
+    print(`held for confirmation (${gates.join(', ')}): ${(guard.reasons ?? []).join('; ')}`);
     print(`a marketer or admin confirms it with POST /sync-runs/${final.id}/confirm`);
     return EXIT.held;
   }

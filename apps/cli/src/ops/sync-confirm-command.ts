@@ -5,8 +5,8 @@ import { EXIT, Print } from './ops-commands';
 import type { OpsServices } from './ops-context';
 
 /**
- * Confirms a sync run held by the mass-send guard (a send over its threshold, or an on-change send
- * over the hourly cap): the engine's door releases it to the workers, with the audit row, as
+ * Confirms a sync run held for confirmation (a send over the mass-send guard's threshold, an on-change
+ * send over the hourly cap, a mirror removing too large a share, a sync after a suspect refresh): the engine's door releases it to the workers, with the audit row, as
  * `POST /sync-runs/:id/confirm` does. Exit 0 released, 1 not held (or unknown).
  */
 export async function runsConfirm(ops: OpsServices, print: Print, runId: string): Promise<number> {
