@@ -1,6 +1,7 @@
-import { ProfileEvaluator, ProfileSnapshot } from '../rules/evaluate';
-import { changeInstants } from './change-instants';
-import { RealtimeSegment, orderByReferences, realtimeReferenceEdges } from './order-by-references';
+import { ProfileSnapshot } from '../rules/evaluate';
+import { RealtimeSegment } from './order-by-references';
+import { PreparedRealtimeSegments, isPreparedRealtimeSegments, prepareRealtimeSegments } from './prepare-realtime';
+import { PreparedProfile } from './prepared-profile';
 
 export interface RealtimeVerdict {
   segmentId: string;
@@ -32,14 +33,17 @@ export const DEFAULT_MAX_CANDIDATES = 256;
  * distinct instant in time order (at most `maxCandidates` of them) and each segment reports the
  * first instant its verdict differs from now.
  *
- * @param segments in any order (ordered here by references).
+ * The segment set is compiled first (`prepareRealtimeSegments`); a caller evaluating many profiles
+ * against the same set passes the prepared set instead, and compiles once.
+ *
+ * @param segments in any order (ordered here by references), or prepared by `prepareRealtimeSegments`.
  * @returns one verdict per segment, in the order of `segments`.
- * @throws {Error} on a reference cycle or a duplicate id; {RangeError} on a bad `maxCandidates`.
+ * @throws {Error} on a reference cycle or a duplicate id (when preparing); {RangeError} on a bad `maxCandidates`.
  * @example evaluateProfileRealtime([cartAbandoner], { traits: {}, events, otherSegments: new Set() }, now)
  *   // [{ segmentId: 'seg-1', matches: true, nextChangeAt: addedAt + 3_600_000 }]
  */
 export function evaluateProfileRealtime(
-  segments: readonly RealtimeSegment[],
+  segments: readonly RealtimeSegment[] | PreparedRealtimeSegments,
   profile: RealtimeProfile,
   now: Date,
   options: { maxCandidates?: number } = {},
@@ -47,79 +51,96 @@ export function evaluateProfileRealtime(
   const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   if (!Number.isInteger(maxCandidates) || maxCandidates < 1)
     throw new RangeError(`maxCandidates must be a positive integer, got ${maxCandidates}`);
-  const ordered = orderByReferences(segments);
-  const evaluator = new ProfileEvaluator(profile);
+  const prepared = isPreparedRealtimeSegments(segments) ? segments : prepareRealtimeSegments(segments);
+  const evaluator = new PreparedProfile(prepared, profile);
   const nowMs = now.getTime();
-  const verdictsAt = (instant: number) => evaluateAll(ordered, evaluator, profile.otherSegments, instant);
+  const verdictsAt = (instant: number, wanted: readonly number[]) => evaluateAt(prepared, evaluator, instant, wanted);
 
-  const matches = verdictsAt(nowMs);
-  const nextChangeAt = findChanges(ordered, evaluator, nowMs, matches, verdictsAt, maxCandidates);
-  const position = new Map(ordered.map((segment, index) => [segment.id, index]));
-  return segments.map((segment) => {
-    const index = position.get(segment.id) as number;
-    return { segmentId: segment.id, matches: matches[index], nextChangeAt: nextChangeAt[index] };
+  const everyPosition = prepared.ordered.map((_, index) => index);
+  const matches = verdictsAt(nowMs, everyPosition);
+  const nextChangeAt = findChanges(prepared, evaluator, nowMs, matches, verdictsAt, maxCandidates);
+  return prepared.segments.map((segment, index) => {
+    const position = prepared.positions[index];
+    return { segmentId: segment.id, matches: matches[position] === TRUE, nextChangeAt: nextChangeAt[position] };
   });
 }
 
-/** Verdicts of the ordered segments at one instant; each member adds its id and key before the next is evaluated. */
-function evaluateAll(
-  ordered: readonly RealtimeSegment[],
-  evaluator: ProfileEvaluator,
-  otherSegments: ReadonlySet<string>,
+const UNKNOWN = 0;
+const TRUE = 1;
+const FALSE = 2;
+
+/**
+ * Verdicts at one instant of the `wanted` segments and of those they reference (the others stay
+ * UNKNOWN): a segment's references are evaluated first, on demand, once.
+ */
+function evaluateAt(
+  prepared: PreparedRealtimeSegments,
+  evaluator: PreparedProfile,
   instant: number,
-): boolean[] {
-  const memberships = new Set(otherSegments);
-  return ordered.map((segment) => {
-    const matches = evaluator.matches(segment.definition.match, instant, memberships);
-    if (matches) memberships.add(segment.id).add(segment.key);
-    return matches;
-  });
+  wanted: readonly number[],
+): Uint8Array {
+  const verdicts = new Uint8Array(prepared.ordered.length);
+  const verdictOf = (position: number): boolean => {
+    if (verdicts[position] === UNKNOWN) {
+      verdicts[position] = evaluator.matches(prepared.ordered[position].match, instant, verdictOf) ? TRUE : FALSE;
+    }
+    return verdicts[position] === TRUE;
+  };
+  for (const position of wanted) verdictOf(position);
+  return verdicts;
 }
 
 /** Per ordered segment, the instants after now where it may change: its own and its references'. */
-function relevantInstants(ordered: readonly RealtimeSegment[], evaluator: ProfileEvaluator, now: number): Set<number>[] {
-  const edges = realtimeReferenceEdges(ordered);
+function relevantInstants(prepared: PreparedRealtimeSegments, evaluator: PreparedProfile, now: number): Set<number>[] {
   const instants: Set<number>[] = [];
-  ordered.forEach((segment, index) => {
+  for (const segment of prepared.ordered) {
     const own = new Set<number>();
-    changeInstants(segment.definition.match, evaluator, now, own);
+    for (const leaf of segment.instantLeaves) evaluator.addInstants(leaf, now, own);
     // References come earlier in the order, so their sets are complete.
-    for (const reference of edges[index]) for (const instant of instants[reference]) own.add(instant);
+    for (const reference of segment.references) for (const instant of instants[reference]) own.add(instant);
     instants.push(own);
-  });
+  }
   return instants;
 }
 
 function findChanges(
-  ordered: readonly RealtimeSegment[],
-  evaluator: ProfileEvaluator,
+  prepared: PreparedRealtimeSegments,
+  evaluator: PreparedProfile,
   now: number,
-  matchesNow: readonly boolean[],
-  verdictsAt: (instant: number) => boolean[],
+  matchesNow: Uint8Array,
+  verdictsAt: (instant: number, wanted: readonly number[]) => Uint8Array,
   maxCandidates: number,
 ): (number | null)[] {
-  const relevant = relevantInstants(ordered, evaluator, now);
+  const relevant = relevantInstants(prepared, evaluator, now);
   const remaining = relevant.map((instants) => instants.size);
-  const result: (number | null)[] = ordered.map(() => null);
-  const open = new Set(ordered.flatMap((_, index) => (remaining[index] > 0 ? [index] : [])));
-  const candidates = [...new Set(relevant.flatMap((instants) => [...instants]))].sort((a, b) => a - b);
+  const result: (number | null)[] = prepared.ordered.map(() => null);
+  let open = relevant.flatMap((instants, index) => (instants.size > 0 ? [index] : []));
+  const candidates = sortedUnion(relevant);
   let examined = 0;
   for (const instant of candidates) {
-    if (open.size === 0) break;
+    if (open.length === 0) break;
     // An instant no open segment depends on cannot change one: skip it without spending budget.
-    if (![...open].some((index) => relevant[index].has(instant))) continue;
+    if (!open.some((index) => relevant[index].has(instant))) continue;
     examined++;
-    const verdicts = verdictsAt(instant);
-    for (const index of [...open]) {
+    const verdicts = verdictsAt(instant, open);
+    open = open.filter((index) => {
       if (verdicts[index] !== matchesNow[index]) {
         result[index] = instant;
-        open.delete(index);
-      } else if (relevant[index].has(instant) && --remaining[index] === 0) open.delete(index);
-    }
+        return false;
+      }
+      return !(relevant[index].has(instant) && --remaining[index] === 0);
+    });
     if (examined === maxCandidates) {
       for (const index of open) result[index] = instant;
       break;
     }
   }
   return result;
+}
+
+/** Every instant of every set, ascending, once. */
+function sortedUnion(sets: readonly Set<number>[]): number[] {
+  const all = new Set<number>();
+  for (const instants of sets) for (const instant of instants) all.add(instant);
+  return Array.from(Float64Array.from(all).sort());
 }

@@ -1,6 +1,8 @@
 export { changeInstants } from './change-instants';
 export { DEFAULT_MAX_CANDIDATES, evaluateProfileRealtime } from './evaluate-realtime';
 export type { RealtimeProfile, RealtimeVerdict } from './evaluate-realtime';
+export { prepareRealtimeSegments } from './prepare-realtime';
+export type { PreparedRealtimeSegments } from './prepare-realtime';
 export { orderByReferences, realtimeReferenceEdges } from './order-by-references';
 export type { RealtimeSegment } from './order-by-references';
 export { realtimeEventNeeds } from './event-needs';

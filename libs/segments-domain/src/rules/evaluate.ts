@@ -183,7 +183,8 @@ function withinBounds<T>(value: T, bounds: ReturnType<typeof comparisonBounds>, 
   return low && high;
 }
 
-function matchesValue(value: unknown, node: TraitCondition | PropertyFilter): boolean {
+/** A trait or property filter's test of one value (shared with the prepared real-time evaluator). */
+export function matchesValue(value: unknown, node: TraitCondition | PropertyFilter): boolean {
   return valueTest(value, node.operator, node.value);
 }
 

@@ -61,6 +61,11 @@ export function addDecimals(a: Decimal, b: Decimal): Decimal {
   return { units: rescale(a, scale) + rescale(b, scale), scale };
 }
 
+export function subtractDecimals(a: Decimal, b: Decimal): Decimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { units: rescale(a, scale) - rescale(b, scale), scale };
+}
+
 export function multiplyDecimal(a: Decimal, factor: number): Decimal {
   return { units: a.units * BigInt(factor), scale: a.scale };
 }

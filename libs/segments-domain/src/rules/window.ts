@@ -13,7 +13,7 @@ export interface ResolvedWindow {
   endInclusive: boolean;
 }
 
-type ParsedWindow = { kind: 'last'; milliseconds: number } | { kind: 'between'; from: number; to: number } | { kind: 'ever' };
+export type ParsedWindow = { kind: 'last'; milliseconds: number } | { kind: 'between'; from: number; to: number } | { kind: 'ever' };
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
 const MAX_WINDOW_DAYS = 36_500;
@@ -38,9 +38,27 @@ export function parseWindow(text: string): { window?: ParsedWindow; problem?: st
   return { problem: 'does not parse; use "last N days" (or minutes, hours, weeks), "ever", or "between <ISO date> and <ISO date>"' };
 }
 
+const parsedWindows = new Map<string, ReturnType<typeof parseWindow>>();
+/** Bounds the cache: window texts come from stored definitions, a handful per deployment. */
+const MAX_CACHED_WINDOWS = 1_000;
+
+/**
+ * `parseWindow`, memoised per text: evaluators resolve the same few windows at every instant
+ * of every profile. The result is shared: never mutate it.
+ */
+export function parseWindowCached(text: string): ReturnType<typeof parseWindow> {
+  let parsed = parsedWindows.get(text);
+  if (!parsed) {
+    if (parsedWindows.size >= MAX_CACHED_WINDOWS) parsedWindows.clear();
+    parsed = parseWindow(text);
+    parsedWindows.set(text, parsed);
+  }
+  return parsed;
+}
+
 /** The window's bounds at time `now`. The text must already be valid (the schema checked it). */
 export function resolveWindow(text: string, now: Date): ResolvedWindow {
-  const { window, problem } = parseWindow(text);
+  const { window, problem } = parseWindowCached(text);
   if (!window) throw new Error(`window "${text}" ${problem}`);
   const nowMs = now.getTime();
   switch (window.kind) {
