@@ -18,7 +18,9 @@ import {
   syncNow,
 } from './sync-fixtures';
 
-const CONFIG: MassSendConfig & MassRemovalConfig = { AK_MASS_REMOVAL_SHARE: 0.2, AK_MASS_REMOVAL_MIN: 100 };
+const CONFIG = { AK_MASS_REMOVAL_SHARE: 0.2, AK_MASS_REMOVAL_MIN: 100 } satisfies MassRemovalConfig;
+// The door's own config type names the mass-send settings; the gates read the removal ones too.
+const DOOR_CONFIG: MassSendConfig & MassRemovalConfig = { AK_MASS_SEND_THRESHOLD: 10_000, ...CONFIG };
 
 /**
  * Safety gates (issue #19): a mirror sync that would remove a large share of what the destination
@@ -38,7 +40,7 @@ describe('sync safety gates', () => {
   function setUp(slug: string): { connector: RecordingConnector; engine: Engine; door: SyncRequestsService } {
     const connector = recordingConnector({ slug });
     const engine = buildEngine(db.dataSource, [connector.definition], {}, CONFIG);
-    return { connector, engine, door: new SyncRequestsService(db.dataSource, engine.service, CONFIG) };
+    return { connector, engine, door: new SyncRequestsService(db.dataSource, engine.service, DOOR_CONFIG) };
   }
 
   /** A mirror activation whose vendor list holds `size` members (one sync done). */
