@@ -5,7 +5,6 @@
  * Used ONLY by bench/realtime-eval.bench.ts as the baseline of its ratio column, and as the
  * reference its results are checked against. Never import it from product code; do not "fix" it.
  */
-/* eslint-disable */
 import { assertNever } from '@audiencekit/util';
 import {
   Condition,

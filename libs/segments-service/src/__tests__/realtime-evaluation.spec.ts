@@ -138,6 +138,18 @@ describe('real-time evaluation', () => {
     expect(await members(lapsed.id)).toContain(bo);
   });
 
+  it('evaluates a new version with its new definition (the evaluator reuses its compiled segment set only while no version changed)', async () => {
+    const viewed = (hours: number) => ({ type: 'rules', match: { type: 'event', event: 'Page Viewed', window: `last ${hours} hours` } });
+    const browsed = await createRealtime('browsed-recently', viewed(1));
+    await track('cy', 'Page Viewed', {}, new Date(now.getTime() - 2 * HOUR));
+    const cy = await profileOf('cy');
+    await evaluator.drain();
+    expect(await members(browsed.id)).not.toContain(cy);
+    await segments.update(browsed.id, { definition: viewed(3) } as never, 'test', now);
+    await evaluator.drain();
+    expect(await members(browsed.id)).toContain(cy);
+  });
+
   it('evaluates a burst of events on one profile once, not once per event', async () => {
     const ids = Array.from({ length: 40 }, () => event('track', { userId: 'cy', event: 'Product Added', properties: {} }));
     await ingestion.ingest(ids);

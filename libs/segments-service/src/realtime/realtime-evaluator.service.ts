@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   evaluateProfileRealtime,
   parseSegmentDefinition,
+  PreparedRealtimeSegments,
+  prepareRealtimeSegments,
   realtimeEventNeeds,
   RealtimeSegment,
   RulesDefinition,
@@ -69,6 +71,8 @@ interface PreparedSegment extends RealtimeSegment {
 export class RealtimeEvaluator {
   private readonly logger = new Logger(RealtimeEvaluator.name);
   private readonly parsed = new Map<string, PreparedSegment>();
+  /** The compiled set of the last batch, by its (id, version) list: reused while the set is unchanged. */
+  private compiled: { cacheKey: string; set: PreparedRealtimeSegments } | undefined;
   private readonly batchSize: number;
   private readonly clock: () => Date;
 
@@ -178,12 +182,13 @@ export class RealtimeEvaluator {
     const eventsOf = groupBy(events, (row) => row.profile_id);
     const membershipsByProfile = groupBy(memberships, (row) => row.profile_id);
     const byId = new Map(segments.map((segment) => [segment.id, segment]));
+    const compiled = this.compile(segments);
     for (const state of states) {
       const current = membershipsByProfile.get(state.id) ?? [];
       const otherSegments = new Set(current.filter((row) => !byId.has(row.segment_id)).flatMap((row) => [row.segment_id, row.key]));
       const verdicts = state.live
         ? evaluateProfileRealtime(
-            segments,
+            compiled,
             { traits: state.traits, events: (eventsOf.get(state.id) ?? []).map(toSnapshotEvent), otherSegments },
             now,
           )
@@ -222,6 +227,13 @@ export class RealtimeEvaluator {
       }
       return prepared;
     });
+  }
+
+  /** The segment set compiled once for every profile of the batch (and the next batches while it is the same). */
+  private compile(segments: PreparedSegment[]): PreparedRealtimeSegments {
+    const cacheKey = segments.map((segment) => `${segment.id}:${segment.version}:${segment.key}`).join(',');
+    if (this.compiled?.cacheKey !== cacheKey) this.compiled = { cacheKey, set: prepareRealtimeSegments(segments) };
+    return this.compiled.set;
   }
 
   /** A segment started once that is no longer real time (cadence changed, paused, archived). */
