@@ -54,10 +54,14 @@ export function evaluateProfileRealtime(
   const prepared = isPreparedRealtimeSegments(segments) ? segments : prepareRealtimeSegments(segments);
   const evaluator = new PreparedProfile(prepared, profile);
   const nowMs = now.getTime();
-  const verdictsAt = (instant: number, wanted: readonly number[]) => evaluateAt(prepared, evaluator, instant, wanted);
+  const instants = new InstantVerdicts(prepared, evaluator);
+  const verdictsAt = (instant: number, wanted: readonly number[]) => instants.at(instant, wanted);
 
-  const everyPosition = prepared.ordered.map((_, index) => index);
-  const matches = verdictsAt(nowMs, everyPosition);
+  // A copy: the verdicts at later instants reuse the array.
+  const matches = verdictsAt(
+    nowMs,
+    prepared.ordered.map((_, index) => index),
+  ).slice();
   const nextChangeAt = findChanges(prepared, evaluator, nowMs, matches, verdictsAt, maxCandidates);
   return prepared.segments.map((segment, index) => {
     const position = prepared.positions[index];
@@ -71,23 +75,34 @@ const FALSE = 2;
 
 /**
  * Verdicts at one instant of the `wanted` segments and of those they reference (the others stay
- * UNKNOWN): a segment's references are evaluated first, on demand, once.
+ * UNKNOWN): a segment's references are evaluated first, on demand, once. One array for every
+ * instant of the profile, overwritten by the next `at`.
  */
-function evaluateAt(
-  prepared: PreparedRealtimeSegments,
-  evaluator: PreparedProfile,
-  instant: number,
-  wanted: readonly number[],
-): Uint8Array {
-  const verdicts = new Uint8Array(prepared.ordered.length);
-  const verdictOf = (position: number): boolean => {
-    if (verdicts[position] === UNKNOWN) {
-      verdicts[position] = evaluator.matches(prepared.ordered[position].match, instant, verdictOf) ? TRUE : FALSE;
+class InstantVerdicts {
+  private readonly verdicts: Uint8Array;
+  private instant = 0;
+
+  constructor(
+    private readonly prepared: PreparedRealtimeSegments,
+    private readonly evaluator: PreparedProfile,
+  ) {
+    this.verdicts = new Uint8Array(prepared.ordered.length);
+  }
+
+  at(instant: number, wanted: readonly number[]): Uint8Array {
+    this.verdicts.fill(UNKNOWN);
+    this.instant = instant;
+    for (const position of wanted) this.verdictOf(position);
+    return this.verdicts;
+  }
+
+  private readonly verdictOf = (position: number): boolean => {
+    if (this.verdicts[position] === UNKNOWN) {
+      const matches = this.evaluator.matches(this.prepared.ordered[position].match, this.instant, this.verdictOf);
+      this.verdicts[position] = matches ? TRUE : FALSE;
     }
-    return verdicts[position] === TRUE;
+    return this.verdicts[position] === TRUE;
   };
-  for (const position of wanted) verdictOf(position);
-  return verdicts;
 }
 
 /** Per ordered segment, the instants after now where it may change: its own and its references'. */

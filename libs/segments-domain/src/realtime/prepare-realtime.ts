@@ -1,6 +1,7 @@
 import { assertNever } from '@audiencekit/util';
 import { ComparisonOperator, Condition, CountOperator, EventCondition, PropertyFilter, TraitCondition } from '../rules/definition.schema';
 import { ComparisonBounds, comparisonBounds } from '../rules/semantics';
+import { Decimal } from '../rules/values';
 import { ParsedWindow, parseWindowCached } from '../rules/window';
 import { RealtimeSegment, orderByReferences, realtimeReferenceEdges } from './order-by-references';
 
@@ -55,6 +56,8 @@ export interface CompiledAggregate {
   property: string;
   operator: ComparisonOperator;
   bounds: ComparisonBounds;
+  /** Cache of the bounds as decimals, filled on first use. */
+  boundDecimals: Map<unknown, Decimal>;
 }
 
 export type InstantLeaf = { kind: 'window'; source: number; window: ParsedWindow } | { kind: 'recency'; source: number; days: number[] };
@@ -163,5 +166,6 @@ function compileAggregate(aggregate: NonNullable<EventCondition['aggregate']>): 
     property: aggregate.property,
     operator: aggregate.operator,
     bounds: comparisonBounds(aggregate.operator, aggregate.value),
+    boundDecimals: new Map(),
   };
 }

@@ -131,7 +131,7 @@ export class PreparedProfile {
     if (count === 0) return false;
     const statistic = summarise(aggregate.function, column, from, to);
     const scaleBound = (bound: unknown) =>
-      aggregate.function === 'avg' ? multiplyDecimal(toDecimal(bound as number), count) : toDecimal(bound as number);
+      aggregate.function === 'avg' ? multiplyDecimal(boundDecimal(aggregate, bound), count) : boundDecimal(aggregate, bound);
     return withinBounds(statistic, aggregate.bounds, (a, b) => compareDecimals(a, scaleBound(b)));
   }
 
@@ -156,6 +156,16 @@ export class PreparedProfile {
     }
     return column;
   }
+}
+
+/** A bound's decimal, converted on first use and kept on the compiled aggregate (bounds are fixed per version). */
+function boundDecimal(aggregate: CompiledAggregate, bound: unknown): Decimal {
+  let decimal = aggregate.boundDecimals.get(bound);
+  if (decimal === undefined) {
+    decimal = toDecimal(bound as number);
+    aggregate.boundDecimals.set(bound, decimal);
+  }
+  return decimal;
 }
 
 function buildColumn(events: readonly NormalisedEvent[], property: string): AggregateColumn {

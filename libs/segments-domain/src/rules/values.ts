@@ -48,6 +48,8 @@ export interface Decimal {
 
 /** The exact decimal a JavaScript number prints as (and that JSON, hence jsonb, stores). */
 export function toDecimal(value: number): Decimal {
+  // A safe integer prints as its plain digits: the same decimal, without the string work.
+  if (Number.isSafeInteger(value)) return { units: BigInt(value), scale: 0 };
   const [mantissa, exponentText] = value.toString().toLowerCase().split('e');
   const exponent = exponentText === undefined ? 0 : Number(exponentText);
   const [whole, fraction = ''] = mantissa.split('.');
@@ -78,7 +80,7 @@ export function compareDecimals(a: Decimal, b: Decimal): number {
 }
 
 function rescale(value: Decimal, scale: number): bigint {
-  return value.units * 10n ** BigInt(scale - value.scale);
+  return scale === value.scale ? value.units : value.units * 10n ** BigInt(scale - value.scale);
 }
 
 export const ZERO: Decimal = { units: 0n, scale: 0 };
