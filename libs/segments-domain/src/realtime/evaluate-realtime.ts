@@ -134,12 +134,16 @@ function findChanges(
   let examined = 0;
   for (const instant of candidates) {
     if (open.length === 0) break;
-    // An instant no open segment depends on cannot change one: skip it without spending budget.
-    if (!open.some((index) => relevant[index].has(instant))) continue;
+    // An instant no open segment depends on cannot change one: skipped without spending budget.
+    // Only the open segments this instant is relevant to are evaluated: a segment is constant
+    // between its relevant instants (`changeInstants` misses none: the property spec checks it
+    // against brute force), so the others, still open, still have their verdict of now.
+    const affected = open.filter((index) => relevant[index].has(instant));
+    if (affected.length === 0) continue;
     examined++;
-    const verdicts = verdictsAt(instant, open);
+    const verdicts = verdictsAt(instant, affected);
     open = open.filter((index) => {
-      if (verdicts[index] !== matchesNow[index]) {
+      if (verdicts[index] !== UNKNOWN && verdicts[index] !== matchesNow[index]) {
         result[index] = instant;
         return false;
       }
