@@ -208,13 +208,16 @@ async function generateHistory(dataSource: DataSource, now: Date): Promise<void>
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers, of many shapes
+type Json = any;
+
 function request(
   baseUrl: string,
   method: string,
   path: string,
   authorization: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -258,7 +261,7 @@ async function makeKeys(dataSource: DataSource): Promise<Keys> {
   return { admin: `Bearer ${admin.secret}`, write: `Basic ${Buffer.from(`${write.secret}:`).toString('base64')}` };
 }
 
-async function adminCall(api: AppProcess, keys: Keys, method: string, path: string, body: unknown): Promise<any> {
+async function adminCall(api: AppProcess, keys: Keys, method: string, path: string, body: unknown): Promise<Json> {
   const response = await request(api.url, method, path, keys.admin, body);
   if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;

@@ -45,6 +45,11 @@ describe('real-time evaluation', () => {
     (
       await database.dataSource.query(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1 ORDER BY profile_id`, [segmentId])
     ).map((row: { profile_id: string }) => row.profile_id);
+  const segmentByKey = async (key: string) => {
+    const found = (await segments.list({ limit: 100, offset: 0 })).items.find((item) => item.key === key);
+    if (!found) throw new Error(`no segment ${key}`);
+    return found;
+  };
   /** A queued run, as `requestRefresh` records it (the queue is not part of this test). */
   const queuedRun = async (segmentId: string): Promise<string> => {
     const [run] = await database.dataSource.query(
@@ -163,27 +168,27 @@ describe('real-time evaluation', () => {
   });
 
   it('removes the loser of a merge from every segment and re-evaluates the winner', async () => {
-    const cart = await segments.list({ limit: 100, offset: 0 }).then((page) => page.items.find((item) => item.key === 'cart-1h'));
+    const cart = await segmentByKey('cart-1h');
     await ingestion.ingest([event('track', { anonymousId: 'anon-dee', event: 'Product Added', properties: {} })]);
     await evaluator.drain();
     const [{ profile_id: anonymous }] = await database.dataSource.query(
       `SELECT profile_id FROM identities WHERE type = 'anonymous_id' AND value = 'anon-dee'`,
     );
-    expect(await members(cart!.id)).toContain(anonymous);
+    expect(await members(cart.id)).toContain(anonymous);
     await track('dee', 'Product Added');
     await evaluator.drain();
     const known = await profileOf('dee');
-    expect(await members(cart!.id)).toEqual(expect.arrayContaining([anonymous, known]));
+    expect(await members(cart.id)).toEqual(expect.arrayContaining([anonymous, known]));
     await ingestion.ingest([event('identify', { userId: 'dee', anonymousId: 'anon-dee', traits: {} })]);
     await evaluator.drain();
     const winner = await profileOf('dee');
     const loser = winner === known ? anonymous : known;
-    const current = await members(cart!.id);
+    const current = await members(cart.id);
     expect(current).not.toContain(loser);
     expect(current).toContain(winner);
     const [exit] = await database.dataSource.query(
       `SELECT cause FROM segment_membership_changes WHERE segment_id = $1 AND profile_id = $2 AND change = 'removed'`,
-      [cart!.id, loser],
+      [cart.id, loser],
     );
     expect(exit).toEqual({ cause: 'realtime' });
   });
@@ -192,7 +197,7 @@ describe('real-time evaluation', () => {
     await track('eve', 'Product Added');
     await evaluator.drain();
     const eve = await profileOf('eve');
-    const cart = (await segments.list({ limit: 100, offset: 0 })).items.find((item) => item.key === 'cart-1h')!;
+    const cart = await segmentByKey('cart-1h');
     expect(await members(cart.id)).toContain(eve);
     await database.dataSource.transaction(async (manager) => {
       await manager.query(`UPDATE profiles SET traits = '{}', deleted_at = now() WHERE id = $1`, [eve]);
@@ -261,7 +266,7 @@ describe('real-time evaluation', () => {
   });
 
   it('reconciles: a refresh of a real-time segment counts the memberships real time had wrong, and fixes them', async () => {
-    const cart = (await segments.list({ limit: 100, offset: 0 })).items.find((item) => item.key === 'rt-base')!;
+    const cart = await segmentByKey('rt-base');
     await evaluator.drain();
     const before = await members(cart.id);
     expect(before.length).toBeGreaterThan(0);
