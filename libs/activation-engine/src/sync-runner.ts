@@ -259,11 +259,16 @@ export class SyncRunner {
     setup.activation.externalAudienceId = externalId;
   }
 
-  /** The vendor's own count of the audience, next to what we sent (best effort). */
+  /**
+   * The vendor's own count of the audience, next to what we sent. Best effort: it is read after the
+   * members were delivered, so no failure of it (refused credentials included) may fail the run;
+   * it becomes a warning entry on the run instead.
+   */
   private async recordAudienceSize(execution: Execution): Promise<void> {
     const { setup } = execution;
     const audienceSize = setup.connector.audienceSize?.bind(setup.connector);
     if (!audienceSize) return;
+    let reason: string;
     try {
       const result = await callWithPolicy(execution.gate, { ...this.options, maxAttempts: 1 }, (signal) =>
         audienceSize(
@@ -276,13 +281,20 @@ export class SyncRunner {
           }),
         ),
       );
-      if (result.kind === 'answered' && typeof result.value === 'number' && Number.isFinite(result.value)) {
-        await runs.recordAudienceSize(this.dataSource.manager, setup.run.id, Math.round(result.value));
+      if (result.kind === 'answered') {
+        if (typeof result.value === 'number' && Number.isFinite(result.value))
+          await runs.recordAudienceSize(this.dataSource.manager, setup.run.id, Math.round(result.value));
+        return;
       }
+      reason = result.reason;
     } catch (error) {
-      if (error instanceof SyncException && error.code === 'invalid_credentials') throw error;
-      this.logger.warn(`audience size of run ${setup.run.id} unavailable: ${errorMessage(error)}`);
+      reason = errorMessage(error);
     }
+    const message = setup.runtime.redact(`audience size unavailable: ${reason}`);
+    this.logger.warn(`run ${setup.run.id}: ${message}`);
+    await runs.appendErrors(this.dataSource.manager, setup.run.id, [
+      { kind: 'warning', code: 'audience_size_unavailable', message, at: new Date().toISOString() },
+    ]);
   }
 
   /**

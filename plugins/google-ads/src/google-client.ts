@@ -40,12 +40,20 @@ export class GoogleApiFailure extends Error {
   }
 }
 
-/** GET a Data Manager resource (e.g. a user list); failures as for `dataManagerPost`. */
+/**
+ * GET a Data Manager resource (e.g. a user list); failures as for `dataManagerPost`. A GET has no body
+ * to carry the destination's `loginAccount`, so it goes in the `login-account` header: without it, a
+ * token that reaches the operating account only through its manager gets PERMISSION_DENIED.
+ */
 export async function dataManagerGet<T>(ctx: GoogleContext, resource: string): Promise<T> {
   const token = await googleAccessToken(ctx);
+  const login = ctx.settings.loginAccount;
   try {
     const response = await ctx.http.client.get<T>(`${(ctx.baseUrl ?? DATA_MANAGER_HOST).replace(/\/+$/, '')}/v1/${resource}`, {
-      headers: { Authorization: `Bearer ${token}` },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(login ? { 'login-account': `accountTypes/${login.accountType}/accounts/${login.accountId}` } : {}),
+      },
       signal: ctx.signal,
     });
     return response.data;

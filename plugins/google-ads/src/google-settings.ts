@@ -27,10 +27,13 @@ export const googleSettingsSchema = z.object({
     })
     .default({ adUserData: 'CONSENT_GRANTED', adPersonalization: 'CONSENT_GRANTED' }),
   /**
-   * The marketer accepts Google's Customer Match terms (support.google.com/adspolicy/answer/6299717):
-   * Google refuses every Customer Match upload without it, so saving `false` is allowed but uploads then fail.
+   * The marketer accepts Google's Customer Match terms (support.google.com/adspolicy/answer/6299717).
+   * Google refuses every Customer Match upload without it (TERMS_AND_CONDITIONS_NOT_SIGNED), so a
+   * destination that would fail every request is refused at save (#22), with this field named.
    */
-  acceptCustomerMatchTerms: z.boolean(),
+  acceptCustomerMatchTerms: z.literal(true, {
+    error: 'acceptCustomerMatchTerms: must be true — accept the Customer Match terms; Google refuses every upload without them',
+  }),
   /** Profile traits that make the address identifier; sent only when all four are present. */
   addressTraits: z
     .object({

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { ConnectorContext, delivered, EligibleMember, PayloadValidationError, RecordOutcome, rejected } from '@audiencekit/connector-sdk';
 import { formBody, metaRequest } from './meta-client';
 import { META_SCHEMA, metaRow } from './meta-hashing';
@@ -38,15 +38,27 @@ export function metaReplaceSessionId(replaceKey: string): number {
   return Number.parseInt(createHash('sha256').update(replaceKey).digest('hex').slice(0, 13), 16);
 }
 
-/** Adds (`POST`) or removes (`DELETE`) members of the activation's custom audience. */
+/**
+ * A fresh numeric id for one upload session of `/users` (Meta's guide lists `session` as required
+ * there, `session_id` a 64-bit integer); below 2^47 so it stays exact in JSON and JavaScript.
+ */
+export function metaUploadSessionId(): number {
+  return randomInt(1, 2 ** 47);
+}
+
+/**
+ * Adds (`POST`) or removes (`DELETE`) members of the activation's custom audience. Each call is one
+ * upload session of one batch (at most 10,000 rows): `batch_seq` 1 and `last_batch_flag` true.
+ */
 export async function sendMetaUsers(
   ctx: MetaContext,
   method: 'POST' | 'DELETE',
   members: readonly EligibleMember[],
 ): Promise<RecordOutcome[]> {
-  return upload(ctx, members, (payload) =>
-    metaRequest<MetaUsersResponse>(ctx, { method, url: `/${audienceIdOf(ctx)}/users`, data: formBody({ payload }) }),
-  );
+  return upload(ctx, members, (payload) => {
+    const session = { session_id: metaUploadSessionId(), batch_seq: 1, last_batch_flag: true, estimated_num_total: payload.data.length };
+    return metaRequest<MetaUsersResponse>(ctx, { method, url: `/${audienceIdOf(ctx)}/users`, data: formBody({ payload, session }) });
+  });
 }
 
 /**

@@ -36,6 +36,7 @@ export const twilioSettings = z
     messagesPerSecond: z.number().positive().max(1_000).optional().describe('Throughput override, message segments per second'),
     statusCallbackUrl: z
       .url({ protocol: /^https?$/ })
+      .refine((url) => !new URL(url).hostname.includes('_'), 'Twilio refuses a status callback URL whose host name has an underscore')
       .optional()
       .describe('Twilio posts delivery status here; the delivery key is added as akDeliveryKey'),
     /** ValidityPeriod: a message still queued after this long is not sent (1–36000 s; Twilio's default is the maximum). */

@@ -186,6 +186,27 @@ describe('sync faults', () => {
     ]);
   });
 
+  it('a size read refused after delivery (e.g. PERMISSION_DENIED) is a warning on the run, never a failed run', async () => {
+    const connector = recordingConnector({ slug: 'size-refused', maxBatchSize: 10 });
+    const refusing = {
+      ...connector.definition,
+      audienceSize: async () => {
+        throw new InvalidCredentialsError('The caller does not have permission (PERMISSION_DENIED)', 'PERMISSION_DENIED');
+      },
+    };
+    const engine = buildEngine(db.dataSource, [refusing]);
+    const { segmentId } = await seedSegment(db.dataSource, 20);
+    const { activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'size-refused', mode: 'mirror' });
+    const { run, outcome } = await syncNow(engine, activationId);
+    expect(outcome.status).toBe('succeeded');
+    expect(run.status).toBe('succeeded');
+    expect(run.counts).toMatchObject({ added: 20 });
+    expect(run.counts).not.toHaveProperty('audienceSize');
+    expect(run.errors).toEqual([
+      expect.objectContaining({ kind: 'warning', code: 'audience_size_unavailable', message: expect.stringMatching(/PERMISSION_DENIED/) }),
+    ]);
+  });
+
   it('a destination deleted mid-run stops the run before its next page, marked failed with the reason', async () => {
     const connector = recordingConnector({ slug: 'deleted-mid-run', maxBatchSize: 10 });
     let destinationId = '';

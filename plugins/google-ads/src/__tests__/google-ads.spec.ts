@@ -56,9 +56,23 @@ describe('google-ads connector against the fake Data Manager API', () => {
     const foreign = googleAdsConnector.testConnection(context({ operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '999' } }));
     await expect(foreign).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(foreign).rejects.toMatchObject({ vendorCode: 'PERMISSION_DENIED' });
-    const terms = googleAdsConnector.testConnection(context({ acceptCustomerMatchTerms: false }));
+    // Settings saved before the schema required the terms still reach Google, which refuses them.
+    const stored = context();
+    const unaccepted = { ...stored, settings: { ...stored.settings, acceptCustomerMatchTerms: false } } as unknown as typeof stored;
+    const terms = googleAdsConnector.testConnection(unaccepted);
     await expect(terms).rejects.toBeInstanceOf(PayloadValidationError);
     await expect(terms).rejects.toMatchObject({ vendorCode: 'TERMS_AND_CONDITIONS_NOT_SIGNED' });
+  });
+
+  it('refuses at save settings without the Customer Match terms accepted, naming the field (Google would refuse every upload)', () => {
+    for (const value of [false, undefined]) {
+      const parsed = googleAdsConnector.settings.safeParse({ ...SETTINGS, acceptCustomerMatchTerms: value });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues).toEqual([
+        expect.objectContaining({ path: ['acceptCustomerMatchTerms'], message: expect.stringMatching(/Customer Match terms/) }),
+      ]);
+    }
+    expect(googleAdsConnector.settings.safeParse(SETTINGS).success).toBe(true);
   });
 
   it('a refresh token is exchanged once at the token endpoint and its access token used; a revoked one is invalid credentials', async () => {
@@ -225,6 +239,22 @@ describe('google-ads connector against the fake Data Manager API', () => {
     await google.upsert(context(), testMembers(2));
     await expect(google.audienceSize(context())).resolves.toBe(4);
     expect(fake.server.requests.at(-1)?.path).toBe('/v1/accountTypes/GOOGLE_ADS/accounts/1234567890/userLists/555000111');
+  });
+
+  it('reads the size of a list reached through a manager account with the login-account header', async () => {
+    await fake.stop();
+    fake = await startGoogleFake({ accessTokens: [TOKEN], managerAccountId: '7777777777' });
+    const viaManager = context({ loginAccount: { accountType: 'GOOGLE_ADS', accountId: '7777777777' } });
+    await google.upsert(viaManager, testMembers(2));
+    await expect(google.audienceSize(viaManager)).resolves.toBe(4);
+    expect(fake.server.requests.at(-1)?.headers['login-account']).toBe('accountTypes/GOOGLE_ADS/accounts/7777777777');
+    // Without it Google answers PERMISSION_DENIED, as the fake does.
+    const direct = await axios.get(`${fake.url}/v1/accountTypes/GOOGLE_ADS/accounts/1234567890/userLists/555000111`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      validateStatus: () => true,
+    });
+    expect(direct.status).toBe(403);
+    expect(direct.data.error.status).toBe('PERMISSION_DENIED');
   });
 
   it('never double-hashes an identifier that arrives hashed', async () => {

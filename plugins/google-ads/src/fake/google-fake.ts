@@ -19,6 +19,12 @@ export interface GoogleFakeOptions {
   oauthClient?: { clientId: string; clientSecret: string; refreshToken: string };
   /** The operating account the credentials may write to (default `1234567890`). */
   operatingAccountId?: string;
+  /**
+   * The manager account through which the credentials reach the operating account (none: they reach
+   * it directly). When set, GetUserList needs the `login-account` header naming it and ingest/remove a
+   * destination `loginAccount` naming it; without them Google answers PERMISSION_DENIED.
+   */
+  managerAccountId?: string;
   /** The Customer Match user list (default `555000111`). */
   userListId?: string;
   /** Identifier hashes refused as INVALID_AUDIENCE_MEMBER (to script a partial failure). */
@@ -52,6 +58,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
   const tokens = new Set(options.accessTokens ?? ['fake-google-token']);
   const operatingAccountId = options.operatingAccountId ?? '1234567890';
   const userListId = options.userListId ?? '555000111';
+  const managerLogin = options.managerAccountId ? `accountTypes/GOOGLE_ADS/accounts/${options.managerAccountId}` : undefined;
   const invalidHashes = new Set(options.invalidHashes ?? []);
   const members = new Set<string>();
   const requestIds: string[] = [];
@@ -91,7 +98,8 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
             },
           ]);
         }
-        if (operating.accountId !== operatingAccountId)
+        const login = destination.loginAccount as { accountId?: string } | undefined;
+        if (operating.accountId !== operatingAccountId || (options.managerAccountId && login?.accountId !== options.managerAccountId))
           return status(403, 'PERMISSION_DENIED', 'The caller does not have permission', [errorInfo('PERMISSION_DENIED')]);
         if (destination.productDestinationId !== userListId) {
           return badRequest([
@@ -166,7 +174,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     if (typeof header !== 'string' || !tokens.has(header.replace(/^Bearer /, '')))
       return status(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     const { type, account, list } = request.params;
-    if (account !== operatingAccountId)
+    if (account !== operatingAccountId || (managerLogin && request.headers['login-account'] !== managerLogin))
       return status(403, 'PERMISSION_DENIED', 'The caller does not have permission', [errorInfo('PERMISSION_DENIED')]);
     if (list !== userListId) return status(404, 'NOT_FOUND', 'User list not found.', [errorInfo('NOT_FOUND')]);
     const size = String(members.size);

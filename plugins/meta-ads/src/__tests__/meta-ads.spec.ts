@@ -193,7 +193,10 @@ describe('meta-ads connector against the fake Graph API', () => {
     const rows = Array.from({ length: 10_001 }, (_, index) => [sha256Hex(`u${index}@example.com`), '']);
     const direct = await axios.post(
       `${fake.url}/v23.0/${id}/users`,
-      new URLSearchParams({ payload: JSON.stringify({ schema: ['EMAIL', 'PHONE'], data: rows }) }),
+      new URLSearchParams({
+        payload: JSON.stringify({ schema: ['EMAIL', 'PHONE'], data: rows }),
+        session: JSON.stringify({ session_id: 7, batch_seq: 1, last_batch_flag: true }),
+      }),
       {
         headers: { Authorization: `Bearer ${TOKEN}` },
         validateStatus: () => true,
@@ -202,6 +205,39 @@ describe('meta-ads connector against the fake Graph API', () => {
     );
     expect(direct.status).toBe(400);
     expect(direct.data.error.code).toBe(100);
+  });
+
+  it('adds and removes send the session /users requires: a numeric id per upload, batch 1 of 1; the fake refuses a request without it', async () => {
+    const id = await audience();
+    const members = testMembers(3);
+    await meta.upsert(context({}, undefined, id), members);
+    await meta.remove(context({}, undefined, id), members.slice(0, 1));
+    const sessions = [
+      ...fake.server.requestsTo('POST /:version/:audience/users'),
+      ...fake.server.requestsTo('DELETE /:version/:audience/users'),
+    ].map((request) => JSON.parse((request.body as { session: string }).session));
+    expect(sessions).toEqual([
+      { session_id: expect.any(Number), batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
+      { session_id: expect.any(Number), batch_seq: 1, last_batch_flag: true, estimated_num_total: 1 },
+    ]);
+    expect(sessions.every((session) => Number.isSafeInteger(session.session_id) && session.session_id > 0)).toBe(true);
+    expect(sessions[0].session_id).not.toBe(sessions[1].session_id);
+    expect(audienceOf(fake, id).members.size).toBe(2 * 2);
+
+    const payload = JSON.stringify({ schema: ['EMAIL'], data: [[sha256Hex('x@example.com')]] });
+    const post = (form: Record<string, string>) =>
+      axios.post(`${fake.url}/v23.0/${id}/users`, new URLSearchParams(form), {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        validateStatus: () => true,
+      });
+    const missing = await post({ payload });
+    expect([missing.status, missing.data.error.code, missing.data.error.message]).toEqual([
+      400,
+      100,
+      '(#100) Invalid parameter: session is required',
+    ]);
+    const textual = await post({ payload, session: JSON.stringify({ session_id: 'abc', batch_seq: 1, last_batch_flag: true }) });
+    expect([textual.status, textual.data.error.message]).toEqual([400, expect.stringMatching(/session_id must be a positive integer/)]);
   });
 
   it('a full replace sends one session over its batches, in order, and the audience ends up exactly the new members', async () => {

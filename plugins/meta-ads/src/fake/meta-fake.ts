@@ -4,7 +4,8 @@ import { FakeResponse, FakeVendorServer, RecordedRequest, startFakeVendor } from
 /**
  * A fake of the parts of Meta's Graph API (Marketing API) the meta-ads connector uses, following
  * Meta's reference pages: ad account read, `/act_{id}/customaudiences` list and create,
- * `/{audience-id}` read, `/{audience-id}/users` add (POST) and remove (DELETE), and
+ * `/{audience-id}` read, `/{audience-id}/users` add (POST) and remove (DELETE), both
+ * with a required session (numeric `session_id`, `batch_seq`, `last_batch_flag`), and
  * `/{audience-id}/usersreplace` with its session parameters. Error bodies are Graph API shaped
  * (`{ error: { message, type, code, error_subcode, fbtrace_id } }`).
  */
@@ -54,6 +55,7 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
   const invalidHashes = new Set(options.invalidHashes ?? []);
   const audiences = new Map<string, FakeAudience>();
   const sessions = new Map<number, ReplaceSession & { done: boolean }>();
+  const uploads = new Map<number, { lastSeq: number; done: boolean }>();
   let nextId = 23850000000000;
 
   const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) =>
@@ -112,7 +114,7 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
       const payload = readPayload(parseJson(body.payload));
       if (typeof payload === 'string') return invalidParameter(payload);
       const { keys, invalid } = readRows(payload.schema, payload.data, invalidHashes);
-      let sessionId: string = randomUUID();
+      let sessionId: string;
       if (mode === 'replace') {
         const session = readSession(parseJson(body.session), sessions);
         if (typeof session === 'string') return invalidParameter(session);
@@ -127,6 +129,11 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
         }
         sessions.set(session.session_id, open);
       } else {
+        // Meta's guide lists session as required on /users too: one upload session per id.
+        const session = readSession(parseJson(body.session), uploads);
+        if (typeof session === 'string') return invalidParameter(session);
+        sessionId = String(session.session_id);
+        uploads.set(session.session_id, { lastSeq: session.batch_seq, done: session.last_batch_flag });
         for (const key of keys) {
           if (mode === 'add') audience.members.add(key);
           else audience.members.delete(key);
@@ -209,7 +216,7 @@ interface SessionParams {
 /** The replace session parameters, or what is wrong with them. */
 function readSession(value: unknown, sessions: Map<number, { lastSeq: number; done: boolean }>): SessionParams | string {
   const session = value as Partial<SessionParams> | undefined;
-  if (!session || typeof session !== 'object') return 'session is required for usersreplace';
+  if (!session || typeof session !== 'object') return 'session is required';
   const { session_id: id, batch_seq: seq, last_batch_flag: last, estimated_num_total: total } = session;
   if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) return 'session.session_id must be a positive integer';
   if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) return 'session.batch_seq must start at 1';

@@ -104,6 +104,52 @@ describe('sendgrid email connector (send model)', () => {
     expect(fake.mails.map((mail) => mail.to)).toEqual(['a@example.com', 'c@example.com']);
   });
 
+  it('rejects a member whose subject renders empty or whose substitutions exceed 10,000 bytes, and sends the rest', async () => {
+    const perMember = { subject: '{{first_name}}', text: 'Hello {{first_name}}: {{bio}}' };
+    const members = [
+      testMember({ profileId: 'ok', email: 'a@example.com', traits: { first_name: 'Ada', bio: 'short' } }),
+      testMember({ profileId: 'no-subject', email: 'b@example.com', traits: { bio: 'short' } }),
+      testMember({ profileId: 'long', email: 'c@example.com', traits: { first_name: 'Cy', bio: 'x'.repeat(9_000) } }),
+    ];
+    const outcomes = await mail.send(context(), { members, message: perMember });
+    const byId = Object.fromEntries(outcomes.map((outcome) => [outcome.profileId, outcome]));
+    expect(byId.ok.status).toBe('delivered');
+    expect(byId['no-subject']).toMatchObject({ status: 'rejected', code: 'invalid_personalization' });
+    expect((byId['no-subject'] as { reason: string }).reason).toMatch(/subject renders empty/);
+    expect(byId.long).toMatchObject({ status: 'rejected', code: 'invalid_personalization' });
+    expect((byId.long as { reason: string }).reason).toMatch(/substitutions .* bytes .*10000/);
+    // Refused before sending: one request, with the sendable member only.
+    expect(fake.server.requestsTo('POST /v3/mail/send')).toHaveLength(1);
+    expect(fake.mails.map((sent) => sent.to)).toEqual(['a@example.com']);
+  });
+
+  it('the fake refuses an empty personalization subject and over-long substitutions as SendGrid does (400, errors naming the field)', async () => {
+    const post = async (personalization: Record<string, unknown>) => {
+      const response = await fetch(`${fake.url}/v3/mail/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          personalizations: [{ to: [{ email: 'a@example.com' }], ...personalization }],
+          from: { email: 'news@shop.example' },
+          subject: 'fallback',
+          content: [{ type: 'text/plain', value: 'hi -name-' }],
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { errors: { field: string | null; message: string }[] } };
+    };
+    const empty = await post({ subject: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.errors).toEqual([{ field: 'personalizations.0.subject', message: expect.stringMatching(/at least one character/) }]);
+    const long = await post({ substitutions: { '-name-': 'x'.repeat(10_001) } });
+    expect(long.status).toBe(400);
+    expect(long.body.errors).toEqual([{ field: 'personalizations.0.substitutions', message: expect.stringMatching(/10000 bytes/) }]);
+    const data = await post({ dynamic_template_data: { bio: 'x'.repeat(10_001) } });
+    expect(data.body.errors).toEqual([
+      { field: 'personalizations.0.dynamic_template_data', message: expect.stringMatching(/10000 bytes/) },
+    ]);
+    expect(fake.mails).toHaveLength(0);
+  });
+
   it('surfaces a 429 as RetryableError with the Retry-After wait', async () => {
     fake.server.fault({
       match: 'POST /v3/mail/send',
@@ -158,6 +204,16 @@ describe('sendgrid email connector (send model)', () => {
       PayloadValidationError,
     );
     expect(fake.server.requests).toHaveLength(0);
+  });
+});
+
+describe('sendgrid email settings', () => {
+  it('refuses duplicate categories (uniqueItems in Mail Send: every send would fail), naming the field', () => {
+    const parsed = sendgridEmail.settings.safeParse({ ...settings, categories: ['news', 'promo', 'news'] });
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['categories', expect.stringMatching(/only once/)],
+    ]);
+    expect(sendgridEmail.settings.safeParse({ ...settings, categories: ['news', 'promo'] }).success).toBe(true);
   });
 });
 

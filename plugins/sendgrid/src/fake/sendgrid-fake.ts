@@ -73,6 +73,8 @@ export interface SendgridFake {
 export const FAKE_MAX_CONTACTS = 30_000;
 export const FAKE_MAX_CONTACT_BYTES = 6_000_000;
 export const FAKE_MAX_PERSONALIZATIONS = 1_000;
+/** Substitutions, and dynamic template data, per personalization (tsg_mail_v3.json), as JSON bytes. */
+export const FAKE_MAX_PERSONALIZATION_DATA_BYTES = 10_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function startSendgridFake(options: SendgridFakeOptions = {}): Promise<SendgridFake> {
@@ -315,7 +317,30 @@ function mailProblems(body: MailBody): { field: string | null; message: string }
     });
     if (!body.template_id && !personalization.subject && !body.subject)
       problems.push({ field: `personalizations.${index}.subject`, message: 'The subject is required.' });
+    problems.push(...personalizationDataProblems(personalization, index));
   });
+  return problems;
+}
+
+/** `subject` has `minLength: 1`; substitutions and dynamic_template_data at most 10,000 bytes each (tsg_mail_v3.json). */
+function personalizationDataProblems(
+  personalization: NonNullable<MailBody['personalizations']>[number],
+  index: number,
+): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (personalization.subject === '')
+    problems.push({
+      field: `personalizations.${index}.subject`,
+      message: 'The subject of your email must be a string at least one character in length.',
+    });
+  const sized = { substitutions: personalization.substitutions, dynamic_template_data: personalization.dynamic_template_data };
+  for (const [field, data] of Object.entries(sized)) {
+    if (data !== undefined && Buffer.byteLength(JSON.stringify(data)) > FAKE_MAX_PERSONALIZATION_DATA_BYTES)
+      problems.push({
+        field: `personalizations.${index}.${field}`,
+        message: `The total size of your ${field} must be less than ${FAKE_MAX_PERSONALIZATION_DATA_BYTES} bytes per personalization object.`,
+      });
+  }
   return problems;
 }
 

@@ -21,7 +21,7 @@ import {
   toConnectorError,
 } from '../sendgrid-client';
 import { MailSettings, mailSettings } from './mail-settings';
-import { contentWithTags, MAX_PERSONALIZATIONS, personalizationFor } from './personalizations';
+import { contentWithTags, MAX_PERSONALIZATIONS, personalizationFor, personalizationProblem } from './personalizations';
 
 type Ctx = ConnectorContext<MailSettings, SendgridSecrets>;
 
@@ -69,11 +69,28 @@ function assertSendable(message: MessageTemplate): void {
 }
 
 /**
+ * Members whose personalization SendGrid would refuse (an empty subject, data over 10,000 bytes)
+ * are rejected here: one such member would otherwise fail the request of all the others.
+ */
+async function sendChunk(ctx: Ctx, members: EligibleMember[], message: MessageTemplate): Promise<RecordOutcome[]> {
+  const { paths } = contentWithTags(message);
+  const refused: RecordOutcome[] = [];
+  const sendable: EligibleMember[] = [];
+  for (const member of members) {
+    const problem = personalizationProblem(personalizationFor(member, message, paths));
+    if (problem === undefined) sendable.push(member);
+    else refused.push(rejected(member, problem, 'invalid_personalization'));
+  }
+  if (sendable.length === 0) return refused;
+  return [...refused, ...(await sendValid(ctx, sendable, message))];
+}
+
+/**
  * One request. A 400 whose errors name personalizations (`personalizations.3.to.0.email`) rejects
  * those members and sends the others once more without them (SendGrid refuses a request whole);
  * any other refusal maps to the closed error set.
  */
-async function sendChunk(ctx: Ctx, members: EligibleMember[], message: MessageTemplate): Promise<RecordOutcome[]> {
+async function sendValid(ctx: Ctx, members: EligibleMember[], message: MessageTemplate): Promise<RecordOutcome[]> {
   try {
     return await postMail(ctx, members, message);
   } catch (error) {

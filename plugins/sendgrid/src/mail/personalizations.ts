@@ -2,6 +2,12 @@ import { EligibleMember, MessageTemplate, renderTemplate } from '@audiencekit/co
 
 /** Mail send takes "up to 1,000 personalizations" a request (maxItems 1000 in tsg_mail_v3.json). */
 export const MAX_PERSONALIZATIONS = 1_000;
+/**
+ * "The total collective size of your substitutions may not exceed 10,000 bytes per personalization
+ * object" (personalizations[].substitutions in tsg_mail_v3.json); the Mail Send page says the same
+ * of dynamic_template_data. Measured as the JSON-encoded object, an upper bound of keys + values.
+ */
+export const MAX_PERSONALIZATION_DATA_BYTES = 10_000;
 /** The custom argument that carries our delivery key, echoed in SendGrid's event webhook. */
 export const DELIVERY_KEY_ARG = 'ak_delivery_key';
 
@@ -64,3 +70,21 @@ export function personalizationFor(member: EligibleMember, message: MessageTempl
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+
+/**
+ * Why SendGrid would refuse this personalization (and with it the whole request), or undefined:
+ * a subject that renders empty (`minLength: 1`) or substitutions / template data over 10,000 bytes.
+ */
+export function personalizationProblem(personalization: Personalization): string | undefined {
+  if (personalization.subject !== undefined && personalization.subject.trim() === '')
+    return 'the subject renders empty for this member (SendGrid requires at least one character)';
+  for (const [field, data] of [
+    ['substitutions', personalization.substitutions],
+    ['dynamic_template_data', personalization.dynamicTemplateData],
+  ] as const) {
+    const bytes = data === undefined ? 0 : Buffer.byteLength(JSON.stringify(data));
+    if (bytes > MAX_PERSONALIZATION_DATA_BYTES)
+      return `${field} for this member is ${bytes} bytes (SendGrid allows at most ${MAX_PERSONALIZATION_DATA_BYTES} per personalization)`;
+  }
+  return undefined;
+}

@@ -233,6 +233,14 @@ describe('twilio sms connector (send model)', () => {
       expect(twilioSms.secrets.safeParse({ apiKeySid: API_KEY }).success).toBe(false);
       expect(twilioSms.secrets.safeParse({ apiKeySid: API_KEY, apiKeySecret: 's' }).success).toBe(true);
     });
+
+    it('refuses a status callback URL whose host has an underscore (Twilio refuses it on every send), naming the field', () => {
+      const parsed = twilioSms.settings.safeParse({ ...settings, statusCallbackUrl: 'https://my_hooks.example.com/status' });
+      expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+        ['statusCallbackUrl', expect.stringMatching(/underscore/)],
+      ]);
+      expect(twilioSms.settings.safeParse({ ...settings, statusCallbackUrl: 'https://hooks.example.com/my_status' }).success).toBe(true);
+    });
   });
 });
 
