@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnChangeFlusher } from '@audiencekit/activation-engine';
 import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
+import { PeriodicPass } from '../app/periodic-pass';
 
 /**
  * Flushes the changes pending for `on_change` activations into sync runs every
@@ -11,39 +12,25 @@ import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 @Injectable()
 export class OnChangeFlush implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OnChangeFlush.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly passes: PeriodicPass;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly flusher: OnChangeFlusher,
-  ) {}
+  ) {
+    this.passes = new PeriodicPass('on-change flush', config.AK_REALTIME_FLUSH_MS, () => this.flush(), this.logger);
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.passes.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.passes.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    // A timeout after each pass, not an interval: a slow pass never overlaps the next one.
-    this.timer = setTimeout(() => {
-      this.running = this.pass().finally(() => this.schedule());
-    }, this.config.AK_REALTIME_FLUSH_MS);
-  }
-
-  private async pass(): Promise<void> {
-    try {
-      const runs = await this.flusher.flushOnce();
-      if (runs.length) this.logger.debug({ runs }, 'on-change changes flushed into sync runs');
-    } catch (error) {
-      this.logger.error(`on-change flush failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  private async flush(): Promise<void> {
+    const runs = await this.flusher.flushOnce();
+    if (runs.length) this.logger.debug({ runs }, 'on-change changes flushed into sync runs');
   }
 }

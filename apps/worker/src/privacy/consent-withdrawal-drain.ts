@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConsentService } from '@audiencekit/privacy';
+import { PeriodicPass } from '../app/periodic-pass';
 
 /** How often the worker turns recorded consent withdrawals into removal syncs. */
 export const CONSENT_DRAIN_MS = 2_000;
@@ -13,39 +14,23 @@ export const CONSENT_DRAIN_MS = 2_000;
 @Injectable()
 export class ConsentWithdrawalDrain implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ConsentWithdrawalDrain.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly passes: PeriodicPass;
 
-  constructor(private readonly consent: ConsentService) {}
+  constructor(private readonly consent: ConsentService) {
+    this.passes = new PeriodicPass('consent withdrawal drain', CONSENT_DRAIN_MS, () => this.drain(), this.logger);
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.passes.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.passes.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    // A timeout after each pass, not an interval: a slow pass never overlaps the next one.
-    this.timer = setTimeout(() => {
-      this.running = this.pass().finally(() => this.schedule());
-    }, CONSENT_DRAIN_MS);
-  }
-
-  private async pass(): Promise<void> {
-    try {
-      const drained = await this.consent.drainWithdrawals();
-      if (drained.withdrawals)
-        this.logger.log({ withdrawals: drained.withdrawals, removals: drained.removals.length }, 'consent withdrawals drained');
-    } catch (error) {
-      this.logger.error(
-        `consent withdrawal drain failed (the next pass retries): ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+  private async drain(): Promise<void> {
+    const drained = await this.consent.drainWithdrawals();
+    if (drained.withdrawals)
+      this.logger.log({ withdrawals: drained.withdrawals, removals: drained.removals.length }, 'consent withdrawals drained');
   }
 }
