@@ -16,7 +16,7 @@ describe('vendor rules in destination settings (#22)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startActivationsTestApi(db.url, { connectors: REGISTERED_CONNECTORS });
+    api = await startActivationsTestApi(db.url, { connectors: [...REGISTERED_CONNECTORS] });
     admin = (await api.app.get(ApiKeyService).create('admin', 'admin')).secret;
   }, 30_000);
 
