@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { SegmentRunEntity } from '@audiencekit/persistence';
+import { SegmentRunEntity, SegmentRunQuality } from '@audiencekit/persistence';
 import { JobQueue, QUEUES } from '@audiencekit/server-core';
 import { isUuid, REALTIME_CADENCE } from '@audiencekit/util';
 import { isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
@@ -226,14 +226,7 @@ export class SegmentRefreshService {
   }
 }
 
-export interface RunQuality {
-  empty: boolean;
-  notSubstantial: boolean;
-  unstable: boolean;
-  churn: number | null;
-  minSize: number;
-  maxChurn: number;
-}
+export type RunQuality = SegmentRunQuality;
 
 /** Quality flags of one run, stored with it: empty, below the minimum size, churn above the threshold. */
 export function assessQuality(

@@ -1,8 +1,6 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { deletionRequestSchema, DeletionRecord, PrivacyDeletionService, PrivacyModule } from '@audiencekit/privacy';
-import { ConfigModule, DatabaseModule, loadConfig, migrateDatabase, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { deletionRequestSchema, DeletionRecord, PrivacyDeletionService } from '@audiencekit/privacy';
 import { CliUsageException } from '../database';
+import { withPrivacyContext } from './privacy-context';
 
 /**
  * `privacy delete --email x` (or --phone, --user-id, --anonymous-id): the same erasure as
@@ -15,23 +13,7 @@ export async function deletePerson(databaseUrl: string | undefined, identifierTy
   const parsed = deletionRequestSchema.safeParse({ identifierType, value });
   if (!parsed.success)
     throw new CliUsageException(`invalid ${identifierType}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
-  await migrateDatabase(config.DATABASE_URL, 'audiencekit-cli-migrate');
-  @Module({
-    imports: [
-      ConfigModule.forRoot(config),
-      DatabaseModule.forRoot(config, 'audiencekit-cli'),
-      QueueModule.forRoot({ queues: Object.values(QUEUES), role: 'producer' }),
-      PrivacyModule,
-    ],
-  })
-  class CliPrivacyModule {}
-  const app = await NestFactory.createApplicationContext(CliPrivacyModule, { logger: ['error', 'warn'] });
-  try {
-    return await app.get(PrivacyDeletionService).delete(parsed.data, null);
-  } finally {
-    await app.close();
-  }
+  return withPrivacyContext(databaseUrl, (app) => app.get(PrivacyDeletionService).delete(parsed.data, null));
 }
 
 /** `--email` → `email`, ...: the one identifier option given (exactly one is required). */

@@ -1,35 +1,15 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ImportReport, PrivacyModule, suppressionAddSchema, suppressionFilterSchema, SuppressionsService } from '@audiencekit/privacy';
-import { ConfigModule, DatabaseModule, loadConfig, migrateDatabase, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { ImportReport, suppressionAddSchema, suppressionFilterSchema, SuppressionsService } from '@audiencekit/privacy';
 import { CliUsageException } from '../database';
+import { withPrivacyContext } from './privacy-context';
 
 /**
  * `suppressions import|export|add|remove`: the same SuppressionsService the API calls (same
  * normalisation, audit rows with `via: cli` and no key, removal syncs queued for the workers).
  */
 export async function withSuppressions<T>(databaseUrl: string | undefined, use: (service: SuppressionsService) => Promise<T>): Promise<T> {
-  if (!databaseUrl)
-    throw new CliUsageException('DATABASE_URL is not set: point it at the audiencekit Postgres (postgres://user:password@host:5432/db)');
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
-  await migrateDatabase(config.DATABASE_URL, 'audiencekit-cli-migrate');
-  @Module({
-    imports: [
-      ConfigModule.forRoot(config),
-      DatabaseModule.forRoot(config, 'audiencekit-cli'),
-      QueueModule.forRoot({ queues: Object.values(QUEUES), role: 'producer' }),
-      PrivacyModule,
-    ],
-  })
-  class CliSuppressionsModule {}
-  const app = await NestFactory.createApplicationContext(CliSuppressionsModule, { logger: ['error', 'warn'] });
-  try {
-    return await use(app.get(SuppressionsService));
-  } finally {
-    await app.close();
-  }
+  return withPrivacyContext(databaseUrl, (app) => use(app.get(SuppressionsService)));
 }
 
 const IDENTIFIER_OPTIONS = ['email', 'phone', 'user-id', 'anonymous-id', 'profile-id'] as const;

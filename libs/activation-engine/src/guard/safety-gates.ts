@@ -1,3 +1,4 @@
+import type { SegmentRunQuality } from '@audiencekit/persistence';
 import type { MassSendDecision } from './mass-send-guard';
 
 export const DEFAULT_MASS_REMOVAL_SHARE = 0.2;
@@ -25,14 +26,7 @@ export interface MassRemovalDecision {
 }
 
 /** The quality flags of a segment refresh (`segment_runs.quality`, set against the card's thresholds). */
-export interface RefreshQuality {
-  empty: boolean;
-  notSubstantial: boolean;
-  unstable: boolean;
-  churn: number | null;
-  minSize: number;
-  maxChurn: number;
-}
+export type RefreshQuality = SegmentRunQuality;
 
 /**
  * A gate's decision on one run as stored in `plan.guard` and the audit log: the mass-send fields

@@ -1,6 +1,16 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { SegmentEntity } from './segment.entity';
 
+/** Quality flags of a refresh, stored with its run (segments-service writes them; the sync gates read them). */
+export interface SegmentRunQuality {
+  empty: boolean;
+  notSubstantial: boolean;
+  unstable: boolean;
+  churn: number | null;
+  minSize: number;
+  maxChurn: number;
+}
+
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One refresh of a segment: which version it used, its outcome, and the diff it produced. */
@@ -55,7 +65,7 @@ export class SegmentRunEntity {
 
   /** Quality flags of the run: `{ empty, notSubstantial, unstable, churn }`. */
   @Column({ type: 'jsonb', nullable: true })
-  quality: { empty: boolean; notSubstantial: boolean; unstable: boolean; churn: number | null; minSize: number; maxChurn: number } | null;
+  quality: SegmentRunQuality | null;
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
