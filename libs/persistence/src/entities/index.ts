@@ -3,6 +3,9 @@ import { ActivationMemberEntity } from './activation-member.entity';
 import { ActivationEntity } from './activation.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
+import { ComputedTraitValueEntity } from './computed-trait-value.entity';
+import { ComputedTraitVersionEntity } from './computed-trait-version.entity';
+import { ComputedTraitEntity } from './computed-trait.entity';
 import { ConsentCategoryEntity } from './consent-category.entity';
 import { ConsentWithdrawalEntity } from './consent-withdrawal.entity';
 import { DestinationConsentCategoryEntity } from './destination-consent-category.entity';
@@ -31,6 +34,9 @@ export * from './sync-batch.entity';
 export * from './sync-rejection.entity';
 export * from './api-key.entity';
 export * from './audit-log.entity';
+export * from './computed-trait.entity';
+export * from './computed-trait-value.entity';
+export * from './computed-trait-version.entity';
 export * from './consent-category.entity';
 export * from './consent-withdrawal.entity';
 export * from './destination-consent-category.entity';
@@ -73,4 +79,7 @@ export const ALL_ENTITIES = [
   DestinationConsentCategoryEntity,
   ConsentWithdrawalEntity,
   SegmentListEntryEntity,
+  ComputedTraitEntity,
+  ComputedTraitVersionEntity,
+  ComputedTraitValueEntity,
 ];

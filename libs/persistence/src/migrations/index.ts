@@ -14,6 +14,7 @@ import { EventCatalogue1796616029026 } from './1796616029026-event-catalogue';
 import { ListsAndRunControl1796616634388 } from './1796616634388-lists-and-run-control';
 import { ConsentWithdrawals1796617484134 } from './1796617484134-consent-withdrawals';
 import { NotificationsOutbox1796619006548 } from './1796619006548-notifications-outbox';
+import { ComputedTraits1796700000000 } from './1796700000000-computed-traits';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -35,4 +36,5 @@ export const ALL_MIGRATIONS = [
   ListsAndRunControl1796616634388,
   ConsentWithdrawals1796617484134,
   NotificationsOutbox1796619006548,
+  ComputedTraits1796700000000,
 ];
