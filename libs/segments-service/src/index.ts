@@ -17,3 +17,4 @@ export { segmentKeyOfRun } from './segment-refresh.repository';
 export * from './realtime/realtime-evaluator.service';
 export * from './realtime/realtime-options';
 export { realtimeBacklog } from './realtime/realtime.repository';
+export * from './computed-traits';

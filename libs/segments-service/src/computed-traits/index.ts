@@ -1,0 +1,11 @@
+export {
+  deleteSourceValues,
+  keyOwners,
+  profileValues,
+  replaceSourceValues,
+  valuesOfKey,
+  writeProfileValues,
+  type TraitValueRow,
+  type TraitValueSource,
+  type TraitValueWrite,
+} from './trait-values.repository';
