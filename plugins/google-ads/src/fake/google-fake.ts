@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FakeResponse, FakeVendorServer, RecordedRequest, startFakeVendor } from '@audiencekit/connector-sdk/testing';
+import { requestViolations } from './data-manager-spec';
 
 /**
  * A fake of the Data Manager API's IngestionService audience methods (`POST /v1/audienceMembers:ingest`
@@ -10,6 +11,16 @@ import { FakeResponse, FakeVendorServer, RecordedRequest, startFakeVendor } from
  * bodies with ErrorInfo and BadRequest field violations, at most 10,000 members and 10 identifiers a
  * member, HEX encoding, SHA-256 hashes, Customer Match terms required for ingest, 429
  * RESOURCE_EXHAUSTED past a per-minute request quota.
+ *
+ * Every request is first validated against Google's own protos (`spec/protos`, see
+ * `data-manager-spec.ts`): an unknown JSON field, a wrong type or enum, or a missing REQUIRED field is
+ * refused with 400 INVALID_ARGUMENT, a BadRequest naming the field and an ErrorInfo reason from
+ * error.proto's `ErrorReason`, as the API's JSON parser and validation do. Hashes are checked in the
+ * request's `encoding` (HEX or BASE64). Ingest answers a `requestId` whose processing is modelled:
+ * `RetrieveRequestStatus` (`GET /v1/requestStatus:retrieve`) reports PROCESSING for
+ * `processingPolls` polls, then SUCCESS, or PARTIAL_SUCCESS / FAILED with ErrorInfo counts by
+ * `ProcessingErrorReason` when members hashed in `processingFailures` were dropped after the request
+ * was accepted (consent, format): those never join the list.
  */
 export interface GoogleFakeOptions {
   port?: number;
@@ -31,7 +42,28 @@ export interface GoogleFakeOptions {
   invalidHashes?: Iterable<string>;
   /** Ingest/remove requests allowed per wall-clock minute before 429 (default: unlimited). */
   requestsPerMinute?: number;
+  /**
+   * Identifier hashes (lower-case hex) accepted by ingest but dropped while Google processes the
+   * request, each with its `ProcessingErrorReason` (e.g. `PROCESSING_ERROR_REASON_NO_CONSENT`): the
+   * member never joins the list and the request's status counts it in `errorInfo`.
+   */
+  processingFailures?: Record<string, string>;
+  /** How many RetrieveRequestStatus polls of a request answer PROCESSING before its final status (default 0). */
+  processingPolls?: number;
+  /** The user list's `membershipDuration` in days (default 540, Customer Match's maximum). */
+  membershipDurationDays?: number;
   random?: () => number;
+}
+
+/** What RetrieveRequestStatus reports for one request (request_status_per_destination.proto). */
+export interface FakeRequestStatus {
+  mode: 'ingest' | 'remove';
+  destinations: unknown[];
+  recordCount: number;
+  identifierCount: number;
+  /** Dropped records by ProcessingErrorReason. */
+  errorCounts: Map<string, number>;
+  pollsLeft: number;
 }
 
 export interface GoogleFake {
@@ -41,11 +73,14 @@ export interface GoogleFake {
   members: Set<string>;
   /** Request ids answered, in order. */
   requestIds: string[];
+  /** The processing status of each answered request, by request id. */
+  requestStatuses: Map<string, FakeRequestStatus>;
   stop(): Promise<void>;
 }
 
 export const GOOGLE_FAKE_MAX_MEMBERS = 10_000;
 const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const IDENTIFIER_FIELDS = ['emailAddress', 'phoneNumber', 'address'];
 
 interface Violation {
@@ -62,6 +97,8 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
   const invalidHashes = new Set(options.invalidHashes ?? []);
   const members = new Set<string>();
   const requestIds: string[] = [];
+  const requestStatuses = new Map<string, FakeRequestStatus>();
+  const processingFailures = new Map(Object.entries(options.processingFailures ?? {}).map(([hash, reason]) => [hash.toLowerCase(), reason]));
   const minuteCounts = new Map<number, number>();
 
   const audienceMethod =
@@ -81,6 +118,8 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
           ]);
         }
       }
+      const invalidJson = specRefusal(request);
+      if (invalidJson) return invalidJson;
       const body = (request.body ?? {}) as Record<string, unknown>;
       const destinations = Array.isArray(body.destinations) ? (body.destinations as Record<string, unknown>[]) : [];
       if (destinations.length === 0)
@@ -138,16 +177,38 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
           },
         ]);
       }
-      const keys: string[] = [];
-      const violations = list.flatMap((member, index) => memberProblems(member, index, invalidHashes, keys));
+      const encoding = body.encoding === 'BASE64' ? 'BASE64' : 'HEX';
+      const memberKeys: string[][] = [];
+      const violations = list.flatMap((member, index) => {
+        const keys: string[] = [];
+        memberKeys.push(keys);
+        return memberProblems(member, index, invalidHashes, keys, encoding);
+      });
       if (violations.length > 0) return badRequest(violations);
       if (body.validateOnly === true) return { status: 200, body: {} };
-      for (const key of keys) {
-        if (mode === 'ingest') members.add(key);
-        else members.delete(key);
+      const errorCounts = new Map<string, number>();
+      for (const keys of memberKeys) {
+        // A member dropped in processing (ingest only): none of its identifiers joins the list.
+        const dropped = mode === 'ingest' ? keys.map((key) => processingFailures.get(key.split(':')[1])).find(Boolean) : undefined;
+        if (dropped) {
+          errorCounts.set(dropped, (errorCounts.get(dropped) ?? 0) + 1);
+          continue;
+        }
+        for (const key of keys) {
+          if (mode === 'ingest') members.add(key);
+          else members.delete(key);
+        }
       }
       const requestId = randomUUID();
       requestIds.push(requestId);
+      requestStatuses.set(requestId, {
+        mode,
+        destinations,
+        recordCount: list.length,
+        identifierCount: memberKeys.reduce((sum, keys) => sum + keys.length, 0),
+        errorCounts,
+        pollsLeft: options.processingPolls ?? 0,
+      });
       return { status: 200, body: { requestId } };
     };
 
@@ -173,6 +234,8 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     const header = request.headers.authorization;
     if (typeof header !== 'string' || !tokens.has(header.replace(/^Bearer /, '')))
       return status(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    const invalidJson = specRefusal(request);
+    if (invalidJson) return invalidJson;
     const { type, account, list } = request.params;
     if (account !== operatingAccountId || (managerLogin && request.headers['login-account'] !== managerLogin))
       return status(403, 'PERMISSION_DENIED', 'The caller does not have permission', [errorInfo('PERMISSION_DENIED')]);
@@ -183,9 +246,28 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
       body: {
         name: `accountTypes/${type}/accounts/${account}/userLists/${list}`,
         id: list,
+        displayName: 'Fake Customer Match list',
+        membershipStatus: 'OPEN',
+        membershipDuration: `${(options.membershipDurationDays ?? 540) * 86_400}s`,
+        accessReason: 'OWNED',
         sizeInfo: { displayNetworkMembersCount: size, searchNetworkMembersCount: size },
+        ingestedUserListInfo: { uploadKeyTypes: ['CONTACT_ID'] },
       },
     };
+  };
+
+  // RetrieveRequestStatus: PROCESSING for the first `processingPolls` polls, then the final status.
+  const retrieveStatus = (request: RecordedRequest): FakeResponse => {
+    const header = request.headers.authorization;
+    if (typeof header !== 'string' || !tokens.has(header.replace(/^Bearer /, '')))
+      return status(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    const invalidJson = specRefusal(request);
+    if (invalidJson) return invalidJson;
+    const requestId = request.query.requestId ?? request.query.request_id;
+    const found = requestStatuses.get(requestId);
+    if (!found)
+      return badRequest([{ field: 'request_id', description: 'The request ID is not valid.', reason: 'INVALID_REQUEST_ID' }]);
+    return { status: 200, body: { requestStatusPerDestination: found.destinations.map((destination) => statusOf(found, destination)) } };
   };
 
   const server = await startFakeVendor({
@@ -196,6 +278,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
       'POST /v1/audienceMembers:remove': audienceMethod('remove'),
       'POST /token': token,
       'GET /v1/accountTypes/:type/accounts/:account/userLists/:list': userList,
+      'GET /v1/requestStatus:retrieve': retrieveStatus,
     },
   });
   return {
@@ -205,12 +288,19 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     },
     members,
     requestIds,
+    requestStatuses,
     stop: () => server.stop(),
   };
 }
 
 /** Violations of one `AudienceMember`; the keys of its identifiers are pushed for when the request is applied. */
-function memberProblems(member: unknown, index: number, invalidHashes: Set<string>, keys: string[]): Violation[] {
+function memberProblems(
+  member: unknown,
+  index: number,
+  invalidHashes: Set<string>,
+  keys: string[],
+  encoding: 'HEX' | 'BASE64',
+): Violation[] {
   const at = `audience_members.audience_members[${index}]`;
   const identifiers = (member as { userData?: { userIdentifiers?: unknown } } | undefined)?.userData?.userIdentifiers;
   if (!Array.isArray(identifiers) || identifiers.length === 0)
@@ -230,9 +320,9 @@ function memberProblems(member: unknown, index: number, invalidHashes: Set<strin
       });
       continue;
     }
-    const problem = identifierProblem(identifier, invalidHashes);
+    const problem = identifierProblem(identifier, invalidHashes, encoding);
     if (problem) problems.push({ field: `${at}.user_data.user_identifiers`, ...problem });
-    else keys.push(identifierKey(identifier));
+    else keys.push(identifierKey(identifier, encoding));
   }
   return problems;
 }
@@ -240,6 +330,7 @@ function memberProblems(member: unknown, index: number, invalidHashes: Set<strin
 function identifierProblem(
   identifier: Record<string, unknown>,
   invalidHashes: Set<string>,
+  encoding: 'HEX' | 'BASE64',
 ): { description: string; reason: string } | undefined {
   const hashes: unknown[] = [];
   if (identifier.emailAddress !== undefined) hashes.push(identifier.emailAddress);
@@ -247,25 +338,70 @@ function identifierProblem(
   const address = identifier.address as Record<string, unknown> | undefined;
   if (address) {
     hashes.push(address.givenName, address.familyName);
+    // INVALID_COUNTRY_CODE is deprecated in error.proto: the region code has INVALID_REGION_CODE.
     if (typeof address.regionCode !== 'string' || !/^[A-Z]{2}$/.test(address.regionCode))
-      return { description: 'Country code is not valid.', reason: 'INVALID_COUNTRY_CODE' };
+      return { description: 'The region code is not valid.', reason: 'INVALID_REGION_CODE' };
     if (typeof address.postalCode !== 'string' || address.postalCode.trim() === '')
       return { description: 'Postal code is not valid.', reason: 'INVALID_POSTAL_CODE' };
   }
   for (const hash of hashes) {
-    if (typeof hash !== 'string' || !HEX.test(hash)) return { description: 'Value is not hex encoded.', reason: 'INVALID_HEX_ENCODING' };
-    if (hash.length !== 64) return { description: 'The SHA256 encoded value is malformed.', reason: 'INVALID_SHA256_FORMAT' };
-    if (invalidHashes.has(hash.toLowerCase()))
-      return { description: 'This audience member is not valid.', reason: 'INVALID_AUDIENCE_MEMBER' };
+    const hex = decodeHash(hash, encoding);
+    if (hex === undefined)
+      return encoding === 'HEX'
+        ? { description: 'The HEX encoded value is malformed.', reason: 'INVALID_HEX_ENCODING' }
+        : { description: 'The Base64 encoded value is malformed.', reason: 'INVALID_BASE64_ENCODING' };
+    if (hex.length !== 64) return { description: 'The SHA256 encoded value is malformed.', reason: 'INVALID_SHA256_FORMAT' };
+    if (invalidHashes.has(hex)) return { description: 'This audience member is not valid.', reason: 'INVALID_AUDIENCE_MEMBER' };
   }
   return undefined;
 }
 
-function identifierKey(identifier: Record<string, unknown>): string {
-  if (identifier.emailAddress !== undefined) return `email:${String(identifier.emailAddress).toLowerCase()}`;
-  if (identifier.phoneNumber !== undefined) return `phone:${String(identifier.phoneNumber).toLowerCase()}`;
+/** A hash in the request's encoding as lower-case hex, or undefined when it is not valid in that encoding. */
+function decodeHash(value: unknown, encoding: 'HEX' | 'BASE64'): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (encoding === 'HEX') return HEX.test(value) && value.length % 2 === 0 ? value.toLowerCase() : undefined;
+  return BASE64.test(value) && value.length % 4 === 0 ? Buffer.from(value, 'base64').toString('hex') : undefined;
+}
+
+/** The identifier's key in the list, hashes as lower-case hex whatever the request's encoding. */
+function identifierKey(identifier: Record<string, unknown>, encoding: 'HEX' | 'BASE64'): string {
+  const hex = (value: unknown) => decodeHash(value, encoding) ?? String(value);
+  if (identifier.emailAddress !== undefined) return `email:${hex(identifier.emailAddress)}`;
+  if (identifier.phoneNumber !== undefined) return `phone:${hex(identifier.phoneNumber)}`;
   const address = identifier.address as Record<string, string>;
-  return `address:${address.givenName}|${address.familyName}|${address.regionCode}|${address.postalCode}`;
+  return `address:${hex(address.givenName)}|${hex(address.familyName)}|${address.regionCode}|${address.postalCode}`;
+}
+
+/** One destination's RequestStatusPerDestination (proto3 JSON: int64 counts as strings). */
+function statusOf(found: FakeRequestStatus, destination: unknown): Record<string, unknown> {
+  if (found.pollsLeft > 0) {
+    found.pollsLeft -= 1;
+    return { destination, requestStatus: 'PROCESSING' };
+  }
+  const failed = [...found.errorCounts.values()].reduce((sum, count) => sum + count, 0);
+  const requestStatus = failed === 0 ? 'SUCCESS' : failed >= found.recordCount ? 'FAILED' : 'PARTIAL_SUCCESS';
+  const counts = { recordCount: String(found.recordCount), userIdentifierCount: String(found.identifierCount) };
+  return {
+    destination,
+    requestStatus,
+    ...(failed > 0
+      ? { errorInfo: { errorCounts: [...found.errorCounts].map(([reason, count]) => ({ recordCount: String(count), reason })) } }
+      : {}),
+    ...(found.mode === 'ingest'
+      ? { audienceMembersIngestionStatus: { userDataIngestionStatus: counts } }
+      : { audienceMembersRemovalStatus: { userDataRemovalStatus: counts } }),
+  };
+}
+
+/** 400 INVALID_ARGUMENT when the request is not valid against the protos (unknown field, bad type or enum, REQUIRED missing). */
+function specRefusal(request: RecordedRequest): FakeResponse | undefined {
+  if (request.body === undefined && request.rawBody.trim() !== '')
+    return badRequest([{ field: '', description: 'Invalid JSON payload received.', reason: 'INVALID_ARGUMENT' }]);
+  const violations = requestViolations(request);
+  if (violations.length === 0) return undefined;
+  // Google's JSON parser puts the first unknown name in the message itself.
+  const message = violations.find((violation) => violation.description.startsWith('Invalid JSON payload'))?.description;
+  return badRequest(violations, message);
 }
 
 const errorInfo = (reason: string, metadata?: Record<string, string>) => ({
@@ -286,8 +422,12 @@ export function status(
   return { status: code, headers, body: { error: { code, message, status: name, details } } };
 }
 
-const badRequest = (fieldViolations: Violation[]): FakeResponse =>
-  status(400, 'INVALID_ARGUMENT', 'There was a problem with the request.', [
+/**
+ * 400 INVALID_ARGUMENT as the API answers it: ErrorInfo reason INVALID_ARGUMENT, and the violations
+ * in a BadRequest (`field` snake_case paths as Google names them, `reason` an `ErrorReason` of error.proto).
+ */
+const badRequest = (fieldViolations: Violation[], message?: string): FakeResponse =>
+  status(400, 'INVALID_ARGUMENT', message ?? 'There was a problem with the request.', [
     errorInfo('INVALID_ARGUMENT'),
     { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations },
   ]);
