@@ -8,3 +8,4 @@ export * from './sql';
 export * from './lists';
 export { compileSegmentSql } from './compile-segment-sql';
 export * from './realtime';
+export * from './computed-traits';

@@ -326,3 +326,16 @@ function coveringWindow(windows: ResolvedWindow[]): ResolvedWindow {
     endInclusive: endWindow.endInclusive,
   };
 }
+
+/**
+ * Property filters as SQL over `e.properties`, with the rules' exact value semantics, binding
+ * their operands after `values` (which it extends): computed traits (src/computed-traits) reuse
+ * them for their `where`.
+ */
+export function propertyFiltersSql(filters: readonly PropertyFilter[], values: unknown[]): string[] {
+  const compiler = new SqlCompiler(new Date(0));
+  compiler.values.push(...values);
+  const tests = filters.map((filter) => compiler['valueCondition']('e.properties', filter.property, filter));
+  values.splice(0, values.length, ...compiler.values);
+  return tests;
+}
