@@ -271,6 +271,24 @@ describe('sendgrid contacts connector (list model)', () => {
       ).toEqual([100, 50]);
       expect(fake.server.requestsTo('DELETE /v3/marketing/lists/:id/contacts')).toHaveLength(0);
     });
+
+    it('never sends Get Contacts by Emails an address it refuses (over 100 characters, invalid): the rest of the batch still goes', async () => {
+      const ctx = await withList();
+      const longEmail = `${'l'.repeat(95)}@example.com`; // a valid contact address (254 max), too long to search (100 max)
+      const members = [testMember({ profileId: 'ada', email: 'ada@example.com' }), testMember({ profileId: 'long', email: longEmail })];
+      await connector.upsert(ctx, members);
+      const outcomes = await connector.remove(ctx, [...members, testMember({ profileId: 'odd', email: 'not-an-address' })]);
+
+      expect(outcomes.map((outcome) => [outcome.profileId, outcome.status])).toEqual([
+        ['ada', 'delivered'],
+        ['long', 'rejected'],
+        ['odd', 'delivered'],
+      ]);
+      expect(outcomes[1]).toMatchObject({ code: 'email_not_searchable' });
+      const searched = fake.server.requestsTo('POST /v3/marketing/contacts/search/emails').flatMap((request) => (request.body as any).emails);
+      expect(searched).toEqual(['ada@example.com']);
+      expect(fake.contacts.get('ada@example.com')?.list_ids).toEqual([]);
+    });
   });
 
   it('reads the rate-limit wait from Retry-After first, then X-RateLimit-Reset', () => {

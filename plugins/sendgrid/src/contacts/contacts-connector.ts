@@ -20,7 +20,7 @@ import {
 import { chunkContacts, ContactChunk, MAX_CONTACTS_PER_REQUEST } from './contact-batches';
 import { ContactsSettings, contactsSettings } from './contacts-settings';
 import { ContactImport, DEFAULT_POLL, PollOptions, waitForImport } from './import-jobs';
-import { findContacts } from './contact-search';
+import { findContacts, MAX_SEARCH_EMAIL_LENGTH } from './contact-search';
 
 type Ctx = ConnectorContext<ContactsSettings, SendgridSecrets>;
 
@@ -85,10 +85,14 @@ export function sendgridContactsConnector(options: SendgridContactsOptions = {})
         client,
         members.map((member) => member.identifiers.email as string),
       );
-      const onList = members.flatMap((member) => {
-        const contact = found.get((member.identifiers.email as string).toLowerCase());
-        return contact && contact.list_ids.includes(listId) ? [contact.id] : [];
-      });
+      const onList = [
+        ...new Set(
+          members.flatMap((member) => {
+            const contact = found.get((member.identifiers.email as string).toLowerCase());
+            return contact && contact.list_ids.includes(listId) ? [contact.id] : [];
+          }),
+        ),
+      ];
       for (let start = 0; start < onList.length; start += REMOVE_IDS_PER_REQUEST) {
         const ids = onList.slice(start, start + REMOVE_IDS_PER_REQUEST).join(',');
         await sendgridRequest(client, {
@@ -97,8 +101,17 @@ export function sendgridContactsConnector(options: SendgridContactsOptions = {})
           qs: { contact_ids: ids },
         });
       }
-      // Not a contact, or not on the list: already where a removal would put it.
-      return members.map((member) => delivered(member));
+      // Not a contact, or not on the list: already where a removal would put it. An address the
+      // search cannot take (over 100 characters) may still be a contact on the list: not claimed removed.
+      return members.map((member) =>
+        (member.identifiers.email as string).length <= MAX_SEARCH_EMAIL_LENGTH
+          ? delivered(member)
+          : rejected(
+              member,
+              `SendGrid cannot look up an address over ${MAX_SEARCH_EMAIL_LENGTH} characters (Get Contacts by Emails), so it was not taken off the list`,
+              'email_not_searchable',
+            ),
+      );
     },
 
     async audienceSize(ctx) {

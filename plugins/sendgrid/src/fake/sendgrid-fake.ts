@@ -1,12 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { FakeResponse, FakeVendorServer, RecordedRequest, startFakeVendor } from '@audiencekit/connector-sdk/testing';
+import {
+  FakeResponse,
+  FakeVendorServer,
+  OpenApiRequestValidator,
+  OpenApiViolation,
+  RecordedRequest,
+  startFakeVendor,
+} from '@audiencekit/connector-sdk/testing';
+import { sendgridSpecValidator } from './sendgrid-spec';
 
 /**
- * A fake of the SendGrid v3 endpoints the two connectors use, following the shapes of SendGrid's
- * OpenAPI files (twilio/sendgrid-oai: tsg_mc_contacts_v3.json, tsg_mc_lists_v3.json,
- * tsg_mail_v3.json, tsg_scopes_v3.json) and the "Rate Limits" page: Bearer auth, `errors[]` bodies
- * with `field` and `message`, 202 + `job_id` for contact upserts, import jobs that stay `pending`
- * for a while, 202 with X-Message-Id for mail. Runnable on its own: see ../../fake-server.ts.
+ * A fake of the SendGrid v3 endpoints the two connectors use. Every request is validated against
+ * SendGrid's own OpenAPI files (twilio/sendgrid-oai, the operations extracted in ../../spec/):
+ * Bearer auth, path, query and body schema (required, minLength/maxLength, maxItems, uniqueItems,
+ * formats...), and refused as SendGrid does: 401 / 400 with `errors[]` naming each `field`. On top,
+ * what the operations' descriptions document: a contact needs an identifier, search takes valid
+ * addresses only (400), removal of unknown contact ids is 404. Every answer carries the
+ * `X-RateLimit-Limit/Remaining/Reset` headers of the "Rate Limits" page, and a route over its
+ * limit answers 429 `too many requests`. 202 + `job_id` for contact upserts, import jobs that stay
+ * `pending` for a while, 202 with X-Message-Id for mail. Runnable on its own: see ../../fake-server.ts.
  */
 export interface SendgridFakeOptions {
   /** Accepted API keys (default: any key starting with "SG."). */
@@ -17,6 +29,13 @@ export interface SendgridFakeOptions {
   customFieldIds?: string[];
   /** Lists page size cap of GET /v3/marketing/lists (SendGrid: 1000). */
   maxPageSize?: number;
+  /**
+   * Requests per refresh period, per endpoint (SendGrid publishes no numbers: each endpoint has
+   * its own). Default 10,000 a minute, so only tests that ask for it meet the limit.
+   */
+  rateLimit?: { limit: number; periodMs?: number };
+  /** Clock for the rate-limit periods (default Date.now). */
+  now?: () => number;
   port?: number;
 }
 
@@ -60,6 +79,8 @@ export interface FakeDeliveredMail {
 export interface SendgridFake {
   server: FakeVendorServer;
   url: string;
+  /** The validator built from the committed OpenAPI extracts (the same the fake refuses with). */
+  validator: OpenApiRequestValidator;
   /** The routes served, `METHOD /path/:param`. */
   routes: string[];
   contacts: Map<string, FakeContact>;
@@ -76,6 +97,8 @@ export const FAKE_MAX_PERSONALIZATIONS = 1_000;
 /** Substitutions, and dynamic template data, per personalization (tsg_mail_v3.json), as JSON bytes. */
 export const FAKE_MAX_PERSONALIZATION_DATA_BYTES = 10_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** "Each contact needs to include at least one of `email`, `phone_number_id`, `external_id`, or `anonymous_id`" (PUT /v3/marketing/contacts). */
+const CONTACT_IDENTIFIERS = ['email', 'phone_number_id', 'external_id', 'anonymous_id'];
 
 export async function startSendgridFake(options: SendgridFakeOptions = {}): Promise<SendgridFake> {
   const state = {
@@ -84,8 +107,20 @@ export async function startSendgridFake(options: SendgridFakeOptions = {}): Prom
     jobs: new Map<string, FakeImportJob>(),
     mails: [] as FakeDeliveredMail[],
   };
-  const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) =>
-    authorize(request, options) ?? handler(request);
+  const validator = sendgridSpecValidator();
+  const limiter = new RateLimiter(options.rateLimit?.limit ?? 10_000, options.rateLimit?.periodMs ?? 60_000, options.now ?? Date.now);
+  // Auth, then the endpoint's rate limit, then the spec, then the operation's own rules; every answer has the X-RateLimit-* headers.
+  const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) => {
+    const operation = validator.match(request.method, request.path)?.name ?? `${request.method} ${request.path}`;
+    const denied = authorize(request, options);
+    const rate = limiter.take(operation, !denied);
+    const response =
+      denied ??
+      (rate.exceeded ? errors(429, [{ field: null, message: 'too many requests' }]) : undefined) ??
+      specErrors(validator.validate(request).violations) ??
+      handler(request);
+    return { ...response, headers: { ...rate.headers, ...response.headers } };
+  };
   const routes = {
     'GET /v3/scopes': authed(() => ok({ scopes: ['mail.send', 'marketing.read', 'marketing.write'] })),
     'GET /v3/marketing/lists': authed((request) => listLists(state, request, options)),
@@ -98,16 +133,74 @@ export async function startSendgridFake(options: SendgridFakeOptions = {}): Prom
     'POST /v3/mail/send': authed((request) => sendMail(state, request)),
   };
   const server = await startFakeVendor({ port: options.port, routes });
-  return { server, url: server.url, routes: Object.keys(routes), ...state, stop: () => server.stop() };
+  return { server, url: server.url, validator, routes: Object.keys(routes), ...state, stop: () => server.stop() };
 }
 
 type State = Pick<SendgridFake, 'contacts' | 'lists' | 'jobs' | 'mails'>;
 
 const ok = (body: unknown, status = 200, headers?: Record<string, string>): FakeResponse => ({ status, body, headers });
-const errors = (status: number, items: { field?: string | null; message: string }[]): FakeResponse => ({
+type ErrorItem = { field?: string | null; message: string; help?: Record<string, unknown> };
+const errors = (status: number, items: ErrorItem[]): FakeResponse => ({
   status,
-  body: { errors: items.map((item) => ({ field: item.field ?? null, message: item.message })) },
+  body: { errors: items.map((item) => ({ field: item.field ?? null, message: item.message, ...(item.help ? { help: item.help } : {}) })) },
 });
+
+/**
+ * Spec violations as SendGrid answers them: 401 without credentials, 404 for an undocumented
+ * operation, else 400 with one `errors[]` item per violation, `field` in SendGrid's dotted form
+ * (`personalizations.0.subject`, `contacts.3.email`, the query parameter's name) and `help`
+ * naming the rule (the ErrorResponse schema's `help` is an object).
+ */
+function specErrors(violations: OpenApiViolation[]): FakeResponse | undefined {
+  if (violations.length === 0) return undefined;
+  if (violations.some((item) => item.location === 'security')) return errors(401, [{ message: 'authorization required' }]);
+  if (violations.some((item) => item.location === 'operation')) return errors(404, [{ message: 'resource not found' }]);
+  return errors(
+    400,
+    violations.map((item) => ({ field: item.field || null, message: sendgridMessage(item), help: { rule: item.keyword, ...item.params } })),
+  );
+}
+
+/** Mail Send's own wording where SendGrid documents it (tsg_mail_v3.json examples and error pages); the schema's otherwise. */
+function sendgridMessage(violation: OpenApiViolation): string {
+  const { field, keyword } = violation;
+  if (keyword === 'minLength' && /^(personalizations\.\d+\.)?subject$/.test(field))
+    return 'The subject of your email must be a string at least one character in length.';
+  if (keyword === 'format' && /^personalizations\.\d+\.(to|cc|bcc)\.\d+\.email$/.test(field)) return 'Does not contain a valid address.';
+  if (keyword === 'format' && field === 'from.email') return 'The from email does not contain a valid address.';
+  if (keyword === 'maxItems' && field === 'personalizations')
+    return 'The personalizations field must have no more than 1000 personalizations.';
+  return violation.message;
+}
+
+/** Fixed refresh periods per endpoint, as the "Rate Limits" page describes them. */
+class RateLimiter {
+  private readonly periods = new Map<string, { start: number; used: number }>();
+  constructor(
+    private readonly limit: number,
+    private readonly periodMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  take(key: string, count: boolean): { exceeded: boolean; headers: Record<string, string> } {
+    const now = this.now();
+    let period = this.periods.get(key);
+    if (!period || now >= period.start + this.periodMs) {
+      period = { start: now - (now % this.periodMs), used: 0 };
+      this.periods.set(key, period);
+    }
+    const exceeded = count && period.used >= this.limit;
+    if (count && !exceeded) period.used += 1;
+    return {
+      exceeded,
+      headers: {
+        'X-RateLimit-Limit': String(this.limit),
+        'X-RateLimit-Remaining': String(Math.max(0, this.limit - period.used)),
+        'X-RateLimit-Reset': String(Math.ceil((period.start + this.periodMs) / 1000)),
+      },
+    };
+  }
+}
 
 function authorize(request: RecordedRequest, options: SendgridFakeOptions): FakeResponse | undefined {
   const header = String(request.headers.authorization ?? '');
@@ -143,7 +236,7 @@ function createList(state: State, request: RecordedRequest): FakeResponse {
 
 function getList(state: State, id: string): FakeResponse {
   const list = state.lists.get(id);
-  if (!list) return { status: 404, body: [{ field: 'id', message: 'list not found' }] };
+  if (!list) return errors(404, [{ field: 'id', message: 'list not found' }]);
   return ok(listBody(state, list));
 }
 
@@ -162,6 +255,9 @@ function removeFromList(state: State, request: RecordedRequest): FakeResponse {
   if (!list) return errors(404, [{ field: 'id', message: 'list not found' }]);
   const ids = (request.query.contact_ids ?? '').split(',').filter(Boolean);
   if (ids.length === 0) return errors(400, [{ field: 'contact_ids', message: 'contact_ids is required' }]);
+  const known = new Set([...state.contacts.values()].map((contact) => contact.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) return errors(404, [{ field: 'contact_ids', message: `contacts not found: ${unknown.join(',')}` }]);
   for (const contact of state.contacts.values())
     if (ids.includes(contact.id)) contact.list_ids = contact.list_ids.filter((id) => id !== list.id);
   return ok({ job_id: randomUUID() }, 202);
@@ -175,6 +271,12 @@ function upsertContacts(state: State, request: RecordedRequest, options: Sendgri
   if (!Array.isArray(contacts) || contacts.length < 1 || contacts.length > FAKE_MAX_CONTACTS) {
     return errors(400, [{ field: 'contacts', message: `contacts must hold 1 to ${FAKE_MAX_CONTACTS} items` }]);
   }
+  const unidentified = (contacts as Record<string, unknown>[]).flatMap((contact, index) =>
+    CONTACT_IDENTIFIERS.some((key) => typeof contact[key] === 'string' && contact[key] !== '')
+      ? []
+      : [{ field: `contacts.${index}`, message: `a contact needs at least one of ${CONTACT_IDENTIFIERS.join(', ')}` }],
+  );
+  if (unidentified.length > 0) return errors(400, unidentified);
   const listIds = Array.isArray(body?.list_ids) ? (body.list_ids as string[]) : [];
   const missing = listIds.filter((id) => !state.lists.has(id));
   if (missing.length > 0)
@@ -208,17 +310,20 @@ function applyContact(
   const fields = (input.custom_fields ?? {}) as Record<string, unknown>;
   const known = options.customFieldIds;
   const unknownField = known ? Object.keys(fields).some((id) => !known.includes(id)) : false;
-  if (!EMAIL.test(email) || email.length > 254 || unknownField) {
+  if ((email !== '' && !EMAIL.test(email)) || unknownField) {
     job.errored += 1;
     return;
   }
-  const existing = state.contacts.get(email);
+  // Keyed by e-mail; a contact identified otherwise by its first other identifier.
+  const other = CONTACT_IDENTIFIERS.find((key) => key !== 'email' && typeof input[key] === 'string' && input[key] !== '');
+  const key = email || `${other}:${String(other ? input[other] : '')}`;
+  const existing = state.contacts.get(key);
   const contact: FakeContact = existing ?? { id: randomUUID(), email, custom_fields: {}, list_ids: [] };
   if (typeof input.first_name === 'string') contact.first_name = input.first_name;
   if (typeof input.last_name === 'string') contact.last_name = input.last_name;
   contact.custom_fields = { ...contact.custom_fields, ...fields };
   contact.list_ids = [...new Set([...contact.list_ids, ...listIds])];
-  state.contacts.set(email, contact);
+  state.contacts.set(key, contact);
   if (existing) job.updated += 1;
   else job.created += 1;
 }
@@ -257,9 +362,15 @@ function searchEmails(state: State, request: RecordedRequest): FakeResponse {
   const emails = (request.body as { emails?: unknown } | undefined)?.emails;
   if (!Array.isArray(emails) || emails.length === 0) return errors(400, [{ field: 'emails', message: 'emails is required' }]);
   if (emails.length > 100) return errors(400, [{ field: 'emails', message: 'at most 100 emails a request' }]);
+  // "Empty strings are excluded from the search"; "A 400 status code is returned if any searched addresses are invalid."
+  const searched = (emails as string[]).filter((email) => email !== '');
+  const invalid = searched.flatMap((email, index) =>
+    EMAIL.test(email) ? [] : [{ field: `emails.${index}`, message: `${email} is not a valid email address` }],
+  );
+  if (invalid.length > 0) return errors(400, invalid);
   const result: Record<string, unknown> = {};
   let matched = 0;
-  for (const email of emails as string[]) {
+  for (const email of searched) {
     const contact = state.contacts.get(String(email).toLowerCase());
     if (contact) matched += 1;
     result[String(email).toLowerCase()] = contact
