@@ -6,6 +6,7 @@ import { APP_CONFIG, Metrics } from '@audiencekit/server-core';
 import { errorMessage } from '@audiencekit/util';
 import { BatchDelivery, eligibleMembers, metricLabels } from './batch-delivery';
 import { connectorContext } from './connector-runtime';
+import { applyMembershipRefresh } from './membership-refresh';
 import { CONNECTORS, ConnectorList } from './connectors.token';
 import { cancelRequested } from './data/run-control.repository';
 import * as runs from './data/sync-run.repository';
@@ -141,6 +142,7 @@ export class SyncRunner {
           setup.notes.map((message) => ({ kind: 'note', message })),
         );
       await this.ensureAudience(execution);
+      await applyMembershipRefresh(this.dataSource, this.options, execution);
       if (setup.fullResync) execution.replaceTotal = await runs.segmentSize(manager, setup.activation.segmentId);
       await this.delivery.replayInFlight(execution);
       for (const phase of setup.phases) {

@@ -11,14 +11,31 @@ import {
 } from '@audiencekit/connector-sdk';
 import { dataManagerGet, dataManagerPost, GoogleApiFailure, googleError, memberViolations } from './google-client';
 import { userIdentifiers, UserIdentifier } from './google-hashing';
+import { awaitRequestStatus, googleStatusPolling, mainReason } from './google-request-status';
 import { GoogleSecrets, googleSecretsSchema, GoogleSettings, googleSettingsSchema } from './google-settings';
 
 /** Data Manager takes at most 10,000 audience members per ingest or remove request. */
 export const GOOGLE_MAX_MEMBERS_PER_REQUEST = 10_000;
-/** Customer Match drops a member 540 days after its last upload. */
+/** Customer Match drops a member 540 days after its last upload (the maximum, and a list's default `membershipDuration`). */
 export const GOOGLE_MEMBERSHIP_LIFESPAN_DAYS = 540;
-/** Re-upload well before the lifespan ends, leaving weeks for a failed run to be retried. */
+/** Re-upload well before the lifespan ends, leaving weeks for a failed run to be retried (for a 540-day list). */
 export const GOOGLE_REFRESH_AFTER_DAYS = 500;
+
+/** Re-upload after the same share of a list's own lifespan as 500 of 540 days (a 30-day list: after 27 days). */
+export const refreshAfterDaysFor = (lifespanDays: number): number =>
+  Math.max(1, Math.floor((lifespanDays * GOOGLE_REFRESH_AFTER_DAYS) / GOOGLE_MEMBERSHIP_LIFESPAN_DAYS));
+
+/** UserList (user_list.proto), the fields read here; `membershipDuration` a proto3 JSON Duration (`"2592000s"`). */
+interface UserListResource {
+  membershipDuration?: string;
+  sizeInfo?: { displayNetworkMembersCount?: string | number };
+}
+
+/** Whole days of a proto3 JSON Duration (`"2592000s"` → 30), undefined when absent or malformed. */
+export function durationDays(duration: string | undefined): number | undefined {
+  const match = /^(\d+)(\.\d+)?s$/.exec(duration ?? '');
+  return match ? Math.floor(Number(match[1]) / 86_400) : undefined;
+}
 
 type GoogleContext = Omit<ConnectorContext<GoogleSettings, GoogleSecrets>, 'audience'>;
 
@@ -69,19 +86,33 @@ export const googleAdsConnector = defineConnector<GoogleSettings, GoogleSecrets>
 
   // UserList.sizeInfo (user_list.proto): Google's estimate on the Display Network, the larger reach of a Customer Match list.
   async audienceSize(ctx) {
-    const { accountType, accountId } = ctx.settings.operatingAccount;
-    try {
-      const list = await dataManagerGet<{ sizeInfo?: { displayNetworkMembersCount?: string | number } }>(
-        ctx,
-        `accountTypes/${accountType}/accounts/${accountId}/userLists/${ctx.settings.productDestinationId}`,
-      );
-      const count = Number(list.sizeInfo?.displayNetworkMembersCount);
-      return Number.isFinite(count) && list.sizeInfo?.displayNetworkMembersCount !== undefined ? count : undefined;
-    } catch (error) {
-      throw error instanceof GoogleApiFailure ? googleError(error) : error;
-    }
+    const list = await readUserList(ctx);
+    const count = Number(list.sizeInfo?.displayNetworkMembersCount);
+    return Number.isFinite(count) && list.sizeInfo?.displayNetworkMembersCount !== undefined ? count : undefined;
+  },
+
+  // The list's own `membershipDuration` (UserList, user_list.proto), not the 540-day maximum: a list
+  // made with 30 days drops members after 30, so they are uploaded again after 27.
+  async membershipRefreshDays(ctx) {
+    const days = durationDays((await readUserList(ctx)).membershipDuration);
+    return refreshAfterDaysFor(
+      days !== undefined && days >= 1 ? Math.min(days, GOOGLE_MEMBERSHIP_LIFESPAN_DAYS) : GOOGLE_MEMBERSHIP_LIFESPAN_DAYS,
+    );
   },
 });
+
+/** GetUserList of the destination's list; failures as the closed error set. */
+async function readUserList(ctx: GoogleContext): Promise<UserListResource> {
+  const { accountType, accountId } = ctx.settings.operatingAccount;
+  try {
+    return await dataManagerGet<UserListResource>(
+      ctx,
+      `accountTypes/${accountType}/accounts/${accountId}/userLists/${ctx.settings.productDestinationId}`,
+    );
+  } catch (error) {
+    throw error instanceof GoogleApiFailure ? googleError(error) : error;
+  }
+}
 
 function destination(settings: GoogleSettings) {
   return {
@@ -135,14 +166,91 @@ async function sendMembers(
   }
   if (sent.length === 0) return outcomes;
   const body = method === 'audienceMembers:ingest' ? ingestBody(ctx, bodies) : removeBody(ctx, bodies);
+  let requestId: string | undefined;
   try {
-    const { requestId } = await dataManagerPost<{ requestId?: string }>(ctx, method, body);
+    ({ requestId } = await dataManagerPost<{ requestId?: string }>(ctx, method, body));
     ctx.logger.info('google-ads: request accepted', { method, requestId, members: sent.length });
-    return [...outcomes, ...sent.map((member) => delivered(member, requestId))];
   } catch (error) {
     if (!(error instanceof GoogleApiFailure)) throw error;
     return [...outcomes, ...attributeFailure(error, sent)];
   }
+  // Removals are not verified: a member Google failed to remove is not one we would reach anyway.
+  if (method === 'audienceMembers:remove' || !requestId) return [...outcomes, ...sent.map((member) => delivered(member, requestId))];
+  return [
+    ...outcomes,
+    ...(await verifyIngest(ctx, sent, bodies, requestId, {
+      extraRequests: GOOGLE_MAX_ATTRIBUTION_REQUESTS,
+      deadline: Date.now() + googleStatusPolling.budgetMs,
+    })),
+  ];
+}
+
+/** Most extra ingest requests one batch may spend finding which members Google dropped in processing. */
+export const GOOGLE_MAX_ATTRIBUTION_REQUESTS = 16;
+
+/**
+ * An accepted ingest is not yet a delivery: Google processes it afterwards and may drop records
+ * (consent, format), reporting only counts by `ProcessingErrorReason` (RetrieveRequestStatus). So the
+ * request's status is polled (bounded wait, `googleStatusPolling`): SUCCESS → delivered; every record
+ * dropped (FAILED) → each member rejected with Google's reason; PARTIAL_SUCCESS → the counts name no
+ * member, so the batch is split in halves and each half ingested again (idempotent: an ingest of a
+ * present member only renews it) and verified the same way, within `extraRequests` and the time
+ * budget; a group left mixed when the budget runs out, or a status not known within the wait, stays
+ * delivered and is logged.
+ */
+async function verifyIngest(
+  ctx: GoogleContext,
+  sent: EligibleMember[],
+  bodies: AudienceMemberBody[],
+  requestId: string,
+  budget: { extraRequests: number; deadline: number },
+): Promise<RecordOutcome[]> {
+  const status = await awaitRequestStatus(ctx, requestId, budget.deadline);
+  if (!status || status.status === 'SUCCESS' || status.failed === 0) return sent.map((member) => delivered(member, requestId));
+  const reason = mainReason(status);
+  if (status.status === 'FAILED' || status.failed >= sent.length) {
+    const counts = [...status.errorCounts].map(([name, count]) => `${name} ×${count}`).join(', ');
+    return sent.map((member) => rejected(member, `Google dropped the member while processing request ${requestId}: ${counts}`, reason));
+  }
+  if (budget.extraRequests < 2 || Date.now() >= budget.deadline) {
+    ctx.logger.warn('google-ads: members dropped in processing cannot be told apart; the group counts as delivered', {
+      requestId,
+      members: sent.length,
+      dropped: status.failed,
+      reason,
+    });
+    return sent.map((member) => delivered(member, requestId));
+  }
+  budget.extraRequests -= 2;
+  const half = Math.ceil(sent.length / 2);
+  const outcomes: RecordOutcome[] = [];
+  for (const [from, to] of [
+    [0, half],
+    [half, sent.length],
+  ]) {
+    const group = sent.slice(from, to);
+    const groupBodies = bodies.slice(from, to);
+    let groupRequestId: string | undefined;
+    try {
+      ({ requestId: groupRequestId } = await dataManagerPost<{ requestId?: string }>(
+        ctx,
+        'audienceMembers:ingest',
+        ingestBody(ctx, groupBodies),
+      ));
+    } catch (error) {
+      // The members were accepted by the first request; only their attribution failed.
+      ctx.logger.warn('google-ads: attribution request failed; the group counts as delivered', {
+        requestId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    outcomes.push(
+      ...(groupRequestId
+        ? await verifyIngest(ctx, group, groupBodies, groupRequestId, budget)
+        : group.map((member) => delivered(member, requestId))),
+    );
+  }
+  return outcomes;
 }
 
 /**

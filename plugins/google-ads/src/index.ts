@@ -2,6 +2,9 @@ export {
   GOOGLE_MAX_MEMBERS_PER_REQUEST,
   GOOGLE_MEMBERSHIP_LIFESPAN_DAYS,
   GOOGLE_REFRESH_AFTER_DAYS,
+  GOOGLE_MAX_ATTRIBUTION_REQUESTS,
+  durationDays,
+  refreshAfterDaysFor,
   googleAdsConnector,
 } from './google-ads.connector';
 export { ACCOUNT_TYPES, CONSENT_STATUSES, googleSecretsSchema, googleSettingsSchema } from './google-settings';
@@ -10,3 +13,5 @@ export { hashGoogle, normalizeGoogleE164, normalizeGoogleEmail, normalizeGoogleN
 export type { UserIdentifier } from './google-hashing';
 export { clearGoogleTokenCache, GOOGLE_TOKEN_URL, googleAccessToken } from './google-auth';
 export { DATA_MANAGER_HOST, googleError, memberViolations, quotaRetryAfterMs } from './google-client';
+export { awaitRequestStatus, googleStatusPolling, processedStatus } from './google-request-status';
+export type { ProcessedStatus, RequestStatusResponse } from './google-request-status';

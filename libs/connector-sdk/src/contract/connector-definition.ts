@@ -135,6 +135,13 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
   ): Promise<RecordOutcome[]>;
   /** The vendor's own count of the audience (size or match count), where it reports one. */
   audienceSize?(ctx: ConnectorContext<Settings, Secrets>): Promise<number | undefined>;
+  /**
+   * Days after which a member must be uploaded again, read from the vendor-side list at run time
+   * (a Google user list's own `membershipDuration`); optional. When present the core calls it before
+   * delivery and it replaces `limits.refreshMembershipAfterDays` for that run; a failure keeps the
+   * static limit (a warning on the run).
+   */
+  membershipRefreshDays?(ctx: ConnectorContext<Settings, Secrets>): Promise<number | undefined>;
 }
 
 /** Identity function that pins the generic types of a definition (and reads well at the top of a plugin). */

@@ -1,46 +1,23 @@
 import { testContext, testMember, testMembers } from '@audiencekit/connector-sdk/testing';
-import { googleAdsConnector, GoogleSecrets, GoogleSettings } from '../index';
+import { googleAdsConnector, GoogleSecrets, GoogleSettings, googleStatusPolling } from '../index';
 import { GoogleFake, startGoogleFake } from '../fake/google-fake';
+import { dataManagerRoutes, messageViolations, requestViolations, routeOf } from '../fake/data-manager-spec';
 import { google } from './google-test-helpers';
-import spec from './fixtures/data-manager-spec-fragment.json';
 
-type Field = { type: string; repeated?: boolean; required?: boolean };
-const messages = spec.messages as Record<string, Record<string, Field>>;
-const enums = spec.enums as Record<string, string[]>;
-const oneofs = spec.oneofs as Record<string, string[]>;
-
-/** Every way a JSON value breaks the proto fragment, as `path: problem` lines. */
-function problems(value: unknown, type: string, path: string): string[] {
-  if (enums[type])
-    return typeof value === 'string' && enums[type].includes(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a ${type}`];
-  if (type === 'string') return typeof value === 'string' ? [] : [`${path}: not a string`];
-  if (type === 'bool') return typeof value === 'boolean' ? [] : [`${path}: not a bool`];
-  if (type === 'object') return [];
-  const fields = messages[type];
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return [`${path}: not a ${type} object`];
-  const record = value as Record<string, unknown>;
-  const found = Object.keys(record).flatMap((key) => {
-    const field = fields[key];
-    if (!field) return [`${path}.${key}: no such field in ${type}`];
-    if (!field.repeated) return problems(record[key], field.type, `${path}.${key}`);
-    if (!Array.isArray(record[key])) return [`${path}.${key}: not repeated`];
-    return (record[key] as unknown[]).flatMap((item, index) => problems(item, field.type, `${path}.${key}[${index}]`));
-  });
-  const missing = Object.entries(fields)
-    .filter(([key, field]) => field.required && record[key] === undefined)
-    .map(([key]) => `${path}.${key}: required`);
-  const oneof = oneofs[type];
-  const setInOneof = oneof ? oneof.filter((key) => record[key] !== undefined).length : 1;
-  const oneofProblem = type === 'UserIdentifier' && setInOneof !== 1 ? [`${path}: exactly one of ${oneof.join(', ')}`] : [];
-  return [...found, ...missing, ...oneofProblem];
-}
-
-// The connector's requests checked against Google's own protos (field names, enums, required fields,
-// the identifier oneof), not only against our reading of the guides.
-describe('google-ads requests match the Data Manager proto fragment', () => {
+/**
+ * Capture and validate: every request type of the connector (testConnection's validateOnly ingest,
+ * ingest, the request-status poll, remove, the user list read for the size and for the membership
+ * lifespan) is run against the fake with capture on (the fake records every request), and every
+ * captured request is validated here against Google's own protos (spec/protos, googleapis commit in
+ * spec/SOURCES.json), independently of the fake's own checks; the fake's answers are checked against
+ * the RPCs' response messages too.
+ */
+describe('google-ads: every request the connector sends is valid against the Data Manager protos', () => {
   let fake: GoogleFake;
+  const delays = googleStatusPolling.delaysMs;
   beforeAll(async () => {
-    fake = await startGoogleFake({ accessTokens: ['t'] });
+    googleStatusPolling.delaysMs = [0, 0, 0];
+    fake = await startGoogleFake({ accessTokens: ['t'], managerAccountId: '42', processingPolls: 1 });
     const settings = {
       operatingAccount: { accountId: '1234567890' },
       loginAccount: { accountType: 'GOOGLE_ADS', accountId: '42' },
@@ -51,6 +28,7 @@ describe('google-ads requests match the Data Manager proto fragment', () => {
       settings,
       secrets: { accessToken: 't' },
       baseUrl: fake.url,
+      audience: { externalId: '555000111' },
     });
     await googleAdsConnector.testConnection(ctx);
     const members = [
@@ -59,34 +37,60 @@ describe('google-ads requests match the Data Manager proto fragment', () => {
     ];
     await google.upsert(ctx, members);
     await google.remove(ctx, members.slice(0, 2));
+    await google.audienceSize(ctx);
+    await googleAdsConnector.membershipRefreshDays?.(ctx);
   });
-  afterAll(async () => fake.stop());
+  afterAll(async () => {
+    googleStatusPolling.delaysMs = delays;
+    await fake.stop();
+  });
 
-  it('uses only the routes the protos declare', () => {
-    const routes = Object.keys(spec.routes);
-    expect(fake.server.requests.map((request) => `${request.method} ${request.path}`).filter((route) => !routes.includes(route))).toEqual(
-      [],
+  const captured = () => fake.server.requests.filter((request) => request.path.startsWith('/v1/'));
+
+  it('saw every request type of the connector, each an RPC the protos declare', () => {
+    const rpcs = captured().map((request) => routeOf(request.method, request.path)?.rpc ?? `${request.method} ${request.path}`);
+    expect(new Set(rpcs)).toEqual(new Set(['IngestAudienceMembers', 'RetrieveRequestStatus', 'RemoveAudienceMembers', 'GetUserList']));
+    // testConnection, the upsert; two polls (the first answers PROCESSING); two user list reads.
+    expect(rpcs.filter((rpc) => rpc === 'IngestAudienceMembers')).toHaveLength(2);
+    expect(rpcs.filter((rpc) => rpc === 'RetrieveRequestStatus')).toHaveLength(2);
+    expect(rpcs.filter((rpc) => rpc === 'GetUserList')).toHaveLength(2);
+  });
+
+  it('0 violations: every captured request is a valid JSON form of its request message', () => {
+    const violations = captured().flatMap((request) =>
+      requestViolations(request).map((violation) => `${request.method} ${request.path}: ${violation.field} ${violation.description}`),
     );
-    expect(new Set(fake.server.requests.map((request) => `${request.method} ${request.path}`))).toEqual(new Set(routes));
+    expect(violations).toEqual([]);
   });
 
-  it('every request body is a valid message of its route', () => {
-    for (const request of fake.server.requests) {
-      const type = spec.routes[`${request.method} ${request.path}` as keyof typeof spec.routes];
-      expect(problems(request.body, type, type)).toEqual([]);
-    }
+  it('the fake answered each with a valid response message', async () => {
+    // Re-ask the fake (the recorder keeps requests, not answers) and validate the JSON answers.
+    const auth = { authorization: 'Bearer t', 'login-account': 'accountTypes/GOOGLE_ADS/accounts/42' };
+    const list = await fetch(`${fake.url}/v1/accountTypes/GOOGLE_ADS/accounts/1234567890/userLists/555000111`, { headers: auth });
+    const status = await fetch(`${fake.url}/v1/requestStatus:retrieve?requestId=${fake.requestIds[0]}`, { headers: auth });
+    const userList = routeOf('GET', '/v1/accountTypes/GOOGLE_ADS/accounts/1/userLists/2');
+    const retrieve = routeOf('GET', '/v1/requestStatus:retrieve');
+    expect(userList && retrieve).toBeTruthy();
+    if (!userList || !retrieve) return;
+    expect(messageViolations(userList.responseType, await list.json(), '')).toEqual([]);
+    expect(messageViolations(retrieve.responseType, await status.json(), '')).toEqual([]);
   });
 
-  it('the checker itself catches a misspelt field, a bad enum and a double identifier', () => {
+  it('the checker catches what it should (a misspelt field, a bad enum, a double identifier, a missing REQUIRED field)', () => {
     const bad = {
       destinations: [{ operatingAccount: { accountId: '1', accountType: 'GOOGLE' }, productDestinationId: '1' }],
       audienceMembers: [{ userData: { userIdentifiers: [{ emailAddress: 'a', phoneNumber: 'b' }] } }],
       encodng: 'HEX',
     };
-    expect(problems(bad, 'IngestAudienceMembersRequest', 'r')).toEqual([
-      'r.destinations[0].operatingAccount.accountType: "GOOGLE" is not a AccountType',
-      'r.audienceMembers[0].userData.userIdentifiers[0]: exactly one of emailAddress, phoneNumber, address',
-      'r.encodng: no such field in IngestAudienceMembersRequest',
+    expect(requestViolations({ method: 'POST', path: '/v1/audienceMembers:ingest', query: {}, body: bad }).map((v) => v.field)).toEqual([
+      'destinations[0].operating_account.account_type',
+      'audience_members[0].user_data.user_identifiers[0]',
+      '',
     ]);
+    expect(requestViolations({ method: 'POST', path: '/v1/audienceMembers:ingest', query: {}, body: {} }).map((v) => v.reason)).toEqual([
+      'REQUIRED_FIELD_MISSING',
+      'REQUIRED_FIELD_MISSING',
+    ]);
+    expect(dataManagerRoutes().length).toBeGreaterThanOrEqual(8);
   });
 });

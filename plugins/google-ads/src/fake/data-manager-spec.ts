@@ -15,9 +15,7 @@ import { Enum, Field, Root, Type, common } from 'protobufjs';
 export const DATA_MANAGER_PACKAGE = 'google.ads.datamanager.v1';
 export const SPEC_DIR = resolve(__dirname, '../../spec');
 const PROTO_DIR = join(SPEC_DIR, 'protos');
-const ROOT_FILES = ['ingestion_service.proto', 'user_list_service.proto', 'error.proto'].map(
-  (file) => `google/ads/datamanager/v1/${file}`,
-);
+const ROOT_FILES = ['ingestion_service.proto', 'user_list_service.proto', 'error.proto'].map((file) => `google/ads/datamanager/v1/${file}`);
 
 export interface SpecViolation {
   /** Path of the offending field, snake_case as Google's BadRequest names it (`audience_members[0].user_data`). */
@@ -114,9 +112,15 @@ const SYSTEM_PARAMETERS = new Set(['$alt', 'alt', 'key', 'fields', 'prettyPrint'
  * What is wrong with one HTTP request against the protos: no such route, or a body / query that is
  * not a valid JSON form of the RPC's request message.
  */
-export function requestViolations(request: { method: string; path: string; query: Record<string, string>; body: unknown }): SpecViolation[] {
+export function requestViolations(request: {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}): SpecViolation[] {
   const route = routeOf(request.method, request.path);
-  if (!route) return [{ field: '', description: `No RPC of the Data Manager API at ${request.method} ${request.path}`, reason: 'INVALID_ARGUMENT' }];
+  if (!route)
+    return [{ field: '', description: `No RPC of the Data Manager API at ${request.method} ${request.path}`, reason: 'INVALID_ARGUMENT' }];
   if (route.body === '*') return messageViolations(route.requestType, request.body ?? {}, '');
   // No body: the remaining fields come from the query string (`?requestId=…`), by their JSON or proto names.
   const pathFields = [...route.template.matchAll(/\{([^=}]+)/g)].map((match) => camel(match[1]));
@@ -139,7 +143,13 @@ export function messageViolations(type: Type, value: unknown, path: string): Spe
   const wellKnown = wellKnownViolation(type, value, path);
   if (wellKnown !== undefined) return wellKnown;
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return [{ field: path, description: `Invalid value at '${path}' (${type.fullName.slice(1)}), ${JSON.stringify(value)}`, reason: 'INVALID_ARGUMENT' }];
+    return [
+      {
+        field: path,
+        description: `Invalid value at '${path}' (${type.fullName.slice(1)}), ${JSON.stringify(value)}`,
+        reason: 'INVALID_ARGUMENT',
+      },
+    ];
   const violations: SpecViolation[] = [];
   const record = value as Record<string, unknown>;
   const setOneofs = new Map<string, string[]>();
@@ -206,7 +216,10 @@ function scalarOk(type: string, value: unknown): boolean {
       return typeof value === 'string' && /^[A-Za-z0-9+/_-]*={0,2}$/.test(value);
     case 'double':
     case 'float':
-      return typeof value === 'number' || (typeof value === 'string' && (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || ['NaN', 'Infinity', '-Infinity'].includes(value)));
+      return (
+        typeof value === 'number' ||
+        (typeof value === 'string' && (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || ['NaN', 'Infinity', '-Infinity'].includes(value)))
+      );
     default:
       // int32, int64, uint32, uint64, sint*, fixed*, sfixed*: a JSON number or a decimal string.
       return (typeof value === 'number' && Number.isInteger(value)) || (typeof value === 'string' && INT64.test(value));
@@ -217,11 +230,18 @@ function scalarOk(type: string, value: unknown): boolean {
 function wellKnownViolation(type: Type, value: unknown, path: string): SpecViolation[] | undefined {
   const name = type.fullName;
   const bad = (form: string): SpecViolation[] => [
-    { field: path, description: `Invalid value at '${path}' (${name.slice(1)}), ${JSON.stringify(value)}: expected ${form}`, reason: 'INVALID_ARGUMENT' },
+    {
+      field: path,
+      description: `Invalid value at '${path}' (${name.slice(1)}), ${JSON.stringify(value)}: expected ${form}`,
+      reason: 'INVALID_ARGUMENT',
+    },
   ];
-  if (name === '.google.protobuf.Duration') return typeof value === 'string' && /^-?\d+(\.\d{1,9})?s$/.test(value) ? [] : bad('"<seconds>s"');
+  if (name === '.google.protobuf.Duration')
+    return typeof value === 'string' && /^-?\d+(\.\d{1,9})?s$/.test(value) ? [] : bad('"<seconds>s"');
   if (name === '.google.protobuf.Timestamp')
-    return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(value) ? [] : bad('an RFC 3339 time');
+    return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(value)
+      ? []
+      : bad('an RFC 3339 time');
   if (['.google.protobuf.Struct', '.google.protobuf.Value', '.google.protobuf.ListValue', '.google.protobuf.Any'].includes(name)) return [];
   return undefined;
 }

@@ -98,7 +98,9 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
   const members = new Set<string>();
   const requestIds: string[] = [];
   const requestStatuses = new Map<string, FakeRequestStatus>();
-  const processingFailures = new Map(Object.entries(options.processingFailures ?? {}).map(([hash, reason]) => [hash.toLowerCase(), reason]));
+  const processingFailures = new Map(
+    Object.entries(options.processingFailures ?? {}).map(([hash, reason]) => [hash.toLowerCase(), reason]),
+  );
   const minuteCounts = new Map<number, number>();
 
   const audienceMethod =
@@ -265,8 +267,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     if (invalidJson) return invalidJson;
     const requestId = request.query.requestId ?? request.query.request_id;
     const found = requestStatuses.get(requestId);
-    if (!found)
-      return badRequest([{ field: 'request_id', description: 'The request ID is not valid.', reason: 'INVALID_REQUEST_ID' }]);
+    if (!found) return badRequest([{ field: 'request_id', description: 'The request ID is not valid.', reason: 'INVALID_REQUEST_ID' }]);
     return { status: 200, body: { requestStatusPerDestination: found.destinations.map((destination) => statusOf(found, destination)) } };
   };
 
