@@ -143,10 +143,22 @@ export interface SyncRun {
   errors: { code?: string; message?: string }[];
   /** Dry runs: the itemised plan; held and gated runs: `guard` (why a run awaits confirmation). */
   plan?: { guard?: SyncGuard } & Record<string, unknown>;
+  /** Match reconciliation: what the ads vendor reported back beside what was sent (null: nothing reported). */
+  reconciliation?: SyncRunReconciliation | null;
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+}
+
+export interface SyncRunReconciliation {
+  sent: number;
+  vendorReceived: number | null;
+  vendorInvalid: number | null;
+  audienceSize: number | null;
+  heldAtVendor: number | null;
+  matchRate: number | null;
+  matchRateDropped: boolean;
 }
 
 export interface Interval {

@@ -1,7 +1,7 @@
 import { ExponentialBackoff } from 'cockatiel';
 import type { DataSource, EntityManager } from 'typeorm';
 import { RetryableError } from '@audiencekit/connector-sdk';
-import type { ConnectorContext, EligibleMember, MessageTemplate } from '@audiencekit/connector-sdk';
+import type { ConnectorContext, EligibleMember, MessageTemplate, VendorCounts } from '@audiencekit/connector-sdk';
 import type { Metrics } from '@audiencekit/server-core';
 import { connectorContext } from './connector-runtime';
 import { cancelRequested } from './data/run-control.repository';
@@ -10,6 +10,7 @@ import { redactMemberIdentifiers } from './data/vendor-text';
 import { callWithPolicy, CallResult, delay } from './delivery/call-policy';
 import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
+import { recordBatchVendorCounts } from './reconciliation/match.repository';
 import { Classified, classifyAdd, classifyRemove, deliveredIdentifiers } from './pipeline/eligibility';
 import { assertNoHeldOutMember } from './pipeline/holdout-recheck';
 import type { SyncEngineOptions } from './sync-engine.options';
@@ -178,7 +179,12 @@ export class BatchDelivery {
         audienceId: setup.activation.externalAudienceId,
         idempotencyKey: batch.key,
         signal,
+        // The last report of the call that answered wins (a retried call reports afresh).
+        reportVendorCounts: (counts) => {
+          batch.vendorCounts = vendorCountsOf(counts);
+        },
       });
+      batch.vendorCounts = undefined;
       return this.observed(setup, () => invoke(setup, ctx, batch));
     }).catch((error: unknown) => {
       if (!(error instanceof SyncException)) throw error;
@@ -243,6 +249,14 @@ export class BatchDelivery {
       );
       await recordSuppressions(tx, setup, rejected, outcomes);
       await runs.ackBatch(tx, runId, batch.seq, result.attempts);
+      const vendor = batch.vendorCounts;
+      if (vendor) {
+        await recordBatchVendorCounts(tx, runId, batch.seq, { received: vendor.received ?? null, invalid: vendor.invalid ?? null });
+        await runs.addCounts(tx, runId, {
+          ...(vendor.received !== undefined ? { vendorReceived: vendor.received } : {}),
+          ...(vendor.invalid !== undefined ? { vendorInvalid: vendor.invalid } : {}),
+        });
+      }
       const deliveredCounts: runs.Counts =
         refreshed > 0 ? { added: delivered.length - refreshed, refreshed } : { [DELIVERED_COUNT[batch.action]]: delivered.length };
       await runs.addCounts(tx, runId, {
@@ -355,6 +369,17 @@ function identifierValues(members: EligibleMember[]): string[] {
 
 function profileIds(members: EligibleMember[]): string[] {
   return members.map((member) => member.profileId);
+}
+
+/** Only whole, non-negative numbers of a plugin's report are kept (a plugin's report is not trusted to be well-formed). */
+function vendorCountsOf(counts: VendorCounts | undefined): VendorCounts | undefined {
+  if (!counts || typeof counts !== 'object') return undefined;
+  const whole = (value: unknown): number | undefined =>
+    typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1 ? value : undefined;
+  const received = whole(counts.received);
+  const invalid = whole(counts.invalid);
+  if (received === undefined && invalid === undefined) return undefined;
+  return { ...(received !== undefined ? { received } : {}), ...(invalid !== undefined ? { invalid } : {}) };
 }
 
 export function eligibleMembers(classified: Classified[]): EligibleMember[] {

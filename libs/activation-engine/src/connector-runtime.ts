@@ -7,6 +7,7 @@ import {
   createGuardedHttp,
   GuardedHttp,
   outboundAllowedHosts,
+  VendorCounts,
 } from '@audiencekit/connector-sdk';
 import type { DestinationEntity } from '@audiencekit/persistence';
 import { SecretBox } from '@audiencekit/server-core';
@@ -33,11 +34,15 @@ export interface ConnectorRuntimeConfig {
   AK_SECRETS_KEYS?: string;
   /** `{ slug: url }` (parsed by the config schema); a raw `slug=url,...` string is accepted too. */
   AK_CONNECTOR_BASE_URLS?: Record<string, string> | string;
+  /** The API's public URL (no trailing slash): connectors get this destination's callback URL from it. */
+  AK_PUBLIC_BASE_URL?: string;
 }
 
 /** What a destination's calls share, built once per run or connection test. */
 export interface ConnectorRuntime {
   baseUrl?: string;
+  /** `ctx.callbackUrl`: this destination's vendor-events URL when AK_PUBLIC_BASE_URL is set. */
+  callbackUrl?: string;
   /** The SDK's guarded HTTP client handed to the plugin (`ctx.http`). */
   http: GuardedHttp;
   logger: ConnectorLogger;
@@ -53,8 +58,10 @@ export function connectorRuntime(
 ): ConnectorRuntime {
   const baseUrl = baseUrlOf(config, connector.slug);
   const values = secretValues(secrets);
+  const publicBase = config.AK_PUBLIC_BASE_URL?.replace(/\/+$/, '');
   return {
     baseUrl,
+    ...(publicBase ? { callbackUrl: `${publicBase}/v1/vendor-events/${connector.slug}/${destinationId}` } : {}),
     http: createGuardedHttp({ trustedBaseUrl: baseUrl }),
     logger: redactingLogger(connector.slug, destinationId, values),
     redact: (text) => redactText(text, values),
@@ -64,12 +71,21 @@ export function connectorRuntime(
 /** The context of one connector call. */
 export function connectorContext(
   runtime: ConnectorRuntime,
-  call: { settings: unknown; secrets: unknown; audienceId?: string | null; idempotencyKey: string; signal: AbortSignal },
+  call: {
+    settings: unknown;
+    secrets: unknown;
+    audienceId?: string | null;
+    idempotencyKey: string;
+    signal: AbortSignal;
+    reportVendorCounts?: (counts: VendorCounts) => void;
+  },
 ): ConnectorContext<unknown, unknown> {
   return {
+    ...(call.reportVendorCounts ? { reportVendorCounts: call.reportVendorCounts } : {}),
     settings: call.settings,
     secrets: call.secrets,
     baseUrl: runtime.baseUrl,
+    ...(runtime.callbackUrl ? { callbackUrl: runtime.callbackUrl } : {}),
     audience: call.audienceId ? { externalId: call.audienceId } : undefined,
     idempotencyKey: call.idempotencyKey,
     signal: call.signal,

@@ -20,6 +20,17 @@ export interface SyncEngineOptions {
   breakerHalfOpenMs: number;
   /** Samples kept per category in a dry run's plan and in errors. */
   sampleSize: number;
+  /**
+   * Safety margin of the deployment-wide rate limiter, in ms per vendor second: calls are spaced
+   * as if the vendor's window were `1000 + rateLimitSafetyMs` ms (100: 9 % under the limit). It
+   * absorbs the varying delay between a call's slot and its arrival at the vendor.
+   */
+  rateLimitSafetyMs: number;
+  /**
+   * Match reconciliation: a run whose match rate (vendor audience size / members held) is this
+   * much (absolute, 0.1 = 10 points) below the mean of the activation's previous runs is flagged.
+   */
+  matchRateDropThreshold: number;
   /** Most pending changes one on-change run takes (the rest wait for the next run of the activation). */
   onChangeMaxRunChanges: number;
 }
@@ -35,6 +46,8 @@ export const DEFAULT_SYNC_ENGINE_OPTIONS: SyncEngineOptions = {
   breakerHalfOpenMs: 30_000,
   sampleSize: 20,
   onChangeMaxRunChanges: 5_000,
+  rateLimitSafetyMs: 100,
+  matchRateDropThreshold: 0.1,
 };
 
 export function resolveSyncEngineOptions(options: Partial<SyncEngineOptions> = {}): SyncEngineOptions {

@@ -1,3 +1,4 @@
+import type { VendorCounts } from '@audiencekit/connector-sdk';
 import type { EligibleMember } from '@audiencekit/connector-sdk';
 import type { Counts, PageRange } from './data/sync-run.repository';
 import type { DestinationGate } from './delivery/destination-gates';
@@ -34,6 +35,8 @@ export interface Batch {
   last?: boolean;
   /** Replace batches: the estimated total of the whole replace. */
   total?: number;
+  /** What the vendor reported back about the request (`ctx.reportVendorCounts`), for match reconciliation. */
+  vendorCounts?: VendorCounts;
 }
 
 /** What one execution of a run (one job attempt) carries: its setup, its destination's gate, progress and outcome so far. */

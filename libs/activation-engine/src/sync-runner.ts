@@ -18,6 +18,7 @@ import type { GateDecision } from './guard/safety-gates';
 import type { DiffPhase } from './pipeline/candidates.repository';
 import type { Classified } from './pipeline/eligibility';
 import { SyncPlanner } from './plan/sync-planner';
+import { reconcileMatch } from './reconciliation/match-reconciliation';
 import { SyncEngineOptions, SYNC_ENGINE_OPTIONS } from './sync-engine.options';
 import { Execution, FINAL_STATUSES, Progress, SyncOutcome } from './sync-execution';
 import { loadSyncSetup, SyncConfig, SyncSetup } from './sync-setup';
@@ -125,7 +126,10 @@ export class SyncRunner {
     let execution: Execution | undefined;
     try {
       const setup = await loadSyncSetup(manager, run, this.connectors, this.config);
-      const gate = this.gates.get(setup.destination.id, setup.limits, this.options.breakerThreshold, this.options.breakerHalfOpenMs);
+      const gate = this.gates.get(setup.destination.id, setup.limits, this.options.breakerThreshold, this.options.breakerHalfOpenMs, {
+        connectorSlug: setup.connector.slug,
+        quota: setup.quota,
+      });
       execution = {
         setup,
         gate,
@@ -284,8 +288,12 @@ export class SyncRunner {
         ),
       );
       if (result.kind === 'answered') {
-        if (typeof result.value === 'number' && Number.isFinite(result.value))
-          await runs.recordAudienceSize(this.dataSource.manager, setup.run.id, Math.round(result.value));
+        if (typeof result.value === 'number' && Number.isFinite(result.value)) {
+          const size = Math.round(result.value);
+          await runs.recordAudienceSize(this.dataSource.manager, setup.run.id, size);
+          const { drop } = await reconcileMatch(this.dataSource, setup, size, this.options.matchRateDropThreshold);
+          if (drop) this.logger.warn(`run ${setup.run.id}: match rate dropped by ${drop.drop} from ${drop.baseline}`);
+        }
         return;
       }
       reason = result.reason;

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { AnyConnectorDefinition, ConnectorLimits } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, ConnectorLimits, ConnectorQuota } from '@audiencekit/connector-sdk';
 import { createArmResolver, ExperimentationException, HoldoutSplit, ResolvedArm } from '@audiencekit/experimentation';
 import { ActivationEntity, DestinationEntity, SyncRunEntity } from '@audiencekit/persistence';
 import { ConnectorRuntime, ConnectorRuntimeConfig, connectorRuntime, openSecrets } from './connector-runtime';
@@ -24,6 +24,8 @@ export interface SyncSetup {
   connector: AnyConnectorDefinition;
   /** This destination's limits: `connector.limitsFor(settings)` where the connector has it, else `connector.limits`. */
   limits: ConnectorLimits;
+  /** A quota this destination shares with others of its connector (`connector.quota(settings)`), if any. */
+  quota?: ConnectorQuota;
   settings: unknown;
   secrets: unknown;
   /** Base URL, guarded `http`, redacting logger and `redact` of this destination (connector-runtime.ts). */
@@ -59,6 +61,7 @@ export async function loadSyncSetup(
   const { phases, addAction } = fullResync ? replacePhases(activation.mode, connector) : phasesOf(activation.mode, connector, notes);
   const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
   const limits = limitsOf(connector, settings);
+  const quota = quotaOf(connector, settings);
   const secretsPlain = openSecrets(destination, config.AK_SECRETS_KEYS);
   const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
   const armOf = armResolver(await globalHoldout(manager), {
@@ -77,6 +80,7 @@ export async function loadSyncSetup(
     destination,
     connector,
     limits,
+    ...(quota ? { quota } : {}),
     settings,
     secrets,
     runtime: connectorRuntime(connector, destination.id, secretsPlain, config),
@@ -140,6 +144,23 @@ export function limitsOf(connector: AnyConnectorDefinition, settings: unknown): 
     );
   }
   return limits;
+}
+
+/** A shared quota the connector declares for these settings, checked like the limits. */
+export function quotaOf(connector: AnyConnectorDefinition, settings: unknown): ConnectorQuota | undefined {
+  let quota: ConnectorQuota | undefined;
+  try {
+    quota = connector.quota?.(settings);
+  } catch (error) {
+    throw new SyncException(
+      'bad_settings',
+      `the connector's quota for these settings failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (quota === undefined) return undefined;
+  if (typeof quota.key !== 'string' || quota.key === '' || !(quota.maxRequestsPerSecond > 0))
+    throw new SyncException('bad_settings', `the connector's quota for these settings needs a key and maxRequestsPerSecond > 0`);
+  return quota;
 }
 
 /** A full resync replaces a mirrored list, through a connector that can replace. */

@@ -133,6 +133,11 @@ function attribute(
   sent: { member: EligibleMember; row: [string, string] }[],
   response: MetaUsersResponse,
 ): RecordOutcome[] {
+  // Match reconciliation: Meta's own counts of this request, stored beside what was sent.
+  ctx.reportVendorCounts?.({
+    ...(typeof response.num_received === 'number' ? { received: response.num_received } : {}),
+    ...(typeof response.num_invalid_entries === 'number' ? { invalid: response.num_invalid_entries } : {}),
+  });
   const invalid = invalidSamples(response.invalid_entry_samples);
   const sessionId = response.session_id === undefined ? undefined : String(response.session_id);
   let attributed = 0;

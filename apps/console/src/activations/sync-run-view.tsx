@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'react';
 import { api, describeError } from '../api-client';
 import { formatDate, formatNumber } from '../format';
-import type { SyncRun } from '../types';
+import type { SyncRun, SyncRunReconciliation } from '../types';
 import { Rejections, RunControls } from '../run-controls';
 import { useApi } from '../use-api';
+
+// Counts shown in the reconciliation table instead of among the extra counts.
+const RECONCILED = new Set(['vendorReceived', 'vendorInvalid', 'audienceSize', 'heldAtVendor']);
 
 // The funnel a marketer asks about, in pipeline order; other counts are listed after it.
 const STAGES: [string, string][] = [
@@ -33,7 +36,7 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
   if (!data) return <p>Loading run…</p>;
   const considered = data.counts.considered ?? 0;
   const known = new Set(STAGES.map(([key]) => key));
-  const extra = Object.entries(data.counts).filter(([key]) => !known.has(key));
+  const extra = Object.entries(data.counts).filter(([key]) => !known.has(key) && !RECONCILED.has(key));
   return (
     <section className="card" aria-label={`Sync run ${runId}`} data-status={data.status}>
       <h3>
@@ -72,6 +75,7 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
           ))}
         </tbody>
       </table>
+      {data.reconciliation && <Reconciliation reconciliation={data.reconciliation} />}
       {data.errors.length > 0 && (
         <ul className="error-text" aria-label="Errors">
           {data.errors.map((error, index) => (
@@ -83,6 +87,45 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
       )}
       {terminal && <Rejections runId={runId} />}
     </section>
+  );
+}
+
+const count = (value: number | null) => (value === null ? '—' : formatNumber(value));
+
+/** What the vendor reported back beside what was sent, and the match rate (flagged when it dropped). */
+function Reconciliation({ reconciliation: r }: { reconciliation: SyncRunReconciliation }) {
+  return (
+    <table aria-label="Match reconciliation">
+      <tbody>
+        <tr>
+          <th scope="row">Sent</th>
+          <td className="number">{formatNumber(r.sent)}</td>
+        </tr>
+        <tr>
+          <th scope="row">Received by the vendor</th>
+          <td className="number">{count(r.vendorReceived)}</td>
+        </tr>
+        <tr>
+          <th scope="row">Invalid (vendor)</th>
+          <td className="number">{count(r.vendorInvalid)}</td>
+        </tr>
+        <tr>
+          <th scope="row">Audience size (vendor)</th>
+          <td className="number">{count(r.audienceSize)}</td>
+        </tr>
+        <tr>
+          <th scope="row">Held at the vendor</th>
+          <td className="number">{count(r.heldAtVendor)}</td>
+        </tr>
+        <tr className={r.matchRateDropped ? 'error-text' : undefined}>
+          <th scope="row">Match rate</th>
+          <td className="number">
+            {r.matchRate === null ? '—' : `${(r.matchRate * 100).toFixed(1)}%`}
+            {r.matchRateDropped && <span className="badge badge-failed"> dropped</span>}
+          </td>
+        </tr>
+      </tbody>
+    </table>
   );
 }
 

@@ -24,6 +24,24 @@ export const syncRunViewSchema = z.object({
     .record(z.string(), z.unknown())
     .nullable()
     .describe('dry runs: the itemised plan with samples; send runs: the mass-send guard decision (plan.guard)'),
+  reconciliation: z
+    .object({
+      sent: z.number().int().describe('members delivered to the vendor in this run'),
+      vendorReceived: z
+        .number()
+        .int()
+        .nullable()
+        .describe("entries the vendor said it received, over the run's requests (Meta num_received)"),
+      vendorInvalid: z.number().int().nullable().describe('entries the vendor said were invalid (Meta num_invalid_entries)'),
+      audienceSize: z.number().int().nullable().describe("the vendor's audience size after the run"),
+      heldAtVendor: z.number().int().nullable().describe('members the destination holds after the run'),
+      matchRate: z.number().nullable().describe('audienceSize / heldAtVendor'),
+      matchRateDropped: z
+        .boolean()
+        .describe('the match rate fell beyond the threshold below the previous runs (warning match_rate_dropped)'),
+    })
+    .nullable()
+    .describe('match reconciliation: what the ads vendor reported back beside what was sent; null when it reported nothing'),
   queuedAt: z.iso.datetime({ offset: true }),
   startedAt: z.iso.datetime({ offset: true }).nullable(),
   finishedAt: z.iso.datetime({ offset: true }).nullable(),

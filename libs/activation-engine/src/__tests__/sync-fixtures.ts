@@ -37,9 +37,10 @@ export function buildEngine(
   connectors: AnyConnectorDefinition[],
   options: Partial<SyncEngineOptions> = {},
   config: Record<string, unknown> = {},
+  /** Per-process gates by default; `new DestinationGates(dataSource, options)` for the deployment-wide limiter. */
+  gates = new DestinationGates(),
 ): Engine {
   const resolved = resolveSyncEngineOptions({ ...FAST_OPTIONS, ...options });
-  const gates = new DestinationGates();
   const runner = new SyncRunner(dataSource, connectors, config, resolved, gates);
   const jobs: Engine['jobs'] = [];
   const queue = {

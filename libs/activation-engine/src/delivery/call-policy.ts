@@ -8,7 +8,8 @@ export type CallResult =
   { kind: 'answered'; value: unknown; attempts: number } | { kind: 'failed'; reason: string; attempts: number; retryable: boolean };
 
 /**
- * One plugin call under the destination's gate: rate limit and concurrency (bottleneck), circuit
+ * One plugin call under the destination's gate: rate limit (deployment-wide in Postgres, or per
+ * process) and concurrency (bottleneck), circuit
  * breaker, a per-call timeout whose AbortSignal is handed to the plugin (cockatiel, aggressive: a
  * plugin that ignores the signal is cut off anyway), and bounded retries with exponential backoff
  * and jitter that honour RetryableError.retryAfterMs. The core decides every retry, never the plugin.
@@ -28,7 +29,14 @@ export async function callWithPolicy(
   let backoff: IBackoff<unknown> | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      const value = await gate.limiter.schedule(() => gate.breaker.execute(() => deadline.execute(({ signal }) => call(signal))));
+      // The deployment-wide slot is taken inside the breaker (an open circuit spends none) and
+      // outside the call's timeout (waiting for a slot is not the vendor being slow).
+      const value = await gate.limiter.schedule(() =>
+        gate.breaker.execute(async () => {
+          await gate.acquire();
+          return deadline.execute(({ signal }) => call(signal));
+        }),
+      );
       gate.succeeded();
       return { kind: 'answered', value, attempts: attempt };
     } catch (error) {
@@ -37,6 +45,8 @@ export async function callWithPolicy(
       if (verdict.kind === 'final') return { kind: 'failed', reason: verdict.reason, attempts: attempt, retryable: false };
       if (error instanceof RetryableError && error.hints.slowDown) gate.slowDown();
       const hint = error instanceof RetryableError ? error.retryAfterMs : undefined;
+      // The vendor's Retry-After holds for every worker, not only this call's retry.
+      if (hint !== undefined && hint > 0) await gate.blockFor(Math.min(hint, options.maxRetryAfterMs));
       if (attempt >= options.maxAttempts || (hint !== undefined && hint > options.maxRetryAfterMs)) {
         return {
           kind: 'failed',

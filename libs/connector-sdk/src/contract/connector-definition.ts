@@ -28,6 +28,29 @@ export interface ConnectorLimits {
   refreshMembershipAfterDays?: number;
 }
 
+/**
+ * A vendor quota several destinations share (Google Ads API: one per Cloud project / OAuth client,
+ * whatever the customer account): the core's deployment-wide limiter keeps all their calls together
+ * under `maxRequestsPerSecond`, besides each destination's own `limits.maxRequestsPerSecond`.
+ */
+export interface ConnectorQuota {
+  /** Stable identity of the shared quota, e.g. the OAuth client id; the core prefixes it with the connector slug. */
+  key: string;
+  maxRequestsPerSecond: number;
+}
+
+/**
+ * What the vendor reported back about one request, beside the per-member outcomes (Meta's
+ * `num_received` and `num_invalid_entries`): stored per request and summed on the run, for match
+ * reconciliation. Report only what the vendor said; leave a field out when it does not say it.
+ */
+export interface VendorCounts {
+  /** Entries the vendor says it received. */
+  received?: number;
+  /** Entries the vendor says it could not use (invalid format, unmatched hash shape, ...). */
+  invalid?: number;
+}
+
 /** Messages of a send-mode activation, as the marketer wrote them; `{{trait}}` placeholders. */
 export interface MessageTemplate {
   subject?: string;
@@ -65,6 +88,17 @@ export interface ConnectorContext<Settings, Secrets> {
    * the host of `baseUrl` and the operator's allow-list; any other private address is refused.
    */
   readonly http: GuardedHttp;
+  /**
+   * Optional (absent in older cores and test kits: call it as `ctx.reportVendorCounts?.(...)`): what
+   * the vendor reported back about this request (`VendorCounts`). The last report of a call wins.
+   */
+  readonly reportVendorCounts?: (counts: VendorCounts) => void;
+  /**
+   * Where the vendor can post this destination's callbacks (delivery states, replies) to our API:
+   * `<AK_PUBLIC_BASE_URL>/v1/vendor-events/<slug>/<destination id>`. Undefined when the operator
+   * has not configured a public base URL.
+   */
+  readonly callbackUrl?: string;
 }
 
 export interface AudienceInput {
@@ -113,6 +147,12 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
    * per run with the parsed settings).
    */
   limitsFor?(settings: Settings): ConnectorLimits;
+  /**
+   * A quota the destination shares with other destinations of this connector (optional): the core
+   * enforces it for the whole deployment, across worker processes, together with the destination's
+   * own rate. Undefined (or no method): the destination's own limit is all there is. Pure and cheap.
+   */
+  quota?(settings: Settings): ConnectorQuota | undefined;
 
   /** Check credentials (and settings) against the vendor; throw `InvalidCredentialsError` if refused. */
   testConnection(ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>): Promise<void>;

@@ -41,6 +41,7 @@ describe('definitionProblems', () => {
     ['a send connector without send', { deliveryModel: 'send' }, /deliveryModel "send" needs send/],
     ['an unknown channel', { channel: 'fax' }, /channel "fax"/],
     ['limitsFor that is not a function', { limitsFor: { maxBatchSize: 1 } }, /limitsFor is not a function/],
+    ['quota that is not a function', { quota: { key: 'p', maxRequestsPerSecond: 1 } }, /quota is not a function/],
     [
       'replace on a send connector',
       { deliveryModel: 'send', send: async () => [], replace: async () => [] },

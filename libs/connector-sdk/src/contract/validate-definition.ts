@@ -71,6 +71,7 @@ function methodProblems(definition: AnyConnectorDefinition): string[] {
     problems.push(`deliveryModel ${JSON.stringify(definition.deliveryModel)} is not "list" or "send"`);
   }
   if (definition.limitsFor !== undefined && typeof definition.limitsFor !== 'function') problems.push('limitsFor is not a function');
+  if (definition.quota !== undefined && typeof definition.quota !== 'function') problems.push('quota is not a function');
   if (definition.replace !== undefined && (typeof definition.replace !== 'function' || definition.deliveryModel !== 'list'))
     problems.push('replace must be a function of a "list" connector');
   return problems;

@@ -39,6 +39,14 @@ export class SyncBatchEntity {
   @Column({ type: 'text', nullable: true })
   error: string | null;
 
+  /** What the vendor reported it received for this request (Meta's `num_received`), when it reports it. */
+  @Column({ name: 'vendor_received', type: 'integer', nullable: true })
+  vendorReceived: number | null;
+
+  /** Entries of this request the vendor reported invalid (Meta's `num_invalid_entries`). */
+  @Column({ name: 'vendor_invalid', type: 'integer', nullable: true })
+  vendorInvalid: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

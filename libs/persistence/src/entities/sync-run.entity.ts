@@ -67,6 +67,10 @@ export class SyncRunEntity {
   @Column({ type: 'jsonb', nullable: true })
   plan: Record<string, unknown> | null;
 
+  /** The vendor's audience size after the run over the members the destination holds (issue #22); null when unknown. */
+  @Column({ name: 'match_rate', type: 'double precision', nullable: true })
+  matchRate: number | null;
+
   /** When a cancel was requested: a queued run is cancelled at once, a running one stops before its next batch. */
   @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
   cancelRequestedAt: Date | null;

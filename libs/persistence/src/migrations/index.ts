@@ -15,6 +15,8 @@ import { ListsAndRunControl1796616634388 } from './1796616634388-lists-and-run-c
 import { ConsentWithdrawals1796617484134 } from './1796617484134-consent-withdrawals';
 import { NotificationsOutbox1796619006548 } from './1796619006548-notifications-outbox';
 import { ComputedTraits1796700000000 } from './1796700000000-computed-traits';
+import { SharedRateLimitsAndMatch1796700100000 } from './1796700100000-shared-rate-limits-and-match';
+import { SqlTraits1796700200000 } from './1796700200000-sql-traits';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -37,4 +39,6 @@ export const ALL_MIGRATIONS = [
   ConsentWithdrawals1796617484134,
   NotificationsOutbox1796619006548,
   ComputedTraits1796700000000,
+  SharedRateLimitsAndMatch1796700100000,
+  SqlTraits1796700200000,
 ];
