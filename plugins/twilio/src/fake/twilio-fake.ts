@@ -32,6 +32,8 @@ export interface TwilioFakeOptions {
   optedOut?: string[];
   /** Requests handled at once before 429 / 20429 "Too Many Requests" (default: no limit). */
   concurrency?: number;
+  /** Each request waits for this before it is answered (tests hold requests open to make them concurrent). */
+  hold?: () => Promise<void>;
   port?: number;
 }
 
@@ -79,8 +81,7 @@ export async function startTwilioFake(options: TwilioFakeOptions): Promise<Twili
     if (options.concurrency !== undefined && inFlight >= options.concurrency) return twilioError(429, 20429, 'Too Many Requests');
     inFlight += 1;
     try {
-      // Let concurrent requests overlap, as a real server's would.
-      await new Promise((resolve) => setImmediate(resolve));
+      await options.hold?.();
       return check(request, handler);
     } finally {
       inFlight -= 1;
