@@ -107,7 +107,7 @@ describe('twilio fake refuses invalid requests as Twilio does', () => {
   });
 
   it('answers 429 / 20429 past its concurrency limit (Twilio documents no rate-limit headers)', async () => {
-    let release = () => {};
+    let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const limited = await startTwilioFake({ accounts: { [ACCOUNT]: TOKEN }, concurrency: 1, hold: () => held });
     try {
