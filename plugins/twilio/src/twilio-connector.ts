@@ -124,7 +124,7 @@ async function sendOne(
       to,
       body,
       ...(ctx.settings.messagingServiceSid ? { messagingServiceSid: ctx.settings.messagingServiceSid } : { from: ctx.settings.from }),
-      ...(ctx.settings.statusCallbackUrl ? { statusCallback: callbackUrl(ctx.settings.statusCallbackUrl, member.deliveryKey) } : {}),
+      ...(statusCallbackOf(ctx) ? { statusCallback: callbackUrl(statusCallbackOf(ctx) as string, member.deliveryKey) } : {}),
       ...(ctx.settings.validityPeriodSeconds ? { validityPeriod: ctx.settings.validityPeriodSeconds } : {}),
     });
     const failed = createdButFailed(created);
@@ -138,6 +138,15 @@ function fromFailure(member: EligibleMember, failure: TwilioFailure, unknown: bo
   if (failure.scope === 'batch') return { error: failure.error, unknown };
   const outcome = rejected(member, failure.reason, failure.code);
   return { outcome: failure.suppress && outcome.status === 'rejected' ? { ...outcome, suppress: failure.suppress } : outcome };
+}
+
+/**
+ * Where Twilio posts delivery states: `statusCallbackUrl` when the destination sets one (an
+ * operator's own receiver), else our API's status route (`ctx.callbackUrl` + `/status`, present
+ * when the core knows its public base URL), else none.
+ */
+export function statusCallbackOf(ctx: Pick<Ctx, 'settings' | 'callbackUrl'>): string | undefined {
+  return ctx.settings.statusCallbackUrl ?? (ctx.callbackUrl ? `${ctx.callbackUrl}/status` : undefined);
 }
 
 /** The status callback URL with our delivery key in its query: Twilio has no metadata field on messages. */

@@ -21,6 +21,7 @@ import {
 import { ApiModule } from './api.module';
 import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
 import { trackingRequestTimer } from '../metrics/tracking-metrics.middleware';
+import { exceptVendorEvents, VENDOR_EVENTS_PATHS, vendorEventsBodyReader } from '../vendor-events/vendor-events-body.middleware';
 
 /**
  * Builds the API application (used by main.ts and by the tests, so both boot the same thing).
@@ -42,9 +43,11 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.use(securityHeaders());
   app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
   // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
-  app.use(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS));
+  // Vendor callbacks carry no key (their signature is checked by the route), so the gate skips them.
+  app.use(exceptVendorEvents(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS)));
   // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded); the suppression import streams a CSV
-  app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH]));
+  app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH, VENDOR_EVENTS_PATHS]));
+  app.use(vendorEventsBodyReader(app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS)); // raw bytes for the vendors' signatures (SendGrid JSON, Twilio forms)
   app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.

@@ -7,6 +7,7 @@ import { PrivacyHttpModule } from '../privacy/privacy-http.module';
 import { ProfilesHttpModule } from '../profiles/profiles-http.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
+import { VendorEventsHttpModule } from '../vendor-events/vendor-events-http.module';
 
 /**
  * The API's feature modules, one line each. Each lives in its own folder of apps/api/src and is
@@ -21,4 +22,5 @@ export const FEATURE_MODULES: Type[] = [
   ProfilesHttpModule,
   SegmentsHttpModule,
   TrackingHttpModule,
+  VendorEventsHttpModule,
 ];

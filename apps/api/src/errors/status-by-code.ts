@@ -3,6 +3,7 @@ import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
 import type { ProfilesExceptionCode } from '@audiencekit/profiles';
 import type { SegmentsExceptionCode } from '@audiencekit/segments-service';
+import type { VendorEventsExceptionCode } from '@audiencekit/vendor-events';
 
 /**
  * The one table from library exception codes to HTTP statuses. Libraries throw their own
@@ -104,6 +105,13 @@ const PROFILES_STATUS = {
   explain_model_missing: 409,
 } satisfies Record<ProfilesExceptionCode, HttpStatusCode>;
 
+const VENDOR_EVENTS_STATUS = {
+  vendor_destination_not_found: 404,
+  invalid_signature: 401,
+  stale_signature: 401,
+  invalid_vendor_body: 400,
+} satisfies Record<VendorEventsExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
 export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   segments: SEGMENTS_STATUS,
@@ -111,6 +119,7 @@ export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   profiles: PROFILES_STATUS,
   activation: ACTIVATION_STATUS,
   activationsAdmin: ACTIVATION_ADMIN_STATUS,
+  vendorEvents: VENDOR_EVENTS_STATUS,
 };
 
 export const STATUS_BY_CODE: Readonly<Record<string, HttpStatusCode>> = Object.assign({}, ...Object.values(STATUS_TABLES));

@@ -103,6 +103,21 @@ export const configSchema = z.object({
    * recency (400 naming the window), because their answer would need events it does not read.
    */
   AK_REALTIME_HISTORY_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** statement_timeout of an admin's SQL trait query (each statement), in ms (libs/sql-traits). */
+  AK_SQL_TRAITS_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Rows a SQL trait's query may return; more refuse the run with a 400 (all are held in memory). */
+  AK_SQL_TRAITS_ROW_CAP: z.coerce.number().int().min(1).max(5_000_000).default(500_000),
+  /**
+   * The public URL vendors reach this API at (`https://audiencekit.example.com`, no trailing slash):
+   * the Twilio status callback the connector sends points at it, and Twilio's signature covers the
+   * URL Twilio called, which behind a proxy is not the one this process sees (libs/vendor-events).
+   */
+  AK_PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  /** Seconds a SendGrid Event Webhook signature's timestamp may be off the clock (replays refused). */
+  AK_VENDOR_EVENTS_TOLERANCE_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   /** Where each connector's vendor API is, `slug=url,...` (tests and staging point them at fakes). */
   AK_CONNECTOR_BASE_URLS: z
     .string()

@@ -7,6 +7,8 @@ export const API_ROUTE = 'audiencekit:api-route';
 export interface ApiRouteSpec {
   summary: string;
   body?: z.ZodType;
+  /** Media type of the body when not JSON (a vendor's form-encoded callback: `application/x-www-form-urlencoded`). */
+  bodyContentType?: string;
   query?: z.ZodType;
   response?: z.ZodType;
   /** Success status when not 200 (e.g. 201, 202, 204). */
