@@ -234,9 +234,7 @@ async function adminStatement(
 }
 
 function isPostgresError(error: unknown): error is PostgresErrorLike {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    /^[0-9A-Z]{5}$/.test((error as { code: string }).code)
-  );
+  if (!(error instanceof Error)) return false;
+  const code: unknown = (error as unknown as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
