@@ -31,6 +31,7 @@ export function changeInstants(condition: Condition, evaluator: ProfileEvaluator
         return visit(node.condition);
       case 'trait':
       case 'segment':
+      case 'computed_trait':
         return;
       case 'event':
       case 'frequency':

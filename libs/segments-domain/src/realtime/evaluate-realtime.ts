@@ -19,6 +19,8 @@ export interface RealtimeProfile {
   events: ProfileSnapshot['events'];
   /** Ids and keys of the non-real-time segments the profile belongs to (fixed while evaluating). */
   otherSegments: ReadonlySet<string>;
+  /** The profile's derived values (`computed_trait_values`) by key, for `computed_trait` conditions. */
+  computedTraits?: Readonly<Record<string, unknown>>;
 }
 
 export const DEFAULT_MAX_CANDIDATES = 256;

@@ -41,6 +41,7 @@ export function realtimeEventNeeds(definitions: readonly RulesDefinition[]): Rea
         return visit(node.condition);
       case 'trait':
       case 'segment':
+      case 'computed_trait':
         return;
       case 'event':
         names.add(node.event);

@@ -1,3 +1,4 @@
+import { computedTraitValueOf } from '../rules/computed-trait-condition';
 import { assertNever } from '@audiencekit/util';
 import { Condition, EventCondition, FrequencyCondition, RecencyCondition, RulesDefinition } from '../rules/definition.schema';
 import { NormalisedEvent, ProfileEvaluator } from '../rules/evaluate';
@@ -70,13 +71,14 @@ export function explainSegment(
   const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   const [verdict] = evaluateProfileRealtime([{ id: 'explained', key: 'explained', definition }], profile, now, { maxCandidates });
   const evaluator = new ProfileEvaluator(profile);
-  const context: WalkContext = { evaluator, traits: profile.traits, now: now.getTime(), segments: profile.otherSegments, maxCandidates };
+  const context: WalkContext = { evaluator, traits: profile.traits, computedTraits: profile.computedTraits, now: now.getTime(), segments: profile.otherSegments, maxCandidates };
   return { matches: verdict.matches, nextChangeAt: toIso(verdict.nextChangeAt), root: explainNode(definition.match, 'match', context) };
 }
 
 interface WalkContext {
   evaluator: ProfileEvaluator;
   traits: Record<string, unknown>;
+  computedTraits?: Readonly<Record<string, unknown>>;
   now: number;
   segments: ReadonlySet<string>;
   maxCandidates: number;
@@ -99,6 +101,8 @@ function explainNode(node: Condition, path: string, context: WalkContext): Expla
       const { condition, ...rest } = node;
       return { ...base, condition: rest, children: [explainNode(condition, `${path}.condition`, context)] };
     }
+    case 'computed_trait':
+      return { ...base, condition: { ...node }, values: { kind: 'trait', value: computedTraitValueOf(context.computedTraits, node.key) ?? null } };
     case 'trait':
       return { ...base, condition: { ...node }, values: { kind: 'trait', value: readPath(context.traits, node.trait) ?? null } };
     case 'segment':

@@ -1,3 +1,4 @@
+import type { ComputedTraitCondition } from '../rules/definition.schema';
 import { assertNever } from '@audiencekit/util';
 import { ComparisonOperator, Condition, CountOperator, EventCondition, PropertyFilter, TraitCondition } from '../rules/definition.schema';
 import { ComparisonBounds, comparisonBounds } from '../rules/semantics';
@@ -45,6 +46,7 @@ export type CompiledNode =
   | { kind: 'all' | 'any'; children: CompiledNode[] }
   | { kind: 'not'; child: CompiledNode }
   | { kind: 'trait'; slot: number; condition: TraitCondition }
+  | { kind: 'computed_trait'; condition: ComputedTraitCondition }
   | { kind: 'count'; source: number; window: ParsedWindow; operator: CountOperator; value: number }
   | { kind: 'aggregate'; source: number; window: ParsedWindow; aggregate: CompiledAggregate }
   | { kind: 'recency'; source: number; bounds: ComparisonBounds }
@@ -116,6 +118,8 @@ class Compiler {
         return { kind: condition.type, children: condition.conditions.map((child) => this.node(child, instantLeaves)) };
       case 'not':
         return { kind: 'not', child: this.node(condition.condition, instantLeaves) };
+      case 'computed_trait':
+        return { kind: 'computed_trait', condition };
       case 'trait':
         return { kind: 'trait', slot: this.traitLeaves++, condition };
       case 'segment':

@@ -1,3 +1,4 @@
+import { computedTraitValueOf } from '../rules/computed-trait-condition';
 import { NormalisedEvent, matchesValue } from '../rules/evaluate';
 import { SEGMENT_LIFECYCLE_EVENTS, ComparisonBounds } from '../rules/semantics';
 import { Decimal, ZERO, addDecimals, compareDecimals, multiplyDecimal, readPath, subtractDecimals, toDecimal } from '../rules/values';
@@ -61,6 +62,8 @@ export class PreparedProfile {
         return node.children.some((child) => this.matches(child, now, segmentVerdict));
       case 'not':
         return !this.matches(node.child, now, segmentVerdict);
+      case 'computed_trait':
+        return matchesValue(computedTraitValueOf(this.profile.computedTraits, node.condition.key), node.condition as unknown as Parameters<typeof matchesValue>[1]);
       case 'trait':
         return this.trait(node);
       case 'count':

@@ -1,3 +1,4 @@
+import { computedTraitSql } from './computed-trait-condition';
 import {
   ComparisonOperator,
   Condition,
@@ -50,6 +51,8 @@ class SqlCompiler {
         return `(${node.conditions.map((child) => this.condition(child)).join(' OR ')})`;
       case 'not':
         return `(NOT ${this.condition(node.condition)})`;
+      case 'computed_trait':
+        return computedTraitSql(node, (value) => this.bind(value), (value, operator, operand) => this.valueTest(value, operator, operand));
       case 'trait':
         return this.valueCondition('p.traits', node.trait, node);
       case 'event':

@@ -52,6 +52,7 @@ export function definitionCost(root: Condition): number {
         total += DEFINITION_COST.trait;
         break;
       case 'segment':
+      case 'computed_trait':
         total += DEFINITION_COST.segment;
         break;
       case 'recency':

@@ -113,6 +113,13 @@ export interface FrequencyCondition {
   operator: CountOperator;
   value: number;
 }
+/** The profile's stored derived value `key` (computed or SQL trait, `computed_trait_values`): computed-trait-condition.ts. */
+export interface ComputedTraitCondition {
+  type: 'computed_trait';
+  key: string;
+  operator: ValueOperator;
+  value?: Scalar | Scalar[];
+}
 export interface SegmentCondition {
   type: 'segment';
   segment: string;
@@ -131,7 +138,7 @@ export interface NotCondition {
 }
 export type Scalar = string | number | boolean;
 export type Condition =
-  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition;
+  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition | ComputedTraitCondition;
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.discriminatedUnion('type', [
@@ -171,6 +178,10 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .superRefine((node, context) => checkBetweenTuple({ operator: node.operator, value: node.days }, context, 'days')),
     z.object({ type: z.literal('frequency'), event: name.optional(), window: windowSchema, ...countSchema.shape }).strict(),
     z.object({ type: z.literal('segment'), segment: name }).strict(),
+    z
+      .object({ type: z.literal('computed_trait'), key: name, ...valueCondition })
+      .strict()
+      .superRefine(checkValueForOperator),
   ]),
 ) as z.ZodType<Condition>;
 

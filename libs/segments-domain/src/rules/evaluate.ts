@@ -1,3 +1,4 @@
+import { computedTraitValueOf } from './computed-trait-condition';
 import {
   Condition,
   CountOperator,
@@ -26,6 +27,8 @@ import { ResolvedWindow, isInWindow, resolveWindow } from './window';
 /** One profile as ingestion sees it: its traits, its events, the segments it is currently in. */
 export interface ProfileSnapshot {
   traits: Record<string, unknown>;
+  /** The profile's derived values (`computed_trait_values`) by key, for `computed_trait` conditions. */
+  computedTraits?: Readonly<Record<string, unknown>>;
   events: readonly { name: string | null; timestamp: Date | number; properties?: Record<string, unknown> }[];
   /** Keys and/or ids of the segments the profile currently belongs to. */
   segments?: ReadonlySet<string>;
@@ -65,8 +68,11 @@ export class ProfileEvaluator {
   private now = 0;
   private segments: ReadonlySet<string> | undefined;
 
-  constructor(profile: Pick<ProfileSnapshot, 'traits' | 'events'>) {
+  private readonly computedTraits: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(profile: Pick<ProfileSnapshot, 'traits' | 'events' | 'computedTraits'>) {
     this.traits = profile.traits;
+    this.computedTraits = profile.computedTraits;
     this.events = profile.events.map((event) => ({
       name: event.name,
       timestamp: typeof event.timestamp === 'number' ? event.timestamp : event.timestamp.getTime(),
@@ -108,6 +114,8 @@ export class ProfileEvaluator {
         return node.conditions.some((child) => this.condition(child));
       case 'not':
         return !this.condition(node.condition);
+      case 'computed_trait':
+        return matchesValue(computedTraitValueOf(this.computedTraits, node.key), node as unknown as TraitCondition);
       case 'trait':
         return matchesValue(readPath(this.traits, node.trait), node);
       case 'event':

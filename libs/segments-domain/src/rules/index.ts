@@ -8,3 +8,4 @@ export { EXAMPLE_SEGMENTS } from './examples';
 export { SEGMENT_LIFECYCLE_EVENTS } from './semantics';
 export { ISO_TIMESTAMP_PATTERN, parseIsoTimestamp } from './values';
 export { parseWindow, resolveWindow, ResolvedWindow } from './window';
+export { computedTraitReferencePaths, computedTraitValueOf } from './computed-trait-condition';
