@@ -234,7 +234,7 @@ describe('meta-ads connector against the fake Graph API', () => {
     expect([missing.status, missing.data.error.code, missing.data.error.message]).toEqual([
       400,
       100,
-      '(#100) Invalid parameter: session is required',
+      '(#100) The parameter session is required',
     ]);
     const textual = await post({ payload, session: JSON.stringify({ session_id: 'abc', batch_seq: 1, last_batch_flag: true }) });
     expect([textual.status, textual.data.error.message]).toEqual([400, expect.stringMatching(/session_id must be a positive integer/)]);

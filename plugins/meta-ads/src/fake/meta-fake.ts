@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FakeResponse, FakeVendorServer, RecordedRequest, startFakeVendor } from '@audiencekit/connector-sdk/testing';
+import { graphRequestViolations } from './graph-spec';
 
 /**
  * A fake of the parts of Meta's Graph API (Marketing API) the meta-ads connector uses, following
@@ -8,6 +9,14 @@ import { FakeResponse, FakeVendorServer, RecordedRequest, startFakeVendor } from
  * with a required session (numeric `session_id`, `batch_seq`, `last_batch_flag`), and
  * `/{audience-id}/usersreplace` with its session parameters. Error bodies are Graph API shaped
  * (`{ error: { message, type, code, error_subcode, fbtrace_id } }`).
+ *
+ * Every request is first checked against Meta's codegen spec and the guide's payload / session shape
+ * (`graph-spec.ts`): a param of the wrong type or enum, a required one missing, a `fields` name the
+ * node does not have, an unknown schema key, a non-numeric session id → 400 code 100 OAuthException
+ * (an unknown node or edge → GraphMethodException, subcode 33), each with an `fbtrace_id`. Unknown
+ * params pass, as Graph ignores them. Every answer carries Meta's usage headers (`X-App-Usage`,
+ * `X-Ad-Account-Usage`, `X-Business-Use-Case-Usage`, shapes from the rate-limiting page). An
+ * audience's approximate count is of people (rows joined by any shared hash), not of identifiers.
  */
 export interface MetaFakeOptions {
   port?: number;
@@ -17,6 +26,10 @@ export interface MetaFakeOptions {
   adAccountId?: string;
   /** Hashes the fake refuses as invalid entries (to script a partial failure inside a batch). */
   invalidHashes?: Iterable<string>;
+  /** Calls counted as 100% in the usage headers (default 1,000): usage grows with every call. */
+  usageBudget?: number;
+  /** The business whose `custom_audience` use case the BUC header reports (default `fake-business`). */
+  businessId?: string;
   random?: () => number;
 }
 
@@ -28,12 +41,17 @@ export interface FakeAudience {
   description?: string;
   /** Member keys: `EMAIL:<hash>` / `PHONE:<hash>`. */
   members: Set<string>;
+  /** People: each the keys of one uploaded row, rows sharing a key joined (what the approximate count counts). */
+  people: Set<Set<string>>;
+  /** The person holding each key. */
+  personOf: Map<string, Set<string>>;
 }
 
 interface ReplaceSession {
   audienceId: string;
   lastSeq: number;
   pending: Set<string>;
+  pendingRows: string[][];
   estimatedTotal?: number;
 }
 
@@ -57,11 +75,48 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
   const sessions = new Map<number, ReplaceSession & { done: boolean }>();
   const uploads = new Map<number, { lastSeq: number; done: boolean }>();
   let nextId = 23850000000000;
+  let calls = 0;
+  const usageBudget = options.usageBudget ?? 1_000;
+  const businessId = options.businessId ?? 'fake-business';
 
-  const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) =>
-    tokenOf(request) === token
-      ? handler(request)
-      : graphError(400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+  /** Meta's usage headers (Marketing API "Rate Limiting"): percentages of the budget used so far. */
+  const usageHeaders = (): Record<string, string> => {
+    const pct = Math.min(100, Math.round((calls * 100) / usageBudget));
+    return {
+      'X-App-Usage': JSON.stringify({ call_count: pct, total_cputime: Math.round(pct / 2), total_time: Math.round(pct / 2) }),
+      'X-Ad-Account-Usage': JSON.stringify({
+        acc_id_util_pct: pct,
+        reset_time_duration: pct >= 100 ? 300 : 0,
+        ads_api_access_tier: 'standard_access',
+      }),
+      'X-Business-Use-Case-Usage': JSON.stringify({
+        [businessId]: [
+          {
+            type: 'custom_audience',
+            call_count: pct,
+            total_cputime: Math.round(pct / 2),
+            total_time: Math.round(pct / 2),
+            estimated_time_to_regain_access: 0,
+            ads_api_access_tier: 'standard_access',
+          },
+        ],
+      }),
+    };
+  };
+
+  const authed = (handler: (request: RecordedRequest) => FakeResponse) => (request: RecordedRequest) => {
+    calls += 1;
+    const answer = answerOf(request, handler);
+    return { ...answer, headers: { ...usageHeaders(), ...answer.headers } };
+  };
+  const answerOf = (request: RecordedRequest, handler: (request: RecordedRequest) => FakeResponse): FakeResponse => {
+    if (tokenOf(request) !== token) return graphError(400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+    const violations = graphRequestViolations(request).filter((violation) => violation.kind !== 'unknown_param');
+    const unknownEdge = violations.find((violation) => violation.kind === 'no_such_edge');
+    if (unknownEdge) return unsupported(request.method.toLowerCase(), request.path);
+    if (violations.length > 0) return graphError(400, 100, violations[0].message, 'OAuthException');
+    return handler(request);
+  };
 
   const node = authed((request) => {
     const id = request.params.node;
@@ -71,8 +126,9 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
     return ok({
       id,
       name: audience.name,
-      approximate_count_lower_bound: audience.members.size,
-      approximate_count_upper_bound: audience.members.size,
+      // Counted in people (rows joined by a shared hash), not identifiers: one person with an e-mail and a phone is 1.
+      approximate_count_lower_bound: audience.people.size,
+      approximate_count_upper_bound: audience.people.size,
     });
   });
 
@@ -102,6 +158,8 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
       customer_file_source: String(body.customer_file_source),
       description: body.description,
       members: new Set(),
+      people: new Set(),
+      personOf: new Map(),
     });
     return ok({ id });
   });
@@ -113,18 +171,28 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
       const body = formOf(request);
       const payload = readPayload(parseJson(body.payload));
       if (typeof payload === 'string') return invalidParameter(payload);
-      const { keys, invalid } = readRows(payload.schema, payload.data, invalidHashes);
+      const { keys, rows, invalid } = readRows(payload.schema, payload.data, invalidHashes);
       let sessionId: string;
       if (mode === 'replace') {
         const session = readSession(parseJson(body.session), sessions);
         if (typeof session === 'string') return invalidParameter(session);
         sessionId = String(session.session_id);
-        const open = sessions.get(session.session_id) ?? { audienceId: audience.id, lastSeq: 0, pending: new Set<string>(), done: false };
+        const open = sessions.get(session.session_id) ?? {
+          audienceId: audience.id,
+          lastSeq: 0,
+          pending: new Set<string>(),
+          pendingRows: [],
+          done: false,
+        };
         for (const key of keys) open.pending.add(key);
+        open.pendingRows.push(...rows);
         open.lastSeq = session.batch_seq;
         open.estimatedTotal = session.estimated_num_total;
         if (session.last_batch_flag) {
           audience.members = new Set(open.pending);
+          audience.people = new Set();
+          audience.personOf = new Map();
+          for (const row of open.pendingRows) addPerson(audience, row);
           open.done = true;
         }
         sessions.set(session.session_id, open);
@@ -134,9 +202,9 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
         if (typeof session === 'string') return invalidParameter(session);
         sessionId = String(session.session_id);
         uploads.set(session.session_id, { lastSeq: session.batch_seq, done: session.last_batch_flag });
-        for (const key of keys) {
-          if (mode === 'add') audience.members.add(key);
-          else audience.members.delete(key);
+        for (const row of rows) {
+          if (mode === 'add') addPerson(audience, row);
+          else removePerson(audience, row);
         }
       }
       return ok({
@@ -184,13 +252,52 @@ function readPayload(value: unknown): { schema: string[]; data: unknown[][] } | 
   return { schema: schema.map(String), data: payload.data.map((row) => (Array.isArray(row) ? row : [row])) };
 }
 
-/** Keys of the valid rows, and each invalid value with its reason (what `invalid_entry_samples` reports). */
-function readRows(schema: string[], rows: unknown[][], invalidHashes: Set<string>): { keys: string[]; invalid: Map<string, string> } {
+/** One uploaded row is one person: joined with every person already holding one of its keys. */
+function addPerson(audience: FakeAudience, row: string[]): void {
+  if (row.length === 0) return;
+  const joined = new Set(row);
+  for (const key of row) {
+    const person = audience.personOf.get(key);
+    if (!person || !audience.people.has(person)) continue;
+    audience.people.delete(person);
+    for (const other of person) joined.add(other);
+  }
+  audience.people.add(joined);
+  for (const key of joined) {
+    audience.personOf.set(key, joined);
+    audience.members.add(key);
+  }
+}
+
+/** Removing a row removes every person it matches, with all their keys. */
+function removePerson(audience: FakeAudience, row: string[]): void {
+  for (const key of row) {
+    const person = audience.personOf.get(key);
+    if (person && audience.people.delete(person)) {
+      for (const other of person) {
+        audience.members.delete(other);
+        audience.personOf.delete(other);
+      }
+    }
+    audience.members.delete(key);
+    audience.personOf.delete(key);
+  }
+}
+
+/** Keys of the valid rows (flat, and per row), and each invalid value with its reason (what `invalid_entry_samples` reports). */
+function readRows(
+  schema: string[],
+  rows: unknown[][],
+  invalidHashes: Set<string>,
+): { keys: string[]; rows: string[][]; invalid: Map<string, string> } {
   const keys: string[] = [];
+  const rowKeys: string[][] = [];
   const invalid = new Map<string, string>();
   for (const row of rows) {
     const values = row;
     let valid = 0;
+    const mine: string[] = [];
+    rowKeys.push(mine);
     schema.forEach((field, index) => {
       const value = values[index];
       if (value === '' || value === undefined) return;
@@ -198,12 +305,13 @@ function readRows(schema: string[], rows: unknown[][], invalidHashes: Set<string
       else if (invalidHashes.has(value)) invalid.set(value, `${field} entry is invalid`);
       else {
         keys.push(`${field}:${value}`);
+        mine.push(`${field}:${value}`);
         valid += 1;
       }
     });
     if (valid === 0 && values.every((value) => value === '')) invalid.set(JSON.stringify(values), 'row has no value');
   }
-  return { keys, invalid };
+  return { keys, rows: rowKeys, invalid };
 }
 
 interface SessionParams {
