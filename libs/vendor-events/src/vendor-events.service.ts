@@ -55,6 +55,21 @@ export interface VendorEventsResult {
   lifted: number;
 }
 
+export interface CallbackUrl {
+  name: string;
+  url: string;
+  /** Where it goes at the vendor. */
+  where: string;
+}
+
+export interface CallbackUrls {
+  destinationId: string;
+  connector: string;
+  /** AK_PUBLIC_BASE_URL; null while unset (the URLs are then paths only). */
+  publicBaseUrl: string | null;
+  urls: CallbackUrl[];
+}
+
 interface Resolved {
   messageId: string;
   name: string;
@@ -187,6 +202,32 @@ export class VendorEventsService {
       if (await this.liftOptOut(from, destination.id, sid)) result.lifted += 1;
     }
     return result;
+  }
+
+  /**
+   * The URLs to give the vendor for a destination (the console shows them): built from
+   * AK_PUBLIC_BASE_URL, or paths only (`publicBaseUrl: null`) while it is unset.
+   */
+  async callbackUrls(destinationId: string): Promise<CallbackUrls> {
+    const destination = await findDestination(this.dataSource.manager, destinationId);
+    if (!destination) throw new VendorEventsException('vendor_destination_not_found', `no live destination with id ${destinationId}`);
+    const base = this.config.AK_PUBLIC_BASE_URL ?? null;
+    const url = (suffix: string) => `${base ?? ''}/v1/vendor-events/${destination.connector}/${destination.id}${suffix}`;
+    const urls: CallbackUrl[] = SENDGRID_EVENT_CONNECTORS.has(destination.connector)
+      ? [
+          {
+            name: 'Event Webhook',
+            url: url(''),
+            where: `SendGrid: Settings → Mail Settings → Event Webhook, HTTP Post URL; turn on Signed Event Webhook and put its verification key in settings.${SENDGRID_PUBLIC_KEY_SETTING}`,
+          },
+        ]
+      : TWILIO_EVENT_CONNECTORS.has(destination.connector)
+        ? [
+            { name: 'Status callback', url: url('/status'), where: 'sent by the connector with every message (settings.statusCallbackUrl unset): nothing to paste' },
+            { name: 'Incoming messages', url: url('/inbound'), where: 'Twilio: the sending number (or Messaging Service) → "A message comes in" → Webhook, HTTP POST' },
+          ]
+        : [];
+    return { destinationId: destination.id, connector: destination.connector, publicBaseUrl: base, urls };
   }
 
   private async destination(id: string, connectors: ReadonlySet<string>): Promise<DestinationRow> {

@@ -1,7 +1,7 @@
-import { Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { APP_CONFIG, AppConfig, ApiRoute, Public } from '@audiencekit/server-core';
+import { APP_CONFIG, AppConfig, ApiRoute, Public, RequireRole } from '@audiencekit/server-core';
 import { VendorEventsService } from '@audiencekit/vendor-events';
 import type { VendorEventsRequest } from './vendor-events-body.middleware';
 
@@ -111,4 +111,28 @@ export class VendorEventsController {
 
 function rawOf(request: Request): Buffer {
   return (request as unknown as VendorEventsRequest).rawBody ?? Buffer.alloc(0);
+}
+
+const callbackUrlsSchema = z.object({
+  destinationId: z.string(),
+  connector: z.string(),
+  publicBaseUrl: z.string().nullable(),
+  urls: z.array(z.object({ name: z.string(), url: z.string(), where: z.string() })),
+});
+
+/** What to paste at the vendor for a destination (the console's destinations table shows it). */
+@Controller('destinations')
+export class DestinationCallbackUrlsController {
+  constructor(private readonly vendorEvents: VendorEventsService) {}
+
+  @Get(':id/callback-urls')
+  @RequireRole('viewer')
+  @ApiRoute({
+    summary: "The vendor-events URLs of a destination (SendGrid Event Webhook, Twilio status and incoming): AK_PUBLIC_BASE_URL + path; paths only while it is unset",
+    response: callbackUrlsSchema,
+    tags: ['destinations'],
+  })
+  callbackUrls(@Param('id') id: string) {
+    return this.vendorEvents.callbackUrls(id);
+  }
 }

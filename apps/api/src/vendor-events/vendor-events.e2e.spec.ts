@@ -130,6 +130,16 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
       expect(sendgrid.mails.map((mail) => mail.to).sort()).toEqual(PEOPLE.map(emailOf));
     });
 
+    it('GET /destinations/:id/callback-urls names the URL to paste into SendGrid (viewer+)', async () => {
+      expect(await as('GET', `/destinations/${destinationId}/callback-urls`)).toMatchObject({
+        status: 200,
+        body: { connector: 'sendgrid-email', publicBaseUrl: api.baseUrl, urls: [{ name: 'Event Webhook', url }] },
+      });
+      const viewer = (await api.app.get(ApiKeyService).create('reader', 'viewer')).secret;
+      expect((await callApi(api.baseUrl, viewer, 'GET', `/destinations/${destinationId}/callback-urls`)).status).toBe(200);
+      expect((await fetch(`${api.baseUrl}/destinations/${destinationId}/callback-urls`)).status).toBe(401);
+    });
+
     it('refuses a key that is not a P-256 public key at save, naming the setting', async () => {
       const refused = await as('POST', '/destinations', {
         name: 'bad key',
@@ -257,6 +267,14 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
       inbound = `${api.baseUrl}/v1/vendor-events/twilio/${destinationId}/inbound`;
       await sendNow(destinationId, { text: 'Hi {{first_name}}' }, 'sms-1');
       expect(twilio.messages.map((message) => message.to).sort()).toEqual(PEOPLE.map(phoneOf).sort());
+    });
+
+    it('GET /destinations/:id/callback-urls names the status and incoming-message URLs', async () => {
+      const answer = await as('GET', `/destinations/${destinationId}/callback-urls`);
+      expect(answer.body.urls.map((item: { name: string; url: string }) => [item.name, item.url])).toEqual([
+        ['Status callback', `${api.baseUrl}/v1/vendor-events/twilio/${destinationId}/status`],
+        ['Incoming messages', inbound],
+      ]);
     });
 
     it('the connector sends a status callback to our route with the delivery key', () => {

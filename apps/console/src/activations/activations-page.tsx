@@ -3,6 +3,7 @@ import { api, describeError } from '../api-client';
 import { formatPercent } from '../format';
 import type { Activation, Connector, Destination, Page, Segment } from '../types';
 import { useApi } from '../use-api';
+import { CallbackUrlsCell } from './callback-urls';
 import { SchemaFields } from './schema-fields';
 
 const MODES_BY_DELIVERY: Record<string, string[]> = { list: ['mirror', 'add_only'], message: ['send'] };
@@ -235,6 +236,7 @@ export function ActivationsPage() {
                 <th scope="col">Name</th>
                 <th scope="col">Connector</th>
                 <th scope="col">Secrets</th>
+                <th scope="col">Vendor callback URLs</th>
               </tr>
             </thead>
             <tbody>
@@ -243,11 +245,14 @@ export function ActivationsPage() {
                   <td>{destination.name}</td>
                   <td>{destination.connector}</td>
                   <td>{destination.secretsSet ? 'set' : 'none'}</td>
+                  <td>
+                    <CallbackUrlsCell destinationId={destination.id} connector={destination.connector} />
+                  </td>
                 </tr>
               ))}
               {destinations.data?.items.length === 0 && (
                 <tr>
-                  <td colSpan={3}>No destinations yet.</td>
+                  <td colSpan={4}>No destinations yet.</td>
                 </tr>
               )}
             </tbody>
