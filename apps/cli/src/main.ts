@@ -8,6 +8,7 @@
 //   npm run cli -- segments changes <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 //   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
+//   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key>
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,7 @@ import {
 import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
 import { runsConfirm } from './ops/sync-confirm-command';
 import { CHANGES_LIMIT, segmentsChanges, segmentsSetCadence } from './ops/segment-commands';
+import { sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
@@ -68,6 +70,9 @@ const USAGE = `usage:
   npm run cli -- suppressions export [--channel all|email|sms|ads|webhook] [--type email|phone|...] [--reason-contains <text>] [--out file.csv]
   npm run cli -- suppressions add|remove --email <address> | --phone <+E.164> | --user-id <id> | --anonymous-id <id> | --profile-id <uuid>
                                    [--channel all|email|sms|ads|webhook] --reason <why>
+  npm run cli -- sql-traits preview --file <q.sql> [--key-kind profile_id|user_id|email]
+                                   (runs the SELECT read-only over the documented views; prints columns, row count, first rows)
+  npm run cli -- sql-traits run <key>   (runs a SQL trait now; its columns replace its values in computed traits)
 Refreshes and syncs are queued for the workers; the CLI follows the run until it finishes
 (exit 0 done, 1 failed, 3 held by the mass-send guard, 4 stopped watching at --timeout-ms).
 DATABASE_URL names the Postgres database; pending migrations are applied first.`;
@@ -104,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
       type: { type: 'string' },
       out: { type: 'string' },
       identifiers: { type: 'string' },
+      file: { type: 'string' },
+      'key-kind': { type: 'string' },
       revoked: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -188,6 +195,13 @@ async function main(argv: string[]): Promise<number> {
     );
   if (command === 'privacy' && subject === 'delete') return runDeletePerson(identifierOption(values));
   if (command === 'suppressions') return runSuppressions(subject, file, values);
+  if (command === 'sql-traits' && subject === 'preview') {
+    const sqlFile = values.file;
+    if (!sqlFile) throw new CliUsageException('sql-traits preview needs --file <q.sql>');
+    return withSqlTraits(process.env.DATABASE_URL, (service) => sqlTraitsPreview(service, print, sqlFile, values['key-kind']));
+  }
+  if (command === 'sql-traits' && subject === 'run' && file)
+    return withSqlTraits(process.env.DATABASE_URL, (service) => sqlTraitsRun(service, print, file));
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);
 }
 

@@ -3,11 +3,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, QUEUES, QueueModule } from '@audiencekit/server-core';
 import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { CatalogueFoldJobsModule } from '../catalogue/catalogue-fold-jobs.module';
+import { ComputedTraitJobsModule } from '../computed-traits/computed-trait-jobs.module';
 import { WorkerHealthModule } from '../health/worker-health.module';
 import { PrivacyJobsModule } from '../privacy/privacy-jobs.module';
 import { NotificationJobsModule } from '../notifications/notification-jobs.module';
 import { RealtimeEvaluationJobsModule } from '../realtime/realtime-evaluation-jobs.module';
 import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
+import { SqlTraitJobsModule } from '../sql-traits/sql-trait-jobs.module';
 
 /**
  * The worker's job modules, one line each: schedulers (the clock, via @nestjs/schedule) and job
@@ -20,6 +22,8 @@ export const WORKER_JOB_MODULES: Type[] = [
   PrivacyJobsModule,
   CatalogueFoldJobsModule,
   NotificationJobsModule,
+  SqlTraitJobsModule,
+  ComputedTraitJobsModule,
 ];
 
 @Module({})
