@@ -1,6 +1,7 @@
 import { assertNever } from '@audiencekit/util';
 import { Condition, RecencyCondition } from '../rules/definition.schema';
 import { NormalisedEvent, ProfileEvaluator } from '../rules/evaluate';
+import { lifecycleInstants } from '../rules/lifecycle/lifecycle-evaluate';
 import { comparisonBounds } from '../rules/semantics';
 import { parseWindow } from '../rules/window';
 
@@ -38,6 +39,12 @@ export function changeInstants(condition: Condition, evaluator: ProfileEvaluator
         return windowInstants(node.window, evaluator.eventsOf(node), add);
       case 'recency':
         return recencyInstants(node, evaluator.eventsOf(node), now, add);
+      case 'sequence':
+        return lifecycleInstants(node, node.steps.map((step) => evaluator.timesOf(step)), now, add);
+      case 'first_time':
+      case 'stopped':
+      case 'regularly':
+        return lifecycleInstants(node, [evaluator.timesOf(node)], now, add);
       default:
         return assertNever(node, 'condition');
     }

@@ -24,8 +24,21 @@ const WINDOWS = [
   [`between ${iso(NOW - DAY)} and ${iso(NOW + DAY / 2)}`, 0],
 ] as const;
 const NAMES = ['Product Added', 'Order Completed', 'Segment Entered'];
-// Every length of time a leaf can add to an event's timestamp: a boundary of the test's own.
-const OFFSETS = [0, ...WINDOWS.map(([, ms]) => ms), DAY, 2 * DAY];
+// Lifecycle durations (a sequence's within, stopped's active and quiet).
+const DURATIONS = [
+  ['30m', 30 * MINUTE],
+  ['1h', HOUR],
+  ['1d', DAY],
+] as const;
+// Every length of time a leaf can add to an event's timestamp: a boundary of the test's own
+// (stopped adds quiet, and quiet + active).
+const OFFSETS = [
+  0,
+  ...WINDOWS.map(([, ms]) => ms),
+  DAY,
+  2 * DAY,
+  ...DURATIONS.flatMap(([, quiet]) => [quiet, ...DURATIONS.map(([, active]) => quiet + active)]),
+];
 
 class Random {
   private readonly draw: () => number;
@@ -45,7 +58,8 @@ function randomCondition(random: Random, depth: number, references: readonly str
     return random.chance(0.5) ? { type: 'all', conditions } : { type: 'any', conditions };
   }
   if (depth < 2 && roll < 0.4) return { type: 'not', condition: randomCondition(random, depth + 1, references) };
-  const leaf = random.int(0, 9);
+  const leaf = random.int(0, 11);
+  if (leaf >= 10) return randomLifecycle(random);
   if (leaf === 0) return { type: 'trait', trait: 'plan', operator: 'equals', value: 'pro' };
   if (leaf <= 4) {
     const base = { type: 'event' as const, event: random.pick(NAMES), window: random.pick(WINDOWS)[0] };
@@ -73,6 +87,27 @@ function randomCondition(random: Random, depth: number, references: readonly str
     };
   }
   return { type: 'segment', segment: random.pick(references) };
+}
+
+function randomLifecycle(random: Random): Condition {
+  const where = () => (random.chance(0.2) ? [{ property: 'category', operator: 'equals' as const, value: 'shoes' }] : undefined);
+  const window = () => random.pick(WINDOWS)[0];
+  const duration = () => random.pick(DURATIONS)[0];
+  switch (random.int(0, 3)) {
+    case 0:
+      return {
+        type: 'sequence',
+        steps: Array.from({ length: random.int(2, 3) }, () => ({ event: random.pick(NAMES), where: where() })),
+        within: duration(),
+        window: window(),
+      };
+    case 1:
+      return { type: 'first_time', event: random.pick(NAMES), where: where(), window: window() };
+    case 2:
+      return { type: 'stopped', event: random.pick(NAMES), where: where(), active: duration(), quiet: duration() };
+    default:
+      return { type: 'regularly', event: random.pick(NAMES), where: where(), window: window(), per: random.pick(['day', 'week'] as const), atLeast: random.int(1, 3) };
+  }
 }
 
 function randomEvents(random: Random): { name: string; timestamp: number; properties: Record<string, unknown> }[] {

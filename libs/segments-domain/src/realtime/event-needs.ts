@@ -1,5 +1,6 @@
 import { assertNever } from '@audiencekit/util';
 import { Condition, RulesDefinition } from '../rules/definition.schema';
+import { durationMs } from '../rules/lifecycle/duration';
 import { parseWindow } from '../rules/window';
 
 export interface RealtimeEventNeeds {
@@ -53,6 +54,22 @@ export function realtimeEventNeeds(definitions: readonly RulesDefinition[]): Rea
         if (node.type === 'recency') unbounded = true;
         else window(node.window);
         return;
+      case 'sequence':
+        // Later steps are after the first, which is inside the window.
+        node.steps.forEach((step) => names.add(step.event));
+        return window(node.window);
+      case 'first_time':
+        // "Never before" reads the whole history.
+        names.add(node.event);
+        unbounded = true;
+        return;
+      case 'stopped':
+        names.add(node.event);
+        longest = Math.max(longest, durationMs(node.active) + durationMs(node.quiet));
+        return;
+      case 'regularly':
+        names.add(node.event);
+        return window(node.window);
       default:
         return assertNever(node, 'condition');
     }

@@ -2,6 +2,7 @@ import { computedTraitValueOf } from '../rules/computed-trait-condition';
 import { assertNever } from '@audiencekit/util';
 import { Condition, EventCondition, FrequencyCondition, RecencyCondition, RulesDefinition } from '../rules/definition.schema';
 import { NormalisedEvent, ProfileEvaluator } from '../rules/evaluate';
+import { lifecycleExplainValues, LifecycleExplainValues } from '../rules/lifecycle/lifecycle-explain';
 import { readPath } from '../rules/values';
 import { isInWindow, resolveWindow } from '../rules/window';
 import { changeInstants } from './change-instants';
@@ -22,7 +23,8 @@ export type ExplainValues =
       aggregate?: { function: 'sum' | 'avg' | 'min' | 'max'; property: string; values: number; result: number | null };
     }
   | { kind: 'recency'; lastAt: string | null; daysSince: number | null }
-  | { kind: 'segment'; member: boolean };
+  | { kind: 'segment'; member: boolean }
+  | LifecycleExplainValues;
 
 /** One node of the definition's tree with its verdict at `now`. */
 export interface ExplainNode {
@@ -112,6 +114,14 @@ function explainNode(node: Condition, path: string, context: WalkContext): Expla
       return { ...base, condition: { ...node }, values: eventValues(node, context) };
     case 'recency':
       return { ...base, condition: { ...node }, values: recencyValues(node, context) };
+    case 'sequence':
+    case 'first_time':
+    case 'stopped':
+    case 'regularly': {
+      const steps = node.type === 'sequence' ? node.steps : [node];
+      const times = steps.map((step) => context.evaluator.timesOf(step));
+      return { ...base, condition: { ...node }, values: lifecycleExplainValues(node, times, context.now) };
+    }
     default:
       return assertNever(node, 'condition');
   }

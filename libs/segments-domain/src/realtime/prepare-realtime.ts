@@ -1,6 +1,7 @@
 import type { ComputedTraitCondition } from '../rules/definition.schema';
 import { assertNever } from '@audiencekit/util';
 import { ComparisonOperator, Condition, CountOperator, EventCondition, PropertyFilter, TraitCondition } from '../rules/definition.schema';
+import type { LifecycleCondition } from '../rules/lifecycle/lifecycle.schema';
 import { ComparisonBounds, comparisonBounds } from '../rules/semantics';
 import { Decimal } from '../rules/values';
 import { ParsedWindow, parseWindowCached } from '../rules/window';
@@ -50,6 +51,8 @@ export type CompiledNode =
   | { kind: 'count'; source: number; window: ParsedWindow; operator: CountOperator; value: number }
   | { kind: 'aggregate'; source: number; window: ParsedWindow; aggregate: CompiledAggregate }
   | { kind: 'recency'; source: number; bounds: ComparisonBounds }
+  /** sequence, first_time, stopped, regularly: one source per step (one for the others). */
+  | { kind: 'lifecycle'; sources: number[]; condition: LifecycleCondition }
   /** `references`: the positions in `ordered` the name stands for; else a fixed membership. */
   | { kind: 'segment'; name: string; references: number[] };
 
@@ -62,7 +65,10 @@ export interface CompiledAggregate {
   boundDecimals: Map<unknown, Decimal>;
 }
 
-export type InstantLeaf = { kind: 'window'; source: number; window: ParsedWindow } | { kind: 'recency'; source: number; days: number[] };
+export type InstantLeaf =
+  | { kind: 'window'; source: number; window: ParsedWindow }
+  | { kind: 'recency'; source: number; days: number[] }
+  | { kind: 'lifecycle'; sources: number[]; condition: LifecycleCondition };
 
 /**
  * Compiles the live real-time segments once, for every profile of a batch.
@@ -140,6 +146,15 @@ class Compiler {
         const days = [bounds.low, bounds.high].filter((bound): bound is number => typeof bound === 'number');
         instantLeaves.push({ kind: 'recency', source, days });
         return { kind: 'recency', source, bounds };
+      }
+      case 'sequence':
+      case 'first_time':
+      case 'stopped':
+      case 'regularly': {
+        const steps = condition.type === 'sequence' ? condition.steps : [condition];
+        const sources = steps.map((step) => this.source(step.event, step.where ?? []));
+        instantLeaves.push({ kind: 'lifecycle', sources, condition });
+        return { kind: 'lifecycle', sources, condition };
       }
       default:
         return assertNever(condition, 'condition');

@@ -42,7 +42,8 @@ function drawFrom(seed: number): Draw {
 }
 
 function randomLeaf(draw: Draw, references: readonly string[]): Condition {
-  const leaf = draw.int(0, 9);
+  const leaf = draw.int(0, 11);
+  if (leaf >= 10) return randomLifecycle(draw);
   if (leaf === 0) return { type: 'trait', trait: 'plan', operator: 'equals', value: 'pro' };
   if (leaf <= 4) {
     const base = { type: 'event' as const, event: draw.pick(NAMES), window: draw.pick(WINDOWS) };
@@ -78,6 +79,34 @@ function randomLeaf(draw: Draw, references: readonly string[]): Condition {
     };
   }
   return { type: 'segment', segment: draw.pick(references) };
+}
+
+/** sequence, first_time, stopped, regularly over the same names, filters and windows. */
+function randomLifecycle(draw: Draw): Condition {
+  const where = () => (draw.chance(0.2) ? [{ property: 'category', operator: 'equals' as const, value: 'shoes' }] : undefined);
+  const durations = ['30m', '1h', '2 hours', '1d', '2d'];
+  switch (draw.int(0, 3)) {
+    case 0:
+      return {
+        type: 'sequence',
+        steps: Array.from({ length: draw.int(2, 3) }, () => ({ event: draw.pick(NAMES), where: where() })),
+        within: draw.pick(durations),
+        window: draw.pick(WINDOWS),
+      };
+    case 1:
+      return { type: 'first_time', event: draw.pick(NAMES), where: where(), window: draw.pick(WINDOWS) };
+    case 2:
+      return { type: 'stopped', event: draw.pick(NAMES), where: where(), active: draw.pick(durations), quiet: draw.pick(durations) };
+    default:
+      return {
+        type: 'regularly',
+        event: draw.pick(NAMES),
+        where: where(),
+        window: draw.pick(WINDOWS),
+        per: draw.pick(['day', 'week'] as const),
+        atLeast: draw.int(1, 3),
+      };
+  }
 }
 
 function randomCondition(draw: Draw, depth: number, references: readonly string[]): Condition {

@@ -2,6 +2,7 @@ import { computedTraitValueOf } from '../rules/computed-trait-condition';
 import { NormalisedEvent, matchesValue } from '../rules/evaluate';
 import { SEGMENT_LIFECYCLE_EVENTS, ComparisonBounds } from '../rules/semantics';
 import { Decimal, ZERO, addDecimals, compareDecimals, multiplyDecimal, readPath, subtractDecimals, toDecimal } from '../rules/values';
+import { lifecycleInstants, lifecycleMatches } from '../rules/lifecycle/lifecycle-evaluate';
 import { ParsedWindow } from '../rules/window';
 import type { RealtimeProfile } from './evaluate-realtime';
 import { CompiledAggregate, CompiledNode, InstantLeaf, PreparedRealtimeSegments } from './prepare-realtime';
@@ -74,11 +75,21 @@ export class PreparedProfile {
         return this.recency(node.source, node.bounds, now);
       case 'segment':
         return this.profile.otherSegments.has(node.name) || node.references.some(segmentVerdict);
+      case 'lifecycle':
+        return lifecycleMatches(
+          node.condition,
+          node.sources.map((source) => this.events(source).timestamps),
+          now,
+        );
     }
   }
 
   /** The instants after `now` where a leaf may change (see `changeInstants`, whose twin this is). */
   addInstants(leaf: InstantLeaf, now: number, into: Set<number>): void {
+    if (leaf.kind === 'lifecycle') {
+      const times = leaf.sources.map((source) => this.events(source).timestamps);
+      return lifecycleInstants(leaf.condition, times, now, (instant) => addInstant(instant, now, into));
+    }
     const { timestamps } = this.events(leaf.source);
     if (leaf.kind === 'window') return windowInstants(timestamps, leaf.window, now, into);
     return recencyInstants(timestamps, leaf.days, now, into);

@@ -1,4 +1,5 @@
 import { Condition, SegmentDefinition } from '../rules/definition.schema';
+import { durationMs } from '../rules/lifecycle/duration';
 import { parseWindow } from '../rules/window';
 
 export interface RealtimeProblem {
@@ -69,6 +70,19 @@ function historyProblems(node: Condition, path: string, historyDays: number, now
     }
     case 'recency':
       return [{ path, message: `recency reads the profile's whole history (the last event ever); ${limit}` }];
+    case 'sequence':
+    case 'regularly': {
+      const message = windowProblem(node.window, historyDays, now);
+      return message ? [{ path: `${path}.window`, message: `${message}; ${limit}` }] : [];
+    }
+    case 'first_time':
+      return [{ path, message: `first_time reads the profile's whole history (no earlier occurrence at all); ${limit}` }];
+    case 'stopped': {
+      const days = (durationMs(node.active) + durationMs(node.quiet)) / DAY_MS;
+      return days > historyDays
+        ? [{ path: `${path}.active`, message: `active + quiet reach back ${formatDays(days)} days; ${limit}` }]
+        : [];
+    }
     default:
       return [];
   }

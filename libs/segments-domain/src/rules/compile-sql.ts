@@ -13,6 +13,7 @@ import {
 } from './definition.schema';
 import type { CompiledSql } from '../sql/sql-parameters';
 import { SEGMENT_LIFECYCLE_EVENTS, comparisonBounds, isDateValue } from './semantics';
+import { compileLifecycleSql, LifecycleSqlParts } from './lifecycle/compile-lifecycle-sql';
 import { requireIsoTimestamp } from './values';
 import { ResolvedWindow, resolveWindow } from './window';
 
@@ -36,12 +37,12 @@ export function compileRulesSql(definition: RulesDefinition, options: { now: Dat
   };
 }
 
-class SqlCompiler {
+class SqlCompiler implements LifecycleSqlParts {
   readonly values: unknown[] = [];
   /** Behavioural member sets, each computed once as a MATERIALIZED CTE `b1`, `b2`, … */
   readonly sets: string[] = [];
 
-  constructor(private readonly now: Date) {}
+  constructor(readonly now: Date) {}
 
   condition(node: Condition): string {
     switch (node.type) {
@@ -63,6 +64,11 @@ class SqlCompiler {
         return this.countCondition(node.event, node.window, [], { operator: node.operator, value: node.value });
       case 'recency':
         return this.recencyCondition(node);
+      case 'sequence':
+      case 'first_time':
+      case 'stopped':
+      case 'regularly':
+        return compileLifecycleSql(node, this);
       case 'segment':
         return `p.id IN (SELECT m.profile_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
           WHERE s.deleted_at IS NULL AND (s.key = ${this.bind(node.segment)} OR s.id::text = ${this.bind(node.segment)}))`;
@@ -137,18 +143,18 @@ class SqlCompiler {
    * at 10M events: VIP took 2.3× the hand-written query). Plain "has such an event" sets stay
    * inline: they are index range scans the planner semi-joins well.
    */
-  private memberOf(set: string): string {
+  memberOf(set: string): string {
     this.sets.push(set);
     return `p.id IN (SELECT profile_id FROM b${this.sets.length})`;
   }
 
-  private bind(value: unknown): string {
+  bind(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
   }
 
   /** A trait or event-property condition on `<column> #> path`. */
-  private valueCondition(column: string, path: string, node: TraitCondition | PropertyFilter): string {
+  valueCondition(column: string, path: string, node: TraitCondition | PropertyFilter): string {
     const value = `(${this.jsonPath(column, path)})`;
     return `COALESCE(${this.valueTest(value, node.operator, node.value)}, false)`;
   }

@@ -19,6 +19,12 @@ export const DEFINITION_COST = {
   eventAggregate: 8,
   /** The latest event of each profile, over all time. */
   recency: 6,
+  /** A sequence: a scan of its first step plus one correlated index probe per later step (× steps). */
+  sequenceStep: 4,
+  /** first_time and stopped: a scan in the window with a NOT EXISTS probe for the earlier or quiet events. */
+  lifecycleProbe: 6,
+  /** regularly: a grouped pass counting distinct days or weeks. */
+  regularly: 8,
   /** Each `where` property filter of an event condition. */
   propertyFilter: 1,
   /** Windows over more than a year (or `ever`) read more rows: the leaf costs this much more. */
@@ -64,6 +70,22 @@ export function definitionCost(root: Condition): number {
       case 'event':
         total += windowed(eventBase(node), node.window);
         break;
+      case 'sequence':
+        total += windowed(
+          node.steps.reduce((cost, step) => cost + DEFINITION_COST.sequenceStep + filters(step.where), 0),
+          node.window,
+        );
+        break;
+      case 'first_time':
+        // Reads the history before the window too.
+        total += Math.ceil((DEFINITION_COST.lifecycleProbe + filters(node.where)) * DEFINITION_COST.longWindowFactor);
+        break;
+      case 'stopped':
+        total += DEFINITION_COST.lifecycleProbe + filters(node.where);
+        break;
+      case 'regularly':
+        total += windowed(DEFINITION_COST.regularly + filters(node.where), node.window);
+        break;
     }
   }
   return total;
@@ -89,9 +111,14 @@ export function overBudgetMessage(cost: number): string {
   const c = DEFINITION_COST;
   return (
     `costs ${cost} units; at most ${c.budget} are allowed (aggregate event conditions cost ${c.eventAggregate}, event and frequency ${c.eventCount}, ` +
-    `recency ${c.recency}, segment ${c.segment}, trait ${c.trait}, +${c.propertyFilter} per property filter and ${c.group} per group; ` +
+    `recency ${c.recency}, sequence ${c.sequenceStep} per step, first_time and stopped ${c.lifecycleProbe}, regularly ${c.regularly}, ` +
+    `segment ${c.segment}, trait ${c.trait}, +${c.propertyFilter} per property filter and ${c.group} per group; ` +
     `× ${c.longWindowFactor} for windows over ${c.longWindowDays} days or ever)`
   );
+}
+
+function filters(where: readonly unknown[] | undefined): number {
+  return DEFINITION_COST.propertyFilter * (where?.length ?? 0);
 }
 
 function eventBase(node: EventCondition): number {

@@ -9,6 +9,7 @@ import { listDefinitionSchema, type ListDefinition } from '../lists/list-definit
 import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
 import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
 import { jsonNestingProblem } from './json-nesting';
+import { LifecycleCondition, lifecycleConditionSchemas } from './lifecycle/lifecycle.schema';
 import { parseIsoTimestamp } from './values';
 import { parseWindow } from './window';
 
@@ -138,7 +139,15 @@ export interface NotCondition {
 }
 export type Scalar = string | number | boolean;
 export type Condition =
-  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition | ComputedTraitCondition;
+  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition | ComputedTraitCondition | LifecycleCondition;
+export type {
+  FirstTimeCondition,
+  LifecycleCondition,
+  RegularlyCondition,
+  SequenceCondition,
+  SequenceStep,
+  StoppedCondition,
+} from './lifecycle/lifecycle.schema';
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.discriminatedUnion('type', [
@@ -178,6 +187,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .superRefine((node, context) => checkBetweenTuple({ operator: node.operator, value: node.days }, context, 'days')),
     z.object({ type: z.literal('frequency'), event: name.optional(), window: windowSchema, ...countSchema.shape }).strict(),
     z.object({ type: z.literal('segment'), segment: name }).strict(),
+    ...lifecycleConditionSchemas({ name, where: z.array(propertyFilterSchema).max(50), window: windowSchema }),
     z
       .object({ type: z.literal('computed_trait'), key: name, ...valueCondition })
       .strict()

@@ -23,6 +23,8 @@ import {
   toDecimal,
 } from './values';
 import { ResolvedWindow, isInWindow, resolveWindow } from './window';
+import { lifecycleMatches } from './lifecycle/lifecycle-evaluate';
+import type { SequenceStep } from './lifecycle/lifecycle.schema';
 
 /** One profile as ingestion sees it: its traits, its events, the segments it is currently in. */
 export interface ProfileSnapshot {
@@ -53,7 +55,7 @@ export interface NormalisedEvent {
 }
 
 /** A leaf that reads events: its name (undefined = any event but our lifecycle events) and property filters. */
-type EventLeaf = EventCondition | FrequencyCondition | RecencyCondition;
+type EventLeaf = EventCondition | FrequencyCondition | RecencyCondition | SequenceStep;
 
 /**
  * One profile, normalised once, evaluated at any instant and against any membership set:
@@ -64,6 +66,7 @@ export class ProfileEvaluator {
   readonly events: readonly NormalisedEvent[];
   private readonly traits: Record<string, unknown>;
   private readonly leafEvents = new WeakMap<EventLeaf, NormalisedEvent[]>();
+  private readonly leafTimes = new WeakMap<SequenceStep, number[]>();
   private readonly windows = new Map<string, ResolvedWindow>();
   private now = 0;
   private segments: ReadonlySet<string> | undefined;
@@ -93,7 +96,7 @@ export class ProfileEvaluator {
   eventsOf(leaf: EventLeaf): NormalisedEvent[] {
     let found = this.leafEvents.get(leaf);
     if (!found) {
-      const filters = leaf.type === 'event' ? (leaf.where ?? []) : [];
+      const filters = 'where' in leaf ? (leaf.where ?? []) : [];
       found = this.events.filter(
         (candidate) =>
           (leaf.event === undefined
@@ -102,6 +105,19 @@ export class ProfileEvaluator {
           filters.every((filter) => matchesValue(readPath(candidate.properties, filter.property), filter)),
       );
       this.leafEvents.set(leaf, found);
+    }
+    return found;
+  }
+
+  /** The sorted timestamps of the events a step (or a lifecycle leaf) matches, whatever the time. */
+  timesOf(leaf: SequenceStep): number[] {
+    let found = this.leafTimes.get(leaf);
+    if (!found) {
+      found = this.eventsOf(leaf)
+        .map((event) => event.timestamp)
+        .filter((timestamp) => !Number.isNaN(timestamp))
+        .sort((a, b) => a - b);
+      this.leafTimes.set(leaf, found);
     }
     return found;
   }
@@ -126,6 +142,12 @@ export class ProfileEvaluator {
         return this.recency(node);
       case 'segment':
         return this.segments?.has(node.segment) ?? false;
+      case 'sequence':
+        return lifecycleMatches(node, node.steps.map((step) => this.timesOf(step)), this.now);
+      case 'first_time':
+      case 'stopped':
+      case 'regularly':
+        return lifecycleMatches(node, [this.timesOf(node)], this.now);
     }
   }
 

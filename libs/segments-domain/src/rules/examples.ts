@@ -51,3 +51,45 @@ export const EXAMPLE_SEGMENTS = {
     },
   },
 } as const satisfies Record<string, { key: string; name: string; description: string; definition: SegmentDefinition }>;
+
+/**
+ * Sequences and lifecycle conditions (issue 20), one example each. Not seeded by `npm start` (the
+ * seed examples above stay as the design names them); they are golden-SQL and schema tests.
+ */
+export const LIFECYCLE_EXAMPLES = {
+  pricingThenDemo: {
+    key: 'pricing-then-demo',
+    name: 'Pricing, then a demo request',
+    description: 'Viewed the pricing page, then requested a demo within 7 days; started in the last 30 days.',
+    definition: {
+      type: 'rules',
+      match: {
+        type: 'sequence',
+        steps: [
+          { event: 'Page Viewed', where: [{ property: 'path', operator: 'starts_with', value: '/pricing' }] },
+          { event: 'Demo Requested' },
+        ],
+        within: '7d',
+        window: 'last 30 days',
+      },
+    },
+  },
+  firstOrder: {
+    key: 'first-order-this-week',
+    name: 'First order this week',
+    description: 'Completed an order for the first time ever in the last 7 days.',
+    definition: { type: 'rules', match: { type: 'first_time', event: 'Order Completed', window: 'last 7 days' } },
+  },
+  lapsedBuyer: {
+    key: 'lapsed-buyer',
+    name: 'Lapsed buyer',
+    description: 'Ordered in the 60 days before the last 30, and not in the last 30 days.',
+    definition: { type: 'rules', match: { type: 'stopped', event: 'Order Completed', active: '60d', quiet: '30d' } },
+  },
+  weeklyVisitor: {
+    key: 'weekly-visitor',
+    name: 'Weekly visitor',
+    description: 'Viewed a page in at least 3 distinct ISO weeks (UTC) of the last 28 days.',
+    definition: { type: 'rules', match: { type: 'regularly', event: 'Page Viewed', window: 'last 28 days', per: 'week', atLeast: 3 } },
+  },
+} as const satisfies Record<string, { key: string; name: string; description: string; definition: SegmentDefinition }>;

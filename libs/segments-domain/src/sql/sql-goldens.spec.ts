@@ -5,7 +5,7 @@ import { compileFeatureSql } from '../models/feature-sql';
 import { clusterDefinitionSchema, propensityDefinitionSchema } from '../models/model-definitions.schema';
 import { compileRfmScoresSql } from '../rfm/compile-rfm-sql';
 import { parseSegmentDefinition } from '../rules/definition.schema';
-import { EXAMPLE_SEGMENTS } from '../rules/examples';
+import { EXAMPLE_SEGMENTS, LIFECYCLE_EXAMPLES } from '../rules/examples';
 import type { CompiledSql } from './sql-parameters';
 
 /**
@@ -22,6 +22,13 @@ const golden = (name: string, sql: CompiledSql) =>
 describe('golden SQL of the segment SQL builders', () => {
   it.each(Object.values(EXAMPLE_SEGMENTS).map((example) => [example.key, example.definition] as const))(
     'rules: example segment %s',
+    (key, definition) => {
+      golden(`rules-${key}`, compileSegmentSql(parseSegmentDefinition(definition), { now: NOW }));
+    },
+  );
+
+  it.each(Object.values(LIFECYCLE_EXAMPLES).map((example) => [example.key, example.definition] as const))(
+    'rules: lifecycle example %s',
     (key, definition) => {
       golden(`rules-${key}`, compileSegmentSql(parseSegmentDefinition(definition), { now: NOW }));
     },

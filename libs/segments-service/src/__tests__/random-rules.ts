@@ -96,7 +96,7 @@ function randomCondition(random: SeededRandom, depth: number, segmentKeys: reado
     return random.chance(0.5) ? { type: 'all', conditions } : { type: 'any', conditions };
   }
   if (depth < 3 && roll < 0.38) return { type: 'not', condition: randomCondition(random, depth + 1, segmentKeys) };
-  const leaf = random.int(0, 9);
+  const leaf = random.int(0, 11);
   if (leaf <= 3) return randomTrait(random);
   if (leaf <= 6) return randomEvent(random);
   if (leaf === 7) {
@@ -118,7 +118,42 @@ function randomCondition(random: SeededRandom, depth: number, segmentKeys: reado
       value: random.int(0, 3),
     };
   }
+  if (leaf >= 10) return randomLifecycle(random);
   return { type: 'segment', segment: random.pick(segmentKeys) };
+}
+
+/** sequence, first_time, stopped, regularly (issue 20), with the same event names, filters and windows. */
+export function randomLifecycle(random: SeededRandom): Condition {
+  const where = () => (random.chance(0.3) ? [{ property: random.pick(['category', 'revenue']), ...randomValueTest(random) }] : undefined);
+  const event = () => random.pick(EVENT_NAMES);
+  switch (random.int(0, 3)) {
+    case 0:
+      return {
+        type: 'sequence',
+        steps: Array.from({ length: random.int(2, 3) }, () => ({ event: event(), where: where() })),
+        within: random.pick(['1h', '1d', '7d', '30d', '90 days']),
+        window: random.pick(WINDOWS),
+      };
+    case 1:
+      return { type: 'first_time', event: event(), where: where(), window: random.pick(WINDOWS) };
+    case 2:
+      return {
+        type: 'stopped',
+        event: event(),
+        where: where(),
+        active: random.pick(['1d', '7d', '30d', '60d']),
+        quiet: random.pick(['12h', '1d', '7d', '30d']),
+      };
+    default:
+      return {
+        type: 'regularly',
+        event: event(),
+        where: where(),
+        window: random.pick(WINDOWS),
+        per: random.pick(['day', 'week'] as const),
+        atLeast: random.int(1, 4),
+      };
+  }
 }
 
 function randomTrait(random: SeededRandom): Condition {

@@ -1,0 +1,2 @@
+SELECT p.id AS profile_id FROM profiles p WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND p.id IN (SELECT e.profile_id FROM events e WHERE e.name = $1 AND e.timestamp > $2::timestamptz AND e.timestamp <= $3::timestamptz AND NOT EXISTS (SELECT 1 FROM events f WHERE f.profile_id = e.profile_id AND f.name = $4 AND f.timestamp <= $5::timestamptz))
+-- values: ["Order Completed","2026-02-22T12:00:00.000Z","2026-03-01T12:00:00.000Z","Order Completed","2026-02-22T12:00:00.000Z"]

@@ -1,0 +1,2 @@
+SELECT p.id AS profile_id FROM profiles p WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND p.id IN (SELECT e.profile_id FROM events e WHERE e.name = $5 AND e.timestamp > $2::timestamptz AND e.timestamp <= $1::timestamptz AND NOT EXISTS (SELECT 1 FROM events q WHERE q.profile_id = e.profile_id AND q.name = $3 AND q.timestamp > $1::timestamptz AND q.timestamp <= $4::timestamptz))
+-- values: ["2026-01-30T12:00:00.000Z","2025-12-01T12:00:00.000Z","Order Completed","2026-03-01T12:00:00.000Z","Order Completed"]

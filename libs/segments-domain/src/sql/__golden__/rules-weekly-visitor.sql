@@ -1,0 +1,2 @@
+WITH b1 AS MATERIALIZED (SELECT e.profile_id FROM events e WHERE e.name = $1 AND e.timestamp > $2::timestamptz AND e.timestamp <= $3::timestamptz GROUP BY e.profile_id HAVING count(DISTINCT date_trunc('week', e.timestamp AT TIME ZONE 'UTC')) >= $4) SELECT p.id AS profile_id FROM profiles p WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND p.id IN (SELECT profile_id FROM b1)
+-- values: ["Page Viewed","2026-02-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",3]
