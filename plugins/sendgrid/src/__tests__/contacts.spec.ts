@@ -285,7 +285,9 @@ describe('sendgrid contacts connector (list model)', () => {
         ['odd', 'delivered'],
       ]);
       expect(outcomes[1]).toMatchObject({ code: 'email_not_searchable' });
-      const searched = fake.server.requestsTo('POST /v3/marketing/contacts/search/emails').flatMap((request) => (request.body as any).emails);
+      const searched = fake.server
+        .requestsTo('POST /v3/marketing/contacts/search/emails')
+        .flatMap((request) => (request.body as any).emails);
       expect(searched).toEqual(['ada@example.com']);
       expect(fake.contacts.get('ada@example.com')?.list_ids).toEqual([]);
     });
