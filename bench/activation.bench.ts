@@ -8,13 +8,17 @@
  *   npm run bench -- activation                     # 1,000,000 members, batches of 1,000 at 20 req/s
  *   npm run bench -- activation --members=200000    # quicker
  *   options: --batch=1000 --rps=20 --concurrency=4
+ *            --limiter=shared (default, as the engine module runs: slots in Postgres, deployment-wide)
+ *            --limiter=process (the per-process bottleneck spacing, as before issue #22)
+ * Also reports the deployment-wide limiter's own cost: a slot reservation (one round trip), alone
+ * and with 8 callers contending for one key.
  */
 import axios from 'axios';
 import { z } from 'zod';
 import { AnyConnectorDefinition, allDelivered, defineConnector, parseRetryAfter, RetryableError } from '@audiencekit/connector-sdk';
 import { FakeVendorServer, startFakeVendor } from '@audiencekit/connector-sdk/testing';
 import { createHoldoutAssigner } from '@audiencekit/experimentation';
-import { DestinationGates, resolveSyncEngineOptions, SyncRunner, SyncService } from '@audiencekit/activation-engine';
+import { DestinationGates, resolveSyncEngineOptions, SharedRateLimiter, SyncRunner, SyncService } from '@audiencekit/activation-engine';
 import { createDataSource } from '@audiencekit/persistence';
 import type { JobQueue } from '@audiencekit/server-core';
 import { DataSource } from 'typeorm';
@@ -28,6 +32,7 @@ const CONCURRENCY = Number(argument('concurrency') ?? 4);
 const HOLDOUT = 0.1;
 const SALT = 'bench-activation';
 const CHURN = 0.01;
+const LIMITER = argument('limiter') ?? 'shared';
 
 function argument(name: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
@@ -155,7 +160,7 @@ async function main(): Promise<void> {
       [benchConnector()],
       { AK_CONNECTOR_BASE_URLS: { 'bench-list': vendor.url } },
       options,
-      new DestinationGates(),
+      LIMITER === 'process' ? new DestinationGates() : new DestinationGates(dataSource, options),
     );
     const queue = { ensureQueue: async () => undefined, sendInTransaction: async () => 'bench' } as unknown as JobQueue;
     const syncs = new SyncService(dataSource, queue, runner, options);
@@ -182,7 +187,7 @@ async function main(): Promise<void> {
 
     printTable([
       {
-        run: 'full sync',
+        run: `full sync (${LIMITER} limiter)`,
         members: MEMBERS,
         delivered,
         requests: full.requests,
@@ -208,11 +213,35 @@ async function main(): Promise<void> {
         seconds: second.ms / 1000,
       },
     ]);
+    console.log('');
+    printTable(await limiterCost(dataSource));
   } finally {
     await vendor.stop();
     await dataSource.destroy();
     await database.drop();
   }
+}
+
+/** What one slot reservation costs (no wait: interval 0), alone and with 8 callers on one key. */
+async function limiterCost(dataSource: DataSource): Promise<Record<string, string | number>[]> {
+  const limiter = new SharedRateLimiter(dataSource);
+  const key = [{ key: 'bench:cost', intervalMs: 0 }];
+  const calls = 2_000;
+  for (let i = 0; i < 100; i++) await limiter.acquire(key);
+  const alone = await timeIt(async () => {
+    for (let i = 0; i < calls; i++) await limiter.acquire(key);
+  });
+  const contended = await timeIt(() =>
+    Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < calls / 8; i++) await limiter.acquire(key);
+      }),
+    ),
+  );
+  return [
+    { limiter: 'reserve, 1 caller', calls, 'ms/call': alone / calls, 'calls/s': Math.round(calls / (alone / 1000)) },
+    { limiter: 'reserve, 8 callers, 1 key', calls, 'ms/call': contended / calls, 'calls/s': Math.round(calls / (contended / 1000)) },
+  ];
 }
 
 main().catch((error) => {

@@ -25,6 +25,8 @@ export * from './sync-runner';
 export * from './sync-scheduler.service';
 export * from './sync-queue-worker.service';
 export { DestinationGates } from './delivery/destination-gates';
+export { SharedRateLimiter, spacingMs } from './limits/shared-rate-limiter';
+export type { LimiterKey } from './limits/shared-rate-limiter';
 export type { SyncConfig } from './sync-setup';
 export * from './guard/mass-send-guard';
 export { OnChangeFlusher } from './on-change/on-change-flusher';

@@ -96,6 +96,7 @@ const count = (value: number | null) => (value === null ? '—' : formatNumber(v
 function Reconciliation({ reconciliation: r }: { reconciliation: SyncRunReconciliation }) {
   return (
     <table aria-label="Match reconciliation">
+      <caption>Match reconciliation (what the vendor reported back)</caption>
       <tbody>
         <tr>
           <th scope="row">Sent</th>
@@ -121,7 +122,12 @@ function Reconciliation({ reconciliation: r }: { reconciliation: SyncRunReconcil
           <th scope="row">Match rate</th>
           <td className="number">
             {r.matchRate === null ? '—' : `${(r.matchRate * 100).toFixed(1)}%`}
-            {r.matchRateDropped && <span className="badge badge-failed"> dropped</span>}
+            {r.matchRateDropped && (
+              <>
+                {' '}
+                <span className="badge badge-failed">dropped</span>
+              </>
+            )}
           </td>
         </tr>
       </tbody>
