@@ -229,7 +229,7 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
     });
 
     it("matches by our delivery key first: an event for an address the profile no longer holds lands on the key's profile", async () => {
-      const moved = { ...eventAbout(mailTo('ann'), 'open'), email: 'ann.old@example.com' };
+      const moved: Record<string, unknown> = { ...eventAbout(mailTo('ann'), 'open'), email: 'ann.old@example.com' };
       const foreignKey = { ...eventAbout(mailTo('bob'), 'open'), email: 'nobody@example.com', ak_delivery_key: `00000000-0000-4000-8000-000000000000:${profile.bob}` };
       const answer = await postEventWebhook(url, [moved, foreignKey], keys);
       // a key naming an activation of another destination is not ours: that event falls back to the (unknown) address
