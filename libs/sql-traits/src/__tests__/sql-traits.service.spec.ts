@@ -1,6 +1,7 @@
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { SQL_TRAITS_READER_ROLE } from '@audiencekit/persistence';
 import type { AppConfig } from '@audiencekit/server-core';
+import { compileSegmentSql } from '@audiencekit/segments-domain';
 import { SqlTraitsService } from '../sql-traits.service';
 import { SqlTraitsException, SqlTraitsExceptionCode } from '../sql-traits.exception';
 import { sqlTraitCreateSchema } from '../sql-trait-input.schema';
@@ -106,6 +107,15 @@ describe('SqlTraitsService', () => {
     );
     expect(ltv.every((row) => row.source_kind === 'sql' && row.source_id === created.id && row.source_version === 1)).toBe(true);
     expect((await service.get('order_value')).lastRun).toMatchObject({ status: 'succeeded', rowCount: 3 });
+  });
+
+  it('its values are usable in segments through the computed_trait condition', async () => {
+    const compiled = compileSegmentSql(
+      { type: 'rules', match: { type: 'computed_trait', key: 'ltv', operator: 'gt', value: 10 } },
+      { now: new Date() },
+    );
+    const members: { profile_id: string }[] = await database.dataSource.query(compiled.text, compiled.values);
+    expect(members.map((row) => row.profile_id)).toEqual([ids.alice]);
   });
 
   it('resolves a merged profile id to its winner, and a rerun removes values no longer returned', async () => {
