@@ -61,9 +61,9 @@ export async function loadSyncSetup(
   const { phases, addAction } = fullResync ? replacePhases(activation.mode, connector) : phasesOf(activation.mode, connector, notes);
   const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
   const limits = limitsOf(connector, settings);
-  const quota = quotaOf(connector, settings);
   const secretsPlain = openSecrets(destination, config.AK_SECRETS_KEYS);
   const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
+  const quota = quotaOf(connector, settings, secrets);
   const armOf = armResolver(await globalHoldout(manager), {
     salt: activation.holdoutSalt,
     share: activation.holdoutShare,
@@ -147,10 +147,10 @@ export function limitsOf(connector: AnyConnectorDefinition, settings: unknown): 
 }
 
 /** A shared quota the connector declares for these settings, checked like the limits. */
-export function quotaOf(connector: AnyConnectorDefinition, settings: unknown): ConnectorQuota | undefined {
+export function quotaOf(connector: AnyConnectorDefinition, settings: unknown, secrets: unknown): ConnectorQuota | undefined {
   let quota: ConnectorQuota | undefined;
   try {
-    quota = connector.quota?.(settings);
+    quota = connector.quota?.(settings, secrets);
   } catch (error) {
     throw new SyncException(
       'bad_settings',

@@ -62,6 +62,10 @@ export const googleAdsConnector = defineConnector<GoogleSettings, GoogleSecrets>
     maxConcurrency: 1,
     refreshMembershipAfterDays: GOOGLE_REFRESH_AFTER_DAYS,
   },
+  // The quota is the Cloud project's, shared by every destination whose OAuth client belongs to it:
+  // the core enforces it across destinations and worker processes (issue #22). An access token
+  // alone names no project: then each destination's own limit is all the core knows.
+  quota: (_settings, secrets) => ('clientId' in secrets ? { key: secrets.clientId, maxRequestsPerSecond: 5 } : undefined),
 
   async testConnection(ctx) {
     // validateOnly: Google checks the token, the destination and the request, and ingests nothing.

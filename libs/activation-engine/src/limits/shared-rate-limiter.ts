@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { blockedForMs, blockKeys, reserveSlot } from './rate-limit.repository';
 
@@ -12,8 +13,12 @@ export interface LimiterKey {
 
 /** The limiter key of a destination's own rate. */
 export const destinationKey = (destinationId: string): string => `destination:${destinationId}`;
-/** The limiter key of a quota several destinations of one connector share (e.g. a Google Cloud project). */
-export const quotaKey = (connectorSlug: string, key: string): string => `quota:${connectorSlug}:${key}`;
+/**
+ * The limiter key of a quota several destinations of one connector share (e.g. a Google Cloud
+ * project): a SHA-256 of the connector's key, which may come from secrets (an OAuth client id).
+ */
+export const quotaKey = (connectorSlug: string, key: string): string =>
+  `quota:${connectorSlug}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 
 /**
  * Spacing between call starts that keeps `maxRequestsPerSecond` however the calls are spread over

@@ -34,7 +34,10 @@ export interface ConnectorLimits {
  * under `maxRequestsPerSecond`, besides each destination's own `limits.maxRequestsPerSecond`.
  */
 export interface ConnectorQuota {
-  /** Stable identity of the shared quota, e.g. the OAuth client id; the core prefixes it with the connector slug. */
+  /**
+   * Stable identity of the shared quota, e.g. the OAuth client id (which names the Cloud project).
+   * The core stores only a SHA-256 of it, prefixed with the connector slug, so it may come from secrets.
+   */
   key: string;
   maxRequestsPerSecond: number;
 }
@@ -150,9 +153,10 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
   /**
    * A quota the destination shares with other destinations of this connector (optional): the core
    * enforces it for the whole deployment, across worker processes, together with the destination's
-   * own rate. Undefined (or no method): the destination's own limit is all there is. Pure and cheap.
+   * own rate. Undefined (or no method): the destination's own limit is all there is. Pure and cheap;
+   * called once per run with the parsed settings and secrets.
    */
-  quota?(settings: Settings): ConnectorQuota | undefined;
+  quota?(settings: Settings, secrets: Secrets): ConnectorQuota | undefined;
 
   /** Check credentials (and settings) against the vendor; throw `InvalidCredentialsError` if refused. */
   testConnection(ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>): Promise<void>;
