@@ -12,6 +12,22 @@ const v30: OpenApiDocument = {
     '/v1/Things/{Sid}.json': {
       get: {
         parameters: [{ name: 'Sid', in: 'path', required: true, schema: { type: 'string', pattern: '^TH[0-9a-f]{4}$' } }],
+        responses: {
+          '200': {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    sid: { type: 'string' },
+                    status: { $ref: '#/components/schemas/Channel' },
+                    price: { type: 'string', nullable: true },
+                  },
+                },
+              },
+            },
+          },
+        },
       },
     },
     '/v1/Things/{Sid}/Messages.json': {
@@ -155,6 +171,15 @@ describe('OpenApiRequestValidator', () => {
     expect(post({ From: '+2' }, {})).toEqual(['header:X-Trace:required', 'body:To:required']);
     expect(post({ To: '+1' })).toEqual(['body:From|MessagingServiceSid:conditional']);
     expect(post({ To: '+1', MessagingServiceSid: 'MG1' })).toEqual([]);
+  });
+
+  it('checks an answer against the documented responses: status documented, body schema (3.0 nullable included)', () => {
+    const get = { method: 'GET', path: '/v1/Things/TH0001.json' };
+    expect(validator.validateResponse(get, 200, { sid: 'TH0001', status: 'sms', price: null })).toEqual([]);
+    expect(
+      validator.validateResponse(get, 200, { sid: 7, status: 'fax' }).map((violation) => `${violation.field}:${violation.keyword}`),
+    ).toEqual(['sid:type', 'status:enum']);
+    expect(validator.validateResponse(get, 418, {}).map((violation) => violation.keyword)).toEqual(['status']);
   });
 
   it('checks a JSON body as the schema says: additionalProperties, uniqueItems, formats, a required body, the content type', () => {

@@ -77,6 +77,8 @@ interface CompiledOperation {
   schemes: Record<string, { type?: string; scheme?: string; in?: string; name?: string }>;
   body?: { required: boolean; content: Record<string, { validate?: ValidateFunction; requiredProperties: string[] }> };
   conditional: string[][];
+  /** Documented responses: status (or `default`) → JSON schema validator, `undefined` when the status has no body. */
+  responses: Record<string, ValidateFunction | undefined>;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
@@ -116,6 +118,27 @@ export class OpenApiRequestValidator {
       ...checkBody(operation, request),
     ];
     return { operation: { ...operation.ref, pathParams: params }, violations };
+  }
+
+  /**
+   * Checks an answer against the operation's documented responses: the status must be documented
+   * (or a `default` given), and a JSON body must match that response's schema.
+   */
+  validateResponse(request: Pick<RequestLike, 'method' | 'path'>, status: number, body: unknown): OpenApiViolation[] {
+    const found = this.find(request.method, request.path);
+    if (!found)
+      return [violation('operation', '', 'operation', `${request.method.toUpperCase()} ${request.path} is not a documented operation`)];
+    const responses = found.operation.responses;
+    const key = String(status) in responses ? String(status) : 'default' in responses ? 'default' : undefined;
+    if (key === undefined)
+      return [
+        violation('body', '', 'status', `${status} is not a documented answer of ${found.operation.ref.name}`, {
+          documented: Object.keys(responses),
+        }),
+      ];
+    const validate = responses[key];
+    if (!validate || body === undefined) return [];
+    return validate(body) ? [] : fromAjv(validate.errors, 'body', '');
   }
 
   private find(method: string, path: string): { operation: CompiledOperation; params: Record<string, string> } | undefined {
@@ -173,6 +196,14 @@ export class OpenApiRequestValidator {
             };
           }
         }
+        const responses: CompiledOperation['responses'] = {};
+        for (const [status, raw] of Object.entries((operation.responses ?? {}) as Record<string, unknown>)) {
+          const response = resolveRef(document, raw) as { content?: Record<string, { schema?: unknown }> } | undefined;
+          const pointer = refPointer(raw) ?? `${base}/responses/${escapePointer(status)}`;
+          const json = Object.keys(response?.content ?? {}).find((type) => type.includes('json'));
+          responses[status] =
+            json && response?.content?.[json]?.schema ? compile(strictAjv, `${pointer}/content/${escapePointer(json)}/schema`) : undefined;
+        }
         const xTwilio = operation['x-twilio'] as { conditional?: string[][] } | undefined;
         this.operations.push({
           ref: {
@@ -189,6 +220,7 @@ export class OpenApiRequestValidator {
           schemes,
           body,
           conditional: xTwilio?.conditional ?? [],
+          responses,
         });
       }
     }

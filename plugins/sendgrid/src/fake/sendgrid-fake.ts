@@ -100,6 +100,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** "Each contact needs to include at least one of `email`, `phone_number_id`, `external_id`, or `anonymous_id`" (PUT /v3/marketing/contacts). */
 const CONTACT_IDENTIFIERS = ['email', 'phone_number_id', 'external_id', 'anonymous_id'];
 
+export { SENDGRID_SPEC_DOCUMENTS } from './sendgrid-spec';
+
 export async function startSendgridFake(options: SendgridFakeOptions = {}): Promise<SendgridFake> {
   const state = {
     contacts: new Map<string, FakeContact>(),
@@ -236,7 +238,8 @@ function createList(state: State, request: RecordedRequest): FakeResponse {
 
 function getList(state: State, id: string): FakeResponse {
   const list = state.lists.get(id);
-  if (!list) return errors(404, [{ field: 'id', message: 'list not found' }]);
+  // GetMarketingList documents its 404 as a bare array of errors (tsg_mc_lists_v3.json), unlike the other operations.
+  if (!list) return { status: 404, body: [{ field: 'id', message: 'list not found' }] };
   return ok(listBody(state, list));
 }
 

@@ -1,5 +1,7 @@
+import { OpenApiRequestValidator } from '@audiencekit/connector-sdk/testing';
 import twilio from 'twilio';
 import { startTwilioFake, TwilioFake } from '../fake/twilio-fake';
+import { TWILIO_SPEC_DOCUMENTS } from '../fake/twilio-spec';
 import created from './fixtures/message-created.example.json';
 
 /** The fake against twilio-oai: a created message has the documented fields and types; errors have the SDK's RestException fields. */
@@ -34,6 +36,24 @@ describe('twilio fake vs the OpenAPI file', () => {
       if (documented[key] !== null && value !== null) expect(typeof value).toBe(typeof documented[key]);
     }
     expect(String(body.sid)).toMatch(/^SM[0-9a-f]{32}$/);
+  });
+
+  it('answers the account fetch and a create with the response schemas of twilio-oai (FetchAccount 200, CreateMessage 201)', async () => {
+    const spec = new OpenApiRequestValidator(TWILIO_SPEC_DOCUMENTS);
+    const account = await fetch(`${fake.url}/2010-04-01/Accounts/${ACCOUNT}.json`, {
+      headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT}:token`).toString('base64')}` },
+    });
+    expect(
+      spec.validateResponse({ method: 'GET', path: `/2010-04-01/Accounts/${ACCOUNT}.json` }, account.status, await account.json()),
+    ).toEqual([]);
+    const path = `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`;
+    for (const form of [
+      { To: '+14155550100', From: '+15005550006', Body: 'Hello!' },
+      { To: '+14155550100', MessagingServiceSid: `MG${'ab'.repeat(16)}`, Body: 'Hi', StatusCallback: 'https://hooks.example.com/s' },
+    ]) {
+      const response = await post(form);
+      expect(spec.validateResponse({ method: 'POST', path }, response.status, await response.json())).toEqual([]);
+    }
   });
 
   it('refuses with the error body the SDK reads (code, message, more_info, status)', async () => {
