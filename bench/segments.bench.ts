@@ -1,6 +1,6 @@
 /**
  * Segment refresh at scale: N profiles (default 1M) and 10 events each (default 10M), synthetic,
- * in a scratch database. For the three seed examples it times the compiled query against a
+ * in a scratch database. For the seed examples (and the sequence of #20) it times the compiled query against a
  * hand-written query returning the same members (checked; median of 3, interleaved), then a real
  * first refresh of each (SegmentRefreshService.execute: compute, adds/removes, swap, entry
  * events). Last, a ~1M-member segment is refreshed, churned by 1% and refreshed again, with the
@@ -42,6 +42,14 @@ const HAND_WRITTEN: Record<string, (now: Date) => { text: string; values: unknow
               AND max(e.timestamp) > $2`,
     values: [now, daysBefore(now, 90)],
   }),
+  // Sequences (#20): a product added, then an order strictly later and within 7 days, started in the last 90 days.
+  addedThenOrdered: (now) => ({
+    text: `SELECT DISTINCT a.profile_id FROM events a JOIN profiles p ON p.id = a.profile_id AND p.merged_into IS NULL AND p.deleted_at IS NULL
+           WHERE a.name = 'Product Added' AND a.timestamp > $1 AND a.timestamp <= $2
+             AND EXISTS (SELECT 1 FROM events b WHERE b.profile_id = a.profile_id AND b.name = 'Order Completed'
+                           AND b.timestamp > a.timestamp AND b.timestamp <= a.timestamp + interval '7 days' AND b.timestamp <= $2)`,
+    values: [daysBefore(now, 90), now],
+  }),
   winBack: (now) => ({
     text: `SELECT e.profile_id FROM events e JOIN profiles p ON p.id = e.profile_id AND p.merged_into IS NULL AND p.deleted_at IS NULL
            WHERE e.name = 'Order Completed' AND e.timestamp <= $1
@@ -49,6 +57,17 @@ const HAND_WRITTEN: Record<string, (now: Date) => { text: string; values: unknow
     values: [now, daysBefore(now, 180)],
   }),
 };
+
+/** The sequence condition of #20 timed against its hand-written twin (`addedThenOrdered` above). */
+const SEQUENCE_BENCH = {
+  addedThenOrdered: {
+    key: 'added-then-ordered',
+    definition: {
+      type: 'rules',
+      match: { type: 'sequence', steps: [{ event: 'Product Added' }, { event: 'Order Completed' }], within: '7d', window: 'last 90 days' },
+    },
+  },
+} as const;
 
 function daysBefore(now: Date, days: number): Date {
   return new Date(now.getTime() - days * 86_400_000);
@@ -114,7 +133,7 @@ async function generateData(dataSource: DataSource): Promise<void> {
 async function compareWithHandWritten(dataSource: DataSource, refresh: SegmentRefreshService): Promise<Record<string, string | number>[]> {
   const rows: Record<string, string | number>[] = [];
   const refreshes: { key: string; definition: unknown }[] = [];
-  for (const [name, example] of Object.entries(EXAMPLE_SEGMENTS)) {
+  for (const [name, example] of [...Object.entries(EXAMPLE_SEGMENTS), ...Object.entries(SEQUENCE_BENCH)]) {
     const compiled = compileSegmentSql(parseSegmentDefinition(example.definition), { now: NOW });
     const handWritten = HAND_WRITTEN[name](NOW);
     const [compiledResult, handResult] = [await fingerprint(dataSource, compiled), await fingerprint(dataSource, handWritten)];
