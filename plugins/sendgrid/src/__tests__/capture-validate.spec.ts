@@ -13,6 +13,7 @@ import mailSpec from '../../spec/tsg_mail_v3.operations.json';
 import contactsSpec from '../../spec/tsg_mc_contacts_v3.operations.json';
 import listsSpec from '../../spec/tsg_mc_lists_v3.operations.json';
 import scopesSpec from '../../spec/tsg_scopes_v3.operations.json';
+import sources from '../../spec/sources.json';
 import { requiredMethods } from './required-methods';
 
 /**
@@ -120,5 +121,12 @@ describe('sendgrid connectors: every request captured and valid against SendGrid
     expect(tampered.failures.flatMap((failure) => failure.violations.map((violation) => violation.field))).toEqual([
       'personalizations.0.subject',
     ]);
+  });
+
+  it('checks against the files sources.json names: repository, path, commit and sha256 recorded in each extract', () => {
+    const recorded = [scopesSpec, listsSpec, contactsSpec, mailSpec].map((document) => document['x-audiencekit-source']);
+    expect(recorded.map(({ repository, path, commit, sha256, operations }) => ({ repository, path, commit, sha256, operations }))).toEqual(
+      sources.sources.map(({ repository, path, commit, sha256, operations }) => ({ repository, path, commit, sha256, operations })),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { startTwilioFake, TwilioFake } from '../fake/twilio-fake';
 import { twilioSms } from '../twilio-connector';
 import apiSpec from '../../spec/twilio_api_v2010.operations.json';
 
+import sources from '../../spec/sources.json';
 /**
  * Capture and validate: the connector runs every request type it has against the fake (account
  * fetch with an Auth Token and with an API key; Messages create with From, with a Messaging
@@ -84,5 +85,12 @@ describe('twilio connector: every request captured and valid against Twilio Open
       'MessagingServiceSid',
       'MessagingServiceSid',
     ]);
+  });
+
+  it('checks against the files sources.json names: repository, path, commit and sha256 recorded in each extract', () => {
+    const recorded = [apiSpec].map((document) => document['x-audiencekit-source']);
+    expect(recorded.map(({ repository, path, commit, sha256, operations }) => ({ repository, path, commit, sha256, operations }))).toEqual(
+      sources.sources.map(({ repository, path, commit, sha256, operations }) => ({ repository, path, commit, sha256, operations })),
+    );
   });
 });
