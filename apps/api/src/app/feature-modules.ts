@@ -6,6 +6,7 @@ import { MetricsHttpModule } from '../metrics/metrics-http.module';
 import { PrivacyHttpModule } from '../privacy/privacy-http.module';
 import { ProfilesHttpModule } from '../profiles/profiles-http.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
+import { SqlTraitsHttpModule } from '../sql-traits/sql-traits-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
 import { VendorEventsHttpModule } from '../vendor-events/vendor-events-http.module';
 
@@ -21,6 +22,7 @@ export const FEATURE_MODULES: Type[] = [
   PrivacyHttpModule,
   ProfilesHttpModule,
   SegmentsHttpModule,
+  SqlTraitsHttpModule,
   TrackingHttpModule,
   VendorEventsHttpModule,
 ];

@@ -3,6 +3,7 @@ import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
 import type { ProfilesExceptionCode } from '@audiencekit/profiles';
 import type { SegmentsExceptionCode } from '@audiencekit/segments-service';
+import type { SqlTraitsExceptionCode } from '@audiencekit/sql-traits';
 import type { VendorEventsExceptionCode } from '@audiencekit/vendor-events';
 
 /**
@@ -112,6 +113,24 @@ const VENDOR_EVENTS_STATUS = {
   invalid_vendor_body: 400,
 } satisfies Record<VendorEventsExceptionCode, HttpStatusCode>;
 
+const SQL_TRAITS_STATUS = {
+  invalid_sql_trait: 400,
+  sql_syntax_error: 400,
+  sql_not_a_select: 400,
+  sql_unknown_identifier: 400,
+  sql_permission_denied: 400,
+  sql_timeout: 400,
+  sql_too_many_rows: 400,
+  sql_query_failed: 400,
+  sql_missing_key_column: 400,
+  sql_invalid_columns: 400,
+  sql_duplicate_keys: 400,
+  sql_trait_key_collision: 400,
+  sql_trait_key_taken: 409,
+  sql_trait_not_found: 404,
+  sql_traits_unavailable: 503,
+} satisfies Record<SqlTraitsExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
 export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   segments: SEGMENTS_STATUS,
@@ -119,6 +138,7 @@ export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   profiles: PROFILES_STATUS,
   activation: ACTIVATION_STATUS,
   activationsAdmin: ACTIVATION_ADMIN_STATUS,
+  sqlTraits: SQL_TRAITS_STATUS,
   vendorEvents: VENDOR_EVENTS_STATUS,
 };
 
