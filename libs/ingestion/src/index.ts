@@ -8,3 +8,4 @@ export * from './ingestion.repository';
 export * from './ingestion.service';
 export * from './ingestion.module';
 export * from './source-trust';
+export * from './enrichment';

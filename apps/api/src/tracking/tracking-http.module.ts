@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IngestionModule } from '@audiencekit/ingestion';
+import { ContextEnricher, DeviceTypeParser, GeoLookup, IngestionModule } from '@audiencekit/ingestion';
 import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 import { TrackingController } from './tracking.controller';
 
@@ -13,5 +13,14 @@ import { TrackingController } from './tracking.controller';
     }),
   ],
   controllers: [TrackingController],
+  providers: [
+    {
+      // Built once at start-up: the geolocation database is read into memory here, not per request.
+      provide: ContextEnricher,
+      useFactory: (config: AppConfig) =>
+        new ContextEnricher({ ipRetention: config.AK_IP_RETENTION, geo: GeoLookup.default(), devices: new DeviceTypeParser() }),
+      inject: [APP_CONFIG],
+    },
+  ],
 })
 export class TrackingHttpModule {}

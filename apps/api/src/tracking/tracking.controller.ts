@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/commo
 import { z } from 'zod';
 import {
   batchEnvelopeSchema,
+  ContextEnricher,
   IngestionService,
   MessageProblem,
   parseTrackingBatch,
@@ -37,6 +38,7 @@ export class TrackingController {
   constructor(
     private readonly ingestion: IngestionService,
     private readonly metrics: Metrics,
+    private readonly enricher: ContextEnricher,
   ) {}
 
   @Post('identify')
@@ -103,6 +105,7 @@ export class TrackingController {
     if (events.length === 0 && rejected.length > 0) {
       throw invalid('invalid_batch', `no message of the batch is valid (${rejected.length} rejected)`, rejectedDetails(rejected));
     }
+    this.enricher.enrich(events, requestAddress(request));
     const result = await this.ingestion.ingest(events, { sourceId: key?.id, trust: key?.trust });
     // What the source's trust did not allow is reported like an invalid message, by its batch index.
     const refused = result.rejected.map((rejection) => ({ ...rejection, index: eventIndexes[rejection.index] }));
@@ -119,6 +122,7 @@ export class TrackingController {
       this.count(type, 'rejected', 1);
       throw invalid('invalid_message', `invalid ${type} message`, parsed.errors);
     }
+    this.enricher.enrich([parsed.event], requestAddress(request));
     const result = await this.ingestion.ingest([parsed.event], { sourceId: key?.id, trust: key?.trust });
     if (result.rejected.length > 0) {
       this.count(type, 'rejected', 1);
@@ -146,6 +150,15 @@ export class TrackingController {
     if (info.problem) throw new ApiException(400, info.problem.code, info.problem.message);
     return info.bytes;
   }
+}
+
+/**
+ * The address the request came from: Express' `request.ip`, which is the socket's peer address
+ * (the API sets no `trust proxy`, so `X-Forwarded-For` is not read: behind a proxy, this is the
+ * proxy's address; have the proxy's client send `context.ip`, or terminate at the API).
+ */
+function requestAddress(request: TrackingRequest): string | null {
+  return request.ip ?? request.socket?.remoteAddress ?? null;
 }
 
 function invalid(code: string, summary: string, problems: MessageProblem[]): ApiException {

@@ -93,6 +93,12 @@ export const configSchema = z.object({
    * (real-time segments then move only at their reconciliation refresh).
    */
   AK_REALTIME: booleanFromEnv.default(true),
+  /**
+   * What the tracking API stores of an event's `context.ip` once its location is derived from it
+   * (libs/ingestion `ContextEnricher`): `keep` it, `truncate` it (IPv4 /24, IPv6 /48; the default:
+   * the full address points at a household, its network still places the event) or `drop` it.
+   */
+  AK_IP_RETENTION: z.enum(['keep', 'truncate', 'drop'], { error: 'must be keep, truncate or drop' }).default('truncate'),
   /** Profiles one real-time evaluation transaction takes (a burst on one profile is one of them). */
   AK_REALTIME_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(250),
   /** Evaluation loops per worker process (each holds one database connection while it works). */
