@@ -136,6 +136,15 @@ describe('executeReadOnly (the SQL trait sandbox)', () => {
     expect(count).toBe(0);
   });
 
+  it('can execute no SECURITY DEFINER function of ours (one would run with the rights of its owner)', async () => {
+    const functions: { name: string }[] = await database.dataSource.query(
+      `SELECT n.nspname || '.' || p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prosecdef AND has_function_privilege($1, p.oid, 'EXECUTE')`,
+      [SQL_TRAITS_READER_ROLE],
+    );
+    expect(functions).toEqual([]);
+  });
+
   describe('cannot escape the views', () => {
     it.each(['RESET ROLE', 'SET ROLE postgres', `SET search_path = public`, 'SELECT 1 AS a; RESET ROLE'])(
       'refuses %s (one SELECT only)',
