@@ -10,6 +10,7 @@ import { redactMemberIdentifiers } from './data/vendor-text';
 import { callWithPolicy, CallResult, delay } from './delivery/call-policy';
 import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
+import { withComputedValues } from './pipeline/computed-values.repository';
 import { recordBatchVendorCounts } from './reconciliation/match.repository';
 import { Classified, classifyAdd, classifyRemove, deliveredIdentifiers } from './pipeline/eligibility';
 import { assertNoHeldOutMember } from './pipeline/holdout-recheck';
@@ -70,7 +71,7 @@ export class BatchDelivery {
       const candidates =
         action === 'remove'
           ? await readHeldIdentifiers(manager, setup.activation.id, row.profile_ids)
-          : await readProfiles(manager, setup.scope, row.profile_ids);
+          : await withComputedValues(manager, await readProfiles(manager, setup.scope, row.profile_ids), setup.computedKeys);
       const classified = candidates.map((candidate) =>
         action === 'remove' ? classifyRemove(candidate, setup.rules) : classifyAdd(candidate, setup.rules),
       );

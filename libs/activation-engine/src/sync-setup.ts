@@ -6,6 +6,7 @@ import { ConnectorRuntime, ConnectorRuntimeConfig, connectorRuntime, openSecrets
 import { globalHoldout } from './data/sync-run.repository';
 import { ON_CHANGE_TRIGGER, runProfiles } from './on-change/on-change.repository';
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
+import { computedKeysOfActivation } from './pipeline/computed-values.repository';
 import { requiredConsentCategories } from './pipeline/consent.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
@@ -40,6 +41,8 @@ export interface SyncSetup {
   fullResync: boolean;
   /** Notes for the run record (e.g. removes skipped because the connector cannot remove). */
   notes: string[];
+  /** Computed and SQL trait keys members carry (`member.computed`); empty: none are read (issue #20). */
+  computedKeys: string[];
 }
 
 const DELETED_STATUSES = new Set(['deleted', 'archived']);
@@ -103,6 +106,7 @@ export async function loadSyncSetup(
     addAction,
     fullResync,
     notes,
+    computedKeys: computedKeysOfActivation(connector, settings, activation.message),
   };
 }
 

@@ -5,6 +5,7 @@ import * as runs from '../data/sync-run.repository';
 import * as schedule from '../data/sync-schedule.repository';
 import * as onChange from '../on-change/on-change.repository';
 import { DiffPhase, DiffScope, readCandidates, readHeldIdentifiers, readProfiles } from '../pipeline/candidates.repository';
+import { readComputedValues } from '../pipeline/computed-values.repository';
 import { requiredConsentCategories } from '../pipeline/consent.repository';
 import { seedActivation, seedSegment } from './sync-fixtures';
 
@@ -192,5 +193,12 @@ describe('golden SQL of the activation repositories', () => {
       await section('readHeldIdentifiers', () => readHeldIdentifiers(db.dataSource.manager, ids.activationId, ids.profileIds)),
     ];
     expectGolden(golden('candidates.replay'), sqlSections(sections));
+  });
+
+  it('computed-values.repository: the computed trait values of a page (issue #20)', async () => {
+    const sections = [
+      await section('readComputedValues', () => readComputedValues(db.dataSource.manager, ids.profileIds, ['spend_90d', 'favourite'])),
+    ];
+    expectGolden(golden('computed-values.repository'), sqlSections(sections));
   });
 });

@@ -12,6 +12,8 @@ export interface CandidateRow {
   suppressed: boolean;
   /** An add of a member the destination already holds, re-sent because its membership would lapse. */
   redeliver?: boolean;
+  /** Computed and SQL trait values the activation uses (`computed-values.repository.ts`), set on adds. */
+  computed?: Record<string, unknown>;
 }
 
 /** `replace` (a full resync): every segment member is a candidate, whatever the destination holds. */

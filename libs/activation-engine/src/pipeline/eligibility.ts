@@ -100,7 +100,13 @@ function withIdentifiers(row: CandidateRow, rules: EligibilityRules): Classified
     const reason = problems.length ? problems.join(', ') : `no ${rules.requiredIdentifiers.join(' or ')}`;
     return { profileId: row.profileId, verdict: 'invalid', reason };
   }
-  const data: MemberData = { profileId: row.profileId, identifiers, traits: row.traits, deliveryKey: rules.deliveryKeyOf(row.profileId) };
+  const data: MemberData = {
+    profileId: row.profileId,
+    identifiers,
+    traits: row.traits,
+    ...(row.computed ? { computed: row.computed } : {}),
+    deliveryKey: rules.deliveryKeyOf(row.profileId),
+  };
   // The one sanctioned mint: every check above has passed for this member.
   return { profileId: row.profileId, verdict: 'eligible', member: data as EligibleMember };
 }

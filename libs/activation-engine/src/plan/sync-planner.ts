@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Counts } from '../data/sync-run.repository';
 import { CandidateRow, DiffPhase, readCandidates } from '../pipeline/candidates.repository';
 import { Classified, classifyAdd, classifyRemove, Verdict } from '../pipeline/eligibility';
+import { withComputedValues } from '../pipeline/computed-values.repository';
 import type { SyncEngineOptions } from '../sync-engine.options';
 import type { SyncSetup } from '../sync-setup';
 
@@ -102,6 +103,7 @@ export class SyncPlanner {
     let chunk = Math.max(target, 1_000);
     for (;;) {
       const rows = await readCandidates(this.dataSource.manager, phase, setup.scope, { after: cursor, upTo: null, limit: chunk });
+      await this.withComputed(setup, phase, rows);
       for (const item of this.classify(setup, phase, rows)) {
         page.push(item);
         if (item.member && ++eligible >= target) return page;
@@ -116,7 +118,13 @@ export class SyncPlanner {
   /** What is left of a page already cut (a run resumed mid-page): bounds known, re-read and classified. */
   async rereadPage(setup: SyncSetup, phase: DiffPhase, page: { from: string | null; to: string }): Promise<Classified[]> {
     const rows = await readCandidates(this.dataSource.manager, phase, setup.scope, { after: page.from, upTo: page.to, limit: null });
+    await this.withComputed(setup, phase, rows);
     return this.classify(setup, phase, rows);
+  }
+
+  /** Computed values for the adds of a page being delivered, one query per read (none when the activation uses none). */
+  private async withComputed(setup: SyncSetup, phase: DiffPhase, rows: CandidateRow[]): Promise<void> {
+    if (phase !== 'removes') await withComputedValues(this.dataSource.manager, rows, setup.computedKeys);
   }
 
   classify(setup: SyncSetup, phase: DiffPhase, rows: CandidateRow[]): Classified[] {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { GuardedHttp } from '../http/guarded-http';
 import type { EligibleMember, IdentifierKind, RecordOutcome } from './members';
+import type { ComputedTraitReference } from './computed-values';
 
 export type ConnectorChannel = 'email' | 'sms' | 'ads' | 'webhook';
 
@@ -61,6 +62,11 @@ export interface MessageTemplate {
   html?: string;
   /** A vendor-side template (e.g. SendGrid dynamic template id); traits become its data. */
   templateId?: string;
+  /**
+   * Computed and SQL trait keys a vendor-side template uses (its data gets `computed: { key: value }`);
+   * `{{computed.<key>}}` placeholders of subject, text and html need no entry here.
+   */
+  computedKeys?: string[];
   [key: string]: unknown;
 }
 
@@ -157,6 +163,12 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
    * called once per run with the parsed settings and secrets.
    */
   quota?(settings: Settings, secrets: Secrets): ConnectorQuota | undefined;
+  /**
+   * Computed and SQL traits the settings send (optional; issue #20), e.g. custom fields mapped from
+   * `computed.<key>`: the core loads those values into `member.computed` and refuses an unknown
+   * key at save with a 400 naming `settings.<path>`. Pure and cheap.
+   */
+  computedTraitRefs?(settings: Settings): ComputedTraitReference[];
 
   /** Check credentials (and settings) against the vendor; throw `InvalidCredentialsError` if refused. */
   testConnection(ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>): Promise<void>;

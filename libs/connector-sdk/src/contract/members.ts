@@ -22,6 +22,13 @@ export interface MemberData {
   /** Profile traits, for custom fields and personalisation. */
   readonly traits: Readonly<Record<string, unknown>>;
   /**
+   * Values of computed and SQL traits (issue #20), keyed by trait key, for the keys this activation
+   * uses (the connector's `computedTraitRefs(settings)` and `{{computed.<key>}}` placeholders of the
+   * message); a key the profile has no value for is absent. Address them as `computed.<key>`
+   * (`memberValue`, `renderTemplate`). Absent when the activation uses none.
+   */
+  readonly computed?: Readonly<Record<string, unknown>>;
+  /**
    * Stable per member and per delivery (the same across a resumed run): pass it to the vendor as an
    * idempotency key or custom argument where the vendor supports one, so a retried call is not a
    * second message.

@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto';
+import { memberValue } from './computed-values';
 import type { MemberData } from './members';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.$-]+)\s*\}\}/g;
 
 /**
  * Fills `{{trait}}` placeholders of a template with a member's traits (dotted paths reach nested
- * traits). A missing trait renders as an empty string, never as "undefined".
- * @example renderTemplate('Hi {{first_name}}', member) // 'Hi Ada'
+ * traits) and `{{computed.<key>}}` with its computed and SQL trait values (`memberValue`). A missing
+ * value renders as an empty string, never as "undefined".
+ * @example renderTemplate('Hi {{first_name}}, you spent {{computed.spend_90d}}', member) // 'Hi Ada, you spent 120'
  */
-export function renderTemplate(template: string, member: Pick<MemberData, 'traits'>): string {
+export function renderTemplate(template: string, member: Pick<MemberData, 'traits' | 'computed'>): string {
   return template.replace(PLACEHOLDER, (_match, path: string) => {
-    const value = path
-      .split('.')
-      .reduce<unknown>(
-        (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
-        member.traits,
-      );
+    const value = memberValue(member, path);
     return value === undefined || value === null ? '' : String(value);
   });
 }
