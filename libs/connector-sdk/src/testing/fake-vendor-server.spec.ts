@@ -92,6 +92,17 @@ describe('FakeVendorServer', () => {
       await expect(res.json()).resolves.toEqual({ error: 'handler broke' });
     });
 
+    it("answers an unknown route in the vendor's shape when given notFound", async () => {
+      const vendor = await startFakeVendor({ routes: {}, notFound: (req) => ({ status: 404, body: { code: 20404, path: req.path } }) });
+      try {
+        const res = await fetch(`${vendor.url}/v9/missing`);
+        expect(res.status).toBe(404);
+        await expect(res.json()).resolves.toEqual({ code: 20404, path: '/v9/missing' });
+      } finally {
+        await vendor.stop();
+      }
+    });
+
     it('filters requests by route pattern', async () => {
       await fetch(`${fake.url}/v1/lists/a/members/b`);
       await fetch(`${fake.url}/v1/contacts`, { method: 'POST' });

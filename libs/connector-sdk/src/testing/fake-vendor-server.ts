@@ -48,6 +48,8 @@ export interface FakeVendorOptions {
   port?: number;
   /** Random source for probabilistic faults (tests pass a seeded one). */
   random?: () => number;
+  /** The answer to a request no route matches, in the vendor's error shape (default: 404 `{ error }`). */
+  notFound?: (request: RecordedRequest) => FakeResponse;
 }
 
 interface CompiledRoute {
@@ -136,7 +138,7 @@ export class FakeVendorServer {
         return send(res, { status: 500, body: { error: error instanceof Error ? error.message : String(error) } });
       }
     }
-    send(res, { status: 404, body: { error: `no route for ${request.method} ${request.path}` } });
+    send(res, this.options.notFound?.(request) ?? { status: 404, body: { error: `no route for ${request.method} ${request.path}` } });
   }
 
   private pickFault(request: RecordedRequest): FakeFault | undefined {

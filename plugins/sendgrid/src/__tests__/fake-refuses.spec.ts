@@ -133,6 +133,10 @@ describe('sendgrid fake refuses invalid requests as SendGrid does', () => {
     await expectRefused(call('GET', '/v3/scopes', undefined, { authorization: 'Bearer not-a-sendgrid-key' }), 401, [null]);
   });
 
+  it('an undocumented operation → 404 in the errors[] shape', async () => {
+    await expectRefused(call('GET', '/v3/marketing/segments'), 404, [null]);
+  });
+
   it('a content type the operation does not take → 400', async () => {
     const response = await fetch(`${fake.url}/v3/mail/send`, {
       method: 'POST',

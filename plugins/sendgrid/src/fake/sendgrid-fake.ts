@@ -134,7 +134,11 @@ export async function startSendgridFake(options: SendgridFakeOptions = {}): Prom
     'POST /v3/marketing/contacts/search/emails': authed((request) => searchEmails(state, request)),
     'POST /v3/mail/send': authed((request) => sendMail(state, request)),
   };
-  const server = await startFakeVendor({ port: options.port, routes });
+  const server = await startFakeVendor({
+    port: options.port,
+    routes,
+    notFound: () => errors(404, [{ field: null, message: 'resource not found' }]),
+  });
   return { server, url: server.url, validator, routes: Object.keys(routes), ...state, stop: () => server.stop() };
 }
 

@@ -99,6 +99,13 @@ describe('twilio fake refuses invalid requests as Twilio does', () => {
     expect(await post(message({}), { authorization: basic(ACCOUNT, 'wrong') })).toEqual({ status: 401, body: twilioError(401, 20003) });
   });
 
+  it('an undocumented resource → 404 / 20404', async () => {
+    const response = await fetch(`${fake.url}/2010-04-01/Accounts/${ACCOUNT}/Calls.json`, {
+      headers: { authorization: basic(ACCOUNT, TOKEN) },
+    });
+    expect({ status: response.status, body: await response.json() }).toEqual({ status: 404, body: twilioError(404, 20404) });
+  });
+
   it('the AccountSid path pattern (^AC + 32 hex): another form is not a resource → 404 / 20404', async () => {
     expect(await post(message({}), { account: 'ACshort', authorization: basic('ACshort', 'short-token') })).toEqual({
       status: 404,

@@ -98,6 +98,7 @@ export async function startTwilioFake(options: TwilioFakeOptions): Promise<Twili
   };
   const server = await startFakeVendor({
     port: options.port,
+    notFound: (request) => twilioError(404, 20404, `The requested resource ${request.path} was not found`),
     routes: {
       'GET /2010-04-01/Accounts/:accountFile': authed((_request, accountSid) => ({ status: 200, body: accountBody(accountSid) })),
       'POST /2010-04-01/Accounts/:accountSid/Messages.json': authed((request, accountSid) =>
