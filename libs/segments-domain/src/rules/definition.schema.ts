@@ -139,7 +139,16 @@ export interface NotCondition {
 }
 export type Scalar = string | number | boolean;
 export type Condition =
-  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition | ComputedTraitCondition | LifecycleCondition;
+  | AllCondition
+  | AnyCondition
+  | NotCondition
+  | TraitCondition
+  | EventCondition
+  | RecencyCondition
+  | FrequencyCondition
+  | SegmentCondition
+  | ComputedTraitCondition
+  | LifecycleCondition;
 export type {
   FirstTimeCondition,
   LifecycleCondition,
