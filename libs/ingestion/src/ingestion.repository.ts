@@ -232,6 +232,9 @@ export class IngestionRepository {
          UPDATE identities i SET profile_id = m.winner FROM ${pairs} WHERE i.profile_id = m.loser
        ), moved_events AS (
          UPDATE events e SET profile_id = m.winner FROM ${pairs} WHERE e.profile_id = m.loser
+       ), dropped_values AS (
+         -- Derived values (computed / SQL traits) of a merged-away profile go: the winner's are recomputed from the moved events.
+         DELETE FROM computed_trait_values v USING ${pairs} WHERE v.profile_id = m.loser
        ), updated AS (
          UPDATE profiles p
             SET traits = COALESCE(u.traits, p.traits),

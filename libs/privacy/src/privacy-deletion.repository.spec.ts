@@ -38,6 +38,7 @@ describe('golden SQL of the privacy deletion repository', () => {
       await record('forgetVendorTexts', () => repository.forgetVendorTexts(manager, profileIds, [identifier.value]));
       await record('deleteEvents', () => repository.deleteEvents(manager, profileIds));
       await record('deleteIdentities', () => repository.deleteIdentities(manager, profileIds));
+      await record('deleteDerivedValues', () => repository.deleteDerivedValues(manager, profileIds));
       await record('emptyProfiles', () => repository.emptyProfiles(manager, profileIds));
       await record('touchForRealtime', () => repository.touchForRealtime(manager, profileIds));
       const deletionId = '00000000-0000-4000-8000-000000000001';

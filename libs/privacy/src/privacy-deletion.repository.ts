@@ -62,6 +62,11 @@ export async function deleteIdentities(manager: EntityManager, profileIds: strin
   return affected(manager, `DELETE FROM identities WHERE profile_id = ANY($1::uuid[])`, [profileIds]);
 }
 
+/** Derived values (computed and SQL traits, `computed_trait_values`) of the profiles: the tombstones keep none. */
+export async function deleteDerivedValues(manager: EntityManager, profileIds: string[]): Promise<number> {
+  return affected(manager, `DELETE FROM computed_trait_values WHERE profile_id = ANY($1::uuid[])`, [profileIds]);
+}
+
 /** Empties the profiles and marks them deleted: the rows stay as tombstones (ids only). */
 export async function emptyProfiles(manager: EntityManager, profileIds: string[]): Promise<void> {
   await manager.query(

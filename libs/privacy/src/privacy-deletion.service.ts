@@ -10,6 +10,7 @@ import {
   activationsHolding,
   clearDeliveredIdentifiers,
   deleteEvents,
+  deleteDerivedValues,
   deleteIdentities,
   emptyProfiles,
   touchForRealtime,
@@ -123,6 +124,7 @@ export class PrivacyDeletionService {
     await forgetVendorTexts(manager, profileIds, [request.value, ...identifiers.map((identifier) => identifier.value)]);
     const events = await deleteEvents(manager, profileIds);
     const identities = await deleteIdentities(manager, profileIds);
+    await deleteDerivedValues(manager, profileIds);
     await emptyProfiles(manager, profileIds);
     // Real time takes the erased profiles out of its segments (same transaction: never missed).
     await touchForRealtime(manager, profileIds);

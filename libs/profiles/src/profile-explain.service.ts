@@ -1,3 +1,4 @@
+import { profileValues } from '@audiencekit/segments-service';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -94,6 +95,7 @@ export class ProfileExplainService {
         traits: profile.traits,
         events: events.map((event) => ({ name: event.name, timestamp: event.ts, properties: event.properties ?? {} })),
         otherSegments,
+        computedTraits: Object.fromEntries((await profileValues(manager, profile.id)).map((derived) => [derived.key, derived.value])),
       },
       now,
     );

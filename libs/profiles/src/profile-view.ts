@@ -47,6 +47,18 @@ export const profileDetailSchema = z.object({
   createdAt: z.string(),
   identities: z.array(z.object({ type: z.string(), value: z.string(), since: z.string() })),
   traits: z.array(traitSchema),
+  computedTraits: z
+    .array(
+      z.object({
+        key: z.string(),
+        value: z.unknown(),
+        source: z.enum(['computed', 'sql']).describe('a computed trait (event aggregate) or a SQL trait'),
+        sourceId: z.string(),
+        version: z.number().int().describe('the version of the trait that computed the value'),
+        computedAt: z.string(),
+      }),
+    )
+    .describe('derived values stored for the profile (computed_trait_values)'),
   memberships: z.array(
     z.object({
       segmentId: z.string(),

@@ -1,3 +1,4 @@
+import { profileValues } from '@audiencekit/segments-service';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -66,6 +67,14 @@ export class ProfilesService {
         since: new Date(identity.created_at).toISOString(),
       })),
       traits,
+      computedTraits: (await profileValues(manager, row.id)).map((derived) => ({
+        key: derived.key,
+        value: derived.value,
+        source: derived.sourceKind,
+        sourceId: derived.sourceId,
+        version: derived.sourceVersion,
+        computedAt: new Date(derived.computedAt).toISOString(),
+      })),
       memberships: memberships.map((membership) => ({
         segmentId: membership.segment_id,
         key: membership.key,

@@ -1,3 +1,4 @@
+import { assertTraitReferencesKnown, traitRealtimeProblems } from './computed-traits/segment-trait-references';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
@@ -95,6 +96,7 @@ export class SegmentDefinitionGate {
     }
     graph.set(segmentId, segmentReferences(definition).map(resolve));
     const keyById = new Map(rows.map((row) => [row.segment_id, row.key]));
+    await assertTraitReferencesKnown(manager, definition);
     const cycle = findSegmentReferenceCycle(graph);
     if (cycle) {
       const named = startAt(cycle, segmentId).map((id) => keyById.get(id) ?? id);
@@ -126,6 +128,7 @@ export class SegmentDefinitionGate {
         }
       }
     }
+    problems.push(...(await traitRealtimeProblems(manager, definition)));
     refuseRealtime(problems);
   }
 

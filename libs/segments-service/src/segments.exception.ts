@@ -8,6 +8,8 @@ export type SegmentsExceptionCode =
   /** A cluster / propensity definition cannot be previewed before its model is fitted. */
   | 'needs_fitted_model'
   | 'unknown_segment_reference'
+  /** A `computed_trait` condition on a key no computed or SQL trait has (details name the path). */
+  | 'unknown_computed_trait'
   | 'segment_reference_cycle'
   /** A real-time cadence for a definition that cannot be evaluated one profile at a time (details name the part). */
   | 'not_realtime_capable'

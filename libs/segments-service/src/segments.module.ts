@@ -1,3 +1,4 @@
+import { ComputedTraitsService } from './computed-traits/computed-traits.service';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@audiencekit/server-core';
 import { RealtimeEvaluator } from './realtime/realtime-evaluator.service';
@@ -33,6 +34,7 @@ import { SegmentListsService } from './segment-lists.service';
     ProfileSegmentsService,
     SegmentListsService,
     SegmentExportService,
+    ComputedTraitsService,
   ],
   exports: [
     RealtimeEvaluator,
@@ -45,6 +47,7 @@ import { SegmentListsService } from './segment-lists.service';
     ProfileSegmentsService,
     SegmentListsService,
     SegmentExportService,
+    ComputedTraitsService,
   ],
 })
 export class SegmentsModule {}

@@ -2,6 +2,7 @@ import { Type } from '@nestjs/common';
 import { ActivationsHttpModule } from '../activations/activations-http.module';
 import { AdminModule } from '../admin/admin.module';
 import { CatalogueHttpModule } from '../catalogue/catalogue-http.module';
+import { ComputedTraitsHttpModule } from '../computed-traits/computed-traits-http.module';
 import { MetricsHttpModule } from '../metrics/metrics-http.module';
 import { PrivacyHttpModule } from '../privacy/privacy-http.module';
 import { ProfilesHttpModule } from '../profiles/profiles-http.module';
@@ -18,6 +19,7 @@ export const FEATURE_MODULES: Type[] = [
   ActivationsHttpModule,
   AdminModule,
   CatalogueHttpModule,
+  ComputedTraitsHttpModule,
   MetricsHttpModule,
   PrivacyHttpModule,
   ProfilesHttpModule,

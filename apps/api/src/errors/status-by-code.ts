@@ -2,7 +2,7 @@ import type { ActivationExceptionCode } from '@audiencekit/activation-engine';
 import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin';
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
 import type { ProfilesExceptionCode } from '@audiencekit/profiles';
-import type { SegmentsExceptionCode } from '@audiencekit/segments-service';
+import type { ComputedTraitsExceptionCode, SegmentsExceptionCode } from '@audiencekit/segments-service';
 import type { SqlTraitsExceptionCode } from '@audiencekit/sql-traits';
 import type { VendorEventsExceptionCode } from '@audiencekit/vendor-events';
 
@@ -23,6 +23,7 @@ const SEGMENTS_STATUS = {
   invalid_definition: 400,
   needs_fitted_model: 400,
   unknown_segment_reference: 400,
+  unknown_computed_trait: 400,
   segment_reference_cycle: 400,
   not_realtime_capable: 400,
   segment_referenced_by_realtime: 400,
@@ -131,9 +132,19 @@ const SQL_TRAITS_STATUS = {
   sql_traits_unavailable: 503,
 } satisfies Record<SqlTraitsExceptionCode, HttpStatusCode>;
 
+const COMPUTED_TRAITS_STATUS = {
+  invalid_computed_trait: 400,
+  computed_trait_key_collision: 400,
+  computed_trait_key_taken: 409,
+  computed_trait_in_use: 409,
+  computed_trait_not_found: 404,
+  computed_trait_run_in_progress: 409,
+} satisfies Record<ComputedTraitsExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
 export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   segments: SEGMENTS_STATUS,
+  computedTraits: COMPUTED_TRAITS_STATUS,
   privacy: PRIVACY_STATUS,
   profiles: PROFILES_STATUS,
   activation: ACTIVATION_STATUS,

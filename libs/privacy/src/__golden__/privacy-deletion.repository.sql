@@ -42,6 +42,9 @@ DELETE FROM events WHERE profile_id = ANY($1::uuid[]);
 -- deleteIdentities
 DELETE FROM identities WHERE profile_id = ANY($1::uuid[]);
 
+-- deleteDerivedValues
+DELETE FROM computed_trait_values WHERE profile_id = ANY($1::uuid[]);
+
 -- emptyProfiles
 UPDATE profiles SET traits = '{}', trait_timestamps = '{}', first_seen_at = NULL, last_seen_at = NULL, deleted_at = coalesce(deleted_at, now()), updated_at = now()
       WHERE id = ANY($1::uuid[]);

@@ -40,12 +40,7 @@ export function changeInstants(condition: Condition, evaluator: ProfileEvaluator
       case 'recency':
         return recencyInstants(node, evaluator.eventsOf(node), now, add);
       case 'sequence':
-        return lifecycleInstants(
-          node,
-          node.steps.map((step) => evaluator.timesOf(step)),
-          now,
-          add,
-        );
+        return lifecycleInstants(node, node.steps.map((step) => evaluator.timesOf(step)), now, add);
       case 'first_time':
       case 'stopped':
       case 'regularly':

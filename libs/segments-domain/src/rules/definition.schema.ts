@@ -139,16 +139,7 @@ export interface NotCondition {
 }
 export type Scalar = string | number | boolean;
 export type Condition =
-  | AllCondition
-  | AnyCondition
-  | NotCondition
-  | TraitCondition
-  | EventCondition
-  | RecencyCondition
-  | FrequencyCondition
-  | SegmentCondition
-  | ComputedTraitCondition
-  | LifecycleCondition;
+  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition | ComputedTraitCondition | LifecycleCondition;
 export type {
   FirstTimeCondition,
   LifecycleCondition,

@@ -143,11 +143,7 @@ export class ProfileEvaluator {
       case 'segment':
         return this.segments?.has(node.segment) ?? false;
       case 'sequence':
-        return lifecycleMatches(
-          node,
-          node.steps.map((step) => this.timesOf(step)),
-          this.now,
-        );
+        return lifecycleMatches(node, node.steps.map((step) => this.timesOf(step)), this.now);
       case 'first_time':
       case 'stopped':
       case 'regularly':

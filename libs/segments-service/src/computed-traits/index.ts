@@ -9,3 +9,6 @@ export {
   type TraitValueSource,
   type TraitValueWrite,
 } from './trait-values.repository';
+export * from './computed-trait-input.schema';
+export * from './computed-traits.exception';
+export { ComputedTraitsService, type ComputedTraitPreview, type ComputedTraitRunOutcome, type ComputedTraitView } from './computed-traits.service';

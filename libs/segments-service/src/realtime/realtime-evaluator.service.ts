@@ -1,3 +1,5 @@
+import { computedTraitReferencePaths } from '@audiencekit/segments-domain';
+import { ComputedTraitsService } from '../computed-traits/computed-traits.service';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -79,6 +81,7 @@ export class RealtimeEvaluator {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions = {},
+    @Optional() private readonly computedTraits?: ComputedTraitsService,
   ) {
     this.batchSize = options.batchSize ?? 250;
     this.clock = options.clock ?? (() => new Date());
@@ -114,6 +117,8 @@ export class RealtimeEvaluator {
   /** Evaluates one batch of profiles with work to do; `profiles: 0` when there was none. */
   async runBatch(): Promise<RealtimeBatchOutcome> {
     const now = this.clock();
+    // Profiles whose real-time computed traits are due come back as hand-offs (computed-traits).
+    await this.computedTraits?.handOverDue(now);
     const candidates = await peekWork(this.dataSource.manager, this.batchSize * 4, now);
     if (candidates.length === 0) return NOTHING;
     return this.dataSource.transaction((manager) => this.evaluateBatch(manager, shuffled(candidates), now));
@@ -142,6 +147,8 @@ export class RealtimeEvaluator {
     if (profileIds.length === 0) return NOTHING;
     const touched = await takeTouches(manager, profileIds);
     const due = await takeDueTimes(manager, profileIds, now);
+    // Real-time computed traits first, so the segments below read fresh values.
+    await this.computedTraits?.maintainRealtime(manager, profileIds, now);
     const { changes, nextDue } = await this.evaluateProfiles(manager, profileIds, segments, now);
     const written = await recordRealtimeChanges(manager, changes, now);
     await replaceDueTimes(manager, profileIds, nextDue);
@@ -179,6 +186,7 @@ export class RealtimeEvaluator {
       since === null ? null : new Date(since),
     );
     const memberships = await membershipsOf(manager, profileIds);
+    const derived = await this.derivedValues(manager, profileIds, segments);
     const eventsOf = groupBy(events, (row) => row.profile_id);
     const membershipsByProfile = groupBy(memberships, (row) => row.profile_id);
     const byId = new Map(segments.map((segment) => [segment.id, segment]));
@@ -189,7 +197,7 @@ export class RealtimeEvaluator {
       const verdicts = state.live
         ? evaluateProfileRealtime(
             compiled,
-            { traits: state.traits, events: (eventsOf.get(state.id) ?? []).map(toSnapshotEvent), otherSegments },
+            { traits: state.traits, events: (eventsOf.get(state.id) ?? []).map(toSnapshotEvent), otherSegments, computedTraits: derived.get(state.id) },
             now,
           )
         : segments.map((segment) => ({ segmentId: segment.id, matches: false, nextChangeAt: null }));
@@ -209,6 +217,13 @@ export class RealtimeEvaluator {
       }
     }
     return { changes, nextDue };
+  }
+
+  /** The stored derived values the segments' `computed_trait` conditions read, per profile. */
+  private async derivedValues(manager: EntityManager, profileIds: string[], segments: PreparedSegment[]): Promise<Map<string, Record<string, unknown>>> {
+    const keys = [...new Set(segments.flatMap((segment) => computedTraitReferencePaths(segment.definition).map((reference) => reference.key)))];
+    if (keys.length === 0 || !this.computedTraits) return new Map();
+    return this.computedTraits.valuesOf(manager, profileIds, keys);
   }
 
   /** Parsed definitions, cached per (segment, version): versions are immutable. */

@@ -210,12 +210,14 @@ describe('admin API conventions', () => {
       .map((route) => `${route.method} ${route.path}`);
     // Actions on an object named by the path take no body; the CSV uploads read their own (text/csv).
     expect(bodiless.sort()).toEqual([
+      'POST /computed-traits/:key/runs',
       'POST /destinations/:id/test',
       'POST /segments/:id/list',
       'POST /segments/:id/refit',
       'POST /segments/:id/refresh',
       'POST /segments/:id/runs/:runId/cancel',
       'POST /segments/:id/runs/:runId/retry',
+      'POST /sql-traits/:key/runs',
       'POST /suppressions/import',
       'POST /sync-runs/:id/cancel',
       'POST /sync-runs/:id/confirm',

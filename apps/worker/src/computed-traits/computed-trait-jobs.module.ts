@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { SegmentsModule } from '@audiencekit/segments-service';
+import { ComputedTraitJobs } from './computed-trait-jobs';
+
+@Module({ imports: [SegmentsModule], providers: [ComputedTraitJobs] })
+export class ComputedTraitJobsModule {}
