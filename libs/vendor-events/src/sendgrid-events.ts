@@ -33,8 +33,7 @@ export interface SendgridEvent {
 }
 
 export type ParsedSendgridBody =
-  | { ok: true; events: SendgridEvent[]; ignored: number }
-  | { ok: false; details: { path: string; message: string }[] };
+  { ok: true; events: SendgridEvent[]; ignored: number } | { ok: false; details: { path: string; message: string }[] };
 
 const MAX_EVENTS = 10_000;
 
@@ -73,7 +72,8 @@ export function parseSendgridEvents(text: string): ParsedSendgridBody {
     }
     const problems: string[] = [];
     if (typeof item['email'] !== 'string' || item['email'] === '') problems.push('email');
-    if (typeof item['sg_event_id'] !== 'string' || item['sg_event_id'] === '' || item['sg_event_id'].length > 100) problems.push('sg_event_id');
+    if (typeof item['sg_event_id'] !== 'string' || item['sg_event_id'] === '' || item['sg_event_id'].length > 100)
+      problems.push('sg_event_id');
     if (typeof item['timestamp'] !== 'number' || !Number.isFinite(item['timestamp'])) problems.push('timestamp');
     for (const field of problems)
       details.push({ path: at(field), message: field === 'timestamp' ? 'must be Unix seconds' : 'must be a non-empty string' });
@@ -91,7 +91,19 @@ export function parseSendgridEvents(text: string): ParsedSendgridBody {
   return details.length > 0 ? { ok: false, details } : { ok: true, events, ignored };
 }
 
-const KEPT = ['sg_message_id', 'sg_event_id', 'url', 'reason', 'status', 'type', 'bounce_classification', 'asm_group_id', 'category', 'attempt', 'response'] as const;
+const KEPT = [
+  'sg_message_id',
+  'sg_event_id',
+  'url',
+  'reason',
+  'status',
+  'type',
+  'bounce_classification',
+  'asm_group_id',
+  'category',
+  'attempt',
+  'response',
+] as const;
 
 function propertiesOf(item: Record<string, unknown>): Record<string, unknown> {
   const properties: Record<string, unknown> = { vendor: 'sendgrid', sendgridEvent: item['event'] };

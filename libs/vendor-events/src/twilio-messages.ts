@@ -5,7 +5,16 @@
  * opt-in: START, YES, UNSTOP. Matched as Twilio does: the whole message, trimmed, case-insensitive.
  * A Messaging Service with Advanced Opt-Out sends `OptOutType` (STOP / START / HELP), which wins.
  */
-export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
+export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set([
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPTOUT',
+]);
 export const OPT_IN_KEYWORDS: ReadonlySet<string> = new Set(['START', 'YES', 'UNSTOP']);
 
 /** The query parameter the twilio connector adds to StatusCallback (plugins/twilio `DELIVERY_KEY_PARAM`). */

@@ -25,7 +25,10 @@ export async function findDestination(manager: EntityManager, id: string): Promi
 
 /** Whether the activation sends to this destination (a delivery key naming another one is not ours). */
 export async function activationUsesDestination(manager: EntityManager, activationId: string, destinationId: string): Promise<boolean> {
-  const rows: unknown[] = await manager.query(`SELECT 1 FROM activations WHERE id = $1 AND destination_id = $2`, [activationId, destinationId]);
+  const rows: unknown[] = await manager.query(`SELECT 1 FROM activations WHERE id = $1 AND destination_id = $2`, [
+    activationId,
+    destinationId,
+  ]);
   return rows.length > 0;
 }
 

@@ -109,31 +109,45 @@ export class VendorEventsService {
     const destination = await this.destination(destinationId, SENDGRID_EVENT_CONNECTORS);
     const configured = destination.settings[SENDGRID_PUBLIC_KEY_SETTING];
     if (typeof configured !== 'string' || configured === '')
-      throw new VendorEventsException('invalid_signature', `the destination has no settings.${SENDGRID_PUBLIC_KEY_SETTING} to verify signatures with`);
+      throw new VendorEventsException(
+        'invalid_signature',
+        `the destination has no settings.${SENDGRID_PUBLIC_KEY_SETTING} to verify signatures with`,
+      );
     const parsedKey = parseSendgridPublicKey(configured);
-    if ('problem' in parsedKey) throw new VendorEventsException('invalid_signature', `settings.${SENDGRID_PUBLIC_KEY_SETTING} ${parsedKey.problem}`);
+    if ('problem' in parsedKey)
+      throw new VendorEventsException('invalid_signature', `settings.${SENDGRID_PUBLIC_KEY_SETTING} ${parsedKey.problem}`);
     if (!headers.signature || !headers.timestamp)
       throw new VendorEventsException('invalid_signature', 'X-Twilio-Email-Event-Webhook-Signature and -Timestamp are required', [
-        { path: headers.signature ? 'headers.x-twilio-email-event-webhook-timestamp' : 'headers.x-twilio-email-event-webhook-signature', message: 'is missing' },
+        {
+          path: headers.signature ? 'headers.x-twilio-email-event-webhook-timestamp' : 'headers.x-twilio-email-event-webhook-signature',
+          message: 'is missing',
+        },
       ]);
     if (!verifySendgridSignature(parsedKey.key, headers.signature, headers.timestamp, rawBody))
-      throw new VendorEventsException('invalid_signature', 'the signature does not verify with the destination\'s public key', [
+      throw new VendorEventsException('invalid_signature', "the signature does not verify with the destination's public key", [
         { path: 'headers.x-twilio-email-event-webhook-signature', message: 'does not verify' },
       ]);
     // Checked after the signature (the timestamp is signed): a genuine but old post is a replay.
     const seconds = Number(headers.timestamp);
     const tolerance = this.config.AK_VENDOR_EVENTS_TOLERANCE_SECONDS;
     if (!/^\d{1,12}$/.test(headers.timestamp) || Math.abs(now.getTime() / 1000 - seconds) > tolerance)
-      throw new VendorEventsException('stale_signature', `the signed timestamp is more than ${tolerance} s away from now: refused as a replay`, [
-        { path: 'headers.x-twilio-email-event-webhook-timestamp', message: `must be within ${tolerance} s of now` },
-      ]);
+      throw new VendorEventsException(
+        'stale_signature',
+        `the signed timestamp is more than ${tolerance} s away from now: refused as a replay`,
+        [{ path: 'headers.x-twilio-email-event-webhook-timestamp', message: `must be within ${tolerance} s of now` }],
+      );
     const parsed = parseSendgridEvents(rawBody.toString('utf8'));
     if (!parsed.ok) throw new VendorEventsException('invalid_vendor_body', 'the body is not a SendGrid Event Webhook post', parsed.details);
     const resolved = parsed.events.map(sendgridResolved);
     const result = await this.store(destination, resolved);
     result.ignored += parsed.ignored;
     for (const event of parsed.events.filter((candidate) => SENDGRID_SUPPRESSING_EVENTS.has(candidate.event))) {
-      const added = await this.suppress('email', event.email, 'email', `sendgrid ${event.event} (destination ${destination.id}, sg_event_id ${event.sgEventId})`);
+      const added = await this.suppress(
+        'email',
+        event.email,
+        'email',
+        `sendgrid ${event.event} (destination ${destination.id}, sg_event_id ${event.sgEventId})`,
+      );
       if (added) result.suppressed += 1;
     }
     return result;
@@ -153,17 +167,30 @@ export class VendorEventsService {
   ): Promise<VendorEventsResult> {
     const destination = await this.destination(destinationId, TWILIO_EVENT_CONNECTORS);
     const params = formParams(rawBody.toString('utf8'));
-    if (!signature) throw new VendorEventsException('invalid_signature', 'X-Twilio-Signature is required', [{ path: 'headers.x-twilio-signature', message: 'is missing' }]);
-    if (!twilio.validateRequest(this.authToken(destination), signature, publicUrl, params))
-      throw new VendorEventsException('invalid_signature', 'X-Twilio-Signature does not match this URL and body with the destination\'s auth token', [
-        { path: 'headers.x-twilio-signature', message: 'does not verify' },
+    if (!signature)
+      throw new VendorEventsException('invalid_signature', 'X-Twilio-Signature is required', [
+        { path: 'headers.x-twilio-signature', message: 'is missing' },
       ]);
+    if (!twilio.validateRequest(this.authToken(destination), signature, publicUrl, params))
+      throw new VendorEventsException(
+        'invalid_signature',
+        "X-Twilio-Signature does not match this URL and body with the destination's auth token",
+        [{ path: 'headers.x-twilio-signature', message: 'does not verify' }],
+      );
     const sid = params['MessageSid'] ?? params['SmsSid'];
-    if (!sid) throw new VendorEventsException('invalid_vendor_body', 'MessageSid is required', [{ path: 'body.MessageSid', message: 'is missing' }]);
+    if (!sid)
+      throw new VendorEventsException('invalid_vendor_body', 'MessageSid is required', [
+        { path: 'body.MessageSid', message: 'is missing' },
+      ]);
     return kind === 'status' ? this.twilioStatus(destination, params, sid, publicUrl) : this.twilioInbound(destination, params, sid);
   }
 
-  private async twilioStatus(destination: DestinationRow, params: Record<string, string>, sid: string, publicUrl: string): Promise<VendorEventsResult> {
+  private async twilioStatus(
+    destination: DestinationRow,
+    params: Record<string, string>,
+    sid: string,
+    publicUrl: string,
+  ): Promise<VendorEventsResult> {
     const status = (params['MessageStatus'] ?? params['SmsStatus'] ?? '').toLowerCase();
     const name = TWILIO_STATUS_EVENTS[status];
     if (!name) return { ...EMPTY, ignored: 1 };
@@ -192,12 +219,24 @@ export class VendorEventsService {
     const change = optChangeOf(params);
     const name = change === 'opt_out' ? SMS_OPTED_OUT_EVENT : change === 'opt_in' ? SMS_OPTED_IN_EVENT : SMS_RECEIVED_EVENT;
     // The body of a reply is the person's own text: only a keyword is kept, never free text.
-    const properties: Record<string, unknown> = { vendor: 'twilio', messageSid: sid, ...(change ? { keyword: (params['Body'] ?? '').trim().toUpperCase() } : {}) };
+    const properties: Record<string, unknown> = {
+      vendor: 'twilio',
+      messageSid: sid,
+      ...(change ? { keyword: (params['Body'] ?? '').trim().toUpperCase() } : {}),
+    };
     const result = await this.store(destination, [
-      { messageId: `twilio:${destination.id}:${sid}:inbound`, name, timestamp: new Date(), properties, identifier: { type: 'phone', value: from }, deliveryKey: null },
+      {
+        messageId: `twilio:${destination.id}:${sid}:inbound`,
+        name,
+        timestamp: new Date(),
+        properties,
+        identifier: { type: 'phone', value: from },
+        deliveryKey: null,
+      },
     ]);
     if (change === 'opt_out') {
-      if (await this.suppress('phone', from, 'sms', `${TWILIO_OPT_OUT_REASON} (destination ${destination.id}, MessageSid ${sid})`)) result.suppressed += 1;
+      if (await this.suppress('phone', from, 'sms', `${TWILIO_OPT_OUT_REASON} (destination ${destination.id}, MessageSid ${sid})`))
+        result.suppressed += 1;
     } else if (change === 'opt_in') {
       if (await this.liftOptOut(from, destination.id, sid)) result.lifted += 1;
     }
@@ -223,8 +262,16 @@ export class VendorEventsService {
         ]
       : TWILIO_EVENT_CONNECTORS.has(destination.connector)
         ? [
-            { name: 'Status callback', url: url('/status'), where: 'sent by the connector with every message (settings.statusCallbackUrl unset): nothing to paste' },
-            { name: 'Incoming messages', url: url('/inbound'), where: 'Twilio: the sending number (or Messaging Service) → "A message comes in" → Webhook, HTTP POST' },
+            {
+              name: 'Status callback',
+              url: url('/status'),
+              where: 'sent by the connector with every message (settings.statusCallbackUrl unset): nothing to paste',
+            },
+            {
+              name: 'Incoming messages',
+              url: url('/inbound'),
+              where: 'Twilio: the sending number (or Messaging Service) → "A message comes in" → Webhook, HTTP POST',
+            },
           ]
         : [];
     return { destinationId: destination.id, connector: destination.connector, publicBaseUrl: base, urls };
@@ -247,7 +294,10 @@ export class VendorEventsService {
     }
     const token = secrets['authToken'];
     if (typeof token !== 'string' || token === '')
-      throw new VendorEventsException('invalid_signature', 'the destination has no secrets.authToken: Twilio signs callbacks with the account auth token');
+      throw new VendorEventsException(
+        'invalid_signature',
+        'the destination has no secrets.authToken: Twilio signs callbacks with the account auth token',
+      );
     return token;
   }
 
@@ -320,7 +370,11 @@ export class VendorEventsService {
       const key = { identifierType: 'phone', value: normalized.value, channel: 'sms' };
       const lifted = await deleteOptOutSuppression(manager, key, TWILIO_OPT_OUT_REASON);
       if (!lifted) return false;
-      await insertOptInAudit(manager, lifted.id, { ...key, reason: `twilio inbound START (destination ${destinationId}, MessageSid ${sid})`, suppressedFor: lifted.reason });
+      await insertOptInAudit(manager, lifted.id, {
+        ...key,
+        reason: `twilio inbound START (destination ${destinationId}, MessageSid ${sid})`,
+        suppressedFor: lifted.reason,
+      });
       return true;
     });
   }

@@ -44,7 +44,9 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
   // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
   // Vendor callbacks carry no key (their signature is checked by the route), so the gate skips them.
-  app.use(exceptVendorEvents(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS)));
+  app.use(
+    exceptVendorEvents(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS)),
+  );
   // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded); the suppression import streams a CSV
   app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH, VENDOR_EVENTS_PATHS]));
   app.use(vendorEventsBodyReader(app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS)); // raw bytes for the vendors' signatures (SendGrid JSON, Twilio forms)

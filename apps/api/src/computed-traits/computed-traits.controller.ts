@@ -62,7 +62,11 @@ export class ComputedTraitsController {
 
   @Get()
   @RequireRole('viewer')
-  @ApiRoute({ summary: 'Every computed trait with its current version and last run', response: z.array(traitSchema), tags: ['computed-traits'] })
+  @ApiRoute({
+    summary: 'Every computed trait with its current version and last run',
+    response: z.array(traitSchema),
+    tags: ['computed-traits'],
+  })
   list() {
     return this.traits.list();
   }
@@ -110,7 +114,11 @@ export class ComputedTraitsController {
     tags: ['computed-traits'],
   })
   update(@Param() params: unknown, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
-    return this.traits.update(parseInput(computedTraitKeyParamsSchema, params, 'params').key, parseInput(computedTraitUpdateSchema, body), key?.id ?? null);
+    return this.traits.update(
+      parseInput(computedTraitKeyParamsSchema, params, 'params').key,
+      parseInput(computedTraitUpdateSchema, body),
+      key?.id ?? null,
+    );
   }
 
   @Delete(':key')
@@ -145,6 +153,9 @@ export class ComputedTraitsController {
     tags: ['computed-traits'],
   })
   values(@Param() params: unknown, @Query() query: unknown) {
-    return this.traits.values(parseInput(computedTraitKeyParamsSchema, params, 'params').key, parseInput(computedTraitValuesQuerySchema, query, 'query').limit);
+    return this.traits.values(
+      parseInput(computedTraitKeyParamsSchema, params, 'params').key,
+      parseInput(computedTraitValuesQuerySchema, query, 'query').limit,
+    );
   }
 }

@@ -64,7 +64,12 @@ describe('computed traits API', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((detail: { path: string }) => detail.path).sort()).toEqual(['definition.property', 'definition.window']);
-    const cadence = await call('POST', '/computed-traits', marketer, { key: 'spend_90d', owner: 'crm', cadence: 'every day', definition: spend });
+    const cadence = await call('POST', '/computed-traits', marketer, {
+      key: 'spend_90d',
+      owner: 'crm',
+      cadence: 'every day',
+      definition: spend,
+    });
     expect(cadence.status).toBe(400);
     expect(cadence.body.details).toEqual([{ path: 'cadence', message: expect.stringContaining('cron') }]);
     const key = await call('POST', '/computed-traits', marketer, { key: 'Spend 90', owner: 'crm', definition: spend });
@@ -75,14 +80,27 @@ describe('computed traits API', () => {
   it('previews the distribution, creates, runs into computed_trait_values, lists values, versions on change', async () => {
     const preview = await call('POST', '/computed-traits/preview', marketer, { definition: spend });
     expect(preview.status).toBe(200);
-    expect(preview.body).toMatchObject({ profiles: 3, withValue: 1, withoutValue: 2, numeric: { count: 1, min: 10.1, max: 10.1, mean: 10.1 }, histogram: null });
+    expect(preview.body).toMatchObject({
+      profiles: 3,
+      withValue: 1,
+      withoutValue: 2,
+      numeric: { count: 1, min: 10.1, max: 10.1, mean: 10.1 },
+      histogram: null,
+    });
     expect(preview.body.topValues).toEqual([{ value: 10.1, count: 1 }]);
-    const counts = await call('POST', '/computed-traits/preview', marketer, { definition: { function: 'count', event: 'Order Completed', window: 'ever' } });
+    const counts = await call('POST', '/computed-traits/preview', marketer, {
+      definition: { function: 'count', event: 'Order Completed', window: 'ever' },
+    });
     expect(counts.body).toMatchObject({ profiles: 3, withValue: 3, numeric: { count: 3, min: 0, max: 2 } });
     expect(counts.body.histogram).toHaveLength(10);
     expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM computed_trait_values`)).toEqual([{ n: 0 }]);
 
-    const created = await call('POST', '/computed-traits', marketer, { key: 'spend_90d', owner: 'crm', cadence: '0 3 * * *', definition: spend });
+    const created = await call('POST', '/computed-traits', marketer, {
+      key: 'spend_90d',
+      owner: 'crm',
+      cadence: '0 3 * * *',
+      definition: spend,
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ key: 'spend_90d', version: 1, cadence: '0 3 * * *', lastRunAt: null });
     expect((await call('POST', '/computed-traits', marketer, { key: 'spend_90d', owner: 'crm', definition: spend })).status).toBe(409);
@@ -91,7 +109,10 @@ describe('computed traits API', () => {
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ key: 'spend_90d', version: 1, trigger: 'manual', withValue: 1, upserted: 1, deleted: 0 });
     const values = await call('GET', '/computed-traits/spend_90d/values?limit=5', viewer);
-    expect(values.body).toEqual({ key: 'spend_90d', values: [{ profileId: profiles[0], value: 10.1, version: 1, computedAt: expect.any(String) }] });
+    expect(values.body).toEqual({
+      key: 'spend_90d',
+      values: [{ profileId: profiles[0], value: 10.1, version: 1, computedAt: expect.any(String) }],
+    });
 
     const updated = await call('PUT', '/computed-traits/spend_90d', marketer, { definition: { ...spend, window: 'ever' } });
     expect(updated.body).toMatchObject({ version: 2 });
@@ -114,7 +135,10 @@ describe('computed traits API', () => {
       });
     const unknown = await segment('big-spenders', 'manual', 'spend_9d');
     expect(unknown.status).toBe(400);
-    expect(unknown.body).toMatchObject({ code: 'unknown_computed_trait', details: [{ path: 'definition.match', message: expect.stringContaining('spend_9d') }] });
+    expect(unknown.body).toMatchObject({
+      code: 'unknown_computed_trait',
+      details: [{ path: 'definition.match', message: expect.stringContaining('spend_9d') }],
+    });
     const notRealtime = await segment('big-spenders', 'realtime', 'spend_90d');
     expect(notRealtime.status).toBe(400);
     expect(notRealtime.body.details).toEqual([{ path: 'definition.match', message: expect.stringContaining('not real time') }]);
@@ -139,7 +163,8 @@ describe('computed traits API', () => {
     expect(created.status).toBe(201);
     // Saved: computed for everyone at once.
     const stored = async (profileId: string) =>
-      (await db.dataSource.query(`SELECT value FROM computed_trait_values WHERE profile_id = $1 AND key = 'orders_7d'`, [profileId]))[0]?.value;
+      (await db.dataSource.query(`SELECT value FROM computed_trait_values WHERE profile_id = $1 AND key = 'orders_7d'`, [profileId]))[0]
+        ?.value;
     expect(await stored(profiles[0])).toBe(2);
     expect(await stored(profiles[2])).toBe(0);
     const segment = await call('POST', '/segments', marketer, {
@@ -153,9 +178,11 @@ describe('computed traits API', () => {
     const evaluator = api.app.get(RealtimeEvaluator);
     await evaluator.drain();
     const members = async () =>
-      (await db.dataSource.query(`SELECT m.profile_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id WHERE s.key = 'repeat-buyers' ORDER BY 1`)).map(
-        (row: { profile_id: string }) => row.profile_id,
-      );
+      (
+        await db.dataSource.query(
+          `SELECT m.profile_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id WHERE s.key = 'repeat-buyers' ORDER BY 1`,
+        )
+      ).map((row: { profile_id: string }) => row.profile_id);
     expect(await members()).toEqual([profiles[0]]);
     // A due time per profile with events in the window: when the older order leaves it.
     const [due] = await db.dataSource.query(`SELECT due_at FROM computed_trait_due WHERE profile_id = $1`, [profiles[0]]);

@@ -34,7 +34,9 @@ export function vendorEventsBodyReader(timeoutMs: number, limit = VENDOR_EVENTS_
       if (done) return;
       done = true;
       response.writeHead(408, { 'content-type': 'application/json', connection: 'close' });
-      response.end(JSON.stringify({ statusCode: 408, code: 'body_timeout', message: `the request body did not arrive within ${timeoutMs} ms` }));
+      response.end(
+        JSON.stringify({ statusCode: 408, code: 'body_timeout', message: `the request body did not arrive within ${timeoutMs} ms` }),
+      );
       request.destroy();
     }, timeoutMs);
     timer.unref();
@@ -45,7 +47,14 @@ export function vendorEventsBodyReader(timeoutMs: number, limit = VENDOR_EVENTS_
       if (size > limit) {
         done = true;
         response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-        response.end(JSON.stringify({ statusCode: 413, code: 'body_too_large', message: `the body is over ${limit} bytes`, details: [{ path: 'body', message: `must be at most ${limit} bytes` }] }));
+        response.end(
+          JSON.stringify({
+            statusCode: 413,
+            code: 'body_too_large',
+            message: `the body is over ${limit} bytes`,
+            details: [{ path: 'body', message: `must be at most ${limit} bytes` }],
+          }),
+        );
         request.resume();
         return;
       }

@@ -16,15 +16,18 @@ const resultSchema = z.object({
 
 /** What SendGrid posts (Event Webhook Reference): an array of events; the fields read here, others kept out. */
 const sendgridEventsBody = z.array(
-  z
-    .looseObject({
-      email: z.string(),
-      timestamp: z.number().int().describe('Unix seconds'),
-      event: z.string().describe('delivered, open, click, bounce, dropped, deferred, spamreport, unsubscribe, group_unsubscribe are recorded; others ignored'),
-      sg_event_id: z.string().describe('unique per event: the dedupe key'),
-      sg_message_id: z.string().optional(),
-      ak_delivery_key: z.string().optional().describe('custom arg the sendgrid-email connector sets'),
-    }),
+  z.looseObject({
+    email: z.string(),
+    timestamp: z.number().int().describe('Unix seconds'),
+    event: z
+      .string()
+      .describe(
+        'delivered, open, click, bounce, dropped, deferred, spamreport, unsubscribe, group_unsubscribe are recorded; others ignored',
+      ),
+    sg_event_id: z.string().describe('unique per event: the dedupe key'),
+    sg_message_id: z.string().optional(),
+    ak_delivery_key: z.string().optional().describe('custom arg the sendgrid-email connector sets'),
+  }),
 );
 
 /** What Twilio posts (form-encoded): the parameters read here; every parameter is covered by the signature. */
@@ -35,7 +38,10 @@ const twilioForm = z.looseObject({
   To: z.string(),
   MessageStatus: z.string().optional().describe('status callbacks: queued, sent, delivered, undelivered, failed, read'),
   ErrorCode: z.string().optional(),
-  Body: z.string().optional().describe('incoming messages: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT opt out; START, YES, UNSTOP opt in'),
+  Body: z
+    .string()
+    .optional()
+    .describe('incoming messages: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT opt out; START, YES, UNSTOP opt in'),
   OptOutType: z.string().optional().describe('Advanced Opt-Out: STOP, START or HELP'),
 });
 
@@ -128,7 +134,8 @@ export class DestinationCallbackUrlsController {
   @Get(':id/callback-urls')
   @RequireRole('viewer')
   @ApiRoute({
-    summary: "The vendor-events URLs of a destination (SendGrid Event Webhook, Twilio status and incoming): AK_PUBLIC_BASE_URL + path; paths only while it is unset",
+    summary:
+      'The vendor-events URLs of a destination (SendGrid Event Webhook, Twilio status and incoming): AK_PUBLIC_BASE_URL + path; paths only while it is unset',
     response: callbackUrlsSchema,
     tags: ['destinations'],
   })

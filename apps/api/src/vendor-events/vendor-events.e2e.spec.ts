@@ -1,9 +1,21 @@
 import { createServer } from 'node:net';
 import { SyncService } from '@audiencekit/activation-engine';
 import { sendgridEmail } from '@audiencekit/plugin-sendgrid';
-import { eventAbout, generateEventWebhookKeys, postEventWebhook, SendgridFake, startSendgridFake } from '@audiencekit/plugin-sendgrid/testing';
+import {
+  eventAbout,
+  generateEventWebhookKeys,
+  postEventWebhook,
+  SendgridFake,
+  startSendgridFake,
+} from '@audiencekit/plugin-sendgrid/testing';
 import { twilioSms } from '@audiencekit/plugin-twilio';
-import { incomingMessageParams, postStatusCallback, postTwilioWebhook, startTwilioFake, TwilioFake } from '@audiencekit/plugin-twilio/testing';
+import {
+  incomingMessageParams,
+  postStatusCallback,
+  postTwilioWebhook,
+  startTwilioFake,
+  TwilioFake,
+} from '@audiencekit/plugin-twilio/testing';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import type { RunningApi } from '../../test/api-test-app';
@@ -51,7 +63,13 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
   const eventsOf = (person: Person, name: string) =>
     query(`SELECT message_id, properties FROM events WHERE profile_id = $1 AND name = $2 ORDER BY id`, [profile[person], name]);
   const suppressed = async (type: string, value: string, channel: string) =>
-    (await query(`SELECT reason FROM suppressions WHERE identifier_type = $1 AND identifier_value = $2 AND channel = $3`, [type, value, channel]))[0]?.reason ?? null;
+    (
+      await query(`SELECT reason FROM suppressions WHERE identifier_type = $1 AND identifier_value = $2 AND channel = $3`, [
+        type,
+        value,
+        channel,
+      ])
+    )[0]?.reason ?? null;
 
   /** A send activation of the segment to the destination, synced now; answers what the fake got. */
   const sendNow = async (destinationId: string, message: Record<string, unknown>, name: string) => {
@@ -89,15 +107,17 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
         body: JSON.stringify({ userId: `u-${person}`, traits: { email: emailOf(person), phone: phoneOf(person), first_name: person } }),
       });
       expect(response.status).toBe(200);
-      profile[person] = (await query(`SELECT profile_id FROM identities WHERE type = 'user_id' AND value = $1`, [`u-${person}`]))[0].profile_id;
+      profile[person] = (
+        await query(`SELECT profile_id FROM identities WHERE type = 'user_id' AND value = $1`, [`u-${person}`])
+      )[0].profile_id;
     }
     [{ id: segmentId }] = await query(
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('everyone', 'Everyone', 'test', 'manual', 1) RETURNING id`,
     );
-    await query(`INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`, [
-      segmentId,
-      Object.values(profile),
-    ]);
+    await query(
+      `INSERT INTO segment_memberships (segment_id, profile_id, entered_at, run_id) SELECT $1, unnest($2::uuid[]), now(), gen_random_uuid()`,
+      [segmentId, Object.values(profile)],
+    );
   });
 
   afterAll(async () => {
@@ -147,7 +167,10 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
         settings: { fromEmail: 'news@example.com', eventWebhookPublicKey: 'bm90IGEga2V5' },
         secrets: { apiKey: 'SG.vendor-events-e2e' },
       });
-      expect(refused).toMatchObject({ status: 400, body: { details: [expect.objectContaining({ path: 'settings.eventWebhookPublicKey' })] } });
+      expect(refused).toMatchObject({
+        status: 400,
+        body: { details: [expect.objectContaining({ path: 'settings.eventWebhookPublicKey' })] },
+      });
     });
 
     it('badly signed, unsigned, tampered or stale posts are 401 and store nothing', async () => {
@@ -168,11 +191,18 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
       const notArray = await postEventWebhook(url, [], keys, { rawBody: '{"event":"click"}' });
       expect(notArray.status).toBe(400);
       expect(JSON.parse(notArray.text)).toMatchObject({ code: 'invalid_vendor_body', details: [{ path: 'body' }] });
-      const missing = await postEventWebhook(url, [eventAbout(mailTo('ann'), 'open'), { ...eventAbout(mailTo('bob'), 'open'), sg_event_id: undefined }], keys);
+      const missing = await postEventWebhook(
+        url,
+        [eventAbout(mailTo('ann'), 'open'), { ...eventAbout(mailTo('bob'), 'open'), sg_event_id: undefined }],
+        keys,
+      );
       expect(missing.status).toBe(400);
       expect(JSON.parse(missing.text).details).toEqual([{ path: 'body[1].sg_event_id', message: expect.any(String) }]);
       expect(await query(`SELECT 1 FROM events WHERE name LIKE 'Email %'`)).toEqual([]);
-      const unknown = await fetch(`${api.baseUrl}/v1/vendor-events/sendgrid-email/00000000-0000-4000-8000-000000000000`, { method: 'POST', body: '[]' });
+      const unknown = await fetch(`${api.baseUrl}/v1/vendor-events/sendgrid-email/00000000-0000-4000-8000-000000000000`, {
+        method: 'POST',
+        body: '[]',
+      });
       expect(unknown.status).toBe(404);
     });
 
@@ -230,17 +260,28 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
 
     it("matches by our delivery key first: an event for an address the profile no longer holds lands on the key's profile", async () => {
       const moved: Record<string, unknown> = { ...eventAbout(mailTo('ann'), 'open'), email: 'ann.old@example.com' };
-      const foreignKey = { ...eventAbout(mailTo('bob'), 'open'), email: 'nobody@example.com', ak_delivery_key: `00000000-0000-4000-8000-000000000000:${profile.bob}` };
+      const foreignKey = {
+        ...eventAbout(mailTo('bob'), 'open'),
+        email: 'nobody@example.com',
+        ak_delivery_key: `00000000-0000-4000-8000-000000000000:${profile.bob}`,
+      };
       const answer = await postEventWebhook(url, [moved, foreignKey], keys);
       // a key naming an activation of another destination is not ours: that event falls back to the (unknown) address
       expect(JSON.parse(answer.text)).toMatchObject({ stored: 1, unmatched: 1 });
-      expect(await eventsOf('ann', 'Email Opened')).toEqual([{ message_id: `sendgrid:${moved['sg_event_id']}`, properties: expect.any(Object) }]);
+      expect(await eventsOf('ann', 'Email Opened')).toEqual([
+        { message_id: `sendgrid:${moved['sg_event_id']}`, properties: expect.any(Object) },
+      ]);
     });
 
     it('the next send skips the bounced and unsubscribed addresses', async () => {
       const before = sendgrid.mails.length;
       await sendNow(destinationId, { subject: 'Again', text: 'Hi' }, 'mail-2');
-      expect(sendgrid.mails.slice(before).map((mail) => mail.to).sort()).toEqual([emailOf('ann'), emailOf('bob')]);
+      expect(
+        sendgrid.mails
+          .slice(before)
+          .map((mail) => mail.to)
+          .sort(),
+      ).toEqual([emailOf('ann'), emailOf('bob')]);
     });
   });
 
@@ -285,21 +326,32 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
 
     it('a signed status callback becomes an event on the profile (once), answered with empty TwiML', async () => {
       const delivered = await postStatusCallback(messageTo('ann'), 'delivered', TWILIO_TOKEN);
-      expect(delivered).toEqual({ status: 200, contentType: expect.stringMatching(/^text\/xml/), text: expect.stringContaining('<Response/>') });
+      expect(delivered).toEqual({
+        status: 200,
+        contentType: expect.stringMatching(/^text\/xml/),
+        text: expect.stringContaining('<Response/>'),
+      });
       const failed = await postStatusCallback(messageTo('bob'), 'undelivered', TWILIO_TOKEN, { errorCode: '30003' });
       expect(failed.status).toBe(200);
       expect((await postStatusCallback(messageTo('ann'), 'delivered', TWILIO_TOKEN)).status).toBe(200);
       expect(await eventsOf('ann', 'SMS Delivered')).toEqual([
-        { message_id: `twilio:${destinationId}:${messageTo('ann').sid}:delivered`, properties: expect.objectContaining({ status: 'delivered', destinationId }) },
+        {
+          message_id: `twilio:${destinationId}:${messageTo('ann').sid}:delivered`,
+          properties: expect.objectContaining({ status: 'delivered', destinationId }),
+        },
       ]);
-      expect(await eventsOf('bob', 'SMS Undelivered')).toEqual([{ message_id: expect.any(String), properties: expect.objectContaining({ errorCode: '30003' }) }]);
+      expect(await eventsOf('bob', 'SMS Undelivered')).toEqual([
+        { message_id: expect.any(String), properties: expect.objectContaining({ errorCode: '30003' }) },
+      ]);
     });
 
     it('a bad, missing or wrong-URL signature is 401 and stores nothing', async () => {
       const answers = [
         await postStatusCallback(messageTo('cat'), 'delivered', TWILIO_TOKEN, { signWith: 'not-the-token' }),
         await postStatusCallback(messageTo('cat'), 'delivered', TWILIO_TOKEN, { unsigned: true }),
-        await postStatusCallback(messageTo('cat'), 'delivered', TWILIO_TOKEN, { signedUrl: `https://elsewhere.example.com/v1/vendor-events/twilio/${destinationId}/status` }),
+        await postStatusCallback(messageTo('cat'), 'delivered', TWILIO_TOKEN, {
+          signedUrl: `https://elsewhere.example.com/v1/vendor-events/twilio/${destinationId}/status`,
+        }),
         await reply('cat', 'STOP', 'not-the-token'),
       ];
       expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 401]);
@@ -313,7 +365,12 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
       expect(await eventsOf('cat', 'SMS Opted Out')).toHaveLength(1);
       let from = twilio.messages.length;
       await sendNow(destinationId, { text: 'Second' }, 'sms-2');
-      expect(twilio.messages.slice(from).map((message) => message.to).sort()).toEqual(['ann', 'bob', 'dan'].map((p) => phoneOf(p as Person)).sort());
+      expect(
+        twilio.messages
+          .slice(from)
+          .map((message) => message.to)
+          .sort(),
+      ).toEqual(['ann', 'bob', 'dan'].map((p) => phoneOf(p as Person)).sort());
 
       expect((await reply('cat', 'START')).status).toBe(200);
       expect(await suppressed('phone', phoneOf('cat'), 'sms')).toBeNull();
@@ -326,7 +383,12 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
     });
 
     it("START does not lift an admin's suppression", async () => {
-      const added = await as('POST', '/suppressions', { identifierType: 'phone', value: phoneOf('dan'), channel: 'sms', reason: 'asked by phone' });
+      const added = await as('POST', '/suppressions', {
+        identifierType: 'phone',
+        value: phoneOf('dan'),
+        channel: 'sms',
+        reason: 'asked by phone',
+      });
       expect(added.status).toBeLessThan(300);
       expect((await reply('dan', 'UNSTOP')).status).toBe(200);
       expect(await suppressed('phone', phoneOf('dan'), 'sms')).toBe('asked by phone');

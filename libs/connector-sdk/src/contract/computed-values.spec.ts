@@ -8,9 +8,9 @@ describe('computed trait values for connectors', () => {
   };
 
   it('renders {{computed.<key>}} from the member computed values, beside trait placeholders', () => {
-    expect(renderTemplate('Hi {{first_name}}, {{ computed.total_spend_90d }} on {{computed.favourite_category}} [{{computed.zero}}]', member)).toBe(
-      'Hi Ada, 120.5 on shoes [0]',
-    );
+    expect(
+      renderTemplate('Hi {{first_name}}, {{ computed.total_spend_90d }} on {{computed.favourite_category}} [{{computed.zero}}]', member),
+    ).toBe('Hi Ada, 120.5 on shoes [0]');
   });
 
   it('renders a computed key the member has no value for as empty, and keeps a trait object named computed reachable', () => {

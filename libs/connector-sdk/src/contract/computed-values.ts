@@ -43,7 +43,10 @@ export function memberValue(member: Pick<MemberData, 'traits' | 'computed'>, pat
   if (key !== undefined && member.computed && Object.prototype.hasOwnProperty.call(member.computed, key)) return member.computed[key];
   return path
     .split('.')
-    .reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), member.traits);
+    .reduce<unknown>(
+      (node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined),
+      member.traits,
+    );
 }
 
 const COMPUTED_PLACEHOLDER = /\{\{\s*computed\.([a-z][a-z0-9_]{0,62})\s*\}\}/g;

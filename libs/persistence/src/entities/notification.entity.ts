@@ -5,11 +5,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn 
  * `sync_run.match_rate_dropped` (written by the sync engine's match reconciliation, not a trigger).
  */
 export type NotificationKind =
-  | 'sync_run.failed'
-  | 'sync_run.held'
-  | 'segment_refresh.failed'
-  | 'segment_refresh.quality'
-  | 'sync_run.match_rate_dropped';
+  'sync_run.failed' | 'sync_run.held' | 'segment_refresh.failed' | 'segment_refresh.quality' | 'sync_run.match_rate_dropped';
 
 /**
  * The outbox of operator notifications: written by triggers on `sync_runs` and `segment_runs` in

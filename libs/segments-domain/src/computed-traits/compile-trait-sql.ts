@@ -35,7 +35,11 @@ export interface TraitRefreshTarget {
  * deletes the trait's rows of profiles that no longer have a value, and returns
  * `upserted`, `deleted`, `with_value`.
  */
-export function compileComputedTraitRefresh(definition: ComputedTraitDefinition, target: TraitRefreshTarget, options: { now: Date }): CompiledSql {
+export function compileComputedTraitRefresh(
+  definition: ComputedTraitDefinition,
+  target: TraitRefreshTarget,
+  options: { now: Date },
+): CompiledSql {
   const params = new SqlParameters();
   const select = selectSql(definition, options.now, params);
   const key = params.bind(target.key);

@@ -108,7 +108,11 @@ export function parseComputedTraitDefinition(raw: unknown): ComputedTraitDefinit
 function operandProblem(operator: ValueOperator, value: unknown): string | undefined {
   const isScalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
   const orderable = (candidate: unknown) =>
-    typeof candidate === 'number' ? 'number' : typeof candidate === 'string' && parseIsoTimestamp(candidate) !== undefined ? 'date' : undefined;
+    typeof candidate === 'number'
+      ? 'number'
+      : typeof candidate === 'string' && parseIsoTimestamp(candidate) !== undefined
+        ? 'date'
+        : undefined;
   switch (operator) {
     case 'exists':
     case 'not_exists':

@@ -29,16 +29,23 @@ function issuesOf(work: () => unknown): { path: string; message: string }[] {
 
 describe('computed trait definitions', () => {
   it('name the path and the reason of every mistake', () => {
-    expect(issuesOf(() => parseComputedTraitDefinition({ function: 'sum', event: 'Order Completed', window: 'last 9 fortnights' }))).toEqual([
+    expect(
+      issuesOf(() => parseComputedTraitDefinition({ function: 'sum', event: 'Order Completed', window: 'last 9 fortnights' })),
+    ).toEqual([
       { path: 'window', message: expect.stringContaining('does not parse') },
       { path: 'property', message: 'is required for function sum' },
     ]);
-    expect(issuesOf(() => parseComputedTraitDefinition({ function: 'median', event: '', window: 'ever', extra: 1 })).map((issue) => issue.path)).toEqual(
-      expect.arrayContaining(['function', 'event', '']),
-    );
+    expect(
+      issuesOf(() => parseComputedTraitDefinition({ function: 'median', event: '', window: 'ever', extra: 1 })).map((issue) => issue.path),
+    ).toEqual(expect.arrayContaining(['function', 'event', '']));
     expect(
       issuesOf(() =>
-        parseComputedTraitDefinition({ function: 'count', event: 'x', window: 'ever', where: [{ property: 'items.0', operator: 'in', value: [] }] }),
+        parseComputedTraitDefinition({
+          function: 'count',
+          event: 'x',
+          window: 'ever',
+          where: [{ property: 'items.0', operator: 'in', value: [] }],
+        }),
       ).map((issue) => issue.path),
     ).toEqual(['where.0.property', 'where.0.value']);
   });
@@ -54,10 +61,17 @@ describe('computed trait definitions', () => {
     });
     for (const query of [
       compileComputedTraitSelect(definition, { now }),
-      compileComputedTraitRefresh(definition, { traitId: '00000000-0000-4000-8000-000000000001', version: 1, key: hostile, computedAt: now }, { now }),
-      compileSegmentSql(parseSegmentDefinition({ type: 'rules', match: { type: 'computed_trait', key: hostile, operator: 'not_equals', value: hostile } }), {
-        now,
-      }),
+      compileComputedTraitRefresh(
+        definition,
+        { traitId: '00000000-0000-4000-8000-000000000001', version: 1, key: hostile, computedAt: now },
+        { now },
+      ),
+      compileSegmentSql(
+        parseSegmentDefinition({ type: 'rules', match: { type: 'computed_trait', key: hostile, operator: 'not_equals', value: hostile } }),
+        {
+          now,
+        },
+      ),
     ]) {
       expect(query.text).not.toContain('DROP');
       expect(query.values).toEqual(expect.arrayContaining([hostile]));
@@ -93,7 +107,9 @@ describe('the computed_trait rule condition', () => {
   const rules = (match: unknown) => parseSegmentDefinition({ type: 'rules', match });
 
   it('is validated like a trait condition, and listed with its path', () => {
-    expect(issuesOf(() => rules({ type: 'computed_trait', key: 'ltv', operator: 'gt' })).map((issue) => issue.path)).toEqual(['match.value']);
+    expect(issuesOf(() => rules({ type: 'computed_trait', key: 'ltv', operator: 'gt' })).map((issue) => issue.path)).toEqual([
+      'match.value',
+    ]);
     const definition = rules({
       type: 'all',
       conditions: [
@@ -115,7 +131,11 @@ describe('the computed_trait rule condition', () => {
     for (const [match, computedTraits, expected] of cases) {
       const definition = rules(match);
       expect(evaluateSegment(definition, { traits: {}, events: [], computedTraits }, { now })).toBe(expected);
-      const [verdict] = evaluateProfileRealtime([{ id: 's', key: 's', definition: definition as never }], { traits: {}, events: [], otherSegments: new Set(), computedTraits }, now);
+      const [verdict] = evaluateProfileRealtime(
+        [{ id: 's', key: 's', definition: definition as never }],
+        { traits: {}, events: [], otherSegments: new Set(), computedTraits },
+        now,
+      );
       expect(verdict.matches).toBe(expected);
       const explained = explainSegment(definition as never, { traits: {}, events: [], otherSegments: new Set(), computedTraits }, now);
       expect(explained.root).toMatchObject({ matches: expected, type: 'computed_trait', changesAt: null });

@@ -92,7 +92,11 @@ export async function tryLockTraitRun(manager: EntityManager, id: string): Promi
 }
 
 export async function recordRun(manager: EntityManager, id: string, at: Date, run: Record<string, unknown>): Promise<void> {
-  await manager.query(`UPDATE computed_traits SET last_run_at = $2, last_run = $3 WHERE id = $1`, [id, at.toISOString(), JSON.stringify(run)]);
+  await manager.query(`UPDATE computed_traits SET last_run_at = $2, last_run = $3 WHERE id = $1`, [
+    id,
+    at.toISOString(),
+    JSON.stringify(run),
+  ]);
 }
 
 /** Traits run on a cadence (cron or realtime's daily reconcile), with the instant after which a fire time is due. */
@@ -190,10 +194,10 @@ export async function valuesFor(
   keys: readonly string[],
 ): Promise<{ profile_id: string; key: string; value: unknown }[]> {
   if (profileIds.length === 0 || keys.length === 0) return [];
-  return manager.query(`SELECT profile_id, key, value FROM computed_trait_values WHERE profile_id = ANY($1::uuid[]) AND key = ANY($2::text[])`, [
-    profileIds,
-    keys,
-  ]);
+  return manager.query(
+    `SELECT profile_id, key, value FROM computed_trait_values WHERE profile_id = ANY($1::uuid[]) AND key = ANY($2::text[])`,
+    [profileIds, keys],
+  );
 }
 
 /** Replaces the due times of these profiles for the real-time traits (one row per trait and profile with a next change). */

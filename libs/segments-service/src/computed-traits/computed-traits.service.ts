@@ -185,13 +185,15 @@ export class ComputedTraitsService {
     const manager = this.dataSource.manager;
     const stats = compileComputedTraitPreview(definition, { now });
     const [row] = await manager.query(stats.text, stats.values);
-    const numeric =
-      row.numeric > 0 ? { count: row.numeric, min: Number(row.min), max: Number(row.max), mean: Number(row.mean) } : null;
+    const numeric = row.numeric > 0 ? { count: row.numeric, min: Number(row.min), max: Number(row.max), mean: Number(row.mean) } : null;
     let histogram: ComputedTraitPreview['histogram'] = null;
     if (numeric && row.min !== row.max && Number(row.min) !== Number(row.max)) {
       const query = compileComputedTraitHistogram(definition, { min: row.min, max: row.max, buckets: HISTOGRAM_BUCKETS }, { now });
       const counts = new Map<number, number>(
-        ((await manager.query(query.text, query.values)) as { bucket: number; count: number }[]).map((bucket) => [bucket.bucket, bucket.count]),
+        ((await manager.query(query.text, query.values)) as { bucket: number; count: number }[]).map((bucket) => [
+          bucket.bucket,
+          bucket.count,
+        ]),
       );
       const width = (numeric.max - numeric.min) / HISTOGRAM_BUCKETS;
       histogram = Array.from({ length: HISTOGRAM_BUCKETS }, (_, index) => ({
@@ -216,7 +218,10 @@ export class ComputedTraitsService {
     const outcome = await this.dataSource.transaction(async (manager) => {
       const trait = await this.require(manager, key);
       if (!(await tryLockTraitRun(manager, trait.id)))
-        throw new ComputedTraitsException('computed_trait_run_in_progress', `${key} is being computed by another run; try again when it ends`);
+        throw new ComputedTraitsException(
+          'computed_trait_run_in_progress',
+          `${key} is being computed by another run; try again when it ends`,
+        );
       const statement = compileComputedTraitRefresh(
         this.definitionOf(trait),
         { traitId: trait.id, version: trait.current_version, key: trait.key, computedAt: now },
@@ -263,12 +268,20 @@ export class ComputedTraitsService {
   }
 
   /** The stored values of a trait (or any derived key), most recently computed first. */
-  async values(key: string, limit: number): Promise<{ key: string; values: { profileId: string; value: unknown; version: number; computedAt: string }[] }> {
+  async values(
+    key: string,
+    limit: number,
+  ): Promise<{ key: string; values: { profileId: string; value: unknown; version: number; computedAt: string }[] }> {
     await this.require(this.dataSource.manager, key);
     const rows = await valuesOfKey(this.dataSource.manager, key, limit);
     return {
       key,
-      values: rows.map((row) => ({ profileId: row.profileId, value: row.value, version: row.sourceVersion, computedAt: new Date(row.computedAt).toISOString() })),
+      values: rows.map((row) => ({
+        profileId: row.profileId,
+        value: row.value,
+        version: row.sourceVersion,
+        computedAt: new Date(row.computedAt).toISOString(),
+      })),
     };
   }
 
@@ -280,11 +293,22 @@ export class ComputedTraitsService {
    */
   async maintainRealtime(manager: EntityManager, profileIds: readonly string[], now: Date): Promise<void> {
     if (profileIds.length === 0) return;
-    const traits = (await realtimeTraits(manager)).map((trait) => ({ ...trait, parsed: this.parsedOf(trait.id, trait.version, trait.definition) }));
+    const traits = (await realtimeTraits(manager)).map((trait) => ({
+      ...trait,
+      parsed: this.parsedOf(trait.id, trait.version, trait.definition),
+    }));
     if (traits.length === 0) return;
     const live = await liveProfiles(manager, profileIds);
     const names = [...new Set(traits.map((trait) => trait.parsed.event))];
-    const rows = await traitEvents(manager, [...live], names, earliestStart(traits.map((trait) => trait.parsed), now));
+    const rows = await traitEvents(
+      manager,
+      [...live],
+      names,
+      earliestStart(
+        traits.map((trait) => trait.parsed),
+        now,
+      ),
+    );
     const eventsOf = new Map<string, TraitEvent[]>();
     for (const row of rows) {
       const list = eventsOf.get(row.profile_id) ?? [];
@@ -316,7 +340,11 @@ export class ComputedTraitsService {
   }
 
   /** The stored values of `keys` for these profiles, per profile (for `computed_trait` conditions). */
-  async valuesOf(manager: EntityManager, profileIds: readonly string[], keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  async valuesOf(
+    manager: EntityManager,
+    profileIds: readonly string[],
+    keys: readonly string[],
+  ): Promise<Map<string, Record<string, unknown>>> {
     const byProfile = new Map<string, Record<string, unknown>>();
     for (const row of await valuesFor(manager, profileIds, keys)) {
       const values = byProfile.get(row.profile_id) ?? {};
@@ -337,7 +365,10 @@ export class ComputedTraitsService {
       return parseComputedTraitDefinition(raw);
     } catch (error) {
       if (error instanceof ComputedTraitDefinitionException) {
-        const details = error.issues.map((issue) => ({ path: issue.path ? `definition.${issue.path}` : 'definition', message: issue.message }));
+        const details = error.issues.map((issue) => ({
+          path: issue.path ? `definition.${issue.path}` : 'definition',
+          message: issue.message,
+        }));
         throw new ComputedTraitsException(
           'invalid_computed_trait',
           `invalid computed trait definition: ${details.map((detail) => `${detail.path} ${detail.message}`).join('; ')}`,
@@ -365,7 +396,8 @@ export class ComputedTraitsService {
   private async assertKeyFree(manager: EntityManager, key: string, traitId: string | null): Promise<void> {
     const [sqlOwner] = await sqlTraitKeys(manager, [key]);
     const [valueOwner] = await keyOwners(manager, [key], traitId);
-    const owner = sqlOwner?.owner ?? (valueOwner ? `stored values of a ${valueOwner.sourceKind} source (${valueOwner.sourceId})` : undefined);
+    const owner =
+      sqlOwner?.owner ?? (valueOwner ? `stored values of a ${valueOwner.sourceKind} source (${valueOwner.sourceId})` : undefined);
     if (owner)
       throw new ComputedTraitsException('computed_trait_key_collision', `key ${key} is owned by ${owner}`, [
         { path: 'key', message: `${key} is owned by ${owner}` },

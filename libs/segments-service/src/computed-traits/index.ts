@@ -11,4 +11,9 @@ export {
 } from './trait-values.repository';
 export * from './computed-trait-input.schema';
 export * from './computed-traits.exception';
-export { ComputedTraitsService, type ComputedTraitPreview, type ComputedTraitRunOutcome, type ComputedTraitView } from './computed-traits.service';
+export {
+  ComputedTraitsService,
+  type ComputedTraitPreview,
+  type ComputedTraitRunOutcome,
+  type ComputedTraitView,
+} from './computed-traits.service';

@@ -26,7 +26,9 @@ export async function assertTraitReferencesKnown(manager: EntityManager, definit
 export async function traitRealtimeProblems(manager: EntityManager, definition: SegmentDefinition): Promise<RealtimeProblem[]> {
   const references = computedTraitReferencePaths(definition);
   if (references.length === 0) return [];
-  const cadences = new Map((await knownTraitKeys(manager, [...new Set(references.map((reference) => reference.key))])).map((row) => [row.key, row.cadence]));
+  const cadences = new Map(
+    (await knownTraitKeys(manager, [...new Set(references.map((reference) => reference.key))])).map((row) => [row.key, row.cadence]),
+  );
   return references
     .filter((reference) => cadences.get(reference.key) !== REALTIME_CADENCE)
     .map((reference) => ({

@@ -47,7 +47,9 @@ export async function replaceSourceValues(
   computedAt: Date,
 ): Promise<TraitValueWrite> {
   const incoming = JSON.stringify(
-    rows.filter((row) => row.value !== undefined && row.value !== null).map((row) => ({ profile_id: row.profileId, key: row.key, value: row.value })),
+    rows
+      .filter((row) => row.value !== undefined && row.value !== null)
+      .map((row) => ({ profile_id: row.profileId, key: row.key, value: row.value })),
   );
   const [result] = await manager.query(
     `WITH incoming AS (
@@ -191,5 +193,10 @@ export async function valuesOfKey(
     `SELECT profile_id, value, source_version, computed_at FROM computed_trait_values WHERE key = $1 ORDER BY computed_at DESC, profile_id LIMIT $2`,
     [key, limit],
   );
-  return rows.map((row) => ({ profileId: row.profile_id, value: row.value, sourceVersion: row.source_version, computedAt: row.computed_at }));
+  return rows.map((row) => ({
+    profileId: row.profile_id,
+    value: row.value,
+    sourceVersion: row.source_version,
+    computedAt: row.computed_at,
+  }));
 }

@@ -45,7 +45,14 @@ function operationOf(route: RouteDescriptor): JsonSchema {
     'x-required-role': route.access ?? 'undeclared',
     security: isPublic ? [] : route.access === 'write' ? [{ writeKey: [] }] : [{ apiKey: [] }],
     parameters: parametersOf(route),
-    ...(spec?.body ? { requestBody: { required: true, content: { [spec.bodyContentType ?? 'application/json']: { schema: toSchema(spec.body, 'input') } } } } : {}),
+    ...(spec?.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { [spec.bodyContentType ?? 'application/json']: { schema: toSchema(spec.body, 'input') } },
+          },
+        }
+      : {}),
     responses: {
       [status]: spec?.response
         ? { description: 'success', content: { 'application/json': { schema: toSchema(spec.response, 'output') } } }

@@ -34,7 +34,11 @@ describe('golden SQL of the libs/vendor-events repository', () => {
       await record('ownerOf', () => repository.ownerOf(manager, 'email', 'ann@example.com'));
       await record('identifierOfProfile', () => repository.identifierOfProfile(manager, ID, { type: 'email', value: 'ann@example.com' }));
       await record('deleteOptOutSuppression', () =>
-        repository.deleteOptOutSuppression(manager, { identifierType: 'phone', value: '+14155550100', channel: 'sms' }, 'twilio inbound STOP'),
+        repository.deleteOptOutSuppression(
+          manager,
+          { identifierType: 'phone', value: '+14155550100', channel: 'sms' },
+          'twilio inbound STOP',
+        ),
       );
       await record('insertOptInAudit', () => repository.insertOptInAudit(manager, '1', { channel: 'sms' }));
     });

@@ -26,7 +26,13 @@ describe('parseSendgridEvents', () => {
           sgEventId: 'ZXZlbnQtMQ',
           timestamp: new Date(1_700_000_000_000),
           deliveryKey: 'k-1',
-          properties: { vendor: 'sendgrid', sendgridEvent: 'click', sgMessageId: 'msg.filter', sgEventId: 'ZXZlbnQtMQ', url: 'https://example.com/a' },
+          properties: {
+            vendor: 'sendgrid',
+            sendgridEvent: 'click',
+            sgMessageId: 'msg.filter',
+            sgEventId: 'ZXZlbnQtMQ',
+            url: 'https://example.com/a',
+          },
         },
       ],
     });
@@ -48,13 +54,24 @@ describe('parseSendgridEvents', () => {
   });
 
   it('ignores events it does not record (processed, group_resubscribe) rather than refusing the post', () => {
-    expect(parseSendgridEvents(JSON.stringify([event({ event: 'processed' }), event({ event: 'group_resubscribe' })]))).toEqual({ ok: true, events: [], ignored: 2 });
+    expect(parseSendgridEvents(JSON.stringify([event({ event: 'processed' }), event({ event: 'group_resubscribe' })]))).toEqual({
+      ok: true,
+      events: [],
+      ignored: 2,
+    });
   });
 
   it('refuses a body that is not a JSON array of events, naming the field', () => {
     expect(parseSendgridEvents('not json')).toEqual({ ok: false, details: [{ path: 'body', message: 'is not JSON' }] });
-    expect(parseSendgridEvents('{"event":"open"}')).toEqual({ ok: false, details: [{ path: 'body', message: 'must be a JSON array of events' }] });
-    expect(parseSendgridEvents(JSON.stringify([event(), 3, event({ event: 7 }), event({ email: '', sg_event_id: undefined, timestamp: '2020' })]))).toEqual({
+    expect(parseSendgridEvents('{"event":"open"}')).toEqual({
+      ok: false,
+      details: [{ path: 'body', message: 'must be a JSON array of events' }],
+    });
+    expect(
+      parseSendgridEvents(
+        JSON.stringify([event(), 3, event({ event: 7 }), event({ email: '', sg_event_id: undefined, timestamp: '2020' })]),
+      ),
+    ).toEqual({
       ok: false,
       details: [
         { path: 'body[1]', message: 'must be an event object' },

@@ -23,24 +23,24 @@ export function generateEventWebhookKeys(): EventWebhookKeys {
 }
 
 export type SendgridEventType =
-  | 'processed'
-  | 'delivered'
-  | 'deferred'
-  | 'open'
-  | 'click'
-  | 'bounce'
-  | 'dropped'
-  | 'spamreport'
-  | 'unsubscribe'
-  | 'group_unsubscribe';
+  'processed' | 'delivered' | 'deferred' | 'open' | 'click' | 'bounce' | 'dropped' | 'spamreport' | 'unsubscribe' | 'group_unsubscribe';
 
 /** One event about a mail the fake accepted, shaped like SendGrid's (custom args at the top level). */
-export function eventAbout(mail: FakeDeliveredMail, event: SendgridEventType, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function eventAbout(
+  mail: FakeDeliveredMail,
+  event: SendgridEventType,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const specific: Record<string, unknown> =
     event === 'click'
       ? { url: 'https://example.com/offer', url_offset: { index: 0, type: 'html' } }
       : event === 'bounce'
-        ? { reason: '550 5.1.1 The email account that you tried to reach does not exist.', status: '5.1.1', type: 'bounce', bounce_classification: 'Invalid Address' }
+        ? {
+            reason: '550 5.1.1 The email account that you tried to reach does not exist.',
+            status: '5.1.1',
+            type: 'bounce',
+            bounce_classification: 'Invalid Address',
+          }
         : event === 'dropped'
           ? { reason: 'Bounced Address', status: '5.0.0' }
           : event === 'deferred'

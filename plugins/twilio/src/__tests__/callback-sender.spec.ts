@@ -16,7 +16,15 @@ describe('the Twilio fake signs its callbacks as Twilio does', () => {
   });
 
   it("what it signs passes the SDK's validateRequest, and fails it with another token, URL or parameter", () => {
-    const message = { sid: `SM${'0'.repeat(32)}`, accountSid: `AC${'1'.repeat(32)}`, to: '+14155550100', from: '+15005550006', messagingServiceSid: null, body: 'x', numSegments: 1 };
+    const message = {
+      sid: `SM${'0'.repeat(32)}`,
+      accountSid: `AC${'1'.repeat(32)}`,
+      to: '+14155550100',
+      from: '+15005550006',
+      messagingServiceSid: null,
+      body: 'x',
+      numSegments: 1,
+    };
     const form = statusCallbackParams(message, 'undelivered', '30003');
     const target = 'https://api.example.com/v1/vendor-events/twilio/d/status?akDeliveryKey=a%3Ab';
     const signature = twilioSignature('token', target, form);

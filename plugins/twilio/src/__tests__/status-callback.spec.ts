@@ -1,7 +1,8 @@
 import { callbackUrl, statusCallbackOf } from '../twilio-connector';
 import type { TwilioSettings } from '../twilio-settings';
 
-const settings = (statusCallbackUrl?: string) => ({ accountSid: `AC${'1'.repeat(32)}`, from: '+15005550006', statusCallbackUrl }) as TwilioSettings;
+const settings = (statusCallbackUrl?: string) =>
+  ({ accountSid: `AC${'1'.repeat(32)}`, from: '+15005550006', statusCallbackUrl }) as TwilioSettings;
 
 describe('where Twilio posts delivery states', () => {
   it("is the core's vendor-events route when the destination sets no URL and a public base URL is configured", () => {
@@ -11,7 +12,9 @@ describe('where Twilio posts delivery states', () => {
   });
 
   it("is the destination's own statusCallbackUrl when set (an operator's receiver), and none without either", () => {
-    expect(statusCallbackOf({ settings: settings('https://hooks.example.com/sms'), callbackUrl: 'https://ak.example.com/x' })).toBe('https://hooks.example.com/sms');
+    expect(statusCallbackOf({ settings: settings('https://hooks.example.com/sms'), callbackUrl: 'https://ak.example.com/x' })).toBe(
+      'https://hooks.example.com/sms',
+    );
     expect(statusCallbackOf({ settings: settings() })).toBeUndefined();
   });
 

@@ -67,7 +67,13 @@ export async function postStatusCallback(
 }
 
 /** An incoming message (a reply to our number) as Twilio posts it to the number's webhook. */
-export function incomingMessageParams(input: { accountSid: string; from: string; to: string; body: string; optOutType?: string }): Record<string, string> {
+export function incomingMessageParams(input: {
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  optOutType?: string;
+}): Record<string, string> {
   const sid = `SM${randomBytes(16).toString('hex')}`;
   return {
     AccountSid: input.accountSid,

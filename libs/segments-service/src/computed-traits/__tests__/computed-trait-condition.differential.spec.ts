@@ -10,11 +10,33 @@ import {
 import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testing';
 
 const KEYS = ['orders_90d', 'fav_category', 'last_plan'];
-const VALUES: unknown[] = [0, 1, 3, 2.5, 0.30000000000000004, -5, 1e21, '3', 'golf', 'Golf', 'golf clubs', '2026-03-01', '2026-02-30', true, false, ['golf', 'wine'], { a: 1 }];
+const VALUES: unknown[] = [
+  0,
+  1,
+  3,
+  2.5,
+  0.30000000000000004,
+  -5,
+  1e21,
+  '3',
+  'golf',
+  'Golf',
+  'golf clubs',
+  '2026-03-01',
+  '2026-02-30',
+  true,
+  false,
+  ['golf', 'wine'],
+  { a: 1 },
+];
 const OPERANDS: Record<string, unknown[]> = {
   equals: [3, 'golf', true, '3'],
   not_equals: [3, 'golf', false],
-  in: [[1, 3], ['golf', 'wine'], [true, '3']],
+  in: [
+    [1, 3],
+    ['golf', 'wine'],
+    [true, '3'],
+  ],
   not_in: [[1, 3], ['golf']],
   contains: ['golf', 'ol'],
   starts_with: ['go', 'G'],
@@ -22,7 +44,11 @@ const OPERANDS: Record<string, unknown[]> = {
   gte: [1, 3],
   lt: [3, 1e22, '2026-12-31'],
   lte: [0.3, 2.5],
-  between: [[1, 3], [0, 0.3], ['2026-01-01', '2026-06-01']],
+  between: [
+    [1, 3],
+    [0, 0.3],
+    ['2026-01-01', '2026-06-01'],
+  ],
 };
 
 /**

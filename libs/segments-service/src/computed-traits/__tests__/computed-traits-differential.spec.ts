@@ -12,8 +12,38 @@ import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testi
 const DAY = 86_400_000;
 const NAMES = ['Order Completed', 'Page Viewed', 'Product Added'];
 /** Values where SQL and JavaScript could disagree: binary-unfriendly sums, numeric strings, nulls, objects, 1 vs "1", booleans, huge numbers. */
-const VALUES: unknown[] = [0.1, 0.2, 0.3, 0.30000000000000004, 1, 1, 2.5, -5, 10, 99.99, 1e21, 1 / 3, '1', 'shoes', 'shirts', 'shoes', true, false, null, { a: 1 }, [1, 2]];
-const WINDOWS = ['last 1 days', 'last 7 days', 'last 30 days', 'last 12 hours', 'ever', 'between 2026-05-01 and 2026-06-01', 'last 2 weeks'];
+const VALUES: unknown[] = [
+  0.1,
+  0.2,
+  0.3,
+  0.30000000000000004,
+  1,
+  1,
+  2.5,
+  -5,
+  10,
+  99.99,
+  1e21,
+  1 / 3,
+  '1',
+  'shoes',
+  'shirts',
+  'shoes',
+  true,
+  false,
+  null,
+  { a: 1 },
+  [1, 2],
+];
+const WINDOWS = [
+  'last 1 days',
+  'last 7 days',
+  'last 30 days',
+  'last 12 hours',
+  'ever',
+  'between 2026-05-01 and 2026-06-01',
+  'last 2 weeks',
+];
 const FILTERS = [
   { property: 'category', operator: 'equals', value: 'shoes' },
   { property: 'category', operator: 'not_equals', value: 'shoes' },
@@ -112,7 +142,9 @@ describe('computed traits: SQL refresh and in-memory computation agree', () => {
       const memory = computeTraitValue(definition, profile.events, now);
       const sql = fromSql.get(profile.id);
       if (!Object.is(sql, memory) && JSON.stringify(sql) !== JSON.stringify(memory)) {
-        throw new Error(`disagree on ${JSON.stringify(definition)} for ${JSON.stringify(profile.events)}: sql ${JSON.stringify(sql)}, memory ${JSON.stringify(memory)}`);
+        throw new Error(
+          `disagree on ${JSON.stringify(definition)} for ${JSON.stringify(profile.events)}: sql ${JSON.stringify(sql)}, memory ${JSON.stringify(memory)}`,
+        );
       }
     }
   }
@@ -164,6 +196,12 @@ describe('computed traits: SQL refresh and in-memory computation agree', () => {
     // a and b twice each: b's latest event (id 12) is later than a's (id 3).
     expect(value('most_frequent', 'category')).toBe('b');
     expect(value('distinct_count', 'category')).toBe(2);
-    expect(computeTraitValue({ function: 'avg', event: 'x', property: 'v', window: 'ever' }, [1, 1, 0].map((v, i) => ({ id: i, name: 'x', timestamp: 0, properties: { v } })), now)).toBe(0.6666666667);
+    expect(
+      computeTraitValue(
+        { function: 'avg', event: 'x', property: 'v', window: 'ever' },
+        [1, 1, 0].map((v, i) => ({ id: i, name: 'x', timestamp: 0, properties: { v } })),
+        now,
+      ),
+    ).toBe(0.6666666667);
   });
 });

@@ -36,7 +36,9 @@ describe('golden SQL of the computed-traits repositories', () => {
       const id = await record(t, 'insertTrait', () =>
         traits.insertTrait(manager, { key: 'orders_30d', description: '', owner: 'crm', cadence: 'realtime' }, definition, null),
       );
-      await record(t, 'updateTrait', () => traits.updateTrait(manager, id, { description: 'd', owner: 'crm', cadence: 'realtime' }, definition, null));
+      await record(t, 'updateTrait', () =>
+        traits.updateTrait(manager, id, { description: 'd', owner: 'crm', cadence: 'realtime' }, definition, null),
+      );
       await record(t, 'findTrait', () => traits.findTrait(manager, 'orders_30d'));
       await record(t, 'listTraits', () => traits.listTraits(manager));
       await record(t, 'tryLockTraitRun', () => traits.tryLockTraitRun(manager, id));
@@ -49,7 +51,9 @@ describe('golden SQL of the computed-traits repositories', () => {
       await record(t, 'traitEvents', () => traits.traitEvents(manager, [profile.id], ['Order Completed'], NOW));
       await record(t, 'liveProfiles', () => traits.liveProfiles(manager, [profile.id]));
       await record(t, 'valuesFor', () => traits.valuesFor(manager, [profile.id], ['orders_30d']));
-      await record(t, 'replaceTraitDueTimes', () => traits.replaceTraitDueTimes(manager, [profile.id], [{ traitId: id, profileId: profile.id, dueAt: NOW.getTime() }]));
+      await record(t, 'replaceTraitDueTimes', () =>
+        traits.replaceTraitDueTimes(manager, [profile.id], [{ traitId: id, profileId: profile.id, dueAt: NOW.getTime() }]),
+      );
       await record(t, 'handOverDueTraits', () => traits.handOverDueTraits(manager, NOW, 10));
       await record(t, 'touchProfilesWithEvent', () => traits.touchProfilesWithEvent(manager, 'Order Completed'));
       await record(t, 'deleteTraitDueTimes', () => traits.deleteTraitDueTimes(manager, id));
@@ -57,16 +61,22 @@ describe('golden SQL of the computed-traits repositories', () => {
 
       const v = 'trait-values.repository';
       const source = { kind: 'computed' as const, id, version: 1 };
-      await record(v, 'replaceSourceValues', () => values.replaceSourceValues(manager, source, [{ profileId: profile.id, key: 'k', value: 1 }], NOW));
+      await record(v, 'replaceSourceValues', () =>
+        values.replaceSourceValues(manager, source, [{ profileId: profile.id, key: 'k', value: 1 }], NOW),
+      );
       await record(v, 'writeProfileValues', () => values.writeProfileValues(manager, profile.id, [{ key: 'k', source, value: 2 }], NOW));
       await record(v, 'runRefreshStatement', () =>
-        values.runRefreshStatement(manager, compileComputedTraitRefresh(definition, { traitId: id, version: 1, key: 'orders_30d', computedAt: NOW }, { now: NOW })),
+        values.runRefreshStatement(
+          manager,
+          compileComputedTraitRefresh(definition, { traitId: id, version: 1, key: 'orders_30d', computedAt: NOW }, { now: NOW }),
+        ),
       );
       await record(v, 'keyOwners', () => values.keyOwners(manager, ['k'], null));
       await record(v, 'profileValues', () => values.profileValues(manager, profile.id));
       await record(v, 'valuesOfKey', () => values.valuesOfKey(manager, 'k', 10));
       await record(v, 'deleteSourceValues', () => values.deleteSourceValues(manager, 'computed', id));
     });
-    for (const [name, sections] of Object.entries(written)) expectGolden(join(__dirname, '..', '..', '__golden__', `${name}.sql`), sqlSections(sections));
+    for (const [name, sections] of Object.entries(written))
+      expectGolden(join(__dirname, '..', '..', '__golden__', `${name}.sql`), sqlSections(sections));
   });
 });

@@ -16,13 +16,16 @@ describe('computed_trait_values repository', () => {
   });
 
   async function newProfiles(count: number): Promise<string[]> {
-    const rows: { id: string }[] = await database.dataSource.query(`INSERT INTO profiles (traits) SELECT '{}' FROM generate_series(1, $1) RETURNING id`, [
-      count,
-    ]);
+    const rows: { id: string }[] = await database.dataSource.query(
+      `INSERT INTO profiles (traits) SELECT '{}' FROM generate_series(1, $1) RETURNING id`,
+      [count],
+    );
     return rows.map((row) => row.id);
   }
 
-  async function rowsOf(sourceId: string): Promise<{ profile_id: string; key: string; value: unknown; source_version: number; computed_at: Date }[]> {
+  async function rowsOf(
+    sourceId: string,
+  ): Promise<{ profile_id: string; key: string; value: unknown; source_version: number; computed_at: Date }[]> {
     return database.dataSource.query(
       `SELECT profile_id, key, value, source_version, computed_at FROM computed_trait_values WHERE source_id = $1 ORDER BY profile_id, key`,
       [sourceId],
@@ -64,7 +67,12 @@ describe('computed_trait_values repository', () => {
     );
     // Unchanged rows keep the time they were computed; a new version rewrites them.
     expect(rows.find((row) => row.profile_id === a)?.computed_at.toISOString()).toBe(at1.toISOString());
-    const third = await replaceSourceValues(database.dataSource.manager, { ...source, version: 2 }, [{ profileId: a, key: 'ltv', value: 10 }], at2);
+    const third = await replaceSourceValues(
+      database.dataSource.manager,
+      { ...source, version: 2 },
+      [{ profileId: a, key: 'ltv', value: 10 }],
+      at2,
+    );
     expect(third).toEqual({ upserted: 1, deleted: 1 });
     expect((await rowsOf(source.id)).map((row) => [row.source_version, row.computed_at.toISOString()])).toEqual([[2, at2.toISOString()]]);
   });
