@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   allDelivered,
+  COMPUTED_KEY_PATTERN,
   ConnectorContext,
   ConnectorError,
   connectorErrorFromHttp,
@@ -9,6 +10,7 @@ import {
   isHttpCancel,
   isHttpClientError,
   PayloadValidationError,
+  pickComputed,
   RecordOutcome,
   refusedTargetIn,
   RetryableError,
@@ -20,6 +22,13 @@ export const webhookSettings = z.object({
     .url({ protocol: /^https?$/ })
     .describe('Receiver URL; private and loopback hosts are refused unless the server allow-lists them (AK_OUTBOUND_ALLOWED_HOSTS)'),
   includeTraits: z.boolean().default(true).describe('Send profile traits with each member'),
+  computedTraits: z
+    .array(z.string().regex(COMPUTED_KEY_PATTERN, 'must be a computed or SQL trait key (lower-case letter, then a-z, 0-9 or _)'))
+    .max(100)
+    .refine((keys) => new Set(keys).size === keys.length, 'must not name a key twice')
+    // Optional without a default: settings saved before this field existed stay exactly as saved.
+    .optional()
+    .describe('Computed and SQL trait keys sent under `computed` with each member'),
 });
 export const webhookSecrets = z.object({
   signingSecret: z.string().min(16).describe('Shared secret of the HMAC-SHA256 signature header'),
@@ -37,7 +46,13 @@ export interface WebhookPayload {
   id: string;
   sentAt: string;
   activationId?: string;
-  members: { profileId: string; identifiers: Record<string, string>; traits?: Record<string, unknown> }[];
+  members: {
+    profileId: string;
+    identifiers: Record<string, string>;
+    traits?: Record<string, unknown>;
+    /** The selected computed and SQL trait values the member has (settings `computedTraits`); absent when none is selected. */
+    computed?: Record<string, unknown>;
+  }[];
 }
 
 export interface WebhookConnectorOptions {
@@ -81,6 +96,7 @@ export function createWebhookConnector(options: WebhookConnectorOptions = {}) {
     secrets: webhookSecrets,
     requiredIdentifiers: ['email', 'phone', 'external_id'],
     limits: { maxBatchSize: 500, maxRequestsPerSecond: 10, maxConcurrency: 2 },
+    computedTraitRefs: (settings) => (settings.computedTraits ?? []).map((key, index) => ({ key, path: `computedTraits.${index}` })),
     testConnection: (ctx) => post(ctx, 'ping', []),
     // The receiver keeps no list we could create; the activation id names the audience in each event.
     ensureAudience: async (_ctx, input) => ({ externalId: input.activationId }),
@@ -107,6 +123,7 @@ function payload(ctx: Ctx, type: WebhookEventType, members: readonly EligibleMem
       profileId: member.profileId,
       identifiers: { ...member.identifiers } as Record<string, string>,
       ...(ctx.settings.includeTraits ? { traits: { ...member.traits } } : {}),
+      ...(ctx.settings.computedTraits?.length ? { computed: pickComputed(member, ctx.settings.computedTraits) } : {}),
     })),
   };
 }

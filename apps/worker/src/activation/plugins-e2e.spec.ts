@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ActivationModule, SyncService } from '@audiencekit/activation-engine';
@@ -301,6 +301,58 @@ describe('every registered plugin through the real engine, against its fake vend
       expect([slug, leaks]).toEqual([slug, []]);
       // The detector is not blind: the same search finds every treated member.
       expect(treated.filter((member) => !formsOf(member).some((form) => everything.includes(form)))).toEqual([]);
+    }, 60_000);
+  }
+
+  /**
+   * Computed and SQL traits (issue #20) through the real engine and plugins: values stored in
+   * computed_trait_values reach SendGrid custom fields (`computed.<key>` → field id), the webhook
+   * payload (`computedTraits`) and an SMS body (`{{computed.<key>}}`). The first member has no value.
+   */
+  const spendOf = (n: number) => (n === 0 ? undefined : n * 10 + 0.5);
+  const COMPUTED_CASES: { slug: 'sendgrid' | 'webhook' | 'twilio'; index: number; settings: (fake: Fake) => Record<string, unknown> }[] = [
+    { slug: 'sendgrid', index: 7, settings: () => ({ customFields: { 'computed.spend_90d': 'e1_N' } }) },
+    { slug: 'webhook', index: 8, settings: (fake) => ({ url: `${fake.url}/hooks/audiencekit`, computedTraits: ['spend_90d'] }) },
+    { slug: 'twilio', index: 9, settings: (fake) => SCENARIOS.twilio.settings(fake) },
+  ];
+  for (const { slug, index, settings } of COMPUTED_CASES) {
+    it(`${slug}: computed trait values reach the vendor through the engine`, async () => {
+      const fake = fakes.get(slug) as Fake;
+      const members = await seed(`computed-${slug}`, index);
+      await query(
+        `INSERT INTO computed_trait_values (profile_id, key, value, source_kind, source_id, source_version, computed_at)
+         SELECT p, 'spend_90d', v, 'computed', $3, 1, now() FROM unnest($1::uuid[], $2::jsonb[]) AS t(p, v)`,
+        [members.slice(1).map((member) => member.id), members.slice(1).map((_, n) => JSON.stringify(spendOf(n + 1))), randomUUID()],
+      );
+      const scenario: Scenario = {
+        ...SCENARIOS[slug],
+        settings,
+        ...(slug === 'twilio' ? { message: { text: 'Hi {{first_name}}: {{computed.spend_90d}} points' } } : {}),
+      };
+      const activationId = await seedActivation(slug, scenario, fake, members[0].segmentId, `e2e-computed-${slug}`);
+      expect(await syncOnce(activationId)).toMatchObject({ status: 'succeeded' });
+
+      // What the vendor got per member (undefined: the member never reached it, e.g. held out).
+      const received = (member: Member): unknown => {
+        if (slug === 'sendgrid') {
+          const contacts = (fake as Awaited<ReturnType<typeof startSendgridFake>>).contacts;
+          return [...contacts.values()].find((contact) => contact.email === member.email)?.custom_fields;
+        }
+        if (slug === 'twilio') {
+          return (fake as Awaited<ReturnType<typeof startTwilioFake>>).messages.find((message) => message.to === member.phone)?.body;
+        }
+        const bodies = fake.server.requests.map((request) => request.body as { members?: { profileId: string; computed?: unknown }[] });
+        return bodies.flatMap((body) => body.members ?? []).find((sent) => sent.profileId === member.id)?.computed;
+      };
+      const expected = (n: number): unknown => {
+        const spend = spendOf(n);
+        if (slug === 'sendgrid') return spend === undefined ? {} : { e1_N: spend };
+        if (slug === 'twilio') return `Hi Member${n + 1}: ${spend ?? ''} points`;
+        return spend === undefined ? {} : { spend_90d: spend };
+      };
+      const reached = members.map((member, n) => [n, received(member)] as const).filter(([, value]) => value !== undefined);
+      expect(reached.length).toBeGreaterThan(MEMBERS / 2);
+      expect(reached).toEqual(reached.map(([n]) => [n, expected(n)]));
     }, 60_000);
   }
 

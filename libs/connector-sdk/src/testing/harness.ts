@@ -16,6 +16,8 @@ export interface TestMemberInput {
   phone?: string;
   externalId?: string;
   traits?: Record<string, unknown>;
+  /** Computed and SQL trait values (`member.computed`), as the core loads them for an activation that uses them. */
+  computed?: Record<string, unknown>;
   deliveryKey?: string;
 }
 
@@ -25,7 +27,13 @@ export function testMember(input: TestMemberInput = {}): EligibleMember {
   if (input.email !== undefined) identifiers.email = input.email;
   if (input.phone !== undefined) identifiers.phone = input.phone;
   if (input.externalId !== undefined) identifiers.external_id = input.externalId;
-  const member: MemberData = { profileId, identifiers, traits: input.traits ?? {}, deliveryKey: input.deliveryKey ?? `test-${profileId}` };
+  const member: MemberData = {
+    profileId,
+    identifiers,
+    traits: input.traits ?? {},
+    ...(input.computed ? { computed: input.computed } : {}),
+    deliveryKey: input.deliveryKey ?? `test-${profileId}`,
+  };
   return member as EligibleMember;
 }
 

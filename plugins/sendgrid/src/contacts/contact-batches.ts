@@ -1,4 +1,4 @@
-import type { EligibleMember } from '@audiencekit/connector-sdk';
+import { EligibleMember, memberValue } from '@audiencekit/connector-sdk';
 import type { ContactsSettings } from './contacts-settings';
 
 /** PUT /v3/marketing/contacts takes "up to 30,000 contacts, or 6MB of data, whichever is lower". */
@@ -66,10 +66,9 @@ export function chunkContacts(
   return chunks;
 }
 
+/** A trait path, or `computed.<key>` for a computed or SQL trait (the SDK's `memberValue`). */
 function traitAt(member: EligibleMember, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), member.traits);
+  return memberValue(member, path);
 }
 
 function textTrait(member: EligibleMember, path: string): string | undefined {

@@ -18,7 +18,7 @@ import {
   toConnectorError,
 } from '../sendgrid-client';
 import { chunkContacts, ContactChunk, MAX_CONTACTS_PER_REQUEST } from './contact-batches';
-import { ContactsSettings, contactsSettings } from './contacts-settings';
+import { ContactsSettings, contactsComputedTraitRefs, contactsSettings } from './contacts-settings';
 import { ContactImport, DEFAULT_POLL, PollOptions, waitForImport } from './import-jobs';
 import { findContacts, MAX_SEARCH_EMAIL_LENGTH } from './contact-search';
 
@@ -53,6 +53,7 @@ export function sendgridContactsConnector(options: SendgridContactsOptions = {})
     // Batches of one request's worth; SendGrid publishes no fixed request rate (it answers 429
     // with X-RateLimit-Reset), so the core learns it from RetryableError.retryAfterMs.
     limits: { maxBatchSize: MAX_CONTACTS_PER_REQUEST, maxConcurrency: 1 },
+    computedTraitRefs: contactsComputedTraitRefs,
 
     async testConnection(ctx) {
       // GET /v3/scopes: authenticated, cheap, and allowed for every key, even a restricted one.

@@ -52,7 +52,7 @@ export function personalizationFor(member: EligibleMember, message: MessageTempl
     customArgs: { [DELIVERY_KEY_ARG]: member.deliveryKey },
   };
   if (message.templateId) {
-    personalization.dynamicTemplateData = { ...member.traits };
+    personalization.dynamicTemplateData = templateData(member);
     return personalization;
   }
   if (message.subject !== undefined) personalization.subject = renderTemplate(message.subject, member);
@@ -66,6 +66,18 @@ export function personalizationFor(member: EligibleMember, message: MessageTempl
     personalization.substitutions = substitutions;
   }
   return personalization;
+}
+
+/**
+ * A dynamic template's data: the traits, and the computed and SQL trait values the activation uses
+ * under `computed` (`{{computed.<key>}}` in the template). A trait object named `computed` keeps its
+ * other keys, as `memberValue` falls back to it for a key with no computed value.
+ */
+function templateData(member: EligibleMember): Record<string, unknown> {
+  if (!member.computed) return { ...member.traits };
+  const traitComputed = member.traits.computed;
+  const base = traitComputed && typeof traitComputed === 'object' && !Array.isArray(traitComputed) ? traitComputed : {};
+  return { ...member.traits, computed: { ...base, ...member.computed } };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
