@@ -1,121 +1,43 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { allDelivered, connectorErrorFromHttp, defineConnector, EligibleMember } from '@audiencekit/connector-sdk';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { createTestDatabase, SpawnedProcess, spawnTs, TestDatabase } from '@audiencekit/testing';
 import { DestinationGates } from '../delivery/destination-gates';
 import { limiterState } from '../limits/rate-limit.repository';
 import { destinationKey, quotaKey } from '../limits/shared-rate-limiter';
 import { resolveSyncEngineOptions } from '../sync-engine.options';
 import { SyncException } from '../sync.exception';
-import { buildEngine, Engine, FAST_OPTIONS, seedActivation, seedSegment } from './sync-fixtures';
+import { FakeVendor, LIMIT_TEST_OPTIONS, startFakeVendor, vendor } from './quota-vendor.fixture';
+import type { WorkerReport } from './shared-limits-worker';
+import { buildEngine, Engine, seedActivation, seedSegment } from './sync-fixtures';
 
 /**
- * Issue #22, "rate limits that hold across worker processes": three workers — three engines, each
- * with its own connection pool and its own in-memory gates, as three processes would have — sync
- * to destinations of one vendor that enforces, like the Google Ads API, a rate per account and a
- * quota per Cloud project shared by every account of that project, answering 429 with Retry-After.
+ * Issue #22, "rate limits that hold across worker processes": three workers sync to destinations of
+ * one vendor that enforces, like the Google Ads API, a rate per account and a quota per Cloud
+ * project shared by every account of that project, answering 429 with Retry-After. The workers are
+ * three engines in this process, each with its own connection pool and in-memory gates, and then
+ * three real Node.js processes (shared-limits-worker.ts, spawned through @swc-node/register).
  *
  * The fake measures a sliding one-second window on arrival (Date.now()); the limiter spaces call
- * slots on Postgres' clock, which is this machine's clock too, with the engine's default safety
- * margin (rateLimitSafetyMs = 100: calls spaced as if the window were 1.1 s), so the delay between
- * a slot and the request's arrival may vary by up to 100 ms on a loaded machine without a 429.
+ * slots on Postgres' clock, which is this machine's clock too. Nothing here waits for or measures a
+ * duration: the only clock that decides is the fake's. The limiter's safety margin is 300 ms in
+ * these tests (LIMIT_TEST_OPTIONS; production's default is 100 ms): the delay between a slot and
+ * the request's arrival may vary by up to 300 ms between two calls — a loaded machine starting
+ * three Node.js processes — without a 429.
  */
-
-const ACCOUNT_RATE = 4;
-const PROJECT_QUOTA = 4;
-const BATCH = 5;
-
-interface FakeVendor {
-  url: string;
-  /** Requests answered 200, per account. */
-  accepted: Map<string, number>;
-  /** 429s answered because a limit was exceeded (or during a Retry-After the fake asked for). */
-  tooMany: number;
-  /** The next request of this project gets a 429 with `Retry-After: 1` whatever the rate (vendor overload). */
-  forceRetryAfter: Set<string>;
-  close(): Promise<void>;
-}
-
-/** Sliding one-second windows per account and per project; a Retry-After it answered blocks that project until it ends. */
-async function startFakeVendor(): Promise<FakeVendor> {
-  const arrivals = new Map<string, number[]>();
-  const blockedUntil = new Map<string, number>();
-  const accepted = new Map<string, number>();
-  const fake: Omit<FakeVendor, 'url' | 'close'> = { accepted, tooMany: 0, forceRetryAfter: new Set() };
-  const full = (key: string, limit: number, now: number): boolean => {
-    const recent = (arrivals.get(key) ?? []).filter((at) => at > now - 1000);
-    arrivals.set(key, recent);
-    return recent.length >= limit;
-  };
-  const tooMany = (response: ServerResponse, message: string) => {
-    fake.tooMany += 1;
-    response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-    response.end(JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message } }));
-  };
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    request.resume();
-    request.on('end', () => {
-      const now = Date.now();
-      const account = /\/v1\/accounts\/([^/]+)\/members/.exec(request.url ?? '')?.[1];
-      const project = String(request.headers['x-project'] ?? '');
-      if (!account || !project) {
-        response.writeHead(400).end();
-        return;
-      }
-      if (fake.forceRetryAfter.delete(project)) {
-        blockedUntil.set(`project:${project}`, now + 1000);
-        return tooMany(response, 'overloaded: retry after 1 s');
-      }
-      if ((blockedUntil.get(`project:${project}`) ?? 0) > now) return tooMany(response, 'called during Retry-After');
-      if (full(`account:${account}`, ACCOUNT_RATE, now))
-        return tooMany(response, `account ${account}: more than ${ACCOUNT_RATE} requests/s`);
-      if (full(`project:${project}`, PROJECT_QUOTA, now))
-        return tooMany(response, `project ${project}: more than ${PROJECT_QUOTA} requests/s`);
-      arrivals.get(`account:${account}`)?.push(now);
-      arrivals.get(`project:${project}`)?.push(now);
-      accepted.set(account, (accepted.get(account) ?? 0) + 1);
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return Object.assign(fake as FakeVendor, { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-}
-
-/** A Google-like connector: a rate per account, and a quota per project shared by the project's destinations. */
-const vendor = defineConnector({
-  slug: 'quota-vendor',
-  displayName: 'Quota vendor (test)',
-  channel: 'ads',
-  deliveryModel: 'list',
-  settings: z.object({ account: z.string(), project: z.string() }),
-  secrets: z.object({}).passthrough(),
-  requiredIdentifiers: ['email'],
-  limits: { maxBatchSize: BATCH, maxRequestsPerSecond: ACCOUNT_RATE, maxConcurrency: 2 },
-  quota: (settings) => ({ key: settings.project, maxRequestsPerSecond: PROJECT_QUOTA }),
-  testConnection: async () => undefined,
-  upsert: async (ctx, members: readonly EligibleMember[]) => {
-    const response = await ctx.http.client.post(
-      `${ctx.baseUrl}/v1/accounts/${ctx.settings.account}/members`,
-      { count: members.length },
-      { headers: { 'x-project': ctx.settings.project }, validateStatus: () => true, signal: ctx.signal },
-    );
-    if (response.status !== 200)
-      throw connectorErrorFromHttp(response.status, response.headers as Record<string, string>, 'vendor refused the request');
-    return allDelivered(members);
-  },
-});
 
 describe('rate limits across worker processes (deployment-wide limiter)', () => {
   let db: TestDatabase;
   let fake: FakeVendor;
   const pools: DataSource[] = [];
+  const children: SpawnedProcess[] = [];
   beforeAll(async () => {
     db = await createTestDatabase();
     fake = await startFakeVendor();
+  });
+  // A worker process still running after its test (a failed or timed-out one) is killed, not leaked.
+  afterEach(async () => {
+    const running = children.splice(0).filter(({ child }) => child.exitCode === null && child.signalCode === null);
+    for (const { child } of running) child.kill('SIGKILL');
+    await Promise.all(running.map((spawned) => spawned.exited()));
   });
   afterAll(async () => {
     await Promise.all(pools.map((pool) => pool.destroy()));
@@ -123,8 +45,7 @@ describe('rate limits across worker processes (deployment-wide limiter)', () => 
     await db.drop();
   });
 
-  // Slow-ish calls in tests are the limiter's waits, not the vendor: give a call room.
-  const options = { ...FAST_OPTIONS, callTimeoutMs: 5_000, maxRetryAfterMs: 2_000, initialBackoffMs: 50, maxBackoffMs: 200 };
+  const options = LIMIT_TEST_OPTIONS;
 
   /** A worker: its own pool of connections to the same database, its own gates. */
   async function worker(shared: boolean): Promise<Engine> {
@@ -213,6 +134,46 @@ describe('rate limits across worker processes (deployment-wide limiter)', () => 
     expect(runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(runs.reduce((sum, run) => sum + (run.counts.retried ?? 0), 0)).toBe(1);
   }, 60_000);
+
+  it('three real worker processes (node, own pools and gates) waste no 429 either', async () => {
+    const requester = await worker(true);
+    const { activationIds } = await seedProject('p4');
+    const runIds: string[] = [];
+    for (const activationId of activationIds) runIds.push((await requester.service.requestSync(activationId)).id);
+    fake.tooMany = 0;
+    // The two runs of the first destination go to different processes: it is handed between them.
+    const shares = [[runIds[0]], [runIds[3], runIds[1]], [runIds[2]]];
+    const processes = shares.map((share) =>
+      spawnTs('libs/activation-engine/src/__tests__/shared-limits-worker.ts', {
+        DATABASE_URL: db.url,
+        VENDOR_URL: fake.url,
+        RUN_IDS: share.join(','),
+      }),
+    );
+    children.push(...processes);
+    // Start together, whatever each process' start-up took.
+    await Promise.all(processes.map((spawned) => spawned.waitFor(/^ready$/m, 60_000)));
+    for (const spawned of processes) spawned.child.kill('SIGUSR2');
+    const reports = await Promise.all(
+      processes.map(async (spawned) => {
+        const [, json] = await spawned.waitFor(/^report (.+)$/m, 60_000);
+        expect(await spawned.exited()).toEqual({ code: 0, signal: null });
+        return JSON.parse(json) as WorkerReport;
+      }),
+    );
+
+    expect(new Set([process.pid, ...reports.map((report) => report.pid)]).size).toBe(4);
+    expect(Object.assign({}, ...reports.map((report) => report.statuses))).toEqual(
+      Object.fromEntries(runIds.map((id) => [id, 'succeeded'])),
+    );
+    expect(fake.tooMany).toBe(0);
+    for (const runId of runIds) {
+      const run = await requester.service.getRun(runId);
+      expect(run.counts).toMatchObject({ added: 20, requests: 4 });
+      expect(run.counts.retried ?? 0).toBe(0);
+    }
+    expect(['p4-a', 'p4-b', 'p4-c'].map((account) => fake.accepted.get(account))).toEqual([8, 4, 4]);
+  }, 150_000);
 
   it('control: per-process limiters (the old behaviour) draw 429s from the same vendor', async () => {
     const workers = await Promise.all([worker(false), worker(false), worker(false)]);
