@@ -88,9 +88,18 @@ describe('match reconciliation against the ads fakes', () => {
     ]);
     expect(batches).toEqual([{ seq: 1, vendor_received: 30, vendor_invalid: 2 }]);
 
-    // The vendor drops 10 of the members it had matched; 10 more join the segment.
+    // The vendor drops 10 of the people it had matched; 10 more join the segment. Meta's audience
+    // size (approximate_count_*) counts people, not identifiers, and so does the fake: the people go
+    // with their keys (taking keys out of `members` alone would not change the count).
     const audience = [...meta.audiences.values()][0];
-    for (const key of [...audience.members].slice(0, 10)) audience.members.delete(key);
+    for (const person of [...audience.people].slice(0, 10)) {
+      audience.people.delete(person);
+      for (const key of person) {
+        audience.members.delete(key);
+        audience.personOf.delete(key);
+      }
+    }
+    expect(audience.people.size).toBe(18);
     await addMembers('meta', segmentId, members.length, 10);
     const second = await syncOnce(activationId);
     expect(second.status).toBe('succeeded');
