@@ -8,6 +8,7 @@ import { ActivationEntity, ActivationMode, DestinationEntity, SegmentEntity } fr
 import { ActivationException } from '@audiencekit/activation-engine';
 import type { ErrorDetail } from '@audiencekit/util';
 import { ActivationAdminException } from '../activation-admin.exception';
+import { messageComputedTraitRefs, unknownComputedTraitProblems } from '../computed-trait-references';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
 import { hasExposures } from './activations.repository';
 import { ActivationView, CreateActivationInput, ON_CHANGE_SCHEDULE, UpdateActivationInput } from './activation-input.schema';
@@ -39,6 +40,7 @@ export class ActivationsService {
     if (!destination) problems.push({ path: 'destinationId', message: `no destination ${input.destinationId}` });
     if (destination) problems.push(...this.modeProblems(destination, input.mode, input.message));
     if (segment) problems.push(...scheduleProblems(input.schedule, segment));
+    problems.push(...(await unknownComputedTraitProblems(this.dataSource.manager, messageComputedTraitRefs(input.message))));
     if (problems.length) throw invalid(problems);
     const repository = this.dataSource.getRepository(ActivationEntity);
     const saved = await repository.save(
@@ -115,6 +117,7 @@ export class ActivationsService {
         problems.push(
           ...scheduleProblems(input.schedule, await manager.getRepository(SegmentEntity).findOneByOrFail({ id: activation.segmentId })),
         );
+      if (input.message !== undefined) problems.push(...(await unknownComputedTraitProblems(manager, messageComputedTraitRefs(message))));
       if (problems.length) throw invalid(problems);
       Object.assign(
         activation,

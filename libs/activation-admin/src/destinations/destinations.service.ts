@@ -15,6 +15,7 @@ import { ApiKeyRole, DestinationEntity } from '@audiencekit/persistence';
 import { allowedHostsOf, connectorContext, connectorRuntime, redactText, secretValues } from '@audiencekit/activation-engine';
 import { APP_CONFIG, AppConfig, zodIssuesToDetails } from '@audiencekit/server-core';
 import { ActivationAdminException } from '../activation-admin.exception';
+import { settingsComputedTraitRefs, unknownComputedTraitProblems } from '../computed-trait-references';
 import { ConnectorCatalog, settingsJsonSchema } from '../connectors/connector-catalog.service';
 import { ConnectionTestResult, CreateDestinationInput, DestinationView, UpdateDestinationInput } from './destination-input.schema';
 import { DestinationSecrets } from './destination-secrets.service';
@@ -42,6 +43,7 @@ export class DestinationsService {
       );
     }
     const settings = validateSettings(connector, input.settings, allowedHostsOf(connector, this.config));
+    await this.assertComputedTraitsKnown(connector, settings);
     const secrets = validateWith(connector.secrets, input.secrets, 'secrets');
     const sealed = hasValues(secrets) ? this.secrets.seal(secrets) : null;
     const repository = this.dataSource.getRepository(DestinationEntity);
@@ -81,6 +83,7 @@ export class DestinationsService {
     if (input.name !== undefined) destination.name = input.name;
     if (input.settings !== undefined) {
       const settings = validateSettings(connector, input.settings, allowedHostsOf(connector, this.config));
+      await this.assertComputedTraitsKnown(connector, settings);
       if (input.secrets === undefined && destination.secretsCiphertext !== null)
         assertHostsUnchanged(connector, destination.settings, settings);
       destination.settings = settings;
@@ -129,6 +132,17 @@ export class DestinationsService {
     const destination = await this.dataSource.getRepository(DestinationEntity).findOne({ where: { id, deletedAt: IsNull() } });
     if (!destination) return undefined;
     return { destination, connector: this.catalog.require(destination.connector) };
+  }
+
+  /** Settings that send a computed or SQL trait (issue #20) must name one that exists: 400 naming each path otherwise. */
+  private async assertComputedTraitsKnown(connector: AnyConnectorDefinition, settings: Record<string, unknown>): Promise<void> {
+    const details = await unknownComputedTraitProblems(this.dataSource.manager, settingsComputedTraitRefs(connector, settings));
+    if (details.length > 0)
+      throw new ActivationAdminException(
+        'invalid_request',
+        `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+        details,
+      );
   }
 
   private async findLive(id: string): Promise<DestinationEntity> {

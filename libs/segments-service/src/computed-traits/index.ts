@@ -17,3 +17,5 @@ export {
   type ComputedTraitRunOutcome,
   type ComputedTraitView,
 } from './computed-traits.service';
+// Which keys exist as computed traits, SQL trait columns or stored values (activation-admin refuses unknown ones at save).
+export { knownTraitKeys } from './computed-traits.repository';
