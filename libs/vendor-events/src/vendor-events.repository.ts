@@ -32,6 +32,21 @@ export async function activationUsesDestination(manager: EntityManager, activati
   return rows.length > 0;
 }
 
+/**
+ * When the activation first treated the profile (its first treatment exposure: the vendor's ack of
+ * the send was recorded), or null when it has not (yet). Rounded up to the millisecond: Postgres
+ * keeps microseconds, a JavaScript Date does not, and an event at the truncated instant would read
+ * as before the exposure.
+ */
+export async function firstTreatedAt(manager: EntityManager, activationId: string, profileId: string): Promise<Date | null> {
+  const rows: { treatedAt: Date | null }[] = await manager.query(
+    `SELECT date_trunc('milliseconds', min(exposed_at) + interval '999 microseconds') AS "treatedAt" FROM activation_exposures
+      WHERE activation_id = $1 AND profile_id = $2 AND arm = 'treatment'`,
+    [activationId, profileId],
+  );
+  return rows[0]?.treatedAt ?? null;
+}
+
 /** The profile (merge winner) that owns an identifier now, or null. */
 export async function ownerOf(manager: EntityManager, type: string, value: string): Promise<string | null> {
   const rows: { profileId: string }[] = await manager.query(

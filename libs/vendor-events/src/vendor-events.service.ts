@@ -25,6 +25,7 @@ import {
   deleteOptOutSuppression,
   DestinationRow,
   findDestination,
+  firstTreatedAt,
   identifierOfProfile,
   insertOptInAudit,
   ownerOf,
@@ -311,19 +312,31 @@ export class VendorEventsService {
         result.unmatched += 1;
         continue;
       }
+      const { identifier } = target;
+      // The vendor's event is about a message the activation sent, so it cannot precede the send;
+      // but our exposure is recorded after the vendor's ack, and SendGrid stamps whole seconds (a
+      // vendor's clock may also run behind ours): an event that reads earlier is moved to the
+      // exposure, else a lift report would count it before the treatment, as no conversion.
+      const timestamp = target.treatedAt !== null && item.timestamp < target.treatedAt ? target.treatedAt : item.timestamp;
+      const moved = timestamp !== item.timestamp;
       events.push({
         messageId: item.messageId,
         type: 'track',
         name: item.name,
-        timestamp: item.timestamp,
+        timestamp,
         receivedAt: new Date(),
-        properties: { ...item.properties, destinationId: destination.id },
+        properties: {
+          ...item.properties,
+          destinationId: destination.id,
+          ...(target.activationId ? { activationId: target.activationId } : {}),
+          ...(moved ? { vendorTimestamp: item.timestamp.toISOString() } : {}),
+        },
         context: { library: { name: 'audiencekit-vendor-events' } },
-        userId: target.type === 'user_id' ? target.value : null,
-        anonymousId: target.type === 'anonymous_id' ? target.value : null,
+        userId: identifier.type === 'user_id' ? identifier.value : null,
+        anonymousId: identifier.type === 'anonymous_id' ? identifier.value : null,
         previousId: null,
         traits: null,
-        personTraits: target.type === 'email' || target.type === 'phone' ? { [target.type]: target.value } : null,
+        personTraits: identifier.type === 'email' || identifier.type === 'phone' ? { [identifier.type]: identifier.value } : null,
       });
     }
     if (events.length === 0) return result;
@@ -336,19 +349,24 @@ export class VendorEventsService {
   /**
    * The identifier an event is stored through: the delivery key's profile (when the key is ours and
    * its activation sends to this destination), else the owner of the address; null when neither.
+   * With a key of ours, also the activation that sent the message and when it treated the profile.
    */
-  private async targetOf(destinationId: string, item: Resolved): Promise<{ type: string; value: string } | null> {
+  private async targetOf(destinationId: string, item: Resolved): Promise<Target | null> {
     const normalized = normalizeSuppressedValue(item.identifier.type, item.identifier.value);
     if ('problem' in normalized) return null;
     const preferred = { type: item.identifier.type, value: normalized.value };
     const manager = this.dataSource.manager;
     const key = parseDeliveryKey(item.deliveryKey);
-    if (key && (await activationUsesDestination(manager, key.activationId, destinationId))) {
+    const ours = key !== null && (await activationUsesDestination(manager, key.activationId, destinationId));
+    const sent = ours
+      ? { activationId: key.activationId, treatedAt: await firstTreatedAt(manager, key.activationId, key.profileId) }
+      : NOT_SENT;
+    if (ours) {
       const found = await identifierOfProfile(manager, key.profileId, preferred);
-      if (found) return found;
+      if (found) return { identifier: found, ...sent };
     }
     const owner = await ownerOf(manager, preferred.type, preferred.value);
-    return owner ? preferred : null;
+    return owner ? { identifier: preferred, ...sent } : null;
   }
 
   /** Adds a suppression (idempotent; an existing entry keeps its first reason). True when new. */
@@ -379,6 +397,16 @@ export class VendorEventsService {
     });
   }
 }
+
+/** Whom an event is stored on, and the send it is about when its delivery key is ours. */
+interface Target {
+  identifier: { type: string; value: string };
+  activationId: string | null;
+  /** The activation's first treatment exposure of the key's profile. */
+  treatedAt: Date | null;
+}
+
+const NOT_SENT = { activationId: null, treatedAt: null } as const;
 
 const EMPTY: VendorEventsResult = { stored: 0, duplicates: 0, unmatched: 0, ignored: 0, suppressed: 0, lifted: 0 };
 

@@ -5,6 +5,10 @@ SELECT id, connector, settings, secrets_ciphertext AS "secretsCiphertext", secre
 -- activationUsesDestination
 SELECT 1 FROM activations WHERE id = $1 AND destination_id = $2;
 
+-- firstTreatedAt
+SELECT date_trunc('milliseconds', min(exposed_at) + interval '999 microseconds') AS "treatedAt" FROM activation_exposures
+      WHERE activation_id = $1 AND profile_id = $2 AND arm = 'treatment';
+
 -- ownerOf
 SELECT i.profile_id AS "profileId" FROM identities i
        JOIN profiles p ON p.id = i.profile_id AND p.deleted_at IS NULL

@@ -31,6 +31,7 @@ describe('golden SQL of the libs/vendor-events repository', () => {
       };
       await record('findDestination', () => repository.findDestination(manager, ID));
       await record('activationUsesDestination', () => repository.activationUsesDestination(manager, ID, ID));
+      await record('firstTreatedAt', () => repository.firstTreatedAt(manager, ID, ID));
       await record('ownerOf', () => repository.ownerOf(manager, 'email', 'ann@example.com'));
       await record('identifierOfProfile', () => repository.identifierOfProfile(manager, ID, { type: 'email', value: 'ann@example.com' }));
       await record('deleteOptOutSuppression', () =>
