@@ -9,8 +9,9 @@ import {
   compileRfmScoresSql,
   DEFAULT_RFM_TIERS,
   explainSegment,
-  featureMatrixFromRows,
+  featureKinds,
   featureName,
+  featureTableFromRows,
   type FittedDefinition,
   type IntentValueDefinition,
   parseSegmentDefinition,
@@ -155,13 +156,20 @@ export class ProfileExplainService {
         'explain_model_missing',
         `version ${segment.version} of ${segment.key} has no stored ${definition.type} model`,
       );
-    const row = await repo.rowOfProfile(manager, compileFeatureSql(definition, now), profileId);
+    const row = await repo.rowOfProfile(manager, compileFeatureSql(definition, now, undefined, stored), profileId);
     const names = definition.features.map(featureName);
     const version = { segmentVersion: segment.version, fittedAt: stored.fittedAt };
     if (!row) return { matches: false, model: { kind: definition.type, inPopulation: false, ...version } };
-    const values = definition.features.map((_, index) => (row[`f${index}`] === null ? Number.NaN : Number(row[`f${index}`])));
-    const matrix = featureMatrixFromRows([values], names);
-    const features = Object.fromEntries(names.map((name, index) => [name, Number.isNaN(values[index]) ? null : values[index]]));
+    const kinds = featureKinds(definition, stored);
+    const { matrix } = featureTableFromRows(definition, kinds, [row]);
+    // Numbers as numbers, categorical values as their text (null: missing).
+    const features = Object.fromEntries(
+      names.map((name, index) => {
+        const value = row[`f${index}`];
+        if (value === null || value === undefined) return [name, null];
+        return [name, kinds[index] === 'categorical' ? String(value) : Number(value)];
+      }),
+    );
     if (stored.kind === 'cluster') {
       const cluster = assignClusters(stored.model, matrix)[0];
       const pick = (definition as Extract<FittedDefinition, { type: 'cluster' }>).cluster;

@@ -10,25 +10,34 @@ import {
   type ClusterModel,
   compileFeatureSql,
   compileRfmScoresSql,
-  featureMatrixFromRows,
-  featureName,
+  featureIndexOfColumn,
+  featureKinds,
+  featurePreprocessing,
+  FeatureSourceException,
+  type FeatureSqlContext,
+  featureTableFromRows,
   fitClusterModel,
   fitPreprocessor,
   fitSpecification,
   FittedDefinition,
   isFittedDefinition,
+  parseComputedTraitDefinition,
+  populationSegment,
   PropensityDefinition,
   PropensityException,
   type PropensityModel,
   quantileThresholds,
+  type ResolvedComputedTrait,
   scorePropensity,
   SegmentDefinition,
   trainPropensityModel,
   type FeatureMatrix,
   type TierThresholds,
 } from '@audiencekit/segments-domain';
+import { sqlTraitKeys } from './computed-traits/computed-traits.repository';
+import { computedTraitsByKey, liveSegmentByKeyOrId, userIdOfProfile } from './model-features.repository';
 import { countPurchasers, featureRowsOf } from './segment-membership.repository';
-import { SegmentsException } from './segments.exception';
+import { SegmentsException, type SegmentsExceptionCode } from './segments.exception';
 
 /** What a cluster segment version stores in `segment_versions.model`. */
 export interface StoredClusterModel {
@@ -40,6 +49,8 @@ export interface StoredClusterModel {
   stability: ReturnType<typeof fitClusterModel>['stability'];
   clusters: ReturnType<typeof fitClusterModel>['profiles'];
   notes: string[];
+  /** The computed traits the features read, as resolved at fit time (absent before #21: none). */
+  computedTraits?: Record<string, ResolvedComputedTrait>;
 }
 
 /** The k-selection curves of a cluster definition (`POST /segments/choose-k`). */
@@ -62,6 +73,8 @@ export interface StoredPropensityModel {
   weights: ReturnType<typeof trainPropensityModel>['weights'];
   split: ReturnType<typeof trainPropensityModel>['split'];
   notes: string[];
+  /** The computed traits the features read, as resolved at fit time (absent before #21: none). */
+  computedTraits?: Record<string, ResolvedComputedTrait>;
 }
 
 export type StoredModel = StoredClusterModel | StoredPropensityModel;
@@ -123,14 +136,15 @@ export class ModelSegmentsService {
   /** Members of a cluster / propensity segment at `now`, scored with the version's stored model. */
   async members(manager: EntityManager, definition: FittedDefinition, stored: StoredModel | null, now: Date): Promise<string[]> {
     if (!stored || stored.kind !== definition.type) throw new Error(`the version has no stored ${definition.type} model`);
-    const rows = await this.featureRows(manager, definition, now);
+    const rows = await this.featureRows(manager, definition, now, undefined, stored);
     if (rows.profileIds.length === 0) return [];
     if (stored.kind === 'cluster') {
-      const labels = assignClusters(stored.model, rows.matrix);
+      const labels = await this.refused(manager, definition, () => assignClusters(stored.model, rows.matrix));
       const cluster = (definition as ClusterDefinition).cluster;
       return rows.profileIds.filter((_, i) => labels[i] === cluster);
     }
-    const { tiers } = assignTiers(scorePropensity(stored.model, rows.matrix), stored.thresholds);
+    const scores = await this.refused(manager, definition, () => scorePropensity(stored.model, rows.matrix));
+    const { tiers } = assignTiers(scores, stored.thresholds);
     const tier = (definition as PropensityDefinition).tier;
     return rows.profileIds.filter((_, i) => tiers[i] === tier);
   }
@@ -146,8 +160,8 @@ export class ModelSegmentsService {
     fresh: StoredClusterModel,
     now: Date,
   ): Promise<number> {
-    const rows = await this.featureRows(manager, definition, now);
-    const before = assignClusters(old.model, rows.matrix);
+    const rows = await this.featureRows(manager, definition, now, undefined, fresh);
+    const before = assignClusters(old.model, (await this.featureRows(manager, definition, now, undefined, old)).matrix);
     const after = assignClusters(fresh.model, rows.matrix);
     const overlap = new Array<number>(fresh.model.k).fill(0);
     for (let i = 0; i < before.length; i++) if (before[i] === definition.cluster) overlap[after[i]] += 1;
@@ -156,26 +170,86 @@ export class ModelSegmentsService {
 
   /**
    * The feature matrix of a fitted definition's population as of `asOf`, one row per live profile
-   * (ordered by id), aggregated in one SQL query; with `outcome`, also the 0/1 label "performed
-   * `outcome.event` in (asOf, asOf + withinDays]".
+   * (ordered by id, labelled by profile id), aggregated in one SQL query; with `outcome`, also the 0/1
+   * label "performed `outcome.event` in (asOf, asOf + withinDays]". `context` holds the computed
+   * traits as resolved at fit time (a stored model's, or {@link resolveFeatureSources}').
    */
   async featureRows(
     manager: EntityManager,
     definition: FittedDefinition,
     asOf: Date,
     outcome?: PropensityDefinition['outcome'],
+    context: FeatureSqlContext = {},
   ): Promise<FeatureRows> {
-    const rows = await featureRowsOf(manager, compileFeatureSql(definition, asOf, outcome));
-    const names = definition.features.map(featureName);
-    const matrix = featureMatrixFromRows(
-      rows.map((row) => definition.features.map((_, index) => toNumber(row[`f${index}`]))),
-      names,
-    );
+    const rows = await featureRowsOf(manager, compileFeatureSql(definition, asOf, outcome, context));
+    const table = featureTableFromRows(definition, featureKinds(definition, context), rows);
     return {
-      profileIds: rows.map((row) => row['profile_id'] as string),
-      matrix,
+      ...table,
       outcome: outcome ? Float64Array.from(rows, (row) => (row['outcome'] ? 1 : 0)) : undefined,
     };
+  }
+
+  /**
+   * What a fit reads beyond the definition, checked: the definitions of the computed traits its
+   * features name (current versions, stored with the model so refreshes compute the same thing), and
+   * the segment its population is narrowed to.
+   * @throws {SegmentsException} 400 naming the path: `unknown_computed_trait`, `sql_trait_not_a_feature`
+   *   (a SQL trait keeps no history, so its value as of a cutoff is unknown), `invalid_definition` (a
+   *   numeric option on a trait that resolves to categorical), `unknown_segment_reference`.
+   */
+  async resolveFeatureSources(manager: EntityManager, definition: FittedDefinition): Promise<FeatureSqlContext> {
+    const segment = populationSegment(definition);
+    if (segment !== undefined && !(await liveSegmentByKeyOrId(manager, segment))) {
+      throw new SegmentsException('unknown_segment_reference', `the population segment "${segment}" does not exist`, [
+        { path: 'definition.population.segment', message: `no live segment has key or id "${segment}"` },
+      ]);
+    }
+    const keyed = definition.features.flatMap((feature, index) =>
+      feature.source === 'computed_trait' ? [{ key: feature.key, index }] : [],
+    );
+    if (keyed.length === 0) return {};
+    const keys = [...new Set(keyed.map((entry) => entry.key))];
+    const found = new Map((await computedTraitsByKey(manager, keys)).map((row) => [row.key, row]));
+    const sqlOwners = new Map((await sqlTraitKeys(manager, keys)).map((row) => [row.key, row.owner]));
+    const problems = keyed.flatMap(({ key, index }): { code: SegmentsExceptionCode; path: string; message: string }[] => {
+      const path = `definition.features.${index}.key`;
+      if (sqlOwners.has(key))
+        return [
+          {
+            code: 'sql_trait_not_a_feature',
+            path,
+            message: `"${key}" is a column of ${sqlOwners.get(key)}: a SQL trait keeps no history, so its value as of the cutoff cannot be computed; use a computed trait`,
+          },
+        ];
+      if (!found.has(key)) return [{ code: 'unknown_computed_trait', path, message: `no computed trait has key "${key}"` }];
+      return [];
+    });
+    if (problems.length) {
+      throw new SegmentsException(
+        problems[0].code,
+        `model features refused: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+        problems.map(({ path, message }) => ({ path, message })),
+      );
+    }
+    const computedTraits: Record<string, ResolvedComputedTrait> = {};
+    for (const [key, row] of found)
+      computedTraits[key] = { version: row.version, definition: parseComputedTraitDefinition(row.definition) };
+    const context = { computedTraits };
+    const kinds = featureKinds(definition, context);
+    definition.features.forEach((feature, index) => {
+      if (kinds[index] !== 'categorical') return;
+      const numeric = (['log1p', 'clip', 'shift'] as const).find(
+        (option) => option in feature && (feature as Record<string, unknown>)[option],
+      );
+      if (numeric)
+        throw new SegmentsException('invalid_definition', `definition.features.${index}.${numeric}: the feature is categorical (one-hot)`, [
+          {
+            path: `definition.features.${index}.${numeric}`,
+            message: 'applies to numeric features only; this computed trait is categorical (set kind: "numeric" if its values are numbers)',
+          },
+        ]);
+    });
+    return context;
   }
 
   /**
@@ -189,11 +263,10 @@ export class ModelSegmentsService {
     now: Date,
     range: { kMin: number; kMax: number },
   ): Promise<ChooseKView> {
-    const rows = await this.featureRows(manager, definition, now);
+    const rows = await this.featureRows(manager, definition, now, undefined, await this.resolveFeatureSources(manager, definition));
     this.assertPopulation(rows, definition);
-    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
-    return refuseAs400(definition, () => {
-      const preprocessor = fitPreprocessor(rows.matrix, { scaling: definition.scaling, imputation: definition.imputation, log1p });
+    return this.refused(manager, definition, () => {
+      const preprocessor = fitPreprocessor(rows.matrix, { ...featurePreprocessing(definition), scaling: definition.scaling });
       const input = applyPreprocessor(preprocessor, rows.matrix);
       const curve = chooseK(input, { ...range, seed: definition.seed, nInit: definition.restarts, silhouette: { seed: definition.seed } });
       return { profiles: rows.profileIds.length, ...curve, notes: preprocessor.notes };
@@ -201,13 +274,13 @@ export class ModelSegmentsService {
   }
 
   private async fitCluster(manager: EntityManager, definition: ClusterDefinition, now: Date): Promise<StoredClusterModel> {
-    const rows = await this.featureRows(manager, definition, now);
+    const context = await this.resolveFeatureSources(manager, definition);
+    const rows = await this.featureRows(manager, definition, now, undefined, context);
     this.assertPopulation(rows, definition);
-    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
-    const fit = refuseAs400(definition, () =>
+    const fit = await this.refused(manager, definition, () =>
       fitClusterModel(rows.matrix, {
         k: definition.k,
-        preprocessing: { scaling: definition.scaling, imputation: definition.imputation, log1p },
+        preprocessing: { ...featurePreprocessing(definition), scaling: definition.scaling },
         kmeans: { seed: definition.seed, nInit: definition.restarts },
         silhouette: { seed: definition.seed },
       }),
@@ -221,6 +294,7 @@ export class ModelSegmentsService {
       stability: fit.stability,
       clusters: fit.profiles,
       notes: fit.notes,
+      ...context,
     };
   }
 
@@ -234,23 +308,23 @@ export class ModelSegmentsService {
         [{ path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` }],
       );
     }
-    const training = await this.featureRows(manager, definition, cutoff, definition.outcome);
+    const context = await this.resolveFeatureSources(manager, definition);
+    const training = await this.featureRows(manager, definition, cutoff, definition.outcome, context);
     this.assertPopulation(training, definition);
-    const log1p = definition.features.filter((feature) => feature.log1p).map(featureName);
-    const report = refuseAs400(definition, () =>
+    const report = await this.refused(manager, definition, () =>
       trainPropensityModel(training.matrix, training.outcome as Float64Array, {
         C: definition.C,
         aucFloor: definition.aucFloor,
         testFraction: definition.testFraction,
         seed: definition.seed,
-        preprocessing: { imputation: definition.imputation, log1p },
+        preprocessing: featurePreprocessing(definition),
       }),
     );
     // Tier thresholds are cut on the population the segment will score: its profiles as of now.
-    const current = await this.featureRows(manager, definition, now);
+    const current = await this.featureRows(manager, definition, now, undefined, context);
     this.assertPopulation(current, definition);
-    const scores = refuseAs400(definition, () => scorePropensity(report.model, current.matrix));
-    const thresholds = refuseAs400(definition, () => quantileThresholds(scores, definition.tierShares));
+    const scores = await this.refused(manager, definition, () => scorePropensity(report.model, current.matrix));
+    const thresholds = await this.refused(manager, definition, () => quantileThresholds(scores, definition.tierShares));
     return {
       kind: 'propensity',
       fittedAt: now.toISOString(),
@@ -266,15 +340,46 @@ export class ModelSegmentsService {
       weights: report.weights,
       split: report.split,
       notes: report.notes,
+      ...context,
     };
   }
 
   private assertPopulation(rows: FeatureRows, definition: FittedDefinition): void {
     if (rows.profileIds.length > 0) return;
     if (definition.population === 'purchasers') throw noPurchases(definition);
+    const segment = populationSegment(definition);
+    if (segment !== undefined) {
+      throw new SegmentsException(
+        'no_profiles',
+        `the population segment "${segment}" has no live member first seen by then to fit a model on`,
+        [{ path: 'definition.population.segment', message: 'has no members (refresh it first?)' }],
+      );
+    }
     throw new SegmentsException('no_profiles', 'there are no profiles to fit a model on', [
       { path: 'definition.population', message: 'matches no profile' },
     ]);
+  }
+
+  /**
+   * Runs a pure model step; its refusal becomes a 400 naming the feature, and a refusal about one
+   * profile's value names the customer (profile id and user id), never a row position.
+   */
+  private async refused<T>(manager: EntityManager, definition: FittedDefinition, work: () => T): Promise<T> {
+    try {
+      return refuseAs400(definition, work);
+    } catch (error) {
+      if (!(error instanceof SegmentsException)) throw error;
+      const profileId = refusedProfiles.get(error);
+      if (!profileId) throw error;
+      const userId = await userIdOfProfile(manager, profileId);
+      if (!userId) throw error;
+      const named = (text: string) => text.split(`profile ${profileId}`).join(`profile ${profileId} (user id ${userId})`);
+      throw new SegmentsException(
+        error.code,
+        named(error.message),
+        (error.details ?? []).map((detail) => ({ ...detail, message: named(detail.message) })),
+      );
+    }
   }
 
   private async assertPurchasers(
@@ -303,21 +408,26 @@ function refuseAs400<T>(definition: FittedDefinition, work: () => T): T {
   try {
     return work();
   } catch (error) {
+    if (error instanceof FeatureSourceException) {
+      throw new SegmentsException('invalid_definition', `model refused: ${error.message}`, [
+        { path: `definition.features.${error.index}`, message: error.reason },
+      ]);
+    }
     if (error instanceof ClusteringException || error instanceof PropensityException) {
-      const featureIndex = definition.features.findIndex((feature) => featureName(feature) === error.field);
+      const featureIndex = featureIndexOfColumn(definition, error.field);
       const path =
         featureIndex >= 0
           ? `definition.features.${featureIndex}`
           : error.field && error.field in definition
             ? `definition.${error.field}`
             : 'definition';
-      throw new SegmentsException(error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
+      const refusal = new SegmentsException(error.code, `model refused: ${error.message}`, [{ path, message: error.reason }]);
+      if (error.profileId) refusedProfiles.set(refusal, error.profileId);
+      throw refusal;
     }
     throw error;
   }
 }
 
-function toNumber(value: unknown): number {
-  if (value === null || value === undefined) return Number.NaN;
-  return typeof value === 'number' ? value : Number(value);
-}
+/** The profile a refusal is about, for `refused` to add the customer's user id to the message. */
+const refusedProfiles = new WeakMap<SegmentsException, string>();

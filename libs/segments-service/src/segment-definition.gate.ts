@@ -8,6 +8,7 @@ import {
   ListSource,
   parseNewSegmentDefinition,
   parseSegmentDefinition,
+  populationSegment,
   realtimeProblems,
   SegmentDefinition,
   segmentReferencePaths,
@@ -85,16 +86,16 @@ export class SegmentDefinitionGate {
     const graph = new Map<string, string[]>();
     for (const row of rows) {
       if (row.segment_id !== segmentId && row.definition)
-        graph.set(row.segment_id, segmentReferences(parseSegmentDefinition(row.definition)).map(resolve));
+        graph.set(row.segment_id, referencesOf(parseSegmentDefinition(row.definition)).map(resolve));
     }
     const liveIds = new Set(rows.map((row) => row.segment_id));
-    const unknown = segmentReferences(definition).filter((reference) => !liveIds.has(resolve(reference)));
+    const unknown = referencesOf(definition).filter((reference) => !liveIds.has(resolve(reference)));
     if (unknown.length) {
       throw new SegmentsException('unknown_segment_reference', `definition refers to segments that do not exist: ${unknown.join(', ')}`, [
         { path: 'definition', message: `refers to unknown segment(s): ${unknown.join(', ')}` },
       ]);
     }
-    graph.set(segmentId, segmentReferences(definition).map(resolve));
+    graph.set(segmentId, referencesOf(definition).map(resolve));
     const keyById = new Map(rows.map((row) => [row.segment_id, row.key]));
     await assertTraitReferencesKnown(manager, definition);
     const cycle = findSegmentReferenceCycle(graph);
@@ -161,6 +162,12 @@ export class SegmentDefinitionGate {
       [{ path: 'refreshCadence', message: `must stay "realtime" while real-time segment(s) ${keys} refer to this segment` }],
     );
   }
+}
+
+/** The segments a definition reads: its `segment` conditions / intent segment, and a model's population segment. */
+function referencesOf(definition: SegmentDefinition): string[] {
+  const population = isFittedDefinition(definition) ? populationSegment(definition) : undefined;
+  return population === undefined ? segmentReferences(definition) : [...new Set([...segmentReferences(definition), population])];
 }
 
 /** A cycle `[a, b, c, a]` told from `start` when it passes through it: `[b, c, a, b]`. */

@@ -10,6 +10,8 @@ export type SegmentsExceptionCode =
   | 'unknown_segment_reference'
   /** A `computed_trait` condition on a key no computed or SQL trait has (details name the path). */
   | 'unknown_computed_trait'
+  /** A model feature on a SQL trait's column: it keeps no history, so its value as of a cutoff cannot be computed. */
+  | 'sql_trait_not_a_feature'
   | 'segment_reference_cycle'
   /** A real-time cadence for a definition that cannot be evaluated one profile at a time (details name the part). */
   | 'not_realtime_capable'

@@ -24,6 +24,7 @@ const SEGMENTS_STATUS = {
   needs_fitted_model: 400,
   unknown_segment_reference: 400,
   unknown_computed_trait: 400,
+  sql_trait_not_a_feature: 400,
   segment_reference_cycle: 400,
   not_realtime_capable: 400,
   segment_referenced_by_realtime: 400,

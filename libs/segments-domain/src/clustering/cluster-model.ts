@@ -2,7 +2,7 @@ import { describeClusters, type ClusterProfile } from './cluster-profiles';
 import { ClusteringException } from './clustering.exception';
 import { type FeatureMatrix } from './feature-matrix';
 import { assignToNearest, kmeans, type KMeansOptions } from './kmeans';
-import { applyPreprocessor, fitPreprocessor, type PreprocessingOptions, type Preprocessor } from './preprocessing';
+import { applyPreprocessor, fitPreprocessor, imputeOnly, type PreprocessingOptions, type Preprocessor } from './preprocessing';
 import { silhouetteScore, type SilhouetteOptions, type SilhouetteResult } from './silhouette';
 import { clusteringStability, type StabilityOptions, type StabilityResult } from './stability';
 
@@ -74,7 +74,9 @@ export function fitClusterModel(matrix: FeatureMatrix, options: ClusterModelOpti
     inertia: fit.inertia,
     seed: fit.seed,
   };
-  return { model, labels: fit.labels, silhouette, stability, profiles: describeClusters(matrix, fit.labels, options.k), notes };
+  // Categorical columns hold level codes: describe them as the share of each one-hot level instead.
+  const described = matrix.categories ? imputeOnly(preprocessor, matrix) : matrix;
+  return { model, labels: fit.labels, silhouette, stability, profiles: describeClusters(described, fit.labels, options.k), notes };
 }
 
 /**

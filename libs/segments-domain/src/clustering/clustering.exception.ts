@@ -31,6 +31,8 @@ export class ClusteringException extends Error {
     readonly reason: string,
     /** The feature or option concerned, when there is one. */
     readonly field?: string,
+    /** The row's label (a profile id) when one value of one profile is the problem. */
+    readonly profileId?: string,
   ) {
     super(field ? `${field}: ${reason}` : reason);
     this.name = 'ClusteringException';

@@ -11,6 +11,13 @@ export interface FeatureMatrix {
   readonly cols: number;
   /** One name per column, in column order. */
   readonly names: readonly string[];
+  /**
+   * Categorical columns: column name → its values, the column holding each value's index (0-based,
+   * `NaN` = missing). Preprocessing one-hot encodes them (see `fitPreprocessor`). Absent: all numeric.
+   */
+  readonly categories?: Readonly<Record<string, readonly string[]>>;
+  /** Who each row is (a profile id), so a refusal names the customer, not a row position. */
+  readonly rowLabels?: readonly string[];
 }
 
 /** The part of a matrix the numeric algorithms need (names are optional for them). */
@@ -28,14 +35,55 @@ export type RawColumn = ArrayLike<number | null | undefined>;
  * @throws {ClusteringException} `shape_mismatch` when sizes disagree.
  * @example featureMatrix(new Float64Array([1, 2, 3, 4]), 2, ['income', 'score'])
  */
-export function featureMatrix(data: Float64Array, rows: number, names: readonly string[]): FeatureMatrix {
+export function featureMatrix(
+  data: Float64Array,
+  rows: number,
+  names: readonly string[],
+  extras: Pick<FeatureMatrix, 'categories' | 'rowLabels'> = {},
+): FeatureMatrix {
   const cols = names.length;
   if (cols === 0) throw new ClusteringException('shape_mismatch', 'at least one feature is required', 'features');
   if (!Number.isInteger(rows) || rows < 0 || data.length !== rows * cols) {
     throw new ClusteringException('shape_mismatch', `expected ${rows} × ${cols} = ${rows * cols} values, got ${data.length}`, 'data');
   }
   if (new Set(names).size !== cols) throw new ClusteringException('shape_mismatch', 'feature names must be unique', 'features');
-  return { data, rows, cols, names: [...names] };
+  if (extras.rowLabels && extras.rowLabels.length !== rows)
+    throw new ClusteringException('shape_mismatch', `${extras.rowLabels.length} row labels for ${rows} rows`, 'rowLabels');
+  const matrix: FeatureMatrix = { data, rows, cols, names: [...names] };
+  return {
+    ...matrix,
+    ...(extras.categories ? { categories: extras.categories } : {}),
+    ...(extras.rowLabels ? { rowLabels: extras.rowLabels } : {}),
+  };
+}
+
+/**
+ * Codes a column of text values for a categorical column: each distinct value gets an index (in
+ * first-seen order), `null` / `undefined` are missing (`NaN`).
+ * @example categoricalCodes(['PhD', null, 'PhD']) // { codes: [0, NaN, 0], levels: ['PhD'] }
+ */
+export function categoricalCodes(values: ArrayLike<string | null | undefined>): { codes: Float64Array; levels: string[] } {
+  const index = new Map<string, number>();
+  const codes = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) {
+      codes[i] = Number.NaN;
+      continue;
+    }
+    let code = index.get(value);
+    if (code === undefined) {
+      code = index.size;
+      index.set(value, code);
+    }
+    codes[i] = code;
+  }
+  return { codes, levels: [...index.keys()] };
+}
+
+/** How a refusal names row `i`: the row's label (a profile id) when the matrix has them. */
+export function rowName(matrix: Pick<FeatureMatrix, 'rowLabels'>, i: number): string {
+  return matrix.rowLabels ? `profile ${matrix.rowLabels[i]}` : `row ${i}`;
 }
 
 /**
@@ -79,7 +127,9 @@ export function selectRows<M extends MatrixLike>(matrix: M, indices: ArrayLike<n
     if (!(from >= 0 && from < matrix.rows)) throw new ClusteringException('shape_mismatch', `row index ${from} is out of range`, 'indices');
     picked.set(data.subarray(from * cols, from * cols + cols), r * cols);
   }
-  return { ...matrix, data: picked, rows: indices.length };
+  const withRows: M = { ...matrix, data: picked, rows: indices.length };
+  const labels = (matrix as Partial<FeatureMatrix>).rowLabels;
+  return labels ? { ...withRows, rowLabels: Array.from(indices, (from) => labels[from]) } : withRows;
 }
 
 /**
@@ -96,5 +146,5 @@ export function selectColumns(matrix: FeatureMatrix, names: readonly string[]): 
   for (let i = 0; i < matrix.rows; i++) {
     for (let j = 0; j < sources.length; j++) data[i * names.length + j] = matrix.data[i * matrix.cols + sources[j]];
   }
-  return featureMatrix(data, matrix.rows, names);
+  return featureMatrix(data, matrix.rows, names, { categories: matrix.categories, rowLabels: matrix.rowLabels });
 }

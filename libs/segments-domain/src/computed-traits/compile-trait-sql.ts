@@ -20,6 +20,14 @@ export function compileComputedTraitSelect(definition: ComputedTraitDefinition, 
   return { text, values: params.values };
 }
 
+/**
+ * The same `(profile_id, value)` SELECT as {@link compileComputedTraitSelect}, binding into the
+ * caller's parameters so it can be embedded in a larger query (model features as of a cutoff).
+ */
+export function computedTraitValuesSql(definition: ComputedTraitDefinition, now: Date, params: SqlParameters): string {
+  return selectSql(definition, now, params);
+}
+
 /** Who writes: the trait, its version, its key, and the instant stored as `computed_at`. */
 export interface TraitRefreshTarget {
   traitId: string;

@@ -1,2 +1,11 @@
 export * from './model-definitions.schema';
-export { compileFeatureSql, FeatureSql } from './feature-sql';
+export {
+  compileFeatureSql,
+  FeatureKind,
+  featureKinds,
+  FeatureSourceException,
+  FeatureSql,
+  FeatureSqlContext,
+  ResolvedComputedTrait,
+} from './feature-sql';
+export { featureIndexOfColumn, featurePreprocessing, FeatureTable, featureTableFromRows } from './feature-rows';

@@ -7,7 +7,22 @@ const valuePath = name.refine(
   'must be a dot path of non-empty, non-numeric keys',
 );
 const featureNameText = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a letter then letters, digits or _ (at most 63)');
-const common = { name: featureNameText.optional(), log1p: z.boolean().optional() };
+const finite = z.number().finite();
+const clip = z
+  .object({ min: finite.optional(), max: finite.optional() })
+  .strict()
+  .refine((bounds) => bounds.min !== undefined || bounds.max !== undefined, 'must give min, max or both')
+  .refine((bounds) => bounds.min === undefined || bounds.max === undefined || bounds.min <= bounds.max, 'min must not be above max');
+/** Numeric transforms, applied in this order after imputation: clip → shift → log1p. */
+const numericOptions = { clip: clip.optional(), shift: finite.optional(), log1p: z.boolean().optional() };
+const common = { name: featureNameText.optional(), ...numericOptions };
+/** How many of a categorical feature's most frequent values get a column of their own (default 10); the rest are "other". */
+const topLevels = z.number().int().min(1).max(50).optional();
+const kind = z.enum(['numeric', 'categorical']).optional();
+/** A computed trait's key (same pattern as libs/segments-domain computed traits). */
+const traitKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a computed trait key: a lower-case letter, then lower-case letters, digits or _');
 
 /**
  * A feature column, aggregated in SQL per profile (as of the fit time, or the refresh time):
@@ -17,21 +32,56 @@ const common = { name: featureNameText.optional(), log1p: z.boolean().optional()
  * - `avg_order_value`: monetary / frequency (missing without a purchase);
  * - `event_count`: events named `event` in the window (0 without one);
  * - `tenure_days`: days since the profile was first seen (missing if unknown);
- * - `trait`: a numeric trait (missing when absent or not a JSON number).
- * Missing values are imputed by the definition's `imputation` policy (default median, reported).
+ * - `trait`: a numeric trait (missing when absent or not a JSON number), or with `kind: "categorical"`
+ *   a string / boolean / number trait one-hot encoded;
+ * - `event_property`: the most frequent value of `property` over the `event` events in the window
+ *   (ties: the value seen latest), one-hot encoded;
+ * - `computed_trait`: the computed trait `key` computed as of the fit / refresh time from its
+ *   definition (never today's stored value); numeric for count, sum, avg, min, max, distinct_count,
+ *   categorical (one-hot) for most_frequent, first, last unless `kind` says otherwise.
+ * Missing numeric values are imputed by the definition's `imputation` policy (default median,
+ * reported); a missing categorical value is its own level. One-hot: the `topLevels` most frequent
+ * values at fit time keep a column each, the others share "other", and the levels are stored with
+ * the model (a value unseen then scores as "other").
  */
-export const featureSpecSchema = z.discriminatedUnion('source', [
-  z.object({ source: z.literal('recency_days'), ...common }).strict(),
-  z.object({ source: z.literal('frequency'), ...common }).strict(),
-  z.object({ source: z.literal('monetary'), ...common }).strict(),
-  z.object({ source: z.literal('avg_order_value'), ...common }).strict(),
-  z.object({ source: z.literal('tenure_days'), ...common }).strict(),
-  z.object({ source: z.literal('event_count'), event: name, ...common }).strict(),
-  z.object({ source: z.literal('trait'), trait: valuePath, ...common }).strict(),
-]);
+export const featureSpecSchema = z
+  .discriminatedUnion('source', [
+    z.object({ source: z.literal('recency_days'), ...common }).strict(),
+    z.object({ source: z.literal('frequency'), ...common }).strict(),
+    z.object({ source: z.literal('monetary'), ...common }).strict(),
+    z.object({ source: z.literal('avg_order_value'), ...common }).strict(),
+    z.object({ source: z.literal('tenure_days'), ...common }).strict(),
+    z.object({ source: z.literal('event_count'), event: name, ...common }).strict(),
+    z.object({ source: z.literal('trait'), trait: valuePath, kind, topLevels, ...common }).strict(),
+    z
+      .object({ source: z.literal('event_property'), event: name, property: valuePath, topLevels, name: featureNameText.optional() })
+      .strict(),
+    z.object({ source: z.literal('computed_trait'), key: traitKey, kind, topLevels, ...common }).strict(),
+  ])
+  .superRefine((feature, context) => {
+    const declared = 'kind' in feature ? feature.kind : undefined;
+    if (declared === 'categorical') {
+      for (const option of ['log1p', 'clip', 'shift'] as const) {
+        if (
+          option in feature &&
+          (feature as Record<string, unknown>)[option] !== undefined &&
+          (feature as Record<string, unknown>)[option] !== false
+        )
+          context.addIssue({
+            code: 'custom',
+            path: [option],
+            message: 'applies to numeric features only; this one is categorical (one-hot)',
+          });
+      }
+    }
+    if (declared === 'numeric' && 'topLevels' in feature && feature.topLevels !== undefined)
+      context.addIssue({ code: 'custom', path: ['topLevels'], message: 'applies to categorical features only' });
+    if (feature.source === 'trait' && declared !== 'categorical' && feature.topLevels !== undefined)
+      context.addIssue({ code: 'custom', path: ['topLevels'], message: 'needs kind "categorical"' });
+  });
 export type FeatureSpec = z.infer<typeof featureSpecSchema>;
 
-/** The column name of a feature: its `name`, else the trait path (dots as _), `count_<event>` or the source. */
+/** The column name of a feature: its `name`, else the trait path (dots as _), `count_<event>`, `top_<event>_<property>`, the trait key or the source. */
 export function featureName(feature: FeatureSpec): string {
   if (feature.name) return feature.name;
   switch (feature.source) {
@@ -39,6 +89,10 @@ export function featureName(feature: FeatureSpec): string {
       return feature.trait.replace(/\./g, '_');
     case 'event_count':
       return `count_${feature.event.replace(/[^A-Za-z0-9]+/g, '_')}`;
+    case 'event_property':
+      return `top_${feature.event}_${feature.property}`.replace(/[^A-Za-z0-9]+/g, '_');
+    case 'computed_trait':
+      return feature.key;
     default:
       return feature.source;
   }
@@ -58,8 +112,12 @@ const features = z
     });
   });
 
-/** Who is scored: profiles with a purchase in the window (default) or every live profile. */
-const population = z.enum(['purchasers', 'all']).default('purchasers');
+/**
+ * Who is trained and scored: profiles with a purchase in the window (default), every live profile,
+ * or the current members of another segment (`{ "segment": "<key or id>" }`, at fit and at refresh).
+ */
+const population = z.union([z.enum(['purchasers', 'all']), z.object({ segment: name }).strict()]).default('purchasers');
+export type ModelPopulation = z.infer<typeof population>;
 
 const modelShape = {
   features,
@@ -119,6 +177,11 @@ export const propensityDefinitionSchema = z
 export type PropensityDefinition = z.infer<typeof propensityDefinitionSchema>;
 
 export type FittedDefinition = ClusterDefinition | PropensityDefinition;
+
+/** The segment (key or id) a definition's population is narrowed to, if any. */
+export function populationSegment(definition: FittedDefinition): string | undefined {
+  return typeof definition.population === 'object' ? definition.population.segment : undefined;
+}
 
 /** True for definitions whose members come from a model fitted when the version is created. */
 export function isFittedDefinition(definition: { type: string }): definition is FittedDefinition {

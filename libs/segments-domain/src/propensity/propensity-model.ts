@@ -206,7 +206,7 @@ function asPropensityError<T>(work: () => T): T {
     return work();
   } catch (error) {
     if (error instanceof ClusteringException) {
-      throw new PropensityException(error.code as PropensityExceptionCode, error.reason, error.field);
+      throw new PropensityException(error.code as PropensityExceptionCode, error.reason, error.field, undefined, error.profileId);
     }
     throw error;
   }

@@ -27,6 +27,8 @@ export class PropensityException<Report = unknown> extends Error {
     readonly field?: string,
     /** For `auc_below_floor`: the full evaluation of the refused model. */
     readonly report?: Report,
+    /** The profile whose value is the problem, when there is one (a feature value log1p cannot take, ...). */
+    readonly profileId?: string,
   ) {
     super(field ? `${field}: ${reason}` : reason);
     this.name = 'PropensityException';

@@ -7,6 +7,7 @@ import * as refresh from '../segment-refresh.repository';
 import * as segments from '../segments.repository';
 import * as exports from '../segment-export.repository';
 import * as lists from '../segment-lists.repository';
+import * as modelFeatures from '../model-features.repository';
 
 /**
  * Golden SQL of the repositories of libs/segments-service (`src/__golden__/*.repository.sql`): every
@@ -37,6 +38,7 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       'realtime.repository': [],
       'segment-lists.repository': [],
       'segment-export.repository': [],
+      'model-features.repository': [],
     };
     await database.dataSource.transaction(async (manager: EntityManager) => {
       const record = async <T>(file: string, name: string, work: () => Promise<T>): Promise<T> => {
@@ -138,6 +140,11 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(m, 'countPurchasers', () =>
         membership.countPurchasers(manager, { text: 'SELECT p.id AS profile_id FROM profiles p', values: [] }),
       );
+
+      const f = 'model-features.repository';
+      await record(f, 'computedTraitsByKey', () => modelFeatures.computedTraitsByKey(manager, ['spend_90d']));
+      await record(f, 'liveSegmentByKeyOrId', () => modelFeatures.liveSegmentByKeyOrId(manager, 'golden'));
+      await record(f, 'userIdOfProfile', () => modelFeatures.userIdOfProfile(manager, profileId));
 
       const t = 'realtime.repository';
       await record(t, 'lockRealtimeSetShared', () => realtime.lockRealtimeSetShared(manager));
