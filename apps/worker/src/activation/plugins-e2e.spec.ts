@@ -307,22 +307,33 @@ describe('every registered plugin through the real engine, against its fake vend
   /**
    * Computed and SQL traits (issue #20) through the real engine and plugins: values stored in
    * computed_trait_values reach SendGrid custom fields (`computed.<key>` → field id), the webhook
-   * payload (`computedTraits`) and an SMS body (`{{computed.<key>}}`). The first member has no value.
+   * payload (`computedTraits`; values written by a SQL trait there) and an SMS body
+   * (`{{computed.<key>}}`). The first member has no value.
    */
   const spendOf = (n: number) => (n === 0 ? undefined : n * 10 + 0.5);
-  const COMPUTED_CASES: { slug: 'sendgrid' | 'webhook' | 'twilio'; index: number; settings: (fake: Fake) => Record<string, unknown> }[] = [
-    { slug: 'sendgrid', index: 7, settings: () => ({ customFields: { 'computed.spend_90d': 'e1_N' } }) },
-    { slug: 'webhook', index: 8, settings: (fake) => ({ url: `${fake.url}/hooks/audiencekit`, computedTraits: ['spend_90d'] }) },
-    { slug: 'twilio', index: 9, settings: (fake) => SCENARIOS.twilio.settings(fake) },
+  const COMPUTED_CASES: {
+    slug: 'sendgrid' | 'webhook' | 'twilio';
+    index: number;
+    source: 'computed' | 'sql';
+    settings: (fake: Fake) => Record<string, unknown>;
+  }[] = [
+    { slug: 'sendgrid', index: 7, source: 'computed', settings: () => ({ customFields: { 'computed.spend_90d': 'e1_N' } }) },
+    {
+      slug: 'webhook',
+      index: 8,
+      source: 'sql',
+      settings: (fake) => ({ url: `${fake.url}/hooks/audiencekit`, computedTraits: ['spend_90d'] }),
+    },
+    { slug: 'twilio', index: 9, source: 'computed', settings: (fake) => SCENARIOS.twilio.settings(fake) },
   ];
-  for (const { slug, index, settings } of COMPUTED_CASES) {
+  for (const { slug, index, source, settings } of COMPUTED_CASES) {
     it(`${slug}: computed trait values reach the vendor through the engine`, async () => {
       const fake = fakes.get(slug) as Fake;
       const members = await seed(`computed-${slug}`, index);
       await query(
         `INSERT INTO computed_trait_values (profile_id, key, value, source_kind, source_id, source_version, computed_at)
-         SELECT p, 'spend_90d', v, 'computed', $3, 1, now() FROM unnest($1::uuid[], $2::jsonb[]) AS t(p, v)`,
-        [members.slice(1).map((member) => member.id), members.slice(1).map((_, n) => JSON.stringify(spendOf(n + 1))), randomUUID()],
+         SELECT p, 'spend_90d', v, $4, $3, 1, now() FROM unnest($1::uuid[], $2::jsonb[]) AS t(p, v)`,
+        [members.slice(1).map((member) => member.id), members.slice(1).map((_, n) => JSON.stringify(spendOf(n + 1))), randomUUID(), source],
       );
       const scenario: Scenario = {
         ...SCENARIOS[slug],
