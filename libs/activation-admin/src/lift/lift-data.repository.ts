@@ -48,6 +48,12 @@ const VALUE = (p: string) => `
   CASE WHEN jsonb_typeof(e.properties -> ${p}) = 'number' THEN (e.properties ->> ${p})::float8
        WHEN jsonb_typeof(e.properties -> ${p}) = 'string' AND (e.properties ->> ${p}) ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' THEN (e.properties ->> ${p})::float8 END`;
 
+// An event counts as after the member's exposure when it is, or when it is about this activation's
+// own message (libs/vendor-events tags a vendor callback with the activation of its delivery key):
+// such a callback may be stored before the exposure is committed, or carry the vendor's coarser
+// clock, yet it cannot precede the send.
+const AFTER_EXPOSURE = `(e.timestamp >= m.exposed_at OR e.properties ->> 'activationId' = $1::text)`;
+
 /**
  * The lift report's SQL. Per member of an arm, over the KPI events in [exposed − W, exposed + W)
  * capped at `asOf`: Y = any KPI event at or after exposure, the value summed over those, X = any KPI
@@ -61,10 +67,10 @@ const ARM_SQL = `
            COALESCE(k.y, 0)::float8 AS y, COALESCE(k.v, 0)::float8 AS v, COALESCE(k.x, 0)::float8 AS x, COALESCE(k.valued, 0) AS valued
     FROM member m
     LEFT JOIN LATERAL (
-      SELECT max(CASE WHEN e.timestamp >= m.exposed_at THEN 1 ELSE 0 END) AS y,
-             sum(CASE WHEN e.timestamp >= m.exposed_at THEN COALESCE(${VALUE('$5::text')}, ${VALUE('$6::text')}, 0) ELSE 0 END) AS v,
-             max(CASE WHEN e.timestamp < m.exposed_at THEN 1 ELSE 0 END) AS x,
-             count(COALESCE(${VALUE('$5::text')}, ${VALUE('$6::text')})) FILTER (WHERE e.timestamp >= m.exposed_at) AS valued
+      SELECT max(CASE WHEN ${AFTER_EXPOSURE} THEN 1 ELSE 0 END) AS y,
+             sum(CASE WHEN ${AFTER_EXPOSURE} THEN COALESCE(${VALUE('$5::text')}, ${VALUE('$6::text')}, 0) ELSE 0 END) AS v,
+             max(CASE WHEN ${AFTER_EXPOSURE} THEN 0 ELSE 1 END) AS x,
+             count(COALESCE(${VALUE('$5::text')}, ${VALUE('$6::text')})) FILTER (WHERE ${AFTER_EXPOSURE}) AS valued
       FROM events e
       WHERE e.profile_id = m.profile_id AND e.type = 'track' AND e.name = $4
         AND e.timestamp >= m.exposed_at - $7::int * interval '1 day'

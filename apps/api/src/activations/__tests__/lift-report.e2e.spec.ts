@@ -259,4 +259,26 @@ describe('the lift report through the API', () => {
     expect(both.body.details[0].path).toBe('query.windowDays');
     expect((await call('GET', `/activations/${id}/lift?alpha=1`, undefined, viewer)).body.details[0].path).toBe('query.alpha');
   });
+
+  it("counts a KPI event about the activation's own message as a conversion, even when it reads earlier than the exposure", async () => {
+    // A vendor callback (libs/vendor-events: properties.activationId) can be stored before the
+    // treatment exposure is committed (a Twilio status racing the end of its batch): it is about
+    // this activation's message, so it is no pre-exposure covariate. An untagged event at the same
+    // instant stays one.
+    const id = await activation(0.5);
+    const early = new Date(EXPOSED.getTime() - 2_000);
+    const tagged = await insertProfile(db.dataSource);
+    const untagged = await insertProfile(db.dataSource);
+    const otherActivation = await insertProfile(db.dataSource);
+    await insertEvent(db.dataSource, tagged, 'Order Completed', early, { activationId: id, revenue: 7 });
+    await insertEvent(db.dataSource, untagged, 'Order Completed', early, { revenue: 7 });
+    await insertEvent(db.dataSource, otherActivation, 'Order Completed', early, { activationId: segmentId, revenue: 7 });
+    for (const member of [tagged, untagged, otherActivation]) await expose(id, member, 'treatment');
+    await expose(id, await insertProfile(db.dataSource), 'control');
+
+    const response = await call('GET', `/activations/${id}/lift?asOf=${AS_OF}`, undefined, viewer);
+    expect(response.status).toBe(200);
+    expect(response.body.report.arms.treatment).toMatchObject({ members: 3, conversions: 1, revenuePerMember: { mean: 7 / 3 } });
+    expect(response.body.report.arms.control).toMatchObject({ members: 1, conversions: 0 });
+  });
 });

@@ -21,18 +21,18 @@ WITH first_exposure AS (
            COALESCE(k.y, 0)::float8 AS y, COALESCE(k.v, 0)::float8 AS v, COALESCE(k.x, 0)::float8 AS x, COALESCE(k.valued, 0) AS valued
     FROM member m
     LEFT JOIN LATERAL (
-      SELECT max(CASE WHEN e.timestamp >= m.exposed_at THEN 1 ELSE 0 END) AS y,
-             sum(CASE WHEN e.timestamp >= m.exposed_at THEN COALESCE(
+      SELECT max(CASE WHEN (e.timestamp >= m.exposed_at OR e.properties ->> 'activationId' = $1::text) THEN 1 ELSE 0 END) AS y,
+             sum(CASE WHEN (e.timestamp >= m.exposed_at OR e.properties ->> 'activationId' = $1::text) THEN COALESCE(
   CASE WHEN jsonb_typeof(e.properties -> $5::text) = 'number' THEN (e.properties ->> $5::text)::float8
        WHEN jsonb_typeof(e.properties -> $5::text) = 'string' AND (e.properties ->> $5::text) ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' THEN (e.properties ->> $5::text)::float8 END, 
   CASE WHEN jsonb_typeof(e.properties -> $6::text) = 'number' THEN (e.properties ->> $6::text)::float8
        WHEN jsonb_typeof(e.properties -> $6::text) = 'string' AND (e.properties ->> $6::text) ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' THEN (e.properties ->> $6::text)::float8 END, 0) ELSE 0 END) AS v,
-             max(CASE WHEN e.timestamp < m.exposed_at THEN 1 ELSE 0 END) AS x,
+             max(CASE WHEN (e.timestamp >= m.exposed_at OR e.properties ->> 'activationId' = $1::text) THEN 0 ELSE 1 END) AS x,
              count(COALESCE(
   CASE WHEN jsonb_typeof(e.properties -> $5::text) = 'number' THEN (e.properties ->> $5::text)::float8
        WHEN jsonb_typeof(e.properties -> $5::text) = 'string' AND (e.properties ->> $5::text) ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' THEN (e.properties ->> $5::text)::float8 END, 
   CASE WHEN jsonb_typeof(e.properties -> $6::text) = 'number' THEN (e.properties ->> $6::text)::float8
-       WHEN jsonb_typeof(e.properties -> $6::text) = 'string' AND (e.properties ->> $6::text) ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' THEN (e.properties ->> $6::text)::float8 END)) FILTER (WHERE e.timestamp >= m.exposed_at) AS valued
+       WHEN jsonb_typeof(e.properties -> $6::text) = 'string' AND (e.properties ->> $6::text) ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' THEN (e.properties ->> $6::text)::float8 END)) FILTER (WHERE (e.timestamp >= m.exposed_at OR e.properties ->> 'activationId' = $1::text)) AS valued
       FROM events e
       WHERE e.profile_id = m.profile_id AND e.type = 'track' AND e.name = $4
         AND e.timestamp >= m.exposed_at - $7::int * interval '1 day'
