@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   categoricalCodes,
@@ -13,7 +14,7 @@ import { ModelSegmentsService, StoredClusterModel, StoredPropensityModel } from 
 import { SegmentDefinitionGate } from '../segment-definition.gate';
 import { SegmentRefreshService } from '../segment-refresh.service';
 import { SegmentsService } from '../segments.service';
-import { readSharedCsv } from './real-data';
+import { importCsv, readSharedCsv, sharedDataFile } from './real-data';
 
 /**
  * Model features of issue #21 on a real Postgres: categorical traits one-hot (marketing_campaign's
@@ -170,6 +171,92 @@ describe('model features', () => {
       await query(`UPDATE profiles SET traits = traits || '{"Marital_Status": "Engaged"}' WHERE id = $1`, [order[0].id]);
       const members = await refreshed(segment.id);
       expect(members.length).toBeGreaterThanOrEqual(model.tierCounts.top - 1);
+    });
+  });
+
+  describe('marketing_campaign.csv imported through the CSV importer (its own database)', () => {
+    let imported: TestDatabase;
+    let folder: string;
+    const records = readSharedCsv('marketing_campaign.csv', '\t');
+    const numeric = LOGISTIC.features.map((name) => name.toLowerCase());
+    const log1p = LOGISTIC.log1p.map((name) => name.toLowerCase());
+
+    beforeAll(async () => {
+      imported = await createTestDatabase();
+      folder = mkdtempSync(path.join(tmpdir(), 'ak-campaign-'));
+      // The importer reads comma-separated files; the data set has no comma or quote in any cell.
+      const csv = readFileSync(sharedDataFile('marketing_campaign.csv'), 'utf8').replace(/\t/g, ',');
+      writeFileSync(path.join(folder, 'campaign.csv'), csv);
+      await importCsv(imported.url, 'customers', path.join(folder, 'campaign.csv'));
+      // An imported profile is first seen at the import time (the CSV first-seen column is another part of #21).
+      await imported.dataSource.query(`UPDATE profiles SET first_seen_at = '2025-06-01T00:00:00Z'`);
+      await imported.dataSource.query(
+        `INSERT INTO events (message_id, profile_id, type, name, timestamp)
+         SELECT 'accepted-' || id, id, 'track', 'Campaign Accepted', '2026-01-02T00:00:00Z' FROM profiles WHERE (traits->>'response')::int = 1`,
+      );
+    });
+    afterAll(async () => {
+      await imported?.drop();
+      rmSync(folder, { recursive: true, force: true });
+    });
+
+    it('the importer keeps Education and Marital_Status as strings; the fit one-hot encodes them as the pure trainer does on the same rows', async () => {
+      const gate = new SegmentDefinitionGate();
+      const service = new SegmentsService(imported.dataSource, gate);
+      const segment = await service.create(
+        card('imported-acceptors', {
+          type: 'propensity',
+          population: 'all',
+          tier: 'top',
+          seed: 1,
+          cutoff: CUTOFF,
+          outcome: { event: 'Campaign Accepted', withinDays: 30 },
+          features: [
+            ...numeric.map((trait) => ({ source: 'trait', trait, log1p: log1p.includes(trait) })),
+            { source: 'trait', trait: 'education', kind: 'categorical' },
+            { source: 'trait', trait: 'marital_status', kind: 'categorical', topLevels: 4 },
+          ],
+        }),
+        null,
+        NOW,
+      );
+      const [{ model }] = await imported.dataSource.query(`SELECT model FROM segment_versions WHERE segment_id = $1`, [segment.id]);
+      const stored = model as StoredPropensityModel;
+      expect(stored).toMatchObject({ profiles: 2240, positives: 334 });
+      expect(stored.model.features).toEqual(
+        expect.arrayContaining(['education=PhD', 'education=2n Cycle', 'marital_status=Married', 'marital_status:other']),
+      );
+      // The same rows in the database's order (profile id), from the CSV by user id.
+      const rows: { user_id: string }[] = await imported.dataSource.query(
+        `SELECT i.value AS user_id FROM profiles p JOIN identities i ON i.profile_id = p.id AND i.type = 'user_id' ORDER BY p.id`,
+      );
+      const byId = new Map(records.map((record) => [record['ID'], record]));
+      const ordered = rows.map((row) => byId.get(row.user_id) as Record<string, string>);
+      const coded = ['Education', 'Marital_Status'].map((name) => categoricalCodes(ordered.map((record) => record[name])));
+      const cols = numeric.length + 2;
+      const data = new Float64Array(ordered.length * cols);
+      ordered.forEach((record, i) => {
+        LOGISTIC.features.forEach((f, j) => (data[i * cols + j] = record[f] === '' ? Number.NaN : Number(record[f])));
+        coded.forEach((column, c) => (data[i * cols + numeric.length + c] = column.codes[i]));
+      });
+      const matrix = featureMatrix(data, ordered.length, [...numeric, 'education', 'marital_status'], {
+        categories: { education: coded[0].levels, marital_status: coded[1].levels },
+      });
+      const reference = trainPropensityModel(
+        matrix,
+        ordered.map((record) => Number(record['Response'])),
+        {
+          C: 1,
+          seed: 1,
+          testFraction: 0.25,
+          aucFloor: 0.6,
+          preprocessing: { imputation: 'median', log1p, topLevels: { marital_status: 4 } },
+        },
+      );
+      expect(stored.model.features).toEqual(reference.model.features);
+      expect(stored.model.coefficients).toEqual(reference.model.coefficients);
+      expect(stored.heldOutAuc).toBe(reference.heldOutAuc);
+      expect(stored.heldOutAuc).toBeGreaterThan(0.85);
     });
   });
 

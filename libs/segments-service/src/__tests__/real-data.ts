@@ -26,10 +26,15 @@ export function readSharedCsv(file: string, delimiter = ','): Record<string, str
 
 /** `audiencekit import orders <file>` against the database at `url`; returns the CLI's output. */
 export async function importOrders(url: string, file: string): Promise<string> {
+  return importCsv(url, 'orders', sharedDataFile(file));
+}
+
+/** `audiencekit import <customers|orders> <path>` against the database at `url` (any file path); returns the CLI's output. */
+export async function importCsv(url: string, subject: 'customers' | 'orders', location: string): Promise<string> {
   const { DATABASE_URL: _inherited, ...env } = process.env;
   const { stdout } = await run(
     process.execPath,
-    ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', 'orders', sharedDataFile(file)],
+    ['-r', '@swc-node/register', path.join(ROOT, 'apps/cli/src/main.ts'), 'import', subject, location],
     {
       cwd: ROOT,
       env: { ...env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
