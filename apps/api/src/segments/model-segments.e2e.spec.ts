@@ -130,4 +130,33 @@ describe('model-backed segments through the API', () => {
     const list = (await call('GET', '/segments', undefined, viewerKey)).body;
     expect(list.items.map((s: { key: string }) => s.key).sort()).toEqual(['champions', 'young-frequent']);
   });
+
+  it('refuses model features it cannot build with a 400 naming the path (#21), publishing nothing', async () => {
+    const before = (await call('GET', '/segments', undefined, viewerKey)).body.items.length;
+    const unknownTrait = await create('unknown-trait-feature', {
+      ...cluster(2),
+      features: [{ source: 'frequency' }, { source: 'computed_trait', key: 'spend_90d' }],
+    });
+    expect(unknownTrait).toMatchObject({
+      status: 400,
+      body: {
+        code: 'unknown_computed_trait',
+        details: [{ path: 'definition.features.1.key', message: 'no computed trait has key "spend_90d"' }],
+      },
+    });
+    const unknownPopulation = await create('unknown-population', { ...cluster(2), population: { segment: 'no-such-segment' } });
+    expect(unknownPopulation).toMatchObject({
+      status: 400,
+      body: { code: 'unknown_segment_reference', details: [{ path: 'definition.population.segment' }] },
+    });
+    const logOfText = await create('log-of-text', {
+      ...cluster(2),
+      features: [{ source: 'frequency' }, { source: 'trait', trait: 'plan', kind: 'categorical', log1p: true }],
+    });
+    expect(logOfText).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_definition', details: [{ path: 'definition.features.1.log1p' }] },
+    });
+    expect((await call('GET', '/segments', undefined, viewerKey)).body.items).toHaveLength(before);
+  });
 });
