@@ -1,6 +1,7 @@
 export * from './rules';
 export * from './clustering';
 export * from './propensity';
+export * from './clv';
 export * from './rfm';
 export * from './value-matrix';
 export * from './models';

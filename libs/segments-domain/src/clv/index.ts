@@ -1,0 +1,5 @@
+export * from './bg-nbd';
+export * from './clv-model';
+export * from './clv.exception';
+export * from './customer-summary';
+export * from './gamma-gamma';
