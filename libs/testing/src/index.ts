@@ -10,3 +10,14 @@ export { lcgAnsiC, mulberry32 } from './random';
 export { spawnTs, WORKSPACE_ROOT } from './spawn-ts';
 export type { SpawnedProcess, SpawnTsOptions } from './spawn-ts';
 export { captureSql, expectGolden, sqlSections } from './golden';
+export {
+  CONTEXT_PLACES,
+  NEAR_POINTS,
+  randomContext,
+  randomContextFilter,
+  randomLocationCondition,
+  randomMessageType,
+  randomNear,
+  withContext,
+} from './random-context';
+export type { RandomDraw, RandomLocationCondition } from './random-context';

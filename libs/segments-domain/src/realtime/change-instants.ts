@@ -39,8 +39,16 @@ export function changeInstants(condition: Condition, evaluator: ProfileEvaluator
         return windowInstants(node.window, evaluator.eventsOf(node), add);
       case 'recency':
         return recencyInstants(node, evaluator.eventsOf(node), now, add);
+      case 'location':
+        // The last known location changes when a located event enters the window (ts) or leaves it (ts + N).
+        return windowInstants(node.window ?? 'ever', evaluator.located(), add);
       case 'sequence':
-        return lifecycleInstants(node, node.steps.map((step) => evaluator.timesOf(step)), now, add);
+        return lifecycleInstants(
+          node,
+          node.steps.map((step) => evaluator.timesOf(step)),
+          now,
+          add,
+        );
       case 'first_time':
       case 'stopped':
       case 'regularly':
@@ -52,7 +60,7 @@ export function changeInstants(condition: Condition, evaluator: ProfileEvaluator
   visit(condition);
 }
 
-function windowInstants(windowText: string, events: readonly NormalisedEvent[], add: (instant: number) => void): void {
+function windowInstants(windowText: string, events: readonly { timestamp: number }[], add: (instant: number) => void): void {
   const { window } = parseWindow(windowText);
   if (!window) throw new Error(`window "${windowText}" does not parse`);
   if (window.kind === 'between') return;

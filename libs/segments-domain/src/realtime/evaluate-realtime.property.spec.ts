@@ -106,7 +106,14 @@ function randomLifecycle(random: Random): Condition {
     case 2:
       return { type: 'stopped', event: random.pick(NAMES), where: where(), active: duration(), quiet: duration() };
     default:
-      return { type: 'regularly', event: random.pick(NAMES), where: where(), window: window(), per: random.pick(['day', 'week'] as const), atLeast: random.int(1, 3) };
+      return {
+        type: 'regularly',
+        event: random.pick(NAMES),
+        where: where(),
+        window: window(),
+        per: random.pick(['day', 'week'] as const),
+        atLeast: random.int(1, 3),
+      };
   }
 }
 

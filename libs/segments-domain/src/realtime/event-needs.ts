@@ -16,6 +16,17 @@ export interface RealtimeEventNeeds {
    * event leaf at all it is `now`. Future-dated events always count: load everything after it.
    */
   sinceMs: (now: Date) => number | null;
+  /**
+   * Message types whose events are read whatever their name (`page` / `screen` conditions without
+   * an `event`), sorted. Load events of these types as well as those of `names`.
+   */
+  anyNameOfTypes: string[];
+  /** Load each event's `type`: a condition names a message type. */
+  types: boolean;
+  /** Load each event's `context`: a context or near filter, or a location condition. */
+  context: boolean;
+  /** Load every event that carries `context.location`, whatever its name: a location condition. */
+  located: boolean;
 }
 
 /**
@@ -27,6 +38,10 @@ export function realtimeEventNeeds(definitions: readonly RulesDefinition[]): Rea
   let anyName = false;
   let unbounded = false;
   let longest = 0;
+  const anyNameOfTypes = new Set<string>();
+  let types = false;
+  let context = false;
+  let located = false;
   const window = (text: string) => {
     const parsed = parseWindow(text).window;
     if (!parsed) throw new Error(`window "${text}" does not parse`);
@@ -45,8 +60,17 @@ export function realtimeEventNeeds(definitions: readonly RulesDefinition[]): Rea
       case 'computed_trait':
         return;
       case 'event':
-        names.add(node.event);
+        if (node.event !== undefined) names.add(node.event);
+        else if (node.messageType !== undefined) anyNameOfTypes.add(node.messageType);
+        if (node.messageType !== undefined) types = true;
+        if ((node.where ?? []).some((filter) => 'context' in filter || 'near' in filter)) context = true;
         return window(node.window);
+      case 'location':
+        context = true;
+        located = true;
+        if (node.window === undefined) unbounded = true;
+        else window(node.window);
+        return;
       case 'frequency':
       case 'recency':
         if (node.event === undefined) anyName = true;
@@ -78,5 +102,9 @@ export function realtimeEventNeeds(definitions: readonly RulesDefinition[]): Rea
   return {
     names: anyName ? 'all' : [...names].sort(),
     sinceMs: (now) => (unbounded ? null : now.getTime() - longest),
+    anyNameOfTypes: [...anyNameOfTypes].sort(),
+    types,
+    context,
+    located,
   };
 }

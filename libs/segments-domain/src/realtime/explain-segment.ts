@@ -3,6 +3,8 @@ import { assertNever } from '@audiencekit/util';
 import { Condition, EventCondition, FrequencyCondition, RecencyCondition, RulesDefinition } from '../rules/definition.schema';
 import { NormalisedEvent, ProfileEvaluator } from '../rules/evaluate';
 import { lifecycleExplainValues, LifecycleExplainValues } from '../rules/lifecycle/lifecycle-explain';
+import { coordinate, distanceKm } from '../rules/context-geo';
+import type { LocationCondition } from '../rules/definition.schema';
 import { readPath } from '../rules/values';
 import { isInWindow, resolveWindow } from '../rules/window';
 import { changeInstants } from './change-instants';
@@ -24,6 +26,15 @@ export type ExplainValues =
     }
   | { kind: 'recency'; lastAt: string | null; daysSince: number | null }
   | { kind: 'segment'; member: boolean }
+  | {
+      kind: 'location';
+      /** Time of the latest located event in the window (null: no known location). */
+      lastAt: string | null;
+      /** The location(s) at that instant (several only when events tie on the instant). */
+      locations: Record<string, unknown>[];
+      /** With `near`: the distance of the nearest of them in km (null: no usable coordinates). */
+      distanceKm?: number | null;
+    }
   | LifecycleExplainValues;
 
 /** One node of the definition's tree with its verdict at `now`. */
@@ -73,7 +84,14 @@ export function explainSegment(
   const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   const [verdict] = evaluateProfileRealtime([{ id: 'explained', key: 'explained', definition }], profile, now, { maxCandidates });
   const evaluator = new ProfileEvaluator(profile);
-  const context: WalkContext = { evaluator, traits: profile.traits, computedTraits: profile.computedTraits, now: now.getTime(), segments: profile.otherSegments, maxCandidates };
+  const context: WalkContext = {
+    evaluator,
+    traits: profile.traits,
+    computedTraits: profile.computedTraits,
+    now: now.getTime(),
+    segments: profile.otherSegments,
+    maxCandidates,
+  };
   return { matches: verdict.matches, nextChangeAt: toIso(verdict.nextChangeAt), root: explainNode(definition.match, 'match', context) };
 }
 
@@ -104,7 +122,11 @@ function explainNode(node: Condition, path: string, context: WalkContext): Expla
       return { ...base, condition: rest, children: [explainNode(condition, `${path}.condition`, context)] };
     }
     case 'computed_trait':
-      return { ...base, condition: { ...node }, values: { kind: 'trait', value: computedTraitValueOf(context.computedTraits, node.key) ?? null } };
+      return {
+        ...base,
+        condition: { ...node },
+        values: { kind: 'trait', value: computedTraitValueOf(context.computedTraits, node.key) ?? null },
+      };
     case 'trait':
       return { ...base, condition: { ...node }, values: { kind: 'trait', value: readPath(context.traits, node.trait) ?? null } };
     case 'segment':
@@ -114,6 +136,8 @@ function explainNode(node: Condition, path: string, context: WalkContext): Expla
       return { ...base, condition: { ...node }, values: eventValues(node, context) };
     case 'recency':
       return { ...base, condition: { ...node }, values: recencyValues(node, context) };
+    case 'location':
+      return { ...base, condition: { ...node }, values: locationValues(node, context) };
     case 'sequence':
     case 'first_time':
     case 'stopped':
@@ -169,6 +193,24 @@ function recencyValues(node: RecencyCondition, context: WalkContext): ExplainVal
   const last = past.reduce((latest, event) => Math.max(latest, event.timestamp), -Infinity);
   if (!Number.isFinite(last)) return { kind: 'recency', lastAt: null, daysSince: null };
   return { kind: 'recency', lastAt: new Date(last).toISOString(), daysSince: (context.now - last) / DAY_MS };
+}
+
+function locationValues(node: LocationCondition, context: WalkContext): ExplainValues {
+  const window = resolveWindow(node.window ?? 'ever', new Date(context.now));
+  const inWindow = context.evaluator.located().filter((event) => isInWindow(event.timestamp, window));
+  const last = inWindow.reduce((latest, event) => Math.max(latest, event.timestamp), -Infinity);
+  const locations = inWindow.filter((event) => event.timestamp === last).map((event) => event.location);
+  const values: ExplainValues = { kind: 'location', lastAt: toIso(Number.isFinite(last) ? last : null), locations };
+  if (node.near) {
+    const centre = node.near;
+    const distances = locations.flatMap((location) => {
+      const latitude = coordinate(location.latitude, 90);
+      const longitude = coordinate(location.longitude, 180);
+      return latitude === undefined || longitude === undefined ? [] : [distanceKm(centre, { latitude, longitude })];
+    });
+    values.distanceKm = distances.length ? Math.min(...distances) : null;
+  }
+  return values;
 }
 
 /** For display only: the verdict itself compares exact decimals (ProfileEvaluator). */

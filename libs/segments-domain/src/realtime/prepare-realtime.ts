@@ -2,6 +2,8 @@ import type { ComputedTraitCondition } from '../rules/definition.schema';
 import { assertNever } from '@audiencekit/util';
 import { ComparisonOperator, Condition, CountOperator, EventCondition, PropertyFilter, TraitCondition } from '../rules/definition.schema';
 import type { LifecycleCondition } from '../rules/lifecycle/lifecycle.schema';
+import { LocationTest, PreparedFilter, prepareFilter, prepareLocation } from '../rules/context-geo';
+import type { EventFilter, MessageType } from '../rules/definition.schema';
 import { ComparisonBounds, comparisonBounds } from '../rules/semantics';
 import { Decimal } from '../rules/values';
 import { ParsedWindow, parseWindowCached } from '../rules/window';
@@ -28,9 +30,12 @@ export interface PreparedRealtimeSegments {
 }
 
 export interface EventSource {
-  /** undefined: any event but the lifecycle events. */
+  /** undefined: any event but the lifecycle events (with a message type: any event of that type). */
   event: string | undefined;
-  filters: readonly PropertyFilter[];
+  filters: readonly (PropertyFilter | EventFilter)[];
+  messageType?: MessageType;
+  /** The filters resolved once (near bounds). */
+  prepared: readonly PreparedFilter[];
 }
 
 export interface CompiledSegment {
@@ -51,6 +56,8 @@ export type CompiledNode =
   | { kind: 'count'; source: number; window: ParsedWindow; operator: CountOperator; value: number }
   | { kind: 'aggregate'; source: number; window: ParsedWindow; aggregate: CompiledAggregate }
   | { kind: 'recency'; source: number; bounds: ComparisonBounds }
+  /** The last known location in the window (context-geo.ts). */
+  | { kind: 'location'; window: ParsedWindow; test: LocationTest }
   /** sequence, first_time, stopped, regularly: one source per step (one for the others). */
   | { kind: 'lifecycle'; sources: number[]; condition: LifecycleCondition }
   /** `references`: the positions in `ordered` the name stands for; else a fixed membership. */
@@ -68,6 +75,7 @@ export interface CompiledAggregate {
 export type InstantLeaf =
   | { kind: 'window'; source: number; window: ParsedWindow }
   | { kind: 'recency'; source: number; days: number[] }
+  | { kind: 'location'; window: ParsedWindow }
   | { kind: 'lifecycle'; sources: number[]; condition: LifecycleCondition };
 
 /**
@@ -132,7 +140,10 @@ class Compiler {
         return { kind: 'segment', name: condition.segment, references: this.byName.get(condition.segment) ?? [] };
       case 'event':
       case 'frequency': {
-        const source = this.source(condition.event, condition.type === 'event' ? (condition.where ?? []) : []);
+        const source =
+          condition.type === 'event'
+            ? this.source(condition.event, condition.where ?? [], condition.messageType)
+            : this.source(condition.event, []);
         const window = windowOf(condition.window);
         if (window.kind !== 'between') instantLeaves.push({ kind: 'window', source, window });
         if (condition.type === 'frequency') return { kind: 'count', source, window, operator: condition.operator, value: condition.value };
@@ -156,17 +167,22 @@ class Compiler {
         instantLeaves.push({ kind: 'lifecycle', sources, condition });
         return { kind: 'lifecycle', sources, condition };
       }
+      case 'location': {
+        const window = windowOf(condition.window ?? 'ever');
+        if (window.kind !== 'between') instantLeaves.push({ kind: 'location', window });
+        return { kind: 'location', window, test: prepareLocation(condition) };
+      }
       default:
         return assertNever(condition, 'condition');
     }
   }
 
   /** Leaves reading the same events share a source, so each profile filters them once. */
-  private source(event: string | undefined, filters: readonly PropertyFilter[]): number {
-    const cacheKey = JSON.stringify([event === undefined ? 0 : event, filters]);
+  private source(event: string | undefined, filters: readonly (PropertyFilter | EventFilter)[], messageType?: MessageType): number {
+    const cacheKey = JSON.stringify([event === undefined ? 0 : event, filters, messageType ?? 0]);
     let index = this.sourceIndex.get(cacheKey);
     if (index === undefined) {
-      index = this.sources.push({ event, filters }) - 1;
+      index = this.sources.push({ event, filters, messageType, prepared: filters.map(prepareFilter) }) - 1;
       this.sourceIndex.set(cacheKey, index);
     }
     return index;

@@ -1,3 +1,4 @@
+import { randomContext, randomLocationCondition, randomMessageType, withContext } from '@audiencekit/testing';
 import { mulberry32 } from '@audiencekit/util';
 import { Condition, RulesDefinition } from '../rules/definition.schema';
 import { ProfileEvaluator } from '../rules/evaluate';
@@ -78,8 +79,16 @@ function randomLeaf(draw: Draw, references: readonly string[]): Condition {
       days: operator === 'between' ? [days, days + draw.int(0, 1)] : days,
     };
   }
-  return { type: 'segment', segment: draw.pick(references) };
+  const segment = draw.pick(references);
+  const side = sideDraw.current;
+  return side && side.chance(0.4) ? randomLocationCondition(side, WINDOWS) : { type: 'segment', segment };
 }
+
+/**
+ * The draws of event context, message types and geography (issue 20) come from a second stream of
+ * the same seed, so the cases drawn before are unchanged.
+ */
+const sideDraw: { current: Draw | undefined } = { current: undefined };
 
 /** sequence, first_time, stopped, regularly over the same names, filters and windows. */
 function randomLifecycle(draw: Draw): Condition {
@@ -115,11 +124,14 @@ function randomCondition(draw: Draw, depth: number, references: readonly string[
     return draw.chance(0.5) ? { type: 'all', conditions } : { type: 'any', conditions };
   }
   if (depth < 2 && draw.chance(0.1)) return { type: 'not', condition: randomCondition(draw, depth + 1, references) };
-  return randomLeaf(draw, references);
+  const leaf = randomLeaf(draw, references);
+  return sideDraw.current ? withContext(sideDraw.current, leaf) : leaf;
 }
 
 function randomCase(seed: number): { segments: RealtimeSegment[]; profile: RealtimeProfile; maxCandidates: number } {
   const draw = drawFrom(seed);
+  const side = drawFrom((seed ^ 0x2020c0de) >>> 0);
+  sideDraw.current = side;
   const segments: RealtimeSegment[] = [];
   for (let index = 0; index < draw.int(1, 5); index++) {
     const references = ['batch-in', 'batch-out', ...segments.flatMap((segment) => [segment.id, segment.key])];
@@ -130,12 +142,16 @@ function randomCase(seed: number): { segments: RealtimeSegment[]; profile: Realt
     const offset = draw.chance(0.3) ? draw.int(-3, 3) * draw.pick([MINUTE * 30, HOUR, DAY]) : draw.int(-4 * DAY, 2 * DAY);
     const timestamp = NOW + offset + (draw.chance(0.05) ? 0.25 : 0);
     const revenue = draw.pick<unknown>([5, 10, 12.5, 0.1, 20, '7', undefined]);
+    const name = draw.pick(NAMES);
     return {
-      name: draw.pick(NAMES),
+      name,
       timestamp: draw.chance(0.1) ? new Date(draw.chance(0.1) ? Number.NaN : timestamp) : timestamp,
       properties: { revenue, category: draw.pick(['shoes', 'shirts']) },
+      type: randomMessageType(side, name),
+      context: randomContext(side),
     };
   });
+  sideDraw.current = undefined;
   return {
     segments: draw.chance(0.5) ? [...segments].reverse() : segments,
     profile: { traits: draw.chance(0.5) ? { plan: 'pro' } : {}, events, otherSegments: new Set(['batch-in']) },
@@ -197,6 +213,8 @@ describe('prepared real-time evaluator against the plain one', () => {
     const failures: string[] = [];
     let changes = 0;
     let aggregates = 0;
+    let contextGeo = 0;
+    let locationChanges = 0;
     for (let seed = 1; seed <= 1_500; seed++) {
       const { segments, profile, maxCandidates } = randomCase(seed);
       const expected = reference(segments, profile, NOW, maxCandidates);
@@ -207,11 +225,18 @@ describe('prepared real-time evaluator against the plain one', () => {
         failures.push(`seed ${seed} (prepared): ${JSON.stringify({ prepared, expected })}`);
       changes += expected.filter((verdict) => verdict.nextChangeAt !== null).length;
       aggregates += JSON.stringify(segments).includes('aggregate') ? 1 : 0;
+      if (/"type":"location"|"messageType"|"context"|"near"/.test(JSON.stringify(segments))) {
+        contextGeo += 1;
+        if (JSON.stringify(segments).includes('"type":"location"'))
+          locationChanges += expected.filter((verdict) => verdict.nextChangeAt !== null).length;
+      }
     }
     expect(failures.slice(0, 5)).toEqual([]);
     // The generator must exercise changes and aggregates, or the comparison proves little.
     expect(changes).toBeGreaterThan(1_000);
     expect(aggregates).toBeGreaterThan(300);
+    expect(contextGeo).toBeGreaterThan(600);
+    expect(locationChanges).toBeGreaterThan(200);
   });
 
   it('reuses one prepared set across profiles, and refuses a cycle when preparing', () => {

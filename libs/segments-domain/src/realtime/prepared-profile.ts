@@ -1,6 +1,8 @@
 import { computedTraitValueOf } from '../rules/computed-trait-condition';
+import { LocationTest, locationOf, matchesFilter, matchesLocation, matchesSelector } from '../rules/context-geo';
+import type { PropertyFilter, ValueOperator } from '../rules/definition.schema';
 import { NormalisedEvent, matchesValue } from '../rules/evaluate';
-import { SEGMENT_LIFECYCLE_EVENTS, ComparisonBounds } from '../rules/semantics';
+import { ComparisonBounds } from '../rules/semantics';
 import { Decimal, ZERO, addDecimals, compareDecimals, multiplyDecimal, readPath, subtractDecimals, toDecimal } from '../rules/values';
 import { lifecycleInstants, lifecycleMatches } from '../rules/lifecycle/lifecycle-evaluate';
 import { ParsedWindow } from '../rules/window';
@@ -8,7 +10,7 @@ import type { RealtimeProfile } from './evaluate-realtime';
 import { CompiledAggregate, CompiledNode, InstantLeaf, PreparedRealtimeSegments } from './prepare-realtime';
 
 const DAY_MS = 86_400_000;
-const LIFECYCLE = SEGMENT_LIFECYCLE_EVENTS as readonly (string | null)[];
+const valueTest = (value: unknown, test: { operator: ValueOperator; value?: unknown }) => matchesValue(value, test as PropertyFilter);
 
 /** One source's events, sorted by time (events whose timestamp is NaN are in no window and make no instant: dropped). */
 interface SourceEvents {
@@ -37,6 +39,7 @@ export class PreparedProfile {
   private readonly sources: (SourceEvents | undefined)[];
   private readonly traitVerdicts: (boolean | undefined)[];
   private readonly columns = new Map<string, AggregateColumn>();
+  private locatedEvents: { timestamps: number[]; locations: Record<string, unknown>[] } | undefined;
 
   constructor(
     private readonly prepared: PreparedRealtimeSegments,
@@ -47,6 +50,8 @@ export class PreparedProfile {
         name: event.name,
         timestamp: typeof event.timestamp === 'number' ? event.timestamp : event.timestamp.getTime(),
         properties: event.properties ?? {},
+        type: event.type,
+        context: event.context,
       }))
       .filter((event) => !Number.isNaN(event.timestamp))
       .sort((a, b) => a.timestamp - b.timestamp);
@@ -64,7 +69,10 @@ export class PreparedProfile {
       case 'not':
         return !this.matches(node.child, now, segmentVerdict);
       case 'computed_trait':
-        return matchesValue(computedTraitValueOf(this.profile.computedTraits, node.condition.key), node.condition as unknown as Parameters<typeof matchesValue>[1]);
+        return matchesValue(
+          computedTraitValueOf(this.profile.computedTraits, node.condition.key),
+          node.condition as unknown as Parameters<typeof matchesValue>[1],
+        );
       case 'trait':
         return this.trait(node);
       case 'count':
@@ -75,6 +83,8 @@ export class PreparedProfile {
         return this.recency(node.source, node.bounds, now);
       case 'segment':
         return this.profile.otherSegments.has(node.name) || node.references.some(segmentVerdict);
+      case 'location':
+        return this.location(node.window, node.test, now);
       case 'lifecycle':
         return lifecycleMatches(
           node.condition,
@@ -90,6 +100,7 @@ export class PreparedProfile {
       const times = leaf.sources.map((source) => this.events(source).timestamps);
       return lifecycleInstants(leaf.condition, times, now, (instant) => addInstant(instant, now, into));
     }
+    if (leaf.kind === 'location') return windowInstants(this.located().timestamps, leaf.window, now, into);
     const { timestamps } = this.events(leaf.source);
     if (leaf.kind === 'window') return windowInstants(timestamps, leaf.window, now, into);
     return recencyInstants(timestamps, leaf.days, now, into);
@@ -107,11 +118,10 @@ export class PreparedProfile {
   private events(source: number): SourceEvents {
     let found = this.sources[source];
     if (!found) {
-      const { event, filters } = this.prepared.sources[source];
+      const { event, messageType, prepared } = this.prepared.sources[source];
       const events = this.sorted.filter(
         (candidate) =>
-          (event === undefined ? !LIFECYCLE.includes(candidate.name) : candidate.name === event) &&
-          filters.every((filter) => matchesValue(readPath(candidate.properties, filter.property), filter)),
+          matchesSelector(candidate, event, messageType) && prepared.every((filter) => matchesFilter(candidate, filter, valueTest)),
       );
       found = { events, timestamps: events.map((candidate) => candidate.timestamp) };
       this.sources[source] = found;
@@ -119,17 +129,36 @@ export class PreparedProfile {
     return found;
   }
 
+  /** The events carrying a location, sorted by time (context-geo.ts `locationOf`). */
+  private located(): { timestamps: number[]; locations: Record<string, unknown>[] } {
+    if (!this.locatedEvents) {
+      const timestamps: number[] = [];
+      const locations: Record<string, unknown>[] = [];
+      for (const event of this.sorted) {
+        const location = locationOf(event);
+        if (location) {
+          timestamps.push(event.timestamp);
+          locations.push(location);
+        }
+      }
+      this.locatedEvents = { timestamps, locations };
+    }
+    return this.locatedEvents;
+  }
+
+  /** The latest located events in the window (all of those at the latest instant): does one satisfy the test? */
+  private location(window: ParsedWindow, test: LocationTest, now: number): boolean {
+    const { timestamps, locations } = this.located();
+    const [from, to] = windowRange(timestamps, window, now);
+    for (let index = to - 1; index >= from && timestamps[index] === timestamps[to - 1]; index--) {
+      if (matchesLocation(locations[index], test, valueTest)) return true;
+    }
+    return false;
+  }
+
   /** [from, to): the positions of the source's events inside the window at `now`. */
   private range(source: number, window: ParsedWindow, now: number): [number, number] {
-    const { timestamps } = this.events(source);
-    switch (window.kind) {
-      case 'ever':
-        return [0, firstAbove(timestamps, now)];
-      case 'last':
-        return [firstAbove(timestamps, now - window.milliseconds), firstAbove(timestamps, now)];
-      case 'between':
-        return [firstAtOrAbove(timestamps, window.from), firstAtOrAbove(timestamps, window.to)];
-    }
+    return windowRange(this.events(source).timestamps, window, now);
   }
 
   private count(source: number, window: ParsedWindow, now: number): number {
@@ -238,6 +267,18 @@ function countTest(found: number, operator: 'at_least' | 'at_most' | 'exactly', 
       return found <= value;
     case 'exactly':
       return found === value;
+  }
+}
+
+/** [from, to): the positions of sorted timestamps inside the window at `now`. */
+function windowRange(timestamps: readonly number[], window: ParsedWindow, now: number): [number, number] {
+  switch (window.kind) {
+    case 'ever':
+      return [0, firstAbove(timestamps, now)];
+    case 'last':
+      return [firstAbove(timestamps, now - window.milliseconds), firstAbove(timestamps, now)];
+    case 'between':
+      return [firstAtOrAbove(timestamps, window.from), firstAtOrAbove(timestamps, window.to)];
   }
 }
 

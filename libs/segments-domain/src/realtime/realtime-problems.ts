@@ -70,6 +70,12 @@ function historyProblems(node: Condition, path: string, historyDays: number, now
     }
     case 'recency':
       return [{ path, message: `recency reads the profile's whole history (the last event ever); ${limit}` }];
+    case 'location': {
+      if (node.window === undefined)
+        return [{ path, message: `a location without a window reads the profile's whole history (the last located event ever); ${limit}` }];
+      const message = windowProblem(node.window, historyDays, now);
+      return message ? [{ path: `${path}.window`, message: `${message}; ${limit}` }] : [];
+    }
     case 'sequence':
     case 'regularly': {
       const message = windowProblem(node.window, historyDays, now);

@@ -14,6 +14,8 @@ import {
 import type { CompiledSql } from '../sql/sql-parameters';
 import { SEGMENT_LIFECYCLE_EVENTS, comparisonBounds, isDateValue } from './semantics';
 import { compileLifecycleSql, LifecycleSqlParts } from './lifecycle/compile-lifecycle-sql';
+import { eventFilterSql, eventsFromSql, lastLocationSetSql, messageTypeSql } from './context-geo-sql';
+import type { EventFilter, LocationCondition, MessageType } from './definition.schema';
 import { requireIsoTimestamp } from './values';
 import { ResolvedWindow, resolveWindow } from './window';
 
@@ -53,13 +55,23 @@ class SqlCompiler implements LifecycleSqlParts {
       case 'not':
         return `(NOT ${this.condition(node.condition)})`;
       case 'computed_trait':
-        return computedTraitSql(node, (value) => this.bind(value), (value, operator, operand) => this.valueTest(value, operator, operand));
+        return computedTraitSql(
+          node,
+          (value) => this.bind(value),
+          (value, operator, operand) => this.valueTest(value, operator, operand),
+        );
       case 'trait':
         return this.valueCondition('p.traits', node.trait, node);
       case 'event':
         return node.aggregate
           ? this.aggregateCondition(node, node.aggregate)
-          : this.countCondition(node.event, node.window, node.where ?? [], node.count ?? { operator: 'at_least', value: 1 });
+          : this.countCondition(
+              node.event,
+              node.window,
+              node.where ?? [],
+              node.count ?? { operator: 'at_least', value: 1 },
+              node.messageType,
+            );
       case 'frequency':
         return this.countCondition(node.event, node.window, [], { operator: node.operator, value: node.value });
       case 'recency':
@@ -69,6 +81,8 @@ class SqlCompiler implements LifecycleSqlParts {
       case 'stopped':
       case 'regularly':
         return compileLifecycleSql(node, this);
+      case 'location':
+        return this.locationCondition(node);
       case 'segment':
         return `p.id IN (SELECT m.profile_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
           WHERE s.deleted_at IS NULL AND (s.key = ${this.bind(node.segment)} OR s.id::text = ${this.bind(node.segment)}))`;
@@ -91,7 +105,7 @@ class SqlCompiler implements LifecycleSqlParts {
         others.push(child);
         continue;
       }
-      const groupKey = JSON.stringify([test.event ?? null, test.filters]);
+      const groupKey = JSON.stringify([test.event ?? null, test.filters, test.messageType ?? null]);
       groups.set(groupKey, [...(groups.get(groupKey) ?? []), test]);
     }
     const parts: string[] = [];
@@ -111,7 +125,7 @@ class SqlCompiler implements LifecycleSqlParts {
       this.havingTest(test, sameWindow(windows[index], covering) ? undefined : this.windowTest(windows[index])),
     );
     return this.memberOf(
-      `${this.eventSet(tests[0].event, covering, tests[0].filters)} GROUP BY e.profile_id HAVING ${having.join(' AND ')}`,
+      `${this.eventSet(tests[0].event, covering, tests[0].filters, tests[0].messageType)} GROUP BY e.profile_id HAVING ${having.join(' AND ')}`,
     );
   }
 
@@ -216,30 +230,40 @@ class SqlCompiler implements LifecycleSqlParts {
     return `(${tests.join(' AND ')})`;
   }
 
-  /** Events of one name (or any customer event) inside a window, optionally filtered on properties. */
-  private eventSet(event: string | undefined, window: ResolvedWindow, filters: PropertyFilter[]): string {
-    const tests = [
-      event === undefined
-        ? `(e.name IS NULL OR e.name NOT IN (${SEGMENT_LIFECYCLE_EVENTS.map((name) => this.bind(name)).join(', ')}))`
-        : `e.name = ${this.bind(event)}`,
-    ];
+  /**
+   * Events of one name (or any customer event; with a message type, any event of that type) inside
+   * a window, optionally filtered on properties, context and distance (context-geo-sql.ts).
+   */
+  private eventSet(event: string | undefined, window: ResolvedWindow, filters: readonly EventFilter[], messageType?: MessageType): string {
+    const tests =
+      event === undefined && messageType !== undefined
+        ? []
+        : [
+            event === undefined
+              ? `(e.name IS NULL OR e.name NOT IN (${SEGMENT_LIFECYCLE_EVENTS.map((name) => this.bind(name)).join(', ')}))`
+              : `e.name = ${this.bind(event)}`,
+          ];
+    tests.push(...messageTypeSql(this, messageType));
     if (window.start !== null)
       tests.push(`e.timestamp ${window.startInclusive ? '>=' : '>'} ${this.bind(new Date(window.start).toISOString())}::timestamptz`);
     tests.push(`e.timestamp ${window.endInclusive ? '<=' : '<'} ${this.bind(new Date(window.end).toISOString())}::timestamptz`);
-    for (const filter of filters) tests.push(this.valueCondition('e.properties', filter.property, filter));
-    return `SELECT e.profile_id FROM events e WHERE ${tests.join(' AND ')}`;
+    for (const filter of filters) tests.push(eventFilterSql(this, filter));
+    return `SELECT e.profile_id FROM ${eventsFromSql(filters)} WHERE ${tests.join(' AND ')}`;
   }
 
   private countCondition(
     event: string | undefined,
     windowText: string,
-    filters: PropertyFilter[],
+    filters: readonly EventFilter[],
     count: { operator: CountOperator; value: number },
+    messageType?: MessageType,
   ): string {
     const window = resolveWindow(windowText, this.now);
     const having = (test: string) =>
-      this.memberOf(`${this.eventSet(event, window, filters)} GROUP BY e.profile_id HAVING count(*) ${test} ${this.bind(count.value)}`);
-    const anyAtAll = () => `p.id IN (${this.eventSet(event, window, filters)})`;
+      this.memberOf(
+        `${this.eventSet(event, window, filters, messageType)} GROUP BY e.profile_id HAVING count(*) ${test} ${this.bind(count.value)}`,
+      );
+    const anyAtAll = () => `p.id IN (${this.eventSet(event, window, filters, messageType)})`;
     switch (count.operator) {
       case 'at_least':
         return count.value === 0 ? 'true' : count.value === 1 ? anyAtAll() : having('>=');
@@ -257,7 +281,7 @@ class SqlCompiler implements LifecycleSqlParts {
   private aggregateCondition(node: EventCondition, aggregate: NonNullable<EventCondition['aggregate']>): string {
     const window = resolveWindow(node.window, this.now);
     return this.memberOf(
-      `${this.eventSet(node.event, window, node.where ?? [])} GROUP BY e.profile_id HAVING ${this.aggregateHaving(aggregate)}`,
+      `${this.eventSet(node.event, window, node.where ?? [], node.messageType)} GROUP BY e.profile_id HAVING ${this.aggregateHaving(aggregate)}`,
     );
   }
 
@@ -274,6 +298,12 @@ class SqlCompiler implements LifecycleSqlParts {
     if (bounds.low !== undefined) tests.push(side(bounds.low, bounds.lowInclusive ? '>=' : '>'));
     if (bounds.high !== undefined) tests.push(side(bounds.high, bounds.highInclusive ? '<=' : '<'));
     return tests.join(' AND ');
+  }
+
+  /** The profile's last known location (context-geo.ts): a set over the located events of the window. */
+  private locationCondition(node: LocationCondition): string {
+    const window = resolveWindow(node.window ?? 'ever', this.now);
+    return this.memberOf(lastLocationSetSql(this, node, [this.windowTest(window)]));
   }
 
   /** Days since the last matching event, as a bound on that event's time: `gt 30` ⇔ last < now − 30 days. */
@@ -298,7 +328,8 @@ class SqlCompiler implements LifecycleSqlParts {
 interface PositiveEventTest {
   node: EventCondition | RecencyCondition | FrequencyCondition;
   event: string | undefined;
-  filters: PropertyFilter[];
+  messageType?: MessageType;
+  filters: readonly EventFilter[];
   window: string;
 }
 
@@ -308,7 +339,9 @@ function positiveEventTest(node: Condition): PositiveEventTest | undefined {
     const count = node.count ?? { operator: 'at_least', value: 1 };
     const needsAnEvent =
       node.aggregate !== undefined || ((count.operator === 'at_least' || count.operator === 'exactly') && count.value >= 1);
-    return needsAnEvent ? { node, event: node.event, filters: node.where ?? [], window: node.window } : undefined;
+    return needsAnEvent
+      ? { node, event: node.event, messageType: node.messageType, filters: node.where ?? [], window: node.window }
+      : undefined;
   }
   if (node.type === 'frequency' && (node.operator === 'at_least' || node.operator === 'exactly') && node.value >= 1) {
     return { node, event: node.event, filters: [], window: node.window };

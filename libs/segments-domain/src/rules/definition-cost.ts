@@ -25,8 +25,12 @@ export const DEFINITION_COST = {
   lifecycleProbe: 6,
   /** regularly: a grouped pass counting distinct days or weeks. */
   regularly: 8,
-  /** Each `where` property filter of an event condition. */
+  /** Each `where` property filter of an event condition (a `context` filter costs the same). */
   propertyFilter: 1,
+  /** A `near` filter: reads both coordinates and computes a haversine term per event. */
+  nearFilter: 2,
+  /** The last known location: a pass over located events sorted per profile (DISTINCT ON). */
+  location: 8,
   /** Windows over more than a year (or `ever`) read more rows: the leaf costs this much more. */
   longWindowFactor: 1.5,
   longWindowDays: 365,
@@ -63,6 +67,9 @@ export function definitionCost(root: Condition): number {
         break;
       case 'recency':
         total += DEFINITION_COST.recency;
+        break;
+      case 'location':
+        total += windowed(DEFINITION_COST.location, node.window ?? 'ever');
         break;
       case 'frequency':
         total += windowed(DEFINITION_COST.eventCount, node.window);
@@ -111,8 +118,8 @@ export function overBudgetMessage(cost: number): string {
   const c = DEFINITION_COST;
   return (
     `costs ${cost} units; at most ${c.budget} are allowed (aggregate event conditions cost ${c.eventAggregate}, event and frequency ${c.eventCount}, ` +
-    `recency ${c.recency}, sequence ${c.sequenceStep} per step, first_time and stopped ${c.lifecycleProbe}, regularly ${c.regularly}, ` +
-    `segment ${c.segment}, trait ${c.trait}, +${c.propertyFilter} per property filter and ${c.group} per group; ` +
+    `recency ${c.recency}, location ${c.location}, sequence ${c.sequenceStep} per step, first_time and stopped ${c.lifecycleProbe}, regularly ${c.regularly}, ` +
+    `segment ${c.segment}, trait ${c.trait}, +${c.propertyFilter} per property or context filter, +${c.nearFilter} per near filter and ${c.group} per group; ` +
     `× ${c.longWindowFactor} for windows over ${c.longWindowDays} days or ever)`
   );
 }
@@ -123,7 +130,8 @@ function filters(where: readonly unknown[] | undefined): number {
 
 function eventBase(node: EventCondition): number {
   const base = node.aggregate ? DEFINITION_COST.eventAggregate : DEFINITION_COST.eventCount;
-  return base + DEFINITION_COST.propertyFilter * (node.where?.length ?? 0);
+  const near = (node.where ?? []).filter((filter) => 'near' in filter).length;
+  return base + DEFINITION_COST.propertyFilter * ((node.where?.length ?? 0) - near) + DEFINITION_COST.nearFilter * near;
 }
 
 function windowed(cost: number, window: string): number {

@@ -82,6 +82,57 @@ const propertyFilterSchema = z
   .strict()
   .superRefine(checkValueForOperator);
 
+/**
+ * Event context, message type and geography (issue 20). An event condition may name its message
+ * type (`track`, `page`, `screen`; absent: any type, as before) and filter on the stored
+ * `events.context` (`{ context: 'page.path', operator, value }`) or on the distance of its
+ * `context.location` from a point (`{ near: { latitude, longitude, km } }`). A `location` condition
+ * tests the profile's last known location. Semantics: context-geo.ts.
+ */
+export const MESSAGE_TYPES = ['track', 'page', 'screen'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+/** Half the Earth's circumference is ~20,015 km: every point is nearer than that. */
+export const MAX_NEAR_KM = 20_000;
+
+const nearSchema = z
+  .object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    km: z.number().min(0).max(MAX_NEAR_KM),
+  })
+  .strict();
+
+/** One `where` entry: exactly one of `property`, `context` (each with operator and value) or `near`. */
+const eventFilterSchema = z
+  .object({
+    property: valuePath.optional(),
+    context: valuePath.optional(),
+    near: nearSchema.optional(),
+    operator: z.enum(VALUE_OPERATORS).optional(),
+    value: valueCondition.value,
+  })
+  .strict()
+  .superRefine((node, context) => {
+    const kinds = (['property', 'context', 'near'] as const).filter((kind) => node[kind] !== undefined);
+    if (kinds.length !== 1) {
+      context.addIssue({ code: 'custom', path: [], message: 'must have exactly one of property, context or near' });
+      return;
+    }
+    if (kinds[0] === 'near') {
+      if (node.operator !== undefined) context.addIssue({ code: 'custom', path: ['operator'], message: 'must be absent with near' });
+      if (node.value !== undefined) context.addIssue({ code: 'custom', path: ['value'], message: 'must be absent with near' });
+      return;
+    }
+    if (node.operator === undefined) {
+      context.addIssue({ code: 'custom', path: ['operator'], message: `is required with ${kinds[0]}` });
+      return;
+    }
+    checkValueForOperator({ operator: node.operator, value: node.value }, context);
+  });
+
+const locationValues = z.array(z.string().min(1).max(200)).min(1).max(DEFINITION_LIMITS.maxListValues);
+const LOCATION_CRITERIA = ['country', 'region', 'city', 'postalCode', 'near'] as const;
+
 export interface TraitCondition {
   type: 'trait';
   trait: string;
@@ -93,10 +144,28 @@ export interface PropertyFilter {
   operator: ValueOperator;
   value?: Scalar | Scalar[];
 }
+/** A test of a dot path into the event's stored `context` (page.path, campaign.source, device.type, location.country, …). */
+export interface ContextFilter {
+  context: string;
+  operator: ValueOperator;
+  value?: Scalar | Scalar[];
+}
+export interface NearPoint {
+  latitude: number;
+  longitude: number;
+  km: number;
+}
+/** The event's context.location is within `km` of the point (great-circle distance). */
+export interface NearFilter {
+  near: NearPoint;
+}
+export type EventFilter = PropertyFilter | ContextFilter | NearFilter;
 export interface EventCondition {
   type: 'event';
-  event: string;
-  where?: PropertyFilter[];
+  /** Required unless `messageType` is `page` or `screen` ("viewed any page"). */
+  event?: string;
+  messageType?: MessageType;
+  where?: EventFilter[];
   window: string;
   count?: { operator: CountOperator; value: number };
   aggregate?: { function: 'sum' | 'avg' | 'min' | 'max'; property: string; operator: ComparisonOperator; value: number | [number, number] };
@@ -113,6 +182,22 @@ export interface FrequencyCondition {
   window: string;
   operator: CountOperator;
   value: number;
+}
+/**
+ * The profile's last known location: its latest event (at or before now, inside `window` when
+ * given) carrying a non-empty `context.location`. Every criterion given must hold.
+ */
+export interface LocationCondition {
+  type: 'location';
+  /** Any of these `location.country` values (exact: ISO 3166-1 alpha-2 from enrichment, or what the client sent). */
+  country?: string[];
+  region?: string[];
+  city?: string[];
+  /** `location.postalCode` starts with any of these prefixes. */
+  postalCode?: string[];
+  near?: NearPoint;
+  /** Default `ever`. */
+  window?: string;
 }
 /** The profile's stored derived value `key` (computed or SQL trait, `computed_trait_values`): computed-trait-condition.ts. */
 export interface ComputedTraitCondition {
@@ -139,7 +224,17 @@ export interface NotCondition {
 }
 export type Scalar = string | number | boolean;
 export type Condition =
-  AllCondition | AnyCondition | NotCondition | TraitCondition | EventCondition | RecencyCondition | FrequencyCondition | SegmentCondition | ComputedTraitCondition | LifecycleCondition;
+  | AllCondition
+  | AnyCondition
+  | NotCondition
+  | TraitCondition
+  | EventCondition
+  | RecencyCondition
+  | FrequencyCondition
+  | SegmentCondition
+  | ComputedTraitCondition
+  | LifecycleCondition
+  | LocationCondition;
 export type {
   FirstTimeCondition,
   LifecycleCondition,
@@ -161,8 +256,9 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z
       .object({
         type: z.literal('event'),
-        event: name,
-        where: z.array(propertyFilterSchema).max(50).optional(),
+        event: name.optional(),
+        messageType: z.enum(MESSAGE_TYPES).optional(),
+        where: z.array(eventFilterSchema).max(50).optional(),
         window: windowSchema,
         count: countSchema.optional(),
         aggregate: z
@@ -175,6 +271,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .superRefine((node, context) => {
         if (node.count && node.aggregate)
           context.addIssue({ code: 'custom', path: ['aggregate'], message: 'use either count or aggregate, not both' });
+        if (node.event === undefined && node.messageType !== 'page' && node.messageType !== 'screen')
+          context.addIssue({ code: 'custom', path: ['event'], message: 'is required unless messageType is page or screen' });
       }),
     z
       .object({
@@ -187,11 +285,26 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .superRefine((node, context) => checkBetweenTuple({ operator: node.operator, value: node.days }, context, 'days')),
     z.object({ type: z.literal('frequency'), event: name.optional(), window: windowSchema, ...countSchema.shape }).strict(),
     z.object({ type: z.literal('segment'), segment: name }).strict(),
-    ...lifecycleConditionSchemas({ name, where: z.array(propertyFilterSchema).max(50), window: windowSchema }),
     z
       .object({ type: z.literal('computed_trait'), key: name, ...valueCondition })
       .strict()
       .superRefine(checkValueForOperator),
+    z
+      .object({
+        type: z.literal('location'),
+        country: locationValues.optional(),
+        region: locationValues.optional(),
+        city: locationValues.optional(),
+        postalCode: locationValues.optional(),
+        near: nearSchema.optional(),
+        window: windowSchema.optional(),
+      })
+      .strict()
+      .superRefine((node, context) => {
+        if (!LOCATION_CRITERIA.some((criterion) => node[criterion] !== undefined))
+          context.addIssue({ code: 'custom', path: [], message: `needs at least one of ${LOCATION_CRITERIA.join(', ')}` });
+      }),
+    ...lifecycleConditionSchemas({ name, where: z.array(propertyFilterSchema).max(50), window: windowSchema }),
   ]),
 ) as z.ZodType<Condition>;
 

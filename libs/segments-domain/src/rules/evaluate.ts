@@ -10,7 +10,7 @@ import {
   TraitCondition,
   ValueOperator,
 } from './definition.schema';
-import { SEGMENT_LIFECYCLE_EVENTS, comparisonBounds, isDateValue } from './semantics';
+import { comparisonBounds, isDateValue } from './semantics';
 import {
   Decimal,
   ZERO,
@@ -24,6 +24,16 @@ import {
 } from './values';
 import { ResolvedWindow, isInWindow, resolveWindow } from './window';
 import { lifecycleMatches } from './lifecycle/lifecycle-evaluate';
+import {
+  LocationTest,
+  lastLocationMatches,
+  locationOf,
+  matchesFilter,
+  matchesSelector,
+  prepareFilter,
+  prepareLocation,
+} from './context-geo';
+import type { LocationCondition } from './definition.schema';
 import type { SequenceStep } from './lifecycle/lifecycle.schema';
 
 /** One profile as ingestion sees it: its traits, its events, the segments it is currently in. */
@@ -31,7 +41,14 @@ export interface ProfileSnapshot {
   traits: Record<string, unknown>;
   /** The profile's derived values (`computed_trait_values`) by key, for `computed_trait` conditions. */
   computedTraits?: Readonly<Record<string, unknown>>;
-  events: readonly { name: string | null; timestamp: Date | number; properties?: Record<string, unknown> }[];
+  /** `type` (the message type) and `context` are needed only by definitions that read them (context-geo.ts). */
+  events: readonly {
+    name: string | null;
+    timestamp: Date | number;
+    properties?: Record<string, unknown>;
+    type?: string | null;
+    context?: Record<string, unknown> | null;
+  }[];
   /** Keys and/or ids of the segments the profile currently belongs to. */
   segments?: ReadonlySet<string>;
 }
@@ -52,6 +69,10 @@ export interface NormalisedEvent {
   /** Epoch ms. */
   timestamp: number;
   properties: Record<string, unknown>;
+  /** The message type (track, page, screen, identify, …), when loaded. */
+  type?: string | null;
+  /** The stored context, when loaded. */
+  context?: Record<string, unknown> | null;
 }
 
 /** A leaf that reads events: its name (undefined = any event but our lifecycle events) and property filters. */
@@ -68,6 +89,8 @@ export class ProfileEvaluator {
   private readonly leafEvents = new WeakMap<EventLeaf, NormalisedEvent[]>();
   private readonly leafTimes = new WeakMap<SequenceStep, number[]>();
   private readonly windows = new Map<string, ResolvedWindow>();
+  private readonly locationTests = new WeakMap<LocationCondition, LocationTest>();
+  private locatedEvents: { timestamp: number; location: Record<string, unknown> }[] | undefined;
   private now = 0;
   private segments: ReadonlySet<string> | undefined;
 
@@ -80,6 +103,8 @@ export class ProfileEvaluator {
       name: event.name,
       timestamp: typeof event.timestamp === 'number' ? event.timestamp : event.timestamp.getTime(),
       properties: event.properties ?? {},
+      type: event.type,
+      context: event.context,
     }));
   }
 
@@ -96,13 +121,12 @@ export class ProfileEvaluator {
   eventsOf(leaf: EventLeaf): NormalisedEvent[] {
     let found = this.leafEvents.get(leaf);
     if (!found) {
-      const filters = 'where' in leaf ? (leaf.where ?? []) : [];
+      const filters = ('where' in leaf ? (leaf.where ?? []) : []).map(prepareFilter);
+      const messageType = 'messageType' in leaf ? leaf.messageType : undefined;
       found = this.events.filter(
         (candidate) =>
-          (leaf.event === undefined
-            ? !(SEGMENT_LIFECYCLE_EVENTS as readonly (string | null)[]).includes(candidate.name)
-            : candidate.name === leaf.event) &&
-          filters.every((filter) => matchesValue(readPath(candidate.properties, filter.property), filter)),
+          matchesSelector(candidate, leaf.event, messageType) &&
+          filters.every((filter) => matchesFilter(candidate, filter, (value, test) => valueTest(value, test.operator, test.value))),
       );
       this.leafEvents.set(leaf, found);
     }
@@ -120,6 +144,29 @@ export class ProfileEvaluator {
       this.leafTimes.set(leaf, found);
     }
     return found;
+  }
+
+  /** The events carrying a location (context-geo.ts `locationOf`), whatever the time. */
+  located(): { timestamp: number; location: Record<string, unknown> }[] {
+    if (!this.locatedEvents) {
+      this.locatedEvents = this.events.flatMap((event) => {
+        const location = locationOf(event);
+        return location ? [{ timestamp: event.timestamp, location }] : [];
+      });
+    }
+    return this.locatedEvents;
+  }
+
+  /** The last known location at now (in the window) satisfies the condition. */
+  private location(node: LocationCondition): boolean {
+    let test = this.locationTests.get(node);
+    if (!test) {
+      test = prepareLocation(node);
+      this.locationTests.set(node, test);
+    }
+    const window = resolveWindow(node.window ?? 'ever', new Date(this.now));
+    const inWindow = this.located().filter((event) => isInWindow(event.timestamp, window));
+    return lastLocationMatches(inWindow, test, (value, criterion) => valueTest(value, criterion.operator, criterion.value));
   }
 
   private condition(node: Condition): boolean {
@@ -140,10 +187,16 @@ export class ProfileEvaluator {
         return this.count(node, { operator: node.operator, value: node.value });
       case 'recency':
         return this.recency(node);
+      case 'location':
+        return this.location(node);
       case 'segment':
         return this.segments?.has(node.segment) ?? false;
       case 'sequence':
-        return lifecycleMatches(node, node.steps.map((step) => this.timesOf(step)), this.now);
+        return lifecycleMatches(
+          node,
+          node.steps.map((step) => this.timesOf(step)),
+          this.now,
+        );
       case 'first_time':
       case 'stopped':
       case 'regularly':

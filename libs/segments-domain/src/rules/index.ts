@@ -7,6 +7,8 @@ export { findSegmentReferenceCycle, segmentReferences } from './references';
 export { EXAMPLE_SEGMENTS, LIFECYCLE_EXAMPLES } from './examples';
 export { parseDuration } from './lifecycle/duration';
 export { LIFECYCLE_TYPES } from './lifecycle/lifecycle.schema';
+export { distanceKm, EARTH_RADIUS_KM } from './context-geo';
+export { CONTEXT_GEO_EXAMPLES } from './context-geo.examples';
 export { SEGMENT_LIFECYCLE_EVENTS } from './semantics';
 export { ISO_TIMESTAMP_PATTERN, parseIsoTimestamp } from './values';
 export { parseWindow, resolveWindow, ResolvedWindow } from './window';

@@ -5,6 +5,7 @@ import { compileFeatureSql } from '../models/feature-sql';
 import { clusterDefinitionSchema, propensityDefinitionSchema } from '../models/model-definitions.schema';
 import { compileRfmScoresSql } from '../rfm/compile-rfm-sql';
 import { parseSegmentDefinition } from '../rules/definition.schema';
+import { CONTEXT_GEO_EXAMPLES } from '../rules/context-geo.examples';
 import { EXAMPLE_SEGMENTS, LIFECYCLE_EXAMPLES } from '../rules/examples';
 import type { CompiledSql } from './sql-parameters';
 
@@ -29,6 +30,13 @@ describe('golden SQL of the segment SQL builders', () => {
 
   it.each(Object.values(LIFECYCLE_EXAMPLES).map((example) => [example.key, example.definition] as const))(
     'rules: lifecycle example %s',
+    (key, definition) => {
+      golden(`rules-${key}`, compileSegmentSql(parseSegmentDefinition(definition), { now: NOW }));
+    },
+  );
+
+  it.each(Object.values(CONTEXT_GEO_EXAMPLES).map((example) => [example.key, example.definition] as const))(
+    'rules: context and geography example %s',
     (key, definition) => {
       golden(`rules-${key}`, compileSegmentSql(parseSegmentDefinition(definition), { now: NOW }));
     },

@@ -10,7 +10,12 @@ export type LifecycleExplainValues =
       windowStart: string | null;
       windowEnd: string;
     }
-  | { kind: 'first_time'; /** The earliest matching event ever (null: none). */ firstAt: string | null; windowStart: string | null; windowEnd: string }
+  | {
+      kind: 'first_time';
+      /** The earliest matching event ever (null: none). */ firstAt: string | null;
+      windowStart: string | null;
+      windowEnd: string;
+    }
   | { kind: 'stopped'; activeSince: string; quietSince: string; lastActiveAt: string | null; lastQuietAt: string | null }
   | {
       kind: 'regularly';
@@ -47,7 +52,14 @@ export function lifecycleExplainValues(node: LifecycleCondition, times: StepTime
       return { kind: 'first_time', firstAt: isoOrNull(times[0][0]), ...window };
     case 'regularly': {
       const periods = distinctPeriods(node, times[0], now);
-      return { kind: 'regularly', per: node.per, distinct: periods.length, atLeast: node.atLeast, periods: periods.slice(-50).map(iso), ...window };
+      return {
+        kind: 'regularly',
+        per: node.per,
+        distinct: periods.length,
+        atLeast: node.atLeast,
+        periods: periods.slice(-50).map(iso),
+        ...window,
+      };
     }
   }
 }

@@ -72,7 +72,13 @@ export function lifecycleConditionSchemas(parts: { name: z.ZodString; where: z.Z
     z.object({ type: z.literal('sequence'), steps: z.array(step).min(2).max(5), within: durationSchema, window: parts.window }).strict(),
     z.object({ type: z.literal('first_time'), event: parts.name, where: parts.where.optional(), window: parts.window }).strict(),
     z
-      .object({ type: z.literal('stopped'), event: parts.name, where: parts.where.optional(), active: durationSchema, quiet: durationSchema })
+      .object({
+        type: z.literal('stopped'),
+        event: parts.name,
+        where: parts.where.optional(),
+        active: durationSchema,
+        quiet: durationSchema,
+      })
       .strict(),
     z
       .object({

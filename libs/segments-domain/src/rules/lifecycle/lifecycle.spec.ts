@@ -93,7 +93,12 @@ describe('sequence: "then" is a strictly later timestamp', () => {
   it('one event never fills two steps of the same name', () => {
     const twice: Condition = { type: 'sequence', steps: [{ event: 'Login' }, { event: 'Login' }], within: '1d', window: 'ever' };
     expect(matches(twice, [{ name: 'Login', timestamp: at(-HOUR) }])).toBe(false);
-    expect(matches(twice, [{ name: 'Login', timestamp: at(-2 * HOUR) }, { name: 'Login', timestamp: at(-HOUR) }])).toBe(true);
+    expect(
+      matches(twice, [
+        { name: 'Login', timestamp: at(-2 * HOUR) },
+        { name: 'Login', timestamp: at(-HOUR) },
+      ]),
+    ).toBe(true);
   });
 
   it('three steps: the greedy earliest chain is found even when the first candidate fails', () => {
@@ -246,7 +251,15 @@ describe('lifecycle conditions are injection-proof', () => {
     const definition = rules({
       type: 'all',
       conditions: [
-        { type: 'sequence', steps: [{ event: hostile, where }, { event: hostile, where }], within: '7d', window: 'last 7 days' },
+        {
+          type: 'sequence',
+          steps: [
+            { event: hostile, where },
+            { event: hostile, where },
+          ],
+          within: '7d',
+          window: 'last 7 days',
+        },
         { type: 'first_time', event: hostile, where, window: 'last 7 days' },
         { type: 'stopped', event: hostile, where, active: '60d', quiet: '30d' },
         { type: 'regularly', event: hostile, where, window: 'last 7 days', per: 'week', atLeast: 2 },

@@ -1,0 +1,121 @@
+import type { EventFilter, LocationCondition, MessageType, ValueOperator } from './definition.schema';
+import { COORDINATE_GUARD, NearBounds, RADIANS_PER_DEGREE, filterKind, nearBounds } from './context-geo';
+
+/**
+ * The SQL of event context, message type and geography (semantics: context-geo.ts). Only SQL
+ * written here goes into the text; every value of the definition is bound through `parts.bind`.
+ */
+export interface SqlParts {
+  bind(value: unknown): string;
+  /** A never-NULL boolean: the value operator applied to `<column>` at the dot path. */
+  valueCondition(column: string, path: string, test: { operator: ValueOperator; value?: unknown }): string;
+}
+
+/** The event's `context.location` (NULL when there is no context or no location). */
+export const EVENT_LOCATION = `(e.context -> 'location')`;
+
+/** `e.type = $n` when the condition names a message type. */
+export function messageTypeSql(parts: SqlParts, messageType: MessageType | undefined): string[] {
+  return messageType === undefined ? [] : [`e.type = ${parts.bind(messageType)}`];
+}
+
+/** One `where` filter of an event condition, a never-NULL boolean over `e`. */
+export function eventFilterSql(parts: SqlParts, filter: EventFilter): string {
+  switch (filterKind(filter)) {
+    case 'near':
+      return nearSql(parts, nearBounds((filter as { near: NonNullable<LocationCondition['near']> }).near), 'g');
+    case 'context': {
+      const test = filter as { context: string; operator: ValueOperator; value?: unknown };
+      return parts.valueCondition('e.context', test.context, test);
+    }
+    case 'property': {
+      const test = filter as { property: string; operator: ValueOperator; value?: unknown };
+      return parts.valueCondition('e.properties', test.property, test);
+    }
+  }
+}
+
+/**
+ * A coordinate as float8, or NULL when it is not a JSON number (or absurdly large: no float8
+ * overflow). `location` is `e.context` (read by the path `{location,<key>}`, no copy of the location
+ * object per use) or a location jsonb.
+ */
+function coordinateSql(location: string, key: 'latitude' | 'longitude'): string {
+  const value = location === 'e.context' ? `(e.context #> '{location,${key}}')` : `(${location} -> '${key}')`;
+  return `CASE WHEN jsonb_typeof(${value}) = 'number' THEN CASE WHEN abs((${value})::numeric) <= ${COORDINATE_GUARD} THEN (${value})::float8 END END`;
+}
+
+/**
+ * The coordinates of a location jsonb, extracted once per row as `g.latitude` / `g.longitude`
+ * (OFFSET 0 keeps the planner from pulling the sub-select up and repeating the extraction in every
+ * use: at 1M events that repetition made the distance test several times slower).
+ */
+export function coordinatesLateral(location: string): string {
+  return `CROSS JOIN LATERAL (SELECT ${coordinateSql(location, 'latitude')} AS latitude, ${coordinateSql(location, 'longitude')} AS longitude OFFSET 0) g`;
+}
+
+/** `events e`, with the coordinates joined when a `near` filter reads them. */
+export function eventsFromSql(filters: readonly EventFilter[]): string {
+  return filters.some((filter) => filterKind(filter) === 'near') ? `events e ${coordinatesLateral('e.context')}` : 'events e';
+}
+
+/**
+ * Are `<alias>.latitude` / `<alias>.longitude` (coordinates extracted once: `coordinatesLateral`,
+ * or columns of the location sub-select) within the bounds (haversine term, same operations as
+ * `isNear`)? Never NULL.
+ */
+export function nearSql(parts: SqlParts, bounds: NearBounds, alias: string): string {
+  const latitude = `${alias}.latitude`;
+  const longitude = `${alias}.longitude`;
+  const phi = `(${latitude} * ${RADIANS_PER_DEGREE}::float8)`;
+  const lambda = `(${longitude} * ${RADIANS_PER_DEGREE}::float8)`;
+  const a = `sin((${phi} - ${parts.bind(bounds.latitude)}::float8) / 2)`;
+  const b = `sin((${lambda} - ${parts.bind(bounds.longitude)}::float8) / 2)`;
+  return (
+    `COALESCE(${latitude} BETWEEN -90 AND 90 AND ${longitude} BETWEEN -180 AND 180 AND ` +
+    `${a} * ${a} + ${parts.bind(bounds.cosLatitude)}::float8 * cos(${phi}) * ${b} * ${b} <= ${parts.bind(bounds.maxHaversine)}::float8, false)`
+  );
+}
+
+/** Every criterion of a location condition over a location jsonb (`near`: over the columns `l.latitude`, `l.longitude`), a never-NULL boolean. */
+export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, location: string): string {
+  const tests: string[] = [];
+  for (const field of ['country', 'region', 'city'] as const) {
+    const wanted = node[field];
+    if (wanted) tests.push(parts.valueCondition(location, field, { operator: 'in', value: wanted }));
+  }
+  if (node.postalCode) {
+    const prefixes = node.postalCode.map((prefix) =>
+      parts.valueCondition(location, 'postalCode', { operator: 'starts_with', value: prefix }),
+    );
+    tests.push(`(${prefixes.join(' OR ')})`);
+  }
+  if (node.near) tests.push(nearSql(parts, nearBounds(node.near), 'l'));
+  return `(${tests.join(' AND ')})`;
+}
+
+/**
+ * The profiles whose last known location satisfies the condition: the located events of the window
+ * with the latest time of their profile (all of them on a tie), then the criteria on those only.
+ * A profile may appear twice (a tie): the caller's `p.id IN` does not care.
+ */
+export function lastLocationSetSql(parts: SqlParts, node: LocationCondition, windowTests: string[]): string {
+  // `?` first: a cheap key test that drops most events before the location is extracted.
+  // With near, the coordinates are columns: extracted once per event, plain references in the test.
+  const coordinates = node.near
+    ? `${coordinateSql('e.context', 'latitude')} AS latitude, ${coordinateSql('e.context', 'longitude')} AS longitude, `
+    : '';
+  // The location itself only for the string criteria.
+  const needsLocation = node.country || node.region || node.city || node.postalCode;
+  const tests = [
+    `e.context ? 'location'`,
+    `jsonb_typeof(${EVENT_LOCATION}) = 'object'`,
+    `${EVENT_LOCATION} <> '{}'::jsonb`,
+    ...windowTests,
+  ];
+  return (
+    `SELECT l.profile_id FROM (SELECT e.profile_id, e.timestamp, ${needsLocation ? `${EVENT_LOCATION} AS location, ` : ''}${coordinates}` +
+    `max(e.timestamp) OVER (PARTITION BY e.profile_id) AS latest FROM events e WHERE ${tests.join(' AND ')}) l ` +
+    `WHERE l.timestamp = l.latest AND ${locationCriteriaSql(parts, node, 'l.location')}`
+  );
+}

@@ -1,0 +1,2 @@
+SELECT p.id AS profile_id FROM profiles p WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND p.id IN (SELECT e.profile_id FROM events e WHERE e.type = $1 AND e.timestamp > $2::timestamptz AND e.timestamp <= $3::timestamptz AND COALESCE(CASE WHEN jsonb_typeof((e.context #> $4::text[])) = 'string' THEN starts_with((e.context #> $4::text[]) #>> '{}', $5) ELSE false END, false))
+-- values: ["page","2026-01-30T12:00:00.000Z","2026-03-01T12:00:00.000Z",["page","path"],"/pricing"]
