@@ -87,6 +87,7 @@ export class ProfileExplainService {
       profile.id,
       needs.names === 'all' ? null : needs.names,
       since === null ? null : new Date(since),
+      needs,
     );
     // Other segments as real time sees them: the stored memberships, ids and keys.
     const otherSegments = new Set((await repo.membershipsOf(manager, profile.id)).flatMap((row) => [row.segment_id, row.key]));
@@ -94,7 +95,13 @@ export class ProfileExplainService {
       definition,
       {
         traits: profile.traits,
-        events: events.map((event) => ({ name: event.name, timestamp: event.ts, properties: event.properties ?? {} })),
+        events: events.map((event) => ({
+          name: event.name,
+          timestamp: event.ts,
+          properties: event.properties ?? {},
+          type: event.type,
+          context: event.context,
+        })),
         otherSegments,
         computedTraits: Object.fromEntries((await profileValues(manager, profile.id)).map((derived) => [derived.key, derived.value])),
       },

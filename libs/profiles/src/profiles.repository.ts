@@ -228,17 +228,49 @@ export async function segmentByIdOrKey(manager: EntityManager, idOrKey: string, 
   return rows[0];
 }
 
-/** The profile's events of the given names (null: all), after `since` (null: all history), future-dated ones included. */
+/** What else explain loads, as the real-time evaluator does (`realtimeEventNeeds`; all off: name, time and properties only). */
+export interface EvaluationEventExtras {
+  /** Load `type`: a condition names a message type. */
+  types: boolean;
+  /** Load `context`: a context or near filter, or a location condition. */
+  context: boolean;
+  /** Events of these message types whatever their name (`page` / `screen` conditions without an event name). */
+  anyNameOfTypes: string[];
+  /** Every event carrying an object `context.location`, whatever its name (location conditions). */
+  located: boolean;
+}
+
+const NO_EXTRAS: EvaluationEventExtras = { types: false, context: false, anyNameOfTypes: [], located: false };
+
+/**
+ * The profile's events of the given names (null: all; plus the types and located events of
+ * `extras`), after `since` (null: all history), future-dated ones included; `type` and `context`
+ * only when asked for (null otherwise).
+ */
 export async function eventsForEvaluation(
   manager: EntityManager,
   profileId: string,
   names: string[] | null,
   since: Date | null,
-): Promise<{ name: string | null; ts: number; properties: Record<string, unknown> | null }[]> {
+  extras: EvaluationEventExtras = NO_EXTRAS,
+): Promise<
+  {
+    name: string | null;
+    ts: number;
+    properties: Record<string, unknown> | null;
+    type: string | null;
+    context: Record<string, unknown> | null;
+  }[]
+> {
   return manager.query(
-    `SELECT name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties FROM events
-      WHERE profile_id = $1 AND ($2::text[] IS NULL OR name = ANY($2::text[])) AND ($3::timestamptz IS NULL OR timestamp > $3)`,
-    [profileId, names, since],
+    `SELECT name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties,
+            CASE WHEN $4::boolean THEN type END AS type, CASE WHEN $5::boolean THEN context END AS context
+       FROM events
+      WHERE profile_id = $1
+        AND ($2::text[] IS NULL OR name = ANY($2::text[]) OR type = ANY($6::text[])
+             OR ($7::boolean AND jsonb_typeof(context -> 'location') = 'object'))
+        AND ($3::timestamptz IS NULL OR timestamp > $3)`,
+    [profileId, names, since, extras.types, extras.context, extras.anyNameOfTypes, extras.located],
   );
 }
 

@@ -75,8 +75,13 @@ SELECT s.id, s.key, s.name, s.refresh_cadence, s.current_version AS version, v.d
       WHERE s.deleted_at IS NULL AND s.id = $1::uuid;
 
 -- eventsForEvaluation
-SELECT name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties FROM events
-      WHERE profile_id = $1 AND ($2::text[] IS NULL OR name = ANY($2::text[])) AND ($3::timestamptz IS NULL OR timestamp > $3);
+SELECT name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties,
+            CASE WHEN $4::boolean THEN type END AS type, CASE WHEN $5::boolean THEN context END AS context
+       FROM events
+      WHERE profile_id = $1
+        AND ($2::text[] IS NULL OR name = ANY($2::text[]) OR type = ANY($6::text[])
+             OR ($7::boolean AND jsonb_typeof(context -> 'location') = 'object'))
+        AND ($3::timestamptz IS NULL OR timestamp > $3);
 
 -- isMember
 SELECT 1 FROM segment_memberships WHERE segment_id = $1 AND profile_id = $2;

@@ -5,7 +5,16 @@ import {
   parseSegmentDefinition,
   type RulesDefinition,
 } from '@audiencekit/segments-domain';
-import { createTestDatabase, mulberry32, TestDatabase } from '@audiencekit/testing';
+import {
+  createTestDatabase,
+  mulberry32,
+  randomContext,
+  randomLocationCondition,
+  randomMessageType,
+  type RandomDraw,
+  TestDatabase,
+  withContext,
+} from '@audiencekit/testing';
 import { ProfileExplainService } from '../profile-explain.service';
 import { ProfilesService } from '../profiles.service';
 
@@ -25,13 +34,33 @@ type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 const int = (random: Random, min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 
-function randomCondition(random: Random, depth: number): Condition {
+/**
+ * Message types, contexts and locations (issue 20) are drawn from a second stream, so the traits,
+ * events and definitions drawn from the first stay as they were.
+ */
+function drawOf(random: Random): RandomDraw {
+  return {
+    int: (min, max) => int(random, min, max),
+    pick: (items) => pick(random, items),
+    chance: (probability) => random() < probability,
+  };
+}
+const GEO_WINDOWS = ['last 1 days', 'last 7 days', 'between 2026-06-10 and 2026-06-14'];
+
+function randomCondition(random: Random, depth: number, side: RandomDraw): Condition {
+  const leaf = randomLeaf(random, depth, side);
+  if (leaf.type === 'all' || leaf.type === 'any' || leaf.type === 'not') return leaf;
+  if (side.chance(0.15)) return randomLocationCondition(side, GEO_WINDOWS);
+  return withContext(side, leaf);
+}
+
+function randomLeaf(random: Random, depth: number, side: RandomDraw): Condition {
   const roll = random();
   if (depth < 2 && roll < 0.3) {
-    const conditions = Array.from({ length: int(random, 1, 3) }, () => randomCondition(random, depth + 1));
+    const conditions = Array.from({ length: int(random, 1, 3) }, () => randomCondition(random, depth + 1, side));
     return random() < 0.5 ? { type: 'all', conditions } : { type: 'any', conditions };
   }
-  if (depth < 2 && roll < 0.4) return { type: 'not', condition: randomCondition(random, depth + 1) };
+  if (depth < 2 && roll < 0.4) return { type: 'not', condition: randomCondition(random, depth + 1, side) };
   const window = pick(random, WINDOWS);
   switch (int(random, 0, 6)) {
     case 0:
@@ -88,7 +117,7 @@ describe('explain agrees with real time and with the SQL membership', () => {
   const profiles: {
     id: string;
     traits: Record<string, unknown>;
-    events: { name: string; timestamp: Date; properties: Record<string, unknown> }[];
+    events: { name: string; timestamp: Date; properties: Record<string, unknown>; type: string; context?: Record<string, unknown> }[];
     vip: boolean;
   }[] = [];
 
@@ -100,6 +129,7 @@ describe('explain agrees with real time and with the SQL membership', () => {
       `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ('vip', 'VIP', 'test', 'manual', 1) RETURNING id`,
     );
     const random = mulberry32(19_2026);
+    const side = drawOf(mulberry32(20_2026));
     for (let index = 0; index < 40; index++) {
       const traits: Record<string, unknown> = {};
       if (random() < 0.5) traits['plan'] = pick(random, ['pro', 'free']);
@@ -111,12 +141,12 @@ describe('explain agrees with real time and with the SQL membership', () => {
           NOW.getTime() + (random() < 0.3 ? int(random, -10, 2) * pick(random, [HOUR, DAY]) : Math.round((random() * 12 - 10) * DAY)),
         ),
         properties: { revenue: pick(random, [0.1, 0.2, 10, 25, 'n/a']), category: pick(random, ['shoes', 'hats']) },
-      }));
+      })).map((event) => ({ ...event, type: randomMessageType(side, event.name), context: randomContext(side) }));
       const [row] = await ds.query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [traits]);
       for (const [position, event] of events.entries())
         await ds.query(
-          `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', $3, $4, $5)`,
-          [`${row.id}-${position}`, row.id, event.name, event.timestamp, event.properties],
+          `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties, context) VALUES ($1, $2, $6, $3, $4, $5, $7)`,
+          [`${row.id}-${position}`, row.id, event.name, event.timestamp, event.properties, event.type, event.context ?? null],
         );
       const isVip = random() < 0.4;
       if (isVip)
@@ -128,16 +158,20 @@ describe('explain agrees with real time and with the SQL membership', () => {
     }
   }, 120_000);
 
+  // Dropping the database can take more than jest's default 5 s when other suites load Postgres.
   afterAll(async () => {
     await database?.drop();
-  });
+  }, 60_000);
 
   it('for 50 random definitions over 40 random profiles (2,000 verdicts), the three agree', async () => {
     const random = mulberry32(1919);
+    const side = drawOf(mulberry32(2020));
     const failures: string[] = [];
     let members = 0;
+    let contextGeo = 0;
     for (let index = 0; index < 50; index++) {
-      const definition = parseSegmentDefinition({ type: 'rules', match: fixRecency(randomCondition(random, 0)) }) as RulesDefinition;
+      const definition = parseSegmentDefinition({ type: 'rules', match: fixRecency(randomCondition(random, 0, side)) }) as RulesDefinition;
+      if (/"type":"location"|"messageType"|"context"|"near"/.test(JSON.stringify(definition))) contextGeo++;
       const key = `random-${index}`;
       const [segment] = await database.dataSource.query(
         `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'test', 'manual', 1) RETURNING id`,
@@ -163,6 +197,8 @@ describe('explain agrees with real time and with the SQL membership', () => {
       }
     }
     expect(failures.slice(0, 5)).toEqual([]);
+    // Message types, context and near filters, locations: explain must load what real time loads for them.
+    expect(contextGeo).toBeGreaterThan(15);
     // Both verdicts must be common, or agreement proves little.
     expect(members).toBeGreaterThan(300);
     expect(members).toBeLessThan(50 * 40 - 300);

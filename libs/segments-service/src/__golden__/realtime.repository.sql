@@ -70,9 +70,13 @@ WITH taken AS (DELETE FROM realtime_due WHERE profile_id = ANY($1::uuid[]) AND d
 SELECT id, traits, (merged_into IS NULL AND deleted_at IS NULL) AS live FROM profiles WHERE id = ANY($1::uuid[]);
 
 -- profileEvents
-SELECT profile_id, name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties
+SELECT profile_id, name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties,
+            CASE WHEN $4::boolean THEN type END AS type, CASE WHEN $5::boolean THEN context END AS context
        FROM events
-      WHERE profile_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR name = ANY($2::text[])) AND ($3::timestamptz IS NULL OR timestamp > $3);
+      WHERE profile_id = ANY($1::uuid[])
+        AND ($2::text[] IS NULL OR name = ANY($2::text[]) OR type = ANY($6::text[])
+             OR ($7::boolean AND jsonb_typeof(context -> 'location') = 'object'))
+        AND ($3::timestamptz IS NULL OR timestamp > $3);
 
 -- membershipsOf
 SELECT m.profile_id, m.segment_id, s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id

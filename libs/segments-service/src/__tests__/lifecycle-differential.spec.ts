@@ -14,8 +14,11 @@ describe('lifecycle conditions: SQL and in-memory evaluation agree', () => {
   const now = new Date('2026-06-17T12:00:00.000Z');
   const HOUR = 3_600_000;
   let database: TestDatabase;
-  const profiles: { id: string; traits: Record<string, unknown>; events: { name: string; timestamp: Date; properties: Record<string, unknown> }[] }[] =
-    [];
+  const profiles: {
+    id: string;
+    traits: Record<string, unknown>;
+    events: { name: string; timestamp: Date; properties: Record<string, unknown> }[];
+  }[] = [];
 
   function clusteredEvents(random: SeededRandom): (typeof profiles)[number]['events'] {
     const events: (typeof profiles)[number]['events'] = [];
@@ -23,10 +26,14 @@ describe('lifecycle conditions: SQL and in-memory evaluation agree', () => {
     for (let index = 0; index < random.int(0, 14); index += 1) {
       const kind = random.int(0, 9);
       let timestamp: number;
-      if (kind === 0 && events.length > 0) timestamp = random.pick(events).timestamp.getTime(); // a tie
-      else if (kind === 1) timestamp = now.getTime() - random.pick([1, 7, 12, 28, 30, 60, 90]) * DAY; // on a window / duration bound
-      else if (kind === 2) timestamp = Date.parse('2026-06-15T00:00:00.000Z') - random.pick([0, 1, 7 * DAY, 7 * DAY + 1]); // Monday edges
-      else if (kind === 3) timestamp = now.getTime() + random.int(1, 48) * HOUR; // future-dated
+      if (kind === 0 && events.length > 0)
+        timestamp = random.pick(events).timestamp.getTime(); // a tie
+      else if (kind === 1)
+        timestamp = now.getTime() - random.pick([1, 7, 12, 28, 30, 60, 90]) * DAY; // on a window / duration bound
+      else if (kind === 2)
+        timestamp = Date.parse('2026-06-15T00:00:00.000Z') - random.pick([0, 1, 7 * DAY, 7 * DAY + 1]); // Monday edges
+      else if (kind === 3)
+        timestamp = now.getTime() + random.int(1, 48) * HOUR; // future-dated
       else timestamp = base + random.int(-10 * DAY, 10 * DAY);
       const properties: Record<string, unknown> = {};
       if (random.chance(0.7)) properties.revenue = random.pick([0.1, 0.2, 10, 99.99, 1000, '15', null]);

@@ -1,5 +1,6 @@
 import { Condition, RulesDefinition } from '@audiencekit/segments-domain';
-import { mulberry32 } from '@audiencekit/testing';
+import { MessageType } from '@audiencekit/segments-domain';
+import { mulberry32, randomContext, randomLocationCondition, randomMessageType, withContext } from '@audiencekit/testing';
 
 /**
  * Seeded random profiles and definitions for the differential test. The value pools are chosen to
@@ -9,9 +10,19 @@ import { mulberry32 } from '@audiencekit/testing';
  */
 export class SeededRandom {
   private readonly draw: () => number;
+  private sideStream: SeededRandom | undefined;
 
-  constructor(seed: number) {
+  constructor(private readonly seed: number) {
     this.draw = mulberry32(seed);
+  }
+
+  /**
+   * A second stream from the same seed, for the draws added with event context and geography
+   * (issue 20): the main stream, and so every definition and event drawn before, stays as it was.
+   */
+  get side(): SeededRandom {
+    this.sideStream ??= new SeededRandom((this.seed ^ 0x2020c0de) >>> 0);
+    return this.sideStream;
   }
 
   /** The next float in [0, 1) of libs/testing's mulberry32 stream. */
@@ -72,8 +83,16 @@ export function randomTraits(random: SeededRandom): Record<string, unknown> {
   return traits;
 }
 
-/** Events spread over the last 200 days, some exactly on day boundaries of the windows. */
-export function randomEvents(random: SeededRandom, now: Date): { name: string; timestamp: Date; properties: Record<string, unknown> }[] {
+export interface RandomEvent {
+  name: string;
+  timestamp: Date;
+  properties: Record<string, unknown>;
+  type: MessageType;
+  context?: Record<string, unknown>;
+}
+
+/** Events spread over the last 200 days, some exactly on day boundaries of the windows; types and contexts from the side stream. */
+export function randomEvents(random: SeededRandom, now: Date): RandomEvent[] {
   const count = random.int(0, 12);
   return Array.from({ length: count }, () => {
     const onBoundary = random.chance(0.2);
@@ -81,7 +100,14 @@ export function randomEvents(random: SeededRandom, now: Date): { name: string; t
     const properties: Record<string, unknown> = {};
     if (random.chance(0.8)) properties.revenue = random.pick([...AMOUNTS, '15', null]);
     if (random.chance(0.6)) properties.category = random.pick(['shoes', 'shirts', 'golf clubs']);
-    return { name: random.pick(EVENT_NAMES), timestamp: new Date(now.getTime() - ago), properties };
+    const name = random.pick(EVENT_NAMES);
+    return {
+      name,
+      timestamp: new Date(now.getTime() - ago),
+      properties,
+      type: randomMessageType(random.side, name),
+      context: randomContext(random.side),
+    };
   });
 }
 
@@ -97,8 +123,8 @@ function randomCondition(random: SeededRandom, depth: number, segmentKeys: reado
   }
   if (depth < 3 && roll < 0.38) return { type: 'not', condition: randomCondition(random, depth + 1, segmentKeys) };
   const leaf = random.int(0, 11);
-  if (leaf <= 3) return randomTrait(random);
-  if (leaf <= 6) return randomEvent(random);
+  if (leaf <= 3) return random.side.chance(0.06) ? randomLocationCondition(random.side, WINDOWS) : randomTrait(random);
+  if (leaf <= 6) return withContext(random.side, randomEvent(random), 0.5);
   if (leaf === 7) {
     const days = random.pick([1, 7, 30, 90, 180]);
     const operator = random.pick(['gt', 'gte', 'lt', 'lte', 'between'] as const);
@@ -119,7 +145,8 @@ function randomCondition(random: SeededRandom, depth: number, segmentKeys: reado
     };
   }
   if (leaf >= 10) return randomLifecycle(random);
-  return { type: 'segment', segment: random.pick(segmentKeys) };
+  const segment = random.pick(segmentKeys);
+  return random.side.chance(0.2) ? randomLocationCondition(random.side, WINDOWS) : { type: 'segment', segment };
 }
 
 /** sequence, first_time, stopped, regularly (issue 20), with the same event names, filters and windows. */

@@ -1,6 +1,6 @@
 import { IngestionService, parseTrackingMessage, TrackingEvent, TrackingMessageType } from '@audiencekit/ingestion';
 import { compileSegmentSql, parseSegmentDefinition, realtimeProblems, RulesDefinition } from '@audiencekit/segments-domain';
-import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import { createTestDatabase, randomContext, randomMessageType, TestDatabase } from '@audiencekit/testing';
 import { RealtimeEvaluator } from '../realtime/realtime-evaluator.service';
 import { SegmentDefinitionGate } from '../segment-definition.gate';
 import { SegmentsService } from '../segments.service';
@@ -31,7 +31,7 @@ interface RealtimeSegmentUnderTest {
  * change has exactly one Segment Entered / Exited event.
  */
 describe('real-time membership equals a SQL refresh at every checkpoint (differential, controllable clock)', () => {
-  const totals = { checkpoints: 0, segmentChecks: 0, nonTrivial: 0, transitions: 0 };
+  const totals = { checkpoints: 0, segmentChecks: 0, nonTrivial: 0, transitions: 0, contextGeoSegments: 0 };
 
   it.each(ROUNDS)(
     'round with seed %i',
@@ -50,6 +50,8 @@ describe('real-time membership equals a SQL refresh at every checkpoint (differe
   it('the rounds moved memberships and mostly split the profiles (an idle stream would prove nothing)', () => {
     expect(totals.transitions).toBeGreaterThan(300);
     expect(totals.nonTrivial).toBeGreaterThan(totals.segmentChecks / 4);
+    // Segments reading message types, contexts or locations (what real time must load for them: type, context, located events).
+    expect(totals.contextGeoSegments).toBeGreaterThan(6);
   });
 });
 
@@ -76,7 +78,13 @@ class Round {
     this.evaluator = new RealtimeEvaluator(database.dataSource, { clock: () => this.now, batchSize: 7 });
   }
 
-  async run(): Promise<{ checkpoints: number; segmentChecks: number; nonTrivial: number; transitions: number }> {
+  async run(): Promise<{
+    checkpoints: number;
+    segmentChecks: number;
+    nonTrivial: number;
+    transitions: number;
+    contextGeoSegments: number;
+  }> {
     for (let index = 0; index < SEGMENTS_PER_ROUND; index++) await this.createSegment(index);
     await this.checkpoint();
     for (let step = 0; step < OPERATIONS_PER_ROUND; step++) {
@@ -89,6 +97,9 @@ class Round {
       segmentChecks: this.checkpoints * this.created.length,
       nonTrivial: this.nonTrivialChecks,
       transitions: this.transitionsSeen,
+      contextGeoSegments: this.created.filter((segment) =>
+        /"type":"location"|"messageType"|"context"|"near"/.test(JSON.stringify(segment.definition)),
+      ).length,
     };
   }
 
@@ -128,17 +139,26 @@ class Round {
     return this.random.chance(0.75) ? { userId: this.user() } : { anonymousId: `anon-${this.random.int(0, 7)}` };
   }
 
-  /** One call with 1–4 events, their timestamps in any order: now, the past (window edges too), the near future. */
+  /**
+   * One call with 1–4 events, their timestamps in any order: now, the past (window edges too), the
+   * near future. Message types (track, page, screen) and contexts come from the side stream.
+   */
   private async track(): Promise<void> {
     const sender = this.sender();
-    const events = Array.from({ length: this.random.int(1, 4) }, () =>
-      this.message('track', {
+    const events = Array.from({ length: this.random.int(1, 4) }, () => {
+      const name = this.random.pick(EVENT_NAMES);
+      const properties = this.properties();
+      const timestamp = new Date(this.now.getTime() + this.offset()).toISOString();
+      const type = randomMessageType(this.random.side, name);
+      const context = randomContext(this.random.side);
+      return this.message(type, {
         ...sender,
-        event: this.random.pick(EVENT_NAMES),
-        properties: this.properties(),
-        timestamp: new Date(this.now.getTime() + this.offset()).toISOString(),
-      }),
-    );
+        ...(type === 'track' ? { event: name } : { name }),
+        properties,
+        timestamp,
+        ...(context ? { context } : {}),
+      });
+    });
     this.log.push(`track ${JSON.stringify(sender)} ×${events.length}`);
     await this.ingestion.ingest(events);
   }

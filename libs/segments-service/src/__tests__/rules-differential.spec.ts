@@ -1,6 +1,8 @@
 import { compileSegmentSql, evaluateSegment, parseSegmentDefinition } from '@audiencekit/segments-domain';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { EVENT_NAMES, SeededRandom, randomDefinition, randomEvents, randomTraits } from './random-rules';
+import { EVENT_NAMES, RandomEvent, SeededRandom, randomDefinition, randomEvents, randomTraits } from './random-rules';
+
+type TestEvent = Omit<RandomEvent, 'type'> & { type?: string };
 
 /**
  * One definition, two evaluators: for hundreds of random definitions over random profiles, the
@@ -11,7 +13,7 @@ describe('SQL compiler and in-memory evaluator agree', () => {
   const now = new Date('2026-06-15T12:00:00.000Z');
   const segmentKeys = ['alpha', 'beta'];
   let database: TestDatabase;
-  const profiles: { id: string; traits: Record<string, unknown>; events: ReturnType<typeof randomEvents>; segments: Set<string> }[] = [];
+  const profiles: { id: string; traits: Record<string, unknown>; events: TestEvent[]; segments: Set<string> }[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -28,14 +30,17 @@ describe('SQL compiler and in-memory evaluator agree', () => {
     for (let index = 0; index < 120 + edgeCases.length; index += 1) {
       const edge = edgeCases[index - 120];
       const traits = edge ? edge.traits : randomTraits(random);
-      const events = edge ? edge.events : randomEvents(random, now);
+      const events: TestEvent[] = (edge ? (edge.events as TestEvent[]) : randomEvents(random, now)).map((event) => ({
+        ...event,
+        type: event.type ?? 'track',
+      }));
       const [row] = await database.dataSource.query(`INSERT INTO profiles (traits) VALUES ($1) RETURNING id`, [traits]);
       const segments = new Set(edge ? [] : segmentKeys.filter(() => random.chance(0.4)));
       profiles.push({ id: row.id, traits, events, segments });
       for (const [position, event] of events.entries()) {
         await database.dataSource.query(
-          `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', $3, $4, $5)`,
-          [`${row.id}-${position}`, row.id, event.name, event.timestamp, event.properties],
+          `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties, context) VALUES ($1, $2, $6, $3, $4, $5, $7)`,
+          [`${row.id}-${position}`, row.id, event.name, event.timestamp, event.properties, event.type, event.context ?? null],
         );
       }
       for (const key of segments) {
@@ -52,7 +57,7 @@ describe('SQL compiler and in-memory evaluator agree', () => {
   });
 
   it('the profiles used cover every event name and both segments', () => {
-    const names = new Set(profiles.flatMap((profile) => profile.events.map((event) => event.name)));
+    const names = new Set(profiles.slice(0, 120).flatMap((profile) => profile.events.map((event) => event.name)));
     expect([...names].sort()).toEqual([...EVENT_NAMES].sort());
     expect(profiles.some((profile) => profile.segments.size === 2)).toBe(true);
   });
@@ -103,6 +108,35 @@ describe('SQL compiler and in-memory evaluator agree', () => {
     ['an event exactly 7 days ago is outside "last 7 days"', { type: 'event', event: 'Page Viewed', window: 'last 7 days' }, []],
     ['an impossible date is not a date', { type: 'trait', trait: 'signup', operator: 'lt', value: '2030-01-01' }, ['boundaries']],
     ['a numeric string is not a number', { type: 'trait', trait: 'score', operator: 'gt', value: 1 }, ['decimal']],
+    [
+      'viewed a /pricing page in 7 days (message type, no event name, context prefix)',
+      {
+        type: 'event',
+        messageType: 'page',
+        window: 'last 7 days',
+        where: [{ context: 'page.path', operator: 'starts_with', value: '/pricing' }],
+      },
+      ['geo'],
+    ],
+    [
+      'a message type: tracks named Pricing, not the page view named Pricing',
+      { type: 'event', event: 'Pricing', messageType: 'track', window: 'ever' },
+      ['geo-tie'],
+    ],
+    [
+      'an event within 30 km of Berlin',
+      { type: 'event', event: 'Pricing', window: 'ever', where: [{ near: { latitude: 52.52, longitude: 13.405, km: 30 } }] },
+      ['geo'],
+    ],
+    [
+      'last known country: a country-only location counts; a tie matches if one of the tied does',
+      { type: 'location', country: ['DE'] },
+      ['geo', 'geo-tie'],
+    ],
+    ['last known city: a country-only location supersedes an older city', { type: 'location', city: ['Berlin'] }, ['geo-tie']],
+    ['last known location within 10 km of Berlin', { type: 'location', near: { latitude: 52.52, longitude: 13.405, km: 10 } }, ['geo-tie']],
+    ['last known postal code prefix', { type: 'location', postalCode: ['750', '99'] }, ['geo-tie']],
+    ['last known location within a window', { type: 'location', country: ['DE'], window: 'last 2 days' }, ['geo']],
   ])('%s', async (_title, match, expectedLabels) => {
     const { sql, memory } = await membersBoth({ type: 'rules', match });
     const edgeIds = new Map(profiles.slice(120).map((profile, index) => [profile.id, EDGE_CASE_PROFILES(now)[index].label]));
@@ -118,6 +152,7 @@ describe('SQL compiler and in-memory evaluator agree', () => {
   it('returns the same members for 400 random definitions', async () => {
     const random = new SeededRandom(7);
     let nonTrivial = 0;
+    let contextGeo = 0;
     for (let round = 0; round < 400; round += 1) {
       const definition = parseSegmentDefinition(randomDefinition(random, segmentKeys));
       const query = compileSegmentSql(definition, { now });
@@ -130,8 +165,13 @@ describe('SQL compiler and in-memory evaluator agree', () => {
           `evaluators disagree (sql: ${fromSql.has(disagreement.id)}) on\n${JSON.stringify(definition)}\nfor profile\n${JSON.stringify(disagreement)}`,
         );
       }
-      if (fromSql.size > 0 && fromSql.size < profiles.length) nonTrivial += 1;
+      if (fromSql.size > 0 && fromSql.size < profiles.length) {
+        nonTrivial += 1;
+        if (/"type":"location"|"messageType"|"context"|"near"/.test(JSON.stringify(definition))) contextGeo += 1;
+      }
     }
+    // Definitions with a message type, a context or near filter or a location condition that split the population.
+    expect(contextGeo).toBeGreaterThan(30);
     // Most definitions split the population; a generator that only produced all-or-nothing
     // definitions would make the agreement meaningless.
     expect(nonTrivial).toBeGreaterThan(150);
@@ -156,6 +196,45 @@ function EDGE_CASE_PROFILES(now: Date) {
       events: [
         { name: 'Product Added', timestamp: at(0), properties: {} },
         { name: 'Page Viewed', timestamp: at(7 * 86_400_000), properties: {} },
+      ],
+    },
+    {
+      label: 'geo',
+      traits: {},
+      events: [
+        {
+          name: 'Pricing',
+          type: 'page',
+          timestamp: at(2 * 86_400_000),
+          properties: {},
+          context: { page: { path: '/pricing/team' }, location: { country: 'DE', city: 'Berlin', latitude: 52.52, longitude: 13.405 } },
+        },
+        { name: 'Order Completed', timestamp: at(86_400_000), properties: {}, context: { location: { country: 'DE' } } },
+        { name: 'Order Completed', timestamp: at(3_600_000), properties: {}, context: { location: {} } },
+      ],
+    },
+    {
+      label: 'geo-tie',
+      traits: {},
+      events: [
+        {
+          name: 'Pricing',
+          timestamp: at(3 * 86_400_000),
+          properties: {},
+          context: { page: { path: '/Pricing' }, location: { city: 'Munich' } },
+        },
+        {
+          name: 'Pricing',
+          timestamp: at(3 * 86_400_000),
+          properties: {},
+          context: { location: { country: 'FR', city: 'Paris', postalCode: '75001' } },
+        },
+        {
+          name: 'Order Completed',
+          timestamp: at(3 * 86_400_000),
+          properties: {},
+          context: { location: { country: 'DE', city: 'Berlin', latitude: 52.5, longitude: 13.4 } },
+        },
       ],
     },
   ];

@@ -4,7 +4,8 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 /**
  * The seeds' three examples (cart abandoner, VIP, win-back candidate) on Postgres through the
  * compiled SQL, and in memory, over one population with the members worked out by hand; then the
- * compiler is attacked with hostile names and values on the same real database.
+ * compiler is attacked with hostile names and values on the same real database, in every string
+ * field of the language: traits, event names, property, context paths and values, location criteria.
  */
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
@@ -75,6 +76,7 @@ describe('the seed examples, on Postgres and in memory', () => {
       "\\'; DELETE FROM events; --",
       '"; TRUNCATE segments; --',
       "') OR true) --",
+      '50%_off\\',
     ];
 
     it.each(HOSTILE)('binds %j as data: it matches only itself and harms nothing', async (hostile) => {
@@ -82,6 +84,20 @@ describe('the seed examples, on Postgres and in memory', () => {
       await database.dataSource.query(
         `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties) VALUES ($1, $2, 'track', $3, $4, $5)`,
         [`hostile-${row.id}`, row.id, hostile, ago(1), { [hostile]: hostile }],
+      );
+      // A page view whose context carries the string in every field the context and location conditions read.
+      const context = {
+        [hostile]: hostile,
+        page: { path: hostile, url: `https://shop.example/${hostile}`, referrer: hostile },
+        campaign: { source: hostile, name: hostile },
+        device: { type: hostile },
+        locale: hostile,
+        timezone: hostile,
+        location: { country: hostile, region: hostile, city: hostile, postalCode: hostile, latitude: 52.52, longitude: 13.405 },
+      };
+      await database.dataSource.query(
+        `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties, context) VALUES ($1, $2, 'page', $3, $4, '{}', $5)`,
+        [`hostile-page-${row.id}`, row.id, hostile, ago(2), context],
       );
       const [before] = await database.dataSource.query(
         `SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`,
@@ -98,6 +114,34 @@ describe('the seed examples, on Postgres and in memory', () => {
             { type: 'trait', trait: hostile, operator: 'contains', value: hostile },
           ],
         },
+        // Event context and geography (issue 20): context paths and values, message type, location criteria.
+        { type: 'event', messageType: 'page', window: 'last 7 days', where: [{ context: hostile, operator: 'equals', value: hostile }] },
+        {
+          type: 'event',
+          event: hostile,
+          messageType: 'page',
+          window: 'ever',
+          where: [
+            { context: 'page.path', operator: 'starts_with', value: hostile },
+            { context: 'page.url', operator: 'contains', value: hostile },
+            { context: 'page.referrer', operator: 'equals', value: hostile },
+            { context: 'campaign.source', operator: 'in', value: [hostile, 'newsletter'] },
+            { context: 'campaign.name', operator: 'not_in', value: ['spring'] },
+            { context: 'device.type', operator: 'equals', value: hostile },
+            { context: 'locale', operator: 'starts_with', value: hostile },
+            { context: 'timezone', operator: 'equals', value: hostile },
+            { near: { latitude: 52.52, longitude: 13.405, km: 1 } },
+          ],
+        },
+        { type: 'location', country: [hostile], region: [hostile, 'BE'], city: [hostile], postalCode: [hostile], window: 'last 7 days' },
+        // A prefix of the string (quotes, LIKE wildcards and a backslash in it) matches only the profile carrying it.
+        { type: 'location', postalCode: [hostile.slice(0, 3)] },
+        {
+          type: 'event',
+          messageType: 'page',
+          window: 'ever',
+          where: [{ context: 'page.url', operator: 'contains', value: hostile.slice(2) }],
+        },
       ];
       const results: string[][] = [];
       for (const match of definitions) {
@@ -109,7 +153,16 @@ describe('the seed examples, on Postgres and in memory', () => {
       // The hostile string is compared as a value: the profile carrying it matches, nobody else does
       // (label "nothing" matches the fixture profile with that label; the sum of a string is no number).
       const nothing = [...nameOf].find(([, name]) => name === 'nothing')?.[0];
-      expect(results).toEqual([[row.id], [nothing], [row.id], [], [row.id]]);
+      expect(results).toEqual([[row.id], [nothing], [row.id], [], [row.id], [row.id], [row.id], [row.id], [row.id], [row.id]]);
+      // The in-memory evaluator agrees on the profile carrying the string.
+      const events = await database.dataSource.query(
+        `SELECT name, type, timestamp, properties, context FROM events WHERE profile_id = $1`,
+        [row.id],
+      );
+      const inMemory = definitions.map((match) =>
+        evaluateSegment(parseSegmentDefinition({ type: 'rules', match }), { traits: { [hostile]: hostile }, events }, { now: NOW }),
+      );
+      expect(inMemory).toEqual(results.map((members) => members.includes(row.id)));
       const [after] = await database.dataSource.query(
         `SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`,
       );

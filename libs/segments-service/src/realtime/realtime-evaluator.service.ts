@@ -9,6 +9,7 @@ import {
   PreparedRealtimeSegments,
   prepareRealtimeSegments,
   realtimeEventNeeds,
+  RealtimeProfile,
   RealtimeSegment,
   RulesDefinition,
 } from '@audiencekit/segments-domain';
@@ -184,6 +185,7 @@ export class RealtimeEvaluator {
       profileIds,
       needs.names === 'all' ? null : needs.names,
       since === null ? null : new Date(since),
+      needs,
     );
     const memberships = await membershipsOf(manager, profileIds);
     const derived = await this.derivedValues(manager, profileIds, segments);
@@ -197,7 +199,12 @@ export class RealtimeEvaluator {
       const verdicts = state.live
         ? evaluateProfileRealtime(
             compiled,
-            { traits: state.traits, events: (eventsOf.get(state.id) ?? []).map(toSnapshotEvent), otherSegments, computedTraits: derived.get(state.id) },
+            {
+              traits: state.traits,
+              events: (eventsOf.get(state.id) ?? []).map(toSnapshotEvent),
+              otherSegments,
+              computedTraits: derived.get(state.id),
+            },
             now,
           )
         : segments.map((segment) => ({ segmentId: segment.id, matches: false, nextChangeAt: null }));
@@ -220,8 +227,14 @@ export class RealtimeEvaluator {
   }
 
   /** The stored derived values the segments' `computed_trait` conditions read, per profile. */
-  private async derivedValues(manager: EntityManager, profileIds: string[], segments: PreparedSegment[]): Promise<Map<string, Record<string, unknown>>> {
-    const keys = [...new Set(segments.flatMap((segment) => computedTraitReferencePaths(segment.definition).map((reference) => reference.key)))];
+  private async derivedValues(
+    manager: EntityManager,
+    profileIds: string[],
+    segments: PreparedSegment[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const keys = [
+      ...new Set(segments.flatMap((segment) => computedTraitReferencePaths(segment.definition).map((reference) => reference.key))),
+    ];
     if (keys.length === 0 || !this.computedTraits) return new Map();
     return this.computedTraits.valuesOf(manager, profileIds, keys);
   }
@@ -266,8 +279,8 @@ function readsLifecycleEvents(segments: PreparedSegment[]): boolean {
   return names === 'all' || names.some((name) => LIFECYCLE_EVENTS.includes(name));
 }
 
-function toSnapshotEvent(row: ProfileEventRow): { name: string | null; timestamp: number; properties: Record<string, unknown> } {
-  return { name: row.name, timestamp: row.ts, properties: row.properties ?? {} };
+function toSnapshotEvent(row: ProfileEventRow): RealtimeProfile['events'][number] {
+  return { name: row.name, timestamp: row.ts, properties: row.properties ?? {}, type: row.type, context: row.context };
 }
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {

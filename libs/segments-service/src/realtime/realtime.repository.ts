@@ -170,23 +170,47 @@ export interface ProfileEventRow {
   /** Epoch milliseconds. */
   ts: number;
   properties: Record<string, unknown> | null;
+  /** Loaded only when a definition names a message type (null otherwise). */
+  type: string | null;
+  /** Loaded only when a definition reads the context (null otherwise). */
+  context: Record<string, unknown> | null;
 }
 
+/** What else to load, from `realtimeEventNeeds` (all off: the columns of before). */
+export interface ProfileEventExtras {
+  /** Load `type`. */
+  types: boolean;
+  /** Load `context` (it can be the largest column: only for context / near filters and location conditions). */
+  context: boolean;
+  /** Events of these message types whatever their name. */
+  anyNameOfTypes: string[];
+  /** Every event carrying `context.location`, whatever its name. */
+  located: boolean;
+}
+
+const NO_EXTRAS: ProfileEventExtras = { types: false, context: false, anyNameOfTypes: [], located: false };
+
 /**
- * The events real-time definitions can look at: of the given names (null: every name) and after
- * `since` (null: all history), future-dated ones included (they enter windows when their time comes).
+ * The events real-time definitions can look at: of the given names (null: every name; plus the
+ * types and located events of `extras`) and after `since` (null: all history), future-dated ones
+ * included (they enter windows when their time comes). `type` and `context` only when asked for.
  */
 export async function profileEvents(
   manager: EntityManager,
   profileIds: string[],
   names: string[] | null,
   since: Date | null,
+  extras: ProfileEventExtras = NO_EXTRAS,
 ): Promise<ProfileEventRow[]> {
   return manager.query(
-    `SELECT profile_id, name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties
+    `SELECT profile_id, name, floor(extract(epoch FROM timestamp) * 1000)::float8 AS ts, properties,
+            CASE WHEN $4::boolean THEN type END AS type, CASE WHEN $5::boolean THEN context END AS context
        FROM events
-      WHERE profile_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR name = ANY($2::text[])) AND ($3::timestamptz IS NULL OR timestamp > $3)`,
-    [profileIds, names, since],
+      WHERE profile_id = ANY($1::uuid[])
+        AND ($2::text[] IS NULL OR name = ANY($2::text[]) OR type = ANY($6::text[])
+             OR ($7::boolean AND jsonb_typeof(context -> 'location') = 'object'))
+        AND ($3::timestamptz IS NULL OR timestamp > $3)`,
+    [profileIds, names, since, extras.types, extras.context, extras.anyNameOfTypes, extras.located],
   );
 }
 
