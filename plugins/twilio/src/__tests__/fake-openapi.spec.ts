@@ -47,7 +47,7 @@ describe('twilio fake vs the OpenAPI file', () => {
       spec.validateResponse({ method: 'GET', path: `/2010-04-01/Accounts/${ACCOUNT}.json` }, account.status, await account.json()),
     ).toEqual([]);
     const path = `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`;
-    for (const form of [
+    for (const form of <Record<string, string>[]>[
       { To: '+14155550100', From: '+15005550006', Body: 'Hello!' },
       { To: '+14155550100', MessagingServiceSid: `MG${'ab'.repeat(16)}`, Body: 'Hi', StatusCallback: 'https://hooks.example.com/s' },
     ]) {
