@@ -7,17 +7,13 @@
 import 'reflect-metadata';
 import { In } from 'typeorm';
 import { ActivationExposureEntity, createDataSource, IdentityEntity } from '@audiencekit/persistence';
-import { adminApi, Call, createSegments, poll, track } from './demo-api';
+import { adminApi, awaitFirstRefresh, Call, createSegments, poll, track } from './demo-api';
 import { ExposedMember, syntheticConversions } from './demo-events';
 import { DEMO_ACTIVATION_SEGMENT, DEMO_SEGMENTS, MORE_RFM_TIER_SEGMENTS } from './demo-segments';
 
 /** The planted effect, stated in the output: the lift report should find about +6 points. */
 export const CONVERSION_RATES = { treatment: 0.12, control: 0.06 };
 
-interface SegmentRun {
-  status: string;
-  size: number | null;
-}
 interface SyncRun {
   id: string;
   status: string;
@@ -37,12 +33,8 @@ async function segmentSizes(api: Call, say: (line: string) => void): Promise<Map
   const ids = new Map(items.map((item) => [item.key, item.id]));
   const sizes: string[] = [];
   for (const { key } of [...DEMO_SEGMENTS, ...MORE_RFM_TIER_SEGMENTS]) {
-    const runs = await poll(
-      `the first refresh of ${key}`,
-      () => api<{ items: SegmentRun[] }>('GET', `/segments/${ids.get(key)}/runs?limit=1`),
-      (page) => ['succeeded', 'failed'].includes(page.items[0]?.status ?? ''),
-    );
-    sizes.push(`${key} ${runs.items[0].status === 'succeeded' ? (runs.items[0].size ?? 0).toLocaleString('en-US') : 'failed'}`);
+    const run = await awaitFirstRefresh(api, key, ids.get(key) as string);
+    sizes.push(`${key} ${run.status === 'succeeded' ? (run.size ?? 0).toLocaleString('en-US') : 'failed'}`);
   }
   say(`demo segment sizes: ${sizes.join(', ')}`);
   return ids;

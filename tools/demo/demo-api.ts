@@ -1,9 +1,20 @@
 // The demo talks to the product through its HTTP API, as a user's script would.
-import { TrackMessage } from './demo-events';
 
 export type Call = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
 
-/** An admin-API caller: throws naming the call and the answer when the status is not 2xx. */
+/** A non-2xx answer of the admin API: the status, and the error body's `message` when it has one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    call: string,
+  ) {
+    super(`${call}: HTTP ${status} ${reason}`);
+    this.name = 'ApiError';
+  }
+}
+
+/** An admin-API caller: throws an ApiError naming the call and the answer when the status is not 2xx. */
 export function adminApi(apiUrl: string, adminKey: string): Call {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${apiUrl}${path}`, {
@@ -11,21 +22,53 @@ export function adminApi(apiUrl: string, adminKey: string): Call {
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok) throw new ApiError(response.status, errorReason(await response.text()), `${method} ${path}`);
     return (await response.json()) as T;
   };
 }
 
-/** Creates segments through `POST /segments` and queues each one's first refresh (run by the worker). */
-export async function createSegments(api: Call, segments: { key: string }[]): Promise<void> {
+/** `code: message` of the API's error body (the whole text when it is not one). */
+function errorReason(text: string): string {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (typeof body.message === 'string') return typeof body.code === 'string' ? `${body.code}: ${body.message}` : body.message;
+  } catch {
+    // not JSON: the text as it came
+  }
+  return text;
+}
+
+/** Creates segments through `POST /segments` and queues each one's first refresh (run by the worker); returns their ids by key. */
+export async function createSegments(
+  api: Call,
+  segments: readonly { key: string; [field: string]: unknown }[],
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
   for (const segment of segments) {
     const { id } = await api<{ id: string }>('POST', '/segments', { owner: 'demo@audiencekit.local', ...segment });
     await api('POST', `/segments/${id}/refresh`);
+    ids.set(segment.key, id);
   }
+  return ids;
 }
 
-/** Sends tracking messages through `POST /v1/batch` with a write key, 200 per request. */
-export async function track(apiUrl: string, writeKey: string, messages: TrackMessage[]): Promise<void> {
+export interface SegmentRun {
+  status: string;
+  size: number | null;
+}
+
+/** Waits for a segment's latest refresh to end (succeeded or failed). */
+export async function awaitFirstRefresh(api: Call, key: string, segmentId: string): Promise<SegmentRun> {
+  const runs = await poll(
+    `the first refresh of ${key}`,
+    () => api<{ items: SegmentRun[] }>('GET', `/segments/${segmentId}/runs?limit=1`),
+    (page) => ['succeeded', 'failed'].includes(page.items[0]?.status ?? ''),
+  );
+  return runs.items[0];
+}
+
+/** Sends tracking messages (track, page, …) through `POST /v1/batch` with a write key, 200 per request. */
+export async function track(apiUrl: string, writeKey: string, messages: readonly { type: string; messageId: string }[]): Promise<void> {
   for (let start = 0; start < messages.length; start += 200) {
     const response = await fetch(`${apiUrl}/v1/batch`, {
       method: 'POST',

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { GeoLookup } from '@audiencekit/ingestion';
+import { contextEvents, DEMO_NETWORKS, DEMO_STORE, PRICING_PATH } from './demo-context-events';
 import { browsingEvents, readOrderLines, syntheticConversions } from './demo-events';
 import { shiftOrders } from './shift-orders';
 
@@ -59,6 +61,7 @@ describe('browsingEvents (synthetic views and carts around the shifted orders)',
   it('reads the purchase lines as the importer does (no refunds, no rows without a customer, 17850.0 → 17850)', () => {
     expect(lines.every((line) => line.quantity > 0 && /^\d+$/.test(line.customer))).toBe(true);
     expect(new Set(lines.map((line) => line.customer)).size).toBeGreaterThan(3_000);
+    expect(lines.find((line) => line.customer === '12662')?.country).toBe('Germany');
   });
 
   it('gives cart abandoners a cart 1–7 days ago and no order in the last 7 days (true of the data, not forced)', () => {
@@ -112,5 +115,80 @@ describe('syntheticConversions (the planted effect of the demo activation)', () 
       true,
     );
     expect(syntheticConversions(members, { treatment: 0.12, control: 0.06 }, NOW.getTime())).toEqual(conversions);
+  });
+});
+
+/** Great-circle distance (haversine, mean Earth radius), written here apart from the product's. */
+function kilometres(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
+  const rad = Math.PI / 180;
+  const h =
+    Math.sin(((b.latitude - a.latitude) * rad) / 2) ** 2 +
+    Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(((b.longitude - a.longitude) * rad) / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.sqrt(h));
+}
+
+/** Is the IPv4 address inside the CIDR block ('86.128.0.0/10 (BT)': the owner after the block is ignored)? */
+function inNetwork(ip: string, network: string): boolean {
+  const [block, bits] = network.split(' ')[0].split('/');
+  const number = (address: string) => address.split('.').reduce((total, part) => total * 256 + Number(part), 0);
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(number(ip) / size) === Math.floor(number(block) / size);
+}
+
+describe('contextEvents (synthetic page views with context, located by the packaged GeoLite2 database)', () => {
+  const lines = readOrderLines(ORDERS);
+  const plan = contextEvents(lines, NOW.getTime());
+  const geo = new GeoLookup({ cacheSize: 0 });
+
+  it("gives each visitor an address of its orders' country, which the packaged database places there", () => {
+    expect(plan.visitors).toHaveLength(36);
+    for (const visitor of plan.visitors) {
+      const network = DEMO_NETWORKS.find((candidate) => candidate.code === visitor.code);
+      expect(lines.some((line) => line.customer === visitor.customer && line.country === network?.country)).toBe(true);
+      expect(inNetwork(visitor.ip, network?.network ?? '')).toBe(true);
+      expect({ ip: visitor.ip, country: geo.lookup(visitor.ip)?.country }).toEqual({ ip: visitor.ip, country: visitor.code });
+    }
+  });
+
+  it("puts some visitors inside the London store's catchment and the other British ones outside it", () => {
+    const distances = plan.visitors
+      .filter((visitor) => visitor.code === 'GB')
+      .map((visitor) => ({
+        city: visitor.city,
+        km: kilometres(DEMO_STORE, geo.lookup(visitor.ip) as { latitude: number; longitude: number }),
+      }));
+    const inside = distances.filter((entry) => entry.km <= DEMO_STORE.km);
+    expect(inside.length).toBeGreaterThan(0);
+    expect(new Set(inside.map((entry) => entry.city))).toEqual(new Set(['City of London', 'Hackney']));
+    expect(distances.length - inside.length).toBeGreaterThan(0);
+  });
+
+  it('has German visitors viewing the pricing page, half the visitors on a phone, the campaign on every landing', () => {
+    const pricing = (code: string) =>
+      plan.visitors.filter(
+        (visitor) =>
+          visitor.code === code &&
+          plan.messages.some(
+            (message) => message.userId === visitor.customer && (message.context.page as { path: string }).path === PRICING_PATH,
+          ),
+      );
+    expect(pricing('DE').length).toBeGreaterThan(0);
+    expect(pricing('DE').length).toBeLessThan(plan.visitors.filter((visitor) => visitor.code === 'DE').length);
+    expect(plan.visitors.filter((visitor) => visitor.device === 'mobile')).toHaveLength(18);
+    const landings = plan.messages.filter((message) => (message.context.page as { path: string }).path === '/');
+    expect(landings).toHaveLength(36);
+    expect(landings.every((message) => (message.context.campaign as { name: string }).name === 'winter-sale')).toBe(true);
+  });
+
+  it('sends page messages 1–10 days old, marked synthetic, with unique ids, the same on every run', () => {
+    for (const message of plan.messages) {
+      const age = NOW.getTime() - Date.parse(message.timestamp);
+      expect(message.type).toBe('page');
+      expect(message.properties.synthetic).toBe(true);
+      expect(age).toBeGreaterThan(DAY);
+      expect(age).toBeLessThan(10 * DAY);
+    }
+    expect(new Set(plan.messages.map((message) => message.messageId)).size).toBe(plan.messages.length);
+    expect(contextEvents(lines, NOW.getTime())).toEqual(plan);
   });
 });

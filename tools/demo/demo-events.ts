@@ -14,6 +14,8 @@ export interface OrderLine {
   quantity: number;
   price: number;
   at: number;
+  /** The file's Country column (`United Kingdom`, `Germany`, `France`, …). */
+  country: string;
 }
 
 export interface TrackMessage {
@@ -59,11 +61,12 @@ export function readOrderLines(csv: string): OrderLine[] {
       quantity: Number(cells[3]),
       price: Number(cells[5]),
       at: Date.parse(`${cells[4].replace(' ', 'T')}Z`),
+      country: cells[7].trim(),
     }));
 }
 
-/** Each customer's latest purchase line. */
-function latestByCustomer(lines: OrderLine[]): OrderLine[] {
+/** Each customer's latest purchase line, sorted by customer id. */
+export function latestByCustomer(lines: OrderLine[]): OrderLine[] {
   const latest = new Map<string, OrderLine>();
   for (const line of lines) {
     const seen = latest.get(line.customer);
@@ -73,7 +76,7 @@ function latestByCustomer(lines: OrderLine[]): OrderLine[] {
 }
 
 /** `count` items spread evenly through `items` (all of them when there are fewer). */
-function spread<T>(items: T[], count: number): T[] {
+export function spread<T>(items: T[], count: number): T[] {
   if (items.length <= count) return items;
   return Array.from({ length: count }, (_, index) => items[Math.floor((index * items.length) / count)]);
 }

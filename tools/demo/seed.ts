@@ -4,7 +4,8 @@
 // orders, the tracking API for events and the admin API (AK_API_URL) for segments and the demo
 // activation, so the demo exercises what users use. Two phases, both run by tools/launch/start.mjs:
 //   - data (before the worker starts): key, shifted orders, browsing and cart events, segments;
-//   - activation (AK_DEMO_PHASE=activation, once the worker is up): see demo-activation.ts.
+//   - activation (AK_DEMO_PHASE=activation, once the worker is up): see demo-activation.ts, then
+//     the richer segment language (demo-language.ts), which runs even when the activation failed.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { generateApiKey } from '@audiencekit/server-core';
 import { adminApi, Call, createSegments, track } from './demo-api';
 import { runDemoActivation } from './demo-activation';
 import { browsingEvents, readOrderLines } from './demo-events';
+import { runLanguageDemo } from './demo-language';
 import { DEMO_SEGMENTS, REALTIME_DEMO_SEGMENT } from './demo-segments';
 import { shiftOrders } from './shift-orders';
 
@@ -111,10 +113,27 @@ async function loadData(databaseUrl: string): Promise<void> {
   await trackBrowsing(apiUrl, api, ordersCsv, now.getTime());
 }
 
+/** After the worker is up: the demo activation, then the richer segment language, attempted even when the activation failed. */
+async function activationPhase(databaseUrl: string): Promise<void> {
+  let activationFailed = false;
+  try {
+    await runDemoActivation(databaseUrl, say);
+  } catch (error) {
+    activationFailed = true;
+    process.stderr.write(`the demo activation failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  const apiUrl = process.env.AK_API_URL;
+  const adminKey = process.env.AK_DEMO_ADMIN_KEY;
+  if (!apiUrl || !adminKey) throw new Error('AK_API_URL and AK_DEMO_ADMIN_KEY are required for the demo activation');
+  // Customers and their countries are the same in the shifted copy: the committed file is read as it is.
+  await runLanguageDemo(apiUrl, adminApi(apiUrl, adminKey), readOrderLines(readFileSync(DEMO_ORDERS, 'utf8')), say);
+  if (activationFailed) throw new Error('the demo activation failed (see above)');
+}
+
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
-  if (process.env.AK_DEMO_PHASE === 'activation') await runDemoActivation(url, say);
+  if (process.env.AK_DEMO_PHASE === 'activation') await activationPhase(url);
   else await loadData(url);
 }
 

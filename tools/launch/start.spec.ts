@@ -151,6 +151,44 @@ describe('npm start (embedded default)', () => {
     expect(report.arms.control.members).toBeGreaterThan(0);
     expect(report.arms.treatment.conversions).toBeGreaterThan(0);
     expect(report.conversion.absoluteLift).not.toBeNull();
+
+    // The richer segment language (issue #20), after the activation: every demo trait has values and
+    // every demo segment members after its first refresh (the embedded server lets SQL traits run).
+    await first.waitFor(/demo segment repeat-buyers-de-fr \(.*\): [\d,]+ members/, 180_000);
+    expect(first.output()).toMatch(/demo context: 60 synthetic page views by 36 customers/);
+    expect(first.output()).not.toMatch(/refused by the API|demo SQL trait skipped/);
+    const languageKeys = [
+      'high-spenders-90d',
+      'viewed-added-ordered',
+      'lapsed-buyer',
+      'regular-buyer',
+      'germany-pricing-visitors',
+      'london-store-catchment',
+      'winter-sale-on-mobile',
+      'repeat-buyers-de-fr',
+    ];
+    const withLanguage = (await (await fetch(`${url}/segments?limit=100`, { headers })).json()) as typeof list;
+    const languageSizes: Record<string, number | null | undefined> = {};
+    for (const key of languageKeys) {
+      const id = withLanguage.items.find((item) => item.key === key)?.id;
+      const runs = (await (await fetch(`${url}/segments/${id}/runs?limit=1`, { headers })).json()) as {
+        items: { status: string; size: number | null }[];
+      };
+      languageSizes[key] = runs.items[0]?.status === 'succeeded' ? runs.items[0].size : undefined;
+    }
+    expect(Object.entries(languageSizes).filter(([, size]) => !((size ?? 0) > 0))).toEqual([]);
+    const values = async (key: string) =>
+      ((await (await fetch(`${url}/computed-traits/${key}/values?limit=5`, { headers })).json()) as { values: { value: unknown }[] })
+        .values;
+    expect((await values('spend_90d')).every((entry) => typeof entry.value === 'number')).toBe(true);
+    expect(await values('spend_90d')).toHaveLength(5);
+    expect((await values('last_viewed_product')).every((entry) => typeof entry.value === 'string')).toBe(true);
+    expect(await values('last_viewed_product')).toHaveLength(5);
+    const sqlTrait = (await (await fetch(`${url}/sql-traits/order_history`, { headers })).json()) as {
+      lastRun: { status: string; values: { upserted: number } };
+    };
+    expect(sqlTrait.lastRun.status).toBe('succeeded');
+    expect(sqlTrait.lastRun.values.upserted).toBeGreaterThan(0);
     const receiver = (first.output().match(/demo webhook receiver listening on (\S+)/) as RegExpMatchArray)[1];
     expect(await stop(first.child)).toBe(0);
 
