@@ -3,3 +3,4 @@ export * from './clv-model';
 export * from './clv.exception';
 export * from './customer-summary';
 export * from './gamma-gamma';
+export * from './compile-clv-sql';
