@@ -18,6 +18,12 @@ export interface MinimizeOptions {
   maxNewtonIterations?: number;
   /** Largest change of any coordinate in one step (keeps exp(log-parameter) finite). Default 5. */
   maxStep?: number;
+  /**
+   * Largest remaining Newton step (max |H⁻¹ g|) accepted as a minimum, i.e. how precisely the
+   * point must be pinned. Default 1e-6. Near a boundary where the function keeps decreasing (a
+   * likelihood with no interior maximum) the gradient can be tiny while this step is large.
+   */
+  stepTolerance?: number;
 }
 
 export interface MinimizeResult {
@@ -26,9 +32,11 @@ export interface MinimizeResult {
   gradient: Float64Array;
   /** max |gradient component| at `point`. */
   gradientNorm: number;
+  /** max |H⁻¹ g| at `point` (∞ when the Hessian is not positive definite). */
+  newtonStepNorm: number;
   bfgsIterations: number;
   newtonIterations: number;
-  /** Gradient within tolerance and the Hessian positive definite there. */
+  /** Gradient within tolerance, the Hessian positive definite there and the remaining Newton step within tolerance. */
   converged: boolean;
 }
 
@@ -119,17 +127,19 @@ export function minimizeSmooth(objective: SmoothObjective, start: ArrayLike<numb
   const first = bfgs(objective, Float64Array.from(start), options.maxBfgsIterations ?? 1000, maxStep, Math.max(tolerance, 1e-7));
   const polished = newton(objective, first.point, options.maxNewtonIterations ?? 50, maxStep, tolerance);
   const gradientNorm = maxAbs(polished.current.gradient);
-  const positiveDefinite =
-    Number.isFinite(polished.current.value) &&
-    choleskySolve(centralHessian(objective, polished.point), polished.current.gradient) !== undefined;
+  const remainingStep = Number.isFinite(polished.current.value)
+    ? choleskySolve(centralHessian(objective, polished.point), polished.current.gradient)
+    : undefined;
+  const newtonStepNorm = remainingStep ? maxAbs(remainingStep) : Number.POSITIVE_INFINITY;
   return {
     point: polished.point,
     value: polished.current.value,
     gradient: polished.current.gradient,
     gradientNorm,
+    newtonStepNorm,
     bfgsIterations: first.iterations,
     newtonIterations: polished.iterations,
-    converged: gradientNorm <= tolerance && positiveDefinite,
+    converged: gradientNorm <= tolerance && newtonStepNorm <= (options.stepTolerance ?? 1e-6),
   };
 }
 
