@@ -10,6 +10,10 @@ import { ConsentPage } from './privacy/consent-page';
 import { SuppressionsPage } from './privacy/suppressions-page';
 import { ErrorBoundary } from './error-boundary';
 import { SignIn } from './sign-in';
+import { ComputedTraitPage } from './traits/computed-trait-page';
+import { ComputedTraitsPage } from './traits/computed-traits-page';
+import { SqlTraitsPage } from './traits/sql-traits-page';
+import { forgetWriteAccess } from './traits/write-access';
 
 // Hash routes: the API serves one index.html, and the key never appears in them.
 function useRoute(): string[] {
@@ -32,12 +36,17 @@ function Page({ route }: { route: string[] }) {
   if (section === 'profiles') return <ProfilesPage key={id ?? 'search'} id={id} />;
   if (section === 'suppressions') return <SuppressionsPage />;
   if (section === 'consent') return <ConsentPage />;
+  if (section === 'computed-traits' && id) return <ComputedTraitPage key={id} traitKey={decodeURIComponent(id)} />;
+  if (section === 'computed-traits') return <ComputedTraitsPage />;
+  if (section === 'sql-traits') return <SqlTraitsPage />;
   return <SegmentsList />;
 }
 
 const NAV: [string, string][] = [
   ['segments', 'Segments'],
   ['builder', 'Builder'],
+  ['computed-traits', 'Computed traits'],
+  ['sql-traits', 'SQL traits'],
   ['activations', 'Activations'],
   ['profiles', 'Profiles'],
   ['suppressions', 'Suppressions'],
@@ -68,7 +77,7 @@ export function App() {
             </a>
           ))}
         </nav>
-        <button type="button" className="link" onClick={() => (forgetKey(), setSignedIn(false))}>
+        <button type="button" className="link" onClick={() => (forgetKey(), forgetWriteAccess(), setSignedIn(false))}>
           Sign out
         </button>
       </header>

@@ -1,11 +1,12 @@
 import { useEffect, useId, useState } from 'react';
-import { api, describeError } from '../api-client';
+import { api, ApiError, describeError } from '../api-client';
 import { formatNumber } from '../format';
 import type { Segment } from '../types';
 import { CadenceField } from './cadence-field';
 import { CatalogueFreshness } from './catalogue-suggestions';
 import { GroupEditor } from './condition-editor';
-import { newLeaf, RuleNode } from './rule-nodes';
+import { FieldIssue, FieldIssuesProvider } from './field-errors';
+import { definitionOf, newLeaf, RuleNode, ruleNodeOf } from './rule-nodes';
 
 interface Card {
   key: string;
@@ -19,17 +20,24 @@ interface Card {
 
 const EMPTY_CARD: Card = { key: '', name: '', owner: '', description: '', refreshCadence: 'manual', kpiEvent: '', kpiWindowDays: 7 };
 
+/** The fields a 400 names (`definition.match.…`), for the form to show next to each field. */
+const issuesOf = (error: unknown): FieldIssue[] =>
+  error instanceof ApiError ? error.details.filter((detail): detail is FieldIssue => typeof detail.path === 'string') : [];
+
 function usePreview(match: RuleNode) {
-  const [preview, setPreview] = useState<{ size?: number; error?: string; pending: boolean }>({ pending: true });
-  const body = JSON.stringify(match);
+  const [preview, setPreview] = useState<{ size?: number; error?: string; issues: FieldIssue[]; pending: boolean }>({
+    pending: true,
+    issues: [],
+  });
+  const body = JSON.stringify(definitionOf(match));
   useEffect(() => {
     setPreview((previous) => ({ ...previous, pending: true }));
     // Debounced: one preview per pause in typing, and answers to older bodies are dropped.
     let live = true;
     const timer = setTimeout(() => {
       api<{ size: number }>('POST', '/segments/preview', { definition: { type: 'rules', match: JSON.parse(body) }, sampleSize: 0 }).then(
-        (answer) => live && setPreview({ size: answer.size, pending: false }),
-        (error: unknown) => live && setPreview({ error: describeError(error), pending: false }),
+        (answer) => live && setPreview({ size: answer.size, issues: [], pending: false }),
+        (error: unknown) => live && setPreview({ error: describeError(error), issues: issuesOf(error), pending: false }),
       );
     }, 400);
     return () => {
@@ -80,6 +88,7 @@ export function BuilderPage({ id }: { id?: string }) {
   const [card, setCard] = useState<Card>(EMPTY_CARD);
   const [match, setMatch] = useState<RuleNode>({ type: 'all', conditions: [newLeaf('event')] });
   const [status, setStatus] = useState<string>();
+  const [saveIssues, setSaveIssues] = useState<FieldIssue[]>([]);
   const [loaded, setLoaded] = useState(!id);
   const preview = usePreview(match);
   const set = (field: keyof Card) => (value: string) =>
@@ -98,8 +107,12 @@ export function BuilderPage({ id }: { id?: string }) {
           kpiEvent: segment.kpi?.event ?? '',
           kpiWindowDays: segment.kpi?.windowDays ?? 7,
         });
-        setMatch(segment.definition.match as RuleNode);
-        setLoaded(true);
+        try {
+          setMatch(ruleNodeOf(segment.definition.match));
+          setLoaded(true);
+        } catch (error) {
+          setStatus(describeError(error));
+        }
       },
       (error: unknown) => setStatus(describeError(error)),
     );
@@ -114,7 +127,7 @@ export function BuilderPage({ id }: { id?: string }) {
       description: card.description,
       refreshCadence: card.refreshCadence,
       kpi,
-      definition: { type: 'rules', match },
+      definition: { type: 'rules', match: definitionOf(match) },
     };
     try {
       const saved = id
@@ -123,7 +136,14 @@ export function BuilderPage({ id }: { id?: string }) {
       window.location.hash = `#/segments/${saved.id}`;
     } catch (error) {
       setStatus(describeError(error));
+      setSaveIssues(issuesOf(error));
     }
+  };
+  // The save's problems until the conditions change; the live preview's after that.
+  const issues = saveIssues.length > 0 ? saveIssues : preview.issues;
+  const edit = (next: RuleNode) => {
+    setSaveIssues([]);
+    setMatch(next);
   };
 
   if (!loaded) return <p role="status">{status ?? 'Loading…'}</p>;
@@ -163,7 +183,9 @@ export function BuilderPage({ id }: { id?: string }) {
         <section className="card wide" aria-label="Conditions">
           <h2>Conditions</h2>
           <CatalogueFreshness />
-          <GroupEditor node={match} path="1" onChange={setMatch} />
+          <FieldIssuesProvider value={issues}>
+            <GroupEditor node={match} path="1" at="definition.match" onChange={edit} />
+          </FieldIssuesProvider>
         </section>
       </div>
       {status && <p role="alert">{status}</p>}

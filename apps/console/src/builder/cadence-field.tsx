@@ -7,7 +7,18 @@ const DEFAULT_SCHEDULE = '0 6 * * *';
  * The cadence of a segment: manual, a schedule (cron, UTC) or real time. The schedule's text is
  * kept while another choice is made, so switching back does not lose it.
  */
-export function CadenceField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+const SEGMENT_HINT =
+  'Real time: members enter and exit within seconds of each event and when a time window passes, with no refresh to wait for; only rules can be real time, not RFM tiers, fitted models or references to segments that are not real time.';
+
+export function CadenceField({
+  value,
+  onChange,
+  hint = SEGMENT_HINT,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  hint?: string;
+}) {
   const id = useId();
   const kind = cadenceKind(value);
   const [schedule, setSchedule] = useState(kind === 'schedule' ? value : DEFAULT_SCHEDULE);
@@ -38,8 +49,7 @@ export function CadenceField({ value, onChange }: { value: string; onChange: (va
       )}
       {option('realtime', 'Real time')}
       <small id={`${id}-hint`} className="muted">
-        Real time: members enter and exit within seconds of each event and when a time window passes, with no refresh to wait for; only
-        rules can be real time, not RFM tiers, fitted models or references to segments that are not real time.
+        {hint}
       </small>
     </fieldset>
   );

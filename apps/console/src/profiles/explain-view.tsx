@@ -1,4 +1,5 @@
 import { formatDate } from '../format';
+import { valuesText } from './explain-values';
 import { describeRules } from '../segments/describe-definition';
 
 export interface ExplainNode {
@@ -63,27 +64,6 @@ function textOf(node: ExplainNode): string {
   if (node.type === 'any') return 'any of:';
   if (node.type === 'not') return 'not:';
   return describeRules(node.condition)[0]?.text ?? node.type;
-}
-
-function valuesText(values: Record<string, unknown>): string {
-  switch (values['kind']) {
-    case 'trait':
-      return `value ${JSON.stringify(values['value'])}`;
-    case 'segment':
-      return values['member'] ? 'member' : 'not a member';
-    case 'recency':
-      return values['lastAt']
-        ? `last ${formatDate(values['lastAt'] as string)} (${Number(values['daysSince']).toFixed(2)} days ago)`
-        : 'never';
-    case 'events': {
-      const aggregate = values['aggregate'] as { function: string; result: number | null; values: number } | undefined;
-      const count = `${values['count']} in window`;
-      const last = values['lastAt'] ? `, last ${formatDate(values['lastAt'] as string)}` : '';
-      return aggregate ? `${count}, ${aggregate.function} = ${aggregate.result ?? 'no numeric value'}${last}` : `${count}${last}`;
-    }
-    default:
-      return JSON.stringify(values);
-  }
 }
 
 function ModelView({ model }: { model: Record<string, unknown> }) {

@@ -32,19 +32,79 @@ function describeCount(node: Node): string {
   return `did ${words(count.operator)} ${count.value}×`;
 }
 
+const valueTest = (operator: unknown, value: unknown): string => `${words(operator)}${value === undefined ? '' : ` ${show(value)}`}`;
+
+interface Near {
+  latitude: number;
+  longitude: number;
+  km: number;
+}
+const describeNear = (near: Near): string => `within ${near.km} km of ${near.latitude}, ${near.longitude}`;
+
+/** One `where` filter: "amount > 10", "context page.path starts with “/pricing”", "within 50 km of 48.1, 11.5". */
+function describeFilter(filter: Node): string {
+  if (filter.near) return describeNear(filter.near as Near);
+  if (filter.context !== undefined) return `context ${filter.context} ${valueTest(filter.operator, filter.value)}`;
+  return `${filter.property} ${valueTest(filter.operator, filter.value)}`;
+}
+const describeWhere = (where: unknown): string =>
+  Array.isArray(where) && where.length ? ` where ${(where as Node[]).map(describeFilter).join(', ')}` : '';
+
+/** "“Order Completed”", "any page", "page “Pricing”". */
+function eventName(node: Node): string {
+  if (node.event === undefined) return `any ${String(node.messageType)}`;
+  return node.messageType ? `${String(node.messageType)} “${node.event}”` : `“${node.event}”`;
+}
+const inWindow = (window: unknown): string => (window === 'ever' ? 'ever' : `in the ${window}`);
+
+function describeLocation(node: Node): string {
+  const parts: string[] = [];
+  const lists: [string, string][] = [
+    ['country', 'country'],
+    ['region', 'region'],
+    ['city', 'city'],
+  ];
+  for (const [field, label] of lists)
+    if (Array.isArray(node[field]))
+      parts.push(`${label} ${(node[field] as string[]).length > 1 ? 'is one of' : 'is'} ${show(node[field])}`);
+  if (Array.isArray(node.postalCode)) parts.push(`postal code starts with ${(node.postalCode as string[]).map(show).join(' or ')}`);
+  if (node.near) parts.push(describeNear(node.near as Near));
+  return `last known location: ${parts.join(', ')}${node.window ? ` (seen ${inWindow(node.window)})` : ''}`;
+}
+
+function describeLifecycle(node: Node): string | undefined {
+  switch (node.type) {
+    case 'sequence': {
+      const steps = (node.steps as Node[]).map((step) => `“${step.event}”${describeWhere(step.where)}`);
+      return `did ${steps.join(', then ')}, all within ${node.within}, ${inWindow(node.window)}`;
+    }
+    case 'first_time':
+      return `did “${node.event}”${describeWhere(node.where)} for the first time ${inWindow(node.window)}`;
+    case 'stopped':
+      return `stopped doing “${node.event}”${describeWhere(node.where)}: did it in the ${node.active} before the last ${node.quiet}, not since`;
+    case 'regularly':
+      return `did “${node.event}”${describeWhere(node.where)} on at least ${node.atLeast} distinct ${node.per}s ${inWindow(node.window)}`;
+    default:
+      return undefined;
+  }
+}
+
 function describeLeaf(node: Node): string {
+  const lifecycle = describeLifecycle(node);
+  if (lifecycle) return lifecycle;
   switch (node.type) {
     case 'trait':
-      return `trait ${node.trait} ${words(node.operator)}${node.value === undefined ? '' : ` ${show(node.value)}`}`;
+      return `trait ${node.trait} ${valueTest(node.operator, node.value)}`;
+    case 'computed_trait':
+      return `computed trait ${node.key} ${valueTest(node.operator, node.value)}`;
+    case 'location':
+      return describeLocation(node);
     case 'event': {
-      const where =
-        Array.isArray(node.where) && node.where.length
-          ? ` where ${(node.where as Node[]).map((filter) => `${filter.property} ${words(filter.operator)} ${show(filter.value)}`).join(', ')}`
-          : '';
+      const where = describeWhere(node.where);
       const aggregate = node.aggregate as { function: string; property: string; operator: string; value: unknown } | undefined;
       const head = aggregate
-        ? `${aggregate.function} of ${aggregate.property} over “${node.event}” ${words(aggregate.operator)} ${show(aggregate.value)}`
-        : `${describeCount(node)} “${node.event}”`;
+        ? `${aggregate.function} of ${aggregate.property} over ${eventName(node)} ${words(aggregate.operator)} ${show(aggregate.value)}`
+        : `${describeCount(node)} ${eventName(node)}`;
       return `${head}${where} in the ${node.window}`;
     }
     case 'recency':
