@@ -9,6 +9,7 @@
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 //   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
 //   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key>
+//   npm run cli -- computed-traits preview --file def.json | computed-traits run <key> | computed-traits list
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -38,6 +39,7 @@ import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } 
 import { runsConfirm } from './ops/sync-confirm-command';
 import { CHANGES_LIMIT, segmentsChanges, segmentsSetCadence } from './ops/segment-commands';
 import { sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
+import { computedTraitsList, computedTraitsPreview, computedTraitsRun, readDefinition } from './computed-traits/computed-trait-commands';
 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
@@ -73,6 +75,10 @@ const USAGE = `usage:
   npm run cli -- sql-traits preview --file <q.sql> [--key-kind profile_id|user_id|email]
                                    (runs the SELECT read-only over the documented views; prints columns, row count, first rows)
   npm run cli -- sql-traits run <key>   (runs a SQL trait now; its columns replace its values in computed traits)
+  npm run cli -- computed-traits preview --file <definition.json> | --definition '<json>'
+                                   (the distribution a definition would give now: counts, numeric range, histogram, top values)
+  npm run cli -- computed-traits run <key>   (computes a computed trait for every profile now)
+  npm run cli -- computed-traits list        (key, version, cadence, owner, definition, last run)
 Refreshes and syncs are queued for the workers; the CLI follows the run until it finishes
 (exit 0 done, 1 failed, 3 held by the mass-send guard, 4 stopped watching at --timeout-ms).
 DATABASE_URL names the Postgres database; pending migrations are applied first.`;
@@ -111,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
       identifiers: { type: 'string' },
       file: { type: 'string' },
       'key-kind': { type: 'string' },
+      definition: { type: 'string' },
       revoked: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -202,6 +209,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'sql-traits' && subject === 'run' && file)
     return withSqlTraits(process.env.DATABASE_URL, (service) => sqlTraitsRun(service, print, file));
+  if (command === 'computed-traits' && subject === 'preview') {
+    const definition = await readDefinition({ file: values.file, definition: values.definition });
+    return withOps((ops) => computedTraitsPreview(ops.computedTraits, print, definition));
+  }
+  if (command === 'computed-traits' && subject === 'run' && file)
+    return withOps((ops) => computedTraitsRun(ops.computedTraits, print, file));
+  if (command === 'computed-traits' && subject === 'list') return withOps((ops) => computedTraitsList(ops.computedTraits, print));
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);
 }
 

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ActivationModule, SyncRequestsService, SyncService } from '@audiencekit/activation-engine';
 import {
+  ComputedTraitsService,
   SegmentExportService,
   SegmentListsService,
   SegmentMembershipService,
@@ -26,6 +27,8 @@ export interface OpsServices {
   /** List uploads and the member export. */
   lists: SegmentListsService;
   exports: SegmentExportService;
+  /** Computed traits: preview, manual runs, the list. */
+  computedTraits: ComputedTraitsService;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export async function openOpsContext(databaseUrl: string | undefined): Promise<O
     requests: app.get(SyncRequestsService),
     lists: app.get(SegmentListsService),
     exports: app.get(SegmentExportService),
+    computedTraits: app.get(ComputedTraitsService),
     close: () => app.close(),
   };
 }
