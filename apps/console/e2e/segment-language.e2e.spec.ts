@@ -274,6 +274,13 @@ describe('the richer segment language in a real browser', () => {
       `SELECT count(*)::int AS count FROM computed_trait_values WHERE key = 'tier' AND value = '"gold"'::jsonb AND source_kind = 'sql'`,
     );
     expect(count).toBe(4);
+    // Edited: a changed SELECT is version 2.
+    await page.getByRole('button', { name: 'Edit tiers' }).click();
+    await visible(page.getByRole('heading', { name: 'Edit SQL trait tiers' }));
+    await editor.fill(`SELECT id AS profile_id, 'silver' AS tier FROM profiles`);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.getByText('Saved tiers (v2): traits tier'));
+    expect(await get('/sql-traits/tiers')).toMatchObject({ version: 2, sql: `SELECT id AS profile_id, 'silver' AS tier FROM profiles` });
   });
 
   it('shows computed traits read-only to a viewer', async () => {

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { api, ApiError, describeError } from '../api-client';
 import { formatDate, formatNumber } from '../format';
 import { useApi } from '../use-api';
@@ -16,6 +16,7 @@ const shown = (value: unknown) => (value === null ? 'null' : typeof value === 's
  */
 export function SqlTraitsPage() {
   const traits = useApi<SqlTrait[]>('/sql-traits');
+  const [editing, setEditing] = useState<SqlTrait>();
   if (traits.errorStatus === 403)
     return (
       <>
@@ -32,13 +33,13 @@ export function SqlTraitsPage() {
         becomes a trait. It runs read-only, with a statement timeout and a row cap.
       </p>
       {traits.error && <p role="alert">{traits.error}</p>}
-      {traits.data && <SqlTraitTable traits={traits.data} onChanged={traits.reload} />}
-      <SqlTraitEditor onSaved={traits.reload} />
+      {traits.data && <SqlTraitTable traits={traits.data} onChanged={traits.reload} onEdit={setEditing} />}
+      <SqlTraitEditor key={editing?.key ?? 'new'} editing={editing} onSaved={traits.reload} onCancel={() => setEditing(undefined)} />
     </>
   );
 }
 
-function SqlTraitTable({ traits, onChanged }: { traits: SqlTrait[]; onChanged: () => void }) {
+function SqlTraitTable({ traits, onChanged, onEdit }: { traits: SqlTrait[]; onChanged: () => void; onEdit: (trait: SqlTrait) => void }) {
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
   const act = async (action: () => Promise<string>) => {
     try {
@@ -89,6 +90,9 @@ function SqlTraitTable({ traits, onChanged }: { traits: SqlTrait[]; onChanged: (
                 <button type="button" onClick={() => void run(trait.key)} aria-label={`Run ${trait.key}`}>
                   Run
                 </button>{' '}
+                <button type="button" className="link" onClick={() => onEdit(trait)} aria-label={`Edit ${trait.key}`}>
+                  Edit
+                </button>{' '}
                 <button type="button" className="link" onClick={() => void remove(trait.key)} aria-label={`Delete ${trait.key}`}>
                   Delete
                 </button>
@@ -113,11 +117,19 @@ const problemOf = (failure: unknown): SqlProblem => ({
   fields: failure instanceof ApiError ? failure.details : [],
 });
 
-function SqlTraitEditor({ onSaved }: { onSaved: () => void }) {
+/** A new SQL trait, or (`editing`) a change to one: a changed SELECT or key kind makes a new version. */
+function SqlTraitEditor({ editing, onSaved, onCancel }: { editing?: SqlTrait; onSaved: () => void; onCancel: () => void }) {
   const id = useId();
-  const [card, setCard] = useState({ key: '', name: '', owner: '', cadence: 'manual' });
-  const [sql, setSql] = useState(EXAMPLE_SQL);
-  const [keyKind, setKeyKind] = useState<KeyKind | ''>('');
+  const [card, setCard] = useState(
+    editing
+      ? { key: editing.key, name: editing.name, owner: editing.owner, cadence: editing.cadence }
+      : { key: '', name: '', owner: '', cadence: 'manual' },
+  );
+  const [sql, setSql] = useState(editing?.sql ?? EXAMPLE_SQL);
+  const [keyKind, setKeyKind] = useState<KeyKind | ''>(editing?.keyKind ?? '');
+  useEffect(() => {
+    if (editing) document.getElementById(`${id}-sql`)?.focus();
+  }, [editing, id]);
   const [preview, setPreview] = useState<SqlPreview>();
   const [problem, setProblem] = useState<SqlProblem>();
   const [saved, setSaved] = useState<string>();
@@ -135,7 +147,10 @@ function SqlTraitEditor({ onSaved }: { onSaved: () => void }) {
   const save = async (event: React.FormEvent) => {
     event.preventDefault();
     try {
-      const trait = await api<SqlTrait>('POST', '/sql-traits', { ...card, name: card.name || undefined, ...query() });
+      const { key, ...fields } = { ...card, name: card.name || undefined, ...query() };
+      const trait = editing
+        ? await api<SqlTrait>('PUT', `/sql-traits/${encodeURIComponent(editing.key)}`, fields)
+        : await api<SqlTrait>('POST', '/sql-traits', { key, ...fields });
       setProblem(undefined);
       setSaved(`Saved ${trait.key} (v${trait.version}): traits ${trait.valueColumns.join(', ')}`);
       onSaved();
@@ -147,12 +162,17 @@ function SqlTraitEditor({ onSaved }: { onSaved: () => void }) {
   const input = (field: keyof typeof card, label: string) => (
     <div className="form-row">
       <label htmlFor={`${id}-${field}`}>{label}</label>
-      <input id={`${id}-${field}`} value={card[field]} onChange={(event) => setCard({ ...card, [field]: event.target.value })} />
+      <input
+        id={`${id}-${field}`}
+        value={card[field]}
+        disabled={field === 'key' && editing !== undefined}
+        onChange={(event) => setCard({ ...card, [field]: event.target.value })}
+      />
     </div>
   );
   return (
     <form className="card" aria-labelledby={`${id}-title`} onSubmit={save}>
-      <h2 id={`${id}-title`}>New SQL trait</h2>
+      <h2 id={`${id}-title`}>{editing ? `Edit SQL trait ${editing.key}` : 'New SQL trait'}</h2>
       <div className="form-row">
         <label htmlFor={`${id}-sql`}>SELECT</label>
         <textarea
@@ -205,8 +225,13 @@ function SqlTraitEditor({ onSaved }: { onSaved: () => void }) {
       {input('cadence', 'SQL trait cadence ("manual" or cron, UTC)')}
       <div className="actions">
         <button type="submit" className="primary">
-          Save SQL trait
+          {editing ? 'Save changes' : 'Save SQL trait'}
         </button>
+        {editing && (
+          <button type="button" className="link" onClick={onCancel}>
+            New SQL trait instead
+          </button>
+        )}
       </div>
       {saved && <p role="status">{saved}</p>}
     </form>
