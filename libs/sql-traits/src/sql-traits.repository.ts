@@ -31,15 +31,6 @@ const SELECT_TRAIT = `SELECT t.id, t.key, t.name, t.description, t.owner, t.cade
             v.sql, v.key_kind, v.value_columns, v.created_at AS version_created_at, v.created_by AS version_created_by
        FROM sql_traits t JOIN sql_trait_versions v ON v.trait_id = t.id AND v.version = t.current_version`;
 
-// One namespace of trait keys: saving a SQL trait and writing its values hold this lock, so two
-// saves cannot claim the same key between their checks and their writes ('ak:sqlt').
-const KEY_NAMESPACE_LOCK = 0x616b_7371;
-
-/** Serialises changes to the key namespace for this transaction. */
-export async function lockKeyNamespace(manager: EntityManager): Promise<void> {
-  await manager.query(`SELECT pg_advisory_xact_lock($1)`, [KEY_NAMESPACE_LOCK]);
-}
-
 /** The live SQL trait with this key and its current version, or undefined. */
 export async function findTrait(manager: EntityManager, key: string): Promise<SqlTraitRow | undefined> {
   const [row] = await manager.query(`${SELECT_TRAIT} WHERE t.key = $1 AND t.deleted_at IS NULL`, [key]);

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { deleteSourceValues, keyOwners, replaceSourceValues } from '@audiencekit/segments-service';
+// One namespace of trait keys with computed traits: saving a SQL trait and writing its values take
+// the computed traits' own lock, so a SQL trait column and a computed trait cannot claim one key
+// between their checks and their writes.
+import { deleteSourceValues, keyOwners, lockKeyNamespace, replaceSourceValues } from '@audiencekit/segments-service';
 import { APP_CONFIG, type AppConfig } from '@audiencekit/server-core';
 import { cadenceProblem, latestDueFireTime } from '@audiencekit/util';
 import { availability, executeReadOnly, ExecutionLimits, ResultColumn } from './sql-trait-executor.repository';
@@ -14,7 +17,6 @@ import {
   insertTrait,
   insertVersion,
   listTraits,
-  lockKeyNamespace,
   recordRun,
   reservedKeys,
   resolveKeys,

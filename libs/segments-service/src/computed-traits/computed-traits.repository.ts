@@ -25,8 +25,8 @@ const SELECT_TRAIT = `SELECT t.id, t.key, t.description, t.owner, t.cadence, t.c
             v.definition, v.created_at AS version_created_at, v.created_by AS version_created_by
        FROM computed_traits t JOIN computed_trait_versions v ON v.trait_id = t.id AND v.version = t.current_version`;
 
-// The one namespace of derived-value keys, shared with SQL traits (libs/sql-traits uses the same
-// advisory lock key, 'ak:sqlt'): a save checks and claims its key while holding it.
+// The one namespace of derived-value keys, shared with SQL traits (libs/sql-traits calls this
+// function, exported from the package): a save checks and claims its key while holding it ('ak:sqlt').
 const KEY_NAMESPACE_LOCK = 0x616b_7371;
 
 export async function lockKeyNamespace(manager: EntityManager): Promise<void> {

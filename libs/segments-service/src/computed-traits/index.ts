@@ -19,3 +19,5 @@ export {
 } from './computed-traits.service';
 // Which keys exist as computed traits, SQL trait columns or stored values (activation-admin refuses unknown ones at save).
 export { knownTraitKeys } from './computed-traits.repository';
+// The advisory lock of the key namespace computed traits share with SQL traits (libs/sql-traits takes it too).
+export { lockKeyNamespace } from './computed-traits.repository';

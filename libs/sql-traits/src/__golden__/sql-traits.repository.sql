@@ -1,6 +1,3 @@
--- lockKeyNamespace
-SELECT pg_advisory_xact_lock($1);
-
 -- insertTrait
 INSERT INTO sql_traits (key, name, description, owner, cadence) VALUES ($1, $2, $3, $4, $5) RETURNING id;
 

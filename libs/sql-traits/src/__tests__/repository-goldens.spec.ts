@@ -49,7 +49,6 @@ describe('golden SQL of the libs/sql-traits repositories', () => {
         sections.push([name, statements]);
         return result;
       };
-      await record('lockKeyNamespace', () => repository.lockKeyNamespace(manager));
       const id = await record('insertTrait', () =>
         repository.insertTrait(manager, { key: 'ltv', name: 'LTV', description: '', owner: 'crm@example.com', cadence: 'manual' }),
       );

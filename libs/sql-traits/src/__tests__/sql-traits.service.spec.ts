@@ -2,6 +2,7 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { SQL_TRAITS_READER_ROLE } from '@audiencekit/persistence';
 import type { AppConfig } from '@audiencekit/server-core';
 import { compileSegmentSql } from '@audiencekit/segments-domain';
+import { lockKeyNamespace } from '@audiencekit/segments-service';
 import { SqlTraitsService } from '../sql-traits.service';
 import { SqlTraitsException, SqlTraitsExceptionCode } from '../sql-traits.exception';
 import { sqlTraitCreateSchema } from '../sql-trait-input.schema';
@@ -153,6 +154,59 @@ describe('SqlTraitsService', () => {
     expect(await values('vip')).toEqual([]);
     expect((await refusal(service.get('vip_flags'))).code).toBe('sql_trait_not_found');
   });
+
+  it('waits for a computed trait saving the same key (one namespace lock), then refuses the column', async () => {
+    // A computed trait's save, held open after claiming 'spend_key' under the namespace lock.
+    const computedSave = database.dataSource.createQueryRunner();
+    await computedSave.connect();
+    await computedSave.startTransaction();
+    let sqlSave: Promise<unknown> | undefined;
+    try {
+      await lockKeyNamespace(computedSave.manager);
+      await computedSave.query(
+        `WITH t AS (INSERT INTO computed_traits (key, description, owner, cadence, current_version) VALUES ('spend_key', '', 'crm', 'manual', 1) RETURNING id)
+         INSERT INTO computed_trait_versions (trait_id, version, definition) SELECT id, 1, '{"function":"count","event":"x","window":"ever"}' FROM t`,
+      );
+      sqlSave = service
+        .create(
+          sqlTraitCreateSchema.parse({
+            key: 'spend_sql',
+            owner: 'crm@example.com',
+            sql: 'SELECT id AS profile_id, 1 AS spend_key FROM profiles',
+          }),
+          null,
+        )
+        .then(
+          () => 'saved',
+          (error: unknown) => error,
+        );
+      // Without the shared lock the SQL trait's save would not wait here (and would see no computed trait yet).
+      await waitForAdvisoryLockWaiter();
+      await computedSave.commitTransaction();
+    } finally {
+      if (computedSave.isTransactionActive) await computedSave.rollbackTransaction();
+      await computedSave.release();
+    }
+    const outcome = await sqlSave;
+    expect(outcome).toBeInstanceOf(SqlTraitsException);
+    expect(outcome).toMatchObject({
+      code: 'sql_trait_key_collision',
+      details: [{ path: 'columns.spend_key', message: 'belongs to computed trait spend_key' }],
+    });
+    expect((await refusal(service.get('spend_sql'))).code).toBe('sql_trait_not_found');
+  });
+
+  /** Resolves once some backend waits for an advisory lock (bounded: a save that never waits fails the test). */
+  async function waitForAdvisoryLockWaiter(): Promise<void> {
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const [row] = await database.dataSource.query(
+        `SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      if (row.waiting > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the SQL trait save never waited for the key namespace lock');
+  }
 
   describe('names every mistake with a 400 code', () => {
     const create = (key: string, sql: string, keyKind?: string) =>
