@@ -244,6 +244,20 @@ describe('the richer segment language in a real browser', () => {
       ),
     );
     expect((await get('/computed-traits/spend_90d')).key).toBe('spend_90d');
+    // A new version: the window changed (previewed first: the orders are 10 days old) and the cadence now real time.
+    const change = page.getByRole('form', { name: 'Change the trait' });
+    await change.getByLabel('Trait window: how many').fill('7');
+    await change.getByLabel('Real time').check();
+    await change.getByRole('button', { name: 'Preview distribution' }).click();
+    await eventually(async () => expect(await textOf(change.getByRole('status'))).toBe('0 of 4 live profiles get a value (4 without)'));
+    await change.getByRole('button', { name: 'Save changes' }).click();
+    await eventually(async () =>
+      expect(await get('/computed-traits/spend_90d')).toMatchObject({
+        version: 2,
+        cadence: 'realtime',
+        definition: { function: 'sum', event: 'Order Completed', property: 'revenue', window: 'last 7 days' },
+      }),
+    );
   });
 
   it('shows a SQL trait’s syntax error at its line and column, then previews rows, count and column types', async () => {

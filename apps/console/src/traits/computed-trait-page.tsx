@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { api, ApiError, describeError } from '../api-client';
-import { FieldIssuesProvider } from '../builder/field-errors';
+import { CadenceField } from '../builder/cadence-field';
+import { FieldErrors, FieldIssuesProvider } from '../builder/field-errors';
 import { formatDate, formatNumber } from '../format';
 import { useApi } from '../use-api';
 import { DistributionView, issuesOf, TraitDefinitionFields, usePreviewDistribution } from './trait-definition-fields';
+import { TRAIT_CADENCE_HINT } from './computed-traits-page';
 import { ComputedTrait, describeTrait, TraitDefinition, TraitValues } from './trait-types';
 import { useCanWriteTraits } from './write-access';
 
@@ -117,22 +119,21 @@ export function ComputedTraitPage({ traitKey }: { traitKey: string }) {
           )}
         </section>
       </div>
-      {canWrite && (
-        <NewVersionForm trait={current} onSaved={() => (trait.reload(), setStatus({ ok: true, text: 'Saved a new version' }))} />
-      )}
+      {canWrite && <NewVersionForm trait={current} onSaved={() => (trait.reload(), setStatus({ ok: true, text: 'Saved' }))} />}
     </>
   );
 }
 
-/** A changed definition makes a new immutable version (`PUT /computed-traits/:key`). */
+/** A changed definition makes a new immutable version; the cadence changes in place (`PUT /computed-traits/:key`). */
 function NewVersionForm({ trait, onSaved }: { trait: ComputedTrait; onSaved: () => void }) {
   const [definition, setDefinition] = useState<TraitDefinition>(trait.definition);
+  const [cadence, setCadence] = useState(trait.cadence);
   const [error, setError] = useState<{ text: string; issues: ReturnType<typeof issuesOf> }>();
   const distribution = usePreviewDistribution();
   const save = async (event: React.FormEvent) => {
     event.preventDefault();
     try {
-      await api('PUT', `/computed-traits/${encodeURIComponent(trait.key)}`, { definition });
+      await api('PUT', `/computed-traits/${encodeURIComponent(trait.key)}`, { definition, cadence });
       setError(undefined);
       onSaved();
     } catch (failure) {
@@ -140,9 +141,11 @@ function NewVersionForm({ trait, onSaved }: { trait: ComputedTrait; onSaved: () 
     }
   };
   return (
-    <form className="card" aria-label="New version" onSubmit={save}>
-      <h2>New version</h2>
+    <form className="card" aria-label="Change the trait" onSubmit={save}>
+      <h2>Change the trait</h2>
       <FieldIssuesProvider value={error?.issues ?? distribution.error?.issues ?? []}>
+        <CadenceField value={cadence} onChange={(next) => (setCadence(next), setError(undefined))} hint={TRAIT_CADENCE_HINT} />
+        <FieldErrors at="cadence" />
         <TraitDefinitionFields
           definition={definition}
           onChange={(next) => (setDefinition(next), distribution.clear(), setError(undefined))}
@@ -153,9 +156,12 @@ function NewVersionForm({ trait, onSaved }: { trait: ComputedTrait; onSaved: () 
           Preview distribution
         </button>
         <button type="submit" className="primary">
-          Save as version {trait.version + 1}
+          Save changes
         </button>
       </div>
+      <p className="muted">
+        A changed definition is saved as version {trait.version + 1}; a cadence change alone keeps version {trait.version}.
+      </p>
       {distribution.error && <p role="alert">{distribution.error.text}</p>}
       {error && <p role="alert">{error.text}</p>}
       {distribution.preview && <DistributionView preview={distribution.preview} />}
