@@ -5,7 +5,8 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
  * The seeds' three examples (cart abandoner, VIP, win-back candidate) on Postgres through the
  * compiled SQL, and in memory, over one population with the members worked out by hand; then the
  * compiler is attacked with hostile names and values on the same real database, in every string
- * field of the language: traits, event names, property, context paths and values, location criteria.
+ * field of the language: traits, event names, property, context paths and values, location criteria,
+ * sequence steps, first time, stopped, regularly, and computed-trait values.
  */
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
@@ -99,6 +100,12 @@ describe('the seed examples, on Postgres and in memory', () => {
         `INSERT INTO events (message_id, profile_id, type, name, timestamp, properties, context) VALUES ($1, $2, 'page', $3, $4, '{}', $5)`,
         [`hostile-page-${row.id}`, row.id, hostile, ago(2), context],
       );
+      // A computed (or SQL) trait's stored value carrying the string.
+      await database.dataSource.query(
+        `INSERT INTO computed_trait_values (profile_id, key, value, source_kind, source_id, source_version, computed_at)
+         VALUES ($1, 'hostile_value', $2, 'computed', gen_random_uuid(), 1, now())`,
+        [row.id, JSON.stringify(hostile)],
+      );
       const [before] = await database.dataSource.query(
         `SELECT (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM events)::int AS events`,
       );
@@ -142,6 +149,25 @@ describe('the seed examples, on Postgres and in memory', () => {
           window: 'ever',
           where: [{ context: 'page.url', operator: 'contains', value: hostile.slice(2) }],
         },
+        // Sequences and lifecycle (issue 20): step events and filters, first time, stopped, regularly.
+        {
+          type: 'sequence',
+          steps: [{ event: hostile }, { event: hostile, where: [{ property: hostile, operator: 'equals', value: hostile }] }],
+          within: '7d',
+          window: 'last 7 days',
+        },
+        { type: 'first_time', event: hostile, where: [{ property: hostile, operator: 'contains', value: hostile }], window: 'last 7 days' },
+        {
+          type: 'stopped',
+          event: hostile,
+          where: [{ property: hostile, operator: 'equals', value: hostile }],
+          active: '60d',
+          quiet: '30d',
+        },
+        { type: 'regularly', event: hostile, window: 'last 7 days', per: 'day', atLeast: 2 },
+        // Computed traits (issue 20): the stored value compared with the string.
+        { type: 'computed_trait', key: 'hostile_value', operator: 'equals', value: hostile },
+        { type: 'computed_trait', key: 'hostile_value', operator: 'in', value: [hostile, 'nothing'] },
       ];
       const results: string[][] = [];
       for (const match of definitions) {
@@ -153,14 +179,37 @@ describe('the seed examples, on Postgres and in memory', () => {
       // The hostile string is compared as a value: the profile carrying it matches, nobody else does
       // (label "nothing" matches the fixture profile with that label; the sum of a string is no number).
       const nothing = [...nameOf].find(([, name]) => name === 'nothing')?.[0];
-      expect(results).toEqual([[row.id], [nothing], [row.id], [], [row.id], [row.id], [row.id], [row.id], [row.id], [row.id]]);
+      expect(results).toEqual([
+        [row.id],
+        [nothing],
+        [row.id],
+        [],
+        [row.id],
+        [row.id],
+        [row.id],
+        [row.id],
+        [row.id],
+        [row.id],
+        // sequence, first time, stopped (recent events: not stopped), regularly (2 distinct days)
+        [row.id],
+        [row.id],
+        [],
+        [row.id],
+        // computed trait equals / in
+        [row.id],
+        [row.id],
+      ]);
       // The in-memory evaluator agrees on the profile carrying the string.
       const events = await database.dataSource.query(
         `SELECT name, type, timestamp, properties, context FROM events WHERE profile_id = $1`,
         [row.id],
       );
       const inMemory = definitions.map((match) =>
-        evaluateSegment(parseSegmentDefinition({ type: 'rules', match }), { traits: { [hostile]: hostile }, events }, { now: NOW }),
+        evaluateSegment(
+          parseSegmentDefinition({ type: 'rules', match }),
+          { traits: { [hostile]: hostile }, events, computedTraits: { hostile_value: hostile } },
+          { now: NOW },
+        ),
       );
       expect(inMemory).toEqual(results.map((members) => members.includes(row.id)));
       const [after] = await database.dataSource.query(
