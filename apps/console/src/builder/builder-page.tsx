@@ -1,11 +1,11 @@
 import { useEffect, useId, useState } from 'react';
-import { api, ApiError, describeError } from '../api-client';
+import { api, describeError } from '../api-client';
 import { formatNumber } from '../format';
 import type { Segment } from '../types';
 import { CadenceField } from './cadence-field';
 import { CatalogueFreshness } from './catalogue-suggestions';
 import { GroupEditor } from './condition-editor';
-import { FieldIssue, FieldIssuesProvider } from './field-errors';
+import { FieldIssue, FieldIssuesProvider, issuesOf } from './field-errors';
 import { definitionOf, newLeaf, RuleNode, ruleNodeOf } from './rule-nodes';
 
 interface Card {
@@ -19,10 +19,6 @@ interface Card {
 }
 
 const EMPTY_CARD: Card = { key: '', name: '', owner: '', description: '', refreshCadence: 'manual', kpiEvent: '', kpiWindowDays: 7 };
-
-/** The fields a 400 names (`definition.match.…`), for the form to show next to each field. */
-const issuesOf = (error: unknown): FieldIssue[] =>
-  error instanceof ApiError ? error.details.filter((detail): detail is FieldIssue => typeof detail.path === 'string') : [];
 
 function usePreview(match: RuleNode) {
   const [preview, setPreview] = useState<{ size?: number; error?: string; issues: FieldIssue[]; pending: boolean }>({

@@ -1,10 +1,17 @@
 import { createContext, useContext } from 'react';
+import { ApiError } from '../api-client';
 
 /** One problem the API's 400 names: `definition.match.conditions.0.steps.1.event`, and why. */
 export interface FieldIssue {
   path: string;
   message: string;
 }
+
+/** The fields a 400 names (`definition.match.…`, `definition.property`, `key`…), for the form to show next to each. */
+export const issuesOf = (error: unknown): FieldIssue[] =>
+  error instanceof ApiError
+    ? error.details.filter((detail): detail is FieldIssue => typeof detail.path === 'string' && detail.path !== '')
+    : [];
 
 const IssuesContext = createContext<FieldIssue[]>([]);
 

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { api, ApiError, describeError } from '../api-client';
 import { CadenceField } from '../builder/cadence-field';
-import { FieldErrors, FieldIssuesProvider } from '../builder/field-errors';
+import { FieldErrors, FieldIssuesProvider, issuesOf } from '../builder/field-errors';
 import { formatDate, formatNumber } from '../format';
 import { useApi } from '../use-api';
-import { DistributionView, issuesOf, TraitDefinitionFields, usePreviewDistribution } from './trait-definition-fields';
+import { DistributionView, TraitDefinitionFields, usePreviewDistribution } from './trait-definition-fields';
 import { TRAIT_CADENCE_HINT } from './computed-traits-page';
 import { ComputedTrait, describeTrait, TraitDefinition, TraitValues } from './trait-types';
 import { useCanWriteTraits } from './write-access';

@@ -1,10 +1,10 @@
 import { useId, useState } from 'react';
 import { api, describeError } from '../api-client';
 import { CadenceField } from '../builder/cadence-field';
-import { FieldErrors, FieldIssue, FieldIssuesProvider } from '../builder/field-errors';
+import { FieldErrors, FieldIssue, FieldIssuesProvider, issuesOf } from '../builder/field-errors';
 import { formatDate } from '../format';
 import { useApi } from '../use-api';
-import { DistributionView, issuesOf, TraitDefinitionFields, usePreviewDistribution } from './trait-definition-fields';
+import { DistributionView, TraitDefinitionFields, usePreviewDistribution } from './trait-definition-fields';
 import { ComputedTrait, describeTrait, TraitDefinition } from './trait-types';
 import { useCanWriteTraits } from './write-access';
 

@@ -1,19 +1,13 @@
 import { useState } from 'react';
-import { api, ApiError, describeError } from '../api-client';
+import { api, describeError } from '../api-client';
 import { BarChart } from '../charts/bar-chart';
 import { SuggestInput } from '../builder/catalogue-suggestions';
 import { Field, Select, WhereFilters } from '../builder/condition-editor';
-import { FieldErrors, FieldIssue } from '../builder/field-errors';
+import { FieldErrors, FieldIssue, issuesOf } from '../builder/field-errors';
 import { PropertyFilter } from '../builder/rule-nodes';
 import { WindowField } from '../builder/window-field';
 import { formatFixed, formatNumber } from '../format';
 import { TRAIT_FUNCTIONS, TraitDefinition, TraitPreview } from './trait-types';
-
-/** The fields a 400 names (`definition.property`, `key`, `cadence`…), for the form to show next to each. */
-export const issuesOf = (error: unknown): FieldIssue[] =>
-  error instanceof ApiError
-    ? error.details.filter((detail): detail is FieldIssue => typeof detail.path === 'string' && detail.path !== '')
-    : [];
 
 /** What a trait computes: function, event, property (all but count), where filters, window. */
 export function TraitDefinitionFields({
