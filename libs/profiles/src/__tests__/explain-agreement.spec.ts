@@ -103,6 +103,55 @@ function randomLeaf(random: Random, depth: number, side: RandomDraw): Condition 
   }
 }
 
+/** Sequences, first time, stopped, regularly (issue 20), with property filters on the same names. */
+function randomLifecycle(side: RandomDraw): Condition {
+  const where = () =>
+    side.chance(0.3) ? [{ property: 'category', operator: 'equals' as const, value: side.pick(['shoes', 'hats']) }] : undefined;
+  const event = () => side.pick(NAMES);
+  switch (side.int(0, 3)) {
+    case 0:
+      return {
+        type: 'sequence',
+        steps: Array.from({ length: side.int(2, 3) }, () => ({ event: event(), where: where() })),
+        within: side.pick(['1h', '1d', '7d', '30d']),
+        window: side.pick(WINDOWS),
+      };
+    case 1:
+      return { type: 'first_time', event: event(), where: where(), window: side.pick(WINDOWS) };
+    case 2:
+      return {
+        type: 'stopped',
+        event: event(),
+        where: where(),
+        active: side.pick(['1d', '7d', '30d']),
+        quiet: side.pick(['12h', '1d', '7d']),
+      };
+    default:
+      return {
+        type: 'regularly',
+        event: event(),
+        where: where(),
+        window: side.pick(WINDOWS),
+        per: side.pick(['day', 'week'] as const),
+        atLeast: side.int(1, 3),
+      };
+  }
+}
+
+/** A computed-trait condition over the stored values the lifecycle test writes (`spend` numbers, `tier` strings). */
+function randomComputedTrait(side: RandomDraw): Condition {
+  switch (side.int(0, 2)) {
+    case 0:
+      return { type: 'computed_trait', key: 'spend', operator: side.pick(['gt', 'lte'] as const), value: side.pick([10, 40]) };
+    case 1:
+      return { type: 'computed_trait', key: side.pick(['spend', 'tier']), operator: side.pick(['exists', 'not_exists'] as const) };
+    default:
+      return side.chance(0.5)
+        ? { type: 'computed_trait', key: 'tier', operator: side.pick(['equals', 'not_equals'] as const), value: 'gold' }
+        : { type: 'computed_trait', key: 'tier', operator: side.pick(['in', 'not_in'] as const), value: ['gold', 'bronze'] };
+  }
+}
+
 /** Recency `days` must be a pair only for between: fix the generator's placeholder. */
 function fixRecency(condition: Condition): Condition {
   if (condition.type === 'recency') return { ...condition, days: condition.operator === 'between' ? [1, 3] : 2 };
@@ -202,5 +251,67 @@ describe('explain agrees with real time and with the SQL membership', () => {
     // Both verdicts must be common, or agreement proves little.
     expect(members).toBeGreaterThan(300);
     expect(members).toBeLessThan(50 * 40 - 300);
+  }, 300_000);
+
+  it('for 40 random lifecycle and computed-trait definitions over the same profiles, the three agree', async () => {
+    const ds = database.dataSource;
+    // Stored computed/SQL trait values for some profiles: what explain, real time and SQL all read.
+    const side = drawOf(mulberry32(21_2026));
+    const computed = new Map<string, Record<string, unknown>>();
+    for (const profile of profiles) {
+      const values: Record<string, unknown> = {};
+      if (side.chance(0.6)) values['spend'] = side.pick([5, 10, 25, 40, 90]);
+      if (side.chance(0.6)) values['tier'] = side.pick(['gold', 'silver']);
+      for (const [key, value] of Object.entries(values))
+        await ds.query(
+          `INSERT INTO computed_trait_values (profile_id, key, value, source_kind, source_id, source_version, computed_at)
+           VALUES ($1, $2, $3, 'computed', gen_random_uuid(), 1, now())`,
+          [profile.id, key, JSON.stringify(value)],
+        );
+      computed.set(profile.id, values);
+    }
+    const failures: string[] = [];
+    const verdicts = { members: 0, total: 0 };
+    for (let index = 0; index < 40; index++) {
+      const leaf = side.chance(0.7) ? randomLifecycle(side) : randomComputedTrait(side);
+      const other = side.pick<Condition>([
+        { type: 'trait', trait: 'plan', operator: 'exists' },
+        { type: 'event', event: 'Order Completed', window: 'last 7 days' },
+        randomComputedTrait(side),
+      ]);
+      const match = side.pick<Condition>([
+        leaf,
+        leaf,
+        { type: 'not', condition: leaf },
+        { type: 'any', conditions: [leaf, other] },
+        { type: 'all', conditions: [leaf, other] },
+      ]);
+      const definition = parseSegmentDefinition({ type: 'rules', match }) as RulesDefinition;
+      const key = `lifecycle-${index}`;
+      const [segment] = await ds.query(
+        `INSERT INTO segments (key, name, owner, refresh_cadence, current_version) VALUES ($1, $1, 'test', 'manual', 1) RETURNING id`,
+        [key],
+      );
+      await ds.query(`INSERT INTO segment_versions (segment_id, version, definition) VALUES ($1, 1, $2)`, [segment.id, definition]);
+      const query = compileSegmentSql(definition, { now: NOW });
+      const sql = new Set((await ds.query(query.text, query.values)).map((row: { profile_id: string }) => row.profile_id));
+      for (const profile of profiles) {
+        const snapshot = { ...profile, otherSegments: new Set(profile.vip ? ['vip'] : []), computedTraits: computed.get(profile.id) };
+        const [realtime] = evaluateProfileRealtime([{ id: segment.id, key, definition }], snapshot, NOW);
+        const explained = await explainer.explain(profile.id, key, NOW);
+        if (explained.matches !== realtime.matches || explained.matches !== sql.has(profile.id))
+          failures.push(
+            `${JSON.stringify(definition)} on ${JSON.stringify(snapshot)}: explain ${explained.matches}, real time ${realtime.matches}, SQL ${sql.has(profile.id)}`,
+          );
+        if (explained.nextChangeAt !== (realtime.nextChangeAt === null ? null : new Date(realtime.nextChangeAt).toISOString()))
+          failures.push(`${JSON.stringify(definition)}: nextChangeAt ${explained.nextChangeAt} vs ${realtime.nextChangeAt}`);
+        verdicts.total++;
+        if (explained.matches) verdicts.members++;
+      }
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    // Both verdicts must be common, or agreement proves little.
+    expect(verdicts.members).toBeGreaterThan(150);
+    expect(verdicts.members).toBeLessThan(verdicts.total - 150);
   }, 300_000);
 });
