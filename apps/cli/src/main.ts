@@ -8,7 +8,7 @@
 //   npm run cli -- segments changes <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 //   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
-//   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key>
+//   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key> | sql-traits list
 //   npm run cli -- computed-traits preview --file def.json | computed-traits run <key> | computed-traits list
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -38,12 +38,13 @@ import {
 import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
 import { runsConfirm } from './ops/sync-confirm-command';
 import { CHANGES_LIMIT, segmentsChanges, segmentsSetCadence } from './ops/segment-commands';
-import { sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
+import { sqlTraitsList, sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
 import { computedTraitsList, computedTraitsPreview, computedTraitsRun, readDefinition } from './computed-traits/computed-trait-commands';
 
 const USAGE = `usage:
-  npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
-  npm run cli -- import orders <file.csv>    [--batch-size 1000] [--rejected-file rejected.csv]
+  npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv] [--first-seen-column <header>]
+  npm run cli -- import orders <file.csv>    [--batch-size 1000] [--rejected-file rejected.csv] [--first-seen-column <header>]
+                                   (--first-seen-column: when each customer was first seen, ISO 8601; the earliest of it and the events wins)
   npm run cli -- keys create --role admin|marketer|viewer|write --name <name> [--trust client|server]
                                    (write keys: client, the default, for a key a browser or app may hold;
                                     server for a backend that keeps it secret)
@@ -75,6 +76,7 @@ const USAGE = `usage:
   npm run cli -- sql-traits preview --file <q.sql> [--key-kind profile_id|user_id|email]
                                    (runs the SELECT read-only over the documented views; prints columns, row count, first rows)
   npm run cli -- sql-traits run <key>   (runs a SQL trait now; its columns replace its values in computed traits)
+  npm run cli -- sql-traits list        (key, version, cadence, owner, key kind, trait columns, last run)
   npm run cli -- computed-traits preview --file <definition.json> | --definition '<json>'
                                    (the distribution a definition would give now: counts, numeric range, histogram, top values)
   npm run cli -- computed-traits run <key>   (computes a computed trait for every profile now)
@@ -94,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       'phone-country': { type: 'string' },
       'rejected-file': { type: 'string' },
+      'first-seen-column': { type: 'string' },
       owner: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
@@ -131,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     const batchSize = values['batch-size'] === undefined ? 1_000 : Number(values['batch-size']);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2_500)
       throw new CliUsageException('--batch-size must be an integer from 1 to 2500');
-    return runImport(subject, file, batchSize, values['phone-country'], values['rejected-file']);
+    return runImport(subject, file, batchSize, values['phone-country'], values['rejected-file'], values['first-seen-column']);
   }
   if (command === 'keys' && subject === 'create') {
     const role = values.role as ApiKeyRole | undefined;
@@ -209,6 +212,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'sql-traits' && subject === 'run' && file)
     return withSqlTraits(process.env.DATABASE_URL, (service) => sqlTraitsRun(service, print, file));
+  if (command === 'sql-traits' && subject === 'list')
+    return withSqlTraits(process.env.DATABASE_URL, (service) => sqlTraitsList(service, print));
   if (command === 'computed-traits' && subject === 'preview') {
     const definition = await readDefinition({ file: values.file, definition: values.definition });
     return withOps((ops) => computedTraitsPreview(ops.computedTraits, print, definition));
@@ -248,7 +253,14 @@ async function withOps(command: (ops: OpsServices) => Promise<number>): Promise<
   }
 }
 
-async function runImport(kind: ImportKind, file: string, batchSize: number, phoneCountry?: string, rejectedFile?: string): Promise<number> {
+async function runImport(
+  kind: ImportKind,
+  file: string,
+  batchSize: number,
+  phoneCountry?: string,
+  rejectedFile?: string,
+  firstSeenColumn?: string,
+): Promise<number> {
   const dataSource = await openDatabase(process.env.DATABASE_URL);
   try {
     if (rejectedFile) writeFileSync(rejectedFile, 'line,reason\n');
@@ -260,6 +272,7 @@ async function runImport(kind: ImportKind, file: string, batchSize: number, phon
       file,
       batchSize,
       progress: process.stdout.isTTY === true,
+      firstSeenColumn,
       onRejected: rejectedFile ? (line, reason) => appendFileSync(rejectedFile, `${line},"${reason.replace(/"/g, '""')}"\n`) : undefined,
     });
     process.stdout.write(`${formatSummary(summary)}\n`);

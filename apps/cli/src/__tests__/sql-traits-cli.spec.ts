@@ -7,7 +7,7 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
-/** `sql-traits preview --file` and `sql-traits run <key>` as real CLI processes over a real Postgres. */
+/** `sql-traits preview --file`, `sql-traits run <key>` and `sql-traits list` as real CLI processes over a real Postgres. */
 describe('CLI sql-traits', () => {
   let db: TestDatabase;
   let profileId: string;
@@ -31,7 +31,8 @@ describe('CLI sql-traits', () => {
     await db?.drop();
   });
 
-  it('previews a file, runs a trait, and names a mistake', async () => {
+  // Five CLI processes, each opening Nest and checking migrations: slow on a loaded machine.
+  it('previews a file, runs a trait, lists it, and names a mistake', async () => {
     const query = path.join(folder, 'q.sql');
     writeFileSync(query, `-- plan tiers\nSELECT id AS profile_id, traits->>'plan' AS plan_tier FROM profiles;\n`);
     const preview = await cli('sql-traits', 'preview', '--file', query);
@@ -51,6 +52,11 @@ describe('CLI sql-traits', () => {
       stdout: expect.stringContaining('SQL trait plans v1: 1 row(s), keys resolved 1, unknown 0; values upserted 1'),
     });
     expect(await db.dataSource.query(`SELECT key, value FROM computed_trait_values`)).toEqual([{ key: 'plan_tier', value: 'pro' }]);
+    const listed = await cli('sql-traits', 'list');
+    expect(listed).toMatchObject({ code: 0 });
+    expect(listed.stdout).toMatch(
+      /^plans v1 \[manual\] owner crm: key profile_id, columns plan_tier; last run \d{4}-\d\d-\d\dT[\d:.]+Z \(succeeded\)\n$/,
+    );
 
     writeFileSync(query, 'SELECT id AS profile_id, key_hash AS h FROM public.api_keys');
     expect(await cli('sql-traits', 'preview', '--file', query)).toMatchObject({
@@ -61,5 +67,5 @@ describe('CLI sql-traits', () => {
       code: 2,
       stderr: expect.stringContaining('sql-traits preview needs --file'),
     });
-  });
+  }, 120_000);
 });

@@ -54,3 +54,17 @@ export async function sqlTraitsRun(service: SqlTraitsService, print: Print, key:
   );
   return 0;
 }
+
+/** `sql-traits list`: one line per live SQL trait (key, version, cadence, owner, key kind, trait columns, last run). */
+export async function sqlTraitsList(service: SqlTraitsService, print: Print): Promise<number> {
+  const traits = await service.list();
+  if (traits.length === 0) print('no SQL traits');
+  for (const trait of traits) {
+    const status = typeof trait.lastRun?.['status'] === 'string' ? ` (${trait.lastRun['status']})` : '';
+    print(
+      `${trait.key} v${trait.version} [${trait.cadence}] owner ${trait.owner}: key ${trait.keyKind}, columns ${trait.valueColumns.join(', ')}; ` +
+        `last run ${trait.lastRunAt ?? 'never'}${status}`,
+    );
+  }
+  return 0;
+}
