@@ -11,6 +11,13 @@
  *   npm run bench -- ingest --shape=uniform                  # every event from a random person
  *   npm run bench -- ingest --audience=shared                # concurrent batches share their people
  *   npm run bench -- ingest --api-processes=1                # the API's API_PROCESSES (default auto: one per core)
+ *   npm run bench -- ingest --geo=on                         # one run only: on, off (default both)
+ *
+ * Geo enrichment (issue 20): the API looks up every event's IP (context.location) and parses its
+ * user agent (context.device.type). `--geo=both` runs the whole bench twice, each on a fresh
+ * database with its own COPY baseline: `off` sends private addresses (10.x.y.z: no lookup, no
+ * location stored, everything else as `on`), `on` public ones the database places (one per person).
+ * It prints each run's HTTP / COPY ratio and the drop from off to on (target: at most 10 %).
  *
  * Request bodies and COPY text are generated before either clock starts, so neither side pays for
  * making up data. Uses DATABASE_URL's server, else the local one (see bench/lib/bench-database.ts).
@@ -45,6 +52,7 @@ const TRANSPORT = argument('db-transport') ?? 'socket';
 const CLIENT = argument('client') ?? 'http';
 // API_PROCESSES of the API under test: `auto` is one per core, how a machine running only the API is set up.
 const API_PROCESSES = argument('api-processes') ?? 'auto';
+const GEO = argument('geo') ?? 'both';
 const START = Date.parse('2024-01-01T00:00:00Z');
 
 function argument(name: string): string | undefined {
@@ -98,7 +106,11 @@ interface Session {
  * Messages are ~450 bytes of JSON, like a server-side library's. `--shape=uniform` instead draws
  * every event's person at random (no sessions), the worst case for per-person work.
  */
-function trafficGenerator(next: () => number, audience: { first: number; size: number }): (index: number) => SyntheticEvent {
+function trafficGenerator(
+  next: () => number,
+  audience: { first: number; size: number },
+  addressOf: (user: number) => string,
+): (index: number) => SyntheticEvent {
   const uniform = SHAPE === 'uniform';
   const sessions: Session[] = [];
   let sessionCount = 0;
@@ -129,7 +141,7 @@ function trafficGenerator(next: () => number, audience: { first: number; size: n
     const step = session.done++;
     const loggedIn = session.loginAt >= 0 && step >= session.loginAt;
     const type = step === session.loginAt && step > 0 ? 'identify' : step === 0 ? 'page' : next() < 0.75 ? 'track' : 'page';
-    return syntheticEvent(index, session, loggedIn, type, next);
+    return syntheticEvent(index, session, loggedIn, type, next, addressOf);
   };
 }
 
@@ -140,7 +152,7 @@ function trafficGenerator(next: () => number, audience: { first: number; size: n
  * concurrently, so concurrent batches keep bringing the same new people (the worst case for
  * ingestion's locks on new identifiers).
  */
-function streams(): { bodies: Buffer[][]; copyChunks: Buffer[]; bytes: number } {
+function streams(addressOf: (user: number) => string): { bodies: Buffer[][]; copyChunks: Buffer[]; bytes: number } {
   const separate = AUDIENCE === 'separate';
   const sources = separate ? CONCURRENCY : 1;
   const bodies: Buffer[][] = Array.from({ length: sources }, () => []);
@@ -149,7 +161,7 @@ function streams(): { bodies: Buffer[][]; copyChunks: Buffer[]; bytes: number } 
   for (let source = 0; source < sources; source++) {
     const next = random(42 + source);
     const size = Math.floor(USERS / sources);
-    const eventAt = trafficGenerator(next, { first: source * size, size });
+    const eventAt = trafficGenerator(next, { first: source * size, size }, addressOf);
     const first = Math.floor((EVENTS * source) / sources);
     const last = Math.floor((EVENTS * (source + 1)) / sources);
     for (let start = first; start < last; start += BATCH) {
@@ -169,13 +181,14 @@ function syntheticEvent(
   loggedIn: boolean,
   type: SyntheticEvent['type'],
   next: () => number,
+  addressOf: (user: number) => string,
 ): SyntheticEvent {
   const { user } = session;
   const timestamp = new Date(START + index * 100 + Math.floor(next() * 100)).toISOString();
   const context = {
     library: { name: 'analytics-node', version: '3.1.0' },
-    ip: `10.${user % 250}.${(user >> 8) % 250}.${index % 250}`,
-    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
+    ip: addressOf(user),
+    userAgent: USER_AGENTS[user % USER_AGENTS.length],
   };
   const base = {
     messageId: `bench-${index}`,
@@ -218,6 +231,29 @@ function syntheticEvent(
     },
   };
 }
+
+// Public /8s (RIPE, ARIN, APNIC): every person's address is one the geolocation database places
+// (issue 20: the API looks each up), the same for all of a person's events, as a household's is.
+// `--geo=off` sends private ones instead (the API looks nothing up for them).
+const PUBLIC_FIRST_OCTETS = [2, 5, 24, 31, 37, 46, 62, 66, 77, 78, 81, 82, 86, 89, 92, 94, 109, 176, 185, 212];
+
+function publicAddress(user: number): string {
+  return `${PUBLIC_FIRST_OCTETS[user % PUBLIC_FIRST_OCTETS.length]}.${(user >> 4) % 256}.${(user >> 12) % 256}.${(user % 250) + 1}`;
+}
+
+function privateAddress(user: number): string {
+  return `10.${user % 250}.${(user >> 8) % 250}.${(user >> 16) % 250}`;
+}
+
+// A few real browsers' agents (the API derives context.device.type from them: mobile, tablet, desktop).
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+  'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
+];
 
 function toMessage(event: SyntheticEvent): Record<string, unknown> {
   const ids = {
@@ -433,11 +469,55 @@ async function checkpoint(client: Client): Promise<void> {
   await client.query('CHECKPOINT').catch(() => undefined);
 }
 
+interface RunResult {
+  geo: 'on' | 'off';
+  copyMs: number;
+  httpMs: number;
+  /** API processes' CPU per event, µs. */
+  apiCpuPerEvent: number;
+  /** The API's Postgres backends' CPU per event, µs. */
+  backendCpuPerEvent: number;
+  located: number;
+}
+
 async function main(): Promise<void> {
   console.log(
     `${EVENTS.toLocaleString('en-US')} events (${SHAPE}, ${AUDIENCE} audiences, client ${CLIENT}), ${USERS.toLocaleString('en-US')} people, ${SHAPE === 'sessions' ? `${ACTIVE} sessions at a time, ` : ''}batches of ${BATCH}, ${CONCURRENCY} requests in flight, API_PROCESSES=${API_PROCESSES}`,
   );
-  const generated = streams();
+  if (!['on', 'off', 'both'].includes(GEO)) throw new Error(`--geo must be on, off or both, not ${GEO}`);
+  // Off first: a run with the lookups does not warm anything the other one uses (fresh database, fresh API).
+  const modes = GEO === 'both' ? (['off', 'on'] as const) : [GEO as 'on' | 'off'];
+  const results: RunResult[] = [];
+  for (const geo of modes) results.push(await runOnce(geo));
+  if (results.length < 2) return;
+  const [off, on] = results;
+  const ratio = (result: RunResult) => result.copyMs / result.httpMs;
+  console.log('\n=== geo enrichment off vs on ===');
+  printTable(
+    results.map((result) => ({
+      'geo enrichment': result.geo === 'on' ? 'on (public IPs: lookup + location stored)' : 'off (private IPs: no lookup)',
+      'events located': result.located,
+      'COPY events/s': Math.round(EVENTS / (result.copyMs / 1000)),
+      'HTTP events/s': Math.round(EVENTS / (result.httpMs / 1000)),
+      'HTTP / COPY': ratio(result),
+      'API CPU µs/event': result.apiCpuPerEvent,
+      'Postgres CPU µs/event': result.backendCpuPerEvent,
+    })),
+  );
+  const drop = (1 - ratio(on) / ratio(off)) * 100;
+  const signed = (value: number) => `${value >= 0 ? '+' : ''}${value}`;
+  console.log(
+    `\nHTTP / COPY ${ratio(off).toFixed(3)} off, ${ratio(on).toFixed(3)} on: a drop of ${drop.toFixed(1)} % (target: at most 10 %)`,
+  );
+  // Each run has its own COPY, so the ratio also moves with the machine's load between them; these do less.
+  console.log(
+    `HTTP events/s on / off = ${(off.httpMs / on.httpMs).toFixed(3)}; CPU per event with geo enrichment: API ${signed(on.apiCpuPerEvent - off.apiCpuPerEvent)} µs, Postgres backends ${signed(on.backendCpuPerEvent - off.backendCpuPerEvent)} µs`,
+  );
+}
+
+async function runOnce(geo: 'on' | 'off'): Promise<RunResult> {
+  console.log(`\n--- geo enrichment ${geo} ---`);
+  const generated = streams(geo === 'on' ? publicAddress : privateAddress);
   console.log(
     `generated ${generated.copyChunks.length.toLocaleString('en-US')} request bodies (${(generated.bytes / 1e6).toFixed(0)} MB of JSON)\n`,
   );
@@ -476,9 +556,13 @@ async function main(): Promise<void> {
     const machine = machineCpu();
 
     const [stored] = await database.dataSource.query(
-      `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM profiles WHERE merged_into IS NULL) AS profiles, (SELECT count(*)::int FROM identities) AS identities`,
+      `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM events WHERE context ? 'location') AS located,
+              (SELECT count(*)::int FROM profiles WHERE merged_into IS NULL) AS profiles, (SELECT count(*)::int FROM identities) AS identities`,
     );
     if (stored.events !== EVENTS) throw new Error(`the API stored ${stored.events} events, expected ${EVENTS}`);
+    // The two runs differ by the lookups: none located without them (a person whose address the database does not place has none either).
+    if (geo === 'off' ? stored.located !== 0 : stored.located === 0)
+      throw new Error(`geo ${geo}: ${stored.located} of ${EVENTS} stored events have a context.location`);
     const rate = (ms: number) => Math.round(EVENTS / (ms / 1000));
     printTable([
       { path: 'raw COPY into a scratch table (baseline)', events: EVENTS, seconds: copyMs / 1000, 'events/s': rate(copyMs) },
@@ -496,6 +580,7 @@ async function main(): Promise<void> {
       `machine during the HTTP run: ${((busy / (busy + machine.idle - machineBefore.idle)) * 100).toFixed(0)}% of all cores busy`,
     );
     console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    return { geo, copyMs, httpMs, apiCpuPerEvent: perEvent(apiCpu), backendCpuPerEvent: perEvent(backendCpu), located: stored.located };
   } finally {
     if (api) {
       api.child.kill('SIGTERM');
