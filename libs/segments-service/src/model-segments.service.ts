@@ -5,7 +5,9 @@ import {
   assignClusters,
   assignTiers,
   chooseK,
+  type ChooseKResult,
   ClusterDefinition,
+  elbowOf,
   ClusteringException,
   type ClusterModel,
   compileFeatureSql,
@@ -86,6 +88,13 @@ export interface FeatureRows {
   outcome?: Float64Array;
 }
 
+/**
+ * Told where a fit is, for the fit job's progress (the worker writes it to `model_fit_jobs`). Awaited
+ * before each synchronous step, so the stage is stored before the step blocks the event loop.
+ */
+export type FitProgress = (stage: string, fraction: number) => Promise<void>;
+const NO_PROGRESS: FitProgress = async () => undefined;
+
 /** Runs reads with a manager of some pool (the API's analytics pool, or a data source's own manager). */
 export type ReadRunner = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
 
@@ -112,6 +121,7 @@ export class ModelSegmentsService {
     definition: SegmentDefinition,
     now: Date,
     previous?: { definition: Record<string, unknown>; model: Record<string, unknown> | null },
+    progress: FitProgress = NO_PROGRESS,
   ): Promise<StoredModel | null> {
     if (definition.type === 'rfm' || definition.type === 'intent_value') {
       await reads((manager) => this.assertPurchasers(manager, definition, now));
@@ -125,12 +135,14 @@ export class ModelSegmentsService {
     ) {
       return previous.model as unknown as StoredModel;
     }
-    return reads((manager) => this.fit(manager, definition, now));
+    return reads((manager) => this.fit(manager, definition, now, progress));
   }
 
   /** Fits a model for a cluster or propensity definition on the current data. */
-  async fit(manager: EntityManager, definition: FittedDefinition, now: Date): Promise<StoredModel> {
-    return definition.type === 'cluster' ? this.fitCluster(manager, definition, now) : this.fitPropensity(manager, definition, now);
+  async fit(manager: EntityManager, definition: FittedDefinition, now: Date, progress: FitProgress = NO_PROGRESS): Promise<StoredModel> {
+    return definition.type === 'cluster'
+      ? this.fitCluster(manager, definition, now, progress)
+      : this.fitPropensity(manager, definition, now, progress);
   }
 
   /** Members of a cluster / propensity segment at `now`, scored with the version's stored model. */
@@ -262,21 +274,51 @@ export class ModelSegmentsService {
     definition: ClusterDefinition,
     now: Date,
     range: { kMin: number; kMax: number },
+    progress: FitProgress = NO_PROGRESS,
   ): Promise<ChooseKView> {
+    await progress('reading features', 0.05);
     const rows = await this.featureRows(manager, definition, now, undefined, await this.resolveFeatureSources(manager, definition));
     this.assertPopulation(rows, definition);
-    return this.refused(manager, definition, () => {
-      const preprocessor = fitPreprocessor(rows.matrix, { ...featurePreprocessing(definition), scaling: definition.scaling });
-      const input = applyPreprocessor(preprocessor, rows.matrix);
-      const curve = chooseK(input, { ...range, seed: definition.seed, nInit: definition.restarts, silhouette: { seed: definition.seed } });
-      return { profiles: rows.profileIds.length, ...curve, notes: preprocessor.notes };
+    const { preprocessor, input } = await this.refused(manager, definition, () => {
+      const fitted = fitPreprocessor(rows.matrix, { ...featurePreprocessing(definition), scaling: definition.scaling });
+      return { preprocessor: fitted, input: applyPreprocessor(fitted, rows.matrix) };
     });
+    const options = { seed: definition.seed, nInit: definition.restarts, silhouette: { seed: definition.seed } };
+    // The range is refused as a whole (too few rows for kMax) before any k is fitted.
+    if (input.rows <= range.kMax) await this.refused(manager, definition, () => chooseK(input, { ...range, ...options }));
+    // Each k is fitted on its own (the same seed and silhouette sample as one chooseK call over the
+    // range, so the curves are equal), with the progress stored between two k.
+    const candidates: ChooseKResult['candidates'] = [];
+    let sampling = { silhouetteExact: true, silhouetteSampleSize: input.rows };
+    const span = range.kMax - range.kMin + 1;
+    for (let k = range.kMin; k <= range.kMax; k++) {
+      await progress(`fitting k = ${k}`, 0.1 + (0.85 * (k - range.kMin)) / span);
+      const single = await this.refused(manager, definition, () => chooseK(input, { kMin: k, kMax: k, ...options }));
+      candidates.push(...single.candidates);
+      sampling = { silhouetteExact: single.silhouetteExact, silhouetteSampleSize: single.silhouetteSampleSize };
+    }
+    const bestBySilhouette = candidates.reduce((best, candidate) => (candidate.silhouette > best.silhouette ? candidate : best)).k;
+    return {
+      profiles: rows.profileIds.length,
+      candidates,
+      ...sampling,
+      bestBySilhouette,
+      elbow: elbowOf(candidates),
+      notes: preprocessor.notes,
+    };
   }
 
-  private async fitCluster(manager: EntityManager, definition: ClusterDefinition, now: Date): Promise<StoredClusterModel> {
+  private async fitCluster(
+    manager: EntityManager,
+    definition: ClusterDefinition,
+    now: Date,
+    progress: FitProgress,
+  ): Promise<StoredClusterModel> {
+    await progress('reading features', 0.05);
     const context = await this.resolveFeatureSources(manager, definition);
     const rows = await this.featureRows(manager, definition, now, undefined, context);
     this.assertPopulation(rows, definition);
+    await progress(`fitting k = ${definition.k} (${definition.restarts} restarts)`, 0.2);
     const fit = await this.refused(manager, definition, () =>
       fitClusterModel(rows.matrix, {
         k: definition.k,
@@ -298,7 +340,12 @@ export class ModelSegmentsService {
     };
   }
 
-  private async fitPropensity(manager: EntityManager, definition: PropensityDefinition, now: Date): Promise<StoredPropensityModel> {
+  private async fitPropensity(
+    manager: EntityManager,
+    definition: PropensityDefinition,
+    now: Date,
+    progress: FitProgress,
+  ): Promise<StoredPropensityModel> {
     const windowMs = definition.outcome.withinDays * DAY_MS;
     const cutoff = definition.cutoff ? new Date(definition.cutoff) : new Date(now.getTime() - windowMs);
     if (cutoff.getTime() + windowMs > now.getTime()) {
@@ -308,9 +355,11 @@ export class ModelSegmentsService {
         [{ path: 'definition.cutoff', message: `must be at least ${definition.outcome.withinDays} days before now` }],
       );
     }
+    await progress('reading features', 0.05);
     const context = await this.resolveFeatureSources(manager, definition);
     const training = await this.featureRows(manager, definition, cutoff, definition.outcome, context);
     this.assertPopulation(training, definition);
+    await progress('training', 0.2);
     const report = await this.refused(manager, definition, () =>
       trainPropensityModel(training.matrix, training.outcome as Float64Array, {
         C: definition.C,
@@ -321,6 +370,7 @@ export class ModelSegmentsService {
       }),
     );
     // Tier thresholds are cut on the population the segment will score: its profiles as of now.
+    await progress('scoring the population', 0.7);
     const current = await this.featureRows(manager, definition, now, undefined, context);
     this.assertPopulation(current, definition);
     const scores = await this.refused(manager, definition, () => scorePropensity(report.model, current.matrix));

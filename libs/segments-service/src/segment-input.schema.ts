@@ -11,6 +11,17 @@ const cadence = z
     '`manual`, a cron expression (UTC) for scheduled refreshes, or `realtime`: a rules segment evaluated on every change of a profile and as its windows slide (reconciled by a daily refresh); definitions that rank the population (RFM, intent × value) or use a fitted model cannot be real time',
   );
 
+const refitCadence = z
+  .string()
+  .superRefine((value, context) => {
+    const problem = value === 'manual' ? 'use null for no refit cadence' : cadenceProblem(value, { allowRealtime: false });
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  })
+  .nullable()
+  .describe(
+    'Cluster and propensity segments: a cron expression (UTC) on which the worker refits the model into a new version (each version keeps its metrics, GET versions shows them side by side); null: refit only when asked',
+  );
+
 export const kpiSchema = z.object({
   event: z.string().min(1).max(200),
   windowDays: z.number().int().min(1).max(3650),
@@ -27,6 +38,7 @@ const documentationFields = {
   description: z.string().max(5_000),
   owner: z.string().min(1).max(200),
   refreshCadence: cadence,
+  refitCadence,
   kpi: kpiSchema.nullable(),
   status: z.enum(['active', 'paused', 'archived']),
   qualityThresholds: qualityThresholdsSchema,
@@ -38,6 +50,7 @@ export const createSegmentSchema = z.object({
   ...documentationFields,
   description: documentationFields.description.default(''),
   refreshCadence: documentationFields.refreshCadence.default('manual'),
+  refitCadence: documentationFields.refitCadence.optional(),
   kpi: documentationFields.kpi.default(null),
   status: documentationFields.status.default('active'),
   qualityThresholds: qualityThresholdsSchema.default({ minSize: 100, maxChurn: 0.5 }),

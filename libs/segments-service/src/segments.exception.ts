@@ -40,6 +40,9 @@ export type SegmentsExceptionCode =
   | 'run_not_found'
   | 'run_not_cancellable'
   | 'run_not_retryable'
+  /** A fit, refit or k choice whose work (restarts × k × rows, or rows × features × iterations) is above the configured cap. */
+  | 'fit_work_over_cap'
+  | 'fit_job_not_found'
   /** A fit refused by the pure libs (libs/segments-domain): their own code, the field under `definition`. */
   | ClusteringExceptionCode
   | PropensityExceptionCode;

@@ -12,6 +12,7 @@ import { SegmentSchedulerService } from './segment-scheduler.service';
 import { SegmentsService } from './segments.service';
 import { SegmentExportService } from './segment-export.service';
 import { SegmentListsService } from './segment-lists.service';
+import { ModelFitJobsService } from './model-fit-jobs.service';
 
 /** Segment definitions, versions, refresh and membership. Needs the database and the job queue. */
 @Module({
@@ -35,6 +36,7 @@ import { SegmentListsService } from './segment-lists.service';
     SegmentListsService,
     SegmentExportService,
     ComputedTraitsService,
+    ModelFitJobsService,
   ],
   exports: [
     RealtimeEvaluator,
@@ -48,6 +50,7 @@ import { SegmentListsService } from './segment-lists.service';
     SegmentListsService,
     SegmentExportService,
     ComputedTraitsService,
+    ModelFitJobsService,
   ],
 })
 export class SegmentsModule {}

@@ -5,7 +5,7 @@ import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
 import { isUuid, REALTIME_CADENCE } from '@audiencekit/util';
-import { ChooseKView, ModelSegmentsService, ReadRunner, StoredClusterModel, StoredModel } from './model-segments.service';
+import { ChooseKView, FitProgress, ModelSegmentsService, ReadRunner, StoredClusterModel, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
 import { SegmentsException } from './segments.exception';
@@ -29,6 +29,8 @@ export interface SegmentView {
   description: string;
   owner: string;
   refreshCadence: string;
+  /** Cluster / propensity segments: cron of the worker's refits (each a new version); null: only when asked. */
+  refitCadence: string | null;
   kpi: SegmentEntity['kpi'];
   status: string;
   qualityThresholds: SegmentEntity['qualityThresholds'];
@@ -43,8 +45,24 @@ export interface VersionView {
   definition: Record<string, unknown>;
   /** The fitted model stored with the version (cluster and propensity segments), else null. */
   model: Record<string, unknown> | null;
+  /** The headline figures of the stored model (null without one): to compare versions side by side. */
+  metrics: ModelMetrics | null;
+  /** The metrics of the version before (null for version 1 or without a model): a refit beside what it replaced. */
+  previousMetrics: (ModelMetrics & { version: number }) | null;
   createdBy: string | null;
   createdAt: Date;
+}
+
+/** What a refit is judged by: cluster silhouette and sizes; propensity AUCs and base rate. */
+export interface ModelMetrics {
+  kind: string;
+  fittedAt: string;
+  profiles: number;
+  silhouette?: number;
+  clusterSizes?: number[];
+  heldOutAuc?: number;
+  trainAuc?: number;
+  positives?: number;
 }
 
 /** Segments and their immutable versions. Every change of definition is a new version. */
@@ -66,12 +84,13 @@ export class SegmentsService {
   private readonly reads: ReadRunner = (work) => this.analytics.run(work);
 
   /** `now` is the fit time of a cluster / propensity model (tests pass the data's own clock). */
-  async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+  async create(input: CreateSegmentInput, actor: string | null, now: Date = new Date(), progress?: FitProgress): Promise<SegmentView> {
     const definition = this.definitions.parse(input.definition);
     if (input.refreshCadence === REALTIME_CADENCE) this.definitions.assertRealtimeType(definition);
+    assertRefitCadenceFits(input.refitCadence ?? null, definition);
     // Fitting reads the data on the analytics pool, before the write transaction; a refusal is a 400
     // (a read over the statement timeout a 422 analytics_timeout) and nothing is saved.
-    const model = await this.models.prepareVersion(this.reads, definition, now);
+    const model = await this.models.prepareVersion(this.reads, definition, now, undefined, progress);
     return this.dataSource.transaction(async (manager) => {
       if (await segmentKeyExists(manager, input.key)) {
         throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [
@@ -87,7 +106,13 @@ export class SegmentsService {
     });
   }
 
-  async update(id: string, input: UpdateSegmentInput, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+  async update(
+    id: string,
+    input: UpdateSegmentInput,
+    actor: string | null,
+    now: Date = new Date(),
+    progress?: FitProgress,
+  ): Promise<SegmentView> {
     const newDefinition = input.definition === undefined ? undefined : this.definitions.parse(input.definition);
     if (newDefinition && (input.refreshCadence ?? (await this.findLive(this.dataSource.manager, id)).refreshCadence) === REALTIME_CADENCE) {
       this.definitions.assertRealtimeType(newDefinition);
@@ -95,13 +120,18 @@ export class SegmentsService {
     // Fit (or the purchase-window check) before the write transaction, so no lock is held while a model trains.
     const before = newDefinition ? await this.currentVersionRow(id) : undefined;
     const changes = before !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(before.definition);
-    const model = changes && newDefinition ? await this.models.prepareVersion(this.reads, newDefinition, now, before) : null;
+    const model = changes && newDefinition ? await this.models.prepareVersion(this.reads, newDefinition, now, before, progress) : null;
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
       const wasRealtime = segment.refreshCadence === REALTIME_CADENCE;
       const { definition: _raw, ...card } = input;
       Object.assign(segment, card);
       const isRealtime = segment.refreshCadence === REALTIME_CADENCE;
+      if (input.refitCadence !== undefined || newDefinition)
+        assertRefitCadenceFits(
+          segment.refitCadence,
+          newDefinition ?? parseSegmentDefinition((await this.versionRow(manager, id, segment.currentVersion)).definition),
+        );
       if (wasRealtime && !isRealtime) await this.definitions.assertNotReferencedByRealtime(manager, segment);
       const current = await this.versionRow(manager, id, segment.currentVersion);
       let definition = current.definition;
@@ -135,10 +165,10 @@ export class SegmentsService {
    * shares most members with the old picked cluster, since cluster numbers are arbitrary per fit.
    * @throws {SegmentsException} `not_a_model_segment` for other segment types, or the refusal of the refit.
    */
-  async refit(id: string, actor: string | null, now: Date = new Date()): Promise<SegmentView> {
+  async refit(id: string, actor: string | null, now: Date = new Date(), progress?: FitProgress): Promise<SegmentView> {
     // Fit on the analytics pool first; the write transaction opens only once the model is ready.
     const before = await this.currentVersionRow(id);
-    const prepared = await this.refitted(id, before, now);
+    const prepared = await this.refitted(id, before, now, progress);
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
       const current = await this.versionRow(manager, id, segment.currentVersion);
@@ -156,6 +186,7 @@ export class SegmentsService {
     id: string,
     current: SegmentVersionEntity,
     now: Date,
+    progress?: FitProgress,
   ): Promise<{ model: StoredModel; definition: Record<string, unknown> }> {
     const parsed = parseSegmentDefinition(current.definition);
     if (!isFittedDefinition(parsed)) {
@@ -165,7 +196,7 @@ export class SegmentsService {
       );
     }
     return this.reads(async (manager) => {
-      const model = await this.models.fit(manager, parsed, now);
+      const model = await this.models.fit(manager, parsed, now, progress);
       if (parsed.type !== 'cluster' || !current.model || model.kind !== 'cluster') return { model, definition: current.definition };
       const cluster = await this.models.matchCluster(
         manager,
@@ -179,14 +210,19 @@ export class SegmentsService {
   }
 
   /** Silhouette and elbow curves for a cluster definition over k = kMin..kMax; saves nothing. */
-  async chooseK(definitionInput: unknown, range: { kMin: number; kMax: number }, now: Date = new Date()): Promise<ChooseKView> {
+  async chooseK(
+    definitionInput: unknown,
+    range: { kMin: number; kMax: number },
+    now: Date = new Date(),
+    progress?: FitProgress,
+  ): Promise<ChooseKView> {
     const definition = this.definitions.parse(definitionInput);
     if (definition.type !== 'cluster') {
       throw new SegmentsException('not_a_cluster_definition', 'choosing k needs a cluster definition', [
         { path: 'definition.type', message: `must be "cluster", got "${definition.type}"` },
       ]);
     }
-    return this.analytics.run((manager) => this.models.chooseK(manager, definition, now, range));
+    return this.analytics.run((manager) => this.models.chooseK(manager, definition, now, range, progress));
   }
 
   async get(id: string): Promise<SegmentView> {
@@ -210,12 +246,14 @@ export class SegmentsService {
   async versions(id: string): Promise<VersionView[]> {
     await this.findLive(this.dataSource.manager, id);
     const rows = await versionsOf(this.dataSource.manager, id);
-    return rows.map(toVersionView);
+    return rows.map((row, index) => toVersionView(row, index > 0 ? rows[index - 1] : null));
   }
 
   async version(id: string, version: number): Promise<VersionView> {
     await this.findLive(this.dataSource.manager, id);
-    return toVersionView(await this.versionRow(this.dataSource.manager, id, version));
+    const row = await this.versionRow(this.dataSource.manager, id, version);
+    const previous = version > 1 ? await findVersion(this.dataSource.manager, id, version - 1) : null;
+    return toVersionView(row, previous);
   }
 
   /** Loads a live (not deleted) segment or answers 404. */
@@ -255,6 +293,7 @@ function toView(segment: SegmentEntity, definition: Record<string, unknown>): Se
     description: segment.description,
     owner: segment.owner,
     refreshCadence: segment.refreshCadence,
+    refitCadence: segment.refitCadence ?? null,
     kpi: segment.kpi,
     status: segment.status,
     qualityThresholds: segment.qualityThresholds,
@@ -265,8 +304,48 @@ function toView(segment: SegmentEntity, definition: Record<string, unknown>): Se
   };
 }
 
-function toVersionView(row: SegmentVersionEntity): VersionView {
-  return { version: row.version, definition: row.definition, model: row.model, createdBy: row.createdBy, createdAt: row.createdAt };
+function toVersionView(row: SegmentVersionEntity, previous: SegmentVersionEntity | null): VersionView {
+  const before = previous ? modelMetrics(previous.model) : null;
+  return {
+    version: row.version,
+    definition: row.definition,
+    model: row.model,
+    metrics: modelMetrics(row.model),
+    previousMetrics: previous && before ? { version: previous.version, ...before } : null,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+  };
+}
+
+/** The headline figures of a stored cluster / propensity model; null for other versions. */
+export function modelMetrics(model: Record<string, unknown> | null): ModelMetrics | null {
+  if (!model || (model['kind'] !== 'cluster' && model['kind'] !== 'propensity')) return null;
+  const stored = model as unknown as StoredModel;
+  if (stored.kind === 'cluster') {
+    return {
+      kind: 'cluster',
+      fittedAt: stored.fittedAt,
+      profiles: stored.profiles,
+      silhouette: stored.silhouette.score,
+      clusterSizes: stored.clusters.map((cluster) => cluster.size),
+    };
+  }
+  return {
+    kind: 'propensity',
+    fittedAt: stored.fittedAt,
+    profiles: stored.profiles,
+    heldOutAuc: stored.heldOutAuc,
+    trainAuc: stored.trainAuc,
+    positives: stored.positives,
+  };
+}
+
+/** A refit cadence is for segments with a model: a 400 naming `refitCadence` on any other definition. */
+function assertRefitCadenceFits(refitCadence: string | null, definition: { type: string }): void {
+  if (refitCadence === null || isFittedDefinition(definition)) return;
+  throw new SegmentsException('not_a_model_segment', `a ${definition.type} segment has no model to refit`, [
+    { path: 'refitCadence', message: 'only cluster and propensity segments are refitted; use null' },
+  ]);
 }
 
 function toJson(model: object | null): Record<string, unknown> | null {

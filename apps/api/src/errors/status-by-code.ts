@@ -60,6 +60,8 @@ const SEGMENTS_STATUS = {
   run_not_found: 404,
   run_not_cancellable: 409,
   run_not_retryable: 409,
+  fit_work_over_cap: 400,
+  fit_job_not_found: 404,
 } satisfies Record<SegmentsExceptionCode, HttpStatusCode>;
 
 const PRIVACY_STATUS = {

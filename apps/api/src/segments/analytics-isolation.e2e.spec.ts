@@ -1,4 +1,5 @@
 import { EXAMPLE_SEGMENTS } from '@audiencekit/segments-domain';
+import { ModelFitJobsService } from '@audiencekit/segments-service';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { RunningApi, startTestApi } from '../../test/api-test-app';
@@ -85,6 +86,8 @@ describe('heavy previews do not take ingestion down', () => {
  * analytics pool too. A table lock held by the test makes each of those reads wait: the waiting
  * query must be on an `audiencekit-analytics` connection (never one of the API's main pool), and
  * the statement timeout must end the request with 422 analytics_timeout while the lock is held.
+ * Since #21 the fit itself runs in the worker; what the API reads before queueing it (the features'
+ * sources and the row count of the work cap) is what waits here, and a timeout queues nothing.
  */
 describe('the lift report and model fits run on the analytics pool', () => {
   const TIMEOUT_MS = 1_000;
@@ -175,9 +178,10 @@ describe('the lift report and model fits run on the analytics pool', () => {
     });
     expect(activation.status).toBe(201);
     activationId = activation.body.id;
+    // A fit is a worker job (#21): the test runs it as the worker would.
     const clusters = await call('POST', '/segments', { key: 'groups', name: 'Groups', owner: 'crm', definition: cluster(2) });
-    expect(clusters.status).toBe(201);
-    clusterId = clusters.body.id;
+    expect(clusters.status).toBe(202);
+    clusterId = (await api.app.get(ModelFitJobsService).execute(clusters.body.job.id)).segmentId as string;
   }, 60_000);
 
   afterAll(async () => {
@@ -202,6 +206,8 @@ describe('the lift report and model fits run on the analytics pool', () => {
     expect(outcome).toBe('422 analytics_timeout');
     const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM segments WHERE key = 'groups3'`);
     expect(n).toBe(0);
+    const [{ jobs }] = await db.dataSource.query(`SELECT count(*)::int AS jobs FROM model_fit_jobs WHERE input->>'key' = 'groups3'`);
+    expect(jobs).toBe(0);
   }, 30_000);
 
   it('PATCH /segments/:id with a new cluster definition fits on an analytics connection', async () => {
@@ -215,7 +221,8 @@ describe('the lift report and model fits run on the analytics pool', () => {
     expect(waiting).toEqual(['audiencekit-analytics']);
     expect(outcome).toBe('422 analytics_timeout');
     const refit = await call('POST', `/segments/${clusterId}/refit`);
-    expect(refit.status).toBe(201);
-    expect(refit.body.version).toBe(2);
+    expect(refit.status).toBe(202);
+    const done = await api.app.get(ModelFitJobsService).execute(refit.body.job.id);
+    expect(done).toMatchObject({ state: 'succeeded', result: { segment: { version: 2 } } });
   }, 30_000);
 });

@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_RFM_TIERS, INTENT_VALUE_PLAYS } from '@audiencekit/segments-domain';
 import {
   createSegmentSchema,
+  ModelFitJobsService,
   SegmentMembershipService,
   SegmentRefreshService,
   SegmentsService,
@@ -40,6 +42,8 @@ const chooseKSchema = z
   .object({ definition: z.unknown(), kMin: z.number().int().min(2).max(20).default(2), kMax: z.number().int().min(2).max(20).default(10) })
   .refine((input) => input.kMax >= input.kMin, { path: ['kMax'], message: 'must be at least kMin' });
 
+const fitsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+
 /** Segments: documentation, versions, preview, refresh, runs and membership. */
 @Controller('segments')
 export class SegmentsController {
@@ -47,13 +51,31 @@ export class SegmentsController {
     private readonly segments: SegmentsService,
     private readonly refresh: SegmentRefreshService,
     private readonly membership: SegmentMembershipService,
+    private readonly fits: ModelFitJobsService,
   ) {}
 
-  @ApiRoute({ summary: 'Create a segment (version 1)', body: createSegmentSchema })
+  @ApiRoute({
+    summary:
+      'Create a segment (version 1). A cluster or propensity definition is fitted by the worker: 202 with `{ job }` to poll at job.url (GET /segments/fits/:jobId); other types: 201 with the segment',
+    body: createSegmentSchema,
+  })
   @Post()
   @RequireRole('marketer')
-  create(@Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
-    return this.segments.create(parseInput(createSegmentSchema, body), key?.id ?? null);
+  async create(@Body() body: unknown, @Res({ passthrough: true }) response: Response, @CurrentKey() key?: AuthenticatedKey) {
+    const input = parseInput(createSegmentSchema, body);
+    const job = await this.fits.requestCreate(input, key?.id ?? null);
+    if (job) return accepted(response, job);
+    return this.segments.create(input, key?.id ?? null);
+  }
+
+  @ApiRoute({
+    summary:
+      "A model fit job (create / update / refit of a cluster or propensity segment, a k choice): state queued | running | succeeded | failed, stage, progress 0..1; on success the result (the new version with its and the previous version's metrics, or the k curves), on failure the refusal (code, message, details)",
+  })
+  @Get('fits/:jobId')
+  @RequireRole('viewer')
+  fit(@Param('jobId') jobId: string) {
+    return this.fits.get(jobId);
   }
 
   @ApiRoute({ summary: 'List segments', query: listQuerySchema })
@@ -80,16 +102,17 @@ export class SegmentsController {
   }
 
   @ApiRoute({
-    summary: 'Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere',
+    summary:
+      "Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere: fitted by the worker, 202 with `{ job }`; the curves are the job's result (GET /segments/fits/:jobId). Work (restarts × k tried × rows) above AK_FIT_WORK_CAP: 400 fit_work_over_cap naming kMax",
     body: chooseKSchema,
-    status: 200,
+    status: 202,
   })
   @Post('choose-k')
-  @HttpCode(200)
+  @HttpCode(202)
   @RequireRole('marketer')
-  chooseK(@Body() body: unknown) {
+  async chooseK(@Body() body: unknown) {
     const input = parseInput(chooseKSchema, body);
-    return this.segments.chooseK(input.definition, { kMin: input.kMin, kMax: input.kMax });
+    return { job: await this.fits.requestChooseK(input.definition, { kMin: input.kMin, kMax: input.kMax }) };
   }
 
   @ApiRoute({ summary: 'A segment with its current definition' })
@@ -99,11 +122,23 @@ export class SegmentsController {
     return this.segments.get(id);
   }
 
-  @ApiRoute({ summary: 'Change a segment; a new definition creates a new version', body: updateSegmentSchema })
+  @ApiRoute({
+    summary:
+      'Change a segment; a new definition creates a new version. A cluster / propensity definition that needs a new fit: 202 with `{ job }`, the change (card and version) is written by the worker when the fit succeeds',
+    body: updateSegmentSchema,
+  })
   @Patch(':id')
   @RequireRole('marketer')
-  update(@Param('id') id: string, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
-    return this.segments.update(id, parseInput(updateSegmentSchema, body), key?.id ?? null);
+  async update(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+    @CurrentKey() key?: AuthenticatedKey,
+  ) {
+    const input = parseInput(updateSegmentSchema, body);
+    const job = await this.fits.requestUpdate(id, input, key?.id ?? null);
+    if (job) return accepted(response, job);
+    return this.segments.update(id, input, key?.id ?? null);
   }
 
   @ApiRoute({ summary: 'Delete (archive) a segment', status: 204 })
@@ -114,7 +149,17 @@ export class SegmentsController {
     await this.segments.remove(id);
   }
 
-  @ApiRoute({ summary: 'Every version of a segment' })
+  @ApiRoute({
+    summary: 'The latest model fit jobs of a segment (refits and changes; newest first), with state, stage and progress',
+    query: fitsQuerySchema,
+  })
+  @Get(':id/fits')
+  @RequireRole('viewer')
+  fitsOf(@Param('id') id: string, @Query() query: unknown) {
+    return this.fits.ofSegment(id, parseInput(fitsQuerySchema, query, 'query').limit);
+  }
+
+  @ApiRoute({ summary: "Every version of a segment, each with its model metrics and the previous version's beside them" })
   @Get(':id/versions')
   @RequireRole('viewer')
   versions(@Param('id') id: string) {
@@ -129,11 +174,16 @@ export class SegmentsController {
     return this.segments.version(id, parsed.version);
   }
 
-  @ApiRoute({ summary: 'Refit the model of a cluster or propensity segment into a new version', status: 201 })
+  @ApiRoute({
+    summary:
+      'Refit the model of a cluster or propensity segment into a new version: fitted by the worker, 202 with `{ job }` (the result has the new version and the metrics of the one before)',
+    status: 202,
+  })
   @Post(':id/refit')
+  @HttpCode(202)
   @RequireRole('marketer')
-  refit(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
-    return this.segments.refit(id, key?.id ?? null);
+  async refit(@Param('id') id: string, @CurrentKey() key?: AuthenticatedKey) {
+    return { job: await this.fits.requestRefit(id, key?.id ?? null) };
   }
 
   @ApiRoute({ summary: 'Queue a refresh now', status: 202 })
@@ -188,4 +238,10 @@ export class SegmentsController {
   overlap(@Param('id') id: string, @Query() query: unknown) {
     return this.membership.overlap(id, parseInput(overlapQuerySchema, query, 'query').with);
   }
+}
+
+/** 202 Accepted with the fit job to poll (Location: its URL). */
+function accepted(response: Response, job: { url: string }): { job: typeof job } {
+  response.status(202).location(job.url);
+  return { job };
 }

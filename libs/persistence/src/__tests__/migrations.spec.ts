@@ -22,6 +22,7 @@ const EXPECTED_TABLES = [
   'events',
   'global_holdout',
   'identities',
+  'model_fit_jobs',
   'notifications',
   'profiles',
   'rate_limits',

@@ -25,6 +25,10 @@ export class SegmentEntity {
   @Column({ name: 'refresh_cadence', type: 'text', default: 'manual' })
   refreshCadence: string;
 
+  /** Cluster / propensity segments: a cron expression on which the worker refits the model into a new version; null: only when asked. */
+  @Column({ name: 'refit_cadence', type: 'text', nullable: true })
+  refitCadence: string | null;
+
   /** Success KPI: `{ event: string, windowDays: number, valueProperty?: string }`. */
   @Column({ type: 'jsonb', nullable: true })
   kpi: { event: string; windowDays: number; valueProperty?: string } | null;

@@ -8,6 +8,7 @@ import * as segments from '../segments.repository';
 import * as exports from '../segment-export.repository';
 import * as lists from '../segment-lists.repository';
 import * as modelFeatures from '../model-features.repository';
+import * as fitJobs from '../model-fit-jobs.repository';
 
 /**
  * Golden SQL of the repositories of libs/segments-service (`src/__golden__/*.repository.sql`): every
@@ -39,6 +40,7 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       'segment-lists.repository': [],
       'segment-export.repository': [],
       'model-features.repository': [],
+      'model-fit-jobs.repository': [],
     };
     await database.dataSource.transaction(async (manager: EntityManager) => {
       const record = async <T>(file: string, name: string, work: () => Promise<T>): Promise<T> => {
@@ -145,6 +147,24 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(f, 'computedTraitsByKey', () => modelFeatures.computedTraitsByKey(manager, ['spend_90d']));
       await record(f, 'liveSegmentByKeyOrId', () => modelFeatures.liveSegmentByKeyOrId(manager, 'golden'));
       await record(f, 'userIdOfProfile', () => modelFeatures.userIdOfProfile(manager, profileId));
+
+      const j = 'model-fit-jobs.repository';
+      const job = required(
+        await record(j, 'insertFitJob', () =>
+          fitJobs.insertFitJob(manager, { kind: 'refit', segmentId: segment.id, input: {}, actor: null, work: 1, scheduledFor: NOW }),
+        ),
+      );
+      await record(j, 'findFitJob', () => fitJobs.findFitJob(manager, job.id));
+      await record(j, 'markFitJobRunning', () => fitJobs.markFitJobRunning(manager, job.id));
+      await record(j, 'updateFitJobProgress', () => fitJobs.updateFitJobProgress(manager, job.id, 'fitting', 0.5));
+      await record(j, 'finishFitJob', () =>
+        fitJobs.finishFitJob(manager, job.id, { state: 'succeeded', result: {}, segmentId: segment.id }),
+      );
+      await record(j, 'fitJobsOfSegment', () => fitJobs.fitJobsOfSegment(manager, segment.id, 10));
+      await record(j, 'segmentsWithRefitCadence', () => fitJobs.segmentsWithRefitCadence(manager));
+      await record(j, 'countFeatureRows', () =>
+        fitJobs.countFeatureRows(manager, { text: 'SELECT p.id AS profile_id FROM profiles p', values: [] }),
+      );
 
       const t = 'realtime.repository';
       await record(t, 'lockRealtimeSetShared', () => realtime.lockRealtimeSetShared(manager));

@@ -109,6 +109,14 @@ export const configSchema = z.object({
    * recency (400 naming the window), because their answer would need events it does not read.
    */
   AK_REALTIME_HISTORY_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /**
+   * Largest cluster fit or k choice the API queues: restarts × number of k tried × rows (a create or
+   * refit tries one k). Above it: 400 `fit_work_over_cap` naming the field and this cap. The default
+   * lets k = 2..20 with 50 restarts run on about 21,000 profiles (the worker fits; the API never does).
+   */
+  AK_FIT_WORK_CAP: z.coerce.number().int().min(1).default(20_000_000),
+  /** Largest propensity fit the API queues: rows × features × 100 (the trainer's most Newton iterations). */
+  AK_PROPENSITY_WORK_CAP: z.coerce.number().int().min(1).default(3_000_000_000),
   /** statement_timeout of an admin's SQL trait query (each statement), in ms (libs/sql-traits). */
   AK_SQL_TRAITS_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Rows a SQL trait's query may return; more refuse the run with a 400 (all are held in memory). */

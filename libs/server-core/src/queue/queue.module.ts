@@ -4,6 +4,8 @@ import { JOB_QUEUE_OPTIONS, JobQueue, JobQueueOptions } from './job-queue.servic
 /** Names of every durable queue. */
 export const QUEUES = {
   segmentRefresh: 'segment-refresh',
+  /** Model fits, refits and k choices (libs/segments-service ModelFitJobsService): never on the API's event loop. */
+  modelFit: 'model-fit',
 } as const;
 
 @Global()
