@@ -9,6 +9,7 @@ import { describeCadence, REALTIME } from './cadence';
 import { DefinitionView, VersionDiff } from './definition-view';
 import { LiveFeed } from './live-feed';
 import { ModelCharts } from './model-charts';
+import { ModelFits } from './model-fits';
 import { RfmGrid } from './rfm-grid';
 
 const qualityFlags = (run: SegmentRun): string[] =>
@@ -204,6 +205,14 @@ export function SegmentPage({ id }: { id: string }) {
         </section>
         <Versions segmentId={data.id} />
       </div>
+      {(data.definition.type === 'cluster' || data.definition.type === 'propensity') && (
+        <ModelFits
+          key={data.version}
+          segmentId={data.id}
+          refitCadence={(data as Segment & { refitCadence?: string | null }).refitCadence ?? null}
+          onFitted={segment.reload}
+        />
+      )}
       {data.refreshCadence === REALTIME && <LiveFeed segmentId={data.id} />}
       {data.definition.type === 'list' && <ListUpload segmentId={data.id} onUploaded={segment.reload} />}
       <Runs key={data.version} segmentId={data.id} />
