@@ -84,6 +84,24 @@ export interface StoredPropensityModel {
   notes: string[];
 }
 
+/** A lifetime-value segment's model (BG/NBD + Gamma-Gamma, libs/segments-domain clv): parameters, horizon and tier thresholds on predicted value. */
+export interface StoredClvModel {
+  kind: 'clv';
+  fittedAt: string;
+  horizonDays: number;
+  monthlyDiscountRate: number | null;
+  profiles: number;
+  model: {
+    kind: 'bgnbd-gamma-gamma';
+    bgNbd: { r: number; alpha: number; a: number; b: number };
+    gammaGamma: { p: number; q: number; v: number };
+    fit: { customers: number; repeatCustomers: number; bgNbdLogLikelihood: number; gammaGammaLogLikelihood: number };
+  };
+  thresholds: { top: number; bottom: number };
+  tierCounts: Record<'top' | 'middle' | 'bottom', number>;
+  notes: string[];
+}
+
 export type StoredModel = StoredClusterModel | StoredPropensityModel;
 
 export interface Connector {

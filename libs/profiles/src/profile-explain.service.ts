@@ -5,6 +5,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   assignClusters,
   assignTiers,
+  type ClvDefinition,
+  type ClvOrderRow,
+  clvOrderSource,
+  compileClvOrdersSql,
   compileFeatureSql,
   compileRfmScoresSql,
   DEFAULT_RFM_TIERS,
@@ -19,7 +23,9 @@ import {
   type RfmDefinition,
   rfmTierOf,
   type RulesDefinition,
+  scoreClvSegment,
   scorePropensity,
+  type StoredClvModel,
 } from '@audiencekit/segments-domain';
 import type { StoredModel } from '@audiencekit/segments-service';
 import { isUuid } from '@audiencekit/util';
@@ -73,6 +79,8 @@ export class ProfileExplainService {
       case 'cluster':
       case 'propensity':
         return { ...head, ...(await this.fitted(manager, profile.id, definition, segment, now)) };
+      case 'clv':
+        return { ...head, ...(await this.lifetimeValue(manager, profile.id, definition, segment, now)) };
       default:
         // A type with nothing to evaluate per profile (e.g. a static list): the stored membership is the answer.
         return { ...head, matches: head.member, model: { kind: (definition as { type: string }).type } };
@@ -146,6 +154,34 @@ export class ProfileExplainService {
         ...base,
         cell: r === null ? null : cell,
         thresholds: { intent: definition.intent, value: definition.value },
+      },
+    };
+  }
+
+  /** Lifetime value: the profile's orders up to now scored with the version's stored model and thresholds (as a refresh scores it). */
+  private async lifetimeValue(manager: EntityManager, profileId: string, definition: ClvDefinition, segment: repo.SegmentRow, now: Date) {
+    const stored = segment.model as StoredClvModel | null;
+    if (!stored || stored.kind !== 'clv')
+      throw new ProfilesException('explain_model_missing', `version ${segment.version} of ${segment.key} has no stored clv model`);
+    const orders = await repo.rowsOfQuery(manager, compileClvOrdersSql(clvOrderSource(definition), { now, profileId }));
+    const [score] = scoreClvSegment(stored, orders as unknown as ClvOrderRow[], now);
+    const version = { segmentVersion: segment.version, fittedAt: stored.fittedAt, horizonDays: stored.horizonDays };
+    // Without an order the models have no customer to predict for (they start at the first order).
+    if (!score) return { matches: false, model: { kind: 'clv', inPopulation: false, ...version } };
+    return {
+      matches: score.tier === definition.tier,
+      model: {
+        kind: 'clv',
+        inPopulation: true,
+        orders: orders.length,
+        expectedTransactions: score.expectedTransactions,
+        probabilityAlive: score.probabilityAlive,
+        expectedAverageSpend: score.expectedAverageSpend,
+        clv: score.clv,
+        tier: score.tier,
+        pickedTier: definition.tier,
+        thresholds: stored.thresholds,
+        ...version,
       },
     };
   }

@@ -281,6 +281,11 @@ export async function isMember(manager: EntityManager, segmentId: string, profil
 }
 
 /** One profile's row of a population query (RFM scores, model features): the query wrapped and filtered. */
+/** The rows of a compiled query from libs/segments-domain (e.g. one profile's orders from `compileClvOrdersSql`). */
+export async function rowsOfQuery(manager: EntityManager, query: { text: string; values: unknown[] }): Promise<Record<string, unknown>[]> {
+  return manager.query(query.text, query.values);
+}
+
 export async function rowOfProfile(
   manager: EntityManager,
   query: { text: string; values: unknown[] },

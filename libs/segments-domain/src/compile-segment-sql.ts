@@ -9,7 +9,7 @@ import type { CompiledSql } from './sql/sql-parameters';
  * rules compiler, RFM and intent × value through the RFM SQL. The one entry point the segment
  * service calls, so the two compilers never import each other.
  * A list segment's query reads the identifiers uploaded with one version, so it needs `list`.
- * @throws {Error} for cluster and propensity definitions, whose members need their stored model,
+ * @throws {Error} for cluster, propensity and clv definitions, whose members need their stored model,
  *   and for a list definition without `list`.
  * @example compileSegmentSql({ type: 'rules', match: { type: 'trait', trait: 'plan', operator: 'equals', value: 'pro' } }, { now: new Date() })
  */
@@ -22,6 +22,7 @@ export function compileSegmentSql(definition: SegmentDefinition, options: { now:
       return compileValueSegmentSql(definition, options);
     case 'cluster':
     case 'propensity':
+    case 'clv':
       throw new Error(`a ${definition.type} segment's members come from its stored model, not from SQL alone`);
     case 'list':
       if (!options.list) throw new Error("a list segment's members come from the identifiers uploaded with one of its versions");

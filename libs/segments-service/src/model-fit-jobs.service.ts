@@ -6,6 +6,7 @@ import {
   fitSpecification,
   type FittedDefinition,
   isFittedDefinition,
+  sameClvFit,
   parseSegmentDefinition,
   type SegmentDefinition,
 } from '@audiencekit/segments-domain';
@@ -75,7 +76,7 @@ const PROPENSITY_ITERATIONS = 100;
 const FIT_JOB_OPTIONS = { retryLimit: 3, retryDelay: 5, expireInMinutes: 60 };
 
 /**
- * Model fits as worker jobs (#21 "Fits in the worker"): creating or changing a cluster / propensity
+ * Model fits as worker jobs (#21 "Fits in the worker"): creating or changing a cluster / propensity / clv
  * segment's fit, refitting it, and choosing k are queued here and answered 202 with a job to poll;
  * the worker runs `execute` (apps/worker ModelFitJobs). Everything cheap is checked before the job
  * is queued — the definition, the key, real time, the features' sources, and the work cap — so a
@@ -104,14 +105,15 @@ export class ModelFitJobsService {
   /** A create that needs a fit, queued; null when the definition has no model (create it synchronously). */
   async requestCreate(input: CreateSegmentInput, actor: string | null, now: Date = new Date()): Promise<FitJobView | null> {
     const definition = this.definitions.parse(input.definition);
-    if (!isFittedDefinition(definition)) return null;
+    if (!isFittedDefinition(definition) && definition.type !== 'clv') return null;
     if (input.refreshCadence === REALTIME_CADENCE) this.definitions.assertRealtimeType(definition);
     if (await segmentKeyExists(this.dataSource.manager, input.key)) {
       throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [
         { path: 'key', message: 'is taken' },
       ]);
     }
-    const work = await this.checkedWork(definition, now);
+    // A lifetime-value fit has no work cap yet (its cost grows with the orders, not with a setting to lower).
+    const work = definition.type === 'clv' ? 0 : await this.checkedWork(definition, now);
     return this.enqueue({ kind: 'create', segmentId: null, input, actor, work });
   }
 
@@ -119,18 +121,19 @@ export class ModelFitJobsService {
   async requestUpdate(id: string, input: UpdateSegmentInput, actor: string | null, now: Date = new Date()): Promise<FitJobView | null> {
     if (input.definition === undefined) return null;
     const definition = this.definitions.parse(input.definition);
-    if (!isFittedDefinition(definition)) return null;
+    if (!isFittedDefinition(definition) && definition.type !== 'clv') return null;
     const segment = await this.segments.findLive(this.dataSource.manager, id);
     const current = await findVersion(this.dataSource.manager, segment.id, segment.currentVersion);
     if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) return null;
     const reusesModel =
       current?.model &&
-      isFittedDefinition(current.definition as { type: string }) &&
-      sameFit(current.definition as FittedDefinition, definition);
+      (definition.type === 'clv'
+        ? sameClvFit(current.definition, definition)
+        : isFittedDefinition(current.definition as { type: string }) && sameFit(current.definition as FittedDefinition, definition));
     if (reusesModel) return null;
     if ((input.refreshCadence ?? segment.refreshCadence) === REALTIME_CADENCE) this.definitions.assertRealtimeType(definition);
     await this.dataSource.transaction((manager) => this.definitions.assertNoCycle(manager, segment.id, definition));
-    const work = await this.checkedWork(definition, now);
+    const work = definition.type === 'clv' ? 0 : await this.checkedWork(definition, now);
     return this.enqueue({ kind: 'update', segmentId: segment.id, input, actor, work });
   }
 

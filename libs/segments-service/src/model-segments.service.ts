@@ -32,10 +32,12 @@ import {
   type ResolvedComputedTrait,
   scorePropensity,
   SegmentDefinition,
+  type StoredClvModel,
   trainPropensityModel,
   type FeatureMatrix,
   type TierThresholds,
 } from '@audiencekit/segments-domain';
+import { prepareClvVersion } from './clv-segments';
 import { sqlTraitKeys } from './computed-traits/computed-traits.repository';
 import { computedTraitsByKey, liveSegmentByKeyOrId, userIdOfProfile } from './model-features.repository';
 import { countPurchasers, featureRowsOf } from './segment-membership.repository';
@@ -110,7 +112,7 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class ModelSegmentsService {
   /**
-   * Run when a version is about to be created: fits the model of a cluster / propensity definition
+   * Run when a version is about to be created: fits the model of a cluster / propensity / clv definition
    * (or reuses `previous.model` when only the pick — `cluster` / `tier` — changed) and checks that an
    * RFM / intent × value window has purchasers. Returns the model to store (null for SQL-only types).
    * `reads` runs the data reads (the API passes its analytics pool); it is not called when none are needed.
@@ -122,7 +124,8 @@ export class ModelSegmentsService {
     now: Date,
     previous?: { definition: Record<string, unknown>; model: Record<string, unknown> | null },
     progress: FitProgress = NO_PROGRESS,
-  ): Promise<StoredModel | null> {
+  ): Promise<StoredModel | StoredClvModel | null> {
+    if (definition.type === 'clv') return reads((manager) => prepareClvVersion(manager, definition, now, previous));
     if (definition.type === 'rfm' || definition.type === 'intent_value') {
       await reads((manager) => this.assertPurchasers(manager, definition, now));
       return null;

@@ -63,7 +63,7 @@ export class SegmentDefinitionGate {
         [{ path: 'definition.type', message: 'cannot be previewed: its members are the identifiers uploaded to the segment' }],
       );
     }
-    if (isFittedDefinition(parsed)) {
+    if (isFittedDefinition(parsed) || parsed.type === 'clv') {
       throw new SegmentsException(
         'needs_fitted_model',
         `a ${parsed.type} segment has no members before its model is fitted; create the segment to fit it`,

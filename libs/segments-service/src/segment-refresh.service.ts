@@ -4,7 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { SegmentRunEntity, SegmentRunQuality } from '@audiencekit/persistence';
 import { JobQueue, QUEUES } from '@audiencekit/server-core';
 import { isUuid, REALTIME_CADENCE } from '@audiencekit/util';
-import { isFittedDefinition, parseSegmentDefinition } from '@audiencekit/segments-domain';
+import { isFittedDefinition, parseSegmentDefinition, type StoredClvModel } from '@audiencekit/segments-domain';
+import { clvMembers } from './clv-segments';
 import { ModelSegmentsService, StoredModel } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import {
@@ -194,6 +195,9 @@ export class SegmentRefreshService {
     if (isFittedDefinition(definition)) {
       // Cluster / propensity: features aggregated in SQL, scored with the model stored with this version.
       await insertRefreshMemberIds(manager, await this.models.members(manager, definition, version.model as StoredModel | null, now));
+    } else if (definition.type === 'clv') {
+      // Lifetime value: every profile's orders up to now, scored with the version's stored model and thresholds.
+      await insertRefreshMemberIds(manager, await clvMembers(manager, definition, version.model as StoredClvModel | null, now));
     } else {
       await insertRefreshMembersOf(manager, this.definitions.compile(definition, now, { segmentId: run.segmentId, version: run.version }));
     }

@@ -98,3 +98,13 @@ SELECT * FROM (SELECT b.profile_id, b.last_purchase_at, b.frequency, b.monetary,
     GROUP BY e.profile_id) pu
     JOIN profiles p ON p.id = pu.profile_id AND p.merged_into IS NULL AND p.deleted_at IS NULL
     LEFT JOIN (SELECT NULL::uuid AS profile_id, 0::numeric AS refunded WHERE false) rf ON rf.profile_id = pu.profile_id) b) q WHERE q.profile_id = $6;
+
+-- rowsOfQuery (one profile's CLV orders)
+SELECT e.profile_id, coalesce(e.properties #>> $2::text[], e.message_id) AS order_id,
+      min(e.timestamp) AS ordered_at, sum(CASE WHEN jsonb_typeof(e.properties #> $1::text[]) = 'number' THEN (e.properties #>> $1::text[])::numeric END) AS amount
+    FROM events e
+    JOIN profiles p ON p.id = e.profile_id AND p.merged_into IS NULL AND p.deleted_at IS NULL
+    WHERE e.name = $4 AND e.timestamp <= $5::timestamptz
+      AND CASE WHEN jsonb_typeof(e.properties #> $1::text[]) = 'number' THEN (e.properties #>> $1::text[])::numeric END > 0 AND e.profile_id = $3
+    GROUP BY 1, 2
+    ORDER BY e.profile_id, order_id;

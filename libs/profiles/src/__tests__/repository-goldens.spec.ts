@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { compileRfmScoresSql } from '@audiencekit/segments-domain';
+import { compileClvOrdersSql, compileRfmScoresSql } from '@audiencekit/segments-domain';
 import { captureSql, createTestDatabase, expectGolden, sqlSections, TestDatabase } from '@audiencekit/testing';
 import * as repo from '../profiles.repository';
 
@@ -47,6 +47,11 @@ describe('golden SQL of the libs/profiles repository', () => {
       { now: new Date('2026-03-01T00:00:00.000Z') },
     );
     await record('rowOfProfile (RFM scores)', () => repo.rowOfProfile(manager, scores, id));
+    const orders = compileClvOrdersSql(
+      { purchaseEvent: 'Order Completed', revenueProperty: 'revenue', orderIdProperty: 'order_id' },
+      { now: new Date('2026-03-01T00:00:00.000Z'), profileId: id },
+    );
+    await record("rowsOfQuery (one profile's CLV orders)", () => repo.rowsOfQuery(manager, orders));
     expectGolden(join(__dirname, '..', '__golden__', 'profiles.repository.sql'), sqlSections(sections));
   });
 });

@@ -39,6 +39,7 @@ export function realtimeProblems(definition: SegmentDefinition, limits: Realtime
       ];
     case 'cluster':
     case 'propensity':
+    case 'clv':
       return [
         {
           path: 'definition.type',

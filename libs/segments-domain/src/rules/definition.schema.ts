@@ -5,6 +5,7 @@ import {
   type ClusterDefinition,
   type PropensityDefinition,
 } from '../models/model-definitions.schema';
+import { clvDefinitionSchema, type ClvDefinition } from '../clv/clv-definition.schema';
 import { listDefinitionSchema, type ListDefinition } from '../lists/list-definition';
 import { rfmDefinitionSchema, type RfmDefinition } from '../rfm/rfm.schema';
 import { intentValueDefinitionSchema, type IntentValueDefinition } from '../value-matrix/value-matrix';
@@ -330,9 +331,9 @@ export const rulesDefinitionSchema = z
   });
 
 export type RulesDefinition = z.infer<typeof rulesDefinitionSchema>;
-/** Every kind of segment definition: rules, RFM value tiers, an intent × value cell, a cluster, a propensity tier, a static list. */
+/** Every kind of segment definition: rules, RFM value tiers, an intent × value cell, a cluster, a propensity tier, a lifetime-value tier, a static list. */
 export type SegmentDefinition =
-  RulesDefinition | RfmDefinition | IntentValueDefinition | ClusterDefinition | PropensityDefinition | ListDefinition;
+  RulesDefinition | RfmDefinition | IntentValueDefinition | ClusterDefinition | PropensityDefinition | ClvDefinition | ListDefinition;
 
 /** The schema of each definition type; an unknown `type` is reported against the rules schema, as before. */
 const DEFINITION_SCHEMAS: Record<SegmentDefinition['type'], z.ZodType<SegmentDefinition>> = {
@@ -341,6 +342,7 @@ const DEFINITION_SCHEMAS: Record<SegmentDefinition['type'], z.ZodType<SegmentDef
   intent_value: intentValueDefinitionSchema,
   cluster: clusterDefinitionSchema,
   propensity: propensityDefinitionSchema,
+  clv: clvDefinitionSchema,
   list: listDefinitionSchema,
 };
 
