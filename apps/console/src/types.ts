@@ -102,7 +102,7 @@ export interface StoredClvModel {
   notes: string[];
 }
 
-export type StoredModel = StoredClusterModel | StoredPropensityModel;
+export type StoredModel = StoredClusterModel | StoredPropensityModel | StoredClvModel;
 
 export interface Connector {
   slug: string;
