@@ -36,3 +36,17 @@ export async function userIdOfProfile(manager: EntityManager, profileId: string)
   ]);
   return row?.value;
 }
+
+/** Live profiles: how many, how many were first seen by `asOf`, and the earliest first-seen time. */
+export async function firstSeenSummary(
+  manager: EntityManager,
+  asOf: Date,
+): Promise<{ profiles: number; seenBy: number; earliest: Date | null }> {
+  const [row] = await manager.query(
+    `SELECT count(*)::int AS profiles, count(*) FILTER (WHERE first_seen_at IS NULL OR first_seen_at <= $1::timestamptz)::int AS seen_by,
+            min(first_seen_at) AS earliest
+       FROM profiles WHERE merged_into IS NULL AND deleted_at IS NULL`,
+    [asOf.toISOString()],
+  );
+  return { profiles: row.profiles, seenBy: row.seen_by, earliest: row.earliest ? new Date(row.earliest) : null };
+}

@@ -40,6 +40,7 @@ import {
 import { prepareClvVersion } from './clv-segments';
 import { sqlTraitKeys } from './computed-traits/computed-traits.repository';
 import { computedTraitsByKey, liveSegmentByKeyOrId, userIdOfProfile } from './model-features.repository';
+import { assertSeenAndActive } from './model-population';
 import { countPurchasers, featureRowsOf } from './segment-membership.repository';
 import { SegmentsException, type SegmentsExceptionCode } from './segments.exception';
 
@@ -85,6 +86,8 @@ export type StoredModel = StoredClusterModel | StoredPropensityModel;
 
 export interface FeatureRows {
   profileIds: string[];
+  /** Per row, the profile's stable key (first user id, email, phone or anonymous id): what the seeded split hashes. */
+  stableKeys: string[];
   matrix: FeatureMatrix;
   /** 0/1 outcome per row, when an outcome was asked for. */
   outcome?: Float64Array;
@@ -185,8 +188,9 @@ export class ModelSegmentsService {
 
   /**
    * The feature matrix of a fitted definition's population as of `asOf`, one row per live profile
-   * (ordered by id, labelled by profile id), aggregated in one SQL query; with `outcome`, also the 0/1
-   * label "performed `outcome.event` in (asOf, asOf + withinDays]". `context` holds the computed
+   * (ordered by stable key, labelled by profile id), aggregated in one SQL query; with `outcome`, also
+   * the 0/1 label "performed `outcome.event` in (asOf, asOf + withinDays]" (churn: did not, among the
+   * active). `context` holds the computed
    * traits as resolved at fit time (a stored model's, or {@link resolveFeatureSources}').
    */
   async featureRows(
@@ -200,6 +204,7 @@ export class ModelSegmentsService {
     const table = featureTableFromRows(definition, featureKinds(definition, context), rows);
     return {
       ...table,
+      stableKeys: rows.map((row) => String(row['stable_key'])),
       outcome: outcome ? Float64Array.from(rows, (row) => (row['outcome'] ? 1 : 0)) : undefined,
     };
   }
@@ -320,6 +325,7 @@ export class ModelSegmentsService {
     await progress('reading features', 0.05);
     const context = await this.resolveFeatureSources(manager, definition);
     const rows = await this.featureRows(manager, definition, now, undefined, context);
+    if (rows.profileIds.length === 0) await assertSeenAndActive(manager, definition, now);
     this.assertPopulation(rows, definition);
     await progress(`fitting k = ${definition.k} (${definition.restarts} restarts)`, 0.2);
     const fit = await this.refused(manager, definition, () =>
@@ -361,6 +367,7 @@ export class ModelSegmentsService {
     await progress('reading features', 0.05);
     const context = await this.resolveFeatureSources(manager, definition);
     const training = await this.featureRows(manager, definition, cutoff, definition.outcome, context);
+    if (training.profileIds.length === 0) await assertSeenAndActive(manager, definition, cutoff);
     this.assertPopulation(training, definition);
     await progress('training', 0.2);
     const report = await this.refused(manager, definition, () =>
@@ -369,12 +376,14 @@ export class ModelSegmentsService {
         aucFloor: definition.aucFloor,
         testFraction: definition.testFraction,
         seed: definition.seed,
+        keys: training.stableKeys,
         preprocessing: featurePreprocessing(definition),
       }),
     );
     // Tier thresholds are cut on the population the segment will score: its profiles as of now.
     await progress('scoring the population', 0.7);
     const current = await this.featureRows(manager, definition, now, undefined, context);
+    if (current.profileIds.length === 0) await assertSeenAndActive(manager, definition, now);
     this.assertPopulation(current, definition);
     const scores = await this.refused(manager, definition, () => scorePropensity(report.model, current.matrix));
     const thresholds = await this.refused(manager, definition, () => quantileThresholds(scores, definition.tierShares));

@@ -28,6 +28,10 @@ export type SegmentsExceptionCode =
   /** A propensity cutoff whose outcome window has not closed yet. */
   | 'outcome_window_open'
   | 'no_profiles'
+  /** Every live profile was first seen after the fit's cutoff (imported profiles: at import, unless a first-seen column was mapped). */
+  | 'no_profiles_seen_by_cutoff'
+  /** A churn fit whose population has nobody active in the lookback before the cutoff (or before now, for scoring). */
+  | 'no_active_profiles'
   | 'no_purchases_in_window'
   /** A list upload to a segment that is not a list segment, or a list definition previewed (its members are its uploads). */
   | 'not_a_list_segment'

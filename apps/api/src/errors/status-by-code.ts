@@ -36,6 +36,8 @@ const SEGMENTS_STATUS = {
   not_a_cluster_definition: 400,
   outcome_window_open: 400,
   no_profiles: 400,
+  no_profiles_seen_by_cutoff: 400,
+  no_active_profiles: 400,
   no_purchases_in_window: 400,
   // Refusals of a model fit (libs/segments-domain's clustering and propensity codes).
   shape_mismatch: 400,

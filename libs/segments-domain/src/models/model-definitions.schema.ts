@@ -152,17 +152,55 @@ export const clusterDefinitionSchema = z
   });
 export type ClusterDefinition = z.infer<typeof clusterDefinitionSchema>;
 
+const days = z.number().int().min(1).max(3650);
+
 /**
- * A propensity segment: a logistic-regression model of "performed `outcome.event` within
- * `outcome.withinDays` days after the cutoff", trained when a version is created (features as of
- * the cutoff, default: fit time − withinDays) and stored with it with its tier thresholds; `tier`
- * picks the members. At refresh the stored model scores features as of the refresh time.
+ * What a propensity model predicts:
+ * - `kind: "performed"` (the default): the profile performs `event` within `withinDays` days after
+ *   the cutoff;
+ * - `kind: "churn"`: the profile does NOT perform `event` within `withinDays` days after the cutoff,
+ *   among the profiles ACTIVE before it: those with, in the `active.lookbackDays` days up to the
+ *   cutoff, an `event` event (`active.events: "outcome_event"`) or any track / page / screen event
+ *   (`"any_event"`). Only active profiles are trained on, and at refresh only the profiles active in
+ *   the lookback before the refresh time are scored (the others have churned already). The score is
+ *   the churn risk: the top tier is the most at risk.
+ */
+export const propensityOutcomeSchema = z
+  .object({
+    kind: z.enum(['performed', 'churn']).default('performed'),
+    event: name,
+    withinDays: days,
+    active: z
+      .object({ lookbackDays: days, events: z.enum(['outcome_event', 'any_event']) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((outcome, context) => {
+    if (outcome.kind === 'churn' && !outcome.active)
+      context.addIssue({
+        code: 'custom',
+        path: ['active'],
+        message:
+          'a churn outcome needs active: { lookbackDays, events: "outcome_event" | "any_event" } (who counts as active before the cutoff)',
+      });
+    if (outcome.kind !== 'churn' && outcome.active)
+      context.addIssue({ code: 'custom', path: ['active'], message: 'applies to kind "churn" only' });
+  });
+export type PropensityOutcome = z.infer<typeof propensityOutcomeSchema>;
+
+/**
+ * A propensity segment: a logistic-regression model of its outcome (performed `outcome.event`
+ * within `outcome.withinDays` days after the cutoff, or churn: did not, among the active), trained
+ * when a version is created (features as of the cutoff, default: fit time − withinDays) and stored
+ * with it with its tier thresholds; `tier` picks the members. At refresh the stored model scores
+ * features as of the refresh time.
  */
 export const propensityDefinitionSchema = z
   .object({
     type: z.literal('propensity'),
     ...modelShape,
-    outcome: z.object({ event: name, withinDays: z.number().int().min(1).max(3650) }).strict(),
+    outcome: propensityOutcomeSchema,
     cutoff: z.iso.datetime({ offset: true }).optional(),
     C: z.number().positive().max(1e6).default(1),
     aucFloor: z.number().min(0).max(1).default(0.6),

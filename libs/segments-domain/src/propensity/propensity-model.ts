@@ -13,6 +13,11 @@ export interface PropensityOptions extends LogisticRegressionOptions {
   testFraction?: number;
   /** Seed of the split. Default 0. */
   seed?: number;
+  /**
+   * A stable key per row (the feature query's `stable_key`): the seeded split is decided by
+   * hash(seed, key) per class, so it does not depend on row order. Default: the row index as text.
+   */
+  keys?: readonly string[];
   /** A fixed split instead of the seeded one (e.g. to compare with another tool on the same rows). */
   split?: { train: ArrayLike<number>; test: ArrayLike<number> };
   /** Held-out AUC below which the model is refused. Default 0.6. */

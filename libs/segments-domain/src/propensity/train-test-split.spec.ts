@@ -15,6 +15,35 @@ describe('stratifiedSplit', () => {
     expect(Array.from(stratifiedSplit(outcome, { testFraction: 0.25, seed: 4 }).test)).not.toEqual(Array.from(split.test));
   });
 
+  it('depends on the stable keys and the seed, never on the order of the rows', () => {
+    const keys = outcome.map((_, i) => `user_id:${1000 + i * 7}`);
+    const testKeys = (rows: number[]) => {
+      const split = stratifiedSplit(
+        rows.map((row) => outcome[row]),
+        { testFraction: 0.25, seed: 9, keys: rows.map((row) => keys[row]) },
+      );
+      return Array.from(split.test, (index) => keys[rows[index]]).sort();
+    };
+    const inOrder = outcome.map((_, i) => i);
+    const reversed = [...inOrder].reverse();
+    const interleaved = [...inOrder.filter((i) => i % 2 === 1), ...inOrder.filter((i) => i % 2 === 0)];
+    expect(testKeys(reversed)).toEqual(testKeys(inOrder));
+    expect(testKeys(interleaved)).toEqual(testKeys(inOrder));
+    expect(testKeys(inOrder)).toHaveLength(50);
+    // Without keys, a row's index is its key: the same rows in another order are another split.
+    const unkeyed = stratifiedSplit(outcome, { testFraction: 0.25, seed: 9 });
+    expect(Array.from(unkeyed.test)).toEqual(
+      Array.from(stratifiedSplit(outcome, { testFraction: 0.25, seed: 9, keys: inOrder.map(String) }).test),
+    );
+  });
+
+  it('refuses a key list of another length', () => {
+    expect(thrownBy(PropensityException, () => stratifiedSplit(outcome, { keys: ['a'] }))).toMatchObject({
+      code: 'shape_mismatch',
+      field: 'keys',
+    });
+  });
+
   it('refuses a class too small to appear on both sides, and a bad fraction', () => {
     const thrown = (work: () => unknown) => thrownBy(PropensityException, work);
     expect(thrown(() => stratifiedSplit([0, 0, 0, 1]))).toMatchObject({ code: 'single_class' });

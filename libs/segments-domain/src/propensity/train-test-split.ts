@@ -1,5 +1,5 @@
-import { mulberry32, shuffleInPlace } from '../clustering/random';
 import { PropensityException } from './propensity.exception';
+import { stableKeyHash } from './stable-key-hash';
 
 export interface TrainTestSplit {
   /** Row indices, ascending. */
@@ -7,21 +7,39 @@ export interface TrainTestSplit {
   test: Int32Array;
 }
 
+export interface SplitOptions {
+  /** Share of each class held out, rounded, at least one row and at most all but one. Default 0.25. */
+  testFraction?: number;
+  /** Default 0. */
+  seed?: number;
+  /**
+   * A stable key per row (e.g. the customer's user id): the split depends on these and the seed
+   * only, never on row order or random ids. Default: the row index as text (for data whose rows are
+   * their identity, like a file's lines).
+   */
+  keys?: readonly string[];
+}
+
 /**
- * Seeded stratified split: each class is shuffled (mulberry32) and `testFraction` of it, rounded and
- * at least one row, goes to the test set, so both sets keep the class balance and both classes.
+ * Seeded stratified split by stable key: within each class, rows are ranked by
+ * `stableKeyHash(seed, key)` (ties by key) and the first `testFraction` of them, rounded and at least
+ * one row, go to the test set. Both sets keep the class balance and both classes, and the same keys,
+ * classes and seed give the same split whatever the order of the rows.
  * @throws {PropensityException} `invalid_option`; `single_class` when a class has fewer than 2 rows.
- * @example stratifiedSplit(outcome, { testFraction: 0.25, seed: 42 }).test
+ * @example stratifiedSplit(outcome, { testFraction: 0.25, seed: 42, keys: userIds }).test
  */
-export function stratifiedSplit(outcome: ArrayLike<number>, options: { testFraction?: number; seed?: number } = {}): TrainTestSplit {
+export function stratifiedSplit(outcome: ArrayLike<number>, options: SplitOptions = {}): TrainTestSplit {
   const testFraction = options.testFraction ?? 0.25;
   if (!(testFraction > 0 && testFraction < 1))
     throw new PropensityException('invalid_option', `must be between 0 and 1, got ${testFraction}`, 'testFraction');
-  const random = mulberry32(options.seed ?? 0);
+  const keys = options.keys ?? Array.from({ length: outcome.length }, (_, i) => String(i));
+  if (keys.length !== outcome.length)
+    throw new PropensityException('shape_mismatch', `${keys.length} keys for ${outcome.length} rows`, 'keys');
+  const seed = options.seed ?? 0;
   const train: number[] = [];
   const test: number[] = [];
   for (const label of [0, 1]) {
-    const members = Int32Array.from(indicesOf(outcome, label));
+    const members = indicesOf(outcome, label);
     if (members.length < 2) {
       throw new PropensityException(
         'single_class',
@@ -29,12 +47,18 @@ export function stratifiedSplit(outcome: ArrayLike<number>, options: { testFract
         'outcome',
       );
     }
-    shuffleInPlace(random, members);
+    const hashes = new Map(members.map((row) => [row, stableKeyHash(seed, keys[row])]));
+    members.sort((a, b) => (hashes.get(a) as number) - (hashes.get(b) as number) || byteOrder(keys[a], keys[b]) || a - b);
     const testCount = Math.min(members.length - 1, Math.max(1, Math.round(members.length * testFraction)));
-    test.push(...members.subarray(0, testCount));
-    train.push(...members.subarray(testCount));
+    test.push(...members.slice(0, testCount));
+    train.push(...members.slice(testCount));
   }
   return { train: Int32Array.from(train).sort(), test: Int32Array.from(test).sort() };
+}
+
+/** UTF-16 code-unit order, the same on every machine (never the locale's); only breaks hash ties. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

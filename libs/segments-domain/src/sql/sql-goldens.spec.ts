@@ -92,5 +92,13 @@ describe('golden SQL of the segment SQL builders', () => {
       features: [{ source: 'frequency' }, { source: 'event_count', event: 'Product Viewed' }],
     });
     golden('feature-propensity', compileFeatureSql(propensity, NOW, propensity.outcome));
+    const churn = propensityDefinitionSchema.parse({
+      type: 'propensity',
+      tier: 'top',
+      population: 'all',
+      outcome: { kind: 'churn', event: 'Order Completed', withinDays: 90, active: { lookbackDays: 365, events: 'any_event' } },
+      features: [{ source: 'frequency' }, { source: 'recency_days' }],
+    });
+    golden('feature-churn', compileFeatureSql(churn, NOW, churn.outcome));
   });
 });

@@ -8,3 +8,8 @@ SELECT id, key FROM segments WHERE deleted_at IS NULL AND (key = $1 OR id::text 
 
 -- userIdOfProfile
 SELECT value FROM identities WHERE profile_id = $1 AND type = 'user_id' ORDER BY id LIMIT 1;
+
+-- firstSeenSummary
+SELECT count(*)::int AS profiles, count(*) FILTER (WHERE first_seen_at IS NULL OR first_seen_at <= $1::timestamptz)::int AS seen_by,
+            min(first_seen_at) AS earliest
+       FROM profiles WHERE merged_into IS NULL AND deleted_at IS NULL;

@@ -149,6 +149,8 @@ describe('model features', () => {
         {
           C: 1,
           seed: 1,
+          // No identifier: the stable key is the profile id (rows are in id order).
+          keys: order.map((row) => `profile_id:${row.id}`),
           testFraction: 0.25,
           aucFloor: 0.6,
           preprocessing: { imputation: 'median', log1p: LOGISTIC.log1p, topLevels: { Marital_Status: 4 } },
@@ -226,9 +228,9 @@ describe('model features', () => {
       expect(stored.model.features).toEqual(
         expect.arrayContaining(['education=PhD', 'education=2n Cycle', 'marital_status=Married', 'marital_status:other']),
       );
-      // The same rows in the database's order (profile id), from the CSV by user id.
+      // The same rows in the feature query's order (the stable key "user_id:<id>", bytewise), from the CSV by user id.
       const rows: { user_id: string }[] = await imported.dataSource.query(
-        `SELECT i.value AS user_id FROM profiles p JOIN identities i ON i.profile_id = p.id AND i.type = 'user_id' ORDER BY p.id`,
+        `SELECT i.value AS user_id FROM profiles p JOIN identities i ON i.profile_id = p.id AND i.type = 'user_id' ORDER BY ('user_id:' || i.value) COLLATE "C"`,
       );
       const byId = new Map(records.map((record) => [record['ID'], record]));
       const ordered = rows.map((row) => byId.get(row.user_id) as Record<string, string>);
@@ -248,6 +250,7 @@ describe('model features', () => {
         {
           C: 1,
           seed: 1,
+          keys: rows.map((row) => `user_id:${row.user_id}`),
           testFraction: 0.25,
           aucFloor: 0.6,
           preprocessing: { imputation: 'median', log1p, topLevels: { marital_status: 4 } },
@@ -372,7 +375,10 @@ describe('model features', () => {
         const code = rows.matrix.data[i * rows.matrix.cols + rows.matrix.names.indexOf(name)];
         return Number.isNaN(code) ? null : levels[name][code];
       };
-      order.forEach((row, i) => {
+      // Rows come in stable-key order (user id "u-<row>", bytewise), not in profile id order.
+      expect(rows.stableKeys).toEqual(order.map((row) => `user_id:u-${row.index}`).sort());
+      order.forEach((row) => {
+        const i = rows.profileIds.indexOf(row.id);
         const orders = before(row.index);
         const spend = orders.reduce((sum, o) => sum + o.revenue, 0);
         const last = [...orders].sort((a, b) => a.at.getTime() - b.at.getTime()).at(-1);
@@ -382,7 +388,7 @@ describe('model features', () => {
           tally.set(o.method, { n: entry.n + 1, latest: Math.max(entry.latest, o.at.getTime()) });
         }
         const mostFrequent = [...tally].sort((a, b) => b[1].n - a[1].n || b[1].latest - a[1].latest)[0]?.[0] ?? null;
-        expect(rows.profileIds[i]).toBe(row.id);
+        expect(rows.stableKeys[i]).toBe(`user_id:u-${row.index}`);
         expect(rows.matrix.data[i * rows.matrix.cols]).toBe(orders.length ? spend : Number.NaN);
         expect(text('last_method', i)).toBe(last?.method ?? null);
         expect(text('top_Order_Completed_payment_method', i)).toBe(mostFrequent);

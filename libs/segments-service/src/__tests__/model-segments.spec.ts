@@ -325,6 +325,8 @@ describe('cluster and propensity segments', () => {
       const reference = trainPropensityModel(matrix, outcome, {
         C: 1,
         seed: 1,
+        // These profiles have no identifier: their stable key is the profile id (rows are in id order).
+        keys: order.map((row) => `profile_id:${row.id}`),
         testFraction: 0.25,
         aucFloor: 0.6,
         preprocessing: { imputation: 'median', log1p: LOGISTIC.log1p },

@@ -147,6 +147,7 @@ describe('golden SQL of the libs/segments-service repositories', () => {
       await record(f, 'computedTraitsByKey', () => modelFeatures.computedTraitsByKey(manager, ['spend_90d']));
       await record(f, 'liveSegmentByKeyOrId', () => modelFeatures.liveSegmentByKeyOrId(manager, 'golden'));
       await record(f, 'userIdOfProfile', () => modelFeatures.userIdOfProfile(manager, profileId));
+      await record(f, 'firstSeenSummary', () => modelFeatures.firstSeenSummary(manager, NOW));
 
       const j = 'model-fit-jobs.repository';
       const job = required(

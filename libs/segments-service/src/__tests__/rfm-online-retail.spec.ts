@@ -244,10 +244,11 @@ describe('RFM, intent × value and clusters on online_retail_sample.csv', () => 
       });
       expect(stored.clusters.map((cluster) => cluster.size).reduce((a, b) => a + b, 0)).toBe(FIXTURE.windows[0].purchasers);
 
-      // The same fit from the independent pandas aggregates, rows in the database's order (profile id).
+      // The same fit from the independent pandas aggregates, rows in the feature query's order (the
+      // stable key "user_id:<customer>", bytewise; customer ids are ASCII, so JavaScript's order is the same).
       const byProfile = [...customerOf.entries()]
         .filter(([, customer]) => customer in FIXTURE.windows[0].customers)
-        .sort(([a], [b]) => (a < b ? -1 : 1));
+        .sort(([, a], [, b]) => (`user_id:${a}` < `user_id:${b}` ? -1 : 1));
       const values = byProfile.map(([, customer]) => FIXTURE.windows[0].customers[customer]);
       const matrix = featureMatrixFromColumns({
         recency_days: values.map((v) => (NOW.getTime() - Date.parse(v[0])) / 86_400_000),

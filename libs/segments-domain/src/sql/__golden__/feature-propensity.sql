@@ -1,4 +1,6 @@
-SELECT p.id AS profile_id, coalesce(a.frequency, 0)::float8 AS f0, coalesce(ec1.n, 0)::float8 AS f1, EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.name = $14
+SELECT f.*, coalesce((SELECT i.type || ':' || i.value FROM identities i WHERE i.profile_id = f.profile_id
+        ORDER BY CASE i.type WHEN 'user_id' THEN 0 WHEN 'email' THEN 1 WHEN 'phone' THEN 2 ELSE 3 END, i.value COLLATE "C" LIMIT 1),
+        'profile_id:' || f.profile_id::text) COLLATE "C" AS stable_key FROM (SELECT p.id AS profile_id, coalesce(a.frequency, 0)::float8 AS f0, coalesce(ec1.n, 0)::float8 AS f1, EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.name = $14
            AND e.timestamp > $1::timestamptz AND e.timestamp <= $15::timestamptz) AS outcome
       FROM profiles p
       JOIN (SELECT pu.profile_id, pu.last_purchase_at, pu.first_purchase_at, pu.frequency, pu.gross - coalesce(rf.refunded, 0) AS monetary
@@ -14,5 +16,6 @@ SELECT p.id AS profile_id, coalesce(a.frequency, 0)::float8 AS f0, coalesce(ec1.
       LEFT JOIN (SELECT e.profile_id, count(*) AS n FROM events e WHERE e.name = $2 AND e.timestamp > $3::timestamptz AND e.timestamp <= $4::timestamptz
           GROUP BY e.profile_id) ec1 ON ec1.profile_id = p.id
       WHERE p.merged_into IS NULL AND p.deleted_at IS NULL AND (p.first_seen_at IS NULL OR p.first_seen_at <= $1::timestamptz)
-      ORDER BY p.id
+      ORDER BY p.id) f
+      ORDER BY stable_key, f.profile_id
 -- values: ["2026-03-01T12:00:00.000Z","Product Viewed","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",["revenue"],"Order Completed","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z",["revenue"],["total"],"Order Refunded","2025-03-01T12:00:00.000Z","2026-03-01T12:00:00.000Z","Order Completed","2026-03-31T12:00:00.000Z"]
