@@ -42,8 +42,9 @@ import { sqlTraitsList, sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './
 import { computedTraitsList, computedTraitsPreview, computedTraitsRun, readDefinition } from './computed-traits/computed-trait-commands';
 
 const USAGE = `usage:
-  npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv]
-  npm run cli -- import orders <file.csv>    [--batch-size 1000] [--rejected-file rejected.csv]
+  npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv] [--first-seen-column <header>]
+  npm run cli -- import orders <file.csv>    [--batch-size 1000] [--rejected-file rejected.csv] [--first-seen-column <header>]
+                                   (--first-seen-column: when each customer was first seen, ISO 8601; the earliest of it and the events wins)
   npm run cli -- keys create --role admin|marketer|viewer|write --name <name> [--trust client|server]
                                    (write keys: client, the default, for a key a browser or app may hold;
                                     server for a backend that keeps it secret)
@@ -95,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       'phone-country': { type: 'string' },
       'rejected-file': { type: 'string' },
+      'first-seen-column': { type: 'string' },
       owner: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
@@ -132,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     const batchSize = values['batch-size'] === undefined ? 1_000 : Number(values['batch-size']);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2_500)
       throw new CliUsageException('--batch-size must be an integer from 1 to 2500');
-    return runImport(subject, file, batchSize, values['phone-country'], values['rejected-file']);
+    return runImport(subject, file, batchSize, values['phone-country'], values['rejected-file'], values['first-seen-column']);
   }
   if (command === 'keys' && subject === 'create') {
     const role = values.role as ApiKeyRole | undefined;
@@ -251,7 +253,14 @@ async function withOps(command: (ops: OpsServices) => Promise<number>): Promise<
   }
 }
 
-async function runImport(kind: ImportKind, file: string, batchSize: number, phoneCountry?: string, rejectedFile?: string): Promise<number> {
+async function runImport(
+  kind: ImportKind,
+  file: string,
+  batchSize: number,
+  phoneCountry?: string,
+  rejectedFile?: string,
+  firstSeenColumn?: string,
+): Promise<number> {
   const dataSource = await openDatabase(process.env.DATABASE_URL);
   try {
     if (rejectedFile) writeFileSync(rejectedFile, 'line,reason\n');
@@ -263,6 +272,7 @@ async function runImport(kind: ImportKind, file: string, batchSize: number, phon
       file,
       batchSize,
       progress: process.stdout.isTTY === true,
+      firstSeenColumn,
       onRejected: rejectedFile ? (line, reason) => appendFileSync(rejectedFile, `${line},"${reason.replace(/"/g, '""')}"\n`) : undefined,
     });
     process.stdout.write(`${formatSummary(summary)}\n`);

@@ -435,6 +435,14 @@ class ProfileDraft {
     }
   }
 
+  /** A first-seen time known from elsewhere (an import's column): exact, and only ever earlier. */
+  seenFirstAt(at: Date): void {
+    if (!this.firstSeenAt || at.getTime() < this.firstSeenAt.getTime()) {
+      this.firstSeenAt = at;
+      this.dirty = true;
+    }
+  }
+
   applyTraits(incoming: Record<string, unknown>, at: Date, receivedAt: Date): void {
     const merged = applyTraits(this.requireTraits(), incoming, at, receivedAt);
     this.adopt(merged.state, merged.changed);
@@ -486,6 +494,7 @@ function draftProfiles(locked: LockedProfile[], plan: StitchPlan, events: Tracki
     if (profile === null) return;
     const draft = draftOf(drafts, profile);
     draft.see(event.timestamp);
+    if (event.firstSeenAt) draft.seenFirstAt(event.firstSeenAt);
     if (event.traits) draft.applyTraits(event.traits, event.timestamp, event.receivedAt);
   });
   return drafts;

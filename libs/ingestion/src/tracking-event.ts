@@ -25,6 +25,12 @@ export interface TrackingEvent {
   traits: Record<string, unknown> | null;
   /** Traits describing the person, read for email and phone stitching (never a group's traits). */
   personTraits: Record<string, unknown> | null;
+  /**
+   * When the person was first seen, as a trusted importer knows it (the CSV importer's
+   * `--first-seen-column`); never read from a tracking message. Lowers the profile's
+   * `first_seen_at` to this time when earlier (earliest wins; an earlier event still wins over it).
+   */
+  firstSeenAt?: Date;
 }
 
 /** One problem with one field: `path` is relative to the message (`properties.price`), or to the body for a batch (`batch[3].timestamp`). */

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { IngestionService, parseTrackingMessage, TrackingEvent } from '@audiencekit/ingestion';
-import { ColumnMap } from './csv-columns';
+import { IngestionService, parseIsoTimestamp, parseTrackingMessage, TrackingEvent } from '@audiencekit/ingestion';
+import { ColumnMap, normaliseHeader } from './csv-columns';
 import { csvRecords, splitFields } from './csv-records';
 import { customerColumns, customerRow } from './customers.mapping';
 import { orderColumns, orderRow } from './orders.mapping';
@@ -23,6 +23,12 @@ export interface ImportOptions {
   now?: Date;
   /** Bytes one row may take (default `MAX_ROW_BYTES`); a longer row is rejected without being held in memory. */
   maxRowBytes?: number;
+  /**
+   * The header of a column holding when each customer was first seen (ISO 8601 date or date-time):
+   * the profile's first-seen time becomes the earliest of it and its events (`--first-seen-column`).
+   * Without it, a profile is first seen at its earliest event, for a customers file the import time.
+   */
+  firstSeenColumn?: string;
 }
 
 /**
@@ -107,6 +113,7 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
 
   let columns: ColumnMap | undefined;
   let header: string[] = [];
+  let firstSeenIndex = -1;
   const occurrences = new Map<string, number>();
   let batch: TrackingEvent[] = [];
   const flush = async () => {
@@ -149,6 +156,7 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
         throw new ImportFileException(mapped);
       }
       columns = mapped;
+      firstSeenIndex = firstSeenColumnIndex(header, options.firstSeenColumn);
       continue;
     }
     summary.rowsRead += 1;
@@ -156,7 +164,8 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
       reject(line, `expected ${header.length} fields, found ${record.length}`);
       continue;
     }
-    const outcome = kind.row(record, columns, now);
+    const firstSeen = firstSeenIndex >= 0 ? firstSeenCell(record[firstSeenIndex], header[firstSeenIndex]) : undefined;
+    const outcome = typeof firstSeen === 'string' ? { kind: 'rejected' as const, reason: firstSeen } : kind.row(record, columns, now);
     if (outcome.kind === 'rejected') reject(line, outcome.reason);
     else if (outcome.kind === 'skipped') {
       summary.skipped.count += 1;
@@ -174,6 +183,7 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
         reject(line, parsed.errors.map((error) => `${error.path || 'row'} ${error.message}`).join('; '));
         continue;
       }
+      if (firstSeen instanceof Date) parsed.event.firstSeenAt = firstSeen;
       summary.imported += 1;
       const name = parsed.event.name ?? parsed.event.type;
       summary.byEvent[name] = (summary.byEvent[name] ?? 0) + 1;
@@ -188,6 +198,22 @@ export async function importCsv(ingestion: IngestionService, options: ImportOpti
   bar?.stop();
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;
+}
+
+/** The index of the first-seen column (exact header, else the same normalised name), or -1 without one. */
+function firstSeenColumnIndex(header: string[], column: string | undefined): number {
+  if (column === undefined) return -1;
+  const exact = header.indexOf(column);
+  const index = exact >= 0 ? exact : header.findIndex((name) => normaliseHeader(name) === normaliseHeader(column));
+  if (index < 0) throw new ImportFileException(`--first-seen-column "${column}" is not a column of the file; found: ${header.join(', ')}`);
+  return index;
+}
+
+/** A first-seen cell: a date (empty: none), or why the row is rejected. */
+function firstSeenCell(text: string | undefined, column: string): Date | undefined | string {
+  const value = (text ?? '').trim();
+  if (value === '') return undefined;
+  return parseIsoTimestamp(value) ?? `the first-seen time ${JSON.stringify(value)} (column ${column}) is not an ISO 8601 date or date-time`;
 }
 
 /** A row's text, or null when it is not UTF-8; the file's first row loses its byte order mark. */
