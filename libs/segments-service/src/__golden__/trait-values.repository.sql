@@ -1,18 +1,23 @@
 -- replaceSourceValues
-WITH incoming AS (
+WITH incoming AS MATERIALIZED (
        SELECT r.profile_id, r.key, r.value FROM jsonb_to_recordset($1::jsonb) AS r(profile_id uuid, key text, value jsonb)
         WHERE r.value IS NOT NULL AND EXISTS (SELECT 1 FROM profiles p WHERE p.id = r.profile_id)
+     ), stored AS MATERIALIZED (
+       SELECT s.ctid AS row_id, s.profile_id, s.key, s.value, s.source_version FROM computed_trait_values s
+        WHERE s.source_kind = $2 AND s.source_id = $3
+     ), changes AS MATERIALIZED (
+       SELECT i.profile_id, i.key, i.value, s.row_id AS gone_row_id
+         FROM incoming i FULL JOIN stored s ON s.profile_id = i.profile_id AND s.key = i.key
+        WHERE i.profile_id IS NULL OR s.profile_id IS NULL OR s.value IS DISTINCT FROM i.value OR s.source_version IS DISTINCT FROM $4::int
      ), upserted AS (
        INSERT INTO computed_trait_values AS v (profile_id, key, value, source_kind, source_id, source_version, computed_at)
-       SELECT i.profile_id, i.key, i.value, $2, $3, $4, $5 FROM incoming i
+       SELECT ch.profile_id, ch.key, ch.value, $2, $3, $4, $5 FROM changes ch WHERE ch.profile_id IS NOT NULL
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, source_version = excluded.source_version, computed_at = excluded.computed_at
         WHERE v.source_kind = excluded.source_kind AND v.source_id = excluded.source_id
           AND (v.value IS DISTINCT FROM excluded.value OR v.source_version IS DISTINCT FROM excluded.source_version)
        RETURNING 1
      ), deleted AS (
-       DELETE FROM computed_trait_values v
-        WHERE v.source_kind = $2 AND v.source_id = $3
-          AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.profile_id = v.profile_id AND i.key = v.key)
+       DELETE FROM computed_trait_values v USING changes ch WHERE ch.profile_id IS NULL AND v.ctid = ch.gone_row_id
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM upserted)::int AS upserted, (SELECT count(*) FROM deleted)::int AS deleted;
@@ -40,17 +45,23 @@ WITH entries AS (
 WITH computed AS MATERIALIZED (SELECT p.id AS profile_id, to_jsonb(COALESCE(a.n, 0)) AS value FROM profiles p
        LEFT JOIN (SELECT e.profile_id, count(*) AS n FROM events e WHERE e.name = $1 AND e.timestamp > $2::timestamptz AND e.timestamp <= $3::timestamptz GROUP BY e.profile_id) a ON a.profile_id = p.id
       WHERE p.merged_into IS NULL AND p.deleted_at IS NULL),
-upserted AS (
+stored AS MATERIALIZED (
+  SELECT s.ctid AS row_id, s.profile_id, s.value, s.source_version FROM computed_trait_values s
+   WHERE s.key = $4 AND s.source_kind = 'computed' AND s.source_id = $5::uuid
+), changes AS MATERIALIZED (
+  SELECT c.profile_id, c.value, s.row_id AS gone_row_id
+    FROM computed c FULL JOIN stored s ON s.profile_id = c.profile_id
+   WHERE c.profile_id IS NULL OR s.profile_id IS NULL OR s.value IS DISTINCT FROM c.value OR s.source_version IS DISTINCT FROM $6::int
+), upserted AS (
   INSERT INTO computed_trait_values AS v (profile_id, key, value, source_kind, source_id, source_version, computed_at)
-  SELECT c.profile_id, $4, c.value, 'computed', $5::uuid, $6::int, $7::timestamptz FROM computed c
+  SELECT ch.profile_id, $4, ch.value, 'computed', $5::uuid, $6::int, $7::timestamptz FROM changes ch WHERE ch.profile_id IS NOT NULL
   ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, source_version = excluded.source_version, computed_at = excluded.computed_at
    WHERE v.source_kind = excluded.source_kind AND v.source_id = excluded.source_id
      AND (v.value IS DISTINCT FROM excluded.value OR v.source_version IS DISTINCT FROM excluded.source_version)
   RETURNING 1
 ), deleted AS (
-  DELETE FROM computed_trait_values v
-   WHERE v.key = $4 AND v.source_kind = 'computed' AND v.source_id = $5::uuid
-     AND NOT EXISTS (SELECT 1 FROM computed c WHERE c.profile_id = v.profile_id)
+  DELETE FROM computed_trait_values v USING changes ch
+   WHERE ch.profile_id IS NULL AND v.ctid = ch.gone_row_id
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted)::int AS upserted, (SELECT count(*) FROM deleted)::int AS deleted, (SELECT count(*) FROM computed)::int AS with_value;

@@ -39,6 +39,11 @@ export interface TraitValueWrite {
  * (a profile that lost its value, a key the source no longer produces). Rows of profiles that do
  * not exist, and rows whose value is null, are skipped (no value = no row). Rows must not repeat a
  * (profile, key) pair. For SQL traits, whose rows arrive from an admin's SELECT.
+ *
+ * Same shape as libs/segments-domain's `compileComputedTraitRefresh` (see there why): incoming and
+ * stored rows meet in a FULL JOIN (hash or merge, never a nested loop, even on a table without
+ * statistics), only changed rows reach the INSERT, and the delete finds its rows by ctid. An
+ * unchanged value keeps its `computed_at`: it is the time the value last changed.
  */
 export async function replaceSourceValues(
   manager: EntityManager,
@@ -52,20 +57,25 @@ export async function replaceSourceValues(
       .map((row) => ({ profile_id: row.profileId, key: row.key, value: row.value })),
   );
   const [result] = await manager.query(
-    `WITH incoming AS (
+    `WITH incoming AS MATERIALIZED (
        SELECT r.profile_id, r.key, r.value FROM jsonb_to_recordset($1::jsonb) AS r(profile_id uuid, key text, value jsonb)
         WHERE r.value IS NOT NULL AND EXISTS (SELECT 1 FROM profiles p WHERE p.id = r.profile_id)
+     ), stored AS MATERIALIZED (
+       SELECT s.ctid AS row_id, s.profile_id, s.key, s.value, s.source_version FROM computed_trait_values s
+        WHERE s.source_kind = $2 AND s.source_id = $3
+     ), changes AS MATERIALIZED (
+       SELECT i.profile_id, i.key, i.value, s.row_id AS gone_row_id
+         FROM incoming i FULL JOIN stored s ON s.profile_id = i.profile_id AND s.key = i.key
+        WHERE i.profile_id IS NULL OR s.profile_id IS NULL OR s.value IS DISTINCT FROM i.value OR s.source_version IS DISTINCT FROM $4::int
      ), upserted AS (
        INSERT INTO computed_trait_values AS v (profile_id, key, value, source_kind, source_id, source_version, computed_at)
-       SELECT i.profile_id, i.key, i.value, $2, $3, $4, $5 FROM incoming i
+       SELECT ch.profile_id, ch.key, ch.value, $2, $3, $4, $5 FROM changes ch WHERE ch.profile_id IS NOT NULL
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, source_version = excluded.source_version, computed_at = excluded.computed_at
         WHERE v.source_kind = excluded.source_kind AND v.source_id = excluded.source_id
           AND (v.value IS DISTINCT FROM excluded.value OR v.source_version IS DISTINCT FROM excluded.source_version)
        RETURNING 1
      ), deleted AS (
-       DELETE FROM computed_trait_values v
-        WHERE v.source_kind = $2 AND v.source_id = $3
-          AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.profile_id = v.profile_id AND i.key = v.key)
+       DELETE FROM computed_trait_values v USING changes ch WHERE ch.profile_id IS NULL AND v.ctid = ch.gone_row_id
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM upserted)::int AS upserted, (SELECT count(*) FROM deleted)::int AS deleted`,
