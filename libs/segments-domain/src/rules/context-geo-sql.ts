@@ -77,12 +77,18 @@ export function nearSql(parts: SqlParts, bounds: NearBounds, alias: string): str
   );
 }
 
-/** Every criterion of a location condition over a location jsonb (`near`: over the columns `l.latitude`, `l.longitude`), a never-NULL boolean. */
+/**
+ * Every criterion of a location condition over a location jsonb (`near`: over the columns `l.latitude`,
+ * `l.longitude`), a never-NULL boolean. A list of strings is one containment test: unlike the `in`
+ * operator's `IN (SELECT jsonb_array_elements(...))`, a sub-plan, the planner can evaluate it in
+ * parallel workers (the last-location sort runs there).
+ */
 export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, location: string): string {
   const tests: string[] = [];
   for (const field of ['country', 'region', 'city'] as const) {
     const wanted = node[field];
-    if (wanted) tests.push(parts.valueCondition(location, field, { operator: 'in', value: wanted }));
+    // Containment in the wanted strings is their jsonb equality (`in`), and no sub-plan: parallel-safe.
+    if (wanted) tests.push(`${parts.bind(JSON.stringify(wanted))}::jsonb @> jsonb_build_array(${location} -> '${field}')`);
   }
   if (node.postalCode) {
     const prefixes = node.postalCode.map((prefix) =>
@@ -95,11 +101,32 @@ export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, lo
 }
 
 /**
- * The profiles whose last known location satisfies the condition: the located events of the window
- * with the latest time of their profile (all of them on a tie), then the criteria on those only.
- * A profile may appear twice (a tie): the caller's `p.id IN` does not care.
+ * The profiles whose last known location satisfies the condition. Without `near`: per profile, the
+ * first event in the order (located first, latest first, meeting the criteria first), kept when it
+ * is located and meets them — so on a tie at the latest time any of the tied events may meet them.
+ * Only the cheap `?` key test is in WHERE: the object / non-empty tests are sort keys, because in
+ * WHERE the planner under-estimated the rows ~100×. The sort carries the profile, the time and two
+ * booleans computed in the scan, in parallel workers (not the location: a window function over those
+ * wider rows spilled at 1M profiles). With `near` the distance test, its coordinates read four and
+ * three times, costs more per event than the window function: `lastNearLocationSetSql`.
  */
 export function lastLocationSetSql(parts: SqlParts, node: LocationCondition, windowTests: string[]): string {
+  if (node.near) return lastNearLocationSetSql(parts, node, windowTests);
+  const located = `(jsonb_typeof(${EVENT_LOCATION}) = 'object' AND ${EVENT_LOCATION} <> '{}'::jsonb)`;
+  const criteria = locationCriteriaSql(parts, node, EVENT_LOCATION);
+  return (
+    `SELECT first_event.profile_id FROM (SELECT DISTINCT ON (e.profile_id) e.profile_id, ${located} AS located, ${criteria} AS matching ` +
+    `FROM events e WHERE ${[`e.context ? 'location'`, ...windowTests].join(' AND ')} ` +
+    `ORDER BY e.profile_id, 2 DESC, e.timestamp DESC, 3 DESC) first_event WHERE first_event.located AND first_event.matching`
+  );
+}
+
+/**
+ * `lastLocationSetSql` with `near`: the located events of the window with the latest time of their
+ * profile (all of them on a tie), then the criteria on those only. A profile may appear twice (a
+ * tie): the caller's `p.id IN` does not care.
+ */
+function lastNearLocationSetSql(parts: SqlParts, node: LocationCondition, windowTests: string[]): string {
   // `?` first: a cheap key test that drops most events before the location is extracted.
   // With near, the coordinates are columns: extracted once per event, plain references in the test.
   const coordinates = node.near
