@@ -47,14 +47,16 @@ export class BatchDelivery {
     const settled = await Promise.allSettled(
       Array.from({ length: lanes }, async () => {
         while (next < batches.length && !execution.aborted) {
-          // Claim the batch before any await: the lanes share `next`, and a lane that claimed after
-          // the cancel check's round trip could read past the end (another lane took the last one).
-          const index = next++;
           // A cancel stops the run here, between batches: those already called finish and are recorded.
           if (await cancelRequested(this.dataSource.manager, execution.setup.run.id)) {
             execution.aborted ??= new SyncException('cancelled', 'the run was cancelled');
             break;
           }
+          // Claimed after the check, so the first lane back takes the next batch (calls go out in
+          // batch order); the lanes share `next`, so another lane may have taken the last one
+          // during this lane's round trip.
+          const index = next++;
+          if (index >= batches.length) break;
           await this.deliverNew(execution, action, batches[index], 1, lastPage && index === batches.length - 1);
         }
       }),

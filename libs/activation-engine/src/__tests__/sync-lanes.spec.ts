@@ -15,7 +15,7 @@ jest.mock('../data/run-control.repository', () => {
 
 /**
  * Batch lanes share one cursor over the batches. The cancel check between batches is a database
- * round trip; a lane must claim its batch before it, or two lanes that both saw "one batch left"
+ * round trip; a lane must check, after it, that a batch is still left, or two lanes that both saw "one batch left"
  * claim it and the one after the end (a TypeError on `undefined.length` that failed the run,
  * seen first in the holdout property spec's real-time deltas).
  */
