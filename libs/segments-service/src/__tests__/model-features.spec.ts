@@ -12,6 +12,7 @@ import type { JobQueue } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import { ModelSegmentsService, StoredClusterModel, StoredPropensityModel } from '../model-segments.service';
 import { SegmentDefinitionGate } from '../segment-definition.gate';
+import { insertProfilesWithTraits, refreshedMembers } from './model-fixtures';
 import { SegmentRefreshService } from '../segment-refresh.service';
 import { SegmentsService } from '../segments.service';
 import { importCsv, readSharedCsv, sharedDataFile } from './real-data';
@@ -52,29 +53,8 @@ describe('model features', () => {
   const storedModel = async <T>(segmentId: string): Promise<T> =>
     (await query<{ model: T }>(`SELECT model FROM segment_versions WHERE segment_id = $1 ORDER BY version DESC LIMIT 1`, [segmentId]))[0]
       .model;
-  const refreshed = async (segmentId: string): Promise<string[]> => {
-    const [segment] = await query<{ current_version: number }>(`SELECT current_version FROM segments WHERE id = $1`, [segmentId]);
-    const [run] = await query<{ id: string }>(
-      `INSERT INTO segment_runs (segment_id, version, status, trigger) VALUES ($1, $2, 'queued', 'manual') RETURNING id`,
-      [segmentId, segment.current_version],
-    );
-    expect(await refresh.execute(run.id, NOW)).toMatchObject({ status: 'succeeded' });
-    return (
-      await query<{ profile_id: string }>(`SELECT profile_id FROM segment_memberships WHERE segment_id = $1 ORDER BY profile_id`, [
-        segmentId,
-      ])
-    ).map((r) => r.profile_id);
-  };
-  const insertProfiles = async (traits: Record<string, unknown>[], group: string): Promise<{ id: string; index: number }[]> => {
-    const rows = await query<{ id: string; index: number }>(
-      `INSERT INTO profiles (id, traits, first_seen_at)
-       SELECT md5($2::text || ':' || t.ord)::uuid, t.traits || jsonb_build_object('group', $2::text, 'row', t.ord - 1), '2025-06-01T00:00:00Z'
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(traits, ord)
-       RETURNING id, (traits->>'row')::int AS index`,
-      [JSON.stringify(traits), group],
-    );
-    return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
-  };
+  const refreshed = (segmentId: string): Promise<string[]> => refreshedMembers(db.dataSource, refresh, segmentId, NOW);
+  const insertProfiles = (traits: Record<string, unknown>[], group: string) => insertProfilesWithTraits(db.dataSource, traits, group);
 
   beforeAll(async () => {
     db = await createTestDatabase();
