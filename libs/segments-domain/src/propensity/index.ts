@@ -5,3 +5,4 @@ export * from './propensity-model';
 export * from './propensity.exception';
 export * from './tiers';
 export * from './train-test-split';
+export * from './drift';
