@@ -8,6 +8,7 @@ import { ON_CHANGE_TRIGGER, runProfiles } from './on-change/on-change.repository
 import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
 import { computedKeysOfActivation } from './pipeline/computed-values.repository';
 import { requiredConsentCategories } from './pipeline/consent.repository';
+import { excludingSegments } from './pipeline/exclusions.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
 import type { MassSendConfig } from './guard/mass-send-guard';
@@ -73,6 +74,7 @@ export async function loadSyncSetup(
     hashVersion: activation.holdoutHashVersion,
   });
   const consentCategories = await requiredConsentCategories(manager, destination.id);
+  const exclusions = await excludingSegments(manager, activation.id);
   const deliveryKeyOf =
     addAction === 'send'
       ? (profileId: string) => `${activation.id}:${profileId}` // one message per member and activation, ever
@@ -88,7 +90,14 @@ export async function loadSyncSetup(
     secrets,
     runtime: connectorRuntime(connector, destination.id, secretsPlain, config),
     armOf,
-    rules: { armOf, channel: connector.channel, requiredIdentifiers: connector.requiredIdentifiers, consentCategories, deliveryKeyOf },
+    rules: {
+      armOf,
+      channel: connector.channel,
+      requiredIdentifiers: connector.requiredIdentifiers,
+      consentCategories,
+      deliveryKeyOf,
+      exclusionReasons: Object.fromEntries(exclusions.map((exclusion) => [exclusion.segmentId, exclusion.reason])),
+    },
     scope: {
       activationId: activation.id,
       segmentId: activation.segmentId,
@@ -101,6 +110,7 @@ export async function loadSyncSetup(
       redeliverAfterDays: addAction === 'add' && !fullResync ? (limits.refreshMembershipAfterDays ?? null) : null,
       // An on-change run diffs only the profiles whose membership changed; every other run, the segment.
       profileIds: run.trigger === ON_CHANGE_TRIGGER ? await runProfiles(manager, run.id) : null,
+      excludeSegmentIds: exclusions.map((exclusion) => exclusion.segmentId),
     },
     phases,
     addAction,

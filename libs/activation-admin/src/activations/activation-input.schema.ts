@@ -34,6 +34,15 @@ export const messageTemplateSchema = z
 /** Share of the audience held back as control: 0 (nobody) up to, not including, 1. */
 const holdoutShare = z.number().min(0).lt(1, 'must be less than 1 (1 would leave nobody to treat)');
 
+/**
+ * Segments whose members the activation never delivers to (issue #23), each by key or id; replaced
+ * whole on a PATCH (`[]` removes every exclusion).
+ */
+const excludeSegments = z
+  .array(z.string().min(1).max(200))
+  .max(50)
+  .describe('segments (key or id) whose members this activation never delivers to');
+
 export const createActivationSchema = z.object({
   name: z.string().min(1).max(200),
   segmentId: z.uuid(),
@@ -42,6 +51,7 @@ export const createActivationSchema = z.object({
   holdoutShare: holdoutShare.default(0.1),
   schedule: schedule.default('after_refresh'),
   message: messageTemplateSchema.nullable().default(null),
+  excludeSegments: excludeSegments.default([]),
 });
 
 /** The salt never changes (arms stay sticky); the share may change within the rules of the service. */
@@ -51,6 +61,7 @@ export const updateActivationSchema = z.object({
   schedule: schedule.optional(),
   message: messageTemplateSchema.nullable().optional(),
   status: z.enum(['active', 'paused']).optional(),
+  excludeSegments: excludeSegments.optional(),
 });
 
 export type CreateActivationInput = z.infer<typeof createActivationSchema>;
@@ -67,6 +78,8 @@ export const activationViewSchema = z.object({
   schedule: z.string(),
   message: z.record(z.string(), z.unknown()).nullable(),
   status: z.string(),
+  /** Ids of the segments whose members this activation never delivers to. */
+  excludeSegmentIds: z.array(z.uuid()),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

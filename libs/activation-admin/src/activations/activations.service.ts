@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
 import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
-import { ActivationEntity, ActivationMode, DestinationEntity, SegmentEntity } from '@audiencekit/persistence';
+import { ActivationEntity, ActivationExclusionEntity, ActivationMode, DestinationEntity, SegmentEntity } from '@audiencekit/persistence';
 import { ActivationException } from '@audiencekit/activation-engine';
 import type { ErrorDetail } from '@audiencekit/util';
 import { ActivationAdminException } from '../activation-admin.exception';
@@ -41,23 +41,28 @@ export class ActivationsService {
     if (destination) problems.push(...this.modeProblems(destination, input.mode, input.message));
     if (segment) problems.push(...scheduleProblems(input.schedule, segment));
     problems.push(...(await unknownComputedTraitProblems(this.dataSource.manager, messageComputedTraitRefs(input.message))));
+    const exclusions = await resolveExclusions(this.dataSource.manager, input.excludeSegments, input.segmentId);
+    problems.push(...exclusions.problems);
     if (problems.length) throw invalid(problems);
-    const repository = this.dataSource.getRepository(ActivationEntity);
-    const saved = await repository.save(
-      repository.create({
-        name: input.name,
-        segmentId: input.segmentId,
-        destinationId: input.destinationId,
-        mode: input.mode,
-        holdoutShare: input.holdoutShare,
-        holdoutSalt: randomBytes(16).toString('hex'),
-        holdoutHashVersion: HOLDOUT_HASH_VERSION,
-        schedule: input.schedule,
-        message: input.message,
-        status: 'active',
-      }),
-    );
-    return toView(saved, destination?.connector ?? null);
+    return this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ActivationEntity);
+      const saved = await repository.save(
+        repository.create({
+          name: input.name,
+          segmentId: input.segmentId,
+          destinationId: input.destinationId,
+          mode: input.mode,
+          holdoutShare: input.holdoutShare,
+          holdoutSalt: randomBytes(16).toString('hex'),
+          holdoutHashVersion: HOLDOUT_HASH_VERSION,
+          schedule: input.schedule,
+          message: input.message,
+          status: 'active',
+        }),
+      );
+      await replaceExclusions(manager, saved.id, exclusions.segmentIds);
+      return toView(saved, destination?.connector ?? null, exclusions.segmentIds);
+    });
   }
 
   async list(page: {
@@ -80,8 +85,12 @@ export class ActivationsService {
       skip: page.offset,
     });
     const connectors = await this.connectorsOf(rows.map((row) => row.destinationId));
+    const exclusions = await exclusionsOf(
+      this.dataSource.manager,
+      rows.map((row) => row.id),
+    );
     return {
-      items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null)),
+      items: rows.map((row) => toView(row, connectors.get(row.destinationId) ?? null, exclusions.get(row.id) ?? [])),
       total,
       limit: page.limit,
       offset: page.offset,
@@ -90,7 +99,12 @@ export class ActivationsService {
 
   async get(id: string): Promise<ActivationView> {
     const activation = await this.findLive(id);
-    return toView(activation, (await this.connectorsOf([activation.destinationId])).get(activation.destinationId) ?? null);
+    const exclusions = await exclusionsOf(this.dataSource.manager, [activation.id]);
+    return toView(
+      activation,
+      (await this.connectorsOf([activation.destinationId])).get(activation.destinationId) ?? null,
+      exclusions.get(activation.id) ?? [],
+    );
   }
 
   async update(id: string, input: UpdateActivationInput): Promise<ActivationView> {
@@ -118,13 +132,18 @@ export class ActivationsService {
           ...scheduleProblems(input.schedule, await manager.getRepository(SegmentEntity).findOneByOrFail({ id: activation.segmentId })),
         );
       if (input.message !== undefined) problems.push(...(await unknownComputedTraitProblems(manager, messageComputedTraitRefs(message))));
+      const exclusions =
+        input.excludeSegments === undefined ? undefined : await resolveExclusions(manager, input.excludeSegments, activation.segmentId);
+      problems.push(...(exclusions?.problems ?? []));
       if (problems.length) throw invalid(problems);
+      if (exclusions) await replaceExclusions(manager, activation.id, exclusions.segmentIds);
       Object.assign(
         activation,
         stripUndefined({ name: input.name, holdoutShare: input.holdoutShare, schedule: input.schedule, status: input.status }),
         { message },
       );
-      return toView(await manager.getRepository(ActivationEntity).save(activation), destination.connector);
+      const saved = await manager.getRepository(ActivationEntity).save(activation);
+      return toView(saved, destination.connector, exclusions?.segmentIds ?? (await exclusionsOf(manager, [id])).get(id) ?? []);
     });
   }
 
@@ -198,7 +217,52 @@ function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T>
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 }
 
-function toView(activation: ActivationEntity, connector: string | null): ActivationView {
+/**
+ * Segments to exclude, named by key or id (issue #23): each must be a live segment other than the
+ * activation's own (400 naming `excludeSegments[i]` otherwise); duplicates collapse.
+ */
+async function resolveExclusions(
+  manager: EntityManager,
+  refs: readonly string[],
+  ownSegmentId: string,
+): Promise<{ segmentIds: string[]; problems: ErrorDetail[] }> {
+  const problems: ErrorDetail[] = [];
+  const segmentIds: string[] = [];
+  const uuids = refs.filter((ref) => z.uuid().safeParse(ref).success);
+  const found = refs.length
+    ? await manager.getRepository(SegmentEntity).find({
+        select: { id: true, key: true },
+        where: [{ key: In([...refs]), deletedAt: IsNull() }, ...(uuids.length ? [{ id: In(uuids), deletedAt: IsNull() }] : [])],
+      })
+    : [];
+  refs.forEach((ref, index) => {
+    const segment = found.find((candidate) => candidate.id === ref) ?? found.find((candidate) => candidate.key === ref);
+    if (!segment) problems.push({ path: `excludeSegments[${index}]`, message: `no segment with key or id "${ref}"` });
+    else if (segment.id === ownSegmentId)
+      problems.push({ path: `excludeSegments[${index}]`, message: `is the activation's own segment: it would exclude every member` });
+    else if (!segmentIds.includes(segment.id)) segmentIds.push(segment.id);
+  });
+  return { segmentIds, problems };
+}
+
+async function replaceExclusions(manager: EntityManager, activationId: string, segmentIds: string[]): Promise<void> {
+  const repository = manager.getRepository(ActivationExclusionEntity);
+  await repository.delete({ activationId });
+  if (segmentIds.length) await repository.insert(segmentIds.map((segmentId) => ({ activationId, segmentId })));
+}
+
+/** Excluded segment ids per activation, in the order they were stored. */
+async function exclusionsOf(manager: EntityManager, activationIds: string[]): Promise<Map<string, string[]>> {
+  const byActivation = new Map<string, string[]>();
+  if (activationIds.length === 0) return byActivation;
+  const rows = await manager
+    .getRepository(ActivationExclusionEntity)
+    .find({ where: { activationId: In(activationIds) }, order: { createdAt: 'ASC', segmentId: 'ASC' } });
+  for (const row of rows) byActivation.set(row.activationId, [...(byActivation.get(row.activationId) ?? []), row.segmentId]);
+  return byActivation;
+}
+
+function toView(activation: ActivationEntity, connector: string | null, excludeSegmentIds: string[]): ActivationView {
   return {
     id: activation.id,
     name: activation.name,
@@ -210,6 +274,7 @@ function toView(activation: ActivationEntity, connector: string | null): Activat
     schedule: activation.schedule,
     message: activation.message,
     status: activation.status,
+    excludeSegmentIds,
     createdAt: activation.createdAt,
     updatedAt: activation.updatedAt,
   };

@@ -151,6 +151,9 @@ describe('golden SQL of the activation repositories', () => {
     ['on_change', ['adds', 'removes'], { profileIds: [randomUUID()] }],
     // A destination that requires consent categories (libs/privacy): removes those without opt-in.
     ['consent_categories', ['removes'], { consentCategories: ['email_marketing'] }],
+    // Exclusions and priority lists (issue #23): adds name the first excluding segment, a mirror removes its members.
+    ['exclusions', ['adds', 'removes'], { excludeSegmentIds: [randomUUID(), randomUUID()] }],
+    ['exclusions_redeliver', ['adds'], { excludeSegmentIds: [randomUUID()], redeliverAfterDays: 500 }],
   ];
   it.each(modes)('candidates.repository: %s', async (name, phases, overrides) => {
     const scope: DiffScope = {
@@ -163,6 +166,7 @@ describe('golden SQL of the activation repositories', () => {
       consentCategories: [],
       redeliverAfterDays: null,
       profileIds: null,
+      excludeSegmentIds: [],
       ...overrides,
     };
     const sections: [string, string[]][] = [];
@@ -187,9 +191,13 @@ describe('golden SQL of the activation repositories', () => {
       consentCategories: [],
       redeliverAfterDays: null,
       profileIds: null,
+      excludeSegmentIds: [],
     };
     const sections = [
       await section('readProfiles', () => readProfiles(db.dataSource.manager, scope, ids.profileIds)),
+      await section('readProfiles (with exclusions)', () =>
+        readProfiles(db.dataSource.manager, { ...scope, excludeSegmentIds: [randomUUID()] }, ids.profileIds),
+      ),
       await section('readHeldIdentifiers', () => readHeldIdentifiers(db.dataSource.manager, ids.activationId, ids.profileIds)),
     ];
     expectGolden(golden('candidates.replay'), sqlSections(sections));

@@ -14,6 +14,8 @@ export interface CandidateRow {
   redeliver?: boolean;
   /** Computed and SQL trait values the activation uses (`computed-values.repository.ts`), set on adds. */
   computed?: Record<string, unknown>;
+  /** Adds: the first segment of `DiffScope.excludeSegmentIds` (in its order) the profile is a member of; null when none. */
+  excludedBy?: string | null;
 }
 
 /** `replace` (a full resync): every segment member is a candidate, whatever the destination holds. */
@@ -41,6 +43,12 @@ export interface DiffScope {
    * (`sync_run_profiles`); null = the whole segment. Same query, same filters: only the range shrinks.
    */
   profileIds: string[] | null;
+  /**
+   * Segments whose members this activation never delivers to (issue #23): its exclusions, then the
+   * higher entries of its priority list. An add in one is classified `excluded`; a mirror removes a
+   * held member that entered one. Empty: the queries carry no exclusion test at all.
+   */
+  excludeSegmentIds: string[];
 }
 
 export interface PageBounds {
@@ -90,6 +98,7 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
   const redeliver = redelivering
     ? `EXISTS (SELECT 1 FROM activation_members h WHERE h.activation_id = $2 AND h.profile_id = c.profile_id AND h.state = ANY($5::text[]))`
     : 'false';
+  const excluding = scope.excludeSegmentIds.length > 0;
   const rows: RawRow[] = await manager.query(
     `WITH c AS (
        SELECT m.profile_id FROM segment_memberships m
@@ -106,7 +115,8 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
      SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
             (p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL) AS gone,
             ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$8')} AS suppressed,
-            ${redeliver} AS redeliver
+            ${redeliver} AS redeliver,
+            ${excluding ? excludedBySql(redelivering ? '$11' : '$10') : 'NULL::uuid'} AS excluded_by
      FROM c LEFT JOIN profiles p ON p.id = c.profile_id
      ORDER BY c.profile_id`,
     [
@@ -120,9 +130,17 @@ async function readAdds(manager: EntityManager, scope: DiffScope, bounds: PageBo
       scope.channels,
       scope.profileIds,
       ...(redelivering ? [scope.redeliverAfterDays] : []),
+      ...(excluding ? [scope.excludeSegmentIds] : []),
     ],
   );
   return rows.map(toCandidate);
+}
+
+/** The first excluding segment (in the scope's order) the profile `c.profile_id` is a member of, or NULL. */
+function excludedBySql(param: string): string {
+  return `(SELECT x.segment_id FROM segment_memberships x
+             WHERE x.profile_id = c.profile_id AND x.segment_id = ANY(${param}::uuid[])
+             ORDER BY array_position(${param}::uuid[], x.segment_id) LIMIT 1)`;
 }
 
 /**
@@ -145,7 +163,12 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
             OR p.traits -> 'unsubscribed' = 'true'::jsonb
             OR p.traits -> 'consent' -> $8::text = 'false'::jsonb
             OR EXISTS (SELECT 1 FROM unnest($10::text[]) AS k(category) WHERE (p.traits -> 'consent' -> k.category) IS DISTINCT FROM 'true'::jsonb)
-            OR ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$7')})
+            OR ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$7')}${
+              scope.excludeSegmentIds.length > 0
+                ? `
+            OR EXISTS (SELECT 1 FROM segment_memberships x WHERE x.profile_id = c.profile_id AND x.segment_id = ANY($11::uuid[]))`
+                : ''
+            })
      ORDER BY c.profile_id
      LIMIT $6`,
     [
@@ -159,6 +182,7 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
       scope.channel,
       scope.profileIds,
       scope.consentCategories,
+      ...(scope.excludeSegmentIds.length > 0 ? [scope.excludeSegmentIds] : []),
     ],
   );
   return rows.map(toCandidate);
@@ -170,10 +194,11 @@ export async function readProfiles(manager: EntityManager, scope: DiffScope, pro
     `WITH c AS (SELECT unnest($1::uuid[]) AS profile_id)
      SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
             (p.id IS NULL OR p.deleted_at IS NOT NULL OR p.merged_into IS NOT NULL) AS gone,
-            ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$2')} AS suppressed
+            ${SUPPRESSED_SQL.replace(/\$CHANNELS/g, '$2')} AS suppressed,
+            ${scope.excludeSegmentIds.length > 0 ? excludedBySql('$3') : 'NULL::uuid'} AS excluded_by
      FROM c LEFT JOIN profiles p ON p.id = c.profile_id
      ORDER BY c.profile_id`,
-    [profileIds, scope.channels],
+    [profileIds, scope.channels, ...(scope.excludeSegmentIds.length > 0 ? [scope.excludeSegmentIds] : [])],
   );
   return rows.map(toCandidate);
 }
@@ -195,6 +220,7 @@ interface RawRow {
   gone: boolean;
   suppressed: boolean;
   redeliver?: boolean;
+  excluded_by?: string | null;
 }
 
 function toCandidate(row: RawRow): CandidateRow {
@@ -205,5 +231,6 @@ function toCandidate(row: RawRow): CandidateRow {
     gone: row.gone,
     suppressed: row.suppressed,
     redeliver: row.redeliver === true,
+    excludedBy: row.excluded_by ?? null,
   };
 }

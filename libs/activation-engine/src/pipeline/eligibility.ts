@@ -10,11 +10,13 @@ import type { CandidateRow } from './candidates.repository';
  *   3. suppressions and consent (suppression list for the channel or `all`, deleted or merged
  *      profile, trait `unsubscribed: true`, trait `consent.<channel> === false`, and for each
  *      consent category the destination requires, trait `consent.<category> === true`: opt-in),
- *   4. identifiers: at least one of the kinds the connector requires, well-formed.
- * Removes pass stages 1, 2 and 4 only: taking someone off a list contacts nobody.
+ *   4. exclusions (issue #23): a member of a segment the activation excludes, or of a higher entry
+ *      of its priority list (`CandidateRow.excludedBy`, read by the diff),
+ *   5. identifiers: at least one of the kinds the connector requires, well-formed.
+ * Removes pass stages 1, 2 and 5 only: taking someone off a list contacts nobody.
  */
 
-export type Verdict = 'heldOutGlobal' | 'heldOutActivation' | 'suppressed' | 'invalid' | 'eligible';
+export type Verdict = 'heldOutGlobal' | 'heldOutActivation' | 'suppressed' | 'excluded' | 'invalid' | 'eligible';
 
 export interface Classified {
   profileId: string;
@@ -33,6 +35,8 @@ export interface EligibilityRules {
   consentCategories: readonly string[];
   /** Stable per member and delivery, the same when a crashed run is resumed. */
   deliveryKeyOf: (profileId: string) => string;
+  /** Why a member of an excluding segment is excluded, by segment id (e.g. `excluded by segment dormant_low_value`). */
+  exclusionReasons?: Readonly<Record<string, string>>;
 }
 
 /** Identity types as stored (`user_id`) to the identifier kinds connectors ask for (`external_id`). */
@@ -50,6 +54,12 @@ export function classifyAdd(row: CandidateRow, rules: EligibilityRules): Classif
   if (held) return held;
   const suppressedBecause = suppressionReason(row, rules.channel) ?? missingConsent(row, rules.consentCategories);
   if (suppressedBecause) return { profileId: row.profileId, verdict: 'suppressed', reason: suppressedBecause };
+  if (row.excludedBy)
+    return {
+      profileId: row.profileId,
+      verdict: 'excluded',
+      reason: rules.exclusionReasons?.[row.excludedBy] ?? `excluded by segment ${row.excludedBy}`,
+    };
   return withIdentifiers(row, rules);
 }
 

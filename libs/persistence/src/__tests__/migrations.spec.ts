@@ -2,6 +2,7 @@ import { createTestDatabase, TestDatabase } from '../testing/create-test-databas
 import { ALL_MIGRATIONS } from '../migrations';
 
 const EXPECTED_TABLES = [
+  'activation_exclusions',
   'activation_exposures',
   'activation_members',
   'activation_pending_changes',

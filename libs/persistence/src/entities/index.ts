@@ -1,3 +1,4 @@
+import { ActivationExclusionEntity } from './activation-exclusion.entity';
 import { ActivationExposureEntity } from './activation-exposure.entity';
 import { ActivationMemberEntity } from './activation-member.entity';
 import { ActivationEntity } from './activation.entity';
@@ -27,6 +28,7 @@ import { SyncRejectionEntity } from './sync-rejection.entity';
 import { SyncRunEntity } from './sync-run.entity';
 
 export * from './activation.entity';
+export * from './activation-exclusion.entity';
 export * from './activation-exposure.entity';
 export * from './activation-member.entity';
 export * from './global-holdout.entity';
@@ -71,6 +73,7 @@ export const ALL_ENTITIES = [
   SuppressionEntity,
   ActivationMemberEntity,
   ActivationExposureEntity,
+  ActivationExclusionEntity,
   GlobalHoldoutEntity,
   SyncBatchEntity,
   SyncRejectionEntity,

@@ -18,6 +18,7 @@ import { ComputedTraits1796700000000 } from './1796700000000-computed-traits';
 import { SharedRateLimitsAndMatch1796700100000 } from './1796700100000-shared-rate-limits-and-match';
 import { SqlTraits1796700200000 } from './1796700200000-sql-traits';
 import { ModelFitJobs1796800000000 } from './1796800000000-model-fit-jobs';
+import { ActivationExclusions1796900000000 } from './1796900000000-activation-exclusions';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -43,4 +44,5 @@ export const ALL_MIGRATIONS = [
   SharedRateLimitsAndMatch1796700100000,
   SqlTraits1796700200000,
   ModelFitJobs1796800000000,
+  ActivationExclusions1796900000000,
 ];

@@ -22,6 +22,7 @@ WITH c AS (
         AND s.identifier_type IN (i.type, CASE WHEN i.type = 'user_id' THEN 'external_id' END)
       WHERE i.profile_id = c.profile_id AND s.channel = ANY($8::text[]))
     OR EXISTS (SELECT 1 FROM suppressions s WHERE s.identifier_type = 'profile_id' AND s.identifier_value = c.profile_id::text AND s.channel = ANY($8::text[]))) AS suppressed,
-            false AS redeliver
+            false AS redeliver,
+            NULL::uuid AS excluded_by
      FROM c LEFT JOIN profiles p ON p.id = c.profile_id
      ORDER BY c.profile_id;
