@@ -112,7 +112,15 @@ export interface Connector {
   requiredIdentifiers: string[];
   settings: JsonSchema;
   secrets: JsonSchema;
+  /** Built into this build, or an npm package the operator installed (AK_CONNECTOR_PACKAGES). */
+  source: ConnectorSource;
 }
+
+export type ConnectorSource = { kind: 'built-in' } | { kind: 'package'; package: string; version: string };
+
+/** `built in`, or `@acme/audiencekit-acme@1.2.0`. */
+export const describeSource = (source: ConnectorSource | undefined): string =>
+  source?.kind === 'package' ? `${source.package}@${source.version}` : 'built in';
 
 export interface JsonSchema {
   type?: string;

@@ -1,4 +1,5 @@
-import { AnyConnectorDefinition, definitionProblems } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, definitionProblems, recordConnectorSource } from '@audiencekit/connector-sdk';
+import { loadConnectorPackages, parsePackageList } from './connector-packages';
 import { REGISTERED_CONNECTORS } from './registered-connectors';
 
 /** A start-up error: the server must not run with a connector list it cannot trust. */
@@ -13,18 +14,52 @@ export class ConnectorRegistryError extends Error {
 export interface ConnectorRegistryConfig {
   /** Comma-separated slugs to enable (`sendgrid,twilio`); unset or empty enables every registered one. */
   AK_CONNECTORS?: string;
+  /**
+   * Comma-separated npm names of connector packages installed next to the product
+   * (`@acme/audiencekit-acme,audiencekit-foo`): every connector they export is enabled, after the
+   * same checks as the built-in ones plus the SDK range (connector-packages.ts).
+   */
+  AK_CONNECTOR_PACKAGES?: string;
+  /** The folder whose node_modules (or one above it) holds those packages; default: the working directory. */
+  AK_CONNECTOR_PACKAGES_DIR?: string;
 }
 
+/** The registry's configuration from the environment. */
+export const connectorRegistryConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): ConnectorRegistryConfig => ({
+  AK_CONNECTORS: env['AK_CONNECTORS'],
+  AK_CONNECTOR_PACKAGES: env['AK_CONNECTOR_PACKAGES'],
+  AK_CONNECTOR_PACKAGES_DIR: env['AK_CONNECTOR_PACKAGES_DIR'],
+});
+
 /**
- * The enabled connector definitions, each validated against the contract.
+ * The enabled connector definitions, each validated against the contract: the built-in ones
+ * (restricted by `AK_CONNECTORS`), then those of the packages `AK_CONNECTOR_PACKAGES` lists. Each
+ * definition's source (built in, or package@version) is recorded for `connectorSourceOf`.
  * @throws ConnectorRegistryError for a broken definition, a duplicate slug, or an `AK_CONNECTORS`
- * entry that names no registered connector
+ * entry that names no registered connector; ConnectorPackageError (naming the package and the
+ * reason) for a listed package that fails a check — nothing is loaded then
  * @example loadConnectors({ AK_CONNECTORS: 'webhook' }) // [webhook]
  */
 export function loadConnectors(
-  config: ConnectorRegistryConfig = { AK_CONNECTORS: process.env.AK_CONNECTORS },
+  config: ConnectorRegistryConfig = connectorRegistryConfigFromEnv(),
   registered: readonly AnyConnectorDefinition[] = REGISTERED_CONNECTORS,
 ): AnyConnectorDefinition[] {
+  const builtIn = enabledBuiltIns(config, registered);
+  // Every registered slug stays reserved, enabled or not: slugs are stored with destinations.
+  const taken = new Map(registered.filter(Boolean).map((definition) => [definition.slug, 'a built-in connector'] as const));
+  const packages = loadConnectorPackages(
+    parsePackageList(config.AK_CONNECTOR_PACKAGES),
+    config.AK_CONNECTOR_PACKAGES_DIR ?? process.cwd(),
+    taken,
+  );
+  for (const definition of builtIn) recordConnectorSource(definition, { kind: 'built-in' });
+  for (const loaded of packages)
+    for (const definition of loaded.connectors)
+      recordConnectorSource(definition, { kind: 'package', package: loaded.name, version: loaded.version });
+  return [...builtIn, ...packages.flatMap((loaded) => loaded.connectors)];
+}
+
+function enabledBuiltIns(config: ConnectorRegistryConfig, registered: readonly AnyConnectorDefinition[]): AnyConnectorDefinition[] {
   const bySlug = validated(registered);
   const wanted = parseSlugs(config.AK_CONNECTORS);
   if (wanted.length === 0) return [...bySlug.values()];

@@ -9,3 +9,5 @@ export * from './http/guarded-http';
 export { allowedHostsFromEnv, assertAllowedTarget, isPrivateAddress, literalTargetProblem, RefusedTargetError } from './http/ssrf-guard';
 export type { AllowedHosts, ResolveAll } from './http/ssrf-guard';
 export * from './http/url-settings';
+export * from './contract/connector-source';
+export { SDK_PACKAGE_NAME, SDK_VERSION } from './version';

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { api, describeError } from '../api-client';
 import { formatPercent } from '../format';
+import { describeSource } from '../types';
 import type { Activation, Connector, Destination, Page, Segment } from '../types';
 import { useApi } from '../use-api';
 import { CallbackUrlsCell } from './callback-urls';
@@ -47,7 +48,7 @@ function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; o
           <option value="">choose…</option>
           {connectors.map((item) => (
             <option key={item.slug} value={item.slug}>
-              {item.displayName}
+              {item.displayName} ({describeSource(item.source)})
             </option>
           ))}
         </select>
@@ -58,6 +59,9 @@ function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; o
           <SchemaFields schema={connector.secrets} values={secrets} onChange={setSecrets} prefix="Secret" secret />
           <p className="muted">
             Needs identifiers: {connector.requiredIdentifiers.join(', ')}. Secrets are sealed by the API and never shown again.
+          </p>
+          <p className="muted" data-testid="connector-source">
+            Source: {describeSource(connector.source)}
           </p>
         </>
       )}

@@ -1,15 +1,16 @@
 import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
-import { loadConnectors } from '@audiencekit/connector-registry';
+import { connectorRegistryConfigFromEnv, loadConnectors } from '@audiencekit/connector-registry';
 
 /**
  * The connectors this worker syncs to. The installed plugins come from the connector registry
- * (libs/connector-registry, restricted by `AK_CONNECTORS`); `AK_EXTRA_CONNECTORS` is a test/dev hook:
+ * (libs/connector-registry: built-in ones restricted by `AK_CONNECTORS`, plus the packages of
+ * `AK_CONNECTOR_PACKAGES`); `AK_EXTRA_CONNECTORS` is a test/dev hook:
  * a comma-separated list of absolute module paths, each exporting `connectors` (an array of
  * definitions), loaded at start-up — the worker crash test registers its fake-vendor connector so.
  */
 export function loadWorkerConnectors(
   env: NodeJS.ProcessEnv = process.env,
-  installed: readonly AnyConnectorDefinition[] = loadConnectors({ AK_CONNECTORS: env['AK_CONNECTORS'] }),
+  installed: readonly AnyConnectorDefinition[] = loadConnectors(connectorRegistryConfigFromEnv(env)),
 ): AnyConnectorDefinition[] {
   const extra = (env['AK_EXTRA_CONNECTORS'] ?? '')
     .split(',')

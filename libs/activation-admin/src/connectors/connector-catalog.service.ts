@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { CONNECTORS } from '@audiencekit/activation-engine';
-import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
+import { AnyConnectorDefinition, ConnectorSource, connectorSourceOf } from '@audiencekit/connector-sdk';
 import { ActivationAdminException } from '../activation-admin.exception';
 
 /** What GET /connectors says about a connector: enough for a client to render its forms. */
@@ -16,6 +16,8 @@ export interface ConnectorDescription {
   settings: Record<string, unknown>;
   /** JSON Schema of the secrets (their shape only; values are never returned). */
   secrets: Record<string, unknown>;
+  /** Where the server loaded it from: `{ kind: 'built-in' }`, or `{ kind: 'package', package, version }` (AK_CONNECTOR_PACKAGES). */
+  source: ConnectorSource;
 }
 
 /** The registered connectors, looked up by slug, and described from their own zod schemas. */
@@ -57,6 +59,7 @@ function describe(connector: AnyConnectorDefinition): ConnectorDescription {
     limits: connector.limits,
     settings: jsonSchema(connector.settings),
     secrets: jsonSchema(connector.secrets),
+    source: connectorSourceOf(connector),
   };
 }
 
