@@ -7,6 +7,12 @@ import {
   chooseK,
   type ChooseKResult,
   ClusterDefinition,
+  DEFAULT_PSI_THRESHOLD,
+  driftReference,
+  type DriftReference,
+  type DriftReport,
+  measureDrift,
+  rocAuc,
   elbowOf,
   ClusteringException,
   type ClusterModel,
@@ -80,6 +86,42 @@ export interface StoredPropensityModel {
   notes: string[];
   /** The computed traits the features read, as resolved at fit time (absent before #21: none). */
   computedTraits?: Record<string, ResolvedComputedTrait>;
+  /**
+   * Reference distributions of the features and the score on the training rows (as of the cutoff),
+   * for drift (absent in models fitted before drift existed: refit to measure PSI).
+   */
+  drift?: DriftReference;
+}
+
+/**
+ * Drift of a propensity segment's stored model (`GET /segments/:id/drift`): PSI of each feature and
+ * of the score between the training rows and the population now, and the AUC of the stored model on
+ * the outcomes observed since the fit. A measure that cannot be computed says why instead.
+ */
+export interface ModelDriftView {
+  segmentId: string;
+  version: number;
+  fittedAt: string;
+  cutoff: string;
+  measuredAt: string;
+  psiThreshold: number;
+  aucFloor: number;
+  psi: ({ available: true } & DriftReport) | { available: false; reason: string };
+  auc:
+    | {
+        available: true;
+        auc: number;
+        /** Profiles scored as of the fit time whose outcome window has closed, and how many had the outcome (churn: churned). */
+        profiles: number;
+        positives: number;
+        /** The window the outcome was observed in: (fittedAt, windowClosedAt]. */
+        windowClosedAt: string;
+        flagged: boolean;
+      }
+    | { available: false; reason: string; windowClosesAt?: string };
+  /** One line per flag: a feature or the score above the PSI threshold, the AUC below the floor. */
+  flags: string[];
+  flagged: boolean;
 }
 
 export type StoredModel = StoredClusterModel | StoredPropensityModel;
@@ -403,6 +445,104 @@ export class ModelSegmentsService {
       split: report.split,
       notes: report.notes,
       ...context,
+      drift: driftReference(report.model, training.matrix, scorePropensity(report.model, training.matrix)),
+    };
+  }
+
+  /**
+   * Drift of a propensity (or churn) model since its fit, as of `now`:
+   * - PSI of each feature and of the score: the stored reference (training rows, features as of the
+   *   cutoff) against the population the segment scores now (features as of `now`, the stored model's
+   *   scores), on the reference's bins; flagged above `definition.drift.psiThreshold` (default 0.2);
+   * - AUC since the fit: the profiles of the population as of the fit time (`fittedAt`), scored with
+   *   the stored model on their features as of then, against the outcome in (fittedAt, fittedAt +
+   *   withinDays] (churn: no outcome event then, among those active before the fit time); only once
+   *   that window has closed (`now` ≥ fittedAt + withinDays); flagged below `definition.drift.aucFloor`
+   *   (default: the definition's `aucFloor`).
+   */
+  async drift(
+    manager: EntityManager,
+    definition: PropensityDefinition,
+    stored: StoredPropensityModel,
+    now: Date,
+  ): Promise<Omit<ModelDriftView, 'segmentId' | 'version'>> {
+    const psiThreshold = definition.drift?.psiThreshold ?? DEFAULT_PSI_THRESHOLD;
+    const aucFloor = definition.drift?.aucFloor ?? definition.aucFloor;
+    const psi = await this.psiNow(manager, definition, stored, now, psiThreshold);
+    const auc = await this.aucSinceFit(manager, definition, stored, now, aucFloor);
+    const flags: string[] = [];
+    if (psi.available) {
+      for (const feature of psi.features)
+        if (feature.flagged) flags.push(`feature ${feature.feature}: PSI ${feature.psi.toFixed(4)} > ${psiThreshold}`);
+      if (psi.score.flagged) flags.push(`score: PSI ${psi.score.psi.toFixed(4)} > ${psiThreshold}`);
+    }
+    if (auc.available && auc.flagged) flags.push(`AUC since the fit ${auc.auc.toFixed(4)} < floor ${aucFloor}`);
+    return {
+      fittedAt: stored.fittedAt,
+      cutoff: stored.cutoff,
+      measuredAt: now.toISOString(),
+      psiThreshold,
+      aucFloor,
+      psi,
+      auc,
+      flags,
+      flagged: flags.length > 0,
+    };
+  }
+
+  private async psiNow(
+    manager: EntityManager,
+    definition: PropensityDefinition,
+    stored: StoredPropensityModel,
+    now: Date,
+    psiThreshold: number,
+  ): Promise<ModelDriftView['psi']> {
+    if (!stored.drift)
+      return { available: false, reason: 'this version was fitted before reference distributions were stored; refit it to measure PSI' };
+    const current = await this.featureRows(manager, definition, now, undefined, stored);
+    if (current.profileIds.length === 0) return { available: false, reason: 'the population has no profile now' };
+    const reference = stored.drift;
+    return this.refused(manager, definition, () => ({
+      available: true as const,
+      ...measureDrift(reference, current.matrix, scorePropensity(stored.model, current.matrix), psiThreshold),
+    }));
+  }
+
+  private async aucSinceFit(
+    manager: EntityManager,
+    definition: PropensityDefinition,
+    stored: StoredPropensityModel,
+    now: Date,
+    aucFloor: number,
+  ): Promise<ModelDriftView['auc']> {
+    const fittedAt = new Date(stored.fittedAt);
+    const closes = new Date(fittedAt.getTime() + definition.outcome.withinDays * DAY_MS);
+    if (closes.getTime() > now.getTime()) {
+      return {
+        available: false,
+        reason: `no outcome observed since the fit yet: the ${definition.outcome.withinDays}-day outcome window of the profiles scored at the fit (${fittedAt.toISOString()}) closes at ${closes.toISOString()}`,
+        windowClosesAt: closes.toISOString(),
+      };
+    }
+    const rows = await this.featureRows(manager, definition, fittedAt, definition.outcome, stored);
+    const outcome = rows.outcome as Float64Array;
+    const positives = outcome.reduce((sum, value) => sum + value, 0);
+    if (rows.profileIds.length === 0) return { available: false, reason: 'the population had no profile at the fit time' };
+    if (positives === 0 || positives === rows.profileIds.length) {
+      const label = definition.outcome.kind === 'churn' ? 'churned' : `performed "${definition.outcome.event}"`;
+      return {
+        available: false,
+        reason: `AUC needs both outcomes: ${positives === 0 ? 'none' : 'all'} of the ${rows.profileIds.length} profiles scored at the fit ${label} in the window since`,
+      };
+    }
+    const auc = await this.refused(manager, definition, () => rocAuc(scorePropensity(stored.model, rows.matrix), outcome));
+    return {
+      available: true,
+      auc,
+      profiles: rows.profileIds.length,
+      positives,
+      windowClosedAt: closes.toISOString(),
+      flagged: auc < aucFloor,
     };
   }
 

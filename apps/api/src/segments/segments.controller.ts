@@ -166,6 +166,16 @@ export class SegmentsController {
     return this.segments.versions(id);
   }
 
+  @ApiRoute({
+    summary:
+      "Drift of a propensity (or churn) segment's current model: PSI of each feature and of the score between the training rows and the population now (flagged above definition.drift.psiThreshold, default 0.2), and the AUC of the stored model on outcomes observed since the fit (flagged below definition.drift.aucFloor, default the definition's aucFloor); a measure that cannot be computed yet has available: false and the reason. Other segment types: 400 not_a_model_segment",
+  })
+  @Get(':id/drift')
+  @RequireRole('viewer')
+  drift(@Param('id') id: string) {
+    return this.segments.drift(id);
+  }
+
   @ApiRoute({ summary: 'One version of a segment' })
   @Get(':id/versions/:version')
   @RequireRole('viewer')

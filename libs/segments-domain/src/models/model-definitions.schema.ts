@@ -190,6 +190,18 @@ export const propensityOutcomeSchema = z
 export type PropensityOutcome = z.infer<typeof propensityOutcomeSchema>;
 
 /**
+ * When the model page flags drift (GET /segments/:id/drift): `aucFloor` — the AUC on outcomes
+ * observed since the fit below which the model is flagged (default: the definition's `aucFloor`, the
+ * floor it was published under); `psiThreshold` — the population stability index of a feature or of
+ * the score above which it is flagged (default 0.2, the usual "significant shift" rule). Not part of
+ * the fit: changing them reuses the stored model.
+ */
+export const driftSchema = z
+  .object({ aucFloor: z.number().min(0).max(1).optional(), psiThreshold: z.number().gt(0).max(10).optional() })
+  .strict();
+export type DriftSettings = z.infer<typeof driftSchema>;
+
+/**
  * A propensity segment: a logistic-regression model of its outcome (performed `outcome.event`
  * within `outcome.withinDays` days after the cutoff, or churn: did not, among the active), trained
  * when a version is created (features as of the cutoff, default: fit time − withinDays) and stored
@@ -210,6 +222,7 @@ export const propensityDefinitionSchema = z
       .strict()
       .default({ topShare: 0.2, bottomShare: 0.5 }),
     tier: z.enum(['top', 'middle', 'bottom']),
+    drift: driftSchema.optional(),
   })
   .strict();
 export type PropensityDefinition = z.infer<typeof propensityDefinitionSchema>;
@@ -226,12 +239,12 @@ export function isFittedDefinition(definition: { type: string }): definition is 
   return definition.type === 'cluster' || definition.type === 'propensity';
 }
 
-/** The part of a fitted definition that determines the model: everything but the pick (`cluster` / `tier`). */
+/** The part of a fitted definition that determines the model: everything but the pick (`cluster` / `tier`) and the drift flags' settings. */
 export function fitSpecification(definition: FittedDefinition): Record<string, unknown> {
   if (definition.type === 'cluster') {
     const { cluster: _pick, ...spec } = definition;
     return spec;
   }
-  const { tier: _pick, ...spec } = definition;
+  const { tier: _pick, drift: _drift, ...spec } = definition;
   return spec;
 }
