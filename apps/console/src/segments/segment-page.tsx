@@ -9,6 +9,7 @@ import { describeCadence, REALTIME } from './cadence';
 import { DefinitionView, VersionDiff } from './definition-view';
 import { LiveFeed } from './live-feed';
 import { ModelCharts } from './model-charts';
+import { ModelDriftCard } from './model-drift';
 import { ModelFits } from './model-fits';
 import { RfmGrid } from './rfm-grid';
 
@@ -213,6 +214,7 @@ export function SegmentPage({ id }: { id: string }) {
           onFitted={segment.reload}
         />
       )}
+      {data.definition.type === 'propensity' && <ModelDriftCard key={`drift-${data.version}`} segmentId={data.id} />}
       {data.refreshCadence === REALTIME && <LiveFeed segmentId={data.id} />}
       {data.definition.type === 'list' && <ListUpload segmentId={data.id} onUploaded={segment.reload} />}
       <Runs key={data.version} segmentId={data.id} />
