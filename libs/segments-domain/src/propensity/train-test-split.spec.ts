@@ -37,6 +37,18 @@ describe('stratifiedSplit', () => {
     );
   });
 
+  it('splits 400,000 rows (a class too large to spread into push: it threw RangeError before)', () => {
+    const rows = 400_000;
+    const outcome = Uint8Array.from({ length: rows }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const split = stratifiedSplit(outcome, { testFraction: 0.25, seed: 1 });
+    expect(split.test.length).toBe(100_000);
+    expect(split.train.length).toBe(300_000);
+    expect(split.test.filter((row) => outcome[row] === 1).length).toBe(25_000);
+    const seen = new Uint8Array(rows);
+    for (const row of [...split.train, ...split.test]) seen[row] += 1;
+    expect(seen.every((times) => times === 1)).toBe(true);
+  });
+
   it('refuses a key list of another length', () => {
     expect(thrownBy(PropensityException, () => stratifiedSplit(outcome, { keys: ['a'] }))).toMatchObject({
       code: 'shape_mismatch',

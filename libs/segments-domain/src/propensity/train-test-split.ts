@@ -47,11 +47,12 @@ export function stratifiedSplit(outcome: ArrayLike<number>, options: SplitOption
         'outcome',
       );
     }
-    const hashes = new Map(members.map((row) => [row, stableKeyHash(seed, keys[row])]));
-    members.sort((a, b) => (hashes.get(a) as number) - (hashes.get(b) as number) || byteOrder(keys[a], keys[b]) || a - b);
+    const hashes = new Float64Array(outcome.length);
+    for (const row of members) hashes[row] = stableKeyHash(seed, keys[row]);
+    members.sort((a, b) => hashes[a] - hashes[b] || byteOrder(keys[a], keys[b]) || a - b);
     const testCount = Math.min(members.length - 1, Math.max(1, Math.round(members.length * testFraction)));
-    test.push(...members.slice(0, testCount));
-    train.push(...members.slice(testCount));
+    // A loop, not push(...rows): spreading a class of a few hundred thousand rows overflows the stack.
+    for (let i = 0; i < members.length; i++) (i < testCount ? test : train).push(members[i]);
   }
   return { train: Int32Array.from(train).sort(), test: Int32Array.from(test).sort() };
 }
