@@ -70,3 +70,54 @@ describe('fitLogisticRegression', () => {
     });
   });
 });
+
+describe('fitLogisticRegression Newton steps (rows summed in blocks of 8, then the remainder)', () => {
+  /** One textbook Newton step per call: Hessian and gradient summed row by row, solved by Gaussian elimination. */
+  function naiveNewton(data: Float64Array, rows: number, cols: number, y: Float64Array, C: number, steps: number): number[] {
+    const size = cols + 1;
+    const theta = new Array<number>(size).fill(0);
+    for (let step = 0; step < steps; step++) {
+      const h = Array.from({ length: size }, (_, a) => Array.from({ length: size }, (_, b) => (a === b && a < cols ? 1 : 0)));
+      const g = theta.map((value, j) => (j < cols ? value : 0));
+      for (let i = 0; i < rows; i++) {
+        const x = [...data.subarray(i * cols, (i + 1) * cols), 1];
+        const p = sigmoid(x.reduce((sum, value, j) => sum + value * theta[j], 0));
+        for (let a = 0; a < size; a++) {
+          g[a] += C * (p - y[i]) * x[a];
+          for (let b = 0; b < size; b++) h[a][b] += C * p * (1 - p) * x[a] * x[b];
+        }
+      }
+      // Gaussian elimination of h · d = g, then θ ← θ − d.
+      for (let k = 0; k < size; k++) {
+        for (let r = k + 1; r < size; r++) {
+          const factor = h[r][k] / h[k][k];
+          for (let c = k; c < size; c++) h[r][c] -= factor * h[k][c];
+          g[r] -= factor * g[k];
+        }
+      }
+      const d = new Array<number>(size).fill(0);
+      for (let k = size - 1; k >= 0; k--) {
+        let sum = g[k];
+        for (let c = k + 1; c < size; c++) sum -= h[k][c] * d[c];
+        d[k] = sum / h[k][k];
+      }
+      for (let j = 0; j < size; j++) theta[j] -= d[j];
+    }
+    return theta;
+  }
+
+  // 61 and 67 rows leave 5 and 3 rows after the last block of 8; 64 leave none.
+  it.each([61, 64, 67])('%p rows: the first two steps equal textbook Newton steps to 1e-12', (rows) => {
+    const cols = 5;
+    let state = 12345;
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const data = Float64Array.from({ length: rows * cols }, () => random() * 2 - 1);
+    const y = Float64Array.from({ length: rows }, (_, i) => (random() < sigmoid(data[i * cols] - data[i * cols + 1]) ? 1 : 0));
+    const matrix = featureMatrix(data, rows, ['a', 'b', 'c', 'd', 'e']);
+    for (const steps of [1, 2]) {
+      const fit = fitLogisticRegression(matrix, y, { C: 0.5, maxIterations: steps });
+      const expected = naiveNewton(data, rows, cols, y, 0.5, steps);
+      expectAllClose([...fit.coefficients, fit.intercept], expected, 1e-12, `θ after ${steps} step(s)`);
+    }
+  });
+});
