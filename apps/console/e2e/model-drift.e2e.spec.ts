@@ -84,9 +84,9 @@ describe('model drift on the segment page', () => {
   });
 
   it('shows PSI per feature and for the score with the drift flags, and why the AUC since the fit is not there yet', async () => {
-    const measured = await (
+    const measured = (await (
       await fetch(`${apiUrl}/segments/${segmentId}/drift`, { headers: { authorization: `Bearer ${viewerSecret}` } })
-    ).json();
+    ).json()) as { flagged: boolean; psi: { features: { psi: number }[]; score: { psi: number } } };
     expect(measured.flagged).toBe(true);
     await page.getByRole('link', { name: 'Likely buyers' }).click();
     const card = page.getByRole('region', { name: 'Drift' });
