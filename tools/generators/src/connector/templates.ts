@@ -99,7 +99,7 @@ credentials, error mapping) and the SDK's contract suite (\`describeConnectorCon
 `;
 }
 
-function connectorSource({ names, channel, deliveryModel }: ConnectorTemplateInput): string {
+export function connectorSource({ names, channel, deliveryModel }: ConnectorTemplateInput): string {
   const sdkImports =
     deliveryModel === 'send'
       ? 'allDelivered, ConnectorContext, ConnectorDefinition, ConnectorError, connectorErrorFromHttp, EligibleMember, isHttpClientError, MessageTemplate, renderTemplate, RetryableError'
@@ -207,7 +207,7 @@ ${helpers}
 `;
 }
 
-function fakeSource({ names, deliveryModel }: ConnectorTemplateInput): string {
+export function fakeSource({ names, deliveryModel }: ConnectorTemplateInput): string {
   const routes =
     deliveryModel === 'send'
       ? `      'POST /v1/messages': guard((request) => ({ status: 202, body: { accepted: (request.body as { messages: unknown[] }).messages.length } })),`
@@ -235,7 +235,7 @@ ${routes}
 `;
 }
 
-function specSource({ names, deliveryModel }: ConnectorTemplateInput): string {
+export function specSource({ names, deliveryModel }: ConnectorTemplateInput): string {
   const call =
     deliveryModel === 'send'
       ? `${names.camel}.send(ctx(fake), { members, message: { subject: 'Hi {{first_name}}', text: 'Hello {{first_name}}' } })`
