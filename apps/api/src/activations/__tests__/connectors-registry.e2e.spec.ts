@@ -36,12 +36,15 @@ describe('GET /connectors with the registered plugins', () => {
         settings: shape(item.settings),
         secrets: shape(item.secrets),
         model: ['list', 'send'].includes(item.deliveryModel),
+        source: item.source,
       }).toEqual({
         slug: item.slug,
         dialect: 'https://json-schema.org/draft/2020-12/schema',
         settings: 'object',
         secrets: expect.stringMatching(/^(object|union)$/),
         model: true,
+        // No AK_CONNECTOR_PACKAGES here: every connector is one of this build's.
+        source: { kind: 'built-in' },
       });
     }
   });
