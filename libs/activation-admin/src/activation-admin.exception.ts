@@ -9,6 +9,8 @@ export type ActivationAdminExceptionCode =
   | 'connector_not_registered'
   /** holdoutShare may only grow once the activation has synced (exposures exist). */
   | 'holdout_share_decrease'
+  /** Issue #23: no frequency cap with that id. */
+  | 'frequency_cap_not_found'
   /** AK_SECRETS_KEYS is not set: destination secrets can be neither sealed nor opened. */
   | 'secrets_key_missing'
   /** Lift report: the segment has no success KPI. */

@@ -5,6 +5,7 @@ import { ActivationsService } from './activations/activations.service';
 import { ConnectorCatalog } from './connectors/connector-catalog.service';
 import { DestinationSecrets } from './destinations/destination-secrets.service';
 import { DestinationsService } from './destinations/destinations.service';
+import { FrequencyCapsService } from './frequency-caps/frequency-caps.service';
 import { GlobalHoldoutService } from './holdout/global-holdout.service';
 import { LiftDataRepository } from './lift/lift-data.repository';
 import { LiftReportService } from './lift/lift-report.service';
@@ -15,6 +16,7 @@ const SERVICES = [
   DestinationsService,
   ActivationsService,
   GlobalHoldoutService,
+  FrequencyCapsService,
   LiftDataRepository,
   LiftReportService,
 ];

@@ -8,6 +8,8 @@ export * from './activations/activation-input.schema';
 export * from './activations/delivery-modes';
 export * from './activations/activations.service';
 export * from './holdout/global-holdout.service';
+export * from './frequency-caps/frequency-cap-input.schema';
+export * from './frequency-caps/frequency-caps.service';
 export * from './lift/lift-query.schema';
 export * from './lift/lift-data.repository';
 export * from './lift/lift-report.service';

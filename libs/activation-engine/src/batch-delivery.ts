@@ -12,6 +12,7 @@ import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
 import { withComputedValues } from './pipeline/computed-values.repository';
 import { recordBatchVendorCounts } from './reconciliation/match.repository';
+import { LedgerSend, releaseSends, reserveSends } from './frequency/frequency-cap.repository';
 import { Classified, classifyAdd, classifyRemove, deliveredIdentifiers } from './pipeline/eligibility';
 import { assertNoHeldOutMember } from './pipeline/holdout-recheck';
 import type { SyncEngineOptions } from './sync-engine.options';
@@ -109,6 +110,7 @@ export class BatchDelivery {
     memberAttempt: number,
     last = false,
   ): Promise<void> {
+    if (action === 'send') members = await this.withinCaps(execution, members);
     if (members.length === 0) return;
     const seq = execution.nextSeq++;
     await this.callAndAck(
@@ -124,6 +126,27 @@ export class BatchDelivery {
       },
       memberAttempt,
     );
+  }
+
+  /**
+   * Frequency caps (issue #23), right before a send's call: every member's send is reserved in the
+   * ledger, atomically with the profiles locked (`reserveSends`); members a cap refuses are left
+   * out of the batch and counted `capped` (no member state is written: a later run considers them
+   * again). Without a cap on the channel the sends are only written to the ledger.
+   */
+  private async withinCaps(execution: Execution, members: EligibleMember[]): Promise<EligibleMember[]> {
+    const { setup } = execution;
+    const capped = await reserveSends(this.dataSource, {
+      channel: setup.connector.channel,
+      activationId: setup.activation.id,
+      runId: setup.run.id,
+      sends: ledgerSends(members),
+      locked: setup.frequencyCapped,
+    });
+    if (capped.length === 0) return members;
+    await runs.addCounts(this.dataSource.manager, setup.run.id, { capped: capped.length });
+    const refused = new Set(capped.map((send) => send.profileId));
+    return members.filter((member) => !refused.has(member.profileId));
   }
 
   private async callAndAck(execution: Execution, batch: Batch, memberAttempt: number): Promise<void> {
@@ -227,6 +250,8 @@ export class BatchDelivery {
           ? await runs.countHeld(tx, activationId, profileIds(delivered))
           : 0;
       await setMemberState(tx, setup, delivered, STATE_OF_DELIVERED[batch.action]);
+      // A message the vendor refused is no message: its reservation counts against no cap.
+      if (batch.action === 'send') await releaseSends(tx, ledgerSends(rejected));
       if (batch.action !== 'remove') {
         await setMemberState(tx, setup, rejected, 'rejected');
         await runs.recordTreatmentExposures(tx, activationId, runId, profileIds(delivered));
@@ -370,6 +395,10 @@ function vendorText(setup: SyncSetup, members: EligibleMember[], text: string): 
 
 function identifierValues(members: EligibleMember[]): string[] {
   return members.flatMap((member) => Object.values(member.identifiers).filter((value): value is string => typeof value === 'string'));
+}
+
+function ledgerSends(members: readonly EligibleMember[]): LedgerSend[] {
+  return members.map((member) => ({ profileId: member.profileId, deliveryKey: member.deliveryKey }));
 }
 
 function profileIds(members: EligibleMember[]): string[] {

@@ -9,6 +9,7 @@ import type { DiffPhase, DiffScope } from './pipeline/candidates.repository';
 import { computedKeysOfActivation } from './pipeline/computed-values.repository';
 import { requiredConsentCategories } from './pipeline/consent.repository';
 import { excludingSegments } from './pipeline/exclusions.repository';
+import { capsApply } from './frequency/frequency-cap.repository';
 import type { EligibilityRules } from './pipeline/eligibility';
 import { SyncException } from './sync.exception';
 import type { MassSendConfig } from './guard/mass-send-guard';
@@ -44,6 +45,11 @@ export interface SyncSetup {
   notes: string[];
   /** Computed and SQL trait keys members carry (`member.computed`); empty: none are read (issue #20). */
   computedKeys: string[];
+  /**
+   * Send mode only: a frequency cap counts this channel's messages (issue #23), so every send is
+   * reserved under the caps, with the profiles locked, right before its call (`frequency/`).
+   */
+  frequencyCapped: boolean;
 }
 
 const DELETED_STATUSES = new Set(['deleted', 'archived']);
@@ -117,6 +123,7 @@ export async function loadSyncSetup(
     fullResync,
     notes,
     computedKeys: computedKeysOfActivation(connector, settings, activation.message),
+    frequencyCapped: addAction === 'send' && (await capsApply(manager, connector.channel)),
   };
 }
 

@@ -4,6 +4,7 @@ import { ActivationAdminModule } from '@audiencekit/activation-admin';
 import { ActivationsController } from './activations.controller';
 import { ConnectorsController } from './connectors.controller';
 import { DestinationsController } from './destinations.controller';
+import { FrequencyCapsController } from './frequency-caps.controller';
 import { HoldoutController } from './holdout.controller';
 import { registeredConnectors } from './registered-connectors';
 import { SyncRunsController } from './sync-runs.controller';
@@ -17,6 +18,13 @@ import { SyncRunsController } from './sync-runs.controller';
     ActivationAdminModule.register({ connectors: registeredConnectors }),
     ActivationModule.forRoot({ connectors: registeredConnectors() }),
   ],
-  controllers: [ConnectorsController, DestinationsController, ActivationsController, HoldoutController, SyncRunsController],
+  controllers: [
+    ConnectorsController,
+    DestinationsController,
+    ActivationsController,
+    HoldoutController,
+    SyncRunsController,
+    FrequencyCapsController,
+  ],
 })
 export class ActivationsHttpModule {}

@@ -94,6 +94,7 @@ const ACTIVATION_ADMIN_STATUS = {
   destination_not_found: 404,
   connector_not_registered: 409,
   holdout_share_decrease: 409,
+  frequency_cap_not_found: 404,
   secrets_key_missing: 503,
   kpi_not_configured: 409,
   no_control_group: 409,

@@ -16,7 +16,8 @@ import type { CandidateRow } from './candidates.repository';
  * Removes pass stages 1, 2 and 5 only: taking someone off a list contacts nobody.
  */
 
-export type Verdict = 'heldOutGlobal' | 'heldOutActivation' | 'suppressed' | 'excluded' | 'invalid' | 'eligible';
+/** `capped` is never given by `classifyAdd`: the frequency caps judge eligible sends (`frequency/`). */
+export type Verdict = 'heldOutGlobal' | 'heldOutActivation' | 'suppressed' | 'excluded' | 'invalid' | 'capped' | 'eligible';
 
 export interface Classified {
   profileId: string;

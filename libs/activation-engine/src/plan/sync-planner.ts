@@ -3,6 +3,7 @@ import type { Counts } from '../data/sync-run.repository';
 import { CandidateRow, DiffPhase, readCandidates } from '../pipeline/candidates.repository';
 import { Classified, classifyAdd, classifyRemove, Verdict } from '../pipeline/eligibility';
 import { withComputedValues } from '../pipeline/computed-values.repository';
+import { cappedSends } from '../frequency/frequency-cap.repository';
 import type { SyncEngineOptions } from '../sync-engine.options';
 import type { SyncSetup } from '../sync-setup';
 
@@ -19,6 +20,7 @@ const VERDICT_COUNT: Record<DiffPhase, Record<Verdict, string>> = {
     suppressed: 'suppressed',
     excluded: 'excluded',
     invalid: 'invalid',
+    capped: 'capped',
     eligible: 'eligible',
   },
   removes: {
@@ -27,6 +29,7 @@ const VERDICT_COUNT: Record<DiffPhase, Record<Verdict, string>> = {
     suppressed: 'removeSuppressed',
     excluded: 'removeExcluded',
     invalid: 'removeInvalid',
+    capped: 'removeCapped',
     eligible: 'removeEligible',
   },
   replace: {
@@ -35,6 +38,7 @@ const VERDICT_COUNT: Record<DiffPhase, Record<Verdict, string>> = {
     suppressed: 'suppressed',
     excluded: 'excluded',
     invalid: 'invalid',
+    capped: 'capped',
     eligible: 'eligible',
   },
 };
@@ -71,7 +75,7 @@ export class SyncPlanner {
         if (rows.length === 0) break;
         cursor = rows[rows.length - 1].profileId;
         const redeliveries = new Set(rows.filter((row) => row.redeliver).map((row) => row.profileId));
-        for (const item of this.classify(setup, phase, rows)) {
+        for (const item of await this.withCaps(setup, phase, this.classify(setup, phase, rows))) {
           const key = VERDICT_COUNT[phase][item.verdict];
           counts[key] = (counts[key] ?? 0) + 1;
           if (item.verdict === 'eligible' && redeliveries.has(item.profileId))
@@ -128,6 +132,24 @@ export class SyncPlanner {
   /** Computed values for the adds of a page being delivered, one query per read (none when the activation uses none). */
   private async withComputed(setup: SyncSetup, phase: DiffPhase, rows: CandidateRow[]): Promise<void> {
     if (phase !== 'removes') await withComputedValues(this.dataSource.manager, rows, setup.computedKeys);
+  }
+
+  /**
+   * A dry run's view of the frequency caps (issue #23): the eligible sends a cap would refuse now,
+   * as `capped` with the cap's reason. A snapshot without the profiles' locks; a delivery reserves
+   * its sends atomically right before each call instead (`BatchDelivery`).
+   */
+  private async withCaps(setup: SyncSetup, phase: DiffPhase, classified: Classified[]): Promise<Classified[]> {
+    if (!setup.frequencyCapped || phase !== 'adds') return classified;
+    const sends = classified.flatMap((item) => (item.member ? [{ profileId: item.profileId, deliveryKey: item.member.deliveryKey }] : []));
+    const capped = new Map(
+      (await cappedSends(this.dataSource.manager, setup.connector.channel, sends)).map((send) => [send.profileId, send.reason]),
+    );
+    if (capped.size === 0) return classified;
+    return classified.map((item) => {
+      const reason = capped.get(item.profileId);
+      return item.member && reason !== undefined ? { profileId: item.profileId, verdict: 'capped', reason } : item;
+    });
   }
 
   classify(setup: SyncSetup, phase: DiffPhase, rows: CandidateRow[]): Classified[] {

@@ -12,6 +12,7 @@ import { ConsentWithdrawalEntity } from './consent-withdrawal.entity';
 import { DestinationConsentCategoryEntity } from './destination-consent-category.entity';
 import { DestinationEntity } from './destination.entity';
 import { EventEntity } from './event.entity';
+import { FrequencyCapEntity, SendLedgerEntity, SendLedgerProfileEntity } from './frequency-cap.entity';
 import { GlobalHoldoutEntity } from './global-holdout.entity';
 import { NotificationEntity } from './notification.entity';
 import { IdentityEntity } from './identity.entity';
@@ -44,6 +45,7 @@ export * from './consent-withdrawal.entity';
 export * from './destination-consent-category.entity';
 export * from './destination.entity';
 export * from './event.entity';
+export * from './frequency-cap.entity';
 export * from './identity.entity';
 export * from './notification.entity';
 export * from './membership-change.entity';
@@ -74,6 +76,9 @@ export const ALL_ENTITIES = [
   ActivationMemberEntity,
   ActivationExposureEntity,
   ActivationExclusionEntity,
+  FrequencyCapEntity,
+  SendLedgerEntity,
+  SendLedgerProfileEntity,
   GlobalHoldoutEntity,
   SyncBatchEntity,
   SyncRejectionEntity,

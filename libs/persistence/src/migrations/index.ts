@@ -19,6 +19,8 @@ import { SharedRateLimitsAndMatch1796700100000 } from './1796700100000-shared-ra
 import { SqlTraits1796700200000 } from './1796700200000-sql-traits';
 import { ModelFitJobs1796800000000 } from './1796800000000-model-fit-jobs';
 import { ActivationExclusions1796900000000 } from './1796900000000-activation-exclusions';
+import { FrequencyCaps1796900100000 } from './1796900100000-frequency-caps';
+import { ComputedTraitNumberStatistics1796950000000 } from './1796950000000-computed-trait-number-statistics';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -45,4 +47,6 @@ export const ALL_MIGRATIONS = [
   SqlTraits1796700200000,
   ModelFitJobs1796800000000,
   ActivationExclusions1796900000000,
+  FrequencyCaps1796900100000,
+  ComputedTraitNumberStatistics1796950000000,
 ];

@@ -1,0 +1,48 @@
+-- capsApply
+SELECT EXISTS (SELECT 1 FROM frequency_caps WHERE channel IN ($1, 'all')) AS found;
+
+-- cappedSends
+SELECT DISTINCT ON (r.profile_id) r.profile_id, c.name, c.channel AS cap_channel, c.max_messages, c.window_hours, n.sent
+       FROM unnest($1::uuid[], $2::text[]) AS r(profile_id, delivery_key)
+       CROSS JOIN frequency_caps c
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS sent FROM send_ledger l
+         WHERE l.profile_id = r.profile_id AND (c.channel = 'all' OR l.channel = c.channel)
+           AND l.sent_at > now() - make_interval(hours => c.window_hours)) n
+       WHERE c.channel IN ($3, 'all') AND n.sent >= c.max_messages
+         AND NOT EXISTS (SELECT 1 FROM send_ledger d WHERE d.profile_id = r.profile_id AND d.delivery_key = r.delivery_key)
+       ORDER BY r.profile_id, c.channel = 'all', c.window_hours, c.id;
+
+-- reserveSends (locked)
+START TRANSACTION;
+INSERT INTO send_ledger_profiles (profile_id) SELECT unnest($1::uuid[]) ORDER BY 1 ON CONFLICT DO NOTHING;
+SELECT profile_id FROM send_ledger_profiles WHERE profile_id = ANY($1::uuid[]) ORDER BY profile_id FOR UPDATE;
+SELECT DISTINCT ON (r.profile_id) r.profile_id, c.name, c.channel AS cap_channel, c.max_messages, c.window_hours, n.sent
+       FROM unnest($1::uuid[], $2::text[]) AS r(profile_id, delivery_key)
+       CROSS JOIN frequency_caps c
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS sent FROM send_ledger l
+         WHERE l.profile_id = r.profile_id AND (c.channel = 'all' OR l.channel = c.channel)
+           AND l.sent_at > now() - make_interval(hours => c.window_hours)) n
+       WHERE c.channel IN ($3, 'all') AND n.sent >= c.max_messages
+         AND NOT EXISTS (SELECT 1 FROM send_ledger d WHERE d.profile_id = r.profile_id AND d.delivery_key = r.delivery_key)
+       ORDER BY r.profile_id, c.channel = 'all', c.window_hours, c.id;
+INSERT INTO send_ledger (profile_id, delivery_key, channel, activation_id, sync_run_id, sent_at)
+         SELECT r.profile_id, r.delivery_key, $3, $4, $5, clock_timestamp() FROM unnest($1::uuid[], $2::text[]) AS r(profile_id, delivery_key)
+         ON CONFLICT (profile_id, delivery_key) DO NOTHING;
+COMMIT;
+
+-- reserveSends (no cap on the channel)
+START TRANSACTION;
+INSERT INTO send_ledger (profile_id, delivery_key, channel, activation_id, sync_run_id, sent_at)
+         SELECT r.profile_id, r.delivery_key, $3, $4, $5, clock_timestamp() FROM unnest($1::uuid[], $2::text[]) AS r(profile_id, delivery_key)
+         ON CONFLICT (profile_id, delivery_key) DO NOTHING;
+COMMIT;
+
+-- releaseSends
+DELETE FROM send_ledger l USING unnest($1::uuid[], $2::text[]) AS r(profile_id, delivery_key)
+     WHERE l.profile_id = r.profile_id AND l.delivery_key = r.delivery_key;
+
+-- excludingSegments
+SELECT x.segment_id, s.key FROM activation_exclusions x JOIN segments s ON s.id = x.segment_id
+     WHERE x.activation_id = $1 ORDER BY s.key, x.segment_id;
