@@ -142,13 +142,14 @@ export class ModelFitJobsService {
     const segment = await this.segments.findLive(this.dataSource.manager, id);
     const current = await findVersion(this.dataSource.manager, segment.id, segment.currentVersion);
     const definition = parseSegmentDefinition(current?.definition ?? {});
-    if (!isFittedDefinition(definition)) {
+    if (!isFittedDefinition(definition) && definition.type !== 'clv') {
       throw new SegmentsException(
         'not_a_model_segment',
-        `segment ${id} is a ${definition.type} segment; only cluster and propensity segments are fitted`,
+        `segment ${id} is a ${definition.type} segment; only cluster, propensity and clv segments are fitted`,
       );
     }
-    const work = await this.checkedWork(definition, now);
+    // As on create, a lifetime-value fit has no work cap.
+    const work = definition.type === 'clv' ? 0 : await this.checkedWork(definition, now);
     return this.enqueue({ kind: 'refit', segmentId: segment.id, input: {}, actor, work, scheduledFor });
   }
 

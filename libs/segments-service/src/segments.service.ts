@@ -5,6 +5,8 @@ import { SegmentEntity, SegmentVersionEntity } from '@audiencekit/persistence';
 import { AnalyticsDatabase } from '@audiencekit/server-core';
 import { ClusterDefinition, isFittedDefinition, parseSegmentDefinition, PropensityDefinition } from '@audiencekit/segments-domain';
 import { isUuid, REALTIME_CADENCE } from '@audiencekit/util';
+import type { StoredClvModel, TierThresholds } from '@audiencekit/segments-domain';
+import { prepareClvVersion } from './clv-segments';
 import {
   ChooseKView,
   FitProgress,
@@ -62,7 +64,11 @@ export interface VersionView {
   createdAt: Date;
 }
 
-/** What a refit is judged by: cluster silhouette and sizes; propensity AUCs and base rate. */
+/**
+ * What a refit is judged by: cluster silhouette and sizes; propensity AUCs and base rate; clv
+ * customers with a repeat order, the two log-likelihoods, the horizon and the tier thresholds on the
+ * predicted value (`profiles`: customers with an order).
+ */
 export interface ModelMetrics {
   kind: string;
   fittedAt: string;
@@ -72,6 +78,11 @@ export interface ModelMetrics {
   heldOutAuc?: number;
   trainAuc?: number;
   positives?: number;
+  repeatCustomers?: number;
+  bgNbdLogLikelihood?: number;
+  gammaGammaLogLikelihood?: number;
+  horizonDays?: number;
+  thresholds?: TierThresholds;
 }
 
 /** Segments and their immutable versions. Every change of definition is a new version. */
@@ -169,9 +180,10 @@ export class SegmentsService {
   }
 
   /**
-   * Refits the model of a cluster or propensity segment on the current data into a new version
+   * Refits the model of a cluster, propensity or clv segment on the current data into a new version
    * (the only way its model changes). A cluster pick follows the cluster of the new model that
-   * shares most members with the old picked cluster, since cluster numbers are arbitrary per fit.
+   * shares most members with the old picked cluster, since cluster numbers are arbitrary per fit; a
+   * clv refit fits BG/NBD + Gamma-Gamma on the orders up to `now` and cuts new tier thresholds.
    * @throws {SegmentsException} `not_a_model_segment` for other segment types, or the refusal of the refit.
    */
   async refit(id: string, actor: string | null, now: Date = new Date(), progress?: FitProgress): Promise<SegmentView> {
@@ -196,12 +208,16 @@ export class SegmentsService {
     current: SegmentVersionEntity,
     now: Date,
     progress?: FitProgress,
-  ): Promise<{ model: StoredModel; definition: Record<string, unknown> }> {
+  ): Promise<{ model: StoredModel | StoredClvModel; definition: Record<string, unknown> }> {
     const parsed = parseSegmentDefinition(current.definition);
+    if (parsed.type === 'clv') {
+      await progress?.('fitting BG/NBD + Gamma-Gamma on the orders', 0.1);
+      return this.reads(async (manager) => ({ model: await prepareClvVersion(manager, parsed, now), definition: current.definition }));
+    }
     if (!isFittedDefinition(parsed)) {
       throw new SegmentsException(
         'not_a_model_segment',
-        `segment ${id} is a ${parsed.type} segment; only cluster and propensity segments are fitted`,
+        `segment ${id} is a ${parsed.type} segment; only cluster, propensity and clv segments are fitted`,
       );
     }
     return this.reads(async (manager) => {
@@ -345,9 +361,22 @@ function toVersionView(row: SegmentVersionEntity, previous: SegmentVersionEntity
   };
 }
 
-/** The headline figures of a stored cluster / propensity model; null for other versions. */
+/** The headline figures of a stored cluster / propensity / clv model; null for other versions. */
 export function modelMetrics(model: Record<string, unknown> | null): ModelMetrics | null {
-  if (!model || (model['kind'] !== 'cluster' && model['kind'] !== 'propensity')) return null;
+  if (!model || (model['kind'] !== 'cluster' && model['kind'] !== 'propensity' && model['kind'] !== 'clv')) return null;
+  if (model['kind'] === 'clv') {
+    const clv = model as unknown as StoredClvModel;
+    return {
+      kind: 'clv',
+      fittedAt: clv.fittedAt,
+      profiles: clv.profiles,
+      repeatCustomers: clv.model.fit.repeatCustomers,
+      bgNbdLogLikelihood: clv.model.fit.bgNbdLogLikelihood,
+      gammaGammaLogLikelihood: clv.model.fit.gammaGammaLogLikelihood,
+      horizonDays: clv.horizonDays,
+      thresholds: clv.thresholds,
+    };
+  }
   const stored = model as unknown as StoredModel;
   if (stored.kind === 'cluster') {
     return {
@@ -368,11 +397,11 @@ export function modelMetrics(model: Record<string, unknown> | null): ModelMetric
   };
 }
 
-/** A refit cadence is for segments with a model: a 400 naming `refitCadence` on any other definition. */
+/** A refit cadence is for segments with a model (cluster, propensity, clv): a 400 naming `refitCadence` on any other definition. */
 function assertRefitCadenceFits(refitCadence: string | null, definition: { type: string }): void {
-  if (refitCadence === null || isFittedDefinition(definition)) return;
+  if (refitCadence === null || isFittedDefinition(definition) || definition.type === 'clv') return;
   throw new SegmentsException('not_a_model_segment', `a ${definition.type} segment has no model to refit`, [
-    { path: 'refitCadence', message: 'only cluster and propensity segments are refitted; use null' },
+    { path: 'refitCadence', message: 'only cluster, propensity and clv segments are refitted; use null' },
   ]);
 }
 

@@ -250,4 +250,22 @@ describe('clv segments through the API (online_retail_sample.csv)', () => {
     expect(v3.model).toMatchObject({ kind: 'clv', horizonDays: 30 });
     expect(v3.model.thresholds.top).toBeLessThan(v1.model.thresholds.top);
   });
+
+  it('POST /segments/:id/refit refits a clv segment (it answered 400 not_a_model_segment) into a new version, the previous metrics beside it', async () => {
+    const cadence = await call('PATCH', `/segments/${topId}`, { refitCadence: '0 3 * * *' });
+    expect(cadence).toMatchObject({ status: 200, body: { refitCadence: '0 3 * * *', version: 3 } });
+    const job = await runFit(await call('POST', `/segments/${topId}/refit`));
+    expect(job).toMatchObject({ kind: 'refit', state: 'succeeded', segmentId: topId, result: { segment: { version: 4 } } });
+    const v3 = (await call('GET', `/segments/${topId}/versions/3`, undefined, viewerKey)).body;
+    const v4 = (await call('GET', `/segments/${topId}/versions/4`, undefined, viewerKey)).body;
+    expect(v4.definition).toEqual(v3.definition);
+    expect(v4.metrics).toMatchObject({ kind: 'clv', horizonDays: 30, profiles: v4.model.profiles, fittedAt: v4.model.fittedAt });
+    expect(v4.previousMetrics).toEqual({ version: 3, ...v3.metrics });
+    expect(job.result.version.previousMetrics).toMatchObject({ version: 3, kind: 'clv' });
+    expect(Date.parse(v4.model.fittedAt)).toBeGreaterThan(Date.parse(v3.model.fittedAt));
+    // The refit is the library's fit on the orders as of its fit time.
+    const expected = fitClvModel(await summariesAt(new Date(v4.model.fittedAt)));
+    for (const parameter of ['r', 'alpha', 'a', 'b'] as const) expectClose(v4.model.model.bgNbd[parameter], expected.bgNbd[parameter]);
+    for (const parameter of ['p', 'q', 'v'] as const) expectClose(v4.model.model.gammaGamma[parameter], expected.gammaGamma[parameter]);
+  });
 });
