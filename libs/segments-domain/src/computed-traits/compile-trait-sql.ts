@@ -131,7 +131,7 @@ function selectSql(definition: ComputedTraitDefinition, now: Date, params: SqlPa
   const value = definition.property === undefined ? undefined : jsonPath(definition.property, params);
   const present = value === undefined ? 'true' : `COALESCE(jsonb_typeof(${value}), 'null') <> 'null'`;
   const scalar = value === undefined ? 'false' : `jsonb_typeof(${value}) IN ('string', 'number', 'boolean')`;
-  const numeric = value === undefined ? 'NULL' : `CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::numeric END`;
+  const numeric = value === undefined ? 'NULL' : `CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value})::numeric END`;
   const events = `FROM events e WHERE ${tests.join(' AND ')}`;
   const live = (inner: string) => `SELECT t.profile_id, t.value FROM (${inner}) t JOIN profiles p ON p.id = t.profile_id WHERE ${LIVE}`;
   const zeroForAll = (aggregate: string) =>

@@ -218,7 +218,8 @@ class SqlCompiler implements LifecycleSqlParts {
         (bound) => `${this.bind(new Date(requireIsoTimestamp(bound as string)).toISOString())}::timestamptz`,
       );
     }
-    const asNumber = `CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::numeric END`;
+    // jsonb -> numeric directly (exact for a JSON number): ~4x cheaper per row than through text.
+    const asNumber = `CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value})::numeric END`;
     return this.comparison(asNumber, operator, operand, (bound) => `${this.bind(String(bound))}::numeric`);
   }
 
@@ -287,7 +288,7 @@ class SqlCompiler implements LifecycleSqlParts {
 
   private aggregateHaving(aggregate: NonNullable<EventCondition['aggregate']>, window?: string): string {
     const property = `(${this.jsonPath('e.properties', aggregate.property)})`;
-    const numeric = `CASE WHEN jsonb_typeof(${property}) = 'number' THEN (${property} #>> '{}')::numeric END`;
+    const numeric = `CASE WHEN jsonb_typeof(${property}) = 'number' THEN (${property})::numeric END`;
     const filter = window ? ` FILTER (WHERE ${window})` : '';
     const bounds = comparisonBounds(aggregate.operator, aggregate.value);
     const side = (bound: unknown, operator: string) =>
@@ -303,7 +304,10 @@ class SqlCompiler implements LifecycleSqlParts {
   /** The profile's last known location (context-geo.ts): a set over the located events of the window. */
   private locationCondition(node: LocationCondition): string {
     const window = resolveWindow(node.window ?? 'ever', this.now);
-    return this.memberOf(lastLocationSetSql(this, node, [this.windowTest(window)]));
+    // Inline, not a MATERIALIZED set: the planner then estimates the sub-select's rows and hash-joins
+    // profiles; over a CTE without statistics it guessed 200 rows and probed profiles by a nested
+    // loop (last-seen-in-at-ch: 1.4x the hand-written query at 100k profiles, ~1.0x inline).
+    return `p.id IN (${lastLocationSetSql(this, node, [this.windowTest(window)])})`;
   }
 
   /** Days since the last matching event, as a bound on that event's time: `gt 30` ⇔ last < now − 30 days. */

@@ -14,6 +14,11 @@ const HOLDS_WITHOUT_VALUE: readonly ValueOperator[] = ['not_equals', 'not_in', '
  * The condition as SQL over `p` (profiles): a semi-join on `computed_trait_values` by key (its
  * index), or, for operators that hold without a value, the negated semi-join of the values that
  * fail. `valueTest` is the compiler's value test (rules' exact semantics), `bind` its parameters.
+ *
+ * The semi-join's test is the bare value test: WHERE already drops NULL, and wrapped in COALESCE
+ * the planner could not estimate it (63k rows guessed for 5.5k). Bare, a numeric test is the exact
+ * expression of the `computed_trait_values_number` statistics (migration ComputedTraitNumbers), so
+ * "spend_90d > 500" is estimated from the values and profiles are probed by key, not all scanned.
  */
 export function computedTraitSql(
   node: ComputedTraitCondition,
@@ -21,9 +26,9 @@ export function computedTraitSql(
   valueTest: (value: string, operator: ValueOperator, operand: unknown) => string,
 ): string {
   const key = bind(node.key);
-  const test = `COALESCE(${valueTest('(v.value)', node.operator, node.value)}, false)`;
+  const test = valueTest('(v.value)', node.operator, node.value);
   return HOLDS_WITHOUT_VALUE.includes(node.operator)
-    ? `(NOT p.id IN (SELECT v.profile_id FROM computed_trait_values v WHERE v.key = ${key} AND NOT ${test}))`
+    ? `(NOT p.id IN (SELECT v.profile_id FROM computed_trait_values v WHERE v.key = ${key} AND NOT COALESCE(${test}, false)))`
     : `p.id IN (SELECT v.profile_id FROM computed_trait_values v WHERE v.key = ${key} AND ${test})`;
 }
 

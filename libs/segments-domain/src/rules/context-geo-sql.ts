@@ -78,12 +78,12 @@ export function nearSql(parts: SqlParts, bounds: NearBounds, alias: string): str
 }
 
 /**
- * Every criterion of a location condition over a location jsonb (`near`: over the columns `l.latitude`,
- * `l.longitude`), a never-NULL boolean. A list of strings is one containment test: unlike the `in`
+ * Every criterion of a location condition over a location jsonb (`near`: over the columns
+ * `<coordinates>.latitude` and `<coordinates>.longitude`), a never-NULL boolean. A list of strings is one containment test: unlike the `in`
  * operator's `IN (SELECT jsonb_array_elements(...))`, a sub-plan, the planner can evaluate it in
  * parallel workers (the last-location sort runs there).
  */
-export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, location: string): string {
+export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, location: string, coordinates = 'l'): string {
   const tests: string[] = [];
   for (const field of ['country', 'region', 'city'] as const) {
     const wanted = node[field];
@@ -96,7 +96,7 @@ export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, lo
     );
     tests.push(`(${prefixes.join(' OR ')})`);
   }
-  if (node.near) tests.push(nearSql(parts, nearBounds(node.near), 'l'));
+  if (node.near) tests.push(nearSql(parts, nearBounds(node.near), coordinates));
   return `(${tests.join(' AND ')})`;
 }
 
@@ -107,8 +107,8 @@ export function locationCriteriaSql(parts: SqlParts, node: LocationCondition, lo
  * Only the cheap `?` key test is in WHERE: the object / non-empty tests are sort keys, because in
  * WHERE the planner under-estimated the rows ~100×. The sort carries the profile, the time and two
  * booleans computed in the scan, in parallel workers (not the location: a window function over those
- * wider rows spilled at 1M profiles). With `near` the distance test, its coordinates read four and
- * three times, costs more per event than the window function: `lastNearLocationSetSql`.
+ * wider rows spilled at 1M profiles). With `near` the coordinates are extracted once per event
+ * first: `lastNearLocationSetSql`.
  */
 export function lastLocationSetSql(parts: SqlParts, node: LocationCondition, windowTests: string[]): string {
   if (node.near) return lastNearLocationSetSql(parts, node, windowTests);
@@ -122,27 +122,24 @@ export function lastLocationSetSql(parts: SqlParts, node: LocationCondition, win
 }
 
 /**
- * `lastLocationSetSql` with `near`: the located events of the window with the latest time of their
- * profile (all of them on a tie), then the criteria on those only. A profile may appear twice (a
- * tie): the caller's `p.id IN` does not care.
+ * `lastLocationSetSql` with `near`: the same first-event order (located first, latest first,
+ * meeting the criteria first), over a sub-select `g` that extracts each located event's coordinates
+ * once (OFFSET 0 keeps the planner from pulling it up and extracting them again in every use of the
+ * distance test). The sort then carries the profile, the time and two booleans. The earlier shape, a
+ * `max(timestamp) OVER (PARTITION BY profile_id)` over rows carrying both coordinates, spilled its
+ * sort and took ~1.6x the time of this one at 100k profiles (bench/README.md).
  */
 function lastNearLocationSetSql(parts: SqlParts, node: LocationCondition, windowTests: string[]): string {
-  // `?` first: a cheap key test that drops most events before the location is extracted.
-  // With near, the coordinates are columns: extracted once per event, plain references in the test.
-  const coordinates = node.near
-    ? `${coordinateSql('e.context', 'latitude')} AS latitude, ${coordinateSql('e.context', 'longitude')} AS longitude, `
-    : '';
+  const located = `(jsonb_typeof(${EVENT_LOCATION}) = 'object' AND ${EVENT_LOCATION} <> '{}'::jsonb)`;
   // The location itself only for the string criteria.
   const needsLocation = node.country || node.region || node.city || node.postalCode;
-  const tests = [
-    `e.context ? 'location'`,
-    `jsonb_typeof(${EVENT_LOCATION}) = 'object'`,
-    `${EVENT_LOCATION} <> '{}'::jsonb`,
-    ...windowTests,
-  ];
+  const extracted =
+    `SELECT e.profile_id, e.timestamp, ${located} AS located, ${needsLocation ? `${EVENT_LOCATION} AS location, ` : ''}` +
+    `${coordinateSql('e.context', 'latitude')} AS latitude, ${coordinateSql('e.context', 'longitude')} AS longitude ` +
+    `FROM events e WHERE ${[`e.context ? 'location'`, ...windowTests].join(' AND ')} OFFSET 0`;
   return (
-    `SELECT l.profile_id FROM (SELECT e.profile_id, e.timestamp, ${needsLocation ? `${EVENT_LOCATION} AS location, ` : ''}${coordinates}` +
-    `max(e.timestamp) OVER (PARTITION BY e.profile_id) AS latest FROM events e WHERE ${tests.join(' AND ')}) l ` +
-    `WHERE l.timestamp = l.latest AND ${locationCriteriaSql(parts, node, 'l.location')}`
+    `SELECT first_event.profile_id FROM (SELECT DISTINCT ON (g.profile_id) g.profile_id, g.located, ` +
+    `${locationCriteriaSql(parts, node, 'g.location', 'g')} AS matching FROM (${extracted}) g ` +
+    `ORDER BY g.profile_id, 2 DESC, g.timestamp DESC, 3 DESC) first_event WHERE first_event.located AND first_event.matching`
   );
 }
