@@ -70,6 +70,8 @@ export interface StoredClusterModel {
 export interface StoredPropensityModel {
   kind: 'propensity';
   fittedAt: string;
+  /** Features as of the cutoff, outcome in the window after it. */
+  cutoff?: string;
   profiles: number;
   positives: number;
   heldOutAuc: number;

@@ -1,10 +1,11 @@
 import { BarChart } from '../charts/bar-chart';
 import { CalibrationChart } from '../charts/calibration-chart';
-import { formatFixed, formatNumber, formatPercent } from '../format';
-import type { StoredClusterModel, StoredClvModel, StoredModel, StoredPropensityModel } from '../types';
+import { formatDate, formatFixed, formatNumber, formatPercent } from '../format';
+import type { Definition, StoredClusterModel, StoredClvModel, StoredModel, StoredPropensityModel } from '../types';
 
 // The API stores, per fitted version, the chosen k's silhouette and the cluster profiles (not the
-// silhouette/elbow curve over k), and for propensity the held-out AUC, calibration and weights.
+// silhouette/elbow curve over k), and for propensity the held-out AUC, calibration and weights (the
+// outcome — performed or churn — is in the version's definition).
 function ClusterCharts({ model }: { model: StoredClusterModel }) {
   return (
     <div>
@@ -33,12 +34,50 @@ function ClusterCharts({ model }: { model: StoredClusterModel }) {
   );
 }
 
-function PropensityCharts({ model }: { model: StoredPropensityModel }) {
+/** A propensity definition's `outcome` as the API stores it (libs/segments-domain model-definitions.schema). */
+interface PropensityOutcome {
+  kind?: 'performed' | 'churn';
+  event: string;
+  withinDays: number;
+  active?: { lookbackDays: number; events: 'outcome_event' | 'any_event' };
+}
+
+function outcomeOf(definition: Definition | undefined): PropensityOutcome | undefined {
+  const outcome = definition?.type === 'propensity' ? (definition['outcome'] as PropensityOutcome | undefined) : undefined;
+  return outcome && typeof outcome.event === 'string' ? outcome : undefined;
+}
+
+/** What the model predicts, in words: churn says "did not", who counted as active, and that top = highest risk. */
+function OutcomeLine({ outcome, cutoff }: { outcome: PropensityOutcome; cutoff?: string }) {
+  const after = cutoff ? `the cutoff ${formatDate(cutoff)}` : 'the cutoff';
+  if (outcome.kind !== 'churn') {
+    return (
+      <p>
+        Outcome: performed “{outcome.event}” within {formatNumber(outcome.withinDays)} days after {after}.
+      </p>
+    );
+  }
+  const activeBy = outcome.active?.events === 'any_event' ? 'any event' : `“${outcome.event}” events`;
+  return (
+    <p>
+      Outcome: <strong>churn</strong> — did <strong>not</strong> perform “{outcome.event}” within {formatNumber(outcome.withinDays)} days
+      after {after}
+      {outcome.active ? `, among profiles active (with ${activeBy}) in the ${formatNumber(outcome.active.lookbackDays)} days before` : ''}.
+      Top tier = highest churn risk.
+    </p>
+  );
+}
+
+function PropensityCharts({ model, definition }: { model: StoredPropensityModel; definition?: Definition }) {
+  const outcome = outcomeOf(definition);
+  const churn = outcome?.kind === 'churn';
   return (
     <div>
+      {outcome && <OutcomeLine outcome={outcome} cutoff={model.cutoff} />}
       <p>
         Held-out AUC <strong>{formatFixed(model.heldOutAuc, 3)}</strong> (train {formatFixed(model.trainAuc, 3)}) ·{' '}
-        {formatNumber(model.positives)} positives of {formatNumber(model.profiles)} · Brier {formatFixed(model.calibration.brierScore, 3)}
+        {formatNumber(model.positives)} {churn ? 'churned' : 'positives'} of {formatNumber(model.profiles)}
+        {churn ? ' active' : ''} · Brier {formatFixed(model.calibration.brierScore, 3)}
       </p>
       <div className="grid">
         <CalibrationChart bins={model.calibration.bins} />
@@ -100,22 +139,23 @@ function ClvCharts({ model }: { model: StoredClvModel }) {
   );
 }
 
-function ModelBody({ model }: { model: StoredModel }) {
+function ModelBody({ model, definition }: { model: StoredModel; definition?: Definition }) {
   switch (model.kind) {
     case 'cluster':
       return <ClusterCharts model={model} />;
     case 'propensity':
-      return <PropensityCharts model={model} />;
+      return <PropensityCharts model={model} definition={definition} />;
     case 'clv':
       return <ClvCharts model={model} />;
   }
 }
 
-export function ModelCharts({ model }: { model: StoredModel }) {
+/** The card of a version's stored model; `definition` (the same version's) says what a propensity model predicts. */
+export function ModelCharts({ model, definition }: { model: StoredModel; definition?: Definition }) {
   return (
     <section aria-label="Model">
       <h3>Model</h3>
-      <ModelBody model={model} />
+      <ModelBody model={model} definition={definition} />
       {model.notes.length > 0 && (
         <ul className="muted">
           {model.notes.map((note) => (

@@ -109,7 +109,7 @@ function Versions({ segmentId }: { segmentId: string }) {
           </details>
         );
       })}
-      {list[0]?.model && <ModelCharts model={list[0].model} />}
+      {list[0]?.model && <ModelCharts model={list[0].model} definition={list[0].definition} />}
     </section>
   );
 }
