@@ -7,12 +7,16 @@ import {
   chooseK,
   type ChooseKResult,
   ClusterDefinition,
+  addDriftCounts,
+  countDriftBins,
   DEFAULT_PSI_THRESHOLD,
+  driftFromCounts,
+  type DriftCounts,
   driftReference,
   type DriftReference,
   type DriftReport,
-  measureDrift,
   rocAuc,
+  selectRows,
   elbowOf,
   ClusteringException,
   type ClusterModel,
@@ -146,6 +150,9 @@ const NO_PROGRESS: FitProgress = async () => undefined;
 export type ReadRunner = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
 
 const DAY_MS = 86_400_000;
+/** Rows scored and binned per synchronous step of a drift measurement (it runs on the API): the event loop turns between steps. */
+const DRIFT_CHUNK_ROWS = 20_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The model-backed segment types: RFM / intent × value publication checks, and the fit and
@@ -459,17 +466,19 @@ export class ModelSegmentsService {
    *   withinDays] (churn: no outcome event then, among those active before the fit time); only once
    *   that window has closed (`now` ≥ fittedAt + withinDays); flagged below `definition.drift.aucFloor`
    *   (default: the definition's `aucFloor`).
+   * Scoring and binning run `chunkRows` rows at a time, the event loop turning in between.
    */
   async drift(
     manager: EntityManager,
     definition: PropensityDefinition,
     stored: StoredPropensityModel,
     now: Date,
+    chunkRows = DRIFT_CHUNK_ROWS,
   ): Promise<Omit<ModelDriftView, 'segmentId' | 'version'>> {
     const psiThreshold = definition.drift?.psiThreshold ?? DEFAULT_PSI_THRESHOLD;
     const aucFloor = definition.drift?.aucFloor ?? definition.aucFloor;
-    const psi = await this.psiNow(manager, definition, stored, now, psiThreshold);
-    const auc = await this.aucSinceFit(manager, definition, stored, now, aucFloor);
+    const psi = await this.psiNow(manager, definition, stored, now, psiThreshold, chunkRows);
+    const auc = await this.aucSinceFit(manager, definition, stored, now, aucFloor, chunkRows);
     const flags: string[] = [];
     if (psi.available) {
       for (const feature of psi.features)
@@ -496,16 +505,42 @@ export class ModelSegmentsService {
     stored: StoredPropensityModel,
     now: Date,
     psiThreshold: number,
+    chunkRows: number,
   ): Promise<ModelDriftView['psi']> {
     if (!stored.drift)
       return { available: false, reason: 'this version was fitted before reference distributions were stored; refit it to measure PSI' };
     const current = await this.featureRows(manager, definition, now, undefined, stored);
     if (current.profileIds.length === 0) return { available: false, reason: 'the population has no profile now' };
     const reference = stored.drift;
-    return this.refused(manager, definition, () => ({
-      available: true as const,
-      ...measureDrift(reference, current.matrix, scorePropensity(stored.model, current.matrix), psiThreshold),
-    }));
+    let counts: DriftCounts | undefined;
+    await this.scoreInChunks(manager, definition, stored.model, current.matrix, chunkRows, (chunk, scores) => {
+      const part = countDriftBins(reference, chunk, scores);
+      counts = counts ? addDriftCounts(counts, part) : part;
+    });
+    return { available: true, ...driftFromCounts(reference, counts as DriftCounts, psiThreshold) };
+  }
+
+  /**
+   * Scores `matrix` with the stored model `chunkRows` rows at a time (default DRIFT_CHUNK_ROWS), handing each chunk and its
+   * scores to `visit`, and lets the event loop turn between chunks (drift is measured on the API).
+   */
+  private async scoreInChunks(
+    manager: EntityManager,
+    definition: PropensityDefinition,
+    model: PropensityModel,
+    matrix: FeatureMatrix,
+    chunkRows: number,
+    visit: (chunk: FeatureMatrix, scores: Float64Array, start: number) => void,
+  ): Promise<void> {
+    for (let start = 0; start < matrix.rows; start += chunkRows) {
+      const end = Math.min(matrix.rows, start + chunkRows);
+      const chunk = selectRows(
+        matrix,
+        Int32Array.from({ length: end - start }, (_, k) => start + k),
+      );
+      await this.refused(manager, definition, () => visit(chunk, scorePropensity(model, chunk), start));
+      await nextTurn();
+    }
   }
 
   private async aucSinceFit(
@@ -514,6 +549,7 @@ export class ModelSegmentsService {
     stored: StoredPropensityModel,
     now: Date,
     aucFloor: number,
+    chunkRows: number,
   ): Promise<ModelDriftView['auc']> {
     const fittedAt = new Date(stored.fittedAt);
     const closes = new Date(fittedAt.getTime() + definition.outcome.withinDays * DAY_MS);
@@ -535,7 +571,9 @@ export class ModelSegmentsService {
         reason: `AUC needs both outcomes: ${positives === 0 ? 'none' : 'all'} of the ${rows.profileIds.length} profiles scored at the fit ${label} in the window since`,
       };
     }
-    const auc = await this.refused(manager, definition, () => rocAuc(scorePropensity(stored.model, rows.matrix), outcome));
+    const scores = new Float64Array(rows.profileIds.length);
+    await this.scoreInChunks(manager, definition, stored.model, rows.matrix, chunkRows, (_chunk, part, start) => scores.set(part, start));
+    const auc = await this.refused(manager, definition, () => rocAuc(scores, outcome));
     return {
       available: true,
       auc,

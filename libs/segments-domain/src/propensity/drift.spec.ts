@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectAllClose, expectClose, thrownBy } from '../../fixtures/ml/assertions';
-import { categoricalCodes, featureMatrix } from '../clustering/feature-matrix';
+import { categoricalCodes, featureMatrix, selectRows } from '../clustering/feature-matrix';
 import { rocAuc } from './auc';
 import {
+  addDriftCounts,
+  countDriftBins,
   decileEdges,
+  driftFromCounts,
   driftReference,
   measureDrift,
   numericShares,
@@ -147,6 +150,38 @@ describe('measureDrift', () => {
       code: 'unknown_feature',
       field: 'spend',
     });
+  });
+
+  it('counted in chunks and summed, gives exactly the report of the whole population', () => {
+    const lognormal = numericCases.find((c) => c.name === 'lognormal-missing') as NumericCase;
+    const contract = categoricalCases.find((c) => c.name === 'contract') as CategoricalCase;
+    const rows = Math.min(lognormal.current.length, contract.current.length);
+    const build = (numeric: (number | null)[], categorical: (string | null)[]) => {
+      const { codes, levels } = categoricalCodes(categorical.slice(0, rows));
+      const data = new Float64Array(rows * 2);
+      for (let i = 0; i < rows; i++) {
+        data[i * 2] = numeric[i] ?? Number.NaN;
+        data[i * 2 + 1] = codes[i];
+      }
+      return featureMatrix(data, rows, ['spend', 'contract'], { categories: { contract: levels } });
+    };
+    const reference = build(lognormal.reference, contract.reference);
+    const stored = driftReference(
+      modelKeeping('contract', contract.levels),
+      reference,
+      Float64Array.from({ length: rows }, (_, i) => i / rows),
+    );
+    const now = build(lognormal.current, contract.current);
+    const scores = Float64Array.from({ length: rows }, (_, i) => ((i * 7919) % rows) / rows);
+    const whole = measureDrift(stored, now, scores, 0.2);
+    let counts = countDriftBins(stored, selectRows(now, [0]), scores.subarray(0, 1));
+    for (let start = 1; start < rows; start += 97) {
+      const end = Math.min(rows, start + 97);
+      const indices = Array.from({ length: end - start }, (_, k) => start + k);
+      counts = addDriftCounts(counts, countDriftBins(stored, selectRows(now, indices), scores.subarray(start, end)));
+    }
+    expect(driftFromCounts(stored, counts, 0.2)).toEqual(whole);
+    expect(whole.features.map((f) => f.flagged)).toEqual([true, true]);
   });
 
   it('replaces empty bins by epsilon', () => {

@@ -144,6 +144,10 @@ function quickselect(a: Float64Array, lo: number, hi: number, k: number): void {
  * @example numericShares([1, 2, 3, NaN], [2]) // [0.5, 0.25, 0.25]
  */
 export function numericShares(values: ArrayLike<number>, edges: readonly number[]): number[] {
+  return numericCounts(values, edges).map((count) => (values.length ? count / values.length : 0));
+}
+
+function numericCounts(values: ArrayLike<number>, edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length + 2).fill(0);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -155,7 +159,7 @@ export function numericShares(values: ArrayLike<number>, edges: readonly number[
     while (bin < edges.length && value > edges[bin]) bin++;
     counts[bin] += 1;
   }
-  return counts.map((count) => (values.length ? count / values.length : 0));
+  return counts;
 }
 
 /**
@@ -201,10 +205,18 @@ export function driftReference(model: PropensityModel, matrix: FeatureMatrix, sc
   };
 }
 
+/** Rows per bin of each reference feature and of the score, for a part of the population (see {@link countDriftBins}). */
+export interface DriftCounts {
+  rows: number;
+  /** Per reference feature, its bins' counts (missing / other bins included). */
+  features: number[][];
+  score: number[];
+}
+
 /**
  * PSI of each feature and of the score between a stored {@link DriftReference} and the population
  * now (its raw feature matrix, and the stored model's scores of it), on the reference's bins; a PSI
- * above `psiThreshold` is flagged.
+ * above `psiThreshold` is flagged. Equal to {@link driftFromCounts} of {@link countDriftBins}.
  * @throws {PropensityException} `unknown_feature` when the matrix lacks a reference feature, `shape_mismatch`.
  * @example measureDrift(stored.drift, current.matrix, scorePropensity(stored.model, current.matrix), 0.2).score.psi
  */
@@ -214,26 +226,47 @@ export function measureDrift(
   scores: ArrayLike<number>,
   psiThreshold = DEFAULT_PSI_THRESHOLD,
 ): DriftReport {
+  return driftFromCounts(reference, countDriftBins(reference, matrix, scores), psiThreshold);
+}
+
+/**
+ * How many rows of `matrix` (and of their `scores`) fall in each bin of the reference: counted part
+ * by part (rows in chunks) and summed with {@link addDriftCounts}, a large population is measured
+ * without one long synchronous step.
+ * @throws {PropensityException} `unknown_feature` when the matrix lacks a reference feature, `shape_mismatch`.
+ */
+export function countDriftBins(reference: DriftReference, matrix: FeatureMatrix, scores: ArrayLike<number>): DriftCounts {
   if (scores.length !== matrix.rows)
     throw new PropensityException('shape_mismatch', `${scores.length} scores for ${matrix.rows} profiles`, 'scores');
-  const features = reference.features.map((ref): FeatureDrift => {
+  const features = reference.features.map((ref) => {
     const j = matrix.names.indexOf(ref.feature);
     if (j < 0) throw new PropensityException('unknown_feature', `the population has no column "${ref.feature}"`, ref.feature);
-    if (ref.kind === 'categorical') {
-      const actual = categoricalShares(matrix, j, ref.levels);
-      const labels = [...ref.levels, '(other)', '(missing)'];
-      return described(ref.feature, 'categorical', labels, ref.shares, actual, psiThreshold);
-    }
-    const actual = numericShares(column(matrix, j), ref.edges);
+    return ref.kind === 'categorical' ? categoricalCounts(matrix, j, ref.levels) : numericCounts(column(matrix, j), ref.edges);
+  });
+  return { rows: matrix.rows, features, score: numericCounts(scores, reference.score.edges) };
+}
+
+/** The sum of two {@link DriftCounts} of the same reference. */
+export function addDriftCounts(a: DriftCounts, b: DriftCounts): DriftCounts {
+  const add = (x: number[], y: number[]) => x.map((count, i) => count + y[i]);
+  return { rows: a.rows + b.rows, features: a.features.map((counts, f) => add(counts, b.features[f])), score: add(a.score, b.score) };
+}
+
+/** The {@link DriftReport} of counted bins: shares = count / rows, PSI per feature and for the score, flagged above `psiThreshold`. */
+export function driftFromCounts(reference: DriftReference, counts: DriftCounts, psiThreshold = DEFAULT_PSI_THRESHOLD): DriftReport {
+  const shares = (bins: number[]) => bins.map((count) => (counts.rows ? count / counts.rows : 0));
+  const features = reference.features.map((ref, f): FeatureDrift => {
+    const actual = shares(counts.features[f]);
+    if (ref.kind === 'categorical')
+      return described(ref.feature, 'categorical', [...ref.levels, '(other)', '(missing)'], ref.shares, actual, psiThreshold);
     return described(ref.feature, 'numeric', binLabels(ref.edges), ref.shares, actual, psiThreshold);
   });
-  const scoreActual = numericShares(scores, reference.score.edges);
   const {
     feature: _f,
     kind: _k,
     ...score
-  } = described('score', 'numeric', binLabels(reference.score.edges), reference.score.shares, scoreActual, psiThreshold);
-  return { psiThreshold, rows: matrix.rows, features, score };
+  } = described('score', 'numeric', binLabels(reference.score.edges), reference.score.shares, shares(counts.score), psiThreshold);
+  return { psiThreshold, rows: counts.rows, features, score };
 }
 
 function described(
@@ -273,6 +306,10 @@ function keptLevels(model: PropensityModel, name: string): string[] {
 }
 
 function categoricalShares(matrix: FeatureMatrix, j: number, kept: readonly string[]): number[] {
+  return categoricalCounts(matrix, j, kept).map((count) => (matrix.rows ? count / matrix.rows : 0));
+}
+
+function categoricalCounts(matrix: FeatureMatrix, j: number, kept: readonly string[]): number[] {
   const levels = matrix.categories?.[matrix.names[j]] ?? [];
   const bin = new Map(kept.map((level, i) => [level, i]));
   const counts = new Array<number>(kept.length + 2).fill(0);
@@ -281,7 +318,7 @@ function categoricalShares(matrix: FeatureMatrix, j: number, kept: readonly stri
     if (Number.isNaN(code)) counts[kept.length + 1] += 1;
     else counts[bin.get(levels[code]) ?? kept.length] += 1;
   }
-  return counts.map((count) => (matrix.rows ? count / matrix.rows : 0));
+  return counts;
 }
 
 function column(matrix: FeatureMatrix, j: number): Float64Array {

@@ -134,6 +134,20 @@ describe('propensity model drift', () => {
     expect(drift.auc.available).toBe(true);
   });
 
+  it('scored and binned in chunks (the event loop turns between them), gives exactly the report of one pass', async () => {
+    const segment = await segments.create(card('chunked', definition('Visit', 'Upgrade')), null, FIT_TIME);
+    const [{ model, definition: stored }] = await query<{ model: StoredPropensityModel; definition: unknown }>(
+      `SELECT model, definition FROM segment_versions WHERE segment_id = $1`,
+      [segment.id],
+    );
+    const parsed = parseSegmentDefinition(stored) as PropensityDefinition;
+    const service = new ModelSegmentsService();
+    const onePass = await service.drift(db.dataSource.manager, parsed, model, LATER, PROFILES);
+    const chunked = await service.drift(db.dataSource.manager, parsed, model, LATER, 37);
+    expect(onePass.auc.available && onePass.psi.available).toBe(true);
+    expect(chunked).toEqual(onePass);
+  });
+
   it('says why there is no AUC before the outcome window after the fit has closed', async () => {
     const segment = await segments.create(card('early', definition('Visit', 'Purchase')), null, FIT_TIME);
     const drift = await segments.drift(segment.id, new Date('2026-02-10T00:00:00Z'));
