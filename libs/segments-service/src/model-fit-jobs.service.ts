@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
+  type ClusterDefinition,
   compileFeatureSql,
   fitSpecification,
   type FittedDefinition,
@@ -25,6 +26,7 @@ import {
   segmentsWithRefitCadence,
   updateFitJobProgress,
 } from './model-fit-jobs.repository';
+import { assertSeenAndActive } from './model-population';
 import { ModelSegmentsService } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
@@ -153,7 +155,10 @@ export class ModelFitJobsService {
     return this.enqueue({ kind: 'refit', segmentId: segment.id, input: {}, actor, work, scheduledFor });
   }
 
-  /** A k choice, queued. */
+  /**
+   * A k choice, queued. Refused at once (400, nothing queued) when the population has too few
+   * profiles for `kMax`, saying why: see {@link refuseTooFewForK}.
+   */
   async requestChooseK(definitionInput: unknown, range: { kMin: number; kMax: number }, now: Date = new Date()): Promise<FitJobView> {
     const definition = this.definitions.parse(definitionInput);
     if (definition.type !== 'cluster') {
@@ -161,7 +166,9 @@ export class ModelFitJobsService {
         { path: 'definition.type', message: `must be "cluster", got "${definition.type}"` },
       ]);
     }
-    const work = await this.checkedWork(definition, now, range);
+    const rows = await this.analytics.run((manager) => this.countRows(manager, definition, now));
+    if (rows <= range.kMax) await this.analytics.run((manager) => refuseTooFewForK(manager, definition, rows, range.kMax, now));
+    const work = await this.checkedWork(definition, now, range, rows);
     return (await this.enqueue({ kind: 'choose_k', segmentId: null, input: { definition, ...range }, actor: null, work })) as FitJobView;
   }
 
@@ -261,8 +268,13 @@ export class ModelFitJobsService {
    * counted with the fit's own feature query (population, purchase window and cutoff included).
    * @throws {SegmentsException} `fit_work_over_cap` (400) naming the field to lower and the cap.
    */
-  private async checkedWork(definition: FittedDefinition, now: Date, range?: { kMin: number; kMax: number }): Promise<number> {
-    const rows = await this.analytics.run(async (manager) => this.countRows(manager, definition, now));
+  private async checkedWork(
+    definition: FittedDefinition,
+    now: Date,
+    range?: { kMin: number; kMax: number },
+    counted?: number,
+  ): Promise<number> {
+    const rows = counted ?? (await this.analytics.run(async (manager) => this.countRows(manager, definition, now)));
     if (definition.type === 'cluster') {
       const ks = range ? range.kMax - range.kMin + 1 : 1;
       const work = definition.restarts * ks * rows;
@@ -338,4 +350,53 @@ function toView(row: FitJobRow): FitJobView {
     result: row.result,
     error: row.error,
   };
+}
+
+/**
+ * The 400 of a k choice whose population has `rows` ≤ `kMax` profiles (k-means up to k = kMax needs
+ * kMax + 1), naming the reason rather than leaving an empty curve or a failed job:
+ * - none: every profile first seen after now (`no_profiles_seen_by_cutoff`), no purchaser in the
+ *   window (`no_purchases_in_window` at `definition.window`), an empty population segment or no live
+ *   profile at all (`no_profiles` at `definition.population[.segment]`);
+ * - some: `too_few_rows` at `kMax`, with the count and the largest kMax that fits.
+ * @throws {SegmentsException} always.
+ */
+async function refuseTooFewForK(
+  manager: EntityManager,
+  definition: ClusterDefinition,
+  rows: number,
+  kMax: number,
+  now: Date,
+): Promise<never> {
+  const population =
+    definition.population === 'purchasers'
+      ? `profiles with a "${definition.purchaseEvent}" event in the window "${definition.window}"`
+      : typeof definition.population === 'object'
+        ? `members of the segment "${definition.population.segment}"`
+        : 'live profiles';
+  if (rows > 0) {
+    throw new SegmentsException(
+      'too_few_rows',
+      `only ${rows} profile(s) are in the population (${population}); choosing k up to ${kMax} needs at least ${kMax + 1}`,
+      [{ path: 'kMax', message: `must be at most ${rows - 1} for ${rows} profile(s), or widen definition.population` }],
+    );
+  }
+  await assertSeenAndActive(manager, definition, now);
+  if (definition.population === 'purchasers') {
+    throw new SegmentsException(
+      'no_purchases_in_window',
+      `no profile to choose k on: none has a "${definition.purchaseEvent}" event in the window "${definition.window}" (population "purchasers")`,
+      [{ path: 'definition.window', message: `contains no "${definition.purchaseEvent}" event` }],
+    );
+  }
+  if (typeof definition.population === 'object') {
+    throw new SegmentsException(
+      'no_profiles',
+      `no profile to choose k on: the population segment "${definition.population.segment}" has no live member (refresh it first?)`,
+      [{ path: 'definition.population.segment', message: 'has no members' }],
+    );
+  }
+  throw new SegmentsException('no_profiles', 'no profile to choose k on: there is no live profile', [
+    { path: 'definition.population', message: 'matches no profile' },
+  ]);
 }
