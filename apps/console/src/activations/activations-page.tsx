@@ -9,7 +9,7 @@ import { SchemaFields } from './schema-fields';
 
 const MODES_BY_DELIVERY: Record<string, string[]> = { list: ['mirror', 'add_only'], message: ['send'] };
 
-function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; onCreated: () => void }) {
+export function DestinationForm({ connectors, onCreated }: { connectors: Connector[]; onCreated: () => void }) {
   const id = useId();
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
