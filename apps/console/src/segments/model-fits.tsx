@@ -28,6 +28,12 @@ interface ModelMetrics {
   heldOutAuc?: number;
   trainAuc?: number;
   positives?: number;
+  /** clv: customers with a repeat order, the two log-likelihoods, the horizon and tier thresholds. */
+  repeatCustomers?: number;
+  bgNbdLogLikelihood?: number;
+  gammaGammaLogLikelihood?: number;
+  horizonDays?: number;
+  thresholds?: { top: number; bottom: number };
 }
 
 interface VersionMetrics {
@@ -39,14 +45,23 @@ interface VersionMetrics {
 const active = (job: FitJob) => job.state === 'queued' || job.state === 'running';
 
 /** One row per figure: this version's value beside the previous version's. */
-function metricRows(current: ModelMetrics, previous: ModelMetrics | null): [string, string, string][] {
+export function metricRows(current: ModelMetrics, previous: ModelMetrics | null): [string, string, string][] {
   const both = (label: string, read: (m: ModelMetrics) => string): [string, string, string] => [
     label,
     read(current),
     previous ? read(previous) : '—',
   ];
-  const rows = [both('Profiles', (m) => formatNumber(m.profiles)), both('Fitted', (m) => formatDate(m.fittedAt))];
-  if (current.kind === 'cluster') {
+  const rows = [
+    both(current.kind === 'clv' ? 'Customers' : 'Profiles', (m) => formatNumber(m.profiles)),
+    both('Fitted', (m) => formatDate(m.fittedAt)),
+  ];
+  if (current.kind === 'clv') {
+    rows.push(both('Repeat customers', (m) => formatNumber(m.repeatCustomers)));
+    rows.push(both('BG/NBD log-likelihood', (m) => formatFixed(m.bgNbdLogLikelihood, 1)));
+    rows.push(both('Gamma-Gamma log-likelihood', (m) => formatFixed(m.gammaGammaLogLikelihood, 1)));
+    rows.push(both('Horizon (days)', (m) => formatNumber(m.horizonDays)));
+    rows.push(both('Top tier from (value)', (m) => formatFixed(m.thresholds?.top, 2)));
+  } else if (current.kind === 'cluster') {
     rows.push(both('Silhouette', (m) => formatFixed(m.silhouette, 3)));
     rows.push(both('Cluster sizes', (m) => (m.clusterSizes ?? []).map(formatNumber).join(' / ')));
   } else {
@@ -58,7 +73,7 @@ function metricRows(current: ModelMetrics, previous: ModelMetrics | null): [stri
 }
 
 /**
- * The model card of a cluster / propensity segment: fits run in the worker, so a refit (or a
+ * The model card of a cluster / propensity / clv segment: fits run in the worker, so a refit (or a
  * change) shows its progress here while it runs (polled every second), then the new version's
  * metrics beside the previous version's.
  */

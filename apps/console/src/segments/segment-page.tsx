@@ -206,7 +206,7 @@ export function SegmentPage({ id }: { id: string }) {
         </section>
         <Versions segmentId={data.id} />
       </div>
-      {(data.definition.type === 'cluster' || data.definition.type === 'propensity') && (
+      {(data.definition.type === 'cluster' || data.definition.type === 'propensity' || data.definition.type === 'clv') && (
         <ModelFits
           key={data.version}
           segmentId={data.id}
