@@ -5,7 +5,7 @@
 //   npm run cli -- keys list | keys revoke <key id>
 //   npm run cli -- segments upload-list <id|key> <file.csv> | members export <id|key> [--identifiers email,phone]
 //   npm run cli -- segments list | segments refresh <id|key> | segments update <id|key> --cadence <cadence>
-//   npm run cli -- segments changes <id|key> | sync <activation-id> | runs show <run-id>
+//   npm run cli -- segments changes <id|key> | segments drift <id|key> | sync <activation-id> | runs show <run-id>
 //   npm run cli -- secrets rotate | privacy delete --email <address>
 //   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
 //   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key> | sql-traits list
@@ -37,7 +37,7 @@ import {
 } from './privacy/suppression-commands';
 import { runsShow, segmentsList, segmentsRefresh, syncActivation, WaitOptions } from './ops/ops-commands';
 import { runsConfirm } from './ops/sync-confirm-command';
-import { CHANGES_LIMIT, segmentsChanges, segmentsSetCadence } from './ops/segment-commands';
+import { CHANGES_LIMIT, segmentsChanges, segmentsDrift, segmentsSetCadence } from './ops/segment-commands';
 import { sqlTraitsList, sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
 import { computedTraitsList, computedTraitsPreview, computedTraitsRun, readDefinition } from './computed-traits/computed-trait-commands';
 
@@ -56,6 +56,7 @@ const USAGE = `usage:
   npm run cli -- segments update <segment id|key> --cadence manual|realtime|"<cron, UTC>"
                                    (realtime: members move with each event; rules only, refused otherwise)
   npm run cli -- segments changes <segment id|key> [--limit 50]   (latest entries and exits, newest first, and the size)
+  npm run cli -- segments drift <segment id|key>   (a propensity model's PSI per feature and score, AUC since the fit, flags)
   npm run cli -- segments upload-list <segment id|key> <file.csv> [--phone-country GB]
                                    (a list segment's new version: one email, phone or user id a line; unmatched
                                     and invalid lines listed by number; a refresh is queued)
@@ -195,6 +196,7 @@ async function main(argv: string[]): Promise<number> {
     if (limit > CHANGES_LIMIT.max) throw new CliUsageException(`--limit must be at most ${CHANGES_LIMIT.max}`);
     return withOps((ops) => segmentsChanges(ops, print, file, limit));
   }
+  if (command === 'segments' && subject === 'drift' && file) return withOps((ops) => segmentsDrift(ops, print, file));
   if (command === 'sync' && subject) return withOps((ops) => syncActivation(ops, print, subject, { ...wait, dryRun: values['dry-run'] }));
   if (command === 'runs' && subject === 'show' && file) return withOps((ops) => runsShow(ops, print, file));
   if (command === 'runs' && subject === 'confirm' && file) return withOps((ops) => runsConfirm(ops, print, file));

@@ -39,3 +39,30 @@ export async function segmentsChanges(ops: OpsServices, print: Print, idOrKey: s
   );
   return EXIT.ok;
 }
+
+/**
+ * Prints the drift of a propensity (or churn) segment's current model (`GET /segments/:id/drift`,
+ * same service): PSI per feature and for the score with its flag, the AUC since the fit against the
+ * floor (or why there is none yet), and the flags. Exit 0 whether flagged or not.
+ */
+export async function segmentsDrift(ops: OpsServices, print: Print, idOrKey: string): Promise<number> {
+  const segment = await resolveSegment(ops, idOrKey);
+  const drift = await ops.segments.drift(segment.id);
+  print(
+    `segment ${segment.key} v${drift.version}: fitted ${drift.fittedAt} (features as of ${drift.cutoff}), measured ${drift.measuredAt}`,
+  );
+  if (drift.psi.available) {
+    const flag = (flagged: boolean) => (flagged ? 'DRIFTED' : 'stable');
+    const rows = drift.psi.features.map((feature) => [feature.feature, feature.kind, feature.psi.toFixed(4), flag(feature.flagged)]);
+    rows.push(['(score)', 'numeric', drift.psi.score.psi.toFixed(4), flag(drift.psi.score.flagged)]);
+    printTable(print, ['FEATURE', 'KIND', 'PSI', `FLAG (PSI > ${drift.psiThreshold})`], rows);
+    print(`${drift.psi.rows} profile(s) now compared with the training rows`);
+  } else print(`PSI not available: ${drift.psi.reason}`);
+  if (drift.auc.available)
+    print(
+      `AUC since the fit ${drift.auc.auc.toFixed(4)} on ${drift.auc.profiles} profile(s), ${drift.auc.positives} positive (floor ${drift.aucFloor})${drift.auc.flagged ? ': BELOW THE FLOOR' : ''}`,
+    );
+  else print(`AUC since the fit not available: ${drift.auc.reason}`);
+  print(drift.flagged ? `drift flagged: ${drift.flags.join('; ')}` : 'no drift flagged');
+  return EXIT.ok;
+}
