@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConnectorCatalog } from '@audiencekit/activation-admin';
@@ -64,6 +65,7 @@ describe('a connector package built outside the repository, installed next to th
   let app: INestApplicationContext | undefined;
   let fake: FakeVendorServer | undefined;
   let installedRoot: string;
+  let productDir: string;
   let connectors: AnyConnectorDefinition[];
   let contractRun: { status: number | null; output: string };
 
@@ -114,6 +116,7 @@ describe('a connector package built outside the repository, installed next to th
     // 4. Install it next to the product (which has its own zod, like the real one), list it in the configuration.
     npmInstallOffline(product, path.join(tmp, filename));
     link(path.join(product, 'node_modules'), 'zod');
+    productDir = product;
     installedRoot = path.join(product, 'node_modules', PACKAGE);
     connectors = loadConnectors({ AK_CONNECTORS: 'webhook', AK_CONNECTOR_PACKAGES: PACKAGE, AK_CONNECTOR_PACKAGES_DIR: product });
 
@@ -175,6 +178,33 @@ describe('a connector package built outside the repository, installed next to th
       hosts: ['api.acme.example'],
     });
   });
+
+  it('in a plain node process, as the worker runs, the package gets the host SDK: its errors are the host classes', async () => {
+    // jest maps the SDK by moduleNameMapper; a real process has only the registry's resolver hook.
+    const file = path.join(tmp, 'probe.ts');
+    writeFileSync(
+      file,
+      `import { loadConnectors } from '@audiencekit/connector-registry';
+import * as sdk from '@audiencekit/connector-sdk';
+import { testContext } from '@audiencekit/connector-sdk/testing';
+async function main() {
+  const loaded = loadConnectors({ AK_CONNECTORS: 'webhook', AK_CONNECTOR_PACKAGES: ${JSON.stringify(PACKAGE)}, AK_CONNECTOR_PACKAGES_DIR: ${JSON.stringify(productDir)} });
+  const acme = loaded.find((connector) => connector.slug === 'acme') as sdk.AnyConnectorDefinition;
+  const context = (apiKey: string) => testContext(acme, { settings: {}, secrets: { apiKey }, baseUrl: ${JSON.stringify((fake as FakeVendorServer).url)} });
+  await acme.testConnection(context('acme-test-key'));
+  const refused = await acme.testConnection(context('a-wrong-key')).then(() => undefined, (error: unknown) => error);
+  console.log(JSON.stringify({ slugs: loaded.map((c) => c.slug), source: sdk.connectorSourceOf(acme), hostClass: refused instanceof sdk.InvalidCredentialsError }));
+}
+main().catch((error) => { console.error(error); process.exit(1); });
+`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', file], { cwd: ROOT, env: cleanEnv() });
+    expect(JSON.parse(stdout.trim().split('\n').pop() as string)).toEqual({
+      slugs: ['webhook', 'acme'],
+      source: { kind: 'package', package: PACKAGE, version: '0.1.0' },
+      hostClass: true,
+    });
+  }, 60_000);
 
   it('syncs a segment to its fake through the real engine; no control member reaches it', async () => {
     const query = async <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => (db as TestDatabase).dataSource.query(sql, params);
