@@ -70,7 +70,7 @@ export class SegmentsController {
 
   @ApiRoute({
     summary:
-      "A model fit job (create / update / refit of a cluster or propensity segment, a k choice): state queued | running | succeeded | failed, stage, progress 0..1; on success the result (the new version with its and the previous version's metrics, or the k curves), on failure the refusal (code, message, details)",
+      "A model fit job (create / update / refit of a cluster, propensity or clv segment, a k choice): state queued | running | succeeded | failed, stage, progress 0..1; on success the result (the new version with its and the previous version's metrics, or the k curves), on failure the refusal (code, message, details)",
   })
   @Get('fits/:jobId')
   @RequireRole('viewer')
@@ -103,7 +103,7 @@ export class SegmentsController {
 
   @ApiRoute({
     summary:
-      "Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere: fitted by the worker, 202 with `{ job }`; the curves are the job's result (GET /segments/fits/:jobId). Work (restarts × k tried × rows) above AK_FIT_WORK_CAP: 400 fit_work_over_cap naming kMax",
+      "Silhouette and elbow (inertia) curves of a cluster definition for k = kMin..kMax, saved nowhere: fitted by the worker, 202 with `{ job }`; the curves are the job's result (GET /segments/fits/:jobId). Work (restarts × k tried × rows) above AK_FIT_WORK_CAP: 400 fit_work_over_cap naming kMax. A population of ≤ kMax profiles: 400 saying why (too_few_rows at kMax with the count; none: no_profiles, no_profiles_seen_by_cutoff or no_purchases_in_window)",
     body: chooseKSchema,
     status: 202,
   })
@@ -186,7 +186,7 @@ export class SegmentsController {
 
   @ApiRoute({
     summary:
-      'Refit the model of a cluster or propensity segment into a new version: fitted by the worker, 202 with `{ job }` (the result has the new version and the metrics of the one before)',
+      'Refit the model of a cluster, propensity or clv segment into a new version: fitted by the worker, 202 with `{ job }` (the result has the new version and the metrics of the one before); other types 400 not_a_model_segment',
     status: 202,
   })
   @Post(':id/refit')
