@@ -11,6 +11,10 @@ export type ActivationAdminExceptionCode =
   | 'holdout_share_decrease'
   /** Issue #23: no frequency cap with that id. */
   | 'frequency_cap_not_found'
+  /** Issue #23: no priority list with that id or key; its key is taken; a live activation targets it. */
+  | 'priority_list_not_found'
+  | 'priority_list_key_taken'
+  | 'priority_list_in_use'
   /** AK_SECRETS_KEYS is not set: destination secrets can be neither sealed nor opened. */
   | 'secrets_key_missing'
   /** Lift report: the segment has no success KPI. */

@@ -7,6 +7,7 @@ import { DestinationSecrets } from './destinations/destination-secrets.service';
 import { DestinationsService } from './destinations/destinations.service';
 import { FrequencyCapsService } from './frequency-caps/frequency-caps.service';
 import { GlobalHoldoutService } from './holdout/global-holdout.service';
+import { PriorityListsService } from './priority-lists/priority-lists.service';
 import { LiftDataRepository } from './lift/lift-data.repository';
 import { LiftReportService } from './lift/lift-report.service';
 
@@ -17,6 +18,7 @@ const SERVICES = [
   ActivationsService,
   GlobalHoldoutService,
   FrequencyCapsService,
+  PriorityListsService,
   LiftDataRepository,
   LiftReportService,
 ];

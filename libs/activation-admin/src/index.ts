@@ -10,6 +10,8 @@ export * from './activations/activations.service';
 export * from './holdout/global-holdout.service';
 export * from './frequency-caps/frequency-cap-input.schema';
 export * from './frequency-caps/frequency-caps.service';
+export * from './priority-lists/priority-list-input.schema';
+export * from './priority-lists/priority-lists.service';
 export * from './lift/lift-query.schema';
 export * from './lift/lift-data.repository';
 export * from './lift/lift-report.service';

@@ -103,6 +103,7 @@ export async function loadSyncSetup(
       consentCategories,
       deliveryKeyOf,
       exclusionReasons: Object.fromEntries(exclusions.map((exclusion) => [exclusion.segmentId, exclusion.reason])),
+      outrankingSegments: new Set(exclusions.filter((exclusion) => exclusion.outranked).map((exclusion) => exclusion.segmentId)),
     },
     scope: {
       activationId: activation.id,

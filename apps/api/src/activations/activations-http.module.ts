@@ -6,6 +6,7 @@ import { ConnectorsController } from './connectors.controller';
 import { DestinationsController } from './destinations.controller';
 import { FrequencyCapsController } from './frequency-caps.controller';
 import { HoldoutController } from './holdout.controller';
+import { PriorityListsController } from './priority-lists.controller';
 import { registeredConnectors } from './registered-connectors';
 import { SyncRunsController } from './sync-runs.controller';
 
@@ -25,6 +26,7 @@ import { SyncRunsController } from './sync-runs.controller';
     HoldoutController,
     SyncRunsController,
     FrequencyCapsController,
+    PriorityListsController,
   ],
 })
 export class ActivationsHttpModule {}

@@ -5,6 +5,7 @@ import { hasExposures } from '../activations/activations.repository';
 import { lockSealedSecrets, saveSealedSecrets } from '../destinations/destination-secrets.repository';
 import { readGlobalHoldout, upsertGlobalHoldout } from '../holdout/global-holdout.repository';
 import { LiftDataRepository } from '../lift/lift-data.repository';
+import { detachDeletedActivations, entryMemberCounts, liveActivationsOfList } from '../priority-lists/priority-lists.repository';
 
 /**
  * Golden SQL of this library's repositories (`__golden__/`): a query change shows up in review.
@@ -39,5 +40,15 @@ describe('golden SQL of the admin repositories', () => {
       await section('saveSealedSecrets', () => saveSealedSecrets(m, randomUUID(), { ciphertext: 'c', keyId: 'k' })),
     ];
     expectGolden(join(__dirname, '__golden__', 'admin.repositories.sql'), sqlSections(sections));
+  });
+
+  it('priority-lists.repository (issue #23)', async () => {
+    const m = db.dataSource.manager;
+    const sections = [
+      await section('entryMemberCounts', () => entryMemberCounts(m, randomUUID())),
+      await section('liveActivationsOfList', () => liveActivationsOfList(m, randomUUID())),
+      await section('detachDeletedActivations', () => detachDeletedActivations(m, randomUUID())),
+    ];
+    expectGolden(join(__dirname, '__golden__', 'priority-lists.repository.sql'), sqlSections(sections));
   });
 });

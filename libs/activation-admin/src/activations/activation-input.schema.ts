@@ -43,6 +43,13 @@ const excludeSegments = z
   .max(50)
   .describe('segments (key or id) whose members this activation never delivers to');
 
+/** A priority list (key or id) whose entry — this activation's segment — the activation targets: it then delivers only to that entry's exclusive members. */
+const priorityList = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe("priority list (key or id) with this activation's segment as an entry: only that entry's exclusive members are delivered to");
+
 export const createActivationSchema = z.object({
   name: z.string().min(1).max(200),
   segmentId: z.uuid(),
@@ -52,6 +59,7 @@ export const createActivationSchema = z.object({
   schedule: schedule.default('after_refresh'),
   message: messageTemplateSchema.nullable().default(null),
   excludeSegments: excludeSegments.default([]),
+  priorityList: priorityList.nullable().default(null),
 });
 
 /** The salt never changes (arms stay sticky); the share may change within the rules of the service. */
@@ -62,6 +70,8 @@ export const updateActivationSchema = z.object({
   message: messageTemplateSchema.nullable().optional(),
   status: z.enum(['active', 'paused']).optional(),
   excludeSegments: excludeSegments.optional(),
+  /** null: the activation stops targeting a priority list. */
+  priorityList: priorityList.nullable().optional(),
 });
 
 export type CreateActivationInput = z.infer<typeof createActivationSchema>;
@@ -80,6 +90,8 @@ export const activationViewSchema = z.object({
   status: z.string(),
   /** Ids of the segments whose members this activation never delivers to. */
   excludeSegmentIds: z.array(z.uuid()),
+  /** The priority list whose entry (the segment) the activation targets, or null. */
+  priorityListId: z.uuid().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -4,12 +4,21 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
 import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
-import { ActivationEntity, ActivationExclusionEntity, ActivationMode, DestinationEntity, SegmentEntity } from '@audiencekit/persistence';
+import {
+  ActivationEntity,
+  ActivationExclusionEntity,
+  ActivationMode,
+  DestinationEntity,
+  PriorityListEntity,
+  PriorityListEntryEntity,
+  SegmentEntity,
+} from '@audiencekit/persistence';
 import { ActivationException } from '@audiencekit/activation-engine';
 import type { ErrorDetail } from '@audiencekit/util';
 import { ActivationAdminException } from '../activation-admin.exception';
 import { messageComputedTraitRefs, unknownComputedTraitProblems } from '../computed-trait-references';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
+import { resolveSegmentRefs } from '../segment-refs';
 import { hasExposures } from './activations.repository';
 import { ActivationView, CreateActivationInput, ON_CHANGE_SCHEDULE, UpdateActivationInput } from './activation-input.schema';
 import { modeProblem } from './delivery-modes';
@@ -43,6 +52,8 @@ export class ActivationsService {
     problems.push(...(await unknownComputedTraitProblems(this.dataSource.manager, messageComputedTraitRefs(input.message))));
     const exclusions = await resolveExclusions(this.dataSource.manager, input.excludeSegments, input.segmentId);
     problems.push(...exclusions.problems);
+    const priority = await resolvePriorityList(this.dataSource.manager, input.priorityList, input.segmentId);
+    problems.push(...priority.problems);
     if (problems.length) throw invalid(problems);
     return this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ActivationEntity);
@@ -57,6 +68,7 @@ export class ActivationsService {
           holdoutHashVersion: HOLDOUT_HASH_VERSION,
           schedule: input.schedule,
           message: input.message,
+          priorityListId: priority.listId,
           status: 'active',
         }),
       );
@@ -135,7 +147,11 @@ export class ActivationsService {
       const exclusions =
         input.excludeSegments === undefined ? undefined : await resolveExclusions(manager, input.excludeSegments, activation.segmentId);
       problems.push(...(exclusions?.problems ?? []));
+      const priority =
+        input.priorityList === undefined ? undefined : await resolvePriorityList(manager, input.priorityList, activation.segmentId);
+      problems.push(...(priority?.problems ?? []));
       if (problems.length) throw invalid(problems);
+      if (priority) activation.priorityListId = priority.listId;
       if (exclusions) await replaceExclusions(manager, activation.id, exclusions.segmentIds);
       Object.assign(
         activation,
@@ -226,23 +242,37 @@ async function resolveExclusions(
   refs: readonly string[],
   ownSegmentId: string,
 ): Promise<{ segmentIds: string[]; problems: ErrorDetail[] }> {
-  const problems: ErrorDetail[] = [];
+  const { segments, problems } = await resolveSegmentRefs(manager, refs, 'excludeSegments');
   const segmentIds: string[] = [];
-  const uuids = refs.filter((ref) => z.uuid().safeParse(ref).success);
-  const found = refs.length
-    ? await manager.getRepository(SegmentEntity).find({
-        select: { id: true, key: true },
-        where: [{ key: In([...refs]), deletedAt: IsNull() }, ...(uuids.length ? [{ id: In(uuids), deletedAt: IsNull() }] : [])],
-      })
-    : [];
-  refs.forEach((ref, index) => {
-    const segment = found.find((candidate) => candidate.id === ref) ?? found.find((candidate) => candidate.key === ref);
-    if (!segment) problems.push({ path: `excludeSegments[${index}]`, message: `no segment with key or id "${ref}"` });
-    else if (segment.id === ownSegmentId)
+  segments.forEach((segment, index) => {
+    if (!segment) return;
+    if (segment.id === ownSegmentId)
       problems.push({ path: `excludeSegments[${index}]`, message: `is the activation's own segment: it would exclude every member` });
     else if (!segmentIds.includes(segment.id)) segmentIds.push(segment.id);
   });
   return { segmentIds, problems };
+}
+
+/**
+ * The priority list an activation targets (issue #23), by key or id: it must exist and hold the
+ * activation's segment as an entry (400 naming `priorityList` otherwise). null: none.
+ */
+async function resolvePriorityList(
+  manager: EntityManager,
+  ref: string | null,
+  segmentId: string,
+): Promise<{ listId: string | null; problems: ErrorDetail[] }> {
+  if (ref === null) return { listId: null, problems: [] };
+  const list = await manager
+    .getRepository(PriorityListEntity)
+    .findOne({ where: z.uuid().safeParse(ref).success ? { id: ref } : { key: ref } });
+  if (!list) return { listId: null, problems: [{ path: 'priorityList', message: `no priority list with key or id "${ref}"` }] };
+  if (!(await manager.getRepository(PriorityListEntryEntity).existsBy({ listId: list.id, segmentId })))
+    return {
+      listId: null,
+      problems: [{ path: 'priorityList', message: `segment ${segmentId} is not an entry of priority list ${list.key}` }],
+    };
+  return { listId: list.id, problems: [] };
 }
 
 async function replaceExclusions(manager: EntityManager, activationId: string, segmentIds: string[]): Promise<void> {
@@ -275,6 +305,7 @@ function toView(activation: ActivationEntity, connector: string | null, excludeS
     message: activation.message,
     status: activation.status,
     excludeSegmentIds,
+    priorityListId: activation.priorityListId ?? null,
     createdAt: activation.createdAt,
     updatedAt: activation.updatedAt,
   };

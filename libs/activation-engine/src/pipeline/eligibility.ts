@@ -10,14 +10,14 @@ import type { CandidateRow } from './candidates.repository';
  *   3. suppressions and consent (suppression list for the channel or `all`, deleted or merged
  *      profile, trait `unsubscribed: true`, trait `consent.<channel> === false`, and for each
  *      consent category the destination requires, trait `consent.<category> === true`: opt-in),
- *   4. exclusions (issue #23): a member of a segment the activation excludes, or of a higher entry
- *      of its priority list (`CandidateRow.excludedBy`, read by the diff),
+ *   4. exclusions (issue #23): a member of a higher entry of the activation's priority list
+ *      (`outranked`), or of a segment it excludes (`excluded`) (`CandidateRow.excludedBy`, read by the diff),
  *   5. identifiers: at least one of the kinds the connector requires, well-formed.
  * Removes pass stages 1, 2 and 5 only: taking someone off a list contacts nobody.
  */
 
 /** `capped` is never given by `classifyAdd`: the frequency caps judge eligible sends (`frequency/`). */
-export type Verdict = 'heldOutGlobal' | 'heldOutActivation' | 'suppressed' | 'excluded' | 'invalid' | 'capped' | 'eligible';
+export type Verdict = 'heldOutGlobal' | 'heldOutActivation' | 'suppressed' | 'excluded' | 'outranked' | 'invalid' | 'capped' | 'eligible';
 
 export interface Classified {
   profileId: string;
@@ -38,6 +38,8 @@ export interface EligibilityRules {
   deliveryKeyOf: (profileId: string) => string;
   /** Why a member of an excluding segment is excluded, by segment id (e.g. `excluded by segment dormant_low_value`). */
   exclusionReasons?: Readonly<Record<string, string>>;
+  /** Of those, the higher entries of the activation's priority list: a member of one is `outranked`, not `excluded`. */
+  outrankingSegments?: ReadonlySet<string>;
 }
 
 /** Identity types as stored (`user_id`) to the identifier kinds connectors ask for (`external_id`). */
@@ -58,7 +60,7 @@ export function classifyAdd(row: CandidateRow, rules: EligibilityRules): Classif
   if (row.excludedBy)
     return {
       profileId: row.profileId,
-      verdict: 'excluded',
+      verdict: rules.outrankingSegments?.has(row.excludedBy) ? 'outranked' : 'excluded',
       reason: rules.exclusionReasons?.[row.excludedBy] ?? `excluded by segment ${row.excludedBy}`,
     };
   return withIdentifiers(row, rules);

@@ -26,6 +26,8 @@ const EXPECTED_TABLES = [
   'identities',
   'model_fit_jobs',
   'notifications',
+  'priority_list_entries',
+  'priority_lists',
   'profiles',
   'rate_limits',
   'realtime_due',

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { DestinationEntity } from './destination.entity';
+import { PriorityListEntity } from './priority-list.entity';
 import { SegmentEntity } from './segment.entity';
 
 export type ActivationMode = 'mirror' | 'add_only' | 'send';
@@ -43,6 +44,17 @@ export class ActivationEntity {
   /** Version of the holdout hash the salt is used with (libs/experimentation `HOLDOUT_HASH_VERSION`), written with the salt. */
   @Column({ name: 'holdout_hash_version', type: 'smallint', default: 1 })
   holdoutHashVersion: number;
+
+  /**
+   * A priority list whose entry (this activation's segment) the activation targets (issue #23): it
+   * then delivers only to the profiles of its segment in no higher entry of the list.
+   */
+  @Column({ name: 'priority_list_id', type: 'uuid', nullable: true })
+  priorityListId: string | null;
+
+  @ManyToOne(() => PriorityListEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'priority_list_id', foreignKeyConstraintName: 'fk_activations_priority_list' })
+  priorityList?: PriorityListEntity;
 
   /** A cron expression, `after_refresh`, or `manual`. */
   @Column({ type: 'text', default: 'after_refresh' })

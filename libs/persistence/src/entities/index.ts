@@ -17,6 +17,7 @@ import { GlobalHoldoutEntity } from './global-holdout.entity';
 import { NotificationEntity } from './notification.entity';
 import { IdentityEntity } from './identity.entity';
 import { MembershipChangeEntity } from './membership-change.entity';
+import { PriorityListEntity, PriorityListEntryEntity } from './priority-list.entity';
 import { ProfileEntity } from './profile.entity';
 import { SegmentMembershipEntity } from './segment-membership.entity';
 import { SegmentListEntryEntity } from './segment-list-entry.entity';
@@ -49,6 +50,7 @@ export * from './frequency-cap.entity';
 export * from './identity.entity';
 export * from './notification.entity';
 export * from './membership-change.entity';
+export * from './priority-list.entity';
 export * from './profile.entity';
 export * from './segment-membership.entity';
 export * from './segment-list-entry.entity';
@@ -79,6 +81,8 @@ export const ALL_ENTITIES = [
   FrequencyCapEntity,
   SendLedgerEntity,
   SendLedgerProfileEntity,
+  PriorityListEntity,
+  PriorityListEntryEntity,
   GlobalHoldoutEntity,
   SyncBatchEntity,
   SyncRejectionEntity,

@@ -20,6 +20,7 @@ import { SqlTraits1796700200000 } from './1796700200000-sql-traits';
 import { ModelFitJobs1796800000000 } from './1796800000000-model-fit-jobs';
 import { ActivationExclusions1796900000000 } from './1796900000000-activation-exclusions';
 import { FrequencyCaps1796900100000 } from './1796900100000-frequency-caps';
+import { PriorityLists1796900200000 } from './1796900200000-priority-lists';
 import { ComputedTraitNumberStatistics1796950000000 } from './1796950000000-computed-trait-number-statistics';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
@@ -48,5 +49,6 @@ export const ALL_MIGRATIONS = [
   ModelFitJobs1796800000000,
   ActivationExclusions1796900000000,
   FrequencyCaps1796900100000,
+  PriorityLists1796900200000,
   ComputedTraitNumberStatistics1796950000000,
 ];

@@ -44,5 +44,16 @@ DELETE FROM send_ledger l USING unnest($1::uuid[], $2::text[]) AS r(profile_id, 
      WHERE l.profile_id = r.profile_id AND l.delivery_key = r.delivery_key;
 
 -- excludingSegments
-SELECT x.segment_id, s.key FROM activation_exclusions x JOIN segments s ON s.id = x.segment_id
-     WHERE x.activation_id = $1 ORDER BY s.key, x.segment_id;
+SELECT e.segment_id, e.key, e.position, e.list_key FROM (
+       SELECT h.segment_id, s.key, h.position, l.key AS list_key, 0 AS part
+       FROM activations a
+       JOIN priority_lists l ON l.id = a.priority_list_id
+       JOIN priority_list_entries own ON own.list_id = l.id AND own.segment_id = a.segment_id
+       JOIN priority_list_entries h ON h.list_id = l.id AND h.position < own.position
+       JOIN segments s ON s.id = h.segment_id
+       WHERE a.id = $1
+       UNION ALL
+       SELECT x.segment_id, s.key, NULL, NULL, 1
+       FROM activation_exclusions x JOIN segments s ON s.id = x.segment_id
+       WHERE x.activation_id = $1) e
+     ORDER BY e.part, e.position, e.key, e.segment_id;
