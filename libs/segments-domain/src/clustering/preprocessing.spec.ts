@@ -122,6 +122,25 @@ describe('preprocessing', () => {
     });
   });
 
+  it('medians equal the middle of a full sort (random lengths, many ties, negatives, infinities)', () => {
+    let state = 7;
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let trial = 0; trial < 500; trial++) {
+      const length = 1 + Math.floor(random() * 60);
+      const spread = [2, 10, 1000][trial % 3];
+      const values = Float64Array.from({ length }, () => {
+        const u = random();
+        return u < 0.02 ? -Infinity : u > 0.98 ? Infinity : Math.floor((u - 0.5) * spread) / 4;
+      });
+      const sorted = Float64Array.from(values).sort();
+      const middle = length >> 1;
+      const expected = length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+      const before = Float64Array.from(values);
+      expect(median(values)).toEqual(expected);
+      expect(values).toEqual(before); // the input is not reordered
+    }
+  });
+
   it('computes numpy medians', () => {
     expect(median(Float64Array.from([3, 1, 2]))).toBe(2);
     expect(median(Float64Array.from([4, 1, 3, 2]))).toBe(2.5);
