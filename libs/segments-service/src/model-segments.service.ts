@@ -30,7 +30,7 @@ import {
   featureTableFromRows,
   fitClusterModel,
   fitPreprocessor,
-  fitSpecification,
+  sameFitSpecification,
   FittedDefinition,
   isFittedDefinition,
   parseComputedTraitDefinition,
@@ -639,8 +639,9 @@ function noPurchases(definition: { window: string; purchaseEvent: string }): Seg
   );
 }
 
+/** Key order does not count: `a` is usually a stored version's definition, read back from jsonb with its keys reordered. */
 function sameFit(a: FittedDefinition, b: FittedDefinition): boolean {
-  return a.type === b.type && JSON.stringify(fitSpecification(a)) === JSON.stringify(fitSpecification(b));
+  return sameFitSpecification(a, b);
 }
 
 /** Clustering and propensity refusals become `SegmentsException`s (400 in the API) naming the field under `definition`; nothing is stored. */

@@ -239,6 +239,26 @@ export function isFittedDefinition(definition: { type: string }): definition is 
   return definition.type === 'cluster' || definition.type === 'propensity';
 }
 
+/**
+ * True when two fitted definitions determine the same model ({@link fitSpecification} equal), whatever
+ * the order of their keys: a definition read back from a jsonb column has its keys reordered.
+ * @example sameFitSpecification(storedVersion.definition, { ...storedVersion.definition, tier: 'bottom' }) // true
+ */
+export function sameFitSpecification(a: FittedDefinition, b: FittedDefinition): boolean {
+  return a.type === b.type && canonicalJson(fitSpecification(a)) === canonicalJson(fitSpecification(b));
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
 /** The part of a fitted definition that determines the model: everything but the pick (`cluster` / `tier`) and the drift flags' settings. */
 export function fitSpecification(definition: FittedDefinition): Record<string, unknown> {
   if (definition.type === 'cluster') {

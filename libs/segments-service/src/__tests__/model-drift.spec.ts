@@ -274,6 +274,24 @@ describe('propensity model drift', () => {
     expect(drift.auc.flagged).toBe(true);
   });
 
+  it('changing only the drift settings is a new version with the same model (no refit), measured with the new threshold', async () => {
+    const segment = await segments.create(card('retuned', definition('Visit', 'Purchase')), null, FIT_TIME);
+    await segments.update(
+      segment.id,
+      { definition: definition('Visit', 'Purchase', { drift: { psiThreshold: 0.5, aucFloor: 0.7 } }) },
+      null,
+      LATER,
+    );
+    const models = await query<{ version: number; model: StoredPropensityModel }>(
+      `SELECT version, model FROM segment_versions WHERE segment_id = $1 ORDER BY version`,
+      [segment.id],
+    );
+    expect(models.map((row) => row.version)).toEqual([1, 2]);
+    expect(models[1].model).toEqual(models[0].model);
+    const drift = await segments.drift(segment.id, LATER);
+    expect(drift).toMatchObject({ version: 2, fittedAt: FIT_TIME.toISOString(), psiThreshold: 0.5, aucFloor: 0.7 });
+  });
+
   it('refuses bad drift settings with a 400 naming the field, and drift of a segment without a propensity model', async () => {
     for (const [drift, path] of [
       [{ psiThreshold: 0 }, 'definition.drift.psiThreshold'],
