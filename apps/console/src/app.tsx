@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ActivationPage } from './activations/activation-page';
 import { ActivationsPage } from './activations/activations-page';
+import { OrchestrationPage } from './activations/orchestration-page';
 import { forgetKey, storedKey } from './api-client';
 import { BuilderPage } from './builder/builder-page';
 import { ProfilesPage } from './profiles/profile-page';
@@ -33,6 +34,7 @@ function Page({ route }: { route: string[] }) {
   if (section === 'builder') return <BuilderPage key={id ?? 'new'} id={id} />;
   if (section === 'activations' && id) return <ActivationPage key={id} id={id} />;
   if (section === 'activations') return <ActivationsPage />;
+  if (section === 'orchestration') return <OrchestrationPage />;
   if (section === 'profiles') return <ProfilesPage key={id ?? 'search'} id={id} />;
   if (section === 'suppressions') return <SuppressionsPage />;
   if (section === 'consent') return <ConsentPage />;
@@ -48,6 +50,7 @@ const NAV: [string, string][] = [
   ['computed-traits', 'Computed traits'],
   ['sql-traits', 'SQL traits'],
   ['activations', 'Activations'],
+  ['orchestration', 'Caps and priorities'],
   ['profiles', 'Profiles'],
   ['suppressions', 'Suppressions'],
   ['consent', 'Consent'],

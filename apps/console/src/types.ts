@@ -152,6 +152,10 @@ export interface Activation {
   holdoutShare: number;
   schedule: string;
   status: string;
+  /** Segments whose members it never delivers to (issue #23). */
+  excludeSegmentIds?: string[];
+  /** The priority list whose entry (its segment) it targets. */
+  priorityListId?: string | null;
 }
 
 /** A gate's decision on a sync run (`plan.guard`): which gates held it and why. */

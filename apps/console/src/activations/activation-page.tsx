@@ -4,6 +4,8 @@ import { formatDate, formatNumber, formatPercent } from '../format';
 import type { Activation, LiftResponse, Page, Segment, SyncRun } from '../types';
 import { useApi } from '../use-api';
 import { LiftReport } from './lift-report';
+import type { PriorityList } from './orchestration-api';
+import { ActivationTargeting } from './orchestration-page';
 import { SyncRunView } from './sync-run-view';
 
 export function ActivationPage({ id }: { id: string }) {
@@ -11,6 +13,9 @@ export function ActivationPage({ id }: { id: string }) {
   const segment = useApi<Segment>(activation.data ? `/segments/${activation.data.segmentId}` : null);
   const runs = useApi<Page<SyncRun>>(`/activations/${id}/sync-runs?limit=10`);
   const lift = useApi<LiftResponse>(`/activations/${id}/lift`);
+  // Keys of the excluded segments and the targeted priority list (issue #23), only when there are any.
+  const segments = useApi<Page<Segment>>(activation.data?.excludeSegmentIds?.length ? '/segments?limit=500' : null);
+  const priorityList = useApi<PriorityList>(activation.data?.priorityListId ? `/priority-lists/${activation.data.priorityListId}` : null);
   const [watching, setWatching] = useState<string>();
   const [message, setMessage] = useState<string>();
   // A send over the mass-send guard is held by the API (409 confirmation_required) until confirmed.
@@ -75,6 +80,26 @@ export function ActivationPage({ id }: { id: string }) {
         <dt>Status</dt>
         <dd>{data.status}</dd>
       </dl>
+      <section className="card" aria-labelledby="targeting-title">
+        <h2 id="targeting-title">Exclusions and priority</h2>
+        <ActivationTargeting
+          excludeSegmentKeys={(data.excludeSegmentIds ?? []).map(
+            (segmentId) => segments.data?.items.find((candidate) => candidate.id === segmentId)?.key ?? segmentId,
+          )}
+          priorityList={
+            priorityList.data
+              ? {
+                  key: priorityList.data.key,
+                  position: priorityList.data.entries.find((entry) => entry.segmentId === data.segmentId)?.position ?? 0,
+                }
+              : null
+          }
+        />
+        <p className="muted">
+          Set with <code>excludeSegments</code> and <code>priorityList</code> on <code>PATCH /activations/{data.id}</code>; caps and lists
+          are on <a href="#/orchestration">Caps and priorities</a>.
+        </p>
+      </section>
       {watching && <SyncRunView key={watching} runId={watching} onFinished={finished} />}
       <section className="card" aria-labelledby="lift-title">
         <div className="page-head">
