@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   type ClusterDefinition,
   compileFeatureSql,
-  fitSpecification,
+  sameFitSpecification,
   type FittedDefinition,
   isFittedDefinition,
   sameClvFit,
@@ -330,8 +330,9 @@ function overCap(field: string, work: number, cap: number, terms: string): Segme
   ]);
 }
 
+/** Key order does not count: `a` is the stored version's definition, read back from jsonb with its keys reordered. */
 function sameFit(a: FittedDefinition, b: SegmentDefinition & FittedDefinition): boolean {
-  return a.type === b.type && JSON.stringify(fitSpecification(a)) === JSON.stringify(fitSpecification(b));
+  return sameFitSpecification(a, b);
 }
 
 function toView(row: FitJobRow): FitJobView {

@@ -116,6 +116,18 @@ describe('model drift through the API', () => {
     });
   });
 
+  it('a PATCH of the drift settings only is a new version (200, no fit job) with the same model and the new threshold', async () => {
+    const segment = await fitted(await create('retuned', definition('Visit')));
+    const patched = await call('PATCH', `/segments/${segment.id}`, { definition: definition('Visit', { drift: { psiThreshold: 0.9 } }) });
+    expect(patched).toMatchObject({ status: 200, body: { version: 2 } });
+    const versions = (await call('GET', `/segments/${segment.id}/versions`, undefined, viewerKey)).body;
+    expect(versions[1].model).toEqual(versions[0].model);
+    expect((await call('GET', `/segments/${segment.id}/drift`, undefined, viewerKey)).body).toMatchObject({
+      version: 2,
+      psiThreshold: 0.9,
+    });
+  });
+
   it('400 naming the field for bad drift settings, 400 for a segment without a propensity model, 404 for an unknown one', async () => {
     const bad = await create('bad-threshold', definition('Visit', { drift: { psiThreshold: -1 } }));
     expect(bad).toMatchObject({ status: 400, body: { details: [expect.objectContaining({ path: 'definition.drift.psiThreshold' })] } });
