@@ -32,3 +32,5 @@ export * from './guard/mass-send-guard';
 export { OnChangeFlusher } from './on-change/on-change-flusher';
 export type { FlushedRun } from './on-change/on-change-flusher';
 export { ON_CHANGE_SCHEDULE, ON_CHANGE_TRIGGER, pendingChangeCount } from './on-change/on-change.repository';
+export { reserveSends, cappedSends, releaseSends } from './frequency/frequency-cap.repository';
+export type { LedgerSend, CappedSend } from './frequency/frequency-cap.repository';
