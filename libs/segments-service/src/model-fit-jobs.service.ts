@@ -26,6 +26,7 @@ import {
   segmentsWithRefitCadence,
   updateFitJobProgress,
 } from './model-fit-jobs.repository';
+import { sameDefinition } from './same-definition';
 import { assertSeenAndActive } from './model-population';
 import { ModelSegmentsService } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
@@ -126,7 +127,7 @@ export class ModelFitJobsService {
     if (!isFittedDefinition(definition) && definition.type !== 'clv') return null;
     const segment = await this.segments.findLive(this.dataSource.manager, id);
     const current = await findVersion(this.dataSource.manager, segment.id, segment.currentVersion);
-    if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) return null;
+    if (current && sameDefinition(current.definition, definition)) return null;
     const reusesModel =
       current?.model &&
       (definition.type === 'clv'

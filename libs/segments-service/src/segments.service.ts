@@ -18,6 +18,7 @@ import {
   StoredPropensityModel,
 } from './model-segments.service';
 import { SegmentDefinitionGate } from './segment-definition.gate';
+import { sameDefinition } from './same-definition';
 import { CreateSegmentInput, UpdateSegmentInput } from './segment-input.schema';
 import { SegmentsException } from './segments.exception';
 import {
@@ -139,7 +140,7 @@ export class SegmentsService {
     }
     // Fit (or the purchase-window check) before the write transaction, so no lock is held while a model trains.
     const before = newDefinition ? await this.currentVersionRow(id) : undefined;
-    const changes = before !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(before.definition);
+    const changes = before !== undefined && !sameDefinition(newDefinition, before.definition);
     const model = changes && newDefinition ? await this.models.prepareVersion(this.reads, newDefinition, now, before, progress) : null;
     return this.dataSource.transaction(async (manager) => {
       const segment = await this.lockLive(manager, id);
@@ -155,7 +156,7 @@ export class SegmentsService {
       if (wasRealtime && !isRealtime) await this.definitions.assertNotReferencedByRealtime(manager, segment);
       const current = await this.versionRow(manager, id, segment.currentVersion);
       let definition = current.definition;
-      const definitionChanges = newDefinition !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(current.definition);
+      const definitionChanges = newDefinition !== undefined && !sameDefinition(newDefinition, current.definition);
       // The definition that will be current must qualify: a new one, or the stored one turned real time.
       if (isRealtime && (definitionChanges || !wasRealtime)) {
         await this.definitions.assertRealtimeCapable(manager, parseSegmentDefinition(newDefinition ?? current.definition), now);

@@ -17,6 +17,7 @@ import {
 import { cadenceProblem, latestDueFireTime, REALTIME_CADENCE } from '@audiencekit/util';
 import { REALTIME_OPTIONS, RealtimeOptions } from '../realtime/realtime-options';
 import type { ComputedTraitCreateInput, ComputedTraitUpdateInput } from './computed-trait-input.schema';
+import { sameDefinition } from '../same-definition';
 import { ComputedTraitsException } from './computed-traits.exception';
 import {
   ComputedTraitRow,
@@ -146,7 +147,7 @@ export class ComputedTraitsService {
             [{ path: 'cadence', message: `real-time segments read it: ${readers.map((segment) => segment.key).join(', ')}` }],
           );
       }
-      const changed = newDefinition !== undefined && JSON.stringify(newDefinition) !== JSON.stringify(current.definition);
+      const changed = newDefinition !== undefined && !sameDefinition(newDefinition, current.definition);
       await updateTrait(
         manager,
         current.id,
