@@ -38,6 +38,10 @@ export class BatchDelivery {
 
   /** Delivers members in batches of the connector's size; the destination's gate paces the calls. */
   async deliverAll(execution: Execution, action: BatchAction, members: EligibleMember[], lastPage = false): Promise<void> {
+    // Frequency caps: the page's sends are reserved before its first call, here and not per batch,
+    // so the lanes below still call in batch order (a round trip between a lane's claim and its
+    // call would let a later batch go first).
+    if (action === 'send') members = await this.withinCaps(execution, members);
     const size = Math.max(1, execution.setup.limits.maxBatchSize);
     const batches: EligibleMember[][] = [];
     for (let start = 0; start < members.length; start += size) batches.push(members.slice(start, start + size));
@@ -63,6 +67,10 @@ export class BatchDelivery {
       }),
     );
     const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    // A run that stops (cancel, credentials, circuit open) gives back the reservations of the
+    // batches it never called; those it called keep theirs (the vendor may have taken them).
+    if (action === 'send' && (execution.aborted || failure) && next < batches.length)
+      await releaseSends(this.dataSource.manager, ledgerSends(batches.slice(next).flat()));
     if (execution.aborted) throw execution.aborted;
     if (failure) throw failure.reason;
   }
@@ -110,7 +118,6 @@ export class BatchDelivery {
     memberAttempt: number,
     last = false,
   ): Promise<void> {
-    if (action === 'send') members = await this.withinCaps(execution, members);
     if (members.length === 0) return;
     const seq = execution.nextSeq++;
     await this.callAndAck(
@@ -129,10 +136,11 @@ export class BatchDelivery {
   }
 
   /**
-   * Frequency caps (issue #23), right before a send's call: every member's send is reserved in the
-   * ledger, atomically with the profiles locked (`reserveSends`); members a cap refuses are left
-   * out of the batch and counted `capped` (no member state is written: a later run considers them
-   * again). Without a cap on the channel the sends are only written to the ledger.
+   * Frequency caps (issue #23), right before a page's send calls: every member's send is reserved
+   * in the ledger, atomically with the profiles locked (`reserveSends`); members a cap refuses are
+   * left out of the page's batches and counted `capped` (no member state is written: a later run
+   * considers them again). Without a cap on the channel the sends are only written to the ledger.
+   * Retries and replays of a send keep its reservation (same delivery key) and are not re-reserved.
    */
   private async withinCaps(execution: Execution, members: EligibleMember[]): Promise<EligibleMember[]> {
     const { setup } = execution;

@@ -3,7 +3,18 @@ import { createDataSource } from '@audiencekit/persistence';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import type { DataSource } from 'typeorm';
 import { reserveSends } from '../frequency/frequency-cap.repository';
-import { buildEngine, createProfiles, recordingConnector, seedActivation, seedSegment, setGlobalHoldout, syncNow } from './sync-fixtures';
+import {
+  buildEngine,
+  createProfiles,
+  flushNow,
+  recordChanges,
+  recordingConnector,
+  seedActivation,
+  seedSegment,
+  setGlobalHoldout,
+  setSchedule,
+  syncNow,
+} from './sync-fixtures';
 
 /**
  * Frequency caps (issue #23): at most N messages per profile on a channel in a rolling window,
@@ -213,6 +224,56 @@ describe('frequency caps', () => {
     const treatedByBoth = profileIds.filter((id) => !controlA.isControl(id) && !controlB.isControl(id));
     const twice = treatedByBoth.filter((id) => a.received().includes(id) && b.received().includes(id));
     expect(twice.length).toBe(treatedByBoth.length);
+  });
+
+  it('a cancelled run gives back the reservations of the batches it never called', async () => {
+    const { segmentId } = await seedSegment(db.dataSource, 20);
+    await addCap('sms', 1, 24);
+    let activationId = '';
+    // The first call cancels the run: the batches not yet claimed by a lane never go.
+    const cancelling = sms(
+      'caps-cancel',
+      async (members, call) => {
+        if (call === 1)
+          await db.dataSource.query(`UPDATE sync_runs SET cancel_requested_at = now() WHERE activation_id = $1 AND status = 'running'`, [
+            activationId,
+          ]);
+        return members.map((member) => ({ profileId: member.profileId, status: 'delivered' }));
+      },
+      5,
+    );
+    const engine = buildEngine(db.dataSource, [cancelling.definition], { pageSize: 20 });
+    ({ activationId } = await seedActivation(db.dataSource, { segmentId, connector: 'caps-cancel', mode: 'send', message: { text: 'x' } }));
+    const { run } = await syncNow(engine, activationId);
+    expect(run.status).toBe('cancelled');
+    // The batch a second lane had claimed before the cancel may still go (engine README); not the rest.
+    expect(cancelling.received().length).toBeLessThan(20);
+    const ledger: { profile_id: string }[] = await db.dataSource.query(
+      `SELECT profile_id FROM send_ledger WHERE activation_id = $1 ORDER BY profile_id`,
+      [activationId],
+    );
+    expect(ledger.map((row) => row.profile_id)).toEqual([...cancelling.received()].sort());
+  });
+
+  it('caps the real-time delta path (on_change send runs) the same way', async () => {
+    const { segmentId } = await seedSegment(db.dataSource, 0);
+    await addCap('sms', 1, 24);
+    const connector = sms('caps-on-change');
+    const engine = buildEngine(db.dataSource, [connector.definition]);
+    const { activationId } = await seedActivation(db.dataSource, {
+      segmentId,
+      connector: 'caps-on-change',
+      mode: 'send',
+      message: { text: 'x' },
+    });
+    await setSchedule(db.dataSource, activationId, 'on_change');
+    const entering = await createProfiles(db.dataSource, 4);
+    await sentBefore(entering.slice(0, 1), 'sms', 2);
+    await recordChanges(db.dataSource, segmentId, 'added', entering);
+    const [run] = await flushNow(engine);
+    expect(run).toMatchObject({ trigger: 'on_change', status: 'succeeded' });
+    expect(run.counts).toMatchObject({ considered: 4, capped: 1, sent: 3 });
+    expect(connector.received().sort()).toEqual(entering.slice(1).sort());
   });
 
   it('gives back the reservation of a message the vendor rejected', async () => {
