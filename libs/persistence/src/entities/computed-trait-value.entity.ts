@@ -12,7 +12,9 @@ export type TraitValueSourceKind = 'computed' | 'sql';
  * JSON null is a value).
  */
 @Entity({ name: 'computed_trait_values' })
-@Index('idx_computed_trait_values_key', ['key'])
+// (key, numeric reading of the value): an expression index TypeORM cannot declare, created by
+// migration ComputedTraitNumberIndex; it serves lookups by key and numeric `computed_trait` tests.
+@Index('idx_computed_trait_values_key_number', { synchronize: false })
 @Check('chk_computed_trait_values_source_kind', `source_kind IN ('computed', 'sql')`)
 export class ComputedTraitValueEntity {
   @PrimaryColumn({ name: 'profile_id', type: 'uuid', primaryKeyConstraintName: 'PK_computed_trait_values' })

@@ -17,8 +17,8 @@ const HOLDS_WITHOUT_VALUE: readonly ValueOperator[] = ['not_equals', 'not_in', '
  *
  * The semi-join's test is the bare value test: WHERE already drops NULL, and wrapped in COALESCE
  * the planner could not estimate it (63k rows guessed for 5.5k). Bare, a numeric test is the exact
- * expression of the `computed_trait_values_number` statistics (migration ComputedTraitNumbers), so
- * "spend_90d > 500" is estimated from the values and profiles are probed by key, not all scanned.
+ * expression of the index on (key, numeric value) (persistence, migration ComputedTraitNumberIndex),
+ * so "spend_90d > 500" is an index range scan, estimated from the index's statistics.
  */
 export function computedTraitSql(
   node: ComputedTraitCondition,
