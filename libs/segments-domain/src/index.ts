@@ -10,3 +10,4 @@ export * from './lists';
 export { compileSegmentSql } from './compile-segment-sql';
 export * from './realtime';
 export * from './computed-traits';
+export * from './quizzes';
