@@ -1,5 +1,6 @@
 import { ClusteringException } from './clustering.exception';
 import { featureMatrix, rowName, selectColumns, type FeatureMatrix } from './feature-matrix';
+import { quickselect } from './quickselect';
 
 /**
  * `standard`: (x − mean) / std with the population std (ddof 0, as scikit-learn's StandardScaler);
@@ -398,37 +399,9 @@ export function median(values: Float64Array): number {
   // median imputation of a 1M-row propensity fit cost seconds (bench/README.md, models).
   const order = Float64Array.from(values);
   const middle = order.length >> 1;
-  selectOrderStatistic(order, middle);
+  quickselect(order, 0, order.length - 1, middle);
   if (order.length % 2 === 1) return order[middle];
   let below = order[0]; // the largest value left of the middle one is the other middle value
   for (let i = 1; i < middle; i++) if (order[i] > below) below = order[i];
   return (below + order[middle]) / 2;
-}
-
-/** Hoare quickselect with a median-of-three pivot: afterwards a[0..k−1] ≤ a[k] ≤ a[k+1..], a[k] as in a full sort. */
-function selectOrderStatistic(a: Float64Array, k: number): void {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const x = a[lo];
-    const y = a[(lo + hi) >> 1];
-    const z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const swap = a[i];
-        a[i] = a[j];
-        a[j] = swap;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
 }

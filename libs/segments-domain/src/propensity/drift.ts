@@ -1,6 +1,7 @@
 import type { FeatureMatrix } from '../clustering/feature-matrix';
 import type { PropensityModel } from './propensity-model';
 import { PropensityException } from './propensity.exception';
+import { quickselect } from '../clustering/quickselect';
 
 /**
  * Share that replaces an empty bin (expected or actual) in the PSI, so ln(a / e) stays finite: an
@@ -110,32 +111,6 @@ function selectPositions(a: Float64Array, lo: number, hi: number, positions: rea
   quickselect(a, lo, hi, k);
   selectPositions(a, lo, k - 1, positions, from, middle - 1);
   selectPositions(a, k + 1, hi, positions, middle + 1, to);
-}
-
-/** Hoare quickselect with a median-of-three pivot: afterwards a[lo..k−1] ≤ a[k] ≤ a[k+1..hi]. */
-function quickselect(a: Float64Array, lo: number, hi: number, k: number): void {
-  while (hi > lo) {
-    const x = a[lo];
-    const y = a[(lo + hi) >> 1];
-    const z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const swap = a[i];
-        a[i] = a[j];
-        a[j] = swap;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
 }
 
 /**
