@@ -19,3 +19,4 @@ export * from './realtime/realtime-options';
 export { realtimeBacklog } from './realtime/realtime.repository';
 export * from './computed-traits';
 export * from './model-fit-jobs.service';
+export * from './quizzes';

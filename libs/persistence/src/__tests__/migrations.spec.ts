@@ -29,6 +29,8 @@ const EXPECTED_TABLES = [
   'priority_list_entries',
   'priority_lists',
   'profiles',
+  'quiz_versions',
+  'quizzes',
   'rate_limits',
   'realtime_due',
   'realtime_segments',
