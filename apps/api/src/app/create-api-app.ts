@@ -20,6 +20,7 @@ import {
 } from '@audiencekit/server-core';
 import { ApiModule } from './api.module';
 import { TRACKING_PATHS, trackingBodyReader } from '../tracking/tracking-body.middleware';
+import { QUIZ_ANSWERS_PATH } from '../quizzes/quizzes-http.module';
 import { trackingRequestTimer } from '../metrics/tracking-metrics.middleware';
 import { exceptVendorEvents, VENDOR_EVENTS_PATHS, vendorEventsBodyReader } from '../vendor-events/vendor-events-body.middleware';
 
@@ -45,7 +46,9 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
   // Vendor callbacks carry no key (their signature is checked by the route), so the gate skips them.
   app.use(
-    exceptVendorEvents(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, TRACKING_PATHS)),
+    exceptVendorEvents(
+      keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, [...TRACKING_PATHS, QUIZ_ANSWERS_PATH]),
+    ),
   );
   // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded); the suppression import streams a CSV
   app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH, VENDOR_EVENTS_PATHS]));

@@ -6,6 +6,7 @@ import { ComputedTraitsHttpModule } from '../computed-traits/computed-traits-htt
 import { MetricsHttpModule } from '../metrics/metrics-http.module';
 import { PrivacyHttpModule } from '../privacy/privacy-http.module';
 import { ProfilesHttpModule } from '../profiles/profiles-http.module';
+import { QuizzesHttpModule } from '../quizzes/quizzes-http.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
 import { SqlTraitsHttpModule } from '../sql-traits/sql-traits-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
@@ -23,6 +24,7 @@ export const FEATURE_MODULES: Type[] = [
   MetricsHttpModule,
   PrivacyHttpModule,
   ProfilesHttpModule,
+  QuizzesHttpModule,
   SegmentsHttpModule,
   SqlTraitsHttpModule,
   TrackingHttpModule,

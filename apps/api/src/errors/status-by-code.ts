@@ -2,7 +2,7 @@ import type { ActivationExceptionCode } from '@audiencekit/activation-engine';
 import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin';
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
 import type { ProfilesExceptionCode } from '@audiencekit/profiles';
-import type { ComputedTraitsExceptionCode, SegmentsExceptionCode } from '@audiencekit/segments-service';
+import type { ComputedTraitsExceptionCode, QuizzesExceptionCode, SegmentsExceptionCode } from '@audiencekit/segments-service';
 import type { SqlTraitsExceptionCode } from '@audiencekit/sql-traits';
 import type { VendorEventsExceptionCode } from '@audiencekit/vendor-events';
 
@@ -150,10 +150,20 @@ const COMPUTED_TRAITS_STATUS = {
   computed_trait_run_in_progress: 409,
 } satisfies Record<ComputedTraitsExceptionCode, HttpStatusCode>;
 
+const QUIZZES_STATUS = {
+  invalid_quiz: 400,
+  quiz_key_taken: 409,
+  quiz_not_found: 404,
+  invalid_quiz_answers: 400,
+  quiz_version_expired: 400,
+  quiz_answers_refused_for_client_key: 403,
+} satisfies Record<QuizzesExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
 export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   segments: SEGMENTS_STATUS,
   computedTraits: COMPUTED_TRAITS_STATUS,
+  quizzes: QUIZZES_STATUS,
   privacy: PRIVACY_STATUS,
   profiles: PROFILES_STATUS,
   activation: ACTIVATION_STATUS,

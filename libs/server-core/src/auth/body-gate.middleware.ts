@@ -16,7 +16,8 @@ const RETRY_AFTER_SECONDS = 5;
  * Express middleware, mounted before every body reader: a request with a body must present, in its
  * headers, a key the route's guard would accept, or it is refused and its body is never read (the
  * connection is closed rather than drained) — nobody without such a key makes the API buffer 2 MB.
- * The gate mirrors the guard: on a tracking path (`trackingPaths`) only a `write` key (Bearer, HTTP
+ * The gate mirrors the guard: on a tracking path (`trackingPaths`: exact paths, or patterns for
+ * routes with a parameter such as `/v1/quizzes/:key/answers`) only a `write` key (Bearer, HTTP
  * Basic or x-api-key); on any other path only a Bearer key whose role is not `write` — HTTP Basic or
  * x-api-key there is 401 `bearer_required`, a key of the wrong role 403 `insufficient_role`, an
  * unknown key 401 `invalid_api_key`. When the key lookup fails (database down), the answer is 503
@@ -28,12 +29,14 @@ const RETRY_AFTER_SECONDS = 5;
 export function keyBeforeBody(
   apiKeys: Pick<ApiKeyService, 'authenticate'>,
   bodyReadTimeoutMs: number,
-  trackingPaths: readonly string[],
+  trackingPaths: readonly (string | RegExp)[],
 ): Middleware {
-  const tracking = new Set(trackingPaths.map(normalPath));
+  const tracking = new Set(trackingPaths.filter((path): path is string => typeof path === 'string').map(normalPath));
+  const patterns = trackingPaths.filter((path): path is RegExp => path instanceof RegExp);
+  const isTracking = (path: string) => tracking.has(path) || patterns.some((pattern) => pattern.test(path));
   return (request, response, next) => {
     if (!carriesBody(request)) return next();
-    const onTracking = tracking.has(normalPath(request.path ?? new URL(request.url ?? '/', 'http://x').pathname));
+    const onTracking = isTracking(normalPath(request.path ?? new URL(request.url ?? '/', 'http://x').pathname));
     if (!onTracking && !isBearer(request.headers)) return refuse(response, 401, 'bearer_required', BEARER_REQUIRED_MESSAGE);
     const secret = presentedSecret(request.headers);
     if (!secret)

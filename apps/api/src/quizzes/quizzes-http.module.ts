@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { QuizzesModule } from '@audiencekit/segments-service';
+import { QuizClientController, QuizzesController } from './quizzes.controller';
+
+/** /quizzes (admin: define and version quizzes) and /v1/quizzes (clients, with a write key: read, answer). */
+@Module({ imports: [QuizzesModule], controllers: [QuizzesController, QuizClientController] })
+export class QuizzesHttpModule {}
+
+/** The answers route takes a write key before its body is read, like the tracking routes (create-api-app.ts). */
+export const QUIZ_ANSWERS_PATH = /^\/v1\/quizzes\/[^/]+\/answers$/;

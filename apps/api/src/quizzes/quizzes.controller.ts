@@ -1,0 +1,135 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  quizCreateSchema,
+  quizKeyParamsSchema,
+  quizSubmissionSchema,
+  QuizzesService,
+  quizUpdateSchema,
+} from '@audiencekit/segments-service';
+import { ApiRoute, AuthenticatedKey, CurrentKey, parseInput, RequireRole, RequireWriteKey } from '@audiencekit/server-core';
+
+const quizSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  title: z.string(),
+  owner: z.string(),
+  version: z.number().int(),
+  definition: z.record(z.string(), z.unknown()),
+  versionCreatedAt: z.string(),
+  versionCreatedBy: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const servedSchema = z.object({
+  key: z.string(),
+  version: z.number().int(),
+  title: z.string(),
+  questions: z.array(
+    z.object({
+      id: z.string(),
+      text: z.string(),
+      kind: z.enum(['single', 'multi', 'number']),
+      required: z.boolean(),
+      options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+      min: z.number().optional(),
+      max: z.number().optional(),
+    }),
+  ),
+});
+const submittedSchema = z.object({
+  success: z.literal(true),
+  version: z.number().int(),
+  traits: z.record(z.string(), z.unknown()),
+  stored: z.number().int(),
+  duplicates: z.number().int(),
+});
+
+const ERRORS = 'A mistake is a 400 naming the field: invalid_quiz (definition.<path>); 409 quiz_key_taken.';
+
+/** Quiz and survey definitions (libs/segments-service quizzes). Viewers read, marketers write; writes are audited. */
+@Controller('quizzes')
+export class QuizzesController {
+  constructor(private readonly quizzes: QuizzesService) {}
+
+  @Get()
+  @RequireRole('viewer')
+  @ApiRoute({ summary: 'Every quiz with its current version', response: z.array(quizSchema), tags: ['quizzes'] })
+  list() {
+    return this.quizzes.list();
+  }
+
+  @Post()
+  @HttpCode(201)
+  @RequireRole('marketer')
+  @ApiRoute({
+    summary: `Create a quiz or survey (version 1): questions, options and the trait each answer sets. ${ERRORS}`,
+    body: quizCreateSchema,
+    response: quizSchema,
+    status: 201,
+    tags: ['quizzes'],
+  })
+  create(@Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    return this.quizzes.create(parseInput(quizCreateSchema, body), key?.id ?? null);
+  }
+
+  @Get(':key')
+  @RequireRole('viewer')
+  @ApiRoute({ summary: 'One quiz with its current version', response: quizSchema, tags: ['quizzes'] })
+  get(@Param() params: unknown) {
+    return this.quizzes.get(parseInput(quizKeyParamsSchema, params, 'params').key);
+  }
+
+  @Put(':key')
+  @RequireRole('marketer')
+  @ApiRoute({
+    summary: `Change a quiz; a changed definition makes a new immutable version, and answers to the previous one are refused from then on (quiz_version_expired). ${ERRORS}`,
+    body: quizUpdateSchema,
+    response: quizSchema,
+    tags: ['quizzes'],
+  })
+  update(@Param() params: unknown, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    return this.quizzes.update(parseInput(quizKeyParamsSchema, params, 'params').key, parseInput(quizUpdateSchema, body), key?.id ?? null);
+  }
+
+  @Delete(':key')
+  @HttpCode(204)
+  @RequireRole('marketer')
+  @ApiRoute({ summary: 'Delete a quiz (its versions are kept; answers to it are refused)', status: 204, tags: ['quizzes'] })
+  async remove(@Param() params: unknown) {
+    await this.quizzes.remove(parseInput(quizKeyParamsSchema, params, 'params').key);
+  }
+}
+
+/**
+ * What clients call, with a source's write key as the tracking API takes it (HTTP Basic user name,
+ * Bearer or x-api-key). Answers become one identify through ingestion, with the key's trust.
+ */
+@Controller('v1/quizzes')
+@RequireWriteKey()
+export class QuizClientController {
+  constructor(private readonly quizzes: QuizzesService) {}
+
+  @Get(':key')
+  @ApiRoute({
+    summary: "The quiz's current version: questions and options, without the traits they set",
+    response: servedSchema,
+    tags: ['tracking'],
+  })
+  served(@Param() params: unknown) {
+    return this.quizzes.served(parseInput(quizKeyParamsSchema, params, 'params').key);
+  }
+
+  @Post(':key/answers')
+  @HttpCode(200)
+  @ApiRoute({
+    summary:
+      'Answer the current version: becomes an identify (stitched, consent-checked) setting the traits the answers map to, at the answer time. 400 invalid_quiz_answers naming answers.<question> (unknown question or option, missing required answer, out of range) or the field; 400 quiz_version_expired at version; 403 quiz_answers_refused_for_client_key; nothing is written on a refusal.',
+    body: quizSubmissionSchema,
+    response: submittedSchema,
+    tags: ['tracking'],
+  })
+  answer(@Param() params: unknown, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    return this.quizzes.submit(parseInput(quizKeyParamsSchema, params, 'params').key, body, { sourceId: key?.id, trust: key?.trust });
+  }
+}

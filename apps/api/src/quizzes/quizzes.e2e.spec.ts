@@ -1,0 +1,129 @@
+import { ApiKeyService } from '@audiencekit/server-core';
+import {
+  basicAuth,
+  countRows,
+  createWriteKey,
+  profileOf,
+  startTrackingApi,
+  stopTrackingApi,
+  TrackingTestApi,
+} from '../tracking/__tests__/tracking-test-kit';
+
+/**
+ * Quizzes through the real API on a real Postgres: admin routes by role, the client routes with a
+ * source's write key as the tracking API takes it, each bad answer a 400 naming its question with
+ * nothing written, and a valid answer on the profile and in a rules segment preview at once.
+ */
+describe('quizzes API', () => {
+  let kit: TrackingTestApi;
+  let marketer: string;
+  let viewer: string;
+  let clientKey: string;
+  // The answers' shapes are what the tests assert.
+  const call = async (method: string, path: string, authorization: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const response = await fetch(`${kit.api.baseUrl}${path}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  };
+  const definition = {
+    title: 'Shopping style',
+    questions: [
+      {
+        id: 'budget',
+        text: 'What matters most?',
+        kind: 'single',
+        required: true,
+        trait: 'priority',
+        options: [{ value: 'price', trait: 'price_sensitive', traitValue: true }, { value: 'quality' }],
+      },
+      { id: 'age', text: 'Your age?', kind: 'number', trait: 'age', min: 13, max: 120 },
+    ],
+  };
+
+  beforeAll(async () => {
+    kit = await startTrackingApi();
+    marketer = `Bearer ${(await kit.api.app.get(ApiKeyService).create('marketer', 'marketer')).secret}`;
+    viewer = `Bearer ${(await kit.api.app.get(ApiKeyService).create('viewer', 'viewer')).secret}`;
+    clientKey = basicAuth(await createWriteKey(kit.api, 'client'));
+  });
+  afterAll(async () => {
+    await stopTrackingApi(kit ?? {});
+  });
+
+  it('admin routes: viewers read, marketers write, a bad definition is a 400 naming the path, write keys are refused', async () => {
+    expect((await call('POST', '/quizzes', viewer, { key: 'style', owner: 'crm', definition })).status).toBe(403);
+    const bad = await call('POST', '/quizzes', marketer, {
+      key: 'style',
+      owner: 'crm',
+      definition: { title: 'x', questions: [{ id: 'q', text: 't', kind: 'number' }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      code: 'invalid_quiz',
+      details: [{ path: 'definition.questions.0.trait', message: 'is required for a number question' }],
+    });
+    const created = await call('POST', '/quizzes', marketer, { key: 'style', owner: 'crm', definition });
+    expect([created.status, created.body.version]).toEqual([201, 1]);
+    expect((await call('GET', '/quizzes/style', viewer)).body.title).toBe('Shopping style');
+    expect((await call('GET', '/quizzes', clientKey)).status).toBe(401);
+    expect(
+      (await call('POST', '/quizzes', kit.writeKey ? basicAuth(kit.writeKey) : '', { key: 'x', owner: 'crm', definition })).status,
+    ).toBe(401);
+  });
+
+  it('client routes take a write key as tracking does: Basic with a client or server key; an admin key is refused', async () => {
+    const served = await call('GET', '/v1/quizzes/style', clientKey);
+    expect(served.status).toBe(200);
+    expect(served.body).toMatchObject({
+      key: 'style',
+      version: 1,
+      questions: [
+        { id: 'budget', required: true },
+        { id: 'age', min: 13 },
+      ],
+    });
+    expect(JSON.stringify(served.body)).not.toContain('price_sensitive');
+    expect((await call('GET', '/v1/quizzes/style', basicAuth(kit.writeKey))).status).toBe(200);
+    expect((await call('GET', '/v1/quizzes/style', marketer)).status).toBe(403);
+    expect((await call('GET', '/v1/quizzes/style', '')).status).toBe(401);
+    expect(
+      (await call('POST', '/v1/quizzes/style/answers', marketer, { version: 1, userId: 'u', answers: { budget: 'price' } })).body,
+    ).toMatchObject({
+      code: 'insufficient_role',
+    });
+    expect((await call('GET', '/v1/quizzes/nope', clientKey)).status).toBe(404);
+  });
+
+  it.each([
+    [{ version: 1, userId: 'u-x', answers: { budget: 'cheap' } }, 'invalid_quiz_answers', 'answers.budget'],
+    [{ version: 1, userId: 'u-x', answers: { age: 30 } }, 'invalid_quiz_answers', 'answers.budget'],
+    [{ version: 1, userId: 'u-x', answers: { budget: 'price', shoe: 42 } }, 'invalid_quiz_answers', 'answers.shoe'],
+    [{ version: 3, userId: 'u-x', answers: { budget: 'price' } }, 'quiz_version_expired', 'version'],
+  ])('answers %j: 400 %s at %s, nothing written', async (body, code, path) => {
+    const before = await countRows(kit.db.dataSource);
+    const answered = await call('POST', '/v1/quizzes/style/answers', clientKey, body);
+    expect(answered.status).toBe(400);
+    expect(answered.body).toMatchObject({ code, details: [expect.objectContaining({ path })] });
+    expect(await countRows(kit.db.dataSource)).toEqual(before);
+  });
+
+  it('a valid answer lands as traits via identify and a rules segment sees it at once', async () => {
+    const answered = await call('POST', '/v1/quizzes/style/answers', clientKey, {
+      version: 1,
+      userId: 'shopper-1',
+      answers: { budget: 'price', age: 35 },
+      timestamp: '2026-11-02T10:00:00.000Z',
+    });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toEqual({ success: true, version: 1, traits: { price_sensitive: true, age: 35 }, stored: 1, duplicates: 0 });
+    const profile = await profileOf(kit.db.dataSource, 'user_id', 'shopper-1');
+    expect(profile?.traits).toEqual({ price_sensitive: true, age: 35 });
+    const preview = await call('POST', '/segments/preview', marketer, {
+      definition: { type: 'rules', match: { type: 'trait', trait: 'price_sensitive', operator: 'equals', value: true } },
+    });
+    expect(preview.body.size).toBe(1);
+  });
+});
