@@ -162,7 +162,11 @@ describe('executeReadOnly (the SQL trait sandbox)', () => {
 
     it('leaves no advisory lock and no role behind on the pooled connection', async () => {
       await executeReadOnly(database.dataSource, 'SELECT pg_advisory_lock(4242) AS locked', limits);
-      const [{ held }] = await database.dataSource.query(`SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory'`);
+      // This lock only: pg_locks is server-wide, and in CI other suites' databases hold advisory locks of their own (job queue).
+      const [{ held }] = await database.dataSource.query(
+        `SELECT count(*)::int AS held FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+         WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.classid = 0 AND l.objid = 4242`,
+      );
       expect(held).toBe(0);
       const roles: { who: string }[] = await Promise.all(
         Array.from({ length: 5 }, async () => (await database.dataSource.query(`SELECT current_user AS who`))[0]),
