@@ -72,8 +72,11 @@ describe('refresh run control', () => {
     await waitUntil(
       async () =>
         Number(
-          (await db.dataSource.query(`SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'segment_memberships'::regclass`))[0]
-            .count,
+          (
+            await db.dataSource.query(
+              `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'segment_memberships'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+            )
+          )[0].count,
         ) > 0,
     );
     expect(await statusOf(run.id)).toBe('running');
