@@ -1,5 +1,5 @@
 export { SENTIMENT_THRESHOLD, scoreSentiment, sentimentLabel } from './sentiment';
 export type { Sentiment, SentimentLabel } from './sentiment';
 export { lemmaKey, lemmatise, words } from './lemma';
-export { matchTags } from './tags';
-export type { Vocabularies } from './tags';
+export { compileVocabularies, matchTags } from './tags';
+export type { TagMatcher, Vocabularies } from './tags';

@@ -1,4 +1,4 @@
-import { lemmaKey, lemmatise, matchTags, scoreSentiment, sentimentLabel, words } from './index';
+import { compileVocabularies, lemmaKey, lemmatise, matchTags, scoreSentiment, sentimentLabel, words } from './index';
 
 describe('scoreSentiment', () => {
   it('labels clear texts by VADER compound', () => {
@@ -114,5 +114,20 @@ describe('matchTags', () => {
     expect(matchTags('cheap cheap birthday present, recycled', vocabularies)).toEqual(['price-sensitive', 'eco-conscious', 'gift buyer']);
     expect(matchTags('anything at all', { empty: ['', ' - '] })).toEqual([]);
     expect(matchTags('', vocabularies)).toEqual([]);
+  });
+
+  it('compiles vocabularies once and matches many texts the same way', () => {
+    const matcher = compileVocabularies({
+      gift: ['gift wrap', 'gift card'],
+      wrap: ['wrap'],
+      card: ['gift card holder'],
+    });
+    expect(matcher.match('a gift card, gift wrapped')).toEqual(['gift', 'wrap']);
+    expect(matcher.match('the gift card holder')).toEqual(['gift', 'card']);
+    expect(matcher.match('a gift')).toEqual([]);
+    const texts = ['Any coupons?', 'priceless', 'gift-wrap it, recycled', 'A gift, but the wrap was torn', ''];
+    const compiled = compileVocabularies(vocabularies);
+    expect(texts.map((text) => compiled.match(text))).toEqual(texts.map((text) => matchTags(text, vocabularies)));
+    expect(texts.map((text) => compiled.match(text))).toEqual([['price-sensitive'], [], ['eco-conscious', 'gift buyer'], [], []]);
   });
 });
