@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   quizCreateSchema,
@@ -6,8 +8,18 @@ import {
   quizSubmissionSchema,
   QuizzesService,
   quizUpdateSchema,
+  renderQuizPage,
 } from '@audiencekit/segments-service';
-import { ApiRoute, AuthenticatedKey, CurrentKey, parseInput, RequireRole, RequireWriteKey } from '@audiencekit/server-core';
+import {
+  ApiException,
+  ApiRoute,
+  AuthenticatedKey,
+  CurrentKey,
+  parseInput,
+  presentedSecret,
+  RequireRole,
+  RequireWriteKey,
+} from '@audiencekit/server-core';
 
 const quizSchema = z.object({
   id: z.string(),
@@ -118,6 +130,32 @@ export class QuizClientController {
   })
   served(@Param() params: unknown) {
     return this.quizzes.served(parseInput(quizKeyParamsSchema, params, 'params').key);
+  }
+
+  /**
+   * The embeddable page: plain HTML and one inline script (allowed by a nonce in the page's own
+   * CSP, which also lets any site frame it and the script call only this origin). The script posts
+   * the answers with the write key that fetched the page, so the page is served for a client key
+   * only (403 for a server key, which must never reach a browser).
+   */
+  @Get(':key/page')
+  @ApiRoute({
+    summary: 'A small embeddable HTML page of the quiz that posts to the answers route (client write keys only)',
+    tags: ['tracking'],
+  })
+  async page(@Param() params: unknown, @Req() request: Request, @Res() response: Response, @CurrentKey() key?: AuthenticatedKey) {
+    const quizKey = parseInput(quizKeyParamsSchema, params, 'params').key;
+    if (key?.trust !== 'client')
+      throw new ApiException(403, 'client_key_required', 'the quiz page embeds the write key that fetched it: use a client write key');
+    const served = await this.quizzes.served(quizKey);
+    const nonce = randomBytes(16).toString('base64');
+    response.removeHeader('X-Frame-Options');
+    response.setHeader(
+      'Content-Security-Policy',
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *`,
+    );
+    response.setHeader('Cache-Control', 'no-store');
+    response.type('html').send(renderQuizPage(served, presentedSecret(request.headers) as string, nonce));
   }
 
   @Post(':key/answers')

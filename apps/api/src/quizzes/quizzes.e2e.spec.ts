@@ -126,4 +126,31 @@ describe('quizzes API', () => {
     });
     expect(preview.body.size).toBe(1);
   });
+
+  it('serves the embeddable page for a client key only, with its own CSP nonce and the definition escaped', async () => {
+    const hostile = {
+      title: '</script><img src=x onerror=alert(1)>',
+      questions: [{ id: 'q', text: '<b>bold?</b>', kind: 'single', trait: 'hostile_trait', options: [{ value: 'v' }] }],
+    };
+    expect((await call('POST', '/quizzes', marketer, { key: 'hostile', owner: 'crm', definition: hostile })).status).toBe(201);
+    const response = await fetch(`${kit.api.baseUrl}/v1/quizzes/hostile/page`, { headers: { authorization: clientKey } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    const csp = response.headers.get('content-security-policy') as string;
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    expect(csp).toContain('frame-ancestors *');
+    expect(response.headers.get('x-frame-options')).toBeNull();
+    const html = await response.text();
+    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('<title>&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;</title>');
+    expect(html).toContain('\\u003c/script>');
+    expect(html).not.toContain('hostile_trait'); // the trait mapping stays on the server
+
+    const server = await fetch(`${kit.api.baseUrl}/v1/quizzes/hostile/page`, { headers: { authorization: basicAuth(kit.writeKey) } });
+    expect(server.status).toBe(403);
+    expect(((await server.json()) as { code: string }).code).toBe('client_key_required');
+  });
 });
