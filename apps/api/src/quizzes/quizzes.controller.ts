@@ -57,6 +57,26 @@ const submittedSchema = z.object({
   duplicates: z.number().int(),
 });
 
+const statsSchema = z.object({
+  key: z.string(),
+  currentVersion: z.number().int(),
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      submissions: z.number().int(),
+      respondents: z.number().int(),
+      questions: z.array(
+        z.object({
+          question: z.string(),
+          answered: z.number().int(),
+          options: z.array(z.object({ value: z.string(), count: z.number().int() })),
+          numbers: z.object({ count: z.number().int(), min: z.number(), max: z.number(), mean: z.number() }).nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+
 const ERRORS = 'A mistake is a 400 naming the field: invalid_quiz (definition.<path>); 409 quiz_key_taken.';
 
 /** Quiz and survey definitions (libs/segments-service quizzes). Viewers read, marketers write; writes are audited. */
@@ -90,6 +110,18 @@ export class QuizzesController {
   @ApiRoute({ summary: 'One quiz with its current version', response: quizSchema, tags: ['quizzes'] })
   get(@Param() params: unknown) {
     return this.quizzes.get(parseInput(quizKeyParamsSchema, params, 'params').key);
+  }
+
+  @Get(':key/stats')
+  @RequireRole('viewer')
+  @ApiRoute({
+    summary:
+      'Completion and answer distributions per version: submissions, respondents, per question answered count, option counts, number summary',
+    response: statsSchema,
+    tags: ['quizzes'],
+  })
+  stats(@Param() params: unknown) {
+    return this.quizzes.stats(parseInput(quizKeyParamsSchema, params, 'params').key);
   }
 
   @Put(':key')

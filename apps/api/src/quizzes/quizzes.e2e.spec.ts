@@ -125,6 +125,19 @@ describe('quizzes API', () => {
       definition: { type: 'rules', match: { type: 'trait', trait: 'price_sensitive', operator: 'equals', value: true } },
     });
     expect(preview.body.size).toBe(1);
+    const stats = await call('GET', '/quizzes/style/stats', viewer);
+    expect(stats.status).toBe(200);
+    expect(stats.body.versions).toEqual([
+      {
+        version: 1,
+        submissions: 1,
+        respondents: 1,
+        questions: [
+          { question: 'age', answered: 1, options: [], numbers: { count: 1, min: 35, max: 35, mean: 35 } },
+          { question: 'budget', answered: 1, options: [{ value: 'price', count: 1 }], numbers: null },
+        ],
+      },
+    ]);
   });
 
   it('serves the embeddable page for a client key only, with its own CSP nonce and the definition escaped', async () => {

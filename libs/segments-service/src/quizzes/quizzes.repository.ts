@@ -88,3 +88,55 @@ export async function updateQuiz(
 export async function softDeleteQuiz(manager: EntityManager, id: string): Promise<void> {
   await manager.query(`UPDATE quizzes SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
 }
+
+const QUIZ_EVENTS = `FROM events e WHERE e.type = 'identify' AND e.context -> 'quiz' ->> 'key' = $1`;
+
+/** Per version: submissions, distinct respondents, and per question how many answered it. */
+export async function quizSubmissionCounts(
+  manager: EntityManager,
+  key: string,
+): Promise<{ version: number; submissions: number; respondents: number; answered: { question: string; answered: number }[] }[]> {
+  return manager.query(
+    `WITH answers AS (SELECT (e.context -> 'quiz' ->> 'version')::int AS version, e.profile_id, e.context -> 'quiz' -> 'answers' AS answers ${QUIZ_EVENTS})
+     SELECT a.version, count(*)::int AS submissions, count(DISTINCT a.profile_id)::int AS respondents,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('question', q.question, 'answered', q.answered) ORDER BY q.question)
+                        FROM (SELECT k.key AS question, count(*)::int AS answered
+                                FROM answers b CROSS JOIN LATERAL jsonb_each(b.answers) k
+                               WHERE b.version = a.version AND jsonb_typeof(k.value) <> 'null' GROUP BY k.key) q), '[]'::jsonb) AS answered
+       FROM answers a GROUP BY a.version ORDER BY a.version`,
+    [key],
+  );
+}
+
+/** Per version and question: how often each option value was chosen (each element of a multi answer counts). */
+export async function quizOptionCounts(
+  manager: EntityManager,
+  key: string,
+): Promise<{ version: number; question: string; value: string; count: number }[]> {
+  return manager.query(
+    `SELECT x.version, x.question, x.value #>> '{}' AS value, count(*)::int AS count
+       FROM (SELECT (e.context -> 'quiz' ->> 'version')::int AS version, a.key AS question,
+                    CASE WHEN jsonb_typeof(a.value) = 'array' THEN v.value ELSE a.value END AS value
+               FROM events e CROSS JOIN LATERAL jsonb_each(e.context -> 'quiz' -> 'answers') a
+               LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(a.value) = 'array' THEN a.value ELSE '[]'::jsonb END) v ON true
+              WHERE e.type = 'identify' AND e.context -> 'quiz' ->> 'key' = $1) x
+      WHERE jsonb_typeof(x.value) = 'string'
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`,
+    [key],
+  );
+}
+
+/** Per version and number question: count, min, max and mean of the answers. */
+export async function quizNumberStats(
+  manager: EntityManager,
+  key: string,
+): Promise<{ version: number; question: string; count: number; min: number; max: number; mean: number }[]> {
+  return manager.query(
+    `SELECT (e.context -> 'quiz' ->> 'version')::int AS version, a.key AS question, count(*)::int AS count,
+            min((a.value)::numeric)::float8 AS min, max((a.value)::numeric)::float8 AS max, avg((a.value)::numeric)::float8 AS mean
+       FROM events e CROSS JOIN LATERAL jsonb_each(e.context -> 'quiz' -> 'answers') a
+      WHERE e.type = 'identify' AND e.context -> 'quiz' ->> 'key' = $1 AND jsonb_typeof(a.value) = 'number'
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [key],
+  );
+}

@@ -14,7 +14,19 @@ import type { ErrorDetail } from '@audiencekit/util';
 import { sameDefinition } from '../same-definition';
 import { QuizCreateInput, quizSubmissionSchema, QuizUpdateInput } from './quiz-input.schema';
 import { QuizzesException } from './quizzes.exception';
-import { findQuiz, insertQuiz, listQuizzes, lockQuiz, QuizRow, softDeleteQuiz, updateQuiz, versionExists } from './quizzes.repository';
+import {
+  findQuiz,
+  insertQuiz,
+  listQuizzes,
+  lockQuiz,
+  quizNumberStats,
+  quizOptionCounts,
+  quizSubmissionCounts,
+  QuizRow,
+  softDeleteQuiz,
+  updateQuiz,
+  versionExists,
+} from './quizzes.repository';
 
 export interface QuizView {
   id: string;
@@ -42,6 +54,22 @@ export interface ServedQuiz {
     options?: { value: string; label: string }[];
     min?: number;
     max?: number;
+  }[];
+}
+
+export interface QuizStats {
+  key: string;
+  currentVersion: number;
+  versions: {
+    version: number;
+    submissions: number;
+    respondents: number;
+    questions: {
+      question: string;
+      answered: number;
+      options: { value: string; count: number }[];
+      numbers: { count: number; min: number; max: number; mean: number } | null;
+    }[];
   }[];
 }
 
@@ -162,7 +190,7 @@ export class QuizzesService {
       ...(submission.messageId !== undefined ? { messageId: `quiz:${key}:${submission.messageId}` } : {}),
       ...(submission.timestamp !== undefined ? { timestamp: submission.timestamp } : {}),
       traits: mapped.traits,
-      context: { library: { name: 'audiencekit-quizzes' }, quiz: { key, version: row.current_version } },
+      context: { library: { name: 'audiencekit-quizzes' }, quiz: { key, version: row.current_version, answers: submission.answers } },
     };
     const parsed = parseTrackingMessage(message, 'identify', { receivedAt, checkSize: false });
     if (!parsed.ok) {
@@ -181,6 +209,40 @@ export class QuizzesService {
     return { success: true, version: row.current_version, traits: mapped.traits, stored: result.stored, duplicates: result.duplicates };
   }
 
+  /**
+   * Completion and answer distributions of the quiz's versions, from the identify events its answers
+   * became (`context.quiz`: key, version, the checked answers). Per version: submissions, distinct
+   * respondents (profiles now holding them, after merges), and per question how many answered it and
+   * the count of each option (multi: each chosen option) or count / min / max / mean of the numbers.
+   * Erased profiles' events are gone, so their answers are no longer counted.
+   */
+  async stats(key: string): Promise<QuizStats> {
+    const row = await this.found(key);
+    const manager = this.dataSource.manager;
+    const [submissions, options, numbers] = await Promise.all([
+      quizSubmissionCounts(manager, key),
+      quizOptionCounts(manager, key),
+      quizNumberStats(manager, key),
+    ]);
+    return {
+      key,
+      currentVersion: row.current_version,
+      versions: submissions.map((version) => ({
+        version: version.version,
+        submissions: version.submissions,
+        respondents: version.respondents,
+        questions: version.answered.map(({ question, answered }) => ({
+          question,
+          answered,
+          options: options
+            .filter((option) => option.version === version.version && option.question === question)
+            .map(({ value, count }) => ({ value, count })),
+          numbers: numberSummary(numbers.find((number) => number.version === version.version && number.question === question)),
+        })),
+      })),
+    };
+  }
+
   private async found(key: string): Promise<QuizRow> {
     const row = await findQuiz(this.dataSource.manager, key);
     if (!row) throw notFound(key);
@@ -196,6 +258,12 @@ function parseDefinition(raw: unknown): QuizDefinition {
     const details = error.issues.map((issue) => ({ path: issue.path ? `definition.${issue.path}` : 'definition', message: issue.message }));
     throw new QuizzesException('invalid_quiz', `invalid quiz definition: ${describe(details)}`, details);
   }
+}
+
+function numberSummary(
+  row: { count: number; min: number; max: number; mean: number } | undefined,
+): QuizStats['versions'][number]['questions'][number]['numbers'] {
+  return row ? { count: row.count, min: row.min, max: row.max, mean: row.mean } : null;
 }
 
 function notFound(key: string): QuizzesException {

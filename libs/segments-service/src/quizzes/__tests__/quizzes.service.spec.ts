@@ -140,7 +140,7 @@ describe('QuizzesService', () => {
     const [event] = await database.dataSource.query(`SELECT type, timestamp, context FROM events WHERE context->'quiz'->>'key' = 'style'`);
     expect(event.type).toBe('identify');
     expect(event.timestamp.toISOString()).toBe(answeredAt);
-    expect(event.context.quiz).toEqual({ key: 'style', version: 1 });
+    expect(event.context.quiz).toEqual({ key: 'style', version: 1, answers: { budget: 'price', values: ['gifts', 'eco'], age: 41 } });
 
     await quizzes.submit('style', { version: 1, userId: 'u-2', answers: { budget: 'quality' } }, { trust: 'client' });
     const preview = await membership.preview(
@@ -213,5 +213,55 @@ describe('QuizzesService', () => {
     await quizzes.remove('gone');
     expect((await refusal(quizzes.served('gone'))).code).toBe('quiz_not_found');
     expect((await refusal(quizzes.submit('nope', {}, {}))).code).toBe('quiz_not_found');
+  });
+
+  it('stats: submissions, respondents, and per question the answered count, option counts and number summary', async () => {
+    const poll = {
+      title: 'Poll',
+      questions: [
+        { id: 'q1', text: 'One', kind: 'single', required: true, trait: 'poll_one', options: [{ value: 'a' }, { value: 'b' }] },
+        { id: 'q2', text: 'Many', kind: 'multi', trait: 'poll_many', options: [{ value: 'x' }, { value: 'y' }, { value: 'z' }] },
+        { id: 'q3', text: 'Number', kind: 'number', trait: 'poll_number' },
+      ],
+    };
+    await quizzes.create({ key: 'poll', owner: 'crm', definition: poll }, null);
+    const send = (body: unknown) => quizzes.submit('poll', body, { trust: 'client' });
+    await send({ version: 1, userId: 'p-1', answers: { q1: 'a', q2: ['x', 'y'], q3: 10 } });
+    await send({ version: 1, userId: 'p-2', answers: { q1: 'a', q2: ['y'] } });
+    await send({ version: 1, userId: 'p-1', answers: { q1: 'b', q3: 20 } });
+    expect((await refusal(send({ version: 1, userId: 'p-3', answers: { q1: 'c' } }))).code).toBe('invalid_quiz_answers');
+
+    expect(await quizzes.stats('poll')).toEqual({
+      key: 'poll',
+      currentVersion: 1,
+      versions: [
+        {
+          version: 1,
+          submissions: 3,
+          respondents: 2,
+          questions: [
+            {
+              question: 'q1',
+              answered: 3,
+              options: [
+                { value: 'a', count: 2 },
+                { value: 'b', count: 1 },
+              ],
+              numbers: null,
+            },
+            {
+              question: 'q2',
+              answered: 2,
+              options: [
+                { value: 'y', count: 2 },
+                { value: 'x', count: 1 },
+              ],
+              numbers: null,
+            },
+            { question: 'q3', answered: 2, options: [], numbers: { count: 2, min: 10, max: 20, mean: 15 } },
+          ],
+        },
+      ],
+    });
   });
 });
