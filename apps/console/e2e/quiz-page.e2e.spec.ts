@@ -17,13 +17,15 @@ import {
 
 // The embeddable quiz page (issue #24) in Debian's Chromium against the real API process and a
 // real Postgres: a missing required answer is shown under its question and writes nothing; a
-// valid answer thanks the visitor and lands as traits on the profile of `?userId=`.
+// valid answer thanks the visitor and lands as traits on the profile of `?userId=`; the console's
+// Quizzes page then shows its completion and answer distribution.
 describe('the quiz page in a browser', () => {
   let db: TestDatabase;
   let api: StartedProcess;
   let browser: Browser;
   let page: Page;
   let apiUrl: string;
+  let marketerKey: string;
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   const query = <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
 
@@ -31,7 +33,7 @@ describe('the quiz page in a browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     db = await createTestDatabase();
     const keys = new ApiKeyService(db.dataSource);
-    const marketerKey = (await keys.create('quiz page e2e', 'marketer')).secret;
+    marketerKey = (await keys.create('quiz page e2e', 'marketer')).secret;
     const clientKey = (await keys.create('quiz page e2e source', 'write', 'client')).secret;
     api = startProcess(
       'apps/api/src/main.ts',
@@ -90,5 +92,20 @@ describe('the quiz page in a browser', () => {
       `SELECT p.traits FROM profiles p JOIN identities i ON i.profile_id = p.id WHERE i.type = 'user_id' AND i.value = 'browser-1'`,
     );
     expect(profile.traits).toEqual({ price_sensitive: true, age: 30 });
+  });
+
+  it('the console Quizzes page shows completion and the answer distribution', async () => {
+    await page.setExtraHTTPHeaders({});
+    await page.goto(`${apiUrl}/console/`);
+    await page.getByLabel('API key').fill(marketerKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Quizzes' }).click();
+    await page.getByRole('link', { name: 'style' }).click();
+    const answers = page.getByRole('table', { name: 'Version 1 answers' });
+    await visible(answers);
+    await eventually(async () => expect(await textOf(page.getByText('submissions from'))).toBe('1 submissions from 1 people'));
+    expect(await textOf(answers.getByRole('row', { name: /What matters most/ }))).toBe('What matters most? 1 (100 %) price: 1 (100 %)');
+    expect(await textOf(answers.getByRole('row', { name: /Your age/ }))).toBe('Your age? 1 (100 %) n 1, min 30, mean 30.0, max 30');
+    await shot('quiz-stats');
   });
 });

@@ -8,6 +8,7 @@ import { ProfilesPage } from './profiles/profile-page';
 import { SegmentPage } from './segments/segment-page';
 import { SegmentsList } from './segments/segments-list';
 import { ConsentPage } from './privacy/consent-page';
+import { QuizzesPage } from './quizzes/quizzes-page';
 import { SuppressionsPage } from './privacy/suppressions-page';
 import { ErrorBoundary } from './error-boundary';
 import { SignIn } from './sign-in';
@@ -41,6 +42,7 @@ function Page({ route }: { route: string[] }) {
   if (section === 'computed-traits' && id) return <ComputedTraitPage key={id} traitKey={decodeURIComponent(id)} />;
   if (section === 'computed-traits') return <ComputedTraitsPage />;
   if (section === 'sql-traits') return <SqlTraitsPage />;
+  if (section === 'quizzes') return <QuizzesPage key={id ?? 'list'} quizKey={id ? decodeURIComponent(id) : undefined} />;
   return <SegmentsList />;
 }
 
@@ -49,6 +51,7 @@ const NAV: [string, string][] = [
   ['builder', 'Builder'],
   ['computed-traits', 'Computed traits'],
   ['sql-traits', 'SQL traits'],
+  ['quizzes', 'Quizzes'],
   ['activations', 'Activations'],
   ['orchestration', 'Caps and priorities'],
   ['profiles', 'Profiles'],
