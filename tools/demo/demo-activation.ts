@@ -88,7 +88,8 @@ async function syncAndWait(api: Call, activationId: string): Promise<SyncRun> {
   );
 }
 
-export async function runDemoActivation(databaseUrl: string, say: (line: string) => void): Promise<void> {
+/** Returns the demo activation's id (the orchestration demo adds an exclusion to it). */
+export async function runDemoActivation(databaseUrl: string, say: (line: string) => void): Promise<string> {
   const apiUrl = required('AK_API_URL');
   const api = adminApi(apiUrl, required('AK_DEMO_ADMIN_KEY'));
   await createSegments(api, MORE_RFM_TIER_SEGMENTS);
@@ -115,6 +116,7 @@ export async function runDemoActivation(databaseUrl: string, say: (line: string)
   say(
     `demo lift report: treatment ${report.arms.treatment.conversions}/${report.arms.treatment.members} (${percent(report.arms.treatment.conversionRate)}), control ${report.arms.control.conversions}/${report.arms.control.members} (${percent(report.arms.control.conversionRate)}), absolute lift ${lift ? `${points(lift.estimate)} points (${Math.round(report.confidenceLevel * 100)}% interval ${points(lift.lower)} to ${points(lift.upper)})` : 'n/a'} — GET /activations/${activationId}/lift`,
   );
+  return activationId;
 }
 
 interface LiftSummary {

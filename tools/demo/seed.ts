@@ -5,7 +5,8 @@
 // activation, so the demo exercises what users use. Two phases, both run by tools/launch/start.mjs:
 //   - data (before the worker starts): key, shifted orders, browsing and cart events, segments;
 //   - activation (AK_DEMO_PHASE=activation, once the worker is up): see demo-activation.ts, then
-//     the richer segment language (demo-language.ts), which runs even when the activation failed.
+//     the richer segment language (demo-language.ts), which runs even when the activation failed,
+//     then priority list, exclusion, frequency cap and quiz (demo-orchestration.ts).
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { adminApi, Call, createSegments, track } from './demo-api';
 import { runDemoActivation } from './demo-activation';
 import { browsingEvents, readOrderLines } from './demo-events';
 import { runLanguageDemo } from './demo-language';
+import { runOrchestrationDemo } from './demo-orchestration';
 import { DEMO_SEGMENTS, REALTIME_DEMO_SEGMENT } from './demo-segments';
 import { shiftOrders } from './shift-orders';
 
@@ -116,8 +118,9 @@ async function loadData(databaseUrl: string): Promise<void> {
 /** After the worker is up: the demo activation, then the richer segment language, attempted even when the activation failed. */
 async function activationPhase(databaseUrl: string): Promise<void> {
   let activationFailed = false;
+  let activationId: string | undefined;
   try {
-    await runDemoActivation(databaseUrl, say);
+    activationId = await runDemoActivation(databaseUrl, say);
   } catch (error) {
     activationFailed = true;
     process.stderr.write(`the demo activation failed: ${error instanceof Error ? error.stack : String(error)}\n`);
@@ -127,6 +130,7 @@ async function activationPhase(databaseUrl: string): Promise<void> {
   if (!apiUrl || !adminKey) throw new Error('AK_API_URL and AK_DEMO_ADMIN_KEY are required for the demo activation');
   // Customers and their countries are the same in the shifted copy: the committed file is read as it is.
   await runLanguageDemo(apiUrl, adminApi(apiUrl, adminKey), readOrderLines(readFileSync(DEMO_ORDERS, 'utf8')), say);
+  if (activationId) await runOrchestrationDemo(apiUrl, adminApi(apiUrl, adminKey), activationId, say);
   if (activationFailed) throw new Error('the demo activation failed (see above)');
 }
 

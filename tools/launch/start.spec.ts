@@ -189,6 +189,29 @@ describe('npm start (embedded default)', () => {
     };
     expect(sqlTrait.lastRun.status).toBe('succeeded');
     expect(sqlTrait.lastRun.values.upserted).toBeGreaterThan(0);
+
+    // Orchestration and quizzes (issues #23, #24), after the language demo.
+    const quiz = await first.waitFor(
+      /demo quiz shopping_style: (\d+) submissions from (\d+) people; segment price-sensitive-quiz previews (\d+) members/,
+      60_000,
+    );
+    expect([quiz[1], quiz[2], quiz[3]]).toEqual(['3', '3', '2']);
+    const priority = (
+      first
+        .output()
+        .match(
+          /demo priority list rfm_priority: champions (\d+) members, (\d+) exclusive; loyal (\d+) members, (\d+) exclusive/,
+        ) as RegExpMatchArray
+    )
+      .slice(1)
+      .map(Number);
+    expect(priority[0]).toBeGreaterThan(0);
+    expect(priority[1]).toBe(priority[0]); // the first entry keeps all its members
+    expect(priority[3]).toBeLessThanOrEqual(priority[2]);
+    // Every win-back candidate delivered by the demo sync is low-value dormant: the mirror would remove them.
+    const excluded = first.output().match(/demo exclusion: .* would remove (\d+) delivered members/) as RegExpMatchArray;
+    expect(Number(excluded[1])).toBeGreaterThan(0);
+    expect(first.output()).toMatch(/demo frequency cap: "one e-mail a day" \(at most 1 message on email in 24 h/);
     const receiver = (first.output().match(/demo webhook receiver listening on (\S+)/) as RegExpMatchArray)[1];
     expect(await stop(first.child)).toBe(0);
 
