@@ -1,6 +1,6 @@
 // The orchestration and quiz demo (issues #23 and #24), run by `npm start` after the segment
 // language demo, through the admin and tracking APIs only:
-//   - a priority list over two overlapping RFM segments, with each entry's exclusive members;
+//   - a priority list over two overlapping segments (VIP, champions), with each entry's exclusive members;
 //   - the demo activation excluding the low-value dormant tier, counted in a dry run;
 //   - a frequency cap on e-mail (listed; it applies to send activations);
 //   - a published quiz answered by three demo customers through a client write key, its
@@ -54,9 +54,10 @@ interface Membership {
 
 export async function runOrchestrationDemo(apiUrl: string, api: Call, activationId: string, say: (line: string) => void): Promise<void> {
   const list = await api<{ key: string }>('POST', '/priority-lists', {
-    key: 'rfm_priority',
-    name: 'RFM: champions before loyal customers',
-    entries: ['champions', 'loyal'],
+    key: 'vip_first',
+    name: 'VIP before champions',
+    // Overlapping segments (RFM tiers themselves are disjoint): VIPs who are also champions go to the VIP entry only.
+    entries: ['vip', 'champions'],
   });
   const { entries } = await api<Membership>('GET', `/priority-lists/${list.key}/membership`);
   say(
