@@ -61,6 +61,23 @@ export function startProcess(entry: string, env: Record<string, string>, ready: 
   return { child, ready: readyPromise, output: () => output };
 }
 
+/** The API on a free loopback port over `databaseUrl` (plus `env`); `ready` resolves with its URL. */
+export function startApi(databaseUrl: string, env: Record<string, string> = {}): StartedProcess {
+  return startProcess(
+    'apps/api/src/main.ts',
+    { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    /listening on (\S+)/,
+  );
+}
+
+/** Opens the console at `apiUrl`, signs in with `apiKey` and waits for the Segments page. */
+export async function signIn(page: Page, apiUrl: string, apiKey: string): Promise<void> {
+  await page.goto(`${apiUrl}/console/`);
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+}
+
 export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -7,10 +7,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import {
   ARTIFACTS,
   Browser,
+  StartedProcess,
   eventually,
   launchBrowser,
+  signIn,
   startProcess,
-  StartedProcess,
   stopProcess,
   textOf,
   visible,
@@ -76,10 +77,7 @@ describe('the builder in a real browser', () => {
     }, 30_000);
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, adminKey);
   }, 120_000);
 
   afterAll(async () => {

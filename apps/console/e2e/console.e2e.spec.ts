@@ -7,10 +7,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import {
   ARTIFACTS,
   Browser,
+  StartedProcess,
   eventually,
   launchBrowser,
+  signIn,
   startProcess,
-  StartedProcess,
   stopProcess,
   textOf,
   visible,
@@ -76,10 +77,7 @@ describe('the admin console in a real browser', () => {
 
   it('signs in, builds the cart abandoner, activates it with a 10% holdout, syncs and reads the lift', async () => {
     // Sign in: the key goes to sessionStorage, never into the URL.
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, adminKey);
     expect(page.url()).not.toContain(adminKey);
     expect(await page.evaluate("sessionStorage.getItem('audiencekit.apiKey')")).toBe(adminKey);
 

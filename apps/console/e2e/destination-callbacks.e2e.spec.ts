@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Page } from 'playwright-core';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { ARTIFACTS, Browser, launchBrowser, startProcess, StartedProcess, stopProcess, textOf, visible } from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, launchBrowser, signIn, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // The destinations table shows the URLs to paste at the vendor (issue #22): SendGrid's Event
 // Webhook and Twilio's incoming-message webhook, built from the API's AK_PUBLIC_BASE_URL, in
@@ -27,18 +27,11 @@ describe('vendor callback URLs on the destinations table', () => {
       const [row] = await db.dataSource.query(`INSERT INTO destinations (name, connector) VALUES ($1, $2) RETURNING id`, [name, connector]);
       ids[name] = row.id;
     }
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AK_PUBLIC_BASE_URL: 'https://ak.example.com/' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url, { AK_PUBLIC_BASE_URL: 'https://ak.example.com/' });
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, adminKey);
   }, 120_000);
 
   afterAll(async () => {

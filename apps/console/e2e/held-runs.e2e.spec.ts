@@ -3,17 +3,7 @@ import path from 'node:path';
 import { Page } from 'playwright-core';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import {
-  ARTIFACTS,
-  Browser,
-  eventually,
-  launchBrowser,
-  startProcess,
-  StartedProcess,
-  stopProcess,
-  textOf,
-  visible,
-} from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, eventually, launchBrowser, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // A sync run held by a safety gate, in Debian's Chromium against the real API: the activation's
 // page shows why it is held (the engine's reasons, the gates by name) and a marketer confirms it,
@@ -56,11 +46,7 @@ describe('a held sync run in the console', () => {
       `INSERT INTO sync_runs (activation_id, segment_version, status, trigger, plan) VALUES ($1, 1, 'awaiting_confirmation', 'after_refresh', $2) RETURNING id`,
       [activationId, { guard: { hold: true, gates: ['mass_removal', 'refresh_quality'], reasons: REASONS } }],
     );
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;

@@ -3,17 +3,7 @@ import path from 'node:path';
 import { Page } from 'playwright-core';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import {
-  ARTIFACTS,
-  Browser,
-  eventually,
-  launchBrowser,
-  startProcess,
-  StartedProcess,
-  stopProcess,
-  textOf,
-  visible,
-} from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, eventually, launchBrowser, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // A static list segment in Debian's Chromium against the real API (no worker): an admin uploads a
 // CSV file on the segment's page and reads the report by line number; the refresh it queued shows
@@ -38,11 +28,7 @@ describe('list upload and member export in the console', () => {
     ]);
     const [profile] = await db.dataSource.query(`INSERT INTO profiles (traits) VALUES ('{}') RETURNING id`);
     await db.dataSource.query(`INSERT INTO identities (type, value, profile_id) VALUES ('email', 'ann@example.com', $1)`, [profile.id]);
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Page } from 'playwright-core';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { ARTIFACTS, Browser, launchBrowser, startProcess, StartedProcess, stopProcess, visible } from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, launchBrowser, startApi, stopProcess, visible } from './browser-harness';
 
 // Match reconciliation (issue #22) in Debian's Chromium against the real API: an ads sync run
 // shows what was sent beside what the vendor reported (received, invalid, audience size), the
@@ -43,11 +43,7 @@ describe('match reconciliation in the console run view', () => {
         JSON.stringify([{ kind: 'warning', code: 'match_rate_dropped', message: 'match rate dropped to 73.7% from 100%' }]),
       ],
     );
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;

@@ -4,7 +4,7 @@ import { Page } from 'playwright-core';
 import { SegmentDefinitionGate, SegmentsService } from '@audiencekit/segments-service';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import { ARTIFACTS, Browser, launchBrowser, startProcess, StartedProcess, stopProcess, textOf, visible } from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, launchBrowser, signIn, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // Model drift on a propensity segment's page (#21), in Debian's Chromium against the real API. The
 // model is fitted by the service (as the worker does) on 120 profiles with v = i % 10 logins 45 days
@@ -63,18 +63,11 @@ describe('model drift on the segment page', () => {
     );
     segmentId = segment.id;
     await events('Login', 2, (i) => (i % 2 === 0 ? 8 : 0), 'shift');
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(viewerSecret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, viewerSecret);
   }, 120_000);
 
   afterAll(async () => {

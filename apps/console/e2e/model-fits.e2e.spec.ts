@@ -4,17 +4,7 @@ import { Page } from 'playwright-core';
 import { SegmentDefinitionGate, SegmentsService } from '@audiencekit/segments-service';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import {
-  ARTIFACTS,
-  Browser,
-  eventually,
-  launchBrowser,
-  startProcess,
-  StartedProcess,
-  stopProcess,
-  textOf,
-  visible,
-} from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, eventually, launchBrowser, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // Model fits on a cluster segment's page (#21), in Debian's Chromium against the real API (no
 // worker: the test moves the fit job's row as a worker would). While a fit job runs the page shows
@@ -73,11 +63,7 @@ describe('model fits on the segment page', () => {
        VALUES ('refit', $1, '{}', 'running', 'fitting k = 2 (10 restarts)', 0.4, 440, now()) RETURNING id`,
       [segmentId],
     );
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;

@@ -6,10 +6,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import {
   ARTIFACTS,
   Browser,
+  StartedProcess,
   eventually,
   launchBrowser,
-  startProcess,
-  StartedProcess,
+  signIn,
+  startApi,
   stopProcess,
   textOf,
   visible,
@@ -47,18 +48,11 @@ describe('caps and priorities in the console', () => {
         [segment.id, people.slice(from, to).map((row) => row.id)],
       );
     }
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(marketerKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, marketerKey);
   }, 120_000);
 
   afterAll(async () => {

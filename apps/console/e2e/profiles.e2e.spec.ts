@@ -6,10 +6,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import {
   ARTIFACTS,
   Browser,
+  StartedProcess,
   eventually,
   launchBrowser,
-  startProcess,
-  StartedProcess,
+  signIn,
+  startApi,
   stopProcess,
   textOf,
   visible,
@@ -47,11 +48,7 @@ describe('the profile page in the console', () => {
     const viewerKey = (await keys.create('console profiles e2e', 'viewer')).secret;
     const marketer = `Bearer ${(await keys.create('console profiles e2e', 'marketer')).secret}`;
     const source = `Basic ${Buffer.from(`${(await keys.create('source', 'write', 'server')).secret}:`).toString('base64')}`;
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AK_REALTIME: 'false' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url, { AK_REALTIME: 'false' });
     apiUrl = await api.ready;
     const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
     await post('/v1/identify', source, {
@@ -99,10 +96,7 @@ describe('the profile page in the console', () => {
 
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(viewerKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, viewerKey);
   }, 120_000);
 
   afterAll(async () => {

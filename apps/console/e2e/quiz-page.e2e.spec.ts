@@ -3,17 +3,7 @@ import path from 'node:path';
 import { Page } from 'playwright-core';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import {
-  ARTIFACTS,
-  Browser,
-  eventually,
-  launchBrowser,
-  startProcess,
-  StartedProcess,
-  stopProcess,
-  textOf,
-  visible,
-} from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, eventually, launchBrowser, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // The embeddable quiz page (issue #24) in Debian's Chromium against the real API process and a
 // real Postgres: a missing required answer is shown under its question and writes nothing; a
@@ -35,11 +25,7 @@ describe('the quiz page in a browser', () => {
     const keys = new ApiKeyService(db.dataSource);
     marketerKey = (await keys.create('quiz page e2e', 'marketer')).secret;
     const clientKey = (await keys.create('quiz page e2e source', 'write', 'client')).secret;
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     apiUrl = await api.ready;
     const created = await fetch(`${apiUrl}/quizzes`, {
       method: 'POST',

@@ -6,10 +6,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import {
   ARTIFACTS,
   Browser,
+  StartedProcess,
   eventually,
   launchBrowser,
-  startProcess,
-  StartedProcess,
+  signIn,
+  startApi,
   stopProcess,
   textOf,
   visible,
@@ -51,11 +52,7 @@ describe('a real-time segment in the console', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     db = await createTestDatabase();
     marketerKey = (await new ApiKeyService(db.dataSource).create('console realtime e2e', 'marketer')).secret;
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     // A segment refreshed by hand: a real-time segment may not refer to it.
     const created = await fetch(`${apiUrl}/segments`, {
@@ -71,10 +68,7 @@ describe('a real-time segment in the console', () => {
     expect(created.status).toBe(201);
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(marketerKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, marketerKey);
   }, 120_000);
 
   afterAll(async () => {

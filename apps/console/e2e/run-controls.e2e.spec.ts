@@ -3,17 +3,7 @@ import path from 'node:path';
 import { Page } from 'playwright-core';
 import { ApiKeyService } from '@audiencekit/server-core';
 import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
-import {
-  ARTIFACTS,
-  Browser,
-  eventually,
-  launchBrowser,
-  startProcess,
-  StartedProcess,
-  stopProcess,
-  textOf,
-  visible,
-} from './browser-harness';
+import { ARTIFACTS, Browser, StartedProcess, eventually, launchBrowser, startApi, stopProcess, textOf, visible } from './browser-harness';
 
 // Run control in Debian's Chromium against the real API (no worker: runs stay as the API leaves
 // them). A failed sync run shows its rejected records with their reasons and is retried as a new
@@ -61,11 +51,7 @@ describe('run controls and rejections in the console', () => {
         [syncRunId, profile.id, reason],
       );
     }
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     const apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;

@@ -6,10 +6,11 @@ import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
 import {
   ARTIFACTS,
   Browser,
+  StartedProcess,
   eventually,
   launchBrowser,
-  startProcess,
-  StartedProcess,
+  signIn,
+  startApi,
   stopProcess,
   textOf,
   visible,
@@ -80,18 +81,11 @@ describe('the richer segment language in a real browser', () => {
     const keys = new ApiKeyService(db.dataSource);
     adminKey = (await keys.create('segment language e2e', 'admin')).secret;
     viewerKey = (await keys.create('segment language e2e viewer', 'viewer')).secret;
-    api = startProcess(
-      'apps/api/src/main.ts',
-      { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      /listening on (\S+)/,
-    );
+    api = startApi(db.url);
     apiUrl = await api.ready;
     browser = await launchBrowser();
     page = browser.page;
-    await page.goto(`${apiUrl}/console/`);
-    await page.getByLabel('API key').fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('heading', { name: 'Segments', level: 1 }));
+    await signIn(page, apiUrl, adminKey);
   }, 120_000);
 
   afterAll(async () => {
