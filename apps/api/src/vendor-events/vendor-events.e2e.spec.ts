@@ -283,6 +283,19 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
           .sort(),
       ).toEqual([emailOf('ann'), emailOf('bob')]);
     });
+
+    it('a spam report is an event and suppresses the address; a dropped mail is an event only', async () => {
+      const events = [eventAbout(mailTo('bob'), 'spamreport'), eventAbout(mailTo('ann'), 'dropped')];
+      const answer = await postEventWebhook(url, events, keys);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text)).toMatchObject({ stored: 2, unmatched: 0, suppressed: 1 });
+      expect(await eventsOf('bob', 'Email Marked as Spam')).toHaveLength(1);
+      expect(await eventsOf('ann', 'Email Dropped')).toEqual([
+        { message_id: `sendgrid:${events[1]['sg_event_id']}`, properties: expect.objectContaining({ reason: 'Bounced Address' }) },
+      ]);
+      expect(await suppressed('email', emailOf('bob'), 'email')).toMatch(/^sendgrid spamreport/);
+      expect(await suppressed('email', emailOf('ann'), 'email')).toBeNull();
+    });
   });
 
   describe('Twilio status callbacks and replies', () => {
