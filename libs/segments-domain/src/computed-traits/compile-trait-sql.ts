@@ -3,7 +3,8 @@ import { propertyFiltersSql } from '../rules/compile-sql';
 import { SqlParameters, windowSql } from '../sql/sql-parameters';
 import type { CompiledSql } from '../sql/sql-parameters';
 import { AVG_DECIMALS } from './compute-trait';
-import type { ComputedTraitDefinition } from './computed-trait-definition.schema';
+import type { PropertyFilter } from '../rules/definition.schema';
+import { isSignalFilter, type ComputedTraitDefinition } from './computed-trait-definition.schema';
 
 /** Live profiles only: merged-away and erased profiles get no value. */
 const LIVE = `p.merged_into IS NULL AND p.deleted_at IS NULL`;
@@ -127,8 +128,11 @@ SELECT least(width_bucket((c.value #>> '{}')::numeric, ${low}::numeric, ${high}:
 
 function selectSql(definition: ComputedTraitDefinition, now: Date, params: SqlParameters): string {
   const tests = [`e.name = ${params.bind(definition.event)}`, windowSql(definition.window, now, params)];
-  tests.push(...propertyFiltersSql(definition.where ?? [], params.values));
-  const value = definition.property === undefined ? undefined : jsonPath(definition.property, params);
+  const where = definition.where ?? [];
+  tests.push(...propertyFiltersSql(where.filter((filter) => !isSignalFilter(filter)) as PropertyFilter[], params.values));
+  const signalFilters = where.filter(isSignalFilter).map(({ signal, operator, value }) => ({ property: signal, operator, value }));
+  tests.push(...propertyFiltersSql(signalFilters, params.values, 'e.signals'));
+  const value = valueSql(definition, params);
   const present = value === undefined ? 'true' : `COALESCE(jsonb_typeof(${value}), 'null') <> 'null'`;
   const scalar = value === undefined ? 'false' : `jsonb_typeof(${value}) IN ('string', 'number', 'boolean')`;
   const numeric = value === undefined ? 'NULL' : `CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value})::numeric END`;
@@ -173,8 +177,15 @@ function selectSql(definition: ComputedTraitDefinition, now: Date, params: SqlPa
   }
 }
 
-/** The jsonb at a dot path of `e.properties` (`->` for one key, `#>` for nested), as the rules read properties. */
-function jsonPath(path: string, params: SqlParameters): string {
+/** The jsonb value a definition reads: its `property` of `e.properties` or its `signal` of `e.signals`; undefined for neither. */
+function valueSql(definition: ComputedTraitDefinition, params: SqlParameters): string | undefined {
+  if (definition.property !== undefined) return jsonPath('e.properties', definition.property, params);
+  if (definition.signal !== undefined) return jsonPath('e.signals', definition.signal, params);
+  return undefined;
+}
+
+/** The jsonb at a dot path of a jsonb column (`->` for one key, `#>` for nested), as the rules read properties. */
+function jsonPath(column: string, path: string, params: SqlParameters): string {
   const keys = path.split('.');
-  return keys.length === 1 ? `(e.properties -> ${params.bind(path)}::text)` : `(e.properties #> ${params.bind(keys)}::text[])`;
+  return keys.length === 1 ? `(${column} -> ${params.bind(path)}::text)` : `(${column} #> ${params.bind(keys)}::text[])`;
 }

@@ -2,7 +2,7 @@ import { assertNever } from '@audiencekit/util';
 import { matchesValue } from '../rules/evaluate';
 import { Decimal, ZERO, addDecimals, compareDecimals, readPath, toDecimal } from '../rules/values';
 import { isInWindow, parseWindowCached, resolveWindow } from '../rules/window';
-import type { ComputedTraitDefinition } from './computed-trait-definition.schema';
+import { isSignalFilter, type ComputedTraitDefinition } from './computed-trait-definition.schema';
 
 /** One event of the profile, as stored. `id` orders events of the same timestamp (events.id, a bigint). */
 export interface TraitEvent {
@@ -10,6 +10,8 @@ export interface TraitEvent {
   name: string | null;
   timestamp: Date | number;
   properties?: Record<string, unknown> | null;
+  /** The text signals the worker stored (`events.signals`); null or absent when not scored. */
+  signals?: Record<string, unknown> | null;
 }
 
 /** Decimal places of `avg` (rounded half away from zero). */
@@ -30,13 +32,21 @@ export function computeTraitValue(definition: ComputedTraitDefinition, events: r
     (event) =>
       event.name === definition.event &&
       isInWindow(timeOf(event), window) &&
-      where.every((filter) => matchesValue(readPath(event.properties ?? {}, filter.property), filter)),
+      where.every((filter) =>
+        isSignalFilter(filter)
+          ? matchesValue(readPath(event.signals ?? {}, filter.signal), {
+              property: filter.signal,
+              operator: filter.operator,
+              value: filter.value,
+            })
+          : matchesValue(readPath(event.properties ?? {}, filter.property), filter),
+      ),
   );
-  const property = definition.property;
-  const valued = property === undefined ? [] : withValues(matching, property);
+  const reads = valueReader(definition);
+  const valued = reads === undefined ? [] : withValues(matching, reads);
   switch (definition.function) {
     case 'count':
-      return property === undefined ? matching.length : valued.length;
+      return reads === undefined ? matching.length : valued.length;
     case 'distinct_count':
       return new Set(valued.filter(({ value }) => isScalar(value)).map(({ value }) => scalarKey(value as string | number | boolean))).size;
     case 'sum':
@@ -92,10 +102,18 @@ interface Valued {
   value: unknown;
 }
 
-function withValues(events: TraitEvent[], property: string): Valued[] {
+/** Reads the definition's value of one event (its `property` or its `signal`); undefined when it reads neither. */
+function valueReader(definition: ComputedTraitDefinition): ((event: TraitEvent) => unknown) | undefined {
+  const { property, signal } = definition;
+  if (property !== undefined) return (event) => readPath(event.properties ?? {}, property);
+  if (signal !== undefined) return (event) => readPath(event.signals ?? {}, signal);
+  return undefined;
+}
+
+function withValues(events: TraitEvent[], read: (event: TraitEvent) => unknown): Valued[] {
   const found: Valued[] = [];
   for (const event of events) {
-    const value = readPath(event.properties ?? {}, property);
+    const value = read(event);
     if (value !== undefined && value !== null) found.push({ event, value });
   }
   return found;

@@ -25,17 +25,44 @@ import { parseIsoTimestamp } from '../rules/values';
  *   then event id;
  * - `most_frequent`: the scalar value seen most often; a tie goes to the value seen latest
  *   (its latest event by timestamp, then id).
+ *
+ * Text signals (issue #24): `signal` instead of `property` reads the value at a dot path of the
+ * event's `signals` (what the worker's text-signal scoring stored: `sentiment.compound`,
+ * `sentiment.label`, `sentiment.negative`, `tags`), and a `where` entry `{ signal, operator, value }`
+ * tests it (`{ signal: 'tags', operator: 'contains', value: 'price-sensitive' }`: an element of the
+ * tags). Separate keys rather than a `signals.` prefix on `property`, so an event property that
+ * happens to be called `signals` keeps its meaning. An event not scored (yet) has no signals.
  */
 
 export const TRAIT_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'most_frequent', 'distinct_count'] as const;
 export type TraitFunction = (typeof TRAIT_FUNCTIONS)[number];
 
+/** A `where` entry testing the event's text signals (`events.signals`) rather than its properties. */
+export interface SignalFilter {
+  signal: string;
+  operator: ValueOperator;
+  value?: PropertyFilter['value'];
+}
+export type TraitFilter = PropertyFilter | SignalFilter;
+
 export interface ComputedTraitDefinition {
   function: TraitFunction;
   event: string;
+  /** The value: a dot path of the event's properties. At most one of `property` and `signal`. */
   property?: string;
-  where?: PropertyFilter[];
+  /** The value: a dot path of the event's text signals (`sentiment.compound`, `tags`, …). */
+  signal?: string;
+  where?: TraitFilter[];
   window: string;
+}
+
+/** Whether a definition reads text signals anywhere (its value or a filter): such a trait is not maintained in real time. */
+export function readsSignals(definition: ComputedTraitDefinition): boolean {
+  return definition.signal !== undefined || (definition.where ?? []).some(isSignalFilter);
+}
+
+export function isSignalFilter(filter: TraitFilter): filter is SignalFilter {
+  return 'signal' in filter;
 }
 
 /** A computed trait's key: what rules (`computed_trait`), templates and payloads name it by. */
@@ -54,12 +81,15 @@ const scalar = z.union([text, z.number().finite(), z.boolean()]);
 
 const whereSchema = z
   .object({
-    property: valuePath,
+    property: valuePath.optional(),
+    signal: valuePath.optional(),
     operator: z.enum(VALUE_OPERATORS),
     value: z.union([scalar, z.array(scalar).max(DEFINITION_LIMITS.maxListValues)]).optional(),
   })
   .strict()
   .superRefine((node, context) => {
+    if ((node.property === undefined) === (node.signal === undefined))
+      context.addIssue({ code: 'custom', path: ['property'], message: 'exactly one of property and signal is required' });
     const problem = operandProblem(node.operator, node.value);
     if (problem) context.addIssue({ code: 'custom', path: ['value'], message: problem });
   });
@@ -69,13 +99,16 @@ export const computedTraitDefinitionSchema = z
     function: z.enum(TRAIT_FUNCTIONS),
     event: name,
     property: valuePath.optional(),
+    signal: valuePath.optional(),
     where: z.array(whereSchema).max(50).optional(),
     window: windowSchema,
   })
   .strict()
   .superRefine((node, context) => {
-    if (node.function !== 'count' && node.property === undefined)
-      context.addIssue({ code: 'custom', path: ['property'], message: `is required for function ${node.function}` });
+    if (node.property !== undefined && node.signal !== undefined)
+      context.addIssue({ code: 'custom', path: ['signal'], message: 'give property or signal, not both' });
+    else if (node.function !== 'count' && node.property === undefined && node.signal === undefined)
+      context.addIssue({ code: 'custom', path: ['property'], message: `is required for function ${node.function} (or signal)` });
   }) as z.ZodType<ComputedTraitDefinition>;
 
 export interface TraitDefinitionIssue {

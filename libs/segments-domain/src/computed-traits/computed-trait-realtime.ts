@@ -1,6 +1,6 @@
 import type { RealtimeLimits, RealtimeProblem } from '../realtime/realtime-problems';
 import { parseWindow } from '../rules/window';
-import type { ComputedTraitDefinition } from './computed-trait-definition.schema';
+import { readsSignals, type ComputedTraitDefinition } from './computed-trait-definition.schema';
 
 const DAY_MS = 86_400_000;
 
@@ -12,6 +12,12 @@ const DAY_MS = 86_400_000;
  *   // [{ path: 'definition.window', message: 'window "ever" reads the profile's whole history; …' }]
  */
 export function computedTraitRealtimeProblems(definition: ComputedTraitDefinition, limits: RealtimeLimits = {}): RealtimeProblem[] {
+  // Signals are stored by the worker after the event was accepted, with no hand-off to real time:
+  // a real-time value would miss them. The scheduled refresh reads them.
+  if (readsSignals(definition))
+    return [
+      { path: 'definition', message: 'reads text signals, which the worker adds after ingestion: use a cron cadence, not real time' },
+    ];
   if (limits.historyDays === undefined) return [];
   const now = (limits.now ?? new Date()).getTime();
   const window = parseWindow(definition.window).window;

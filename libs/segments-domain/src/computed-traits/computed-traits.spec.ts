@@ -33,7 +33,7 @@ describe('computed trait definitions', () => {
       issuesOf(() => parseComputedTraitDefinition({ function: 'sum', event: 'Order Completed', window: 'last 9 fortnights' })),
     ).toEqual([
       { path: 'window', message: expect.stringContaining('does not parse') },
-      { path: 'property', message: 'is required for function sum' },
+      { path: 'property', message: 'is required for function sum (or signal)' },
     ]);
     expect(
       issuesOf(() => parseComputedTraitDefinition({ function: 'median', event: '', window: 'ever', extra: 1 })).map((issue) => issue.path),
@@ -140,5 +140,92 @@ describe('the computed_trait rule condition', () => {
       const explained = explainSegment(definition as never, { traits: {}, events: [], otherSegments: new Set(), computedTraits }, now);
       expect(explained.root).toMatchObject({ matches: expected, type: 'computed_trait', changesAt: null });
     }
+  });
+});
+
+describe('computed traits over text signals (issue #24)', () => {
+  const at = (days: number) => now.getTime() - days * DAY;
+  const events = [
+    {
+      id: 1,
+      name: 'Review Submitted',
+      timestamp: at(10),
+      properties: { signals: 'a property, not the signals' },
+      signals: { sentiment: { compound: -0.6, label: 'negative', negative: 1 }, tags: ['price-sensitive'] },
+    },
+    {
+      id: 2,
+      name: 'Review Submitted',
+      timestamp: at(5),
+      properties: {},
+      signals: { sentiment: { compound: 0.4, label: 'positive', negative: 0 }, tags: [] },
+    },
+    { id: 3, name: 'Review Submitted', timestamp: at(1), properties: {}, signals: null },
+    {
+      id: 4,
+      name: 'Review Submitted',
+      timestamp: at(200),
+      properties: {},
+      signals: { sentiment: { compound: -0.9, label: 'negative', negative: 1 }, tags: ['price-sensitive'] },
+    },
+  ];
+
+  it("reads `signal` from the event's signals and `where` signal filters, never a property of the same name", () => {
+    const avg = parseComputedTraitDefinition({
+      function: 'avg',
+      event: 'Review Submitted',
+      signal: 'sentiment.compound',
+      window: 'last 90 days',
+    });
+    expect(computeTraitValue(avg, events, now)).toBe(-0.1);
+    const last = parseComputedTraitDefinition({ function: 'last', event: 'Review Submitted', signal: 'sentiment.label', window: 'ever' });
+    expect(computeTraitValue(last, events, now)).toBe('positive'); // the unscored event 3 has no value
+    const seen = parseComputedTraitDefinition({
+      function: 'count',
+      event: 'Review Submitted',
+      where: [{ signal: 'tags', operator: 'contains', value: 'price-sensitive' }],
+      window: 'ever',
+    });
+    expect(computeTraitValue(seen, events, now)).toBe(2);
+    const property = parseComputedTraitDefinition({ function: 'last', event: 'Review Submitted', property: 'signals', window: 'ever' });
+    expect(computeTraitValue(property, events, now)).toBe('a property, not the signals');
+  });
+
+  it('compiles signals to e.signals with bound paths, and refuses property and signal together or a filter with neither', () => {
+    const compiled = compileComputedTraitSelect(
+      parseComputedTraitDefinition({
+        function: 'avg',
+        event: 'Review Submitted',
+        signal: 'sentiment.compound',
+        where: [
+          { signal: 'tags', operator: 'contains', value: 'eco' },
+          { property: 'rating', operator: 'lte', value: 2 },
+        ],
+        window: 'last 90 days',
+      }),
+      { now },
+    );
+    expect(compiled.text).toContain('e.signals #> $');
+    expect(compiled.text).toContain('e.signals -> $');
+    expect(compiled.text).toContain('e.properties -> $');
+    expect(compiled.values).toEqual(expect.arrayContaining([['sentiment', 'compound'], 'tags', 'rating']));
+    expect(
+      issuesOf(() => parseComputedTraitDefinition({ function: 'last', event: 'x', property: 'a', signal: 'b', window: 'ever' })),
+    ).toEqual([{ path: 'signal', message: 'give property or signal, not both' }]);
+    expect(
+      issuesOf(() => parseComputedTraitDefinition({ function: 'count', event: 'x', where: [{ operator: 'exists' }], window: 'ever' })),
+    ).toEqual([{ path: 'where.0.property', message: 'exactly one of property and signal is required' }]);
+  });
+
+  it('is never real time: signals arrive after the event', () => {
+    const definition = parseComputedTraitDefinition({
+      function: 'avg',
+      event: 'Review Submitted',
+      signal: 'sentiment.compound',
+      window: 'last 7 days',
+    });
+    expect(computedTraitRealtimeProblems(definition, { historyDays: 90, now })).toEqual([
+      { path: 'definition', message: expect.stringContaining('text signals') },
+    ]);
   });
 });

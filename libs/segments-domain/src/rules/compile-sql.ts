@@ -374,14 +374,15 @@ function coveringWindow(windows: ResolvedWindow[]): ResolvedWindow {
 }
 
 /**
- * Property filters as SQL over `e.properties`, with the rules' exact value semantics, binding
+ * Property filters as SQL over `e.properties` (or another jsonb `column` of the event: computed
+ * traits' signal filters read `e.signals`), with the rules' exact value semantics, binding
  * their operands after `values` (which it extends): computed traits (src/computed-traits) reuse
  * them for their `where`.
  */
-export function propertyFiltersSql(filters: readonly PropertyFilter[], values: unknown[]): string[] {
+export function propertyFiltersSql(filters: readonly PropertyFilter[], values: unknown[], column = 'e.properties'): string[] {
   const compiler = new SqlCompiler(new Date(0));
   compiler.values.push(...values);
-  const tests = filters.map((filter) => compiler['valueCondition']('e.properties', filter.property, filter));
+  const tests = filters.map((filter) => compiler['valueCondition'](column, filter.property, filter));
   values.splice(0, values.length, ...compiler.values);
   return tests;
 }
