@@ -42,18 +42,18 @@ export function configureApiApp(app: NestExpressApplication): NestExpressApplica
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(securityHeaders());
-  app.use(TRACKING_PATHS, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
+  // Quiz answers are identify calls in all but their URL: they take the tracking routes' timer, body reader and limits.
+  const trackingLikePaths = [...TRACKING_PATHS, QUIZ_ANSWERS_PATH];
+  app.use(trackingLikePaths, trackingRequestTimer(app.get(Metrics))); // first, so the duration includes reading the body
   // Before any body reader: no key the guard would accept, no body read (401/403; 503 if the lookup fails); a body slower than the limit is a 408.
   // Vendor callbacks carry no key (their signature is checked by the route), so the gate skips them.
   app.use(
-    exceptVendorEvents(
-      keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, [...TRACKING_PATHS, QUIZ_ANSWERS_PATH]),
-    ),
+    exceptVendorEvents(keyBeforeBody(app.get(ApiKeyService), app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS, trackingLikePaths)),
   );
   // admin routes: JSON bodies only (415), before the parsers Nest adds (urlencoded); the suppression import streams a CSV
-  app.use(jsonBodiesOnly([...TRACKING_PATHS, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH, VENDOR_EVENTS_PATHS]));
+  app.use(jsonBodiesOnly([...trackingLikePaths, SUPPRESSIONS_IMPORT_PATH, SEGMENT_LIST_UPLOAD_PATH, VENDOR_EVENTS_PATHS]));
   app.use(vendorEventsBodyReader(app.get<AppConfig>(APP_CONFIG).AK_BODY_READ_TIMEOUT_MS)); // raw bytes for the vendors' signatures (SendGrid JSON, Twilio forms)
-  app.use(TRACKING_PATHS, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
+  app.use(trackingLikePaths, trackingBodyReader()); // before the JSON parser: gzip, 32 KB / 500 KB limits, 400 with the reason
   // Admin bodies up to 2 MB reach validation, so an oversized segment definition is answered with
   // a 400 naming the field rather than the parser's anonymous 413. Bigger bodies still get 413.
   app.useBodyParser('json', { limit: '2mb' });

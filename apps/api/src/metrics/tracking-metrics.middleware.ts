@@ -13,8 +13,12 @@ export function trackingRequestTimer(metrics: Metrics) {
   };
 }
 
-/** `/v1/batch?x` → `/v1/batch`; anything else under /v1 collapses to `/v1/other` (bounded labels). */
+/**
+ * `/v1/batch?x` → `/v1/batch`; quiz answers → `/v1/quizzes/:key/answers` (the key left out: one
+ * series for every quiz); anything else under /v1 collapses to `/v1/other` (bounded labels).
+ */
 function routeLabel(request: Request): string {
   const path = (request.originalUrl ?? request.url).split('?')[0].replace(/\/+$/, '');
-  return /^\/v1\/(identify|track|page|screen|group|alias|batch|b|import)$/.test(path) ? path : '/v1/other';
+  if (/^\/v1\/(identify|track|page|screen|group|alias|batch|b|import)$/.test(path)) return path;
+  return /^\/v1\/quizzes\/[^/]+\/answers$/.test(path) ? '/v1/quizzes/:key/answers' : '/v1/other';
 }

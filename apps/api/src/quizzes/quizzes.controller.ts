@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { ContextEnricher } from '@audiencekit/ingestion';
 import {
   quizCreateSchema,
   quizKeyParamsSchema,
   quizSubmissionSchema,
   QuizzesService,
   quizUpdateSchema,
+  QuizzesException,
   renderQuizPage,
 } from '@audiencekit/segments-service';
 import {
@@ -15,11 +17,14 @@ import {
   ApiRoute,
   AuthenticatedKey,
   CurrentKey,
+  Metrics,
   parseInput,
   presentedSecret,
   RequireRole,
   RequireWriteKey,
 } from '@audiencekit/server-core';
+import { acceptedTrackingBody, requestAddress, TrackingRequest } from '../tracking/tracking-body.middleware';
+import { TrackingErrorFilter } from '../tracking/tracking-error.filter';
 
 const quizSchema = z.object({
   id: z.string(),
@@ -147,12 +152,19 @@ export class QuizzesController {
 
 /**
  * What clients call, with a source's write key as the tracking API takes it (HTTP Basic user name,
- * Bearer or x-api-key). Answers become one identify through ingestion, with the key's trust.
+ * Bearer or x-api-key). Answers become one identify through ingestion, with the key's trust, and
+ * are received like `/v1/identify`: body read by `trackingBodyReader` (32 KB, gzip/deflate, 400
+ * `body_too_large` / `invalid_json` / ...), context enriched by the tracking API's `ContextEnricher`,
+ * counted in `audiencekit_ingest_events_total{route="quiz_answers"}`, 503 while the database is down.
  */
 @Controller('v1/quizzes')
 @RequireWriteKey()
 export class QuizClientController {
-  constructor(private readonly quizzes: QuizzesService) {}
+  constructor(
+    private readonly quizzes: QuizzesService,
+    private readonly enricher: ContextEnricher,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Get(':key')
   @ApiRoute({
@@ -199,7 +211,24 @@ export class QuizClientController {
     response: submittedSchema,
     tags: ['tracking'],
   })
-  answer(@Param() params: unknown, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
-    return this.quizzes.submit(parseInput(quizKeyParamsSchema, params, 'params').key, body, { sourceId: key?.id, trust: key?.trust });
+  @UseFilters(TrackingErrorFilter)
+  async answer(@Param() params: unknown, @Req() request: TrackingRequest, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
+    const quizKey = parseInput(quizKeyParamsSchema, params, 'params').key;
+    acceptedTrackingBody(request);
+    try {
+      const result = await this.quizzes.submit(
+        quizKey,
+        body,
+        { sourceId: key?.id, trust: key?.trust },
+        { enrich: (events) => this.enricher.enrich(events, requestAddress(request)) },
+      );
+      this.metrics.ingestEvents.inc({ route: 'quiz_answers', outcome: 'accepted' });
+      return result;
+    } catch (error) {
+      // Refused answers count as rejected messages, as an invalid identify does; an unknown quiz is not a message.
+      if (error instanceof QuizzesException && error.code !== 'quiz_not_found')
+        this.metrics.ingestEvents.inc({ route: 'quiz_answers', outcome: 'rejected' });
+      throw error;
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { ApiKeyService } from '@audiencekit/server-core';
 import {
   basicAuth,
@@ -165,5 +166,59 @@ describe('quizzes API', () => {
     const server = await fetch(`${kit.api.baseUrl}/v1/quizzes/hostile/page`, { headers: { authorization: basicAuth(kit.writeKey) } });
     expect(server.status).toBe(403);
     expect(((await server.json()) as { code: string }).code).toBe('client_key_required');
+  });
+  // The answers route receives its body like /v1/identify (trackingBodyReader), not through the admin JSON parser.
+  it('reads the answers body as the tracking routes do: the 32 KB limit, gzip, any content type, the same 400s', async () => {
+    const post = (body: string | Buffer, headers: Record<string, string>) =>
+      fetch(`${kit.api.baseUrl}/v1/quizzes/style/answers`, { method: 'POST', headers: { authorization: clientKey, ...headers }, body });
+    const before = await countRows(kit.db.dataSource);
+    const oversized = JSON.stringify({
+      version: 1,
+      userId: 'big-1',
+      answers: { budget: 'price' },
+      messageId: 'm',
+      padding: 'x'.repeat(40_000),
+    });
+    const tooLarge = await post(oversized, { 'content-type': 'application/json' });
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.json()).toMatchObject({ code: 'body_too_large', message: expect.stringContaining('a single message (32 KB)') });
+    const broken = await post('{"version": 1,', { 'content-type': 'application/json' });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('not valid JSON') });
+    expect(await countRows(kit.db.dataSource)).toEqual(before);
+
+    // A gzip body sent as text/plain (what a browser's sendBeacon sends) is accepted, as on /v1/identify.
+    const zipped = gzipSync(JSON.stringify({ version: 1, userId: 'gzip-1', answers: { budget: 'quality' } }));
+    const accepted = await post(zipped, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ success: true, stored: 1 });
+    expect((await profileOf(kit.db.dataSource, 'user_id', 'gzip-1'))?.traits).toEqual({ priority: 'quality' });
+  });
+
+  it('enriches answers with the request context and counts them in the tracking metrics, as /v1/identify does', async () => {
+    const metrics = async () => {
+      const text = await (await fetch(`${kit.api.baseUrl}/metrics`, { headers: { authorization: viewer } })).text();
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        accepted: value(/audiencekit_ingest_events_total\{route="quiz_answers",outcome="accepted"\} (\d+)/),
+        rejected: value(/audiencekit_ingest_events_total\{route="quiz_answers",outcome="rejected"\} (\d+)/),
+        timed: value(/audiencekit_tracking_request_duration_seconds_count\{route="\/v1\/quizzes\/:key\/answers",status="200"\} (\d+)/),
+      };
+    };
+    const before = await metrics();
+    const answered = await call('POST', '/v1/quizzes/style/answers', clientKey, {
+      version: 1,
+      userId: 'enriched-1',
+      answers: { budget: 'price' },
+      messageId: 'enriched-answer',
+    });
+    expect(answered.status).toBe(200);
+    expect(
+      (await call('POST', '/v1/quizzes/style/answers', clientKey, { version: 1, userId: 'x', answers: { budget: 'cheap' } })).status,
+    ).toBe(400);
+    const [event] = await kit.db.dataSource.query(`SELECT context FROM events WHERE message_id = 'quiz:style:enriched-answer'`);
+    // The request came from 127.0.0.1; the default AK_IP_RETENTION (truncate) keeps its /24.
+    expect(event.context).toMatchObject({ ip: '127.0.0.0', quiz: { key: 'style', version: 1 } });
+    expect(await metrics()).toEqual({ accepted: before.accepted + 1, rejected: before.rejected + 1, timed: before.timed + 1 });
   });
 });

@@ -3,6 +3,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { TRACKING_LIMITS } from '@audiencekit/ingestion';
+import { ApiException } from '@audiencekit/server-core';
 
 /** Every tracking route; batch routes get the 500 KB limit, the others 32 KB. */
 export const TRACKING_SINGLE_PATHS = ['/v1/identify', '/v1/track', '/v1/page', '/v1/screen', '/v1/group', '/v1/alias'];
@@ -50,6 +51,26 @@ export function trackingBodyReader() {
       (error: unknown) => next(error),
     );
   };
+}
+
+/**
+ * What a route behind `trackingBodyReader` calls first: a body the reader could not accept becomes
+ * a 400 with its reason (`body_too_large`, `invalid_json`, ...); returns the body's size in bytes.
+ */
+export function acceptedTrackingBody(request: TrackingRequest): number {
+  const info = request.trackingBody;
+  if (!info) throw new ApiException(400, 'invalid_json', 'the request body was not read: send a JSON body with POST');
+  if (info.problem) throw new ApiException(400, info.problem.code, info.problem.message);
+  return info.bytes;
+}
+
+/**
+ * The address the request came from: Express' `request.ip`, which is the socket's peer address
+ * (the API sets no `trust proxy`, so `X-Forwarded-For` is not read: behind a proxy, this is the
+ * proxy's address; have the proxy's client send `context.ip`, or terminate at the API).
+ */
+export function requestAddress(request: TrackingRequest): string | null {
+  return request.ip ?? request.socket?.remoteAddress ?? null;
 }
 
 interface ReadOutcome {

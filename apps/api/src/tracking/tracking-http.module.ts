@@ -22,5 +22,6 @@ import { TrackingController } from './tracking.controller';
       inject: [APP_CONFIG],
     },
   ],
+  exports: [ContextEnricher], // quiz answers are enriched like any identify (quizzes-http.module.ts)
 })
 export class TrackingHttpModule {}

@@ -14,7 +14,7 @@ import {
 } from '@audiencekit/ingestion';
 import { ApiException, ApiRoute, AuthenticatedKey, CurrentKey, Metrics, RequireWriteKey } from '@audiencekit/server-core';
 import { TrackingErrorFilter } from './tracking-error.filter';
-import { TrackingRequest } from './tracking-body.middleware';
+import { acceptedTrackingBody, requestAddress, TrackingRequest } from './tracking-body.middleware';
 
 const problemSchema = z.object({ path: z.string(), message: z.string() });
 const singleResponse = z.object({ success: z.literal(true), stored: z.number().int(), duplicates: z.number().int() });
@@ -97,7 +97,7 @@ export class TrackingController {
     tags: ['tracking'],
   })
   async batch(@Req() request: TrackingRequest, @Body() body: unknown, @CurrentKey() key?: AuthenticatedKey) {
-    const bytes = this.readBody(request);
+    const bytes = acceptedTrackingBody(request);
     const parsed = parseTrackingBatch(body, { receivedAt: new Date(), checkSize: bytes > TRACKING_LIMITS.maxMessageBytes });
     if (!parsed.ok) throw invalid('invalid_batch', 'invalid batch', parsed.errors);
     const { events, eventIndexes, rejected } = parsed.batch;
@@ -116,7 +116,7 @@ export class TrackingController {
   }
 
   private async ingestOne(type: TrackingMessageType, request: TrackingRequest, body: unknown, key?: AuthenticatedKey) {
-    this.readBody(request);
+    acceptedTrackingBody(request);
     const parsed = parseTrackingMessage(body, type, { receivedAt: new Date(), checkSize: false });
     if (!parsed.ok) {
       this.count(type, 'rejected', 1);
@@ -142,23 +142,6 @@ export class TrackingController {
   private count(route: string, outcome: 'accepted' | 'rejected', messages: number): void {
     if (messages > 0) this.metrics.ingestEvents.inc({ route, outcome }, messages);
   }
-
-  /** Turns a body the reader could not accept into a 400 with its reason; returns the body's size. */
-  private readBody(request: TrackingRequest): number {
-    const info = request.trackingBody;
-    if (!info) throw new ApiException(400, 'invalid_json', 'the request body was not read: send a JSON body with POST');
-    if (info.problem) throw new ApiException(400, info.problem.code, info.problem.message);
-    return info.bytes;
-  }
-}
-
-/**
- * The address the request came from: Express' `request.ip`, which is the socket's peer address
- * (the API sets no `trust proxy`, so `X-Forwarded-For` is not read: behind a proxy, this is the
- * proxy's address; have the proxy's client send `context.ip`, or terminate at the API).
- */
-function requestAddress(request: TrackingRequest): string | null {
-  return request.ip ?? request.socket?.remoteAddress ?? null;
 }
 
 function invalid(code: string, summary: string, problems: MessageProblem[]): ApiException {

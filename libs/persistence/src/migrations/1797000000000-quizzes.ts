@@ -9,7 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   immutable: a trigger refuses UPDATE like segment and computed-trait versions. Answers name the
  *   version they answer; only the current one is accepted (an older one has expired).
  * Answers themselves are not stored here: they become identify calls through ingestion (events and
- * profile traits), tagged with `context.quiz` = { key, version }.
+ * profile traits), tagged with `context.quiz` = { key, version, answers } (the checked answers,
+ * which `GET /quizzes/:key/stats` counts from the events).
  */
 export class Quizzes1797000000000 implements MigrationInterface {
   name = 'Quizzes1797000000000';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { IngestionService, IngestSource, parseTrackingMessage } from '@audiencekit/ingestion';
+import { IngestionService, IngestSource, parseTrackingMessage, TrackingEvent } from '@audiencekit/ingestion';
 import {
   answersToTraits,
   parseQuizDefinition,
@@ -71,6 +71,17 @@ export interface QuizStats {
       numbers: { count: number; min: number; max: number; mean: number } | null;
     }[];
   }[];
+}
+
+/** How a submission is received: its time, and what the receiving route does to the identify before it is stored. */
+export interface QuizSubmissionOptions {
+  receivedAt?: Date;
+  /**
+   * Called with the checked identify just before ingestion: the API passes the tracking API's
+   * context enrichment (request address, IP → location, device type, IP retention) so answers are
+   * stored like any /v1/identify.
+   */
+  enrich?: (events: TrackingEvent[]) => void;
 }
 
 export interface QuizSubmissionResult {
@@ -162,7 +173,8 @@ export class QuizzesService {
    * @throws {QuizzesException} `invalid_quiz_answers` (details `answers.<question id>` or the envelope's field),
    *   `quiz_version_expired` (details `version`), `quiz_not_found`, `quiz_answers_refused_for_client_key`.
    */
-  async submit(key: string, body: unknown, source: IngestSource, receivedAt: Date = new Date()): Promise<QuizSubmissionResult> {
+  async submit(key: string, body: unknown, source: IngestSource, options: QuizSubmissionOptions = {}): Promise<QuizSubmissionResult> {
+    const receivedAt = options.receivedAt ?? new Date();
     const row = await this.found(key);
     const envelope = quizSubmissionSchema.safeParse(body);
     if (!envelope.success) {
@@ -197,6 +209,7 @@ export class QuizzesService {
       const details = parsed.errors.filter((problem) => !problem.path.startsWith('context'));
       throw new QuizzesException('invalid_quiz_answers', `invalid answers to quiz "${key}": ${describe(details)}`, details);
     }
+    options.enrich?.([parsed.event]);
     const result = await this.ingestion.ingest([parsed.event], source);
     if (result.rejected.length > 0) {
       const problems = result.rejected[0].errors;
