@@ -2,7 +2,9 @@ import { useState } from 'react';
 import { api, ApiError, describeError } from '../api-client';
 import { formatDate, formatNumber, formatPercent } from '../format';
 import type { Activation, LiftResponse, Page, Segment, SyncRun } from '../types';
+import { useCanWriteTraits } from '../traits/write-access';
 import { useApi } from '../use-api';
+import { ExclusionsEditor } from './exclusions-editor';
 import { LiftReport } from './lift-report';
 import type { PriorityList } from './orchestration-api';
 import { ActivationTargeting } from './orchestration-page';
@@ -13,8 +15,9 @@ export function ActivationPage({ id }: { id: string }) {
   const segment = useApi<Segment>(activation.data ? `/segments/${activation.data.segmentId}` : null);
   const runs = useApi<Page<SyncRun>>(`/activations/${id}/sync-runs?limit=10`);
   const lift = useApi<LiftResponse>(`/activations/${id}/lift`);
-  // Keys of the excluded segments and the targeted priority list (issue #23), only when there are any.
-  const segments = useApi<Page<Segment>>(activation.data?.excludeSegmentIds?.length ? '/segments?limit=500' : null);
+  // Keys of the excluded segments (and the keys a marketer may exclude) and the targeted priority list (issue #23).
+  const segments = useApi<Page<Segment>>(activation.data ? '/segments?limit=500' : null);
+  const canWrite = useCanWriteTraits();
   const priorityList = useApi<PriorityList>(activation.data?.priorityListId ? `/priority-lists/${activation.data.priorityListId}` : null);
   const [watching, setWatching] = useState<string>();
   const [message, setMessage] = useState<string>();
@@ -40,6 +43,9 @@ export function ActivationPage({ id }: { id: string }) {
   };
 
   const data = activation.data;
+  const excludedKeys = (data?.excludeSegmentIds ?? []).map(
+    (segmentId) => segments.data?.items.find((candidate) => candidate.id === segmentId)?.key ?? segmentId,
+  );
   if (activation.error) return <p role="alert">{activation.error}</p>;
   if (!data) return <p>Loading…</p>;
   return (
@@ -83,9 +89,7 @@ export function ActivationPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="targeting-title">
         <h2 id="targeting-title">Exclusions and priority</h2>
         <ActivationTargeting
-          excludeSegmentKeys={(data.excludeSegmentIds ?? []).map(
-            (segmentId) => segments.data?.items.find((candidate) => candidate.id === segmentId)?.key ?? segmentId,
-          )}
+          excludeSegmentKeys={excludedKeys}
           priorityList={
             priorityList.data
               ? {
@@ -95,9 +99,17 @@ export function ActivationPage({ id }: { id: string }) {
               : null
           }
         />
+        {canWrite && segments.data && (
+          <ExclusionsEditor
+            activationId={data.id}
+            currentKeys={excludedKeys}
+            segmentKeys={segments.data.items.filter((candidate) => candidate.id !== data.segmentId).map((candidate) => candidate.key)}
+            onSaved={activation.reload}
+          />
+        )}
         <p className="muted">
-          Set with <code>excludeSegments</code> and <code>priorityList</code> on <code>PATCH /activations/{data.id}</code>; caps and lists
-          are on <a href="#/orchestration">Caps and priorities</a>.
+          Excluded members are counted in the dry run (<code>excluded</code>). The priority list is set with <code>priorityList</code> on{' '}
+          <code>PATCH /activations/{data.id}</code>; caps and lists are on <a href="#/orchestration">Caps and priorities</a>.
         </p>
       </section>
       {watching && <SyncRunView key={watching} runId={watching} onFinished={finished} />}
