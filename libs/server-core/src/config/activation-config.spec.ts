@@ -41,4 +41,15 @@ describe('activation settings in the config', () => {
     ]);
     expect(problemsOf({ AK_CONNECTOR_BASE_URLS: 'http://no-slug' })).toHaveLength(1);
   });
+
+  it('takes AK_PUBLIC_BASE_URL without its trailing slash, and refuses a host Twilio would refuse in every StatusCallback', () => {
+    expect(loadConfig({ DATABASE_URL: URL, AK_PUBLIC_BASE_URL: 'https://ak.example.com/prefix/' }).AK_PUBLIC_BASE_URL).toBe(
+      'https://ak.example.com/prefix',
+    );
+    // Twilio error 21609: a StatusCallback whose host name has an underscore is refused, so every SMS send would fail.
+    expect(problemsOf({ AK_PUBLIC_BASE_URL: 'https://ak_public.example.com' })).toEqual([
+      { variable: 'AK_PUBLIC_BASE_URL', reason: expect.stringContaining('underscore') },
+    ]);
+    expect(problemsOf({ AK_PUBLIC_BASE_URL: 'ftp://ak.example.com' })).toHaveLength(1);
+  });
 });

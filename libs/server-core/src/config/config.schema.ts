@@ -125,9 +125,14 @@ export const configSchema = z.object({
    * The public URL vendors reach this API at (`https://audiencekit.example.com`, no trailing slash):
    * the Twilio status callback the connector sends points at it, and Twilio's signature covers the
    * URL Twilio called, which behind a proxy is not the one this process sees (libs/vendor-events).
+   * A host with an underscore is refused here: Twilio refuses such a StatusCallback (error 21609),
+   * so every SMS send would fail.
    */
   AK_PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/ })
+    .refine((value) => !new URL(value).hostname.includes('_'), {
+      message: 'has an underscore in its host name, which Twilio refuses in a status callback URL (error 21609)',
+    })
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
   /** Seconds a SendGrid Event Webhook signature's timestamp may be off the clock (replays refused). */
