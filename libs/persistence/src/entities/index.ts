@@ -14,6 +14,14 @@ import { DestinationEntity } from './destination.entity';
 import { EventEntity } from './event.entity';
 import { FrequencyCapEntity, SendLedgerEntity, SendLedgerProfileEntity } from './frequency-cap.entity';
 import { GlobalHoldoutEntity } from './global-holdout.entity';
+import {
+  JourneyAudienceEntity,
+  JourneyEntity,
+  JourneyEntryEntity,
+  JourneyPendingEntryEntity,
+  JourneyStepLogEntity,
+  JourneyVersionEntity,
+} from './journey.entity';
 import { NotificationEntity } from './notification.entity';
 import { IdentityEntity } from './identity.entity';
 import { MembershipChangeEntity } from './membership-change.entity';
@@ -48,6 +56,7 @@ export * from './destination.entity';
 export * from './event.entity';
 export * from './frequency-cap.entity';
 export * from './identity.entity';
+export * from './journey.entity';
 export * from './notification.entity';
 export * from './membership-change.entity';
 export * from './priority-list.entity';
@@ -94,4 +103,10 @@ export const ALL_ENTITIES = [
   ComputedTraitEntity,
   ComputedTraitVersionEntity,
   ComputedTraitValueEntity,
+  JourneyEntity,
+  JourneyVersionEntity,
+  JourneyPendingEntryEntity,
+  JourneyEntryEntity,
+  JourneyStepLogEntity,
+  JourneyAudienceEntity,
 ];

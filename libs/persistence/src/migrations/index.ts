@@ -24,6 +24,7 @@ import { PriorityLists1796900200000 } from './1796900200000-priority-lists';
 import { ComputedTraitNumberStatistics1796950000000 } from './1796950000000-computed-trait-number-statistics';
 import { ComputedTraitNumberIndex1796960000000 } from './1796960000000-computed-trait-number-index';
 import { Quizzes1797000000000 } from './1797000000000-quizzes';
+import { Journeys1797100000000 } from './1797100000000-journeys';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -55,4 +56,5 @@ export const ALL_MIGRATIONS = [
   ComputedTraitNumberStatistics1796950000000,
   ComputedTraitNumberIndex1796960000000,
   Quizzes1797000000000,
+  Journeys1797100000000,
 ];

@@ -1,0 +1,7 @@
+/** @jest-config-loader ts-node */
+/** @jest-config-loader-options {"transpileOnly": true} */
+export default {
+  displayName: 'journey-engine',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,3 @@
+export * from './journey-definition';
+export * from './validate-journey-definition';
+export * from './journey-machine';
