@@ -112,19 +112,47 @@ export class SegmentsService {
     // Fitting reads the data on the analytics pool, before the write transaction; a refusal is a 400
     // (a read over the statement timeout a 422 analytics_timeout) and nothing is saved.
     const model = await this.models.prepareVersion(this.reads, definition, now, undefined, progress);
-    return this.dataSource.transaction(async (manager) => {
-      if (await segmentKeyExists(manager, input.key)) {
-        throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [
-          { path: 'key', message: 'is taken' },
-        ]);
-      }
-      const { definition: _raw, ...card } = input;
-      const segment = await insertSegment(manager, card);
-      await this.definitions.assertNoCycle(manager, segment.id, definition);
-      if (segment.refreshCadence === REALTIME_CADENCE) await this.definitions.assertRealtimeCapable(manager, definition, now);
-      await insertVersion(manager, { segmentId: segment.id, version: 1, definition, model: toJson(model), createdBy: actor });
-      return toView(segment, definition);
-    });
+    return this.dataSource.transaction((manager) => this.insertNew(manager, input, definition, toJson(model), actor, now));
+  }
+
+  /**
+   * A new rules segment written inside the caller's transaction (issue #23's plays create four
+   * segments and their activations all or nothing). Only rules definitions: they need no model fit,
+   * which must never run inside a write transaction. A refusal throws the same errors as `create`.
+   */
+  async createRulesWithin(
+    manager: EntityManager,
+    input: CreateSegmentInput,
+    actor: string | null,
+    now: Date = new Date(),
+  ): Promise<SegmentView> {
+    const definition = this.definitions.parse(input.definition);
+    if (definition.type !== 'rules')
+      throw new SegmentsException('invalid_definition', 'only rules segments can be created inside another transaction', [
+        { path: 'definition.type', message: 'must be "rules"' },
+      ]);
+    return this.insertNew(manager, input, definition, null, actor, now);
+  }
+
+  private async insertNew(
+    manager: EntityManager,
+    input: CreateSegmentInput,
+    definition: ReturnType<SegmentDefinitionGate['parse']>,
+    model: Record<string, unknown> | null,
+    actor: string | null,
+    now: Date,
+  ): Promise<SegmentView> {
+    if (await segmentKeyExists(manager, input.key)) {
+      throw new SegmentsException('segment_key_taken', `a segment with key "${input.key}" already exists`, [
+        { path: 'key', message: 'is taken' },
+      ]);
+    }
+    const { definition: _raw, ...card } = input;
+    const segment = await insertSegment(manager, card);
+    await this.definitions.assertNoCycle(manager, segment.id, definition);
+    if (segment.refreshCadence === REALTIME_CADENCE) await this.definitions.assertRealtimeCapable(manager, definition, now);
+    await insertVersion(manager, { segmentId: segment.id, version: 1, definition, model, createdBy: actor });
+    return toView(segment, definition);
   }
 
   async update(

@@ -40,41 +40,45 @@ export class ActivationsService {
   ) {}
 
   async create(input: CreateActivationInput): Promise<ActivationView> {
+    return this.dataSource.transaction((manager) => this.createWithin(manager, input));
+  }
+
+  /**
+   * Validates and writes an activation inside the caller's transaction (issue #23's plays write
+   * segments, activations and a journey all or nothing). A 400 names each field; nothing is written.
+   */
+  async createWithin(manager: EntityManager, input: CreateActivationInput): Promise<ActivationView> {
     const problems: ErrorDetail[] = [];
-    const segment = await this.dataSource.getRepository(SegmentEntity).findOne({ where: { id: input.segmentId, deletedAt: IsNull() } });
+    const segment = await manager.getRepository(SegmentEntity).findOne({ where: { id: input.segmentId, deletedAt: IsNull() } });
     if (!segment) problems.push({ path: 'segmentId', message: `no segment ${input.segmentId}` });
-    const destination = await this.dataSource
-      .getRepository(DestinationEntity)
-      .findOne({ where: { id: input.destinationId, deletedAt: IsNull() } });
+    const destination = await manager.getRepository(DestinationEntity).findOne({ where: { id: input.destinationId, deletedAt: IsNull() } });
     if (!destination) problems.push({ path: 'destinationId', message: `no destination ${input.destinationId}` });
     if (destination) problems.push(...this.modeProblems(destination, input.mode, input.message));
     if (segment) problems.push(...scheduleProblems(input.schedule, segment));
-    problems.push(...(await unknownComputedTraitProblems(this.dataSource.manager, messageComputedTraitRefs(input.message))));
-    const exclusions = await resolveExclusions(this.dataSource.manager, input.excludeSegments, input.segmentId);
+    problems.push(...(await unknownComputedTraitProblems(manager, messageComputedTraitRefs(input.message))));
+    const exclusions = await resolveExclusions(manager, input.excludeSegments, input.segmentId);
     problems.push(...exclusions.problems);
-    const priority = await resolvePriorityList(this.dataSource.manager, input.priorityList, input.segmentId);
+    const priority = await resolvePriorityList(manager, input.priorityList, input.segmentId);
     problems.push(...priority.problems);
     if (problems.length) throw invalid(problems);
-    return this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(ActivationEntity);
-      const saved = await repository.save(
-        repository.create({
-          name: input.name,
-          segmentId: input.segmentId,
-          destinationId: input.destinationId,
-          mode: input.mode,
-          holdoutShare: input.holdoutShare,
-          holdoutSalt: randomBytes(16).toString('hex'),
-          holdoutHashVersion: HOLDOUT_HASH_VERSION,
-          schedule: input.schedule,
-          message: input.message,
-          priorityListId: priority.listId,
-          status: 'active',
-        }),
-      );
-      await replaceExclusions(manager, saved.id, exclusions.segmentIds);
-      return toView(saved, destination?.connector ?? null, exclusions.segmentIds);
-    });
+    const repository = manager.getRepository(ActivationEntity);
+    const saved = await repository.save(
+      repository.create({
+        name: input.name,
+        segmentId: input.segmentId,
+        destinationId: input.destinationId,
+        mode: input.mode,
+        holdoutShare: input.holdoutShare,
+        holdoutSalt: randomBytes(16).toString('hex'),
+        holdoutHashVersion: HOLDOUT_HASH_VERSION,
+        schedule: input.schedule,
+        message: input.message,
+        priorityListId: priority.listId,
+        status: 'active',
+      }),
+    );
+    await replaceExclusions(manager, saved.id, exclusions.segmentIds);
+    return toView(saved, destination?.connector ?? null, exclusions.segmentIds);
   }
 
   async list(page: {
@@ -161,6 +165,39 @@ export class ActivationsService {
       const saved = await manager.getRepository(ActivationEntity).save(activation);
       return toView(saved, destination.connector, exclusions?.segmentIds ?? (await exclusionsOf(manager, [id])).get(id) ?? []);
     });
+  }
+
+  /**
+   * Adds one segment to the exclusions of every live activation delivering to these destinations,
+   * inside the caller's transaction (issue #23's paid-media exclusion play); answers their views.
+   */
+  async excludeSegmentWithin(manager: EntityManager, destinationIds: string[], segmentId: string): Promise<ActivationView[]> {
+    if (destinationIds.length === 0) return [];
+    const activations = await manager.getRepository(ActivationEntity).find({
+      where: { destinationId: In(destinationIds), status: Not(DELETED_STATUS) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    const excluded = await exclusionsOf(
+      manager,
+      activations.map((activation) => activation.id),
+    );
+    const toAdd = activations.filter(
+      (activation) => activation.segmentId !== segmentId && !excluded.get(activation.id)?.includes(segmentId),
+    );
+    if (toAdd.length)
+      await manager
+        .getRepository(ActivationExclusionEntity)
+        .insert(toAdd.map((activation) => ({ activationId: activation.id, segmentId })));
+    const connectors = new Map(
+      (
+        await manager.getRepository(DestinationEntity).find({ select: { id: true, connector: true }, where: { id: In(destinationIds) } })
+      ).map((row) => [row.id, row.connector]),
+    );
+    const after = await exclusionsOf(
+      manager,
+      toAdd.map((activation) => activation.id),
+    );
+    return toAdd.map((activation) => toView(activation, connectors.get(activation.destinationId) ?? null, after.get(activation.id) ?? []));
   }
 
   /** Soft delete: the activation stops syncing; its runs and exposures stay for the lift history. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { FrequencyCapEntity } from '@audiencekit/persistence';
 import { ActivationAdminException } from '../activation-admin.exception';
@@ -24,8 +24,19 @@ export class FrequencyCapsService {
   }
 
   async create(input: CreateFrequencyCapInput): Promise<FrequencyCapView> {
-    const repository = this.dataSource.getRepository(FrequencyCapEntity);
+    return this.createWithin(this.dataSource.manager, input);
+  }
+
+  /** A cap written inside the caller's transaction (issue #23's plays create everything or nothing). */
+  async createWithin(manager: EntityManager, input: CreateFrequencyCapInput): Promise<FrequencyCapView> {
+    const repository = manager.getRepository(FrequencyCapEntity);
     return toView(await repository.save(repository.create(input)));
+  }
+
+  /** The caps on one channel, tightest window first. */
+  async onChannel(manager: EntityManager, channel: FrequencyCapEntity['channel']): Promise<FrequencyCapView[]> {
+    const rows = await manager.getRepository(FrequencyCapEntity).find({ where: { channel }, order: { windowHours: 'ASC', id: 'ASC' } });
+    return rows.map(toView);
   }
 
   async update(id: string, input: UpdateFrequencyCapInput): Promise<FrequencyCapView> {
