@@ -1,12 +1,9 @@
+import { useState } from 'react';
+import { useCanWriteTraits } from '../traits/write-access';
 import { useApi } from '../use-api';
+import { QuizCard, QuizEditor } from './quiz-editor';
 
-interface Quiz {
-  key: string;
-  title: string;
-  owner: string;
-  version: number;
-  definition: { questions: { id: string; text: string; kind: string }[] };
-}
+type Quiz = QuizCard;
 
 interface QuizStats {
   currentVersion: number;
@@ -25,9 +22,17 @@ interface QuizStats {
 
 const share = (count: number, of: number) => (of === 0 ? '–' : `${Math.round((count / of) * 100)} %`);
 
-/** `#/quizzes`: every quiz, and `#/quizzes/<key>`: completion and answer distributions per version (read only). */
+/**
+ * `#/quizzes`: every quiz and (marketers and admins) a new one; `#/quizzes/<key>`: completion and
+ * answer distributions per version, where to embed it, and (marketers and admins) its editor.
+ */
 export function QuizzesPage({ quizKey }: { quizKey?: string }) {
   const quizzes = useApi<Quiz[]>('/quizzes');
+  // Quizzes are written by marketers and admins, like computed traits: the same role probe tells them from viewers.
+  const canWrite = useCanWriteTraits();
+  const [creating, setCreating] = useState(false);
+  const [saves, setSaves] = useState(0); // a save remounts the stats, which then read the new version
+  const quiz = quizzes.data?.find((candidate) => candidate.key === quizKey);
   return (
     <>
       <h1>Quizzes</h1>
@@ -61,8 +66,89 @@ export function QuizzesPage({ quizKey }: { quizKey?: string }) {
           </tbody>
         </table>
       )}
-      {quizKey && <QuizStatsView quiz={quizzes.data?.find((quiz) => quiz.key === quizKey)} quizKey={quizKey} />}
+      {canWrite === false && <p className="muted">Read only: your key is a viewer’s.</p>}
+      {canWrite && !quizKey && !creating && (
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New quiz
+          </button>
+        </div>
+      )}
+      {canWrite && !quizKey && creating && <QuizEditor onSaved={(saved) => (window.location.hash = `#/quizzes/${saved.key}`)} />}
+      {quizKey && <QuizStatsView key={saves} quiz={quiz} quizKey={quizKey} />}
+      {quiz && <EmbedCard quiz={quiz} />}
+      {quiz && canWrite && <EditQuiz quiz={quiz} onSaved={() => (quizzes.reload(), setSaves((count) => count + 1))} />}
     </>
+  );
+}
+
+/** The Edit button, the editor, and what the last save did (a new version or the same one). */
+function EditQuiz({ quiz, onSaved }: { quiz: Quiz; onSaved: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [outcome, setOutcome] = useState<string>();
+  return (
+    <>
+      {outcome && <p role="status">{outcome}</p>}
+      {editing ? (
+        <QuizEditor
+          key={quiz.version}
+          quiz={quiz}
+          onSaved={(saved, previous) => {
+            setOutcome(
+              saved.version === previous
+                ? `Saved: the definition is unchanged, still version ${saved.version}.`
+                : `Saved as version ${saved.version}; answers to version ${previous} are refused from now on.`,
+            );
+            setEditing(false);
+            onSaved();
+          }}
+        />
+      ) : (
+        <div className="actions">
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit quiz
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+/**
+ * Where the quiz is answered: the embeddable page and the JSON endpoint, both taking a client
+ * source's write key as the HTTP Basic user name (shown as a placeholder: the console never holds one).
+ */
+function EmbedCard({ quiz }: { quiz: Quiz }) {
+  const base = `${window.location.origin}/v1/quizzes/${encodeURIComponent(quiz.key)}`;
+  const example = Object.fromEntries(
+    quiz.definition.questions.map((question) => [
+      question.id,
+      question.kind === 'number'
+        ? (question.min ?? 1)
+        : question.kind === 'multi'
+          ? [question.options?.[0]?.value]
+          : question.options?.[0]?.value,
+    ]),
+  );
+  const snippet = [
+    `# The current version's questions (no trait mapping)`,
+    `curl -u 'WRITE_KEY:' ${base}`,
+    `# Answers: one identify with the traits they map to`,
+    `curl -u 'WRITE_KEY:' -H 'content-type: application/json' \\`,
+    `  -d '${JSON.stringify({ version: quiz.version, userId: 'USER_ID', answers: example })}' \\`,
+    `  ${base}/answers`,
+  ].join('\n');
+  return (
+    <section className="card" aria-label="Embed">
+      <h2>Embed</h2>
+      <p>
+        Embeddable page: <code>{`${base}/page`}</code> (<code>?userId=</code> names the person; without it the page keeps an anonymous id in
+        the browser). It is served for a <strong>client</strong> write key only, sent as HTTP Basic: the embedding site fetches it with the
+        key, since an <code>&lt;iframe src&gt;</code> cannot send the header.
+      </p>
+      <p>JSON endpoint (replace WRITE_KEY with a client source’s write key and USER_ID with the person’s id):</p>
+      <pre aria-label="JSON endpoint snippet">{snippet}</pre>
+    </section>
   );
 }
 
