@@ -15,6 +15,10 @@ export type ActivationAdminExceptionCode =
   | 'priority_list_not_found'
   | 'priority_list_key_taken'
   | 'priority_list_in_use'
+  /** Issue #23: no journey with that id or key; its key is taken; publish / pause from a status that does not allow it. */
+  | 'journey_not_found'
+  | 'journey_key_taken'
+  | 'journey_transition_not_allowed'
   /** AK_SECRETS_KEYS is not set: destination secrets can be neither sealed nor opened. */
   | 'secrets_key_missing'
   /** Lift report: the segment has no success KPI. */

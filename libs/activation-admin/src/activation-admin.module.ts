@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CONNECTORS } from '@audiencekit/activation-engine';
+import { SegmentsModule } from '@audiencekit/segments-service';
 import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
 import { ActivationsService } from './activations/activations.service';
 import { ConnectorCatalog } from './connectors/connector-catalog.service';
@@ -8,6 +9,8 @@ import { DestinationsService } from './destinations/destinations.service';
 import { FrequencyCapsService } from './frequency-caps/frequency-caps.service';
 import { GlobalHoldoutService } from './holdout/global-holdout.service';
 import { PriorityListsService } from './priority-lists/priority-lists.service';
+import { JourneysAdminService } from './journeys/journeys-admin.service';
+import { PlaysService } from './plays/plays.service';
 import { LiftDataRepository } from './lift/lift-data.repository';
 import { LiftReportService } from './lift/lift-report.service';
 
@@ -19,6 +22,8 @@ const SERVICES = [
   GlobalHoldoutService,
   FrequencyCapsService,
   PriorityListsService,
+  JourneysAdminService,
+  PlaysService,
   LiftDataRepository,
   LiftReportService,
 ];
@@ -37,6 +42,8 @@ export class ActivationAdminModule {
   static register(options: ActivationAdminOptions): DynamicModule {
     return {
       module: ActivationAdminModule,
+      // The plays (issue #23) create their quadrant segments through SegmentsService.
+      imports: [SegmentsModule],
       providers: [{ provide: CONNECTORS, useFactory: options.connectors }, ...SERVICES],
       exports: [CONNECTORS, ...SERVICES],
     };

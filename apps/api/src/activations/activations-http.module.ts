@@ -6,6 +6,8 @@ import { ConnectorsController } from './connectors.controller';
 import { DestinationsController } from './destinations.controller';
 import { FrequencyCapsController } from './frequency-caps.controller';
 import { HoldoutController } from './holdout.controller';
+import { JourneysController } from './journeys.controller';
+import { PlaysController } from './plays.controller';
 import { PriorityListsController } from './priority-lists.controller';
 import { registeredConnectors } from './registered-connectors';
 import { SyncRunsController } from './sync-runs.controller';
@@ -27,6 +29,8 @@ import { SyncRunsController } from './sync-runs.controller';
     SyncRunsController,
     FrequencyCapsController,
     PriorityListsController,
+    JourneysController,
+    PlaysController,
   ],
 })
 export class ActivationsHttpModule {}

@@ -6,6 +6,7 @@ import { lockSealedSecrets, saveSealedSecrets } from '../destinations/destinatio
 import { readGlobalHoldout, upsertGlobalHoldout } from '../holdout/global-holdout.repository';
 import { LiftDataRepository } from '../lift/lift-data.repository';
 import { detachDeletedActivations, entryMemberCounts, liveActivationsOfList } from '../priority-lists/priority-lists.repository';
+import { journeyEntryCounts } from '../journeys/journeys-admin.repository';
 
 /**
  * Golden SQL of this library's repositories (`__golden__/`): a query change shows up in review.
@@ -50,5 +51,10 @@ describe('golden SQL of the admin repositories', () => {
       await section('detachDeletedActivations', () => detachDeletedActivations(m, randomUUID())),
     ];
     expectGolden(join(__dirname, '__golden__', 'priority-lists.repository.sql'), sqlSections(sections));
+  });
+
+  it('journeys-admin.repository (issue #23)', async () => {
+    const sections = [await section('journeyEntryCounts', () => journeyEntryCounts(db.dataSource.manager, [randomUUID()]))];
+    expectGolden(join(__dirname, '__golden__', 'journeys-admin.repository.sql'), sqlSections(sections));
   });
 });

@@ -212,6 +212,8 @@ describe('admin API conventions', () => {
     expect(bodiless.sort()).toEqual([
       'POST /computed-traits/:key/runs',
       'POST /destinations/:id/test',
+      'POST /journeys/:ref/pause',
+      'POST /journeys/:ref/publish',
       'POST /segments/:id/list',
       'POST /segments/:id/refit',
       'POST /segments/:id/refresh',

@@ -1,0 +1,227 @@
+import { ApiKeyService } from '@audiencekit/server-core';
+import { createTestDatabase, TestDatabase } from '@audiencekit/testing';
+import type { RunningApi } from '../../../test/api-test-app';
+import { callApi, startActivationsTestApi } from './activations-test-app';
+
+/**
+ * Journeys' admin routes (issue #23) through the real API on a real Postgres: create a draft,
+ * every 400 naming its field with nothing written, versions through PUT, publish / pause and their
+ * 409s, 404, and roles (a viewer reads, cannot write).
+ */
+describe('journeys through the API', () => {
+  let db: TestDatabase;
+  let api: RunningApi;
+  const keys: Record<'admin' | 'marketer' | 'viewer', string> = { admin: '', marketer: '', viewer: '' };
+  let entrySegmentId: string;
+  let otherSegmentId: string;
+  let smsDestinationId: string;
+  let listDestinationId: string;
+  const call = (method: string, path: string, body?: unknown, key = keys.marketer) => callApi(api.baseUrl, key, method, path, body);
+  const counts = async () =>
+    (await db.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM journeys) AS journeys, (SELECT count(*)::int FROM journey_versions) AS versions`,
+    )) as { journeys: number; versions: number }[];
+
+  /** A valid definition: an SMS offer, a day's wait, an audience step, a branch and an exit. */
+  const definition = (overrides: Record<string, unknown> = {}) => ({
+    entrySegmentId,
+    goal: { event: 'Order Completed', withinDays: 14 },
+    holdoutShare: 0.1,
+    reEntry: { mode: 'once' },
+    steps: [
+      { id: 'offer', type: 'send', destination: smsDestinationId, message: { text: '10% off today' } },
+      { id: 'pause', type: 'wait', seconds: 86_400 },
+      { id: 'retarget', type: 'audience', destination: listDestinationId, action: 'add' },
+      { id: 'vip', type: 'branch', condition: { inSegment: otherSegmentId }, then: 'done', else: 'done' },
+      { id: 'done', type: 'exit' },
+    ],
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startActivationsTestApi(db.url);
+    for (const role of ['admin', 'marketer', 'viewer'] as const) keys[role] = (await api.app.get(ApiKeyService).create(role, role)).secret;
+    const segment = async (key: string) =>
+      (
+        await call('POST', '/segments', {
+          key,
+          name: key,
+          owner: 'crm',
+          definition: {
+            type: 'rules',
+            match: { type: 'all', conditions: [{ type: 'trait', trait: 'plan', operator: 'equals', value: key }] },
+          },
+        })
+      ).body.id as string;
+    entrySegmentId = await segment('lapsed');
+    otherSegmentId = await segment('vip');
+    smsDestinationId = (
+      await call('POST', '/destinations', { name: 'sms', connector: 'test-sms', settings: { from: '+447700900123' } }, keys.admin)
+    ).body.id;
+    listDestinationId = (
+      await call(
+        'POST',
+        '/destinations',
+        { name: 'list', connector: 'test-list', settings: { listId: 'L' }, secrets: { apiKey: 'sk_test_12345678' } },
+        keys.admin,
+      )
+    ).body.id;
+  }, 60_000);
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  it('creates a draft at version 1, reads it by key or id and lists it with its entry segment', async () => {
+    const created = await call('POST', '/journeys', { key: 'win_back', name: 'Win back', definition: definition() });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ key: 'win_back', name: 'Win back', status: 'draft', currentVersion: 1 });
+    expect(created.body.definition).toEqual(definition());
+    expect(created.body.versions.map((v: { version: number }) => v.version)).toEqual([1]);
+    const byKey = await call('GET', '/journeys/win_back', undefined, keys.viewer);
+    expect(byKey.status).toBe(200);
+    expect((await call('GET', `/journeys/${created.body.id}`, undefined, keys.viewer)).body.key).toBe('win_back');
+    const list = await call('GET', '/journeys', undefined, keys.viewer);
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([
+      {
+        id: created.body.id,
+        key: 'win_back',
+        name: 'Win back',
+        status: 'draft',
+        currentVersion: 1,
+        entrySegment: { id: entrySegmentId, key: 'lapsed' },
+        entered: 0,
+        inFlight: 0,
+        goalReached: 0,
+      },
+    ]);
+    const taken = await call('POST', '/journeys', { key: 'win_back', name: 'Again', definition: definition() });
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('journey_key_taken');
+  });
+
+  it.each([
+    ['a wait of 0 seconds', () => definition({ steps: [{ id: 'w', type: 'wait', seconds: 0 }] }), 'definition.steps[0].seconds'],
+    [
+      'a backward jump',
+      () =>
+        definition({
+          steps: [
+            { id: 'a', type: 'exit' },
+            { id: 'b', type: 'branch', condition: { eventSinceEntry: 'x' }, then: 'a', else: 'a' },
+          ],
+        }),
+      'definition.steps[1].then',
+    ],
+    ['a holdout over 0.5', () => definition({ holdoutShare: 0.9 }), 'definition.holdoutShare'],
+    ['no goal event', () => definition({ goal: { event: '', withinDays: 3 } }), 'definition.goal.event'],
+    ['an unknown entry segment', () => definition({ entrySegmentId: '00000000-0000-4000-8000-000000000000' }), 'definition.entrySegmentId'],
+    [
+      'an unknown branch segment',
+      () =>
+        definition({
+          steps: [
+            { id: 'b', type: 'branch', condition: { inSegment: '00000000-0000-4000-8000-000000000001' }, then: 'x', else: 'x' },
+            { id: 'x', type: 'exit' },
+          ],
+        }),
+      'definition.steps[0].condition.inSegment',
+    ],
+    [
+      'an unknown destination',
+      () =>
+        definition({ steps: [{ id: 's', type: 'send', destination: '00000000-0000-4000-8000-000000000002', message: { text: 'hi' } }] }),
+      'definition.steps[0].destination',
+    ],
+    [
+      'a send through a list connector',
+      () => definition({ steps: [{ id: 's', type: 'send', destination: listDestinationId, message: { text: 'hi' } }] }),
+      'definition.steps[0].destination',
+    ],
+    [
+      'an audience step on a send-time connector',
+      () => definition({ steps: [{ id: 'a', type: 'audience', destination: smsDestinationId, action: 'add' }] }),
+      'definition.steps[0].destination',
+    ],
+    [
+      'a message without text, html or templateId',
+      () => definition({ steps: [{ id: 's', type: 'send', destination: smsDestinationId, message: { subject: 'only a subject' } }] }),
+      'definition.steps[0].message',
+    ],
+    [
+      'a placeholder of an unknown computed trait',
+      () => definition({ steps: [{ id: 's', type: 'send', destination: smsDestinationId, message: { text: 'hi {{computed.nope}}' } }] }),
+      'definition.steps[0].message.text',
+    ],
+  ])('refuses %s with a 400 naming the field and writes nothing', async (_case, body, path) => {
+    const before = await counts();
+    const refused = await call('POST', '/journeys', { key: 'refused', name: 'Refused', definition: body() });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('invalid_request');
+    expect(refused.body.details.map((detail: { path: string }) => detail.path)).toContain(path);
+    expect(await counts()).toEqual(before);
+    // The same definition through PUT on an existing journey: no new version either.
+    const put = await call('PUT', '/journeys/win_back/definition', { definition: body() });
+    expect(put.status).toBe(400);
+    expect(put.body.details.map((detail: { path: string }) => detail.path)).toContain(path);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a bad key naming key', async () => {
+    const refused = await call('POST', '/journeys', { key: 'Bad Key', name: 'x', definition: definition() });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details[0].path).toBe('key');
+  });
+
+  it('PUT makes a new version current and keeps the older ones', async () => {
+    const changed = definition({ holdoutShare: 0.2 });
+    const put = await call('PUT', '/journeys/win_back/definition', { definition: changed });
+    expect(put.status).toBe(200);
+    expect(put.body.currentVersion).toBe(2);
+    expect(put.body.definition.holdoutShare).toBe(0.2);
+    expect(put.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    const stored: { version: number; holdout: number }[] = await db.dataSource.query(
+      `SELECT v.version, (v.definition->>'holdoutShare')::float AS holdout
+       FROM journey_versions v JOIN journeys j ON j.id = v.journey_id WHERE j.key = 'win_back' ORDER BY v.version`,
+    );
+    expect(stored).toEqual([
+      { version: 1, holdout: 0.1 },
+      { version: 2, holdout: 0.2 },
+    ]);
+  });
+
+  it('publish and pause move draft → live → paused → live, and refuse illegal moves with 409', async () => {
+    const pauseDraft = await call('POST', '/journeys', { key: 'second', name: 'Second', definition: definition() });
+    expect(pauseDraft.status).toBe(201);
+    const refused = await call('POST', '/journeys/second/pause');
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('journey_transition_not_allowed');
+
+    const live = await call('POST', '/journeys/win_back/publish');
+    expect(live.status).toBe(200);
+    expect(live.body.status).toBe('live');
+    expect((await call('POST', '/journeys/win_back/publish')).status).toBe(409);
+    const paused = await call('POST', '/journeys/win_back/pause');
+    expect(paused.body.status).toBe('paused');
+    expect((await call('POST', '/journeys/win_back/pause')).status).toBe(409);
+    expect((await call('POST', '/journeys/win_back/publish')).body.status).toBe('live');
+    expect(await db.dataSource.query(`SELECT key, status FROM journeys ORDER BY key`)).toEqual([
+      { key: 'second', status: 'draft' },
+      { key: 'win_back', status: 'live' },
+    ]);
+  });
+
+  it('404 for an unknown journey; a viewer reads but cannot write', async () => {
+    expect((await call('GET', '/journeys/nope')).status).toBe(404);
+    expect((await call('POST', '/journeys/nope/publish')).status).toBe(404);
+    const before = await counts();
+    expect((await call('POST', '/journeys', { key: 'viewer', name: 'v', definition: definition() }, keys.viewer)).status).toBe(403);
+    expect((await call('PUT', '/journeys/win_back/definition', { definition: definition() }, keys.viewer)).status).toBe(403);
+    expect((await call('POST', '/journeys/win_back/pause', undefined, keys.viewer)).status).toBe(403);
+    expect(await counts()).toEqual(before);
+    expect((await call('GET', '/journeys/win_back', undefined, keys.viewer)).body.status).toBe('live');
+  });
+});
