@@ -3,6 +3,10 @@ import { ActivationPage } from './activations/activation-page';
 import { ActivationsPage } from './activations/activations-page';
 import { OrchestrationPage } from './activations/orchestration-page';
 import { forgetKey, storedKey } from './api-client';
+import { JourneyEditorPage } from './journeys/journey-editor';
+import { JourneyPage } from './journeys/journey-page';
+import { JourneysListPage } from './journeys/journeys-list-page';
+import { PlaysPage } from './journeys/plays-page';
 import { BuilderPage } from './builder/builder-page';
 import { ProfilesPage } from './profiles/profile-page';
 import { SegmentPage } from './segments/segment-page';
@@ -30,12 +34,18 @@ function useRoute(): string[] {
 }
 
 function Page({ route }: { route: string[] }) {
-  const [section, id] = route;
+  const [section, id, action] = route;
   if (section === 'segments' && id) return <SegmentPage key={id} id={id} />;
   if (section === 'builder') return <BuilderPage key={id ?? 'new'} id={id} />;
   if (section === 'activations' && id) return <ActivationPage key={id} id={id} />;
   if (section === 'activations') return <ActivationsPage />;
   if (section === 'orchestration') return <OrchestrationPage />;
+  if (section === 'journeys' && id === 'new') return <JourneyEditorPage key="new" />;
+  if (section === 'journeys' && id && action === 'edit')
+    return <JourneyEditorPage key={`edit-${id}`} journeyKey={decodeURIComponent(id)} />;
+  if (section === 'journeys' && id) return <JourneyPage key={id} journeyKey={decodeURIComponent(id)} />;
+  if (section === 'journeys') return <JourneysListPage />;
+  if (section === 'plays') return <PlaysPage />;
   if (section === 'profiles') return <ProfilesPage key={id ?? 'search'} id={id} />;
   if (section === 'suppressions') return <SuppressionsPage />;
   if (section === 'consent') return <ConsentPage />;
@@ -54,6 +64,8 @@ const NAV: [string, string][] = [
   ['quizzes', 'Quizzes'],
   ['activations', 'Activations'],
   ['orchestration', 'Caps and priorities'],
+  ['journeys', 'Journeys'],
+  ['plays', 'Plays'],
   ['profiles', 'Profiles'],
   ['suppressions', 'Suppressions'],
   ['consent', 'Consent'],
