@@ -20,3 +20,4 @@ export { realtimeBacklog } from './realtime/realtime.repository';
 export * from './computed-traits';
 export * from './model-fit-jobs.service';
 export * from './quizzes';
+export * from './text-signals';

@@ -56,6 +56,7 @@ const EXPECTED_TABLES = [
   'sync_rejections',
   'sync_run_profiles',
   'sync_runs',
+  'text_signal_configs',
 ];
 
 async function tableNames(db: TestDatabase): Promise<string[]> {

@@ -52,4 +52,12 @@ export class EventEntity {
 
   @Column({ name: 'source_id', type: 'uuid', nullable: true })
   sourceId: string | null;
+
+  /**
+   * Text signals the worker scored from the event's configured text (issue #24, migration
+   * 1797200000000): `{ sentiment: { compound, label, negative }, tags }`; null until scored, and
+   * for events with no configured text.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  signals: Record<string, unknown> | null;
 }

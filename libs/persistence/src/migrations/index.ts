@@ -25,6 +25,7 @@ import { ComputedTraitNumberStatistics1796950000000 } from './1796950000000-comp
 import { ComputedTraitNumberIndex1796960000000 } from './1796960000000-computed-trait-number-index';
 import { Quizzes1797000000000 } from './1797000000000-quizzes';
 import { Journeys1797100000000 } from './1797100000000-journeys';
+import { TextSignals1797200000000 } from './1797200000000-text-signals';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -57,4 +58,5 @@ export const ALL_MIGRATIONS = [
   ComputedTraitNumberIndex1796960000000,
   Quizzes1797000000000,
   Journeys1797100000000,
+  TextSignals1797200000000,
 ];
