@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { ApiKeyService } from '@audiencekit/server-core';
+import { onAdmin } from '@audiencekit/testing';
 import {
   basicAuth,
   countRows,
@@ -220,5 +221,27 @@ describe('quizzes API', () => {
     // The request came from 127.0.0.1; the default AK_IP_RETENTION (truncate) keeps its /24.
     expect(event.context).toMatchObject({ ip: '127.0.0.0', quiz: { key: 'style', version: 1 } });
     expect(await metrics()).toEqual({ accepted: before.accepted + 1, rejected: before.rejected + 1, timed: before.timed + 1 });
+  });
+  it('answers 503 with Retry-After while the database is down, as the tracking routes do; the retry is stored once', async () => {
+    const allowConnections = (allow: boolean) =>
+      onAdmin(async (admin) => {
+        await admin.query(`ALTER DATABASE ${kit.db.name} ALLOW_CONNECTIONS ${allow}`);
+        if (!allow) await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [kit.db.name]);
+      });
+    const body = { version: 1, userId: 'outage-1', answers: { budget: 'price' }, messageId: 'outage-answer' };
+    await allowConnections(false);
+    try {
+      const down = await fetch(`${kit.api.baseUrl}/v1/quizzes/style/answers`, {
+        method: 'POST',
+        headers: { authorization: clientKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect([down.status, down.headers.get('retry-after')]).toEqual([503, '5']);
+      expect(await down.json()).toMatchObject({ code: 'database_unavailable' });
+    } finally {
+      await allowConnections(true);
+    }
+    expect((await call('POST', '/v1/quizzes/style/answers', clientKey, body)).body).toMatchObject({ stored: 1, duplicates: 0 });
+    expect((await call('POST', '/v1/quizzes/style/answers', clientKey, body)).body).toMatchObject({ stored: 0, duplicates: 1 });
   });
 });
