@@ -62,8 +62,10 @@ export function twilioClient(ctx: TwilioCallContext): { client: twilio.Twilio; h
   const http = new RoutedRequestClient(ctx.baseUrl, ctx.signal, ctx.http);
   const { accountSid } = ctx.settings;
   const { authToken, apiKeySid, apiKeySecret } = ctx.secrets;
-  const client = authToken
-    ? twilio(accountSid, authToken, { httpClient: http, autoRetry: false })
-    : twilio(apiKeySid, apiKeySecret, { accountSid, httpClient: http, autoRetry: false });
+  // An API key, when set, makes the calls; an Auth Token kept beside it only verifies callbacks.
+  const client =
+    apiKeySid && apiKeySecret
+      ? twilio(apiKeySid, apiKeySecret, { accountSid, httpClient: http, autoRetry: false })
+      : twilio(accountSid, authToken, { httpClient: http, autoRetry: false });
   return { client, http };
 }

@@ -48,10 +48,18 @@ export const twilioSettings = z
   });
 export type TwilioSettings = z.infer<typeof twilioSettings>;
 
-/** An Auth Token, or an API key (SK… sid and secret), which Twilio recommends for production. */
+/**
+ * An Auth Token, or an API key (SK… sid and secret), which Twilio recommends for production, or both:
+ * with an API key the calls use the key, and the Auth Token is kept only to verify the callbacks
+ * Twilio signs with it (status callbacks and incoming messages, libs/vendor-events).
+ */
 export const twilioSecrets = z
   .object({
-    authToken: z.string().min(1).optional().describe('Auth Token of the account'),
+    authToken: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Auth Token of the account (with an API key: only to verify the callbacks Twilio signs with it)'),
     apiKeySid: z
       .string()
       .regex(/^SK[0-9a-fA-F]{32}$/, 'an API key SID is SK followed by 32 hex digits')
@@ -59,8 +67,12 @@ export const twilioSecrets = z
       .describe('API key SID'),
     apiKeySecret: z.string().min(1).optional().describe('API key secret'),
   })
-  .refine((secrets) => (secrets.authToken !== undefined) !== (secrets.apiKeySid !== undefined && secrets.apiKeySecret !== undefined), {
-    message: 'set authToken, or apiKeySid and apiKeySecret',
+  .refine((secrets) => (secrets.apiKeySid === undefined) === (secrets.apiKeySecret === undefined), {
+    message: 'an API key needs both apiKeySid and apiKeySecret',
+    path: ['apiKeySecret'],
+  })
+  .refine((secrets) => secrets.authToken !== undefined || secrets.apiKeySid !== undefined, {
+    message: 'set authToken, or apiKeySid and apiKeySecret (and authToken to verify callbacks)',
     path: ['authToken'],
   });
 export type TwilioSecrets = z.infer<typeof twilioSecrets>;

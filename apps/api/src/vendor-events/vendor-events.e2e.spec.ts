@@ -24,6 +24,8 @@ import { basicAuth, createWriteKey } from '../tracking/__tests__/tracking-test-k
 
 const TWILIO_ACCOUNT = `AC${'b2'.repeat(16)}`;
 const TWILIO_TOKEN = 'vendor-events-e2e-auth-token';
+const TWILIO_KEY = `SK${'c3'.repeat(16)}`;
+const TWILIO_KEY_SECRET = 'vendor-events-e2e-key-secret';
 const OUR_NUMBER = '+15005550006';
 const PEOPLE = ['ann', 'bob', 'cat', 'dan'] as const;
 type Person = (typeof PEOPLE)[number];
@@ -87,7 +89,10 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
   beforeAll(async () => {
     db = await createTestDatabase();
     sendgrid = await startSendgridFake();
-    twilio = await startTwilioFake({ accounts: { [TWILIO_ACCOUNT]: TWILIO_TOKEN } });
+    twilio = await startTwilioFake({
+      accounts: { [TWILIO_ACCOUNT]: TWILIO_TOKEN },
+      apiKeys: { [TWILIO_KEY]: { secret: TWILIO_KEY_SECRET, accountSid: TWILIO_ACCOUNT } },
+    });
     const port = await freePort();
     api = await startActivationsTestApi(db.url, {
       connectors: [sendgridEmail, twilioSms],
@@ -406,6 +411,28 @@ describe('vendor events in (SendGrid Event Webhook, Twilio callbacks and STOP/ST
       expect((await reply('dan', 'UNSTOP')).status).toBe(200);
       expect(await suppressed('phone', phoneOf('dan'), 'sms')).toBe('asked by phone');
       expect(await eventsOf('dan', 'SMS Opted In')).toHaveLength(1);
+    });
+
+    it('a destination that calls with an API key verifies callbacks with the Auth Token kept beside it', async () => {
+      const created = await as('POST', '/destinations', {
+        name: 'sms with an API key',
+        connector: 'twilio',
+        settings: { accountSid: TWILIO_ACCOUNT, from: OUR_NUMBER, messagesPerSecond: 100 },
+        secrets: { apiKeySid: TWILIO_KEY, apiKeySecret: TWILIO_KEY_SECRET, authToken: TWILIO_TOKEN },
+      });
+      expect(created.status).toBe(201);
+      const keyed: string = created.body.id;
+      const from = twilio.messages.length;
+      await sendNow(keyed, { text: 'Keyed' }, 'sms-keyed');
+      const message = messageTo('ann', from);
+      const sent = twilio.server.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/Messages.json')).at(-1);
+      expect(sent?.headers.authorization).toBe(`Basic ${Buffer.from(`${TWILIO_KEY}:${TWILIO_KEY_SECRET}`).toString('base64')}`);
+      expect((await postStatusCallback(message, 'delivered', TWILIO_TOKEN)).status).toBe(200);
+      expect(await eventsOf('ann', 'SMS Delivered')).toContainEqual({
+        message_id: `twilio:${keyed}:${message.sid}:delivered`,
+        properties: expect.objectContaining({ destinationId: keyed }),
+      });
+      expect((await postStatusCallback(message, 'sent', TWILIO_KEY_SECRET)).status).toBe(401);
     });
   });
 });

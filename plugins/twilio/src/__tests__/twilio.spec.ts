@@ -51,6 +51,13 @@ describe('twilio sms connector (send model)', () => {
       ).resolves.toBeUndefined();
     });
 
+    it('calls with the API key when the Auth Token is kept too (the token is only for verifying callbacks)', async () => {
+      const secrets = { apiKeySid: API_KEY, apiKeySecret: 'key-secret', authToken: 'not-used-for-calls' };
+      await expect(twilioSms.testConnection(context({ secrets }))).resolves.toBeUndefined();
+      const request = fake.server.requests.at(-1);
+      expect(request?.headers.authorization).toBe(`Basic ${Buffer.from(`${API_KEY}:key-secret`).toString('base64')}`);
+    });
+
     it('throws InvalidCredentialsError for a wrong token (20003)', async () => {
       const error = await twilioSms.testConnection(context({ secrets: { authToken: 'wrong' } })).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(InvalidCredentialsError);
@@ -232,6 +239,10 @@ describe('twilio sms connector (send model)', () => {
       expect(twilioSms.settings.safeParse({ accountSid: 'AC123', from: FROM }).success).toBe(false);
       expect(twilioSms.secrets.safeParse({ apiKeySid: API_KEY }).success).toBe(false);
       expect(twilioSms.secrets.safeParse({ apiKeySid: API_KEY, apiKeySecret: 's' }).success).toBe(true);
+      expect(twilioSms.secrets.safeParse({}).success).toBe(false);
+      // An API key with the Auth Token: the key calls the API, the token only verifies Twilio's callbacks.
+      expect(twilioSms.secrets.safeParse({ apiKeySid: API_KEY, apiKeySecret: 's', authToken: 't' }).success).toBe(true);
+      expect(twilioSms.secrets.safeParse({ apiKeySid: API_KEY, authToken: 't' }).success).toBe(false);
     });
 
     it('refuses a status callback URL whose host has an underscore (Twilio refuses it on every send), naming the field', () => {
