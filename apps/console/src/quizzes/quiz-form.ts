@@ -23,8 +23,9 @@ export interface QuestionDefinition {
   required: boolean;
   trait?: string;
   options?: OptionDefinition[];
-  min?: number;
-  max?: number;
+  /** Text only on the way out, when typed as something that is not a number (the API refuses it, naming the field). */
+  min?: number | string;
+  max?: number | string;
 }
 
 export interface QuizDefinition {
