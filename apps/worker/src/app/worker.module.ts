@@ -10,6 +10,7 @@ import { NotificationJobsModule } from '../notifications/notification-jobs.modul
 import { RealtimeEvaluationJobsModule } from '../realtime/realtime-evaluation-jobs.module';
 import { SegmentRefreshJobsModule } from '../segments/segment-refresh-jobs.module';
 import { SqlTraitJobsModule } from '../sql-traits/sql-trait-jobs.module';
+import { TextSignalJobsModule } from '../text-signals/text-signal-jobs.module';
 
 /**
  * The worker's job modules, one line each: schedulers (the clock, via @nestjs/schedule) and job
@@ -24,6 +25,7 @@ export const WORKER_JOB_MODULES: Type[] = [
   NotificationJobsModule,
   SqlTraitJobsModule,
   ComputedTraitJobsModule,
+  TextSignalJobsModule,
 ];
 
 @Module({})
