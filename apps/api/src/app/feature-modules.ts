@@ -9,6 +9,7 @@ import { ProfilesHttpModule } from '../profiles/profiles-http.module';
 import { QuizzesHttpModule } from '../quizzes/quizzes-http.module';
 import { SegmentsHttpModule } from '../segments/segments-http.module';
 import { SqlTraitsHttpModule } from '../sql-traits/sql-traits-http.module';
+import { TextSignalsHttpModule } from '../text-signals/text-signals-http.module';
 import { TrackingHttpModule } from '../tracking/tracking-http.module';
 import { VendorEventsHttpModule } from '../vendor-events/vendor-events-http.module';
 
@@ -27,6 +28,7 @@ export const FEATURE_MODULES: Type[] = [
   QuizzesHttpModule,
   SegmentsHttpModule,
   SqlTraitsHttpModule,
+  TextSignalsHttpModule,
   TrackingHttpModule,
   VendorEventsHttpModule,
 ];

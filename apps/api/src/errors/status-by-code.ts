@@ -2,7 +2,12 @@ import type { ActivationExceptionCode } from '@audiencekit/activation-engine';
 import type { ActivationAdminExceptionCode } from '@audiencekit/activation-admin';
 import type { PrivacyExceptionCode } from '@audiencekit/privacy';
 import type { ProfilesExceptionCode } from '@audiencekit/profiles';
-import type { ComputedTraitsExceptionCode, QuizzesExceptionCode, SegmentsExceptionCode } from '@audiencekit/segments-service';
+import type {
+  ComputedTraitsExceptionCode,
+  QuizzesExceptionCode,
+  SegmentsExceptionCode,
+  TextSignalsExceptionCode,
+} from '@audiencekit/segments-service';
 import type { SqlTraitsExceptionCode } from '@audiencekit/sql-traits';
 import type { VendorEventsExceptionCode } from '@audiencekit/vendor-events';
 
@@ -162,11 +167,17 @@ const QUIZZES_STATUS = {
   quiz_answers_refused_for_client_key: 403,
 } satisfies Record<QuizzesExceptionCode, HttpStatusCode>;
 
+const TEXT_SIGNALS_STATUS = {
+  text_signal_config_exists: 409,
+  text_signal_config_not_found: 404,
+} satisfies Record<TextSignalsExceptionCode, HttpStatusCode>;
+
 /** Every library's table, by library name (the test checks no code appears in two). */
 export const STATUS_TABLES: Record<string, Record<string, HttpStatusCode>> = {
   segments: SEGMENTS_STATUS,
   computedTraits: COMPUTED_TRAITS_STATUS,
   quizzes: QUIZZES_STATUS,
+  textSignals: TEXT_SIGNALS_STATUS,
   privacy: PRIVACY_STATUS,
   profiles: PROFILES_STATUS,
   activation: ACTIVATION_STATUS,
