@@ -214,6 +214,33 @@ describe('journeys through the API', () => {
     ]);
   });
 
+  it('the list counts entries per journey: every arm entered, not done in flight, goal reached', async () => {
+    const people: { id: string }[] = await db.dataSource.query(
+      `INSERT INTO profiles (traits) SELECT '{}'::jsonb FROM generate_series(1, 5) RETURNING id`,
+    );
+    // The worker's rows, written by hand: 3 in flight (treatment, control, waiting), 1 reached the goal, 1 completed.
+    const rows: [string, string, string | null][] = [
+      ['treatment', 'active', null],
+      ['control', 'active', null],
+      ['treatment', 'waiting', null],
+      ['treatment', 'done', 'goal_reached'],
+      ['control', 'done', 'completed'],
+    ];
+    for (const [index, [arm, state, outcome]] of rows.entries())
+      await db.dataSource.query(
+        `INSERT INTO journey_entries (journey_id, profile_id, entry_number, version, arm, entered_at, state, outcome)
+         SELECT id, $1, 1, 1, $2, now(), $3, $4 FROM journeys WHERE key = 'win_back'`,
+        [people[index].id, arm, state, outcome],
+      );
+    const items: { key: string; entered: number; inFlight: number; goalReached: number }[] = (
+      await call('GET', '/journeys', undefined, keys.viewer)
+    ).body.items;
+    expect(items.map(({ key, entered, inFlight, goalReached }) => ({ key, entered, inFlight, goalReached }))).toEqual([
+      { key: 'second', entered: 0, inFlight: 0, goalReached: 0 },
+      { key: 'win_back', entered: 5, inFlight: 3, goalReached: 1 },
+    ]);
+  });
+
   it('404 for an unknown journey; a viewer reads but cannot write', async () => {
     expect((await call('GET', '/journeys/nope')).status).toBe(404);
     expect((await call('POST', '/journeys/nope/publish')).status).toBe(404);
