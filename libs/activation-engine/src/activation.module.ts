@@ -10,6 +10,7 @@ import { SyncService } from './sync.service';
 import { SyncRequestsService } from './sync-requests.service';
 import { OnChangeFlusher } from './on-change/on-change-flusher';
 import { SyncRunControlService } from './run-control/sync-run-control.service';
+import { DirectDelivery } from './direct/direct-delivery';
 
 export interface ActivationModuleOptions {
   /** The connectors this process can sync to (provided as the CONNECTORS token). */
@@ -35,6 +36,7 @@ export class ActivationModule {
       DestinationGates,
       OnChangeFlusher,
       SyncRunControlService,
+      DirectDelivery,
     ];
     return {
       module: ActivationModule,

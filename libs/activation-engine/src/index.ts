@@ -34,3 +34,6 @@ export type { FlushedRun } from './on-change/on-change-flusher';
 export { ON_CHANGE_SCHEDULE, ON_CHANGE_TRIGGER, pendingChangeCount } from './on-change/on-change.repository';
 export { reserveSends, cappedSends, releaseSends } from './frequency/frequency-cap.repository';
 export type { LedgerSend, CappedSend } from './frequency/frequency-cap.repository';
+export { DirectDelivery } from './direct/direct-delivery';
+export type { DirectAction, DirectTarget, DirectOutcome, DirectDeliveryRequest } from './direct/direct-delivery';
+export { globalHoldout } from './data/sync-run.repository';

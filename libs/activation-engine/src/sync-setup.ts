@@ -62,18 +62,15 @@ export async function loadSyncSetup(
 ): Promise<SyncSetup> {
   const activation = await manager.getRepository(ActivationEntity).findOneBy({ id: run.activationId });
   if (!activation || DELETED_STATUSES.has(activation.status)) throw new SyncException('activation_deleted', 'the activation was deleted');
-  const destination = await manager.getRepository(DestinationEntity).findOneBy({ id: activation.destinationId });
-  if (!destination || destination.deletedAt) throw new SyncException('destination_deleted', 'the destination was deleted');
-  const connector = connectors.find((candidate) => candidate.slug === destination.connector);
-  if (!connector) throw new SyncException('unknown_connector', `no connector "${destination.connector}" is installed in this worker`);
+  const { destination, connector, settings, limits, secretsPlain, secrets, quota } = await openDestination(
+    manager,
+    activation.destinationId,
+    connectors,
+    config,
+  );
   const notes: string[] = [];
   const fullResync = run.plan?.['fullResync'] === true;
   const { phases, addAction } = fullResync ? replacePhases(activation.mode, connector) : phasesOf(activation.mode, connector, notes);
-  const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
-  const limits = limitsOf(connector, settings);
-  const secretsPlain = openSecrets(destination, config.AK_SECRETS_KEYS);
-  const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
-  const quota = quotaOf(connector, settings, secrets);
   const armOf = armResolver(await globalHoldout(manager), {
     salt: activation.holdoutSalt,
     share: activation.holdoutShare,
@@ -126,6 +123,41 @@ export async function loadSyncSetup(
     computedKeys: computedKeysOfActivation(connector, settings, activation.message),
     frequencyCapped: addAction === 'send' && (await capsApply(manager, connector.channel)),
   };
+}
+
+/** A live destination opened for calls: its connector, parsed settings and secrets, limits and quota. */
+export interface OpenedDestination {
+  destination: DestinationEntity;
+  connector: AnyConnectorDefinition;
+  settings: unknown;
+  limits: ConnectorLimits;
+  /** The decrypted secrets as stored (for the runtime's redaction), and as the connector parsed them. */
+  secretsPlain: unknown;
+  secrets: unknown;
+  quota?: ConnectorQuota;
+}
+
+/**
+ * Loads a destination and checks what a call to it needs (shared by sync runs and journey steps):
+ * not deleted, its connector installed here, settings and secrets matching the connector's schemas
+ * (secrets are never echoed: a mismatch names the fields only), its limits and shared quota.
+ */
+export async function openDestination(
+  manager: EntityManager,
+  destinationId: string,
+  connectors: readonly AnyConnectorDefinition[],
+  config: ConnectorRuntimeConfig,
+): Promise<OpenedDestination> {
+  const destination = await manager.getRepository(DestinationEntity).findOneBy({ id: destinationId });
+  if (!destination || destination.deletedAt) throw new SyncException('destination_deleted', 'the destination was deleted');
+  const connector = connectors.find((candidate) => candidate.slug === destination.connector);
+  if (!connector) throw new SyncException('unknown_connector', `no connector "${destination.connector}" is installed in this worker`);
+  const settings = parseWith(connector.settings, destination.settings ?? {}, 'bad_settings', 'settings');
+  const limits = limitsOf(connector, settings);
+  const secretsPlain = openSecrets(destination, config.AK_SECRETS_KEYS);
+  const secrets = parseWith(connector.secrets, secretsPlain, 'bad_secrets', 'secrets');
+  const quota = quotaOf(connector, settings, secrets);
+  return { destination, connector, settings, limits, secretsPlain, secrets, ...(quota ? { quota } : {}) };
 }
 
 /** Mirror adds and removes; add-only adds; send sends one message per new member. */

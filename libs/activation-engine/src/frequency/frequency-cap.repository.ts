@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
-/** A send to reserve or release: the profile and the send's delivery key (`<activation>:<profile>` in send mode). */
+/** A send to reserve or release: the profile and the send's delivery key (`<activation>:<profile>` in send mode, `journey:<entry>:<step>` for a journey step). */
 export interface LedgerSend {
   profileId: string;
   deliveryKey: string;
@@ -54,11 +54,11 @@ export async function cappedSends(manager: EntityManager, channel: string, sends
  * it sees what the first worker committed), and writes a ledger row for every send still within
  * every cap. Returns the capped sends (not written, not to be called). With `locked` false (no cap
  * applies to the channel) the rows are written without the locks or the count: the ledger stays
- * complete for a cap created later.
+ * complete for a cap created later. A journey's sends have no activation or run (both null).
  */
 export async function reserveSends(
   dataSource: DataSource,
-  input: { channel: string; activationId: string; runId: string; sends: readonly LedgerSend[]; locked: boolean },
+  input: { channel: string; activationId: string | null; runId: string | null; sends: readonly LedgerSend[]; locked: boolean },
 ): Promise<CappedSend[]> {
   if (input.sends.length === 0) return [];
   return dataSource.transaction(async (tx) => {

@@ -188,8 +188,12 @@ async function readRemoves(manager: EntityManager, scope: DiffScope, bounds: Pag
   return rows.map(toCandidate);
 }
 
-/** Re-reads given profiles (a batch being replayed after a crash) as add candidates, whatever their state. */
-export async function readProfiles(manager: EntityManager, scope: DiffScope, profileIds: string[]): Promise<CandidateRow[]> {
+/** Re-reads given profiles (a batch being replayed after a crash, a journey step's profiles) as add candidates, whatever their state. */
+export async function readProfiles(
+  manager: EntityManager,
+  scope: Pick<DiffScope, 'channels' | 'excludeSegmentIds'>,
+  profileIds: string[],
+): Promise<CandidateRow[]> {
   const rows: RawRow[] = await manager.query(
     `WITH c AS (SELECT unnest($1::uuid[]) AS profile_id)
      SELECT c.profile_id, ${IDENTIFIERS_SQL} AS identifiers, coalesce(p.traits, '{}'::jsonb) AS traits,
