@@ -54,9 +54,10 @@ function describeTrait(trait: ComputedTraitView): string {
     function: fn,
     event,
     property,
+    signal,
     window,
-  } = trait.definition as { function: string; event: string; property?: string; window: string };
-  const statistic = property === undefined ? fn : `${fn}(${property})`;
+  } = trait.definition as { function: string; event: string; property?: string; signal?: string; window: string };
+  const statistic = property !== undefined ? `${fn}(${property})` : signal !== undefined ? `${fn}(signals.${signal})` : fn;
   return `${trait.key} v${trait.version} [${trait.cadence}] owner ${trait.owner}: ${statistic} of ${JSON.stringify(event)} ${window}; last run ${trait.lastRunAt ?? 'never'}`;
 }
 
