@@ -97,7 +97,7 @@ export async function seedJourney(dataSource: DataSource, definition: JourneyDef
     journeyId: journey.id,
     version: 1,
     entrySegmentId: definition.entrySegmentId,
-    definition: definition as unknown as Record<string, unknown>,
+    definition: { ...definition },
   });
   return journey.id;
 }
@@ -113,7 +113,7 @@ export async function publishVersion(
     journeyId,
     version,
     entrySegmentId: definition.entrySegmentId,
-    definition: definition as unknown as Record<string, unknown>,
+    definition: { ...definition },
   });
   await dataSource.getRepository(JourneyEntity).update({ id: journeyId }, { currentVersion: version });
 }
