@@ -4,7 +4,7 @@ import { DestinationGates, DirectDelivery, resolveSyncEngineOptions } from '@aud
 import { JourneyEngine, JourneyEngineOptions } from '@audiencekit/journey-engine';
 import type { JourneyDefinition } from '@audiencekit/journeys';
 import { JourneyEntity, JourneyVersionEntity } from '@audiencekit/persistence';
-import { sendgridEmail } from '@audiencekit/plugin-sendgrid';
+import { sendgridContactsConnector, sendgridEmail } from '@audiencekit/plugin-sendgrid';
 import { AppConfig, loadConfig, SecretBox } from '@audiencekit/server-core';
 
 /** Test data for the journey specs: segments, profiles with e-mails, a SendGrid mail destination, journeys. */
@@ -15,14 +15,14 @@ export function journeyConfig(databaseUrl: string, sendgridUrl: string): AppConf
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
     AK_SECRETS_KEYS: KEY_RING,
-    AK_CONNECTOR_BASE_URLS: `sendgrid-email=${sendgridUrl}`,
+    AK_CONNECTOR_BASE_URLS: `sendgrid-email=${sendgridUrl},sendgrid=${sendgridUrl}`,
   });
 }
 
 /** The engine over a real database and the real SendGrid mail connector, without Nest (each call: its own gates). */
 export function buildJourneyEngine(dataSource: DataSource, config: AppConfig, options: Partial<JourneyEngineOptions> = {}): JourneyEngine {
   const engineOptions = resolveSyncEngineOptions({ callTimeoutMs: 5_000, initialBackoffMs: 5, maxBackoffMs: 20 });
-  const delivery = new DirectDelivery(dataSource, [sendgridEmail], config, new DestinationGates(), engineOptions);
+  const delivery = new DirectDelivery(dataSource, [sendgridEmail, CONTACTS], config, new DestinationGates(), engineOptions);
   return new JourneyEngine(dataSource, delivery, { leaseSeconds: 60, ...options });
 }
 
@@ -31,6 +31,19 @@ export async function seedMailDestination(dataSource: DataSource): Promise<strin
   const [destination] = await dataSource.query(
     `INSERT INTO destinations (name, connector, settings, secrets_ciphertext, secrets_key_id) VALUES ('mail', 'sendgrid-email', $1, $2, $3) RETURNING id`,
     [{ fromEmail: 'offers@example.com' }, sealed.ciphertext, sealed.keyId],
+  );
+  return destination.id;
+}
+
+/** The contacts (list) connector with fast import-job polling, for audience steps. */
+const CONTACTS = sendgridContactsConnector({ poll: { delaysMs: [5], maxWaitMs: 2_000 } });
+
+/** A SendGrid contacts destination (a list connector: audience steps). */
+export async function seedListDestination(dataSource: DataSource): Promise<string> {
+  const sealed = new SecretBox(KEY_RING).seal(JSON.stringify({ apiKey: 'SG.journey-test-key' }));
+  const [destination] = await dataSource.query(
+    `INSERT INTO destinations (name, connector, settings, secrets_ciphertext, secrets_key_id) VALUES ('list', 'sendgrid', '{}', $1, $2) RETURNING id`,
+    [sealed.ciphertext, sealed.keyId],
   );
   return destination.id;
 }

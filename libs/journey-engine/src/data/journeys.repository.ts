@@ -345,9 +345,9 @@ export async function entryCounts(
 export async function goalConversions(
   manager: EntityManager,
   input: { journeyId: string; goalEvent: string; withinDays: number; now: Date },
-): Promise<{ arm: JourneyArm; entries: number; conversions: number }[]> {
-  const rows: { arm: JourneyArm; entries: number; conversions: number }[] = await manager.query(
-    `SELECT e.arm, count(*)::int AS entries,
+): Promise<{ arm: JourneyArm; entries: number; conversions: number; firstEnteredAt: Date | null }[]> {
+  const rows: { arm: JourneyArm; entries: number; conversions: number; first_entered_at: Date | null }[] = await manager.query(
+    `SELECT e.arm, count(*)::int AS entries, min(e.entered_at) AS first_entered_at,
             count(*) FILTER (WHERE EXISTS (
               SELECT 1 FROM events ev WHERE ev.profile_id = e.profile_id AND ev.name = $2
                 AND ev.timestamp >= e.entered_at AND ev.timestamp < e.entered_at + make_interval(days => $3::int)))::int AS conversions
@@ -356,7 +356,7 @@ export async function goalConversions(
      GROUP BY e.arm ORDER BY e.arm`,
     [input.journeyId, input.goalEvent, input.withinDays, input.now],
   );
-  return rows;
+  return rows.map((row) => ({ arm: row.arm, entries: row.entries, conversions: row.conversions, firstEnteredAt: row.first_entered_at }));
 }
 
 interface RawVersion {

@@ -87,7 +87,7 @@ SELECT version, arm, state, outcome, step_index, count(*)::int AS count FROM jou
        GROUP BY version, arm, state, outcome, step_index ORDER BY version, arm, state, outcome, step_index;
 
 -- goalConversions
-SELECT e.arm, count(*)::int AS entries,
+SELECT e.arm, count(*)::int AS entries, min(e.entered_at) AS first_entered_at,
             count(*) FILTER (WHERE EXISTS (
               SELECT 1 FROM events ev WHERE ev.profile_id = e.profile_id AND ev.name = $2
                 AND ev.timestamp >= e.entered_at AND ev.timestamp < e.entered_at + make_interval(days => $3::int)))::int AS conversions
