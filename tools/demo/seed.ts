@@ -20,6 +20,7 @@ import { runDemoActivation } from './demo-activation';
 import { browsingEvents, readOrderLines } from './demo-events';
 import { runLanguageDemo } from './demo-language';
 import { runOrchestrationDemo } from './demo-orchestration';
+import { runTextSignalsDemo } from './demo-text-signals';
 import { DEMO_SEGMENTS, REALTIME_DEMO_SEGMENT } from './demo-segments';
 import { shiftOrders } from './shift-orders';
 
@@ -131,6 +132,7 @@ async function activationPhase(databaseUrl: string): Promise<void> {
   // Customers and their countries are the same in the shifted copy: the committed file is read as it is.
   await runLanguageDemo(apiUrl, adminApi(apiUrl, adminKey), readOrderLines(readFileSync(DEMO_ORDERS, 'utf8')), say);
   if (activationId) await runOrchestrationDemo(apiUrl, adminApi(apiUrl, adminKey), activationId, say);
+  await runTextSignalsDemo(apiUrl, adminApi(apiUrl, adminKey), say);
   if (activationFailed) throw new Error('the demo activation failed (see above)');
 }
 
