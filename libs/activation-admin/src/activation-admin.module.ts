@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CONNECTORS } from '@audiencekit/activation-engine';
 import { SegmentsModule } from '@audiencekit/segments-service';
+import { JourneyReportService } from '@audiencekit/journey-engine';
 import type { AnyConnectorDefinition } from '@audiencekit/connector-sdk';
 import { ActivationsService } from './activations/activations.service';
 import { ConnectorCatalog } from './connectors/connector-catalog.service';
@@ -23,6 +24,8 @@ const SERVICES = [
   FrequencyCapsService,
   PriorityListsService,
   JourneysAdminService,
+  // The journey report's numbers come from libs/journey-engine (the worker side of journeys).
+  JourneyReportService,
   PlaysService,
   LiftDataRepository,
   LiftReportService,

@@ -14,6 +14,7 @@ export * from './priority-lists/priority-list-input.schema';
 export * from './priority-lists/priority-lists.service';
 export * from './journeys/journey-input.schema';
 export * from './journeys/journeys-admin.service';
+export * from './journeys/journey-report-view';
 export * from './plays/play-input.schema';
 export * from './plays/play-quadrants';
 export * from './plays/plays.service';

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/commo
 import {
   createJourneySchema,
   journeyListSchema,
+  journeyReportViewSchema,
   JourneysAdminService,
   journeyViewSchema,
   updateJourneyDefinitionSchema,
@@ -28,6 +29,17 @@ export class JourneysController {
   @RequireRole('viewer')
   get(@Param('ref') ref: string) {
     return this.journeys.get(ref);
+  }
+
+  @ApiRoute({
+    summary:
+      "The journey's report: totals, per-step counts (entered, sent, waiting, branched, exited, goal reached before the step, capped, skipped) and the goal's lift, treated vs control (or why not yet)",
+    response: journeyReportViewSchema,
+  })
+  @Get(':ref/report')
+  @RequireRole('viewer')
+  report(@Param('ref') ref: string) {
+    return this.journeys.report(ref);
   }
 
   @ApiRoute({

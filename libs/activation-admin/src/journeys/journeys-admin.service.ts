@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { z } from 'zod';
 import { HOLDOUT_HASH_VERSION } from '@audiencekit/experimentation';
+import { journeysRepository, JourneyReportService } from '@audiencekit/journey-engine';
 import { JourneyDefinition, validateJourneyDefinition } from '@audiencekit/journeys';
 import { JourneyEntity, JourneyStatus, JourneyVersionEntity, SegmentEntity } from '@audiencekit/persistence';
 import type { ErrorDetail } from '@audiencekit/util';
 import { ActivationAdminException } from '../activation-admin.exception';
 import { ConnectorCatalog } from '../connectors/connector-catalog.service';
 import { journeyDatabaseProblems } from './journey-database-checks';
+import { journeyReportView, JourneyReportView } from './journey-report-view';
 import type { CreateJourneyInput, JourneySummary, JourneyView } from './journey-input.schema';
 import { journeyEntryCounts } from './journeys-admin.repository';
 
@@ -30,6 +32,7 @@ export class JourneysAdminService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: ConnectorCatalog,
+    private readonly reports: JourneyReportService,
   ) {}
 
   async create(input: CreateJourneyInput, actor: string | null): Promise<JourneyView> {
@@ -126,6 +129,37 @@ export class JourneysAdminService {
       journey.updatedAt = new Date();
       return this.view(manager, await manager.getRepository(JourneyEntity).save(journey));
     });
+  }
+
+  /**
+   * The report (libs/journey-engine's `JourneyReportService`): totals, per-step counts of the current
+   * version's steps (over every version, by step id) and the goal's lift, treated vs control.
+   */
+  async report(ref: string, asOf: Date = new Date()): Promise<JourneyReportView> {
+    const journey = await this.find(this.dataSource.manager, ref);
+    const report = await this.reports.report(journey.id, asOf);
+    if (!report) throw new ActivationAdminException('journey_not_found', `journey ${ref} has no readable version to report on`);
+    return journeyReportView(journey, report, await this.goalReachedBefore(journey.id));
+  }
+
+  /** Per step id: treated entries that reached the goal while that step was next (their step index when they exited). */
+  private async goalReachedBefore(journeyId: string): Promise<Map<string, number>> {
+    const manager = this.dataSource.manager;
+    const rows = (await journeysRepository.entryCounts(manager, journeyId)).filter(
+      (row) => row.arm === 'treatment' && row.outcome === 'goal_reached',
+    );
+    if (rows.length === 0) return new Map();
+    const versions = await manager.getRepository(JourneyVersionEntity).find({
+      select: { version: true, definition: true },
+      where: { journeyId, version: In([...new Set(rows.map((row) => row.version))]) },
+    });
+    const stepsOf = new Map(versions.map((row) => [row.version, (row.definition as unknown as JourneyDefinition).steps ?? []]));
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const stepId = stepsOf.get(row.version)?.[row.stepIndex]?.id;
+      if (stepId) counts.set(stepId, (counts.get(stepId) ?? 0) + row.count);
+    }
+    return counts;
   }
 
   /** A journey by id or key, or a 404. */

@@ -214,24 +214,39 @@ describe('journeys through the API', () => {
     ]);
   });
 
-  it('the list counts entries per journey: every arm entered, not done in flight, goal reached', async () => {
+  it('the list and the report count entries: every arm entered, not done in flight, goal reached; per step from the step log', async () => {
     const people: { id: string }[] = await db.dataSource.query(
       `INSERT INTO profiles (traits) SELECT '{}'::jsonb FROM generate_series(1, 5) RETURNING id`,
     );
-    // The worker's rows, written by hand: 3 in flight (treatment, control, waiting), 1 reached the goal, 1 completed.
-    const rows: [string, string, string | null][] = [
-      ['treatment', 'active', null],
-      ['control', 'active', null],
-      ['treatment', 'waiting', null],
-      ['treatment', 'done', 'goal_reached'],
-      ['control', 'done', 'completed'],
+    // The worker's rows, written by hand: [arm, state, outcome, next step index, steps logged with their outcome].
+    const rows: [string, string, string | null, number, [string, string][]][] = [
+      [
+        'treatment',
+        'active',
+        null,
+        2,
+        [
+          ['offer', 'sent'],
+          ['pause', 'waited'],
+        ],
+      ],
+      ['control', 'active', null, 0, []],
+      ['treatment', 'waiting', null, 1, [['offer', 'sent']]],
+      ['treatment', 'done', 'goal_reached', 1, [['offer', 'sent']]],
+      ['control', 'done', 'completed', 0, []],
     ];
-    for (const [index, [arm, state, outcome]] of rows.entries())
-      await db.dataSource.query(
-        `INSERT INTO journey_entries (journey_id, profile_id, entry_number, version, arm, entered_at, state, outcome)
-         SELECT id, $1, 1, 1, $2, now(), $3, $4 FROM journeys WHERE key = 'win_back'`,
-        [people[index].id, arm, state, outcome],
+    for (const [index, [arm, state, outcome, stepIndex, logged]] of rows.entries()) {
+      const [entry]: { id: string; journey_id: string }[] = await db.dataSource.query(
+        `INSERT INTO journey_entries (journey_id, profile_id, entry_number, version, arm, entered_at, state, outcome, step_index)
+         SELECT id, $1, 1, 1, $2, now(), $3, $4, $5 FROM journeys WHERE key = 'win_back' RETURNING id, journey_id`,
+        [people[index].id, arm, state, outcome, stepIndex],
       );
+      for (const [stepId, stepOutcome] of logged)
+        await db.dataSource.query(
+          `INSERT INTO journey_step_log (entry_id, step_id, journey_id, outcome, at) VALUES ($1, $2, $3, $4, now())`,
+          [entry.id, stepId, entry.journey_id, stepOutcome],
+        );
+    }
     const items: { key: string; entered: number; inFlight: number; goalReached: number }[] = (
       await call('GET', '/journeys', undefined, keys.viewer)
     ).body.items;
@@ -239,6 +254,52 @@ describe('journeys through the API', () => {
       { key: 'second', entered: 0, inFlight: 0, goalReached: 0 },
       { key: 'win_back', entered: 5, inFlight: 3, goalReached: 1 },
     ]);
+
+    const report = await call('GET', '/journeys/win_back/report', undefined, keys.viewer);
+    expect(report.status).toBe(200);
+    expect(report.body.journey.key).toBe('win_back');
+    expect(report.body.version).toBe(2);
+    expect(report.body.totals).toMatchObject({ entered: 5, treatment: 3, control: 2, inFlight: 3, goalReached: 1 });
+    const byStep = Object.fromEntries(
+      report.body.steps.map((step: { id: string; entered: number; sent: number; waiting: number; goalReached: number }) => [
+        step.id,
+        [step.entered, step.sent, step.waiting, step.goalReached],
+      ]),
+    );
+    // [entered, sent, waiting, goal reached while it was next]
+    expect(byStep).toEqual({ offer: [3, 3, 0, 0], pause: [2, 0, 1, 1], retarget: [0, 0, 0, 0], vip: [0, 0, 0, 0], done: [0, 0, 0, 0] });
+    // Nobody's 14-day goal window has closed: no lift yet, and the report says why.
+    expect(report.body.lift).toEqual({ available: false, reason: expect.stringContaining('goal window') });
+    expect((await call('GET', '/journeys/nope/report', undefined, keys.viewer)).status).toBe(404);
+  });
+
+  it("the report's lift compares treated and control entries whose goal window has closed (libs/experimentation's report)", async () => {
+    const created = await call('POST', '/journeys', { key: 'lifted', name: 'Lifted', definition: definition() });
+    expect(created.status).toBe(201);
+    // 20 entries 20 days ago (the 14-day window closed): treatment 0–9 with 6 orders, control 10–19 with 2.
+    const people: { id: string }[] = await db.dataSource.query(
+      `INSERT INTO profiles (traits) SELECT '{}'::jsonb FROM generate_series(1, 20) RETURNING id`,
+    );
+    await db.dataSource.query(
+      `INSERT INTO journey_entries (journey_id, profile_id, entry_number, version, arm, entered_at, state, outcome)
+       SELECT $1, p.id, 1, 1, CASE WHEN p.n <= 10 THEN 'treatment' ELSE 'control' END, now() - interval '20 days', 'done', 'completed'
+       FROM unnest($2::uuid[]) WITH ORDINALITY AS p(id, n)`,
+      [created.body.id, people.map((person) => person.id)],
+    );
+    const buyers = [...people.slice(0, 6), ...people.slice(10, 12)];
+    await db.dataSource.query(
+      `INSERT INTO events (message_id, profile_id, type, name, timestamp)
+       SELECT 'order-' || p.id, p.id, 'track', 'Order Completed', now() - interval '15 days' FROM unnest($1::uuid[]) AS p(id)`,
+      [buyers.map((person) => person.id)],
+    );
+    const report = await call('GET', '/journeys/lifted/report', undefined, keys.viewer);
+    expect(report.status).toBe(200);
+    expect(report.body.lift).toMatchObject({
+      available: true,
+      journeyId: created.body.id,
+      kpi: { event: 'Order Completed', windowDays: 14, valueProperty: null },
+      report: { arms: { treatment: { members: 10, conversions: 6 }, control: { members: 10, conversions: 2 } } },
+    });
   });
 
   it('404 for an unknown journey; a viewer reads but cannot write', async () => {
