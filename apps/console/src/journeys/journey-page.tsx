@@ -149,33 +149,105 @@ export function JourneyTotals({ totals }: { totals: JourneyReport['totals'] }) {
       <dd>{formatNumber(totals.treatment)}</dd>
       <dt>Control (held out)</dt>
       <dd>{formatNumber(totals.control)}</dd>
+      {totals.globalHoldout ? (
+        <>
+          <dt>Global holdout</dt>
+          <dd>{formatNumber(totals.globalHoldout)}</dd>
+        </>
+      ) : null}
       <dt>In flight</dt>
       <dd>{formatNumber(totals.inFlight)}</dd>
       <dt>Goal reached</dt>
       <dd>{formatNumber(totals.goalReached)}</dd>
+      {totals.completed !== undefined && (
+        <>
+          <dt>Completed (no goal)</dt>
+          <dd>{formatNumber(totals.completed)}</dd>
+        </>
+      )}
+      {totals.exited !== undefined && (
+        <>
+          <dt>Left by an exit step</dt>
+          <dd>{formatNumber(totals.exited)}</dd>
+        </>
+      )}
     </dl>
   );
 }
 
-/** Which counts a step card shows: the ones its type can have, plus any other that is not zero. */
-const COUNTS_BY_TYPE: Record<string, (keyof Omit<JourneyStepCounts, 'id' | 'type' | 'branched'>)[]> = {
-  send: ['entered', 'sent', 'capped', 'suppressed', 'skipped'],
-  audience: ['entered', 'sent', 'suppressed', 'skipped'],
-  wait: ['entered', 'waiting'],
-  wait_until: ['entered', 'waiting'],
-  branch: ['entered'],
+type CountName =
+  | 'entered'
+  | 'sent'
+  | 'waiting'
+  | 'then'
+  | 'else'
+  | 'waited'
+  | 'eventSeen'
+  | 'timedOut'
+  | 'exited'
+  | 'goalReached'
+  | 'capped'
+  | 'suppressed'
+  | 'skipped'
+  | 'rejected'
+  | 'failed'
+  | 'inFlight';
+
+/** Each count a card can show, in the order shown, with its words. */
+const COUNT_LABELS: [CountName, string][] = [
+  ['entered', 'entered'],
+  ['sent', 'sent'],
+  ['inFlight', 'at the vendor'],
+  ['waiting', 'waiting'],
+  ['waited', 'waited'],
+  ['eventSeen', 'saw the event'],
+  ['timedOut', 'timed out'],
+  ['then', 'then'],
+  ['else', 'else'],
+  ['exited', 'exited'],
+  ['goalReached', 'goal reached before it'],
+  ['capped', 'capped'],
+  ['suppressed', 'suppressed'],
+  ['skipped', 'skipped'],
+  ['rejected', 'rejected'],
+  ['failed', 'failed'],
+];
+
+/** The counts a step of each type always shows; any other count shows when it is not zero. */
+const COUNTS_BY_TYPE: Record<string, CountName[]> = {
+  send: ['entered', 'sent', 'goalReached', 'capped', 'skipped'],
+  audience: ['entered', 'sent', 'goalReached', 'skipped'],
+  wait: ['entered', 'waiting', 'goalReached'],
+  wait_until: ['entered', 'waiting', 'eventSeen', 'timedOut', 'goalReached'],
+  branch: ['entered', 'then', 'else', 'goalReached'],
   exit: ['entered', 'exited'],
 };
-const COUNT_LABELS: Record<string, string> = {
-  entered: 'entered',
-  sent: 'sent',
-  waiting: 'waiting',
-  exited: 'exited',
-  goalReached: 'goal reached',
-  capped: 'capped',
-  suppressed: 'suppressed',
-  skipped: 'skipped',
-};
+
+function countOf(count: JourneyStepCounts, name: CountName): number | null {
+  switch (name) {
+    case 'then':
+      return count.branched.then;
+    case 'else':
+      return count.branched.else;
+    case 'waited':
+    case 'eventSeen':
+    case 'timedOut':
+      return count.waits?.[name] ?? 0;
+    default:
+      return (count[name] as number | null | undefined) ?? null;
+  }
+}
+
+/** "5 entered · 4 sent · 0 goal reached before it · 1 capped · 0 skipped" (suppression is in `skipped` while the API reports it null). */
+export function describeCounts(count: JourneyStepCounts): string {
+  const always = new Set(COUNTS_BY_TYPE[count.type] ?? ['entered']);
+  return COUNT_LABELS.filter(([name]) => {
+    const value = countOf(count, name);
+    return value !== null && (always.has(name) || value > 0);
+  })
+    .map(([name, label]) => `${formatNumber(countOf(count, name))} ${label}`)
+    .join(' · ');
+}
 
 /** The steps top to bottom, one card each (type, what it does, its counts), joined by arrows. */
 export function StepFlow({
@@ -198,22 +270,10 @@ export function StepFlow({
               <span className="badge">{STEP_TYPE_LABELS[step.type] ?? step.type}</span> <code>{step.id}</code>
             </div>
             <p className="step-card-text">{describeStep(step, names)}</p>
-            {count ? <StepCounts count={count} /> : counts ? <p className="muted">no counts yet</p> : null}
+            {count ? <p className="step-counts">{describeCounts(count)}</p> : counts ? <p className="muted">no counts yet</p> : null}
           </li>
         );
       })}
     </ol>
   );
-}
-
-function StepCounts({ count }: { count: JourneyStepCounts }) {
-  const shown = new Set(COUNTS_BY_TYPE[count.type] ?? ['entered']);
-  for (const key of Object.keys(COUNT_LABELS)) if (Number(count[key as keyof JourneyStepCounts]) > 0) shown.add(key as never);
-  shown.add('goalReached');
-  const parts = Object.keys(COUNT_LABELS)
-    .filter((key) => shown.has(key as never))
-    .map((key) => `${formatNumber(Number(count[key as keyof JourneyStepCounts] ?? 0))} ${COUNT_LABELS[key]}`);
-  if (count.type === 'branch' || count.branched.then > 0 || count.branched.else > 0)
-    parts.splice(1, 0, `${formatNumber(count.branched.then)} then`, `${formatNumber(count.branched.else)} else`);
-  return <p className="step-counts">{parts.join(' · ')}</p>;
 }

@@ -43,18 +43,27 @@ export interface JourneyView {
   versions: { version: number; createdAt: string }[];
 }
 
+/** One step's counts in `GET /journeys/:key/report` (over every version, matched by step id). */
 export interface JourneyStepCounts {
   id: string;
   type: JourneyStepType;
+  /** Entries that reached the step: logged there, whatever the outcome, or waiting in it. */
   entered: number;
+  /** send: delivered; audience: added or removed. */
   sent: number;
   waiting: number;
   branched: { then: number; else: number };
   exited: number;
+  /** Treated entries that reached the goal while this step was next (so it never ran for them). */
   goalReached: number;
   capped: number;
-  suppressed: number;
+  /** null: counted in `skipped` (the engine logs every pre-send filter as one outcome). */
+  suppressed: number | null;
   skipped: number;
+  rejected?: number;
+  failed?: number;
+  inFlight?: number;
+  waits?: { waited: number; eventSeen: number; timedOut: number };
 }
 
 /** The lift of the goal, treated vs control: the activation lift report's shape, or why there is none yet. */
@@ -63,7 +72,16 @@ export type JourneyLift = { available: false; reason: string } | (Partial<LiftRe
 export interface JourneyReport {
   journey: { id: string; key: string } | string;
   version?: number;
-  totals: { entered: number; treatment: number; control: number; inFlight: number; goalReached: number };
+  totals: {
+    entered: number;
+    treatment: number;
+    control: number;
+    globalHoldout?: number;
+    inFlight: number;
+    goalReached: number;
+    completed?: number;
+    exited?: number;
+  };
   steps: JourneyStepCounts[];
   lift: JourneyLift;
 }

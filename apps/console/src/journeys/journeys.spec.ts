@@ -199,14 +199,31 @@ describe('journey pages (console, issue #23)', () => {
   });
 
   it('draws the steps top to bottom with the counts of each', () => {
-    const zero = { sent: 0, waiting: 0, branched: { then: 0, else: 0 }, exited: 0, goalReached: 0, capped: 0, suppressed: 0, skipped: 0 };
+    const zero = {
+      sent: 0,
+      waiting: 0,
+      branched: { then: 0, else: 0 },
+      exited: 0,
+      goalReached: 0,
+      capped: 0,
+      suppressed: null,
+      skipped: 0,
+    };
     const html = renderToStaticMarkup(
       createElement(StepFlow, {
         steps: winBackSteps.slice(0, 3),
         counts: [
-          { ...zero, id: 'offer_1', type: 'send', entered: 100, sent: 80, capped: 5, suppressed: 15 },
-          { ...zero, id: 'wait_1', type: 'wait', entered: 80, waiting: 70 },
-          { ...zero, id: 'back', type: 'branch', entered: 10, branched: { then: 4, else: 6 }, goalReached: 4 },
+          { ...zero, id: 'offer_1', type: 'send', entered: 100, sent: 80, capped: 5, skipped: 15, failed: 0 },
+          {
+            ...zero,
+            id: 'wait_1',
+            type: 'wait',
+            entered: 80,
+            waiting: 70,
+            goalReached: 3,
+            waits: { waited: 10, eventSeen: 0, timedOut: 0 },
+          },
+          { ...zero, id: 'back', type: 'branch', entered: 10, branched: { then: 4, else: 6 }, suppressed: 2 },
         ],
       }),
     );
@@ -215,16 +232,21 @@ describe('journey pages (console, issue #23)', () => {
       'Step 2: wait_1',
       'Step 3: back',
     ]);
-    expect(html).toContain('100 entered · 80 sent · 0 goal reached · 5 capped · 15 suppressed · 0 skipped');
-    expect(html).toContain('80 entered · 70 waiting · 0 goal reached');
-    expect(html).toContain('10 entered · 4 then · 6 else · 4 goal reached');
+    // Always the type's own counts; any other only when not zero; suppressed only once the API reports it apart from skipped.
+    expect(html).toContain('100 entered · 80 sent · 0 goal reached before it · 5 capped · 15 skipped<');
+    expect(html).toContain('80 entered · 70 waiting · 10 waited · 3 goal reached before it<');
+    expect(html).toContain('10 entered · 4 then · 6 else · 0 goal reached before it · 2 suppressed<');
     expect(renderToStaticMarkup(createElement(StepFlow, { steps: winBackSteps.slice(0, 1), counts: [] }))).toContain('no counts yet');
   });
 
   it('shows the totals', () => {
     const html = renderToStaticMarkup(
-      createElement(JourneyTotals, { totals: { entered: 1000, treatment: 900, control: 100, inFlight: 250, goalReached: 60 } }),
+      createElement(JourneyTotals, {
+        totals: { entered: 1000, treatment: 900, control: 100, globalHoldout: 0, inFlight: 250, goalReached: 60, completed: 5, exited: 1 },
+      }),
     );
+    expect(html).not.toContain('Global holdout');
+    expect(html).toContain('<dt>Completed (no goal)</dt><dd>5</dd>');
     expect(html).toContain('<dt>Control (held out)</dt><dd>100</dd>');
     expect(html).toContain('<dt>In flight</dt><dd>250</dd>');
   });
