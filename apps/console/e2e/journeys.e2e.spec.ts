@@ -29,6 +29,7 @@ describe('journeys and plays in the console', () => {
   let browser: Browser;
   let page: Page;
   let marketerKey: string;
+  let viewerKey: string;
   const segments: Record<string, string> = {};
   const destinations: Record<string, string> = {};
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -46,6 +47,7 @@ describe('journeys and plays in the console', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     db = await createTestDatabase();
     marketerKey = (await new ApiKeyService(db.dataSource).create('console journeys e2e', 'marketer')).secret;
+    viewerKey = (await new ApiKeyService(db.dataSource).create('console journeys e2e viewer', 'viewer')).secret;
     for (const [name, connector] of [
       ['Email', 'sendgrid-email'],
       ['SMS', 'twilio'],
@@ -257,6 +259,22 @@ describe('journeys and plays in the console', () => {
     await eventually(async () =>
       expect(await textOf(page.getByRole('region', { name: 'Exclusions and priority' }).locator('dd').first())).toMatch(/_li_lv$/),
     );
+  });
+
+  it('shows a viewer the journeys and their flow without any button that changes them', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, apiUrl, viewerKey);
+    await page.goto(`${apiUrl}/console/#/journeys/win_back`);
+    const flow = page.getByRole('list', { name: 'Step flow' });
+    await eventually(async () => expect(await flow.locator('.step-card-text').count()).toBe(4));
+    await eventually(async () => expect(await textOf(flow.getByRole('listitem', { name: 'Step 1: send_1' }))).toContain(SEND_1_COUNTS));
+    // The role probe answers after the page draws: give it time to (wrongly) show the buttons.
+    await page.waitForTimeout(1000);
+    for (const name of ['Publish', 'Pause']) expect(await page.getByRole('button', { name }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plays' }).click();
+    await visible(page.getByText('Creating plays is for marketers and admins.'));
+    expect(await page.getByRole('form', { name: 'Create the plays' }).count()).toBe(0);
   });
 
   /**
