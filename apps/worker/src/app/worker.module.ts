@@ -5,6 +5,7 @@ import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { CatalogueFoldJobsModule } from '../catalogue/catalogue-fold-jobs.module';
 import { ComputedTraitJobsModule } from '../computed-traits/computed-trait-jobs.module';
 import { WorkerHealthModule } from '../health/worker-health.module';
+import { JourneyJobsModule } from '../journeys/journey-jobs.module';
 import { PrivacyJobsModule } from '../privacy/privacy-jobs.module';
 import { NotificationJobsModule } from '../notifications/notification-jobs.module';
 import { RealtimeEvaluationJobsModule } from '../realtime/realtime-evaluation-jobs.module';
@@ -26,6 +27,7 @@ export const WORKER_JOB_MODULES: Type[] = [
   SqlTraitJobsModule,
   ComputedTraitJobsModule,
   TextSignalJobsModule,
+  JourneyJobsModule,
 ];
 
 @Module({})
