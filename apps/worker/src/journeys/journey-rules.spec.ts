@@ -139,6 +139,36 @@ describe('journey rules: re-entry, frequency caps, suppression, wait_until, bran
     expect(byProfile.get(profiles[2].id)).toMatchObject({ outcome: 'sent' });
   });
 
+  it('defence in depth: an entry whose stored arm was tampered to treatment is still held out by the core right before the call', async () => {
+    const { segmentId, profiles } = await seedSegmentAndProfiles(db.dataSource, 40);
+    const salt = 'tamper-salt';
+    const journeyId = await seedJourney(
+      db.dataSource,
+      { ...oneSend(segmentId, { mode: 'once' }, 'tamper check'), holdoutShare: 0.5 },
+      salt,
+    );
+    await enterSegment(
+      db.dataSource,
+      segmentId,
+      profiles.map((profile) => profile.id),
+    );
+    const engine = buildJourneyEngine(db.dataSource, config);
+    await engine.intake(new Date());
+    const control = (await entriesOf(db.dataSource, journeyId)).filter((entry) => entry.arm === 'control');
+    expect(control.length).toBeGreaterThan(5);
+    // A bug (or a hand edit) marks control entries as treated and due: the machine would run their step.
+    await db.dataSource.query(`UPDATE journey_entries SET arm = 'treatment', state = 'active', due_at = now() WHERE id = ANY($1::uuid[])`, [
+      control.map((entry) => entry.id),
+    ]);
+    await engine.runPass(new Date());
+    const controlEmails = new Set(control.map((entry) => profiles.find((profile) => profile.id === entry.profile_id)?.email));
+    expect(fake.mails.filter((m) => controlEmails.has(m.to))).toHaveLength(0);
+    const log = await stepLog(db.dataSource, journeyId);
+    const controlIds = new Set(control.map((entry) => entry.id));
+    expect(log.filter((row) => controlIds.has(row.entry_id)).map((row) => row.outcome)).toEqual(Array(control.length).fill('skipped'));
+    expect(fake.mails.filter((m) => m.subject === 'tamper check')).toHaveLength(40 - control.length);
+  });
+
   it('wait_until wakes on its event at once (trigger on events), branches on segment membership, times out to onTimeout; audience steps add to a vendor list; the report counts each step', async () => {
     const { segmentId, profiles } = await seedSegmentAndProfiles(db.dataSource, 3);
     const { segmentId: vipSegment } = await seedSegmentAndProfiles(db.dataSource, 0);
