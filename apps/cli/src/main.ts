@@ -10,6 +10,7 @@
 //   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
 //   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key> | sql-traits list
 //   npm run cli -- computed-traits preview --file def.json | computed-traits run <key> | computed-traits list
+//   npm run cli -- journeys list | journeys show|report <id|key> | plays create --intent <segment> --value <segment> …
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -40,6 +41,7 @@ import { runsConfirm } from './ops/sync-confirm-command';
 import { CHANGES_LIMIT, segmentsChanges, segmentsDrift, segmentsSetCadence } from './ops/segment-commands';
 import { sqlTraitsList, sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
 import { computedTraitsList, computedTraitsPreview, computedTraitsRun, readDefinition } from './computed-traits/computed-trait-commands';
+import { journeysList, journeysReport, journeysShow, JourneyServices, openJourneysContext, playsCreate } from './journeys/journey-commands';
 
 const USAGE = `usage:
   npm run cli -- import customers <file.csv> [--batch-size 1000] [--phone-country GB] [--rejected-file rejected.csv] [--first-seen-column <header>]
@@ -82,6 +84,13 @@ const USAGE = `usage:
                                    (the distribution a definition would give now: counts, numeric range, histogram, top values)
   npm run cli -- computed-traits run <key>   (computes a computed trait for every profile now)
   npm run cli -- computed-traits list        (key, version, cadence, owner, definition, last run)
+  npm run cli -- journeys list               (key, status, version, entry segment, entered / in flight / goal reached)
+  npm run cli -- journeys show <journey id|key>   (versions and the current definition's steps)
+  npm run cli -- journeys report <journey id|key> (totals, per-step counts, the goal's lift or why not yet)
+  npm run cli -- plays create --intent <segment> --value <segment> --owned <destination> --retargeting <destination>
+                              --win-back <destination> --paid-media <destination>[,<destination>] [--key <prefix>]
+                              [--offers "10% off|15% off|20% off"] [--wait-days 3]
+                                   (the four intent × value plays in one transaction, as POST /plays)
 Refreshes and syncs are queued for the workers; the CLI follows the run until it finishes
 (exit 0 done, 1 failed, 3 held by the mass-send guard, 4 stopped watching at --timeout-ms).
 DATABASE_URL names the Postgres database; pending migrations are applied first.`;
@@ -123,6 +132,15 @@ async function main(argv: string[]): Promise<number> {
       'key-kind': { type: 'string' },
       definition: { type: 'string' },
       revoked: { type: 'string' },
+      intent: { type: 'string' },
+      value: { type: 'string' },
+      owned: { type: 'string' },
+      retargeting: { type: 'string' },
+      'win-back': { type: 'string' },
+      'paid-media': { type: 'string' },
+      offers: { type: 'string' },
+      'wait-days': { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -223,6 +241,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'computed-traits' && subject === 'run' && file)
     return withOps((ops) => computedTraitsRun(ops.computedTraits, print, file));
   if (command === 'computed-traits' && subject === 'list') return withOps((ops) => computedTraitsList(ops.computedTraits, print));
+  if (command === 'journeys' && subject === 'list') return withJourneys((services) => journeysList(services, print));
+  if (command === 'journeys' && subject === 'show' && file) return withJourneys((services) => journeysShow(services, print, file));
+  if (command === 'journeys' && subject === 'report' && file) return withJourneys((services) => journeysReport(services, print, file));
+  if (command === 'plays' && subject === 'create') return withJourneys((services) => playsCreate(services, print, values));
   throw new CliUsageException(`unknown command: ${positionals.join(' ') || '(none)'}`);
 }
 
@@ -252,6 +274,15 @@ async function withOps(command: (ops: OpsServices) => Promise<number>): Promise<
     return await command(ops);
   } finally {
     await ops.close();
+  }
+}
+
+async function withJourneys(command: (services: JourneyServices) => Promise<number>): Promise<number> {
+  const services = await openJourneysContext(process.env.DATABASE_URL);
+  try {
+    return await command(services);
+  } finally {
+    await services.close();
   }
 }
 
