@@ -161,6 +161,11 @@ export class JourneyEngine {
           work.exits.push({ id: entry.id, reason: 'exit_step', detail: 'invalid_version', at: now });
           continue;
         }
+        if (version.row.status === 'archived') {
+          // An archived journey sends nothing more: its entries in flight end (outcome `exited`).
+          work.exits.push({ id: entry.id, reason: 'exit_step', detail: 'journey_archived', at: now });
+          continue;
+        }
         if (version.row.status === 'paused') {
           work.moves.push(holdPosition(entry, new Date(now.getTime() + this.options.leaseSeconds * 1000), version.definition));
           continue;

@@ -139,6 +139,35 @@ describe('journey rules: re-entry, frequency caps, suppression, wait_until, bran
     expect(byProfile.get(profiles[2].id)).toMatchObject({ outcome: 'sent' });
   });
 
+  it('a paused journey holds its entries; an archived one ends them without sending more', async () => {
+    const { segmentId, profiles } = await seedSegmentAndProfiles(db.dataSource, 3);
+    const definition: JourneyDefinition = {
+      ...oneSend(segmentId, { mode: 'once' }, 'status 1'),
+      steps: [
+        { id: 'first', type: 'send', destination: mail, message: { subject: 'status 1', text: 'one' } },
+        { id: 'pause', type: 'wait', seconds: 60 },
+        { id: 'second', type: 'send', destination: mail, message: { subject: 'status 2', text: 'two' } },
+      ],
+    };
+    const journeyId = await seedJourney(db.dataSource, definition);
+    const engine = buildJourneyEngine(db.dataSource, config);
+    const t0 = new Date();
+    await enterSegment(
+      db.dataSource,
+      segmentId,
+      profiles.map((profile) => profile.id),
+    );
+    await engine.runPass(t0);
+    await db.dataSource.query(`UPDATE journeys SET status = 'paused' WHERE id = $1`, [journeyId]);
+    await engine.runPass(hours(t0, 1));
+    expect(fake.mails.filter((m) => m.subject === 'status 2')).toHaveLength(0);
+    expect((await entriesOf(db.dataSource, journeyId)).map((entry) => entry.state)).toEqual(['waiting', 'waiting', 'waiting']);
+    await db.dataSource.query(`UPDATE journeys SET status = 'archived' WHERE id = $1`, [journeyId]);
+    await engine.runPass(hours(t0, 2));
+    expect(fake.mails.filter((m) => m.subject === 'status 2')).toHaveLength(0);
+    expect((await entriesOf(db.dataSource, journeyId)).map((entry) => entry.outcome)).toEqual(['exited', 'exited', 'exited']);
+  });
+
   it('defence in depth: an entry whose stored arm was tampered to treatment is still held out by the core right before the call', async () => {
     const { segmentId, profiles } = await seedSegmentAndProfiles(db.dataSource, 40);
     const salt = 'tamper-salt';
