@@ -40,7 +40,7 @@ describe('journeys and plays in the console', () => {
       headers: { authorization: `Bearer ${marketerKey}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as { id: string } };
   };
 
   beforeAll(async () => {
