@@ -50,7 +50,7 @@ export function JourneyPage({ journeyKey }: { journeyKey: string }) {
         </h1>
         {canWrite && (
           <div className="actions">
-            {data.status !== 'live' && (
+            {(data.status === 'draft' || data.status === 'paused') && (
               <button type="button" className="primary" onClick={() => void transition('publish')}>
                 Publish
               </button>
