@@ -125,6 +125,8 @@ export class JourneysAdminService {
       const journey = await this.find(manager, ref, true);
       const rule = TRANSITIONS[action];
       if (!rule.from.includes(journey.status)) throw transitionRefused(journey, action);
+      // What was valid when saved may not be now (a destination or segment deleted since): going live re-checks it.
+      if (action === 'publish') await this.checkedDefinition(manager, await this.currentDefinition(manager, journey));
       journey.status = rule.to;
       journey.updatedAt = new Date();
       return this.view(manager, await manager.getRepository(JourneyEntity).save(journey));
@@ -170,6 +172,13 @@ export class JourneysAdminService {
       .findOne({ where, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!journey) throw new ActivationAdminException('journey_not_found', `no journey ${ref}`);
     return journey;
+  }
+
+  private async currentDefinition(manager: EntityManager, journey: JourneyEntity): Promise<Record<string, unknown>> {
+    const row = await manager
+      .getRepository(JourneyVersionEntity)
+      .findOneBy({ journeyId: journey.id, version: journey.currentVersion ?? 0 });
+    return row?.definition ?? {};
   }
 
   /** The definition as libs/journeys normalises it, or a 400 with every problem under `definition.`. */

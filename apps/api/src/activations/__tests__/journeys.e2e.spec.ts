@@ -302,6 +302,22 @@ describe('journeys through the API', () => {
     });
   });
 
+  it('publishing re-checks the definition against the database: a destination deleted since is a 400 naming it', async () => {
+    const destination = await call(
+      'POST',
+      '/destinations',
+      { name: 'doomed', connector: 'test-sms', settings: { from: '+447700900124' } },
+      keys.admin,
+    );
+    const steps = [{ id: 'offer', type: 'send', destination: destination.body.id, message: { text: 'hi' } }];
+    expect((await call('POST', '/journeys', { key: 'doomed', name: 'Doomed', definition: definition({ steps }) })).status).toBe(201);
+    expect((await call('DELETE', `/destinations/${destination.body.id}`, undefined, keys.admin)).status).toBe(204);
+    const refused = await call('POST', '/journeys/doomed/publish');
+    expect(refused.status).toBe(400);
+    expect(refused.body.details).toEqual([{ path: 'definition.steps[0].destination', message: `no destination ${destination.body.id}` }]);
+    expect((await call('GET', '/journeys/doomed')).body.status).toBe('draft');
+  });
+
   it('404 for an unknown journey; a viewer reads but cannot write', async () => {
     expect((await call('GET', '/journeys/nope')).status).toBe(404);
     expect((await call('POST', '/journeys/nope/publish')).status).toBe(404);
