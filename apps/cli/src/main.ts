@@ -10,6 +10,7 @@
 //   npm run cli -- suppressions import <file.csv> | export [--channel sms] | add/remove --email <address> --reason <why>
 //   npm run cli -- sql-traits preview --file q.sql | sql-traits run <key> | sql-traits list
 //   npm run cli -- computed-traits preview --file def.json | computed-traits run <key> | computed-traits list
+//   npm run cli -- text-signals list | text-signals score [--max-events N]
 //   npm run cli -- journeys list | journeys show|report <id|key> | plays create --intent <segment> --value <segment> …
 import 'reflect-metadata';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import type { ApiKeyRole, ApiKeyTrust } from '@audiencekit/persistence';
 import type { DataSource } from 'typeorm';
 import { IngestionService } from '@audiencekit/ingestion';
+import { TextSignalsService } from '@audiencekit/segments-service';
 import { CodedException, isUuid } from '@audiencekit/util';
 import { CliUsageException, openDatabase } from './database';
 import { formatSummary, ImportFileException, importCsv, ImportKind } from './import/import-csv';
@@ -41,6 +43,7 @@ import { runsConfirm } from './ops/sync-confirm-command';
 import { CHANGES_LIMIT, segmentsChanges, segmentsDrift, segmentsSetCadence } from './ops/segment-commands';
 import { sqlTraitsList, sqlTraitsPreview, sqlTraitsRun, withSqlTraits } from './sql-traits/sql-trait-commands';
 import { computedTraitsList, computedTraitsPreview, computedTraitsRun, readDefinition } from './computed-traits/computed-trait-commands';
+import { textSignalsList, textSignalsScore } from './text-signals/text-signal-commands';
 import { journeysList, journeysReport, journeysShow, JourneyServices, openJourneysContext, playsCreate } from './journeys/journey-commands';
 
 const USAGE = `usage:
@@ -84,6 +87,8 @@ const USAGE = `usage:
                                    (the distribution a definition would give now: counts, numeric range, histogram, top values)
   npm run cli -- computed-traits run <key>   (computes a computed trait for every profile now)
   npm run cli -- computed-traits list        (key, version, cadence, owner, definition, last run)
+  npm run cli -- text-signals list          (scored event properties, vocabularies, events scored so far)
+  npm run cli -- text-signals score [--max-events 20000]   (a scoring pass now, as the worker's; exit 3 if a worker is scoring)
   npm run cli -- journeys list               (key, status, version, entry segment, entered / in flight / goal reached)
   npm run cli -- journeys show <journey id|key>   (versions and the current definition's steps)
   npm run cli -- journeys report <journey id|key> (totals, per-step counts, the goal's lift or why not yet)
@@ -130,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       identifiers: { type: 'string' },
       file: { type: 'string' },
       'key-kind': { type: 'string' },
+      'max-events': { type: 'string' },
       definition: { type: 'string' },
       revoked: { type: 'string' },
       intent: { type: 'string' },
@@ -241,6 +247,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'computed-traits' && subject === 'run' && file)
     return withOps((ops) => computedTraitsRun(ops.computedTraits, print, file));
   if (command === 'computed-traits' && subject === 'list') return withOps((ops) => computedTraitsList(ops.computedTraits, print));
+  if (command === 'text-signals' && subject === 'list')
+    return withDatabase((dataSource) => textSignalsList(new TextSignalsService(dataSource), print));
+  if (command === 'text-signals' && subject === 'score') {
+    const maxEvents = integerOption(values['max-events'], 20_000, 'max-events', 1);
+    return withDatabase((dataSource) => textSignalsScore(new TextSignalsService(dataSource), print, maxEvents));
+  }
   if (command === 'journeys' && subject === 'list') return withJourneys((services) => journeysList(services, print));
   if (command === 'journeys' && subject === 'show' && file) return withJourneys((services) => journeysShow(services, print, file));
   if (command === 'journeys' && subject === 'report' && file) return withJourneys((services) => journeysReport(services, print, file));
