@@ -11,7 +11,7 @@ import {
 } from '@audiencekit/connector-sdk';
 import { dataManagerGet, dataManagerPost, GoogleApiFailure, googleError, memberViolations } from './google-client';
 import { userIdentifiers, UserIdentifier } from './google-hashing';
-import { awaitRequestStatus, googleStatusPolling, mainReason } from './google-request-status';
+import { awaitRequestStatus, checkPendingRequests, countsText, googleStatusPolling, mainReason } from './google-request-status';
 import { GoogleSecrets, googleSecretsSchema, GoogleSettings, googleSettingsSchema } from './google-settings';
 
 /** Data Manager takes at most 10,000 audience members per ingest or remove request. */
@@ -103,6 +103,10 @@ export const googleAdsConnector = defineConnector<GoogleSettings, GoogleSecrets>
       days !== undefined && days >= 1 ? Math.min(days, GOOGLE_MEMBERSHIP_LIFESPAN_DAYS) : GOOGLE_MEMBERSHIP_LIFESPAN_DAYS,
     );
   },
+
+  // Requests the first look of `upsert` left PROCESSING, asked again by the core's periodic pass
+  // (Google's Diagnostics page: first check 30 minutes after the ingest, then with backoff).
+  checkRequests: (ctx, requests) => checkPendingRequests(ctx, requests),
 });
 
 /** GetUserList of the destination's list; failures as the closed error set. */
@@ -195,12 +199,12 @@ export const GOOGLE_MAX_ATTRIBUTION_REQUESTS = 16;
 /**
  * An accepted ingest is not yet a delivery: Google processes it afterwards and may drop records
  * (consent, format), reporting only counts by `ProcessingErrorReason` (RetrieveRequestStatus). So the
- * request's status is polled (bounded wait, `googleStatusPolling`): SUCCESS → delivered; every record
+ * request's status gets a short first look (`googleStatusPolling`); still PROCESSING → delivered for
+ * now and reported pending (`ctx.reportPendingRequest`) for the core's later `checkRequests`; SUCCESS → delivered; every record
  * dropped (FAILED) → each member rejected with Google's reason; PARTIAL_SUCCESS → the counts name no
  * member, so the batch is split in halves and each half ingested again (idempotent: an ingest of a
  * present member only renews it) and verified the same way, within `extraRequests` and the time
- * budget; a group left mixed when the budget runs out, or a status not known within the wait, stays
- * delivered and is logged.
+ * budget; a group left mixed when the budget runs out stays delivered and is logged.
  */
 async function verifyIngest(
   ctx: GoogleContext,
@@ -210,10 +214,17 @@ async function verifyIngest(
   budget: { extraRequests: number; deadline: number },
 ): Promise<RecordOutcome[]> {
   const status = await awaitRequestStatus(ctx, requestId, budget.deadline);
-  if (!status || status.status === 'SUCCESS' || status.failed === 0) return sent.map((member) => delivered(member, requestId));
+  if (!status) {
+    // Not processed within the first look (the usual case against the real API): accepted, so
+    // delivered for now; the core checks the request later and rejects the members Google dropped.
+    ctx.reportPendingRequest?.({ requestId, profileIds: sent.map((member) => member.profileId) });
+    ctx.logger.info('google-ads: request still processing; left for the later check', { requestId, members: sent.length });
+    return sent.map((member) => delivered(member, requestId));
+  }
+  if (status.status === 'SUCCESS' || status.failed === 0) return sent.map((member) => delivered(member, requestId));
   const reason = mainReason(status);
   if (status.status === 'FAILED' || status.failed >= sent.length) {
-    const counts = [...status.errorCounts].map(([name, count]) => `${name} ×${count}`).join(', ');
+    const counts = countsText(status);
     return sent.map((member) => rejected(member, `Google dropped the member while processing request ${requestId}: ${counts}`, reason));
   }
   if (budget.extraRequests < 2 || Date.now() >= budget.deadline) {

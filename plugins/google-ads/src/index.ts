@@ -13,5 +13,5 @@ export { hashGoogle, normalizeGoogleE164, normalizeGoogleEmail, normalizeGoogleN
 export type { UserIdentifier } from './google-hashing';
 export { clearGoogleTokenCache, GOOGLE_TOKEN_URL, googleAccessToken } from './google-auth';
 export { DATA_MANAGER_HOST, googleError, memberViolations, quotaRetryAfterMs } from './google-client';
-export { awaitRequestStatus, googleStatusPolling, processedStatus } from './google-request-status';
+export { awaitRequestStatus, checkPendingRequests, googleStatusPolling, processedStatus } from './google-request-status';
 export type { ProcessedStatus, RequestStatusResponse } from './google-request-status';

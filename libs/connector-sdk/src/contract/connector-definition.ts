@@ -55,6 +55,40 @@ export interface VendorCounts {
   invalid?: number;
 }
 
+/**
+ * A request the vendor accepted but has not processed yet (Google Data Manager: an ingest is
+ * processed afterwards and may drop members for consent or format): the core stores it with the
+ * members it carried and asks `checkRequests` later. Report it with `ctx.reportPendingRequest`.
+ */
+export interface PendingVendorRequest {
+  /** The vendor's id of the request (Google's `requestId`). */
+  requestId: string;
+  /** The members the request carried (a subset of the call's batch). */
+  profileIds: string[];
+}
+
+/** A member the vendor dropped after accepting it, with the vendor's reason. */
+export interface VendorRequestRejection {
+  profileId: string;
+  reason: string;
+  /** The vendor's code, e.g. `PROCESSING_ERROR_REASON_NO_CONSENT`. */
+  code?: string;
+}
+
+/**
+ * What `checkRequests` learned about one pending request: still processing (ask again later), or
+ * processed — with the members the vendor dropped, and how many it dropped without saying which
+ * (`unattributed`: the core records a warning on the run, the members stay delivered).
+ */
+export type VendorRequestCheck =
+  | { requestId: string; state: 'processing' }
+  | {
+      requestId: string;
+      state: 'processed';
+      rejected: VendorRequestRejection[];
+      unattributed?: { count: number; reason: string };
+    };
+
 /** Messages of a send-mode activation, as the marketer wrote them; `{{trait}}` placeholders. */
 export interface MessageTemplate {
   subject?: string;
@@ -102,6 +136,13 @@ export interface ConnectorContext<Settings, Secrets> {
    * the vendor reported back about this request (`VendorCounts`). The last report of a call wins.
    */
   readonly reportVendorCounts?: (counts: VendorCounts) => void;
+  /**
+   * Optional (absent in older cores and test kits: call it as `ctx.reportPendingRequest?.(...)`): the
+   * call left a request the vendor has not processed yet; the core checks it later through
+   * `checkRequests` (first after AK_VENDOR_REQUEST_FIRST_CHECK_MINUTES) and turns members the vendor
+   * dropped into rejections. Its members' outcomes in this call are `delivered` (the vendor took them).
+   */
+  readonly reportPendingRequest?: (request: PendingVendorRequest) => void;
   /**
    * Where the vendor can post this destination's callbacks (delivery states, replies) to our API:
    * `<AK_PUBLIC_BASE_URL>/v1/vendor-events/<slug>/<destination id>`. Undefined when the operator
@@ -198,6 +239,16 @@ export interface ConnectorDefinition<Settings = unknown, Secrets = unknown> {
    * static limit (a warning on the run).
    */
   membershipRefreshDays?(ctx: ConnectorContext<Settings, Secrets>): Promise<number | undefined>;
+  /**
+   * Asks the vendor how requests it accepted earlier ended (optional; pairs with
+   * `ctx.reportPendingRequest`): one answer per request, in any order; a request left out counts as
+   * still processing. Called by the worker's periodic pass outside any run, with the same guarded
+   * runtime as a sync; errors of the closed set (a retryable one: asked again with backoff).
+   */
+  checkRequests?(
+    ctx: Omit<ConnectorContext<Settings, Secrets>, 'audience'>,
+    requests: readonly PendingVendorRequest[],
+  ): Promise<VendorRequestCheck[]>;
 }
 
 /** Identity function that pins the generic types of a definition (and reads well at the top of a plugin). */

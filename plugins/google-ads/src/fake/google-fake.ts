@@ -18,7 +18,7 @@ import { requestViolations } from './data-manager-spec';
  * error.proto's `ErrorReason`, as the API's JSON parser and validation do. Hashes are checked in the
  * request's `encoding` (HEX or BASE64). Ingest answers a `requestId` whose processing is modelled:
  * `RetrieveRequestStatus` (`GET /v1/requestStatus:retrieve`) reports PROCESSING for
- * `processingPolls` polls, then SUCCESS, or PARTIAL_SUCCESS / FAILED with ErrorInfo counts by
+ * `processingPolls` polls and until `processingDelayMs` has passed by the fake's clock (`now`), then SUCCESS, or PARTIAL_SUCCESS / FAILED with ErrorInfo counts by
  * `ProcessingErrorReason` when members hashed in `processingFailures` were dropped after the request
  * was accepted (consent, format): those never join the list.
  */
@@ -50,6 +50,14 @@ export interface GoogleFakeOptions {
   processingFailures?: Record<string, string>;
   /** How many RetrieveRequestStatus polls of a request answer PROCESSING before its final status (default 0). */
   processingPolls?: number;
+  /**
+   * How long after the ingest a request stays PROCESSING, by `now` (default 0: processed at once).
+   * Google's Diagnostics page advises a first RetrieveRequestStatus 30 minutes after an ingest; a test
+   * sets e.g. 30 minutes here and moves `now` to model that timing.
+   */
+  processingDelayMs?: number;
+  /** The fake's clock in ms (default `Date.now`): tests move it to pass `processingDelayMs`. */
+  now?: () => number;
   /** The user list's `membershipDuration` in days (default 540, Customer Match's maximum). */
   membershipDurationDays?: number;
   random?: () => number;
@@ -64,6 +72,8 @@ export interface FakeRequestStatus {
   /** Dropped records by ProcessingErrorReason. */
   errorCounts: Map<string, number>;
   pollsLeft: number;
+  /** By the fake's clock, when the request stops answering PROCESSING. */
+  processedAt: number;
 }
 
 export interface GoogleFake {
@@ -75,6 +85,8 @@ export interface GoogleFake {
   requestIds: string[];
   /** The processing status of each answered request, by request id. */
   requestStatuses: Map<string, FakeRequestStatus>;
+  /** `processingFailures` as the fake uses it (hash → reason): tests may add members to drop later. */
+  processingFailures: Map<string, string>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +110,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
   const members = new Set<string>();
   const requestIds: string[] = [];
   const requestStatuses = new Map<string, FakeRequestStatus>();
+  const clock = options.now ?? Date.now;
   const processingFailures = new Map(
     Object.entries(options.processingFailures ?? {}).map(([hash, reason]) => [hash.toLowerCase(), reason]),
   );
@@ -210,6 +223,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
         identifierCount: memberKeys.reduce((sum, keys) => sum + keys.length, 0),
         errorCounts,
         pollsLeft: options.processingPolls ?? 0,
+        processedAt: clock() + (options.processingDelayMs ?? 0),
       });
       return { status: 200, body: { requestId } };
     };
@@ -258,7 +272,8 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     };
   };
 
-  // RetrieveRequestStatus: PROCESSING for the first `processingPolls` polls, then the final status.
+  // RetrieveRequestStatus: PROCESSING for the first `processingPolls` polls and until `processingDelayMs`
+  // has passed, then the final status.
   const retrieveStatus = (request: RecordedRequest): FakeResponse => {
     const header = request.headers.authorization;
     if (typeof header !== 'string' || !tokens.has(header.replace(/^Bearer /, '')))
@@ -268,7 +283,10 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     const requestId = request.query.requestId ?? request.query.request_id;
     const found = requestStatuses.get(requestId);
     if (!found) return badRequest([{ field: 'request_id', description: 'The request ID is not valid.', reason: 'INVALID_REQUEST_ID' }]);
-    return { status: 200, body: { requestStatusPerDestination: found.destinations.map((destination) => statusOf(found, destination)) } };
+    return {
+      status: 200,
+      body: { requestStatusPerDestination: found.destinations.map((destination) => statusOf(found, destination, clock())) },
+    };
   };
 
   const server = await startFakeVendor({
@@ -290,6 +308,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     members,
     requestIds,
     requestStatuses,
+    processingFailures,
     stop: () => server.stop(),
   };
 }
@@ -374,11 +393,12 @@ function identifierKey(identifier: Record<string, unknown>, encoding: 'HEX' | 'B
 }
 
 /** One destination's RequestStatusPerDestination (proto3 JSON: int64 counts as strings). */
-function statusOf(found: FakeRequestStatus, destination: unknown): Record<string, unknown> {
+function statusOf(found: FakeRequestStatus, destination: unknown, now: number): Record<string, unknown> {
   if (found.pollsLeft > 0) {
     found.pollsLeft -= 1;
     return { destination, requestStatus: 'PROCESSING' };
   }
+  if (now < found.processedAt) return { destination, requestStatus: 'PROCESSING' };
   const failed = [...found.errorCounts.values()].reduce((sum, count) => sum + count, 0);
   const requestStatus = failed === 0 ? 'SUCCESS' : failed >= found.recordCount ? 'FAILED' : 'PARTIAL_SUCCESS';
   const counts = { recordCount: String(found.recordCount), userIdentifierCount: String(found.identifierCount) };
