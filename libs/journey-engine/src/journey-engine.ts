@@ -167,7 +167,8 @@ export class JourneyEngine {
           continue;
         }
         if (version.row.status === 'paused') {
-          work.moves.push(holdPosition(entry, new Date(now.getTime() + this.options.leaseSeconds * 1000), version.definition));
+          // Held, not moved: made live again, a trigger makes held entries due at once (not a lease later).
+          work.holds.push(entry.id);
           continue;
         }
         const action = nextJourneyAction(version.definition, positionOf(entry), facts.get(entry.id) ?? { goalReached: false }, now);
@@ -175,7 +176,7 @@ export class JourneyEngine {
         if (execution) executions.push(execution);
       }
       await this.recordExecutions(tx, executions, now);
-      await work.write(tx);
+      await work.write(tx, new Date(now.getTime() + this.options.leaseSeconds * 1000));
       return entries.length;
     });
     for (const group of groupBySteps(executions)) await this.deliverGroup(group, now);
@@ -294,10 +295,12 @@ export class JourneyEngine {
 
   private async versionsOf(tx: EntityManager, entries: repo.EntryRow[]): Promise<Map<string, RunnableVersion>> {
     const wanted = [...new Map(entries.map((entry) => [versionKey(entry.journeyId, entry.version), entry])).values()];
-    // Status can change at any time: read the card every round (the definition is cached: versions are immutable).
+    // Status can change at any time: read the card every round (the definition is cached: versions are
+    // immutable), FOR SHARE so a paused → live change waits for this round and then releases what it held.
     const rows = await repo.journeyVersions(
       tx,
       wanted.map((entry) => ({ journeyId: entry.journeyId, version: entry.version })),
+      { lockStatus: true },
     );
     const result = new Map<string, RunnableVersion>();
     for (const row of rows) {
@@ -363,6 +366,8 @@ class Work {
   readonly exits: repo.EntryExit[] = [];
   readonly moves: repo.EntryUpdate[] = [];
   readonly logs: repo.StepLogRow[] = [];
+  /** Entries of paused journeys, held where they are. */
+  readonly holds: string[] = [];
 
   constructor(private readonly now: Date) {}
 
@@ -395,10 +400,12 @@ class Work {
     }
   }
 
-  async write(tx: EntityManager): Promise<void> {
+  /** Writes the round; held entries are looked at again at `holdUntil` (a lease ahead) unless made live before. */
+  async write(tx: EntityManager, holdUntil: Date): Promise<void> {
     await repo.logSteps(tx, this.logs);
     await repo.moveEntries(tx, this.moves);
     await repo.exitEntries(tx, this.exits);
+    await repo.holdEntries(tx, this.holds, holdUntil, this.now);
   }
 
   private log(entry: repo.EntryRow, stepId: string, outcome: string): void {

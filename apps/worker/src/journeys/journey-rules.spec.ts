@@ -168,6 +168,45 @@ describe('journey rules: re-entry, frequency caps, suppression, wait_until, bran
     expect((await entriesOf(db.dataSource, journeyId)).map((entry) => entry.outcome)).toEqual(['exited', 'exited', 'exited']);
   });
 
+  it('a paused journey made live again advances its held entries on the next pass, not a lease later', async () => {
+    const { segmentId, profiles } = await seedSegmentAndProfiles(db.dataSource, 3);
+    const definition: JourneyDefinition = {
+      ...oneSend(segmentId, { mode: 'once' }, 'resume 1'),
+      steps: [
+        { id: 'first', type: 'send', destination: mail, message: { subject: 'resume 1', text: 'one' } },
+        { id: 'pause', type: 'wait', seconds: 60 },
+        { id: 'second', type: 'send', destination: mail, message: { subject: 'resume 2', text: 'two' } },
+      ],
+    };
+    const journeyId = await seedJourney(db.dataSource, definition);
+    const engine = buildJourneyEngine(db.dataSource, config, { leaseSeconds: 600 });
+    const t0 = new Date();
+    await enterSegment(
+      db.dataSource,
+      segmentId,
+      profiles.map((profile) => profile.id),
+    );
+    await engine.runPass(t0);
+    await db.dataSource.query(`UPDATE journeys SET status = 'paused' WHERE id = $1`, [journeyId]);
+    // The wait ends while the journey is paused: the pass holds the entries.
+    await engine.runPass(hours(t0, 1));
+    expect(fake.mails.filter((m) => m.subject === 'resume 2')).toHaveLength(0);
+    await db.dataSource.query(`UPDATE journeys SET status = 'live' WHERE id = $1`, [journeyId]);
+    // One pass a second later (well inside the 600 s lease) sends the second step.
+    await engine.runPass(new Date(hours(t0, 1).getTime() + 1000));
+    expect(
+      fake.mails
+        .filter((m) => m.subject === 'resume 2')
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(profiles.map((p) => p.email).sort());
+    const held: { count: number }[] = await db.dataSource.query(
+      `SELECT count(*)::int AS count FROM journey_entries WHERE journey_id = $1 AND held_since IS NOT NULL`,
+      [journeyId],
+    );
+    expect(held[0].count).toBe(0);
+  });
+
   it('defence in depth: an entry whose stored arm was tampered to treatment is still held out by the core right before the call', async () => {
     const { segmentId, profiles } = await seedSegmentAndProfiles(db.dataSource, 40);
     const salt = 'tamper-salt';

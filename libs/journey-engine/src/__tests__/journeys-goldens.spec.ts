@@ -41,6 +41,7 @@ describe('golden SQL of the journeys repository', () => {
     const [entryId] = await repo.insertEntries(m, [{ ...entry, entryNumber: 2 }]);
     const sections = [
       await section('journeyVersions', () => repo.journeyVersions(m, [{ journeyId, version: null }])),
+      await section('journeyVersions (lockStatus)', () => repo.journeyVersions(m, [{ journeyId, version: null }], { lockStatus: true })),
       await section('takePendingEntries', () => repo.takePendingEntries(m, 10)),
       await section('enqueueCurrentMembers', () => repo.enqueueCurrentMembers(m, journeyId, randomUUID())),
       await section('latestEntries', () => repo.latestEntries(m, [{ journeyId, profileId }])),
@@ -51,6 +52,7 @@ describe('golden SQL of the journeys repository', () => {
       await section('moveEntries', () =>
         repo.moveEntries(m, [{ id: entryId, stepIndex: 1, state: 'active', dueAt: now, waitStartedAt: null, waitingEvent: null }]),
       ),
+      await section('holdEntries', () => repo.holdEntries(m, [entryId], now, now)),
       await section('exitEntries', () => repo.exitEntries(m, [{ id: entryId, reason: 'completed', detail: null, at: now }])),
       await section('logSteps', () =>
         repo.logSteps(m, [

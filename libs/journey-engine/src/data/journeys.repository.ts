@@ -50,14 +50,22 @@ export interface NewEntry {
   state: 'active' | 'waiting';
 }
 
-/** The versions a set of (journey, version) pairs name, with the journey's card fields. */
-export async function journeyVersions(manager: EntityManager, pairs: { journeyId: string; version: number | null }[]): Promise<JourneyVersionRow[]> {
+/**
+ * The versions a set of (journey, version) pairs name, with the journey's card fields. With
+ * `lockStatus` the journeys' rows are read FOR SHARE: a round decides by the status it read, and a
+ * status change (paused → live releases held entries by trigger) waits for the round to commit.
+ */
+export async function journeyVersions(
+  manager: EntityManager,
+  pairs: { journeyId: string; version: number | null }[],
+  options: { lockStatus?: boolean } = {},
+): Promise<JourneyVersionRow[]> {
   if (pairs.length === 0) return [];
   const rows: RawVersion[] = await manager.query(
     `SELECT j.id AS journey_id, j.key, j.status, v.version, j.current_version, j.holdout_salt, j.holdout_hash_version, v.definition
      FROM unnest($1::uuid[], $2::int[]) AS r(journey_id, version)
      JOIN journeys j ON j.id = r.journey_id
-     JOIN journey_versions v ON v.journey_id = j.id AND v.version = coalesce(r.version, j.current_version)`,
+     JOIN journey_versions v ON v.journey_id = j.id AND v.version = coalesce(r.version, j.current_version)${options.lockStatus ? '\n     ORDER BY j.id FOR SHARE OF j' : ''}`,
     [pairs.map((pair) => pair.journeyId), pairs.map((pair) => pair.version)],
   );
   return rows.map((row) => ({
@@ -195,11 +203,12 @@ export interface EntryUpdate {
   waitingEvent: string | null;
 }
 
+/** Moves entries; a move also ends a hold (`held_since` cleared: the journey is live again). */
 export async function moveEntries(tx: EntityManager, updates: EntryUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   await tx.query(
     `UPDATE journey_entries e SET step_index = u.step_index, state = u.state, due_at = u.due_at, wait_started_at = u.wait_started_at,
-            waiting_event = u.waiting_event
+            waiting_event = u.waiting_event, held_since = NULL
      FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[])
        AS u(id, step_index, state, due_at, wait_started_at, waiting_event)
      WHERE e.id = u.id`,
@@ -212,6 +221,17 @@ export async function moveEntries(tx: EntityManager, updates: EntryUpdate[]): Pr
       updates.map((update) => update.waitingEvent),
     ],
   );
+}
+
+/**
+ * Holds entries of a paused journey where they are (position, wait, awaited event untouched):
+ * due again at `until` (a lease ahead: the safety net if the status is changed without the
+ * trigger), and marked `held_since` (kept from the first hold) so that making the journey live
+ * again sets them due at once (the trigger of migration 1797100100000, by `idx_journey_entries_held`).
+ */
+export async function holdEntries(tx: EntityManager, ids: string[], until: Date, now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(`UPDATE journey_entries SET due_at = $2, held_since = coalesce(held_since, $3) WHERE id = ANY($1::uuid[])`, [ids, until, now]);
 }
 
 export interface EntryExit {
@@ -228,7 +248,7 @@ export async function exitEntries(tx: EntityManager, exits: EntryExit[]): Promis
   if (exits.length === 0) return;
   await tx.query(
     `UPDATE journey_entries e SET state = 'done', outcome = x.outcome, outcome_detail = x.detail, exited_at = x.at, due_at = NULL,
-            waiting_event = NULL
+            waiting_event = NULL, held_since = NULL
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS x(id, outcome, detail, at)
      WHERE e.id = x.id`,
     [exits.map((exit) => exit.id), exits.map((exit) => OUTCOME_OF_EXIT[exit.reason]), exits.map((exit) => exit.detail), exits.map((exit) => exit.at)],

@@ -127,6 +127,7 @@ export class JourneyPendingEntryEntity {
 @Check('chk_journey_entries_outcome', `"outcome" IS NULL OR "outcome" IN ('goal_reached', 'completed', 'exited')`)
 @Index('idx_journey_entries_due', { synchronize: false })
 @Index('idx_journey_entries_waiting_event', { synchronize: false })
+@Index('idx_journey_entries_held', { synchronize: false })
 export class JourneyEntryEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -177,6 +178,14 @@ export class JourneyEntryEntity {
 
   @Column({ name: 'exited_at', type: 'timestamptz', nullable: true })
   exitedAt: Date | null;
+
+  /**
+   * When the worker first held this entry because its journey was paused (NULL otherwise). Made live
+   * again, a trigger on `journeys` sets held entries due at once, found by the partial index
+   * `idx_journey_entries_held` (migration 1797100100000, `synchronize: false`).
+   */
+  @Column({ name: 'held_since', type: 'timestamptz', nullable: true })
+  heldSince: Date | null;
 }
 
 /**

@@ -26,6 +26,7 @@ import { ComputedTraitNumberIndex1796960000000 } from './1796960000000-computed-
 import { Quizzes1797000000000 } from './1797000000000-quizzes';
 import { Journeys1797100000000 } from './1797100000000-journeys';
 import { TextSignals1797200000000 } from './1797200000000-text-signals';
+import { JourneyHeldEntries1797100100000 } from './1797100100000-journey-held-entries';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -59,4 +60,5 @@ export const ALL_MIGRATIONS = [
   Quizzes1797000000000,
   Journeys1797100000000,
   TextSignals1797200000000,
+  JourneyHeldEntries1797100100000,
 ];

@@ -4,6 +4,13 @@ SELECT j.id AS journey_id, j.key, j.status, v.version, j.current_version, j.hold
      JOIN journeys j ON j.id = r.journey_id
      JOIN journey_versions v ON v.journey_id = j.id AND v.version = coalesce(r.version, j.current_version);
 
+-- journeyVersions (lockStatus)
+SELECT j.id AS journey_id, j.key, j.status, v.version, j.current_version, j.holdout_salt, j.holdout_hash_version, v.definition
+     FROM unnest($1::uuid[], $2::int[]) AS r(journey_id, version)
+     JOIN journeys j ON j.id = r.journey_id
+     JOIN journey_versions v ON v.journey_id = j.id AND v.version = coalesce(r.version, j.current_version)
+     ORDER BY j.id FOR SHARE OF j;
+
 -- takePendingEntries
 DELETE FROM journey_pending_entries WHERE id IN (
        SELECT id FROM journey_pending_entries ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -44,14 +51,17 @@ SELECT r.key FROM unnest($1::text[], $2::uuid[], $3::uuid[]) AS r(key, profile_i
 
 -- moveEntries
 UPDATE journey_entries e SET step_index = u.step_index, state = u.state, due_at = u.due_at, wait_started_at = u.wait_started_at,
-            waiting_event = u.waiting_event
+            waiting_event = u.waiting_event, held_since = NULL
      FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[])
        AS u(id, step_index, state, due_at, wait_started_at, waiting_event)
      WHERE e.id = u.id;
 
+-- holdEntries
+UPDATE journey_entries SET due_at = $2, held_since = coalesce(held_since, $3) WHERE id = ANY($1::uuid[]);
+
 -- exitEntries
 UPDATE journey_entries e SET state = 'done', outcome = x.outcome, outcome_detail = x.detail, exited_at = x.at, due_at = NULL,
-            waiting_event = NULL
+            waiting_event = NULL, held_since = NULL
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS x(id, outcome, detail, at)
      WHERE e.id = x.id;
 
