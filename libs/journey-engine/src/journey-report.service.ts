@@ -5,14 +5,34 @@ import { buildLiftReport, ExperimentationException, LiftReport } from '@audience
 import { JourneyDefinition, JourneyStepType, validateJourneyDefinition } from '@audiencekit/journeys';
 import * as repo from './data/journeys.repository';
 
+/**
+ * The pre-send filters' verdicts (libs/activation-engine's pipeline/eligibility.ts, the prefix of a
+ * `skipped` row's detail) by the report count they go to; any other skip counts as `skipped`.
+ * Suppression and consent share the verdict `suppressed`.
+ */
+type FilterCount = 'suppressed' | 'heldOut' | 'invalid';
+const COUNT_OF_VERDICT: ReadonlyMap<string, FilterCount> = new Map<string, FilterCount>([
+  ['suppressed', 'suppressed'],
+  ['heldOutGlobal', 'heldOut'],
+  ['heldOutActivation', 'heldOut'],
+  ['invalid', 'invalid'],
+]);
+
 /** Per step of the journey's current version (counts over every version, matched by step id). */
 export interface JourneyStepReport {
   stepId: string;
   type: JourneyStepType;
   /** send: delivered messages; audience: members added or removed. */
   sent: number;
-  /** Not delivered: a filter (`skipped`: held out, suppressed, no consent, invalid identifier), a cap, the vendor, or a failure. */
+  /** Not delivered by a pre-send filter: on the suppression list, unsubscribed, no consent, profile deleted or merged. */
+  suppressed: number;
+  /** Not delivered: held out (global holdout or the journey's control group) by the core's re-check. 0 for treated entries; kept visible so a tampered arm shows. */
+  heldOut: number;
+  /** Not delivered: no valid identifier of a kind the connector needs. */
+  invalid: number;
+  /** Not delivered, skipped for any other reason (e.g. a connector that cannot do the step). */
   skipped: number;
+  /** Not delivered: a frequency cap (`capped`), the vendor (`rejected`), or a failure. */
   capped: number;
   rejected: number;
   failed: number;
@@ -130,12 +150,16 @@ export class JourneyReportService {
 function stepReport(
   stepId: string,
   type: JourneyStepType,
-  outcomes: { stepId: string; outcome: string; count: number }[],
+  outcomes: repo.StepOutcomeCount[],
   entries: { version: number; arm: string; state: string; stepIndex: number; count: number }[],
   definitions: Map<number, JourneyDefinition>,
 ): JourneyStepReport {
-  const count = (...names: string[]) =>
-    outcomes.filter((row) => row.stepId === stepId && names.includes(row.outcome)).reduce((total, row) => total + row.count, 0);
+  const ofStep = outcomes.filter((row) => row.stepId === stepId);
+  const count = (...names: string[]) => ofStep.filter((row) => names.includes(row.outcome)).reduce((total, row) => total + row.count, 0);
+  const skipped = (name: FilterCount | null) =>
+    ofStep
+      .filter((row) => row.outcome === 'skipped' && (COUNT_OF_VERDICT.get(row.verdict ?? '') ?? null) === name)
+      .reduce((total, row) => total + row.count, 0);
   const waiting = entries
     .filter(
       (row) => row.arm === 'treatment' && row.state === 'waiting' && definitions.get(row.version)?.steps[row.stepIndex]?.id === stepId,
@@ -145,7 +169,10 @@ function stepReport(
     stepId,
     type,
     sent: count('sent', 'added', 'removed'),
-    skipped: count('skipped'),
+    suppressed: skipped('suppressed'),
+    heldOut: skipped('heldOut'),
+    invalid: skipped('invalid'),
+    skipped: skipped(null),
     capped: count('capped'),
     rejected: count('rejected'),
     failed: count('failed'),

@@ -123,7 +123,7 @@ export async function journeysReport(services: JourneyServices, print: Print, re
     print(
       `  ${step.id} ${step.type}: entered ${step.entered}, sent ${step.sent}, waiting ${step.waiting}, ` +
         `branched ${step.branched.then}/${step.branched.else}, exited ${step.exited}, goal reached before it ${step.goalReached}, ` +
-        `capped ${step.capped}, skipped ${step.skipped}, failed ${step.failed}`,
+        `capped ${step.capped}, suppressed ${step.suppressed}, invalid ${step.invalid}, held out ${step.heldOut}, skipped ${step.skipped}, failed ${step.failed}`,
     );
   if (!report.lift.available) print(`lift: not available (${report.lift.reason})`);
   else {

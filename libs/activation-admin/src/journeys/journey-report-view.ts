@@ -33,6 +33,9 @@ export function journeyReportView(
       // Every entry that reached the step is either logged there (whatever its outcome) or waiting in it.
       entered:
         step.sent +
+        step.suppressed +
+        step.heldOut +
+        step.invalid +
         step.skipped +
         step.capped +
         step.rejected +
@@ -51,8 +54,10 @@ export function journeyReportView(
       exited: step.exited,
       goalReached: goalReachedBefore.get(step.stepId) ?? 0,
       capped: step.capped,
-      // The engine logs suppression, consent, held-out and identifier filters as one `skipped` outcome.
-      suppressed: null,
+      // The pre-send filters, told apart by the verdict the engine logs with each `skipped` step.
+      suppressed: step.suppressed,
+      heldOut: step.heldOut,
+      invalid: step.invalid,
       skipped: step.skipped,
       rejected: step.rejected,
       failed: step.failed,
@@ -100,8 +105,13 @@ export const journeyReportViewSchema = z.object({
       /** Treated entries that reached the goal while this step was next (it never ran for them). */
       goalReached: count,
       capped: count,
-      /** null: counted in `skipped` (the engine logs every pre-send filter as one outcome). */
-      suppressed: count.nullable(),
+      /** Not sent: on the suppression list, unsubscribed, no consent, or the profile deleted or merged. */
+      suppressed: count,
+      /** Not sent: held out (global holdout or control group) by the core's re-check; 0 unless an entry's stored arm was wrong. */
+      heldOut: count,
+      /** Not sent: no valid identifier of a kind the destination needs. */
+      invalid: count,
+      /** Not sent for any other reason the engine skipped the member. */
       skipped: count,
       rejected: count,
       failed: count,

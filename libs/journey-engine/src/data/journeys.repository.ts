@@ -334,13 +334,27 @@ export async function saveJourneyAudience(manager: EntityManager, input: { journ
   );
 }
 
-/** Per step of a journey (every version): step log rows by outcome. */
-export async function stepOutcomeCounts(manager: EntityManager, journeyId: string): Promise<{ stepId: string; outcome: string; count: number }[]> {
-  const rows: { step_id: string; outcome: string; count: number }[] = await manager.query(
-    `SELECT step_id, outcome, count(*)::int AS count FROM journey_step_log WHERE journey_id = $1 GROUP BY step_id, outcome ORDER BY step_id, outcome`,
+/** A count of step log rows: one step (every version), one outcome, and for `skipped` the filter's verdict. */
+export interface StepOutcomeCount {
+  stepId: string;
+  outcome: string;
+  /**
+   * For `skipped` rows, the pre-send filter's verdict: the delivery core writes the detail as
+   * `<verdict>: <reason>` (libs/activation-engine's eligibility: `suppressed`, `heldOutGlobal`,
+   * `heldOutActivation`, `invalid`, …); null for every other outcome.
+   */
+  verdict: string | null;
+  count: number;
+}
+
+/** Per step of a journey (every version): step log rows by outcome, `skipped` ones by verdict too. */
+export async function stepOutcomeCounts(manager: EntityManager, journeyId: string): Promise<StepOutcomeCount[]> {
+  const rows: { step_id: string; outcome: string; verdict: string | null; count: number }[] = await manager.query(
+    `SELECT step_id, outcome, CASE WHEN outcome = 'skipped' THEN split_part(detail, ':', 1) END AS verdict, count(*)::int AS count
+     FROM journey_step_log WHERE journey_id = $1 GROUP BY step_id, outcome, verdict ORDER BY step_id, outcome, verdict`,
     [journeyId],
   );
-  return rows.map((row) => ({ stepId: row.step_id, outcome: row.outcome, count: row.count }));
+  return rows.map((row) => ({ stepId: row.step_id, outcome: row.outcome, verdict: row.verdict, count: row.count }));
 }
 
 /** Entries of a journey by version, arm, state, outcome and (for those in flight) step index. */

@@ -90,7 +90,8 @@ INSERT INTO journey_audiences (journey_id, step_id, destination_id, external_aud
      ON CONFLICT (journey_id, step_id) DO UPDATE SET destination_id = EXCLUDED.destination_id, external_audience_id = EXCLUDED.external_audience_id;
 
 -- stepOutcomeCounts
-SELECT step_id, outcome, count(*)::int AS count FROM journey_step_log WHERE journey_id = $1 GROUP BY step_id, outcome ORDER BY step_id, outcome;
+SELECT step_id, outcome, CASE WHEN outcome = 'skipped' THEN split_part(detail, ':', 1) END AS verdict, count(*)::int AS count
+     FROM journey_step_log WHERE journey_id = $1 GROUP BY step_id, outcome, verdict ORDER BY step_id, outcome, verdict;
 
 -- entryCounts
 SELECT version, arm, state, outcome, step_index, count(*)::int AS count FROM journey_entries WHERE journey_id = $1
