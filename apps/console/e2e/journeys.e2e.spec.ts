@@ -318,7 +318,8 @@ describe('journeys and plays in the console', () => {
       [[ids[2], ids[5]]],
     );
   }
-  const SEND_1_COUNTS = '5 entered · 4 sent · 0 goal reached before it · 1 capped · 0 skipped';
+  const SEND_1_COUNTS =
+    '5 entered · 4 sent · 0 goal reached before it · 1 capped · 0 suppressed · 0 without a valid identifier · 0 skipped';
   const WAIT_1_COUNTS = '4 entered · 4 waiting · 1 goal reached before it';
   const TOTALS = 'Entered 10 Treatment 8 Control (held out) 2 In flight 7 Goal reached 1 Completed (no goal) 2 Left by an exit step 0';
 });

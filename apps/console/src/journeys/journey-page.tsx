@@ -188,6 +188,8 @@ type CountName =
   | 'goalReached'
   | 'capped'
   | 'suppressed'
+  | 'heldOut'
+  | 'invalid'
   | 'skipped'
   | 'rejected'
   | 'failed'
@@ -208,6 +210,8 @@ const COUNT_LABELS: [CountName, string][] = [
   ['goalReached', 'goal reached before it'],
   ['capped', 'capped'],
   ['suppressed', 'suppressed'],
+  ['invalid', 'without a valid identifier'],
+  ['heldOut', 'held out'],
   ['skipped', 'skipped'],
   ['rejected', 'rejected'],
   ['failed', 'failed'],
@@ -215,8 +219,8 @@ const COUNT_LABELS: [CountName, string][] = [
 
 /** The counts a step of each type always shows; any other count shows when it is not zero. */
 const COUNTS_BY_TYPE: Record<string, CountName[]> = {
-  send: ['entered', 'sent', 'goalReached', 'capped', 'skipped'],
-  audience: ['entered', 'sent', 'goalReached', 'skipped'],
+  send: ['entered', 'sent', 'goalReached', 'capped', 'suppressed', 'invalid', 'skipped'],
+  audience: ['entered', 'sent', 'goalReached', 'suppressed', 'invalid', 'skipped'],
   wait: ['entered', 'waiting', 'goalReached'],
   wait_until: ['entered', 'waiting', 'eventSeen', 'timedOut', 'goalReached'],
   branch: ['entered', 'then', 'else', 'goalReached'],
@@ -238,7 +242,7 @@ function countOf(count: JourneyStepCounts, name: CountName): number | null {
   }
 }
 
-/** "5 entered · 4 sent · 0 goal reached before it · 1 capped · 0 skipped" (suppression is in `skipped` while the API reports it null). */
+/** "5 entered · 4 sent · 0 goal reached before it · 1 capped · 2 suppressed · 0 without a valid identifier · 0 skipped" (held out only when not zero). */
 export function describeCounts(count: JourneyStepCounts): string {
   const always = new Set(COUNTS_BY_TYPE[count.type] ?? ['entered']);
   return COUNT_LABELS.filter(([name]) => {

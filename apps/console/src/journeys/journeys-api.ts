@@ -57,8 +57,13 @@ export interface JourneyStepCounts {
   /** Treated entries that reached the goal while this step was next (so it never ran for them). */
   goalReached: number;
   capped: number;
-  /** null: counted in `skipped` (the engine logs every pre-send filter as one outcome). */
-  suppressed: number | null;
+  /** Not sent: on the suppression list, unsubscribed, no consent, or the profile deleted or merged. */
+  suppressed: number;
+  /** Not sent: held out by the core's re-check (0 unless an entry's stored arm was wrong). */
+  heldOut?: number;
+  /** Not sent: no valid identifier of a kind the destination needs. */
+  invalid?: number;
+  /** Not sent for any other reason. */
   skipped: number;
   rejected?: number;
   failed?: number;

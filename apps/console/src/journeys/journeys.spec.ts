@@ -206,14 +206,16 @@ describe('journey pages (console, issue #23)', () => {
       exited: 0,
       goalReached: 0,
       capped: 0,
-      suppressed: null,
+      suppressed: 0,
+      invalid: 0,
+      heldOut: 0,
       skipped: 0,
     };
     const html = renderToStaticMarkup(
       createElement(StepFlow, {
         steps: winBackSteps.slice(0, 3),
         counts: [
-          { ...zero, id: 'offer_1', type: 'send', entered: 100, sent: 80, capped: 5, skipped: 15, failed: 0 },
+          { ...zero, id: 'offer_1', type: 'send', entered: 100, sent: 80, capped: 5, suppressed: 9, invalid: 4, skipped: 2, failed: 0 },
           {
             ...zero,
             id: 'wait_1',
@@ -223,7 +225,7 @@ describe('journey pages (console, issue #23)', () => {
             goalReached: 3,
             waits: { waited: 10, eventSeen: 0, timedOut: 0 },
           },
-          { ...zero, id: 'back', type: 'branch', entered: 10, branched: { then: 4, else: 6 }, suppressed: 2 },
+          { ...zero, id: 'back', type: 'branch', entered: 10, branched: { then: 4, else: 6 }, heldOut: 2 },
         ],
       }),
     );
@@ -232,10 +234,12 @@ describe('journey pages (console, issue #23)', () => {
       'Step 2: wait_1',
       'Step 3: back',
     ]);
-    // Always the type's own counts; any other only when not zero; suppressed only once the API reports it apart from skipped.
-    expect(html).toContain('100 entered · 80 sent · 0 goal reached before it · 5 capped · 15 skipped<');
+    // Always the type's own counts (a send's filters each apart: suppressed, invalid identifier, other skips); any other only when not zero.
+    expect(html).toContain(
+      '100 entered · 80 sent · 0 goal reached before it · 5 capped · 9 suppressed · 4 without a valid identifier · 2 skipped<',
+    );
     expect(html).toContain('80 entered · 70 waiting · 10 waited · 3 goal reached before it<');
-    expect(html).toContain('10 entered · 4 then · 6 else · 0 goal reached before it · 2 suppressed<');
+    expect(html).toContain('10 entered · 4 then · 6 else · 0 goal reached before it · 2 held out<');
     expect(renderToStaticMarkup(createElement(StepFlow, { steps: winBackSteps.slice(0, 1), counts: [] }))).toContain('no counts yet');
   });
 
