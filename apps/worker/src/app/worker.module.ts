@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, QUEUES, QueueModule } from '@audiencekit/server-core';
+import { SendLedgerRetentionJobsModule } from '../activation/send-ledger-retention.jobs';
 import { SyncJobsModule } from '../activation/sync-jobs.module';
 import { CatalogueFoldJobsModule } from '../catalogue/catalogue-fold-jobs.module';
 import { ComputedTraitJobsModule } from '../computed-traits/computed-trait-jobs.module';
@@ -28,6 +29,7 @@ export const WORKER_JOB_MODULES: Type[] = [
   ComputedTraitJobsModule,
   TextSignalJobsModule,
   JourneyJobsModule,
+  SendLedgerRetentionJobsModule,
 ];
 
 @Module({})

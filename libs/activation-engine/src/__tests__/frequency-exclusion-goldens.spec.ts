@@ -35,6 +35,7 @@ describe('golden SQL of the frequency-cap and exclusion repositories', () => {
         frequency.reserveSends(db.dataSource, { ...input, sends: [{ profileId: randomUUID(), deliveryKey: 'b:p' }], locked: false }),
       ),
       await section('releaseSends', () => frequency.releaseSends(m, sends)),
+      await section('pruneSendLedger', () => frequency.pruneSendLedger(m, { retentionDays: 90, batchSize: 5000 })),
       await section('excludingSegments', () => excludingSegments(m, randomUUID())),
     ];
     expectGolden(join(__dirname, '__golden__', 'frequency-exclusions.repository.sql'), sqlSections(sections));

@@ -95,3 +95,37 @@ export async function releaseSends(manager: EntityManager, sends: readonly Ledge
     [sends.map((send) => send.profileId), sends.map((send) => send.deliveryKey)],
   );
 }
+
+/**
+ * Deletes one batch (at most `batchSize`, oldest first, by `idx_send_ledger_sent`) of send-ledger
+ * rows past the retention horizon: older than the longest window of any cap plus one hour (a
+ * reservation whose transaction began up to an hour before this statement still finds every row
+ * of its windows) and than `retentionDays` (so a cap created later sees that much history). Never
+ * a row another transaction holds (SKIP LOCKED), nor a reservation that may still be replayed under
+ * its delivery key: one of a sync run not finished, or of a journey step still in flight. One
+ * statement, so its locks last one batch. Returns the rows deleted (fewer than `batchSize`: done).
+ */
+export async function pruneSendLedger(manager: EntityManager, input: { retentionDays: number; batchSize: number }): Promise<number> {
+  // TypeORM answers a DELETE … RETURNING with [rows, affected].
+  const [, deleted]: [unknown[], number] = await manager.query(
+    `WITH horizon AS (
+       SELECT now() - greatest(make_interval(hours => coalesce(max(c.window_hours), 0) + 1), make_interval(days => $1::int)) AS before
+       FROM frequency_caps c),
+     expired AS (
+       SELECT o.profile_id, o.delivery_key FROM send_ledger o
+       WHERE o.sent_at < (SELECT before FROM horizon)
+         AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = o.sync_run_id AND r.finished_at IS NULL)
+         AND NOT EXISTS (
+           SELECT 1 FROM journey_step_log s
+           WHERE s.entry_id = CASE WHEN o.delivery_key LIKE 'journey:%' THEN split_part(o.delivery_key, ':', 2)::uuid END
+             AND s.step_id = split_part(o.delivery_key, ':', 3) AND s.outcome = 'in_flight')
+       ORDER BY o.sent_at
+       LIMIT $2
+       FOR UPDATE OF o SKIP LOCKED)
+     DELETE FROM send_ledger l USING expired x
+     WHERE l.profile_id = x.profile_id AND l.delivery_key = x.delivery_key
+     RETURNING 1`,
+    [input.retentionDays, input.batchSize],
+  );
+  return deleted;
+}

@@ -43,6 +43,7 @@ export class FrequencyCapEntity {
  */
 @Entity({ name: 'send_ledger' })
 @Index('idx_send_ledger_profile_sent', ['profileId', 'sentAt'])
+@Index('idx_send_ledger_sent', ['sentAt'])
 export class SendLedgerEntity {
   @PrimaryColumn({ name: 'profile_id', type: 'uuid' })
   profileId: string;

@@ -52,4 +52,13 @@ describe('activation settings in the config', () => {
     ]);
     expect(problemsOf({ AK_PUBLIC_BASE_URL: 'ftp://ak.example.com' })).toHaveLength(1);
   });
+
+  it('keeps 90 days of the send ledger by default, takes a whole number of days, and names a bad value', () => {
+    expect(loadConfig({ DATABASE_URL: URL }).AK_SEND_LEDGER_RETENTION_DAYS).toBe(90);
+    expect(loadConfig({ DATABASE_URL: URL, AK_SEND_LEDGER_RETENTION_DAYS: '30' }).AK_SEND_LEDGER_RETENTION_DAYS).toBe(30);
+    for (const bad of ['0', '2.5', 'ninety', '3651'])
+      expect(problemsOf({ AK_SEND_LEDGER_RETENTION_DAYS: bad })).toEqual([
+        { variable: 'AK_SEND_LEDGER_RETENTION_DAYS', reason: expect.any(String) },
+      ]);
+  });
 });

@@ -81,6 +81,11 @@ export const configSchema = z.object({
   AK_NOTIFY_MAX_AGE_HOURS: z.coerce.number().min(0.01).max(720).default(24),
   /** Real-time (`on_change`) send activations: messages per activation per hour above which deliveries wait for a confirmation. */
   AK_REALTIME_SENDS_PER_HOUR: z.coerce.number().int().min(0).default(1_000),
+  /**
+   * Days of the frequency caps' send ledger kept (1–3650): the worker prunes rows older than this
+   * and than the longest cap window (+1 h), so a cap created later sees this much history.
+   */
+  AK_SEND_LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
   /** How often each worker flushes the changes pending for `on_change` activations into sync runs. */
   AK_REALTIME_FLUSH_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Admin API requests per minute per API key (token bucket, per process); 0 turns the limit off. */

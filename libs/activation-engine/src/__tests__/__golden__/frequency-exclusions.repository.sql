@@ -43,6 +43,25 @@ COMMIT;
 DELETE FROM send_ledger l USING unnest($1::uuid[], $2::text[]) AS r(profile_id, delivery_key)
      WHERE l.profile_id = r.profile_id AND l.delivery_key = r.delivery_key;
 
+-- pruneSendLedger
+WITH horizon AS (
+       SELECT now() - greatest(make_interval(hours => coalesce(max(c.window_hours), 0) + 1), make_interval(days => $1::int)) AS before
+       FROM frequency_caps c),
+     expired AS (
+       SELECT o.profile_id, o.delivery_key FROM send_ledger o
+       WHERE o.sent_at < (SELECT before FROM horizon)
+         AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = o.sync_run_id AND r.finished_at IS NULL)
+         AND NOT EXISTS (
+           SELECT 1 FROM journey_step_log s
+           WHERE s.entry_id = CASE WHEN o.delivery_key LIKE 'journey:%' THEN split_part(o.delivery_key, ':', 2)::uuid END
+             AND s.step_id = split_part(o.delivery_key, ':', 3) AND s.outcome = 'in_flight')
+       ORDER BY o.sent_at
+       LIMIT $2
+       FOR UPDATE OF o SKIP LOCKED)
+     DELETE FROM send_ledger l USING expired x
+     WHERE l.profile_id = x.profile_id AND l.delivery_key = x.delivery_key
+     RETURNING 1;
+
 -- excludingSegments
 SELECT e.segment_id, e.key, e.position, e.list_key FROM (
        SELECT h.segment_id, s.key, h.position, l.key AS list_key, 0 AS part
