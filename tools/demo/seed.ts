@@ -6,7 +6,8 @@
 //   - data (before the worker starts): key, shifted orders, browsing and cart events, segments;
 //   - activation (AK_DEMO_PHASE=activation, once the worker is up): see demo-activation.ts, then
 //     the richer segment language (demo-language.ts), which runs even when the activation failed,
-//     then priority list, exclusion, frequency cap and quiz (demo-orchestration.ts).
+//     then priority list, exclusion, frequency cap and quiz (demo-orchestration.ts), then the
+//     seed's four plays through POST /plays and the win-back journey run by the worker (demo-plays.ts).
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { runDemoActivation } from './demo-activation';
 import { browsingEvents, readOrderLines } from './demo-events';
 import { runLanguageDemo } from './demo-language';
 import { runOrchestrationDemo } from './demo-orchestration';
+import { runPlaysDemo } from './demo-plays';
 import { runTextSignalsDemo } from './demo-text-signals';
 import { DEMO_SEGMENTS, REALTIME_DEMO_SEGMENT } from './demo-segments';
 import { shiftOrders } from './shift-orders';
@@ -133,6 +135,8 @@ async function activationPhase(databaseUrl: string): Promise<void> {
   await runLanguageDemo(apiUrl, adminApi(apiUrl, adminKey), readOrderLines(readFileSync(DEMO_ORDERS, 'utf8')), say);
   if (activationId) await runOrchestrationDemo(apiUrl, adminApi(apiUrl, adminKey), activationId, say);
   await runTextSignalsDemo(apiUrl, adminApi(apiUrl, adminKey), say);
+  // The seed's four plays need the demo CRM's live activation (the paid-media exclusion lands on it).
+  if (activationId) await runPlaysDemo(apiUrl, adminKey, databaseUrl, say);
   if (activationFailed) throw new Error('the demo activation failed (see above)');
 }
 

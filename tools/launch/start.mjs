@@ -5,7 +5,8 @@
 //     what the `postgres` user cannot reach goes to AK_EMBEDDED_PG_HOME (see libs/persistence/README.md);
 //     the data's actual folder is printed. A failure of it is one line naming folder and reason, never a stack.
 //   - the API (PORT, default 3000), demo data on first start (AK_DEMO_DATA=false to skip), the worker,
-//     then the demo activation (first start only) against a local webhook receiver (tools/demo).
+//     then the demo activation (first start only) against a local webhook receiver and a local SMS
+//     vendor, the Twilio plugin's fake (tools/demo).
 // Ctrl-C (or SIGTERM) stops the worker and the API, then the embedded Postgres.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -165,6 +166,49 @@ async function demoWebhook({ port, secret }) {
   }
 }
 
+// The demo's SMS vendor: the Twilio plugin's fake on 127.0.0.1 (tools/demo/sms-receiver.ts), the
+// destination of the plays' owned send and win-back journey. Port, account and token are kept in
+// AK_DATA_DIR/demo-sms.json (0600) like the webhook receiver's; the messages it accepts are appended
+// to AK_DATA_DIR/demo-sms-outbox.jsonl, which the plays demo reads.
+async function demoSmsConfig() {
+  const dataDir = path.resolve(process.env.AK_DATA_DIR ?? path.join(root, '.data'));
+  const file = path.join(dataDir, 'demo-sms.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const config = {
+      port: await freePort(),
+      accountSid: `AC${randomBytes(16).toString('hex')}`,
+      authToken: randomBytes(24).toString('hex'),
+    };
+    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  }
+  return { ...JSON.parse(readFileSync(file, 'utf8')), outbox: path.join(dataDir, 'demo-sms-outbox.jsonl') };
+}
+
+async function demoSms(env, sms) {
+  try {
+    const smsEnv = {
+      ...env,
+      DEMO_SMS_PORT: String(sms.port),
+      DEMO_SMS_ACCOUNT_SID: sms.accountSid,
+      DEMO_SMS_AUTH_TOKEN: sms.authToken,
+      DEMO_SMS_OUTBOX: sms.outbox,
+    };
+    await run('demo-sms', 'tools/demo/sms-receiver.ts', smsEnv, { waitFor: /listening on (\S+)/ });
+    return sms;
+  } catch {
+    say(`the demo SMS vendor did not start on 127.0.0.1:${sms.port}; the demo plays cannot send`);
+    return undefined;
+  }
+}
+
+// The Twilio connector reaches the demo SMS vendor through AK_CONNECTOR_BASE_URLS (its host is then
+// allowed to the connector, and to no other): added to what the variable names already.
+function routeTwilioToDemo(env, port) {
+  const urls = [process.env.AK_CONNECTOR_BASE_URLS, `twilio=http://127.0.0.1:${port}`].filter(Boolean).join(',');
+  return { ...env, AK_CONNECTOR_BASE_URLS: urls };
+}
+
 // Loopback is refused to connectors unless allowed: with demo data on (the default), npm start
 // allows the demo receiver's one address and port, 127.0.0.1:<port> (added to what
 // AK_OUTBOUND_ALLOWED_HOSTS names) — not the whole loopback, where the database listens too.
@@ -174,9 +218,10 @@ function allowDemoReceiver(env, port) {
 }
 
 // After the worker is up, in the background: the demo activation (tools/demo/demo-activation.ts).
-function demoActivation(env, apiUrl, adminKey, webhook) {
+function demoActivation(env, apiUrl, adminKey, webhook, sms) {
   const demoEnv = {
     ...env,
+    ...(sms ? { AK_DEMO_SMS_ACCOUNT_SID: sms.accountSid, AK_DEMO_SMS_AUTH_TOKEN: sms.authToken, AK_DEMO_SMS_OUTBOX: sms.outbox } : {}),
     AK_API_URL: apiUrl,
     AK_DEMO_PHASE: 'activation',
     AK_DEMO_ADMIN_KEY: adminKey,
@@ -192,7 +237,8 @@ async function main() {
   const demo = process.env.AK_DEMO_DATA !== 'false';
   const base = { DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AK_SECRETS_KEYS: secretsKeys() };
   const receiver = demo ? await demoWebhookConfig() : undefined;
-  const env = receiver ? allowDemoReceiver(base, receiver.port) : base;
+  const smsConfig = demo ? await demoSmsConfig() : undefined;
+  const env = receiver ? routeTwilioToDemo(allowDemoReceiver(base, receiver.port), smsConfig.port) : base;
   const [, apiUrl] = await run('api', 'apps/api/src/main.ts', env, { waitFor: /listening on (\S+)/ });
   const seeded = demo ? await run('demo-data', 'tools/demo/seed.ts', { ...env, AK_API_URL: apiUrl }) : null;
   await run('worker', 'apps/worker/src/main.ts', env, { waitFor: /audiencekit-worker up/ });
@@ -202,8 +248,9 @@ async function main() {
   say('press Ctrl-C to stop');
   // After ready: nothing before it needs the receiver, and starting it there slowed the API's start.
   const webhook = receiver ? await demoWebhook(receiver) : undefined;
+  const sms = smsConfig ? await demoSms(env, smsConfig) : undefined;
   const adminKey = seeded?.match(/demo admin API key \(shown once, stored hashed\): (\S+)/)?.[1];
-  if (adminKey && webhook) demoActivation(env, apiUrl, adminKey, webhook);
+  if (adminKey && webhook) demoActivation(env, apiUrl, adminKey, webhook, sms);
 }
 
 const onStopSignal = () => void stopAll(0);
