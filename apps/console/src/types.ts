@@ -177,6 +177,8 @@ export interface SyncRun {
   plan?: { guard?: SyncGuard } & Record<string, unknown>;
   /** Match reconciliation: what the ads vendor reported back beside what was sent (null: nothing reported). */
   reconciliation?: SyncRunReconciliation | null;
+  /** Requests the vendor has not confirmed yet (Google still processing); null when none. */
+  pendingVendorConfirmation?: { requests: number; summary: string } | null;
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;

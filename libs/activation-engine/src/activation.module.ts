@@ -11,6 +11,7 @@ import { SyncRequestsService } from './sync-requests.service';
 import { OnChangeFlusher } from './on-change/on-change-flusher';
 import { SyncRunControlService } from './run-control/sync-run-control.service';
 import { DirectDelivery } from './direct/direct-delivery';
+import { VendorRequestChecks } from './vendor-requests/vendor-request-checks.service';
 
 export interface ActivationModuleOptions {
   /** The connectors this process can sync to (provided as the CONNECTORS token). */
@@ -37,6 +38,7 @@ export class ActivationModule {
       OnChangeFlusher,
       SyncRunControlService,
       DirectDelivery,
+      VendorRequestChecks,
     ];
     return {
       module: ActivationModule,

@@ -12,6 +12,7 @@ import { readOutcomes, ReadOutcomes } from './delivery/outcomes';
 import { readHeldIdentifiers, readProfiles } from './pipeline/candidates.repository';
 import { withComputedValues } from './pipeline/computed-values.repository';
 import { recordBatchVendorCounts } from './reconciliation/match.repository';
+import { insertPendingRequests } from './vendor-requests/vendor-requests.repository';
 import { LedgerSend, releaseSends, reserveSends } from './frequency/frequency-cap.repository';
 import { Classified, classifyAdd, classifyRemove, deliveredIdentifiers } from './pipeline/eligibility';
 import { assertNoHeldOutMember } from './pipeline/holdout-recheck';
@@ -34,6 +35,8 @@ export class BatchDelivery {
     private readonly dataSource: DataSource,
     private readonly options: SyncEngineOptions,
     private readonly metrics?: Metrics,
+    /** When a request the vendor left pending is first checked (AK_VENDOR_REQUEST_FIRST_CHECK_MINUTES). */
+    private readonly firstVendorCheckMs = 30 * 60_000,
   ) {}
 
   /** Delivers members in batches of the connector's size; the destination's gate paces the calls. */
@@ -219,8 +222,12 @@ export class BatchDelivery {
         reportVendorCounts: (counts) => {
           batch.vendorCounts = vendorCountsOf(counts);
         },
+        reportPendingRequest: (request) => {
+          batch.pendingRequests = [...(batch.pendingRequests ?? []), request];
+        },
       });
       batch.vendorCounts = undefined;
+      batch.pendingRequests = undefined;
       return this.observed(setup, () => invoke(setup, ctx, batch));
     }).catch((error: unknown) => {
       if (!(error instanceof SyncException)) throw error;
@@ -295,6 +302,7 @@ export class BatchDelivery {
           ...(vendor.invalid !== undefined ? { vendorInvalid: vendor.invalid } : {}),
         });
       }
+      const pending = await this.recordPendingRequests(tx, setup, batch, delivered);
       const deliveredCounts: runs.Counts =
         refreshed > 0 ? { added: delivered.length - refreshed, refreshed } : { [DELIVERED_COUNT[batch.action]]: delivered.length };
       await runs.addCounts(tx, runId, {
@@ -302,6 +310,7 @@ export class BatchDelivery {
         rejected: rejected.length,
         requests: result.attempts,
         retried: result.attempts - 1,
+        pendingVendorRequests: pending,
       });
       if (outcomes.problems.length) {
         await runs.appendErrors(tx, runId, [
@@ -316,6 +325,24 @@ export class BatchDelivery {
       }
     });
     this.metrics?.recordSyncMembers(metricLabels(setup), batch.action, { delivered: delivered.length, rejected: rejected.length });
+  }
+
+  /**
+   * Requests the vendor left pending (`ctx.reportPendingRequest`), kept with the delivered members
+   * they carried for the worker's later check (vendor-requests/). A report naming no delivered
+   * member, or no well-formed request id, is ignored.
+   */
+  private async recordPendingRequests(tx: EntityManager, setup: SyncSetup, batch: Batch, delivered: EligibleMember[]): Promise<number> {
+    if (!batch.pendingRequests?.length || batch.action !== 'add') return 0;
+    const held = new Set(profileIds(delivered));
+    const requests = batch.pendingRequests
+      .filter((request) => typeof request?.requestId === 'string' && request.requestId.length > 0 && request.requestId.length <= 500)
+      .map((request) => ({
+        requestId: request.requestId,
+        profileIds: [...new Set(Array.isArray(request.profileIds) ? request.profileIds : [])].filter((id) => held.has(id)),
+      }))
+      .filter((request) => request.profileIds.length > 0);
+    return insertPendingRequests(tx, setup.run.id, setup.destination.id, requests, this.firstVendorCheckMs);
   }
 
   /** `reason`: already a vendorText (whole here: appendErrors stores 2 KB and the length). */

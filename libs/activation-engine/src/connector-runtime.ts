@@ -7,6 +7,7 @@ import {
   createGuardedHttp,
   GuardedHttp,
   outboundAllowedHosts,
+  PendingVendorRequest,
   VendorCounts,
 } from '@audiencekit/connector-sdk';
 import type { DestinationEntity } from '@audiencekit/persistence';
@@ -78,10 +79,12 @@ export function connectorContext(
     idempotencyKey: string;
     signal: AbortSignal;
     reportVendorCounts?: (counts: VendorCounts) => void;
+    reportPendingRequest?: (request: PendingVendorRequest) => void;
   },
 ): ConnectorContext<unknown, unknown> {
   return {
     ...(call.reportVendorCounts ? { reportVendorCounts: call.reportVendorCounts } : {}),
+    ...(call.reportPendingRequest ? { reportPendingRequest: call.reportPendingRequest } : {}),
     settings: call.settings,
     secrets: call.secrets,
     baseUrl: runtime.baseUrl,

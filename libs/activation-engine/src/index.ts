@@ -39,3 +39,5 @@ export type { LedgerSend, CappedSend } from './frequency/frequency-cap.repositor
 export { DirectDelivery } from './direct/direct-delivery';
 export type { DirectAction, DirectTarget, DirectOutcome, DirectDeliveryRequest } from './direct/direct-delivery';
 export { globalHoldout } from './data/sync-run.repository';
+export { VendorRequestChecks, checkBackoffMs, firstCheckDelayMs } from './vendor-requests/vendor-request-checks.service';
+export type { VendorRequestConfig, VendorRequestPassResult } from './vendor-requests/vendor-request-checks.service';

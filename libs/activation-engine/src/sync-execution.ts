@@ -1,4 +1,4 @@
-import type { VendorCounts } from '@audiencekit/connector-sdk';
+import type { PendingVendorRequest, VendorCounts } from '@audiencekit/connector-sdk';
 import type { EligibleMember } from '@audiencekit/connector-sdk';
 import type { Counts, PageRange } from './data/sync-run.repository';
 import type { DestinationGate } from './delivery/destination-gates';
@@ -37,6 +37,8 @@ export interface Batch {
   total?: number;
   /** What the vendor reported back about the request (`ctx.reportVendorCounts`), for match reconciliation. */
   vendorCounts?: VendorCounts;
+  /** Requests the vendor accepted but had not processed when the call answered (`ctx.reportPendingRequest`). */
+  pendingRequests?: PendingVendorRequest[];
 }
 
 /** What one execution of a run (one job attempt) carries: its setup, its destination's gate, progress and outcome so far. */

@@ -25,6 +25,12 @@ export interface SyncRunView {
    * held). Null when the vendor reported nothing.
    */
   reconciliation: SyncRunReconciliation | null;
+  /**
+   * Requests the vendor accepted in this run but has not confirmed yet (Google processes an ingest
+   * later and may drop members): the worker checks them and turns dropped members into rejections
+   * of this run. Null when none is pending.
+   */
+  pendingVendorConfirmation: { requests: number; summary: string } | null;
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -83,10 +89,18 @@ export function toSyncRunView(run: SyncRunEntity): SyncRunView {
       run.matchRate === null || run.matchRate === undefined ? null : Number(run.matchRate),
       run.errors ?? [],
     ),
+    pendingVendorConfirmation: pendingConfirmationOf(counts),
     queuedAt: new Date(run.queuedAt).toISOString(),
     // started_at defaults to the insert time; it is only meaningful once the run has left the queue.
     startedAt: run.status === 'queued' ? null : new Date(run.startedAt).toISOString(),
     finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : null,
     durationMs: run.durationMs,
   };
+}
+
+/** `counts.pendingVendorRequests` (kept by the engine as requests are stored and settled) as the view's block. */
+export function pendingConfirmationOf(counts: Record<string, number>): SyncRunView['pendingVendorConfirmation'] {
+  const requests = counts['pendingVendorRequests'] ?? 0;
+  if (!(requests > 0)) return null;
+  return { requests, summary: `pending vendor confirmation: ${requests} ${requests === 1 ? 'request' : 'requests'}` };
 }

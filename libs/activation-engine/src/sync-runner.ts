@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { SyncRunEntity } from '@audiencekit/persistence';
 import { APP_CONFIG, Metrics } from '@audiencekit/server-core';
 import { errorMessage } from '@audiencekit/util';
+import { firstCheckDelayMs } from './vendor-requests/vendor-request-checks.service';
 import { BatchDelivery, eligibleMembers, metricLabels } from './batch-delivery';
 import { connectorContext } from './connector-runtime';
 import { applyMembershipRefresh } from './membership-refresh';
@@ -54,7 +55,7 @@ export class SyncRunner {
     @Optional() private readonly metrics?: Metrics,
   ) {
     this.planner = new SyncPlanner(dataSource, options);
-    this.delivery = new BatchDelivery(dataSource, options, metrics);
+    this.delivery = new BatchDelivery(dataSource, options, metrics, firstCheckDelayMs(config));
     this.runGates = new RunGates(dataSource, config, this.planner);
   }
 

@@ -15,7 +15,10 @@ import { SyncException } from './sync.exception';
 import type { MassSendConfig } from './guard/mass-send-guard';
 
 /** The part of the server config a sync reads. */
-export interface SyncConfig extends MassSendConfig, ConnectorRuntimeConfig {}
+export interface SyncConfig extends MassSendConfig, ConnectorRuntimeConfig {
+  /** When a request a vendor left pending is first checked (vendor-requests/). */
+  AK_VENDOR_REQUEST_FIRST_CHECK_MINUTES?: number;
+}
 
 export type BatchAction = 'add' | 'remove' | 'send' | 'replace';
 

@@ -78,6 +78,11 @@ export function SyncRunView({ runId, onFinished }: { runId: string; onFinished?:
           ))}
         </tbody>
       </table>
+      {data.pendingVendorConfirmation && (
+        <p className="muted" role="status">
+          {data.pendingVendorConfirmation.summary} (members the vendor drops become rejections of this run)
+        </p>
+      )}
       {data.reconciliation && <Reconciliation reconciliation={data.reconciliation} />}
       {data.errors.length > 0 && (
         <ul className="error-text" aria-label="Errors">

@@ -42,6 +42,13 @@ export const syncRunViewSchema = z.object({
     })
     .nullable()
     .describe('match reconciliation: what the ads vendor reported back beside what was sent; null when it reported nothing'),
+  pendingVendorConfirmation: z
+    .object({
+      requests: z.number().int().describe('requests the vendor accepted but has not confirmed yet (e.g. Google still processing)'),
+      summary: z.string().describe('"pending vendor confirmation: N requests"'),
+    })
+    .nullable()
+    .describe('requests the worker still checks with the vendor; members it drops become rejections of this run. Null when none'),
   queuedAt: z.iso.datetime({ offset: true }),
   startedAt: z.iso.datetime({ offset: true }).nullable(),
   finishedAt: z.iso.datetime({ offset: true }).nullable(),

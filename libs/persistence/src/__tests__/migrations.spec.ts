@@ -57,6 +57,7 @@ const EXPECTED_TABLES = [
   'sync_run_profiles',
   'sync_runs',
   'text_signal_configs',
+  'vendor_pending_requests',
 ];
 
 async function tableNames(db: TestDatabase): Promise<string[]> {

@@ -36,6 +36,7 @@ import { SuppressionEntity } from './suppression.entity';
 import { SyncBatchEntity } from './sync-batch.entity';
 import { SyncRejectionEntity } from './sync-rejection.entity';
 import { SyncRunEntity } from './sync-run.entity';
+import { VendorPendingRequestEntity } from './vendor-pending-request.entity';
 
 export * from './activation.entity';
 export * from './activation-exclusion.entity';
@@ -44,6 +45,7 @@ export * from './activation-member.entity';
 export * from './global-holdout.entity';
 export * from './sync-batch.entity';
 export * from './sync-rejection.entity';
+export * from './vendor-pending-request.entity';
 export * from './api-key.entity';
 export * from './audit-log.entity';
 export * from './computed-trait.entity';
@@ -109,4 +111,5 @@ export const ALL_ENTITIES = [
   JourneyEntryEntity,
   JourneyStepLogEntity,
   JourneyAudienceEntity,
+  VendorPendingRequestEntity,
 ];

@@ -28,6 +28,7 @@ import { Journeys1797100000000 } from './1797100000000-journeys';
 import { TextSignals1797200000000 } from './1797200000000-text-signals';
 import { JourneyHeldEntries1797100100000 } from './1797100100000-journey-held-entries';
 import { SendLedgerRetention1797100200000 } from './1797100200000-send-ledger-retention';
+import { VendorPendingRequests1797300000000 } from './1797300000000-vendor-pending-requests';
 
 // Every migration, in order. Listed explicitly (no glob) so the same list works in the apps, the
 // CLI and jest without a build step. Add new ones at the end (generate with
@@ -61,6 +62,7 @@ export const ALL_MIGRATIONS = [
   Quizzes1797000000000,
   Journeys1797100000000,
   TextSignals1797200000000,
+  VendorPendingRequests1797300000000,
   JourneyHeldEntries1797100100000,
   SendLedgerRetention1797100200000,
 ];

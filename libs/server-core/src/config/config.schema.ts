@@ -65,6 +65,15 @@ export const configSchema = z.object({
   /** ...when it removes at least this many members (a list of 10 losing 3 needs no one's confirmation). */
   AK_MASS_REMOVAL_MIN: z.coerce.number().int().min(0).default(100),
   /**
+   * Requests a vendor accepted but had not processed when the sync call answered (Google Data
+   * Manager: its Diagnostics page advises a first RetrieveRequestStatus 30 minutes after an ingest):
+   * the worker first checks them this many minutes after the run delivered them, then with doubling
+   * waits (at most 6 hours apart)...
+   */
+  AK_VENDOR_REQUEST_FIRST_CHECK_MINUTES: z.coerce.number().int().min(1).max(1_440).default(30),
+  /** ...and gives up after this many checks (a `vendor_request_unconfirmed` warning on the run; the members stay delivered). */
+  AK_VENDOR_REQUEST_MAX_CHECKS: z.coerce.number().int().min(1).max(50).default(8),
+  /**
    * Operator notifications (failed refreshes and syncs, held runs, size swings): an http(s) URL the
    * worker POSTs each notification to as JSON, through the guarded outbound client (a private or
    * loopback host needs AK_OUTBOUND_ALLOWED_HOSTS). Unset: notifications are recorded, not sent.
