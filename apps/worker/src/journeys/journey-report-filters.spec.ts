@@ -53,7 +53,8 @@ describe('journey report: suppressed, held out, invalid and skipped per step', (
       profiles.map((profile) => profile.id),
     );
     const engine = buildJourneyEngine(db.dataSource, config);
-    await engine.intake(new Date());
+    const t0 = new Date();
+    await engine.intake(t0);
     const entries = await entriesOf(db.dataSource, journeyId);
     const treated = entries.filter((entry) => entry.arm === 'treatment');
     const control = entries.filter((entry) => entry.arm === 'control');
@@ -70,10 +71,12 @@ describe('journey report: suppressed, held out, invalid and skipped per step', (
       invalid.profile_id,
     ]);
     // Control entries wrongly marked treated and due: the core's holdout re-check skips them (held out).
-    await db.dataSource.query(`UPDATE journey_entries SET arm = 'treatment', state = 'active', due_at = now() WHERE id = ANY($1::uuid[])`, [
+    // Due at the pass's own clock (the database's now() has microseconds and can be after a JS Date of the same millisecond).
+    await db.dataSource.query(`UPDATE journey_entries SET arm = 'treatment', state = 'active', due_at = $2 WHERE id = ANY($1::uuid[])`, [
       control.map((entry) => entry.id),
+      t0,
     ]);
-    await engine.runPass(new Date());
+    await engine.runPass(t0);
     expect(fake.mails.filter((m) => m.subject === 'filters')).toHaveLength(treated.length - 2);
 
     const report = await new JourneyReportService(db.dataSource).report(journeyId);
