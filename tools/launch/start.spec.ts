@@ -196,6 +196,13 @@ describe('npm start (embedded default)', () => {
       60_000,
     );
     expect([quiz[1], quiz[2], quiz[3]]).toEqual(['3', '3', '2']);
+    // Text signals (issue #24): demo reviews scored by the worker, traits over their signals, and the
+    // price-sensitive detractors (tools/demo/demo-text-signals.spec.ts says which four and why).
+    const signals = await first.waitFor(
+      /demo text signals: (\d+) synthetic reviews scored by the worker .* segment price-sensitive-detractors previews (\d+) members/,
+      60_000,
+    );
+    expect([signals[1], signals[2]]).toEqual(['9', '4']);
     const priority = (
       first
         .output()
