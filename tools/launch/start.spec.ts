@@ -219,6 +219,40 @@ describe('npm start (embedded default)', () => {
     const excluded = first.output().match(/demo exclusion: .* would remove (\d+) delivered members/) as RegExpMatchArray;
     expect(Number(excluded[1])).toBeGreaterThan(0);
     expect(first.output()).toMatch(/demo frequency cap: "one e-mail a day" \(at most 1 message on email in 24 h/);
+
+    // The seed's four plays (issue #23): POST /plays, the win-back journey run by the worker over SMS.
+    await first.waitFor(
+      /demo plays cart-abandoner × vip: quadrants \S+_hi_hv, \S+_hi_lv, \S+_li_hv, \S+_li_lv; activations owned_send, retargeting, paid_media_exclusion/,
+      120_000,
+    );
+    const sends = (
+      await first.waitFor(
+        /demo win-back steps: offer_1 sent (\d+), capped (\d+); offer_2 sent (\d+), capped (\d+); offer_3 sent (\d+), capped (\d+)/,
+        120_000,
+      )
+    )
+      .slice(1)
+      .map(Number);
+    const entries = (
+      first.output().match(/demo win-back journey \S+ live .*: (\d+) entries \(treatment (\d+), control (\d+)\)/) as RegExpMatchArray
+    )
+      .slice(1)
+      .map(Number);
+    expect(entries[1]).toBeGreaterThan(0);
+    expect(entries[2]).toBeGreaterThan(0);
+    expect(entries[0]).toBe(entries[1] + entries[2]);
+    expect(sends[0]).toBeGreaterThan(0);
+    expect(sends[2]).toBeLessThan(sends[0]); // converted entries got no second offer
+    expect(sends[5]).toBeGreaterThan(0); // the champions among them reached the SMS cap at the third
+    const goal = first.output().match(/demo win-back goal reached: (\d+) entries/) as RegExpMatchArray;
+    expect(Number(goal[1])).toBeGreaterThan(0);
+    // Read at the vendor: every offer sent reached a treated entry's number, none a control entry's.
+    const received = (
+      await first.waitFor(/demo win-back control: (\d+) entries, (\d+) offers received by them; treated entries received (\d+)/, 30_000)
+    )
+      .slice(1)
+      .map(Number);
+    expect(received).toEqual([entries[2], 0, sends[0] + sends[2] + sends[4]]);
     const receiver = (first.output().match(/demo webhook receiver listening on (\S+)/) as RegExpMatchArray)[1];
     expect(await stop(first.child)).toBe(0);
 
