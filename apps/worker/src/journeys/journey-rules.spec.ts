@@ -221,14 +221,18 @@ describe('journey rules: re-entry, frequency caps, suppression, wait_until, bran
       profiles.map((profile) => profile.id),
     );
     const engine = buildJourneyEngine(db.dataSource, config);
-    await engine.intake(new Date());
+    const t0 = new Date();
+    await engine.intake(t0);
     const control = (await entriesOf(db.dataSource, journeyId)).filter((entry) => entry.arm === 'control');
     expect(control.length).toBeGreaterThan(5);
     // A bug (or a hand edit) marks control entries as treated and due: the machine would run their step.
-    await db.dataSource.query(`UPDATE journey_entries SET arm = 'treatment', state = 'active', due_at = now() WHERE id = ANY($1::uuid[])`, [
+    // Due at the pass's own clock: the database's now() has microseconds and can fall after a JS Date of
+    // the same millisecond, which left the entries unclaimed (a flake seen in CI).
+    await db.dataSource.query(`UPDATE journey_entries SET arm = 'treatment', state = 'active', due_at = $2 WHERE id = ANY($1::uuid[])`, [
       control.map((entry) => entry.id),
+      t0,
     ]);
-    await engine.runPass(new Date());
+    await engine.runPass(t0);
     const controlEmails = new Set(control.map((entry) => profiles.find((profile) => profile.id === entry.profile_id)?.email));
     expect(fake.mails.filter((m) => controlEmails.has(m.to))).toHaveLength(0);
     const log = await stepLog(db.dataSource, journeyId);
